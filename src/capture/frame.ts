@@ -1,0 +1,79 @@
+// What the capture stage hands to the rest of the pipeline: one frame at a time.
+
+/** One captured frame. The reader reuses a single Frame object: every field, and above all
+ *  `data`, is valid only until the sink it was passed to returns. Copy what you keep. */
+export interface Frame {
+  number: number; //       1-based frame number, equal to Wireshark's for the same file
+  offset: number; //       byte offset of this record in the (decompressed) capture stream
+  tsSec: number; //        capture time: whole seconds since 1970-01-01 UTC
+  tsNsec: number; //       nanoseconds within tsSec, 0..999_999_999
+  time: number; //         tsSec + tsNsec / 1e9, seconds (float; µs-precise)
+  linkType: number; //     LINKTYPE_* number of the frame's interface (tcpdump.org numbering)
+  interfaceId: number; //  pcapng interface index; 0 for classic pcap
+  capLen: number; //       bytes captured (= data.length)
+  origLen: number; //      bytes the frame had on the wire
+  data: Buffer; //         the captured bytes: a view into the reader's buffer
+}
+
+export type FrameSink = (frame: Frame) => void;
+
+/** What a whole read found, for the report's `capture` section. */
+export interface CaptureSummary {
+  file: string; //              path as given ('-' for standard input)
+  format: 'pcap' | 'pcapng';
+  nanosecond: boolean; //       classic pcap with the nanosecond magic
+  compressed: 'gzip' | null;
+  linkTypes: number[]; //       distinct link types, in order of first appearance
+  frames: number; //            frames delivered
+  bytes: number; //             bytes of the (decompressed) capture read
+  truncated: boolean; //        the capture ended inside a record (Ctrl-C on a capture)
+  warnings: CaptureWarning[];
+}
+
+export interface CaptureWarning {
+  offset: number; //   byte offset the warning is about
+  message: string; //  one line, no trailing period
+}
+
+/** A capture that cannot be read further: the CLI prints `file: offset N: message`, exits 2,
+ *  and still reports what was analysed up to `offset`. */
+export class CaptureError extends Error {
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    readonly reason: string,
+    readonly code:
+      | 'not-a-capture'
+      | 'bad-record-length'
+      | 'bad-block'
+      | 'unsupported-link-type'
+      | 'read-failed'
+      | 'gzip',
+  ) {
+    super(`${file}: offset ${offset}: ${reason}`);
+    this.name = 'CaptureError';
+  }
+}
+
+/** LINKTYPE_* numbers (https://www.tcpdump.org/linktypes.html) the decoder supports. */
+export const LinkType = {
+  NULL: 0, //          BSD loopback: 4-byte address family in host byte order
+  ETHERNET: 1,
+  RAW: 101, //         raw IPv4 or IPv6, version from the first nibble
+  LOOP: 108, //        OpenBSD loopback: address family in network byte order
+  LINUX_SLL: 113, //   Linux cooked capture v1 (tcpdump -i any, older libpcap)
+  IPV4: 228,
+  IPV6: 229,
+  LINUX_SLL2: 276, //  Linux cooked capture v2 (tcpdump -i any)
+} as const;
+
+export const linkTypeName: Readonly<Record<number, string>> = {
+  0: 'NULL',
+  1: 'EN10MB',
+  101: 'RAW',
+  108: 'LOOP',
+  113: 'LINUX_SLL',
+  228: 'IPV4',
+  229: 'IPV6',
+  276: 'LINUX_SLL2',
+};

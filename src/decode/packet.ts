@@ -1,0 +1,102 @@
+// The decode stage's output: one reused, preallocated record per decoder (gopacket's
+// DecodingLayerParser idea). Valid until the next frame is decoded.
+
+/** TCP header flag bits (RFC 9293 §3.1, RFC 3168). */
+export const TcpFlag = {
+  FIN: 0x01,
+  SYN: 0x02,
+  RST: 0x04,
+  PSH: 0x08,
+  ACK: 0x10,
+  URG: 0x20,
+  ECE: 0x40,
+  CWR: 0x80,
+} as const;
+
+/** Why a frame did not yield a TCP segment; the decoder counts each. */
+export type DecodeOutcome =
+  | 'tcp' //           a TCP segment: the fields below are filled
+  | 'not-ip' //        ARP, LLDP, … (passed over, counted)
+  | 'not-tcp' //       IP carrying UDP, ICMP, … (passed over, counted)
+  | 'fragment' //      an IPv4/IPv6 fragment that did not complete a TCP segment
+  | 'malformed' //     a header that contradicts itself (reason in `malformed`)
+  | 'truncated'; //    the frame ends before the headers do (snaplen)
+
+export class DecodedPacket {
+  // frame
+  frame = 0; //            frame number (1-based)
+  time = 0; //             capture time, seconds since epoch (float)
+  data: Buffer = Buffer.alloc(0); // the frame's bytes (view; valid until the next frame)
+  // network layer
+  ipVersion: 0 | 4 | 6 = 0;
+  ipOffset = 0; //         offset of the IP header in data
+  addrOffsetSrc = 0; //    offset of the source address in data
+  addrOffsetDst = 0; //    offset of the destination address in data
+  addrLength: 4 | 16 = 4; // bytes per address
+  ttl = 0; //              IPv4 TTL or IPv6 hop limit
+  ipId = -1; //            IPv4 identification; -1 for IPv6
+  ipTotalLength = 0; //    bytes of the IP packet per its header (IPv6: 40 + payload length)
+  dontFragment = false; // IPv4 DF bit
+  // transport layer (valid when the outcome is 'tcp')
+  srcPort = 0;
+  dstPort = 0;
+  seq = 0; //              sequence number, uint32 as on the wire
+  ack = 0; //              acknowledgment number, uint32 as on the wire
+  flags = 0; //            TcpFlag bits
+  window = 0; //           window field as on the wire, not scaled
+  urgent = 0;
+  tcpOffset = 0; //        offset of the TCP header in data
+  tcpHeaderLength = 0; //  bytes, 20..60
+  // options (-1 / false when absent)
+  mss = -1;
+  windowScale = -1; //     shift count, 0..14
+  sackPermitted = false;
+  sackBlocks: number[] = []; // left/right edge pairs (uint32), reused between frames: length is 2 × blocks
+  tsVal = -1; //           TCP timestamp option value (uint32), -1 when absent
+  tsEcr = -1;
+  // payload
+  payloadOffset = 0; //    offset of the TCP payload in data
+  payloadLength = 0; //    payload bytes present in the frame
+  segmentLength = 0; //    payload bytes the segment had per the IP header (> payloadLength when snaplen cut it)
+  malformed: string | null = null; // reason when the outcome is 'malformed'
+
+  /** Source address as text (dotted quad, or RFC 5952 IPv6). Allocates: call when creating a
+   *  flow, not per packet. */
+  srcAddr(): string {
+    return formatAddress(this.data, this.addrOffsetSrc, this.addrLength);
+  }
+
+  dstAddr(): string {
+    return formatAddress(this.data, this.addrOffsetDst, this.addrLength);
+  }
+
+  payload(): Buffer {
+    return this.data.subarray(this.payloadOffset, this.payloadOffset + this.payloadLength);
+  }
+}
+
+/** Dotted quad for 4 bytes; RFC 5952 text (lower case, longest zero run as ::) for 16. */
+export function formatAddress(buf: Buffer, off: number, len: 4 | 16): string {
+  if (len === 4) return `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((buf[off + i]! << 8) | buf[off + i + 1]!);
+  // longest run of two or more zero groups becomes '::' (first one on a tie)
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+}

@@ -1,0 +1,19 @@
+// A finding as every reporter sees it. What a finding *means* (title, explanation, what to do,
+// references) is written once, in its rule under rules/; this is the evaluated instance.
+
+export type Severity = 'error' | 'warning' | 'info';
+export const severityRank: Readonly<Record<Severity, number>> = { error: 3, warning: 2, info: 1 };
+
+export interface Finding {
+  id: string; //              the rule id: stable kebab-case, a contract with JSON, rules and tests
+  severity: Severity;
+  title: string; //           from the rule
+  summary: string; //         one line about this instance, with numbers and frames
+  explanation: string; //     what it means (from the rule, placeholders filled)
+  action: string; //          what to do (from the rule)
+  references: string[]; //    RFC sections etc.
+  frames: number[]; //        Wireshark frame numbers that prove it, ascending
+  connection: number | null; // Connection.id it is about
+  session: number | null; //   Session.id
+  transfer: number | null; //  Transfer.id
+}

@@ -1,0 +1,97 @@
+// The FTP stage's contract with diagnosis and reports: sessions, commands, replies, transfers.
+// Everything here is plain data (JSON-ready); the analyzer that fills it lives beside this file.
+
+import type { Side } from '../tcp/types.ts';
+
+export interface FtpReply {
+  code: number; //            three digits; 0 when the line had no valid code (then `valid` is false)
+  text: string; //            text after the code; lines of a multi-line reply joined with '\n'
+  lines: number; //           1 for a single-line reply
+  valid: boolean; //          code is 100..599 and the grammar held (RFC 959 §4.2)
+  firstFrame: number; //      frame of the first line
+  frame: number; //           frame of the last line (where the reply is complete)
+  time: number;
+}
+
+export interface FtpCommand {
+  index: number; //           0-based position in the session
+  verb: string; //            upper-cased as the server treats it (USER, RETR, …); '' for a blank line
+  arg: string; //             raw argument (PASS arguments are redacted at output, not here)
+  frame: number;
+  time: number;
+  known: boolean; //          a verb of RFC 959/2228/2389/2428/3659/7151, an X-command, LPRT/LPSV
+  preliminary: FtpReply[]; // 1xx replies, in order
+  reply: FtpReply | null; //  final reply (2xx–5xx); null while unanswered
+  telnetInterrupt: boolean; // preceded by Telnet IAC IP / IAC DM (the urgent ABOR sequence)
+}
+
+export type TransferCommand = 'RETR' | 'STOR' | 'STOU' | 'APPE' | 'LIST' | 'NLST' | 'MLSD';
+export type TransferOutcome = 'complete' | 'aborted' | 'failed' | 'truncated' | 'unknown';
+
+/** Where a data connection was announced: PORT/EPRT/LPRT (active) or 227/229/228 (passive). */
+export interface DataEndpointAnnouncement {
+  mode: 'active' | 'passive';
+  command: string; //         PORT, EPRT, LPRT, PASV, EPSV, LPSV
+  addr: string | null; //     announced address (null for EPSV: the control connection's peer)
+  port: number;
+  frame: number; //           frame of the command (active) or reply (passive) that announced it
+  controlPeerAddr: string; // the address the control connection uses for that side
+  mismatch: boolean; //       addr differs from controlPeerAddr (NAT, misconfigured pasv_address)
+}
+
+export interface Transfer {
+  id: number; //              0-based across the capture
+  session: number; //         Session.id
+  command: TransferCommand;
+  argument: string;
+  path: string | null; //     argument resolved against the working directory, when known
+  direction: 'download' | 'upload' | 'listing';
+  commandFrame: number;
+  mode: 'active' | 'passive' | null;
+  announcement: DataEndpointAnnouncement | null;
+  dataConnection: number | null; //  Connection.id of the data connection, null if none was seen
+  dataSetupFrames: number[]; //      SYN attempts toward the announced endpoint (for 425 diagnosis)
+  sender: Side | null; //            who sends the data on the data connection ('server' for downloads)
+  bytes: number; //                  payload bytes the sender put on the data connection
+  bytesAcked: number; //             of those, acknowledged by the receiver
+  bytesMissing: number; //           bytes absent from the capture (gaps), not necessarily lost
+  announcedBytes: number | null; //  from 150 "(N bytes)" or a preceding 213 SIZE
+  restOffset: number; //             REST before the command, 0 if none
+  type: string; //                   TYPE in force (A, I, …)
+  startTime: number;
+  endTime: number;
+  duration: number; //               seconds, data connection open to close (or command to reply)
+  rate: number | null; //            bytes per second on the data connection
+  replyCodes: number[]; //           every code in order, preliminary and final
+  preliminaryReply: FtpReply | null;
+  finalReply: FtpReply | null;
+  aborted: boolean; //               ABOR sent while it ran
+  tlsProtected: boolean; //          PROT P in force: data bytes are TLS records
+  outcome: TransferOutcome;
+}
+
+export interface Session {
+  id: number; //              0-based in order of the control connection
+  control: number; //         Connection.id of the control connection
+  client: { addr: string; port: number };
+  server: { addr: string; port: number };
+  startedMidSession: boolean; // no 220 greeting seen
+  greeting: FtpReply | null;
+  user: string | null;
+  password: string | null; //  as sent; redacted at output unless --show-passwords
+  loggedIn: boolean;
+  type: string; //            TYPE in force at the end
+  mode: string; //            MODE (S, B, C)
+  stru: string; //            STRU (F, R, P)
+  cwd: string | null; //      working directory, from 257/250 replies and CWD/CDUP
+  features: string[]; //      FEAT lines
+  tls: {
+    authFrame: number | null; //      AUTH TLS/SSL answered 234
+    encryptedFromFrame: number | null; // first frame after which the control channel is TLS
+    pbsz: string | null;
+    prot: string | null; //          C, S, E, P
+  };
+  commands: FtpCommand[];
+  unparsedLines: number; //   lines that were neither a command nor a reply
+  transfers: number[]; //     Transfer.ids
+}
