@@ -9,7 +9,7 @@ export interface Frame {
   tsNsec: number; //       nanoseconds within tsSec, 0..999_999_999
   time: number; //         tsSec + tsNsec / 1e9, seconds (float; µs-precise)
   linkType: number; //     LINKTYPE_* number of the frame's interface (tcpdump.org numbering)
-  interfaceId: number; //  pcapng interface index; 0 for classic pcap
+  interfaceId: number; //  pcapng interface id within its section (Wireshark's frame.interface_id); 0 for classic pcap
   capLen: number; //       bytes captured (= data.length)
   origLen: number; //      bytes the frame had on the wire
   data: Buffer; //         the captured bytes: a view into the reader's buffer
@@ -53,6 +53,10 @@ export class CaptureError extends Error {
     super(`${file}: offset ${offset}: ${reason}`);
     this.name = 'CaptureError';
   }
+
+  /** What was read before the error (frames delivered, link types...), set by the reader so the
+   *  CLI can still report the part of the capture that was analysed. */
+  summary: CaptureSummary | null = null;
 }
 
 /** LINKTYPE_* numbers (https://www.tcpdump.org/linktypes.html) the decoder supports. */

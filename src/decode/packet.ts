@@ -37,6 +37,10 @@ export class DecodedPacket {
   ipId = -1; //            IPv4 identification; -1 for IPv6
   ipTotalLength = 0; //    bytes of the IP packet per its header (IPv6: 40 + payload length)
   dontFragment = false; // IPv4 DF bit
+  reassembled = false; //  the segment was rebuilt from IP fragments: `data` is then the reassembled
+  //                       IP packet (ipOffset 0), not the frame, and `frame` is the last fragment's
+  vlan = -1; //            outermost 802.1Q/802.1ad VLAN id, -1 when untagged
+  innerVlan = -1; //       second (inner) VLAN id of a QinQ frame, -1 when absent
   // transport layer (valid when the outcome is 'tcp')
   srcPort = 0;
   dstPort = 0;
@@ -54,6 +58,8 @@ export class DecodedPacket {
   sackBlocks: number[] = []; // left/right edge pairs (uint32), reused between frames: length is 2 × blocks
   tsVal = -1; //           TCP timestamp option value (uint32), -1 when absent
   tsEcr = -1;
+  optionsMalformed = false; // an option's length ran past the header or did not fit its kind:
+  //                          options after it were not read (Wireshark flags the same)
   // payload
   payloadOffset = 0; //    offset of the TCP payload in data
   payloadLength = 0; //    payload bytes present in the frame
@@ -68,6 +74,42 @@ export class DecodedPacket {
 
   dstAddr(): string {
     return formatAddress(this.data, this.addrOffsetDst, this.addrLength);
+  }
+
+  /** Clears everything a decode may set, so a field never leaks from the previous frame. */
+  reset(): void {
+    this.ipVersion = 0;
+    this.ipOffset = 0;
+    this.addrOffsetSrc = 0;
+    this.addrOffsetDst = 0;
+    this.addrLength = 4;
+    this.ttl = 0;
+    this.ipId = -1;
+    this.ipTotalLength = 0;
+    this.dontFragment = false;
+    this.reassembled = false;
+    this.vlan = -1;
+    this.innerVlan = -1;
+    this.srcPort = 0;
+    this.dstPort = 0;
+    this.seq = 0;
+    this.ack = 0;
+    this.flags = 0;
+    this.window = 0;
+    this.urgent = 0;
+    this.tcpOffset = 0;
+    this.tcpHeaderLength = 0;
+    this.mss = -1;
+    this.windowScale = -1;
+    this.sackPermitted = false;
+    this.sackBlocks.length = 0;
+    this.tsVal = -1;
+    this.tsEcr = -1;
+    this.optionsMalformed = false;
+    this.payloadOffset = 0;
+    this.payloadLength = 0;
+    this.segmentLength = 0;
+    this.malformed = null;
   }
 
   payload(): Buffer {

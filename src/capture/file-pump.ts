@@ -1,0 +1,63 @@
+// The fast path for plain capture files: fs reads into two reused buffers, the next read in
+// flight while the current buffer is parsed in place (the reader never waits for the disk when
+// the data is in the page cache). Each buffer is [headroom | 1 MiB read area]: the unparsed tail
+// of one buffer is copied into the headroom of the other, just in front of its fresh data.
+import type { FileHandle } from 'node:fs/promises';
+import type { CaptureSummary } from './frame.ts';
+import type { CaptureStreamParser } from './stream-parser.ts';
+
+export const READ_CHUNK = 1 << 20; // bytes per read
+
+/** Headroom for the tail, bytes: any classic pcap record (<= 256 KiB + 16) fits without growing;
+ *  larger records grow it to the record's size (bounded by limits.ts). */
+const INITIAL_HEADROOM = 512 * 1024;
+
+export type ReadAt = (buf: Buffer, at: number, len: number, fileOffset: number) => Promise<number>;
+
+/** Parses the file from `first` (already read: `firstLen` bytes at `first[0..)`) to its end.
+ *  onRead(total bytes read so far) after each read. */
+export async function pumpFile(
+  read: ReadAt,
+  parser: CaptureStreamParser,
+  first: Buffer,
+  firstLen: number,
+  onRead: (bytesRead: number) => void,
+): Promise<CaptureSummary> {
+  let room = INITIAL_HEADROOM;
+  let cur = Buffer.allocUnsafe(room + READ_CHUNK);
+  let other = Buffer.allocUnsafe(room + READ_CHUNK);
+  first.copy(cur, room, 0, firstLen);
+  let fileOffset = firstLen; // bytes read from the file
+  let tailLen = 0; //           unparsed bytes just before `room` in cur
+  let n = firstLen; //          fresh bytes at cur[room..)
+  while (n > 0) {
+    const next = read(other, room, READ_CHUNK, fileOffset); // in flight while we parse
+    const end = room + n;
+    let p: number;
+    try {
+      p = parser.feed(cur, room - tailLen, end);
+    } catch (e) {
+      await next.catch(() => {}); // let the read in flight finish before the caller closes the file
+      throw e;
+    }
+    tailLen = end - p;
+    const got = await next;
+    fileOffset += got;
+    onRead(fileOffset);
+    if (tailLen > room || parser.need > room + READ_CHUNK) {
+      // a record too big for the headroom: regrow both buffers so it fits whole
+      const bigger = Math.max(tailLen, parser.need);
+      const grown = Buffer.allocUnsafe(bigger + READ_CHUNK);
+      cur.copy(grown, bigger - tailLen, p, end);
+      other.copy(grown, bigger, room, room + got);
+      room = bigger;
+      cur = grown;
+      other = Buffer.allocUnsafe(room + READ_CHUNK);
+    } else {
+      cur.copy(other, room - tailLen, p, end);
+      [cur, other] = [other, cur];
+    }
+    n = got;
+  }
+  return parser.end(cur.subarray(room - tailLen, room));
+}

@@ -1,0 +1,66 @@
+// State shared by the format-specific record loops (pcap-records.ts, pcapng-blocks.ts) and the
+// stream parser that drives them.
+import { CaptureError, type CaptureSummary, type Frame, type FrameSink } from './frame.ts';
+
+export class ParseContext {
+  /** The one Frame every delivery reuses (see Frame's validity rule). */
+  readonly frame: Frame = {
+    number: 0,
+    offset: 0,
+    tsSec: 0,
+    tsNsec: 0,
+    time: 0,
+    linkType: 0,
+    interfaceId: 0,
+    capLen: 0,
+    origLen: 0,
+    data: Buffer.alloc(0),
+  };
+  readonly summary: CaptureSummary;
+  /** Bytes needed from the position a loop returned, to make progress; bytes. */
+  need = 1;
+  /** Stream offset of the next unconsumed byte; bytes. */
+  consumed = 0;
+
+  constructor(
+    readonly file: string,
+    readonly onFrame: FrameSink,
+  ) {
+    this.summary = {
+      file,
+      format: 'pcap',
+      nanosecond: false,
+      compressed: null,
+      linkTypes: [],
+      frames: 0,
+      bytes: 0,
+      truncated: false,
+      warnings: [],
+    };
+  }
+
+  noteLinkType(linkType: number): void {
+    if (!this.summary.linkTypes.includes(linkType)) this.summary.linkTypes.push(linkType);
+  }
+
+  warn(offset: number, message: string): void {
+    // bounded: a corrupt file must not grow an unbounded warning list
+    if (this.summary.warnings.length < 100) this.summary.warnings.push({ offset, message });
+  }
+
+  /** Builds the error the reader throws, carrying a snapshot of what was read so far. */
+  fail(offset: number, reason: string, code: CaptureError['code']): CaptureError {
+    const e = new CaptureError(this.file, offset, reason, code);
+    // everything before the offending record or block was read and delivered
+    e.summary = { ...this.summary, bytes: offset, linkTypes: [...this.summary.linkTypes], warnings: [...this.summary.warnings] };
+    return e;
+  }
+}
+
+/** Format-specific record loop: consumes whole records from buf[pos..end) and returns the new
+ *  position; sets ctx.need when it stops for lack of bytes. `base` is the stream offset of buf[0]. */
+export interface RecordLoop {
+  feed(buf: Buffer, pos: number, end: number, base: number): number;
+  /** One line describing the unit the stream ended inside ("record", "block", "file header"). */
+  readonly unitName: string;
+}

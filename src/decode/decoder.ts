@@ -1,0 +1,84 @@
+// Frame → DecodedPacket: link header, IP, TCP, written into one reused record.
+
+import type { Frame } from '../capture/frame.ts';
+import { DecodeCounters } from './counters.ts';
+import { linkDecoders, networkDecoders } from './dispatch.ts';
+import { DEFAULT_FRAGMENT_LIMITS, FragmentReassembler, type FragmentLimits } from './ip-fragments.ts';
+import { LinkLayer, type LinkDecoder, type NetworkContext } from './layers.ts';
+import { DecodedPacket, type DecodeOutcome } from './packet.ts';
+
+export interface DecoderOptions {
+  reassembleFragments?: boolean; // rebuild TCP segments from IP fragments (default true)
+  fragmentLimits?: FragmentLimits;
+}
+
+export function supportsLinkType(linkType: number): boolean {
+  return linkDecoders.has(linkType);
+}
+
+export class PacketDecoder {
+  readonly packet = new DecodedPacket();
+  readonly counters = new DecodeCounters();
+  readonly fragments: FragmentReassembler | null;
+  private readonly link = new LinkLayer();
+  private readonly ctx: NetworkContext;
+  // one-entry cache: a capture almost always has a single link type
+  private lastLinkType = -1;
+  private lastLinkDecoder: LinkDecoder | undefined = undefined;
+
+  constructor(opts: DecoderOptions = {}) {
+    this.fragments = opts.reassembleFragments === false ? null : new FragmentReassembler(opts.fragmentLimits ?? DEFAULT_FRAGMENT_LIMITS);
+    this.ctx = { wireLength: 0, time: 0, fragments: this.fragments };
+  }
+
+  supportsLinkType(linkType: number): boolean {
+    return supportsLinkType(linkType);
+  }
+
+  /** Decodes one frame into `this.packet` (valid until the next call) and counts the outcome.
+   *  Never throws on bad bytes. */
+  decode(frame: Frame): DecodeOutcome {
+    const pkt = this.packet;
+    pkt.reset();
+    pkt.frame = frame.number;
+    pkt.time = frame.time;
+    pkt.data = frame.data;
+    let outcome: DecodeOutcome;
+    try {
+      outcome = this.decodeLayers(frame);
+    } catch {
+      // a decoder bug on hostile bytes (every read is bounds-checked, so this should not happen):
+      // count the frame as malformed rather than stopping the whole analysis
+      pkt.malformed = 'decoder error';
+      outcome = 'malformed';
+    }
+    this.counters.count(outcome, frame.number, pkt.malformed);
+    if (outcome === 'tcp') {
+      if (pkt.reassembled) this.counters.reassembled++;
+      if (pkt.optionsMalformed) this.counters.optionsMalformed++;
+    }
+    return outcome;
+  }
+
+  private decodeLayers(frame: Frame): DecodeOutcome {
+    if (frame.linkType !== this.lastLinkType) {
+      this.lastLinkType = frame.linkType;
+      this.lastLinkDecoder = linkDecoders.get(frame.linkType);
+    }
+    const linkDecoder = this.lastLinkDecoder;
+    if (linkDecoder === undefined) {
+      this.counters.unsupportedLinkType++;
+      return 'not-ip';
+    }
+    const data = frame.data;
+    const link = this.link;
+    link.etherType = -1;
+    if (!linkDecoder(data, link, this.packet)) return 'truncated';
+    const network = networkDecoders.get(link.etherType);
+    if (network === undefined) return 'not-ip';
+    if (link.offset >= data.length) return 'truncated';
+    this.ctx.wireLength = Math.max(frame.origLen, data.length);
+    this.ctx.time = frame.time;
+    return network(data, link.offset, this.packet, this.ctx);
+  }
+}

@@ -1,0 +1,41 @@
+// Ethernet II (IEEE 802.3) with 802.1Q VLAN tags and 802.1ad / pre-standard QinQ stacks.
+//
+//   dst(6) src(6) [TPID(2) TCI(2)]… EtherType(2) payload
+//   e.g. 02 00 00 00 00 02 | 02 00 00 00 00 01 | 81 00 00 64 | 08 00 | 45 00 …
+
+import type { DecodedPacket } from './packet.ts';
+import type { LinkLayer } from './layers.ts';
+import { EtherType } from './protocol-numbers.ts';
+
+/** A value below this in the type/length field is an 802.3 length (LLC frame), not an EtherType. */
+const MIN_ETHERTYPE = 0x0600;
+
+/** Most tags we unwrap before giving up: real networks stack two; more is garbage or an attack. */
+const MAX_TAGS = 8;
+
+function isVlanTpid(t: number): boolean {
+  return t === EtherType.VLAN || t === EtherType.QINQ || t === EtherType.QINQ_OLD;
+}
+
+/** Unwraps VLAN tags starting at `offset` whose type field said `etherType`; records the first two
+ *  VLAN ids in `pkt`. Sets out.offset / out.etherType; false when the frame ends inside a tag. */
+export function unwrapVlanTags(data: Buffer, offset: number, etherType: number, out: LinkLayer, pkt: DecodedPacket): boolean {
+  let off = offset;
+  let type = etherType;
+  for (let tags = 0; isVlanTpid(type) && tags < MAX_TAGS; tags++) {
+    if (off + 4 > data.length) return false;
+    const vid = data.readUInt16BE(off) & 0x0fff;
+    if (tags === 0) pkt.vlan = vid;
+    else if (tags === 1) pkt.innerVlan = vid;
+    type = data.readUInt16BE(off + 2);
+    off += 4;
+  }
+  out.offset = off;
+  out.etherType = type >= MIN_ETHERTYPE && !isVlanTpid(type) ? type : -1;
+  return true;
+}
+
+export function decodeEthernet(data: Buffer, out: LinkLayer, pkt: DecodedPacket): boolean {
+  if (data.length < 14) return false;
+  return unwrapVlanTags(data, 14, data.readUInt16BE(12), out, pkt);
+}
