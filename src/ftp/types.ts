@@ -11,6 +11,9 @@ export interface FtpReply {
   firstFrame: number; //      frame of the first line
   frame: number; //           frame of the last line (where the reply is complete)
   time: number;
+  // --- added by the FTP stage ---
+  overlong: boolean; //       a line was longer than the line cap: its text was cut (Session.overlongLines)
+  incomplete: boolean; //     a multi-line reply whose last line never came (gap, end of capture)
 }
 
 export interface FtpCommand {
@@ -23,9 +26,15 @@ export interface FtpCommand {
   preliminary: FtpReply[]; // 1xx replies, in order
   reply: FtpReply | null; //  final reply (2xx–5xx); null while unanswered
   telnetInterrupt: boolean; // preceded by Telnet IAC IP / IAC DM (the urgent ABOR sequence)
+  // --- added by the FTP stage ---
+  lastFrame: number; //       frame holding the line's end (differs from `frame` when the line was split)
+  overlong: boolean; //       the line was longer than the line cap: `arg` was cut
+  unanswered: boolean; //     settled without a final reply (control closed or capture ended first)
 }
 
-export type TransferCommand = 'RETR' | 'STOR' | 'STOU' | 'APPE' | 'LIST' | 'NLST' | 'MLSD';
+/** 'unknown': a data connection of a session whose control channel was encrypted (AUTH TLS)
+ *  at the time, linked by hosts and timing: the command that opened it could not be read. */
+export type TransferCommand = 'RETR' | 'STOR' | 'STOU' | 'APPE' | 'LIST' | 'NLST' | 'MLSD' | 'unknown';
 export type TransferOutcome = 'complete' | 'aborted' | 'failed' | 'truncated' | 'unknown';
 
 /** Where a data connection was announced: PORT/EPRT/LPRT (active) or 227/229/228 (passive). */
@@ -37,6 +46,16 @@ export interface DataEndpointAnnouncement {
   frame: number; //           frame of the command (active) or reply (passive) that announced it
   controlPeerAddr: string; // the address the control connection uses for that side
   mismatch: boolean; //       addr differs from controlPeerAddr (NAT, misconfigured pasv_address)
+  // --- added by the FTP stage ---
+  family: 4 | 6; //           address family the announcement speaks of
+}
+
+/** How the data connection was closed, in FTP roles (see Transfer.dataClose). */
+export interface DataClose {
+  by: Side | null; //                FTP role of the side that closed first ('server' = the FTP server)
+  byRole: 'sender' | 'receiver' | null; // the same side, seen as the data's sender or receiver
+  kind: 'fin' | 'rst' | null;
+  frame: number | null;
 }
 
 export interface Transfer {
@@ -45,7 +64,7 @@ export interface Transfer {
   command: TransferCommand;
   argument: string;
   path: string | null; //     argument resolved against the working directory, when known
-  direction: 'download' | 'upload' | 'listing';
+  direction: 'download' | 'upload' | 'listing' | 'unknown'; // 'unknown' only for command 'unknown' with no data
   commandFrame: number;
   mode: 'active' | 'passive' | null;
   announcement: DataEndpointAnnouncement | null;
@@ -68,6 +87,18 @@ export interface Transfer {
   aborted: boolean; //               ABOR sent while it ran
   tlsProtected: boolean; //          PROT P in force: data bytes are TLS records
   outcome: TransferOutcome;
+  // --- added by the FTP stage ---
+  commandIndex: number | null; //    FtpCommand.index of the command; null for command 'unknown'
+  linkedBy: 'announcement' | 'timing' | null; // how dataConnection was found: the announced endpoint,
+  //                                  or (no usable announcement / encrypted control) hosts + timing
+  dataCandidates: number[]; //       every Connection.id that went to the announced endpoint (retries), ≤ 50
+  senderEndpoint: Side | null; //    which Endpoint of the data Connection is the sender's (client/server of that Connection)
+  dataClose: DataClose; //           how the data connection ended; all null without one
+  receiverAckedAll: boolean; //      the receiver acknowledged every byte the sender sent (false without data connection)
+  expectedBytes: number | null; //   announcedBytes minus restOffset (what should cross the data connection)
+  announcedFrom: '150' | '213' | null; // where announcedBytes came from
+  dataLooksTls: boolean | null; //   the first data bytes were a TLS record; null if no data was seen
+  commandTime: number; //            capture time of the command (of the data connection's SYN for 'unknown')
 }
 
 export interface Session {
@@ -90,8 +121,19 @@ export interface Session {
     encryptedFromFrame: number | null; // first frame after which the control channel is TLS
     pbsz: string | null;
     prot: string | null; //          C, S, E, P
+    clearAgainFrame: number | null; //  first frame where cleartext FTP lines resumed after TLS (CCC)
   };
   commands: FtpCommand[];
   unparsedLines: number; //   lines that were neither a command nor a reply
   transfers: number[]; //     Transfer.ids
+  // --- added by the FTP stage ---
+  unsolicited: FtpReply[]; // replies with no pending command (besides the greeting), e.g. a 421; ≤ 100 kept
+  overlongLines: number; //   control lines longer than the line cap (cut); both directions
+  overlongFrames: number[]; // frames where such lines ended, ≤ 20
+  gaps: number; //            holes in the control stream (bytes missing from the capture)
+  pendingOverflow: number; // commands dropped from the reply-pairing queue (cap reached): left unanswered
+  commandsDropped: number; // commands parsed but not kept in `commands` (per-session cap reached)
+  serverSide: Side; //        which side of the control Connection is the FTP server (differs from
+  //                          'server' only when the capture missed the SYN and the engine guessed wrong)
+  ended: boolean; //          the control connection was closed out
 }

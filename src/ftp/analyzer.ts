@@ -1,0 +1,521 @@
+// The FTP stage: listens to the TCP engine, recognises control connections (detect.ts), parses
+// them (session.ts), links data connections to the commands they carry through a table of
+// expected endpoints (expectations.ts), and settles each transfer once its final reply and its
+// data connection's end are both known (outcome.ts), telling the live printer as it goes.
+
+import type { DecodedPacket } from '../decode/packet.ts';
+import { TcpFlag } from '../decode/packet.ts';
+import type { Connection, Side, TcpListener } from '../tcp/types.ts';
+import type { Session, Transfer } from './types.ts';
+import { judgeControlChannel, type Verdict } from './detect.ts';
+import { ExpectedConnections, endpointKey } from './expectations.ts';
+import { judgeOutcome } from './outcome.ts';
+import { Probe } from './probe.ts';
+import { ControlSession, type DataSetup, type SessionHooks, type TransferTrack } from './session.ts';
+import { isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
+
+export type ConnectionRole = 'control' | 'data' | 'other';
+
+export interface FtpEvents {
+  /** A transfer's final reply and its data connection's end are both known (or it definitely
+   *  failed, or the capture ended): its facts and outcome are final. */
+  transferDone?(t: Transfer): void;
+  /** A control connection was closed out and all its transfers are done. */
+  sessionEnded?(s: Session): void;
+  /** The TCP engine closed out a connection; `role` is what FTP made of it. */
+  connectionEnded?(c: Connection, role: ConnectionRole): void;
+}
+
+/** Candidate data connections kept per transfer (retries toward one endpoint). */
+const MAX_CANDIDATES = 50;
+/** SYN frames kept per transfer. */
+const MAX_SETUP_FRAMES = 50;
+/** Connections remembered for a late announcement (the SYN seen before the 227 was parsed). */
+const RECENT_MAX = 64;
+/** … and for how long, seconds. */
+const RECENT_WINDOW = 10;
+
+type AppRole = 'probe' | ConnectionRole;
+
+/** What the FTP stage keeps per connection (Connection.app). */
+interface ConnApp {
+  role: AppRole;
+  probe: Probe | null; //              bytes held while deciding whether it is a control connection
+  session: ControlSession | null; //   control connections
+  setup: DataSetup | null; //          data connection that came before its transfer command
+  tracks: TransferTrack[]; //          data connection's transfer(s)
+  looksTls: boolean | null; //         data: its first payload was a TLS record
+  ended: boolean; //                   onEnd seen
+}
+
+const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
+
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+export class FtpAnalyzer implements TcpListener {
+  readonly sessions: Session[] = [];
+  readonly transfers: Transfer[] = [];
+  private readonly controls: ControlSession[] = [];
+  private readonly tracks: TransferTrack[] = [];
+  private readonly apps = new Map<number, ConnApp>(); //   control and data connections, by id
+  private readonly expected = new ExpectedConnections<DataSetup>();
+  private readonly hostPairs = new Map<string, ControlSession[]>(); // live sessions by their two hosts
+  private readonly recent: Array<{ conn: Connection; time: number }> = []; // unmatched new connections
+  private readonly sessionsEnded = new Set<ControlSession>(); // sessionEnded fired
+  private now = 0; //                                       latest capture time seen, seconds
+  private readonly hooks: SessionHooks;
+
+  constructor(private readonly events: FtpEvents = {}) {
+    this.hooks = {
+      announced: (_cs, setup) => this.announced(setup),
+      retired: (setup) => this.retire(setup),
+      transferStarted: (track) => this.transferStarted(track),
+      transferUpdated: (track) => this.maybeSettle(track),
+    };
+  }
+
+  // ---- queries --------------------------------------------------------------------------------
+
+  roleOf(connId: number): ConnectionRole {
+    const r = this.apps.get(connId)?.role;
+    return r === 'control' || r === 'data' ? r : 'other';
+  }
+
+  sessionOf(connId: number): Session | null {
+    const app = this.apps.get(connId);
+    if (!app) return null;
+    if (app.session) return app.session.session;
+    const track = app.tracks[app.tracks.length - 1];
+    if (track) return track.session.session;
+    return app.setup ? app.setup.session.session : null;
+  }
+
+  transferOf(connId: number): Transfer | null {
+    const app = this.apps.get(connId);
+    const track = app?.tracks[app.tracks.length - 1];
+    return track ? track.t : null;
+  }
+
+  // ---- TcpListener ----------------------------------------------------------------------------
+
+  onConnection(conn: Connection, pkt: DecodedPacket): void {
+    this.now = pkt.time;
+    const app: ConnApp = { role: 'probe', probe: null, session: null, setup: null, tracks: [], looksTls: null, ended: false };
+    conn.app = app;
+    if (this.matchExpected(conn, app, pkt.time)) return;
+    if (this.matchByTiming(conn, app)) return;
+    app.probe = new Probe();
+    this.recent.push({ conn, time: pkt.time });
+    if (this.recent.length > RECENT_MAX) this.recent.shift();
+  }
+
+  onData(conn: Connection, from: Side, data: Buffer, _offset: number, frame: number, time: number): void {
+    this.now = time;
+    const app = conn.app as ConnApp | undefined;
+    if (!app || app.ended) return;
+    switch (app.role) {
+      case 'control':
+        app.session!.feed(from, data, frame, time);
+        break;
+      case 'probe':
+        if (app.probe!.add(from, data, frame, time)) this.judge(conn, app, false);
+        break;
+      case 'data':
+        // one look at the first payload (is it TLS?), then only counts are needed
+        if (app.looksTls === null) {
+          app.looksTls = isTlsHandshakeStart(data, 0) || isTlsRecordHeader(data, 0);
+          for (const t of app.tracks) if (t.t.dataLooksTls === null) t.t.dataLooksTls = app.looksTls;
+        }
+        conn.deliver = false;
+        break;
+      default:
+        conn.deliver = false;
+    }
+  }
+
+  onGap(conn: Connection, from: Side, _offset: number, _length: number, frame: number): void {
+    const app = conn.app as ConnApp | undefined;
+    if (!app || app.ended) return;
+    if (app.role === 'control') app.session!.gap(from, frame, this.now);
+    else if (app.role === 'probe') app.probe!.gap(from, frame, this.now);
+  }
+
+  onControl(conn: Connection, from: Side, flags: number, frame: number, time: number): void {
+    this.now = time;
+    const app = conn.app as ConnApp | undefined;
+    if (!app || app.role !== 'data') return;
+    // a (retransmitted) SYN toward the data endpoint: evidence for a 425
+    if ((flags & TcpFlag.SYN) !== 0 && (flags & TcpFlag.ACK) === 0 && from === 'client') {
+      for (const t of app.tracks) addSetupFrame(t.t, frame);
+    }
+  }
+
+  onEnd(conn: Connection): void {
+    const app = conn.app as ConnApp | undefined;
+    if (!app) {
+      this.events.connectionEnded?.(conn, 'other');
+      return;
+    }
+    if (app.ended) return;
+    if (app.role === 'probe') this.judge(conn, app, true);
+    app.ended = true;
+    if (conn.endTime > this.now) this.now = conn.endTime;
+    switch (app.role) {
+      case 'control': {
+        const cs = app.session!;
+        cs.end(conn.lastFrame, conn.endTime);
+        this.dropHostPair(cs);
+        this.maybeEndSession(cs);
+        break;
+      }
+      case 'data':
+        for (const t of app.tracks) {
+          t.ended.add(conn.id);
+          this.maybeSettle(t);
+        }
+        break;
+      default:
+        app.probe = null;
+    }
+    this.events.connectionEnded?.(conn, this.roleOf(conn.id));
+  }
+
+  /** End of the capture: closes out whatever the engine did not, settles every transfer. */
+  finish(connections: readonly Connection[]): void {
+    for (const conn of connections) {
+      const app = conn.app as ConnApp | undefined;
+      if (app && !app.ended) this.onEnd(conn);
+    }
+    for (const cs of this.controls) {
+      if (!cs.session.ended) {
+        cs.end(cs.conn.lastFrame, cs.conn.endTime);
+        this.dropHostPair(cs);
+      }
+    }
+    for (const t of this.tracks) if (!t.settled) this.settle(t);
+    for (const cs of this.controls) this.maybeEndSession(cs);
+  }
+
+  // ---- recognising control connections --------------------------------------------------------
+
+  private judge(conn: Connection, app: ConnApp, complete: boolean): void {
+    const probe = app.probe;
+    if (!probe) return;
+    const v = judgeControlChannel({
+      client: probe.head('client'),
+      server: probe.head('server'),
+      clientGap: probe.gapSeen.client,
+      serverGap: probe.gapSeen.server,
+      clientPort: conn.client.port,
+      serverPort: conn.server.port,
+      sawSyn: !conn.roleGuessed,
+      complete: complete || probe.full,
+    });
+    if (v.kind === 'undecided') return;
+    app.probe = null;
+    if (v.kind === 'not-ftp') {
+      app.role = 'other';
+      conn.deliver = false;
+      return;
+    }
+    this.promote(conn, app, probe, v);
+  }
+
+  private promote(conn: Connection, app: ConnApp, probe: Probe, v: Verdict): void {
+    const cs = new ControlSession(this.sessions.length, conn, v.ftpServer, this.hooks,
+      v.kind === 'ftp-tls' ? { frame: probe.firstFrame } : null);
+    this.sessions.push(cs.session);
+    this.controls.push(cs);
+    app.role = 'control';
+    app.session = cs;
+    this.apps.set(conn.id, app);
+    const key = pairKey(conn.client.addr, conn.server.addr);
+    const list = this.hostPairs.get(key);
+    if (list) list.push(cs);
+    else this.hostPairs.set(key, [cs]);
+    // parse what was held back, in the order it came
+    for (const c of probe.chunks) {
+      if (c.data) cs.feed(c.side, c.data, c.frame, c.time);
+      else cs.gap(c.side, c.frame, c.time);
+    }
+  }
+
+  private dropHostPair(cs: ControlSession): void {
+    const key = pairKey(cs.conn.client.addr, cs.conn.server.addr);
+    const list = this.hostPairs.get(key);
+    if (!list) return;
+    const k = list.indexOf(cs);
+    if (k >= 0) list.splice(k, 1);
+    if (list.length === 0) this.hostPairs.delete(key);
+  }
+
+  // ---- linking data connections ---------------------------------------------------------------
+
+  /** Data connection by announcement: its listening end is an endpoint a session announced. */
+  private matchExpected(conn: Connection, app: ConnApp, time: number): boolean {
+    if (this.expected.size === 0) return false;
+    const sides: Side[] = conn.roleGuessed ? ['server', 'client'] : ['server'];
+    for (const side of sides) {
+      const ep = conn[side];
+      const setup = this.expected.find(endpointKey(ep.addr, ep.port), time);
+      if (setup) {
+        this.attachSetup(conn, app, setup, side);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Heuristic: "a data connection found by hosts and timing"
+   * Plain definition: a new connection between the same two hosts as a live control connection,
+   * not to the FTP server's control port, is that session's data connection when (a) a transfer
+   * command of the session waits for its data connection and had no usable announcement (no
+   * PORT/PASV, refused, or unparseable), or (b) the control channel is encrypted (AUTH TLS), so
+   * announcements cannot be read: then it becomes a transfer of command 'unknown'.
+   */
+  private matchByTiming(conn: Connection, app: ConnApp): boolean {
+    if (this.hostPairs.size === 0) return false;
+    const list = this.hostPairs.get(pairKey(conn.client.addr, conn.server.addr));
+    if (!list) return false;
+    for (let k = list.length - 1; k >= 0; k--) {
+      const cs = list[k]!;
+      const s = cs.session;
+      if (cs.conn === conn) continue;
+      const toControlPort =
+        (conn.server.addr === s.server.addr && conn.server.port === s.server.port) ||
+        (conn.client.addr === s.server.addr && conn.client.port === s.server.port);
+      if (toControlPort) continue; // a parallel control connection, not data
+      const waiting = cs.transferAwaitingData();
+      if (waiting) {
+        this.attachTrack(conn, app, waiting, null, 'timing');
+        return true;
+      }
+      if (cs.encrypted) {
+        const track = cs.startUnknownTransfer(conn);
+        this.attachTrack(conn, app, track, null, 'timing');
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private attachSetup(conn: Connection, app: ConnApp, setup: DataSetup, listener: Side): void {
+    app.role = 'data';
+    app.probe = null;
+    this.apps.set(conn.id, app);
+    if (setup.transfer) {
+      this.attachTrack(conn, app, setup.transfer, listener, 'announcement');
+      return;
+    }
+    // before its transfer command (the client connects right after the 227): wait for it
+    app.setup = setup;
+    setup.conns.push(conn);
+    setup.listeners.set(conn.id, listener);
+  }
+
+  private attachTrack(conn: Connection, app: ConnApp, track: TransferTrack, listener: Side | null, how: 'announcement' | 'timing'): void {
+    app.role = 'data';
+    app.probe = null;
+    app.setup = null;
+    this.apps.set(conn.id, app);
+    if (!app.tracks.includes(track)) app.tracks.push(track);
+    if (track.conns.length < MAX_CANDIDATES && !track.conns.includes(conn)) {
+      track.conns.push(conn);
+      if (listener) track.listeners.set(conn.id, listener);
+    }
+    if (app.ended) track.ended.add(conn.id);
+    const t = track.t;
+    if (t.dataConnection === null) t.dataConnection = conn.id;
+    if (t.linkedBy === null) t.linkedBy = how;
+    if (t.dataCandidates.length < MAX_CANDIDATES && !t.dataCandidates.includes(conn.id)) t.dataCandidates.push(conn.id);
+    if (t.dataLooksTls === null && app.looksTls !== null) t.dataLooksTls = app.looksTls;
+    const syn = conn.client.synFrame;
+    if (syn !== null) addSetupFrame(t, syn);
+  }
+
+  private announced(setup: DataSetup): void {
+    const a = setup.announcement;
+    if (!a) return;
+    // NAT: the announced address may not be the host's real one; expect the real one as well
+    const keys = [endpointKey(a.addr ?? a.controlPeerAddr, a.port)];
+    if (a.mismatch) keys.push(endpointKey(a.controlPeerAddr, a.port));
+    for (const k of keys) this.expected.add(k, setup, this.now);
+    setup.keys = keys;
+    // Heuristic: "a connection that came before its announcement"
+    // A connection to this endpoint seen in the last RECENT_WINDOW seconds, not otherwise
+    // explained (still being probed, or found not to be FTP), is its data connection: capture
+    // order can put the SYN before the 227 (several capture points, a retransmitted reply).
+    for (let k = this.recent.length - 1; k >= 0; k--) {
+      const { conn, time } = this.recent[k]!;
+      if (this.now - time > RECENT_WINDOW) break;
+      const app = conn.app as ConnApp | undefined;
+      if (!app || (app.role !== 'probe' && app.role !== 'other')) continue;
+      const sides: Side[] = conn.roleGuessed ? ['server', 'client'] : ['server'];
+      const side = sides.find((sd) => keys.includes(endpointKey(conn[sd].addr, conn[sd].port)));
+      if (side === undefined) continue;
+      this.recent.splice(k, 1);
+      conn.deliver = false;
+      this.attachSetup(conn, app, setup, side);
+    }
+  }
+
+  private retire(setup: DataSetup): void {
+    for (const k of setup.keys) this.expected.remove(k, setup);
+  }
+
+  private transferStarted(track: TransferTrack): void {
+    track.t.id = this.transfers.length;
+    this.transfers.push(track.t);
+    this.tracks.push(track);
+    track.session.session.transfers.push(track.t.id);
+    const setup = track.setup;
+    if (setup && setup.conns.length > 0) {
+      for (const conn of setup.conns) {
+        const app = conn.app as ConnApp;
+        this.attachTrack(conn, app, track, setup.listeners.get(conn.id) ?? null, 'announcement');
+      }
+      setup.conns = [];
+      setup.listeners.clear();
+    }
+  }
+
+  // ---- settling transfers ---------------------------------------------------------------------
+
+  private maybeSettle(track: TransferTrack): void {
+    if (track.settled) return;
+    const f = track.t.finalReply;
+    // definitely failed: an error reply while no data connection carried a byte (a 425 after an
+    // unanswered SYN need not wait for that connection's close-out)
+    const failed = f !== null && f.valid && f.code >= 400 && f.code < 600 &&
+      track.conns.every((c) => c.client.bytesSent + c.server.bytesSent === 0);
+    if (failed) {
+      this.settle(track);
+      return;
+    }
+    const dataOpen = track.conns.some((c) => !track.ended.has(c.id));
+    if (dataOpen) return;
+    if (track.t.command === 'unknown') {
+      if (track.conns.length > 0) this.settle(track);
+      return;
+    }
+    if (track.t.finalReply || track.session.session.ended) this.settle(track);
+  }
+
+  private settle(track: TransferTrack): void {
+    track.settled = true;
+    this.fillFacts(track);
+    if (track.setup) this.retire(track.setup);
+    this.events.transferDone?.(track.t);
+    this.maybeEndSession(track.session);
+  }
+
+  private maybeEndSession(cs: ControlSession): void {
+    if (!cs.session.ended || this.sessionsEnded.has(cs)) return;
+    if (cs.tracks.some((t) => !t.settled)) return;
+    this.sessionsEnded.add(cs);
+    this.events.sessionEnded?.(cs.session);
+  }
+
+  /**
+   * Heuristic: "which attempt carried the transfer"
+   * Several connections may go to one announced endpoint (a refused or unanswered SYN, then a
+   * retry): the one with most payload bytes carried it; among equals one whose handshake was
+   * answered; among those the latest.
+   */
+  private chooseConn(track: TransferTrack): Connection | null {
+    let best: Connection | null = null;
+    let bestScore = -1;
+    for (const c of track.conns) {
+      const answered = c.server.synFrame !== null || c.client.bytesSent + c.server.bytesSent > 0;
+      const score = (c.client.bytesSent + c.server.bytesSent) * 2 + (answered ? 1 : 0);
+      if (score >= bestScore) {
+        best = c;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+
+  /** Which endpoint of data connection `conn` is the FTP server. */
+  private ftpServerEndpoint(track: TransferTrack, conn: Connection): Side {
+    const listener = track.listeners.get(conn.id);
+    const mode = track.t.mode;
+    if (listener && mode) return mode === 'passive' ? listener : other(listener);
+    const s = track.session.session;
+    if (s.server.addr !== s.client.addr) {
+      if (conn.server.addr === s.server.addr && conn.client.addr !== s.server.addr) return 'server';
+      if (conn.client.addr === s.server.addr && conn.server.addr !== s.server.addr) return 'client';
+    }
+    // both ends on one host (loopback): RFC 959 §3.2's active-mode data port is L−1
+    if (conn.client.port === s.server.port - 1) return 'client';
+    return mode === 'active' ? 'client' : 'server';
+  }
+
+  private fillFacts(track: TransferTrack): void {
+    const t = track.t;
+    const conn = this.chooseConn(track);
+    t.dataSetupFrames.sort((a, b) => a - b);
+    let dataEnded = false;
+    let dataReset = false;
+    if (conn) {
+      t.dataConnection = conn.id;
+      const ftpServerEp = this.ftpServerEndpoint(track, conn);
+      let senderEp: Side;
+      if (t.command === 'unknown') {
+        const cb = conn.client.bytesSent;
+        const sb = conn.server.bytesSent;
+        senderEp = cb === 0 && sb === 0 ? ftpServerEp : cb > sb ? 'client' : 'server';
+        t.sender = senderEp === ftpServerEp ? 'server' : 'client';
+        t.direction = cb === 0 && sb === 0 ? 'unknown' : t.sender === 'server' ? 'download' : 'upload';
+      } else {
+        senderEp = t.sender === 'server' ? ftpServerEp : other(ftpServerEp);
+      }
+      const se = conn[senderEp];
+      t.senderEndpoint = senderEp;
+      t.bytes = se.bytesSent;
+      t.bytesAcked = Math.min(se.bytesAcked, se.bytesSent);
+      t.bytesMissing = Math.max(0, se.bytesSent - se.bytesCaptured);
+      t.receiverAckedAll = se.bytesAcked >= se.bytesSent;
+      const closer = conn.closedBy;
+      t.dataClose = {
+        by: closer === null ? null : closer === ftpServerEp ? 'server' : 'client',
+        byRole: closer === null ? null : closer === senderEp ? 'sender' : 'receiver',
+        kind: conn.closeKind,
+        frame: conn.closeFrame,
+      };
+      dataEnded = conn.closeKind !== null;
+      dataReset = conn.closeKind === 'rst';
+      t.duration = Math.max(0, conn.endTime - conn.startTime);
+      t.rate = t.duration > 0 ? t.bytes / t.duration : null;
+      t.startTime = Math.min(t.commandTime, conn.startTime);
+    } else {
+      t.duration = t.finalReply ? Math.max(0, t.finalReply.time - t.commandTime) : 0;
+      t.rate = null;
+      t.receiverAckedAll = false;
+      t.startTime = t.commandTime;
+    }
+    t.expectedBytes = t.announcedBytes !== null ? Math.max(0, t.announcedBytes - t.restOffset) : null;
+    t.endTime = Math.max(t.commandTime, t.finalReply?.time ?? 0, conn?.endTime ?? 0);
+    t.outcome = judgeOutcome({
+      command: t.command,
+      finalCode: t.finalReply ? t.finalReply.code : null,
+      finalValid: t.finalReply ? t.finalReply.valid : false,
+      aborted: t.aborted,
+      hasData: conn !== null,
+      dataEnded,
+      dataReset,
+      bytes: t.bytes,
+      delivered: t.receiverAckedAll ? t.bytes : t.bytesAcked,
+      receiverAckedAll: t.receiverAckedAll,
+      expectedBytes: t.expectedBytes,
+    });
+  }
+}
+
+function addSetupFrame(t: Transfer, frame: number): void {
+  if (t.dataSetupFrames.length >= MAX_SETUP_FRAMES || t.dataSetupFrames.includes(frame)) return;
+  t.dataSetupFrames.push(frame);
+}

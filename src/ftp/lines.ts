@@ -1,0 +1,226 @@
+// Control-channel line splitter: turns one direction's in-order bytes into lines, across any
+// segmentation, with the Telnet layer of RFC 959 §4 peeled off. Holds one preallocated buffer per
+// direction (bounded: overlong lines are cut, counted and flagged).
+
+/** Telnet command bytes (RFC 854) that FTP control channels may carry. */
+export const Telnet = {
+  IAC: 255, // interpret as command
+  DONT: 254,
+  DO: 253,
+  WONT: 252,
+  WILL: 251,
+  SB: 250, //  subnegotiation begins
+  IP: 244, //  interrupt process (sent before ABOR, RFC 959 §4.1.3)
+  DM: 242, //  data mark (sent as TCP urgent data before ABOR)
+  SE: 240, //  subnegotiation ends
+} as const;
+
+/** Longest line kept, in bytes; the rest of a longer line is counted and dropped. */
+export const DEFAULT_MAX_LINE = 8 * 1024;
+/** Subnegotiation bytes skipped before giving up on finding IAC SE (a lost SE must not swallow
+ *  the channel). */
+const MAX_SUBNEGOTIATION = 256;
+
+export interface ControlLine {
+  text: string; //        the line without its CRLF/LF and without Telnet commands
+  firstFrame: number; //  frame holding the line's first byte
+  firstTime: number; //   capture time of `firstFrame`, seconds
+  frame: number; //       frame holding its line feed
+  time: number; //        capture time of `frame`, seconds
+  wireBytes: number; //   bytes the line took on the wire, Telnet commands and line end included
+  overlong: boolean; //   longer than the cap: `text` holds only the first cap bytes
+  interrupt: boolean; //  Telnet IAC IP or IAC DM came before or inside the line (urgent ABOR)
+  bareLf: boolean; //     ended by LF alone, not CRLF
+}
+
+/** Called per complete line; return false to stop at this line (the caller takes the rest). */
+export type LineSink = (line: ControlLine) => boolean;
+
+/** Says whether data[i..] looks like the start of a line of this direction (a verb, a reply
+ *  code): used to pick the thread up again at a segment boundary. */
+export type LineStartTest = (data: Buffer, i: number) => boolean;
+
+/** Telnet parser states. */
+const TelnetState = {
+  text: 0, //       ordinary bytes
+  iac: 1, //        just read IAC
+  option: 2, //     read IAC WILL/WONT/DO/DONT: the next byte is the option code
+  sb: 3, //         inside IAC SB … (skipping)
+  sbIac: 4, //      inside a subnegotiation, just read IAC
+} as const;
+
+export class LineSplitter {
+  private readonly buf: Buffer; //       current line's text bytes (the first `max` of them)
+  private len = 0; //                    bytes in buf
+  private wire = 0; //                   wire bytes of the current line so far
+  private started = false; //            a byte of the current line has arrived
+  private overlong = false; //           current line exceeded `max`
+  private interrupt = false; //          IAC IP / IAC DM seen in the current line
+  private firstFrame = 0; //             frame of the current line's first byte
+  private firstTime = 0; //              its capture time, seconds
+  private telnet: number = TelnetState.text; // Telnet parser state
+  private sbCount = 0; //                bytes skipped in the current subnegotiation
+  private skipping = false; //           after a gap: dropping bytes up to the next LF
+  private lastWasCr = false; //          the last text byte was CR (kept even past the cap)
+  private binary = false; //             the current line holds control bytes (not text)
+  lines = 0; //                          complete lines delivered
+  overlongLines = 0; //                  of those, cut at the cap
+  fragmentsDropped = 0; //               partial lines thrown away at gaps
+  telnetCommands = 0; //                 IAC sequences removed (IAC IAC excluded: that is data)
+
+  constructor(
+    readonly max = DEFAULT_MAX_LINE,
+    private readonly lineStart: LineStartTest | null = null,
+  ) {
+    this.buf = Buffer.allocUnsafe(max);
+  }
+
+  /** True between lines: no byte of a next line has arrived yet. */
+  get atLineStart(): boolean {
+    return !this.started && !this.skipping;
+  }
+
+  /** Bytes of an unfinished line held (wire count). */
+  get partialBytes(): number {
+    return this.wire;
+  }
+
+  /** Feeds `data[start..]`; calls `sink` per complete line. Returns the offset just after the
+   *  last byte consumed: data.length, or the end of the line at which `sink` returned false. */
+  feed(data: Buffer, start: number, frame: number, time: number, sink: LineSink): number {
+    // Heuristic: "a new line starts at this segment"
+    // After a gap, or when the pending partial line is binary junk, a segment that begins like a
+    // line of this direction (a known verb, a reply code) is taken as a line start: TCP senders
+    // write a command or reply with one send, so lines usually begin segments.
+    if ((this.skipping || (this.started && this.binary)) && this.lineStart !== null && this.lineStart(data, start)) {
+      if (this.started) this.fragmentsDropped++;
+      this.reset();
+      this.telnet = TelnetState.text;
+      this.skipping = false;
+    }
+    for (let i = start; i < data.length; i++) {
+      const b = data[i]!;
+      if (this.skipping) {
+        if (b === 0x0a) this.skipping = false;
+        continue;
+      }
+      if (!this.started) {
+        this.started = true;
+        this.firstFrame = frame;
+        this.firstTime = time;
+      }
+      this.wire++;
+      switch (this.telnet) {
+        case TelnetState.iac:
+          this.telnet = TelnetState.text;
+          if (b === Telnet.IAC) {
+            this.put(b); // IAC IAC: a literal 0xFF
+          } else if (b >= Telnet.WILL && b <= Telnet.DONT) {
+            this.telnet = TelnetState.option;
+            this.telnetCommands++;
+          } else if (b === Telnet.SB) {
+            this.telnet = TelnetState.sb;
+            this.sbCount = 0;
+            this.telnetCommands++;
+          } else {
+            if (b === Telnet.IP || b === Telnet.DM) this.interrupt = true;
+            this.telnetCommands++;
+          }
+          continue;
+        case TelnetState.option:
+          this.telnet = TelnetState.text;
+          continue;
+        case TelnetState.sb:
+        case TelnetState.sbIac:
+          if (this.telnet === TelnetState.sbIac && b === Telnet.SE) this.telnet = TelnetState.text;
+          else this.telnet = b === Telnet.IAC ? TelnetState.sbIac : TelnetState.sb;
+          if (++this.sbCount > MAX_SUBNEGOTIATION) this.telnet = TelnetState.text;
+          continue;
+        default:
+          break;
+      }
+      if (b === Telnet.IAC) {
+        this.telnet = TelnetState.iac;
+        continue;
+      }
+      if (b !== 0x0a) {
+        this.put(b);
+        continue;
+      }
+      // line feed: the line is complete
+      const cr = this.lastWasCr;
+      const n = cr && !this.overlong ? this.len - 1 : this.len;
+      const line: ControlLine = {
+        text: decodeText(this.buf, n),
+        firstFrame: this.firstFrame,
+        firstTime: this.firstTime,
+        frame,
+        time,
+        wireBytes: this.wire,
+        overlong: this.overlong,
+        interrupt: this.interrupt,
+        bareLf: !cr,
+      };
+      this.lines++;
+      if (this.overlong) this.overlongLines++;
+      this.reset();
+      if (!sink(line)) return i + 1;
+    }
+    return data.length;
+  }
+
+  private put(b: number): void {
+    if (this.len < this.max) this.buf[this.len++] = b;
+    else this.overlong = true;
+    this.lastWasCr = b === 0x0d;
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0d) || b === 0x7f) this.binary = true;
+  }
+
+  private reset(): void {
+    this.len = 0;
+    this.wire = 0;
+    this.started = false;
+    this.overlong = false;
+    this.interrupt = false;
+    this.lastWasCr = false;
+    this.binary = false;
+  }
+
+  /** Bytes are missing from the stream here: the partial line is lost, and so is whatever
+   *  comes before the next line feed (a line's tail cannot be parsed without its head). */
+  gap(): void {
+    if (this.started) this.fragmentsDropped++;
+    this.reset();
+    this.telnet = TelnetState.text;
+    this.skipping = true;
+  }
+
+  /** Drops any partial line and Telnet state without skipping (the stream changes framing, e.g.
+   *  TLS starts or stops). */
+  clear(): void {
+    if (this.started) this.fragmentsDropped++;
+    this.reset();
+    this.telnet = TelnetState.text;
+    this.skipping = false;
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Line bytes as text: ASCII as is, valid UTF-8 (RFC 2640 pathnames) decoded, anything else
+ *  byte-for-byte as Latin-1 so no byte is lost. */
+export function decodeText(buf: Buffer, length: number): string {
+  let ascii = true;
+  for (let i = 0; i < length; i++) {
+    if (buf[i]! >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return buf.toString('latin1', 0, length);
+  try {
+    return utf8.decode(buf.subarray(0, length));
+  } catch {
+    return buf.toString('latin1', 0, length);
+  }
+}

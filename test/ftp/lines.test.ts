@@ -1,0 +1,111 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { LineSplitter, decodeText, type ControlLine } from '../../src/ftp/lines.ts';
+
+/** Feeds `chunks` (one frame each, numbered from 1) and collects the lines. */
+function split(chunks: Buffer[], max?: number): { lines: ControlLine[]; sp: LineSplitter } {
+  const sp = new LineSplitter(max);
+  const lines: ControlLine[] = [];
+  chunks.forEach((c, i) => sp.feed(c, 0, i + 1, i + 1, (l) => (lines.push(l), true)));
+  return { lines, sp };
+}
+
+const summary = (ls: ControlLine[]) => ls.map((l) => [l.text, l.interrupt, l.overlong, l.bareLf]);
+
+describe('ftp/lines LineSplitter', () => {
+  const wire = Buffer.concat([
+    Buffer.from('USER anonymous\r\nPASS x\r\n'),
+    Buffer.from([0xff, 0xf4, 0xff, 0xf2]), // IAC IP, IAC DM
+    Buffer.from('ABOR\r\n'),
+    Buffer.from('RETR a'),
+    Buffer.from([0xff, 0xff]), //             IAC IAC: literal 0xFF
+    Buffer.from('b\r\nNOOP\n'), //             bare LF tolerated
+    Buffer.from([0xff, 0xfb, 0x01]), //       IAC WILL ECHO: stripped
+    Buffer.from('STAT\r\n'),
+    Buffer.from([0xff, 0xfa, 0x18, 0x01, 0xff, 0xf0]), // IAC SB … IAC SE: stripped
+    Buffer.from('QUIT\r\n'),
+  ]);
+
+  it('splits lines and handles Telnet commands', () => {
+    const { lines, sp } = split([wire]);
+    expect(summary(lines)).to.deep.equal([
+      ['USER anonymous', false, false, false],
+      ['PASS x', false, false, false],
+      ['ABOR', true, false, false],
+      ['RETR a\u00ffb', false, false, false],
+      ['NOOP', false, false, true],
+      ['STAT', false, false, false],
+      ['QUIT', false, false, false],
+    ]);
+    expect(sp.telnetCommands).to.equal(4);
+  });
+
+  it('gives the same lines wherever the input is split (every offset)', () => {
+    const whole = summary(split([wire]).lines);
+    for (let i = 0; i <= wire.length; i++) {
+      expect(summary(split([wire.subarray(0, i), wire.subarray(i)]).lines), `split at ${i}`).to.deep.equal(whole);
+    }
+  });
+
+  it('gives the same lines for any segmentation (property)', () => {
+    const whole = summary(split([wire]).lines);
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 1, max: wire.length - 1 }), { maxLength: 12 }), (cuts) => {
+        const pts = [0, ...cuts.sort((a, b) => a - b), wire.length];
+        const chunks = pts.slice(1).map((end, k) => wire.subarray(pts[k], end));
+        expect(summary(split(chunks).lines)).to.deep.equal(whole);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('records the frames of a line split across segments', () => {
+    const { lines } = split([Buffer.from('RETR lo'), Buffer.from('ng-name'), Buffer.from('\r\nNOOP\r\n')]);
+    expect(lines.map((l) => [l.text, l.firstFrame, l.frame])).to.deep.equal([
+      ['RETR long-name', 1, 3],
+      ['NOOP', 3, 3],
+    ]);
+  });
+
+  it('cuts, counts and flags overlong lines (bounded buffer)', () => {
+    const long = Buffer.from(`RETR ${'A'.repeat(100)}\r\nNOOP\r\n`);
+    const { lines, sp } = split([long.subarray(0, 50), long.subarray(50)], 32);
+    expect(lines.map((l) => [l.text.length, l.overlong, l.wireBytes])).to.deep.equal([
+      [32, true, 107],
+      [4, false, 6],
+    ]);
+    expect(lines[0]!.bareLf).to.equal(false);
+    expect(sp.overlongLines).to.equal(1);
+  });
+
+  it('drops the partial line at a gap and resumes at the next line', () => {
+    const sp = new LineSplitter();
+    const out: string[] = [];
+    const sink = (l: ControlLine) => (out.push(l.text), true);
+    sp.feed(Buffer.from('USER a\r\nRETR fi'), 0, 1, 1, sink);
+    sp.gap();
+    sp.feed(Buffer.from('le-tail\r\nNOOP\r\n'), 0, 3, 3, sink);
+    expect(out).to.deep.equal(['USER a', 'NOOP']);
+    expect(sp.fragmentsDropped).to.equal(1);
+  });
+
+  it('stops where the sink says and returns the offset after that line', () => {
+    const sp = new LineSplitter();
+    const data = Buffer.from('234 go\r\n\x16\x03\x01');
+    const at = sp.feed(data, 0, 1, 1, () => false);
+    expect(at).to.equal(8);
+    expect(sp.atLineStart).to.equal(true);
+  });
+
+  it('does not let a subnegotiation without IAC SE swallow the channel', () => {
+    const data = Buffer.concat([Buffer.from([0xff, 0xfa]), Buffer.alloc(300, 0x41), Buffer.from('\r\nNOOP\r\n')]);
+    const { lines } = split([data]);
+    expect(lines.map((l) => l.text).at(-1)).to.equal('NOOP');
+  });
+
+  it('decodes UTF-8 when valid and Latin-1 otherwise', () => {
+    expect(decodeText(Buffer.from('RETR caf\u00e9', 'utf8'), 10)).to.equal('RETR caf\u00e9');
+    const latin = Buffer.from([0x52, 0xe9, 0x41]);
+    expect(decodeText(latin, 3)).to.equal('R\u00e9A');
+  });
+});

@@ -1,0 +1,60 @@
+// Test support: runs frames (crafted or read from a file) through the real decoder, TCP engine
+// and FTP analyzer, recording the analyzer's events in order.
+
+import type { Frame } from '../../src/capture/frame.ts';
+import { LinkType } from '../../src/capture/frame.ts';
+import { readCapture } from '../../src/capture/read.ts';
+import type { CraftedFrame } from '../../src/craft/trace-builder.ts';
+import { PacketDecoder } from '../../src/decode/decoder.ts';
+import { TcpEngine } from '../../src/tcp/engine.ts';
+import type { Connection } from '../../src/tcp/types.ts';
+import { FtpAnalyzer } from '../../src/ftp/analyzer.ts';
+
+export interface PipelineRun {
+  ftp: FtpAnalyzer;
+  engine: TcpEngine;
+  events: string[]; //     'transfer:<id>:<outcome>', 'session:<id>', 'conn:<id>:<role>' in order
+  connections: readonly Connection[];
+}
+
+function pipeline(): { ftp: FtpAnalyzer; engine: TcpEngine; decoder: PacketDecoder; events: string[] } {
+  const events: string[] = [];
+  const ftp = new FtpAnalyzer({
+    transferDone: (t) => events.push(`transfer:${t.id}:${t.outcome}`),
+    sessionEnded: (s) => events.push(`session:${s.id}`),
+    connectionEnded: (c, role) => events.push(`conn:${c.id}:${role}`),
+  });
+  return { ftp, engine: new TcpEngine(ftp), decoder: new PacketDecoder(), events };
+}
+
+export function runCrafted(frames: CraftedFrame[], linkType: number = LinkType.ETHERNET): PipelineRun {
+  const { ftp, engine, decoder, events } = pipeline();
+  frames.forEach((f, i) => {
+    const frame: Frame = {
+      number: i + 1,
+      offset: 0,
+      tsSec: f.tsSec,
+      tsNsec: f.tsNsec,
+      time: f.tsSec + f.tsNsec / 1e9,
+      linkType,
+      interfaceId: 0,
+      capLen: f.data.length,
+      origLen: f.origLen,
+      data: f.data,
+    };
+    if (decoder.decode(frame) === 'tcp') engine.packet(decoder.packet);
+  });
+  engine.finish();
+  ftp.finish(engine.connections);
+  return { ftp, engine, events, connections: engine.connections };
+}
+
+export async function runFile(path: string): Promise<PipelineRun> {
+  const { ftp, engine, decoder, events } = pipeline();
+  await readCapture(path, (frame) => {
+    if (decoder.decode(frame) === 'tcp') engine.packet(decoder.packet);
+  });
+  engine.finish();
+  ftp.finish(engine.connections);
+  return { ftp, engine, events, connections: engine.connections };
+}
