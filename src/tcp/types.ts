@@ -159,9 +159,21 @@ export interface TcpListener {
 export interface TcpEngineOptions {
   maxFlows: number; //               live flows before the oldest idle ones are evicted
   maxBufferedBytesPerFlow: number; // out-of-order bytes kept per direction for reassembly
+  /** Seconds of capture time a connection stays open after its close-out (both FINs acknowledged,
+   *  or an RST), so a trailing ACK or RST/ACK, a stray ACK after FIN and the RST answering it, or
+   *  a refused SYN's retries still belong to it; onEnd fires when this has passed. */
+  closeGraceSeconds: number;
 }
 
 export const defaultTcpEngineOptions: TcpEngineOptions = {
   maxFlows: 200_000,
   maxBufferedBytesPerFlow: 4 * 1024 * 1024,
+  closeGraceSeconds: 2,
 };
+
+/** Engine counters, updated as packets come. */
+export interface TcpEngineStats {
+  liveFlows: number; //     flows held in the flow table (open, or closed out and kept for late packets)
+  evicted: number; //       open flows closed out early because the table was full
+  bufferedBytes: number; // out-of-order bytes held for reassembly, all flows
+}

@@ -1,0 +1,158 @@
+// One endpoint of a connection as seen from the capture point: its RFC 9293 state (inferred from
+// what it sent and what it must have received), its position in its own sequence space and the
+// bookkeeping of the detectors that look at it. The receiver's transitions are dated at the frame
+// that shows the segment it received (the capture point cannot see later).
+
+import type { Endpoint, Side, TcpState } from './types.ts';
+import { SeqAnalysisDir } from './analysis.ts';
+import { Coverage, type Reassembler } from './reassembler.ts';
+
+export function newEndpoint(addr: string, port: number): Endpoint {
+  return {
+    addr,
+    port,
+    state: 'UNKNOWN',
+    transitions: [],
+    isn: null,
+    synFrame: null,
+    finFrame: null,
+    rstFrame: null,
+    bytesSent: 0,
+    bytesAcked: 0,
+    bytesCaptured: 0,
+    segments: 0,
+    windowScale: -1,
+    mss: -1,
+    lastTtl: 0,
+  };
+}
+
+/** Per-endpoint tracking state. `ep` is the public view the listener reads. */
+export class EndpointTracker {
+  peer!: EndpointTracker;
+  // sequence space (relative offsets: the first data byte is 0)
+  baseKnown = false; //     base below is known
+  base = 0; //              uint32 sequence number of offset 0 (ISN + 1, or inferred mid-stream)
+  hiRel = 0; //             end of the highest data byte sent (offset, bytes)
+  synSeen = false; //       it sent a SYN (its ISN is known)
+  finSeen = false; //       it sent a FIN
+  finRel = 0; //            offset of the FIN (= stream length), valid when finSeen
+  ackedRel = -1; //         highest offset of this stream the peer acknowledged (-1: none); a FIN counts 1
+  // what this endpoint acknowledged of its peer
+  lastAck = 0; //           ack field of its last ACK segment (uint32)
+  ackSent = false; //       it sent a segment with ACK (so it heard from its peer)
+  ackedPeerFinFrame = 0; // frame where it first acknowledged the peer's FIN (0: not yet)
+  needsAnswer = false; //   it sent data/SYN/FIN, a probe or an old duplicate, and the peer has sent nothing since
+  // Wireshark-compatible analysis state of what it sends
+  readonly ws = new SeqAnalysisDir();
+  // what the capture holds of its stream, and delivery
+  readonly cov = new Coverage();
+  rsm: Reassembler | null = null;
+  synFrames: number[] | null = null; // frames of its SYNs (for handshake-unanswered), client only
+
+  constructor(
+    readonly ep: Endpoint,
+    readonly side: Side,
+  ) {}
+
+  /** Relative offset of sequence number `seq` (wrap-safe near the highest point). */
+  rel(seq: number): number {
+    return this.hiRel + ((seq - this.base - this.hiRel) | 0);
+  }
+
+  /** Stream length as far as known: the FIN's offset, else the highest byte sent or acknowledged. */
+  dataEnd(): number {
+    if (this.finSeen) return this.finRel;
+    return this.ackedRel > this.hiRel ? this.ackedRel : this.hiRel;
+  }
+
+  /** Bytes of its stream the peer acknowledged (the FIN's sequence number excluded). */
+  acked(): number {
+    if (this.ackedRel <= 0) return 0;
+    const end = this.dataEnd();
+    return this.ackedRel < end ? this.ackedRel : end;
+  }
+
+  finAcked(): boolean {
+    return this.finSeen && this.ackedRel >= this.finRel + 1;
+  }
+}
+
+/** Records a state change with the frame that shows it. */
+export function setState(t: EndpointTracker, state: TcpState, frame: number, time: number): void {
+  const ep = t.ep;
+  if (ep.state === state) return;
+  ep.state = state;
+  ep.transitions.push({ state, frame, time });
+}
+
+/** Not yet synchronised: a SYN may (re)start the handshake from here. */
+function isUnsynchronised(s: TcpState): boolean {
+  return s === 'UNKNOWN' || s === 'LISTEN' || s === 'CLOSED';
+}
+
+/** `s` sent a SYN without ACK. */
+export function onSynSent(s: EndpointTracker, frame: number, time: number): void {
+  const r = s.peer;
+  if (r.ep.state === 'SYN-SENT' && s.ep.state !== 'SYN-SENT') {
+    // simultaneous open: each side receives the other's SYN
+    setState(s, 'SYN-RECEIVED', frame, time);
+    setState(r, 'SYN-RECEIVED', frame, time);
+    return;
+  }
+  if (isUnsynchronised(s.ep.state)) setState(s, 'SYN-SENT', frame, time);
+  if (r.ep.state === 'UNKNOWN') setState(r, 'LISTEN', frame, time);
+}
+
+/** `s` sent a SYN-ACK. */
+export function onSynAckSent(s: EndpointTracker, frame: number, time: number): void {
+  const r = s.peer;
+  if (isUnsynchronised(s.ep.state) || s.ep.state === 'SYN-SENT') setState(s, 'SYN-RECEIVED', frame, time);
+  // a SYN-ACK answers a SYN, seen or not
+  if (r.ep.state === 'UNKNOWN' || r.ep.state === 'LISTEN') setState(r, 'SYN-SENT', frame, time);
+}
+
+/**
+ * `s` sent a segment without SYN that carries an ACK. `acksSyn`: it acknowledges the peer's SYN;
+ * `acksFin`: it acknowledges the peer's FIN for the first time.
+ */
+export function onAckSent(s: EndpointTracker, acksSyn: boolean, acksFin: boolean, frame: number, time: number): void {
+  const r = s.peer;
+  if (acksSyn) {
+    if (s.ep.state === 'SYN-SENT' || s.ep.state === 'SYN-RECEIVED') setState(s, 'ESTABLISHED', frame, time);
+    if (r.ep.state === 'SYN-RECEIVED') setState(r, 'ESTABLISHED', frame, time);
+  }
+  // mid-stream: traffic with ACK means both ends were synchronised before the capture began
+  if (s.ep.state === 'UNKNOWN') setState(s, 'ESTABLISHED', frame, time);
+  if (r.ep.state === 'UNKNOWN') setState(r, 'ESTABLISHED', frame, time);
+  if (acksFin) {
+    const st = r.ep.state;
+    if (st === 'FIN-WAIT-1') setState(r, 'FIN-WAIT-2', frame, time);
+    else if (st === 'CLOSING') setState(r, 'TIME-WAIT', frame, time);
+    else if (st === 'LAST-ACK') setState(r, 'CLOSED', frame, time);
+  }
+}
+
+/** `s` sent its first FIN (its ACK, if any, was handled before). A FIN that does not acknowledge
+ *  the peer's earlier FIN crossed it: a simultaneous close, both ends go through CLOSING. */
+export function onFinSent(s: EndpointTracker, frame: number, time: number): void {
+  const r = s.peer;
+  const st = s.ep.state;
+  if (st === 'CLOSE-WAIT' && r.finSeen && s.ackedPeerFinFrame === 0 && r.ep.state === 'FIN-WAIT-1') {
+    setState(s, 'CLOSING', frame, time);
+    setState(r, 'CLOSING', frame, time);
+    return;
+  }
+  if (st === 'CLOSE-WAIT') setState(s, 'LAST-ACK', frame, time);
+  else if (st === 'ESTABLISHED' || st === 'SYN-RECEIVED' || st === 'SYN-SENT' || st === 'UNKNOWN') setState(s, 'FIN-WAIT-1', frame, time);
+  const rs = r.ep.state;
+  if (rs === 'FIN-WAIT-1') setState(r, 'CLOSING', frame, time);
+  else if (rs === 'FIN-WAIT-2') setState(r, 'TIME-WAIT', frame, time);
+  else if (rs === 'ESTABLISHED' || rs === 'SYN-RECEIVED' || rs === 'SYN-SENT' || rs === 'UNKNOWN') setState(r, 'CLOSE-WAIT', frame, time);
+}
+
+/** `s` sent an acceptable RST: both ends are closed. */
+export function onRstSent(s: EndpointTracker, frame: number, time: number): void {
+  setState(s, 'CLOSED', frame, time);
+  setState(s.peer, 'CLOSED', frame, time);
+}

@@ -1,0 +1,492 @@
+// The TCP engine: decoded packets in, connections, in-order streams and TCP events out.
+//
+// Per packet: find the flow (a new SYN with a new ISN on a known 4-tuple starts a new
+// conversation, as Wireshark's tcp.stream does), run the Wireshark-compatible analysis, update
+// the endpoints' sequence positions and RFC 9293 states (the segment's ACK first, then its data,
+// then its FIN/RST, so causality holds: what a segment acknowledges is settled before what it
+// carries), reassemble and deliver, update Zeek's states and history, and watch for close-out.
+//
+// Close-out: both FINs acknowledged, or an acceptable RST. The connection then stays open for
+// `closeGraceSeconds` of capture time so trailing segments (the last ACK, an RST/ACK after an
+// RST, a stray ACK after FIN and the RST that answers it, a refused SYN's retries) still belong
+// to it; then onEnd. Packets arriving later on the same 4-tuple without a new SYN are still
+// counted in that connection (Wireshark keeps them in the same stream) but nothing more is
+// delivered. The flow table is bounded: at `maxFlows` a closed-out flow is dropped first, else the
+// live flow idle the longest is closed out early with a 'flow-evicted' event.
+
+import type { DecodedPacket } from '../decode/packet.ts';
+import { TcpFlag } from '../decode/packet.ts';
+import type { Connection, Side, TcpEngineOptions, TcpEngineStats, TcpEventKind, TcpListener, TcpState } from './types.ts';
+import { defaultTcpEngineOptions } from './types.ts';
+import { analyzeSegment, Flag, noteHandshakeTiming, noteSynWindowScale } from './analysis.ts';
+import { onAckSent, onFinSent, onRstSent, onSynAckSent, onSynSent, type EndpointTracker } from './endpoint-state.ts';
+import { FlowTable } from './flow-table.ts';
+import { DirectionSink, Flow } from './flow.ts';
+import { Reassembler } from './reassembler.ts';
+import { firstPacketRoles } from './roles.ts';
+
+const SYN = TcpFlag.SYN;
+const FIN = TcpFlag.FIN;
+const RST = TcpFlag.RST;
+const ACK = TcpFlag.ACK;
+
+/** An RST whose sequence number lies this far beyond what its receiver acknowledged is not
+ *  acceptable (a blind injection or garbage); within it we assume the receiver took it. */
+const RST_ACCEPT_WINDOW = 1 << 20; // bytes
+
+/** Frames listed in a HalfCloseFact. */
+const MAX_HALF_CLOSE_FRAMES = 20;
+
+/** Wireshark analysis flag → event kind. */
+const ANALYSIS_EVENTS: ReadonlyArray<readonly [number, TcpEventKind]> = [
+  [Flag.RETRANSMISSION, 'retransmission'],
+  [Flag.FAST_RETRANSMISSION, 'fast-retransmission'],
+  [Flag.SPURIOUS_RETRANSMISSION, 'spurious-retransmission'],
+  [Flag.OUT_OF_ORDER, 'out-of-order'],
+  [Flag.LOST_SEGMENT, 'lost-segment'],
+  [Flag.ACK_LOST_SEGMENT, 'ack-unseen'],
+  [Flag.DUPLICATE_ACK, 'duplicate-ack'],
+  [Flag.ZERO_WINDOW, 'zero-window'],
+  [Flag.WINDOW_FULL, 'window-full'],
+  [Flag.KEEP_ALIVE, 'keep-alive'],
+];
+const EVENT_FLAGS = ANALYSIS_EVENTS.reduce((m, [bit]) => m | bit, 0);
+
+export class TcpEngine {
+  readonly stats: TcpEngineStats = { liveFlows: 0, evicted: 0, bufferedBytes: 0 };
+  /** Analysis Flag bits of the last packet (for tests and tools comparing with tshark). */
+  lastFlags = 0;
+  /** Connection of the last packet. */
+  lastConnection: Connection | null = null;
+  private readonly opts: TcpEngineOptions;
+  private readonly table = new FlowTable<Flow>();
+  private readonly conns: Connection[] = [];
+  private closingHead: Flow | null = null;
+  private closingTail: Flow | null = null;
+
+  constructor(
+    private readonly listener: TcpListener,
+    opts?: Partial<TcpEngineOptions>,
+  ) {
+    this.opts = { ...defaultTcpEngineOptions, ...opts };
+  }
+
+  /** Every connection so far, by id. */
+  get connections(): readonly Connection[] {
+    return this.conns;
+  }
+
+  /** One decoded TCP segment (outcome 'tcp'), in capture order. */
+  packet(p: DecodedPacket): void {
+    if (this.closingHead !== null) this.expire(p.time, p.frame);
+    const table = this.table;
+    let flow = table.find(p);
+    let fromA = table.fromA;
+    const flags = p.flags;
+    if (flow !== null && flags & SYN) {
+      // port reuse: a SYN whose sequence number is not the base this direction already has
+      const fwd = fromA ? flow.fromA : flow.fromB;
+      if (fwd.ws.baseSet && p.seq !== fwd.ws.base) {
+        const rev = fwd.peer.ws;
+        if (flags & ACK && rev.baseSet && p.ack === ((rev.base + 1) >>> 0)) {
+          // a SYN-ACK that answers the known SYN with a new ISN: the same conversation re-synchronised
+          fwd.ws.resync(p.seq);
+        } else {
+          this.retire(flow, p.frame);
+          flow = null;
+        }
+      }
+    }
+    if (flow === null) {
+      flow = this.open(p);
+      fromA = true;
+    }
+    this.segment(flow, fromA ? flow.fromA : flow.fromB, p);
+  }
+
+  /** End of capture: every connection not yet closed out is, in id order. */
+  finish(): void {
+    const open = this.table.liveFlows();
+    open.sort((x, y) => x.conn.id - y.conn.id);
+    for (const f of open) this.finalize(f, f.conn.lastFrame);
+    this.closingHead = null;
+    this.closingTail = null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // flows
+
+  private open(p: DecodedPacket): Flow {
+    if (this.table.size >= this.opts.maxFlows) this.evictOne(p.frame);
+    const roles = firstPacketRoles(p.flags, p.srcPort, p.dstPort);
+    const flow = new Flow(
+      this.conns.length,
+      { frame: p.frame, time: p.time, ipVersion: p.ipVersion === 6 ? 6 : 4 },
+      p.srcAddr(),
+      p.srcPort,
+      p.dstAddr(),
+      p.dstPort,
+      roles.dstIsServer,
+      roles.guessed,
+    );
+    this.table.insert(flow);
+    this.stats.liveFlows = this.table.size;
+    this.conns.push(flow.conn);
+    this.listener.onConnection(flow.conn, p);
+    return flow;
+  }
+
+  private evictOne(frame: number): void {
+    const victim = this.table.evictionCandidate();
+    if (victim === null) return;
+    if (!victim.conn.ended) {
+      const conn = victim.conn;
+      conn.evicted = true;
+      victim.note('flow-evicted', null, conn.lastFrame);
+      this.stats.evicted++;
+      this.finalize(victim, frame);
+    }
+    this.table.remove(victim);
+    this.stats.liveFlows = this.table.size;
+  }
+
+  /** The 4-tuple is reused by a new conversation: close this one out and forget its key. */
+  private retire(flow: Flow, frame: number): void {
+    this.finalize(flow, frame);
+    this.table.remove(flow);
+    this.stats.liveFlows = this.table.size;
+  }
+
+  private closeOut(flow: Flow, time: number): void {
+    if (flow.closeAt >= 0) return;
+    flow.closeAt = time;
+    if (this.closingTail !== null) this.closingTail.nextClosing = flow;
+    else this.closingHead = flow;
+    this.closingTail = flow;
+  }
+
+  /** Closed-out connections whose grace has passed get their onEnd. */
+  private expire(now: number, frame: number): void {
+    const grace = this.opts.closeGraceSeconds;
+    let f = this.closingHead;
+    while (f !== null && now - f.closeAt > grace) {
+      const next = f.nextClosing;
+      f.nextClosing = null;
+      if (!f.conn.ended) this.finalize(f, frame > f.conn.lastFrame ? f.conn.lastFrame : frame);
+      f = next;
+    }
+    this.closingHead = f;
+    if (f === null) this.closingTail = null;
+  }
+
+  /** Facts become final: pending bytes are delivered (holes as gaps), then onEnd. */
+  private finalize(flow: Flow, frame: number): void {
+    const conn = flow.conn;
+    if (conn.ended) return;
+    this.flushTracker(flow.client, frame, true);
+    this.flushTracker(flow.server, frame, true);
+    const client = flow.client;
+    // unanswered: nothing from the server, and the client never acknowledged anything either (an
+    // answer the capture missed would show in the client's ACKs)
+    if (client.synFrames !== null && flow.server.ep.segments === 0 && !client.ackSent) {
+      for (const f of client.synFrames) flow.note('handshake-unanswered', 'client', f);
+    }
+    this.updateSummary(flow);
+    conn.ended = true;
+    this.table.markEnded(flow);
+    this.listener.onEnd(conn);
+  }
+
+  /** Delivers what a direction still holds; `final`: also the bytes known to be missing at its end. */
+  private flushTracker(t: EndpointTracker, frame: number, final: boolean): void {
+    const rsm = t.rsm;
+    if (rsm === null) return;
+    rsm.flushAll(t.hiRel, frame);
+    if (final) {
+      // acknowledged (or FIN-bounded) bytes beyond the last one seen are a gap too; an ack one past
+      // the data without a FIN seen is taken as the ack of an unseen FIN
+      const end = t.finSeen ? t.finRel : t.ackedRel > t.hiRel + 1 ? t.ackedRel : t.hiRel;
+      if (end > rsm.next) rsm.flushTo(end, frame);
+      rsm.discard();
+      t.rsm = null;
+    }
+  }
+
+  private updateSummary(flow: Flow): void {
+    const conn = flow.conn;
+    conn.history = flow.zeek.history;
+    conn.connState = flow.zeek.connState(flow.client.ep.bytesSent, flow.server.ep.bytesSent);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // one segment
+
+  private segment(flow: Flow, s: EndpointTracker, p: DecodedPacket): void {
+    const r = s.peer;
+    const conn = flow.conn;
+    const ep = s.ep;
+    const side: Side = s.side;
+    const frame = p.frame;
+    const time = p.time;
+    const flags = p.flags;
+    const seq = p.seq;
+    const ack = p.ack;
+    const seglen = p.segmentLength; //  payload bytes per the IP header
+    const paylen = p.payloadLength < seglen ? p.payloadLength : seglen; // of which captured
+    const isSyn = (flags & SYN) !== 0;
+    const isFin = (flags & FIN) !== 0;
+    const isRst = (flags & RST) !== 0;
+    const hasAck = (flags & ACK) !== 0;
+    const live = !conn.ended;
+
+    conn.lastFrame = frame;
+    conn.endTime = time;
+    flow.lastTime = time;
+    this.table.touch(flow);
+    ep.segments++;
+    ep.lastTtl = p.ttl;
+    this.lastConnection = conn;
+    if (!conn.deliver && (s.rsm !== null || r.rsm !== null)) this.stopDelivery(flow);
+
+    // 1. Wireshark-compatible analysis
+    const af = analyzeSegment(s.ws, r.ws, flow.ws, seq, ack, seglen, flags, p.window, time);
+    this.lastFlags = af;
+    if (isSyn) {
+      noteSynWindowScale(s.ws, r.ws, hasAck, p.windowScale);
+      ep.windowScale = s.ws.winScale >= 0 ? s.ws.winScale : -1;
+      r.ep.windowScale = r.ws.winScale >= 0 ? r.ws.winScale : -1;
+      if (p.mss >= 0) ep.mss = p.mss;
+    }
+    noteHandshakeTiming(flow.ws, flags, time);
+    if (af & EVENT_FLAGS) {
+      for (const [bit, kind] of ANALYSIS_EVENTS) if (af & bit) flow.note(kind, side, frame);
+    }
+
+    // 2. stray ACK after FIN: s had acknowledged r's FIN and now sends an empty ACK acknowledging
+    // nothing new while r sent nothing that asks for an answer
+    let answersStray = false;
+    if (flow.strayBy === r) {
+      answersStray = true;
+      flow.strayBy = null;
+    }
+    if (
+      hasAck &&
+      (flags & (SYN | FIN | RST)) === 0 &&
+      seglen === 0 &&
+      s.ackedPeerFinFrame !== 0 &&
+      ack === s.lastAck &&
+      !r.needsAnswer &&
+      (af & Flag.KEEP_ALIVE) === 0
+    ) {
+      flow.note('stray-ack-after-fin', side, frame);
+      if (conn.strayAck === null) conn.strayAck = { by: side, finAckFrame: s.ackedPeerFinFrame, frame, rstFrame: null };
+      flow.strayBy = s;
+    }
+    r.needsAnswer = false;
+
+    // 3. SYN: initial sequence number; otherwise the first segment fixes the stream origin
+    if (isSyn) {
+      if (ep.synFrame === null) ep.synFrame = frame;
+      if (!s.synSeen || ep.isn !== seq) {
+        s.synSeen = true;
+        ep.isn = seq;
+        // (re)base unless bytes were already counted against an inferred origin
+        if (!s.baseKnown || (s.hiRel === 0 && s.ackedRel <= 0)) {
+          s.base = (seq + 1) >>> 0;
+          s.baseKnown = true;
+          if (s.ackedRel >= 0) s.ackedRel = -1;
+        }
+      }
+      if (hasAck) onSynAckSent(s, frame, time);
+      else {
+        onSynSent(s, frame, time);
+        if (side === 'client') (s.synFrames ??= []).push(frame);
+      }
+      s.needsAnswer = true;
+    } else if (!s.baseKnown) {
+      s.base = seq;
+      s.baseKnown = true;
+    }
+    const dataStart = s.rel(seq) + (isSyn ? 1 : 0);
+    const dataEnd = dataStart + seglen;
+
+    // 4. what the segment acknowledges (ACKs on RSTs are not trusted)
+    if (hasAck && !isRst) this.acknowledge(flow, s, ack, isSyn, frame, time, live);
+
+    // 5. payload
+    if (seglen > 0 && !isRst) {
+      if (s.finSeen && dataEnd > s.finRel) flow.note('data-after-fin', side, frame);
+      if (flow.rstFrame !== 0) flow.note('data-after-reset', side, frame);
+      if (dataEnd > s.hiRel && r.finSeen && s.ackedPeerFinFrame !== 0) {
+        // early half-close: r closed its side, s acknowledged that and still sends new data
+        flow.note('early-half-close', side, frame);
+        let hc = conn.halfClose;
+        if (hc === null) {
+          hc = { by: r.side, finFrame: r.ep.finFrame ?? frame, peerBytesAfter: 0, peerFramesAfter: [] };
+          conn.halfClose = hc;
+        }
+        hc.peerBytesAfter += dataEnd - (dataStart > s.hiRel ? dataStart : s.hiRel);
+        if (hc.peerFramesAfter.length < MAX_HALF_CLOSE_FRAMES) hc.peerFramesAfter.push(frame);
+      }
+      const seenBefore = s.cov.hi; // bytes of this stream seen before this segment (offset)
+      ep.bytesCaptured += s.cov.add(dataStart, dataStart + paylen);
+      if (dataEnd > s.hiRel) s.hiRel = dataEnd;
+      ep.bytesSent = s.dataEnd();
+      if (live && conn.deliver) {
+        let rsm = s.rsm;
+        if (rsm === null) {
+          rsm = new Reassembler(new DirectionSink(flow, side, this.listener, this.stats), this.opts.maxBufferedBytesPerFlow);
+          // delivery switched (back) on mid-stream: start with this segment, not with a gap
+          // covering everything that went by undelivered
+          if (seenBefore > 0 && dataStart > 0) rsm.next = dataStart;
+          s.rsm = rsm;
+        }
+        if (paylen > 0 && rsm.insert(dataStart, p.data, p.payloadOffset, paylen, frame, time)) {
+          flow.note('reassembly-overflow', side, frame);
+        }
+        // bytes the peer acknowledged before they showed up here will never come: gaps now
+        if (s.ackedRel > rsm.next) rsm.flushTo(s.ackedRel < s.hiRel ? s.ackedRel : s.hiRel, frame);
+      }
+      s.needsAnswer = true;
+    } else if (af & (Flag.KEEP_ALIVE | Flag.ZERO_WINDOW_PROBE) || dataStart < s.ackedRel) {
+      // probes, and segments from before what the peer already acknowledged (an old duplicate:
+      // RFC 9293 §3.10.7.4 has the receiver answer those with an ACK) ask for an answer too
+      s.needsAnswer = true;
+    }
+
+    // 6. FIN
+    if (isFin && !isRst) {
+      if (!s.finSeen) {
+        s.finSeen = true;
+        s.finRel = dataEnd;
+        if (dataEnd > s.hiRel) s.hiRel = dataEnd;
+        ep.finFrame = frame;
+        ep.bytesSent = s.dataEnd();
+        ep.bytesAcked = s.acked();
+        if (conn.closedBy === null) {
+          conn.closedBy = side;
+          conn.closeKind = 'fin';
+          conn.closeFrame = frame;
+        }
+        onFinSent(s, frame, time);
+      }
+      s.needsAnswer = true;
+    }
+
+    // 7. RST
+    if (isRst) this.reset(flow, s, p, answersStray, live);
+
+    // 8. Zeek's view
+    flow.zeek.segment(s === flow.client, flags, seq, ack, seglen, p.window);
+    if (flow.zeek.takeChanged()) this.updateSummary(flow);
+
+    if (live && flags & (SYN | FIN | RST)) this.listener.onControl?.(conn, side, flags, frame, time);
+
+    // 9. close-out once both FINs are acknowledged
+    if (flow.closeAt < 0 && s.finSeen && r.finSeen && s.finAcked() && r.finAcked()) this.closeOut(flow, time);
+  }
+
+  /** `s` acknowledges `ack` of its peer's stream. */
+  private acknowledge(flow: Flow, s: EndpointTracker, ack: number, isSyn: boolean, frame: number, time: number, live: boolean): void {
+    const r = s.peer;
+    if (!r.baseKnown) {
+      // mid-stream: the peer's stream starts where this first acknowledgment points
+      r.base = ack;
+      r.baseKnown = true;
+    }
+    const ackRel = r.rel(ack);
+    let acksFin = false;
+    if (ackRel > r.ackedRel) {
+      r.ackedRel = ackRel;
+      if (r.finSeen && ackRel >= r.finRel + 1 && s.ackedPeerFinFrame === 0) {
+        acksFin = true;
+        s.ackedPeerFinFrame = frame;
+      }
+      const rep = r.ep;
+      rep.bytesSent = r.dataEnd();
+      rep.bytesAcked = r.acked();
+      // content gap: the acknowledgment passes bytes the capture never had
+      if (r.cov.firstHoleBelow(ackRel) >= 0 || ackRel > r.hiRel + 1) flow.zeek.gap(r === flow.client);
+      if (live && r.rsm !== null) r.rsm.flushTo(ackRel < r.hiRel ? ackRel : r.hiRel, frame);
+    }
+    // the peer's SYN is acknowledged (a SYN-ACK or its ACK; without the SYN seen, any ACK from a
+    // side waiting for one)
+    const acksSyn = !isSyn && (r.synSeen ? ackRel >= 0 : true);
+    onAckSent(s, acksSyn, acksFin, frame, time);
+    s.lastAck = ack;
+    s.ackSent = true;
+  }
+
+  private reset(flow: Flow, s: EndpointTracker, p: DecodedPacket, answersStray: boolean, live: boolean): void {
+    const r = s.peer;
+    const conn = flow.conn;
+    const ep = s.ep;
+    const frame = p.frame;
+    const time = p.time;
+    if (ep.rstFrame === null) ep.rstFrame = frame;
+    if (!this.rstAcceptable(s, p)) return;
+    if (flow.rstFrame !== 0) {
+      flow.note(flow.refused ? 'handshake-refused' : 'tcp-reset', s.side, frame);
+      return;
+    }
+    flow.rstFrame = frame;
+    const senderState: TcpState = ep.state;
+    const peerState: TcpState = r.ep.state;
+    // refused: the answer to a SYN is an RST from a side that never sent a SYN-ACK
+    if (s.side === 'server' && peerState === 'SYN-SENT' && !s.synSeen) {
+      flow.refused = true;
+      flow.note('handshake-refused', s.side, frame);
+    } else {
+      flow.note('tcp-reset', s.side, frame);
+      conn.reset = {
+        by: s.side,
+        frame,
+        time,
+        senderState,
+        peerState,
+        unackedBySender: s.dataEnd() - s.acked(),
+        unackedByPeer: r.dataEnd() - r.acked(),
+        afterStrayAck: answersStray,
+      };
+    }
+    if (answersStray && conn.strayAck !== null && conn.strayAck.rstFrame === null) conn.strayAck.rstFrame = frame;
+    if (conn.closedBy === null) {
+      conn.closedBy = s.side;
+      conn.closeKind = 'rst';
+      conn.closeFrame = frame;
+    }
+    onRstSent(s, frame, time);
+    if (live) {
+      // nothing more will be retransmitted: what is held goes out now, holes as gaps
+      this.flushTracker(s, frame, false);
+      this.flushTracker(r, frame, false);
+    }
+    this.closeOut(flow, time);
+  }
+
+  /**
+   * Would the receiver take this RST (RFC 9293 §3.10.7, RFC 5961 §3)? In SYN-SENT only with an
+   * ACK of its SYN; otherwise when its sequence number is at or near what the receiver expects
+   * (we cannot see the exact window, so within RST_ACCEPT_WINDOW).
+   */
+  private rstAcceptable(s: EndpointTracker, p: DecodedPacket): boolean {
+    const r = s.peer;
+    if (r.ep.state === 'SYN-SENT') {
+      if ((p.flags & ACK) === 0) return false;
+      return !r.synSeen || p.ack === ((r.ep.isn! + 1) >>> 0);
+    }
+    if (s.ackedRel < 0) return true;
+    const d = s.rel(p.seq) - s.ackedRel;
+    return d >= -1 && d <= RST_ACCEPT_WINDOW;
+  }
+
+  /** The listener only wants counts now: drop what is held. */
+  private stopDelivery(flow: Flow): void {
+    for (const t of [flow.client, flow.server]) {
+      if (t.rsm !== null) {
+        t.rsm.discard();
+        t.rsm = null;
+      }
+    }
+  }
+}

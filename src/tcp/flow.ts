@@ -1,0 +1,121 @@
+// One conversation on a 4-tuple: the public Connection, the two endpoint trackers and the state
+// the engine keeps for it (table links, close-out timing, detector bookkeeping).
+
+import type { Connection, Side, TcpEventKind, TcpListener } from './types.ts';
+import { MAX_EVENT_FRAMES } from './types.ts';
+import { SeqAnalysisConn } from './analysis.ts';
+import { ZeekConn } from './conn-state.ts';
+import { EndpointTracker, newEndpoint } from './endpoint-state.ts';
+import { FlowKey } from './flow-table.ts';
+import type { StreamSink } from './reassembler.ts';
+
+/** Delivers one direction's reassembled bytes to the listener. */
+export class DirectionSink implements StreamSink {
+  constructor(
+    private readonly flow: Flow,
+    private readonly from: Side,
+    private readonly listener: TcpListener,
+    private readonly stats: { bufferedBytes: number },
+  ) {}
+
+  streamData(data: Buffer, start: number, length: number, offset: number, frame: number, time: number): void {
+    this.listener.onData(this.flow.conn, this.from, data.subarray(start, start + length), offset, frame, time);
+  }
+
+  streamGap(offset: number, length: number, frame: number): void {
+    this.listener.onGap(this.flow.conn, this.from, offset, length, frame);
+  }
+
+  bufferedDelta(delta: number): void {
+    this.stats.bufferedBytes += delta;
+  }
+}
+
+export class Flow extends FlowKey {
+  readonly conn: Connection;
+  readonly client: EndpointTracker;
+  readonly server: EndpointTracker;
+  readonly fromA: EndpointTracker; //  sender of packets from side A (the first packet's source)
+  readonly fromB: EndpointTracker;
+  readonly ws = new SeqAnalysisConn();
+  readonly zeek: ZeekConn;
+  closeAt = -1; //                  capture time of the close-out (both FINs acknowledged, or RST); -1 open
+  nextClosing: Flow | null = null; // close-out queue link
+  rstFrame = 0; //                  first acceptable RST (0: none)
+  refused = false; //               the handshake was refused (the first RST answered the SYN)
+  lastTime = 0; //                  capture time of the last packet, seconds
+  strayBy: EndpointTracker | null = null; // sent a stray ACK after FIN; the peer's next segment is watched
+
+  constructor(
+    id: number,
+    first: { frame: number; time: number; ipVersion: 4 | 6 },
+    srcAddr: string,
+    srcPort: number,
+    dstAddr: string,
+    dstPort: number,
+    dstIsServer: boolean,
+    roleGuessed: boolean,
+  ) {
+    super();
+    const srcEp = newEndpoint(srcAddr, srcPort);
+    const dstEp = newEndpoint(dstAddr, dstPort);
+    const clientEp = dstIsServer ? srcEp : dstEp;
+    const serverEp = dstIsServer ? dstEp : srcEp;
+    this.client = new EndpointTracker(clientEp, 'client');
+    this.server = new EndpointTracker(serverEp, 'server');
+    this.client.peer = this.server;
+    this.server.peer = this.client;
+    this.fromA = dstIsServer ? this.client : this.server;
+    this.fromB = this.fromA.peer;
+    this.zeek = new ZeekConn(!dstIsServer);
+    this.lastTime = first.time;
+    this.conn = {
+      id,
+      client: clientEp,
+      server: serverEp,
+      roleGuessed,
+      ipVersion: first.ipVersion,
+      firstFrame: first.frame,
+      lastFrame: first.frame,
+      startTime: first.time,
+      endTime: first.time,
+      connState: 'OTH',
+      history: this.zeek.history,
+      closedBy: null,
+      closeKind: null,
+      closeFrame: null,
+      ended: false,
+      evicted: false,
+      events: {},
+      reset: null,
+      halfClose: null,
+      strayAck: null,
+      deliver: true,
+      app: null,
+    };
+  }
+
+  /** Counts one occurrence of `kind` in a segment sent by `by` (null: not about one side's
+   *  segment, e.g. an eviction). Records are made on first use. */
+  note(kind: TcpEventKind, by: Side | null, frame: number): void {
+    const events = this.conn.events;
+    let r = events[kind];
+    if (r === undefined) {
+      r = { count: 0, frames: [], client: 0, server: 0 };
+      events[kind] = r;
+    }
+    r.count++;
+    if (r.frames.length < MAX_EVENT_FRAMES) {
+      const fr = r.frames;
+      // frames arrive in capture order except for facts settled later: keep the list ascending
+      if (fr.length === 0 || fr[fr.length - 1]! < frame) fr.push(frame);
+      else if (fr[fr.length - 1]! !== frame) {
+        let i = fr.length;
+        while (i > 0 && fr[i - 1]! > frame) i--;
+        if (fr[i - 1] !== frame) fr.splice(i, 0, frame);
+      }
+    }
+    if (by === 'client') r.client++;
+    else if (by === 'server') r.server++;
+  }
+}
