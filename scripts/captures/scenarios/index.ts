@@ -1,0 +1,19 @@
+// Every scenario the recorder knows, in the order a full run records them.
+
+import type { Scenario } from '../lib/context.ts';
+import { ftpsrvClean } from './ftpsrv-clean.ts';
+import { ipv6 } from './ipv6.ts';
+import { downloadRst, uploadRst } from './transfer-resets.ts';
+import { abor } from './abor.ts';
+import { missingFileScenario, portRefusedScenario, tooManyClientsScenario, wrongPasswordScenario } from './refusals.ts';
+import { controlHalfClose } from './control-half-close.ts';
+import { pasvWrongAddress } from './pasv-wrong-address.ts';
+import { restResume } from './rest-resume.ts';
+import { ftps } from './ftps.ts';
+import { packetLoss } from './packet-loss.ts';
+import { craftedStrayAck } from './crafted-stray-ack.ts';
+import { otherServersClean } from './other-servers-clean.ts';
+import { pyftpdlibClean } from './pyftpdlib-clean.ts';
+import { vsftpdClean } from './vsftpd-clean.ts';
+
+export const scenarios: Scenario[] = [ftpsrvClean, vsftpdClean, pyftpdlibClean, otherServersClean, ipv6, restResume, uploadRst, downloadRst, abor, portRefusedScenario, wrongPasswordScenario, missingFileScenario, tooManyClientsScenario, pasvWrongAddress, controlHalfClose, packetLoss, ftps, craftedStrayAck];
