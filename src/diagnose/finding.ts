@@ -10,6 +10,7 @@ export interface Finding {
   title: string; //           from the rule
   summary: string; //         one line about this instance, with numbers and frames
   explanation: string; //     what it means (from the rule, placeholders filled)
+  causes?: string[]; //       likely causes (from the rule)
   action: string; //          what to do (from the rule)
   references: string[]; //    RFC sections etc.
   frames: number[]; //        Wireshark frame numbers that prove it, ascending

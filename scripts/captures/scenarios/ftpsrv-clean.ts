@@ -58,9 +58,13 @@ async function active(ctx: ScenarioContext): Promise<void> {
   const name = 'ftpsrv-active-clean';
   const files = cleanFiles();
   const server = await startFtpSrv(ctx, { host: '127.0.0.32', files: { [files.download.name]: files.download.data } });
-  const filter = hostFilter(server.host);
+  // ftp-srv connects back from 127.0.0.1 (the kernel's choice for a loopback destination), not
+  // from its listening address: the client gets an address of its own so the filter catches the
+  // data connections by their destination.
+  const clientHost = '127.0.0.33';
+  const filter = hostFilter(server.host, clientHost);
   const cap = await ctx.capture(name, { iface: 'lo', filter });
-  const c = await RawFtp.connect({ host: server.host, port: server.port, localAddress: '127.0.0.1' });
+  const c = await RawFtp.connect({ host: server.host, port: server.port, localAddress: clientHost });
   await loginAndSetup(c, { ...server, user: 'anonymous' });
   const transfers = await cleanSession(c, server, files, 'active');
   const stats = await cap.stop();
@@ -72,7 +76,7 @@ async function active(ctx: ScenarioContext): Promise<void> {
     recordedAt: new Date().toISOString(),
     capture: captureSection(stats, filter),
     server: { software: server.software, version: server.version, address: server.host, port: server.port, config: server.config },
-    client: { ...RAW_CLIENT, address: '127.0.0.1' },
+    client: { ...RAW_CLIENT, address: clientHost },
     mode: 'active',
     sessions: [sessionOf('main', c, server)],
     transfers,

@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { type LiveError, noSuchInterfaceError } from './errors.ts';
 import { findTool } from './tool-path.ts';
 
 export interface LiveInterface {
@@ -125,4 +126,15 @@ export async function interfaceNames(toolDirs?: string[]): Promise<string[]> {
   } catch {
     return [];
   }
+}
+
+/** Heading: unknown interface behind a permission error.
+ *  Definition: libpcap opens its socket before it looks the device up, so an unprivileged user
+ *  naming a non-existent interface is told "permission denied"; getting root would only lead to
+ *  the next error. When the name is not in the interface list (which needs no privilege), that
+ *  error is reported first. Numeric names are left alone: tcpdump -i 2 means the 2nd interface. */
+export async function unknownInterface(iface: string, toolDirs?: string[]): Promise<LiveError | null> {
+  if (/^\d+$/.test(iface)) return null;
+  const names = await interfaceNames(toolDirs);
+  return names.length > 0 && !names.includes(iface) ? noSuchInterfaceError(iface, names, null) : null;
 }

@@ -22,7 +22,7 @@ export interface LiveOptions {
   /** Called once when the capture fails after openLive resolved (the same error ends up in
    *  LiveSummary.error), so a caller can report at once rather than when it awaits `done`. */
   onError?(e: LiveError): void;
-  /** Kernel capture buffer, bytes; default 8 MiB (tcpdump's own default, 2 MiB, drops bursts). */
+  /** Kernel capture ring, bytes; default 64 MiB (see DEFAULT_BUFFER_BYTES in open.ts). */
   bufferBytes?: number;
   /** Command prepended to the capture tool's command line: ['sudo', '-n'] for a user with a
    *  sudo rule for tcpdump; tests use it to run tcpdump as nobody or in another netns.

@@ -1,0 +1,89 @@
+// `ftpdiag analyze TRACE`: read a capture, diagnose it, print the report.
+
+import type { Argv } from 'yargs';
+import type { CaptureError } from '../../capture/frame.ts';
+import { isStdinPath } from '../../capture/read.ts';
+import { severityRank, type Severity } from '../../diagnose/finding.ts';
+import { loadRules } from '../../diagnose/rule-loader.ts';
+import { RuleFileError } from '../../diagnose/rule-error.ts';
+import { analyzeFile } from '../../pipeline/analyze.ts';
+import type { AnalysisResult } from '../../pipeline/result.ts';
+import { escapeWire } from '../../report/escape.ts';
+import { renderJson } from '../../report/json.ts';
+import { useColor } from '../../report/style.ts';
+import { renderText } from '../../report/text.ts';
+import { CliError, ExitCode, type CliIO } from '../io.ts';
+
+export const FAIL_ON = ['error', 'warning', 'info', 'none'] as const;
+export type FailOn = (typeof FAIL_ON)[number];
+
+export interface AnalyzeArgs {
+  trace: string;
+  json: boolean;
+  failOn: FailOn;
+  rules: string | string[] | undefined;
+  showPasswords: boolean;
+  color: boolean | undefined;
+}
+
+export const command = 'analyze <trace>';
+export const describe = 'Explain what went wrong in a capture of FTP traffic';
+
+export function builder(y: Argv): Argv<AnalyzeArgs> {
+  return y
+    .positional('trace', { type: 'string', describe: "pcap or pcapng file (gzip allowed); '-' reads standard input", demandOption: true })
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON document instead of the text report' })
+    .option('fail-on', { choices: FAIL_ON, default: 'error' as FailOn, describe: 'exit 1 when a finding of this severity or worse is found' })
+    // a plain string option, repeatable (yargs collects repeats into an array): `array: true`
+    // would swallow the trace that follows (`--rules dir trace.pcap`)
+    .option('rules', { type: 'string', describe: 'directory (or file) of extra rules, added to the built-in ones; repeatable', requiresArg: true })
+    .option('show-passwords', { type: 'boolean', default: false, describe: 'show PASS arguments instead of REDACTED' })
+    .option('color', { type: 'boolean', describe: 'colour the text report (default: only on a terminal; never with NO_COLOR set)' })
+    .example('$0 analyze upload.pcapng', 'text report')
+    .example('$0 analyze --json x.pcap', 'one JSON document')
+    .example('$0 analyze --fail-on warning x.pcap', 'exit 1 on warnings too')
+    .example('$0 analyze --rules ./my-rules x.pcap', 'add your own rules')
+    .example('tcpdump -w - port 21 | $0 analyze -', 'read standard input') as unknown as Argv<AnalyzeArgs>;
+}
+
+/** Exit status for a finished analysis: 1 when a finding reaches the threshold. */
+export function exitCodeFor(result: AnalysisResult, failOn: FailOn): ExitCode {
+  if (failOn === 'none') return ExitCode.OK;
+  const min = severityRank[failOn as Severity];
+  return result.findings.some((f) => severityRank[f.severity] >= min) ? ExitCode.FINDINGS : ExitCode.OK;
+}
+
+export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
+  let rules;
+  try {
+    rules = loadRules(([] as Array<string | undefined>).concat(args.rules).filter((p): p is string => typeof p === 'string' && p !== ''));
+  } catch (e) {
+    if (e instanceof RuleFileError) throw new CliError(e.message);
+    throw e;
+  }
+  const trace = args.trace ?? '';
+  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read: io.stdin ? { stdin: io.stdin } : {} });
+  const nothingRead = error !== null && result.capture.frames === 0;
+  if (!nothingRead) {
+    if (args.json) {
+      io.out(renderJson(result, { error: error ? { message: error.reason, offset: error.offset, code: error.code } : null }));
+    } else {
+      const color = useColor(args.color, io.stdoutIsTTY, io.env);
+      io.out(renderText(result, { color, width: io.columns, error: error ? `offset ${error.offset}: ${error.reason}` : null }));
+    }
+  }
+  for (const re of result.ruleErrors) {
+    io.err(`ftpdiag: warning: rule ${re.rule} (${escapeWire(re.file)}:${re.line}) failed on ${re.count === 1 ? '1 subject' : `${re.count} subjects`}: ${escapeWire(re.message)}\n`);
+  }
+  if (error) {
+    io.err(`ftpdiag: ${captureErrorLine(error, trace)}\n`);
+    return ExitCode.BAD_INPUT;
+  }
+  return exitCodeFor(result, args.failOn);
+}
+
+/** `FILE: offset N: reason`, terminal-safe. */
+export function captureErrorLine(e: CaptureError, trace: string): string {
+  const file = isStdinPath(trace) ? '-' : e.file;
+  return escapeWire(`${file}: offset ${e.offset}: ${e.reason}`);
+}

@@ -1,0 +1,98 @@
+// The CEL environments rules are compiled in: one per scope, binding only that scope's variables
+// (fact-schema.ts) plus a few pure formatting helpers. CEL has no I/O, no loops beyond bounded
+// comprehensions and no access to host objects, so a rule cannot run code or touch files.
+
+import { Environment } from '@marcbachmann/cel-js';
+import { scopeVariables, Scopes, type Scope } from './fact-schema.ts';
+import { explainReplyCode } from './reply-codes.ts';
+
+/** Human form of a size: '999 bytes', '1.5 MB (1500000 bytes)' (SI units, as link speeds are). */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return 'unknown';
+  const abs = Math.abs(n);
+  if (abs < 1000) return `${n} byte${n === 1 ? '' : 's'}`;
+  return `${siUnits(n, 'B')} (${n} bytes)`;
+}
+
+export function formatRate(bytesPerSecond: number | null): string {
+  if (bytesPerSecond === null || !Number.isFinite(bytesPerSecond)) return 'unknown';
+  return `${siUnits(bytesPerSecond, 'B')}/s`;
+}
+
+export function formatSeconds(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return 'unknown';
+  return Math.abs(s) < 10 ? `${s.toFixed(3)} s` : `${s.toFixed(1)} s`;
+}
+
+const MAX_LISTED_FRAMES = 8;
+
+export function formatFrames(frames: readonly number[]): string {
+  if (frames.length === 0) return 'none';
+  const shown = frames.slice(0, MAX_LISTED_FRAMES).join(', ');
+  return frames.length > MAX_LISTED_FRAMES ? `${shown} … (+${frames.length - MAX_LISTED_FRAMES} more)` : shown;
+}
+
+function siUnits(n: number, unit: string): string {
+  const prefixes = ['', 'k', 'M', 'G', 'T'];
+  let v = n;
+  let i = 0;
+  while (Math.abs(v) >= 1000 && i < prefixes.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  const digits = i === 0 ? 0 : Math.abs(v) < 10 ? 2 : 1;
+  return `${v.toFixed(digits)} ${prefixes[i]}${unit}`;
+}
+
+/** English plural of a unit noun: segment → segments, reply → replies, ACK stays upper-case. */
+export function pluralOf(word: string): string {
+  if (/[^aeiou]y$/i.test(word)) return word.slice(0, -1) + 'ies';
+  if (/(s|x|z|ch|sh)$/i.test(word)) return word + 'es';
+  return word + 's';
+}
+
+export function formatPercent(part: number, whole: number): string {
+  if (!Number.isFinite(part) || !Number.isFinite(whole) || whole === 0) return '0%';
+  const p = (part / whole) * 100;
+  return `${p < 10 ? p.toFixed(1) : p.toFixed(0)}%`;
+}
+
+export const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : NaN);
+
+function createBaseEnvironment(): Environment {
+  return new Environment({
+    homogeneousAggregateLiterals: false,
+    // Rules are short; these bounds keep a hostile rule file from building huge ASTs.
+    limits: { maxAstNodes: 5000, maxDepth: 60, maxListElements: 500, maxMapEntries: 200, maxCallArguments: 16 },
+  })
+    .registerFunction('fmtBytes(dyn): string', (v: unknown) => formatBytes(num(v)))
+    .registerFunction('fmtRate(dyn): string', (v: unknown) => formatRate(v === null ? null : num(v)))
+    .registerFunction('fmtSeconds(dyn): string', (v: unknown) => formatSeconds(v === null ? null : num(v)))
+    .registerFunction('fmtFrames(list): string', (v: unknown) => formatFrames(Array.isArray(v) ? v.map(num) : []))
+    .registerFunction('plural(int, string): string', (n: bigint, word: string) => `${n} ${n === 1n ? word : pluralOf(word)}`)
+    .registerFunction('fmtPct(dyn, dyn): string', (a: unknown, b: unknown) => formatPercent(num(a), num(b)))
+    .registerFunction('pct(dyn, dyn): double', (a: unknown, b: unknown) => {
+      const d = num(b);
+      return d === 0 || !Number.isFinite(d) ? 0 : (num(a) / d) * 100;
+    })
+    .registerFunction('replyMeaning(int): string', (code: bigint) => explainReplyCode(Number(code)).meaning);
+}
+
+let envs: Record<Scope, Environment> | null = null;
+
+/** The environment of one scope (built once; Environment construction is costly). */
+export function scopeEnvironment(scope: Scope): Environment {
+  if (!envs) {
+    const base = createBaseEnvironment();
+    const built = {} as Record<Scope, Environment>;
+    for (const s of Scopes) {
+      const env = base.clone();
+      // 'dyn': fact objects are plain maps, and some may be null (d, s, t); fields are linted
+      // against fact-schema.ts by field-lint.ts instead of by CEL's type checker.
+      for (const v of scopeVariables[s]) env.registerVariable(v.name, 'dyn');
+      built[s] = env;
+    }
+    envs = built;
+  }
+  return envs[scope];
+}

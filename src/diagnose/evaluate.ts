@@ -1,0 +1,235 @@
+// Evaluates rules over facts: for each subject (the capture, a connection, a session, a transfer,
+// a command) the rules of its scope run against the variables fact-schema.ts documents; each rule
+// whose `when` holds yields a Finding (its first matching variant refining it).
+
+import type { CaptureSummary } from '../capture/frame.ts';
+import type { Connection } from '../tcp/types.ts';
+import type { Session, Transfer } from '../ftp/types.ts';
+import type { Scope } from './fact-schema.ts';
+import { FactBuilder, type DecodeCounts, type Fact, type FactSources } from './facts.ts';
+import { severityRank, type Finding, type Severity } from './finding.ts';
+import type { CompiledExpr, CompiledTemplate, Rule, RuleSet } from './rule-types.ts';
+import { formatValue } from './template.ts';
+
+/** A rule that failed at run time (e.g. compared null with a number): reported, not fatal. */
+export interface RuleRunError {
+  rule: string;
+  file: string;
+  line: number;
+  message: string;
+  count: number; //  subjects it failed on
+}
+
+interface Subject {
+  connection: number | null;
+  session: number | null;
+  transfer: number | null;
+}
+
+const asNumber = (v: unknown): number | null => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+function defaultFrames(scope: Scope, vars: Record<string, unknown>): unknown[] {
+  const get = (o: unknown, k: string) => (o as Fact | null)?.[k];
+  switch (scope) {
+    case 'capture':
+      return [];
+    case 'connection':
+      return [get(vars['c'], 'firstFrame')];
+    case 'session':
+      return [get(vars['s'], 'firstFrame')];
+    case 'transfer':
+      return [get(vars['t'], 'commandFrame'), get(vars['t'], 'finalFrame')];
+    case 'command':
+      return [get(vars['cmd'], 'frame'), get(vars['cmd'], 'replyFrame')];
+  }
+}
+
+/** Frame numbers from a CEL value: ints (or lists of them, flattened); 0 and junk dropped. */
+export function normalizeFrames(v: unknown): number[] {
+  const out = new Set<number>();
+  const add = (x: unknown) => {
+    if (Array.isArray(x)) for (const y of x) add(y);
+    else {
+      const n = asNumber(x);
+      if (n !== null && n > 0 && Number.isInteger(n)) out.add(n);
+    }
+  };
+  add(v);
+  return [...out].sort((a, b) => a - b);
+}
+
+export class RuleEvaluator {
+  private readonly errors = new Map<string, RuleRunError>();
+
+  constructor(readonly ruleSet: RuleSet) {}
+
+  get runErrors(): RuleRunError[] {
+    return [...this.errors.values()];
+  }
+
+  private fail(rule: Rule, expr: CompiledExpr | null, e: unknown): void {
+    const prev = this.errors.get(rule.id);
+    if (prev) {
+      prev.count++;
+      return;
+    }
+    const msg = e instanceof Error ? ((e as { summary?: string }).summary ?? e.message.split('\n')[0]!) : String(e);
+    this.errors.set(rule.id, { rule: rule.id, file: rule.source.file, line: expr?.line ?? rule.source.line, message: msg, count: 1 });
+  }
+
+  private render(t: CompiledTemplate, vars: Record<string, unknown>): string {
+    let out = '';
+    for (const p of t.parts) out += 'text' in p ? p.text : formatValue(p.expr.run(vars));
+    return out;
+  }
+
+  /** Runs every rule of `scope` on one subject. */
+  evaluate(scope: Scope, vars: Record<string, unknown>, subject: Subject): Finding[] {
+    const findings: Finding[] = [];
+    for (const rule of this.ruleSet.byScope[scope]) {
+      let stage: CompiledExpr | null = rule.when;
+      try {
+        const hit = rule.when.run(vars);
+        if (hit !== true) {
+          if (hit !== false) throw new Error(`"when" gave ${formatValue(hit)}, not true/false`);
+          continue;
+        }
+        let severity: Severity = rule.severity;
+        let summary = rule.summary;
+        let explanation = rule.explanation;
+        let action = rule.action;
+        let frames = rule.frames;
+        for (const v of rule.variants) {
+          stage = v.when;
+          if (v.when.run(vars) !== true) continue;
+          severity = v.severity ?? severity;
+          summary = v.summary ?? summary;
+          explanation = v.explanation ?? explanation;
+          action = v.action ?? action;
+          frames = v.frames ?? frames;
+          break;
+        }
+        stage = frames;
+        const frameList = normalizeFrames(frames ? frames.run(vars) : defaultFrames(scope, vars));
+        stage = null;
+        findings.push({
+          id: rule.id,
+          severity,
+          title: rule.title,
+          summary: this.render(summary, vars),
+          explanation: this.render(explanation, vars),
+          causes: rule.causes,
+          action: this.render(action, vars),
+          references: rule.references,
+          frames: frameList,
+          connection: subject.connection,
+          session: subject.session,
+          transfer: subject.transfer,
+        });
+      } catch (e) {
+        this.fail(rule, stage, e);
+      }
+    }
+    return findings;
+  }
+}
+
+/** Input of one diagnosis pass. */
+export interface DiagnoseInput extends FactSources {
+  capture: CaptureSummary | null; //  null: no capture-scope rules (incremental passes)
+  decode: DecodeCounts;
+}
+
+const idOf = (f: Fact | null, k = 'id'): number | null => (f ? asNumber(f[k]) : null);
+
+/** The diagnosis of a set of subjects, sharing one fact builder. */
+export class Diagnosis {
+  readonly facts: FactBuilder;
+
+  constructor(
+    private readonly evaluator: RuleEvaluator,
+    private readonly input: DiagnoseInput,
+  ) {
+    this.facts = new FactBuilder(input);
+  }
+
+  capture(summary: CaptureSummary, connectionCount: number): Finding[] {
+    return this.evaluator.evaluate('capture', { capture: this.facts.capture(summary, this.input.decode, connectionCount) }, { connection: null, session: null, transfer: null });
+  }
+
+  connection(conn: Connection): Finding[] {
+    const c = this.facts.connectionFact(conn);
+    const session = this.facts.sessionOfConnection(conn.id);
+    const transfer = this.facts.transferOfConnection(conn.id);
+    const s = session ? this.facts.sessionFact(session) : null;
+    const t = transfer ? this.facts.transferFact(transfer) : null;
+    return this.evaluator.evaluate('connection', { c, role: c['role'], s, t }, { connection: conn.id, session: session?.id ?? null, transfer: transfer?.id ?? null });
+  }
+
+  session(session: Session): Finding[] {
+    const s = this.facts.sessionFact(session);
+    const conn = this.facts.connection(session.control);
+    if (!conn) return [];
+    const c = this.facts.connectionFact(conn);
+    const subject = { connection: session.control, session: session.id, transfer: null };
+    const out = this.evaluator.evaluate('session', { s, c }, subject);
+    if (this.evaluator.ruleSet.byScope.command.length > 0) {
+      for (const cmd of s['commands'] as Fact[]) {
+        const tr = idOf(cmd, 'transfer');
+        out.push(...this.evaluator.evaluate('command', { cmd, s, c }, { ...subject, transfer: tr !== null && tr >= 0 ? tr : null }));
+      }
+    }
+    return out;
+  }
+
+  transfer(transfer: Transfer): Finding[] {
+    const session = this.facts.sessionById(transfer.session);
+    if (!session) return [];
+    const control = this.facts.connection(session.control);
+    if (!control) return [];
+    const data = transfer.dataConnection !== null ? this.facts.connection(transfer.dataConnection) : undefined;
+    const vars = {
+      t: this.facts.transferFact(transfer),
+      s: this.facts.sessionFact(session),
+      c: this.facts.connectionFact(control),
+      d: data ? this.facts.connectionFact(data) : null,
+      cmd: this.facts.transferCommandFact(transfer),
+    };
+    return this.evaluator.evaluate('transfer', vars, { connection: data?.id ?? control.id, session: session.id, transfer: transfer.id });
+  }
+}
+
+/** Everything at once (the analyze command's path). */
+export function diagnoseAll(evaluator: RuleEvaluator, input: DiagnoseInput): Finding[] {
+  const d = new Diagnosis(evaluator, input);
+  const out: Finding[] = [];
+  const conns = input.connections;
+  if (input.capture) out.push(...d.capture(input.capture, conns.length));
+  for (const c of conns) out.push(...d.connection(c));
+  for (const s of input.sessions) out.push(...d.session(s));
+  for (const t of input.transfers) out.push(...d.transfer(t));
+  return finalizeFindings(out, evaluator.ruleSet);
+}
+
+/** Same subject: a finding that supersedes another must be about the same transfer or
+ *  connection, or prove it with a superset of its frames. */
+function sameSubject(a: Finding, b: Finding): boolean {
+  if (a.transfer !== null && a.transfer === b.transfer) return true;
+  if (a.connection !== null && a.connection === b.connection) return true;
+  return b.frames.length > 0 && b.frames.every((f) => a.frames.includes(f));
+}
+
+/** Drops findings a more specific one supersedes (e.g. tcp-reset under upload-reset), then
+ *  orders by severity, then first frame. */
+export function finalizeFindings(findings: Finding[], ruleSet: RuleSet): Finding[] {
+  const supersedes = new Map(ruleSet.rules.map((r) => [r.id, r.supersedes] as const));
+  const kept = findings.filter((b) => !findings.some((a) => a !== b && (supersedes.get(a.id) ?? []).includes(b.id) && sameSubject(a, b)));
+  return sortFindings(kept);
+}
+
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings
+    .map((f, i) => ({ f, i }))
+    .sort((x, y) => severityRank[y.f.severity] - severityRank[x.f.severity] || (x.f.frames[0] ?? Infinity) - (y.f.frames[0] ?? Infinity) || x.i - y.i)
+    .map((x) => x.f);
+}

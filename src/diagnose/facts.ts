@@ -1,0 +1,587 @@
+// Builds the plain fact objects rules are evaluated over (shapes documented in fact-schema.ts and
+// rules/FACTS.md) from what the TCP and FTP stages produced. Whole numbers become BigInt because
+// CEL `int` is BigInt in cel-js; times and rates stay JS numbers (CEL `double`).
+
+import type { CaptureSummary } from '../capture/frame.ts';
+import { linkTypeName } from '../capture/frame.ts';
+import type { Connection, Endpoint, Side, TcpEventRecord } from '../tcp/types.ts';
+import { TcpEventKinds } from '../tcp/types.ts';
+import type { DecodeCounters } from '../decode/counters.ts';
+import type { FtpCommand, FtpReply, Session, Transfer } from '../ftp/types.ts';
+import { parse227, parse228, parseEprt, parseLprt, parsePort, type AnnouncedEndpoint } from '../ftp/address-parsers.ts';
+
+/** Decode-stage counters the capture facts report (the decoder's DecodeCounters fits). */
+export type DecodeCounts = Pick<DecodeCounters, 'tcp' | 'notIp' | 'notTcp' | 'fragments' | 'malformed' | 'truncated'>;
+
+export const emptyDecodeCounts = (): DecodeCounts => ({ tcp: 0, notIp: 0, notTcp: 0, fragments: 0, malformed: 0, truncated: 0 });
+
+export type ConnectionRole = 'control' | 'data' | 'other';
+
+/** A fact object: what CEL sees. Kept loose on purpose; fact-schema.ts is the typed description. */
+export type Fact = Record<string, unknown>;
+
+/** What the fact builder reads. `connections` is in id order (the TCP engine's list), so a
+ *  connection is found by index without building a map per diagnosis pass. */
+export interface FactSources {
+  connections: readonly Connection[];
+  sessions: readonly Session[];
+  transfers: readonly Transfer[];
+  showPasswords: boolean;
+}
+
+export const REDACTED = 'REDACTED';
+
+/** Commands whose 530 answer means the login itself failed (RFC 959 §5.4). */
+const LOGIN_VERBS: ReadonlySet<string> = new Set(['USER', 'PASS', 'ACCT']);
+
+/** CEL int: BigInt of a whole number; NaN/Infinity (never expected) become 0 rather than throw. */
+export function int(x: number): bigint {
+  return Number.isFinite(x) ? BigInt(Math.trunc(x)) : 0n;
+}
+
+const ints = (xs: readonly number[]): bigint[] => xs.map(int);
+const dbl = (x: number): number => (Number.isFinite(x) ? x : 0);
+
+/** Whether a command's argument is a secret to hide (RFC 959 PASS). */
+export function isSecretVerb(verb: string): boolean {
+  return verb === 'PASS';
+}
+
+/** The argument as output may show it. */
+export function displayArg(cmd: Pick<FtpCommand, 'verb' | 'arg'>, showPasswords: boolean): string {
+  return isSecretVerb(cmd.verb) && !showPasswords && cmd.arg !== '' ? REDACTED : cmd.arg;
+}
+
+export function transferLabel(t: Transfer): string {
+  if (t.command === 'unknown') return `transfer ${t.id} (its command is unreadable: the control channel was encrypted)`;
+  return `${t.command}${t.argument === '' ? '' : ' ' + t.argument} (transfer ${t.id})`;
+}
+
+function endpointText(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+export function connectionEnds(c: Connection): string {
+  return `${endpointText(c.client.addr, c.client.port)} → ${endpointText(c.server.addr, c.server.port)}`;
+}
+
+/** Connection facts need FTP context (role, label, last command); the builder holds the lookups. */
+export class FactBuilder {
+  private readonly sessionByControl = new Map<number, Session>(); //  control Connection.id → session
+  private readonly transferByData = new Map<number, Transfer>(); //   data Connection.id → transfer
+  private connBySynFrame: Map<number, Connection> | null = null; // built on first need
+  private readonly connFacts = new Map<number, Fact>(); //      by Connection.id, built once per builder
+  private readonly sessionFacts = new Map<number, Fact>(); //   by Session.id
+  private readonly transferFacts = new Map<number, Fact>(); //  by Transfer.id
+  // Command facts never change once answered: cache across builders (cwd-navigation has 2,800).
+  private static readonly commandCache = new WeakMap<FtpCommand, { key: string; fact: Fact }>();
+
+  constructor(private readonly src: FactSources) {
+    for (const s of src.sessions) this.sessionByControl.set(s.control, s);
+    for (const t of src.transfers) if (t.dataConnection !== null) this.transferByData.set(t.dataConnection, t);
+  }
+
+  connection(id: number): Connection | undefined {
+    const all = this.src.connections;
+    const c = all[id];
+    return c && c.id === id ? c : all.find((x) => x.id === id);
+  }
+
+  private connectionBySyn(frame: number): Connection | undefined {
+    if (!this.connBySynFrame) {
+      this.connBySynFrame = new Map();
+      for (const c of this.src.connections) if (c.client.synFrame !== null) this.connBySynFrame.set(c.client.synFrame, c);
+    }
+    return this.connBySynFrame.get(frame);
+  }
+
+  roleOf(connId: number): ConnectionRole {
+    if (this.sessionByControl.has(connId)) return 'control';
+    if (this.transferByData.has(connId)) return 'data';
+    return 'other';
+  }
+
+  sessionOfConnection(connId: number): Session | null {
+    const s = this.sessionByControl.get(connId);
+    if (s) return s;
+    const t = this.transferByData.get(connId);
+    return t ? (this.src.sessions[t.session] ?? this.src.sessions.find((x) => x.id === t.session) ?? null) : null;
+  }
+
+  transferOfConnection(connId: number): Transfer | null {
+    return this.transferByData.get(connId) ?? null;
+  }
+
+  sessionById(id: number): Session | null {
+    const s = this.src.sessions[id];
+    return s && s.id === id ? s : (this.src.sessions.find((x) => x.id === id) ?? null);
+  }
+
+  // ---- capture -------------------------------------------------------------------------------
+
+  capture(summary: CaptureSummary, decode: DecodeCounts, connections: number): Fact {
+    return {
+      file: summary.file,
+      format: summary.format,
+      nanosecond: summary.nanosecond,
+      compressed: summary.compressed ?? '',
+      linkTypes: ints(summary.linkTypes),
+      linkTypeNames: summary.linkTypes.map((lt) => linkTypeName[lt] ?? `LINKTYPE_${lt}`),
+      frames: int(summary.frames),
+      bytes: int(summary.bytes),
+      truncated: summary.truncated,
+      warnings: summary.warnings.map((w) => `offset ${w.offset}: ${w.message}`),
+      tcpFrames: int(decode.tcp),
+      notIp: int(decode.notIp),
+      notTcp: int(decode.notTcp),
+      fragments: int(decode.fragments),
+      malformed: int(decode.malformed),
+      snapped: int(decode.truncated),
+      connections: int(connections),
+      sessions: int(this.src.sessions.length),
+      transfers: int(this.src.transfers.length),
+    };
+  }
+
+  // ---- connection ----------------------------------------------------------------------------
+
+  connectionFact(c: Connection): Fact {
+    const cached = this.connFacts.get(c.id);
+    if (cached) return cached;
+    const role = this.roleOf(c.id);
+    const session = this.sessionOfConnection(c.id);
+    const transfer = this.transferOfConnection(c.id);
+    const label =
+      role === 'control' && session
+        ? `control connection of session ${session.id} (${connectionEnds(c)})`
+        : role === 'data' && transfer
+          ? `data connection of ${transferLabel(transfer)}`
+          : `connection ${c.id} (${connectionEnds(c)})`;
+    const events: Record<string, Fact> = {};
+    const kinds: string[] = [];
+    for (const kind of TcpEventKinds) {
+      const rec: TcpEventRecord | undefined = c.events[kind];
+      events[kind] = eventFact(rec);
+      if (rec && rec.count > 0) kinds.push(kind);
+    }
+    const context = (frame: number): string => {
+      if (role === 'data' && transfer) return transfer.command === 'unknown' ? '' : `${transfer.command}${transfer.argument ? ' ' + transfer.argument : ''}`;
+      if (role === 'control' && session) {
+        const cmd = lastCommandBefore(session, frame);
+        return cmd ? commandLine(cmd, this.src.showPasswords) : '';
+      }
+      return '';
+    };
+    const fact: Fact = {
+      id: int(c.id),
+      label,
+      role,
+      ipVersion: int(c.ipVersion),
+      client: endpointFact(c.client),
+      server: endpointFact(c.server),
+      roleGuessed: c.roleGuessed,
+      firstFrame: int(c.firstFrame),
+      lastFrame: int(c.lastFrame),
+      startTime: dbl(c.startTime),
+      endTime: dbl(c.endTime),
+      duration: dbl(c.endTime - c.startTime),
+      connState: c.connState,
+      history: c.history,
+      handshake: handshakeOf(c),
+      closedBy: c.closedBy ?? '',
+      closeKind: c.closeKind ?? '',
+      closeFrame: int(c.closeFrame ?? 0),
+      ended: c.ended,
+      evicted: c.evicted,
+      segments: int(c.client.segments + c.server.segments),
+      events,
+      eventKinds: kinds,
+      reset: c.reset
+        ? {
+            by: c.reset.by,
+            frame: int(c.reset.frame),
+            time: dbl(c.reset.time),
+            senderState: c.reset.senderState,
+            peerState: c.reset.peerState,
+            unackedBySender: int(c.reset.unackedBySender),
+            unackedByPeer: int(c.reset.unackedByPeer),
+            afterStrayAck: c.reset.afterStrayAck,
+            afterCommand: context(c.reset.frame),
+          }
+        : null,
+      halfClose: c.halfClose
+        ? {
+            by: c.halfClose.by,
+            finFrame: int(c.halfClose.finFrame),
+            peerBytesAfter: int(c.halfClose.peerBytesAfter),
+            peerFramesAfter: ints(c.halfClose.peerFramesAfter),
+            afterCommand: context(c.halfClose.finFrame),
+          }
+        : null,
+      strayAck: c.strayAck
+        ? {
+            by: c.strayAck.by,
+            finAckFrame: int(c.strayAck.finAckFrame),
+            frame: int(c.strayAck.frame),
+            rstFrame: int(c.strayAck.rstFrame ?? 0),
+          }
+        : null,
+    };
+    this.connFacts.set(c.id, fact);
+    return fact;
+  }
+
+  // ---- session ---------------------------------------------------------------------------------
+
+  sessionFact(s: Session): Fact {
+    const cached = this.sessionFacts.get(s.id);
+    if (cached) return cached;
+    const control = this.connection(s.control);
+    const transferOfFrame = new Map<number, number>();
+    const sessionTransfers: Transfer[] = [];
+    for (const id of s.transfers) {
+      const t = this.transferById(id);
+      if (!t) continue;
+      sessionTransfers.push(t);
+      transferOfFrame.set(t.commandFrame, t.id);
+    }
+    const commands = s.commands.map((cmd, i) => this.commandFact(s, cmd, i === s.commands.length - 1, transferOfFrame.get(cmd.frame) ?? -1));
+    const replies: Fact[] = [];
+    if (s.greeting) replies.push(replyFact(s.greeting, '', 'greeting'));
+    for (const cmd of s.commands) {
+      for (const r of cmd.preliminary) replies.push(replyFact(r, cmd.verb, 'preliminary'));
+      if (cmd.reply) replies.push(replyFact(cmd.reply, cmd.verb, 'final'));
+    }
+    const unsolicited = s.unsolicited ?? [];
+    if (unsolicited.length > 0) {
+      for (const r of unsolicited) replies.push(replyFact(r, '', 'unsolicited'));
+      replies.sort((a, b) => Number((a['frame'] as bigint) - (b['frame'] as bigint)));
+    }
+    // A 530 to USER/PASS/ACCT is a failed login; to anything else, a command sent before logging in.
+    const loginFailureFrames: bigint[] = [];
+    const notLoggedInFrames: bigint[] = [];
+    let invalid = 0;
+    for (const r of replies) {
+      if (r['code'] === 530n) (LOGIN_VERBS.has(r['command'] as string) ? loginFailureFrames : notLoggedInFrames).push(r['frame'] as bigint);
+      if (r['valid'] === false) invalid++;
+    }
+    const quit = s.commands.find((c) => c.verb === 'QUIT');
+    const { passive, active } = this.mismatches(s, sessionTransfers);
+    const fact: Fact = {
+      id: int(s.id),
+      control: int(s.control),
+      label: `session ${s.id} (${endpointText(s.client.addr, s.client.port)} → ${endpointText(s.server.addr, s.server.port)})`,
+      client: { addr: s.client.addr, port: int(s.client.port) },
+      server: { addr: s.server.addr, port: int(s.server.port) },
+      firstFrame: int(control?.firstFrame ?? 0),
+      lastFrame: int(control?.lastFrame ?? 0),
+      startedMidSession: s.startedMidSession,
+      greeting: int(s.greeting?.code ?? 0),
+      greetingText: s.greeting?.text ?? '',
+      greetingFrame: int(s.greeting?.frame ?? 0),
+      user: s.user ?? '',
+      loggedIn: s.loggedIn,
+      loginFailures: int(loginFailureFrames.length),
+      loginFailureFrames,
+      notLoggedInFrames,
+      type: s.type,
+      mode: s.mode,
+      stru: s.stru,
+      cwd: s.cwd ?? '',
+      features: [...s.features],
+      tls: {
+        authFrame: int(s.tls.authFrame ?? 0),
+        encryptedFromFrame: int(s.tls.encryptedFromFrame ?? 0),
+        pbsz: s.tls.pbsz ?? '',
+        prot: s.tls.prot ?? '',
+        clearAgainFrame: int(s.tls.clearAgainFrame ?? 0),
+      },
+      commands,
+      commandCount: int(commands.length),
+      replies,
+      replyCodes: replies.map((r) => r['code'] as bigint),
+      invalidReplies: int(invalid),
+      unanswered: int(s.commands.filter((c) => c.reply === null).length),
+      unparsedLines: int(s.unparsedLines),
+      overlongLines: int(s.overlongLines ?? 0),
+      overlongFrames: ints(s.overlongFrames ?? []),
+      gaps: int(s.gaps ?? 0),
+      commandsDropped: int(s.commandsDropped ?? 0),
+      transfers: ints(s.transfers),
+      quitFrame: int(quit?.frame ?? 0),
+      passiveMismatches: passive,
+      activeMismatches: active,
+    };
+    this.sessionFacts.set(s.id, fact);
+    return fact;
+  }
+
+  /** Data endpoints announced with another address than the control connection's: every
+   *  PORT/EPRT/LPRT command and every 227/228 reply, whether or not a transfer used it (an FTP
+   *  bounce announces a third host and never transfers). */
+  private mismatches(s: Session, transfers: readonly Transfer[]): { passive: Fact[]; active: Fact[] } {
+    const passive: Fact[] = [];
+    const active: Fact[] = [];
+    const byFrame = new Map<number, Transfer>();
+    for (const t of transfers) if (t.announcement) byFrame.set(t.announcement.frame, t);
+    for (const cmd of s.commands) {
+      let ep: AnnouncedEndpoint | null = null;
+      let frame = cmd.frame;
+      let passiveMode = false;
+      if (cmd.verb === 'PORT') ep = parsePort(cmd.arg);
+      else if (cmd.verb === 'EPRT') ep = parseEprt(cmd.arg);
+      else if (cmd.verb === 'LPRT') ep = parseLprt(cmd.arg);
+      else if (cmd.reply && (cmd.verb === 'PASV' || cmd.verb === 'LPSV')) {
+        ep = cmd.reply.code === 227 ? parse227(cmd.reply.text) : cmd.reply.code === 228 ? parse228(cmd.reply.text) : null;
+        frame = cmd.reply.frame;
+        passiveMode = true;
+      }
+      if (!ep || ep.addr === null) continue;
+      const controlAddr = passiveMode ? s.server.addr : s.client.addr;
+      if (ep.addr === controlAddr) continue;
+      const t = byFrame.get(frame);
+      (passiveMode ? passive : active).push({
+        transfer: int(t ? t.id : -1),
+        command: cmd.verb,
+        frame: int(frame),
+        addr: ep.addr,
+        port: int(ep.port),
+        controlAddr,
+        accepted: passiveMode || (cmd.reply !== null && cmd.reply.code >= 200 && cmd.reply.code < 300),
+        connected: t !== undefined && t.dataConnection !== null && this.handshakeOfTransfer(t) === 'established',
+      });
+    }
+    return { passive, active };
+  }
+
+  commandFact(s: Session, cmd: FtpCommand, isLast: boolean, transfer: number): Fact {
+    const key = `${isLast}:${transfer}:${cmd.reply ? cmd.reply.frame : 0}:${cmd.preliminary.length}:${this.src.showPasswords}`;
+    const hit = FactBuilder.commandCache.get(cmd);
+    if (hit && hit.key === key) return hit.fact;
+    const arg = displayArg(cmd, this.src.showPasswords);
+    const fact: Fact = {
+      index: int(cmd.index),
+      session: int(s.id),
+      verb: cmd.verb,
+      arg,
+      line: arg === '' ? cmd.verb : `${cmd.verb} ${arg}`,
+      frame: int(cmd.frame),
+      time: dbl(cmd.time),
+      known: cmd.known,
+      answered: cmd.reply !== null,
+      code: int(cmd.reply?.code ?? 0),
+      replyText: cmd.reply?.text ?? '',
+      replyFrame: int(cmd.reply?.frame ?? 0),
+      replyValid: cmd.reply ? cmd.reply.valid : true,
+      latency: cmd.reply ? dbl(cmd.reply.time - cmd.time) : null,
+      preliminary: cmd.preliminary.map((r) => int(r.code)),
+      telnetInterrupt: cmd.telnetInterrupt,
+      overlong: cmd.overlong ?? false,
+      isLast,
+      transfer: int(transfer),
+    };
+    FactBuilder.commandCache.set(cmd, { key, fact });
+    return fact;
+  }
+
+  /** The command fact of one command, as the command scope binds it. */
+  commandFactAt(s: Session, index: number): Fact {
+    const sf = this.sessionFact(s);
+    return (sf['commands'] as Fact[])[index]!;
+  }
+
+  // ---- transfer ------------------------------------------------------------------------------
+
+  transferById(id: number): Transfer | null {
+    const t = this.src.transfers[id];
+    return t && t.id === id ? t : (this.src.transfers.find((x) => x.id === id) ?? null);
+  }
+
+  /** Data-connection setup as seen in the capture: the heading of data-connection-failed. */
+  handshakeOfTransfer(t: Transfer): 'established' | 'refused' | 'unanswered' | 'none' {
+    const conns: Connection[] = [];
+    if (t.dataConnection !== null) {
+      const d = this.connection(t.dataConnection);
+      if (d) conns.push(d);
+    }
+    for (const id of t.dataCandidates ?? []) {
+      const c = this.connection(id);
+      if (c && !conns.includes(c)) conns.push(c);
+    }
+    for (const f of t.dataSetupFrames) {
+      const c = this.connectionBySyn(f);
+      if (c && !conns.includes(c)) conns.push(c);
+    }
+    if (conns.length === 0) return t.dataSetupFrames.length > 0 ? 'unanswered' : 'none';
+    const hs = conns.map(handshakeOf);
+    if (hs.some((h) => h === 'complete' || h === 'unseen')) return 'established';
+    if (hs.some((h) => h === 'refused')) return 'refused';
+    return 'unanswered';
+  }
+
+  transferFact(t: Transfer): Fact {
+    const cached = this.transferFacts.get(t.id);
+    if (cached) return cached;
+    const d = t.dataConnection !== null ? this.connection(t.dataConnection) : undefined;
+    const sender = ftpSender(t);
+    const receiver: Side = sender === 'client' ? 'server' : 'client';
+    const senderSide = d ? (t.senderEndpoint ?? dataSideOf(t, d, sender, this.sessionById(t.session))) : null;
+    const receiverSide: Side | null = senderSide === null ? null : senderSide === 'client' ? 'server' : 'client';
+    // Delivered bytes: what the receiver acknowledged, when its ACKs are in the capture at all;
+    // a one-directional capture (no receiver segments) can only show what was sent.
+    const receiverSeen = d && receiverSide ? d[receiverSide].segments > 0 : false;
+    const expected = t.expectedBytes !== undefined ? t.expectedBytes : t.announcedBytes === null ? null : Math.max(0, t.announcedBytes - t.restOffset);
+    const a = t.announcement;
+    const session = this.sessionById(t.session);
+    const endpointAddr = a ? (a.addr ?? (a.mode === 'passive' ? (session?.server.addr ?? '') : (session?.client.addr ?? ''))) : '';
+    const resetBy = d?.reset ? (d.reset.by === senderSide ? 'sender' : 'receiver') : '';
+    const fact: Fact = {
+      id: int(t.id),
+      session: int(t.session),
+      label: transferLabel(t),
+      command: t.command,
+      argument: t.argument,
+      path: t.path ?? '',
+      direction: t.direction,
+      commandFrame: int(t.commandFrame),
+      mode: t.mode ?? '',
+      announceCommand: a?.command ?? '',
+      announceFrame: int(a?.frame ?? 0),
+      announcedAddr: a?.addr ?? '',
+      announcedPort: int(a?.port ?? 0),
+      announceMismatch: a?.mismatch ?? false,
+      dataEndpoint: a ? endpointText(endpointAddr, a.port) : '',
+      connector: t.mode === 'passive' ? 'client' : t.mode === 'active' ? 'server' : '',
+      dataConnection: int(t.dataConnection ?? -1),
+      dataSetupFrames: ints(t.dataSetupFrames),
+      setup: this.handshakeOfTransfer(t),
+      sender,
+      receiver,
+      senderSide: senderSide ?? '',
+      resetBy,
+      resetFrame: int(d?.reset?.frame ?? 0),
+      closedBy: t.dataClose?.byRole ?? '',
+      closeKind: t.dataClose?.kind ?? '',
+      closeFrame: int(t.dataClose?.frame ?? 0),
+      receiverAckedAll: t.receiverAckedAll ?? (d ? t.bytesAcked >= t.bytes : false),
+      linkedBy: t.linkedBy ?? '',
+      announcedFrom: t.announcedFrom ?? '',
+      dataLooksTls: t.dataLooksTls ?? false,
+      bytes: int(t.bytes),
+      bytesAcked: int(t.bytesAcked),
+      bytesMissing: int(t.bytesMissing),
+      unacked: int(Math.max(0, t.bytes - t.bytesAcked)),
+      delivered: int(receiverSeen ? t.bytesAcked : t.bytes),
+      announcedBytes: t.announcedBytes === null ? null : int(t.announcedBytes),
+      expectedBytes: expected === null ? null : int(expected),
+      restOffset: int(t.restOffset),
+      type: t.type,
+      startTime: dbl(t.startTime),
+      endTime: dbl(t.endTime),
+      duration: dbl(t.duration),
+      rate: t.rate === null || !Number.isFinite(t.rate) ? null : t.rate,
+      replyCodes: ints(t.replyCodes),
+      preliminary: int(t.preliminaryReply?.code ?? 0),
+      preliminaryFrame: int(t.preliminaryReply?.frame ?? 0),
+      final: int(t.finalReply?.code ?? 0),
+      finalText: t.finalReply?.text ?? '',
+      finalFrame: int(t.finalReply?.frame ?? 0),
+      aborted: t.aborted,
+      tlsProtected: t.tlsProtected,
+      outcome: t.outcome,
+    };
+    this.transferFacts.set(t.id, fact);
+    return fact;
+  }
+
+  /** The command fact that started a transfer, or null. */
+  transferCommandFact(t: Transfer): Fact | null {
+    const s = this.sessionById(t.session);
+    if (!s) return null;
+    const sf = this.sessionFact(s);
+    return (sf['commands'] as Fact[]).find((c) => c['frame'] === int(t.commandFrame)) ?? null;
+  }
+}
+
+/** FTP role that sends the data: fixed by the command (RFC 959 §4.1.3). */
+function ftpSender(t: Transfer): Side {
+  if (t.direction === 'upload') return 'client';
+  if (t.direction === 'download' || t.direction === 'listing') return 'server';
+  return t.sender ?? 'server';
+}
+
+/** Which end of the data connection the FTP `role` is. Passive: the FTP client connects, so it
+ *  is the TCP client; active: the FTP server connects (from port 20), so the roles swap. Without
+ *  a known mode, match the control connection's server address. */
+function dataSideOf(t: Transfer, d: Connection, role: Side, s: Session | null): Side {
+  let ftpClientIsTcpClient: boolean;
+  if (t.mode === 'passive') ftpClientIsTcpClient = true;
+  else if (t.mode === 'active') ftpClientIsTcpClient = false;
+  else ftpClientIsTcpClient = !(s && d.client.addr === s.server.addr && d.server.addr !== s.server.addr);
+  if (role === 'client') return ftpClientIsTcpClient ? 'client' : 'server';
+  return ftpClientIsTcpClient ? 'server' : 'client';
+}
+
+function eventFact(rec: TcpEventRecord | undefined): Fact {
+  if (!rec) return { count: 0n, frames: [], first: 0n, client: 0n, server: 0n };
+  return { count: int(rec.count), frames: ints(rec.frames), first: int(rec.frames[0] ?? 0), client: int(rec.client), server: int(rec.server) };
+}
+
+function endpointFact(e: Endpoint): Fact {
+  return {
+    addr: e.addr,
+    port: int(e.port),
+    state: e.state,
+    synFrame: int(e.synFrame ?? 0),
+    finFrame: int(e.finFrame ?? 0),
+    rstFrame: int(e.rstFrame ?? 0),
+    bytesSent: int(e.bytesSent),
+    bytesAcked: int(e.bytesAcked),
+    bytesCaptured: int(e.bytesCaptured),
+    unacked: int(Math.max(0, e.bytesSent - e.bytesAcked)),
+    segments: int(e.segments),
+    windowScale: int(e.windowScale),
+    mss: int(e.mss),
+    lastTtl: int(e.lastTtl),
+  };
+}
+
+function replyFact(r: FtpReply, verb: string, kind: 'greeting' | 'preliminary' | 'final' | 'unsolicited'): Fact {
+  return {
+    code: int(r.code),
+    text: r.text,
+    lines: int(r.lines),
+    valid: r.valid,
+    firstFrame: int(r.firstFrame),
+    frame: int(r.frame),
+    time: dbl(r.time),
+    command: verb,
+    kind,
+    preliminary: kind === 'preliminary',
+    incomplete: r.incomplete ?? false,
+  };
+}
+
+/** Handshake heuristic: what the first packets of a connection show.
+ *  complete = the server's SYN-ACK was seen; refused = the SYN drew a RST and no SYN-ACK;
+ *  unanswered = SYN(s) only; unseen = the capture began after the handshake. */
+export function handshakeOf(c: Connection): 'complete' | 'refused' | 'unanswered' | 'unseen' {
+  if (c.client.synFrame === null) return 'unseen';
+  if (c.server.synFrame !== null) return 'complete';
+  if (c.server.rstFrame !== null || c.connState === 'REJ') return 'refused';
+  return 'unanswered';
+}
+
+function lastCommandBefore(s: Session, frame: number): FtpCommand | null {
+  let found: FtpCommand | null = null;
+  for (const cmd of s.commands) {
+    if (cmd.frame > frame) break;
+    found = cmd;
+  }
+  return found;
+}
+
+function commandLine(cmd: FtpCommand, showPasswords: boolean): string {
+  const arg = displayArg(cmd, showPasswords);
+  return arg === '' ? cmd.verb : `${cmd.verb} ${arg}`;
+}

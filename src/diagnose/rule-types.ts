@@ -1,0 +1,54 @@
+// A loaded, compiled rule (its YAML schema is documented in rules/README.md).
+
+import type { Scope } from './fact-schema.ts';
+import type { Severity } from './finding.ts';
+
+export interface RuleSource {
+  file: string;
+  line: number; //  line of the rule's `id`
+}
+
+/** A compiled CEL expression, remembering where it came from for run-time error messages. */
+export interface CompiledExpr {
+  source: string;
+  line: number;
+  run(ctx: Record<string, unknown>): unknown;
+}
+
+export type CompiledTemplatePart = { text: string } | { expr: CompiledExpr };
+
+export interface CompiledTemplate {
+  source: string;
+  parts: CompiledTemplatePart[];
+}
+
+export interface RuleVariant {
+  when: CompiledExpr;
+  severity: Severity | null;
+  summary: CompiledTemplate | null;
+  explanation: CompiledTemplate | null;
+  action: CompiledTemplate | null;
+  frames: CompiledExpr | null;
+}
+
+export interface Rule {
+  id: string;
+  severity: Severity;
+  title: string;
+  scope: Scope;
+  when: CompiledExpr;
+  frames: CompiledExpr | null; //  null: the scope's default frames
+  summary: CompiledTemplate;
+  explanation: CompiledTemplate;
+  causes: string[];
+  action: CompiledTemplate;
+  references: string[];
+  variants: RuleVariant[];
+  supersedes: string[];
+  source: RuleSource;
+}
+
+export interface RuleSet {
+  rules: Rule[];
+  byScope: Record<Scope, Rule[]>;
+}

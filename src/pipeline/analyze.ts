@@ -1,0 +1,239 @@
+// The one pipeline every command uses: frames in (from a file, or later from a live capture or a
+// regression run), decode → TCP → FTP → diagnosis, an AnalysisResult out.
+//
+// Findings can be had early: with `onFinding`, each subject is diagnosed as soon as it is final
+// (a connection that belongs to no FTP session when it closes, a transfer when the FTP stage
+// settles it, a session when it ends). finish() diagnoses the rest and returns the complete,
+// de-duplicated list, which is authoritative: an early finding may still be superseded there
+// (e.g. a tcp-reset on a data connection by an upload-reset found later).
+
+import { CaptureError, linkTypeName, type CaptureSummary, type Frame } from '../capture/frame.ts';
+import { readCapture, type ReadOptions } from '../capture/read.ts';
+import { PacketDecoder, supportsLinkType } from '../decode/decoder.ts';
+import { TcpEngine } from '../tcp/engine.ts';
+import type { Connection, TcpEngineOptions } from '../tcp/types.ts';
+import { FtpAnalyzer, type ConnectionRole } from '../ftp/analyzer.ts';
+import type { Session, Transfer } from '../ftp/types.ts';
+import { Diagnosis, finalizeFindings, RuleEvaluator, type DiagnoseInput } from '../diagnose/evaluate.ts';
+import type { Finding } from '../diagnose/finding.ts';
+import type { RuleSet } from '../diagnose/rule-types.ts';
+import type { AnalysisResult, DecodeSummary } from './result.ts';
+
+export type { AnalysisResult } from './result.ts';
+
+export interface AnalysisOptions {
+  rules: RuleSet;
+  showPasswords?: boolean;
+  onFinding?(f: Finding): void;
+  /** Capture name for errors raised here (unsupported link type); default '-'. */
+  file?: string;
+  tcp?: Partial<TcpEngineOptions>;
+}
+
+/** Key of a finding, to emit each one once across early and final passes. */
+const findingKey = (f: Finding) => `${f.id}|${f.connection}|${f.session}|${f.transfer}|${f.frames[0] ?? 0}`;
+
+export class Analysis {
+  private readonly decoder = new PacketDecoder();
+  private readonly ftp: FtpAnalyzer;
+  private readonly engine: TcpEngine;
+  private readonly evaluator: RuleEvaluator;
+  private readonly showPasswords: boolean;
+  private readonly checkedLinkTypes = new Set<number>();
+  private readonly linkTypes: number[] = []; //         in order of first appearance
+  private frames = 0; //                                frames passed to frame()
+  private lastOffset = 0; //                            byte offset of the last frame
+  // early diagnosis (only with onFinding)
+  private readonly early: Finding[] = [];
+  private readonly emitted = new Set<string>();
+  private readonly doneConnections = new Set<number>(); // connections diagnosed
+  private readonly doneTransfers = new Set<number>();
+  private readonly doneSessions = new Set<number>();
+  private readonly endedConnections = new Set<number>();
+  private finished: AnalysisResult | null = null;
+
+  constructor(private readonly opts: AnalysisOptions) {
+    this.showPasswords = opts.showPasswords ?? false;
+    this.evaluator = new RuleEvaluator(opts.rules);
+    const early = opts.onFinding !== undefined;
+    this.ftp = new FtpAnalyzer(
+      early
+        ? {
+            connectionEnded: (c, role) => this.connectionEnded(c, role),
+            transferDone: (t) => this.transferDone(t),
+            sessionEnded: (s) => this.sessionEnded(s),
+          }
+        : {},
+    );
+    this.engine = new TcpEngine(this.ftp, opts.tcp);
+  }
+
+  /** One captured frame: decode → TCP → FTP. Throws CaptureError for a link type without a
+   *  decoder (the capture cannot be analysed further). */
+  frame(f: Frame): void {
+    if (!this.checkedLinkTypes.has(f.linkType)) {
+      this.checkedLinkTypes.add(f.linkType);
+      if (!supportsLinkType(f.linkType)) {
+        const name = linkTypeName[f.linkType] ?? 'unknown';
+        throw new CaptureError(this.opts.file ?? '-', f.offset, `unsupported link type ${f.linkType} (${name})`, 'unsupported-link-type');
+      }
+      this.linkTypes.push(f.linkType);
+    }
+    this.frames++;
+    this.lastOffset = f.offset;
+    if (this.decoder.decode(f) === 'tcp') this.engine.packet(this.decoder.packet);
+  }
+
+  get framesSeen(): number {
+    return this.frames;
+  }
+
+  // ---- early diagnosis ---------------------------------------------------------------------
+
+  private input(capture: CaptureSummary | null): DiagnoseInput {
+    return {
+      connections: this.engine.connections,
+      sessions: this.ftp.sessions,
+      transfers: this.ftp.transfers,
+      showPasswords: this.showPasswords,
+      capture,
+      decode: this.decoder.counters,
+    };
+  }
+
+  private emit(findings: Finding[]): void {
+    const kept = finalizeFindings(findings, this.opts.rules);
+    for (const f of kept) {
+      this.early.push(f);
+      const key = findingKey(f);
+      if (this.emitted.has(key)) continue;
+      this.emitted.add(key);
+      this.opts.onFinding?.(f);
+    }
+  }
+
+  private connectionEnded(c: Connection, role: ConnectionRole): void {
+    this.endedConnections.add(c.id);
+    if (role !== 'other' || this.doneConnections.has(c.id)) {
+      // a data connection whose transfer is already settled is diagnosed with it now
+      const t = role === 'data' ? this.ftp.transferOf(c.id) : null;
+      if (t && this.doneTransfers.has(t.id) && !this.doneConnections.has(c.id)) {
+        this.doneConnections.add(c.id);
+        this.emit(new Diagnosis(this.evaluator, this.input(null)).connection(c));
+      }
+      return;
+    }
+    this.doneConnections.add(c.id);
+    this.emit(new Diagnosis(this.evaluator, this.input(null)).connection(c));
+  }
+
+  private transferDone(t: Transfer): void {
+    if (this.doneTransfers.has(t.id)) return;
+    this.doneTransfers.add(t.id);
+    const d = new Diagnosis(this.evaluator, this.input(null));
+    const out = d.transfer(t);
+    const dataId = t.dataConnection;
+    if (dataId !== null && this.endedConnections.has(dataId) && !this.doneConnections.has(dataId)) {
+      const conn = d.facts.connection(dataId);
+      if (conn) {
+        this.doneConnections.add(dataId);
+        out.push(...d.connection(conn));
+      }
+    }
+    this.emit(out);
+  }
+
+  private sessionEnded(s: Session): void {
+    if (this.doneSessions.has(s.id)) return;
+    this.doneSessions.add(s.id);
+    const d = new Diagnosis(this.evaluator, this.input(null));
+    const out = d.session(s);
+    const conn = d.facts.connection(s.control);
+    if (conn && !this.doneConnections.has(conn.id)) {
+      this.doneConnections.add(conn.id);
+      out.push(...d.connection(conn));
+    }
+    this.emit(out);
+  }
+
+  // ---- end ----------------------------------------------------------------------------------
+
+  /** Ends the analysis: flushes TCP and FTP state and diagnoses everything. `capture` is the
+   *  reader's summary; without one (a live source) a minimal one is made up. */
+  finish(capture?: CaptureSummary | null): AnalysisResult {
+    if (this.finished) return this.finished;
+    this.engine.finish();
+    this.ftp.finish(this.engine.connections);
+    const summary: CaptureSummary = capture ?? {
+      file: this.opts.file ?? '-',
+      format: 'pcap',
+      nanosecond: false,
+      compressed: null,
+      linkTypes: [...this.linkTypes],
+      frames: this.frames,
+      bytes: this.lastOffset,
+      truncated: false,
+      warnings: [],
+    };
+    const c = this.decoder.counters;
+    const decode: DecodeSummary = {
+      tcp: c.tcp,
+      notIp: c.notIp,
+      notTcp: c.notTcp,
+      fragments: c.fragments,
+      malformed: c.malformed,
+      truncated: c.truncated,
+      unsupportedLinkType: c.unsupportedLinkType,
+      firstMalformed: c.firstMalformed,
+    };
+    // One full pass over final facts: early findings were made from facts as they stood then,
+    // so the final list is recomputed rather than merged.
+    const d = new Diagnosis(this.evaluator, this.input(summary));
+    const all: Finding[] = [...d.capture(summary, this.engine.connections.length)];
+    for (const conn of this.engine.connections) all.push(...d.connection(conn));
+    for (const s of this.ftp.sessions) all.push(...d.session(s));
+    for (const t of this.ftp.transfers) all.push(...d.transfer(t));
+    const findings = finalizeFindings(all, this.opts.rules);
+    if (this.opts.onFinding) {
+      for (const f of findings) {
+        const key = findingKey(f);
+        if (this.emitted.has(key)) continue;
+        this.emitted.add(key);
+        this.opts.onFinding(f);
+      }
+    }
+    this.finished = {
+      capture: { ...summary, decode },
+      connections: [...this.engine.connections],
+      sessions: this.ftp.sessions,
+      transfers: this.ftp.transfers,
+      findings,
+      ruleErrors: this.evaluator.runErrors,
+      showPasswords: this.showPasswords,
+    };
+    return this.finished;
+  }
+}
+
+export interface AnalyzeFileOptions extends AnalysisOptions {
+  read?: ReadOptions;
+}
+
+/** Reads and analyses a capture file ('-' or '' = standard input). A CaptureError does not
+ *  lose the work: the analysis is finished over the frames read before it and returned with it. */
+export async function analyzeFile(path: string, opts: AnalyzeFileOptions): Promise<{ result: AnalysisResult; error: CaptureError | null }> {
+  const file = path === '' ? '-' : path;
+  const analysis = new Analysis({ ...opts, file });
+  try {
+    const summary = await readCapture(path, (f) => analysis.frame(f), opts.read);
+    return { result: analysis.finish(summary), error: null };
+  } catch (e) {
+    if (!(e instanceof CaptureError)) throw e;
+    const partial = e.summary ?? null;
+    // a fault raised here (link type) carries no reader summary: fill in what we saw
+    const summary: CaptureSummary | null = partial
+      ? { ...partial, frames: Math.min(partial.frames, analysis.framesSeen) }
+      : null;
+    return { result: analysis.finish(summary), error: e };
+  }
+}

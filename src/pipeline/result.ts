@@ -1,0 +1,23 @@
+// What one analysis produces: the input of every reporter (text, JSON) and of later commands.
+
+import type { CaptureSummary } from '../capture/frame.ts';
+import type { Connection } from '../tcp/types.ts';
+import type { Session, Transfer } from '../ftp/types.ts';
+import type { Finding } from '../diagnose/finding.ts';
+import type { RuleRunError } from '../diagnose/evaluate.ts';
+import type { DecodeCounts } from '../diagnose/facts.ts';
+
+export interface DecodeSummary extends DecodeCounts {
+  unsupportedLinkType: number; //  frames of a link type without a decoder
+  firstMalformed: { frame: number; reason: string } | null;
+}
+
+export interface AnalysisResult {
+  capture: CaptureSummary & { decode: DecodeSummary };
+  connections: Connection[]; //   in id order
+  sessions: Session[];
+  transfers: Transfer[];
+  findings: Finding[]; //         by severity, then first frame
+  ruleErrors: RuleRunError[]; //  rules that failed at run time (reported, not fatal)
+  showPasswords: boolean; //      how the result was built (facts redact PASS otherwise)
+}

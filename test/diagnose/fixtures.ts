@@ -1,0 +1,211 @@
+// Hand-made TCP/FTP records for diagnosis and report tests: complete objects with sensible
+// defaults, overridden per test.
+
+import type { Connection, Endpoint } from '../../src/tcp/types.ts';
+import type { FtpCommand, FtpReply, Session, Transfer } from '../../src/ftp/types.ts';
+import type { CaptureSummary } from '../../src/capture/frame.ts';
+import type { AnalysisResult } from '../../src/pipeline/result.ts';
+
+export function endpoint(over: Partial<Endpoint> = {}): Endpoint {
+  return {
+    addr: '10.0.0.1',
+    port: 40000,
+    state: 'CLOSED',
+    transitions: [],
+    isn: 1000,
+    synFrame: 1,
+    finFrame: null,
+    rstFrame: null,
+    bytesSent: 0,
+    bytesAcked: 0,
+    bytesCaptured: 0,
+    segments: 1,
+    windowScale: 7,
+    mss: 1460,
+    lastTtl: 64,
+    ...over,
+  };
+}
+
+export function connection(id: number, over: Partial<Connection> = {}): Connection {
+  return {
+    id,
+    client: endpoint({ addr: '10.0.0.1', port: 40000 + id, synFrame: 1 }),
+    server: endpoint({ addr: '10.0.0.2', port: 21, synFrame: 2 }),
+    roleGuessed: false,
+    ipVersion: 4,
+    firstFrame: 1,
+    lastFrame: 10,
+    startTime: 1000,
+    endTime: 1010,
+    connState: 'SF',
+    history: 'ShADadFf',
+    closedBy: 'client',
+    closeKind: 'fin',
+    closeFrame: 9,
+    ended: true,
+    evicted: false,
+    events: {},
+    reset: null,
+    halfClose: null,
+    strayAck: null,
+    deliver: true,
+    app: null,
+    ...over,
+  };
+}
+
+export function reply(code: number, frame: number, text = 'ok', over: Partial<FtpReply> = {}): FtpReply {
+  return { code, text, lines: 1, valid: true, firstFrame: frame, frame, time: 1000 + frame / 100, overlong: false, incomplete: false, ...over };
+}
+
+export function command(index: number, verb: string, arg: string, frame: number, final: FtpReply | null, over: Partial<FtpCommand> = {}): FtpCommand {
+  return {
+    index,
+    verb,
+    arg,
+    frame,
+    time: 1000 + frame / 100,
+    known: true,
+    preliminary: [],
+    reply: final,
+    telnetInterrupt: false,
+    lastFrame: frame,
+    overlong: false,
+    unanswered: final === null,
+    ...over,
+  };
+}
+
+export function session(id: number, control: number, over: Partial<Session> = {}): Session {
+  return {
+    id,
+    control,
+    client: { addr: '10.0.0.1', port: 40000 + control },
+    server: { addr: '10.0.0.2', port: 21 },
+    startedMidSession: false,
+    greeting: reply(220, 4, 'ready'),
+    user: 'alice',
+    password: 'hunter2',
+    loggedIn: true,
+    type: 'I',
+    mode: 'S',
+    stru: 'F',
+    cwd: '/',
+    features: [],
+    tls: { authFrame: null, encryptedFromFrame: null, pbsz: null, prot: null, clearAgainFrame: null },
+    commands: [],
+    unparsedLines: 0,
+    transfers: [],
+    unsolicited: [],
+    overlongLines: 0,
+    overlongFrames: [],
+    gaps: 0,
+    pendingOverflow: 0,
+    commandsDropped: 0,
+    serverSide: 'server',
+    ended: true,
+    ...over,
+  } as Session;
+}
+
+export function transfer(id: number, over: Partial<Transfer> = {}): Transfer {
+  return {
+    id,
+    session: 0,
+    command: 'RETR',
+    argument: 'file.bin',
+    path: '/file.bin',
+    direction: 'download',
+    commandFrame: 20,
+    mode: 'passive',
+    announcement: null,
+    dataConnection: null,
+    dataSetupFrames: [],
+    sender: 'server',
+    bytes: 0,
+    bytesAcked: 0,
+    bytesMissing: 0,
+    announcedBytes: null,
+    restOffset: 0,
+    type: 'I',
+    startTime: 1000,
+    endTime: 1001,
+    duration: 1,
+    rate: null,
+    replyCodes: [],
+    preliminaryReply: null,
+    finalReply: null,
+    aborted: false,
+    tlsProtected: false,
+    outcome: 'complete',
+    commandIndex: null,
+    linkedBy: null,
+    dataCandidates: [],
+    senderEndpoint: null,
+    dataClose: { by: null, byRole: null, kind: null, frame: null },
+    receiverAckedAll: false,
+    expectedBytes: null,
+    announcedFrom: null,
+    dataLooksTls: null,
+    commandTime: 1000,
+    ...over,
+  } as Transfer;
+}
+
+export function captureSummary(over: Partial<CaptureSummary> = {}): CaptureSummary {
+  return { file: 'trace.pcap', format: 'pcap', nanosecond: false, compressed: null, linkTypes: [1], frames: 100, bytes: 10000, truncated: false, warnings: [], ...over };
+}
+
+export function analysisResult(over: Partial<AnalysisResult> = {}): AnalysisResult {
+  return {
+    capture: {
+      ...captureSummary(),
+      decode: { tcp: 100, notIp: 0, notTcp: 0, fragments: 0, malformed: 0, truncated: 0, unsupportedLinkType: 0, firstMalformed: null },
+    },
+    connections: [],
+    sessions: [],
+    transfers: [],
+    findings: [],
+    ruleErrors: [],
+    showPasswords: false,
+    ...over,
+  };
+}
+
+/** A passive STOR whose data connection (id 1) the client (FTP client = TCP client in passive
+ *  mode) ended with RST: `sent` bytes on the wire, `acked` acknowledged, `final` the reply. */
+export function uploadResetScenario(sent: number, acked: number, final: number) {
+  const control = connection(0, { lastFrame: 80 });
+  const data = connection(1, {
+    client: endpoint({ addr: '10.0.0.1', port: 50000, synFrame: 30, bytesSent: sent, bytesAcked: acked, rstFrame: 60, segments: 50 }),
+    server: endpoint({ addr: '10.0.0.2', port: 30000, synFrame: 31, segments: 40 }),
+    firstFrame: 30,
+    lastFrame: 61,
+    connState: 'RSTO',
+    closedBy: 'client',
+    closeKind: 'rst',
+    closeFrame: 60,
+    reset: { by: 'client', frame: 60, time: 1005, senderState: 'ESTABLISHED', peerState: 'ESTABLISHED', unackedBySender: sent - acked, unackedByPeer: 0, afterStrayAck: false },
+    events: { 'tcp-reset': { count: 1, frames: [60], client: 1, server: 0 } },
+  });
+  const t = transfer(0, {
+    command: 'STOR',
+    argument: 'big.bin',
+    direction: 'upload',
+    commandFrame: 25,
+    dataConnection: 1,
+    sender: 'client',
+    senderEndpoint: 'client',
+    bytes: sent,
+    bytesAcked: acked,
+    replyCodes: [150, final],
+    preliminaryReply: reply(150, 28),
+    finalReply: reply(final, 62, final === 226 ? 'Transfer complete' : 'Connection closed; transfer aborted'),
+    outcome: final === 226 ? 'complete' : 'aborted',
+    dataClose: { by: 'client', byRole: 'sender', kind: 'rst', frame: 60 },
+  });
+  const stor = command(0, 'STOR', 'big.bin', 25, t.finalReply, { preliminary: [reply(150, 28)] });
+  const s = session(0, 0, { commands: [stor], transfers: [0] });
+  return { connections: [control, data], sessions: [s], transfers: [t] };
+}
