@@ -72,9 +72,9 @@ function checkTransfers(actual: readonly Transfer[], expected: readonly Expected
   const out: Mismatch[] = [];
   let from = 0;
   for (const want of expected) {
-    const label = `${want.command}${want.argument !== undefined ? ` ${want.argument}` : ''}`;
+    const label = `${want.command}${want.argument ? ` ${want.argument}` : ''}`;
     let i = from;
-    while (i < actual.length && !(actual[i]!.command === want.command && (want.argument === undefined || actual[i]!.argument === want.argument))) i++;
+    while (i < actual.length && !(actual[i]!.command.toUpperCase() === want.command.toUpperCase() && (want.argument === undefined || actual[i]!.argument === want.argument))) i++;
     if (i >= actual.length) {
       out.push({ kind: 'missing-transfer', message: `expected transfer ${label}, not found` });
       continue;

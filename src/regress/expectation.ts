@@ -174,7 +174,7 @@ export function parseExpectation(text: string, file: string): Expectation {
         fail(item, 'transfers: replyCodes must be a list of numbers');
       if (o.bytes !== undefined && !Number.isInteger(o.bytes)) fail(item, 'transfers: bytes must be a whole number');
       if (o.mode !== undefined && o.mode !== 'active' && o.mode !== 'passive') fail(item, 'transfers: mode is active or passive');
-      const out: ExpectedTransfer = { command: String(o.command).toUpperCase() };
+      const out: ExpectedTransfer = { command: String(o.command) };
       if (o.argument !== undefined) out.argument = String(o.argument);
       if (o.replyCodes !== undefined) out.replyCodes = o.replyCodes as number[];
       if (o.outcome !== undefined) out.outcome = String(o.outcome);

@@ -136,11 +136,14 @@ function transferTable(r: AnalysisResult, st: Styler): string {
   return table.toString();
 }
 
-function findingBlock(f: Finding, st: Styler, width: number): string {
+/** `explained`: ids whose explanation was already printed; a second instance shows only its
+ *  own summary (the why and what-to-do are the rule's, the same for every instance). */
+function findingBlock(f: Finding, st: Styler, width: number, explained = new Set<string>()): string {
   const head = `  ${st.severity(f.severity, f.severity.toUpperCase())} ${st.paint('bold', f.id)} — ${w(f.title)}`;
   const frames = f.frames.length ? st.paint('dim', `  [${f.frames.length === 1 ? 'frame' : 'frames'} ${formatFrames(f.frames)}]`) : '';
   const lines = [head + frames, wrap(w(f.summary), width, '      ', '    ')];
-  if (f.severity !== 'info') {
+  if (f.severity !== 'info' && !explained.has(`${f.id}|${f.explanation}`)) {
+    explained.add(`${f.id}|${f.explanation}`);
     if (f.explanation) lines.push(wrap(`Why: ${w(f.explanation)}`, width, '      ', '    '));
     if (f.causes && f.causes.length) lines.push(wrap(`Likely causes: ${f.causes.map(w).join('; ')}`, width, '      ', '    '));
     if (f.action) lines.push(wrap(`What to do: ${w(f.action)}`, width, '      ', '    '));
@@ -164,6 +167,52 @@ function backgroundLines(group: Finding[], ftpConnections: Set<number>, st: Styl
   return { rest: group.filter((f) => !background.includes(f)), lines };
 }
 
+/** A finding that repeats for every transfer or session (687 transfers whose data connections a
+ *  `port 21` filter left out, 30 failed logins of a brute force) is shown in full this many times,
+ *  then folded into one line, so that the rest of the report stays readable. */
+const SHOWN_PER_ID = 2;
+
+/** Findings in order, where the repeats of an id beyond SHOWN_PER_ID become one group (array). */
+function foldRepeats(findings: readonly Finding[]): Array<Finding | Finding[]> {
+  const count = new Map<string, number>();
+  for (const f of findings) count.set(f.id, (count.get(f.id) ?? 0) + 1);
+  const out: Array<Finding | Finding[]> = [];
+  const folded = new Map<string, Finding[]>();
+  const shown = new Map<string, number>();
+  for (const f of findings) {
+    const n = shown.get(f.id) ?? 0;
+    if (n < SHOWN_PER_ID || count.get(f.id)! <= SHOWN_PER_ID + 1) {
+      shown.set(f.id, n + 1);
+      out.push(f);
+      continue;
+    }
+    let group = folded.get(f.id);
+    if (!group) {
+      group = [];
+      folded.set(f.id, group);
+      out.push(group);
+    }
+    group.push(f);
+  }
+  return out;
+}
+
+function foldedLine(group: readonly Finding[], st: Styler, width: number): string {
+  const f = group[0]!;
+  const subjects = (key: 'transfer' | 'session' | 'connection', noun: string) => {
+    const ids = [...new Set(group.map((g) => g[key]).filter((x): x is number => x !== null))];
+    return ids.length ? `${ids.length === 1 ? noun : `${noun}s`} ${formatFrames(ids)}` : '';
+  };
+  const about = subjects('transfer', 'transfer') || subjects('session', 'session') || subjects('connection', 'connection');
+  const frames = group.map((g) => g.frames[0]).filter((x): x is number => x !== undefined);
+  return wrap(
+    `… and ${group.length} more ${st.paint('bold', f.id)} like these${about ? ` (${about}` : ' ('}${about ? '; ' : ''}first ${frames.length === 1 ? 'frame' : 'frames'} ${formatFrames(frames)}); all of them with --json`,
+    width,
+    '      ',
+    '    ',
+  );
+}
+
 function findingsSection(r: AnalysisResult, st: Styler, width: number): string {
   if (r.findings.length === 0) return `${st.paint('bold', 'Findings')}: none`;
   const n = severityCounts(r.findings);
@@ -176,7 +225,8 @@ function findingsSection(r: AnalysisResult, st: Styler, width: number): string {
     out.push('');
     out.push(st.severity(sev, `${sev === 'error' ? 'Errors' : sev === 'warning' ? 'Warnings' : 'Info'} (${group.length})`));
     const { rest, lines } = sev === 'info' ? backgroundLines(group, ftpConnections, st, width) : { rest: group, lines: [] };
-    for (const f of rest) out.push(findingBlock(f, st, width));
+    const explained = new Set<string>();
+    for (const item of foldRepeats(rest)) out.push(Array.isArray(item) ? foldedLine(item, st, width) : findingBlock(item, st, width, explained));
     out.push(...lines);
   }
   return out.join('\n');

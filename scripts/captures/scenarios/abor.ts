@@ -57,7 +57,10 @@ async function record(ctx: ScenarioContext, v: Variant): Promise<void> {
     expectedBytes: SIZE,
     clientRead: r.bytesRead,
     dataEnd: 'client closed it after the ABOR replies without reading the rest (unread data: RST)',
-    replies: [...codesOf(r.steps, 'RETR dump.sql'), ...abor],
+    // RFC 959 §4.1.3: the server answers the aborted RETR with 426, then ABOR itself with 226.
+    // The transcript files replies under the last command sent, so both arrive under ABOR: the
+    // first belongs to the RETR.
+    replies: [...codesOf(r.steps, 'RETR dump.sql'), ...abor.slice(0, abor.length - 1)],
     serverFileSize: serverFileSize(server, 'dump.sql'),
   };
   ctx.writeTruth(
