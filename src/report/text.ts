@@ -126,8 +126,9 @@ function transferTable(r: AnalysisResult, st: Styler): string {
       t.command,
       clip(w(t.argument), MAX_ARG),
       t.mode ?? '–',
-      String(t.bytes),
-      String(t.bytesAcked),
+      // no data connection in the capture: its byte counts are unknown, not zero
+      t.dataConnection === null ? 'n/c' : String(t.bytes),
+      t.dataConnection === null ? 'n/c' : String(t.bytesAcked),
       t.announcedBytes === null ? '–' : String(t.announcedBytes),
       t.replyCodes.join(' ') || '–',
       outcomeStyle(t, st),
@@ -254,7 +255,10 @@ export function renderText(r: AnalysisResult, opts: TextReportOptions): string {
   if (r.sessions.length) {
     parts.push([st.paint('bold', 'FTP sessions'), ...r.sessions.map((s) => sessionBlock(s, r, conns, st))].join('\n'));
   }
-  if (r.transfers.length) parts.push(`${st.paint('bold', 'Transfers')}\n${transferTable(r, st)}`);
+  if (r.transfers.length) {
+    const legend = r.transfers.some((t) => t.dataConnection === null) ? `\n${st.paint('dim', 'n/c: the data connection is not in the capture')}` : '';
+    parts.push(`${st.paint('bold', 'Transfers')}\n${transferTable(r, st)}${legend}`);
+  }
   parts.push(findingsSection(r, st, width));
   const codes = replyCodesSection(r, st);
   if (codes) parts.push(codes);
