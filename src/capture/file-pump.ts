@@ -9,7 +9,7 @@ import type { CaptureStreamParser } from './stream-parser.ts';
 export const READ_CHUNK = 1 << 20; // bytes per read
 
 /** Headroom for the tail, bytes: any classic pcap record (<= 256 KiB + 16) fits without growing;
- *  larger records grow it to the record's size (bounded by limits.ts). */
+ *  larger records grow it as their bytes arrive (up to the record's size, bounded by limits.ts). */
 const INITIAL_HEADROOM = 512 * 1024;
 
 export type ReadAt = (buf: Buffer, at: number, len: number, fileOffset: number) => Promise<number>;
@@ -44,9 +44,16 @@ export async function pumpFile(
     const got = await next;
     fileOffset += got;
     onRead(fileOffset);
-    if (tailLen > room || parser.need > room + READ_CHUNK) {
-      // a record too big for the headroom: regrow both buffers so it fits whole
-      const bigger = Math.max(tailLen, parser.need);
+    // At the end of the file the tail is a cut record: nothing is grown for it. Growing to
+    // parser.need here sized buffers by the record's length field, not by the file: a 100-byte
+    // file claiming a 200 MiB record allocated 2 x 201 MiB (fuzzer finding, see
+    // test/fuzz/memory-bounds.test.ts).
+    if (got === 0) return parser.end(cur.subarray(p, end));
+    if (tailLen > room) {
+      // a record too big for the headroom: regrow both buffers to twice the tail (at most the
+      // record's length), so memory follows the bytes actually read and a record of n bytes
+      // costs O(log n) regrowths
+      const bigger = Math.max(tailLen, Math.min(parser.need, 2 * tailLen));
       const grown = Buffer.allocUnsafe(bigger + READ_CHUNK);
       cur.copy(grown, bigger - tailLen, p, end);
       other.copy(grown, bigger, room, room + got);

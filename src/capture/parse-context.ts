@@ -39,8 +39,15 @@ export class ParseContext {
     };
   }
 
+  /** Link types already in summary.linkTypes. A Set, not linkTypes.includes(): a pcapng file
+   *  may declare up to 65536 interfaces with distinct link types, and a linear search per IDB made
+   *  that 1.3 MB file take seconds (found probing for slow inputs, test/fuzz/regressions.test.ts). */
+  private readonly seenLinkTypes = new Set<number>();
+
   noteLinkType(linkType: number): void {
-    if (!this.summary.linkTypes.includes(linkType)) this.summary.linkTypes.push(linkType);
+    if (this.seenLinkTypes.has(linkType)) return;
+    this.seenLinkTypes.add(linkType);
+    this.summary.linkTypes.push(linkType);
   }
 
   warn(offset: number, message: string): void {

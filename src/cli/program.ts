@@ -5,6 +5,8 @@
 import yargs, { type Argv } from 'yargs';
 import * as analyze from './commands/analyze.ts';
 import * as regress from './commands/regress.ts';
+import * as live from './commands/live.ts';
+import * as interfaces from './commands/interfaces.ts';
 import { CliError, ExitCode, processIO, type CliIO } from './io.ts';
 import { escapeWire } from '../report/escape.ts';
 
@@ -19,7 +21,7 @@ export interface CommandModule<A> {
   run(args: A, io: CliIO): Promise<number>;
 }
 
-const commands: ReadonlyArray<CommandModule<never>> = [analyze, regress].map((m) => m as unknown as CommandModule<never>);
+const commands: ReadonlyArray<CommandModule<never>> = [analyze, regress, live, interfaces].map((m) => m as unknown as CommandModule<never>);
 
 /** Runs the program on `argv` (without node and script); resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIO = processIO()): Promise<number> {

@@ -21,6 +21,14 @@ export const DEFAULT_FRAGMENT_LIMITS: FragmentLimits = {
 /** Largest reassembled payload: fragment offsets are 13 bits of 8-byte units, lengths 16 bits. */
 const MAX_DATAGRAM_PAYLOAD = 65535;
 
+// Fragments per datagram
+// Definition: a datagram still incomplete after this many fragments is dropped, as FreeBSD does
+// (net.inet.ip.maxfragsperpacket, default 16). A TCP segment fragments into a handful of pieces
+// (32 for 1500 bytes at the 68-byte minimum IPv4 MTU). Without a bound, a datagram that never
+// completes kept every repeated fragment, and each add re-sorted them all: quadratic time, seconds
+// for a few thousand frames (found probing for slow inputs, test/fuzz/regressions.test.ts).
+const MAX_FRAGMENTS_PER_DATAGRAM = 64;
+
 interface Pending {
   first: number; //     capture time of the first fragment seen, seconds
   chunks: Array<{ offset: number; data: Buffer }>; // copies, in arrival order
@@ -70,6 +78,10 @@ export class FragmentReassembler {
       while (this.pending.size >= this.limits.maxDatagrams) this.dropOldest();
       p = { first: time, chunks: [], bytes: 0, total: -1, header: null, next: -1 };
       this.pending.set(key, p);
+    }
+    if (p.chunks.length >= MAX_FRAGMENTS_PER_DATAGRAM) {
+      this.drop(key);
+      return null;
     }
     while (this.held + payload.length > this.limits.maxBytes && this.pending.size > 1) this.dropOldest(key);
     if (this.held + payload.length > this.limits.maxBytes) {
@@ -134,6 +146,10 @@ function assemble(chunks: Array<{ offset: number; data: Buffer }>, total: number
   // write later arrivals first so the earliest copy of an overlapped byte is the one kept
   for (let i = chunks.length - 1; i >= 0; i--) {
     const c = chunks[i]!;
+    // A fragment (MF set) lying wholly past the end the last fragment declared contradicts it;
+    // its bytes are dropped. Copying it would ask for a negative length and throw (fuzzer
+    // finding: test/fuzz/regressions.test.ts).
+    if (c.offset >= total) continue;
     c.data.copy(out, c.offset, 0, Math.min(c.data.length, total - c.offset));
   }
   return out;

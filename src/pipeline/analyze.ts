@@ -25,6 +25,9 @@ export interface AnalysisOptions {
   rules: RuleSet;
   showPasswords?: boolean;
   onFinding?(f: Finding): void;
+  /** Called once per transfer when the FTP stage settles it (its facts and outcome are final),
+   *  after its early findings; live capture streams it. */
+  onTransfer?(t: Transfer): void;
   /** Capture name for errors raised here (unsupported link type); default '-'. */
   file?: string;
   tcp?: Partial<TcpEngineOptions>;
@@ -44,7 +47,8 @@ export class Analysis {
   private frames = 0; //                                frames passed to frame()
   private lastOffset = 0; //                            byte offset of the last frame
   // early diagnosis (only with onFinding)
-  private readonly early: Finding[] = [];
+  private readonly early: Finding[] = []; //          findings emitted early, in order
+  private supersededBy: Map<string, string[]> | null = null; // rule id → ids of rules superseding it
   private readonly emitted = new Set<string>();
   private readonly doneConnections = new Set<number>(); // connections diagnosed
   private readonly doneTransfers = new Set<number>();
@@ -55,7 +59,7 @@ export class Analysis {
   constructor(private readonly opts: AnalysisOptions) {
     this.showPasswords = opts.showPasswords ?? false;
     this.evaluator = new RuleEvaluator(opts.rules);
-    const early = opts.onFinding !== undefined;
+    const early = opts.onFinding !== undefined || opts.onTransfer !== undefined;
     this.ftp = new FtpAnalyzer(
       early
         ? {
@@ -84,6 +88,13 @@ export class Analysis {
     if (this.decoder.decode(f) === 'tcp') this.engine.packet(this.decoder.packet);
   }
 
+  /** A live source's clock: capture time has reached `now` (s since 1970) without a frame, so
+   *  connections closed long enough ago end and their findings come out (onFinding) without
+   *  waiting for the next frame. No frame older than `now` may follow. */
+  advance(now: number): void {
+    if (this.finished === null) this.engine.advance(now);
+  }
+
   get framesSeen(): number {
     return this.frames;
   }
@@ -101,9 +112,25 @@ export class Analysis {
     };
   }
 
+  /** Whether an early finding already emitted supersedes `f` (an upload-reset emitted with its
+   *  transfer hides the file-unavailable its session yields later), as the final pass would. */
+  private hiddenByEarlier(f: Finding): boolean {
+    if (this.supersededBy === null) {
+      this.supersededBy = new Map();
+      for (const r of this.opts.rules.rules) {
+        for (const id of r.supersedes) this.supersededBy.set(id, [...(this.supersededBy.get(id) ?? []), r.id]);
+      }
+    }
+    const by = this.supersededBy.get(f.id);
+    if (by === undefined) return false;
+    const candidates = this.early.filter((e) => by.includes(e.id));
+    return candidates.length > 0 && !finalizeFindings([...candidates, f], this.opts.rules).includes(f);
+  }
+
   private emit(findings: Finding[]): void {
     const kept = finalizeFindings(findings, this.opts.rules);
     for (const f of kept) {
+      if (this.hiddenByEarlier(f)) continue;
       this.early.push(f);
       const key = findingKey(f);
       if (this.emitted.has(key)) continue;
@@ -133,7 +160,11 @@ export class Analysis {
     const d = new Diagnosis(this.evaluator, this.input(null));
     const out = d.transfer(t);
     const dataId = t.dataConnection;
-    if (dataId !== null && this.endedConnections.has(dataId) && !this.doneConnections.has(dataId)) {
+    // the FTP stage settles a transfer from the data connection's end before it reports that end
+    // (connectionEnded): the engine's flag already says it, so both are diagnosed in one batch
+    // and the batch's supersedes apply (tcp-reset under upload-reset)
+    const dataEnded = dataId !== null && (this.endedConnections.has(dataId) || this.engine.connections[dataId]?.ended === true);
+    if (dataId !== null && dataEnded && !this.doneConnections.has(dataId)) {
       const conn = d.facts.connection(dataId);
       if (conn) {
         this.doneConnections.add(dataId);
@@ -141,6 +172,7 @@ export class Analysis {
       }
     }
     this.emit(out);
+    this.opts.onTransfer?.(t);
   }
 
   private sessionEnded(s: Session): void {

@@ -104,6 +104,13 @@ export class TcpEngine {
     this.segment(flow, fromA ? flow.fromA : flow.fromB, p);
   }
 
+  /** Capture time has reached `now` (s since 1970) with no packet: a live capture on a quiet
+   *  link. Closed-out connections whose grace has passed end now, exactly as the next packet
+   *  would have ended them; the caller must not feed a packet older than `now` afterwards. */
+  advance(now: number): void {
+    if (this.closingHead !== null) this.expire(now, Number.MAX_SAFE_INTEGER);
+  }
+
   /** End of capture: every connection not yet closed out is, in id order. */
   finish(): void {
     const open = this.table.liveFlows();

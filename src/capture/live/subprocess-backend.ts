@@ -65,7 +65,11 @@ export function subprocessBackend(tool: ToolName, toolPath: string, toolDirs?: s
 
 function startTool(tool: ToolName, toolPath: string, o: BackendStart, toolDirs?: string[]): Promise<RunningBackend> {
   const argv = [...o.wrapper, toolPath, ...toolArgs(tool, o)];
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a Ctrl-C in the terminal then reaches only ftpdiag, which stops the
+  // tool itself after draining what the kernel still queues (stop()); the same group would let
+  // the tool die on the spot and lose the last frames. The exit hook below still kills it if
+  // ftpdiag itself dies.
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   track(child);
   const err = new ToolStderr(tool);
   let lastData = 0; //          performance.now() of the last stdout chunk, ms

@@ -1,0 +1,35 @@
+// Worker side of a fuzz run (started by pool.ts): builds the seeds, runs one campaign, and before
+// each case copies its input into a SharedArrayBuffer, so that when a case never returns the
+// main thread can still read the input that hung, terminate this worker and save it.
+import { parentPort, workerData } from 'node:worker_threads';
+import { runCampaign } from './campaign.ts';
+import { SHARED_HEADER, type WorkerConfig, type WorkerMessage } from './worker-protocol.ts';
+import { captureSeeds, frameSeeds } from './seeds.ts';
+
+const cfg = workerData as WorkerConfig;
+const port = parentPort!;
+const header = new Int32Array(cfg.shared, 0, 4);
+const bytes = new Uint8Array(cfg.shared, SHARED_HEADER);
+const post = (m: WorkerMessage) => port.postMessage(m);
+
+const captures = captureSeeds({ corpus: cfg.corpus, corpusDirs: cfg.corpusDirs, maxSeedBytes: cfg.maxSeedBytes });
+const frames = frameSeeds(captures);
+post({ type: 'ready', captureSeeds: captures.length, frameSeeds: frames.length });
+const stats = await runCampaign({
+  target: cfg.target,
+  seed: cfg.seed,
+  iterations: cfg.iterations,
+  seconds: cfg.seconds,
+  slowMs: cfg.slowMs,
+  captures,
+  frames,
+  beforeCase(input) {
+    const n = Math.min(input.length, bytes.length);
+    bytes.set(input.subarray(0, n));
+    Atomics.store(header, 1, n);
+    Atomics.add(header, 0, 1);
+  },
+  onFinding: (report) => post({ type: 'finding', report }),
+  onProgress: (s) => post({ type: 'progress', stats: s }),
+});
+post({ type: 'done', stats });
