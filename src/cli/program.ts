@@ -5,8 +5,12 @@
 import yargs, { type Argv } from 'yargs';
 import * as analyze from './commands/analyze.ts';
 import * as regress from './commands/regress.ts';
+import * as ladder from './commands/ladder.ts';
 import * as live from './commands/live.ts';
 import * as interfaces from './commands/interfaces.ts';
+import * as log from './commands/log.ts';
+import * as codes from './commands/codes.ts';
+import * as compare from './commands/compare.ts';
 import { CliError, ExitCode, processIO, type CliIO } from './io.ts';
 import { escapeWire } from '../report/escape.ts';
 
@@ -21,7 +25,7 @@ export interface CommandModule<A> {
   run(args: A, io: CliIO): Promise<number>;
 }
 
-const commands: ReadonlyArray<CommandModule<never>> = [analyze, regress, live, interfaces].map((m) => m as unknown as CommandModule<never>);
+const commands: ReadonlyArray<CommandModule<never>> = [analyze, regress, live, interfaces, ladder, log, codes, compare].map((m) => m as unknown as CommandModule<never>);
 
 /** Runs the program on `argv` (without node and script); resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIO = processIO()): Promise<number> {

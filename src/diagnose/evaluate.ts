@@ -222,8 +222,31 @@ function sameSubject(a: Finding, b: Finding): boolean {
 /** Drops findings a more specific one supersedes (e.g. tcp-reset under upload-reset), then
  *  orders by severity, then first frame. */
 export function finalizeFindings(findings: Finding[], ruleSet: RuleSet): Finding[] {
+  // Indexed, not pairwise: a 10M-frame trace has ~10^5 findings, and comparing every pair took
+  // hours. A superseding finding can only share a subject with `b` through b's transfer, b's
+  // connection or b's first frame (sameSubject), so those are the only candidates looked at.
   const supersedes = new Map(ruleSet.rules.map((r) => [r.id, r.supersedes] as const));
-  const kept = findings.filter((b) => !findings.some((a) => a !== b && (supersedes.get(a.id) ?? []).includes(b.id) && sameSubject(a, b)));
+  const byTransfer = new Map<number, Finding[]>();
+  const byConnection = new Map<number, Finding[]>();
+  const byFrame = new Map<number, Finding[]>();
+  const put = (m: Map<number, Finding[]>, k: number, f: Finding) => {
+    const l = m.get(k);
+    if (l) l.push(f);
+    else m.set(k, [f]);
+  };
+  for (const a of findings) {
+    if ((supersedes.get(a.id) ?? []).length === 0) continue;
+    if (a.transfer !== null) put(byTransfer, a.transfer, a);
+    if (a.connection !== null) put(byConnection, a.connection, a);
+    for (const fr of new Set(a.frames)) put(byFrame, fr, a);
+  }
+  const hides = (a: Finding, b: Finding) => a !== b && (supersedes.get(a.id) ?? []).includes(b.id) && sameSubject(a, b);
+  const kept = findings.filter((b) => {
+    for (const a of (b.transfer !== null ? byTransfer.get(b.transfer) : undefined) ?? []) if (hides(a, b)) return false;
+    for (const a of (b.connection !== null ? byConnection.get(b.connection) : undefined) ?? []) if (hides(a, b)) return false;
+    for (const a of (b.frames.length > 0 ? byFrame.get(b.frames[0]!) : undefined) ?? []) if (hides(a, b)) return false;
+    return true;
+  });
   return sortFindings(kept);
 }
 

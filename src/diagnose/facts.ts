@@ -6,6 +6,7 @@ import type { CaptureSummary } from '../capture/frame.ts';
 import { linkTypeName } from '../capture/frame.ts';
 import type { Connection, Endpoint, Side, TcpEventRecord } from '../tcp/types.ts';
 import { TcpEventKinds } from '../tcp/types.ts';
+import { forgedResets } from '../tcp/reset-origin.ts';
 import type { DecodeCounters } from '../decode/counters.ts';
 import type { FtpCommand, FtpReply, Session, Transfer } from '../ftp/types.ts';
 import { parse227, parse228, parseEprt, parseLprt, parsePort, type AnnouncedEndpoint } from '../ftp/address-parsers.ts';
@@ -70,6 +71,7 @@ export class FactBuilder {
   private readonly sessionByControl = new Map<number, Session>(); //  control Connection.id → session
   private readonly transferByData = new Map<number, Transfer>(); //   data Connection.id → transfer
   private connBySynFrame: Map<number, Connection> | null = null; // built on first need
+  private captureEnd: number | null = null; //                  seconds, latest Connection.endTime (built on first need)
   private readonly connFacts = new Map<number, Fact>(); //      by Connection.id, built once per builder
   private readonly sessionFacts = new Map<number, Fact>(); //   by Session.id
   private readonly transferFacts = new Map<number, Fact>(); //  by Transfer.id
@@ -93,6 +95,16 @@ export class FactBuilder {
       for (const c of this.src.connections) if (c.client.synFrame !== null) this.connBySynFrame.set(c.client.synFrame, c);
     }
     return this.connBySynFrame.get(frame);
+  }
+
+  /** Time of the capture's last TCP segment (the latest connection end), computed once. */
+  private captureEndTime(): number {
+    if (this.captureEnd === null) {
+      let end = 0;
+      for (const c of this.src.connections) if (c.endTime > end) end = c.endTime;
+      this.captureEnd = end;
+    }
+    return this.captureEnd;
   }
 
   roleOf(connId: number): ConnectionRole {
@@ -226,6 +238,28 @@ export class FactBuilder {
             rstFrame: int(c.strayAck.rstFrame ?? 0),
           }
         : null,
+      forgedResets: forgedResets(c).map((j) => ({
+        by: j.by,
+        addr: c[j.by].addr,
+        frame: int(j.sample.frame),
+        time: dbl(j.sample.time),
+        ttl: int(j.sample.ttl),
+        ipId: int(j.sample.ipId),
+        window: int(j.sample.window),
+        signals: [...j.signals],
+        evidence: j.evidence,
+        endedConnection: c.reset !== null && c.reset.frame === j.sample.frame,
+      })),
+      silence: c.longestSilence
+        ? {
+            seconds: dbl(c.longestSilence.seconds),
+            fromFrame: int(c.longestSilence.fromFrame),
+            toFrame: int(c.longestSilence.toFrame),
+            fromTime: dbl(c.longestSilence.fromTime),
+            toTime: dbl(c.longestSilence.toTime),
+          }
+        : null,
+      idleAtEnd: dbl(Math.max(0, this.captureEndTime() - c.endTime)),
     };
     this.connFacts.set(c.id, fact);
     return fact;

@@ -21,6 +21,7 @@ import { defaultTcpEngineOptions } from './types.ts';
 import { analyzeSegment, Flag, noteHandshakeTiming, noteSynWindowScale } from './analysis.ts';
 import { onAckSent, onFinSent, onRstSent, onSynAckSent, onSynSent, type EndpointTracker } from './endpoint-state.ts';
 import { FlowTable } from './flow-table.ts';
+import { noteIpHeaders } from './ip-history.ts';
 import { DirectionSink, Flow } from './flow.ts';
 import { Reassembler } from './reassembler.ts';
 import { firstPacketRoles } from './roles.ts';
@@ -246,6 +247,7 @@ export class TcpEngine {
     const hasAck = (flags & ACK) !== 0;
     const live = !conn.ended;
 
+    noteIpHeaders(conn, ep, r.ep, p); // before lastFrame/endTime move: it measures the silence
     conn.lastFrame = frame;
     conn.endTime = time;
     flow.lastTime = time;

@@ -110,6 +110,67 @@ export interface Endpoint {
   windowScale: number; //      shift from its SYN, -1 if unknown or not agreed
   mss: number; //              from its SYN, -1 if absent
   lastTtl: number; //          IP TTL/hop limit of its last segment
+  /** IP/TCP header history of what it sent, to tell its own RSTs from forged ones
+   *  (ip-history.ts fills it, reset-origin.ts judges). Always set by the engine. */
+  ipHistory?: IpHistory;
+}
+
+/** Distinct TTLs kept per endpoint: a host's TTL is stable per path, so more means the
+ *  capture mixes paths (or capture points) and the TTL proves nothing. */
+export const MAX_TTL_VALUES = 4;
+/** RSTs kept per endpoint with their header fields. */
+export const MAX_RST_SAMPLES = 8;
+
+/** One RST an endpoint sent (or that claims to come from it), with what surrounded it. */
+export interface RstSample {
+  frame: number;
+  time: number; //           seconds since epoch
+  ttl: number; //            IP TTL / hop limit
+  ipId: number; //           IPv4 identification, -1 for IPv6
+  df: boolean; //            IPv4 don't-fragment bit
+  window: number; //         raw window field
+  flags: number; //          TcpFlag bits
+  prevIpId: number; //       IP ID of this side's last non-zero-ID, non-RST segment before it, -1 none
+  prevTime: number; //       its time (seconds), 0 when none
+  nextIpId: number; //       … of its first such segment after it, -1 none
+  nextTime: number;
+  peerFrame: number; //      the peer's last segment before it (the one it may answer), 0 none
+  peerIpId: number; //       that segment's IP ID, -1 none / IPv6
+  peerWindow: number; //     that segment's raw window, -1 none
+}
+
+/** Running summary of an endpoint's IP headers (RSTs excluded), updated in O(1) per segment. */
+export interface IpHistory {
+  ttls: number[]; //         distinct TTL / hop-limit values, first seen first, at most MAX_TTL_VALUES
+  ttlCounts: number[]; //    segments with each of them
+  ttlOther: number; //       segments whose TTL did not fit in `ttls` (a fifth distinct value or more)
+  idCount: number; //        IPv4 segments with a non-zero IP ID
+  idZero: number; //         IPv4 segments with IP ID 0 (Linux SYN-ACKs, old Linux with DF)
+  idLast: number; //         last non-zero IP ID, -1 none
+  idFirstTime: number; //    time of the first non-zero IP ID (seconds)
+  idLastTime: number; //     time of the last one
+  idPlusOne: number; //      consecutive non-zero IDs that rose by exactly 1 (a per-connection counter)
+  idSmallRise: number; //    … rose by 2..IPID_MAX_STEP (a host-wide counter shared with other traffic)
+  idOtherStep: number; //    … fell or jumped (random IDs, or several senders behind one address)
+  idMaxRise: number; //      largest rise among the small rises
+  idRiseTotal: number; //    sum of the rises counted above (over idLastTime - idFirstTime: the counter's rate)
+  windowMin: number; //      raw window of its non-SYN, non-RST segments, -1 none
+  windowMax: number;
+  lastFrame: number; //      its last segment of any kind (RSTs included), 0 none
+  lastIpId: number; //       that segment's IP ID, -1 none / IPv6
+  lastWindow: number; //     that segment's raw window, -1 none
+  resets: RstSample[]; //    its RSTs, at most MAX_RST_SAMPLES
+  resetsDropped: number; //  RSTs beyond that
+  awaitingNext: boolean; //  a sample in `resets` still waits for nextIpId
+}
+
+/** The longest silence of a connection: no segment either way between two frames. */
+export interface Silence {
+  seconds: number;
+  fromFrame: number; //      last segment before it
+  toFrame: number; //        first segment after it
+  fromTime: number; //       seconds since epoch
+  toTime: number;
 }
 
 export interface Connection {
@@ -133,6 +194,8 @@ export interface Connection {
   reset: ResetFact | null;
   halfClose: HalfCloseFact | null;
   strayAck: StrayAckFact | null;
+  /** Longest gap between two consecutive segments (ip-history.ts); absent before the second one. */
+  longestSilence?: Silence;
   /** Upper layers set this to false when they only need counts (FTP data connections): the
    *  engine then stops buffering and delivering payload but keeps counting and checking. */
   deliver: boolean;

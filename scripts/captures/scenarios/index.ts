@@ -15,5 +15,6 @@ import { craftedStrayAck } from './crafted-stray-ack.ts';
 import { otherServersClean } from './other-servers-clean.ts';
 import { pyftpdlibClean } from './pyftpdlib-clean.ts';
 import { vsftpdClean } from './vsftpd-clean.ts';
+import { middleboxIpsReset, middleboxNatIdle } from './middlebox.ts';
 
-export const scenarios: Scenario[] = [ftpsrvClean, vsftpdClean, pyftpdlibClean, otherServersClean, ipv6, restResume, uploadRst, downloadRst, abor, portRefusedScenario, wrongPasswordScenario, missingFileScenario, tooManyClientsScenario, pasvWrongAddress, controlHalfClose, packetLoss, ftps, craftedStrayAck];
+export const scenarios: Scenario[] = [ftpsrvClean, vsftpdClean, pyftpdlibClean, otherServersClean, ipv6, restResume, uploadRst, downloadRst, abor, portRefusedScenario, wrongPasswordScenario, missingFileScenario, tooManyClientsScenario, pasvWrongAddress, controlHalfClose, packetLoss, ftps, craftedStrayAck, middleboxNatIdle, middleboxIpsReset];

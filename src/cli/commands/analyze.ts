@@ -9,10 +9,12 @@ import { RuleFileError } from '../../diagnose/rule-error.ts';
 import { analyzeFile } from '../../pipeline/analyze.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
 import { escapeWire } from '../../report/escape.ts';
-import { renderJson } from '../../report/json.ts';
+import { renderJsonChunks } from '../../report/json.ts';
 import { useColor } from '../../report/style.ts';
 import { renderText } from '../../report/text.ts';
+import { writeHtmlReport } from '../../report/html-report.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
+import { ReadProgress } from '../progress.ts';
 
 export const FAIL_ON = ['error', 'warning', 'info', 'none'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
@@ -24,6 +26,7 @@ export interface AnalyzeArgs {
   rules: string | string[] | undefined;
   showPasswords: boolean;
   color: boolean | undefined;
+  html: string | undefined;
 }
 
 export const command = 'analyze <trace>';
@@ -39,10 +42,12 @@ export function builder(y: Argv): Argv<AnalyzeArgs> {
     .option('rules', { type: 'string', describe: 'directory (or file) of extra rules, added to the built-in ones; repeatable', requiresArg: true })
     .option('show-passwords', { type: 'boolean', default: false, describe: 'show PASS arguments instead of REDACTED' })
     .option('color', { type: 'boolean', describe: 'colour the text report (default: only on a terminal; never with NO_COLOR set)' })
+    .option('html', { type: 'string', requiresArg: true, describe: 'also write a self-contained HTML report (packet ladders, time-sequence graphs) to this file' })
     .example('$0 analyze upload.pcapng', 'text report')
     .example('$0 analyze --json x.pcap', 'one JSON document')
     .example('$0 analyze --fail-on warning x.pcap', 'exit 1 on warnings too')
     .example('$0 analyze --rules ./my-rules x.pcap', 'add your own rules')
+    .example('$0 analyze x.pcap --html report.html', 'also write an HTML report')
     .example('tcpdump -w - port 21 | $0 analyze -', 'read standard input') as unknown as Argv<AnalyzeArgs>;
 }
 
@@ -62,15 +67,24 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
     throw e;
   }
   const trace = args.trace ?? '';
-  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read: io.stdin ? { stdin: io.stdin } : {} });
+  const progress = new ReadProgress({ json: args.json, stdoutIsTTY: io.stdoutIsTTY, stderrIsTTY: process.stderr.isTTY === true });
+  const read = { ...(io.stdin ? { stdin: io.stdin } : {}), onProgress: progress.onProgress };
+  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read }).finally(() => progress.stop());
   const nothingRead = error !== null && result.capture.frames === 0;
   if (!nothingRead) {
     if (args.json) {
-      io.out(renderJson(result, { error: error ? { message: error.reason, offset: error.offset, code: error.code } : null }));
+      // in pieces: the report of a capture of millions of frames is too long for one string
+      for (const chunk of renderJsonChunks(result, { error: error ? { message: error.reason, offset: error.offset, code: error.code } : null })) io.out(chunk);
     } else {
       const color = useColor(args.color, io.stdoutIsTTY, io.env);
       io.out(renderText(result, { color, width: io.columns, error: error ? `offset ${error.offset}: ${error.reason}` : null }));
     }
+  }
+  if (args.html && !nothingRead) {
+    const htmlError = error ? `offset ${error.offset}: ${error.reason}` : null;
+    await writeHtmlReport(args.html, trace, result, { showPasswords: args.showPasswords, error: htmlError }).catch((e: Error) => {
+      throw new CliError(e.message);
+    });
   }
   for (const re of result.ruleErrors) {
     io.err(`ftpdiag: warning: rule ${re.rule} (${escapeWire(re.file)}:${re.line}) failed on ${re.count === 1 ? '1 subject' : `${re.count} subjects`}: ${escapeWire(re.message)}\n`);

@@ -1,0 +1,216 @@
+// `ftpdiag codes`: what FTP reply codes mean. The entries (meaning, explanation, causes, what to
+// do, references) come from the one catalog, rules/reply-codes.yaml (src/diagnose/reply-codes.ts);
+// this module adds what the digits say (RFC 959 §4.2.1) and lays entries out: one in detail,
+// several side by side with their differences marked, or the whole catalog as a table.
+
+import Table from 'cli-table3';
+import { explainReplyCode, replyCatalog } from '../diagnose/reply-codes.ts';
+import { Styler } from './style.ts';
+import { wrap } from './text.ts';
+
+/** What the first digit says (RFC 959 §4.2.1; 6yz from RFC 2228 §4). */
+export const CLASS_DIGITS: Readonly<Record<string, { name: string; description: string }>> = {
+  '1': { name: 'positive preliminary', description: 'the action is being started; expect another reply before sending a new command' },
+  '2': { name: 'positive completion', description: 'the action completed successfully; a new command may follow' },
+  '3': { name: 'positive intermediate', description: 'the command was accepted but the action waits for more information: send the command that supplies it' },
+  '4': { name: 'transient negative completion', description: 'the command failed, but the condition is temporary: the same request may succeed later' },
+  '5': { name: 'permanent negative completion', description: 'the command failed and repeating it unchanged will fail again' },
+  '6': { name: 'protected reply', description: 'the real reply is inside, protected by the RFC 2228 security mechanism (MIC/CONF/ENC)' },
+};
+
+/** What the second digit says (RFC 959 §4.2.1). */
+export const GROUP_DIGITS: Readonly<Record<string, { name: string; description: string }>> = {
+  '0': { name: 'syntax', description: 'syntax errors, and commands that fit no other group (unimplemented or superfluous)' },
+  '1': { name: 'information', description: 'answers to requests for information (status, help)' },
+  '2': { name: 'connections', description: 'about the control and data connections' },
+  '3': { name: 'authentication and accounting', description: 'about the login and accounting' },
+  '4': { name: 'unspecified', description: 'not assigned by RFC 959' },
+  '5': { name: 'file system', description: 'the state of the server\'s file system for the requested transfer or file action' },
+};
+
+export interface DigitMeaning {
+  digit: string;
+  name: string;
+  description: string;
+  valid: boolean; //    the RFCs define this digit in this position
+}
+
+export interface CodeSheet {
+  code: number;
+  known: boolean; //    listed in the catalog
+  meaning: string;
+  class: DigitMeaning;
+  group: DigitMeaning;
+  explanation: string;
+  causes: string[];
+  action: string;
+  references: string[];
+}
+
+/** Thrown for an argument that is not a three-digit reply code. */
+export class CodeArgumentError extends Error {}
+
+// 425   550   "226"   (three decimal digits; anything else is not a reply code)
+/** Parses a command-line reply code: exactly three digits (RFC 959 §4.2). */
+export function parseCodeArgument(text: string): number {
+  const t = text.trim();
+  if (!/^\d{3}$/.test(t)) throw new CodeArgumentError(`"${text}" is not a reply code: a reply code is three digits, e.g. 425`);
+  return Number(t);
+}
+
+function digitMeaning(digit: string, table: typeof CLASS_DIGITS, what: string, defined: string): DigitMeaning {
+  const hit = table[digit];
+  if (hit) return { digit, ...hit, valid: true };
+  return { digit, name: `no such ${what}`, description: `the RFCs define ${defined} only: a server sending this is broken or is not an FTP server`, valid: false };
+}
+
+/** Everything known about a code: the catalog's entry, or what its digits say. */
+export function codeSheet(code: number): CodeSheet {
+  const digits = String(code).padStart(3, '0');
+  const cls = digitMeaning(digits[0]!, CLASS_DIGITS, 'class', '1yz–5yz (RFC 959) and 6yz (RFC 2228)');
+  const grp = digitMeaning(digits[1]!, GROUP_DIGITS, 'group', 'x0z–x5z (RFC 959)');
+  const e = explainReplyCode(code);
+  if (e.known) {
+    return { code, known: true, meaning: e.meaning, class: cls, group: grp, explanation: e.explanation, causes: e.causes, action: e.action, references: e.references };
+  }
+  const byDigits = cls.valid && grp.valid ? `${cls.name}, ${grp.name}` : [cls, grp].filter((d) => !d.valid).map((d) => d.name).join(', ');
+  return {
+    code,
+    known: false,
+    meaning: `not defined by any FTP RFC (by its digits: ${byDigits})`,
+    class: cls,
+    group: grp,
+    explanation: cls.valid && grp.valid ? 'A server-specific code: read its text, and the server\'s documentation.' : '',
+    causes: [],
+    action: '',
+    references: ['RFC 959 §4.2.1'],
+  };
+}
+
+/** The codes of the catalog, ascending. */
+export function catalogSheets(): CodeSheet[] {
+  return [...replyCatalog().keys()].sort((a, b) => a - b).map(codeSheet);
+}
+
+/** A code as printed: always three digits (042, not 42). */
+export const codeText = (code: number) => String(code).padStart(3, '0');
+const classText = (d: DigitMeaning) => `${d.digit}yz ${d.name}`;
+const groupText = (d: DigitMeaning) => `x${d.digit}z ${d.name}`;
+
+// ---- one code ----------------------------------------------------------------------------
+
+export function renderCodeDetail(s: CodeSheet, color: boolean, width = 100): string {
+  const st = new Styler(color);
+  const w = Math.max(40, width);
+  const lines = [`${st.paint('bold', codeText(s.code))}  ${s.meaning}`];
+  const field = (label: string, text: string) => lines.push(wrap(`${st.paint('bold', label)}: ${text}`, w, '      ', '  '));
+  field('Class', `${classText(s.class)}: ${s.class.description}`);
+  field('Group', `${groupText(s.group)}: ${s.group.description}`);
+  if (s.explanation) field('What it means', s.explanation);
+  if (s.causes.length) {
+    lines.push(`  ${st.paint('bold', 'Usual causes')}:`);
+    for (const c of s.causes) lines.push(wrap(`- ${c}`, w, '      ', '    '));
+  }
+  if (s.action) field('What to do', s.action);
+  if (s.references.length) field('See', s.references.join(', '));
+  return lines.join('\n') + '\n';
+}
+
+// ---- several codes, side by side -------------------------------------------------------------
+
+export interface ComparisonRow {
+  field: string; //      label
+  key: keyof CodeSheet; // the CodeSheet field it shows
+  values: string[]; //   one per code
+  differ: boolean; //    not every value is the same
+}
+
+const COMPARED: ReadonlyArray<[string, keyof CodeSheet, (s: CodeSheet) => string]> = [
+  ['Meaning', 'meaning', (s) => s.meaning],
+  ['Class', 'class', (s) => `${classText(s.class)}: ${s.class.description}`],
+  ['Group', 'group', (s) => `${groupText(s.group)}: ${s.group.description}`],
+  ['What it means', 'explanation', (s) => s.explanation],
+  ['Usual causes', 'causes', (s) => s.causes.map((c) => `- ${c}`).join('\n')],
+  ['What to do', 'action', (s) => s.action],
+  ['See', 'references', (s) => s.references.join(', ')],
+];
+
+/** The fields of several codes, row by row, each row marked when the codes differ in it. */
+export function comparisonRows(sheets: readonly CodeSheet[]): ComparisonRow[] {
+  return COMPARED.map(([field, key, get]) => {
+    const values = sheets.map(get);
+    return { field, key, values, differ: values.some((v) => v !== values[0]) };
+  });
+}
+
+/** Marks a row whose values differ; a row where all codes agree gets a blank. */
+export const DIFFER_MARK = '≠';
+
+export function renderCodeComparison(sheets: readonly CodeSheet[], color: boolean, width = 100): string {
+  const st = new Styler(color);
+  const total = Math.max(60, width);
+  const markW = 3;
+  const fieldW = 15;
+  // each column adds one border character; cli-table3's widths include the cell padding
+  const colW = Math.max(16, Math.floor((total - markW - fieldW - (sheets.length + 3)) / sheets.length));
+  const table = new Table({
+    head: ['', 'Field', ...sheets.map((s) => codeText(s.code))],
+    colWidths: [markW, fieldW, ...sheets.map(() => colW)],
+    wordWrap: true,
+    style: color ? { head: ['bold'], border: ['grey'] } : { head: [], border: [] },
+  });
+  for (const row of comparisonRows(sheets)) {
+    if (row.values.every((v) => v === '')) continue;
+    const mark = row.differ ? st.paint('boldYellow', DIFFER_MARK) : '';
+    const label = row.differ ? st.paint('bold', row.field) : row.field;
+    table.push([mark, label, ...row.values.map((v) => v || '–')]);
+  }
+  const differing = comparisonRows(sheets).filter((r) => r.differ).map((r) => r.field.toLowerCase());
+  const summary = differing.length === 0 ? 'The codes agree in every field.' : `${DIFFER_MARK} marks the rows that differ: ${differing.join(', ')}.`;
+  return `${table.toString()}\n${summary}\n`;
+}
+
+// ---- the whole catalog ------------------------------------------------------------------------
+
+export function renderCodeCatalog(color: boolean, width = 100): string {
+  const st = new Styler(color);
+  const w = Math.max(60, width);
+  const lines = [st.paint('bold', 'First digit (class)')];
+  for (const [d, c] of Object.entries(CLASS_DIGITS)) lines.push(wrap(`${d}yz ${c.name}: ${c.description}`, w, '        ', '  '));
+  lines.push('', st.paint('bold', 'Second digit (group)'));
+  for (const [d, g] of Object.entries(GROUP_DIGITS)) lines.push(wrap(`x${d}z ${g.name}: ${g.description}`, w, '        ', '  '));
+  // one table per class (first digit), the group (second digit) in its own column
+  const groupW = Math.max(...Object.values(GROUP_DIGITS).map((g) => g.name.length)) + 2;
+  const meaningW = Math.max(20, w - 6 - groupW - 4);
+  const byClass = new Map<string, CodeSheet[]>();
+  for (const s of catalogSheets()) byClass.set(s.class.digit, [...(byClass.get(s.class.digit) ?? []), s]);
+  for (const sheets of byClass.values()) {
+    const table = new Table({
+      head: ['Code', 'Group', 'Meaning'],
+      colWidths: [6, groupW, meaningW],
+      wordWrap: true,
+      style: color ? { head: ['bold'], border: ['grey'] } : { head: [], border: [] },
+      chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' }, // one line per code
+    });
+    for (const s of sheets) table.push([codeText(s.code), s.group.name, s.meaning]);
+    lines.push('', st.paint('bold', `${classText(sheets[0]!.class)}: ${sheets[0]!.class.description}`), table.toString());
+  }
+  lines.push('', `ftpdiag codes CODE… explains codes in detail (causes, what to do); two or more are compared side by side.`);
+  return lines.join('\n') + '\n';
+}
+
+// ---- JSON -------------------------------------------------------------------------------------
+
+export function codesJson(sheets: readonly CodeSheet[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { codes: sheets };
+  if (sheets.length >= 2) out['differences'] = comparisonRows(sheets).filter((r) => r.differ).map((r) => r.key);
+  return out;
+}
+
+export function catalogJson(): Record<string, unknown> {
+  return {
+    classes: Object.entries(CLASS_DIGITS).map(([digit, c]) => ({ digit, ...c })),
+    groups: Object.entries(GROUP_DIGITS).map(([digit, g]) => ({ digit, ...g })),
+    codes: catalogSheets(),
+  };
+}

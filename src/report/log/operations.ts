@@ -1,0 +1,399 @@
+// The operation log's model: one record per FTP operation a server's own log would show (a
+// login, each transfer, DELE, MKD, RMD, a rename, CWD, SITE, …), built from a finished analysis.
+// Records keep raw wire strings and the raw password; the renderers beside this file escape
+// and redact.
+
+import type { FtpCommand, FtpReply, Session, Transfer, TransferOutcome } from '../../ftp/types.ts';
+import { listingOperand, parentPath, resolvePath } from '../../ftp/paths.ts';
+import { parse257 } from '../../ftp/reply-parsers.ts';
+import { isTransferVerb } from '../../ftp/commands.ts';
+import type { AnalysisResult } from '../../pipeline/result.ts';
+import { FindingIndex, type AttachedFinding } from './worst-finding.ts';
+
+/** How an operation ended. Transfers keep the FTP stage's verdict (TransferOutcome); other
+ *  operations are 'complete' (1yz–3yz final reply, or the login/rename reached its end),
+ *  'failed' (4yz/5yz), 'incomplete' (a login or rename stopped half-way), 'unanswered'. */
+export type OperationOutcome = TransferOutcome | 'incomplete' | 'unanswered';
+
+export interface DataChannel {
+  passive: boolean;
+  origH: string; //          who opens the data connection (the client in passive mode)
+  respH: string; //          the announced address (the control peer's for EPSV)
+  respP: number;
+}
+
+export interface Operation {
+  seq: number; //                 position in the log (0-based, after sorting)
+  time: number; //                capture time of the operation's first command (s since epoch)
+  endTime: number | null; //      capture time of its final reply, or of the data connection's end
+  session: number; //             Session.id
+  control: number; //             Connection.id of the control connection
+  protocol: 'FTP' | 'FTPS'; //    FTPS: the control channel was TLS then, or the data was TLS
+  client: { addr: string; port: number };
+  server: { addr: string; port: number };
+  user: string | null; //         the latest USER name sent in the session (as sent)
+  password: string | null; //     the latest PASS argument (raw: renderers redact)
+  operation: string; //           'login', 'rename', 'connect', 'transfer' (unreadable command) or the verb
+  command: string; //             the (first) verb as sent; '' for a transfer with an unreadable command
+  arg: string; //                 its raw argument (for a login: the user name, never the password)
+  path: string | null; //         the argument resolved against the working directory, when it names one
+  pathTo: string | null; //       rename target, resolved
+  direction: Transfer['direction'] | null; // for transfers
+  type: string | null; //         TYPE in force, for transfers (A, I, …)
+  reply: FtpReply | null; //      the final reply of the operation
+  bytes: number | null; //        payload bytes on the data connection (transfers only)
+  announcedBytes: number | null; // size from a 150 "(N bytes)" or a preceding 213 SIZE
+  duration: number | null; //     seconds: data connection open to close for transfers, else first command to final reply
+  rate: number | null; //         bytes per second on the data connection
+  outcome: OperationOutcome;
+  finding: AttachedFinding | null; // the worst finding about this operation
+  transfer: number | null; //     Transfer.id
+  frames: number[]; //            command and reply frames, ascending
+  dataChannel: DataChannel | null;
+}
+
+export interface OperationLogOptions {
+  all?: boolean; //               every command gets a record, not only operations
+}
+
+// ---- which commands are operations ----------------------------------------------------------
+
+/** Verbs that change or select something on the server, logged like the file actions of
+ *  vsftpd/ProFTPD's logs (DELETE, MKDIR, RMDIR, RENAME, CHMOD) plus navigation and the TLS
+ *  upgrade, which explain the paths and protocol of what follows. Transfers, logins and renames
+ *  are handled on their own. */
+const OPERATION_VERBS: ReadonlySet<string> = new Set([
+  'DELE', 'MKD', 'XMKD', 'RMD', 'XRMD', 'RMDA', 'CWD', 'XCWD', 'CDUP', 'XCUP', 'SMNT', 'SITE',
+  'MFMT', 'MFCT', 'MFF', 'AUTH', 'CCC', 'REIN',
+]);
+const LOGIN_VERBS: ReadonlySet<string> = new Set(['USER', 'PASS', 'ACCT']);
+/** Replies that end a login successfully (RFC 959 §5.4: 230; 202 to a superfluous PASS; RFC 2228: 232). */
+const LOGIN_OK: ReadonlySet<number> = new Set([230, 232, 202]);
+
+// ---- paths ----------------------------------------------------------------------------------
+
+/** Verbs whose whole argument is one path. */
+const PATH_VERBS: ReadonlySet<string> = new Set(['DELE', 'RMD', 'XRMD', 'RMDA', 'CWD', 'XCWD', 'SMNT', 'SIZE', 'MDTM', 'MLST', 'RNFR', 'RNTO', 'MKD', 'XMKD']);
+
+// MFMT 20240131120000 reports/q4.csv      (draft-somers-ftp-mfxx: a time, then the path)
+// SITE CHMOD 644 upload.bin               (a subcommand and a mode, then the path)
+/** The path named by a command, resolved against `cwd`; null when it names none or cannot be placed. */
+export function commandPath(verb: string, arg: string, cwd: string | null, reply: FtpReply | null): string | null {
+  if (verb === 'CDUP' || verb === 'XCUP') return parentPath(cwd);
+  if ((verb === 'MKD' || verb === 'XMKD') && reply?.code === 257) {
+    const created = parse257(reply.text);
+    if (created !== null && created.startsWith('/')) return created;
+  }
+  if (PATH_VERBS.has(verb)) return arg === '' ? null : resolvePath(cwd, arg);
+  if (verb === 'MFMT' || verb === 'MFCT' || verb === 'MFF') {
+    const m = /^\S+\s+(.+)$/.exec(arg);
+    return m ? resolvePath(cwd, m[1]!) : null;
+  }
+  if (verb === 'SITE') {
+    const m = /^(?:CHMOD|CHGRP|CHOWN)\s+\S+\s+(.+)$/i.exec(arg);
+    return m ? resolvePath(cwd, m[1]!) : null;
+  }
+  if (verb === 'LIST' || verb === 'NLST' || verb === 'MLSD') return resolvePath(cwd, listingOperand(arg));
+  return null;
+}
+
+/** The session's working directory after `cmd`, by the FTP stage's rules (session.ts): a 2yz to
+ *  CWD/CDUP moves it, a 257 to PWD states it. */
+function cwdAfter(cwd: string | null, cmd: FtpCommand): string | null {
+  const r = cmd.reply;
+  if (!r) return cwd;
+  const ok = r.valid && r.code >= 200 && r.code < 300;
+  switch (cmd.verb) {
+    case 'CWD':
+    case 'XCWD':
+      return ok ? resolvePath(cwd, cmd.arg) : cwd;
+    case 'CDUP':
+    case 'XCUP':
+      return ok ? parentPath(cwd) : cwd;
+    case 'PWD':
+    case 'XPWD':
+      return r.code === 257 ? (parse257(r.text) ?? cwd) : cwd;
+    default:
+      return cwd;
+  }
+}
+
+// ---- outcomes -------------------------------------------------------------------------------
+
+function replyOutcome(r: FtpReply | null): OperationOutcome {
+  if (r === null) return 'unanswered';
+  if (!r.valid) return 'unknown';
+  return r.code < 400 ? 'complete' : 'failed';
+}
+
+function loginOutcome(r: FtpReply | null): OperationOutcome {
+  if (r === null) return 'unanswered';
+  if (!r.valid) return 'unknown';
+  if (LOGIN_OK.has(r.code)) return 'complete';
+  return r.code < 400 ? 'incomplete' : 'failed';
+}
+
+function commandFrames(cmds: readonly FtpCommand[]): number[] {
+  const out = new Set<number>();
+  for (const c of cmds) {
+    out.add(c.frame);
+    out.add(c.lastFrame);
+    for (const p of c.preliminary) {
+      out.add(p.firstFrame);
+      out.add(p.frame);
+    }
+    if (c.reply) {
+      out.add(c.reply.firstFrame);
+      out.add(c.reply.frame);
+    }
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+// ---- building -------------------------------------------------------------------------------
+
+type Draft = Omit<Operation, 'seq' | 'finding'> & { order: number };
+
+class SessionLog {
+  private cwd: string | null = null; //       working directory as replayed so far
+  private user: string | null = null; //      latest USER argument
+  private password: string | null = null; // latest PASS argument
+  private login: { cmds: FtpCommand[] } | null = null; // a login waiting for PASS/ACCT
+  private rename: FtpCommand | null = null; // an RNFR answered 350, waiting for RNTO
+  private order = 0; //                      position of the next draft within the session
+  readonly drafts: Draft[] = [];
+
+  constructor(
+    private readonly s: Session,
+    private readonly transfersByCommand: ReadonlyMap<number, Transfer>,
+    private readonly all: boolean,
+  ) {}
+
+  run(): Draft[] {
+    const s = this.s;
+    if (s.greeting && s.greeting.valid && s.greeting.code >= 400) this.connectRefused(s.greeting);
+    for (const cmd of s.commands) this.command(cmd);
+    this.flushLogin();
+    this.flushRename();
+    return this.drafts;
+  }
+
+  private command(cmd: FtpCommand): void {
+    const verb = cmd.verb;
+    if (verb === 'PASS' || verb === 'ACCT') {
+      if (verb === 'PASS') this.password = cmd.arg;
+      if (this.login) {
+        this.login.cmds.push(cmd);
+        if (!(cmd.reply && cmd.reply.valid && (cmd.reply.code === 332 || cmd.reply.code === 331))) this.flushLogin();
+        return;
+      }
+      this.emitLogin([cmd]);
+      return;
+    }
+    this.flushLogin();
+    if (verb === 'USER') {
+      this.user = cmd.arg;
+      const r = cmd.reply;
+      if (r && r.valid && r.code >= 300 && r.code < 400) this.login = { cmds: [cmd] };
+      else this.emitLogin([cmd]);
+      return;
+    }
+    if (verb === 'RNTO') {
+      const from = this.rename;
+      this.rename = null;
+      this.emitRename(from, cmd);
+      return;
+    }
+    this.flushRename();
+    if (verb === 'RNFR') {
+      if (cmd.reply && cmd.reply.valid && cmd.reply.code === 350) this.rename = cmd;
+      else this.emitRename(cmd, null);
+      return;
+    }
+    const t = this.transfersByCommand.get(cmd.index);
+    if (t) this.emitTransfer(t, cmd);
+    else if (this.all || OPERATION_VERBS.has(verb) || isTransferVerb(verb)) this.emitCommand(cmd);
+    this.cwd = cwdAfter(this.cwd, cmd);
+  }
+
+  private base(first: FtpCommand | null, time: number): Omit<Draft, 'operation' | 'command' | 'arg' | 'path' | 'reply' | 'outcome' | 'frames'> {
+    const s = this.s;
+    const tls = s.tls;
+    const frame = first?.frame ?? 0;
+    const encrypted = tls.encryptedFromFrame !== null && frame > tls.encryptedFromFrame && (tls.clearAgainFrame === null || frame < tls.clearAgainFrame);
+    return {
+      time,
+      endTime: null,
+      session: s.id,
+      control: s.control,
+      protocol: encrypted ? 'FTPS' : 'FTP',
+      client: s.client,
+      server: s.server,
+      user: this.user,
+      password: this.password,
+      pathTo: null,
+      direction: null,
+      type: null,
+      bytes: null,
+      announcedBytes: null,
+      duration: null,
+      rate: null,
+      transfer: null,
+      dataChannel: null,
+      order: this.order++,
+    };
+  }
+
+  private connectRefused(greeting: FtpReply): void {
+    this.drafts.push({
+      ...this.base(null, greeting.time),
+      operation: 'connect',
+      command: '',
+      arg: '',
+      path: null,
+      reply: greeting,
+      endTime: greeting.time,
+      duration: null,
+      outcome: 'failed',
+      frames: [...new Set([greeting.firstFrame, greeting.frame])],
+    });
+  }
+
+  private emitLogin(cmds: FtpCommand[]): void {
+    const first = cmds[0]!;
+    const last = cmds[cmds.length - 1]!;
+    const reply = last.reply;
+    const userCmd = cmds.find((c) => c.verb === 'USER');
+    this.drafts.push({
+      ...this.base(first, first.time),
+      user: userCmd ? userCmd.arg : this.user,
+      operation: 'login',
+      command: first.verb,
+      arg: userCmd ? userCmd.arg : '',
+      path: null,
+      reply,
+      endTime: reply?.time ?? null,
+      duration: reply ? reply.time - first.time : null,
+      outcome: loginOutcome(reply),
+      frames: commandFrames(cmds),
+    });
+  }
+
+  private flushLogin(): void {
+    if (!this.login) return;
+    const cmds = this.login.cmds;
+    this.login = null;
+    this.emitLogin(cmds);
+  }
+
+  /** RNFR + RNTO as one operation; either may be missing (RNFR refused, RNTO without RNFR). */
+  private emitRename(from: FtpCommand | null, to: FtpCommand | null): void {
+    const first = (from ?? to)!;
+    const cmds = [from, to].filter((c): c is FtpCommand => c !== null);
+    const reply = to ? to.reply : from!.reply;
+    let outcome = replyOutcome(reply);
+    if (to === null && outcome === 'complete') outcome = 'incomplete'; // RNFR accepted, no RNTO
+    this.drafts.push({
+      ...this.base(first, first.time),
+      operation: 'rename',
+      command: first.verb,
+      arg: from ? from.arg : '',
+      path: from ? commandPath('RNFR', from.arg, this.cwd, from.reply) : null,
+      pathTo: to ? commandPath('RNTO', to.arg, this.cwd, to.reply) : null,
+      reply,
+      endTime: reply?.time ?? null,
+      duration: reply ? reply.time - first.time : null,
+      outcome,
+      frames: commandFrames(cmds),
+    });
+  }
+
+  private flushRename(): void {
+    if (!this.rename) return;
+    const from = this.rename;
+    this.rename = null;
+    this.emitRename(from, null);
+  }
+
+  private emitCommand(cmd: FtpCommand): void {
+    const reply = cmd.reply;
+    this.drafts.push({
+      ...this.base(cmd, cmd.time),
+      operation: cmd.verb,
+      command: cmd.verb,
+      arg: cmd.arg,
+      path: commandPath(cmd.verb, cmd.arg, this.cwd, reply),
+      reply,
+      endTime: reply?.time ?? null,
+      duration: reply ? reply.time - cmd.time : null,
+      outcome: replyOutcome(reply),
+      frames: commandFrames([cmd]),
+    });
+  }
+
+  emitTransfer(t: Transfer, cmd: FtpCommand | null): void {
+    const s = this.s;
+    const d: Draft = {
+      ...this.base(cmd, t.commandTime),
+      operation: cmd ? cmd.verb : 'transfer',
+      command: cmd ? cmd.verb : '',
+      arg: cmd ? cmd.arg : t.argument,
+      path: t.path,
+      direction: t.direction,
+      type: t.type,
+      reply: t.finalReply,
+      endTime: t.finalReply?.time ?? t.endTime,
+      bytes: t.bytes,
+      announcedBytes: t.announcedBytes,
+      duration: t.duration,
+      rate: t.rate,
+      outcome: t.outcome,
+      transfer: t.id,
+      frames: cmd ? commandFrames([cmd]) : [t.commandFrame],
+      dataChannel: dataChannel(t, s),
+    };
+    if (cmd === null) d.user = s.user; // an encrypted session: the login was not readable either
+    if (t.tlsProtected || t.dataLooksTls === true) d.protocol = 'FTPS';
+    this.drafts.push(d);
+  }
+}
+
+function dataChannel(t: Transfer, s: Session): DataChannel | null {
+  const a = t.announcement;
+  if (!a) return null;
+  const passive = a.mode === 'passive';
+  return {
+    passive,
+    origH: passive ? s.client.addr : s.server.addr,
+    respH: a.addr ?? (passive ? s.server.addr : s.client.addr),
+    respP: a.port,
+  };
+}
+
+/** Every operation of the analysis, in time order (ties: session, then order within it). */
+export function buildOperations(r: AnalysisResult, opts: OperationLogOptions = {}): Operation[] {
+  const drafts: Draft[] = [];
+  const transfersOf = new Map<number, Transfer[]>();
+  for (const t of r.transfers) {
+    const list = transfersOf.get(t.session);
+    if (list) list.push(t);
+    else transfersOf.set(t.session, [t]);
+  }
+  for (const s of r.sessions) {
+    const ts = transfersOf.get(s.id) ?? [];
+    const byCommand = new Map<number, Transfer>();
+    for (const t of ts) if (t.commandIndex !== null) byCommand.set(t.commandIndex, t);
+    const log = new SessionLog(s, byCommand, opts.all === true);
+    const own = log.run();
+    // transfers whose command was unreadable (encrypted control channel) go in by time
+    for (const t of ts) if (t.commandIndex === null) log.emitTransfer(t, null);
+    drafts.push(...own);
+  }
+  drafts.sort((a, b) => a.time - b.time || a.session - b.session || a.order - b.order);
+  const index = new FindingIndex(r.findings);
+  return drafts.map(({ order: _order, ...d }, seq) => {
+    const op: Operation = { ...d, seq, finding: null };
+    op.finding = index.worst(op);
+    return op;
+  });
+}
