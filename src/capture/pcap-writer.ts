@@ -1,5 +1,6 @@
 // Classic libpcap file writer: the "tcpdump -w" format (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcap-04.html).
 // Used by tests and fixtures (framesToPcap) and by live capture `-w` (PcapFileWriter).
+import { putU16, putU32 } from './endian-write.ts';
 import * as fs from 'node:fs';
 
 /** Where a writer puts its bytes, one call per header or record. */
@@ -39,36 +40,27 @@ export class PcapWriter {
     this.be = opts.bigEndian === true;
     this.ns = opts.nanosecond === true;
     const h = Buffer.alloc(24);
-    this.u32(h, 0, this.ns ? PCAP_MAGIC_NS : PCAP_MAGIC_US);
-    this.u16(h, 4, 2); // version 2.4, the only one in use since 1998
-    this.u16(h, 6, 4);
+    putU32(h, 0, this.ns ? PCAP_MAGIC_NS : PCAP_MAGIC_US, this.be);
+    putU16(h, 4, 2, this.be); // version 2.4, the only one in use since 1998
+    putU16(h, 6, 4, this.be);
     // thiszone and sigfigs stay 0, as every modern writer leaves them
-    this.u32(h, 16, opts.snaplen ?? PCAP_DEFAULT_SNAPLEN);
-    this.u32(h, 20, opts.linkType);
+    putU32(h, 16, opts.snaplen ?? PCAP_DEFAULT_SNAPLEN, this.be);
+    putU32(h, 20, opts.linkType, this.be);
     out(h);
   }
 
   writeFrame(f: FrameToWrite): void {
     const len = f.data.length;
     const rec = Buffer.allocUnsafe(16 + len);
-    this.u32(rec, 0, f.tsSec);
+    putU32(rec, 0, f.tsSec, this.be);
     // µs files lose the sub-microsecond part, as libpcap does (truncation, not rounding)
-    this.u32(rec, 4, this.ns ? f.tsNsec : Math.floor(f.tsNsec / 1000));
-    this.u32(rec, 8, len);
-    this.u32(rec, 12, f.origLen ?? len);
+    putU32(rec, 4, this.ns ? f.tsNsec : Math.floor(f.tsNsec / 1000), this.be);
+    putU32(rec, 8, len, this.be);
+    putU32(rec, 12, f.origLen ?? len, this.be);
     f.data.copy(rec, 16);
     this.out(rec);
   }
 
-  private u32(b: Buffer, o: number, v: number): void {
-    if (this.be) b.writeUInt32BE(v >>> 0, o);
-    else b.writeUInt32LE(v >>> 0, o);
-  }
-
-  private u16(b: Buffer, o: number, v: number): void {
-    if (this.be) b.writeUInt16BE(v, o);
-    else b.writeUInt16LE(v, o);
-  }
 }
 
 /** A whole classic pcap file in memory (fixtures, tests). */

@@ -1,6 +1,7 @@
 // pcapng writer (https://www.ietf.org/archive/id/draft-ietf-opsawg-pcapng-03.html): SHB, IDB with
 // if_tsresol/if_tsoffset, EPB, SPB, the obsolete Packet Block, and arbitrary blocks so tests can
 // check that readers skip what they do not know.
+import { putU16, putU32 } from './endian-write.ts';
 import type { ByteSink, FrameToWrite } from './pcap-writer.ts';
 import { decodeTsresol, timeToUnits, type TsUnit } from './pcapng-time.ts';
 
@@ -77,8 +78,8 @@ export class PcapngWriter {
     if (options.length > 0) options.push(Buffer.alloc(4)); // opt_endofopt
     const snaplen = opts.snaplen ?? 262144;
     const fixed = Buffer.alloc(8);
-    this.u16(fixed, 0, opts.linkType);
-    this.u32(fixed, 4, snaplen);
+    putU16(fixed, 0, opts.linkType, this.be);
+    putU32(fixed, 4, snaplen, this.be);
     this.block(BLOCK.IDB, Buffer.concat([fixed, ...options]));
     this.ifaces.push({ unit: decodeTsresol(opts.tsresol ?? 6), tsoffset: opts.tsoffset ?? 0, snaplen });
     return this.ifaces.length - 1;
@@ -89,18 +90,18 @@ export class PcapngWriter {
     const id = f.interfaceId ?? 0;
     const [hi, lo] = this.timestamp(id, f);
     const fixed = Buffer.alloc(20);
-    this.u32(fixed, 0, id);
-    this.u32(fixed, 4, hi);
-    this.u32(fixed, 8, lo);
-    this.u32(fixed, 12, f.data.length);
-    this.u32(fixed, 16, f.origLen ?? f.data.length);
+    putU32(fixed, 0, id, this.be);
+    putU32(fixed, 4, hi, this.be);
+    putU32(fixed, 8, lo, this.be);
+    putU32(fixed, 12, f.data.length, this.be);
+    putU32(fixed, 16, f.origLen ?? f.data.length, this.be);
     this.block(BLOCK.EPB, Buffer.concat([fixed, f.data, Buffer.alloc(pad4(f.data.length))]));
   }
 
   /** Simple Packet Block: no timestamp, interface 0; readers take min(origLen, snaplen) bytes. */
   writeSimplePacket(data: Buffer, origLen?: number): void {
     const fixed = Buffer.alloc(4);
-    this.u32(fixed, 0, origLen ?? data.length);
+    putU32(fixed, 0, origLen ?? data.length, this.be);
     this.block(BLOCK.SPB, Buffer.concat([fixed, data, Buffer.alloc(pad4(data.length))]));
   }
 
@@ -109,12 +110,12 @@ export class PcapngWriter {
     const id = f.interfaceId ?? 0;
     const [hi, lo] = this.timestamp(id, f);
     const fixed = Buffer.alloc(20);
-    this.u16(fixed, 0, id);
-    this.u16(fixed, 2, f.drops ?? 0);
-    this.u32(fixed, 4, hi);
-    this.u32(fixed, 8, lo);
-    this.u32(fixed, 12, f.data.length);
-    this.u32(fixed, 16, f.origLen ?? f.data.length);
+    putU16(fixed, 0, id, this.be);
+    putU16(fixed, 2, f.drops ?? 0, this.be);
+    putU32(fixed, 4, hi, this.be);
+    putU32(fixed, 8, lo, this.be);
+    putU32(fixed, 12, f.data.length, this.be);
+    putU32(fixed, 16, f.origLen ?? f.data.length, this.be);
     this.block(BLOCK.PB, Buffer.concat([fixed, f.data, Buffer.alloc(pad4(f.data.length))]));
   }
 
@@ -125,9 +126,9 @@ export class PcapngWriter {
 
   private writeShb(): void {
     const body = Buffer.alloc(16);
-    this.u32(body, 0, BYTE_ORDER_MAGIC);
-    this.u16(body, 4, 1); // version 1.0
-    this.u16(body, 6, 0);
+    putU32(body, 0, BYTE_ORDER_MAGIC, this.be);
+    putU16(body, 4, 1, this.be); // version 1.0
+    putU16(body, 6, 0, this.be);
     body.fill(0xff, 8, 16); // section length -1: not specified (we stream)
     this.block(BLOCK.SHB, body);
   }
@@ -141,8 +142,8 @@ export class PcapngWriter {
 
   private option(code: number, value: Buffer): Buffer {
     const b = Buffer.alloc(4 + value.length + pad4(value.length));
-    this.u16(b, 0, code);
-    this.u16(b, 2, value.length);
+    putU16(b, 0, code, this.be);
+    putU16(b, 2, value.length, this.be);
     value.copy(b, 4);
     return b;
   }
@@ -151,22 +152,13 @@ export class PcapngWriter {
   private block(type: number, body: Buffer): void {
     const total = 12 + body.length;
     const b = Buffer.alloc(total);
-    this.u32(b, 0, type);
-    this.u32(b, 4, total);
+    putU32(b, 0, type, this.be);
+    putU32(b, 4, total, this.be);
     body.copy(b, 8);
-    this.u32(b, total - 4, total);
+    putU32(b, total - 4, total, this.be);
     this.out(b);
   }
 
-  private u32(b: Buffer, o: number, v: number): void {
-    if (this.be) b.writeUInt32BE(v >>> 0, o);
-    else b.writeUInt32LE(v >>> 0, o);
-  }
-
-  private u16(b: Buffer, o: number, v: number): void {
-    if (this.be) b.writeUInt16BE(v, o);
-    else b.writeUInt16LE(v, o);
-  }
 }
 
 /** A whole pcapng file in memory: one section, one interface (id 0) from `opts`. */

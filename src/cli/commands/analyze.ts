@@ -4,8 +4,6 @@ import type { Argv } from 'yargs';
 import type { CaptureError } from '../../capture/frame.ts';
 import { isStdinPath } from '../../capture/read.ts';
 import { severityRank, type Severity } from '../../diagnose/finding.ts';
-import { loadRules } from '../../diagnose/rule-loader.ts';
-import { RuleFileError } from '../../diagnose/rule-error.ts';
 import { analyzeFile } from '../../pipeline/analyze.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
 import { escapeWire } from '../../report/escape.ts';
@@ -13,6 +11,7 @@ import { renderJsonChunks } from '../../report/json.ts';
 import { useColor } from '../../report/style.ts';
 import { renderText } from '../../report/text.ts';
 import { writeHtmlReport } from '../../report/html-report.ts';
+import { loadCliRules } from '../rules-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { ReadProgress } from '../progress.ts';
 
@@ -59,13 +58,7 @@ export function exitCodeFor(result: AnalysisResult, failOn: FailOn): ExitCode {
 }
 
 export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
-  let rules;
-  try {
-    rules = loadRules(([] as Array<string | undefined>).concat(args.rules).filter((p): p is string => typeof p === 'string' && p !== ''));
-  } catch (e) {
-    if (e instanceof RuleFileError) throw new CliError(e.message);
-    throw e;
-  }
+  const rules = loadCliRules(args.rules);
   const trace = args.trace ?? '';
   const progress = new ReadProgress({ json: args.json, stdoutIsTTY: io.stdoutIsTTY, stderrIsTTY: process.stderr.isTTY === true });
   const read = { ...(io.stdin ? { stdin: io.stdin } : {}), onProgress: progress.onProgress };

@@ -5,12 +5,11 @@
 
 import type { Argv } from 'yargs';
 import { isStdinPath } from '../../capture/read.ts';
-import { loadRules } from '../../diagnose/rule-loader.ts';
-import { RuleFileError } from '../../diagnose/rule-error.ts';
 import { analyzeFile } from '../../pipeline/analyze.ts';
 import { buildLadder, DEFAULT_MAX, LadderError, planTarget, type LadderTarget } from '../../report/ladder-model.ts';
 import { renderLadderText } from '../../report/ladder-text.ts';
 import { useColor } from '../../report/style.ts';
+import { loadCliRules } from '../rules-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { captureErrorLine } from './analyze.ts';
 
@@ -62,13 +61,7 @@ export async function run(args: LadderArgs, io: CliIO): Promise<ExitCode> {
   if (!Number.isInteger(args.max) || args.max < 10) throw new CliError('--max wants a whole number of at least 10');
   const trace = args.trace ?? '';
   if (isStdinPath(trace)) throw new CliError('ladder reads the capture twice: give a file, not standard input');
-  let rules;
-  try {
-    rules = loadRules(([] as Array<string | undefined>).concat(args.rules).filter((p): p is string => typeof p === 'string' && p !== ''));
-  } catch (e) {
-    if (e instanceof RuleFileError) throw new CliError(e.message);
-    throw e;
-  }
+  const rules = loadCliRules(args.rules);
   const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords });
   if (error && result.capture.frames === 0) {
     io.err(`ftpdiag: ${captureErrorLine(error, trace)}\n`);

@@ -12,9 +12,6 @@ import type { CaptureSummary, Frame } from '../../capture/frame.ts';
 import { openLive, LiveError, type BackendChoice, type LiveCapture, type LiveSummary } from '../../capture/live/index.ts';
 import { formatFrames } from '../../diagnose/cel-env.ts';
 import type { Finding } from '../../diagnose/finding.ts';
-import { loadRules } from '../../diagnose/rule-loader.ts';
-import { RuleFileError } from '../../diagnose/rule-error.ts';
-import type { RuleSet } from '../../diagnose/rule-types.ts';
 import type { Transfer } from '../../ftp/types.ts';
 import { Analysis } from '../../pipeline/analyze.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
@@ -22,6 +19,7 @@ import { escapeJsonText, escapeWire } from '../../report/escape.ts';
 import { buildJsonReport } from '../../report/json.ts';
 import { Styler, useColor } from '../../report/style.ts';
 import { renderText, wrap } from '../../report/text.ts';
+import { loadCliRules } from '../rules-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { exitCodeFor, FAIL_ON, type FailOn } from './analyze.ts';
 
@@ -94,15 +92,6 @@ function checkArgs(a: LiveArgs): void {
     throw new CliError(`--snaplen must be a whole number of bytes from 1 to 262144 (got ${a.snaplen})`);
   }
   if (a.write === '') throw new CliError('-w needs a file name');
-}
-
-function rulesOf(a: LiveArgs): RuleSet {
-  try {
-    return loadRules(([] as Array<string | undefined>).concat(a.rules).filter((p): p is string => typeof p === 'string' && p !== ''));
-  } catch (e) {
-    if (e instanceof RuleFileError) throw new CliError(e.message);
-    throw e;
-  }
 }
 
 /** Why the capture stopped, as the closing stderr line says it. */
@@ -185,7 +174,7 @@ function liveJson(s: LiveSummary, reason: StopReason | null): Record<string, unk
 
 export async function run(args: LiveArgs, io: LiveIO): Promise<ExitCode> {
   checkArgs(args);
-  const rules = rulesOf(args);
+  const rules = loadCliRules(args.rules);
   const color = !args.json && useColor(args.color, io.stdoutIsTTY, io.env);
   const st = new Styler(color);
   const width = Math.max(40, io.columns ?? 100);

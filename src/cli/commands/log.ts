@@ -2,14 +2,13 @@
 // table, TSV, CSV, NDJSON (Zeek ftp.log field names) or xferlog(5).
 
 import type { Argv } from 'yargs';
-import { loadRules } from '../../diagnose/rule-loader.ts';
-import { RuleFileError } from '../../diagnose/rule-error.ts';
 import { analyzeFile } from '../../pipeline/analyze.ts';
 import { escapeWire } from '../../report/escape.ts';
 import { buildOperations } from '../../report/log/operations.ts';
 import { LOG_FORMATS, renderOperationLog, type LogFormat } from '../../report/log/render.ts';
 import { TIME_ZONES, type TimeZoneChoice } from '../../report/log/times.ts';
 import { useColor } from '../../report/style.ts';
+import { loadCliRules } from '../rules-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { captureErrorLine } from './analyze.ts';
 
@@ -41,13 +40,7 @@ export function builder(y: Argv): Argv<LogArgs> {
 }
 
 export async function run(args: LogArgs, io: CliIO): Promise<ExitCode> {
-  let rules;
-  try {
-    rules = loadRules(([] as Array<string | undefined>).concat(args.rules).filter((p): p is string => typeof p === 'string' && p !== ''));
-  } catch (e) {
-    if (e instanceof RuleFileError) throw new CliError(e.message);
-    throw e;
-  }
+  const rules = loadCliRules(args.rules);
   const trace = args.trace ?? '';
   const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read: io.stdin ? { stdin: io.stdin } : {} });
   if (!(error !== null && result.capture.frames === 0)) {

@@ -4,14 +4,13 @@
 import { writeFileSync } from 'node:fs';
 import Table from 'cli-table3';
 import type { Argv } from 'yargs';
-import { RuleFileError } from '../../diagnose/rule-error.ts';
-import { loadRules } from '../../diagnose/rule-loader.ts';
 import { escapeWire } from '../../report/escape.ts';
 import { Styler, useColor } from '../../report/style.ts';
 import { discoverTraces } from '../../regress/discover.ts';
 import { junitXml } from '../../regress/junit.ts';
 import type { TraceOutcome } from '../../regress/one-trace.ts';
 import { defaultJobs, runRegression } from '../../regress/run.ts';
+import { loadCliRules, rulePaths } from '../rules-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 
 export interface RegressArgs {
@@ -40,13 +39,8 @@ export function builder(y: Argv): Argv<RegressArgs> {
 }
 
 export async function run(args: RegressArgs, io: CliIO): Promise<ExitCode> {
-  const rulePaths = ([] as Array<string | undefined>).concat(args.rules).filter((p): p is string => typeof p === 'string' && p !== '');
-  try {
-    loadRules(rulePaths); // fail once, here, with file:line, rather than in every worker
-  } catch (e) {
-    if (e instanceof RuleFileError) throw new CliError(e.message);
-    throw e;
-  }
+  const paths = rulePaths(args.rules);
+  loadCliRules(args.rules); // fail once, here, with file:line, rather than in every worker
   let cases;
   try {
     cases = discoverTraces(args.paths);
@@ -55,7 +49,7 @@ export async function run(args: RegressArgs, io: CliIO): Promise<ExitCode> {
   }
   if (cases.length === 0) throw new CliError(`no traces (*.pcap, *.pcapng, *.cap, optionally .gz) under ${args.paths.join(', ')}`);
 
-  const outcomes = await runRegression(cases, { rulePaths, update: args.update, jobs: Math.max(1, Math.floor(args.jobs)) });
+  const outcomes = await runRegression(cases, { rulePaths: paths, update: args.update, jobs: Math.max(1, Math.floor(args.jobs)) });
   const st = new Styler(useColor(args.color, io.stdoutIsTTY, io.env));
   io.out(renderTable(outcomes, st));
   io.out(renderDetails(outcomes));
