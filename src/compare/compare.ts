@@ -18,6 +18,7 @@ import { TcpFlag } from '../decode/packet.ts';
 import type { Side } from '../tcp/types.ts';
 import { alignDirection, buildSeqMap, type DirAlignment, type SeqMap } from './align.ts';
 import { matchConnections, type ConnPair } from './match-connections.ts';
+import { redactPayload } from './payload-text.ts';
 import { readSignatures, type CaptureSigs, type ConnSigs, type DirSigs } from './signatures.ts';
 
 /** Segments listed per direction and kind (the counts are complete). */
@@ -108,15 +109,29 @@ export interface CompareOptions {
 }
 
 export async function compareFiles(aPath: string, bPath: string, opts: CompareOptions = {}): Promise<CompareResult> {
-  const o = { maxSegments: opts.maxSegments, read: opts.read };
-  const [A, B] = await Promise.all([readSignatures(aPath, o), readSignatures(bPath, o)]);
+  const [A, B] = await readBoth(aPath, bPath, opts);
   return compareSignatures(A, B);
 }
 
-interface PairWork {
+/** Both captures' signatures, read side by side. */
+export async function readBoth(aPath: string, bPath: string, opts: CompareOptions = {}): Promise<[CaptureSigs, CaptureSigs]> {
+  const o = { maxSegments: opts.maxSegments, read: opts.read };
+  return Promise.all([readSignatures(aPath, o), readSignatures(bPath, o)]);
+}
+
+/** One matched pair of connections with what aligning its segments needs. */
+export interface PairWork {
   p: ConnPair;
-  dirs: Array<{ a: DirSigs; b: DirSigs; aPeer: DirSigs; bPeer: DirSigs; own: SeqMap; peer: SeqMap; sender: Side }>;
-  aUp: Array<boolean | null>; // per direction
+  dirs: Array<{ a: DirSigs; b: DirSigs; aPeer: DirSigs; bPeer: DirSigs; own: SeqMap; peer: SeqMap; sender: Side }>; // [client's, server's] (roles as in A)
+  aUp: Array<boolean | null>; // per direction: its segments pass A first (null: unknown)
+}
+
+/** The comparison plus the matched pairs it rests on (the two-point ladder draws one of them). */
+export interface CompareDetail {
+  result: CompareResult;
+  A: CaptureSigs;
+  B: CaptureSigs;
+  works: PairWork[];
 }
 
 function workOf(p: ConnPair): PairWork {
@@ -149,7 +164,13 @@ function median(xs: number[]): number {
   return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]!;
 }
 
-export function compareSignatures(A: CaptureSigs, B: CaptureSigs): CompareResult {
+export function compareSignatures(A: CaptureSigs, B: CaptureSigs, opts: { showPasswords?: boolean } = {}): CompareResult {
+  return compareDetailed(A, B, opts).result;
+}
+
+/** `showPasswords`: payload texts in the report keep PASS arguments (default: REDACTED). */
+export function compareDetailed(A: CaptureSigs, B: CaptureSigs, opts: { showPasswords?: boolean } = {}): CompareDetail {
+  const show = opts.showPasswords ?? false;
   // 1. match by ISN and payload, align without timing, relate the clocks
   let pairs = matchConnections(A, B, null);
   let abMin = Infinity; //  smallest d of segments travelling A → B
@@ -240,10 +261,10 @@ export function compareSignatures(A: CaptureSigs, B: CaptureSigs): CompareResult
   for (const w of works) {
     matchedA.add(w.p.a);
     matchedB.add(w.p.b);
-    connections.push(pairReport(w, offset));
+    connections.push(pairReport(w, offset, show));
   }
-  for (const c of A.connections) if (!matchedA.has(c)) connections.push(loneReport(c, 'a', sideA, 0));
-  for (const c of B.connections) if (!matchedB.has(c)) connections.push(loneReport(c, 'b', sideB, offset ?? 0));
+  for (const c of A.connections) if (!matchedA.has(c)) connections.push(loneReport(c, 'a', sideA, 0, show));
+  for (const c of B.connections) if (!matchedB.has(c)) connections.push(loneReport(c, 'b', sideB, offset ?? 0, show));
   connections.sort((x, y) => x.start - y.start);
 
   const totals = { matched: works.length, onlyA: A.connections.length - works.length, onlyB: B.connections.length - works.length, lost: 0, injected: 0, changed: 0 };
@@ -255,7 +276,7 @@ export function compareSignatures(A: CaptureSigs, B: CaptureSigs): CompareResult
     }
   }
   const sideList = (m: Map<string, number>) => [...m.entries()].filter(([, v]) => v > 0).map(([k]) => k).sort();
-  return {
+  const result: CompareResult = {
     a: info(A),
     b: info(B),
     clock: { offset, minDelay, samples, consistent, note },
@@ -263,6 +284,7 @@ export function compareSignatures(A: CaptureSigs, B: CaptureSigs): CompareResult
     connections,
     totals,
   };
+  return { result, A, B, works };
 }
 
 function info(c: CaptureSigs): CaptureInfo {
@@ -294,8 +316,9 @@ export function flagText(f: number): string {
   return FLAG_NAMES.filter(([b]) => f & b).map(([, n]) => n).join(' ') || 'none';
 }
 
-function ref(d: DirSigs, i: number, capture: 'a' | 'b'): PacketRef {
-  return { capture, frame: d.frame[i]!, time: d.time[i]!, flags: flagText(d.flags[i]!), seq: (d.seq[i]! - d.base()) >>> 0, len: d.len[i]!, text: d.snippets?.get(i) ?? null };
+function ref(d: DirSigs, i: number, capture: 'a' | 'b', show: boolean): PacketRef {
+  const text = d.snippets?.get(i);
+  return { capture, frame: d.frame[i]!, time: d.time[i]!, flags: flagText(d.flags[i]!), seq: (d.seq[i]! - d.base()) >>> 0, len: d.len[i]!, text: text === undefined ? null : redactPayload(text, show) };
 }
 
 function emptyDirection(sender: Side, from: { a: string | null; b: string | null }, upstream: 'a' | 'b' | null, packets: { a: number; b: number }): DirectionReport {
@@ -326,7 +349,7 @@ function listInto(bucket: { count: number; packets: PacketRef[] }, r: PacketRef)
   if (bucket.packets.length < MAX_LISTED) bucket.packets.push(r);
 }
 
-function pairReport(w: PairWork, offset: number | null): ConnectionReport {
+function pairReport(w: PairWork, offset: number | null, show: boolean): ConnectionReport {
   const { p } = w;
   const aEnds = ends(p.a);
   const bEnds = ends(p.b, p.flipped);
@@ -344,7 +367,7 @@ function pairReport(w: PairWork, offset: number | null): ConnectionReport {
     for (let i = 0; i < d.a.n; i++) {
       const j = al.pairOfA[i]!;
       if (j < 0) {
-        listInto(aUp === null ? r.oneSided : aUp ? r.lost : r.injected, ref(d.a, i, 'a'));
+        listInto(aUp === null ? r.oneSided : aUp ? r.lost : r.injected, ref(d.a, i, 'a', show));
         continue;
       }
       if (al.changed[i]) r.changed++;
@@ -358,11 +381,11 @@ function pairReport(w: PairWork, offset: number | null): ConnectionReport {
       if (d.a.ipId[i] !== d.b.ipId[j]) r.ipIdChanged++;
       if (offset !== null && aUp !== null && !al.changed[i]) delays.push(aUp ? d.b.time[j]! - offset - d.a.time[i]! : d.a.time[i]! - (d.b.time[j]! - offset));
       if (r.changes.length < MAX_CHANGES) {
-        const what = describeChange(d.a, i, d.b, j, al.changed[i] === 1, d.aPeer, d.bPeer, d.peer);
+        const what = describeChange(d.a, i, d.b, j, d.aPeer, d.bPeer, d.peer, show);
         if (what.length > 0) r.changes.push({ aFrame: d.a.frame[i]!, bFrame: d.b.frame[j]!, what });
       }
     }
-    for (let j = 0; j < d.b.n; j++) if (al.pairOfB[j]! < 0) listInto(aUp === null ? r.oneSided : aUp ? r.injected : r.lost, ref(d.b, j, 'b'));
+    for (let j = 0; j < d.b.n; j++) if (al.pairOfB[j]! < 0) listInto(aUp === null ? r.oneSided : aUp ? r.injected : r.lost, ref(d.b, j, 'b', show));
     r.ttlHops = [...hops.entries()].map(([h, count]) => ({ hops: h, count })).sort((x, y) => y.count - x.count);
     if (delays.length > 0) {
       delays.sort((x, y) => x - y);
@@ -380,27 +403,48 @@ function pairReport(w: PairWork, offset: number | null): ConnectionReport {
   return { a: aEnds, b: bEnds, matchedBy: p.by, nat, directions, start: p.a.conn.startTime };
 }
 
-/** What differs between two copies of a segment (header fields every pair is counted for apart). */
-function describeChange(a: DirSigs, i: number, b: DirSigs, j: number, changed: boolean, aPeer: DirSigs, bPeer: DirSigs, peerMap: SeqMap): string[] {
-  const what: string[] = [];
-  if (changed) {
-    if (a.hash[i] !== b.hash[j]) {
-      const ta = a.snippets?.get(i);
-      const tb = b.snippets?.get(j);
-      what.push(ta !== undefined && tb !== undefined ? `payload ${JSON.stringify(ta)} → ${JSON.stringify(tb)}` : `payload changed (${a.len[i]} → ${b.len[j]} bytes)`);
-    } else if (a.len[i] !== b.len[j]) what.push(`length ${a.len[i]} → ${b.len[j]}`);
-    if (a.flags[i] !== b.flags[j]) what.push(`flags ${flagText(a.flags[i]!)} → ${flagText(b.flags[j]!)}`);
-    if (a.flags[i]! & TcpFlag.ACK && b.flags[j]! & TcpFlag.ACK) {
-      const ackA = peerMap.map((a.ack[i]! - aPeer.base()) >>> 0);
-      const ackB = (b.ack[j]! - bPeer.base()) >>> 0;
-      if (ackA !== ackB) what.push(`acknowledgment moved by ${(ackB - ackA) | 0}`);
-    }
+/** One difference between the two copies of a segment: `a` is capture A's value, `b` B's. */
+export type SegmentDiff =
+  | { field: 'payload'; a: string | null; b: string | null; lenA: number; lenB: number } // text of short printable payloads (raw wire text), else null
+  | { field: 'length' | 'window' | 'ttl'; a: number; b: number }
+  | { field: 'flags' | 'synOptions'; a: string; b: string }
+  | { field: 'ack'; by: number } //  B's acknowledgment minus A's mapped into B's numbering (bytes)
+  | { field: 'options' }; //         TCP options of a non-SYN segment differ (timestamps rewritten)
+
+/** Everything that differs between copy i of A and copy j of B. `peerMap` maps A's relative
+ *  acknowledgments into B's numbering (an ALG's length change moves them). */
+export function segmentDiffs(a: DirSigs, i: number, b: DirSigs, j: number, aPeer: DirSigs, bPeer: DirSigs, peerMap: SeqMap): SegmentDiff[] {
+  const out: SegmentDiff[] = [];
+  if (a.hash[i] !== b.hash[j]) out.push({ field: 'payload', a: a.snippets?.get(i) ?? null, b: b.snippets?.get(j) ?? null, lenA: a.len[i]!, lenB: b.len[j]! });
+  else if (a.len[i] !== b.len[j]) out.push({ field: 'length', a: a.len[i]!, b: b.len[j]! });
+  if (a.flags[i] !== b.flags[j]) out.push({ field: 'flags', a: flagText(a.flags[i]!), b: flagText(b.flags[j]!) });
+  if (a.flags[i]! & TcpFlag.ACK && b.flags[j]! & TcpFlag.ACK) {
+    const ackA = peerMap.map((a.ack[i]! - aPeer.base()) >>> 0);
+    const ackB = (b.ack[j]! - bPeer.base()) >>> 0;
+    if (ackA !== ackB) out.push({ field: 'ack', by: (ackB - ackA) | 0 });
   }
-  if (a.flags[i]! & TcpFlag.SYN && a.opt[i] !== b.opt[j]) what.push(`SYN options "${a.synOptions}" → "${b.synOptions}"`);
+  if (a.opt[i] !== b.opt[j]) out.push(a.flags[i]! & TcpFlag.SYN ? { field: 'synOptions', a: a.synOptions, b: b.synOptions } : { field: 'options' });
+  if (a.win[i] !== b.win[j]) out.push({ field: 'window', a: a.win[i]!, b: b.win[j]! });
+  if (a.ttl[i] !== b.ttl[j]) out.push({ field: 'ttl', a: a.ttl[i]!, b: b.ttl[j]! });
+  return out;
+}
+
+/** The report's words for a pair's differences: payload, length, flags and acknowledgment (which
+ *  only a changed pair can differ in), SYN options; the header fields every pair is counted for
+ *  apart (window, TTL, options) are left to the counts. */
+function describeChange(a: DirSigs, i: number, b: DirSigs, j: number, aPeer: DirSigs, bPeer: DirSigs, peerMap: SeqMap, show: boolean): string[] {
+  const what: string[] = [];
+  for (const d of segmentDiffs(a, i, b, j, aPeer, bPeer, peerMap)) {
+    if (d.field === 'payload') what.push(d.a !== null && d.b !== null ? `payload ${JSON.stringify(redactPayload(d.a, show))} → ${JSON.stringify(redactPayload(d.b, show))}` : `payload changed (${d.lenA} → ${d.lenB} bytes)`);
+    else if (d.field === 'length') what.push(`length ${d.a} → ${d.b}`);
+    else if (d.field === 'flags') what.push(`flags ${d.a} → ${d.b}`);
+    else if (d.field === 'ack') what.push(`acknowledgment moved by ${d.by}`);
+    else if (d.field === 'synOptions') what.push(`SYN options "${d.a}" → "${d.b}"`);
+  }
   return what;
 }
 
-function loneReport(c: ConnSigs, capture: 'a' | 'b', side: Map<string, number>, offset: number): ConnectionReport {
+function loneReport(c: ConnSigs, capture: 'a' | 'b', side: Map<string, number>, offset: number, show: boolean): ConnectionReport {
   const e = ends(c);
   const directions: DirectionReport[] = [];
   for (const [sender, d] of [['client', c.c2s], ['server', c.s2c]] as const) {
@@ -411,7 +455,7 @@ function loneReport(c: ConnSigs, capture: 'a' | 'b', side: Map<string, number>, 
       a: capture === 'a' ? d.n : 0,
       b: capture === 'b' ? d.n : 0,
     });
-    for (let i = 0; i < d.n; i++) listInto(upstream === null ? r.oneSided : upstream === capture ? r.lost : r.injected, ref(d, i, capture));
+    for (let i = 0; i < d.n; i++) listInto(upstream === null ? r.oneSided : upstream === capture ? r.lost : r.injected, ref(d, i, capture, show));
     directions.push(r);
   }
   return capture === 'a'

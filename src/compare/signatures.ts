@@ -95,6 +95,7 @@ export interface CaptureSigs {
   summary: CaptureSummary | null; // null when the capture could not be read
   error: string | null; //          the reader's error, if the capture ended in one
   tcpFrames: number;
+  firstTime: number | null; //      seconds since epoch of frame 1 (the ladder's time origin)
   connections: ConnSigs[]; //       by Connection.id
   truncated: boolean; //            more than maxSegments: the rest was ignored
 }
@@ -113,7 +114,7 @@ export function fnv1a(buf: Buffer, start: number, end: number): number {
 export async function readSignatures(path: string, opts: { maxSegments?: number; read?: ReadOptions } = {}): Promise<CaptureSigs> {
   const max = opts.maxSegments ?? DEFAULT_MAX_SEGMENTS;
   const decoder = new PacketDecoder();
-  const out: CaptureSigs = { file: path, summary: null, error: null, tcpFrames: 0, connections: [], truncated: false };
+  const out: CaptureSigs = { file: path, summary: null, error: null, tcpFrames: 0, firstTime: null, connections: [], truncated: false };
   let snippetBytes = 0;
   const engine = new TcpEngine({
     // only counts are needed: no reassembly buffers
@@ -126,6 +127,7 @@ export async function readSignatures(path: string, opts: { maxSegments?: number;
     onEnd() {},
   });
   const onFrame = (f: Parameters<typeof decoder.decode>[0]) => {
+    if (out.firstTime === null) out.firstTime = f.time;
     if (decoder.decode(f) !== 'tcp') return;
     out.tcpFrames++;
     if (out.tcpFrames > max) {

@@ -278,14 +278,14 @@ export function ftpLinesByFrame(r: AnalysisResult, controlIds: ReadonlySet<numbe
 // ---- elision ---------------------------------------------------------------------------------
 
 /** A row while the folder holds it (a wrapper: copying the row's fields would cost more). */
-interface HeldRow {
+interface HeldRow<R extends LadderRow = LadderRow> {
   kind: 'packet';
-  row: LadderRow;
+  row: R;
   index: number; //   position in the selection (0-based)
   pinned: boolean; // never folded: a finding frame, its context, the head or the tail
 }
 
-type HeldItem = HeldRow | LadderGap;
+type HeldItem<R extends LadderRow = LadderRow> = HeldRow<R> | LadderGap;
 
 const CONTROL_FLAGS = TcpFlag.SYN | TcpFlag.FIN | TcpFlag.RST;
 
@@ -337,9 +337,12 @@ function mergeGap(a: LadderGap, b: LadderGap): LadderGap {
  * packets) are never folded, so a ladder may exceed `max` by them. While streaming, (a) and (b)
  * run on the settled part (all but the last `cap` items) whenever twice that is held; once (b)
  * has run there, it runs on the rest at the end too, so both parts are folded alike.
+ *
+ * R: the row type (a LadderRow with more fields, e.g. the two-point ladder's); rows come back
+ * as pushed.
  */
-export class LadderFolder {
-  private items: HeldItem[] = []; // rows and gaps, in capture order
+export class LadderFolder<R extends LadderRow = LadderRow> {
+  private items: HeldItem<R>[] = []; // rows and gaps, in capture order
   private count = 0; //          packets pushed
   private pinAfter = 0; //       packets still to pin after a finding frame
   private foldedAll = false; //  (b) ran while streaming: it must then run on the rest too
@@ -357,10 +360,13 @@ export class LadderFolder {
     this.nextCompaction = 2 * this.cap;
   }
 
-  push(row: LadderRow): void {
-    const held: HeldRow = { kind: 'packet', row, index: this.count++, pinned: false };
+  /** `pin`: keep this row whatever its frame number ('context': with the rows around it, as a
+   *  frame in `pins`; 'alone': as one in `pinsAlone`), for callers whose frame numbers are not
+   *  unique keys (two captures). */
+  push(row: R, pin?: 'context' | 'alone'): void {
+    const held: HeldRow<R> = { kind: 'packet', row, index: this.count++, pinned: false };
     if (this.keepEnds && held.index < HEAD) held.pinned = true;
-    if (this.pins.has(row.frame)) {
+    if (this.pins.has(row.frame) || pin === 'context') {
       held.pinned = true;
       // pin the packets just before it (still rows: the last `cap` items are never folded)
       let left = this.context;
@@ -375,7 +381,7 @@ export class LadderFolder {
       held.pinned = true;
       this.pinAfter--;
     }
-    if (this.pinsAlone.has(row.frame)) held.pinned = true;
+    if (this.pinsAlone.has(row.frame) || pin === 'alone') held.pinned = true;
     this.items.push(held);
     if (this.items.length > this.nextCompaction) {
       const end = this.items.length - this.cap;
@@ -391,7 +397,7 @@ export class LadderFolder {
   }
 
   /** The final items (no more packets). */
-  finish(): { items: LadderItem[]; packets: number } {
+  finish(): { items: Array<R | LadderGap>; packets: number } {
     if (this.count > this.max) {
       if (this.keepEnds) {
         let n = 0;
@@ -410,7 +416,7 @@ export class LadderFolder {
         this.foldAll(head, this.items.length - tail);
       }
     }
-    const items: LadderItem[] = this.items.map((it) => {
+    const items: Array<R | LadderGap> = this.items.map((it) => {
       if (it.kind === 'gap') return it;
       return it.row;
     });
@@ -419,8 +425,8 @@ export class LadderFolder {
 
   /** (a): runs of unpinned bulk rows in items[0, end) become gaps; a row next to a gap joins it. */
   private foldRuns(end: number): void {
-    const out: HeldItem[] = [];
-    let run: HeldRow[] = [];
+    const out: HeldItem<R>[] = [];
+    let run: HeldRow<R>[] = [];
     const flush = (force: boolean) => {
       const prev = out[out.length - 1];
       if (run.length >= MIN_RUN || (run.length > 0 && (force || prev?.kind === 'gap'))) {
@@ -459,7 +465,7 @@ export class LadderFolder {
   /** (b): every unpinned row in items[from, end) is folded into the gaps around it. */
   private foldAll(from: number, end: number): void {
     if (end <= from) return;
-    const out: HeldItem[] = this.items.slice(0, from);
+    const out: HeldItem<R>[] = this.items.slice(0, from);
     for (let i = from; i < end; i++) {
       const it = this.items[i]!;
       const prev = out[out.length - 1];

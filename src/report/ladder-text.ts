@@ -93,7 +93,7 @@ export function markText(marks: readonly LadderMark[]): string {
   return marks.length ? `◆ ${marks.map((m) => m.id).join(', ')}` : '';
 }
 
-function clip(s: string, n: number): string {
+export function clip(s: string, n: number): string {
   if (n <= 0) return '';
   return s.length > n ? s.slice(0, Math.max(0, n - 1)) + '…' : s;
 }
@@ -102,7 +102,7 @@ function sevStyle(st: Styler, sev: Severity | null, text: string): string {
   return sev === null ? st.paint('bold', text) : st.severity(sev, text);
 }
 
-const timeText = (t: number) => t.toFixed(6);
+export const timeText = (t: number) => t.toFixed(6);
 
 /** Renders a ladder; every line is at most `width` (default 80) columns. */
 export function renderLadderText(m: LadderModel, opts: LadderTextOptions): string {
@@ -223,7 +223,7 @@ function listFrames(frames: readonly number[]): string {
 }
 
 /** Greedy wrap of plain (unstyled, escaped) text. */
-function wrapPlain(text: string, width: number, indent: string, first: string): string {
+export function wrapPlain(text: string, width: number, indent: string, first: string): string {
   const words = text.split(' ');
   const lines: string[] = [];
   let line = first;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { runCli } from '../../src/cli/program.ts';
 import type { CliIO } from '../../src/cli/io.ts';
 import { compareFiles, type CompareResult } from '../../src/compare/compare.ts';
+import { cli, writePair } from './support.ts';
 import { TwoPoint } from './two-point.ts';
 
 const OFFSET = 5.25; // B's clock is 5.25 s ahead
@@ -39,20 +40,11 @@ function scenario(): TwoPoint {
   return tp;
 }
 
-function files(tp: TwoPoint): { a: string; b: string; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'ftpdiag-compare-'));
-  const a = join(dir, 'client-side.pcap');
-  const b = join(dir, 'server-side.pcap');
-  writeFileSync(a, tp.a.toPcap());
-  writeFileSync(b, tp.b.toPcap());
-  return { a, b, dir };
-}
-
 describe('compare: two crafted capture points', () => {
   let r: CompareResult;
   let f: { a: string; b: string; dir: string };
   before(async () => {
-    f = files(scenario());
+    f = writePair(scenario());
     r = await compareFiles(f.a, f.b);
   });
   after(() => rmSync(f.dir, { recursive: true, force: true }));
@@ -127,7 +119,7 @@ describe('compare: connections seen at one point only', () => {
     const d = tp.b.tcp({ client: '198.51.100.2:20', server: '198.51.100.254:40001', clientIsn: 0x99, serverIsn: 0x77 });
     d.client('S');
     d.client('S', undefined, { dt: 1, noAdvance: true, seq: 0 });
-    const f = files(tp);
+    const f = writePair(tp);
     try {
       const r = await compareFiles(f.a, f.b);
       expect(r.totals).to.include({ matched: 1, onlyA: 0, onlyB: 1 });
@@ -171,7 +163,7 @@ describe('compare: header rewrites', () => {
     tp.send('server', 'PA', '220 ready\r\n');
     tp.send('client', 'PA', 'USER anonymous\r\n', { a: { window: 1000 }, b: { window: 2000 } });
     tp.send('server', 'PA', '331 password\r\n');
-    const f = files(tp);
+    const f = writePair(tp);
     try {
       const r = await compareFiles(f.a, f.b);
       expect(r.totals).to.include({ matched: 1, lost: 0, injected: 0 });
@@ -186,6 +178,29 @@ describe('compare: header rewrites', () => {
       expect(c2s.windowChanged).to.equal(1);
       expect(c2s.changes[0]!.what).to.deep.equal(['SYN options "mss 1460, sackOK" → "mss 1200, sackOK"']);
       expect(c2s.matched, 'every segment still pairs: positions are relative to each capture’s ISN').to.equal(c2s.packets.a);
+    } finally {
+      rmSync(f.dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('compare: passwords', () => {
+  it('a PASS listed as lost is REDACTED in text and JSON unless --show-passwords', async () => {
+    const tp = new TwoPoint({ offset: 0, delay: 0.001 }, { clientA: '192.0.2.1:40000', clientB: '192.0.2.1:40000', server: '198.51.100.2:21' });
+    tp.send('client', 'S');
+    tp.send('server', 'SA');
+    tp.send('client', 'A');
+    tp.send('server', 'PA', '331 password\r\n');
+    tp.only('a', 'client', 'PA', 'PASS s3cret\r\n');
+    const f = writePair(tp);
+    try {
+      for (const json of [false, true]) {
+        const hidden = await cli(['compare', f.a, f.b, ...(json ? ['--json'] : [])]);
+        expect(hidden.code).to.equal(0);
+        expect(hidden.out).to.contain('PASS REDACTED').and.not.contain('s3cret');
+        const shown = await cli(['compare', f.a, f.b, '--show-passwords', ...(json ? ['--json'] : [])]);
+        expect(shown.out).to.contain('PASS s3cret');
+      }
     } finally {
       rmSync(f.dir, { recursive: true, force: true });
     }

@@ -40,15 +40,48 @@ export class TwoPoint {
 
   /** A segment from `side` seen at both points (upstream first). `bPayload`/`bOpts`: what the
    *  downstream point sees instead (a rewrite). Returns [frame in A, frame in B]. */
-  send(side: Side, flags: string, payload?: Payload, opts: { a?: SendOptions; b?: SendOptions; bPayload?: Payload; gap?: number } = {}): [number, number] {
+  send(side: Side, flags: string, payload?: Payload, opts: { a?: SendOptions; b?: SendOptions; bPayload?: Payload; gap?: number; delay?: number } = {}): [number, number] {
     this.t += opts.gap ?? 0.01;
-    const up = side === 'client' ? this.t : this.t + this.o.delay;
-    const down = side === 'client' ? this.t + this.o.delay : this.t;
+    const delay = opts.delay ?? this.o.delay; // this segment's (queued longer, say)
+    const up = side === 'client' ? this.t : this.t + delay;
+    const down = side === 'client' ? this.t + delay : this.t;
     this.at(this.a, up);
     const fa = this.la.send(side, flags, payload, opts.a ?? {});
     this.at(this.b, down + this.o.offset);
     const fb = this.lb.send(side, flags, opts.bPayload ?? payload, opts.b ?? {});
     return [fa, fb];
+  }
+
+  /** Two segments in flight at once: `first` leaves its sender, `second` leaves the other end
+   *  `lag` seconds later, and each takes `delay` (> lag) between the points, so each point sees
+   *  its own side's segment first. Both carry the acknowledgment their sender had (neither has
+   *  seen the other's segment). Returns [[A frame, B frame] of first, [A frame, B frame] of second]. */
+  cross(first: { side: Side; flags: string; payload?: Payload }, second: { flags: string; payload?: Payload }, lag: number, delay: number): [[number, number], [number, number]] {
+    const sides: [Side, Side] = [first.side, first.side === 'client' ? 'server' : 'client'];
+    const segs = [first, { ...second, side: sides[1] }];
+    // relative acks as each sender had them: the peer's next sequence number before either was sent
+    // (per capture: an ALG rewrite earlier may have shifted B's numbering)
+    const acks = { a: sides.map((s) => this.la.nextSeq(s === 'client' ? 'server' : 'client')), b: sides.map((s) => this.lb.nextSeq(s === 'client' ? 'server' : 'client')) };
+    this.t += 0.01;
+    const t0 = this.t;
+    const frames: Array<[number, number]> = [
+      [0, 0],
+      [0, 0],
+    ];
+    for (const point of ['a', 'b'] as const) {
+      // when each segment passes this point: at once next to its sender, `delay` later else
+      const near = (s: Side) => (s === 'client') === (point === 'a');
+      const times = segs.map((g, k) => t0 + (k === 0 ? 0 : lag) + (near(g.side) ? 0 : delay));
+      const order = times[0]! <= times[1]! ? [0, 1] : [1, 0];
+      const tb = point === 'a' ? this.a : this.b;
+      const ladder = point === 'a' ? this.la : this.lb;
+      for (const k of order) {
+        this.at(tb, times[k]! + (point === 'b' ? this.o.offset : 0));
+        frames[k]![point === 'a' ? 0 : 1] = ladder.send(segs[k]!.side, segs[k]!.flags, segs[k]!.payload, { ack: acks[point][k]! });
+      }
+    }
+    this.t = t0 + lag + delay; // both have arrived
+    return [frames[0]!, frames[1]!];
   }
 
   /** A segment seen at one point only. */
