@@ -2,8 +2,8 @@
 // expressions (and any quadratic loop) blow up go through the whole pipeline — TCP reassembly,
 // FTP line splitting and parsing, diagnosis, text and JSON reports — and the time must grow
 // linearly with their length. Judged by the ratio of two sizes measured in the same run (10×
-// the bytes may take at most 30× the time; a quadratic path takes ~100×), not by a wall-clock
-// bound, so a busy machine does not make it flaky.
+// the bytes may take at most 50× the time: linear is ~10×, a quadratic path ~100×, and garbage
+// collection on a busy machine was seen to push a linear one to 33×), not by a wall-clock bound.
 
 import { expect } from 'chai';
 import { TraceBuilder } from '../../src/craft/trace-builder.ts';
@@ -67,7 +67,13 @@ function analyseSeconds(frames: Frame[]): number {
   return (performance.now() - start) / 1000;
 }
 
-const best = (f: () => number, runs = 3) => Math.min(...Array.from({ length: runs }, f));
+/** 10× the input may cost at most this many times the time (see the header). */
+const MAX_RATIO = 50;
+/** A large case done in less than this (seconds) cannot hide a quadratic path (at these sizes that
+ *  would take many seconds), and below it the ratio of two small timings is mostly noise. */
+const FAST_ENOUGH = 0.25;
+
+const best = (f: () => number, runs = 5) => Math.min(...Array.from({ length: runs }, f));
 
 describe('fuzz: adversarial control lines cost linear time through the whole pipeline', function () {
   this.timeout(120_000);
@@ -79,14 +85,14 @@ describe('fuzz: adversarial control lines cost linear time through the whole pip
       const ts = best(() => analyseSeconds(small));
       const tl = best(() => analyseSeconds(large));
       // Below a few milliseconds the ratio is noise: only judge when the large case is measurable.
-      if (tl > 0.05) expect(tl / Math.max(ts, 1e-3), `${(ts * 1000).toFixed(1)} ms → ${(tl * 1000).toFixed(1)} ms`).to.be.below(30);
+      if (tl > FAST_ENOUGH) expect(tl / Math.max(ts, 1e-3), `${(ts * 1000).toFixed(1)} ms → ${(tl * 1000).toFixed(1)} ms`).to.be.below(MAX_RATIO);
       expect(tl, 'a 400 kB line must not take seconds').to.be.below(10);
     });
   }
 });
 
 
-/** The parsers themselves, without the line cap in front of them: 10× the input, ≤ 30× the time. */
+/** The parsers themselves, without the line cap in front of them: 10× the input, ≤ MAX_RATIO× the time. */
 describe('fuzz: wire-text parsers are linear on megabyte inputs', function () {
   this.timeout(60_000);
   const parsers: Record<string, [(s: string) => unknown, (n: number) => string]> = {
@@ -115,7 +121,7 @@ describe('fuzz: wire-text parsers are linear on megabyte inputs', function () {
       time(small);
       const ts = best(() => time(small));
       const tl = best(() => time(large));
-      if (tl > 0.02) expect(tl / Math.max(ts, 1e-3), `${(ts * 1000).toFixed(2)} ms → ${(tl * 1000).toFixed(2)} ms`).to.be.below(30);
+      if (tl > FAST_ENOUGH) expect(tl / Math.max(ts, 1e-3), `${(ts * 1000).toFixed(2)} ms → ${(tl * 1000).toFixed(2)} ms`).to.be.below(MAX_RATIO);
       expect(tl, 'a 1 MB argument must not take seconds').to.be.below(5);
     });
   }
