@@ -1,14 +1,94 @@
-// All benchmarks, one table: node --import tsx bench/run.ts (npm run bench).
+// All benchmarks, one report: node --import tsx bench/run.ts (npm run bench).
+//   --quick           small traces (200k frames, 5k concurrent connections), 3 runs: a smoke run
+//   --regen           rebuild the cached traces in $TMPDIR/ftpdiag-bench
+//   --runs N          runs per measurement (default 3; medians are quoted)
+//   --runs-big N      runs of analyze on the full traces (default 1: minutes each)
+//   --heap-mb N       also run analyze on the full traces with --max-old-space-size=N (default
+//                     16384; 0: no), for a throughput figure when the default heap runs out
+//   --tshark-bound S  seconds a tshark pass may take on the full trace before the 1M-frame prefix
+//                     is used instead (default 600)
+//   --run-timeout S   seconds one run may take before it is killed and reported failed (1200)
+//   --no-tshark       skip tshark
+//   --write / --no-write   write bench/RESULTS.md (default: only for a full run)
 // Each benchmark module exports a function returning its figures; add a row block per module.
+import * as fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { benchReader } from './reader.ts';
+import { benchEndToEnd, machineLine, RESULT_HEAD, resultRows, targetChecks } from './e2e.ts';
 
-const table = new Table({ head: ['benchmark', 'subject', 'median ms', 'M frames/s', 'MB/s', 'note'] });
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(name);
+const value = (name: string, dflt: number) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? Number(argv[i + 1]) : dflt;
+};
+const quick = flag('--quick');
+const runs = value('--runs', 3);
+const write = flag('--write') || (!quick && !flag('--no-write'));
+const log = (s: string) => console.error(s);
 
-const r = await benchReader();
-table.push(
+const r = await benchReader(quick ? { frames: 200_000, runs: 3 } : {});
+const readerTable = new Table({ head: ['benchmark', 'subject', 'median ms', 'M frames/s', 'MB/s', 'note'] });
+readerTable.push(
   ['capture reader', 'readCapture', r.ours.ms.toFixed(1), (r.ours.framesPerSec / 1e6).toFixed(2), r.ours.mbPerSec.toFixed(0), `${r.frames} frames of 60 B, median of ${r.runs}`],
   ['', 'pcap-parser', r.pcapParser.ms.toFixed(1), (r.pcapParser.framesPerSec / 1e6).toFixed(2), r.pcapParser.mbPerSec.toFixed(0), `readCapture is ${r.ratio.toFixed(1)}x faster`],
 );
+console.log(readerTable.toString());
 
+const results = await benchEndToEnd({
+  quick,
+  regen: flag('--regen'),
+  runs,
+  runsBig: value('--runs-big', quick ? runs : 1),
+  heapMB: value('--heap-mb', quick ? 0 : 16384),
+  runTimeout: value('--run-timeout', 1200),
+  tsharkBound: value('--tshark-bound', 600),
+  tshark: !flag('--no-tshark'),
+  log,
+});
+
+const table = new Table({ head: RESULT_HEAD });
+for (const row of resultRows(results)) table.push(row);
 console.log(table.toString());
+const checks = targetChecks(results);
+const targets = new Table({ head: ['target', 'measured', 'met'] });
+for (const c of checks) targets.push([c.target, c.measured, c.met === null ? '-' : c.met ? 'yes' : 'NO']);
+console.log(targets.toString());
+
+if (write) {
+  const md = (head: string[], rows: string[][]) =>
+    [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+  let tsharkVersion = 'not installed';
+  try {
+    tsharkVersion = execFileSync('tshark', ['--version'], { encoding: 'utf8' }).split('\n')[0]!.replace(/\.$/, '');
+  } catch {
+    // not installed
+  }
+  const traces = results
+    .map((x) => `- \`${x.trace.name}\` (${x.trace.layout}): ${x.trace.frames} frames, ${(x.trace.bytes / 1e6).toFixed(0)} MB, ${x.trace.replicas} replicas of the sessions of ${x.trace.captures ?? '?'} captures/ traces, up to ${x.trace.maxConcurrentConnections} connections open at once, ${x.trace.durationSeconds.toFixed(0)} s of capture time${x.trace.prefixFile ? `; prefix: first ${x.trace.prefixFrames} frames` : ''}`)
+    .join('\n');
+  const text = `# Benchmark results
+
+Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\` on ${machineLine()}; ${tsharkVersion}.
+The machine is shared and noisy: quote the medians and the ratios, not the absolute figures.
+
+Traces (bench/big-trace.ts; data-connection frames cut to ${results[0]?.trace.dataCut ?? '?'} bytes as with \`tcpdump -s\`, IP/TCP checksums left stale):
+${traces}
+
+Wall times are whole processes (start-up included; \`analyze --json\` writes to /dev/null); peak RSS from GNU time.
+Where the time and the memory go, and what bounding memory would take: bench/README.md.
+
+${md(RESULT_HEAD, resultRows(results))}
+
+Targets:
+
+${md(['target', 'measured', 'met'], checks.map((c) => [c.target, c.measured, c.met === null ? '-' : c.met ? 'yes' : 'NO']))}
+
+Capture reader alone (bench/reader.ts, 1M frames of 60 bytes, median of ${r.runs}): readCapture ${(r.ours.framesPerSec / 1e6).toFixed(2)} M frames/s, pcap-parser ${(r.pcapParser.framesPerSec / 1e6).toFixed(2)} M frames/s (${r.ratio.toFixed(1)}×).
+`;
+  const out = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+  fs.writeFileSync(out, text);
+  log(`wrote ${out}`);
+}

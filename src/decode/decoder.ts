@@ -1,11 +1,14 @@
 // Frame → DecodedPacket: link header, IP, TCP, written into one reused record.
 
-import type { Frame } from '../capture/frame.ts';
+import { LinkType, type Frame } from '../capture/frame.ts';
 import { DecodeCounters } from './counters.ts';
 import { linkDecoders, networkDecoders } from './dispatch.ts';
 import { DEFAULT_FRAGMENT_LIMITS, FragmentReassembler, type FragmentLimits } from './ip-fragments.ts';
 import { LinkLayer, type LinkDecoder, type NetworkContext } from './layers.ts';
 import { DecodedPacket, type DecodeOutcome } from './packet.ts';
+import { decodeIpv4 } from './ipv4.ts';
+import { decodeIpv6 } from './ipv6.ts';
+import { EtherType } from './protocol-numbers.ts';
 
 export interface DecoderOptions {
   reassembleFragments?: boolean; // rebuild TCP segments from IP fragments (default true)
@@ -71,6 +74,16 @@ export class PacketDecoder {
       return 'not-ip';
     }
     const data = frame.data;
+    // Fast path: untagged Ethernet carrying IPv4 or IPv6 (nearly every frame of a real capture)
+    // goes straight to the network decoder, without the two table lookups.
+    if (frame.linkType === LinkType.ETHERNET && data.length > 14) {
+      const type = (data[12]! << 8) | data[13]!;
+      if (type === EtherType.IPV4 || type === EtherType.IPV6) {
+        this.ctx.wireLength = frame.origLen > data.length ? frame.origLen : data.length;
+        this.ctx.time = frame.time;
+        return (type === EtherType.IPV4 ? decodeIpv4 : decodeIpv6)(data, 14, this.packet, this.ctx);
+      }
+    }
     const link = this.link;
     link.etherType = -1;
     if (!linkDecoder(data, link, this.packet)) return 'truncated';

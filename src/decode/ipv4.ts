@@ -8,6 +8,12 @@ import type { NetworkContext } from './layers.ts';
 import { IpProtocol } from './protocol-numbers.ts';
 import { decodeTcp } from './tcp.ts';
 
+// Bounds are checked before every read below: plain byte arithmetic, without the argument
+// validation Buffer#readUInt16BE does per call (~40 ns per frame on the hot path).
+function u16(d: Buffer, o: number): number {
+  return (d[o]! << 8) | d[o + 1]!;
+}
+
 const FLAG_DF = 0x4000;
 const FLAG_MF = 0x2000;
 const OFFSET_MASK = 0x1fff; // fragment offset, 8-byte units
@@ -19,7 +25,7 @@ export function decodeIpv4(data: Buffer, off: number, pkt: DecodedPacket, ctx: N
   const hl = (vihl & 0x0f) * 4;
   if (hl < 20) return malformed(pkt, 'IPv4 header length below 20 bytes');
   const wireAvail = ctx.wireLength - off;
-  let total = data.readUInt16BE(off + 2);
+  let total = u16(data, off + 2);
   // Total length 0: TCP segmentation offload
   // Definition: a sender handing a large segment to the NIC leaves the field 0 and a capture on
   // that host sees it so; like Wireshark, take the packet to run to the end of the frame.
@@ -35,9 +41,9 @@ export function decodeIpv4(data: Buffer, off: number, pkt: DecodedPacket, ctx: N
   pkt.addrOffsetSrc = off + 12;
   pkt.addrOffsetDst = off + 16;
   pkt.ttl = data[off + 8]!;
-  pkt.ipId = data.readUInt16BE(off + 4);
+  pkt.ipId = u16(data, off + 4);
   pkt.ipTotalLength = total;
-  const frag = data.readUInt16BE(off + 6);
+  const frag = u16(data, off + 6);
   pkt.dontFragment = (frag & FLAG_DF) !== 0;
   let protocol = data[off + 9]!;
   const wireEnd = off + total;

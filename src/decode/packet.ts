@@ -102,7 +102,7 @@ export class DecodedPacket {
     this.mss = -1;
     this.windowScale = -1;
     this.sackPermitted = false;
-    this.sackBlocks.length = 0;
+    if (this.sackBlocks.length !== 0) this.sackBlocks.length = 0; // setting length costs even when 0
     this.tsVal = -1;
     this.tsEcr = -1;
     this.optionsMalformed = false;

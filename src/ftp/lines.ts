@@ -17,6 +17,8 @@ export const Telnet = {
 
 /** Longest line kept, in bytes; the rest of a longer line is counted and dropped. */
 export const DEFAULT_MAX_LINE = 8 * 1024;
+/** First size of a splitter's line buffer, bytes (doubled as longer lines come). */
+const INITIAL_LINE_BUFFER = 256;
 /** Subnegotiation bytes skipped before giving up on finding IAC SE (a lost SE must not swallow
  *  the channel). */
 const MAX_SUBNEGOTIATION = 256;
@@ -50,7 +52,7 @@ const TelnetState = {
 } as const;
 
 export class LineSplitter {
-  private readonly buf: Buffer; //       current line's text bytes (the first `max` of them)
+  private buf: Buffer; //       current line's text bytes (the first `max` of them)
   private len = 0; //                    bytes in buf
   private wire = 0; //                   wire bytes of the current line so far
   private started = false; //            a byte of the current line has arrived
@@ -72,7 +74,9 @@ export class LineSplitter {
     readonly max = DEFAULT_MAX_LINE,
     private readonly lineStart: LineStartTest | null = null,
   ) {
-    this.buf = Buffer.allocUnsafe(max);
+    // grown on demand up to `max`: most lines are short, and a capture with 10^5 control
+    // connections held 8 KiB × 2 per session otherwise (1.6 GB)
+    this.buf = Buffer.allocUnsafe(Math.min(max, INITIAL_LINE_BUFFER));
   }
 
   /** True between lines: no byte of a next line has arrived yet. */
@@ -170,10 +174,18 @@ export class LineSplitter {
   }
 
   private put(b: number): void {
-    if (this.len < this.max) this.buf[this.len++] = b;
-    else this.overlong = true;
+    if (this.len < this.max) {
+      if (this.len === this.buf.length) this.grow();
+      this.buf[this.len++] = b;
+    } else this.overlong = true;
     this.lastWasCr = b === 0x0d;
     if ((b < 0x20 && b !== 0x09 && b !== 0x0d) || b === 0x7f) this.binary = true;
+  }
+
+  private grow(): void {
+    const bigger = Buffer.allocUnsafe(Math.min(this.max, this.buf.length * 2));
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
   }
 
   private reset(): void {

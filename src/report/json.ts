@@ -86,41 +86,40 @@ export function renderJson(r: AnalysisResult, opts: JsonReportOptions = {}): str
   return escapeJsonText(JSON.stringify(buildJsonReport(r, opts), null, 2)) + '\n';
 }
 
-/** Pieces of text handed out at a time, characters. */
-const CHUNK = 1 << 16;
+/** Elements stringified per JSON.stringify call. */
+const BATCH = 256;
 
 /**
- * The same text as renderJson, in pieces of about 64 KiB: a capture of millions of frames has a
- * report larger than the longest string V8 can hold (~512 MiB), and each connection is turned
- * into text only when its turn comes. Joined, the pieces equal renderJson's output.
+ * The same text as renderJson, in pieces: a capture of millions of frames has a report larger
+ * than the longest string V8 can hold (~512 MiB), and each connection is turned into text only
+ * when its turn comes. Joined, the pieces equal renderJson's output.
+ *
+ * JSON.stringify does the indenting: elements are stringified BATCH at a time nested two arrays
+ * deep (`[[a, b, …]]`), which indents them exactly as they sit in the report, and the wrapper's
+ * brackets are cut off again.
  */
 export function* renderJsonChunks(r: AnalysisResult, opts: JsonReportOptions = {}): Generator<string> {
   const parts = reportParts(r, opts).filter(([, v]) => v !== undefined);
-  let buf = '{\n';
-  // a value nested at `pad`: JSON.stringify's own lines, shifted right
-  const nested = (v: unknown, pad: string) => JSON.stringify(v, null, 2).replace(/\n/g, `\n${pad}`);
+  yield '{\n';
   for (let p = 0; p < parts.length; p++) {
     const [k, v] = parts[p]!;
     const comma = p < parts.length - 1 ? ',' : '';
     if (!isLazy(v)) {
-      buf += `  ${JSON.stringify(k)}: ${nested(v, '  ')}${comma}\n`;
+      // '[\n  ' + value indented one level + '\n]'
+      yield escapeJsonText(`  ${JSON.stringify(k)}: ${JSON.stringify([v], null, 2).slice(4, -2)}${comma}\n`);
     } else if (v.count === 0) {
-      buf += `  ${JSON.stringify(k)}: []${comma}\n`;
+      yield `  ${JSON.stringify(k)}: []${comma}\n`;
     } else {
-      buf += `  ${JSON.stringify(k)}: [\n`;
-      for (let i = 0; i < v.count; i++) {
-        buf += `    ${nested(v.item(i) ?? null, '    ')}${i < v.count - 1 ? ',' : ''}\n`;
-        if (buf.length >= CHUNK) {
-          yield escapeJsonText(buf);
-          buf = '';
-        }
+      yield `  ${JSON.stringify(k)}: [\n`;
+      for (let i = 0; i < v.count; i += BATCH) {
+        const batch: unknown[] = [];
+        for (let j = i; j < v.count && j < i + BATCH; j++) batch.push(v.item(j) ?? null);
+        // '[\n  [\n' + elements indented two levels, comma-separated + '\n  ]\n]'
+        const body = JSON.stringify([batch], null, 2).slice(6, -6);
+        yield escapeJsonText(i + BATCH < v.count ? `${body},\n` : `${body}\n`);
       }
-      buf += `  ]${comma}\n`;
-    }
-    if (buf.length >= CHUNK) {
-      yield escapeJsonText(buf);
-      buf = '';
+      yield `  ]${comma}\n`;
     }
   }
-  yield escapeJsonText(buf + '}\n');
+  yield '}\n';
 }

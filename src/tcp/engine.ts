@@ -12,7 +12,8 @@
 // to it; then onEnd. Packets arriving later on the same 4-tuple without a new SYN are still
 // counted in that connection (Wireshark keeps them in the same stream) but nothing more is
 // delivered. The flow table is bounded: at `maxFlows` a closed-out flow is dropped first, else the
-// live flow idle the longest is closed out early with a 'flow-evicted' event.
+// live flow idle the longest is closed out early with a 'flow-evicted' event; and at most
+// `maxEndedFlows` ended flows are kept (the longest-ended go first).
 
 import type { DecodedPacket } from '../decode/packet.ts';
 import { TcpFlag } from '../decode/packet.ts';
@@ -202,6 +203,9 @@ export class TcpEngine {
     this.updateSummary(flow);
     conn.ended = true;
     this.table.markEnded(flow);
+    // forget the longest-ended flows beyond the cap: memory follows concurrency, not file length
+    while (this.table.endedCount > this.opts.maxEndedFlows) this.table.remove(this.table.oldestEnded()!);
+    this.stats.liveFlows = this.table.size;
     this.listener.onEnd(conn);
   }
 

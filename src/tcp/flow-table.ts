@@ -72,6 +72,7 @@ export class FlowTable<T extends FlowKey> {
   private readonly live = new LruList<T>();
   private readonly ended = new LruList<T>();
   size = 0; //           flows in the table
+  endedCount = 0; //     of which on the ended list
   /** After find(): the packet goes from side A to side B of the flow found. */
   fromA = true;
   private last: T | null = null; // flow of the previous lookup
@@ -203,6 +204,7 @@ export class FlowTable<T extends FlowKey> {
     f.nextInBucket = null;
     if (this.last === f) this.last = null;
     (f.onEndedList ? this.ended : this.live).unlink(f);
+    if (f.onEndedList) this.endedCount--;
     f.inTable = false;
     this.size--;
   }
@@ -221,6 +223,12 @@ export class FlowTable<T extends FlowKey> {
     this.live.unlink(f);
     f.onEndedList = true;
     this.ended.append(f);
+    this.endedCount++;
+  }
+
+  /** The flow that ended longest ago, still in the table. */
+  oldestEnded(): T | null {
+    return this.ended.head;
   }
 
   /** The flow to evict next: the ended flow idle longest, else the live one. */

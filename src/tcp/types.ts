@@ -226,12 +226,17 @@ export interface TcpEngineOptions {
    *  or an RST), so a trailing ACK or RST/ACK, a stray ACK after FIN and the RST answering it, or
    *  a refused SYN's retries still belong to it; onEnd fires when this has passed. */
   closeGraceSeconds: number;
+  /** Ended (closed-out) flows kept in the table so that late packets on their 4-tuple still count
+   *  in them; beyond this the longest-ended one is forgotten (a packet for it later starts a new
+   *  conversation). Bounds the table by the connections open at a time, not by the file length. */
+  maxEndedFlows: number;
 }
 
 export const defaultTcpEngineOptions: TcpEngineOptions = {
   maxFlows: 200_000,
   maxBufferedBytesPerFlow: 4 * 1024 * 1024,
   closeGraceSeconds: 2,
+  maxEndedFlows: 16_384,
 };
 
 /** Engine counters, updated as packets come. */

@@ -1,0 +1,15 @@
+// The ceiling for `ftpdiag analyze`: the capture reader alone, every frame handed to an empty
+// sink. Spawned by bench/e2e.ts like the CLI, so both pay the same start-up and are measured
+// the same way. Prints one JSON line: frames, bytes, in-process milliseconds.
+// Usage: node --import tsx bench/read-only.ts FILE
+import { readCapture } from '../src/capture/read.ts';
+
+const file = process.argv[2];
+if (!file) {
+  console.error('usage: read-only.ts FILE');
+  process.exit(2);
+}
+const t0 = process.hrtime.bigint();
+const summary = await readCapture(file, () => {});
+const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+console.log(JSON.stringify({ frames: summary.frames, bytes: summary.bytes, ms }));
