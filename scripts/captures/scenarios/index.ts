@@ -5,6 +5,7 @@ import { ftpsrvClean } from './ftpsrv-clean.ts';
 import { ipv6 } from './ipv6.ts';
 import { downloadRst, uploadRst } from './transfer-resets.ts';
 import { abor } from './abor.ts';
+import { sequenceAndForeignPort } from './sequence-and-foreign-port.ts';
 import { missingFileScenario, portRefusedScenario, tooManyClientsScenario, wrongPasswordScenario } from './refusals.ts';
 import { controlHalfClose } from './control-half-close.ts';
 import { pasvWrongAddress } from './pasv-wrong-address.ts';
@@ -17,4 +18,4 @@ import { pyftpdlibClean } from './pyftpdlib-clean.ts';
 import { vsftpdClean } from './vsftpd-clean.ts';
 import { middleboxIpsReset, middleboxNatIdle } from './middlebox.ts';
 
-export const scenarios: Scenario[] = [ftpsrvClean, vsftpdClean, pyftpdlibClean, otherServersClean, ipv6, restResume, uploadRst, downloadRst, abor, portRefusedScenario, wrongPasswordScenario, missingFileScenario, tooManyClientsScenario, pasvWrongAddress, controlHalfClose, packetLoss, ftps, craftedStrayAck, middleboxNatIdle, middleboxIpsReset];
+export const scenarios: Scenario[] = [ftpsrvClean, vsftpdClean, pyftpdlibClean, otherServersClean, ipv6, restResume, uploadRst, downloadRst, abor, portRefusedScenario, wrongPasswordScenario, missingFileScenario, tooManyClientsScenario, sequenceAndForeignPort, pasvWrongAddress, controlHalfClose, packetLoss, ftps, craftedStrayAck, middleboxNatIdle, middleboxIpsReset];
