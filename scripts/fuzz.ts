@@ -1,6 +1,8 @@
-// Long-running mutation fuzzer for the capture reader and the link/IP/TCP decoders.
+// Long-running mutation fuzzer for the capture reader and the link/IP/TCP decoders, and (target
+// pipeline) for the whole analysis: mutated frames of captures/*.pcap (and --corpus directories)
+// through decode → TCP → FTP → diagnosis and both reports (test/fuzz/harness/pipeline.ts).
 //
-//   node --import tsx scripts/fuzz.ts [--seconds N] [--target reader|decoder|all] [--workers N]
+//   node --import tsx scripts/fuzz.ts [--seconds N] [--target reader|decoder|all|pipeline] [--workers N]
 //        [--seed N] [--out DIR] [--no-corpus] [--corpus DIR]... [--max-seed-bytes N] [--hang-ms N]
 //   node --import tsx scripts/fuzz.ts --replay FILE [--target reader|decoder|all]
 //
@@ -20,10 +22,10 @@ import { describeFindings, FINDINGS_DIR, saveFinding } from '../test/fuzz/harnes
 import { runFuzz, type FindingGroup } from '../test/fuzz/harness/pool.ts';
 import { replayInput } from '../test/fuzz/harness/replay.ts';
 
-const TARGETS: readonly Target[] = ['reader', 'decoder', 'all'];
+const TARGETS: readonly Target[] = ['reader', 'decoder', 'all', 'pipeline'];
 
 function usage(msg: string): never {
-  process.stderr.write(`fuzz: ${msg}\nusage: node --import tsx scripts/fuzz.ts [--seconds N] [--target reader|decoder|all] [--workers N] [--seed N] [--out DIR] [--no-corpus] [--corpus DIR]... [--replay FILE]\n`);
+  process.stderr.write(`fuzz: ${msg}\nusage: node --import tsx scripts/fuzz.ts [--seconds N] [--target reader|decoder|all|pipeline] [--workers N] [--seed N] [--out DIR] [--no-corpus] [--corpus DIR]... [--replay FILE]\n`);
   process.exit(2);
 }
 
@@ -59,7 +61,7 @@ async function main(): Promise<number> {
   }
   if (args.help) usage('help');
   const target = (args.target ?? 'all') as Target;
-  if (!TARGETS.includes(target)) usage(`--target must be reader, decoder or all, not '${args.target}'`);
+  if (!TARGETS.includes(target)) usage(`--target must be reader, decoder, all or pipeline, not '${args.target}'`);
 
   if (args.replay !== undefined) {
     const input = fs.readFileSync(args.replay);
@@ -87,9 +89,12 @@ async function main(): Promise<number> {
     seed,
     seconds,
     workers,
-    hangMs: positiveInt('hang-ms', args['hang-ms'], 10_000),
+    // a pipeline case is a whole analysis: > 2 s is a hang (and slow) by the pipeline oracle's bound
+    hangMs: positiveInt('hang-ms', args['hang-ms'], target === 'pipeline' ? 2000 : 10_000),
+    ...(target === 'pipeline' ? { slowMs: 2000 } : {}),
     corpus: args['no-corpus'] !== true,
     corpusDirs,
+    pipelineDirs: (args.corpus ?? []).map((d) => path.resolve(d)),
     maxSeedBytes: positiveInt('max-seed-bytes', args['max-seed-bytes'], 256 * 1024),
     onProgress(cases, ms) {
       if (ms - lastLine < 5000) return;
@@ -109,6 +114,7 @@ async function main(): Promise<number> {
   process.stdout.write(`\n${fmt(result.cases)} inputs in ${s.toFixed(1)} s: ${fmt(result.cases / s)} inputs/s`);
   process.stdout.write(` (${fmt(result.inputBytes / s / 1024)} KiB/s of input; ${result.captureSeeds} capture seeds, ${result.frameSeeds} frame seeds)\n`);
   if (result.readerCases > 0) process.stdout.write(`reader: ${fmt(result.readerCases)} captures, ${fmt(result.readerCases / s)}/s\n`);
+  if (result.pipelineCases > 0) process.stdout.write(`pipeline: ${fmt(result.pipelineCases)} mutant captures analysed, ${fmt(result.pipelineCases / s)}/s\n`);
   if (result.decoderCases > 0) process.stdout.write(`decoder: ${fmt(result.decoderCases)} frames, ${fmt(result.decoderCases / s)}/s\n`);
   const outcomes = Object.entries(result.outcomes).sort((a, b) => a[0].localeCompare(b[0]));
   process.stdout.write(`outcomes: ${outcomes.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}\n`);

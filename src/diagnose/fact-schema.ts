@@ -240,6 +240,8 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     overlongFrames: f(list('int'), 'frames where such lines ended (at most 20)'),
     gaps: f('int', 'holes in the control stream (bytes missing from the capture)'),
     commandsDropped: f('int', "commands parsed but not kept (the per-session cap was reached)"),
+    pendingOverflow: f('int', 'commands given up as unanswered because too many were awaiting replies (the pending-command cap was reached)'),
+    pendingOverflowFrames: f(list('int'), 'frames of the commands that pushed one out (at most 20)'),
     transfers: f(list('int'), 'Transfer ids'),
     quitFrame: f('int', 'frame of QUIT, 0 if none'),
     passiveMismatches: f(list(obj('Mismatch')), '227/228 replies announcing another address than the server’s on the control connection (EPSV carries none)'),

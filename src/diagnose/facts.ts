@@ -341,6 +341,8 @@ export class FactBuilder {
       overlongFrames: ints(s.overlongFrames ?? []),
       gaps: int(s.gaps ?? 0),
       commandsDropped: int(s.commandsDropped ?? 0),
+      pendingOverflow: int(s.pendingOverflow ?? 0),
+      pendingOverflowFrames: ints(s.pendingOverflowFrames ?? []),
       transfers: ints(s.transfers),
       quitFrame: int(quit?.frame ?? 0),
       passiveMismatches: passive,

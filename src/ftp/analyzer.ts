@@ -11,7 +11,7 @@ import { judgeControlChannel, type Verdict } from './detect.ts';
 import { ExpectedConnections, endpointKey } from './expectations.ts';
 import { judgeOutcome } from './outcome.ts';
 import { Probe } from './probe.ts';
-import { ControlSession, type DataSetup, type SessionHooks, type TransferTrack } from './session.ts';
+import { ControlSession, defaultControlLimits, type ControlLimits, type DataSetup, type SessionHooks, type TransferTrack } from './session.ts';
 import { isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
 
 export type ConnectionRole = 'control' | 'data' | 'other';
@@ -66,8 +66,13 @@ export class FtpAnalyzer implements TcpListener {
   private readonly sessionsEnded = new Set<ControlSession>(); // sessionEnded fired
   private now = 0; //                                       latest capture time seen, seconds
   private readonly hooks: SessionHooks;
+  private readonly limits: ControlLimits;
 
-  constructor(private readonly events: FtpEvents = {}) {
+  constructor(
+    private readonly events: FtpEvents = {},
+    limits: Partial<ControlLimits> = {},
+  ) {
+    this.limits = { ...defaultControlLimits, ...limits };
     this.hooks = {
       announced: (_cs, setup) => this.announced(setup),
       retired: (setup) => this.retire(setup),
@@ -225,7 +230,7 @@ export class FtpAnalyzer implements TcpListener {
 
   private promote(conn: Connection, app: ConnApp, probe: Probe, v: Verdict): void {
     const cs = new ControlSession(this.sessions.length, conn, v.ftpServer, this.hooks,
-      v.kind === 'ftp-tls' ? { frame: probe.firstFrame } : null);
+      v.kind === 'ftp-tls' ? { frame: probe.firstFrame } : null, this.limits);
     this.sessions.push(cs.session);
     this.controls.push(cs);
     app.role = 'control';

@@ -6,7 +6,7 @@
 import type { Connection, Side } from '../tcp/types.ts';
 import type { DataEndpointAnnouncement, FtpCommand, FtpReply, Session, Transfer } from './types.ts';
 import { isKnownVerb, isTransferVerb, plausibleReply, transferDirections } from './commands.ts';
-import { LineSplitter, type ControlLine } from './lines.ts';
+import { DEFAULT_MAX_LINE, LineSplitter, type ControlLine } from './lines.ts';
 import { ReplyAssembler, isBlank } from './replies.ts';
 import { TlsRecordWalker, isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
 import { parse227, parse228, parse229, parseEprt, parseLprt, parsePort, type AnnouncedEndpoint } from './address-parsers.ts';
@@ -17,6 +17,14 @@ import { listingOperand, parentPath, resolvePath } from './paths.ts';
 export const MAX_PENDING = 1024;
 /** Commands kept per session; later ones are parsed, paired and counted, not stored. */
 export const MAX_COMMANDS = 100_000;
+
+/** Per-session bounds a caller may tighten (untrusted input: every buffer is capped). */
+export interface ControlLimits {
+  maxLine: number; //    bytes per control line before it is cut (and reported overlong)
+  maxPending: number; // commands awaiting their final reply before the oldest is given up
+}
+
+export const defaultControlLimits: ControlLimits = { maxLine: DEFAULT_MAX_LINE, maxPending: MAX_PENDING };
 /** Session-level replies kept. */
 const MAX_UNSOLICITED = 100;
 /** Preliminary replies kept per command, reply codes per transfer. */
@@ -26,7 +34,7 @@ const MAX_REPLY_CODES = 50;
 const MAX_SIZES = 256;
 /** FEAT lines kept. */
 const MAX_FEATURES = 200;
-/** Frames kept in Session.overlongFrames. */
+/** Frames kept in Session.overlongFrames and Session.pendingOverflowFrames. */
 const MAX_OVERLONG_FRAMES = 20;
 
 /** One PORT/EPRT/LPRT or PASV/EPSV/LPSV exchange and what came of it. */
@@ -128,6 +136,7 @@ export class ControlSession {
     ftpServer: Side, //                     which Connection side is the FTP server
     private readonly hooks: SessionHooks,
     encryptedAtStart: { frame: number } | null, // implicit FTPS / capture began inside TLS
+    private readonly limits: ControlLimits = defaultControlLimits,
   ) {
     this.conn = conn;
     this.sawSyn = !conn.roleGuessed;
@@ -159,13 +168,14 @@ export class ControlSession {
       overlongFrames: [],
       gaps: 0,
       pendingOverflow: 0,
+      pendingOverflowFrames: [],
       commandsDropped: 0,
       serverSide: ftpServer,
       ended: false,
     };
     this.splitters = {
-      client: new LineSplitter(undefined, clientLineStart),
-      server: new LineSplitter(undefined, serverLineStart),
+      client: new LineSplitter(limits.maxLine, clientLineStart),
+      server: new LineSplitter(limits.maxLine, serverLineStart),
     };
     this.walkers = { client: new TlsRecordWalker(false), server: new TlsRecordWalker(true) };
     if (encryptedAtStart) {
@@ -292,10 +302,12 @@ export class ControlSession {
     if (this.session.commands.length < MAX_COMMANDS) this.session.commands.push(cmd);
     else this.session.commandsDropped++;
     const p: Pending = { cmd };
-    if (this.pending.length >= MAX_PENDING) {
+    if (this.pending.length >= this.limits.maxPending) {
       const dropped = this.pending.shift()!;
       dropped.cmd.unanswered = true;
       this.session.pendingOverflow++;
+      const of = this.session.pendingOverflowFrames;
+      if (of.length < MAX_OVERLONG_FRAMES) of.push(line.frame);
     }
     this.pending.push(p);
     this.commandSent(p);

@@ -132,6 +132,7 @@ export interface Session {
   overlongFrames: number[]; // frames where such lines ended, ≤ 20
   gaps: number; //            holes in the control stream (bytes missing from the capture)
   pendingOverflow: number; // commands dropped from the reply-pairing queue (cap reached): left unanswered
+  pendingOverflowFrames: number[]; // frames of the commands that pushed one out of the queue, ≤ 20
   commandsDropped: number; // commands parsed but not kept in `commands` (per-session cap reached)
   serverSide: Side; //        which side of the control Connection is the FTP server (differs from
   //                          'server' only when the capture missed the SYN and the engine guessed wrong)

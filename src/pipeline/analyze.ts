@@ -13,6 +13,7 @@ import { PacketDecoder, supportsLinkType } from '../decode/decoder.ts';
 import { TcpEngine } from '../tcp/engine.ts';
 import type { Connection, TcpEngineOptions } from '../tcp/types.ts';
 import { FtpAnalyzer, type ConnectionRole } from '../ftp/analyzer.ts';
+import type { ControlLimits } from '../ftp/session.ts';
 import type { Session, Transfer } from '../ftp/types.ts';
 import { Diagnosis, finalizeFindings, RuleEvaluator, type DiagnoseInput } from '../diagnose/evaluate.ts';
 import type { Finding } from '../diagnose/finding.ts';
@@ -31,7 +32,13 @@ export interface AnalysisOptions {
   /** Capture name for errors raised here (unsupported link type); default '-'. */
   file?: string;
   tcp?: Partial<TcpEngineOptions>;
+  /** FTP control-channel bounds: line length, commands awaiting replies. */
+  ftp?: Partial<ControlLimits>;
 }
+
+/** The resource bounds of an analysis (untrusted input: every table and buffer is capped; hitting
+ *  a cap is reported as a finding). Plain data, so it crosses to worker threads. */
+export type AnalysisLimits = Pick<AnalysisOptions, 'tcp' | 'ftp'>;
 
 /** Key of a finding, to emit each one once across early and final passes. */
 const findingKey = (f: Finding) => `${f.id}|${f.connection}|${f.session}|${f.transfer}|${f.frames[0] ?? 0}`;
@@ -68,6 +75,7 @@ export class Analysis {
             sessionEnded: (s) => this.sessionEnded(s),
           }
         : {},
+      opts.ftp,
     );
     this.engine = new TcpEngine(this.ftp, opts.tcp);
   }

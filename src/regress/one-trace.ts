@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { RuleSet } from '../diagnose/rule-types.ts';
-import { analyzeFile } from '../pipeline/analyze.ts';
+import { analyzeFile, type AnalysisLimits } from '../pipeline/analyze.ts';
 import { checkAgainst } from './check.ts';
 import { ExpectationError, loadExpectation } from './expectation.ts';
 import { expectationText } from './update.ts';
@@ -22,7 +22,7 @@ export interface TraceOutcome {
   transfers: number;
 }
 
-export async function regressOne(c: TraceCase, rules: RuleSet, update: boolean): Promise<TraceOutcome> {
+export async function regressOne(c: TraceCase, rules: RuleSet, update: boolean, limits: AnalysisLimits = {}): Promise<TraceOutcome> {
   const started = performance.now();
   const base = { trace: c.trace, expectFile: c.expectFile, mismatches: [] as string[], error: null as string | null, frames: 0, findings: 0, transfers: 0 };
   const done = (o: Partial<TraceOutcome> & Pick<TraceOutcome, 'status'>): TraceOutcome => ({
@@ -30,7 +30,7 @@ export async function regressOne(c: TraceCase, rules: RuleSet, update: boolean):
     ...o,
     seconds: (performance.now() - started) / 1000,
   });
-  const { result, error } = await analyzeFile(c.trace, { rules, file: c.trace });
+  const { result, error } = await analyzeFile(c.trace, { rules, file: c.trace, ...limits });
   const counts = { frames: result.capture.frames, findings: result.findings.length, transfers: result.transfers.length };
   if (error) return done({ status: 'error', error: `${c.trace}: offset ${error.offset}: ${error.reason}`, ...counts });
   if (update) {

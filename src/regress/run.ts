@@ -4,12 +4,14 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { loadRules } from '../diagnose/rule-loader.ts';
+import type { AnalysisLimits } from '../pipeline/analyze.ts';
 import type { TraceCase } from './discover.ts';
 import { regressOne, type TraceOutcome } from './one-trace.ts';
 
 export interface RegressOptions {
   rulePaths: string[]; //  extra rule directories (--rules)
   update: boolean; //      write expectations instead of checking them
+  limits?: AnalysisLimits; // resource bounds (--max-flows …); plain data, sent to the workers
   jobs: number; //         worker threads; 1 = in this thread
   onOutcome?(o: TraceOutcome): void; // progress, in completion order
 }
@@ -34,7 +36,7 @@ async function inThread(cases: readonly TraceCase[], opts: RegressOptions): Prom
   const rules = loadRules(opts.rulePaths);
   const out: TraceOutcome[] = [];
   for (const c of cases) {
-    const o = await regressOne(c, rules, opts.update);
+    const o = await regressOne(c, rules, opts.update, opts.limits);
     opts.onOutcome?.(o);
     out.push(o);
   }
@@ -57,7 +59,7 @@ function inWorkers(cases: readonly TraceCase[], opts: RegressOptions, jobs: numb
     };
     for (let i = 0; i < jobs; i++) {
       const w = new Worker(new URL('./worker-boot.js', import.meta.url), {
-        workerData: { module: new URL('./worker.ts', import.meta.url).href, rulePaths: opts.rulePaths, update: opts.update },
+        workerData: { module: new URL('./worker.ts', import.meta.url).href, rulePaths: opts.rulePaths, update: opts.update, limits: opts.limits ?? {} },
       });
       workers.push(w);
       w.on('message', (m: WorkerReply) => {

@@ -4,11 +4,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadRules } from '../diagnose/rule-loader.ts';
 import { regressOne } from './one-trace.ts';
 import type { TraceCase } from './discover.ts';
+import type { AnalysisLimits } from '../pipeline/analyze.ts';
 
-const { rulePaths, update } = workerData as { rulePaths: string[]; update: boolean };
+const { rulePaths, update, limits } = workerData as { rulePaths: string[]; update: boolean; limits: AnalysisLimits };
 const rules = loadRules(rulePaths);
 parentPort!.on('message', (c: TraceCase) => {
-  regressOne(c, rules, update).then(
+  regressOne(c, rules, update, limits).then(
     (outcome) => parentPort!.postMessage({ ok: true, outcome }),
     (e: unknown) => parentPort!.postMessage({ ok: false, trace: c.trace, message: e instanceof Error ? e.message : String(e) }),
   );

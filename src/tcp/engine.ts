@@ -145,6 +145,34 @@ export class TcpEngine {
     return flow;
   }
 
+  // ---- total reassembly memory
+  // Each direction may hold maxBufferedBytesPerFlow out of order, but many flows each just under
+  // that cap add up (10^4 flows × 4 MiB = 40 GiB): past maxBufferedBytesTotal the direction holding
+  // the most gives up its earliest hole, which delivers what follows and frees it, until the total
+  // fits. Scanning the live flows is O(flows), paid only when the cap is hit.
+
+  private relieveBuffers(frame: number): void {
+    while (this.stats.bufferedBytes > this.opts.maxBufferedBytesTotal) {
+      let victim: Flow | null = null;
+      let victimSide: EndpointTracker | null = null;
+      let most = 0;
+      for (const f of this.table.liveFlows()) {
+        for (const t of [f.client, f.server]) {
+          const held = t.rsm?.buffered ?? 0;
+          if (held > most) {
+            most = held;
+            victim = f;
+            victimSide = t;
+          }
+        }
+      }
+      // cite the victim's own latest frame: `frame` may belong to another connection
+      const at = victim === null ? frame : Math.min(frame, victim.conn.lastFrame);
+      if (victim === null || victimSide === null || !victimSide.rsm!.forceFirstHole(at)) return;
+      victim.note('reassembly-overflow', victimSide.side, at);
+    }
+  }
+
   private evictOne(frame: number): void {
     const victim = this.table.evictionCandidate();
     if (victim === null) return;
@@ -357,6 +385,7 @@ export class TcpEngine {
         if (paylen > 0 && rsm.insert(dataStart, p.data, p.payloadOffset, paylen, frame, time)) {
           flow.note('reassembly-overflow', side, frame);
         }
+        if (this.stats.bufferedBytes > this.opts.maxBufferedBytesTotal) this.relieveBuffers(frame);
         // bytes the peer acknowledged before they showed up here will never come: gaps now
         if (s.ackedRel > rsm.next) rsm.flushTo(s.ackedRel < s.hiRel ? s.ackedRel : s.hiRel, frame);
       }

@@ -186,9 +186,13 @@ export class Reassembler {
     this.drain();
   }
 
-  private forceFirstHole(frame: number): void {
-    const first = this.pending[0]!;
+  /** Gives up the earliest hole: declares it a gap and delivers what follows it, freeing those
+   *  held bytes. False when nothing is held. */
+  forceFirstHole(frame: number): boolean {
+    const first = this.pending[0];
+    if (first === undefined) return false;
     this.gapTo(first.offset, frame);
+    return true;
   }
 
   /** Delivers held segments that are now contiguous with `next`. */

@@ -222,6 +222,9 @@ export interface TcpListener {
 export interface TcpEngineOptions {
   maxFlows: number; //               live flows before the oldest idle ones are evicted
   maxBufferedBytesPerFlow: number; // out-of-order bytes kept per direction for reassembly
+  /** Out-of-order bytes kept across all flows; past it the direction holding the most gives up its
+   *  earliest hole (a gap and a 'reassembly-overflow' event), as the per-flow cap does. */
+  maxBufferedBytesTotal: number;
   /** Seconds of capture time a connection stays open after its close-out (both FINs acknowledged,
    *  or an RST), so a trailing ACK or RST/ACK, a stray ACK after FIN and the RST answering it, or
    *  a refused SYN's retries still belong to it; onEnd fires when this has passed. */
@@ -235,6 +238,7 @@ export interface TcpEngineOptions {
 export const defaultTcpEngineOptions: TcpEngineOptions = {
   maxFlows: 200_000,
   maxBufferedBytesPerFlow: 4 * 1024 * 1024,
+  maxBufferedBytesTotal: 256 * 1024 * 1024,
   closeGraceSeconds: 2,
   maxEndedFlows: 16_384,
 };

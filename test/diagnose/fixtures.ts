@@ -102,6 +102,7 @@ export function session(id: number, control: number, over: Partial<Session> = {}
     overlongFrames: [],
     gaps: 0,
     pendingOverflow: 0,
+    pendingOverflowFrames: [],
     commandsDropped: 0,
     serverSide: 'server',
     ended: true,

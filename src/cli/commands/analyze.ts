@@ -12,13 +12,14 @@ import { useColor } from '../../report/style.ts';
 import { renderText } from '../../report/text.ts';
 import { writeHtmlReport } from '../../report/html-report.ts';
 import { loadCliRules } from '../rules-option.ts';
+import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { ReadProgress } from '../progress.ts';
 
 export const FAIL_ON = ['error', 'warning', 'info', 'none'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 
-export interface AnalyzeArgs {
+export interface AnalyzeArgs extends LimitArgs {
   trace: string;
   json: boolean;
   failOn: FailOn;
@@ -32,7 +33,7 @@ export const command = 'analyze <trace>';
 export const describe = 'Explain what went wrong in a capture of FTP traffic';
 
 export function builder(y: Argv): Argv<AnalyzeArgs> {
-  return y
+  return withLimitOptions(y)
     .positional('trace', { type: 'string', describe: "pcap or pcapng file (gzip allowed); '-' reads standard input", demandOption: true })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document instead of the text report' })
     .option('fail-on', { choices: FAIL_ON, default: 'error' as FailOn, describe: 'exit 1 when a finding of this severity or worse is found' })
@@ -59,10 +60,11 @@ export function exitCodeFor(result: AnalysisResult, failOn: FailOn): ExitCode {
 
 export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
   const rules = loadCliRules(args.rules);
+  const limits = cliLimits(args);
   const trace = args.trace ?? '';
   const progress = new ReadProgress({ json: args.json, stdoutIsTTY: io.stdoutIsTTY, stderrIsTTY: process.stderr.isTTY === true });
   const read = { ...(io.stdin ? { stdin: io.stdin } : {}), onProgress: progress.onProgress };
-  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read }).finally(() => progress.stop());
+  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, ...limits }).finally(() => progress.stop());
   const nothingRead = error !== null && result.capture.frames === 0;
   if (!nothingRead) {
     if (args.json) {

@@ -10,10 +10,11 @@ import { buildLadder, DEFAULT_MAX, LadderError, planTarget, type LadderTarget } 
 import { renderLadderText } from '../../report/ladder-text.ts';
 import { useColor } from '../../report/style.ts';
 import { loadCliRules } from '../rules-option.ts';
+import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { captureErrorLine } from './analyze.ts';
 
-export interface LadderArgs {
+export interface LadderArgs extends LimitArgs {
   trace: string;
   connection: number | undefined;
   transfer: number | undefined;
@@ -28,7 +29,7 @@ export const command = 'ladder <trace>';
 export const describe = 'Draw the packets of one connection or transfer as a ladder diagram';
 
 export function builder(y: Argv): Argv<LadderArgs> {
-  return y
+  return withLimitOptions(y)
     .positional('trace', { type: 'string', describe: 'pcap or pcapng file (gzip allowed)', demandOption: true })
     .option('connection', { type: 'number', requiresArg: true, describe: 'connection id (as in the report; equals Wireshark\'s tcp.stream)' })
     .option('transfer', { type: 'number', requiresArg: true, describe: 'transfer id: its control and data connections together' })
@@ -62,7 +63,7 @@ export async function run(args: LadderArgs, io: CliIO): Promise<ExitCode> {
   const trace = args.trace ?? '';
   if (isStdinPath(trace)) throw new CliError('ladder reads the capture twice: give a file, not standard input');
   const rules = loadCliRules(args.rules);
-  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords });
+  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, ...cliLimits(args) });
   if (error && result.capture.frames === 0) {
     io.err(`ftpdiag: ${captureErrorLine(error, trace)}\n`);
     return ExitCode.BAD_INPUT;

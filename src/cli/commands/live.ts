@@ -20,6 +20,7 @@ import { buildJsonReport } from '../../report/json.ts';
 import { Styler, useColor } from '../../report/style.ts';
 import { renderText, wrap } from '../../report/text.ts';
 import { loadCliRules } from '../rules-option.ts';
+import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { exitCodeFor, FAIL_ON, type FailOn } from './analyze.ts';
 
@@ -37,7 +38,7 @@ export const BACKENDS = ['auto', 'tcpdump', 'cap'] as const;
 export const LIVE_TICK_MS = 250;
 export const LIVE_CLOCK_LAG_S = 0.5;
 
-export interface LiveArgs {
+export interface LiveArgs extends LimitArgs {
   interface: string;
   filter: string;
   write: string | undefined;
@@ -64,7 +65,7 @@ export const describe = 'Capture on an interface and explain FTP problems as the
 
 export function builder(y: Argv): Argv<LiveArgs> {
   return (
-    y
+    withLimitOptions(y)
       .option('interface', { alias: 'i', type: 'string', demandOption: true, requiresArg: true, describe: 'interface to capture on (ftpdiag interfaces lists them)' })
       // all TCP by default: passive and active data connections use ports nobody knows in advance
       .option('filter', { alias: 'f', type: 'string', default: 'tcp', requiresArg: true, describe: "BPF capture filter (pcap-filter(7)); '' captures everything" })
@@ -175,6 +176,7 @@ function liveJson(s: LiveSummary, reason: StopReason | null): Record<string, unk
 export async function run(args: LiveArgs, io: LiveIO): Promise<ExitCode> {
   checkArgs(args);
   const rules = loadCliRules(args.rules);
+  const limits = cliLimits(args);
   const color = !args.json && useColor(args.color, io.stdoutIsTTY, io.env);
   const st = new Styler(color);
   const width = Math.max(40, io.columns ?? 100);
@@ -187,6 +189,7 @@ export async function run(args: LiveArgs, io: LiveIO): Promise<ExitCode> {
   let finishing = false;
   const analysis = new Analysis({
     rules,
+    ...limits,
     showPasswords: args.showPasswords,
     file: label,
     onFinding: (f) => {

@@ -9,10 +9,11 @@ import { LOG_FORMATS, renderOperationLog, type LogFormat } from '../../report/lo
 import { TIME_ZONES, type TimeZoneChoice } from '../../report/log/times.ts';
 import { useColor } from '../../report/style.ts';
 import { loadCliRules } from '../rules-option.ts';
+import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { captureErrorLine } from './analyze.ts';
 
-export interface LogArgs {
+export interface LogArgs extends LimitArgs {
   trace: string;
   format: LogFormat;
   tz: TimeZoneChoice;
@@ -26,7 +27,7 @@ export const command = 'log <trace>';
 export const describe = 'One line per FTP operation (logins, transfers, deletes, renames, …) as a table, TSV, CSV, NDJSON or xferlog';
 
 export function builder(y: Argv): Argv<LogArgs> {
-  return y
+  return withLimitOptions(y)
     .positional('trace', { type: 'string', describe: "pcap or pcapng file (gzip allowed); '-' reads standard input", demandOption: true })
     .option('format', { choices: LOG_FORMATS, default: 'table' as LogFormat, describe: 'output format (ndjson uses Zeek ftp.log field names; xferlog is the wu-ftpd/vsftpd/ProFTPD transfer log)' })
     .option('tz', { choices: TIME_ZONES, default: 'utc' as TimeZoneChoice, describe: 'time zone of printed times (ndjson ts is always epoch seconds)' })
@@ -42,7 +43,7 @@ export function builder(y: Argv): Argv<LogArgs> {
 export async function run(args: LogArgs, io: CliIO): Promise<ExitCode> {
   const rules = loadCliRules(args.rules);
   const trace = args.trace ?? '';
-  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read: io.stdin ? { stdin: io.stdin } : {} });
+  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read: io.stdin ? { stdin: io.stdin } : {}, ...cliLimits(args) });
   if (!(error !== null && result.capture.frames === 0)) {
     const ops = buildOperations(result, { all: args.all });
     const out = renderOperationLog(ops, {

@@ -11,9 +11,10 @@ import { junitXml } from '../../regress/junit.ts';
 import type { TraceOutcome } from '../../regress/one-trace.ts';
 import { defaultJobs, runRegression } from '../../regress/run.ts';
 import { loadCliRules, rulePaths } from '../rules-option.ts';
+import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 
-export interface RegressArgs {
+export interface RegressArgs extends LimitArgs {
   paths: string[];
   update: boolean;
   junit: string | undefined;
@@ -26,7 +27,7 @@ export const command = 'regress <paths..>';
 export const describe = 'Check saved traces against their expected diagnoses (NAME.expect.yaml)';
 
 export function builder(y: Argv): Argv<RegressArgs> {
-  return y
+  return withLimitOptions(y)
     .positional('paths', { type: 'string', array: true, describe: 'trace files or directories (searched recursively)', demandOption: true })
     .option('update', { type: 'boolean', default: false, describe: 'write or refresh NAME.expect.yaml from the current analysis (review before committing)' })
     .option('junit', { type: 'string', requiresArg: true, describe: 'also write JUnit XML to this file' })
@@ -41,6 +42,7 @@ export function builder(y: Argv): Argv<RegressArgs> {
 export async function run(args: RegressArgs, io: CliIO): Promise<ExitCode> {
   const paths = rulePaths(args.rules);
   loadCliRules(args.rules); // fail once, here, with file:line, rather than in every worker
+  const limits = cliLimits(args);
   let cases;
   try {
     cases = discoverTraces(args.paths);
@@ -49,7 +51,7 @@ export async function run(args: RegressArgs, io: CliIO): Promise<ExitCode> {
   }
   if (cases.length === 0) throw new CliError(`no traces (*.pcap, *.pcapng, *.cap, optionally .gz) under ${args.paths.join(', ')}`);
 
-  const outcomes = await runRegression(cases, { rulePaths: paths, update: args.update, jobs: Math.max(1, Math.floor(args.jobs)) });
+  const outcomes = await runRegression(cases, { rulePaths: paths, limits, update: args.update, jobs: Math.max(1, Math.floor(args.jobs)) });
   const st = new Styler(useColor(args.color, io.stdoutIsTTY, io.env));
   io.out(renderTable(outcomes, st));
   io.out(renderDetails(outcomes));

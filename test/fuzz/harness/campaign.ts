@@ -14,10 +14,11 @@ import {
   readStream,
   type ReaderOutcome,
 } from './oracles.ts';
+import { checkPipeline, drawLimits, mutateFrames, type PipelineSeed } from './pipeline.ts';
 import { Rng } from './rng.ts';
 import type { CaptureSeed, FrameSeed } from './seeds.ts';
 
-export type Target = 'reader' | 'decoder' | 'all';
+export type Target = 'reader' | 'decoder' | 'all' | 'pipeline';
 
 /** A finding as reported to the main thread: the input is a capture file (decoder cases are
  *  written as a classic pcap of the frames decoded, so any tool can open them). */
@@ -25,7 +26,7 @@ export interface FindingReport {
   kind: Finding['kind'];
   message: string;
   detail: string; //  stack or extra context
-  target: 'reader' | 'decoder';
+  target: 'reader' | 'decoder' | 'pipeline';
   how: string; //     which read path / mutation (for the report)
   seed: string; //    name of the seed it was mutated from
   input: Uint8Array;
@@ -35,6 +36,7 @@ export interface CampaignStats {
   cases: number; //                   inputs run
   readerCases: number;
   decoderCases: number; //            frame groups decoded (target decoder) or frames ('all')
+  pipelineCases: number; //           mutant frame sequences analysed and reported (target pipeline)
   inputBytes: number; //              bytes of all inputs
   ms: number; //                      wall time, milliseconds
   outcomes: Record<string, number>; // 'reader:ok', 'reader:bad-block', 'decoder:tcp', …
@@ -48,6 +50,7 @@ export interface CampaignOptions {
   slowMs?: number; //          a case slower than this is a finding (default 1000)
   captures: readonly CaptureSeed[];
   frames: readonly FrameSeed[];
+  pipelineSeeds?: readonly PipelineSeed[]; // target pipeline: frames of FTP captures
   /** Called with each case's input before it runs (the worker copies it where a watchdog can
    *  read it if the case never returns). */
   beforeCase?(input: Uint8Array): void;
@@ -87,7 +90,7 @@ function frameOf(data: Buffer, linkType: number, number: number, origLen: number
 export async function runCampaign(o: CampaignOptions): Promise<CampaignStats> {
   const rng = new Rng(o.seed);
   const slowMs = o.slowMs ?? 1000;
-  const stats: CampaignStats = { cases: 0, readerCases: 0, decoderCases: 0, inputBytes: 0, ms: 0, outcomes: {} };
+  const stats: CampaignStats = { cases: 0, readerCases: 0, decoderCases: 0, pipelineCases: 0, inputBytes: 0, ms: 0, outcomes: {} };
   const count = (k: string) => (stats.outcomes[k] = (stats.outcomes[k] ?? 0) + 1);
   const start = performance.now();
   const deadline = o.seconds !== undefined ? start + o.seconds * 1000 : Infinity;
@@ -96,7 +99,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignStats> {
   let frameNo = 0;
   let lastProgress = start;
 
-  const report = (e: unknown, target: 'reader' | 'decoder', how: string, seed: string, input: Uint8Array) => {
+  const report = (e: unknown, target: FindingReport['target'], how: string, seed: string, input: Uint8Array) => {
     const f = e instanceof Finding ? e : new Finding('crash', `harness error ${(e as Error)?.message ?? String(e)}`, (e as Error)?.stack ?? '');
     o.onFinding({ kind: f.kind, message: f.message, detail: f.detail, target, how, seed, input: Uint8Array.from(input) });
   };
@@ -190,13 +193,32 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignStats> {
     decodeAll(frames, seed.name, () => framesAsPcap(frames, linkType));
   };
 
+  /** A mutant frame sequence of an FTP capture through the whole Analysis and both reports. */
+  const pipelineCase = (seeds: readonly PipelineSeed[]) => {
+    const seed = rng.pick(seeds);
+    const frames = mutateFrames(seed, rng, rng.pick(seeds));
+    const limits = drawLimits(rng);
+    current = framesAsPcap(frames, seed.linkType, scratch);
+    o.beforeCase?.(current);
+    try {
+      count(`pipeline:${checkPipeline(frames, limits)}`);
+    } catch (e) {
+      report(e, 'pipeline', `analysis with limits ${JSON.stringify(limits)}`, seed.name, framesAsPcap(frames, seed.linkType));
+    }
+    stats.pipelineCases++;
+    stats.inputBytes += frames.reduce((n, f) => n + f.data.length, 0);
+    return seed.name;
+  };
+
   const scratch = new Uint8Array(1 << 16);
   let current: Uint8Array = scratch.subarray(0, 0); // the running case's input
   while (stats.cases < maxCases && performance.now() < deadline) {
     const t0 = performance.now();
     let what = '';
     const doReader = o.target === 'reader' || o.target === 'all';
-    if (doReader) {
+    if (o.target === 'pipeline') {
+      what = pipelineCase(o.pipelineSeeds ?? []);
+    } else if (doReader) {
       const seed = rng.pick(o.captures);
       const donor = rng.pick(o.captures);
       const mutant = mutate(seed.bytes, seed.fields, rng, [donor.bytes]);
@@ -216,7 +238,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignStats> {
     stats.cases++;
     const dt = performance.now() - t0;
     if (dt > slowMs) {
-      report(new Finding('slow', `one case took ${dt.toFixed(0)} ms (bound ${slowMs} ms)`), doReader ? 'reader' : 'decoder', 'timing', what, current);
+      report(new Finding('slow', `one case took ${dt.toFixed(0)} ms (bound ${slowMs} ms)`), o.target === 'pipeline' ? 'pipeline' : doReader ? 'reader' : 'decoder', 'timing', what, current);
     }
     if (o.onProgress && t0 - lastProgress > 1000) {
       lastProgress = t0;

@@ -25,6 +25,7 @@ export interface FuzzRunOptions {
   slowMs?: number; //       default 1000
   corpus?: boolean; //      default true
   corpusDirs?: string[];
+  pipelineDirs?: string[]; // target pipeline: capture directories besides captures/
   maxSeedBytes?: number; // default 64 KiB
   onProgress?(cases: number, elapsedMs: number): void;
   onFinding?(group: FindingGroup, isNew: boolean): void;
@@ -48,6 +49,7 @@ export interface FuzzRunResult {
   cases: number;
   readerCases: number;
   decoderCases: number;
+  pipelineCases: number;
   inputBytes: number;
   ms: number; //             wall time of the whole run, milliseconds
   outcomes: Record<string, number>;
@@ -81,7 +83,7 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzRunResult> {
   const workers = Math.max(1, o.workers ?? 1);
   const groups = new Map<string, FindingGroup>();
   const total: FuzzRunResult = {
-    cases: 0, readerCases: 0, decoderCases: 0, inputBytes: 0, ms: 0, outcomes: {}, findings: [], workersStarted: 0, captureSeeds: 0, frameSeeds: 0,
+    cases: 0, readerCases: 0, decoderCases: 0, pipelineCases: 0, inputBytes: 0, ms: 0, outcomes: {}, findings: [], workersStarted: 0, captureSeeds: 0, frameSeeds: 0,
   };
   const live: CampaignStats[] = []; // latest stats of each running worker
   let nextSeed = o.seed >>> 0;
@@ -104,6 +106,7 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzRunResult> {
     total.cases += s.cases;
     total.readerCases += s.readerCases;
     total.decoderCases += s.decoderCases;
+    total.pipelineCases += s.pipelineCases;
     total.inputBytes += s.inputBytes;
     for (const [k, v] of Object.entries(s.outcomes)) total.outcomes[k] = (total.outcomes[k] ?? 0) + v;
   };
@@ -116,7 +119,7 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzRunResult> {
       const seconds = Number.isFinite(deadline) ? Math.max(0.1, (deadline - performance.now()) / 1000) : undefined;
       const cfg: WorkerConfig = {
         target: o.target, seed: (nextSeed = (nextSeed + 0x9e3779b9) >>> 0), iterations, seconds, slowMs: o.slowMs ?? 1000,
-        corpus: o.corpus !== false, corpusDirs: o.corpusDirs, maxSeedBytes: o.maxSeedBytes ?? 65536, shared,
+        corpus: o.corpus !== false, corpusDirs: o.corpusDirs, pipelineDirs: o.pipelineDirs, maxSeedBytes: o.maxSeedBytes ?? 65536, shared,
       };
       const w = spawn(cfg);
       total.workersStarted++;
@@ -132,7 +135,7 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzRunResult> {
         if (latest) merge(latest);
         // cases run since the last progress message (all of them when a worker hangs early)
         total.cases += Math.max(0, Atomics.load(header, 0) - (latest?.cases ?? 0));
-        live[slot] = { cases: 0, readerCases: 0, decoderCases: 0, inputBytes: 0, ms: 0, outcomes: {} };
+        live[slot] = { cases: 0, readerCases: 0, decoderCases: 0, pipelineCases: 0, inputBytes: 0, ms: 0, outcomes: {} };
         resolve(replace);
       };
       const stuckInput = () => new Uint8Array(shared, SHARED_HEADER, Atomics.load(header, 1)).slice();
@@ -146,7 +149,7 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzRunResult> {
           return;
         }
         if (now - lastMove < hangMs) return;
-        addFinding({ kind: 'hang', message: `no progress for ${hangMs} ms`, detail: '', target: o.target === 'decoder' ? 'decoder' : 'reader', how: 'watchdog', seed: '', input: stuckInput() });
+        addFinding({ kind: 'hang', message: `no progress for ${hangMs} ms`, detail: '', target: o.target === 'decoder' || o.target === 'pipeline' ? o.target : 'reader', how: 'watchdog', seed: '', input: stuckInput() });
         void w.terminate();
         finish(true);
       }, Math.min(250, hangMs / 4));
@@ -175,7 +178,7 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzRunResult> {
           return;
         }
         // the worker itself died during a case (out of memory, stack overflow)
-        addFinding({ kind: 'crash', message: `worker died: ${e.message}`, detail: e.stack ?? '', target: o.target === 'decoder' ? 'decoder' : 'reader', how: 'worker', seed: '', input: stuckInput() });
+        addFinding({ kind: 'crash', message: `worker died: ${e.message}`, detail: e.stack ?? '', target: o.target === 'decoder' || o.target === 'pipeline' ? o.target : 'reader', how: 'worker', seed: '', input: stuckInput() });
         finish(true);
       });
       w.on('exit', () => finish(false));

@@ -2,6 +2,7 @@
 // finding (scripts/fuzz.ts --replay) and to check a fix.
 import { PacketDecoder } from '../../../src/decode/decoder.ts';
 import type { Target } from './campaign.ts';
+import { checkPipeline } from './pipeline.ts';
 import { checkDecode, checkReaderOutcome, expectSameOutcome, Finding, readPumped, readPushed, readStream } from './oracles.ts';
 
 export interface ReplayResult {
@@ -23,7 +24,7 @@ export async function replayInput(input: Buffer, target: Target): Promise<Replay
   const whole = readPushed(input);
   await attempt('push', () => checkReaderOutcome(input, whole));
   const ending = whole.error ? `${whole.error.code} at offset ${whole.error.offset}: ${whole.error.reason}` : whole.summary!.truncated ? 'truncated' : 'ok';
-  if (target !== 'decoder') {
+  if (target !== 'decoder' && target !== 'pipeline') {
     // every single split of a small input, a few of a big one
     const step = Math.max(1, Math.floor(input.length / 500));
     for (let k = 1; k < input.length; k += step) {
@@ -47,6 +48,14 @@ export async function replayInput(input: Buffer, target: Target): Promise<Replay
     });
   }
   const outcomes: Record<string, number> = {};
+  if (target === 'pipeline') {
+    // the saved pcap holds the mutant frames; limits drawn for the case are in the finding's .txt
+    await attempt('pipeline', () => {
+      const out = checkPipeline(whole.frames);
+      outcomes[`pipeline:${out}`] = 1;
+    });
+    return { findings, frames: whole.frames.length, ending, outcomes };
+  }
   if (target !== 'reader') {
     const d = new PacketDecoder();
     for (const f of whole.frames) {

@@ -10,6 +10,7 @@ export interface WorkerConfig {
   slowMs: number;
   corpus: boolean; //          add the shared corpus (and corpusDirs) to the crafted seeds
   corpusDirs?: string[];
+  pipelineDirs?: string[]; //  target pipeline: capture directories besides captures/
   maxSeedBytes: number; //     big traces are cut at a record boundary past this
   shared: SharedArrayBuffer; // Int32 [cases started, input length, 0, 0], then the input bytes
 }

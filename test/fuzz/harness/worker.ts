@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { runCampaign } from './campaign.ts';
 import { SHARED_HEADER, type WorkerConfig, type WorkerMessage } from './worker-protocol.ts';
 import { captureSeeds, frameSeeds } from './seeds.ts';
+import { CAPTURES_DIR, pipelineSeeds } from './pipeline.ts';
 
 const cfg = workerData as WorkerConfig;
 const port = parentPort!;
@@ -12,9 +13,12 @@ const header = new Int32Array(cfg.shared, 0, 4);
 const bytes = new Uint8Array(cfg.shared, SHARED_HEADER);
 const post = (m: WorkerMessage) => port.postMessage(m);
 
-const captures = captureSeeds({ corpus: cfg.corpus, corpusDirs: cfg.corpusDirs, maxSeedBytes: cfg.maxSeedBytes });
-const frames = frameSeeds(captures);
-post({ type: 'ready', captureSeeds: captures.length, frameSeeds: frames.length });
+// the pipeline target mutates frames of FTP captures (the project's own, plus --corpus ones)
+const pipeline = cfg.target === 'pipeline';
+const captures = pipeline ? [] : captureSeeds({ corpus: cfg.corpus, corpusDirs: cfg.corpusDirs, maxSeedBytes: cfg.maxSeedBytes });
+const frames = pipeline ? [] : frameSeeds(captures);
+const seqs = pipeline ? pipelineSeeds([CAPTURES_DIR, ...(cfg.pipelineDirs ?? [])]) : [];
+post({ type: 'ready', captureSeeds: pipeline ? seqs.length : captures.length, frameSeeds: frames.length });
 const stats = await runCampaign({
   target: cfg.target,
   seed: cfg.seed,
@@ -23,6 +27,7 @@ const stats = await runCampaign({
   slowMs: cfg.slowMs,
   captures,
   frames,
+  pipelineSeeds: seqs,
   beforeCase(input) {
     const n = Math.min(input.length, bytes.length);
     bytes.set(input.subarray(0, n));
