@@ -15,10 +15,10 @@
 // the first data byte relative seq 1 (absolute = ISN + relative, mod 2^32).
 
 import { writeFileSync } from 'node:fs';
-import { LinkType } from '../capture/frame.ts';
+import { LinkType, type Frame } from '../capture/frame.ts';
 import { TcpFlag } from '../decode/packet.ts';
 import { buildFrame, isIpv6Text, parseTcpFlags, type FrameSpec, type TcpOptionsSpec } from './packet-builder.ts';
-import { framesToPcap, framesToPcapng } from './capture-files.ts';
+import { framesToPcap, framesToPcapng, toCaptureFrames } from './capture-files.ts';
 
 export interface CraftedFrame {
   tsSec: number; //   seconds since epoch
@@ -172,6 +172,11 @@ export class TraceBuilder {
   frames(): CraftedFrame[] {
     return this.list;
   }
+  /** The frames as Frame records, as the capture stage would deliver them. */
+  captureFrames(): Frame[] {
+    return toCaptureFrames(this.frames(), this.linkType);
+  }
+
 
   /** Classic pcap bytes. `snaplen` cuts each frame's captured bytes (origLen keeps the full size). */
   toPcap(opts: { nanosecond?: boolean; snaplen?: number } = {}): Buffer {

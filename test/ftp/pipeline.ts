@@ -1,7 +1,7 @@
 // Test support: runs frames (crafted or read from a file) through the real decoder, TCP engine
 // and FTP analyzer, recording the analyzer's events in order.
 
-import type { Frame } from '../../src/capture/frame.ts';
+import { toCaptureFrames } from '../../src/craft/capture-files.ts';
 import { LinkType } from '../../src/capture/frame.ts';
 import { readCapture } from '../../src/capture/read.ts';
 import type { CraftedFrame } from '../../src/craft/trace-builder.ts';
@@ -29,19 +29,7 @@ function pipeline(): { ftp: FtpAnalyzer; engine: TcpEngine; decoder: PacketDecod
 
 export function runCrafted(frames: CraftedFrame[], linkType: number = LinkType.ETHERNET): PipelineRun {
   const { ftp, engine, decoder, events } = pipeline();
-  frames.forEach((f, i) => {
-    const frame: Frame = {
-      number: i + 1,
-      offset: 0,
-      tsSec: f.tsSec,
-      tsNsec: f.tsNsec,
-      time: f.tsSec + f.tsNsec / 1e9,
-      linkType,
-      interfaceId: 0,
-      capLen: f.data.length,
-      origLen: f.origLen,
-      data: f.data,
-    };
+  toCaptureFrames(frames, linkType).forEach((frame) => {
     if (decoder.decode(frame) === 'tcp') engine.packet(decoder.packet);
   });
   engine.finish();

@@ -50,11 +50,7 @@ function traceWith(from: 'client' | 'server', line: string): Frame[] {
   c.client('PA', 'QUIT\r\n');
   c.server('PA', '221 bye\r\n');
   c.close();
-  let n = 0;
-  return t.frames().map((f) => {
-    const data = Buffer.from(f.data);
-    return { number: ++n, offset: 0, tsSec: f.tsSec, tsNsec: f.tsNsec, time: f.tsSec + f.tsNsec / 1e9, linkType: 1, interfaceId: 0, capLen: data.length, origLen: f.origLen, data };
-  });
+  return t.captureFrames();
 }
 
 function analyseSeconds(frames: Frame[]): number {

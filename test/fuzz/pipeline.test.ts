@@ -4,7 +4,6 @@
 // Findings are saved to ./fuzz-findings/ and fail the test. The long run:
 //   node --import tsx scripts/fuzz.ts --target pipeline --seconds N
 import { expect } from 'chai';
-import { LinkType } from '../../src/capture/frame.ts';
 import { TraceBuilder } from '../../src/craft/trace-builder.ts';
 import { describeFindings, FINDINGS_DIR, saveFinding } from './harness/findings.ts';
 import { checkPipeline, mutateFrames, pipelineSeeds } from './harness/pipeline.ts';
@@ -44,10 +43,7 @@ describe('fuzz/pipeline (whole-pipeline mutation pass)', function () {
     c.client('PA', 'USER \x1b]0;pwned\x07\r\n');
     c.server('PA', '530 \x1b[5m no\r\n');
     c.close();
-    const frames = t.frames().map((f, i) => ({
-      number: i + 1, offset: 0, tsSec: f.tsSec, tsNsec: f.tsNsec, time: f.tsSec + f.tsNsec / 1e9,
-      linkType: LinkType.ETHERNET, interfaceId: 0, capLen: f.data.length, origLen: f.origLen, data: f.data,
-    }));
+    const frames = t.captureFrames();
     expect(checkPipeline(frames)).to.equal('ok');
     expect(checkPipeline(frames, { ftp: { maxLine: 4, maxPending: 1 }, tcp: { maxFlows: 1 } })).to.equal('ok');
     // an unsupported link type ends the analysis with a CaptureError, which is allowed

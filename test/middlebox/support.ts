@@ -8,18 +8,7 @@ import type { Connection } from '../../src/tcp/types.ts';
 
 /** The builder's frames as the capture stage hands them on (a fresh Frame per frame). */
 export function framesOf(t: TraceBuilder): Frame[] {
-  return t.frames().map((f, i) => ({
-    number: i + 1,
-    offset: 0,
-    tsSec: f.tsSec,
-    tsNsec: f.tsNsec,
-    time: f.tsSec + f.tsNsec / 1e9,
-    linkType: t.linkType,
-    interfaceId: 0,
-    capLen: f.data.length,
-    origLen: f.origLen,
-    data: f.data,
-  }));
+  return t.captureFrames();
 }
 
 /** Decodes and runs a crafted trace through the TCP engine; the connections at the end. */

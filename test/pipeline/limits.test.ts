@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LinkType, type Frame } from '../../src/capture/frame.ts';
+
 import { TraceBuilder, type TcpLadder } from '../../src/craft/trace-builder.ts';
 import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import type { Finding } from '../../src/diagnose/finding.ts';
@@ -20,13 +20,7 @@ const rules = loadRules();
 
 function analyse(t: TraceBuilder, limits: AnalysisLimits): AnalysisResult {
   const a = new Analysis({ rules, ...limits });
-  t.frames().forEach((f, i) => {
-    const frame: Frame = {
-      number: i + 1, offset: 0, tsSec: f.tsSec, tsNsec: f.tsNsec, time: f.tsSec + f.tsNsec / 1e9,
-      linkType: LinkType.ETHERNET, interfaceId: 0, capLen: f.data.length, origLen: f.origLen, data: f.data,
-    };
-    a.frame(frame);
-  });
+  for (const frame of t.captureFrames()) a.frame(frame);
   const r = a.finish();
   renderText(r, { color: false }); // the report renders too
   return r;

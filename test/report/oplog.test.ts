@@ -6,8 +6,6 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Frame } from '../../src/capture/frame.ts';
-import { LinkType } from '../../src/capture/frame.ts';
 import { TraceBuilder, type TcpLadder } from '../../src/craft/trace-builder.ts';
 import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import type { Finding } from '../../src/diagnose/finding.ts';
@@ -350,13 +348,7 @@ function craftedSession(): AnalysisResult {
   say(ctl, 'QUIT', '221 Goodbye.');
   ctl.close();
   const a = new Analysis({ rules: loadRules() });
-  t.frames().forEach((f, i) => {
-    const frame: Frame = {
-      number: i + 1, offset: 0, tsSec: f.tsSec, tsNsec: f.tsNsec, time: f.tsSec + f.tsNsec / 1e9,
-      linkType: LinkType.ETHERNET, interfaceId: 0, capLen: f.data.length, origLen: f.origLen, data: f.data,
-    };
-    a.frame(frame);
-  });
+  for (const frame of t.captureFrames()) a.frame(frame);
   return a.finish();
 }
 

@@ -1,7 +1,6 @@
 // Test support: run crafted traces through the real decoder and the engine, recording every
 // listener call.
 
-import type { Frame } from '../../src/capture/frame.ts';
 import type { TraceBuilder } from '../../src/craft/trace-builder.ts';
 import { PacketDecoder } from '../../src/decode/decoder.ts';
 import type { DecodedPacket } from '../../src/decode/packet.ts';
@@ -96,19 +95,7 @@ export function run(t: TraceBuilder, opts: Partial<TcpEngineOptions> = {}, setup
 export function feed(engine: TcpEngine, rec: Recorder, t: TraceBuilder): Map<number, number> {
   const dec = new PacketDecoder();
   const flags = new Map<number, number>();
-  t.frames().forEach((f, i) => {
-    const frame: Frame = {
-      number: i + 1,
-      offset: 0,
-      tsSec: f.tsSec,
-      tsNsec: f.tsNsec,
-      time: f.tsSec + f.tsNsec / 1e9,
-      linkType: t.linkType,
-      interfaceId: 0,
-      capLen: f.data.length,
-      origLen: f.origLen,
-      data: f.data,
-    };
+  t.captureFrames().forEach((frame) => {
     if (dec.decode(frame) !== 'tcp') return;
     rec.currentFrame = frame.number;
     engine.packet(dec.packet);
