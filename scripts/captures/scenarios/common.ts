@@ -31,6 +31,18 @@ export async function loginAndSetup(c: RawFtp, server: RunningServer, opts: { fe
   await c.cmd('TYPE I');
 }
 
+/** What the server kept after a clean session's transfers, for their truth entries: RETR the
+ *  download's size; STOR the upload before APPE added to it; APPE the final size (only the end
+ *  state is on disk). */
+export function noteServerSizes(transfers: TruthTransfer[], server: RunningServer, files: CleanFiles): void {
+  const final = serverFileSize(server, files.upload.name);
+  for (const t of transfers) {
+    if (t.command.startsWith('RETR ')) t.serverFileSize = serverFileSize(server, files.download.name);
+    if (t.command.startsWith('APPE ')) t.serverFileSize = final;
+    if (t.command.startsWith('STOR ') && final !== null) t.serverFileSize = final - files.append.length;
+  }
+}
+
 export interface CleanFiles {
   download: { name: string; data: Buffer };
   upload: { name: string; data: Buffer };

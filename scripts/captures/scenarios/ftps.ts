@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { basicFtpVersion, runBasicFtp } from '../lib/basic-ftp-session.ts';
 import type { Scenario } from '../lib/context.ts';
 import { startVsftpd } from '../lib/servers/vsftpd.ts';
-import { brief, cleanFiles, endpoint, hostFilter, realTruth, serverFileSize } from './common.ts';
+import { brief, cleanFiles, endpoint, hostFilter, noteServerSizes, realTruth } from './common.ts';
 
 export const ftps: Scenario = {
   name: 'ftps',
@@ -40,12 +40,7 @@ export const ftps: Scenario = {
     });
     const stats = await cap.stop();
     await server.stop();
-    const final = serverFileSize(server, files.upload.name);
-    for (const t of r.transfers) {
-      if (t.command.startsWith('RETR ')) t.serverFileSize = serverFileSize(server, files.download.name);
-      if (t.command.startsWith('APPE ')) t.serverFileSize = final;
-      if (t.command.startsWith('STOR ') && final !== null) t.serverFileSize = final - files.append.length;
-    }
+    noteServerSizes(r.transfers, server, files);
     ctx.writeTruth(
       name,
       realTruth('ftps', stats, filter, server, {

@@ -6,8 +6,7 @@ import { runBasicFtp, basicFtpVersion } from '../lib/basic-ftp-session.ts';
 import type { Scenario, ScenarioContext } from '../lib/context.ts';
 import { RawFtp } from '../lib/raw-ftp.ts';
 import { startFtpSrv } from '../lib/servers/ftp-srv.ts';
-import { baseName, captureSection } from '../lib/truth.ts';
-import { RAW_CLIENT, brief, cleanFiles, cleanSession, endpoint, hostFilter, loginAndSetup, serverFileSize, sessionOf } from './common.ts';
+import { RAW_CLIENT, brief, cleanFiles, cleanSession, endpoint, hostFilter, loginAndSetup, realTruth, serverFileSize, sessionOf } from './common.ts';
 
 async function passive(ctx: ScenarioContext): Promise<void> {
   const name = 'ftpsrv-basicftp-passive-clean';
@@ -32,26 +31,19 @@ async function passive(ctx: ScenarioContext): Promise<void> {
   // sizes after each step: STOR wrote the upload, APPE added to it (only the end state is on disk)
   const stor = r.transfers.find((t) => t.command.startsWith('STOR '));
   if (stor && up !== null) stor.serverFileSize = up - files.append.length;
-  ctx.writeTruth(name, {
-    trace: baseName(stats.file),
-    scenario: 'ftpsrv-clean',
-    crafted: false,
-    recordedAt: new Date().toISOString(),
-    capture: captureSection(stats, filter),
-    server: { software: server.software, version: server.version, address: server.host, port: server.port, config: server.config },
+  ctx.writeTruth(name, realTruth('ftpsrv-clean', stats, filter, server, {
     client: { software: 'basic-ftp', version: basicFtpVersion(), address: '127.0.0.1' },
     mode: 'extended-passive',
     sessions: [{ label: 'main', client: '127.0.0.1', server: endpoint(server.host, server.port), dialog: r.transcript.steps, replyCodes: r.transcript.codes() }],
     transfers: r.transfers,
     resets: [],
-    serverLog: server.logLines(),
     notes: r.errors.length ? [`client errors: ${r.errors.join('; ')}`] : [],
     story:
       `basic-ftp ${basicFtpVersion()} against ftp-srv ${server.version} on port ${server.port} (not 21). Anonymous USER gets 230 at once ` +
       `(ftp-srv skips PASS for anonymous). basic-ftp asks FEAT, sets TYPE I and uses EPSV (229) for every data connection even over IPv4: ` +
       `${r.transfers.map(brief).join('; ')}. ftp-srv has no MLSD, so the explicit MLSD is refused (${r.transfers.find((t) => t.command === 'MLSD')?.replies.join(' ') ?? 'not sent'}) ` +
       `while its EPSV data connection was already open. QUIT → 221.`,
-  });
+  }));
 }
 
 async function active(ctx: ScenarioContext): Promise<void> {
@@ -69,23 +61,16 @@ async function active(ctx: ScenarioContext): Promise<void> {
   const transfers = await cleanSession(c, server, files, 'active');
   const stats = await cap.stop();
   await server.stop();
-  ctx.writeTruth(name, {
-    trace: baseName(stats.file),
-    scenario: 'ftpsrv-clean',
-    crafted: false,
-    recordedAt: new Date().toISOString(),
-    capture: captureSection(stats, filter),
-    server: { software: server.software, version: server.version, address: server.host, port: server.port, config: server.config },
+  ctx.writeTruth(name, realTruth('ftpsrv-clean', stats, filter, server, {
     client: { ...RAW_CLIENT, address: clientHost },
     mode: 'active',
     sessions: [sessionOf('main', c, server)],
     transfers,
     resets: [],
-    serverLog: server.logLines(),
     story:
       `The raw client against ftp-srv ${server.version} on port ${server.port} in active mode: USER anonymous → 230 directly, SYST, FEAT, PWD, TYPE I, ` +
       `then for each transfer PORT → 200 and ftp-srv connects back from a random port: ${transfers.map(brief).join('; ')}; QUIT → 221.`,
-  });
+  }));
 }
 
 export const ftpsrvClean: Scenario = {

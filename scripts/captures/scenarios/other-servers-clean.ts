@@ -9,8 +9,8 @@ import { RawFtp } from '../lib/raw-ftp.ts';
 import { startProftpd } from '../lib/servers/proftpd.ts';
 import { startPureFtpd } from '../lib/servers/pure-ftpd.ts';
 import { transfer } from '../lib/session.ts';
-import { baseName, captureSection, type TruthTransfer } from '../lib/truth.ts';
-import { RAW_CLIENT, brief, cleanFiles, endpoint, hostFilter, loginAndSetup, serverFileSize, sessionOf } from './common.ts';
+import type { TruthTransfer } from '../lib/truth.ts';
+import { RAW_CLIENT, brief, cleanFiles, endpoint, hostFilter, loginAndSetup, noteServerSizes, realTruth, serverFileSize, sessionOf } from './common.ts';
 
 async function proftpd(ctx: ScenarioContext): Promise<void> {
   const name = 'proftpd-basicftp-sll2-clean';
@@ -29,25 +29,13 @@ async function proftpd(ctx: ScenarioContext): Promise<void> {
   });
   const stats = await cap.stop();
   await server.stop();
-  const final = serverFileSize(server, files.upload.name);
-  for (const t of r.transfers) {
-    if (t.command.startsWith('RETR ')) t.serverFileSize = serverFileSize(server, files.download.name);
-    if (t.command.startsWith('APPE ')) t.serverFileSize = final;
-    if (t.command.startsWith('STOR ') && final !== null) t.serverFileSize = final - files.append.length;
-  }
-  ctx.writeTruth(name, {
-    trace: baseName(stats.file),
-    scenario: 'other-servers-clean',
-    crafted: false,
-    recordedAt: new Date().toISOString(),
-    capture: captureSection(stats, filter),
-    server: { software: server.software, version: server.version, address: server.host, port: server.port, config: server.config },
+  noteServerSizes(r.transfers, server, files);
+  ctx.writeTruth(name, realTruth('other-servers-clean', stats, filter, server, {
     client: { software: 'basic-ftp', version: basicFtpVersion(), address: '127.0.0.1' },
     mode: 'extended-passive',
     sessions: [{ label: 'main', client: '127.0.0.1', server: endpoint(server.host, server.port), dialog: r.transcript.steps, replyCodes: r.transcript.codes() }],
     transfers: r.transfers,
     resets: [],
-    serverLog: server.logLines(),
     notes: [
       'captured on the "any" pseudo-interface: Linux cooked capture v2 (SLL2) link headers, no Ethernet',
       ...(r.errors.length ? [`client errors: ${r.errors.join('; ')}`] : []),
@@ -56,7 +44,7 @@ async function proftpd(ctx: ScenarioContext): Promise<void> {
       `basic-ftp ${basicFtpVersion()} against proftpd ${server.version} (anonymous, uploads into incoming/), captured with tcpdump -i any ` +
       `so every frame has a Linux cooked (SLL2) header. proftpd's FEAT lists MLST, so basic-ftp lists with MLSD; every data connection ` +
       `uses EPSV: ${r.transfers.map(brief).join('; ')}. basic-ftp closes with QUIT and FIN without waiting for the 221.`,
-  });
+  }));
 }
 
 async function pureftpd(ctx: ScenarioContext): Promise<void> {
@@ -79,24 +67,17 @@ async function pureftpd(ctx: ScenarioContext): Promise<void> {
   await c.quit();
   const stats = await cap.stop();
   await server.stop();
-  ctx.writeTruth(name, {
-    trace: baseName(stats.file),
-    scenario: 'other-servers-clean',
-    crafted: false,
-    recordedAt: new Date().toISOString(),
-    capture: captureSection(stats, filter),
-    server: { software: server.software, version: server.version, address: server.host, port: server.port, config: server.config },
+  ctx.writeTruth(name, realTruth('other-servers-clean', stats, filter, server, {
     client: { ...RAW_CLIENT, address: '127.0.0.1' },
     mode: 'passive+extended-passive+active+extended-active',
     sessions: [sessionOf('main', c, server)],
     transfers,
     resets: [],
-    serverLog: server.logLines(),
     story:
       `The raw client against pure-ftpd ${server.version} (virtual user ftpdiag, chrooted), one data mode per transfer: ` +
       `${transfers.map((t) => `${brief(t)} [${t.mode}]`).join('; ')}. pure-ftpd answers with multi-line 150-/226- replies ` +
       `and a multi-line 221 goodbye with the session's byte totals.`,
-  });
+  }));
 }
 
 export const otherServersClean: Scenario = {

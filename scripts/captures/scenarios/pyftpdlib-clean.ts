@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import type { Scenario } from '../lib/context.ts';
 import { lftpVersion, runLftp } from '../lib/lftp-session.ts';
 import { startPyftpdlib } from '../lib/servers/pyftpdlib.ts';
-import { baseName, captureSection, type TruthTransfer } from '../lib/truth.ts';
-import { brief, cleanFiles, endpoint, hostFilter, serverFileSize } from './common.ts';
+import type { TruthTransfer } from '../lib/truth.ts';
+import { brief, cleanFiles, endpoint, hostFilter, realTruth, serverFileSize } from './common.ts';
 
 export const pyftpdlibClean: Scenario = {
   name: 'pyftpdlib-clean',
@@ -45,19 +45,12 @@ export const pyftpdlibClean: Scenario = {
       if (s.command.startsWith('STOR')) Object.assign(t, { expectedBytes: files.upload.data.length, clientWrote: files.upload.data.length, serverFileSize: serverFileSize(server, files.upload.name) });
       transfers.push(t);
     }
-    ctx.writeTruth(name, {
-      trace: baseName(stats.file),
-      scenario: 'pyftpdlib-clean',
-      crafted: false,
-      recordedAt: new Date().toISOString(),
-      capture: captureSection(stats, filter),
-      server: { software: server.software, version: server.version, address: server.host, port: server.port, config: server.config },
+    ctx.writeTruth(name, realTruth('pyftpdlib-clean', stats, filter, server, {
       client: { software: 'lftp', version: lftp!, address: '127.0.0.1' },
       mode: 'passive',
       sessions: [{ label: 'main', client: '127.0.0.1', server: endpoint(server.host, server.port), dialog: r.transcript.steps, replyCodes: r.transcript.codes(), closedBy: 'client (QUIT)' }],
       transfers,
       resets: [],
-      serverLog: server.logLines(),
       notes: [`lftp exit code ${r.exitCode}`, 'dialog taken from lftp -d output after the run: its t values are 0 (no timing)', ...r.debug.filter((l) => /PASV|Connecting data|fixed/.test(l)).slice(0, 4)],
       story:
         `lftp ${lftp} against pyftpdlib ${server.version} listening on port ${server.port} (not 21), recorded with dumpcap in pcapng. ` +
@@ -65,6 +58,6 @@ export const pyftpdlibClean: Scenario = {
         `sets OPTS MLST, then: ${transfers.map(brief).join('; ')}. (pyftpdlib's preliminary reply is 125 "Data connection already open" ` +
         `when it has accepted the client's passive connection before the command arrives, 150 otherwise: a race, so it varies between ` +
         `recordings.) lftp checks SIZE/MDTM before RETR and sets the time with MFMT after STOR. QUIT → 221.`,
-    });
+    }));
   },
 };

@@ -15,7 +15,6 @@ import { startPyftpdlib } from '../lib/servers/pyftpdlib.ts';
 import type { RunningServer } from '../lib/servers/server.ts';
 import { startVsftpd } from '../lib/servers/vsftpd.ts';
 import { transfer } from '../lib/session.ts';
-import { baseName, captureSection } from '../lib/truth.ts';
 import { codesOf, PY_INTERRUPT_CLIENT, runInterrupt } from '../lib/py-interrupt.ts';
 import { KB, RAW_CLIENT, endpoint, hostFilter, loginAndSetup, realTruth, serverFileSize, sessionOf } from './common.ts';
 
@@ -44,26 +43,19 @@ async function recordUploadRst(ctx: ScenarioContext, v: (typeof UPLOAD_SERVERS)[
   const stats = await cap.stop();
   await server.stop();
   const final = t.replies.at(-1);
-  ctx.writeTruth(v.trace, {
-    trace: baseName(stats.file),
-    scenario: 'upload-rst',
-    crafted: false,
-    recordedAt: new Date().toISOString(),
-    capture: captureSection(stats, filter),
-    server: { software: server.software, version: server.version, address: server.host, port: server.port, config: server.config },
+  ctx.writeTruth(v.trace, realTruth('upload-rst', stats, filter, server, {
     client: { ...RAW_CLIENT, address: '127.0.0.1' },
     mode: 'passive',
     sessions: [sessionOf('main', c, server)],
     transfers: [t],
     resets: [`client reset the STOR data connection (SO_LINGER 0) after writing ${t.clientWrote} of ${UPLOAD_SIZE} bytes`],
-    serverLog: server.logLines(),
     story:
       `The client starts STOR ${file} (${UPLOAD_SIZE} B) over a passive data connection to ${server.software} ${server.version}, ` +
       `writes ${t.clientWrote} B, then closes the data socket with SO_LINGER 0, so the data connection ends with an RST from the client ` +
       `instead of a FIN. ${server.software} answers ${final === -1 ? 'nothing within 8 s' : final} on the control connection ` +
       `(${final === 226 ? 'it reports success although the upload was cut: only the RST in the trace shows the truncation' : final !== undefined && final >= 400 ? 'it reports the failed transfer' : 'no final reply'}) ` +
       `and ${t.serverFileSize === null ? 'keeps no file: it deleted the partial upload' : `keeps ${t.serverFileSize} bytes on disk`}. The client then sends QUIT.`,
-  });
+  }));
 }
 
 // 1. vsftpd-download-rst: the Python client (16 KiB receive buffer) reads 32 KiB of an 8 MiB file,

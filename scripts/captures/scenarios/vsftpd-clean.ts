@@ -6,8 +6,7 @@ import type { Scenario, ScenarioContext } from '../lib/context.ts';
 import { RawFtp } from '../lib/raw-ftp.ts';
 import type { DataMode } from '../lib/session.ts';
 import { startVsftpd } from '../lib/servers/vsftpd.ts';
-import { baseName, captureSection } from '../lib/truth.ts';
-import { RAW_CLIENT, brief, cleanFiles, cleanSession, hostFilter, loginAndSetup, sessionOf } from './common.ts';
+import { RAW_CLIENT, brief, cleanFiles, cleanSession, hostFilter, loginAndSetup, realTruth, sessionOf } from './common.ts';
 
 interface Variant {
   trace: string;
@@ -33,24 +32,17 @@ async function record(ctx: ScenarioContext, v: Variant): Promise<void> {
   const transfers = await cleanSession(c, server, files, v.mode);
   const stats = await cap.stop();
   await server.stop();
-  ctx.writeTruth(v.trace, {
-    trace: baseName(stats.file),
-    scenario: 'vsftpd-clean',
-    crafted: false,
-    recordedAt: new Date().toISOString(),
-    capture: captureSection(stats, filter),
-    server: { software: server.software, version: server.version, address: server.host, port: server.port, config: server.config },
+  ctx.writeTruth(v.trace, realTruth('vsftpd-clean', stats, filter, server, {
     client: { ...RAW_CLIENT, address: '127.0.0.1' },
     mode: v.mode,
     sessions: [sessionOf('main', c, server)],
     transfers,
     resets: [],
-    serverLog: server.logLines(),
     story:
       `A clean anonymous vsftpd ${server.version} session in ${v.what}: login, SYST, FEAT, PWD, TYPE I, then ` +
       `${transfers.map(brief).join('; ')}; QUIT → 221. Every transfer ends with 226 and its data connection closes with FINs; ` +
       `the uploaded file holds STOR + APPE bytes (${transfers[3]?.serverFileSize} B). vsftpd 3.0.3 has no MLSD: it answers 500.`,
-  });
+  }));
   ctx.log(`${v.trace}: ${stats.packetsCaptured} packets, ${stats.bytes} B`);
 }
 
