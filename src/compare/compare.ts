@@ -14,7 +14,7 @@
 // the captures (reported).
 
 import type { ReadOptions } from '../capture/read.ts';
-import { TcpFlag } from '../decode/packet.ts';
+import { TcpFlag, tcpFlagNames } from '../decode/packet.ts';
 import type { Side } from '../tcp/types.ts';
 import { alignDirection, buildSeqMap, type DirAlignment, type SeqMap } from './align.ts';
 import { matchConnections, type ConnPair } from './match-connections.ts';
@@ -301,19 +301,8 @@ function hostPort(addr: string, port: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 
-const FLAG_NAMES: Array<[number, string]> = [
-  [TcpFlag.SYN, 'SYN'],
-  [TcpFlag.FIN, 'FIN'],
-  [TcpFlag.RST, 'RST'],
-  [TcpFlag.PSH, 'PSH'],
-  [TcpFlag.ACK, 'ACK'],
-  [TcpFlag.URG, 'URG'],
-  [TcpFlag.ECE, 'ECE'],
-  [TcpFlag.CWR, 'CWR'],
-];
-
 export function flagText(f: number): string {
-  return FLAG_NAMES.filter(([b]) => f & b).map(([, n]) => n).join(' ') || 'none';
+  return tcpFlagNames(f).join(' ') || 'none';
 }
 
 function ref(d: DirSigs, i: number, capture: 'a' | 'b', show: boolean): PacketRef {

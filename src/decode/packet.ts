@@ -13,6 +13,24 @@ export const TcpFlag = {
   CWR: 0x80,
 } as const;
 
+/** Flag names in Wireshark's order (FIN, SYN, RST, PSH, ACK, URG, ECE, CWR), for every place
+ *  that prints flags. */
+const FLAG_NAMES: ReadonlyArray<readonly [number, string]> = [
+  [TcpFlag.FIN, 'FIN'],
+  [TcpFlag.SYN, 'SYN'],
+  [TcpFlag.RST, 'RST'],
+  [TcpFlag.PSH, 'PSH'],
+  [TcpFlag.ACK, 'ACK'],
+  [TcpFlag.URG, 'URG'],
+  [TcpFlag.ECE, 'ECE'],
+  [TcpFlag.CWR, 'CWR'],
+];
+
+/** The names of the flags set in `flags`, in Wireshark's order. */
+export function tcpFlagNames(flags: number): string[] {
+  return FLAG_NAMES.filter(([bit]) => flags & bit).map(([, name]) => name);
+}
+
 /** Why a frame did not yield a TCP segment; the decoder counts each. */
 export type DecodeOutcome =
   | 'tcp' //           a TCP segment: the fields below are filled

@@ -12,7 +12,7 @@
 //
 // Every wire string (FTP lines, addresses) goes through escapeWire; colour only when asked.
 
-import { TcpFlag } from '../decode/packet.ts';
+import { TcpFlag, tcpFlagNames } from '../decode/packet.ts';
 import type { Severity } from '../diagnose/finding.ts';
 import { escapeWire } from './escape.ts';
 import type { LadderGap, LadderMark, LadderModel, LadderRow } from './ladder-model.ts';
@@ -28,20 +28,9 @@ const MIN_ARROW = 34; // columns between the two bars, at least
 const MAX_ARROW = 44;
 const MAX_MARK = 24; //  mark column width before marks move to their own line
 
-const FLAG_NAMES: Array<[number, string]> = [
-  [TcpFlag.FIN, 'FIN'],
-  [TcpFlag.SYN, 'SYN'],
-  [TcpFlag.RST, 'RST'],
-  [TcpFlag.PSH, 'PSH'],
-  [TcpFlag.ACK, 'ACK'],
-  [TcpFlag.URG, 'URG'],
-  [TcpFlag.ECE, 'ECE'],
-  [TcpFlag.CWR, 'CWR'],
-];
-
 /** Wireshark's order and names: FIN,SYN,RST,PSH,ACK,URG,ECE,CWR; '<none>' for no flag. */
 export function flagText(flags: number, dropPsh = false): string {
-  const names = FLAG_NAMES.filter(([bit, name]) => flags & bit && !(dropPsh && name === 'PSH')).map(([, n]) => n);
+  const names = tcpFlagNames(flags).filter((name) => !(dropPsh && name === 'PSH'));
   return names.length ? names.join(',') : '<none>';
 }
 
