@@ -20,21 +20,24 @@ export interface ReplyCodeInfo {
 
 export const replyCodesPath = fileURLToPath(new URL('../../rules/reply-codes.yaml', import.meta.url));
 
-const classNames: Record<string, string> = {
-  '1': 'positive preliminary',
-  '2': 'positive completion',
-  '3': 'positive intermediate',
-  '4': 'transient negative completion',
-  '5': 'permanent negative completion',
-  '6': 'protected reply',
+/** What the first digit says (RFC 959 §4.2.1; 6yz from RFC 2228 §4). */
+export const CLASS_DIGITS: Readonly<Record<string, { name: string; description: string }>> = {
+  '1': { name: 'positive preliminary', description: 'the action is being started; expect another reply before sending a new command' },
+  '2': { name: 'positive completion', description: 'the action completed successfully; a new command may follow' },
+  '3': { name: 'positive intermediate', description: 'the command was accepted but the action waits for more information: send the command that supplies it' },
+  '4': { name: 'transient negative completion', description: 'the command failed, but the condition is temporary: the same request may succeed later' },
+  '5': { name: 'permanent negative completion', description: 'the command failed and repeating it unchanged will fail again' },
+  '6': { name: 'protected reply', description: 'the real reply is inside, protected by the RFC 2228 security mechanism (MIC/CONF/ENC)' },
 };
-const groupNames: Record<string, string> = {
-  '0': 'syntax',
-  '1': 'information',
-  '2': 'connections',
-  '3': 'authentication and accounting',
-  '4': 'unspecified',
-  '5': 'file system',
+
+/** What the second digit says (RFC 959 §4.2.1). */
+export const GROUP_DIGITS: Readonly<Record<string, { name: string; description: string }>> = {
+  '0': { name: 'syntax', description: 'syntax errors, and commands that fit no other group (unimplemented or superfluous)' },
+  '1': { name: 'information', description: 'answers to requests for information (status, help)' },
+  '2': { name: 'connections', description: 'about the control and data connections' },
+  '3': { name: 'authentication and accounting', description: 'about the login and accounting' },
+  '4': { name: 'unspecified', description: 'not assigned by RFC 959' },
+  '5': { name: 'file system', description: 'the state of the server\'s file system for the requested transfer or file action' },
 };
 
 const ENTRY_FIELDS = new Set(['code', 'meaning', 'explanation', 'causes', 'action', 'references']);
@@ -65,8 +68,8 @@ export function parseReplyCodes(text: string, file: string): Map<number, ReplyCo
       code,
       known: true,
       meaning: raw['meaning'],
-      className: classNames[String(code)[0]!] ?? 'unknown class',
-      group: groupNames[String(code)[1]!] ?? 'unknown group',
+      className: CLASS_DIGITS[String(code)[0]!]?.name ?? 'unknown class',
+      group: GROUP_DIGITS[String(code)[1]!]?.name ?? 'unknown group',
       explanation: typeof raw['explanation'] === 'string' ? raw['explanation'] : '',
       causes: strings(raw['causes']),
       action: typeof raw['action'] === 'string' ? raw['action'] : '',
@@ -92,9 +95,9 @@ export function explainReplyCode(code: number): ReplyCodeInfo {
   return {
     code,
     known: false,
-    meaning: valid ? `not defined by the FTP RFCs (${classNames[digits[0]!] ?? 'unknown class'}, ${groupNames[digits[1]!] ?? 'unknown group'})` : 'not a valid reply code',
-    className: (valid && classNames[digits[0]!]) || 'invalid',
-    group: (valid && groupNames[digits[1]!]) || 'invalid',
+    meaning: valid ? `not defined by the FTP RFCs (${CLASS_DIGITS[digits[0]!]?.name ?? 'unknown class'}, ${GROUP_DIGITS[digits[1]!]?.name ?? 'unknown group'})` : 'not a valid reply code',
+    className: (valid && CLASS_DIGITS[digits[0]!]?.name) || 'invalid',
+    group: (valid && GROUP_DIGITS[digits[1]!]?.name) || 'invalid',
     explanation: '',
     causes: [],
     action: '',

@@ -4,29 +4,9 @@
 // several side by side with their differences marked, or the whole catalog as a table.
 
 import Table from 'cli-table3';
-import { explainReplyCode, replyCatalog } from '../diagnose/reply-codes.ts';
+import { CLASS_DIGITS, GROUP_DIGITS, explainReplyCode, replyCatalog } from '../diagnose/reply-codes.ts';
 import { Styler } from './style.ts';
 import { wrap } from './text.ts';
-
-/** What the first digit says (RFC 959 §4.2.1; 6yz from RFC 2228 §4). */
-export const CLASS_DIGITS: Readonly<Record<string, { name: string; description: string }>> = {
-  '1': { name: 'positive preliminary', description: 'the action is being started; expect another reply before sending a new command' },
-  '2': { name: 'positive completion', description: 'the action completed successfully; a new command may follow' },
-  '3': { name: 'positive intermediate', description: 'the command was accepted but the action waits for more information: send the command that supplies it' },
-  '4': { name: 'transient negative completion', description: 'the command failed, but the condition is temporary: the same request may succeed later' },
-  '5': { name: 'permanent negative completion', description: 'the command failed and repeating it unchanged will fail again' },
-  '6': { name: 'protected reply', description: 'the real reply is inside, protected by the RFC 2228 security mechanism (MIC/CONF/ENC)' },
-};
-
-/** What the second digit says (RFC 959 §4.2.1). */
-export const GROUP_DIGITS: Readonly<Record<string, { name: string; description: string }>> = {
-  '0': { name: 'syntax', description: 'syntax errors, and commands that fit no other group (unimplemented or superfluous)' },
-  '1': { name: 'information', description: 'answers to requests for information (status, help)' },
-  '2': { name: 'connections', description: 'about the control and data connections' },
-  '3': { name: 'authentication and accounting', description: 'about the login and accounting' },
-  '4': { name: 'unspecified', description: 'not assigned by RFC 959' },
-  '5': { name: 'file system', description: 'the state of the server\'s file system for the requested transfer or file action' },
-};
 
 export interface DigitMeaning {
   digit: string;
