@@ -19,3 +19,10 @@ export function loadCliRules(arg: string | string[] | undefined): RuleSet {
     throw e;
   }
 }
+
+/** The --rules option's yargs definition. A plain string option, repeatable (yargs collects
+ *  repeats into an array): `array: true` would swallow the trace that follows (`--rules dir
+ *  trace.pcap`). */
+export function rulesOptionSpec(describe: string) {
+  return { type: 'string', requiresArg: true, describe } as const;
+}

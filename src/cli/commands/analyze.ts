@@ -11,7 +11,7 @@ import { renderJsonChunks } from '../../report/json.ts';
 import { useColor } from '../../report/style.ts';
 import { renderText } from '../../report/text.ts';
 import { writeHtmlReport } from '../../report/html-report.ts';
-import { loadCliRules } from '../rules-option.ts';
+import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { ReadProgress } from '../progress.ts';
@@ -37,9 +37,7 @@ export function builder(y: Argv): Argv<AnalyzeArgs> {
     .positional('trace', { type: 'string', describe: "pcap or pcapng file (gzip allowed); '-' reads standard input", demandOption: true })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document instead of the text report' })
     .option('fail-on', { choices: FAIL_ON, default: 'error' as FailOn, describe: 'exit 1 when a finding of this severity or worse is found' })
-    // a plain string option, repeatable (yargs collects repeats into an array): `array: true`
-    // would swallow the trace that follows (`--rules dir trace.pcap`)
-    .option('rules', { type: 'string', describe: 'directory (or file) of extra rules, added to the built-in ones; repeatable', requiresArg: true })
+    .option('rules', rulesOptionSpec('directory (or file) of extra rules, added to the built-in ones; repeatable'))
     .option('show-passwords', { type: 'boolean', default: false, describe: 'show PASS arguments instead of REDACTED' })
     .option('color', { type: 'boolean', describe: 'colour the text report (default: only on a terminal; never with NO_COLOR set)' })
     .option('html', { type: 'string', requiresArg: true, describe: 'also write a self-contained HTML report (packet ladders, time-sequence graphs) to this file' })

@@ -9,7 +9,7 @@ import { analyzeFile } from '../../pipeline/analyze.ts';
 import { buildLadder, DEFAULT_MAX, LadderError, planTarget, type LadderTarget } from '../../report/ladder-model.ts';
 import { renderLadderText } from '../../report/ladder-text.ts';
 import { useColor } from '../../report/style.ts';
-import { loadCliRules } from '../rules-option.ts';
+import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { captureErrorLine } from './analyze.ts';
@@ -37,7 +37,7 @@ export function builder(y: Argv): Argv<LadderArgs> {
     .conflicts('connection', ['transfer', 'frame'])
     .conflicts('transfer', 'frame')
     .option('max', { type: 'number', default: DEFAULT_MAX, requiresArg: true, describe: 'packets drawn before runs of bulk data are folded into "…" lines' })
-    .option('rules', { type: 'string', requiresArg: true, describe: 'directory (or file) of extra rules; repeatable' })
+    .option('rules', rulesOptionSpec('directory (or file) of extra rules; repeatable'))
     .option('show-passwords', { type: 'boolean', default: false, describe: 'show PASS arguments instead of REDACTED' })
     .option('color', { type: 'boolean', describe: 'colour (default: only on a terminal; never with NO_COLOR set)' })
     .example('$0 ladder x.pcap --transfer 0', 'a transfer: control and data connection')

@@ -19,7 +19,7 @@ import { escapeJsonText, escapeWire } from '../../report/escape.ts';
 import { buildJsonReport } from '../../report/json.ts';
 import { Styler, useColor } from '../../report/style.ts';
 import { renderText, wrap } from '../../report/text.ts';
-import { loadCliRules } from '../rules-option.ts';
+import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { exitCodeFor, FAIL_ON, type FailOn } from './analyze.ts';
@@ -76,7 +76,7 @@ export function builder(y: Argv): Argv<LiveArgs> {
       .option('backend', { choices: BACKENDS, default: 'auto' as BackendChoice, describe: 'capture backend: tcpdump subprocess (default) or the cap binding' })
       .option('snaplen', { type: 'number', requiresArg: true, describe: 'bytes kept per frame (default: the whole frame)' })
       .option('fail-on', { choices: FAIL_ON, default: 'error' as FailOn, describe: 'exit 1 when a finding of this severity or worse is found' })
-      .option('rules', { type: 'string', requiresArg: true, describe: 'directory (or file) of extra rules, added to the built-in ones; repeatable' })
+      .option('rules', rulesOptionSpec('directory (or file) of extra rules, added to the built-in ones; repeatable'))
       .option('show-passwords', { type: 'boolean', default: false, describe: 'show PASS arguments instead of REDACTED' })
       .option('color', { type: 'boolean', describe: 'colour the text output (default: only on a terminal; never with NO_COLOR set)' })
       .example('$0 live -i eth0', 'follow FTP on eth0 until Ctrl-C')

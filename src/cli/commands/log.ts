@@ -8,7 +8,7 @@ import { buildOperations } from '../../report/log/operations.ts';
 import { LOG_FORMATS, renderOperationLog, type LogFormat } from '../../report/log/render.ts';
 import { TIME_ZONES, type TimeZoneChoice } from '../../report/log/times.ts';
 import { useColor } from '../../report/style.ts';
-import { loadCliRules } from '../rules-option.ts';
+import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { captureErrorLine } from './analyze.ts';
@@ -32,7 +32,7 @@ export function builder(y: Argv): Argv<LogArgs> {
     .option('format', { choices: LOG_FORMATS, default: 'table' as LogFormat, describe: 'output format (ndjson uses Zeek ftp.log field names; xferlog is the wu-ftpd/vsftpd/ProFTPD transfer log)' })
     .option('tz', { choices: TIME_ZONES, default: 'utc' as TimeZoneChoice, describe: 'time zone of printed times (ndjson ts is always epoch seconds)' })
     .option('all', { type: 'boolean', default: false, describe: 'a line for every command (PWD, TYPE, PASV, …), not only operations' })
-    .option('rules', { type: 'string', describe: 'directory (or file) of extra rules for the Finding column; repeatable', requiresArg: true })
+    .option('rules', rulesOptionSpec('directory (or file) of extra rules for the Finding column; repeatable'))
     .option('show-passwords', { type: 'boolean', default: false, describe: 'show passwords instead of REDACTED' })
     .option('color', { type: 'boolean', describe: 'colour the table (default: only on a terminal; never with NO_COLOR set)' })
     .example('$0 log x.pcap', 'aligned table')

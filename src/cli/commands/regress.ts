@@ -10,7 +10,7 @@ import { discoverTraces } from '../../regress/discover.ts';
 import { junitXml } from '../../regress/junit.ts';
 import type { TraceOutcome } from '../../regress/one-trace.ts';
 import { defaultJobs, runRegression } from '../../regress/run.ts';
-import { loadCliRules, rulePaths } from '../rules-option.ts';
+import { loadCliRules, rulePaths, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 
@@ -31,7 +31,7 @@ export function builder(y: Argv): Argv<RegressArgs> {
     .positional('paths', { type: 'string', array: true, describe: 'trace files or directories (searched recursively)', demandOption: true })
     .option('update', { type: 'boolean', default: false, describe: 'write or refresh NAME.expect.yaml from the current analysis (review before committing)' })
     .option('junit', { type: 'string', requiresArg: true, describe: 'also write JUnit XML to this file' })
-    .option('rules', { type: 'string', requiresArg: true, describe: 'directory of extra rules, as for analyze; repeatable' })
+    .option('rules', rulesOptionSpec('directory of extra rules, as for analyze; repeatable'))
     .option('jobs', { alias: 'j', type: 'number', default: defaultJobs(), describe: 'traces analysed in parallel (worker threads)' })
     .option('color', { type: 'boolean', describe: 'colour the table (default: only on a terminal; never with NO_COLOR set)' })
     .example('$0 regress captures/', 'check every trace in captures/')
