@@ -126,9 +126,10 @@ function transferTable(r: AnalysisResult, st: Styler): string {
       t.command,
       clip(w(t.argument), MAX_ARG),
       t.mode ?? '–',
-      // no data connection in the capture: its byte counts are unknown, not zero
-      t.dataConnection === null ? 'n/c' : String(t.bytes),
-      t.dataConnection === null ? 'n/c' : String(t.bytesAcked),
+      // no data connection in the capture: its byte counts are unknown ('n/c'), not zero; a
+      // transfer refused before any data connection has none to show ('–')
+      noData(t) ?? String(t.bytes),
+      noData(t) ?? String(t.bytesAcked),
       t.announcedBytes === null ? '–' : String(t.announcedBytes),
       t.replyCodes.join(' ') || '–',
       outcomeStyle(t, st),
@@ -139,6 +140,12 @@ function transferTable(r: AnalysisResult, st: Styler): string {
 
 /** `explained`: ids whose explanation was already printed; a second instance shows only its
  *  own summary (the why and what-to-do are the rule's, the same for every instance). */
+/** What the byte columns show for a transfer without a data connection in the capture. */
+function noData(t: Transfer): 'n/c' | '–' | null {
+  if (t.dataConnection !== null) return null;
+  return t.outcome === 'failed' ? '–' : 'n/c';
+}
+
 function findingBlock(f: Finding, st: Styler, width: number, explained = new Set<string>()): string {
   const head = `  ${st.severity(f.severity, f.severity.toUpperCase())} ${st.paint('bold', f.id)} — ${w(f.title)}`;
   const frames = f.frames.length ? st.paint('dim', `  [${f.frames.length === 1 ? 'frame' : 'frames'} ${formatFrames(f.frames)}]`) : '';
@@ -256,7 +263,7 @@ export function renderText(r: AnalysisResult, opts: TextReportOptions): string {
     parts.push([st.paint('bold', 'FTP sessions'), ...r.sessions.map((s) => sessionBlock(s, r, conns, st))].join('\n'));
   }
   if (r.transfers.length) {
-    const legend = r.transfers.some((t) => t.dataConnection === null) ? `\n${st.paint('dim', 'n/c: the data connection is not in the capture')}` : '';
+    const legend = r.transfers.some((t) => noData(t) === 'n/c') ? `\n${st.paint('dim', 'n/c: the data connection is not in the capture')}` : '';
     parts.push(`${st.paint('bold', 'Transfers')}\n${transferTable(r, st)}${legend}`);
   }
   parts.push(findingsSection(r, st, width));

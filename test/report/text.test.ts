@@ -63,14 +63,22 @@ describe('report/text', () => {
     expect(lines[0]).to.equal('trace.pcap: pcap, EN10MB, 100 frames — 1 TCP connection, 1 FTP session, 1 transfer — 1 error, 0 warnings, 1 info');
     expect(out).to.include('Session 0: client 10.0.0.1:40000 → server 10.0.0.2:21');
     expect(out).to.match(/│ #\s*│ Command │ Argument\s*│ Mode\s*│ Bytes │ Acked │ Announced │ Replies │ Outcome │/);
-    // the fixture transfer has no data connection in the capture: byte counts are "n/c", not 0
-    expect(out).to.match(/│ 0 │ RETR\s+│ evil\\x1b\[2J.*│ passive │\s+n\/c │\s+n\/c │\s+– │ 550\s+│ failed\s+│/);
-    expect(out).to.contain("n/c: the data connection is not in the capture");
+    // the fixture transfer was refused (550) before any data connection: no byte counts ('–')
+    expect(out).to.match(/│ 0 │ RETR\s+│ evil\\x1b\[2J.*│ passive │\s+– │\s+– │\s+– │ 550\s+│ failed\s+│/);
+    expect(out).not.to.contain('n/c');
     expect(out.indexOf('Errors (1)')).to.be.lessThan(out.indexOf('Info (1)'));
     expect(out).to.include('ERROR upload-reset — Upload ended with RST instead of FIN  [frames 20, 21]');
     expect(out).to.include('What to do: the action');
     expect(out).to.match(/Reply codes seen\n {2}220 {2}×1 +Service ready for new user/);
     expect(out).to.match(/550 {2}×1 +Requested action not taken; file unavailable/);
+  });
+
+  it('shows "n/c" for a completed transfer whose data connection the capture does not hold', () => {
+    // 150 then 226: the data connection existed, but not in this capture (control port only)
+    const r = analysisResult({ transfers: [transfer(0, { command: 'NLST', argument: '', dataConnection: null, replyCodes: [150, 226], outcome: 'complete' })] });
+    const out = renderText(r, { color: false, width: 100 });
+    expect(out).to.match(/│ 0 │ NLST\s+│\s+│ passive │\s+n\/c │\s+n\/c │/);
+    expect(out).to.contain('n/c: the data connection is not in the capture');
   });
 
   it('notes a capture fault at the top', () => {
