@@ -211,18 +211,44 @@ function listFrames(frames: readonly number[]): string {
   return frames.length > max ? `${shown} … (+${frames.length - max})` : shown;
 }
 
-/** Greedy wrap of plain (unstyled, escaped) text. */
+/**
+ * Greedy wrap of plain (unstyled, escaped) text. A word longer than a whole line (a file path
+ * has no spaces, and its length depends on where the user keeps the trace) is cut, after a '/'
+ * where one falls in the line, so that no line ever exceeds `width`.
+ */
 export function wrapPlain(text: string, width: number, indent: string, first: string): string {
-  const words = text.split(' ');
   const lines: string[] = [];
   let line = first;
   let empty = true;
-  for (const word of words) {
-    if (!empty && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = indent + word;
-    } else line += (empty ? '' : ' ') + word;
-    empty = false;
+  for (let word of text.split(' ')) {
+    for (;;) {
+      const lead = empty ? '' : ' ';
+      if (line.length + lead.length + word.length <= width) {
+        line += lead + word;
+        empty = false;
+        break;
+      }
+      const room = width - line.length - lead.length;
+      // a word that fits no line whole is cut here when a useful piece fits, else on a new line
+      const cutHere = empty ? room >= 1 : indent.length + word.length > width && room >= 8;
+      if (!cutHere) {
+        if (empty) {
+          line += word;
+          empty = false;
+          break;
+        }
+        lines.push(line);
+        line = indent;
+        empty = true;
+        continue;
+      }
+      const slash = word.lastIndexOf('/', room - 1);
+      const cut = slash >= room / 2 ? slash + 1 : room;
+      lines.push(line + lead + word.slice(0, cut));
+      word = word.slice(cut);
+      line = indent;
+      empty = true;
+    }
   }
   lines.push(line);
   return lines.join('\n');

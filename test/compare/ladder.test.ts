@@ -3,7 +3,8 @@
 // (ordering by the time a segment passed its first point, the one-way delay column, folding).
 
 import { expect } from 'chai';
-import { readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TcpFlag } from '../../src/decode/packet.ts';
@@ -136,6 +137,24 @@ describe('compare --ladder: recorded IPS reset (STOR dropped, RST forged, PORT r
     expect(noColor.out).to.not.contain(ESC);
     const narrow = await cli(['compare', A, B, '--ladder'], { stdoutIsTTY: false, columns: 70 });
     expectFits(narrow.out, 70);
+  });
+
+  it('fits 80 columns however deep the directory that holds the captures', async () => {
+    // the heading names both files; a path has no space to wrap at
+    const root = mkdtempSync(join(tmpdir(), 'ftpdiag-deep-'));
+    try {
+      const dir = join(root, ...Array.from({ length: 8 }, (_, i) => `a-rather-long-directory-name-${i}`));
+      mkdirSync(dir, { recursive: true });
+      const [a2, b2] = [join(dir, 'client.pcap'), join(dir, 'server.pcap')];
+      copyFileSync(A, a2);
+      copyFileSync(B, b2);
+      const deep = await cli(['compare', a2, b2, '--ladder']);
+      expect(deep.code, deep.err).to.equal(0);
+      expectFits(deep.out);
+      expect(deep.out.replace(/\n\s*/g, '')).to.contain(a2.replace(/\s/g, ''));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('draws the active-mode data connection with the FTP client (its TCP server) on the left', async () => {

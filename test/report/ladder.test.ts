@@ -12,6 +12,7 @@ import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import { analyzeFile, type AnalysisResult } from '../../src/pipeline/analyze.ts';
 import { LadderFolder, type LadderItem, type LadderRow } from '../../src/report/ladder-model.ts';
 import { replayConnections, type ReplayPacket } from '../../src/report/packet-replay.ts';
+import { wrapPlain } from '../../src/report/ladder-text.ts';
 import { HOSTILE_NAME, SECRET, hostileTrace } from './ladder-traces.ts';
 
 const captures = fileURLToPath(new URL('../../captures/', import.meta.url));
@@ -273,5 +274,23 @@ describe('report/ladder: folding', () => {
     for (let i = 1; i <= 30; i++) f.push(row(i, i % 3 === 0 ? { flags: TcpFlag.ACK | TcpFlag.FIN } : {}));
     const { items } = f.finish();
     expect(packetsIn(items)).to.equal(30);
+  });
+});
+
+describe('ladder headings: wrapping', () => {
+  const widths = (t: string) => t.split('\n').map((l) => l.length);
+
+  it('cuts a word longer than the line (a deep file path) after a slash, never past the width', () => {
+    const path = `/${Array.from({ length: 12 }, (_, i) => `directory-${i}`).join('/')}/trace.pcap`;
+    const out = wrapPlain(`A   ${path}`, 40, '      ', '  ');
+    for (const n of widths(out)) expect(n).to.be.at.most(40);
+    expect(out.replace(/\n\s*/g, '')).to.equal(`  A   ${path}`);
+    // every cut but the last falls just after a '/'
+    for (const l of out.split('\n').slice(0, -1)) expect(l.endsWith('/'), l).to.equal(true);
+  });
+
+  it('cuts a word without any slash at the width, starting on the line it reaches, and keeps ordinary words whole', () => {
+    const out = wrapPlain(`short ${'x'.repeat(50)} tail`, 20, '  ', '');
+    expect(out.split('\n')).to.deep.equal(['short ' + 'x'.repeat(14), '  ' + 'x'.repeat(18), '  ' + 'x'.repeat(18), '  tail']);
   });
 });
