@@ -81,6 +81,8 @@ export class TcpEngine {
   /** One decoded TCP segment (outcome 'tcp'), in capture order. */
   packet(p: DecodedPacket): void {
     if (this.closingHead !== null) this.expire(p.time, p.frame);
+    const stale = this.table.oldestEnded();
+    if (stale !== null && p.time - stale.lastTime > this.opts.endedFlowSeconds) this.forgetEnded(p.time);
     const table = this.table;
     let flow = table.find(p);
     let fromA = table.fromA;
@@ -111,6 +113,19 @@ export class TcpEngine {
    *  would have ended them; the caller must not feed a packet older than `now` afterwards. */
   advance(now: number): void {
     if (this.closingHead !== null) this.expire(now, Number.MAX_SAFE_INTEGER);
+    this.forgetEnded(now);
+  }
+
+  /** Ended flows quiet for longer than endedFlowSeconds leave the table. */
+  private forgetEnded(now: number): void {
+    for (let f = this.table.oldestEnded(); f !== null && now - f.lastTime > this.opts.endedFlowSeconds; f = this.table.oldestEnded()) this.forget(f);
+    this.stats.liveFlows = this.table.size;
+  }
+
+  /** An ended flow leaves the table; its connection can no longer change. */
+  private forget(flow: Flow): void {
+    this.table.remove(flow);
+    this.listener.onForget?.(flow.conn);
   }
 
   /** End of capture: every connection not yet closed out is, in id order. */
@@ -183,14 +198,14 @@ export class TcpEngine {
       this.stats.evicted++;
       this.finalize(victim, frame);
     }
-    this.table.remove(victim);
+    if (victim.inTable) this.forget(victim);
     this.stats.liveFlows = this.table.size;
   }
 
   /** The 4-tuple is reused by a new conversation: close this one out and forget its key. */
   private retire(flow: Flow, frame: number): void {
     this.finalize(flow, frame);
-    this.table.remove(flow);
+    if (flow.inTable) this.forget(flow);
     this.stats.liveFlows = this.table.size;
   }
 
@@ -232,7 +247,7 @@ export class TcpEngine {
     conn.ended = true;
     this.table.markEnded(flow);
     // forget the longest-ended flows beyond the cap: memory follows concurrency, not file length
-    while (this.table.endedCount > this.opts.maxEndedFlows) this.table.remove(this.table.oldestEnded()!);
+    while (this.table.endedCount > this.opts.maxEndedFlows) this.forget(this.table.oldestEnded()!);
     this.stats.liveFlows = this.table.size;
     this.listener.onEnd(conn);
   }
@@ -424,8 +439,10 @@ export class TcpEngine {
 
     if (live && flags & (SYN | FIN | RST)) this.listener.onControl?.(conn, side, flags, frame, time);
 
-    // 9. close-out once both FINs are acknowledged
-    if (flow.closeAt < 0 && s.finSeen && r.finSeen && s.finAcked() && r.finAcked()) this.closeOut(flow, time);
+    // 9. close-out once both sides sent their FIN: neither sends data any more. The last ACK is
+    // often missing (the capture stopped, or the host had gone); the grace still takes it, and a
+    // connection waiting for it would otherwise stay open to the end of the capture.
+    if (flow.closeAt < 0 && s.finSeen && r.finSeen) this.closeOut(flow, time);
   }
 
   /** `s` acknowledges `ack` of its peer's stream. */

@@ -217,6 +217,9 @@ export interface TcpListener {
   /** The connection was closed out; its facts are final. Also called for every open connection
    *  at the end of the capture. */
   onEnd(conn: Connection): void;
+  /** An ended connection left the flow table: no later packet can change it any more (one on
+   *  its 4-tuple starts a new conversation), so whatever was built from it can be let go. */
+  onForget?(conn: Connection): void;
 }
 
 export interface TcpEngineOptions {
@@ -225,7 +228,7 @@ export interface TcpEngineOptions {
   /** Out-of-order bytes kept across all flows; past it the direction holding the most gives up its
    *  earliest hole (a gap and a 'reassembly-overflow' event), as the per-flow cap does. */
   maxBufferedBytesTotal: number;
-  /** Seconds of capture time a connection stays open after its close-out (both FINs acknowledged,
+  /** Seconds of capture time a connection stays open after its close-out (both FINs sent,
    *  or an RST), so a trailing ACK or RST/ACK, a stray ACK after FIN and the RST answering it, or
    *  a refused SYN's retries still belong to it; onEnd fires when this has passed. */
   closeGraceSeconds: number;
@@ -233,6 +236,9 @@ export interface TcpEngineOptions {
    *  in them; beyond this the longest-ended one is forgotten (a packet for it later starts a new
    *  conversation). Bounds the table by the connections open at a time, not by the file length. */
   maxEndedFlows: number;
+  /** … and for at most this many seconds of capture time after their last packet, so that what
+   *  is known about a closed connection can be let go soon after it closed (see onForget). */
+  endedFlowSeconds: number;
 }
 
 export const defaultTcpEngineOptions: TcpEngineOptions = {
@@ -241,6 +247,7 @@ export const defaultTcpEngineOptions: TcpEngineOptions = {
   maxBufferedBytesTotal: 256 * 1024 * 1024,
   closeGraceSeconds: 2,
   maxEndedFlows: 16_384,
+  endedFlowSeconds: 60,
 };
 
 /** Engine counters, updated as packets come. */

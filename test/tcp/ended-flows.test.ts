@@ -40,5 +40,53 @@ describe('tcp/engine: ended flows kept for late packets', () => {
     expect(r.conns[3]!.roleGuessed).to.equal(true);
     // one ended flow kept (b), c live, the late one live
     expect(r.engine.stats.liveFlows).to.equal(3);
+    // a is reported forgotten when b's end pushes it out
+    expect(r.rec.forgotten().map((f) => f.id)).to.deep.equal([0]);
+  });
+
+  it('forgets an ended flow quiet for longer than endedFlowSeconds, and says so once', () => {
+    const t = new TraceBuilder();
+    const a = t.tcp({ client: '192.0.2.1:40000', server: '192.0.2.2:21' });
+    a.handshake();
+    a.close();
+    const b = t.tcp({ client: '192.0.2.1:40001', server: '192.0.2.2:21' });
+    const seen = b.client('S', undefined, { dt: 30 }); //  a ended (grace passed), still kept
+    const after = b.client('S', undefined, { dt: 31 }); // a quiet for 61 s: forgotten here
+    const late = a.server('PA', 'late\r\n', { dt: 1 });
+    const r = run(t, { closeGraceSeconds: 2, endedFlowSeconds: 60 }, undefined, true);
+    expect(r.rec.ends()[0]).to.equal(0);
+    expect(r.rec.forgotten()[0]).to.deep.equal({ id: 0, atFrame: after });
+    expect(r.rec.forgotten().filter((f) => f.id === 0)).to.have.length(1);
+    expect(seen).to.be.lessThan(after);
+    // the late segment starts a conversation of its own
+    expect(r.conns.at(-1)!.firstFrame).to.equal(late);
+    expect(r.conns.at(-1)!.id).to.not.equal(0);
+    expect(r.conns[0]!.lastFrame).to.be.lessThan(late);
+  });
+
+  it('reports a flow forgotten when a new SYN reuses its 4-tuple', () => {
+    const t = new TraceBuilder();
+    const a = t.tcp({ client: '192.0.2.1:40000', server: '192.0.2.2:21' });
+    a.handshake();
+    const again = t.tcp({ client: '192.0.2.1:40000', server: '192.0.2.2:21' }); // its own ISN
+    const syn = again.client('S', undefined, { dt: 1 });
+    const r = run(t, {}, undefined, true);
+    expect(r.rec.forgotten()).to.deep.equal([{ id: 0, atFrame: syn }]);
+  });
+});
+
+describe('tcp/engine: close-out once both sides sent FIN', () => {
+  it('ends a connection whose last ACK is missing without waiting for the end of the capture', () => {
+    const t = new TraceBuilder();
+    const a = t.tcp({ client: '192.0.2.1:40000', server: '192.0.2.2:21' });
+    a.handshake();
+    a.client('FA');
+    a.server('A');
+    a.server('FA'); // the client's last ACK is not in the capture
+    const b = t.tcp({ client: '192.0.2.1:40001', server: '192.0.2.2:21' });
+    const next = b.client('S', undefined, { dt: 3 });
+    const r = run(t, { closeGraceSeconds: 2 }, undefined, true);
+    expect(r.rec.calls.filter((c) => c.kind === 'end')).to.deep.equal([{ kind: 'end', id: 0, atFrame: next }]);
+    expect(r.conns[0]!.closedBy).to.equal('client');
   });
 });

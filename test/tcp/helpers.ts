@@ -12,7 +12,8 @@ export type Call =
   | { kind: 'data'; id: number; from: Side; offset: number; bytes: Buffer; frame: number }
   | { kind: 'gap'; id: number; from: Side; offset: number; length: number; frame: number }
   | { kind: 'control'; id: number; from: Side; flags: number; frame: number }
-  | { kind: 'end'; id: number; atFrame: number };
+  | { kind: 'end'; id: number; atFrame: number }
+  | { kind: 'forget'; id: number; atFrame: number };
 
 /** Records every call; streams are rebuilt per connection and direction (gaps as '?' bytes). */
 export class Recorder implements TcpListener {
@@ -41,6 +42,10 @@ export class Recorder implements TcpListener {
     this.calls.push({ kind: 'end', id: conn.id, atFrame: this.currentFrame });
   }
 
+  onForget(conn: Connection): void {
+    this.calls.push({ kind: 'forget', id: conn.id, atFrame: this.currentFrame });
+  }
+
   /** The bytes delivered for one direction, gaps filled with '?'; checks offsets are contiguous. */
   stream(id: number, from: Side): string {
     let out = '';
@@ -67,6 +72,11 @@ export class Recorder implements TcpListener {
 
   ends(): number[] {
     return this.calls.filter((c) => c.kind === 'end').map((c) => c.id);
+  }
+
+  /** Connections that left the flow table, with the frame being fed when they did. */
+  forgotten(): Array<{ id: number; atFrame: number }> {
+    return this.calls.flatMap((c) => (c.kind === 'forget' ? [{ id: c.id, atFrame: c.atFrame }] : []));
   }
 }
 
