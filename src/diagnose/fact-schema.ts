@@ -130,7 +130,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     strayAck: n(obj('StrayAck'), 'stray ACK after FIN; null if none'),
     forgedResets: f(list(obj('ForgedReset')), 'RSTs whose TTL, IP ID or window do not fit the side they claim to come from (src/tcp/reset-origin.ts)'),
     silence: n(obj('Silence'), 'the longest time without a segment either way; null with fewer than two segments'),
-    idleAtEnd: f('double', "seconds from its last segment to the capture's last TCP segment (0 for the last one)"),
+    idleAtEnd: f('double', "seconds from its last segment to the capture's last TCP segment (0 for the last one, and for one closed by a FIN or RST: it ended rather than fell idle)"),
   },
   ForgedReset: {
     by: f('string', "'client' or 'server': the side the RST claims to come from"),

@@ -28,6 +28,11 @@ export interface FactSources {
   sessions: readonly Session[];
   transfers: readonly Transfer[];
   showPasswords: boolean;
+  /** Time of the capture's last TCP segment when the lists above are not the whole capture (a
+   *  session diagnosed as soon as it is final); default: the latest end among `connections`. */
+  captureEnd?: number;
+  /** Sessions and transfers in the whole capture, when the lists above are not all of them. */
+  totals?: { sessions: number; transfers: number };
 }
 
 export const REDACTED = 'REDACTED';
@@ -99,6 +104,7 @@ export class FactBuilder {
 
   /** Time of the capture's last TCP segment (the latest connection end), computed once. */
   private captureEndTime(): number {
+    if (this.captureEnd === null && this.src.captureEnd !== undefined) this.captureEnd = this.src.captureEnd;
     if (this.captureEnd === null) {
       let end = 0;
       for (const c of this.src.connections) if (c.endTime > end) end = c.endTime;
@@ -150,8 +156,8 @@ export class FactBuilder {
       malformed: int(decode.malformed),
       snapped: int(decode.truncated),
       connections: int(connections),
-      sessions: int(this.src.sessions.length),
-      transfers: int(this.src.transfers.length),
+      sessions: int(this.src.totals?.sessions ?? this.src.sessions.length),
+      transfers: int(this.src.totals?.transfers ?? this.src.transfers.length),
     };
   }
 
@@ -259,7 +265,8 @@ export class FactBuilder {
             toTime: dbl(c.longestSilence.toTime),
           }
         : null,
-      idleAtEnd: dbl(Math.max(0, this.captureEndTime() - c.endTime)),
+      // a connection someone closed (FIN or RST) was not idle at the end: it had ended
+      idleAtEnd: c.closeKind !== null ? 0 : dbl(Math.max(0, this.captureEndTime() - c.endTime)),
     };
     this.connFacts.set(c.id, fact);
     return fact;

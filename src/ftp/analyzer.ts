@@ -24,6 +24,8 @@ export interface FtpEvents {
   sessionEnded?(s: Session): void;
   /** The TCP engine closed out a connection; `role` is what FTP made of it. */
   connectionEnded?(c: Connection, role: ConnectionRole): void;
+  /** An ended connection left the TCP engine's flow table: nothing can change it any more. */
+  connectionForgotten?(c: Connection): void;
 }
 
 /** Candidate data connections kept per transfer (retries toward one endpoint). */
@@ -55,10 +57,13 @@ function pairKey(a: string, b: string): string {
 }
 
 export class FtpAnalyzer implements TcpListener {
-  readonly sessions: Session[] = [];
-  readonly transfers: Transfer[] = [];
-  private readonly controls: ControlSession[] = [];
-  private readonly tracks: TransferTrack[] = [];
+  // Sessions, transfers and their parsers by id, in id order, until released (release()).
+  private readonly sessionMap = new Map<number, Session>();
+  private readonly transferMap = new Map<number, Transfer>();
+  private readonly controls = new Map<number, ControlSession>(); // by session id
+  private readonly tracks = new Map<number, TransferTrack>(); //    by transfer id
+  private sessionCount = 0;
+  private transferCount = 0;
   private readonly apps = new Map<number, ConnApp>(); //   control and data connections, by id
   private readonly expected = new ExpectedConnections<DataSetup>();
   private readonly hostPairs = new Map<string, ControlSession[]>(); // live sessions by their two hosts
@@ -82,6 +87,65 @@ export class FtpAnalyzer implements TcpListener {
   }
 
   // ---- queries --------------------------------------------------------------------------------
+
+  /** The sessions not released, in id order. */
+  get sessions(): Session[] {
+    return [...this.sessionMap.values()];
+  }
+
+  /** The transfers not released, in id order. */
+  get transfers(): Transfer[] {
+    return [...this.transferMap.values()];
+  }
+
+  /** Sessions and transfers found so far, released or not. */
+  get counts(): { sessions: number; transfers: number } {
+    return { sessions: this.sessionCount, transfers: this.transferCount };
+  }
+
+  session(id: number): Session | undefined {
+    return this.sessionMap.get(id);
+  }
+
+  transfer(id: number): Transfer | undefined {
+    return this.transferMap.get(id);
+  }
+
+  /** Connections that make up a session: its control connection and every connection tried for
+   *  one of its transfers. */
+  connectionsOf(s: Session): number[] {
+    const ids = [s.control];
+    for (const tid of s.transfers) {
+      const t = this.transferMap.get(tid);
+      if (!t) continue;
+      for (const c of t.dataCandidates) if (!ids.includes(c)) ids.push(c);
+      if (t.dataConnection !== null && !ids.includes(t.dataConnection)) ids.push(t.dataConnection);
+    }
+    return ids;
+  }
+
+  /**
+   * Forgets an ended session with its transfers and what was kept for its connections: the
+   * analysis has reported them and memory must follow the sessions open at a time, not the
+   * length of the capture.
+   */
+  release(s: Session): void {
+    for (const id of this.connectionsOf(s)) this.apps.delete(id);
+    for (const tid of s.transfers) {
+      this.transferMap.delete(tid);
+      this.tracks.delete(tid);
+    }
+    const cs = this.controls.get(s.id);
+    if (cs) this.sessionsEnded.delete(cs);
+    this.controls.delete(s.id);
+    this.sessionMap.delete(s.id);
+  }
+
+  /** Forgets what was kept for a connection outside any session. */
+  releaseConnection(id: number): void {
+    const app = this.apps.get(id);
+    if (app && app.role !== 'control' && app.tracks.length === 0) this.apps.delete(id);
+  }
 
   roleOf(connId: number): ConnectionRole {
     const r = this.apps.get(connId)?.role;
@@ -187,20 +251,24 @@ export class FtpAnalyzer implements TcpListener {
     this.events.connectionEnded?.(conn, this.roleOf(conn.id));
   }
 
+  onForget(conn: Connection): void {
+    this.events.connectionForgotten?.(conn);
+  }
+
   /** End of the capture: closes out whatever the engine did not, settles every transfer. */
   finish(connections: readonly Connection[]): void {
     for (const conn of connections) {
       const app = conn.app as ConnApp | undefined;
       if (app && !app.ended) this.onEnd(conn);
     }
-    for (const cs of this.controls) {
+    for (const cs of this.controls.values()) {
       if (!cs.session.ended) {
         cs.end(cs.conn.lastFrame, cs.conn.endTime);
         this.dropHostPair(cs);
       }
     }
-    for (const t of this.tracks) if (!t.settled) this.settle(t);
-    for (const cs of this.controls) this.maybeEndSession(cs);
+    for (const t of this.tracks.values()) if (!t.settled) this.settle(t);
+    for (const cs of this.controls.values()) this.maybeEndSession(cs);
   }
 
   // ---- recognising control connections --------------------------------------------------------
@@ -229,10 +297,10 @@ export class FtpAnalyzer implements TcpListener {
   }
 
   private promote(conn: Connection, app: ConnApp, probe: Probe, v: Verdict): void {
-    const cs = new ControlSession(this.sessions.length, conn, v.ftpServer, this.hooks,
+    const cs = new ControlSession(this.sessionCount++, conn, v.ftpServer, this.hooks,
       v.kind === 'ftp-tls' ? { frame: probe.firstFrame } : null, this.limits);
-    this.sessions.push(cs.session);
-    this.controls.push(cs);
+    this.sessionMap.set(cs.session.id, cs.session);
+    this.controls.set(cs.session.id, cs);
     app.role = 'control';
     app.session = cs;
     this.apps.set(conn.id, app);
@@ -372,9 +440,9 @@ export class FtpAnalyzer implements TcpListener {
   }
 
   private transferStarted(track: TransferTrack): void {
-    track.t.id = this.transfers.length;
-    this.transfers.push(track.t);
-    this.tracks.push(track);
+    track.t.id = this.transferCount++;
+    this.transferMap.set(track.t.id, track.t);
+    this.tracks.set(track.t.id, track);
     track.session.session.transfers.push(track.t.id);
     const setup = track.setup;
     if (setup && setup.conns.length > 0) {

@@ -62,7 +62,9 @@ export class TcpEngine {
   lastConnection: Connection | null = null;
   private readonly opts: TcpEngineOptions;
   private readonly table = new FlowTable<Flow>();
-  private readonly conns: Connection[] = [];
+  private readonly conns: Connection[] = []; //                 every connection (keepConnections)
+  private readonly liveConns = new Map<number, Connection>(); // … or those not forgotten yet
+  private connCount = 0;
   private closingHead: Flow | null = null;
   private closingTail: Flow | null = null;
 
@@ -73,9 +75,14 @@ export class TcpEngine {
     this.opts = { ...defaultTcpEngineOptions, ...opts };
   }
 
-  /** Every connection so far, by id. */
+  /** Every connection so far, by id (without keepConnections: those not forgotten yet). */
   get connections(): readonly Connection[] {
-    return this.conns;
+    return this.opts.keepConnections ? this.conns : [...this.liveConns.values()];
+  }
+
+  /** Connections seen so far, forgotten or not. */
+  get connectionCount(): number {
+    return this.connCount;
   }
 
   /** One decoded TCP segment (outcome 'tcp'), in capture order. */
@@ -126,6 +133,7 @@ export class TcpEngine {
   private forget(flow: Flow): void {
     this.table.remove(flow);
     this.listener.onForget?.(flow.conn);
+    if (!this.opts.keepConnections) this.liveConns.delete(flow.conn.id);
   }
 
   /** End of capture: every connection not yet closed out is, in id order. */
@@ -144,7 +152,7 @@ export class TcpEngine {
     if (this.table.size >= this.opts.maxFlows) this.evictOne(p.frame);
     const roles = firstPacketRoles(p.flags, p.srcPort, p.dstPort);
     const flow = new Flow(
-      this.conns.length,
+      this.connCount++,
       { frame: p.frame, time: p.time, ipVersion: p.ipVersion === 6 ? 6 : 4 },
       p.srcAddr(),
       p.srcPort,
@@ -155,7 +163,8 @@ export class TcpEngine {
     );
     this.table.insert(flow);
     this.stats.liveFlows = this.table.size;
-    this.conns.push(flow.conn);
+    if (this.opts.keepConnections) this.conns.push(flow.conn);
+    else this.liveConns.set(flow.conn.id, flow.conn);
     this.listener.onConnection(flow.conn, p);
     return flow;
   }

@@ -239,6 +239,10 @@ export interface TcpEngineOptions {
   /** … and for at most this many seconds of capture time after their last packet, so that what
    *  is known about a closed connection can be let go soon after it closed (see onForget). */
   endedFlowSeconds: number;
+  /** Keep every connection for the end of the capture (`connections`); false: a connection is
+   *  let go when its flow is forgotten (after onForget), so memory follows the connections open
+   *  at a time. */
+  keepConnections: boolean;
 }
 
 export const defaultTcpEngineOptions: TcpEngineOptions = {
@@ -248,6 +252,7 @@ export const defaultTcpEngineOptions: TcpEngineOptions = {
   closeGraceSeconds: 2,
   maxEndedFlows: 16_384,
   endedFlowSeconds: 60,
+  keepConnections: true,
 };
 
 /** Engine counters, updated as packets come. */
