@@ -14,9 +14,10 @@ export interface LimitArgs {
   maxTotalBuffer: string | undefined;
   maxLine: string | undefined;
   maxPending: string | undefined;
+  idleTimeout: string | undefined;
 }
 
-/** Adds the five options (strings, parsed by cliLimits so errors name the option). */
+/** Adds the six options (strings, parsed by cliLimits so errors name the option). */
 export function withLimitOptions<T>(y: Argv<T>): Argv<T & LimitArgs> {
   const opt = (describe: string) => ({ type: 'string' as const, requiresArg: true, group: 'Resource limits:', describe });
   return y
@@ -24,7 +25,8 @@ export function withLimitOptions<T>(y: Argv<T>): Argv<T & LimitArgs> {
     .option('max-flow-buffer', opt('out-of-order bytes held per flow direction for reassembly, e.g. 4M (finding reassembly-overflow) [default 4M]'))
     .option('max-total-buffer', opt('out-of-order bytes held across all flows, e.g. 256M (finding reassembly-overflow) [default 256M]'))
     .option('max-line', opt('bytes per FTP control line before it is cut, e.g. 8K (finding control-line-too-long) [default 8K]'))
-    .option('max-pending', opt('FTP commands awaiting a reply per session before the oldest is given up (finding too-many-pending-commands) [default 1024]')) as unknown as Argv<T & LimitArgs>;
+    .option('max-pending', opt('FTP commands awaiting a reply per session before the oldest is given up (finding too-many-pending-commands) [default 1024]'))
+    .option('idle-timeout', opt('seconds of silence after which an open TCP connection is taken as ended (an FTP control connection waiting for its transfer is kept); 0: never [default 600]')) as unknown as Argv<T & LimitArgs>;
 }
 
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
@@ -50,5 +52,6 @@ export function cliLimits(args: Partial<LimitArgs>): AnalysisLimits {
   if (args.maxTotalBuffer !== undefined) tcp.maxBufferedBytesTotal = parseLimit('max-total-buffer', String(args.maxTotalBuffer), true);
   if (args.maxLine !== undefined) ftp.maxLine = parseLimit('max-line', String(args.maxLine), true);
   if (args.maxPending !== undefined) ftp.maxPending = parseLimit('max-pending', String(args.maxPending), false);
+  if (args.idleTimeout !== undefined) tcp.idleTimeoutSeconds = String(args.idleTimeout).trim() === '0' ? 0 : parseLimit('idle-timeout', String(args.idleTimeout), false);
   return { tcp, ftp };
 }

@@ -122,6 +122,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     closeFrame: f('int', 'frame of the closing FIN/RST, 0 if none'),
     ended: f('bool', 'closed out (both FINs acknowledged, RST, eviction or end of capture)'),
     evicted: f('bool', 'closed out early because the flow table was full'),
+    idleEnded: f('bool', 'ended because it stayed silent for the idle timeout (--idle-timeout), without a close'),
     segments: f('int', 'segments both sides sent'),
     events: f({ map: obj('TcpEvent'), keys: TcpEventKinds }, 'every TCP event kind (rule ids of the TCP family), always present: c.events["retransmission"].count'),
     eventKinds: f(list('string'), 'the kinds with a count above 0'),

@@ -211,6 +211,7 @@ export class FactBuilder {
       closeFrame: int(c.closeFrame ?? 0),
       ended: c.ended,
       evicted: c.evicted,
+      idleEnded: c.idleEndedAt !== null,
       segments: int(c.client.segments + c.server.segments),
       events,
       eventKinds: kinds,
@@ -266,7 +267,9 @@ export class FactBuilder {
           }
         : null,
       // a connection someone closed (FIN or RST) was not idle at the end: it had ended
-      idleAtEnd: c.closeKind !== null ? 0 : dbl(Math.max(0, this.captureEndTime() - c.endTime)),
+      // and one the engine stopped waiting for counts until then, the same however far the
+      // capture goes on (a streaming analysis diagnoses it before the capture's end is known)
+      idleAtEnd: c.closeKind !== null ? 0 : dbl(Math.max(0, (c.idleEndedAt ?? this.captureEndTime()) - c.endTime)),
     };
     this.connFacts.set(c.id, fact);
     return fact;

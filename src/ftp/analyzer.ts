@@ -103,6 +103,11 @@ export class FtpAnalyzer implements TcpListener {
     return { sessions: this.sessionCount, transfers: this.transferCount };
   }
 
+  /** Sessions not released. */
+  get liveSessionCount(): number {
+    return this.sessionMap.size;
+  }
+
   session(id: number): Session | undefined {
     return this.sessionMap.get(id);
   }
@@ -249,6 +254,15 @@ export class FtpAnalyzer implements TcpListener {
         app.probe = null;
     }
     this.events.connectionEnded?.(conn, this.roleOf(conn.id));
+  }
+
+  /** A silent control connection stays open while a data connection of its session is still
+   *  open: FTP says nothing on the control connection during a transfer. Once the data is done
+   *  the 226 is due; if it never comes (control-idle-timeout), the idle timeout ends the wait. */
+  keepIdle(conn: Connection): boolean {
+    const app = conn.app as ConnApp | undefined;
+    if (app?.role !== 'control' || app.session === null) return false;
+    return app.session.tracks.some((t) => !t.settled && t.conns.some((c) => !t.ended.has(c.id)));
   }
 
   onForget(conn: Connection): void {

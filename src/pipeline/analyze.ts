@@ -19,6 +19,7 @@ import { Diagnosis, finalizeFindings, RuleEvaluator, type DiagnoseInput } from '
 import type { Finding } from '../diagnose/finding.ts';
 import type { RuleSet } from '../diagnose/rule-types.ts';
 import type { AnalysisResult, DecodeSummary } from './result.ts';
+import { SubjectGroup, UnitReleaser, type ReleasedUnit } from './release.ts';
 
 export type { AnalysisResult } from './result.ts';
 
@@ -34,6 +35,14 @@ export interface AnalysisOptions {
   tcp?: Partial<TcpEngineOptions>;
   /** FTP control-channel bounds: line length, commands awaiting replies. */
   ftp?: Partial<ControlLimits>;
+  /**
+   * Streaming: each session (with its transfers and connections) and each connection outside
+   * any session is diagnosed as soon as it is final, handed here, and forgotten; finish() hands
+   * the rest and the capture's own findings, and returns a result with empty lists and the
+   * totals in `released`. Memory then follows what is open at a time, not the file length.
+   * Not combined with onFinding/onTransfer.
+   */
+  release?(u: ReleasedUnit): void;
 }
 
 /** The resource bounds of an analysis (untrusted input: every table and buffer is capped; hitting
@@ -62,22 +71,46 @@ export class Analysis {
   private readonly doneSessions = new Set<number>();
   private readonly endedConnections = new Set<number>();
   private finished: AnalysisResult | null = null;
+  private readonly releaser: UnitReleaser | null = null;
+  private lastTcpTime = 0; //                          capture time of the latest TCP segment
 
   constructor(private readonly opts: AnalysisOptions) {
     this.showPasswords = opts.showPasswords ?? false;
     this.evaluator = new RuleEvaluator(opts.rules);
     const early = opts.onFinding !== undefined || opts.onTransfer !== undefined;
+    if (opts.release && early) throw new Error('Analysis: release cannot be combined with onFinding/onTransfer');
     this.ftp = new FtpAnalyzer(
-      early
+      opts.release
         ? {
-            connectionEnded: (c, role) => this.connectionEnded(c, role),
-            transferDone: (t) => this.transferDone(t),
-            sessionEnded: (s) => this.sessionEnded(s),
+            sessionEnded: (s) => this.releaser!.sessionEnded(s),
+            connectionForgotten: (c) => this.releaser!.connectionForgotten(c),
           }
-        : {},
+        : early
+          ? {
+              connectionEnded: (c, role) => this.connectionEnded(c, role),
+              transferDone: (t) => this.transferDone(t),
+              sessionEnded: (s) => this.sessionEnded(s),
+            }
+          : {},
       opts.ftp,
     );
-    this.engine = new TcpEngine(this.ftp, opts.tcp);
+    this.engine = new TcpEngine(this.ftp, opts.release ? { ...opts.tcp, keepConnections: false } : opts.tcp);
+    if (opts.release) {
+      this.releaser = new UnitReleaser({
+        evaluator: this.evaluator,
+        ftp: this.ftp,
+        showPasswords: this.showPasswords,
+        decode: this.decoder.counters,
+        now: () => this.lastTcpTime,
+        sink: opts.release,
+      });
+    }
+  }
+
+  /** The streaming analysis' bookkeeping (release mode), for tests. */
+  get releaseStats(): { released: number; maxHeld: number; liveSessions: number; liveConnections: number } | null {
+    if (!this.releaser) return null;
+    return { released: this.releaser.released, maxHeld: this.releaser.maxHeld, liveSessions: this.ftp.liveSessionCount, liveConnections: this.engine.connections.length };
   }
 
   /** One captured frame: decode → TCP → FTP. Throws CaptureError for a link type without a
@@ -93,7 +126,11 @@ export class Analysis {
     }
     this.frames++;
     this.lastOffset = f.offset;
-    if (this.decoder.decode(f) === 'tcp') this.engine.packet(this.decoder.packet);
+    if (this.decoder.decode(f) === 'tcp') {
+      const p = this.decoder.packet;
+      if (p.time > this.lastTcpTime) this.lastTcpTime = p.time;
+      this.engine.packet(p);
+    }
   }
 
   /** A live source's clock: capture time has reached `now` (s since 1970) without a frame, so
@@ -226,6 +263,7 @@ export class Analysis {
       unsupportedLinkType: c.unsupportedLinkType,
       firstMalformed: c.firstMalformed,
     };
+    if (this.releaser) return this.finishReleased(summary, decode);
     // One full pass over final facts: early findings were made from facts as they stood then,
     // so the final list is recomputed rather than merged.
     const d = new Diagnosis(this.evaluator, this.input(summary));
@@ -250,6 +288,32 @@ export class Analysis {
       findings,
       ruleErrors: this.evaluator.runErrors,
       showPasswords: this.showPasswords,
+    };
+    return this.finished;
+  }
+
+  /** finish() of the streaming analysis: hands on what is left, then the capture's findings. */
+  private finishReleased(summary: CaptureSummary, decode: DecodeSummary): AnalysisResult {
+    this.releaser!.finish(this.engine.connections);
+    const totals = { connections: this.engine.connectionCount, ...this.ftp.counts };
+    const d = new Diagnosis(this.evaluator, { connections: [], sessions: [], transfers: [], showPasswords: this.showPasswords, capture: summary, decode: this.decoder.counters, totals });
+    const found = finalizeFindings(d.capture(summary, totals.connections), this.opts.rules);
+    this.opts.release!({
+      connections: [],
+      roles: new Map(),
+      sessions: [],
+      transfers: [],
+      findings: found.map((finding, seq) => ({ finding, group: SubjectGroup.capture, subject: 0, seq })),
+    });
+    this.finished = {
+      capture: { ...summary, decode },
+      connections: [],
+      sessions: [],
+      transfers: [],
+      findings: [],
+      ruleErrors: this.evaluator.runErrors,
+      showPasswords: this.showPasswords,
+      released: totals,
     };
     return this.finished;
   }

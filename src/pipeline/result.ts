@@ -20,4 +20,7 @@ export interface AnalysisResult {
   findings: Finding[]; //         by severity, then first frame
   ruleErrors: RuleRunError[]; //  rules that failed at run time (reported, not fatal)
   showPasswords: boolean; //      how the result was built (facts redact PASS otherwise)
+  /** Streaming analysis (AnalysisOptions.release): the lists above are empty, everything was
+   *  handed on as it became final; these are the totals. */
+  released?: { connections: number; sessions: number; transfers: number };
 }

@@ -13,7 +13,7 @@ import { severityCounts } from './text.ts';
 
 export const JSON_REPORT_VERSION = 1;
 
-function connectionJson(c: Connection, role: string): Record<string, unknown> {
+export function connectionJson(c: Connection, role: string): Record<string, unknown> {
   // `app` is the FTP stage's private slot and `deliver` an engine switch: not report data.
   const { app: _app, deliver: _deliver, ...rest } = c;
   return { ...rest, role };
@@ -23,7 +23,7 @@ function commandJson(cmd: FtpCommand, showPasswords: boolean): Record<string, un
   return { ...cmd, arg: displayArg(cmd, showPasswords) };
 }
 
-function sessionJson(s: Session, showPasswords: boolean): Record<string, unknown> {
+export function sessionJson(s: Session, showPasswords: boolean): Record<string, unknown> {
   return {
     ...s,
     password: s.password === null ? null : showPasswords ? s.password : REDACTED,
@@ -45,12 +45,18 @@ interface LazyList {
 const lazyList = <T>(xs: readonly T[], f: (x: T) => unknown): LazyList => ({ lazy: true, count: xs.length, item: (i) => f(xs[i]!) });
 const isLazy = (v: unknown): v is LazyList => typeof v === 'object' && v !== null && (v as LazyList).lazy === true;
 
-/** The report's top-level fields in order; connections, sessions and transfers left lazy. */
-function reportParts(r: AnalysisResult, opts: JsonReportOptions): Array<[string, unknown]> {
-  const roles = new Map<number, string>();
-  for (const s of r.sessions) roles.set(s.control, 'control');
-  for (const t of r.transfers) if (t.dataConnection !== null) roles.set(t.dataConnection, 'data');
-  const counts = severityCounts(r.findings);
+export interface ReportCounts {
+  connections: number;
+  sessions: number;
+  transfers: number;
+  findings: number;
+  error: number;
+  warning: number;
+  info: number;
+}
+
+/** The fields before the lists: version, capture, error, summary. */
+export function reportHead(r: AnalysisResult, opts: JsonReportOptions, n: ReportCounts): Array<[string, unknown]> {
   return [
     ['ftpdiag', { reportVersion: JSON_REPORT_VERSION }],
     ['capture', { ...r.capture, linkTypeNames: r.capture.linkTypes.map((lt) => linkTypeName[lt] ?? `LINKTYPE_${lt}`) }],
@@ -58,15 +64,26 @@ function reportParts(r: AnalysisResult, opts: JsonReportOptions): Array<[string,
     [
       'summary',
       {
-        connections: r.connections.length,
-        sessions: r.sessions.length,
-        transfers: r.transfers.length,
-        findings: r.findings.length,
-        errors: counts.error,
-        warnings: counts.warning,
-        info: counts.info,
+        connections: n.connections,
+        sessions: n.sessions,
+        transfers: n.transfers,
+        findings: n.findings,
+        errors: n.error,
+        warnings: n.warning,
+        info: n.info,
       },
     ],
+  ];
+}
+
+/** The report's top-level fields in order; connections, sessions and transfers left lazy. */
+function reportParts(r: AnalysisResult, opts: JsonReportOptions): Array<[string, unknown]> {
+  const roles = new Map<number, string>();
+  for (const s of r.sessions) roles.set(s.control, 'control');
+  for (const t of r.transfers) if (t.dataConnection !== null) roles.set(t.dataConnection, 'data');
+  const counts = { connections: r.connections.length, sessions: r.sessions.length, transfers: r.transfers.length, findings: r.findings.length, ...severityCounts(r.findings) };
+  return [
+    ...reportHead(r, opts, counts),
     ['connections', lazyList(r.connections, (c) => connectionJson(c, roles.get(c.id) ?? 'other'))],
     ['sessions', lazyList(r.sessions, (s) => sessionJson(s, r.showPasswords))],
     ['transfers', lazyList(r.transfers, (t) => t)],

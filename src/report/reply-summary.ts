@@ -14,32 +14,62 @@ export interface ReplyCodeSeen {
 
 const MAX_FRAMES = 50;
 
-export function replyCodesSeen(sessions: readonly Session[]): ReplyCodeSeen[] {
-  const byCode = new Map<number, ReplyCodeSeen>();
-  const add = (r: FtpReply) => {
-    const code = r.valid ? r.code : 0;
-    let e = byCode.get(code);
-    if (!e) {
-      const info = explainReplyCode(code);
-      e = {
-        code,
-        count: 0,
-        frames: [],
-        meaning: code === 0 ? 'not a valid reply (no three-digit code)' : info.meaning,
-        className: code === 0 ? 'invalid' : info.className,
-        references: info.references,
-      };
-      byCode.set(code, e);
-    }
-    e.count++;
-    if (e.frames.length < MAX_FRAMES) e.frames.push(r.frame);
-  };
-  for (const s of sessions) {
+/**
+ * Counts reply codes session by session, in any order of sessions (a streaming analysis hands
+ * them on as they end), and lists the same frames a pass over the sessions in id order lists:
+ * the first MAX_FRAMES in (session id, order within the session).
+ */
+export class ReplyCodeCounter {
+  private readonly byCode = new Map<number, { e: ReplyCodeSeen; firsts: Array<[number, number, number]> }>(); // [session, position, frame]
+
+  add(s: Session): void {
+    let pos = 0;
+    const touched = new Set<number>();
+    const add = (r: FtpReply) => {
+      const code = r.valid ? r.code : 0;
+      let slot = this.byCode.get(code);
+      if (!slot) {
+        const info = explainReplyCode(code);
+        const e: ReplyCodeSeen = {
+          code,
+          count: 0,
+          frames: [],
+          meaning: code === 0 ? 'not a valid reply (no three-digit code)' : info.meaning,
+          className: code === 0 ? 'invalid' : info.className,
+          references: info.references,
+        };
+        slot = { e, firsts: [] };
+        this.byCode.set(code, slot);
+      }
+      slot.e.count++;
+      slot.firsts.push([s.id, pos++, r.frame]);
+      touched.add(code);
+    };
     if (s.greeting) add(s.greeting);
     for (const c of s.commands) {
       for (const p of c.preliminary) add(p);
       if (c.reply) add(c.reply);
     }
+    for (const code of touched) {
+      const slot = this.byCode.get(code)!;
+      if (slot.firsts.length <= MAX_FRAMES) continue;
+      slot.firsts.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+      slot.firsts.length = MAX_FRAMES;
+    }
   }
-  return [...byCode.values()].sort((a, b) => a.code - b.code);
+
+  result(): ReplyCodeSeen[] {
+    const out: ReplyCodeSeen[] = [];
+    for (const { e, firsts } of this.byCode.values()) {
+      const frames = [...firsts].sort((x, y) => x[0] - y[0] || x[1] - y[1]).map((f) => f[2]);
+      out.push({ ...e, frames });
+    }
+    return out.sort((a, b) => a.code - b.code);
+  }
+}
+
+export function replyCodesSeen(sessions: readonly Session[]): ReplyCodeSeen[] {
+  const counter = new ReplyCodeCounter();
+  for (const s of sessions) counter.add(s);
+  return counter.result();
 }

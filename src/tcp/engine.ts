@@ -90,6 +90,8 @@ export class TcpEngine {
     if (this.closingHead !== null) this.expire(p.time, p.frame);
     const stale = this.table.oldestEnded();
     if (stale !== null && p.time - stale.lastTime > this.opts.endedFlowSeconds) this.forgetEnded(p.time);
+    const idle = this.table.oldestLive();
+    if (idle !== null && this.opts.idleTimeoutSeconds > 0 && p.time - idle.lastTime > this.opts.idleTimeoutSeconds) this.endIdle(p.time, p.frame);
     const table = this.table;
     let flow = table.find(p);
     let fromA = table.fromA;
@@ -120,7 +122,24 @@ export class TcpEngine {
    *  would have ended them; the caller must not feed a packet older than `now` afterwards. */
   advance(now: number): void {
     if (this.closingHead !== null) this.expire(now, Number.MAX_SAFE_INTEGER);
+    if (this.opts.idleTimeoutSeconds > 0) this.endIdle(now, Number.MAX_SAFE_INTEGER);
     this.forgetEnded(now);
+  }
+
+  /** Live flows silent for longer than idleTimeoutSeconds end, unless the listener keeps them. */
+  private endIdle(now: number, frame: number): void {
+    const limit = this.opts.idleTimeoutSeconds;
+    let firstKept: Flow | null = null;
+    for (let f = this.table.oldestLive(); f !== null && f !== firstKept && now - f.lastTime > limit; f = this.table.oldestLive()) {
+      if (this.listener.keepIdle?.(f.conn) === true) {
+        // to the back of the line, without pretending it saw a packet; asked again next round
+        firstKept ??= f;
+        this.table.touch(f);
+        continue;
+      }
+      f.conn.idleEndedAt = now;
+      this.finalize(f, frame > f.conn.lastFrame ? f.conn.lastFrame : frame);
+    }
   }
 
   /** Ended flows quiet for longer than endedFlowSeconds leave the table. */

@@ -231,6 +231,11 @@ export class FlowTable<T extends FlowKey> {
     return this.ended.head;
   }
 
+  /** The live flow idle the longest. */
+  oldestLive(): T | null {
+    return this.live.head;
+  }
+
   /** The flow to evict next: the ended flow idle longest, else the live one. */
   evictionCandidate(): T | null {
     return this.ended.head ?? this.live.head;

@@ -86,6 +86,7 @@ export class Flow extends FlowKey {
       closeFrame: null,
       ended: false,
       evicted: false,
+      idleEndedAt: null,
       events: {},
       reset: null,
       halfClose: null,

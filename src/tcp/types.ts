@@ -190,6 +190,9 @@ export interface Connection {
   closeFrame: number | null;
   ended: boolean; //           closed out: both FINs acknowledged, RST, eviction, or end of capture
   evicted: boolean;
+  /** Capture time at which the engine stopped waiting for a connection silent for longer than
+   *  idleTimeoutSeconds (ended without a close); null otherwise. */
+  idleEndedAt: number | null;
   events: Partial<Record<TcpEventKind, TcpEventRecord>>;
   reset: ResetFact | null;
   halfClose: HalfCloseFact | null;
@@ -220,6 +223,9 @@ export interface TcpListener {
   /** An ended connection left the flow table: no later packet can change it any more (one on
    *  its 4-tuple starts a new conversation), so whatever was built from it can be let go. */
   onForget?(conn: Connection): void;
+  /** A live connection has been silent for idleTimeoutSeconds: true keeps it open (an FTP control
+   *  connection stays quiet while its transfer runs), false lets the engine end it. */
+  keepIdle?(conn: Connection): boolean;
 }
 
 export interface TcpEngineOptions {
@@ -243,6 +249,9 @@ export interface TcpEngineOptions {
    *  let go when its flow is forgotten (after onForget), so memory follows the connections open
    *  at a time. */
   keepConnections: boolean;
+  /** A live connection silent for this many seconds of capture time is ended (onEnd) unless the
+   *  listener keeps it (keepIdle); Zeek's tcp_inactivity_timeout is 5 min. 0: never. */
+  idleTimeoutSeconds: number;
 }
 
 export const defaultTcpEngineOptions: TcpEngineOptions = {
@@ -253,6 +262,7 @@ export const defaultTcpEngineOptions: TcpEngineOptions = {
   maxEndedFlows: 16_384,
   endedFlowSeconds: 60,
   keepConnections: true,
+  idleTimeoutSeconds: 600,
 };
 
 /** Engine counters, updated as packets come. */

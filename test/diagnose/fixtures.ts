@@ -45,6 +45,7 @@ export function connection(id: number, over: Partial<Connection> = {}): Connecti
     closeFrame: 9,
     ended: true,
     evicted: false,
+    idleEndedAt: null,
     events: {},
     reset: null,
     halfClose: null,

@@ -90,3 +90,30 @@ describe('tcp/engine: close-out once both sides sent FIN', () => {
     expect(r.conns[0]!.closedBy).to.equal('client');
   });
 });
+
+describe('tcp/engine: idle timeout', () => {
+  function silent(): { t: TraceBuilder; wake: number } {
+    const t = new TraceBuilder();
+    const a = t.tcp({ client: '192.0.2.1:40000', server: '192.0.2.2:21' });
+    a.handshake();
+    const b = t.tcp({ client: '192.0.2.1:40001', server: '192.0.2.2:21' });
+    const wake = b.client('S', undefined, { dt: 601 }); // a has been silent for 601 s
+    return { t, wake };
+  }
+
+  it('ends a connection silent for longer than idleTimeoutSeconds, and records when', () => {
+    const { t, wake } = silent();
+    const r = run(t, { idleTimeoutSeconds: 600 }, undefined, true);
+    expect(r.rec.calls.filter((c) => c.kind === 'end')).to.deep.equal([{ kind: 'end', id: 0, atFrame: wake }]);
+    expect(r.conns[0]!.idleEndedAt).to.be.closeTo(r.conns[1]!.startTime, 1e-6);
+    expect(r.conns[0]!.closeKind).to.equal(null);
+  });
+
+  it('keeps it open when the listener asks to (keepIdle), and never with 0', () => {
+    const kept = run(silent().t, { idleTimeoutSeconds: 600 }, (rec) => Object.assign(rec, { keepIdle: () => true }), true);
+    expect(kept.rec.ends()).to.deep.equal([]);
+    const never = run(silent().t, { idleTimeoutSeconds: 0 }, undefined, true);
+    expect(never.rec.ends()).to.deep.equal([]);
+    expect(never.conns[0]!.idleEndedAt).to.equal(null);
+  });
+});

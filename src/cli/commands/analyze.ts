@@ -8,6 +8,8 @@ import { analyzeFile } from '../../pipeline/analyze.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
 import { escapeWire } from '../../report/escape.ts';
 import { renderJsonChunks } from '../../report/json.ts';
+import { JsonSpool } from '../../report/json-spool.ts';
+import type { ReleasedUnit } from '../../pipeline/release.ts';
 import { useColor } from '../../report/style.ts';
 import { renderText } from '../../report/text.ts';
 import { writeHtmlReport } from '../../report/html-report.ts';
@@ -51,9 +53,14 @@ export function builder(y: Argv): Argv<AnalyzeArgs> {
 
 /** Exit status for a finished analysis: 1 when a finding reaches the threshold. */
 export function exitCodeFor(result: AnalysisResult, failOn: FailOn): ExitCode {
+  return exitCodeForSeverities(new Set(result.findings.map((f) => f.severity)), failOn);
+}
+
+/** The same from the severities found. */
+export function exitCodeForSeverities(found: ReadonlySet<Severity>, failOn: FailOn): ExitCode {
   if (failOn === 'none') return ExitCode.OK;
   const min = severityRank[failOn as Severity];
-  return result.findings.some((f) => severityRank[f.severity] >= min) ? ExitCode.FINDINGS : ExitCode.OK;
+  return [...found].some((s) => severityRank[s] >= min) ? ExitCode.FINDINGS : ExitCode.OK;
 }
 
 export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
@@ -62,12 +69,26 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
   const trace = args.trace ?? '';
   const progress = new ReadProgress({ json: args.json, stdoutIsTTY: io.stdoutIsTTY, stderrIsTTY: process.stderr.isTTY === true });
   const read = { ...(io.stdin ? { stdin: io.stdin } : {}), onProgress: progress.onProgress };
-  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, ...limits }).finally(() => progress.stop());
+  // --json alone streams: each session is diagnosed and written to a spool as soon as it is
+  // final, so memory follows what is open at a time, not the length of the capture. The text and
+  // HTML reports still need the whole analysis at once.
+  const spool = args.json && !args.html ? new JsonSpool(args.showPasswords) : null;
+  try {
+    const release = spool ? { release: (u: ReleasedUnit) => spool.add(u) } : {};
+    const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, ...limits, ...release }).finally(() => progress.stop());
+    return await report(args, io, trace, result, error, spool);
+  } finally {
+    spool?.close();
+  }
+}
+
+async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: AnalysisResult, error: CaptureError | null, spool: JsonSpool | null): Promise<ExitCode> {
   const nothingRead = error !== null && result.capture.frames === 0;
   if (!nothingRead) {
     if (args.json) {
       // in pieces: the report of a capture of millions of frames is too long for one string
-      for (const chunk of renderJsonChunks(result, { error: error ? { message: error.reason, offset: error.offset, code: error.code } : null })) io.out(chunk);
+      const jsonError = { error: error ? { message: error.reason, offset: error.offset, code: error.code } : null };
+      for (const chunk of spool ? spool.render(result, jsonError) : renderJsonChunks(result, jsonError)) io.out(chunk);
     } else {
       const color = useColor(args.color, io.stdoutIsTTY, io.env);
       io.out(renderText(result, { color, width: io.columns, error: error ? `offset ${error.offset}: ${error.reason}` : null }));
@@ -86,7 +107,7 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
     io.err(`ftpdiag: ${captureErrorLine(error, trace)}\n`);
     return ExitCode.BAD_INPUT;
   }
-  return exitCodeFor(result, args.failOn);
+  return spool ? exitCodeForSeverities(spool.severitiesFound, args.failOn) : exitCodeFor(result, args.failOn);
 }
 
 /** `FILE: offset N: reason`, terminal-safe. */

@@ -1,0 +1,129 @@
+// Streaming analysis (AnalysisOptions.release, used by `analyze --json`): sessions are diagnosed
+// and written to a spool as soon as they are final, then forgotten. It must give exactly the
+// report a whole-capture analysis gives, and hold only what is open at a time.
+
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Analysis, analyzeFile } from '../../src/pipeline/analyze.ts';
+import { readCapture } from '../../src/capture/read.ts';
+import { loadRules } from '../../src/diagnose/rule-loader.ts';
+import { renderJsonChunks } from '../../src/report/json.ts';
+import { JsonSpool } from '../../src/report/json-spool.ts';
+import type { TcpEngineOptions } from '../../src/tcp/types.ts';
+import { benchTrace } from '../../bench/big-trace.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const corpus = join(root, '..', 'shared', 'corpus', 'public');
+const rules = loadRules();
+
+function traces(dir: string): string[] {
+  const out: string[] = [];
+  for (const x of readdirSync(dir)) {
+    const p = join(dir, x);
+    if (statSync(p).isDirectory()) out.push(...traces(p));
+    else if (/\.(pcap|pcapng)$/.test(x)) out.push(p);
+  }
+  return out.sort();
+}
+
+const hash = (chunks: Iterable<string>) => {
+  const h = createHash('sha256');
+  let n = 0;
+  for (const c of chunks) {
+    h.update(c);
+    n += c.length;
+  }
+  return `${h.digest('hex')}:${n}`;
+};
+
+async function whole(path: string, tcp: Partial<TcpEngineOptions>): Promise<{ text: string; digest: string }> {
+  const { result, error } = await analyzeFile(path, { rules, tcp });
+  const opts = { error: error ? { message: error.reason, offset: error.offset, code: error.code } : null };
+  const text = [...renderJsonChunks(result, opts)].join('');
+  return { text, digest: hash([text]) };
+}
+
+async function streamed(path: string, tcp: Partial<TcpEngineOptions>): Promise<{ text: string; units: number }> {
+  const spool = new JsonSpool(false);
+  let units = 0;
+  try {
+    const { result, error } = await analyzeFile(path, {
+      rules,
+      tcp,
+      release: (u) => {
+        units++;
+        spool.add(u);
+      },
+    });
+    const opts = { error: error ? { message: error.reason, offset: error.offset, code: error.code } : null };
+    return { text: [...spool.render(result, opts)].join(''), units };
+  } finally {
+    spool.close();
+  }
+}
+
+describe('pipeline/release: the streamed JSON report equals the whole-capture one', function () {
+  this.timeout(300_000);
+  const all = [...traces(join(root, 'captures')), ...traces(corpus)];
+
+  it('finds the traces', () => {
+    expect(all.length).to.be.at.least(60);
+  });
+
+  // endedFlowSeconds 0: a connection is forgotten as soon as another packet passes after its
+  // end, so sessions are released in the middle of the capture rather than at its end
+  for (const [name, tcp] of [
+    ['default bounds', {}],
+    ['connections forgotten at once', { endedFlowSeconds: 0 }],
+  ] as const) {
+    it(`byte for byte, on every trace of captures/ and the corpus (${name})`, async () => {
+      const differ: string[] = [];
+      for (const path of all) {
+        const a = await whole(path, tcp);
+        const b = await streamed(path, tcp);
+        if (a.text !== b.text) differ.push(path.slice(root.length - 1));
+        JSON.parse(b.text);
+      }
+      expect(differ).to.deep.equal([]);
+    });
+  }
+});
+
+describe('pipeline/release: memory follows what is open, not the length of the capture', function () {
+  this.timeout(600_000);
+
+  it('releases sessions as they end and holds a bounded number, with the same report', async () => {
+    // ~1,000 replicated sessions in sequence (bench/big-trace.ts), never more than ~30 open at once
+    const info = await benchTrace({ name: 'test-release-sequential', layout: 'sequential', frames: 80_000, prefixFrames: 0 }, { log: () => {} });
+    // the trace packs ~1,000 sessions into 2 s of capture time: the time bounds are scaled to it
+    const tcp = { maxEndedFlows: 64, closeGraceSeconds: 0.05, idleTimeoutSeconds: 0.3 };
+    const spool = new JsonSpool(false);
+    let maxLiveSessions = 0;
+    let maxLiveConnections = 0;
+    let frames = 0;
+    const a = new Analysis({ rules, tcp, release: (u) => spool.add(u) });
+    let stats = a.releaseStats!;
+    const summary = await readCapture(info.file, (f) => {
+      a.frame(f);
+      if (++frames % 500 === 0) {
+        stats = a.releaseStats!;
+        maxLiveSessions = Math.max(maxLiveSessions, stats.liveSessions);
+        maxLiveConnections = Math.max(maxLiveConnections, stats.liveConnections);
+      }
+    });
+    const releasedBeforeEnd = a.releaseStats!.released;
+    const result = a.finish(summary);
+    const streamedDigest = hash(spool.render(result, { error: null }));
+    spool.close();
+    expect(result.released!.sessions).to.be.at.least(900);
+    // most sessions were released while reading, and at no time were more than a few hundred held
+    expect(releasedBeforeEnd).to.be.at.least(result.released!.sessions * 0.8);
+    expect(maxLiveSessions).to.be.below(300);
+    expect(maxLiveConnections).to.be.below(64 + info.maxConcurrentConnections + 50);
+    expect(a.releaseStats!.maxHeld).to.be.below(300);
+    expect(streamedDigest).to.equal((await whole(info.file, tcp)).digest);
+  });
+});
