@@ -84,6 +84,7 @@ export class FactBuilder {
   private static readonly commandCache = new WeakMap<FtpCommand, { key: string; fact: Fact }>();
 
   constructor(private readonly src: FactSources) {
+    this.captureEnd = src.captureEnd ?? null;
     for (const s of src.sessions) this.sessionByControl.set(s.control, s);
     for (const t of src.transfers) if (t.dataConnection !== null) this.transferByData.set(t.dataConnection, t);
   }
@@ -104,7 +105,6 @@ export class FactBuilder {
 
   /** Time of the capture's last TCP segment (the latest connection end), computed once. */
   private captureEndTime(): number {
-    if (this.captureEnd === null && this.src.captureEnd !== undefined) this.captureEnd = this.src.captureEnd;
     if (this.captureEnd === null) {
       let end = 0;
       for (const c of this.src.connections) if (c.endTime > end) end = c.endTime;

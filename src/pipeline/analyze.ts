@@ -19,7 +19,7 @@ import { Diagnosis, finalizeFindings, RuleEvaluator, type DiagnoseInput } from '
 import type { Finding } from '../diagnose/finding.ts';
 import type { RuleSet } from '../diagnose/rule-types.ts';
 import type { AnalysisResult, DecodeSummary } from './result.ts';
-import { SubjectGroup, UnitReleaser, type ReleasedUnit } from './release.ts';
+import { SubjectGroup, tagFindings, UnitReleaser, type ReleasedUnit } from './release.ts';
 
 export type { AnalysisResult } from './result.ts';
 
@@ -298,13 +298,7 @@ export class Analysis {
     const totals = { connections: this.engine.connectionCount, ...this.ftp.counts };
     const d = new Diagnosis(this.evaluator, { connections: [], sessions: [], transfers: [], showPasswords: this.showPasswords, capture: summary, decode: this.decoder.counters, totals });
     const found = finalizeFindings(d.capture(summary, totals.connections), this.opts.rules);
-    this.opts.release!({
-      connections: [],
-      roles: new Map(),
-      sessions: [],
-      transfers: [],
-      findings: found.map((finding, seq) => ({ finding, group: SubjectGroup.capture, subject: 0, seq })),
-    });
+    this.opts.release!({ connections: [], sessions: [], transfers: [], findings: tagFindings(found, SubjectGroup.capture, 0) });
     this.finished = {
       capture: { ...summary, decode },
       connections: [],

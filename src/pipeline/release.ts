@@ -30,10 +30,9 @@ export interface ReleasedFinding {
   seq: number; //     position in that subject's list of findings
 }
 
-/** One released unit: its objects in id order, their findings, and each connection's role. */
+/** One released unit: its objects in id order and their findings. */
 export interface ReleasedUnit {
   connections: Connection[];
-  roles: Map<number, 'control' | 'data' | 'other'>;
   sessions: Session[];
   transfers: Transfer[];
   findings: ReleasedFinding[];
@@ -87,9 +86,9 @@ export class UnitReleaser {
     this.held.delete(c.id);
     this.ctx.ftp.releaseConnection(c.id);
     const d = this.diagnosis([c], [], []);
-    const findings = tag(finalizeFindings(d.connection(c), this.ctx.evaluator.ruleSet), SubjectGroup.connection, c.id);
+    const findings = tagFindings(finalizeFindings(d.connection(c), this.ctx.evaluator.ruleSet), SubjectGroup.connection, c.id);
     this.released++;
-    this.ctx.sink({ connections: [c], roles: new Map([[c.id, 'other']]), sessions: [], transfers: [], findings });
+    this.ctx.sink({ connections: [c], sessions: [], transfers: [], findings });
   }
 
   private tryRelease(s: Session): void {
@@ -104,22 +103,17 @@ export class UnitReleaser {
     }
     const d = this.diagnosis(connections, [s], transfers);
     // per subject, in the order a whole-capture pass evaluates them; supersedes within the unit
-    const bySubject: Array<[SubjectGroup, number, Finding[]]> = [];
-    for (const c of connections) bySubject.push([SubjectGroup.connection, c.id, d.connection(c)]);
-    bySubject.push([SubjectGroup.session, s.id, d.session(s)]);
-    for (const t of transfers) bySubject.push([SubjectGroup.transfer, t.id, d.transfer(t)]);
-    const origin = new Map<Finding, ReleasedFinding>();
-    for (const [group, subject, fs] of bySubject) fs.forEach((finding, seq) => origin.set(finding, { finding, group, subject, seq }));
-    const kept = finalizeFindings(bySubject.flatMap(([, , fs]) => fs), this.ctx.evaluator.ruleSet);
-    const roles = new Map<number, 'control' | 'data' | 'other'>();
-    for (const c of connections) roles.set(c.id, 'other');
-    roles.set(s.control, 'control');
-    for (const t of transfers) if (t.dataConnection !== null) roles.set(t.dataConnection, 'data');
+    const tagged: ReleasedFinding[] = [];
+    for (const c of connections) tagged.push(...tagFindings(d.connection(c), SubjectGroup.connection, c.id));
+    tagged.push(...tagFindings(d.session(s), SubjectGroup.session, s.id));
+    for (const t of transfers) tagged.push(...tagFindings(d.transfer(t), SubjectGroup.transfer, t.id));
+    const origin = new Map(tagged.map((r) => [r.finding, r] as const));
+    const kept = finalizeFindings(tagged.map((r) => r.finding), this.ctx.evaluator.ruleSet);
     for (const c of connections) this.held.delete(c.id);
     this.ended.delete(s.id);
     this.ctx.ftp.release(s);
     this.released++;
-    this.ctx.sink({ connections, roles, sessions: [s], transfers, findings: kept.map((f) => origin.get(f)!) });
+    this.ctx.sink({ connections, sessions: [s], transfers, findings: kept.map((f) => origin.get(f)!) });
   }
 
   private diagnosis(connections: Connection[], sessions: Session[], transfers: Transfer[]): Diagnosis {
@@ -136,6 +130,7 @@ export class UnitReleaser {
   }
 }
 
-function tag(findings: Finding[], group: SubjectGroup, subject: number): ReleasedFinding[] {
+/** Findings of one subject, with where they came from. */
+export function tagFindings(findings: Finding[], group: SubjectGroup, subject: number): ReleasedFinding[] {
   return findings.map((finding, seq) => ({ finding, group, subject, seq }));
 }

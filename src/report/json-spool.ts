@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { severityRank } from '../diagnose/finding.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { ReleasedUnit } from '../pipeline/release.ts';
-import { escapeJsonText } from './escape.ts';
-import { connectionJson, reportHead, sessionJson, type JsonReportOptions } from './json.ts';
+import { connectionJson, connectionRoles, elementText, reportChunks, reportHead, sessionJson, type JsonReportOptions, type ListText } from './json.ts';
 import { ReplyCodeCounter } from './reply-summary.ts';
 import type { Severity } from '../diagnose/finding.ts';
 
@@ -106,9 +105,6 @@ class SpoolFile {
   }
 }
 
-/** An element as it sits in a report list: indented two levels (see renderJsonChunks). */
-const element = (v: unknown): string => escapeJsonText(JSON.stringify([[v]], null, 2).slice(6, -6));
-
 export class JsonSpool {
   private readonly dir: string;
   private readonly connections: SpoolFile;
@@ -135,26 +131,24 @@ export class JsonSpool {
 
   /** Takes a released unit (AnalysisOptions.release). */
   add(u: ReleasedUnit): void {
-    for (const c of u.connections) this.connections.add(element(connectionJson(c, u.roles.get(c.id) ?? 'other')), c.id);
+    const roles = connectionRoles(u.sessions, u.transfers);
+    for (const c of u.connections) this.connections.add(elementText(connectionJson(c, roles.get(c.id) ?? 'other')), c.id);
     for (const s of u.sessions) {
-      this.sessions.add(element(sessionJson(s, this.showPasswords)), s.id);
+      this.sessions.add(elementText(sessionJson(s, this.showPasswords)), s.id);
       this.codes.add(s);
     }
-    for (const t of u.transfers) this.transfers.add(element(t), t.id);
+    for (const t of u.transfers) this.transfers.add(elementText(t), t.id);
     for (const r of u.findings) {
       const f = r.finding;
       this.severities[f.severity]++;
-      this.findings.add(element(f), severityRank[f.severity], f.frames[0] ?? Infinity, r.group, r.subject, r.seq);
+      this.findings.add(elementText(f), severityRank[f.severity], f.frames[0] ?? Infinity, r.group, r.subject, r.seq);
     }
   }
 
   /** The whole document, in pieces; equal to renderJsonChunks of the same capture in one piece. */
-  *render(r: AnalysisResult, opts: JsonReportOptions = {}): Generator<string> {
+  render(r: AnalysisResult, opts: JsonReportOptions = {}): Generator<string> {
     const totals = r.released ?? { connections: 0, sessions: 0, transfers: 0 };
-    const findings = this.findings.index.count;
-    const head = reportHead(r, opts, { ...totals, findings, ...this.severities });
-    yield '{\n';
-    for (const [k, v] of head) yield escapeJsonText(`  ${JSON.stringify(k)}: ${JSON.stringify([v], null, 2).slice(4, -2)},\n`);
+    const head = reportHead(r, opts, { ...totals, findings: this.findings.index.count, ...this.severities });
     const byId = (f: SpoolFile) => (a: number, b: number) => f.index.field(a, 0) - f.index.field(b, 0);
     const fx = this.findings.index;
     const byFinding = (a: number, b: number) =>
@@ -163,34 +157,15 @@ export class JsonSpool {
       fx.field(a, 2) - fx.field(b, 2) ||
       fx.field(a, 3) - fx.field(b, 3) ||
       fx.field(a, 4) - fx.field(b, 4);
-    const lists: Array<[string, SpoolFile, (a: number, b: number) => number]> = [
-      ['connections', this.connections, byId(this.connections)],
-      ['sessions', this.sessions, byId(this.sessions)],
-      ['transfers', this.transfers, byId(this.transfers)],
-      ['findings', this.findings, byFinding],
-    ];
-    for (const [name, file, compare] of lists) {
-      if (file.index.count === 0) {
-        yield `  ${JSON.stringify(name)}: [],\n`;
-        continue;
-      }
-      yield `  ${JSON.stringify(name)}: [\n`;
-      let first = true;
-      for (const batch of file.read(compare)) {
-        yield (first ? '' : ',\n') + batch.join(',\n');
-        first = false;
-      }
-      yield '\n  ],\n';
-    }
-    const tail: Array<[string, unknown]> = [
+    return reportChunks([
+      ...head,
+      ['connections', spooled(this.connections, byId(this.connections))],
+      ['sessions', spooled(this.sessions, byId(this.sessions))],
+      ['transfers', spooled(this.transfers, byId(this.transfers))],
+      ['findings', spooled(this.findings, byFinding)],
       ['replyCodes', this.codes.result()],
       ['ruleErrors', r.ruleErrors],
-    ];
-    for (let i = 0; i < tail.length; i++) {
-      const [k, v] = tail[i]!;
-      yield escapeJsonText(`  ${JSON.stringify(k)}: ${JSON.stringify([v], null, 2).slice(4, -2)}${i < tail.length - 1 ? ',' : ''}\n`);
-    }
-    yield '}\n';
+    ]);
   }
 
   /** Severities of the findings taken so far. */
@@ -203,6 +178,17 @@ export class JsonSpool {
     for (const f of [this.connections, this.sessions, this.transfers, this.findings]) f.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A spooled list as the report writer takes it, read back in `compare` order. */
+function spooled(file: SpoolFile, compare: (a: number, b: number) => number): ListText {
+  return {
+    lazy: true,
+    count: file.index.count,
+    *runs() {
+      for (const batch of file.read(compare)) yield batch.join(',\n');
+    },
+  };
 }
 
 /** Ascending first frame, a finding without frames last (as sortFindings' Infinity). */

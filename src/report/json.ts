@@ -4,7 +4,7 @@
 
 import { linkTypeName } from '../capture/frame.ts';
 import { displayArg, REDACTED } from '../diagnose/facts.ts';
-import type { FtpCommand, Session } from '../ftp/types.ts';
+import type { FtpCommand, Session, Transfer } from '../ftp/types.ts';
 import type { Connection } from '../tcp/types.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import { escapeJsonText } from './escape.ts';
@@ -35,15 +35,57 @@ export interface JsonReportOptions {
   error?: { message: string; offset: number; code: string } | null;
 }
 
-/** The big lists, produced one element at a time when the report is streamed. */
-interface LazyList {
+/** A big list, written a run of elements at a time: each run is element texts joined by ',\n',
+ *  every element indented two levels (as it sits in the report) and escaped (escapeJsonText). */
+export interface ListText {
   readonly lazy: true;
   count: number;
+  runs(): Iterable<string>;
+}
+
+/** A list of report objects, produced one element at a time (also for buildJsonReport). */
+interface ObjectList extends ListText {
   item(i: number): unknown;
 }
 
-const lazyList = <T>(xs: readonly T[], f: (x: T) => unknown): LazyList => ({ lazy: true, count: xs.length, item: (i) => f(xs[i]!) });
-const isLazy = (v: unknown): v is LazyList => typeof v === 'object' && v !== null && (v as LazyList).lazy === true;
+/** Elements stringified per JSON.stringify call. */
+const BATCH = 256;
+
+/**
+ * JSON.stringify does the indenting: elements are stringified BATCH at a time nested two arrays
+ * deep (`[[a, b, …]]`), which indents them exactly as they sit in the report, and the wrapper's
+ * brackets ('[\n  [\n' and '\n  ]\n]') are cut off again.
+ */
+const nestedText = (elements: unknown[]): string => escapeJsonText(JSON.stringify([elements], null, 2).slice(6, -6));
+
+/** One element's text as a run holds it. */
+export const elementText = (v: unknown): string => nestedText([v]);
+
+function objectList<T>(xs: readonly T[], f: (x: T) => unknown): ObjectList {
+  const item = (i: number) => f(xs[i]!);
+  return {
+    lazy: true,
+    count: xs.length,
+    item,
+    *runs() {
+      for (let i = 0; i < xs.length; i += BATCH) {
+        const batch: unknown[] = [];
+        for (let j = i; j < xs.length && j < i + BATCH; j++) batch.push(item(j) ?? null);
+        yield nestedText(batch);
+      }
+    },
+  };
+}
+
+const isLazy = (v: unknown): v is ListText => typeof v === 'object' && v !== null && (v as ListText).lazy === true;
+
+/** Each connection's role in the report: control, data (wins over control), else other. */
+export function connectionRoles(sessions: readonly Session[], transfers: readonly Transfer[]): Map<number, string> {
+  const roles = new Map<number, string>();
+  for (const s of sessions) roles.set(s.control, 'control');
+  for (const t of transfers) if (t.dataConnection !== null) roles.set(t.dataConnection, 'data');
+  return roles;
+}
 
 export interface ReportCounts {
   connections: number;
@@ -78,15 +120,13 @@ export function reportHead(r: AnalysisResult, opts: JsonReportOptions, n: Report
 
 /** The report's top-level fields in order; connections, sessions and transfers left lazy. */
 function reportParts(r: AnalysisResult, opts: JsonReportOptions): Array<[string, unknown]> {
-  const roles = new Map<number, string>();
-  for (const s of r.sessions) roles.set(s.control, 'control');
-  for (const t of r.transfers) if (t.dataConnection !== null) roles.set(t.dataConnection, 'data');
+  const roles = connectionRoles(r.sessions, r.transfers);
   const counts = { connections: r.connections.length, sessions: r.sessions.length, transfers: r.transfers.length, findings: r.findings.length, ...severityCounts(r.findings) };
   return [
     ...reportHead(r, opts, counts),
-    ['connections', lazyList(r.connections, (c) => connectionJson(c, roles.get(c.id) ?? 'other'))],
-    ['sessions', lazyList(r.sessions, (s) => sessionJson(s, r.showPasswords))],
-    ['transfers', lazyList(r.transfers, (t) => t)],
+    ['connections', objectList(r.connections, (c) => connectionJson(c, roles.get(c.id) ?? 'other'))],
+    ['sessions', objectList(r.sessions, (s) => sessionJson(s, r.showPasswords))],
+    ['transfers', objectList(r.transfers, (t) => t)],
     ['findings', r.findings],
     ['replyCodes', replyCodesSeen(r.sessions)],
     ['ruleErrors', r.ruleErrors],
@@ -95,7 +135,7 @@ function reportParts(r: AnalysisResult, opts: JsonReportOptions): Array<[string,
 
 export function buildJsonReport(r: AnalysisResult, opts: JsonReportOptions = {}): Record<string, unknown> {
   const doc: Record<string, unknown> = {};
-  for (const [k, v] of reportParts(r, opts)) doc[k] = isLazy(v) ? Array.from({ length: v.count }, (_, i) => v.item(i)) : v;
+  for (const [k, v] of reportParts(r, opts)) doc[k] = isLazy(v) ? Array.from({ length: v.count }, (_, i) => (v as ObjectList).item(i)) : v;
   return doc;
 }
 
@@ -103,20 +143,19 @@ export function renderJson(r: AnalysisResult, opts: JsonReportOptions = {}): str
   return escapeJsonText(JSON.stringify(buildJsonReport(r, opts), null, 2)) + '\n';
 }
 
-/** Elements stringified per JSON.stringify call. */
-const BATCH = 256;
-
 /**
  * The same text as renderJson, in pieces: a capture of millions of frames has a report larger
  * than the longest string V8 can hold (~512 MiB), and each connection is turned into text only
  * when its turn comes. Joined, the pieces equal renderJson's output.
- *
- * JSON.stringify does the indenting: elements are stringified BATCH at a time nested two arrays
- * deep (`[[a, b, …]]`), which indents them exactly as they sit in the report, and the wrapper's
- * brackets are cut off again.
  */
 export function* renderJsonChunks(r: AnalysisResult, opts: JsonReportOptions = {}): Generator<string> {
-  const parts = reportParts(r, opts).filter(([, v]) => v !== undefined);
+  yield* reportChunks(reportParts(r, opts));
+}
+
+/** Writes a report's top-level fields in order, lists run by run (renderJsonChunks, and the
+ *  spooled report of a streaming analysis). */
+export function* reportChunks(fields: Array<[string, unknown]>): Generator<string> {
+  const parts = fields.filter(([, v]) => v !== undefined);
   yield '{\n';
   for (let p = 0; p < parts.length; p++) {
     const [k, v] = parts[p]!;
@@ -128,14 +167,12 @@ export function* renderJsonChunks(r: AnalysisResult, opts: JsonReportOptions = {
       yield `  ${JSON.stringify(k)}: []${comma}\n`;
     } else {
       yield `  ${JSON.stringify(k)}: [\n`;
-      for (let i = 0; i < v.count; i += BATCH) {
-        const batch: unknown[] = [];
-        for (let j = i; j < v.count && j < i + BATCH; j++) batch.push(v.item(j) ?? null);
-        // '[\n  [\n' + elements indented two levels, comma-separated + '\n  ]\n]'
-        const body = JSON.stringify([batch], null, 2).slice(6, -6);
-        yield escapeJsonText(i + BATCH < v.count ? `${body},\n` : `${body}\n`);
+      let first = true;
+      for (const run of v.runs()) {
+        yield first ? run : `,\n${run}`;
+        first = false;
       }
-      yield `  ]${comma}\n`;
+      yield `\n  ]${comma}\n`;
     }
   }
   yield '}\n';
