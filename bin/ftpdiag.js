@@ -1,7 +1,39 @@
 #!/usr/bin/env node
-// The CLI is written in TypeScript and run through tsx's loader, so that `npm ci` alone leaves a
-// working command (no build step to forget, no stale dist/).
-import { register } from 'tsx/esm/api';
+// The CLI is written in TypeScript. `npm ci` (its `prepare` script) bundles it into
+// dist/cli/ftpdiag.mjs with esbuild; that bundle is run when it is at least as new as every file
+// under src/, and otherwise the sources are run through tsx's loader. So an edit never runs stale
+// code, and the installed command starts without the loader: tsx's module hooks run in a thread
+// of their own (~35 MB of RSS) and transpile ~170 modules at each start (~0.3 s).
+// FTPDIAG_NO_BUNDLE=1 forces the sources.
+import { readdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-register();
-await import('../src/cli/main.ts');
+const bundle = new URL('../dist/cli/ftpdiag.mjs', import.meta.url);
+
+/** Newest modification time of the files under `dir`, ms. */
+function newestUnder(dir) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = `${dir}/${e.name}`;
+    const t = e.isDirectory() ? newestUnder(p) : statSync(p).mtimeMs;
+    if (t > newest) newest = t;
+  }
+  return newest;
+}
+
+function bundleIsFresh() {
+  if (process.env.FTPDIAG_NO_BUNDLE) return false;
+  try {
+    return statSync(bundle).mtimeMs >= newestUnder(fileURLToPath(new URL('../src', import.meta.url)));
+  } catch {
+    return false; // no bundle (not built yet)
+  }
+}
+
+if (bundleIsFresh()) {
+  await import(bundle.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

@@ -75,8 +75,11 @@ export class LineSplitter {
     private readonly lineStart: LineStartTest | null = null,
   ) {
     // grown on demand up to `max`: most lines are short, and a capture with 10^5 control
-    // connections held 8 KiB × 2 per session otherwise (1.6 GB)
-    this.buf = Buffer.allocUnsafe(Math.min(max, INITIAL_LINE_BUFFER));
+    // connections held 8 KiB × 2 per session otherwise (1.6 GB). allocUnsafeSlow: a buffer that
+    // lives as long as its session must not come from Node's shared 8 KiB pool, whose slab stays
+    // alive while any slice of it does (a 10.5M-frame trace held ~6 MB of such slabs for 1 MB of
+    // line buffers)
+    this.buf = Buffer.allocUnsafeSlow(Math.min(max, INITIAL_LINE_BUFFER));
   }
 
   /** True between lines: no byte of a next line has arrived yet. */
@@ -183,7 +186,7 @@ export class LineSplitter {
   }
 
   private grow(): void {
-    const bigger = Buffer.allocUnsafe(Math.min(this.max, this.buf.length * 2));
+    const bigger = Buffer.allocUnsafeSlow(Math.min(this.max, this.buf.length * 2));
     this.buf.copy(bigger, 0, 0, this.len);
     this.buf = bigger;
   }

@@ -49,7 +49,7 @@ export function looksLikeFtpLineStart(data: Buffer, i: number, fromFtpServer: bo
 }
 
 export class TlsRecordWalker {
-  private header = Buffer.alloc(5); // header bytes split across segments
+  private header: Buffer | null = null; // header bytes split across segments (made when first needed)
   private headerLen = 0; //            bytes of a header collected so far
   private bodyLeft = 0; //             bytes of the current record body still to skip
   synced = true; //                    false after a gap or a non-TLS byte: boundaries are unknown
@@ -102,16 +102,17 @@ export class TlsRecordWalker {
         }
       }
       // collect a header split across segments
-      this.header[this.headerLen++] = data[i++]!;
+      const header = (this.header ??= Buffer.alloc(5));
+      header[this.headerLen++] = data[i++]!;
       this.bytes++;
       if (this.headerLen === 5) {
         this.headerLen = 0;
-        if (!isTlsRecordHeader(this.header, 0)) {
+        if (!isTlsRecordHeader(header, 0)) {
           this.synced = false;
           this.bytes += data.length - i;
           return data.length;
         }
-        this.bodyLeft = (this.header[3]! << 8) | this.header[4]!;
+        this.bodyLeft = (header[3]! << 8) | header[4]!;
         this.records++;
       }
     }

@@ -58,8 +58,10 @@ function inWorkers(cases: readonly TraceCase[], opts: RegressOptions, jobs: numb
       else if (out.length === cases.length) void stopAll().then(() => resolve(out));
     };
     for (let i = 0; i < jobs; i++) {
-      const w = new Worker(new URL('./worker-boot.js', import.meta.url), {
-        workerData: { module: new URL('./worker.ts', import.meta.url).href, rulePaths: opts.rulePaths, update: opts.update, limits: opts.limits ?? {} },
+      // paths from the package root: this module also runs bundled as dist/cli/ftpdiag.mjs, which
+      // sits as deep as src/regress/ (bin/ftpdiag.js), and the worker runs the sources
+      const w = new Worker(new URL('../../src/regress/worker-boot.js', import.meta.url), {
+        workerData: { module: new URL('../../src/regress/worker.ts', import.meta.url).href, rulePaths: opts.rulePaths, update: opts.update, limits: opts.limits ?? {} },
       });
       workers.push(w);
       w.on('message', (m: WorkerReply) => {

@@ -259,8 +259,8 @@ export const defaultTcpEngineOptions: TcpEngineOptions = {
   maxBufferedBytesPerFlow: 4 * 1024 * 1024,
   maxBufferedBytesTotal: 256 * 1024 * 1024,
   closeGraceSeconds: 2,
-  maxEndedFlows: 16_384,
-  endedFlowSeconds: 60,
+  maxEndedFlows: 2048, //  with the close grace, ~13 KB of state per flow: ~25 MB
+  endedFlowSeconds: 5, // Zeek's tcp_close_delay
   keepConnections: true,
   idleTimeoutSeconds: 600,
 };

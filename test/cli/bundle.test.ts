@@ -1,0 +1,97 @@
+// bin/ftpdiag.js runs the esbuild bundle (dist/cli/ftpdiag.mjs) only when it is as new as every
+// file under src/, and the bundle must behave exactly as the sources do.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const corpus = fileURLToPath(new URL('../../../shared/corpus/public/', import.meta.url));
+
+describe('bin/ftpdiag.js: bundle or sources', () => {
+  let dir = '';
+  before(() => {
+    // a package tree of its own: bin/ (a copy of the real one), src/ and dist/ with stand-ins
+    // that say which of them ran
+    dir = mkdtempSync(join(tmpdir(), 'ftpdiag-bin-'));
+    mkdirSync(join(dir, 'bin'));
+    mkdirSync(join(dir, 'src/cli'), { recursive: true });
+    mkdirSync(join(dir, 'dist/cli'), { recursive: true });
+    copyFileSync(join(repo, 'bin/ftpdiag.js'), join(dir, 'bin/ftpdiag.js'));
+    symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+    writeFileSync(join(dir, 'src/cli/main.ts'), "const from: string = 'sources';\nconsole.log(from);\n");
+    writeFileSync(join(dir, 'dist/cli/ftpdiag.mjs'), "console.log('bundle');\n");
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const run = (env: Record<string, string> = {}) => {
+    const r = spawnSync(process.execPath, [join(dir, 'bin/ftpdiag.js')], { encoding: 'utf8', env: { ...process.env, FTPDIAG_NO_BUNDLE: '', ...env } });
+    expect(r.status, r.stderr).to.equal(0);
+    return r.stdout.trim();
+  };
+  const age = (rel: string, secondsAgo: number) => {
+    const t = Date.now() / 1000 - secondsAgo;
+    utimesSync(join(dir, rel), t, t);
+  };
+
+  it('runs the bundle when it is newer than every source file', () => {
+    age('src/cli/main.ts', 100);
+    age('dist/cli/ftpdiag.mjs', 10);
+    expect(run()).to.equal('bundle');
+  });
+
+  it('runs the sources through tsx when a source file changed after the bundle was built', () => {
+    age('src/cli/main.ts', 5);
+    age('dist/cli/ftpdiag.mjs', 10);
+    expect(run()).to.equal('sources');
+  });
+
+  it('runs the sources when asked (FTPDIAG_NO_BUNDLE), fresh bundle or not', () => {
+    age('src/cli/main.ts', 100);
+    age('dist/cli/ftpdiag.mjs', 10);
+    expect(run({ FTPDIAG_NO_BUNDLE: '1' })).to.equal('sources');
+  });
+
+  it('runs the sources when there is no bundle', () => {
+    rmSync(join(dir, 'dist'), { recursive: true });
+    expect(run()).to.equal('sources');
+  });
+});
+
+describe('the esbuild bundle (npm run build)', function () {
+  this.timeout(120_000);
+  let out = '';
+  before(async () => {
+    // built as `npm run build` does, at the same depth as dist/cli/ (paths to rules/ and
+    // package.json are taken relative to the module)
+    out = join(repo, 'test-artifacts/bundle-test/ftpdiag.mjs');
+    await build({ entryPoints: [join(repo, 'src/cli/main.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: out, logLevel: 'warning' });
+  });
+  after(() => rmSync(join(repo, 'test-artifacts/bundle-test'), { recursive: true, force: true }));
+
+  const both = (args: string[]) => {
+    const viaBundle = spawnSync(process.execPath, [out, ...args], { encoding: 'utf8', cwd: repo, maxBuffer: 1 << 28 });
+    const viaSources = spawnSync(process.execPath, [join(repo, 'bin/ftpdiag.js'), ...args], { encoding: 'utf8', cwd: repo, maxBuffer: 1 << 28, env: { ...process.env, FTPDIAG_NO_BUNDLE: '1' } });
+    return { viaBundle, viaSources };
+  };
+
+  for (const args of [
+    ['analyze', '--json', join(corpus, 'suricata-verify/ftp-retr-bypass-realserver__input.pcap')],
+    ['analyze', '--no-color', join(repo, 'captures/crafted-windows-stray-ack-rst.pcap')],
+    ['regress', '--jobs', '2', join(repo, 'captures')],
+  ]) {
+    it(`gives what the sources give: ${args.slice(0, 2).join(' ')}`, () => {
+      const { viaBundle, viaSources } = both(args);
+      expect(viaBundle.stderr).to.equal(viaSources.stderr);
+      expect(viaBundle.status).to.equal(viaSources.status);
+      // regress prints each trace's seconds in its last column: compare the rest
+      const strip = (s: string) => (args[0] === 'regress' ? s.replace(/\d+\.\d+ │$/gm, 'T │') : s);
+      expect(strip(viaBundle.stdout)).to.equal(strip(viaSources.stdout));
+      expect(viaBundle.stdout.length).to.be.greaterThan(100);
+    });
+  }
+});
