@@ -4,7 +4,7 @@
 //   --runs N          runs per measurement (default 3; medians are quoted)
 //   --runs-big N      runs of analyze on the full traces (default 1: minutes each)
 //   --heap-mb N       also run analyze on the full traces with --max-old-space-size=N (default
-//                     16384; 0: no), for a throughput figure when the default heap runs out
+//                     0: no; the default heap is enough since analyze --json streams)
 //   --tshark-bound S  seconds a tshark pass may take on the full trace before the 1M-frame prefix
 //                     is used instead (default 600)
 //   --run-timeout S   seconds one run may take before it is killed and reported failed (1200)
@@ -30,7 +30,9 @@ const write = flag('--write') || (!quick && !flag('--no-write'));
 const log = (s: string) => console.error(s);
 
 const r = await benchReader(quick ? { frames: 200_000, runs: 3 } : {});
-const readerTable = new Table({ head: ['benchmark', 'subject', 'median ms', 'M frames/s', 'MB/s', 'note'] });
+// cli-table3 colours head and borders even into a pipe or a log file: only on a terminal
+const style = process.stdout.isTTY ? {} : { head: [], border: [] };
+const readerTable = new Table({ style, head: ['benchmark', 'subject', 'median ms', 'M frames/s', 'MB/s', 'note'] });
 readerTable.push(
   ['capture reader', 'readCapture', r.ours.ms.toFixed(1), (r.ours.framesPerSec / 1e6).toFixed(2), r.ours.mbPerSec.toFixed(0), `${r.frames} frames of 60 B, median of ${r.runs}`],
   ['', 'pcap-parser', r.pcapParser.ms.toFixed(1), (r.pcapParser.framesPerSec / 1e6).toFixed(2), r.pcapParser.mbPerSec.toFixed(0), `readCapture is ${r.ratio.toFixed(1)}x faster`],
@@ -42,18 +44,18 @@ const results = await benchEndToEnd({
   regen: flag('--regen'),
   runs,
   runsBig: value('--runs-big', quick ? runs : 1),
-  heapMB: value('--heap-mb', quick ? 0 : 16384),
+  heapMB: value('--heap-mb', 0),
   runTimeout: value('--run-timeout', 1200),
   tsharkBound: value('--tshark-bound', 600),
   tshark: !flag('--no-tshark'),
   log,
 });
 
-const table = new Table({ head: RESULT_HEAD });
+const table = new Table({ style, head: RESULT_HEAD });
 for (const row of resultRows(results)) table.push(row);
 console.log(table.toString());
 const checks = targetChecks(results);
-const targets = new Table({ head: ['target', 'measured', 'met'] });
+const targets = new Table({ style, head: ['target', 'measured', 'met'] });
 for (const c of checks) targets.push([c.target, c.measured, c.met === null ? '-' : c.met ? 'yes' : 'NO']);
 console.log(targets.toString());
 
