@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
+import { tableStyle } from '../src/report/style.ts';
 import { benchReader } from './reader.ts';
 import { benchEndToEnd, machineLine, RESULT_HEAD, resultRows, targetChecks } from './e2e.ts';
 
@@ -30,8 +31,7 @@ const write = flag('--write') || (!quick && !flag('--no-write'));
 const log = (s: string) => console.error(s);
 
 const r = await benchReader(quick ? { frames: 200_000, runs: 3 } : {});
-// cli-table3 colours head and borders even into a pipe or a log file: only on a terminal
-const style = process.stdout.isTTY ? {} : { head: [], border: [] };
+const style = tableStyle(process.stdout.isTTY === true);
 const readerTable = new Table({ style, head: ['benchmark', 'subject', 'median ms', 'M frames/s', 'MB/s', 'note'] });
 readerTable.push(
   ['capture reader', 'readCapture', r.ours.ms.toFixed(1), (r.ours.framesPerSec / 1e6).toFixed(2), r.ours.mbPerSec.toFixed(0), `${r.frames} frames of 60 B, median of ${r.runs}`],

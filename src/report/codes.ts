@@ -5,7 +5,7 @@
 
 import Table from 'cli-table3';
 import { CLASS_DIGITS, GROUP_DIGITS, explainReplyCode, replyCatalog } from '../diagnose/reply-codes.ts';
-import { Styler } from './style.ts';
+import { Styler, tableStyle } from './style.ts';
 import { wrap } from './text.ts';
 
 export interface DigitMeaning {
@@ -137,7 +137,7 @@ export function renderCodeComparison(sheets: readonly CodeSheet[], color: boolea
     head: ['', 'Field', ...sheets.map((s) => codeText(s.code))],
     colWidths: [markW, fieldW, ...sheets.map(() => colW)],
     wordWrap: true,
-    style: color ? { head: ['bold'], border: ['grey'] } : { head: [], border: [] },
+    style: tableStyle(color),
   });
   for (const row of comparisonRows(sheets)) {
     if (row.values.every((v) => v === '')) continue;
@@ -169,7 +169,7 @@ export function renderCodeCatalog(color: boolean, width = 100): string {
       head: ['Code', 'Group', 'Meaning'],
       colWidths: [6, groupW, meaningW],
       wordWrap: true,
-      style: color ? { head: ['bold'], border: ['grey'] } : { head: [], border: [] },
+      style: tableStyle(color),
       chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' }, // one line per code
     });
     for (const s of sheets) table.push([codeText(s.code), s.group.name, s.meaning]);

@@ -35,3 +35,9 @@ export function useColor(flag: boolean | undefined, isTTY: boolean, env: NodeJS.
   if (flag !== undefined) return flag;
   return isTTY;
 }
+
+/** cli-table3's `style` for a table printed with or without colour: bold head and grey borders,
+ *  or none at all — cli-table3 colours head and borders by default, even into a pipe. */
+export function tableStyle(color: boolean): { head: string[]; border: string[] } {
+  return color ? { head: ['bold'], border: ['grey'] } : { head: [], border: [] };
+}

@@ -12,7 +12,7 @@ import type { Connection } from '../tcp/types.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import { escapeWire } from './escape.ts';
 import { replyCodesSeen } from './reply-summary.ts';
-import { Styler } from './style.ts';
+import { Styler, tableStyle } from './style.ts';
 
 export interface TextReportOptions {
   color: boolean;
@@ -115,8 +115,7 @@ function transferTable(r: AnalysisResult, st: Styler): string {
   const table = new Table({
     head: ['#', 'Command', 'Argument', 'Mode', 'Bytes', 'Acked', 'Announced', 'Replies', 'Outcome'],
     colAligns: ['right', 'left', 'left', 'left', 'right', 'right', 'right', 'left', 'left'],
-    // cli-table3 colours head and border by default even when piped: only with colour on.
-    style: st.color ? { head: ['bold'], border: ['grey'] } : { head: [], border: [] },
+    style: tableStyle(st.color),
     // no rule between rows: a capture with 700 transfers stays 700 lines
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import Table from 'cli-table3';
 import type { Argv } from 'yargs';
 import { escapeWire } from '../../report/escape.ts';
-import { Styler, useColor } from '../../report/style.ts';
+import { Styler, tableStyle, useColor } from '../../report/style.ts';
 import { discoverTraces } from '../../regress/discover.ts';
 import { junitXml } from '../../regress/junit.ts';
 import type { TraceOutcome } from '../../regress/one-trace.ts';
@@ -76,7 +76,7 @@ function renderTable(outcomes: readonly TraceOutcome[], st: Styler): string {
   const table = new Table({
     head: ['Trace', 'Result', 'Frames', 'Transfers', 'Findings', 'Seconds'],
     colAligns: ['left', 'left', 'right', 'right', 'right', 'right'],
-    style: st.color ? { head: ['bold'], border: ['grey'] } : { head: [], border: [] },
+    style: tableStyle(st.color),
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   for (const o of outcomes) {
