@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { buildBundle } from '../../scripts/build-bundle.mjs';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const corpus = fileURLToPath(new URL('../../../shared/corpus/public/', import.meta.url));
@@ -69,7 +69,7 @@ describe('the esbuild bundle (npm run build)', function () {
     // built as `npm run build` does, at the same depth as dist/cli/ (paths to rules/ and
     // package.json are taken relative to the module)
     out = join(repo, 'test-artifacts/bundle-test/ftpdiag.mjs');
-    await build({ entryPoints: [join(repo, 'src/cli/main.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: out, logLevel: 'warning' });
+    await buildBundle(out);
   });
   after(() => rmSync(join(repo, 'test-artifacts/bundle-test'), { recursive: true, force: true }));
 
