@@ -12,6 +12,7 @@ import { readCapture } from '../../src/capture/read.ts';
 import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import { renderJsonChunks } from '../../src/report/json.ts';
 import { JsonSpool } from '../../src/report/json-spool.ts';
+import { renderText, TextReport } from '../../src/report/text.ts';
 import type { TcpEngineOptions } from '../../src/tcp/types.ts';
 import { benchTrace } from '../../bench/big-trace.ts';
 
@@ -92,6 +93,39 @@ describe('pipeline/release: the streamed JSON report equals the whole-capture on
   }
 });
 
+async function wholeText(path: string, tcp: Partial<TcpEngineOptions>, color: boolean, width: number): Promise<string> {
+  const { result, error } = await analyzeFile(path, { rules, tcp });
+  return renderText(result, { color, width, error: error ? `offset ${error.offset}: ${error.reason}` : null });
+}
+
+async function streamedText(path: string, tcp: Partial<TcpEngineOptions>, color: boolean, width: number): Promise<string> {
+  const report = new TextReport({ color, width }, false, true);
+  try {
+    const { result, error } = await analyzeFile(path, { rules, tcp, release: (u) => report.add(u) });
+    return [...report.render(result, error ? `offset ${error.offset}: ${error.reason}` : null)].join('');
+  } finally {
+    report.close();
+  }
+}
+
+describe('pipeline/release: the streamed text report equals the whole-capture one', function () {
+  this.timeout(300_000);
+  const all = [...traces(join(root, 'captures')), ...traces(corpus)];
+
+  for (const [name, tcp, color, width] of [
+    ['default bounds, plain', {}, false, 100],
+    ['connections forgotten at once, colour, 80 columns', { endedFlowSeconds: 0 }, true, 80],
+  ] as const) {
+    it(`byte for byte, on every trace of captures/ and the corpus (${name})`, async () => {
+      const differ: string[] = [];
+      for (const path of all) {
+        if ((await wholeText(path, tcp, color, width)) !== (await streamedText(path, tcp, color, width))) differ.push(path.slice(root.length - 1));
+      }
+      expect(differ).to.deep.equal([]);
+    });
+  }
+});
+
 describe('pipeline/release: memory follows what is open, not the length of the capture', function () {
   this.timeout(600_000);
 
@@ -101,10 +135,18 @@ describe('pipeline/release: memory follows what is open, not the length of the c
     // the trace packs ~1,000 sessions into 2 s of capture time: the time bounds are scaled to it
     const tcp = { maxEndedFlows: 64, closeGraceSeconds: 0.05, idleTimeoutSeconds: 0.3 };
     const spool = new JsonSpool(false);
+    const text = new TextReport({ color: false }, false, true);
     let maxLiveSessions = 0;
     let maxLiveConnections = 0;
     let frames = 0;
-    const a = new Analysis({ rules, tcp, release: (u) => spool.add(u) });
+    const a = new Analysis({
+      rules,
+      tcp,
+      release: (u) => {
+        spool.add(u);
+        text.add(u);
+      },
+    });
     let stats = a.releaseStats!;
     const summary = await readCapture(info.file, (f) => {
       a.frame(f);
@@ -118,6 +160,8 @@ describe('pipeline/release: memory follows what is open, not the length of the c
     const result = a.finish(summary);
     const streamedDigest = hash(spool.render(result, { error: null }));
     spool.close();
+    const streamedText = [...text.render(result)].join('');
+    text.close();
     expect(result.released!.sessions).to.be.at.least(900);
     // most sessions were released while reading, and at no time were more than a few hundred held
     expect(releasedBeforeEnd).to.be.at.least(result.released!.sessions * 0.8);
@@ -125,5 +169,10 @@ describe('pipeline/release: memory follows what is open, not the length of the c
     expect(maxLiveConnections).to.be.below(64 + info.maxConcurrentConnections + 50);
     expect(a.releaseStats!.maxHeld).to.be.below(300);
     expect(streamedDigest).to.equal((await whole(info.file, tcp)).digest);
+    // hundreds of table rows, folded repeats (the table's batches: test/report/text-table.test.ts)
+    const wholeReport = await wholeText(info.file, tcp, false, 100);
+    expect(streamedText).to.equal(wholeReport);
+    expect(wholeReport.match(/^│ \d+ +│ (RETR|STOR)/gm)?.length ?? 0).to.be.above(500);
+    expect(wholeReport).to.match(/… and \d+ more /);
   });
 });

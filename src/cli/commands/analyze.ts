@@ -11,7 +11,7 @@ import { renderJsonChunks } from '../../report/json.ts';
 import { JsonSpool } from '../../report/json-spool.ts';
 import type { ReleasedUnit } from '../../pipeline/release.ts';
 import { useColor } from '../../report/style.ts';
-import { renderText } from '../../report/text.ts';
+import { renderText, TextReport } from '../../report/text.ts';
 import { writeHtmlReport } from '../../report/html-report.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
@@ -69,29 +69,31 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
   const trace = args.trace ?? '';
   const progress = new ReadProgress({ json: args.json, stdoutIsTTY: io.stdoutIsTTY, stderrIsTTY: process.stderr.isTTY === true });
   const read = { ...(io.stdin ? { stdin: io.stdin } : {}), onProgress: progress.onProgress };
-  // --json alone streams: each session is diagnosed and written to a spool as soon as it is
-  // final, so memory follows what is open at a time, not the length of the capture. The text and
-  // HTML reports still need the whole analysis at once.
-  const spool = args.json && !args.html ? new JsonSpool(args.showPasswords) : null;
+  // The JSON and text reports stream: each session is diagnosed and written to a spool as soon as
+  // it is final, so memory follows what is open at a time, not the length of the capture. The
+  // HTML report still needs the whole analysis at once.
+  const color = useColor(args.color, io.stdoutIsTTY, io.env);
+  const spool = args.html ? null : args.json ? new JsonSpool(args.showPasswords) : new TextReport({ color, width: io.columns }, args.showPasswords, true);
   try {
     const release = spool ? { release: (u: ReleasedUnit) => spool.add(u) } : {};
     const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, ...limits, ...release }).finally(() => progress.stop());
-    return await report(args, io, trace, result, error, spool);
+    return await report(args, io, trace, result, error, spool, color);
   } finally {
     spool?.close();
   }
 }
 
-async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: AnalysisResult, error: CaptureError | null, spool: JsonSpool | null): Promise<ExitCode> {
+async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: AnalysisResult, error: CaptureError | null, spool: JsonSpool | TextReport | null, color: boolean): Promise<ExitCode> {
   const nothingRead = error !== null && result.capture.frames === 0;
   if (!nothingRead) {
+    // in pieces: the report of a capture of millions of frames is too long for one string
     if (args.json) {
-      // in pieces: the report of a capture of millions of frames is too long for one string
       const jsonError = { error: error ? { message: error.reason, offset: error.offset, code: error.code } : null };
-      for (const chunk of spool ? spool.render(result, jsonError) : renderJsonChunks(result, jsonError)) io.out(chunk);
+      for (const chunk of spool instanceof JsonSpool ? spool.render(result, jsonError) : renderJsonChunks(result, jsonError)) io.out(chunk);
     } else {
-      const color = useColor(args.color, io.stdoutIsTTY, io.env);
-      io.out(renderText(result, { color, width: io.columns, error: error ? `offset ${error.offset}: ${error.reason}` : null }));
+      const textError = error ? `offset ${error.offset}: ${error.reason}` : null;
+      if (spool instanceof TextReport) for (const chunk of batched(spool.render(result, textError))) io.out(chunk);
+      else io.out(renderText(result, { color, width: io.columns, error: textError }));
     }
   }
   if (args.html && !nothingRead) {
@@ -108,6 +110,22 @@ async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: Analy
     return ExitCode.BAD_INPUT;
   }
   return spool ? exitCodeForSeverities(spool.severitiesFound, args.failOn) : exitCodeFor(result, args.failOn);
+}
+
+/** Small pieces joined into writes of about 64 KiB. */
+function* batched(pieces: Iterable<string>): Generator<string> {
+  let buf: string[] = [];
+  let n = 0;
+  for (const p of pieces) {
+    buf.push(p);
+    n += p.length;
+    if (n >= 1 << 16) {
+      yield buf.join('');
+      buf = [];
+      n = 0;
+    }
+  }
+  if (buf.length) yield buf.join('');
 }
 
 /** `FILE: offset N: reason`, terminal-safe. */

@@ -1,0 +1,209 @@
+// The pieces of the human report, each made from one object (a session, a transfer, a finding)
+// or from small aggregates, so that the report can be put together from a whole-capture result
+// or from a streaming analysis' released units alike (text.ts).
+// Every string that came off the wire goes through escapeWire (via `w`) before it is printed.
+
+import { linkTypeName, type CaptureSummary } from '../capture/frame.ts';
+import type { Finding, Severity } from '../diagnose/finding.ts';
+import { displayArg, REDACTED } from '../diagnose/facts.ts';
+import { formatFrames, type FrameList } from '../diagnose/cel-env.ts';
+import type { Session, Transfer } from '../ftp/types.ts';
+import type { Connection } from '../tcp/types.ts';
+import { escapeWire } from './escape.ts';
+import type { ReplyCodeSeen } from './reply-summary.ts';
+import type { Styler } from './style.ts';
+
+export const w = escapeWire;
+export const plural = (n: number, word: string, many = word + 's') => `${n} ${n === 1 ? word : many}`;
+
+function endpoint(addr: string, port: number): string {
+  return addr.includes(':') ? `[${w(addr)}]:${port}` : `${w(addr)}:${port}`;
+}
+
+/** Greedy word wrap of already-escaped text, every line prefixed by `indent`. */
+export function wrap(text: string, width: number, indent: string, firstIndent = indent): string {
+  const words = text.split(/ +/).filter((x) => x !== '');
+  const lines: string[] = [];
+  let line = firstIndent;
+  let empty = true;
+  for (const word of words) {
+    if (!empty && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent + word;
+    } else {
+      line += (empty ? '' : ' ') + word;
+    }
+    empty = false;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}
+
+export function severityCounts(findings: readonly Finding[]): Record<Severity, number> {
+  const n: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) n[f.severity]++;
+  return n;
+}
+
+/** What the summary line counts. */
+export interface ReportTotals {
+  connections: number;
+  sessions: number;
+  transfers: number;
+  severities: Record<Severity, number>;
+}
+
+export function summaryLine(c: CaptureSummary, n: ReportTotals, st: Styler): string {
+  const links = c.linkTypes.map((lt) => linkTypeName[lt] ?? `LINKTYPE_${lt}`).join('/');
+  const fmt = `${c.format}${c.compressed ? '.gz' : ''}${links ? ', ' + links : ''}`;
+  const s = n.severities;
+  const verdict = [
+    s.error ? st.severity('error', plural(s.error, 'error')) : '0 errors',
+    s.warning ? st.severity('warning', plural(s.warning, 'warning')) : '0 warnings',
+    `${s.info} info`,
+  ].join(', ');
+  return (
+    `${st.paint('bold', w(c.file))}: ${fmt}, ${plural(c.frames, 'frame')}` +
+    `${c.truncated ? ' (cut short)' : ''} — ${plural(n.connections, 'TCP connection')}, ` +
+    `${plural(n.sessions, 'FTP session')}, ${plural(n.transfers, 'transfer')} — ${verdict}`
+  );
+}
+
+function closeText(c: Connection | undefined): string {
+  if (!c) return '';
+  if (c.closeKind && c.closedBy) return `ended by ${c.closeKind.toUpperCase()} from the ${c.closedBy} at frame ${c.closeFrame}`;
+  return 'still open at the end of the capture';
+}
+
+/** A session's block; `control` is its control connection when the capture has it. */
+export function sessionBlock(s: Session, control: Connection | undefined, showPasswords: boolean, st: Styler): string {
+  const frames = control ? `, frames ${control.firstFrame}–${control.lastFrame}` : '';
+  const lines = [
+    `${st.paint('bold', `Session ${s.id}`)}: client ${endpoint(s.client.addr, s.client.port)} → server ${endpoint(s.server.addr, s.server.port)} (connection ${s.control}${frames})`,
+  ];
+  const who: string[] = [];
+  who.push(s.user !== null ? `user ${w(s.user)}` : 'no USER seen');
+  if (s.password !== null) who.push(`password ${showPasswords ? w(s.password) : REDACTED}`);
+  who.push(s.loggedIn ? 'logged in' : 'not logged in');
+  if (s.startedMidSession) who.push('capture began mid-session');
+  lines.push(`    ${who.join(', ')}`);
+  if (s.greeting) lines.push(`    greeting: ${s.greeting.valid ? s.greeting.code : '(invalid)'} ${w(firstLine(s.greeting.text))}`);
+  const tail = [plural(s.commands.length, 'command'), plural(s.transfers.length, 'transfer')];
+  if (s.tls.encryptedFromFrame !== null) tail.push(`TLS from frame ${s.tls.encryptedFromFrame}`);
+  const close = closeText(control);
+  lines.push(`    ${tail.join(', ')}${close ? '; ' + close : ''}`);
+  return lines.join('\n');
+}
+
+function firstLine(text: string): string {
+  const i = text.indexOf('\n');
+  return i < 0 ? text : `${text.slice(0, i)} …`;
+}
+
+const MAX_ARG = 40;
+
+function clip(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n - 1) + '…' : s;
+}
+
+function outcomeStyle(t: Transfer, st: Styler): string {
+  const o = t.outcome;
+  return o === 'complete' ? st.paint('green', o) : o === 'unknown' ? o : st.paint('red', o);
+}
+
+export const TRANSFER_HEAD = ['#', 'Command', 'Argument', 'Mode', 'Bytes', 'Acked', 'Announced', 'Replies', 'Outcome'];
+export const TRANSFER_ALIGNS = ['right', 'left', 'left', 'left', 'right', 'right', 'right', 'left', 'left'] as const;
+
+/** A transfer's row of the transfer table. */
+export function transferRow(t: Transfer, st: Styler): string[] {
+  return [
+    String(t.id),
+    t.command,
+    clip(w(t.argument), MAX_ARG),
+    t.mode ?? '–',
+    // no data connection in the capture: its byte counts are unknown ('n/c'), not zero; a
+    // transfer refused before any data connection has none to show ('–')
+    noData(t) ?? String(t.bytes),
+    noData(t) ?? String(t.bytesAcked),
+    t.announcedBytes === null ? '–' : String(t.announcedBytes),
+    t.replyCodes.join(' ') || '–',
+    outcomeStyle(t, st),
+  ];
+}
+
+/** What the byte columns show for a transfer without a data connection in the capture. */
+export function noData(t: Transfer): 'n/c' | '–' | null {
+  if (t.dataConnection !== null) return null;
+  return t.outcome === 'failed' ? '–' : 'n/c';
+}
+
+/** A finding's first lines: severity, id, title, frames, and its own summary. */
+export function findingHead(f: Finding, st: Styler, width: number): string {
+  const head = `  ${st.severity(f.severity, f.severity.toUpperCase())} ${st.paint('bold', f.id)} — ${w(f.title)}`;
+  const frames = f.frames.length ? st.paint('dim', `  [${f.frames.length === 1 ? 'frame' : 'frames'} ${formatFrames(f.frames)}]`) : '';
+  return `${head}${frames}\n${wrap(w(f.summary), width, '      ', '    ')}`;
+}
+
+/** The rule's why, likely causes, what to do and references; printed once per rule and
+ *  explanation in a severity group (they are the rule's, the same for every instance). */
+export function findingExplanation(f: Finding, width: number): string {
+  const lines: string[] = [];
+  if (f.explanation) lines.push(wrap(`Why: ${w(f.explanation)}`, width, '      ', '    '));
+  if (f.causes && f.causes.length) lines.push(wrap(`Likely causes: ${f.causes.map(w).join('; ')}`, width, '      ', '    '));
+  if (f.action) lines.push(wrap(`What to do: ${w(f.action)}`, width, '      ', '    '));
+  if (f.references.length) lines.push(wrap(`See: ${f.references.map(w).join(', ')}`, width, '      ', '    '));
+  return lines.join('\n');
+}
+
+/** The instances of one rule folded into a line: how many, which subjects, their first frames. */
+export interface FoldedGroup {
+  count: number;
+  transfers: FrameList; //   distinct ids, in order
+  sessions: FrameList;
+  connections: FrameList;
+  frames: FrameList; //      first frame of each instance that has one
+}
+
+export function foldedLine(id: string, g: FoldedGroup, st: Styler, width: number): string {
+  const subjects = (ids: FrameList, noun: string) => (ids.count ? `${ids.count === 1 ? noun : `${noun}s`} ${ids}` : '');
+  const about = subjects(g.transfers, 'transfer') || subjects(g.sessions, 'session') || subjects(g.connections, 'connection');
+  return wrap(
+    `… and ${g.count} more ${st.paint('bold', id)} like these${about ? ` (${about}` : ' ('}${about ? '; ' : ''}first ${g.frames.count === 1 ? 'frame' : 'frames'} ${g.frames}); all of them with --json`,
+    width,
+    '      ',
+    '    ',
+  );
+}
+
+/** The info findings of one rule about connections that are neither FTP control nor data
+ *  connections (background traffic), as one line. */
+export interface BackgroundGroup {
+  count: number;
+  title: string; //          escaped, of the first instance
+  connections: FrameList; // distinct ids, in order
+}
+
+export function backgroundHeading(st: Styler): string {
+  return `  ${st.paint('bold', 'Other TCP connections')} (not FTP; details with --json):`;
+}
+
+export function backgroundLine(id: string, g: BackgroundGroup, width: number): string {
+  return wrap(`${id} ×${g.count} — ${g.title} (${g.connections.count === 1 ? 'connection' : 'connections'} ${g.connections})`, width, '      ', '    ');
+}
+
+export function replyCodesSection(seen: readonly ReplyCodeSeen[], st: Styler): string {
+  if (seen.length === 0) return '';
+  const lines = [st.paint('bold', 'Reply codes seen')];
+  for (const e of seen) {
+    const code = e.code === 0 ? '???' : String(e.code);
+    const frames = st.paint('dim', `${e.count === 1 ? 'frame' : 'frames'} ${formatFrames(e.frames)}`);
+    lines.push(`  ${code}  ×${String(e.count).padEnd(4)} ${w(e.meaning)} (${e.className})  ${frames}`);
+  }
+  return lines.join('\n');
+}
+
+/** A command line as a report shows it: PASS argument redacted unless asked otherwise. */
+export function commandText(verb: string, arg: string, showPasswords: boolean): string {
+  const a = displayArg({ verb, arg }, showPasswords);
+  return w(a === '' ? verb : `${verb} ${a}`);
+}
