@@ -4,7 +4,7 @@
 //   --runs N          runs per measurement (default 3; medians are quoted)
 //   --runs-big N      runs of analyze on the full traces (default 1: minutes each)
 //   --heap-mb N       also run analyze on the full traces with --max-old-space-size=N (default
-//                     0: no; the default heap is enough since analyze --json streams)
+//                     0: no; the default heap is enough since analyze streams its reports)
 //   --tshark-bound S  seconds a tshark pass may take on the full trace before the 1M-frame prefix
 //                     is used instead (default 600)
 //   --run-timeout S   seconds one run may take before it is killed and reported failed (1200)
@@ -79,7 +79,7 @@ The machine is shared and noisy: quote the medians and the ratios, not the absol
 Traces (bench/big-trace.ts; data-connection frames cut to ${results[0]?.trace.dataCut ?? '?'} bytes as with \`tcpdump -s\`, IP/TCP checksums left stale):
 ${traces}
 
-Wall times are whole processes (start-up included; \`analyze --json\` writes to /dev/null); peak RSS from GNU time.
+Wall times are whole processes (start-up included; reports written to /dev/null); peak RSS from GNU time. \`analyze\` is the default text report; the targets are checked on it.
 Where the time and the memory go, and what bounding memory would take: bench/README.md.
 
 ${md(RESULT_HEAD, resultRows(results))}

@@ -7,10 +7,10 @@ import { runCli } from './program.ts';
 // V8 lets the old generation grow to up to 4× what survived the last full GC before collecting
 // again. Connection state lives for seconds of capture time, so much of it survives the young
 // collections and dies in the old generation: at V8's default, a trace whose live state is a
-// steady ~80 MB peaked at ~570 MB of RSS. Doubling at most: ~355 MB for about the same time;
-// 20% gave ~275 MB but ~40% more CPU in marking (bench/README.md).
+// steady ~80 MB peaked at ~570 MB of RSS. Growing by half at most: ~240 MB for about the same
+// time (100%: ~285 MB; 30%: ~230 MB but ~30% more CPU in marking; bench/README.md).
 // FTPDIAG_HEAP_GROWING_PERCENT overrides; 0: V8's own.
-const growing = process.env['FTPDIAG_HEAP_GROWING_PERCENT'] ?? '100';
+const growing = process.env['FTPDIAG_HEAP_GROWING_PERCENT'] ?? '50';
 if (/^\d+$/.test(growing) && growing !== '0') v8.setFlagsFromString(`--heap-growing-percent=${growing}`);
 
 // `ftpdiag analyze x | head` closes the pipe early: stop quietly instead of crashing on EPIPE.

@@ -272,6 +272,7 @@ export class TcpEngine {
       for (const f of client.synFrames) flow.note('handshake-unanswered', 'client', f);
     }
     this.updateSummary(flow);
+    trimArrays(flow);
     conn.ended = true;
     this.table.markEnded(flow);
     // forget the longest-ended flows beyond the cap: memory follows concurrency, not file length
@@ -575,5 +576,21 @@ export class TcpEngine {
         t.rsm = null;
       }
     }
+  }
+}
+
+/** A flow's lists stop growing when it ends (but for rare late packets), and it may be held for
+ *  seconds more: exact-length copies give back what push() reserved (a push onto [] reserves 17
+ *  slots, then half as many again), ~1 KB a flow. */
+function trimArrays(flow: Flow): void {
+  for (const t of [flow.client, flow.server]) {
+    t.ep.transitions = t.ep.transitions.slice();
+    if (t.synFrames !== null) t.synFrames = t.synFrames.slice();
+    if (t.cov.holes.length) t.cov.holes = t.cov.holes.slice();
+  }
+  const events = flow.conn.events;
+  for (const k in events) {
+    const r = events[k as keyof typeof events]!;
+    r.frames = r.frames.slice();
   }
 }

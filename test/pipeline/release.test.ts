@@ -1,4 +1,4 @@
-// Streaming analysis (AnalysisOptions.release, used by `analyze --json`): sessions are diagnosed
+// Streaming analysis (AnalysisOptions.release, used by `analyze` and `analyze --json`): sessions are diagnosed
 // and written to a spool as soon as they are final, then forgotten. It must give exactly the
 // report a whole-capture analysis gives, and hold only what is open at a time.
 
