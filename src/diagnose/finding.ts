@@ -4,6 +4,11 @@
 export type Severity = 'error' | 'warning' | 'info';
 export const severityRank: Readonly<Record<Severity, number>> = { error: 3, warning: 2, info: 1 };
 
+/** The severities with a non-zero count. */
+export function severitiesPresent(counts: Readonly<Record<Severity, number>>): Set<Severity> {
+  return new Set((Object.keys(counts) as Severity[]).filter((k) => counts[k] > 0));
+}
+
 export interface Finding {
   id: string; //              the rule id: stable kebab-case, a contract with JSON, rules and tests
   severity: Severity;

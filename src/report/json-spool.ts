@@ -4,19 +4,16 @@
 // sort keys). At the end the document is put together by positioned reads, in the order and
 // with the exact text renderJsonChunks gives for the same capture analysed in one piece.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { severityRank } from '../diagnose/finding.ts';
+import { severitiesPresent } from '../diagnose/finding.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { ReleasedUnit } from '../pipeline/release.ts';
 import { connectionJson, connectionRoles, elementText, reportChunks, reportHead, sessionJson, type JsonReportOptions, type ListText } from './json.ts';
 import { ReplyCodeCounter } from './reply-summary.ts';
-import { findingOrder, findingSortKey, SpoolFile, type Spool } from './spool.ts';
+import { byFirstField, findingOrder, findingSortKey, SpoolDir, type SpoolFile, type Spool } from './spool.ts';
 import type { Severity } from '../diagnose/finding.ts';
 
 export class JsonSpool {
-  private readonly dir: string;
+  private readonly dir = new SpoolDir('ftpdiag-spool-');
   private readonly connections: SpoolFile;
   private readonly sessions: SpoolFile;
   private readonly transfers: SpoolFile;
@@ -25,18 +22,11 @@ export class JsonSpool {
   private readonly severities: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
 
   constructor(private readonly showPasswords: boolean) {
-    this.dir = mkdtempSync(join(tmpdir(), 'ftpdiag-spool-'));
-    this.connections = new SpoolFile(join(this.dir, 'connections'), 1);
-    this.sessions = new SpoolFile(join(this.dir, 'sessions'), 1);
-    this.transfers = new SpoolFile(join(this.dir, 'transfers'), 1);
-    this.findings = new SpoolFile(join(this.dir, 'findings'), 5);
-    // the open descriptors keep the files; removed now, nothing is left behind however the
-    // process ends (Ctrl-C, a crash) — on systems that allow it
-    try {
-      rmSync(this.dir, { recursive: true, force: true });
-    } catch {
-      // removed at close() instead
-    }
+    this.connections = this.dir.file('connections', 1);
+    this.sessions = this.dir.file('sessions', 1);
+    this.transfers = this.dir.file('transfers', 1);
+    this.findings = this.dir.file('findings', 5);
+    this.dir.detach();
   }
 
   /** Takes a released unit (AnalysisOptions.release). */
@@ -59,12 +49,11 @@ export class JsonSpool {
   render(r: AnalysisResult, opts: JsonReportOptions = {}): Generator<string> {
     const totals = r.released ?? { connections: 0, sessions: 0, transfers: 0 };
     const head = reportHead(r, opts, { ...totals, findings: this.findings.index.count, ...this.severities });
-    const byId = (f: Spool) => (a: number, b: number) => f.index.field(a, 0) - f.index.field(b, 0);
     return reportChunks([
       ...head,
-      ['connections', spooled(this.connections, byId(this.connections))],
-      ['sessions', spooled(this.sessions, byId(this.sessions))],
-      ['transfers', spooled(this.transfers, byId(this.transfers))],
+      ['connections', spooled(this.connections, byFirstField(this.connections))],
+      ['sessions', spooled(this.sessions, byFirstField(this.sessions))],
+      ['transfers', spooled(this.transfers, byFirstField(this.transfers))],
       ['findings', spooled(this.findings, findingOrder(this.findings.index))],
       ['replyCodes', this.codes.result()],
       ['ruleErrors', r.ruleErrors],
@@ -73,13 +62,13 @@ export class JsonSpool {
 
   /** Severities of the findings taken so far. */
   get severitiesFound(): ReadonlySet<Severity> {
-    return new Set((Object.keys(this.severities) as Severity[]).filter((k) => this.severities[k] > 0));
+    return severitiesPresent(this.severities);
   }
 
   /** Removes the spool files. */
   close(): void {
     for (const f of [this.connections, this.sessions, this.transfers, this.findings]) f.close();
-    rmSync(this.dir, { recursive: true, force: true });
+    this.dir.remove();
   }
 }
 

@@ -4,7 +4,9 @@
 // elements costs tens of bytes of memory each; MemorySpool keeps the texts in memory, for a
 // report built from a whole-capture result that is in memory anyway.
 
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { severityRank } from '../diagnose/finding.ts';
 import type { ReleasedFinding } from '../pipeline/release.ts';
 
@@ -46,7 +48,7 @@ export interface Spool {
 }
 
 /** Texts gathered into batches of about CHUNK characters. */
-function* inBatches(texts: Iterable<string>): Generator<string[]> {
+export function* inBatches(texts: Iterable<string>): Generator<string[]> {
   let batch: string[] = [];
   let chars = 0;
   for (const t of texts) {
@@ -67,6 +69,37 @@ function sortedPositions(n: number, compare: (a: number, b: number) => number): 
   for (let i = 0; i < n; i++) order[i] = i;
   return order.sort(compare);
 }
+
+/** A temporary directory for a report's spool files. */
+export class SpoolDir {
+  private readonly path: string;
+
+  constructor(prefix: string) {
+    this.path = mkdtempSync(join(tmpdir(), prefix));
+  }
+
+  file(name: string, sortFields: number): SpoolFile {
+    return new SpoolFile(join(this.path, name), sortFields);
+  }
+
+  /** Once every file is open: the open descriptors keep the files, so the directory is removed
+   *  now and nothing is left behind however the process ends (Ctrl-C, a crash) — on systems that
+   *  allow it; else at remove(). */
+  detach(): void {
+    try {
+      rmSync(this.path, { recursive: true, force: true });
+    } catch {
+      // removed at remove() instead
+    }
+  }
+
+  remove(): void {
+    rmSync(this.path, { recursive: true, force: true });
+  }
+}
+
+/** Comparator over positions by the first index field (an id). */
+export const byFirstField = (f: Spool) => (a: number, b: number) => f.index.field(a, 0) - f.index.field(b, 0);
 
 /** Texts in a file, read back by positioned reads; memory holds the keys, offsets and lengths. */
 export class SpoolFile implements Spool {
@@ -153,7 +186,7 @@ export class MemorySpool implements Spool {
   readonly index: Records;
 
   constructor(sortFields: number) {
-    this.index = new Records(Math.max(1, sortFields));
+    this.index = new Records(sortFields);
   }
 
   add(text: string, sortKey: readonly number[]): void {

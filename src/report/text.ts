@@ -8,15 +8,12 @@
 // in memory (renderText). Repeated findings are folded from small aggregates (text-blocks.ts),
 // and the transfer table is drawn row by row into its final column widths (text-table.ts).
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { FrameList } from '../diagnose/cel-env.ts';
-import { severityRank, type Severity } from '../diagnose/finding.ts';
+import { severitiesPresent, severityRank, type Severity } from '../diagnose/finding.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { ReleasedFinding, ReleasedUnit } from '../pipeline/release.ts';
 import { ReplyCodeCounter } from './reply-summary.ts';
-import { findingOrder, findingSortKey, MemorySpool, SpoolFile, type Spool } from './spool.ts';
+import { byFirstField, findingOrder, findingSortKey, MemorySpool, SpoolDir, type Spool } from './spool.ts';
 import { Styler, tableStyle } from './style.ts';
 import {
   backgroundHeading,
@@ -69,7 +66,7 @@ type FindingRecord = [
 export class TextReport {
   private readonly st: Styler;
   private readonly width: number;
-  private readonly dir: string | null = null;
+  private readonly dir: SpoolDir | null = null;
   private readonly sessions: Spool;
   private readonly transfers: Spool;
   private readonly findings: Spool;
@@ -97,18 +94,12 @@ export class TextReport {
       chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     });
     if (spoolToFiles) {
-      const dir = mkdtempSync(join(tmpdir(), 'ftpdiag-text-'));
+      const dir = new SpoolDir('ftpdiag-text-');
       this.dir = dir;
-      this.sessions = new SpoolFile(join(dir, 'sessions'), 1);
-      this.transfers = new SpoolFile(join(dir, 'transfers'), 1);
-      this.findings = new SpoolFile(join(dir, 'findings'), 5);
-      // the open descriptors keep the files; removed now, nothing is left behind however the
-      // process ends — on systems that allow it
-      try {
-        rmSync(dir, { recursive: true, force: true });
-      } catch {
-        // removed at close() instead
-      }
+      this.sessions = dir.file('sessions', 1);
+      this.transfers = dir.file('transfers', 1);
+      this.findings = dir.file('findings', 5);
+      dir.detach();
     } else {
       this.sessions = new MemorySpool(1);
       this.transfers = new MemorySpool(1);
@@ -160,7 +151,7 @@ export class TextReport {
 
   /** Severities of the findings taken so far. */
   get severitiesFound(): ReadonlySet<Severity> {
-    return new Set(SEVERITIES.filter((k) => this.severities[k] > 0));
+    return severitiesPresent(this.severities);
   }
 
   /** The report, in pieces. `totals`: counts of a streaming analysis (else those added). */
@@ -218,22 +209,14 @@ export class TextReport {
     const apart = sev === 'info' && this.background >= 2;
     const count = (id: string) => (this.perId.get(`${sev}|${id}`) ?? 0) + (sev === 'info' && !apart ? (this.perId.get(`bg|${id}`) ?? 0) : 0);
     const folds = (shown: number, id: string) => shown >= SHOWN_PER_ID && count(id) > SHOWN_PER_ID + 1;
-    const records = function* (this: TextReport) {
-      for (const batch of this.findings.texts(order, from, to)) for (const t of batch) yield JSON.parse(t) as FindingRecord;
-    }.bind(this);
 
-    // first pass, only when something folds or stands apart: the aggregates of folded lines and
-    // background lines, which are printed where their first instance falls
+    // first pass, only when something may fold or stands apart: the aggregates of folded lines
+    // and background lines, which are printed where their first instance falls
     const folded = new Map<string, FoldedGroup>();
     const background = new Map<string, BackgroundGroup>();
-    const ids = new Set<string>();
-    for (const key of this.perId.keys()) {
-      if (key.startsWith(`${sev}|`)) ids.add(key.slice(sev.length + 1));
-      else if (sev === 'info' && !apart && key.startsWith('bg|')) ids.add(key.slice(3));
-    }
-    if (apart || [...ids].some((id) => count(id) > SHOWN_PER_ID + 1)) {
+    if (apart || to - from > SHOWN_PER_ID + 1) {
       const shown = new Map<string, number>();
-      for (const [id, bg, t, s, c, frame, , title] of records()) {
+      for (const [id, bg, t, s, c, frame, , title] of this.findingRecords(order, from, to)) {
         if (apart && bg) {
           let g = background.get(id);
           if (!g) background.set(id, (g = { count: 0, title, connections: new FrameList(true) }));
@@ -259,7 +242,7 @@ export class TextReport {
     const shown = new Map<string, number>();
     const explained = new Set<string>();
     const foldedDone = new Set<string>();
-    for (const [id, bg, , , , , key, , head, explanation] of records()) {
+    for (const [id, bg, , , , , key, , head, explanation] of this.findingRecords(order, from, to)) {
       if (apart && bg) continue;
       const k = shown.get(id) ?? 0;
       if (!folds(k, id)) {
@@ -281,14 +264,16 @@ export class TextReport {
     }
   }
 
+  private *findingRecords(order: Uint32Array, from: number, to: number): Generator<FindingRecord> {
+    for (const batch of this.findings.texts(order, from, to)) for (const t of batch) yield JSON.parse(t) as FindingRecord;
+  }
+
   /** Removes the spool files. */
   close(): void {
     for (const f of [this.sessions, this.transfers, this.findings]) f.close();
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir?.remove();
   }
 }
-
-const byFirstField = (f: Spool) => (a: number, b: number) => f.index.field(a, 0) - f.index.field(b, 0);
 
 /** The text report of a whole-capture result. */
 export function renderText(r: AnalysisResult, opts: TextReportOptions): string {

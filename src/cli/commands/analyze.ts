@@ -9,6 +9,7 @@ import type { AnalysisResult } from '../../pipeline/result.ts';
 import { escapeWire } from '../../report/escape.ts';
 import { renderJsonChunks } from '../../report/json.ts';
 import { JsonSpool } from '../../report/json-spool.ts';
+import { inBatches } from '../../report/spool.ts';
 import type { ReleasedUnit } from '../../pipeline/release.ts';
 import { useColor } from '../../report/style.ts';
 import { renderText, TextReport } from '../../report/text.ts';
@@ -92,7 +93,7 @@ async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: Analy
       for (const chunk of spool instanceof JsonSpool ? spool.render(result, jsonError) : renderJsonChunks(result, jsonError)) io.out(chunk);
     } else {
       const textError = error ? `offset ${error.offset}: ${error.reason}` : null;
-      if (spool instanceof TextReport) for (const chunk of batched(spool.render(result, textError))) io.out(chunk);
+      if (spool instanceof TextReport) for (const pieces of inBatches(spool.render(result, textError))) io.out(pieces.join(''));
       else io.out(renderText(result, { color, width: io.columns, error: textError }));
     }
   }
@@ -110,22 +111,6 @@ async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: Analy
     return ExitCode.BAD_INPUT;
   }
   return spool ? exitCodeForSeverities(spool.severitiesFound, args.failOn) : exitCodeFor(result, args.failOn);
-}
-
-/** Small pieces joined into writes of about 64 KiB. */
-function* batched(pieces: Iterable<string>): Generator<string> {
-  let buf: string[] = [];
-  let n = 0;
-  for (const p of pieces) {
-    buf.push(p);
-    n += p.length;
-    if (n >= 1 << 16) {
-      yield buf.join('');
-      buf = [];
-      n = 0;
-    }
-  }
-  if (buf.length) yield buf.join('');
 }
 
 /** `FILE: offset N: reason`, terminal-safe. */
