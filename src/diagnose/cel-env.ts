@@ -24,7 +24,7 @@ export function formatSeconds(s: number | null): string {
   return Math.abs(s) < 10 ? `${s.toFixed(3)} s` : `${s.toFixed(1)} s`;
 }
 
-const MAX_LISTED_FRAMES = 8;
+export const MAX_LISTED_FRAMES = 8;
 
 export function formatFrames(frames: readonly number[]): string {
   return formatFrameList(frames.slice(0, MAX_LISTED_FRAMES), frames.length);
@@ -96,23 +96,55 @@ export function formatPercent(part: number, whole: number): string {
 
 export const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : NaN);
 
+/** A helper rules may call: its CEL signature, its implementation, and when a compiled rule may
+ *  call it directly (`accepts`: the arguments are of the types the signature names; otherwise the
+ *  rule falls back to cel-js, which reports the type error). One table serves both. */
+export interface RuleFunction {
+  signature: string;
+  impl: (...args: never[]) => unknown;
+  accepts: (args: readonly unknown[]) => boolean;
+}
+
+const anyArgs = () => true;
+
+export const ruleFunctions: Record<string, RuleFunction> = {
+  fmtBytes: { signature: 'fmtBytes(dyn): string', impl: (v: unknown) => formatBytes(num(v)), accepts: anyArgs },
+  fmtRate: { signature: 'fmtRate(dyn): string', impl: (v: unknown) => formatRate(v === null ? null : num(v)), accepts: anyArgs },
+  fmtSeconds: { signature: 'fmtSeconds(dyn): string', impl: (v: unknown) => formatSeconds(v === null ? null : num(v)), accepts: anyArgs },
+  fmtFrames: {
+    signature: 'fmtFrames(list): string',
+    impl: (v: unknown) => formatFrames(Array.isArray(v) ? v.map(num) : []),
+    accepts: (a) => Array.isArray(a[0]),
+  },
+  plural: {
+    signature: 'plural(int, string): string',
+    impl: (n: bigint, word: string) => `${n} ${n === 1n ? word : pluralOf(word)}`,
+    accepts: (a) => typeof a[0] === 'bigint' && typeof a[1] === 'string',
+  },
+  fmtPct: { signature: 'fmtPct(dyn, dyn): string', impl: (a: unknown, b: unknown) => formatPercent(num(a), num(b)), accepts: anyArgs },
+  pct: {
+    signature: 'pct(dyn, dyn): double',
+    impl: (a: unknown, b: unknown) => {
+      const d = num(b);
+      return d === 0 || !Number.isFinite(d) ? 0 : (num(a) / d) * 100;
+    },
+    accepts: anyArgs,
+  },
+  replyMeaning: {
+    signature: 'replyMeaning(int): string',
+    impl: (code: bigint) => explainReplyCode(Number(code)).meaning,
+    accepts: (a) => typeof a[0] === 'bigint',
+  },
+};
+
 function createBaseEnvironment(): Environment {
-  return new Environment({
+  let env = new Environment({
     homogeneousAggregateLiterals: false,
     // Rules are short; these bounds keep a hostile rule file from building huge ASTs.
     limits: { maxAstNodes: 5000, maxDepth: 60, maxListElements: 500, maxMapEntries: 200, maxCallArguments: 16 },
-  })
-    .registerFunction('fmtBytes(dyn): string', (v: unknown) => formatBytes(num(v)))
-    .registerFunction('fmtRate(dyn): string', (v: unknown) => formatRate(v === null ? null : num(v)))
-    .registerFunction('fmtSeconds(dyn): string', (v: unknown) => formatSeconds(v === null ? null : num(v)))
-    .registerFunction('fmtFrames(list): string', (v: unknown) => formatFrames(Array.isArray(v) ? v.map(num) : []))
-    .registerFunction('plural(int, string): string', (n: bigint, word: string) => `${n} ${n === 1n ? word : pluralOf(word)}`)
-    .registerFunction('fmtPct(dyn, dyn): string', (a: unknown, b: unknown) => formatPercent(num(a), num(b)))
-    .registerFunction('pct(dyn, dyn): double', (a: unknown, b: unknown) => {
-      const d = num(b);
-      return d === 0 || !Number.isFinite(d) ? 0 : (num(a) / d) * 100;
-    })
-    .registerFunction('replyMeaning(int): string', (code: bigint) => explainReplyCode(Number(code)).meaning);
+  });
+  for (const f of Object.values(ruleFunctions)) env = env.registerFunction(f.signature, f.impl as (...args: unknown[]) => unknown);
+  return env;
 }
 
 let envs: Record<Scope, Environment> | null = null;

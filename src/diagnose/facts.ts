@@ -40,8 +40,12 @@ export const REDACTED = 'REDACTED';
 /** Commands whose 530 answer means the login itself failed (RFC 959 §5.4). */
 const LOGIN_VERBS: ReadonlySet<string> = new Set(['USER', 'PASS', 'ACCT']);
 
+const SMALL_INTS: readonly bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+
 /** CEL int: BigInt of a whole number; NaN/Infinity (never expected) become 0 rather than throw. */
 export function int(x: number): bigint {
+  // small values (counts, flags, most fields) come from a table: each BigInt is a heap object
+  if (x >= 0 && x < SMALL_INTS.length && (x | 0) === x) return SMALL_INTS[x]!;
   return Number.isFinite(x) ? BigInt(Math.trunc(x)) : 0n;
 }
 
@@ -568,8 +572,12 @@ function dataSideOf(t: Transfer, d: Connection, role: Side, s: Session | null): 
   return ftpClientIsTcpClient ? 'server' : 'client';
 }
 
+/** The fact of an event kind a connection never had: one shared, frozen object (most kinds on
+ *  most connections). */
+const NO_EVENTS: Fact = Object.freeze({ count: 0n, frames: Object.freeze([]) as unknown as bigint[], first: 0n, client: 0n, server: 0n });
+
 function eventFact(rec: TcpEventRecord | undefined): Fact {
-  if (!rec) return { count: 0n, frames: [], first: 0n, client: 0n, server: 0n };
+  if (!rec) return NO_EVENTS;
   return { count: int(rec.count), frames: ints(rec.frames), first: int(rec.frames[0] ?? 0), client: int(rec.client), server: int(rec.server) };
 }
 

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { Scopes, type Scope } from './fact-schema.ts';
 import { scopeEnvironment } from './cel-env.ts';
+import { compileCel } from './cel-compile.ts';
 import { lintFields } from './field-lint.ts';
 import { RuleFileError } from './rule-error.ts';
 import type { CompiledExpr, CompiledTemplate, Rule, RuleSet, RuleVariant } from './rule-types.ts';
@@ -93,7 +94,18 @@ function compileExpr(ctx: FileContext, scope: Scope, node: Scalar, source: strin
   const problems = lintFields(parsed.ast, scope);
   if (problems.length > 0) throw ctx.error(where(problems[0]!.start), `${what}: ${problems[0]!.message} (see rules/FACTS.md)`);
   const line = where(0);
-  return { source, line, run: (vars) => parsed(vars) };
+  const compiled = compileCel(parsed.ast);
+  const interpret = (vars: Record<string, unknown>) => parsed(vars);
+  if (!compiled) return { source, line, run: interpret, interpret };
+  // any throw of the compiled form (NOT_COMPILED, or a bug) is answered by cel-js itself
+  const run = (vars: Record<string, unknown>) => {
+    try {
+      return compiled(vars);
+    } catch {
+      return parsed(vars);
+    }
+  };
+  return { source, line, run, interpret };
 }
 
 function compileTemplate(ctx: FileContext, scope: Scope, node: Scalar, what: string): CompiledTemplate {

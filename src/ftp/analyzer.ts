@@ -56,6 +56,11 @@ function pairKey(a: string, b: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`;
 }
 
+/** Whether `conn`'s `side` is one of the endpoints an announcement named. */
+function announcedAt(conn: Connection, side: Side, port: number, keys: readonly string[]): boolean {
+  return conn[side].port === port && keys.includes(endpointKey(conn[side].addr, port));
+}
+
 export class FtpAnalyzer implements TcpListener {
   // Sessions, transfers and their parsers by id, in id order, until released (release()).
   private readonly sessionMap = new Map<number, Session>();
@@ -440,8 +445,8 @@ export class FtpAnalyzer implements TcpListener {
       if (this.now - time > RECENT_WINDOW) break;
       const app = conn.app as ConnApp | undefined;
       if (!app || (app.role !== 'probe' && app.role !== 'other')) continue;
-      const sides: Side[] = conn.roleGuessed ? ['server', 'client'] : ['server'];
-      const side = sides.find((sd) => keys.includes(endpointKey(conn[sd].addr, conn[sd].port)));
+      // the port first: most recent connections are to other ports, and keys are strings to build
+      const side: Side | undefined = announcedAt(conn, 'server', a.port, keys) ? 'server' : conn.roleGuessed && announcedAt(conn, 'client', a.port, keys) ? 'client' : undefined;
       if (side === undefined) continue;
       this.recent.splice(k, 1);
       conn.deliver = false;

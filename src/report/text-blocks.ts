@@ -6,7 +6,7 @@
 import { linkTypeName, type CaptureSummary } from '../capture/frame.ts';
 import type { Finding, Severity } from '../diagnose/finding.ts';
 import { displayArg, REDACTED } from '../diagnose/facts.ts';
-import { formatFrames, type FrameList } from '../diagnose/cel-env.ts';
+import { formatFrameList, formatFrames, type FrameList } from '../diagnose/cel-env.ts';
 import type { Session, Transfer } from '../ftp/types.ts';
 import type { Connection } from '../tcp/types.ts';
 import { escapeWire } from './escape.ts';
@@ -138,15 +138,19 @@ export function noData(t: Transfer): 'n/c' | '–' | null {
 }
 
 /** A finding's first lines: severity, id, title, frames, and its own summary. */
-export function findingHead(f: Finding, st: Styler, width: number): string {
+export function findingHead(f: ShownFinding, st: Styler, width: number): string {
   const head = `  ${st.severity(f.severity, f.severity.toUpperCase())} ${st.paint('bold', f.id)} — ${w(f.title)}`;
-  const frames = f.frames.length ? st.paint('dim', `  [${f.frames.length === 1 ? 'frame' : 'frames'} ${formatFrames(f.frames)}]`) : '';
+  const frames = f.frameCount ? st.paint('dim', `  [${f.frameCount === 1 ? 'frame' : 'frames'} ${formatFrameList(f.frames, f.frameCount)}]`) : '';
   return `${head}${frames}\n${wrap(w(f.summary), width, '      ', '    ')}`;
 }
 
+/** What a finding shown in full needs: the finding, with its frames known by the first
+ *  MAX_LISTED_FRAMES and their count (formatFrameList). */
+export type ShownFinding = Omit<Finding, 'frames'> & { frames: readonly number[]; frameCount: number };
+
 /** The rule's why, likely causes, what to do and references; printed once per rule and
  *  explanation in a severity group (they are the rule's, the same for every instance). */
-export function findingExplanation(f: Finding, width: number): string {
+export function findingExplanation(f: ShownFinding, width: number): string {
   const lines: string[] = [];
   if (f.explanation) lines.push(wrap(`Why: ${w(f.explanation)}`, width, '      ', '    '));
   if (f.causes && f.causes.length) lines.push(wrap(`Likely causes: ${f.causes.map(w).join('; ')}`, width, '      ', '    '));

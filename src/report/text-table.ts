@@ -23,8 +23,13 @@ const PADDING = 2;
 // cli-table3 measures a cell without its SGR colour codes
 const SGR = /\u001b\[(?:\d*;){0,5}\d*m/g;
 
+// one line of printable ASCII: its width is its length (string-width would say the same, after
+// stripping escapes it cannot contain; most cells are this, and measuring is per cell)
+const PLAIN_LINE = /^[\x20-\x7e]*$/;
+
 /** A cell's width as cli-table3 measures it (its widest line, without colour codes). */
 export function cellWidth(text: string): number {
+  if (PLAIN_LINE.test(text)) return text.length;
   let max = 0;
   for (const line of text.replace(SGR, '').split('\n')) max = Math.max(max, stringWidth(line));
   return max;

@@ -8,8 +8,8 @@
 // in memory (renderText). Repeated findings are folded from small aggregates (text-blocks.ts),
 // and the transfer table is drawn row by row into its final column widths (text-table.ts).
 
-import { FrameList } from '../diagnose/cel-env.ts';
-import { severitiesPresent, severityRank, type Severity } from '../diagnose/finding.ts';
+import { FrameList, MAX_LISTED_FRAMES } from '../diagnose/cel-env.ts';
+import { severitiesPresent, severityRank, type Finding, type Severity } from '../diagnose/finding.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { ReleasedFinding, ReleasedUnit } from '../pipeline/release.ts';
 import { ReplyCodeCounter } from './reply-summary.ts';
@@ -32,6 +32,7 @@ import {
   w,
   type BackgroundGroup,
   type FoldedGroup,
+  type ShownFinding,
 } from './text-blocks.ts';
 import { StreamedTable } from './text-table.ts';
 
@@ -49,7 +50,9 @@ export interface TextReportOptions {
 const SHOWN_PER_ID = 2;
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
-/** A finding as spooled: what the findings section needs of it, its texts already made. */
+/** A finding as spooled: what the findings section needs of it. Its texts are made at render
+ *  time, and only for the instances shown in full: most instances of a busy trace are folded
+ *  into one line, and wrapping every one of them was a third of the report's allocations. */
 type FindingRecord = [
   id: string,
   background: 0 | 1,
@@ -57,10 +60,13 @@ type FindingRecord = [
   session: number | null,
   connection: number | null,
   firstFrame: number | null,
-  explainedKey: string,
-  title: string, //     escaped
-  head: string, //      findingHead
-  explanation: string, // findingExplanation ('' for info findings)
+  severity: Severity,
+  title: string,
+  summary: string,
+  explanation: string,
+  action: string,
+  frames: number[], // the first MAX_LISTED_FRAMES (formatFrameList) …
+  frameCount: number, // … of this many
 ];
 
 export class TextReport {
@@ -76,6 +82,8 @@ export class TextReport {
   private readonly severities: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
   /** Instances per `severity|id`, background info findings apart as `bg|id`. */
   private readonly perId = new Map<string, number>();
+  /** A rule's causes and references (the same for all its findings), by rule id. */
+  private readonly ruleTexts = new Map<string, Pick<Finding, 'causes' | 'references'>>();
   private background = 0;
 
   /** `spoolToFiles`: keep the pieces in temporary files (a streaming analysis) or in memory. */
@@ -134,6 +142,7 @@ export class TextReport {
     const count = background ? `bg|${f.id}` : `${f.severity}|${f.id}`;
     this.perId.set(count, (this.perId.get(count) ?? 0) + 1);
     if (background) this.background++;
+    if (!this.ruleTexts.has(f.id)) this.ruleTexts.set(f.id, { causes: f.causes, references: f.references });
     const record: FindingRecord = [
       f.id,
       background ? 1 : 0,
@@ -141,10 +150,13 @@ export class TextReport {
       f.session,
       f.connection,
       f.frames[0] ?? null,
-      `${f.id}|${f.explanation}`,
-      w(f.title),
-      findingHead(f, this.st, this.width),
-      f.severity === 'info' ? '' : findingExplanation(f, this.width),
+      f.severity,
+      f.title,
+      f.summary,
+      f.explanation,
+      f.action,
+      f.frames.length > MAX_LISTED_FRAMES ? f.frames.slice(0, MAX_LISTED_FRAMES) : f.frames,
+      f.frames.length,
     ];
     this.findings.add(JSON.stringify(record), order === 'id' ? findingSortKey(r) : [severityRank[f.severity], 0, 0, 0, r.seq]);
   }
@@ -219,7 +231,7 @@ export class TextReport {
       for (const [id, bg, t, s, c, frame, , title] of this.findingRecords(order, from, to)) {
         if (apart && bg) {
           let g = background.get(id);
-          if (!g) background.set(id, (g = { count: 0, title, connections: new FrameList(true) }));
+          if (!g) background.set(id, (g = { count: 0, title: w(title), connections: new FrameList(true) }));
           g.count++;
           g.connections.add(c!);
           continue;
@@ -242,15 +254,19 @@ export class TextReport {
     const shown = new Map<string, number>();
     const explained = new Set<string>();
     const foldedDone = new Set<string>();
-    for (const [id, bg, , , , , key, , head, explanation] of this.findingRecords(order, from, to)) {
+    for (const record of this.findingRecords(order, from, to)) {
+      const [id, bg, transfer, session, connection, , severity, title, summary, explanation, action, frames, frameCount] = record;
       if (apart && bg) continue;
       const k = shown.get(id) ?? 0;
       if (!folds(k, id)) {
         shown.set(id, k + 1);
-        let block = head;
+        const f: ShownFinding = { id, severity, title, summary, explanation, action, frames, frameCount, transfer, session, connection, ...this.ruleTexts.get(id)! };
+        let block = findingHead(f, st, this.width);
+        const key = `${id}|${explanation}`;
         if (sev !== 'info' && !explained.has(key)) {
           explained.add(key);
-          if (explanation) block += '\n' + explanation;
+          const text = findingExplanation(f, this.width);
+          if (text) block += '\n' + text;
         }
         yield '\n' + block;
       } else if (!foldedDone.has(id)) {
