@@ -171,8 +171,9 @@ async function measureInterleaved(
 }
 
 const NODE = process.execPath;
-// the default text report, as a user runs it; --json is measured on the full trace as well
-const analyzeCmd = (file: string, json = false) => ({ cmd: NODE, args: ['bin/ftpdiag.js', 'analyze', ...(json ? ['--json'] : []), file] });
+// the default text report, as a user runs it (the command itself, so its shebang's V8 flags
+// apply); --json is measured on the full trace as well
+const analyzeCmd = (file: string, json = false) => ({ cmd: path.join(ROOT, 'bin', 'ftpdiag.js'), args: ['analyze', ...(json ? ['--json'] : []), file] });
 const readerCmd = (file: string) => ({ cmd: NODE, args: ['--import', 'tsx', 'bench/read-only.ts', file] });
 
 /** One tshark pass: on the prefix (when the trace has one), then on the full trace unless the

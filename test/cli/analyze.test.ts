@@ -176,6 +176,25 @@ describe('cli: ftpdiag analyze', function () {
       expect(bad.stderr).to.match(/^ftpdiag: .*package\.json: offset 0: /);
     });
 
+    it('runs as an executable through its shebang, which passes its V8 flags to node', () => {
+      // as installed (node_modules/.bin/ftpdiag is a link to the file)
+      const r = spawnSync(bin, ['analyze', '--json', trace(RETR_425)], { encoding: 'utf8', cwd: repo });
+      expect(r.status, r.stderr).to.equal(1);
+      expect(JSON.parse(r.stdout).transfers[0].replyCodes).to.deep.equal([425]);
+      // the same first line on a script that shows what node was started with
+      const shebang = readFileSync(bin, 'utf8').split('\n')[0]!;
+      expect(shebang).to.match(/^#!\/usr\/bin\/env -S node --max-semi-space-size=\d+$/);
+      const dir = mkdtempSync(join(tmpdir(), 'ftpdiag-shebang-'));
+      try {
+        const probe = join(dir, 'probe.mjs');
+        writeFileSync(probe, `${shebang}\nconsole.log(JSON.stringify(process.execArgv));\n`, { mode: 0o755 });
+        const shown = spawnSync(probe, [], { encoding: 'utf8' });
+        expect(JSON.parse(shown.stdout)).to.deep.equal([shebang.split(' ').at(-1)]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('reads a capture piped to standard input', () => {
       const r = spawn(['analyze', '--json', '-'], readFileSync(trace(RETR_425)));
       expect(r.status).to.equal(1);
