@@ -254,8 +254,7 @@ export class TextReport {
     const shown = new Map<string, number>();
     const explained = new Set<string>();
     const foldedDone = new Set<string>();
-    for (const record of this.findingRecords(order, from, to)) {
-      const [id, bg, transfer, session, connection, , severity, title, summary, explanation, action, frames, frameCount] = record;
+    for (const [id, bg, transfer, session, connection, , severity, title, summary, explanation, action, frames, frameCount] of this.findingRecords(order, from, to)) {
       if (apart && bg) continue;
       const k = shown.get(id) ?? 0;
       if (!folds(k, id)) {

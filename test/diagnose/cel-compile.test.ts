@@ -36,20 +36,19 @@ function compiledOutcome(fn: (v: Vars) => unknown, vars: Vars): Outcome | 'fallb
 
 describe('diagnose/cel-compile: compiled rule expressions answer as cel-js does', () => {
   const env = scopeEnvironment('session');
-  const fact = (o: Vars) => o;
-  const s = fact({
+  const s = {
     gaps: 2n,
     loggedIn: true,
     name: 'héllo 𝄞',
     seconds: 1.5,
     nothing: null,
-    commands: [fact({ verb: 'RETR', code: 226n }), fact({ verb: 'STOR', code: 426n }), fact({ verb: '', code: 0n })],
+    commands: [{ verb: 'RETR', code: 226n }, { verb: 'STOR', code: 426n }, { verb: '', code: 0n }],
     frames: [3n, 9n],
-    tls: fact({ authFrame: 0n }),
-    events: fact({ 'zero-window': fact({ count: 4n }) }),
+    tls: { authFrame: 0n },
+    events: { 'zero-window': { count: 4n } },
     big: 9223372036854775807n,
     mixed: [1n, 'a'],
-  });
+  };
   const cases: [string, 'fast' | 'fallback'][] = [
     ['s.gaps > 0', 'fast'],
     ['s.gaps == 2 && s.loggedIn', 'fast'],
