@@ -1,8 +1,9 @@
 // The JSON report of a streaming analysis: each released unit's connections, sessions,
 // transfers and findings are turned into their report text at once and written to spool files
-// in a temporary directory; memory keeps only an index (id, offset, length, and the findings'
-// sort keys). At the end the document is put together by positioned reads, in the order and
-// with the exact text renderJsonChunks gives for the same capture analysed in one piece.
+// in a temporary directory with their index (id or the findings' sort key, offset, length), of
+// which memory keeps one run at a time (spool.ts). At the end the document is put together by
+// positioned reads, in the order and with the exact text renderJsonChunks gives for the same
+// capture analysed in one piece.
 
 import { severitiesPresent } from '../diagnose/finding.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
@@ -22,10 +23,10 @@ export class JsonSpool {
   private readonly severities: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
 
   constructor(private readonly showPasswords: boolean) {
-    this.connections = this.dir.file('connections', 1);
-    this.sessions = this.dir.file('sessions', 1);
-    this.transfers = this.dir.file('transfers', 1);
-    this.findings = this.dir.file('findings', 5);
+    this.connections = this.dir.file('connections', 1, byFirstField);
+    this.sessions = this.dir.file('sessions', 1, byFirstField);
+    this.transfers = this.dir.file('transfers', 1, byFirstField);
+    this.findings = this.dir.file('findings', 5, findingOrder);
     this.dir.detach();
   }
 
@@ -48,13 +49,13 @@ export class JsonSpool {
   /** The whole document, in pieces; equal to renderJsonChunks of the same capture in one piece. */
   render(r: AnalysisResult, opts: JsonReportOptions = {}): Generator<string> {
     const totals = r.released ?? { connections: 0, sessions: 0, transfers: 0 };
-    const head = reportHead(r, opts, { ...totals, findings: this.findings.index.count, ...this.severities });
+    const head = reportHead(r, opts, { ...totals, findings: this.findings.count, ...this.severities });
     return reportChunks([
       ...head,
-      ['connections', spooled(this.connections, byFirstField(this.connections))],
-      ['sessions', spooled(this.sessions, byFirstField(this.sessions))],
-      ['transfers', spooled(this.transfers, byFirstField(this.transfers))],
-      ['findings', spooled(this.findings, findingOrder(this.findings.index))],
+      ['connections', spooled(this.connections)],
+      ['sessions', spooled(this.sessions)],
+      ['transfers', spooled(this.transfers)],
+      ['findings', spooled(this.findings)],
       ['replyCodes', this.codes.result()],
       ['ruleErrors', r.ruleErrors],
     ]);
@@ -72,13 +73,13 @@ export class JsonSpool {
   }
 }
 
-/** A spooled list as the report writer takes it, read back in `compare` order. */
-function spooled(file: Spool, compare: (a: number, b: number) => number): ListText {
+/** A spooled list as the report writer takes it, read back in sort order. */
+function spooled(file: Spool): ListText {
   return {
     lazy: true,
-    count: file.index.count,
+    count: file.count,
     *runs() {
-      for (const batch of file.texts(file.order(compare))) yield batch.join(',\n');
+      for (const batch of file.sorted().texts()) yield batch.join(',\n');
     },
   };
 }

@@ -4,7 +4,7 @@
 // It is built from units (a session with its transfers, connections and findings) as a
 // streaming analysis releases them: each piece is turned into its text at once and kept in a
 // spool (spool.ts) with its sort key; render() reads the pieces back in report order. Spooled to
-// files, memory holds only the keys; a whole-capture result is the same thing as one unit kept
+// files, memory holds a bounded run of the keys; a whole-capture result is the same thing as one unit kept
 // in memory (renderText). Repeated findings are folded from small aggregates (text-blocks.ts),
 // and the transfer table is drawn row by row into its final column widths (text-table.ts).
 
@@ -13,7 +13,7 @@ import { severitiesPresent, severityRank, type Finding, type Severity } from '..
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { ReleasedFinding, ReleasedUnit } from '../pipeline/release.ts';
 import { ReplyCodeCounter } from './reply-summary.ts';
-import { byFirstField, findingOrder, findingSortKey, MemorySpool, SpoolDir, type Spool } from './spool.ts';
+import { byFirstField, findingOrder, findingSortKey, MemorySpool, SpoolDir, type SortedTexts, type Spool } from './spool.ts';
 import { Styler, tableStyle } from './style.ts';
 import {
   backgroundHeading,
@@ -104,14 +104,14 @@ export class TextReport {
     if (spoolToFiles) {
       const dir = new SpoolDir('ftpdiag-text-');
       this.dir = dir;
-      this.sessions = dir.file('sessions', 1);
-      this.transfers = dir.file('transfers', 1);
-      this.findings = dir.file('findings', 5);
+      this.sessions = dir.file('sessions', 1, byFirstField);
+      this.transfers = dir.file('transfers', 1, byFirstField);
+      this.findings = dir.file('findings', 5, findingOrder);
       dir.detach();
     } else {
-      this.sessions = new MemorySpool(1);
-      this.transfers = new MemorySpool(1);
-      this.findings = new MemorySpool(5);
+      this.sessions = new MemorySpool(1, byFirstField);
+      this.transfers = new MemorySpool(1, byFirstField);
+      this.findings = new MemorySpool(5, findingOrder);
     }
   }
 
@@ -122,7 +122,7 @@ export class TextReport {
     const ftpConnections = new Set<number>(u.sessions.map((s) => s.control));
     for (const t of u.transfers) if (t.dataConnection !== null) ftpConnections.add(t.dataConnection);
     for (const s of u.sessions) {
-      const key = order === 'id' ? s.id : this.sessions.index.count;
+      const key = order === 'id' ? s.id : this.sessions.count;
       this.sessions.add(sessionBlock(s, controls.get(s.control), this.showPasswords, this.st), [key]);
       this.codes.add(s);
     }
@@ -130,7 +130,7 @@ export class TextReport {
       const row = transferRow(t, this.st);
       this.table.measure(row);
       if (noData(t) === 'n/c') this.anyNotCaptured = true;
-      this.transfers.add(JSON.stringify(row), [order === 'id' ? t.id : this.transfers.index.count]);
+      this.transfers.add(JSON.stringify(row), [order === 'id' ? t.id : this.transfers.count]);
     }
     for (const r of u.findings) this.addFinding(r, ftpConnections, order);
   }
@@ -169,16 +169,15 @@ export class TextReport {
   /** The report, in pieces. `totals`: counts of a streaming analysis (else those added). */
   *render(r: AnalysisResult, error: string | null = null): Generator<string> {
     const st = this.st;
-    const totals = r.released ?? { connections: r.connections.length, sessions: this.sessions.index.count, transfers: this.transfers.index.count };
+    const totals = r.released ?? { connections: r.connections.length, sessions: this.sessions.count, transfers: this.transfers.count };
     yield summaryLine(r.capture, { ...totals, severities: this.severities }, st);
     if (error) yield `\n\n${st.severity('error', `capture error: ${w(error)} (report covers the frames before it)`)}`;
     if (r.capture.warnings.length) yield `\n\n${r.capture.warnings.map((x) => `  warning: offset ${x.offset}: ${w(x.message)}`).join('\n')}`;
-    if (this.sessions.index.count) {
+    if (this.sessions.count) {
       yield `\n\n${st.paint('bold', 'FTP sessions')}`;
-      const order = this.sessions.order(byFirstField(this.sessions));
-      for (const batch of this.sessions.texts(order)) yield '\n' + batch.join('\n');
+      for (const batch of this.sessions.sorted().texts()) yield '\n' + batch.join('\n');
     }
-    if (this.transfers.index.count) {
+    if (this.transfers.count) {
       yield `\n\n${st.paint('bold', 'Transfers')}\n`;
       yield* this.table.render(this.transferRows());
       if (this.anyNotCaptured) yield `\n${st.paint('dim', 'n/c: the data connection is not in the capture')}`;
@@ -191,8 +190,7 @@ export class TextReport {
   }
 
   private *transferRows(): Generator<string[]> {
-    const order = this.transfers.order(byFirstField(this.transfers));
-    for (const batch of this.transfers.texts(order)) for (const text of batch) yield JSON.parse(text) as string[];
+    for (const batch of this.transfers.sorted().texts()) for (const text of batch) yield JSON.parse(text) as string[];
   }
 
   private *findingsSection(): Generator<string> {
@@ -204,7 +202,7 @@ export class TextReport {
       return;
     }
     yield `${st.paint('bold', 'Findings')}: ${plural(n.error, 'error')}, ${plural(n.warning, 'warning')}, ${n.info} info`;
-    const order = this.findings.order(findingOrder(this.findings.index));
+    const order = this.findings.sorted();
     let from = 0;
     for (const sev of SEVERITIES) {
       const to = from + n[sev];
@@ -213,8 +211,8 @@ export class TextReport {
     }
   }
 
-  /** One severity's findings: `order[from..to)`. */
-  private *severityGroup(sev: Severity, order: Uint32Array, from: number, to: number): Generator<string> {
+  /** One severity's findings: sorted positions [from, to). */
+  private *severityGroup(sev: Severity, order: SortedTexts, from: number, to: number): Generator<string> {
     const st = this.st;
     yield `\n\n${st.severity(sev, `${sev === 'error' ? 'Errors' : sev === 'warning' ? 'Warnings' : 'Info'} (${to - from})`)}`;
     // background lines only when there are two or more such findings; else they are shown as any
@@ -279,8 +277,8 @@ export class TextReport {
     }
   }
 
-  private *findingRecords(order: Uint32Array, from: number, to: number): Generator<FindingRecord> {
-    for (const batch of this.findings.texts(order, from, to)) for (const t of batch) yield JSON.parse(t) as FindingRecord;
+  private *findingRecords(order: SortedTexts, from: number, to: number): Generator<FindingRecord> {
+    for (const batch of order.texts(from, to)) for (const t of batch) yield JSON.parse(t) as FindingRecord;
   }
 
   /** Removes the spool files. */

@@ -1,0 +1,128 @@
+// The file spool sorts its index outside memory: runs of elements are sorted and written out,
+// then merged, possibly in several passes. Whatever the run sizes, it must read back the texts
+// in the order the in-memory spool gives, over any range, and hold no more than one run.
+
+import { expect } from 'chai';
+import { byFirstField, findingOrder, MemorySpool, SpoolDir, type RecordOrder, type RunSizes, type Spool } from '../../src/report/spool.ts';
+
+/** A deterministic pseudo-random sequence (a linear congruential generator). */
+function numbers(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x / 2147483648;
+  };
+}
+
+interface Element {
+  text: string;
+  key: number[];
+}
+
+/** Finding-like keys: few severities, many equal first frames, some without frames (Infinity). */
+function findingElements(n: number, seed: number): Element[] {
+  const r = numbers(seed);
+  const out: Element[] = [];
+  for (let i = 0; i < n; i++) {
+    const frame = r() < 0.1 ? Infinity : Math.floor(r() * 50);
+    const key = [Math.floor(r() * 3), frame, Math.floor(r() * 4), Math.floor(r() * 5), i];
+    // texts of varied length, non-ASCII and a few longer than the read buffer
+    const text = i % 97 === 0 ? `${i}:` + 'é'.repeat(70_000) : `${i}:${'ж日x'.repeat(i % 7)}`;
+    out.push({ text, key });
+  }
+  return out;
+}
+
+function all(spool: Spool, from?: number, to?: number): string[] {
+  return [...spool.sorted().texts(from, to)].flat();
+}
+
+describe('report spools', () => {
+  const dirs: SpoolDir[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) d.remove();
+  });
+
+  function filled(elements: Element[], fields: number, order: RecordOrder, sizes?: RunSizes) {
+    const dir = new SpoolDir('ftpdiag-spool-test-');
+    dirs.push(dir);
+    const file = dir.file('x', fields, order, sizes);
+    const memory = new MemorySpool(fields, order);
+    for (const e of elements) {
+      file.add(e.text, e.key);
+      memory.add(e.text, e.key);
+    }
+    return { file, memory };
+  }
+
+  const shapes: [string, RunSizes][] = [
+    ['one run in memory', { run: 10_000, fanIn: 4, block: 3 }],
+    ['runs merged in one pass', { run: 50, fanIn: 64, block: 7 }],
+    ['runs merged in several passes', { run: 9, fanIn: 3, block: 2 }],
+    ['a run of one element', { run: 1, fanIn: 2, block: 1 }],
+  ];
+  for (const [name, sizes] of shapes) {
+    it(`reads findings back in the in-memory order: ${name}`, () => {
+      const elements = findingElements(700, 7);
+      const { file, memory } = filled(elements, 5, findingOrder, sizes);
+      const expected = all(memory);
+      expect(expected.length).to.equal(700);
+      expect(all(file)).to.deep.equal(expected);
+      // ranges, read more than once (the text report reads each severity twice)
+      expect(all(file, 100, 333)).to.deep.equal(expected.slice(100, 333));
+      expect(all(file, 100, 333)).to.deep.equal(expected.slice(100, 333));
+      expect(all(file, 699, 700)).to.deep.equal(expected.slice(699));
+      expect(all(file, 5, 5)).to.deep.equal([]);
+      file.close();
+    });
+  }
+
+  it('sorts by severity, then first frame with frameless last, then group, subject and order', () => {
+    const elements = findingElements(300, 3);
+    const { file } = filled(elements, 5, findingOrder, { run: 16, fanIn: 3, block: 4 });
+    const keyOf = new Map(elements.map((e) => [e.text, e.key]));
+    const keys = all(file).map((t) => keyOf.get(t)!);
+    for (let i = 1; i < keys.length; i++) {
+      const [a, b] = [keys[i - 1]!, keys[i]!];
+      const cmp = b[0]! - a[0]! || (a[1] === b[1] ? 0 : a[1]! < b[1]! ? -1 : 1) || a[2]! - b[2]! || a[3]! - b[3]! || a[4]! - b[4]!;
+      expect(cmp, `${a} before ${b}`).to.be.lessThan(0);
+    }
+    file.close();
+  });
+
+  it('keeps ids in order and spools nothing as well as one element', () => {
+    const ids = [5, 3, 9, 1, 7, 2, 8, 0, 6, 4];
+    const { file } = filled(
+      ids.map((id) => ({ text: `id ${id}`, key: [id] })),
+      1,
+      byFirstField,
+      { run: 3, fanIn: 2, block: 2 },
+    );
+    expect(all(file)).to.deep.equal(ids.slice().sort((a, b) => a - b).map((id) => `id ${id}`));
+    expect(file.count).to.equal(10);
+    file.close();
+    const empty = filled([], 1, byFirstField, { run: 3, fanIn: 2, block: 2 }).file;
+    expect(all(empty)).to.deep.equal([]);
+    empty.close();
+  });
+
+  it('holds one run of the index in memory however many elements are added', () => {
+    const dir = new SpoolDir('ftpdiag-spool-test-');
+    dirs.push(dir);
+    const sizes = { run: 1000, fanIn: 8, block: 16 };
+    const file = dir.file('x', 5, findingOrder, sizes);
+    const before = process.memoryUsage().arrayBuffers;
+    const key = [0, 0, 0, 0, 0];
+    for (let i = 0; i < 200_000; i++) {
+      key[1] = (i * 7919) % 100_003;
+      key[4] = i;
+      file.add('x', key);
+    }
+    // 200k records of 7 float64s would be 11 MB in memory; one run is 56 kB
+    expect(process.memoryUsage().arrayBuffers - before).to.be.lessThan(2_000_000);
+    let n = 0;
+    for (const batch of file.sorted().texts()) n += batch.length;
+    expect(n).to.equal(200_000);
+    file.close();
+  });
+});
