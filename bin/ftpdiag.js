@@ -1,6 +1,6 @@
-#!/usr/bin/env -S node --max-semi-space-size=8
-// The young generation is capped at 8 MB semi-spaces (V8's default grows to 16 MB): on a 10M-frame
-// trace that is ~30 MB less peak RSS for the same time (bench/README.md). V8 reads the cap only
+#!/usr/bin/env -S node --max-semi-space-size=4
+// The young generation is capped at 4 MB semi-spaces (V8's default grows to 16 MB): on a 10M-frame
+// trace that is ~50 MB less peak RSS for the same time (bench/README.md). V8 reads the cap only
 // at start-up, so it is a flag here, taken when the command runs as installed; `node
 // bin/ftpdiag.js` runs without it.
 // The CLI is written in TypeScript. `npm ci` (its `prepare` script) bundles it into

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { severityRank } from '../diagnose/finding.ts';
 import type { ReleasedFinding } from '../pipeline/release.ts';
 
-/** Bytes of text gathered before a write to a spool file. */
-const WRITE_CHUNK = 1 << 20;
+/** Bytes of text gathered before a write to a spool file (one buffer per spool, up to four open). */
+const WRITE_CHUNK = 256 * 1024;
 /** Characters in a batch of texts read back. Kept under V8's large-object size (128 KiB): a
  *  batch and the strings joined from it then die young, where 1 MiB batches left ~20 MB of
  *  large-object garbage at the end of a long report. */
@@ -243,7 +243,7 @@ export class SpoolFile implements Spool {
         offsets[2 * j] = this.run[positions[j]! * w + this.sortFields]!;
         offsets[2 * j + 1] = this.run[positions[j]! * w + this.sortFields + 1]!;
       }
-      this.done = { texts: (from = 0, to = positions.length) => inBatches(this.readTexts(offsets, 0, from, to)) };
+      this.done = { texts: (from = 0, to = positions.length) => inBatches(this.readTexts(offsets, from, to)) };
       return this.done;
     }
     if (this.inRun) this.spill();
@@ -315,19 +315,22 @@ export class SpoolFile implements Spool {
   private *finalTexts(run: Run, from: number, to: number): Generator<string> {
     const cursor = new RunCursor(this.indexFd, { at: run.at + from * this.width * 8, count: Math.max(0, to - from) }, this.width, this.sizes.block);
     cursor.pos = -this.width;
-    while (cursor.advance()) yield* this.readTexts(cursor.buf, cursor.pos + this.sortFields, 0, 1);
+    while (cursor.advance()) yield this.readText(cursor.buf[cursor.pos + this.sortFields]!, cursor.buf[cursor.pos + this.sortFields + 1]!);
   }
 
-  /** Texts at pairs [from, to) of `offsets` ([offset, length] pairs from element `base`). */
-  private *readTexts(offsets: Float64Array, base: number, from: number, to: number): Generator<string> {
-    let buf = Buffer.allocUnsafe(64 * 1024);
-    for (let j = from; j < to; j++) {
-      const start = offsets[base + 2 * j]!;
-      const len = offsets[base + 2 * j + 1]!;
-      if (len > buf.length) buf = Buffer.allocUnsafe(len);
-      readAll(this.fd, buf.subarray(0, len), start);
-      yield buf.toString('utf8', 0, len);
-    }
+  /** Texts at pairs [from, to) of `offsets` ([offset, length] pairs). */
+  private *readTexts(offsets: Float64Array, from: number, to: number): Generator<string> {
+    for (let j = from; j < to; j++) yield this.readText(offsets[2 * j]!, offsets[2 * j + 1]!);
+  }
+
+  private readBuf = Buffer.allocUnsafeSlow(0);
+
+  /** The text of `len` bytes at byte `start` of the text file. */
+  private readText(start: number, len: number): string {
+    // one buffer for all reads: a fresh 64 KiB buffer per text cost a tenth of a long report's time
+    if (len > this.readBuf.length) this.readBuf = Buffer.allocUnsafeSlow(Math.max(len, 64 * 1024));
+    readAll(this.fd, this.readBuf.subarray(0, len), start);
+    return this.readBuf.toString('utf8', 0, len);
   }
 
   close(): void {
