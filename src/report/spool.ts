@@ -91,7 +91,8 @@ export class SpoolDir {
 }
 
 /** How a SpoolFile sorts: elements per run sorted in memory, runs merged at once, records read
- *  from a run at a time. Memory is about width × 8 × (run + fanIn × block) bytes. */
+ *  from a run at a time. Memory is about width × 8 × (2 × run + fanIn × block) bytes (the run
+ *  being filled, its sorted copy, the merge's blocks). */
 export interface RunSizes {
   run: number;
   fanIn: number;
@@ -126,8 +127,8 @@ interface Run {
 /** Reads a run's records a block at a time. */
 class RunCursor {
   readonly buf: Float64Array;
-  /** Offset of the current record in buf. */
-  pos = 0;
+  /** Offset of the current record in buf; before the first record until advance(). */
+  pos: number;
   private end = 0;
   private next: number;
   private left: number;
@@ -139,6 +140,7 @@ class RunCursor {
     block: number,
   ) {
     this.buf = new Float64Array(block * width);
+    this.pos = -width;
     this.next = run.at;
     this.left = run.count;
   }
@@ -177,6 +179,7 @@ export class SpoolFile implements Spool {
   /** The run in sorted order, as written. */
   private spillBuf: Float64Array | null = null;
   private done: SortedTexts | null = null;
+  private readBuf = Buffer.allocUnsafeSlow(0);
   count = 0;
 
   constructor(
@@ -225,28 +228,24 @@ export class SpoolFile implements Spool {
     const positions = sortedPositions(this.run, this.inRun, w, this.order);
     const out = (this.spillBuf ??= new Float64Array(this.run.length));
     for (let j = 0; j < positions.length; j++) out.set(this.run.subarray(positions[j]! * w, positions[j]! * w + w), j * w);
-    this.runs.push({ at: this.indexBytes, count: this.inRun });
-    writeAll(this.indexFd, bytesOf(out, this.inRun, w), this.indexBytes);
-    this.indexBytes += this.inRun * w * 8;
+    this.runs.push({ at: this.appendIndex(out, this.inRun), count: this.inRun });
     this.inRun = 0;
+  }
+
+  /** Appends the first `records` records of `from` to the index file; returns where they start. */
+  private appendIndex(from: Float64Array, records: number): number {
+    const at = this.indexBytes;
+    const bytes = bytesOf(from, records, this.width);
+    writeAll(this.indexFd, bytes, at);
+    this.indexBytes += bytes.length;
+    return at;
   }
 
   sorted(): SortedTexts {
     if (this.done) return this.done;
     this.flush();
-    if (this.runs.length === 0) {
-      // all in one run: sorted in memory, nothing written
-      const positions = sortedPositions(this.run, this.inRun, this.width, this.order);
-      const w = this.width;
-      const offsets = new Float64Array(positions.length * 2);
-      for (let j = 0; j < positions.length; j++) {
-        offsets[2 * j] = this.run[positions[j]! * w + this.sortFields]!;
-        offsets[2 * j + 1] = this.run[positions[j]! * w + this.sortFields + 1]!;
-      }
-      this.done = { texts: (from = 0, to = positions.length) => inBatches(this.readTexts(offsets, from, to)) };
-      return this.done;
-    }
-    if (this.inRun) this.spill();
+    // the last run, or the only one (possibly empty), goes to the file like the others
+    if (this.inRun > 0 || this.runs.length === 0) this.spill();
     let runs = this.runs;
     while (runs.length > 1) {
       const merged: Run[] = [];
@@ -282,12 +281,9 @@ export class SpoolFile implements Spool {
         k = c;
       }
     };
-    for (let i = 0; i < cursors.length; i++) {
-      cursors[i]!.pos = -w;
-      if (cursors[i]!.advance()) heap.push(i);
-    }
+    for (let i = 0; i < cursors.length; i++) if (cursors[i]!.advance()) heap.push(i);
     for (let k = (heap.length >> 1) - 1; k >= 0; k--) down(k);
-    const at = this.indexBytes;
+    const at = this.indexBytes; // the merged run is appended from here
     const out = new Float64Array(this.sizes.block * w);
     let inOut = 0;
     let count = 0;
@@ -296,8 +292,7 @@ export class SpoolFile implements Spool {
       out.set(c.buf.subarray(c.pos, c.pos + w), inOut * w);
       count++;
       if (++inOut === this.sizes.block) {
-        writeAll(this.indexFd, bytesOf(out, inOut, w), this.indexBytes);
-        this.indexBytes += inOut * w * 8;
+        this.appendIndex(out, inOut);
         inOut = 0;
       }
       if (!c.advance()) {
@@ -306,24 +301,15 @@ export class SpoolFile implements Spool {
       }
       down(0);
     }
-    writeAll(this.indexFd, bytesOf(out, inOut, w), this.indexBytes);
-    this.indexBytes += inOut * w * 8;
+    this.appendIndex(out, inOut);
     return { at, count };
   }
 
   /** Texts of the merged run's records [from, to). */
   private *finalTexts(run: Run, from: number, to: number): Generator<string> {
     const cursor = new RunCursor(this.indexFd, { at: run.at + from * this.width * 8, count: Math.max(0, to - from) }, this.width, this.sizes.block);
-    cursor.pos = -this.width;
     while (cursor.advance()) yield this.readText(cursor.buf[cursor.pos + this.sortFields]!, cursor.buf[cursor.pos + this.sortFields + 1]!);
   }
-
-  /** Texts at pairs [from, to) of `offsets` ([offset, length] pairs). */
-  private *readTexts(offsets: Float64Array, from: number, to: number): Generator<string> {
-    for (let j = from; j < to; j++) yield this.readText(offsets[2 * j]!, offsets[2 * j + 1]!);
-  }
-
-  private readBuf = Buffer.allocUnsafeSlow(0);
 
   /** The text of `len` bytes at byte `start` of the text file. */
   private readText(start: number, len: number): string {

@@ -56,7 +56,7 @@ describe('report spools', () => {
   }
 
   const shapes: [string, RunSizes][] = [
-    ['one run in memory', { run: 10_000, fanIn: 4, block: 3 }],
+    ['a single run', { run: 10_000, fanIn: 4, block: 3 }],
     ['runs merged in one pass', { run: 50, fanIn: 64, block: 7 }],
     ['runs merged in several passes', { run: 9, fanIn: 3, block: 2 }],
     ['a run of one element', { run: 1, fanIn: 2, block: 1 }],

@@ -86,20 +86,20 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
 
 async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: AnalysisResult, error: CaptureError | null, spool: JsonSpool | TextReport | null, color: boolean): Promise<ExitCode> {
   const nothingRead = error !== null && result.capture.frames === 0;
+  // the fault as the text and HTML reports mention it at the top
+  const errorText = error ? `offset ${error.offset}: ${error.reason}` : null;
   if (!nothingRead) {
     // in pieces: the report of a capture of millions of frames is too long for one string
     if (args.json) {
       const jsonError = { error: error ? { message: error.reason, offset: error.offset, code: error.code } : null };
       for (const chunk of spool instanceof JsonSpool ? spool.render(result, jsonError) : renderJsonChunks(result, jsonError)) io.out(chunk);
     } else {
-      const textError = error ? `offset ${error.offset}: ${error.reason}` : null;
-      if (spool instanceof TextReport) for (const pieces of inBatches(spool.render(result, textError))) io.out(pieces.join(''));
-      else io.out(renderText(result, { color, width: io.columns, error: textError }));
+      if (spool instanceof TextReport) for (const pieces of inBatches(spool.render(result, errorText))) io.out(pieces.join(''));
+      else io.out(renderText(result, { color, width: io.columns, error: errorText }));
     }
   }
   if (args.html && !nothingRead) {
-    const htmlError = error ? `offset ${error.offset}: ${error.reason}` : null;
-    await writeHtmlReport(args.html, trace, result, { showPasswords: args.showPasswords, error: htmlError }).catch((e: Error) => {
+    await writeHtmlReport(args.html, trace, result, { showPasswords: args.showPasswords, error: errorText }).catch((e: Error) => {
       throw new CliError(e.message);
     });
   }
