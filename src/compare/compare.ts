@@ -15,10 +15,10 @@
 
 import type { ReadOptions } from '../capture/read.ts';
 import { TcpFlag, tcpFlagNames } from '../decode/packet.ts';
+import { endpointText } from '../diagnose/facts.ts';
 import type { Side } from '../tcp/types.ts';
 import { alignDirection, buildSeqMap, type DirAlignment, type SeqMap } from './align.ts';
 import { matchConnections, type ConnPair } from './match-connections.ts';
-import { redactPayload } from './payload-text.ts';
 import { readSignatures, type CaptureSigs, type ConnSigs, type DirSigs } from './signatures.ts';
 
 /** Segments listed per direction and kind (the counts are complete). */
@@ -106,16 +106,17 @@ export interface CompareResult {
 export interface CompareOptions {
   maxSegments?: number;
   read?: ReadOptions; // standard input for a capture named '-'
+  showPasswords?: boolean; // payload texts keep PASS arguments (default: REDACTED)
 }
 
 export async function compareFiles(aPath: string, bPath: string, opts: CompareOptions = {}): Promise<CompareResult> {
   const [A, B] = await readBoth(aPath, bPath, opts);
-  return compareSignatures(A, B);
+  return compareDetailed(A, B).result;
 }
 
 /** Both captures' signatures, read side by side. */
 export async function readBoth(aPath: string, bPath: string, opts: CompareOptions = {}): Promise<[CaptureSigs, CaptureSigs]> {
-  const o = { maxSegments: opts.maxSegments, read: opts.read };
+  const o = { maxSegments: opts.maxSegments, read: opts.read, showPasswords: opts.showPasswords };
   return Promise.all([readSignatures(aPath, o), readSignatures(bPath, o)]);
 }
 
@@ -164,32 +165,33 @@ function median(xs: number[]): number {
   return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]!;
 }
 
-export function compareSignatures(A: CaptureSigs, B: CaptureSigs, opts: { showPasswords?: boolean } = {}): CompareResult {
-  return compareDetailed(A, B, opts).result;
-}
-
-/** `showPasswords`: payload texts in the report keep PASS arguments (default: REDACTED). */
-export function compareDetailed(A: CaptureSigs, B: CaptureSigs, opts: { showPasswords?: boolean } = {}): CompareDetail {
-  const show = opts.showPasswords ?? false;
+export function compareDetailed(A: CaptureSigs, B: CaptureSigs): CompareDetail {
   // 1. match by ISN and payload, align without timing, relate the clocks
   let pairs = matchConnections(A, B, null);
   let abMin = Infinity; //  smallest d of segments travelling A → B
   let baMax = -Infinity; // largest d of segments travelling B → A
   let samples = 0;
   const starts: number[] = [];
+  // d of each direction of a pair, aligned without timing (step 2 meets most pairs again)
+  const untimed = new Map<ConnSigs, { b: ConnSigs; flipped: boolean; ds: number[][] }>();
+  const untimedDiffs = (w: PairWork): number[][] => {
+    const o = untimed.get(w.p.a);
+    if (o && o.b === w.p.b && o.flipped === w.p.flipped) return o.ds;
+    const ds = w.dirs.map((d) => diffs(alignDirection(d.a, d.b, d.aPeer, d.bPeer, d.own, d.peer, null, null)));
+    untimed.set(w.p.a, { b: w.p.b, flipped: w.p.flipped, ds });
+    return ds;
+  };
   const orient = (works: PairWork[]) => {
     for (const w of works) {
-      const ds = w.dirs.map((d) => diffs(alignDirection(d.a, d.b, d.aPeer, d.bPeer, d.own, d.peer, null, null)));
+      const ds = untimedDiffs(w);
       const m0 = median(ds[0]!);
       const m1 = median(ds[1]!);
-      if (Number.isNaN(m0) && Number.isNaN(m1)) continue;
+      if (Number.isNaN(m0) || Number.isNaN(m1)) continue;
       // the direction with the larger d travels A → B
-      const firstIsAB = Number.isNaN(m1) ? null : Number.isNaN(m0) ? null : m0 > m1;
-      if (firstIsAB === null) continue;
+      const firstIsAB = m0 > m1;
       w.aUp = [firstIsAB, !firstIsAB];
       for (let k = 0; k < 2; k++) {
         const d = ds[k]!;
-        if (d.length === 0) continue;
         samples += d.length;
         if (w.aUp[k]) for (const x of d) abMin = x < abMin ? x : abMin;
         else for (const x of d) baMax = x > baMax ? x : baMax;
@@ -222,11 +224,8 @@ export function compareDetailed(A: CaptureSigs, B: CaptureSigs, opts: { showPass
     if (abMin < Infinity && baMax > -Infinity) {
       // per pair orientation from its own segments, else from the hosts' sides
       for (const w of works) {
-        for (let k = 0; k < 2; k++) {
-          const d = w.dirs[k]!;
-          const ds = diffs(alignDirection(d.a, d.b, d.aPeer, d.bPeer, d.own, d.peer, null, null));
-          if (ds.length > 0) w.aUp[k] = median(ds) > offset;
-        }
+        const ds = untimedDiffs(w);
+        for (let k = 0; k < 2; k++) if (ds[k]!.length > 0) w.aUp[k] = median(ds[k]!) > offset;
         if (w.aUp[0] === null && w.aUp[1] !== null) w.aUp[0] = !w.aUp[1];
         if (w.aUp[1] === null && w.aUp[0] !== null) w.aUp[1] = !w.aUp[0];
       }
@@ -261,10 +260,10 @@ export function compareDetailed(A: CaptureSigs, B: CaptureSigs, opts: { showPass
   for (const w of works) {
     matchedA.add(w.p.a);
     matchedB.add(w.p.b);
-    connections.push(pairReport(w, offset, show));
+    connections.push(pairReport(w, offset));
   }
-  for (const c of A.connections) if (!matchedA.has(c)) connections.push(loneReport(c, 'a', sideA, 0, show));
-  for (const c of B.connections) if (!matchedB.has(c)) connections.push(loneReport(c, 'b', sideB, offset ?? 0, show));
+  for (const c of A.connections) if (!matchedA.has(c)) connections.push(loneReport(c, 'a', sideA, 0));
+  for (const c of B.connections) if (!matchedB.has(c)) connections.push(loneReport(c, 'b', sideB, offset ?? 0));
   connections.sort((x, y) => x.start - y.start);
 
   const totals = { matched: works.length, onlyA: A.connections.length - works.length, onlyB: B.connections.length - works.length, lost: 0, injected: 0, changed: 0 };
@@ -294,20 +293,16 @@ function info(c: CaptureSigs): CaptureInfo {
 function ends(c: ConnSigs, flipped = false): { id: number; client: string; server: string } {
   const cl = flipped ? c.conn.server : c.conn.client;
   const sv = flipped ? c.conn.client : c.conn.server;
-  return { id: c.id, client: hostPort(cl.addr, cl.port), server: hostPort(sv.addr, sv.port) };
-}
-
-function hostPort(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+  return { id: c.id, client: endpointText(cl.addr, cl.port), server: endpointText(sv.addr, sv.port) };
 }
 
 export function flagText(f: number): string {
   return tcpFlagNames(f).join(' ') || 'none';
 }
 
-function ref(d: DirSigs, i: number, capture: 'a' | 'b', show: boolean): PacketRef {
+function ref(d: DirSigs, i: number, capture: 'a' | 'b'): PacketRef {
   const text = d.snippets?.get(i);
-  return { capture, frame: d.frame[i]!, time: d.time[i]!, flags: flagText(d.flags[i]!), seq: (d.seq[i]! - d.base()) >>> 0, len: d.len[i]!, text: text === undefined ? null : redactPayload(text, show) };
+  return { capture, frame: d.frame[i]!, time: d.time[i]!, flags: flagText(d.flags[i]!), seq: (d.seq[i]! - d.base()) >>> 0, len: d.len[i]!, text: text ?? null };
 }
 
 function emptyDirection(sender: Side, from: { a: string | null; b: string | null }, upstream: 'a' | 'b' | null, packets: { a: number; b: number }): DirectionReport {
@@ -338,7 +333,7 @@ function listInto(bucket: { count: number; packets: PacketRef[] }, r: PacketRef)
   if (bucket.packets.length < MAX_LISTED) bucket.packets.push(r);
 }
 
-function pairReport(w: PairWork, offset: number | null, show: boolean): ConnectionReport {
+function pairReport(w: PairWork, offset: number | null): ConnectionReport {
   const { p } = w;
   const aEnds = ends(p.a);
   const bEnds = ends(p.b, p.flipped);
@@ -356,7 +351,7 @@ function pairReport(w: PairWork, offset: number | null, show: boolean): Connecti
     for (let i = 0; i < d.a.n; i++) {
       const j = al.pairOfA[i]!;
       if (j < 0) {
-        listInto(aUp === null ? r.oneSided : aUp ? r.lost : r.injected, ref(d.a, i, 'a', show));
+        listInto(aUp === null ? r.oneSided : aUp ? r.lost : r.injected, ref(d.a, i, 'a'));
         continue;
       }
       if (al.changed[i]) r.changed++;
@@ -370,11 +365,11 @@ function pairReport(w: PairWork, offset: number | null, show: boolean): Connecti
       if (d.a.ipId[i] !== d.b.ipId[j]) r.ipIdChanged++;
       if (offset !== null && aUp !== null && !al.changed[i]) delays.push(aUp ? d.b.time[j]! - offset - d.a.time[i]! : d.a.time[i]! - (d.b.time[j]! - offset));
       if (r.changes.length < MAX_CHANGES) {
-        const what = describeChange(d.a, i, d.b, j, d.aPeer, d.bPeer, d.peer, show);
+        const what = describeChange(d.a, i, d.b, j, d.aPeer, d.bPeer, d.peer);
         if (what.length > 0) r.changes.push({ aFrame: d.a.frame[i]!, bFrame: d.b.frame[j]!, what });
       }
     }
-    for (let j = 0; j < d.b.n; j++) if (al.pairOfB[j]! < 0) listInto(aUp === null ? r.oneSided : aUp ? r.injected : r.lost, ref(d.b, j, 'b', show));
+    for (let j = 0; j < d.b.n; j++) if (al.pairOfB[j]! < 0) listInto(aUp === null ? r.oneSided : aUp ? r.injected : r.lost, ref(d.b, j, 'b'));
     r.ttlHops = [...hops.entries()].map(([h, count]) => ({ hops: h, count })).sort((x, y) => y.count - x.count);
     if (delays.length > 0) {
       delays.sort((x, y) => x - y);
@@ -421,10 +416,10 @@ export function segmentDiffs(a: DirSigs, i: number, b: DirSigs, j: number, aPeer
 /** The report's words for a pair's differences: payload, length, flags and acknowledgment (which
  *  only a changed pair can differ in), SYN options; the header fields every pair is counted for
  *  apart (window, TTL, options) are left to the counts. */
-function describeChange(a: DirSigs, i: number, b: DirSigs, j: number, aPeer: DirSigs, bPeer: DirSigs, peerMap: SeqMap, show: boolean): string[] {
+function describeChange(a: DirSigs, i: number, b: DirSigs, j: number, aPeer: DirSigs, bPeer: DirSigs, peerMap: SeqMap): string[] {
   const what: string[] = [];
   for (const d of segmentDiffs(a, i, b, j, aPeer, bPeer, peerMap)) {
-    if (d.field === 'payload') what.push(d.a !== null && d.b !== null ? `payload ${JSON.stringify(redactPayload(d.a, show))} → ${JSON.stringify(redactPayload(d.b, show))}` : `payload changed (${d.lenA} → ${d.lenB} bytes)`);
+    if (d.field === 'payload') what.push(d.a !== null && d.b !== null ? `payload ${JSON.stringify(d.a)} → ${JSON.stringify(d.b)}` : `payload changed (${d.lenA} → ${d.lenB} bytes)`);
     else if (d.field === 'length') what.push(`length ${d.a} → ${d.b}`);
     else if (d.field === 'flags') what.push(`flags ${d.a} → ${d.b}`);
     else if (d.field === 'ack') what.push(`acknowledgment moved by ${d.by}`);
@@ -433,7 +428,7 @@ function describeChange(a: DirSigs, i: number, b: DirSigs, j: number, aPeer: Dir
   return what;
 }
 
-function loneReport(c: ConnSigs, capture: 'a' | 'b', side: Map<string, number>, offset: number, show: boolean): ConnectionReport {
+function loneReport(c: ConnSigs, capture: 'a' | 'b', side: Map<string, number>, offset: number): ConnectionReport {
   const e = ends(c);
   const directions: DirectionReport[] = [];
   for (const [sender, d] of [['client', c.c2s], ['server', c.s2c]] as const) {
@@ -444,7 +439,7 @@ function loneReport(c: ConnSigs, capture: 'a' | 'b', side: Map<string, number>, 
       a: capture === 'a' ? d.n : 0,
       b: capture === 'b' ? d.n : 0,
     });
-    for (let i = 0; i < d.n; i++) listInto(upstream === null ? r.oneSided : upstream === capture ? r.lost : r.injected, ref(d, i, capture, show));
+    for (let i = 0; i < d.n; i++) listInto(upstream === null ? r.oneSided : upstream === capture ? r.lost : r.injected, ref(d, i, capture));
     directions.push(r);
   }
   return capture === 'a'

@@ -16,9 +16,9 @@ export function redactPayload(text: string, showPasswords: boolean): string {
   return showPasswords ? text : text.split('\n').map(redactLine).join('\n');
 }
 
-/** The payload's non-empty lines without their CR/LF, redacted. */
-export function payloadLines(text: string, showPasswords: boolean): string[] {
-  return redactPayload(text, showPasswords)
+/** The payload's non-empty lines without their CR/LF. */
+export function payloadLines(text: string): string[] {
+  return text
     .split('\n')
     .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
     .filter((l) => l !== '');

@@ -12,6 +12,7 @@ import { PacketDecoder } from '../decode/decoder.ts';
 import type { DecodedPacket } from '../decode/packet.ts';
 import { TcpFlag } from '../decode/packet.ts';
 import { TcpEngine } from '../tcp/engine.ts';
+import { redactPayload } from './payload-text.ts';
 import type { Connection } from '../tcp/types.ts';
 
 /** Segments kept per capture before the rest is ignored (the comparison then says so). */
@@ -35,7 +36,7 @@ export class DirSigs {
   ipId = new Int32Array(8); //       -1 for IPv6
   win = new Uint16Array(8); //       raw window field
   opt = new Uint32Array(8); //       FNV-1a of the TCP option bytes (0 for none)
-  snippets: Map<number, string> | null = null; // index → payload text (short printable lines only)
+  snippets: Map<number, string> | null = null; // index → payload text (short printable lines only; PASS redacted unless showPasswords)
   synIndex = -1; //                  index of its first SYN (-1 none)
   synOptions = ''; //                its SYN's options in words ('mss 1460, wscale 7, sackOK, ts')
 
@@ -111,7 +112,7 @@ export function fnv1a(buf: Buffer, start: number, end: number): number {
 }
 
 /** Reads a capture into signatures. A capture that ends in an error keeps what was read. */
-export async function readSignatures(path: string, opts: { maxSegments?: number; read?: ReadOptions } = {}): Promise<CaptureSigs> {
+export async function readSignatures(path: string, opts: { maxSegments?: number; read?: ReadOptions; showPasswords?: boolean } = {}): Promise<CaptureSigs> {
   const max = opts.maxSegments ?? DEFAULT_MAX_SEGMENTS;
   const decoder = new PacketDecoder();
   const out: CaptureSigs = { file: path, summary: null, error: null, tcpFrames: 0, firstTime: null, connections: [], truncated: false };
@@ -153,7 +154,7 @@ export async function readSignatures(path: string, opts: { maxSegments?: number;
       dir.synOptions = optionWords(p);
     }
     if (p.payloadLength > 0 && p.payloadLength <= MAX_SNIPPET_LENGTH && snippetBytes < MAX_SNIPPET_BYTES && looksLikeText(p.data, p.payloadOffset, payEnd)) {
-      (dir.snippets ??= new Map()).set(i, p.data.toString('latin1', p.payloadOffset, payEnd));
+      (dir.snippets ??= new Map()).set(i, redactPayload(p.data.toString('latin1', p.payloadOffset, payEnd), opts.showPasswords ?? false));
       snippetBytes += p.payloadLength;
     }
   };

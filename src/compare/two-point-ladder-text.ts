@@ -135,7 +135,7 @@ export function diffWords(d: SegmentDiff, up: Point | null): string | [string, s
   switch (d.field) {
     case 'payload': {
       if (d.a !== null && d.b !== null) {
-        const [x, y] = pair(payloadLines(d.a, true), payloadLines(d.b, true)); // (redacted by the model)
+        const [x, y] = pair(payloadLines(d.a), payloadLines(d.b)); // (redacted when read)
         let k = 0;
         while (k < x.length && k < y.length && x[k] === y[k]) k++;
         return [w(x[k] ?? '(nothing)'), w(y[k] ?? '(nothing)')];

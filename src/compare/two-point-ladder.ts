@@ -25,7 +25,7 @@ import type { Severity } from '../diagnose/finding.ts';
 import { LadderError, LadderFolder, type LadderGap, type LadderRow } from '../report/ladder-model.ts';
 import type { Side } from '../tcp/types.ts';
 import { alignDirection } from './align.ts';
-import { payloadLines, redactPayload } from './payload-text.ts';
+import { payloadLines } from './payload-text.ts';
 import { segmentDiffs, type CompareDetail, type ConnectionReport, type SegmentDiff } from './compare.ts';
 import { DirSigs, type CaptureSigs, type ConnSigs } from './signatures.ts';
 import type { SeqMap } from './align.ts';
@@ -79,7 +79,6 @@ export interface TwoPointLadder {
 
 export interface TwoPointLadderOptions {
   max: number; //         rows drawn before bulk runs fold (as `ftpdiag ladder --max`)
-  showPasswords: boolean;
   context?: number; //    rows kept either side of a lost/injected/changed one
 }
 
@@ -152,11 +151,6 @@ function looksLikeControl(server: DirSigs, serverPort: number): boolean {
     return /^[1-5]\d\d[ -]/.test(server.snippets?.get(i) ?? '');
   }
   return false;
-}
-
-function redactDiff(x: SegmentDiff, showPasswords: boolean): SegmentDiff {
-  if (x.field !== 'payload') return x;
-  return { ...x, a: x.a === null ? null : redactPayload(x.a, showPasswords), b: x.b === null ? null : redactPayload(x.b, showPasswords) };
 }
 
 function sigsOf(c: CaptureSigs, id: number | undefined): ConnSigs | null {
@@ -275,7 +269,7 @@ export function buildTwoPointLadder(d: CompareDetail, target: TwoPointTarget, op
       }
     }
     if (best === null) break;
-    const row = makeRow(best, best.take(), clock, opts.showPasswords, control, lastA);
+    const row = makeRow(best, best.take(), clock, control, lastA);
     if (row.a && lastA !== null) lastA = row.a.frame;
     counts[row.fate]++;
     let pin: 'context' | undefined;
@@ -312,7 +306,7 @@ export function buildTwoPointLadder(d: CompareDetail, target: TwoPointTarget, op
   };
 }
 
-function makeRow(cu: Cursor, i: number, clock: (p: Point, t: number) => number, showPasswords: boolean, control: boolean, lastA: number | null): TwoPointRow {
+function makeRow(cu: Cursor, i: number, clock: (p: Point, t: number) => number, control: boolean, lastA: number | null): TwoPointRow {
   const v = cu.v;
   const p = cu.point;
   const q = other(p);
@@ -328,8 +322,7 @@ function makeRow(cu: Cursor, i: number, clock: (p: Point, t: number) => number, 
     const bj = p === 'a' ? j : i;
     diffs = segmentDiffs(v.sig.a, ai, v.sig.b, bj, v.peer.a, v.peer.b, v.peerMap!)
       // a router's TTL decrement, the same on every segment of the direction, is no change
-      .filter((x) => !(x.field === 'ttl' && v.hops !== null && (v.up === 'b' ? x.b - x.a : x.a - x.b) === v.hops))
-      .map((x) => redactDiff(x, showPasswords));
+      .filter((x) => !(x.field === 'ttl' && v.hops !== null && (v.up === 'b' ? x.b - x.a : x.a - x.b) === v.hops));
     fate = diffs.length > 0 ? 'changed' : 'passed';
   } else fate = v.up === null ? 'one-sided' : cu.upstream ? 'lost' : 'injected';
   const flags = s.flags[i]!;
@@ -345,7 +338,7 @@ function makeRow(cu: Cursor, i: number, clock: (p: Point, t: number) => number, 
     ack: flags & TcpFlag.ACK ? (s.ack[i]! - v.peer[p].base()) >>> 0 : null,
     len: s.len[i]!,
     window: s.win[i]!,
-    lines: text === undefined ? [] : payloadLines(text, showPasswords),
+    lines: text === undefined ? [] : payloadLines(text),
     marks: fate === 'passed' ? [] : [{ id: fate, severity: MARK_SEVERITY[fate] }],
     fate,
     a: p === 'a' ? here : there,

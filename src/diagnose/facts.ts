@@ -67,7 +67,7 @@ export function transferLabel(t: Transfer): string {
   return `${t.command}${t.argument === '' ? '' : ' ' + t.argument} (transfer ${t.id})`;
 }
 
-function endpointText(addr: string, port: number): string {
+export function endpointText(addr: string, port: number): string {
   return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
 

@@ -57,15 +57,15 @@ export async function run(args: CompareArgs, io: CliIO): Promise<ExitCode> {
   if (!args.ladder && args.connection !== undefined) throw new CliError('--connection chooses the connection of --ladder: add --ladder');
   const target = args.connection === undefined ? null : parseConnection(String(args.connection));
   if (args.ladder && (!Number.isInteger(args.max) || args.max < 10)) throw new CliError('--max wants a whole number of at least 10');
-  const [A, B] = await readBoth(args.a || '-', args.b || '-', { maxSegments: Math.floor(args.maxSegments), read: io.stdin ? { stdin: io.stdin } : {} });
-  const detail = compareDetailed(A, B, { showPasswords: args.showPasswords });
+  const [A, B] = await readBoth(args.a || '-', args.b || '-', { maxSegments: Math.floor(args.maxSegments), read: io.stdin ? { stdin: io.stdin } : {}, showPasswords: args.showPasswords });
+  const detail = compareDetailed(A, B);
   const r = detail.result;
   if (r.a.frames === 0 && r.a.error) throw new CliError(r.a.error);
   if (r.b.frames === 0 && r.b.error) throw new CliError(r.b.error);
   if (!args.ladder) io.out(args.json ? renderCompareJson(r) : renderCompareText(r));
   else {
     try {
-      const model = buildTwoPointLadder(detail, target, { max: args.max, showPasswords: args.showPasswords });
+      const model = buildTwoPointLadder(detail, target, { max: args.max });
       if (args.json) io.out(escapeJsonText(JSON.stringify({ version: COMPARE_JSON_VERSION, ladder: model }, null, 2)) + '\n');
       else io.out(renderTwoPointLadderText(model, { color: useColor(args.color, io.stdoutIsTTY, io.env), width: Math.min(80, io.columns ?? 80) }));
     } catch (e) {
