@@ -172,20 +172,20 @@ export function compareDetailed(A: CaptureSigs, B: CaptureSigs): CompareDetail {
   let baMax = -Infinity; // largest d of segments travelling B → A
   let samples = 0;
   const starts: number[] = [];
-  // d of each direction of a pair, aligned without timing (step 2 meets most pairs again)
-  const untimed = new Map<ConnSigs, { b: ConnSigs; flipped: boolean; ds: number[][] }>();
-  const untimedDiffs = (w: PairWork): number[][] => {
+  // d of each direction of a pair aligned without timing, and its median (NaN: none aligned);
+  // step 2 meets most pairs of step 1 again and needs only the medians, kept per pair
+  const untimedDiffs = (w: PairWork): number[][] => w.dirs.map((d) => diffs(alignDirection(d.a, d.b, d.aPeer, d.bPeer, d.own, d.peer, null, null)));
+  const untimed = new Map<ConnSigs, { b: ConnSigs; flipped: boolean; medians: number[] }>();
+  const untimedMedians = (w: PairWork): number[] => {
     const o = untimed.get(w.p.a);
-    if (o && o.b === w.p.b && o.flipped === w.p.flipped) return o.ds;
-    const ds = w.dirs.map((d) => diffs(alignDirection(d.a, d.b, d.aPeer, d.bPeer, d.own, d.peer, null, null)));
-    untimed.set(w.p.a, { b: w.p.b, flipped: w.p.flipped, ds });
-    return ds;
+    return o && o.b === w.p.b && o.flipped === w.p.flipped ? o.medians : untimedDiffs(w).map(median);
   };
   const orient = (works: PairWork[]) => {
     for (const w of works) {
       const ds = untimedDiffs(w);
-      const m0 = median(ds[0]!);
-      const m1 = median(ds[1]!);
+      const medians = ds.map(median);
+      untimed.set(w.p.a, { b: w.p.b, flipped: w.p.flipped, medians });
+      const [m0, m1] = medians as [number, number];
       if (Number.isNaN(m0) || Number.isNaN(m1)) continue;
       // the direction with the larger d travels A → B
       const firstIsAB = m0 > m1;
@@ -224,8 +224,8 @@ export function compareDetailed(A: CaptureSigs, B: CaptureSigs): CompareDetail {
     if (abMin < Infinity && baMax > -Infinity) {
       // per pair orientation from its own segments, else from the hosts' sides
       for (const w of works) {
-        const ds = untimedDiffs(w);
-        for (let k = 0; k < 2; k++) if (ds[k]!.length > 0) w.aUp[k] = median(ds[k]!) > offset;
+        const m = untimedMedians(w);
+        for (let k = 0; k < 2; k++) if (!Number.isNaN(m[k]!)) w.aUp[k] = m[k]! > offset;
         if (w.aUp[0] === null && w.aUp[1] !== null) w.aUp[0] = !w.aUp[1];
         if (w.aUp[1] === null && w.aUp[0] !== null) w.aUp[1] = !w.aUp[0];
       }
