@@ -27,7 +27,7 @@ export function formatSeconds(s: number | null): string {
 export const MAX_LISTED_FRAMES = 8;
 
 export function formatFrames(frames: readonly number[]): string {
-  return formatFrameList(frames.slice(0, MAX_LISTED_FRAMES), frames.length);
+  return formatFrameList(frames, frames.length);
 }
 
 /** formatFrames of a list known by its first entries (at least MAX_LISTED_FRAMES of them, or

@@ -139,6 +139,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     frame: f('int', 'frame of the RST'),
     time: f('double', 'its capture time, seconds since 1970'),
     ttl: f('int', 'its IP TTL / hop limit'),
+    initialTtl: f('int', 'the TTL its sender most likely started from: the common default (64, 128, 255) at or above ttl'),
     ipId: f('int', 'its IPv4 identification, -1 for IPv6'),
     window: f('int', 'its raw window field'),
     signals: f(list('string'), "what does not fit: 'ttl', 'ip-id', 'ip-id-copied', 'ip-id-host', 'window-copied'"),

@@ -255,6 +255,7 @@ export class FactBuilder {
         frame: int(j.sample.frame),
         time: dbl(j.sample.time),
         ttl: int(j.sample.ttl),
+        initialTtl: int(j.sample.ttl <= 64 ? 64 : j.sample.ttl <= 128 ? 128 : 255),
         ipId: int(j.sample.ipId),
         window: int(j.sample.window),
         signals: [...j.signals],

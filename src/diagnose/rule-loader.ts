@@ -95,8 +95,7 @@ function compileExpr(ctx: FileContext, scope: Scope, node: Scalar, source: strin
   if (problems.length > 0) throw ctx.error(where(problems[0]!.start), `${what}: ${problems[0]!.message} (see rules/FACTS.md)`);
   const line = where(0);
   const compiled = compileCel(parsed.ast);
-  const interpret = (vars: Record<string, unknown>) => parsed(vars);
-  if (!compiled) return { source, line, run: interpret, interpret };
+  if (!compiled) return { source, line, run: (vars) => parsed(vars) };
   // any throw of the compiled form (NOT_COMPILED, or a bug) is answered by cel-js itself
   const run = (vars: Record<string, unknown>) => {
     try {
@@ -105,7 +104,7 @@ function compileExpr(ctx: FileContext, scope: Scope, node: Scalar, source: strin
       return parsed(vars);
     }
   };
-  return { source, line, run, interpret };
+  return { source, line, run };
 }
 
 function compileTemplate(ctx: FileContext, scope: Scope, node: Scalar, what: string): CompiledTemplate {

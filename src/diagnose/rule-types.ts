@@ -13,9 +13,6 @@ export interface CompiledExpr {
   source: string;
   line: number;
   run(ctx: Record<string, unknown>): unknown;
-  /** The same expression evaluated by cel-js alone (`run` is compiled, cel-js-checked on the
-   *  cases it leaves over: cel-compile.ts); kept to test the two agree. */
-  interpret(ctx: Record<string, unknown>): unknown;
 }
 
 export type CompiledTemplatePart = { text: string } | { expr: CompiledExpr };

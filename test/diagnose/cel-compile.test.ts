@@ -3,9 +3,6 @@
 // trace, where they must also answer nearly always by themselves (not by falling back).
 
 import { expect } from 'chai';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { analyzeFile } from '../../src/pipeline/analyze.ts';
 import { compileCel, NOT_COMPILED } from '../../src/diagnose/cel-compile.ts';
@@ -13,6 +10,7 @@ import { scopeEnvironment } from '../../src/diagnose/cel-env.ts';
 import { builtinRuleSet } from '../../src/diagnose/rule-loader.ts';
 import type { Scope } from '../../src/diagnose/fact-schema.ts';
 import type { CompiledExpr, CompiledTemplate, RuleSet } from '../../src/diagnose/rule-types.ts';
+import { everyTrace } from '../support/trace-files.ts';
 
 type Vars = Record<string, unknown>;
 type Outcome = { value: unknown } | { error: true };
@@ -110,13 +108,6 @@ describe('diagnose/cel-compile: compiled rule expressions answer as cel-js does'
 
 describe('diagnose/cel-compile: the built-in rules over every trace', function () {
   this.timeout(300_000);
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  const corpus = join(root, '..', 'shared', 'corpus', 'public');
-  const traces = (dir: string): string[] =>
-    readdirSync(dir).flatMap((x) => {
-      const p = join(dir, x);
-      return statSync(p).isDirectory() ? traces(p) : /\.(pcap|pcapng)$/.test(x) ? [p] : [];
-    });
 
   it('gives cel-js answers for every expression on every subject, compiled nearly always', async () => {
     const rules = builtinRuleSet();
@@ -125,13 +116,14 @@ describe('diagnose/cel-compile: the built-in rules over every trace', function (
     const mismatches: string[] = [];
     // every expression answered by both: compiled (without cel-js's help) and interpreted
     const check = (scope: Scope, e: CompiledExpr): CompiledExpr => {
-      const fn = compileCel(scopeEnvironment(scope).parse(e.source).ast);
+      const interpret = scopeEnvironment(scope).parse(e.source);
+      const fn = compileCel(interpret.ast);
       expect(fn, e.source).to.not.equal(null);
       return {
         ...e,
         run: (vars) => {
           calls++;
-          const want = outcome(() => e.interpret(vars));
+          const want = outcome(() => interpret(vars));
           const got = compiledOutcome(fn!, vars);
           if (got === 'fallback') fallbacks++;
           else if (!isDeepStrictEqual(got, want) && mismatches.length < 20) mismatches.push(`${e.source}: ${JSON.stringify(got, (_, v) => (typeof v === 'bigint' ? `${v}n` : v))}`);
@@ -162,7 +154,7 @@ describe('diagnose/cel-compile: the built-in rules over every trace', function (
       checked.rules.push(c);
       checked.byScope[r.scope].push(c);
     }
-    for (const t of [...traces(join(root, 'captures')), ...traces(corpus)]) await analyzeFile(t, { rules: checked });
+    for (const t of everyTrace()) await analyzeFile(t, { rules: checked });
     expect(mismatches).to.deep.equal([]);
     expect(calls).to.be.greaterThan(10_000);
     expect(fallbacks / calls, `${fallbacks} of ${calls} left to cel-js`).to.be.below(0.001);

@@ -4,9 +4,6 @@
 
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Analysis, analyzeFile } from '../../src/pipeline/analyze.ts';
 import { readCapture } from '../../src/capture/read.ts';
 import { loadRules } from '../../src/diagnose/rule-loader.ts';
@@ -15,20 +12,10 @@ import { JsonSpool } from '../../src/report/json-spool.ts';
 import { renderText, TextReport } from '../../src/report/text.ts';
 import type { TcpEngineOptions } from '../../src/tcp/types.ts';
 import { benchTrace } from '../../bench/big-trace.ts';
+import { everyTrace, projectRoot } from '../support/trace-files.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const corpus = join(root, '..', 'shared', 'corpus', 'public');
+const root = projectRoot;
 const rules = loadRules();
-
-function traces(dir: string): string[] {
-  const out: string[] = [];
-  for (const x of readdirSync(dir)) {
-    const p = join(dir, x);
-    if (statSync(p).isDirectory()) out.push(...traces(p));
-    else if (/\.(pcap|pcapng)$/.test(x)) out.push(p);
-  }
-  return out.sort();
-}
 
 const hash = (chunks: Iterable<string>) => {
   const h = createHash('sha256');
@@ -68,7 +55,7 @@ async function streamed(path: string, tcp: Partial<TcpEngineOptions>): Promise<{
 
 describe('pipeline/release: the streamed JSON report equals the whole-capture one', function () {
   this.timeout(300_000);
-  const all = [...traces(join(root, 'captures')), ...traces(corpus)];
+  const all = everyTrace();
 
   it('finds the traces', () => {
     expect(all.length).to.be.at.least(60);
@@ -110,7 +97,7 @@ async function streamedText(path: string, tcp: Partial<TcpEngineOptions>, color:
 
 describe('pipeline/release: the streamed text report equals the whole-capture one', function () {
   this.timeout(300_000);
-  const all = [...traces(join(root, 'captures')), ...traces(corpus)];
+  const all = everyTrace();
 
   for (const [name, tcp, color, width] of [
     ['default bounds, plain', {}, false, 100],

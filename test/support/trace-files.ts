@@ -1,0 +1,24 @@
+// The traces tests run over: the project's captures/ and the shared public corpus beside it.
+
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const corpusDir = join(projectRoot, '..', 'shared', 'corpus', 'public');
+
+/** The pcap and pcapng files under `dir`, at any depth, sorted by path. */
+export function traceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const x of readdirSync(dir)) {
+    const p = join(dir, x);
+    if (statSync(p).isDirectory()) out.push(...traceFiles(p));
+    else if (/\.(pcap|pcapng)$/.test(x)) out.push(p);
+  }
+  return out.sort();
+}
+
+/** Every trace of captures/, then every trace of the corpus. */
+export function everyTrace(): string[] {
+  return [...traceFiles(join(projectRoot, 'captures')), ...traceFiles(corpusDir)];
+}
