@@ -25,7 +25,6 @@
 //    seconds: ≥ 10^5 connections open at once (the flow table's worst case).
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LinkType, type Frame } from '../src/capture/frame.ts';
@@ -34,8 +33,8 @@ import { readCapture } from '../src/capture/read.ts';
 import { PacketDecoder } from '../src/decode/decoder.ts';
 import { loadRules } from '../src/diagnose/rule-loader.ts';
 import { analyzeFile } from '../src/pipeline/analyze.ts';
+import { BENCH_DIR } from './reader.ts';
 
-export const BENCH_DIR = path.join(os.tmpdir(), 'ftpdiag-bench');
 const CAPTURES_DIR = fileURLToPath(new URL('../captures/', import.meta.url));
 
 /** Bumped when the generator changes what it writes (cached files are rebuilt). */

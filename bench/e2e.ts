@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_DIR, benchTrace, type TraceInfo, type TraceRequest } from './big-trace.ts';
+import { benchTrace, type TraceInfo, type TraceRequest } from './big-trace.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const GNU_TIME = '/usr/bin/time';
@@ -397,4 +397,3 @@ export function machineLine(): string {
   return `${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
 }
 
-export { BENCH_DIR };

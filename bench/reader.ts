@@ -37,13 +37,15 @@ function template(): Buffer {
   return b;
 }
 
+/** Where the benchmarks keep the traces they write (reused between runs). */
+export const BENCH_DIR = path.join(os.tmpdir(), 'ftpdiag-bench');
+
 /** Writes (once; reused if already there) the benchmark capture; returns its path. */
 export function benchCapture(frames = 1_000_000): string {
-  const dir = path.join(os.tmpdir(), 'ftpdiag-bench');
-  const file = path.join(dir, `reader-${frames}.pcap`);
+  const file = path.join(BENCH_DIR, `reader-${frames}.pcap`);
   const size = 24 + frames * (16 + FRAME_LEN);
   if (fs.existsSync(file) && fs.statSync(file).size === size) return file;
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(BENCH_DIR, { recursive: true });
   const out = Buffer.alloc(size);
   // classic LE µs header, LINKTYPE_ETHERNET (same layout as PcapWriter's, written in bulk for speed)
   out.writeUInt32LE(0xa1b2c3d4, 0);

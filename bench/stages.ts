@@ -70,10 +70,9 @@ export async function stageCosts(file: string, runs = 3): Promise<Array<{ stage:
   const a = new Analysis({ rules, file });
   const s = await readCapture(file, (f) => a.frame(f));
   const t0 = cpuMs();
-  a.finish(s);
+  const r = a.finish(s);
   const ms = cpuMs() - t0;
   out.push({ stage: 'finish() (diagnosis)', ms, nsPerFrame: (ms * 1e6) / s.frames });
-  const r = a.finish(s);
   const t1 = cpuMs();
   let chars = 0;
   for (const chunk of renderJsonChunks(r)) chars += chunk.length;

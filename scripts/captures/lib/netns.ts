@@ -9,8 +9,11 @@
 // GSO is capped at one segment so captures show MSS-sized segments, as on a real link (veth
 // would otherwise pass 64 KiB super-packets through whole).
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { ScenarioContext } from './context.ts';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface NetnsPath {
   client: string; //     namespace names
@@ -28,6 +31,24 @@ function ip(args: string[]): void {
 /** Runs a command inside a namespace, returns stdout. */
 export function inNetns(ns: string, cmd: string, args: string[]): string {
   return execFileSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * Runs a TypeScript client script inside a namespace with `plan` (JSON) as its argument, in its own
+ * process group (killed with the scenario if it is interrupted); returns its JSON output.
+ * `label` names it in the cleanup list and in the error when it fails or takes over `timeoutMs`.
+ */
+export async function runNetnsScript<T>(ctx: ScenarioContext, ns: string, label: string, script: string, plan: unknown, timeoutMs: number): Promise<T> {
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', script, JSON.stringify(plan)], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  ctx.cleanup.killGroupOnExit(label, child.pid!, () => exited.then(() => undefined));
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs))]);
+  if (code !== 0) throw new Error(`${label} failed (${code}): ${err.trim()}`);
+  return JSON.parse(out) as T;
 }
 
 export function makeNetnsPath(ctx: ScenarioContext): NetnsPath {

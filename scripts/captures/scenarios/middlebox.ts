@@ -16,10 +16,9 @@
 //                        tcp-reset. An active LIST works; the STOR never reaches the server and
 //                        the client gets an RST forged in the server's name.
 
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Scenario, ScenarioContext } from '../lib/context.ts';
-import { inNetns, makeNetnsPath, type NetnsPath } from '../lib/netns.ts';
+import { inNetns, makeNetnsPath, runNetnsScript, type NetnsPath } from '../lib/netns.ts';
 import { patternBytes } from '../lib/raw-ftp.ts';
 import { startVsftpd } from '../lib/servers/vsftpd.ts';
 import type { DialogStep } from '../lib/transcript.ts';
@@ -27,7 +26,6 @@ import type { Truth, TruthTransfer } from '../lib/truth.ts';
 import { KB, RAW_CLIENT, brief, endpoint, realTruth } from './common.ts';
 
 const CLIENT = fileURLToPath(new URL('./middlebox-client.ts', import.meta.url));
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const NAT_ADDR = '198.51.100.254'; // the router's address on the server's side: the client's public face
 
 interface ClientOut {
@@ -70,17 +68,8 @@ function counter(ns: string, table: string, chain: string, target: string): numb
   return lines.filter((l) => /^\s*\d/.test(l) && l.includes(target)).reduce((n, l) => n + Number(l.trim().split(/\s+/)[0]), 0);
 }
 
-async function runClient(ctx: ScenarioContext, ns: string, plan: Record<string, unknown>): Promise<ClientOut> {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', CLIENT, JSON.stringify(plan)], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  ctx.cleanup.killGroupOnExit('middlebox client', child.pid!, () => exited.then(() => undefined));
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 120000))]);
-  if (code !== 0) throw new Error(`middlebox client failed (${code}): ${err.trim()}`);
-  return JSON.parse(out) as ClientOut;
+function runClient(ctx: ScenarioContext, ns: string, plan: Record<string, unknown>): Promise<ClientOut> {
+  return runNetnsScript<ClientOut>(ctx, ns, 'middlebox client', CLIENT, plan, 120000);
 }
 
 interface Setup {

@@ -8,10 +8,9 @@
 //  - client → server segments dropped after the capture point: seen once, then seen again as a
 //    retransmission that looks spurious from here.
 
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Scenario } from '../lib/context.ts';
-import { inNetns, makeNetnsPath } from '../lib/netns.ts';
+import { inNetns, makeNetnsPath, runNetnsScript } from '../lib/netns.ts';
 import { patternBytes } from '../lib/raw-ftp.ts';
 import { startVsftpd } from '../lib/servers/vsftpd.ts';
 import type { DialogStep } from '../lib/transcript.ts';
@@ -19,7 +18,6 @@ import type { TruthTransfer } from '../lib/truth.ts';
 import { KB, RAW_CLIENT, brief, endpoint, realTruth, serverFileSize } from './common.ts';
 
 const CLIENT = fileURLToPath(new URL('../lib/netns-client.ts', import.meta.url));
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const DROP = 0.04;
 
 interface ClientOut {
@@ -51,17 +49,7 @@ export const packetLoss: Scenario = {
     const filter = `tcp and host ${ns.serverAddr}`;
     const cap = await ctx.capture(name, { iface: ns.clientIf, netns: ns.client, filter });
     const plan = { host: ns.serverAddr, port: server.port, user: server.user, password: server.password, download: 'dataset.csv', downloadSize: down, upload: 'incoming/results.csv', uploadSize: up };
-    // the client runs in its own process group, killed with the scenario if it is interrupted
-    const child = spawn('ip', ['netns', 'exec', ns.client, process.execPath, '--import', 'tsx', CLIENT, JSON.stringify(plan)], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    ctx.cleanup.killGroupOnExit('netns client', child.pid!, () => exited.then(() => undefined));
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 180000))]);
-    if (code !== 0) throw new Error(`netns client failed (${code}): ${err.trim()}`);
-    const r = JSON.parse(out) as ClientOut;
+    const r = await runNetnsScript<ClientOut>(ctx, ns.client, 'netns client', CLIENT, plan, 180000);
     const stats = await cap.stop();
     // iptables counters: how many packets each rule dropped
     const counters = inNetns(ns.router, 'iptables', ['-L', 'FORWARD', '-n', '-v', '-x'])

@@ -16,6 +16,7 @@ import {
 } from './oracles.ts';
 import { checkPipeline, drawLimits, mutateFrames, type PipelineSeed } from './pipeline.ts';
 import { Rng } from './rng.ts';
+import { emptyStats, findingTarget } from './worker-protocol.ts';
 import type { CaptureSeed, FrameSeed } from './seeds.ts';
 
 export type Target = 'reader' | 'decoder' | 'all' | 'pipeline';
@@ -90,7 +91,7 @@ function frameOf(data: Buffer, linkType: number, number: number, origLen: number
 export async function runCampaign(o: CampaignOptions): Promise<CampaignStats> {
   const rng = new Rng(o.seed);
   const slowMs = o.slowMs ?? 1000;
-  const stats: CampaignStats = { cases: 0, readerCases: 0, decoderCases: 0, pipelineCases: 0, inputBytes: 0, ms: 0, outcomes: {} };
+  const stats = emptyStats();
   const count = (k: string) => (stats.outcomes[k] = (stats.outcomes[k] ?? 0) + 1);
   const start = performance.now();
   const deadline = o.seconds !== undefined ? start + o.seconds * 1000 : Infinity;
@@ -238,7 +239,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignStats> {
     stats.cases++;
     const dt = performance.now() - t0;
     if (dt > slowMs) {
-      report(new Finding('slow', `one case took ${dt.toFixed(0)} ms (bound ${slowMs} ms)`), o.target === 'pipeline' ? 'pipeline' : doReader ? 'reader' : 'decoder', 'timing', what, current);
+      report(new Finding('slow', `one case took ${dt.toFixed(0)} ms (bound ${slowMs} ms)`), findingTarget(o.target), 'timing', what, current);
     }
     if (o.onProgress && t0 - lastProgress > 1000) {
       lastProgress = t0;

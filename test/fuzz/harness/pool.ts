@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CampaignStats, FindingReport, Target } from './campaign.ts';
 import { MAX_MUTANT_BYTES } from './mutate.ts';
-import { SHARED_HEADER, type WorkerConfig, type WorkerMessage } from './worker-protocol.ts';
+import { emptyStats, findingTarget, SHARED_HEADER, type WorkerConfig, type WorkerMessage } from './worker-protocol.ts';
 
 export interface FuzzRunOptions {
   target: Target;
@@ -135,7 +135,7 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzRunResult> {
         if (latest) merge(latest);
         // cases run since the last progress message (all of them when a worker hangs early)
         total.cases += Math.max(0, Atomics.load(header, 0) - (latest?.cases ?? 0));
-        live[slot] = { cases: 0, readerCases: 0, decoderCases: 0, pipelineCases: 0, inputBytes: 0, ms: 0, outcomes: {} };
+        live[slot] = emptyStats();
         resolve(replace);
       };
       const stuckInput = () => new Uint8Array(shared, SHARED_HEADER, Atomics.load(header, 1)).slice();
@@ -149,7 +149,7 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzRunResult> {
           return;
         }
         if (now - lastMove < hangMs) return;
-        addFinding({ kind: 'hang', message: `no progress for ${hangMs} ms`, detail: '', target: o.target === 'decoder' || o.target === 'pipeline' ? o.target : 'reader', how: 'watchdog', seed: '', input: stuckInput() });
+        addFinding({ kind: 'hang', message: `no progress for ${hangMs} ms`, detail: '', target: findingTarget(o.target), how: 'watchdog', seed: '', input: stuckInput() });
         void w.terminate();
         finish(true);
       }, Math.min(250, hangMs / 4));
@@ -178,7 +178,7 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzRunResult> {
           return;
         }
         // the worker itself died during a case (out of memory, stack overflow)
-        addFinding({ kind: 'crash', message: `worker died: ${e.message}`, detail: e.stack ?? '', target: o.target === 'decoder' || o.target === 'pipeline' ? o.target : 'reader', how: 'worker', seed: '', input: stuckInput() });
+        addFinding({ kind: 'crash', message: `worker died: ${e.message}`, detail: e.stack ?? '', target: findingTarget(o.target), how: 'worker', seed: '', input: stuckInput() });
         finish(true);
       });
       w.on('exit', () => finish(false));

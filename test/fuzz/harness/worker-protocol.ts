@@ -15,6 +15,15 @@ export interface WorkerConfig {
   shared: SharedArrayBuffer; // Int32 [cases started, input length, 0, 0], then the input bytes
 }
 
+export function emptyStats(): CampaignStats {
+  return { cases: 0, readerCases: 0, decoderCases: 0, pipelineCases: 0, inputBytes: 0, ms: 0, outcomes: {} };
+}
+
+/** The stage a finding of a campaign on `t` is charged to ('all' reads whole captures). */
+export function findingTarget(t: Target): FindingReport['target'] {
+  return t === 'all' ? 'reader' : t;
+}
+
 /** Bytes before the input in the shared buffer. */
 export const SHARED_HEADER = 16;
 
