@@ -6,8 +6,6 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/program.ts';
-import type { CliIO } from '../../src/cli/io.ts';
 import { compareFiles, type CompareResult } from '../../src/compare/compare.ts';
 import { cli, writePair } from './support.ts';
 import { TwoPoint } from './two-point.ts';
@@ -95,18 +93,18 @@ describe('compare: two crafted capture points', () => {
   });
 
   it('prints text and JSON through the CLI', async () => {
-    let out = '';
-    const io: CliIO = { out: (t) => void (out += t), err: () => {}, stdoutIsTTY: false, columns: undefined, env: {} };
-    expect(await runCli(['compare', f.a, f.b], io)).to.equal(0);
+    const text = await cli(['compare', f.a, f.b]);
+    expect(text.code).to.equal(0);
+    const out = text.out;
     expect(out).to.contain("Clock: B's clock is 5250.0 ms ahead of A's");
     expect(out).to.contain('NAT: client 192.0.2.1:40000 (A) appears as 198.51.100.254:40000 (B)');
     expect(out).to.contain('lost between A and B (seen in A only) (1):');
     expect(out).to.contain('A#11 PSH ACK seq 48 len 6 "NOOP\\r\\n"');
     expect(out).to.contain('appeared between B and A: injected (seen in A only) (1):');
     expect(out).to.match(/changed A#\d+ → B#\d+: payload "PORT 192,0,2,1,156,65\\r\\n" → "PORT 198,51,100,254,156,65\\r\\n"/);
-    out = '';
-    expect(await runCli(['compare', '--json', f.a, f.b], io)).to.equal(0);
-    const j = JSON.parse(out) as CompareResult & { version: number };
+    const json = await cli(['compare', '--json', f.a, f.b]);
+    expect(json.code).to.equal(0);
+    const j = JSON.parse(json.out) as CompareResult & { version: number };
     expect(j.version).to.equal(1);
     expect(j.totals).to.deep.equal(r.totals);
   });
