@@ -3,18 +3,10 @@
 //   src port(2) dst port(2) seq(4) ack(4) offset/reserved(1) flags(1) window(2) checksum(2) urgent(2) options…
 //   e.g. 9c 40 00 15 | 00 00 03 e8 | 00 00 00 00 | a0 02 | ff ff | 1c 2e | 00 00 | 02 04 05 b4 …
 
+// bounds are checked before every read below (capture/endian-read.ts)
+import { u16be, u32be } from '../capture/endian-read.ts';
 import type { DecodedPacket, DecodeOutcome } from './packet.ts';
 import { TcpOptionKind } from './protocol-numbers.ts';
-
-// Bounds are checked before every read below: plain byte arithmetic, without the argument
-// validation Buffer#readUInt16BE/readUInt32BE do per call (~40 ns per frame on the hot path).
-function u16(d: Buffer, o: number): number {
-  return (d[o]! << 8) | d[o + 1]!;
-}
-
-function u32(d: Buffer, o: number): number {
-  return ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0;
-}
 
 /** RFC 7323 §2.3: a shift count above 14 is used as 14. */
 const MAX_WINDOW_SCALE = 14;
@@ -33,13 +25,13 @@ export function decodeTcp(data: Buffer, off: number, wireEnd: number, capEnd: nu
 
   pkt.tcpOffset = off;
   pkt.tcpHeaderLength = hl;
-  pkt.srcPort = u16(data, off);
-  pkt.dstPort = u16(data, off + 2);
-  pkt.seq = u32(data, off + 4);
-  pkt.ack = u32(data, off + 8);
+  pkt.srcPort = u16be(data, off);
+  pkt.dstPort = u16be(data, off + 2);
+  pkt.seq = u32be(data, off + 4);
+  pkt.ack = u32be(data, off + 8);
   pkt.flags = data[off + 13]!;
-  pkt.window = u16(data, off + 14);
-  pkt.urgent = u16(data, off + 18);
+  pkt.window = u16be(data, off + 14);
+  pkt.urgent = u16be(data, off + 18);
   if (hl > 20) decodeTcpOptions(data, off + 20, off + hl, pkt);
   pkt.payloadOffset = off + hl;
   pkt.segmentLength = wireEnd - (off + hl);
@@ -77,7 +69,7 @@ export function decodeTcpOptions(data: Buffer, start: number, end: number, pkt: 
     }
     switch (kind) {
       case TcpOptionKind.MSS:
-        if (len === 4) pkt.mss = u16(data, i + 2);
+        if (len === 4) pkt.mss = u16be(data, i + 2);
         else pkt.optionsMalformed = true;
         break;
       case TcpOptionKind.WINDOW_SCALE:
@@ -93,15 +85,15 @@ export function decodeTcpOptions(data: Buffer, start: number, end: number, pkt: 
           const blocks = pkt.sackBlocks;
           let n = blocks.length; // several SACK options in one header are unusual but legal: append
           for (let b = i + 2; b < i + len; b += 8) {
-            blocks[n++] = u32(data, b);
-            blocks[n++] = u32(data, b + 4);
+            blocks[n++] = u32be(data, b);
+            blocks[n++] = u32be(data, b + 4);
           }
         } else pkt.optionsMalformed = true;
         break;
       case TcpOptionKind.TIMESTAMPS:
         if (len === 10) {
-          pkt.tsVal = u32(data, i + 2);
-          pkt.tsEcr = u32(data, i + 6);
+          pkt.tsVal = u32be(data, i + 2);
+          pkt.tsEcr = u32be(data, i + 6);
         } else pkt.optionsMalformed = true;
         break;
       default:

@@ -56,6 +56,11 @@ function pairKey(a: string, b: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`;
 }
 
+/** Whether one of a transfer's data connections has not ended yet. */
+function dataOpen(t: TransferTrack): boolean {
+  return t.conns.some((c) => !t.ended.has(c.id));
+}
+
 /** Whether `conn`'s `side` is one of the endpoints an announcement named. */
 function announcedAt(conn: Connection, side: Side, port: number, keys: readonly string[]): boolean {
   return conn[side].port === port && keys.includes(endpointKey(conn[side].addr, port));
@@ -124,14 +129,15 @@ export class FtpAnalyzer implements TcpListener {
   /** Connections that make up a session: its control connection and every connection tried for
    *  one of its transfers. */
   connectionsOf(s: Session): number[] {
-    const ids = [s.control];
+    // a Set keeps first-insertion order, so the array is the one a linear dedupe would build
+    const ids = new Set([s.control]);
     for (const tid of s.transfers) {
       const t = this.transferMap.get(tid);
       if (!t) continue;
-      for (const c of t.dataCandidates) if (!ids.includes(c)) ids.push(c);
-      if (t.dataConnection !== null && !ids.includes(t.dataConnection)) ids.push(t.dataConnection);
+      for (const c of t.dataCandidates) ids.add(c);
+      if (t.dataConnection !== null) ids.add(t.dataConnection);
     }
-    return ids;
+    return [...ids];
   }
 
   /**
@@ -267,7 +273,7 @@ export class FtpAnalyzer implements TcpListener {
   keepIdle(conn: Connection): boolean {
     const app = conn.app as ConnApp | undefined;
     if (app?.role !== 'control' || app.session === null) return false;
-    return app.session.tracks.some((t) => !t.settled && t.conns.some((c) => !t.ended.has(c.id)));
+    return app.session.tracks.some((t) => !t.settled && dataOpen(t));
   }
 
   onForget(conn: Connection): void {
@@ -487,8 +493,7 @@ export class FtpAnalyzer implements TcpListener {
       this.settle(track);
       return;
     }
-    const dataOpen = track.conns.some((c) => !track.ended.has(c.id));
-    if (dataOpen) return;
+    if (dataOpen(track)) return;
     if (track.t.command === 'unknown') {
       if (track.conns.length > 0) this.settle(track);
       return;

@@ -55,6 +55,7 @@ const ANALYSIS_EVENTS: ReadonlyArray<readonly [number, TcpEventKind]> = [
 const EVENT_FLAGS = ANALYSIS_EVENTS.reduce((m, [bit]) => m | bit, 0);
 
 export class TcpEngine {
+  // liveFlows is the table's size: set where the table grows (open) and shrinks (forget)
   readonly stats: TcpEngineStats = { liveFlows: 0, evicted: 0, bufferedBytes: 0 };
   /** Analysis Flag bits of the last packet (for tests and tools comparing with tshark). */
   lastFlags = 0;
@@ -145,12 +146,12 @@ export class TcpEngine {
   /** Ended flows quiet for longer than endedFlowSeconds leave the table. */
   private forgetEnded(now: number): void {
     for (let f = this.table.oldestEnded(); f !== null && now - f.lastTime > this.opts.endedFlowSeconds; f = this.table.oldestEnded()) this.forget(f);
-    this.stats.liveFlows = this.table.size;
   }
 
   /** An ended flow leaves the table; its connection can no longer change. */
   private forget(flow: Flow): void {
     this.table.remove(flow);
+    this.stats.liveFlows = this.table.size;
     this.listener.onForget?.(flow.conn);
     if (!this.opts.keepConnections) this.liveConns.delete(flow.conn.id);
   }
@@ -227,14 +228,12 @@ export class TcpEngine {
       this.finalize(victim, frame);
     }
     if (victim.inTable) this.forget(victim);
-    this.stats.liveFlows = this.table.size;
   }
 
   /** The 4-tuple is reused by a new conversation: close this one out and forget its key. */
   private retire(flow: Flow, frame: number): void {
     this.finalize(flow, frame);
     if (flow.inTable) this.forget(flow);
-    this.stats.liveFlows = this.table.size;
   }
 
   private closeOut(flow: Flow, time: number): void {
@@ -277,7 +276,6 @@ export class TcpEngine {
     this.table.markEnded(flow);
     // forget the longest-ended flows beyond the cap: memory follows concurrency, not file length
     while (this.table.endedCount > this.opts.maxEndedFlows) this.forget(this.table.oldestEnded()!);
-    this.stats.liveFlows = this.table.size;
     this.listener.onEnd(conn);
   }
 

@@ -3,10 +3,7 @@
 
 import { expect } from 'chai';
 import { TraceBuilder, type TcpLadder } from '../../src/craft/trace-builder.ts';
-import { builtinRuleSet } from '../../src/diagnose/rule-loader.ts';
-import type { Finding } from '../../src/diagnose/finding.ts';
-import { Analysis } from '../../src/pipeline/analyze.ts';
-import { framesOf } from './support.ts';
+import { findings } from './support.ts';
 
 /** Login, PASV, RETR; the data connection streams `chunks` segments `every` seconds apart. */
 function session(chunks: number, every: number): { t: TraceBuilder; c: TcpLadder; d: TcpLadder } {
@@ -33,12 +30,6 @@ function session(chunks: number, every: number): { t: TraceBuilder; c: TcpLadder
   d.client('FA');
   d.server('A');
   return { t, c, d };
-}
-
-function findings(t: TraceBuilder): Finding[] {
-  const a = new Analysis({ rules: builtinRuleSet() });
-  for (const f of framesOf(t)) a.frame(f);
-  return a.finish().findings;
 }
 
 describe('control-idle-timeout', () => {

@@ -4,11 +4,9 @@
 
 import { expect } from 'chai';
 import { TraceBuilder, type ConnectionOptions } from '../../src/craft/trace-builder.ts';
-import { Analysis } from '../../src/pipeline/analyze.ts';
-import { builtinRuleSet } from '../../src/diagnose/rule-loader.ts';
 import { judgeResets } from '../../src/tcp/reset-origin.ts';
 import type { Connection } from '../../src/tcp/types.ts';
-import { framesOf as runTraceFrames, runTrace } from './support.ts';
+import { findings, runTrace } from './support.ts';
 
 const ENDS: ConnectionOptions = { client: '192.0.2.1:40000', server: '198.51.100.2:21', serverTtl: 52, clientTtl: 64 };
 
@@ -155,12 +153,6 @@ describe('injected-reset: judging RSTs', () => {
 });
 
 describe('injected-reset: the rule', () => {
-  function findings(t: TraceBuilder) {
-    const a = new Analysis({ rules: builtinRuleSet() });
-    for (const f of runTraceFrames(t)) a.frame(f);
-    return a.finish().findings;
-  }
-
   it('reports a forged RST that ended an FTP control connection as an error, with the evidence', () => {
     const t = ladder((c) => c.server('R', undefined, { ttl: 64, ipId: 0, window: 0 }));
     const f = findings(t);

@@ -8,10 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { compareFiles } from '../../src/compare/compare.ts';
 import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import { analyzeFile } from '../../src/pipeline/analyze.ts';
-import { readCapture } from '../../src/capture/read.ts';
-import { PacketDecoder } from '../../src/decode/decoder.ts';
-import { TcpEngine } from '../../src/tcp/engine.ts';
 import { judgeResets } from '../../src/tcp/reset-origin.ts';
+import { connectionsOfFile } from './support.ts';
 
 const dir = fileURLToPath(new URL('../../captures/', import.meta.url));
 
@@ -35,13 +33,8 @@ const PAIRS = ['middlebox-nat-idle', 'middlebox-ips-reset'];
 const rules = loadRules();
 
 async function judged(trace: string) {
-  const dec = new PacketDecoder();
-  const eng = new TcpEngine({ onConnection() {}, onData() {}, onGap() {}, onEnd() {} });
-  await readCapture(dir + trace, (f) => {
-    if (dec.decode(f) === 'tcp') eng.packet(dec.packet);
-  });
-  eng.finish();
-  return eng.connections.flatMap((c) => judgeResets(c).map((j) => ({ ...j, conn: c })));
+  const conns = await connectionsOfFile(dir + trace);
+  return conns.flatMap((c) => judgeResets(c).map((j) => ({ ...j, conn: c })));
 }
 
 describe('middlebox captures: both points of one path', function () {

@@ -7,10 +7,8 @@ import { expect } from 'chai';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readCapture } from '../../src/capture/read.ts';
-import { PacketDecoder } from '../../src/decode/decoder.ts';
-import { TcpEngine } from '../../src/tcp/engine.ts';
 import { judgeResets, type ResetJudgement } from '../../src/tcp/reset-origin.ts';
+import { connectionsOfFile } from './support.ts';
 
 const captures = fileURLToPath(new URL('../../captures/', import.meta.url));
 const corpus = fileURLToPath(new URL('../../../shared/corpus/public/', import.meta.url));
@@ -24,13 +22,7 @@ function traceFiles(): string[] {
 }
 
 async function judgeFile(path: string): Promise<ResetJudgement[]> {
-  const dec = new PacketDecoder();
-  const eng = new TcpEngine({ onConnection() {}, onData() {}, onGap() {}, onEnd() {} });
-  await readCapture(path, (f) => {
-    if (dec.decode(f) === 'tcp') eng.packet(dec.packet);
-  });
-  eng.finish();
-  return eng.connections.flatMap((c) => judgeResets(c));
+  return (await connectionsOfFile(path)).flatMap((c) => judgeResets(c));
 }
 
 describe('injected-reset on real traces', function () {
