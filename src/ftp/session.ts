@@ -10,8 +10,8 @@ import { DEFAULT_MAX_LINE, LineSplitter, type ControlLine } from './lines.ts';
 import { ReplyAssembler, isBlank } from './replies.ts';
 import { TlsRecordWalker, isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
 import { parse227, parse228, parse229, parseEprt, parseLprt, parsePort, type AnnouncedEndpoint } from './address-parsers.ts';
-import { parse150Size, parse213Size, parse257 } from './reply-parsers.ts';
-import { listingOperand, parentPath, resolvePath } from './paths.ts';
+import { parse150Size, parse213Size } from './reply-parsers.ts';
+import { cwdAfterReply, listingOperand, resolvePath } from './paths.ts';
 
 /** Commands waiting for their final reply; beyond this the oldest is given up (unanswered). */
 export const MAX_PENDING = 1024;
@@ -136,7 +136,7 @@ export class ControlSession {
     ftpServer: Side, //                     which Connection side is the FTP server
     private readonly hooks: SessionHooks,
     encryptedAtStart: { frame: number } | null, // implicit FTPS / capture began inside TLS
-    private readonly limits: ControlLimits = defaultControlLimits,
+    private readonly limits: ControlLimits,
   ) {
     this.conn = conn;
     this.sawSyn = !conn.roleGuessed;
@@ -688,15 +688,11 @@ export class ControlSession {
         break;
       case 'CWD':
       case 'XCWD':
-        if (ok) s.cwd = resolvePath(s.cwd, arg);
-        break;
       case 'CDUP':
       case 'XCUP':
-        if (ok) s.cwd = parentPath(s.cwd);
-        break;
       case 'PWD':
       case 'XPWD':
-        if (code === 257) s.cwd = parse257(reply.text) ?? s.cwd;
+        s.cwd = cwdAfterReply(s.cwd, verb, arg, reply);
         break;
       case 'REST':
         if (code !== 350 && this.rest?.by === p) this.rest = null;

@@ -139,13 +139,14 @@ export function renderCodeComparison(sheets: readonly CodeSheet[], color: boolea
     wordWrap: true,
     style: tableStyle(color),
   });
-  for (const row of comparisonRows(sheets)) {
+  const rows = comparisonRows(sheets);
+  for (const row of rows) {
     if (row.values.every((v) => v === '')) continue;
     const mark = row.differ ? st.paint('boldYellow', DIFFER_MARK) : '';
     const label = row.differ ? st.paint('bold', row.field) : row.field;
     table.push([mark, label, ...row.values.map((v) => v || '–')]);
   }
-  const differing = comparisonRows(sheets).filter((r) => r.differ).map((r) => r.field.toLowerCase());
+  const differing = rows.filter((r) => r.differ).map((r) => r.field.toLowerCase());
   const summary = differing.length === 0 ? 'The codes agree in every field.' : `${DIFFER_MARK} marks the rows that differ: ${differing.join(', ')}.`;
   return `${table.toString()}\n${summary}\n`;
 }

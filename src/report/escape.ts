@@ -6,8 +6,9 @@
 // bidirectional and line/paragraph separators (which can reorder or break what the user reads)
 // as \u{XXXX}. A backslash is left alone: paths like C:\dir stay readable.
 
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+/** The characters escapeWire escapes, as the inside of a regular expression's character class. */
+export const UNSAFE_CHARS = '\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ufeff';
+const UNSAFE = new RegExp(`[${UNSAFE_CHARS}]`, 'g');
 
 export function escapeWire(s: string): string {
   return s.replace(UNSAFE, (ch) => {

@@ -16,7 +16,8 @@ import type { Styler } from './style.ts';
 export const w = escapeWire;
 export const plural = (n: number, word: string, many = word + 's') => `${n} ${n === 1 ? word : many}`;
 
-function endpoint(addr: string, port: number): string {
+/** addr:port, with an IPv6 address in brackets (RFC 3986 style). */
+export function endpoint(addr: string, port: number): string {
   return addr.includes(':') ? `[${w(addr)}]:${port}` : `${w(addr)}:${port}`;
 }
 
@@ -102,7 +103,8 @@ function firstLine(text: string): string {
 
 const MAX_ARG = 40;
 
-function clip(s: string, n: number): string {
+/** `s` cut to `n` characters (UTF-16 units), the last one an ellipsis when cut. */
+export function clip(s: string, n: number): string {
   return s.length > n ? s.slice(0, n - 1) + '…' : s;
 }
 

@@ -14,7 +14,8 @@ import { buildOperations, commandPath, type Operation } from '../../src/report/l
 import { worstFinding } from '../../src/report/log/worst-finding.ts';
 import { renderCsv, renderTsv, DELIMITED_COLUMNS } from '../../src/report/log/delimited.ts';
 import { renderNdjson } from '../../src/report/log/ndjson.ts';
-import { renderTable } from '../../src/report/log/table.ts';
+import Table from 'cli-table3';
+import { renderTable, tableCells, tableOptions } from '../../src/report/log/table.ts';
 import { renderXferlog, xferlogToken } from '../../src/report/log/xferlog.ts';
 import { isoTime, xferlogTime } from '../../src/report/log/times.ts';
 
@@ -410,6 +411,36 @@ describe('report/log: a crafted session with file actions and hostile names', ()
     const longest = (s: string) => Math.max(...s.split('\n').slice(1).map((l) => l.length));
     expect(longest(narrow)).to.be.lessThan(longest(wide));
     expect(narrow).to.include('…');
+  });
+
+  it('table: the one cli-table3 draws from all rows at once, for many rows of wide, coloured and hostile cells', () => {
+    // renderTable measures and pads the rows itself (cli-table3's layout is quadratic in rows)
+    const names = ['日本語ファイル.txt', 'émoji 😀 name', 'x'.repeat(90), 'tab\there', 'd\u0301e'];
+    const verbs = ['RETR', 'X\x1b[31mY', 'A\nB', '日本', '\x1b[32mZ\x1b[0m', 'SITE'];
+    const base = buildOperations(r, { all: true });
+    const many: Operation[] = [];
+    for (let i = 0; i < 400; i++) {
+      const op = base[i % base.length]!;
+      many.push({
+        ...op,
+        time: op.time + i * (i % 7 === 0 ? 40_000 : 3),
+        operation: i % 9 === 0 ? verbs[i % verbs.length]! : op.operation,
+        path: i % 3 === 0 ? `/${names[i % names.length]!}` : op.path,
+        user: i % 11 === 0 ? 'ユーザー' : op.user,
+        client: i % 5 === 0 ? { addr: '2001:db8::7', port: 50000 + i } : op.client,
+        bytes: i % 4 === 0 ? i * 1234567 : op.bytes,
+        finding: i % 6 === 0 ? { id: i % 12 === 0 ? 'no-\x1b[1mbold' : 'login-failed', severity: i % 4 === 0 ? 'error' : 'info' } : op.finding,
+      });
+    }
+    for (const color of [false, true]) {
+      for (const width of [100, 240]) {
+        const { caption, rows } = tableCells(many, { tz: 'utc', color, width });
+        const t = new Table(tableOptions(color));
+        t.push(...rows);
+        const body = t.toString().split('\n').map((l) => l.replace(/ +$/, '')).join('\n');
+        expect(renderTable(many, { tz: 'utc', color, width }), `color ${color}, width ${width}`).to.equal(`${caption}\n${body}\n`);
+      }
+    }
   });
 
   it('TSV: one header, the same number of fields on every line, tabs and ESC escaped', () => {

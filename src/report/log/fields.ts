@@ -6,11 +6,6 @@ import { REDACTED } from '../../diagnose/facts.ts';
 import { escapeWire } from '../escape.ts';
 import type { Operation } from './operations.ts';
 
-/** addr:port, with an IPv6 address in brackets (RFC 3986 style). */
-export function endpointText(e: { addr: string; port: number }): string {
-  return e.addr.includes(':') ? `[${escapeWire(e.addr)}]:${e.port}` : `${escapeWire(e.addr)}:${e.port}`;
-}
-
 export function passwordText(op: Operation, showPasswords: boolean): string | null {
   if (op.password === null) return null;
   return showPasswords ? op.password : REDACTED;

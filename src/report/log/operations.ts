@@ -4,7 +4,7 @@
 // and redact.
 
 import type { FtpCommand, FtpReply, Session, Transfer, TransferOutcome } from '../../ftp/types.ts';
-import { listingOperand, parentPath, resolvePath } from '../../ftp/paths.ts';
+import { cwdAfterReply, listingOperand, parentPath, resolvePath } from '../../ftp/paths.ts';
 import { parse257 } from '../../ftp/reply-parsers.ts';
 import { isTransferVerb } from '../../ftp/commands.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
@@ -97,25 +97,10 @@ export function commandPath(verb: string, arg: string, cwd: string | null, reply
   return null;
 }
 
-/** The session's working directory after `cmd`, by the FTP stage's rules (session.ts): a 2yz to
- *  CWD/CDUP moves it, a 257 to PWD states it. */
+/** The session's working directory after `cmd`, by the FTP stage's rules (cwdAfterReply, as
+ *  session.ts replays them). */
 function cwdAfter(cwd: string | null, cmd: FtpCommand): string | null {
-  const r = cmd.reply;
-  if (!r) return cwd;
-  const ok = r.valid && r.code >= 200 && r.code < 300;
-  switch (cmd.verb) {
-    case 'CWD':
-    case 'XCWD':
-      return ok ? resolvePath(cwd, cmd.arg) : cwd;
-    case 'CDUP':
-    case 'XCUP':
-      return ok ? parentPath(cwd) : cwd;
-    case 'PWD':
-    case 'XPWD':
-      return r.code === 257 ? (parse257(r.text) ?? cwd) : cwd;
-    default:
-      return cwd;
-  }
+  return cmd.reply ? cwdAfterReply(cwd, cmd.verb, cmd.arg, cmd.reply) : cwd;
 }
 
 // ---- outcomes -------------------------------------------------------------------------------
@@ -387,7 +372,7 @@ export function buildOperations(r: AnalysisResult, opts: OperationLogOptions = {
     const own = log.run();
     // transfers whose command was unreadable (encrypted control channel) go in by time
     for (const t of ts) if (t.commandIndex === null) log.emitTransfer(t, null);
-    drafts.push(...own);
+    for (const d of own) drafts.push(d); // not push(...own): a session can have more operations than a call has room for arguments
   }
   drafts.sort((a, b) => a.time - b.time || a.session - b.session || a.order - b.order);
   const index = new FindingIndex(r.findings);

@@ -29,6 +29,7 @@
 // Listings (LIST/NLST/MLSD) are not logged, as no server logs them in xferlog; nor are transfers
 // whose command was encrypted (filename and direction unknown): renderXferlog counts them.
 
+import { UNSAFE_CHARS } from '../escape.ts';
 import type { Operation } from './operations.ts';
 import { xferlogTime, type TimeZoneChoice } from './times.ts';
 
@@ -45,8 +46,8 @@ export interface XferlogOutput {
 const ANONYMOUS = new Set(['anonymous', 'ftp']);
 const FILE_VERBS = new Set(['RETR', 'STOR', 'STOU', 'APPE']);
 
-// eslint-disable-next-line no-control-regex
-const NOT_TOKEN = /[\s\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+// whitespace and what escapeWire escapes
+const NOT_TOKEN = new RegExp(`[\\s${UNSAFE_CHARS}]`, 'g');
 
 /** A value made into one xferlog field: whitespace and control (and bidi) characters become '_'. */
 export function xferlogToken(s: string): string {
