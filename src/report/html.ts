@@ -7,7 +7,7 @@
 
 import { linkTypeName } from '../capture/frame.ts';
 import type { Finding, Severity } from '../diagnose/finding.ts';
-import { displayArg, REDACTED } from '../diagnose/facts.ts';
+import { displayArg, endpointText, REDACTED } from '../diagnose/facts.ts';
 import type { FtpReply, Session, Transfer } from '../ftp/types.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { Connection } from '../tcp/types.ts';
@@ -102,10 +102,6 @@ summary{cursor:pointer;color:#1864ab}
 footer{color:var(--muted);font-size:13px;text-align:center;margin:20px}
 `;
 
-function endpoint(addr: string, port: number): string {
-  return addr.includes(':') ? `[${h(addr)}]:${port}` : `${h(addr)}:${port}`;
-}
-
 function sevPill(sev: Severity, n: number): string {
   const word = sev === 'info' ? 'info' : sev === 'error' ? (n === 1 ? 'error' : 'errors') : n === 1 ? 'warning' : 'warnings';
   return `<span class="pill${n ? ' ' + sev : ''}">${groupDigits(n)} ${word}</span>`;
@@ -119,10 +115,13 @@ function overview(r: AnalysisResult, opts: HtmlReportOptions): string {
   const c = r.capture;
   const n = severityCounts(r.findings);
   const links = c.linkTypes.map((lt) => linkTypeName[lt] ?? `LINKTYPE_${lt}`).join(', ') || '–';
-  const starts = r.connections.map((x) => x.startTime);
-  const ends = r.connections.map((x) => x.endTime);
-  const first = starts.length ? Math.min(...starts) : NaN;
-  const last = ends.length ? Math.max(...ends) : NaN;
+  // a loop: Math.min(...spread) throws RangeError past ~150k connections
+  let first = r.connections.length ? Infinity : NaN;
+  let last = r.connections.length ? -Infinity : NaN;
+  for (const x of r.connections) {
+    first = Math.min(first, x.startTime);
+    last = Math.max(last, x.endTime);
+  }
   const verdict = r.findings.length === 0 ? '<span class="pill clean">no findings</span>' : `${sevPill('error', n.error)}${sevPill('warning', n.warning)}${sevPill('info', n.info)}`;
   const d = c.decode;
   const decodeBits = [`${groupDigits(d.tcp)} TCP`];
@@ -210,7 +209,7 @@ function sessionsSection(r: AnalysisResult): string {
   const rows = r.sessions.map((s) => {
     const pw = s.password === null ? '–' : r.showPasswords ? `<code>${h(s.password)}</code>` : REDACTED;
     const tls = s.tls.encryptedFromFrame !== null ? `TLS from frame ${s.tls.encryptedFromFrame}` : s.tls.authFrame !== null ? 'AUTH TLS' : 'clear';
-    return `<tr><td class="num">${s.id}</td><td class="mono">${endpoint(s.client.addr, s.client.port)}</td><td class="mono">${endpoint(s.server.addr, s.server.port)}</td>
+    return `<tr><td class="num">${s.id}</td><td class="mono">${h(endpointText(s.client.addr, s.client.port))}</td><td class="mono">${h(endpointText(s.server.addr, s.server.port))}</td>
 <td class="mono">${s.user === null ? '–' : h(s.user)}</td><td>${pw}</td><td>${s.loggedIn ? 'yes' : 'no'}</td>
 <td class="mono">${s.greeting ? `${s.greeting.valid ? s.greeting.code : '?'} ${h(s.greeting.text.split('\n', 1)[0] ?? '')}` : s.startedMidSession ? '(capture began mid-session)' : '–'}</td>
 <td class="num">${groupDigits(s.commands.length)}</td><td class="num">${groupDigits(s.transfers.length)}</td><td>${tls}</td><td>${closeText(conns.get(s.control))}</td></tr>`;

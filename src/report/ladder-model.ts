@@ -12,12 +12,13 @@
 
 import type { Finding, Severity } from '../diagnose/finding.ts';
 import { severityRank } from '../diagnose/finding.ts';
-import { displayArg } from '../diagnose/facts.ts';
+import { displayArg, endpointText } from '../diagnose/facts.ts';
 import { TcpFlag } from '../decode/packet.ts';
 import type { FtpReply, Session, Transfer } from '../ftp/types.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { Connection, Side } from '../tcp/types.ts';
 import { connectionOfFrame, replayConnections, type ReplayConsumer, type ReplayPacket, type ReplaySelection } from './packet-replay.ts';
+import { plural } from './text-blocks.ts';
 
 export type LadderTarget = { connection: number } | { transfer: number } | { frame: number };
 
@@ -100,8 +101,6 @@ export interface LadderOptions {
   context?: number;
   /** Keep the first and last few packets of the selection (false: a ladder focused on findings). */
   keepEnds?: boolean;
-  /** Frames to mark and keep (--frame). */
-  highlight?: readonly number[];
 }
 
 export const DEFAULT_MAX = 200;
@@ -121,10 +120,9 @@ export interface LadderPlan {
   leftLabel: string;
   rightLabel: string;
   lanes: LadderLane[];
-  highlight: number[];
+  highlight: number[]; // frames to mark and keep (--frame)
 }
 
-const epText = (addr: string, port: number) => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
 const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
 
 function roleOf(r: AnalysisResult, id: number): { role: LadderLane['role']; session: Session | null; transfer: Transfer | null } {
@@ -135,12 +133,8 @@ function roleOf(r: AnalysisResult, id: number): { role: LadderLane['role']; sess
 
 function connectionById(r: AnalysisResult, id: number): Connection {
   const c = r.connections.find((x) => x.id === id);
-  if (!c) throw new LadderError(`no connection ${id} (this capture has ${countText(r.connections.length, 'connection')}${r.connections.length ? `, 0–${r.connections.length - 1}` : ''})`);
+  if (!c) throw new LadderError(`no connection ${id} (this capture has ${plural(r.connections.length, 'connection')}${r.connections.length ? `, 0–${r.connections.length - 1}` : ''})`);
   return c;
-}
-
-function countText(n: number, word: string): string {
-  return `${n} ${n === 1 ? word : word + 's'}`;
 }
 
 /** Which TCP side of a transfer's data connection belongs to the FTP client's host: passive
@@ -160,7 +154,7 @@ function transferControlRange(t: Transfer, s: Session, data: Connection | null):
   let from = t.commandFrame;
   if (t.commandIndex !== null) {
     for (let i = t.commandIndex - 1; i >= 0; i--) {
-      const c = s.commands.find((x) => x.index === i);
+      const c = s.commands[i];
       if (!c || !SETUP_VERBS.has(c.verb)) break;
       from = Math.min(from, c.frame);
     }
@@ -174,12 +168,12 @@ function transferControlRange(t: Transfer, s: Session, data: Connection | null):
 function connectionLane(c: Connection, role: LadderLane['role'], tag: string, leftSide: Side, from = c.firstFrame, to = c.lastFrame): LadderLane {
   const l = c[leftSide];
   const rt = c[other(leftSide)];
-  return { conn: c.id, tag, role, leftSide, left: epText(l.addr, l.port), right: epText(rt.addr, rt.port), fromFrame: from, toFrame: to };
+  return { conn: c.id, tag, role, leftSide, left: endpointText(l.addr, l.port), right: endpointText(rt.addr, rt.port), fromFrame: from, toFrame: to };
 }
 
 export function planTransfer(r: AnalysisResult, id: number): LadderPlan {
   const t = r.transfers.find((x) => x.id === id);
-  if (!t) throw new LadderError(`no transfer ${id} (this capture has ${countText(r.transfers.length, 'transfer')}${r.transfers.length ? `, 0–${r.transfers.length - 1}` : ''})`);
+  if (!t) throw new LadderError(`no transfer ${id} (this capture has ${plural(r.transfers.length, 'transfer')}${r.transfers.length ? `, 0–${r.transfers.length - 1}` : ''})`);
   const s = r.sessions.find((x) => x.id === t.session);
   if (!s) throw new LadderError(`transfer ${id} has no session`);
   const control = connectionById(r, s.control);
@@ -236,7 +230,7 @@ export async function planTarget(path: string, r: AnalysisResult, target: Ladder
   if ('connection' in target) return planConnection(r, target.connection);
   if ('transfer' in target) return planTransfer(r, target.transfer);
   const n = target.frame;
-  if (!Number.isInteger(n) || n < 1 || n > r.capture.frames) throw new LadderError(`no frame ${n} (this capture has ${countText(r.capture.frames, 'frame')})`);
+  if (!Number.isInteger(n) || n < 1 || n > r.capture.frames) throw new LadderError(`no frame ${n} (this capture has ${plural(r.capture.frames, 'frame')})`);
   const c = await connectionOfFrame(path, n, r.connections);
   if (!c) throw new LadderError(`frame ${n} is not a TCP segment of any connection`);
   return planConnection(r, c.id, [n]);
@@ -250,23 +244,30 @@ function replyLine(rep: FtpReply): string {
   return `${code}${first}${rep.lines > 1 ? ` (+${rep.lines - 1} more lines)` : ''}`;
 }
 
-/** FTP lines of the sessions on `controlIds`, by the frame that carried them (a command at the
- *  frame where it starts, a reply at its first line). PASS is redacted unless showPasswords. */
-export function ftpLinesByFrame(r: AnalysisResult, controlIds: ReadonlySet<number>, showPasswords: boolean): Map<number, string[]> {
+/** FTP lines of the sessions on the `controls` lanes, by the frame that carried them (a command
+ *  at the frame where it starts, a reply at its first line), only for frames in the lane's range
+ *  (a long session's other lines would be built and held for nothing). PASS is redacted unless
+ *  showPasswords. */
+function ftpLinesByFrame(r: AnalysisResult, controls: readonly LadderLane[], showPasswords: boolean): Map<number, string[]> {
   const out = new Map<number, string[]>();
-  const add = (frame: number, line: string) => {
+  let lane: LadderLane | undefined;
+  const add = (frame: number, line: () => string) => {
+    if (frame < lane!.fromFrame || frame > lane!.toFrame) return;
     const l = out.get(frame);
-    if (l) l.push(line);
-    else out.set(frame, [line]);
+    if (l) l.push(line());
+    else out.set(frame, [line()]);
   };
-  const addReply = (rep: FtpReply) => add(rep.firstFrame, replyLine(rep));
+  const addReply = (rep: FtpReply) => add(rep.firstFrame, () => replyLine(rep));
   for (const s of r.sessions) {
-    if (!controlIds.has(s.control)) continue;
+    lane = controls.find((l) => l.conn === s.control);
+    if (!lane) continue;
     // replies and commands interleave by frame; within a frame, keep wire order by sorting later
     if (s.greeting) addReply(s.greeting);
     for (const c of s.commands) {
-      const arg = displayArg(c, showPasswords);
-      add(c.frame, arg === '' ? c.verb : `${c.verb} ${arg}`);
+      add(c.frame, () => {
+        const arg = displayArg(c, showPasswords);
+        return arg === '' ? c.verb : `${c.verb} ${arg}`;
+      });
       for (const p of c.preliminary) addReply(p);
       if (c.reply) addReply(c.reply);
     }
@@ -504,7 +505,7 @@ export class LadderBuilder implements ReplayConsumer {
   private readonly lines: Map<number, string[]>; //      frame → FTP lines it carried
   private readonly marks: Map<number, LadderMark[]>; //  frame → findings citing it
   private readonly seen = new Set<number>(); //           finding frames met in the selection
-  private captureStart: number | null = null; //          seconds since epoch of the capture's frame 1
+  private captureStart = 0; //                             seconds since epoch of the capture's frame 1 (replay calls start() before any push)
   private readonly findings: readonly Finding[]; //       the findings marked on this ladder
 
   constructor(
@@ -514,11 +515,10 @@ export class LadderBuilder implements ReplayConsumer {
   ) {
     this.selections = plan.lanes.map((l) => ({ connection: connectionById(r, l.conn), fromFrame: l.fromFrame, toFrame: l.toFrame }));
     plan.lanes.forEach((l, i) => this.laneOf.set(l.conn, i));
-    const controls = new Set(plan.lanes.filter((l) => l.role === 'control').map((l) => l.conn));
-    this.lines = ftpLinesByFrame(r, controls, opts.showPasswords);
+    this.lines = ftpLinesByFrame(r, plan.lanes.filter((l) => l.role === 'control'), opts.showPasswords);
     this.findings = opts.findings ?? r.findings;
     this.marks = marksByFrame(this.findings);
-    for (const h of opts.highlight ?? plan.highlight) {
+    for (const h of plan.highlight) {
       const l = this.marks.get(h) ?? [];
       l.push({ id: `frame ${h}`, severity: null });
       this.marks.set(h, l);
@@ -529,7 +529,7 @@ export class LadderBuilder implements ReplayConsumer {
     // connection not captured" on one control connection) cannot crowd out a rarer one (a lost
     // segment). Frames past the budget are still marked when drawn.
     const pins = new Set<number>();
-    const alone = new Set<number>(opts.highlight ?? plan.highlight);
+    const alone = new Set<number>(plan.highlight);
     const context = opts.context ?? DEFAULT_CONTEXT;
     const inRange = (fr: number) => plan.lanes.some((l) => fr >= l.fromFrame && fr <= l.toFrame);
     let budget = Math.max(opts.max, 20);
@@ -565,7 +565,6 @@ export class LadderBuilder implements ReplayConsumer {
   }
 
   push(p: ReplayPacket): void {
-    if (this.captureStart === null) this.captureStart = p.time; // replay sets it before any packet
     const lane = this.laneOf.get(p.conn) ?? 0;
     const fromLeft = p.from === this.plan.lanes[lane]!.leftSide;
     const marks = this.marks.get(p.frame) ?? [];

@@ -7,7 +7,7 @@ import { TcpFlag } from '../decode/packet.ts';
 import type { Severity } from '../diagnose/finding.ts';
 import { escapeHtml, wireHtml } from './html-escape.ts';
 import type { LadderModel, LadderRow } from './ladder-model.ts';
-import { gapText, packetLabel } from './ladder-text.ts';
+import { clip, gapText, packetLabel, timeText } from './ladder-text.ts';
 
 export interface LadderSvgOptions {
   /** Frames to shade (the finding the ladder illustrates). */
@@ -31,12 +31,8 @@ const GAP_H = 24; //     a folded run
 const MAX_FTP_CHARS = 60; // 12 px bold monospace between the lifelines
 const MAX_LABEL_CHARS = 70;
 
-export const SEVERITY_COLOR: Readonly<Record<Severity, string>> = { error: '#c92a2a', warning: '#b35900', info: '#1c7ed6' };
+const SEVERITY_COLOR: Readonly<Record<Severity, string>> = { error: '#c92a2a', warning: '#b35900', info: '#1c7ed6' };
 const SEVERITY_TINT: Readonly<Record<Severity, string>> = { error: '#fff0f0', warning: '#fff6e5', info: '#eef6ff' };
-
-function clip(s: string, n: number): string {
-  return s.length > n ? s.slice(0, n - 1) + '…' : s;
-}
 
 function arrowColor(r: LadderRow, m: LadderModel): string {
   if (r.flags & TcpFlag.RST) return '#c92a2a';
@@ -101,7 +97,7 @@ export function renderLadderSvg(m: LadderModel, opts: LadderSvgOptions = {}): st
     const x2 = right ? RIGHT_X - 2 : LEFT_X + 2;
     const head = right ? `${x2},${ay} ${x2 - 9},${ay - 4} ${x2 - 9},${ay + 4}` : `${x2},${ay} ${x2 + 9},${ay - 4} ${x2 + 9},${ay + 4}`;
     parts.push(`<g class="pkt" data-frame="${it.frame}">`);
-    parts.push(`<text class="t" x="${TIME_X}" y="${ay + 4}">${it.time.toFixed(6)}</text>`);
+    parts.push(`<text class="t" x="${TIME_X}" y="${ay + 4}">${timeText(it.time)}</text>`);
     parts.push(`<text class="fr" x="${FRAME_X}" y="${ay + 4}" text-anchor="end">${it.frame}</text>`);
     if (tagged) parts.push(`<text class="tag" x="${TAG_X}" y="${ay + 4}">${escapeHtml(m.lanes[it.lane]?.tag ?? '')}</text>`);
     parts.push(`<line x1="${x1}" y1="${ay}" x2="${right ? x2 - 8 : x2 + 8}" y2="${ay}" stroke="${color}" stroke-width="${it.len > 0 || it.flags & TcpFlag.RST ? 2 : 1.3}"/>`);

@@ -39,8 +39,7 @@ export interface ReplayConsumer {
 
 /** What the pass learnt besides the packets. */
 export interface ReplaySummary {
-  captureStart: number | null; // time of frame 1 (seconds since epoch), null for an empty capture
-  error: CaptureError | null; //   the capture could not be read past some point: packets before it were replayed
+  error: CaptureError | null; // the capture could not be read past some point: packets before it were replayed
 }
 
 /** Per-side base for relative numbers. Heuristic "relative sequence numbers": Wireshark's
@@ -93,7 +92,7 @@ const tupleKey = (aAddr: string, aPort: number, bAddr: string, bPort: number) =>
  *  order. Stops reading after the last selected frame. A capture fault ends the pass (the first
  *  pass has reported it already) and is returned in the summary. */
 export async function replayConnections(path: string, consumers: readonly ReplayConsumer[]): Promise<ReplaySummary> {
-  const summary: ReplaySummary = { captureStart: null, error: null };
+  const summary: ReplaySummary = { error: null };
   // tracks by connection id; lookup by 4-tuple first (ports compared before building strings)
   const tracks = new Map<number, Track>();
   const byTuple = new Map<string, Track[]>();
@@ -119,9 +118,10 @@ export async function replayConnections(path: string, consumers: readonly Replay
   }
   if (tracks.size === 0) return summary;
   const decoder = new PacketDecoder();
+  let started = false; // consumers told the capture's start (at frame 1)
   const onFrame = (f: Frame) => {
-    if (summary.captureStart === null) {
-      summary.captureStart = f.time;
+    if (!started) {
+      started = true;
       for (const c of consumers) c.start?.(f.time);
     }
     // fragments of a segment may come before its frame range: decode a little early
@@ -169,32 +169,8 @@ function record(p: DecodedPacket, t: Track, from: Side): ReplayPacket {
 /** Which selected connection holds frame `n`: reads up to that frame and matches its 4-tuple.
  *  null when the frame is not a TCP segment of any of `connections`. */
 export async function connectionOfFrame(path: string, n: number, connections: readonly Connection[]): Promise<Connection | null> {
-  const decoder = new PacketDecoder();
   let found: Connection | null = null;
-  const onFrame = (f: Frame) => {
-    if (f.number < n - 64) return; // fragments of frame n's segment may precede it
-    const outcome = decoder.decode(f);
-    if (f.number < n) return;
-    if (outcome === 'tcp') {
-      const p = decoder.packet;
-      const src = p.srcAddr();
-      const dst = p.dstAddr();
-      for (const c of connections) {
-        if (n < c.firstFrame || n > c.lastFrame) continue;
-        const fwd = c.client.addr === src && c.client.port === p.srcPort && c.server.addr === dst && c.server.port === p.dstPort;
-        const back = c.server.addr === src && c.server.port === p.srcPort && c.client.addr === dst && c.client.port === p.dstPort;
-        if (fwd || back) {
-          found = c;
-          break;
-        }
-      }
-    }
-    throw new StopReading();
-  };
-  try {
-    await readCapture(path, onFrame);
-  } catch (e) {
-    if (!(e instanceof StopReading) && !(e instanceof CaptureError)) throw e;
-  }
+  const selections = connections.filter((c) => n >= c.firstFrame && n <= c.lastFrame).map((c) => ({ connection: c, fromFrame: n, toFrame: n }));
+  await replayConnections(path, [{ selections, push: (p) => void (found ??= connections.find((c) => c.id === p.conn) ?? null) }]);
   return found;
 }

@@ -7,6 +7,7 @@
 // time buckets (min/max per bucket), which is what a screen of ~800 px shows anyway.
 
 import { TcpFlag } from '../decode/packet.ts';
+import { endpointText, transferLabel } from '../diagnose/facts.ts';
 import type { Transfer } from '../ftp/types.ts';
 import type { Connection, Side } from '../tcp/types.ts';
 import type { ReplayConsumer, ReplayPacket, ReplaySelection } from './packet-replay.ts';
@@ -193,15 +194,14 @@ export class TimeSeqBuilder implements ReplayConsumer {
     const c = this.c;
     const s = c[this.sender];
     const rcv = c[this.sender === 'client' ? 'server' : 'client'];
-    const ep = (addr: string, port: number) => (addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`);
     const t = this.transfer;
-    const what = t ? (t.command === 'unknown' ? `transfer ${t.id}` : `${t.command}${t.argument ? ' ' + t.argument : ''} (transfer ${t.id})`) : `connection ${c.id}`;
+    const what = t ? (t.command === 'unknown' ? `transfer ${t.id}` : transferLabel(t)) : `connection ${c.id}`;
     return {
       conn: c.id,
       transfer: t?.id ?? null,
       title: `Connection ${c.id}: data of ${what}`,
-      senderLabel: ep(s.addr, s.port),
-      receiverLabel: ep(rcv.addr, rcv.port),
+      senderLabel: endpointText(s.addr, s.port),
+      receiverLabel: endpointText(rcv.addr, rcv.port),
       start: this.rel(c.startTime),
       end: this.rel(c.endTime),
       bars: this.bars,

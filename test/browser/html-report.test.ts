@@ -8,21 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { loadRules } from '../../src/diagnose/rule-loader.ts';
-import { analyzeFile, type AnalysisResult } from '../../src/pipeline/analyze.ts';
 import { buildHtmlReport } from '../../src/report/html-report.ts';
 import { hostileTrace } from '../report/ladder-traces.ts';
+import { analysis } from '../report/support.ts';
 
 const CHROMIUM = process.env['FTPDIAG_CHROMIUM'] ?? '/usr/bin/chromium';
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const artifacts = join(repo, 'test-artifacts');
 const UPLOAD_RST = join(repo, 'captures/vsftpd-upload-rst.pcap');
-
-async function analysis(path: string): Promise<AnalysisResult> {
-  const { result, error } = await analyzeFile(path, { rules: loadRules([]) });
-  expect(error).to.equal(null);
-  return result;
-}
 
 describe('browser: the HTML report in headless Chromium', function () {
   this.timeout(90_000);

@@ -4,32 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../../src/cli/program.ts';
-import type { CliIO } from '../../src/cli/io.ts';
-import { loadRules } from '../../src/diagnose/rule-loader.ts';
-import { analyzeFile, type AnalysisResult } from '../../src/pipeline/analyze.ts';
 import { escapeHtml, wireHtml } from '../../src/report/html-escape.ts';
 import { buildHtmlReport } from '../../src/report/html-report.ts';
 import { niceTicks } from '../../src/report/time-sequence-svg.ts';
+import { cli } from '../compare/support.ts';
 import { HOSTILE_NAME, SECRET, hostileTrace } from './ladder-traces.ts';
+import { analysis } from './support.ts';
 
 const captures = fileURLToPath(new URL('../../captures/', import.meta.url));
 const UPLOAD_RST = join(captures, 'vsftpd-upload-rst.pcap');
 const LOSS = join(captures, 'vsftpd-netns-packet-loss.pcap');
-
-async function analysis(path: string, showPasswords = false): Promise<AnalysisResult> {
-  const { result, error } = await analyzeFile(path, { rules: loadRules([]), showPasswords });
-  expect(error).to.equal(null);
-  return result;
-}
-
-async function cli(args: string[], extra: Partial<CliIO> = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { out: (t) => void (out += t), err: (t) => void (err += t), stdoutIsTTY: false, columns: undefined, env: {}, ...extra };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
 
 const count = (s: string, re: RegExp) => [...s.matchAll(re)].length;
 

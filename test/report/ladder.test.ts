@@ -5,35 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../../src/cli/program.ts';
-import type { CliIO } from '../../src/cli/io.ts';
 import { TcpFlag } from '../../src/decode/packet.ts';
-import { loadRules } from '../../src/diagnose/rule-loader.ts';
-import { analyzeFile, type AnalysisResult } from '../../src/pipeline/analyze.ts';
 import { LadderFolder, type LadderItem, type LadderRow } from '../../src/report/ladder-model.ts';
 import { replayConnections, type ReplayPacket } from '../../src/report/packet-replay.ts';
 import { wrapPlain } from '../../src/report/ladder-text.ts';
+import { cli } from '../compare/support.ts';
 import { HOSTILE_NAME, SECRET, hostileTrace } from './ladder-traces.ts';
+import { analysis } from './support.ts';
 
 const captures = fileURLToPath(new URL('../../captures/', import.meta.url));
 const corpus = fileURLToPath(new URL('../../../shared/corpus/public/', import.meta.url));
 const STRAY = join(captures, 'crafted-windows-stray-ack-rst.pcap');
 const UPLOAD_RST = join(captures, 'vsftpd-upload-rst.pcap');
 const ESC = '\x1b';
-
-async function cli(args: string[], extra: Partial<CliIO> = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { out: (t) => void (out += t), err: (t) => void (err += t), stdoutIsTTY: false, columns: undefined, env: {}, ...extra };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
-
-async function analysis(path: string): Promise<AnalysisResult> {
-  const { result, error } = await analyzeFile(path, { rules: loadRules([]) });
-  expect(error).to.equal(null);
-  return result;
-}
 
 /** A packet row's text and the lines under it (FTP lines, a mark too long for the row), by frame. */
 function rowsByFrame(text: string): Map<number, string> {
