@@ -1,6 +1,7 @@
 // Control-channel line splitter: turns one direction's in-order bytes into lines, across any
-// segmentation, with the Telnet layer of RFC 959 §4 peeled off. Holds one preallocated buffer per
-// direction (bounded: overlong lines are cut, counted and flagged).
+// segmentation, with the Telnet layer of RFC 959 §4 peeled off. Lines are collected in a buffer
+// shared by all splitters; only a line left unfinished at the end of a segment is kept in one of
+// its own (bounded: overlong lines are cut, counted and flagged).
 
 /** Telnet command bytes (RFC 854) that FTP control channels may carry. */
 export const Telnet = {
@@ -17,7 +18,7 @@ export const Telnet = {
 
 /** Longest line kept, in bytes; the rest of a longer line is counted and dropped. */
 export const DEFAULT_MAX_LINE = 8 * 1024;
-/** First size of a splitter's line buffer, bytes (doubled as longer lines come). */
+/** First size of a line buffer, bytes (doubled as longer lines come). */
 const INITIAL_LINE_BUFFER = 256;
 /** Subnegotiation bytes skipped before giving up on finding IAC SE (a lost SE must not swallow
  *  the channel). */
@@ -51,8 +52,19 @@ const TelnetState = {
   sbIac: 4, //      inside a subnegotiation, just read IAC
 } as const;
 
+/** The line buffer all splitters share while they are fed (one feed runs at a time; a splitter fed
+ *  from a sink call finds the caller between lines, its length 0). Grown on demand up to the
+ *  largest `max`. allocUnsafeSlow: a buffer that lives long must not come from Node's shared 8 KiB
+ *  pool, whose slab stays alive while any slice of it does. */
+let scratch = Buffer.allocUnsafeSlow(INITIAL_LINE_BUFFER);
+
 export class LineSplitter {
-  private buf: Buffer; //       current line's text bytes (the first `max` of them)
+  // Current line's text bytes (the first `max` of them). While feed() runs this is the shared
+  // scratch buffer, or the splitter's own buffer if a partial line was parked in it; between
+  // feeds it is null unless a partial line is parked. A session's lines nearly always end in the
+  // segment that carries them, so most splitters hold no buffer: with one per direction of every
+  // session, a buffer each came to ~0.9 KB per session (Buffer, ArrayBuffer and backing store).
+  private buf: Buffer | null = null;
   private len = 0; //                    bytes in buf
   private wire = 0; //                   wire bytes of the current line so far
   private started = false; //            a byte of the current line has arrived
@@ -73,14 +85,7 @@ export class LineSplitter {
   constructor(
     readonly max = DEFAULT_MAX_LINE,
     private readonly lineStart: LineStartTest | null = null,
-  ) {
-    // grown on demand up to `max`: most lines are short, and a capture with 10^5 control
-    // connections held 8 KiB × 2 per session otherwise (1.6 GB). allocUnsafeSlow: a buffer that
-    // lives as long as its session must not come from Node's shared 8 KiB pool, whose slab stays
-    // alive while any slice of it does (a 10.5M-frame trace held ~6 MB of such slabs for 1 MB of
-    // line buffers)
-    this.buf = Buffer.allocUnsafeSlow(Math.min(max, INITIAL_LINE_BUFFER));
-  }
+  ) {}
 
   /** True between lines: no byte of a next line has arrived yet. */
   get atLineStart(): boolean {
@@ -95,6 +100,7 @@ export class LineSplitter {
   /** Feeds `data[start..]`; calls `sink` per complete line. Returns the offset just after the
    *  last byte consumed: data.length, or the end of the line at which `sink` returned false. */
   feed(data: Buffer, start: number, frame: number, time: number, sink: LineSink): number {
+    if (this.buf === null) this.buf = scratch;
     // Heuristic: "a new line starts at this segment"
     // After a gap, or when the pending partial line is binary junk, a segment that begins like a
     // line of this direction (a known verb, a reply code) is taken as a line start: TCP senders
@@ -158,7 +164,7 @@ export class LineSplitter {
       const cr = this.lastWasCr;
       const n = cr && !this.overlong ? this.len - 1 : this.len;
       const line: ControlLine = {
-        text: decodeText(this.buf, n),
+        text: decodeText(this.buf!, n),
         firstFrame: this.firstFrame,
         firstTime: this.firstTime,
         frame,
@@ -171,23 +177,41 @@ export class LineSplitter {
       this.lines++;
       if (this.overlong) this.overlongLines++;
       this.reset();
-      if (!sink(line)) return i + 1;
+      if (!sink(line)) {
+        this.park();
+        return i + 1;
+      }
     }
+    this.park();
     return data.length;
+  }
+
+  /** End of a feed: a partial line moves from the shared scratch into a buffer of its own (the
+   *  next splitter fed overwrites the scratch); with no partial line, no buffer is held. */
+  private park(): void {
+    const buf = this.buf!;
+    if (this.len === 0) this.buf = null;
+    else if (buf === scratch) {
+      const own = Buffer.allocUnsafeSlow(Math.max(this.len, INITIAL_LINE_BUFFER));
+      buf.copy(own, 0, 0, this.len);
+      this.buf = own;
+    }
   }
 
   private put(b: number): void {
     if (this.len < this.max) {
-      if (this.len === this.buf.length) this.grow();
-      this.buf[this.len++] = b;
+      if (this.len === this.buf!.length) this.grow();
+      this.buf![this.len++] = b;
     } else this.overlong = true;
     this.lastWasCr = b === 0x0d;
     if ((b < 0x20 && b !== 0x09 && b !== 0x0d) || b === 0x7f) this.binary = true;
   }
 
   private grow(): void {
-    const bigger = Buffer.allocUnsafeSlow(Math.min(this.max, this.buf.length * 2));
-    this.buf.copy(bigger, 0, 0, this.len);
+    const buf = this.buf!;
+    const bigger = Buffer.allocUnsafeSlow(Math.min(this.max, buf.length * 2));
+    buf.copy(bigger, 0, 0, this.len);
+    if (buf === scratch) scratch = bigger;
     this.buf = bigger;
   }
 

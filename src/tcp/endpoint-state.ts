@@ -6,13 +6,14 @@
 import type { Endpoint, Side, TcpState } from './types.ts';
 import { SeqAnalysisDir } from './analysis.ts';
 import { Coverage, type Reassembler } from './reassembler.ts';
+import { TransitionLog } from './transition-log.ts';
 
 export function newEndpoint(addr: string, port: number): Endpoint {
   return {
     addr,
     port,
     state: 'UNKNOWN',
-    transitions: [],
+    transitions: new TransitionLog(),
     isn: null,
     synFrame: null,
     finFrame: null,
@@ -83,7 +84,7 @@ export function setState(t: EndpointTracker, state: TcpState, frame: number, tim
   const ep = t.ep;
   if (ep.state === state) return;
   ep.state = state;
-  ep.transitions.push({ state, frame, time });
+  ep.transitions.push(state, frame, time);
 }
 
 /** Not yet synchronised: a SYN may (re)start the handshake from here. */

@@ -582,7 +582,7 @@ export class TcpEngine {
  *  slots, then half as many again), ~1 KB a flow. */
 function trimArrays(flow: Flow): void {
   for (const t of [flow.client, flow.server]) {
-    t.ep.transitions = t.ep.transitions.slice();
+    t.ep.transitions.trim();
     if (t.synFrames !== null) t.synFrames = t.synFrames.slice();
     if (t.cov.holes.length) t.cov.holes = t.cov.holes.slice();
   }

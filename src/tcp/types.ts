@@ -2,6 +2,7 @@
 // machine, reassembly, detectors) lives beside this file; upper layers see only these shapes.
 
 import type { DecodedPacket } from '../decode/packet.ts';
+import type { TransitionLog } from './transition-log.ts';
 
 /** RFC 9293 §3.3.2 states of one endpoint, as inferred from the capture point. */
 export type TcpState =
@@ -98,7 +99,7 @@ export interface Endpoint {
   addr: string;
   port: number;
   state: TcpState;
-  transitions: Transition[]; // every state change with its frame
+  transitions: TransitionLog; // every state change with its frame (a list of Transition in JSON)
   isn: number | null; //       initial sequence number (absolute uint32); null if the SYN was not seen
   synFrame: number | null;
   finFrame: number | null; //  first FIN sent by this side

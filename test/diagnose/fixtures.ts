@@ -2,6 +2,7 @@
 // defaults, overridden per test.
 
 import type { Connection, Endpoint } from '../../src/tcp/types.ts';
+import { TransitionLog } from '../../src/tcp/transition-log.ts';
 import type { FtpCommand, FtpReply, Session, Transfer } from '../../src/ftp/types.ts';
 import type { CaptureSummary } from '../../src/capture/frame.ts';
 import type { AnalysisResult } from '../../src/pipeline/result.ts';
@@ -11,7 +12,7 @@ export function endpoint(over: Partial<Endpoint> = {}): Endpoint {
     addr: '10.0.0.1',
     port: 40000,
     state: 'CLOSED',
-    transitions: [],
+    transitions: new TransitionLog(),
     isn: 1000,
     synFrame: 1,
     finFrame: null,

@@ -103,6 +103,38 @@ describe('ftp/lines LineSplitter', () => {
     expect(lines.map((l) => l.text).at(-1)).to.equal('NOOP');
   });
 
+  it("keeps each splitter's unfinished line apart while others are fed (shared line buffer)", () => {
+    // two directions fed alternately, each segment ending mid-line, one line past the first
+    // buffer size; and a third splitter fed from inside a sink call
+    const long = 'STOR ' + 'x'.repeat(600);
+    const a = new LineSplitter();
+    const b = new LineSplitter();
+    const c = new LineSplitter();
+    const got: string[] = [];
+    const sinkA = (l: ControlLine) => {
+      got.push('a:' + l.text);
+      c.feed(Buffer.from('c-line\r\nc-par'), 0, 1, 1, (m) => (got.push('c:' + m.text), true));
+      return true;
+    };
+    const sinkB = (l: ControlLine) => (got.push('b:' + l.text), true);
+    a.feed(Buffer.from('USER an'), 0, 1, 1, sinkA);
+    b.feed(Buffer.from('220 he'), 0, 2, 2, sinkB);
+    a.feed(Buffer.from('on\r\n' + long.slice(0, 300)), 0, 3, 3, sinkA);
+    b.feed(Buffer.from('llo\r\n331 pl'), 0, 4, 4, sinkB);
+    a.feed(Buffer.from(long.slice(300) + '\r\n'), 0, 5, 5, sinkA);
+    b.feed(Buffer.from('ease\r\n'), 0, 6, 6, sinkB);
+    c.feed(Buffer.from('tial\r\n'), 0, 7, 7, (m) => (got.push('c:' + m.text), true));
+    expect(got).to.deep.equal([
+      'a:USER anon',
+      'c:c-line',
+      'b:220 hello',
+      'a:' + long,
+      'c:c-parc-line',
+      'b:331 please',
+      'c:c-partial',
+    ]);
+  });
+
   it('decodes UTF-8 when valid and Latin-1 otherwise', () => {
     expect(decodeText(Buffer.from('RETR caf\u00e9', 'utf8'), 10)).to.equal('RETR caf\u00e9');
     const latin = Buffer.from([0x52, 0xe9, 0x41]);

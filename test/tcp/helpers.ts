@@ -123,5 +123,5 @@ export function framesWith(flags: Map<number, number>, bit: number): number[] {
 
 /** The states an endpoint went through, in order. */
 export function statesOf(c: Connection, side: Side): string[] {
-  return c[side].transitions.map((t) => t.state);
+  return c[side].transitions.list().map((t) => t.state);
 }

@@ -21,8 +21,8 @@ describe('tcp/state: endpoint state machine', () => {
     expect(statesOf(k, 'client')).to.deep.equal(['SYN-SENT', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT']);
     expect(statesOf(k, 'server')).to.deep.equal(['LISTEN', 'SYN-RECEIVED', 'ESTABLISHED', 'CLOSE-WAIT', 'LAST-ACK', 'CLOSED']);
     // each transition carries the frame that shows it
-    expect(k.client.transitions.map((x) => x.frame)).to.deep.equal([1, 3, fin1, ack1, fin2]);
-    expect(k.server.transitions.map((x) => x.frame)).to.deep.equal([1, 2, 3, fin1, fin2, ack2]);
+    expect(k.client.transitions.list().map((x) => x.frame)).to.deep.equal([1, 3, fin1, ack1, fin2]);
+    expect(k.server.transitions.list().map((x) => x.frame)).to.deep.equal([1, 2, 3, fin1, fin2, ack2]);
     expect(k.connState).to.equal('SF');
     expect(k.history).to.equal('ShAdDFaf');
     expect(k.closedBy).to.equal('client');
@@ -213,7 +213,7 @@ describe('tcp/state: captures that begin mid-connection', () => {
     expect(k.client.port).to.equal(40000);
     expect(k.client.state).to.equal('ESTABLISHED');
     expect(k.server.state).to.equal('ESTABLISHED');
-    expect(k.client.transitions[0]!.frame).to.equal(1);
+    expect(k.client.transitions.at(0).frame).to.equal(1);
     expect(k.connState).to.equal('OTH');
     expect(k.history.startsWith('^')).to.equal(true);
     // the stream starts at the first byte seen: no gap for what came before the capture
