@@ -336,6 +336,7 @@ function craftedSession(): AnalysisResult {
   say(ctl, 'SITE CHMOD 644 report.txt', '200 SITE CHMOD command ok.');
   say(ctl, 'CDUP', '250 OK.');
   say(ctl, 'TYPE A', '200 Type set to A.');
+  say(ctl, 'X\x1b[2JY now', '500 Unknown command.'); // a verb holding an ESC sequence
   say(ctl, 'PASV', '227 Entering Passive Mode (192,0,2,20,195,80).');
   const d = t.tcp({ client: `${C}:50001`, server: `${S}:50000` });
   say(ctl, 'RETR docs/my file\x1b[2J.txt', '150 Opening ASCII mode data connection.');
@@ -380,7 +381,7 @@ describe('report/log: a crafted session with file actions and hostile names', ()
 
   it('--all adds every other command, keeping the groups', () => {
     const all = buildOperations(r, { all: true }).map((op) => op.operation);
-    expect(all).to.include.members(['PWD', 'TYPE', 'PASV', 'QUIT']);
+    expect(all).to.include.members(['PWD', 'TYPE', 'PASV', 'QUIT', 'X\x1b[2JY']);
     expect(all.filter((o) => o === 'login')).to.have.length(1);
     expect(all).to.not.include('PASS');
     expect(all).to.not.include('RNTO');
@@ -440,6 +441,19 @@ describe('report/log: a crafted session with file actions and hostile names', ()
         const body = t.toString().split('\n').map((l) => l.replace(/ +$/, '')).join('\n');
         expect(renderTable(many, { tz: 'utc', color, width }), `color ${color}, width ${width}`).to.equal(`${caption}\n${body}\n`);
       }
+    }
+  });
+
+  it('--all: a verb from the wire is escaped in the table, TSV and CSV', () => {
+    const all = buildOperations(r, { all: true });
+    for (const [name, text] of [
+      ['table', renderTable(all, { tz: 'utc', color: false, width: 200 })],
+      ['table, coloured', renderTable(all, { tz: 'utc', color: true, width: 200 }).replace(/\x1b\[[0-9;]*m/g, '')],
+      ['TSV', renderTsv(all, { tz: 'utc', showPasswords: false })],
+      ['CSV', renderCsv(all, { tz: 'utc', showPasswords: false })],
+    ] as const) {
+      expect(text, name).to.not.include('\x1b');
+      expect(text, name).to.include('X\\x1b[2JY');
     }
   });
 

@@ -34,7 +34,7 @@ export function delimitedValues(op: Operation, opts: DelimitedOptions): string[]
     String(op.server.port),
     wire(op.user),
     wire(passwordText(op, opts.showPasswords)),
-    op.operation,
+    wire(op.operation), // the verb, from the wire, for other commands
     wire(op.command),
     wire(op.arg),
     wire(op.path),

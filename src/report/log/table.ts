@@ -73,7 +73,7 @@ export function tableCells(ops: readonly Operation[], opts: TableOptions): { cap
       endpoint(op.client.addr, op.client.port),
       endpoint(op.server.addr, op.server.port),
       op.user === null ? '-' : escapeWire(op.user),
-      op.operation,
+      escapeWire(op.operation), // the verb, from the wire, when --all lists unknown commands
       targetText(op) || '-',
       codeText(op) || '-',
       replyLine(op),
