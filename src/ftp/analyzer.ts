@@ -504,6 +504,7 @@ export class FtpAnalyzer implements TcpListener {
   private settle(track: TransferTrack): void {
     track.settled = true;
     this.fillFacts(track);
+    trimLists(track);
     if (track.setup) this.retire(track.setup);
     this.events.transferDone?.(track.t);
     this.maybeEndSession(track.session);
@@ -610,6 +611,17 @@ export class FtpAnalyzer implements TcpListener {
       expectedBytes: t.expectedBytes,
     });
   }
+}
+
+/** A settled transfer's lists rarely grow again, and the session holds it until the session is
+ *  released: exact-length copies give back what push() reserved (17 slots on the first push;
+ *  ~0.5 KB a transfer). */
+function trimLists(track: TransferTrack): void {
+  const t = track.t;
+  t.dataSetupFrames = t.dataSetupFrames.slice();
+  t.replyCodes = t.replyCodes.slice();
+  t.dataCandidates = t.dataCandidates.slice();
+  track.conns = track.conns.slice();
 }
 
 function addSetupFrame(t: Transfer, frame: number): void {

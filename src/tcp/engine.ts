@@ -383,7 +383,11 @@ export class TcpEngine {
       if (hasAck) onSynAckSent(s, frame, time);
       else {
         onSynSent(s, frame, time);
-        if (side === 'client') (s.synFrames ??= []).push(frame);
+        // the first SYN gets an exact-size list: most connections send one (push onto [] reserves 17)
+        if (side === 'client') {
+          if (s.synFrames === null) s.synFrames = [frame];
+          else s.synFrames.push(frame);
+        }
       }
       s.needsAnswer = true;
     } else if (!s.baseKnown) {
