@@ -3,13 +3,10 @@
 // slot; an endpoint averages about four changes, and every connection has two endpoints, so at
 // 10^5 open connections the objects alone came to ~50 MB.
 
-import type { TcpState, Transition } from './types.ts';
+import { TcpStates, type TcpState, type Transition } from './types.ts';
 
-const STATES: readonly TcpState[] = [
-  'LISTEN', 'SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2',
-  'CLOSE-WAIT', 'CLOSING', 'LAST-ACK', 'TIME-WAIT', 'CLOSED', 'UNKNOWN',
-];
-const CODE = new Map(STATES.map((s, i) => [s, i]));
+/** A state's code is its index in TcpStates. */
+const CODE = new Map<TcpState, number>(TcpStates.map((s, i) => [s, i]));
 
 export class TransitionLog {
   /** state code, frame, time (seconds), per change, oldest first */
@@ -27,7 +24,7 @@ export class TransitionLog {
   /** The `i`-th change (0 is the first). */
   at(i: number): Transition {
     const p = this.packed;
-    return { state: STATES[p[3 * i]!]!, frame: p[3 * i + 1]!, time: p[3 * i + 2]! };
+    return { state: TcpStates[p[3 * i]!]!, frame: p[3 * i + 1]!, time: p[3 * i + 2]! };
   }
 
   /** All changes as objects, oldest first. */

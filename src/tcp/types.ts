@@ -5,19 +5,21 @@ import type { DecodedPacket } from '../decode/packet.ts';
 import type { TransitionLog } from './transition-log.ts';
 
 /** RFC 9293 §3.3.2 states of one endpoint, as inferred from the capture point. */
-export type TcpState =
-  | 'LISTEN' // never seen: only the peer's SYN was
-  | 'SYN-SENT'
-  | 'SYN-RECEIVED'
-  | 'ESTABLISHED'
-  | 'FIN-WAIT-1'
-  | 'FIN-WAIT-2'
-  | 'CLOSE-WAIT'
-  | 'CLOSING'
-  | 'LAST-ACK'
-  | 'TIME-WAIT'
-  | 'CLOSED'
-  | 'UNKNOWN'; // capture began mid-connection and nothing has told us yet
+export const TcpStates = [
+  'LISTEN', // never seen: only the peer's SYN was
+  'SYN-SENT',
+  'SYN-RECEIVED',
+  'ESTABLISHED',
+  'FIN-WAIT-1',
+  'FIN-WAIT-2',
+  'CLOSE-WAIT',
+  'CLOSING',
+  'LAST-ACK',
+  'TIME-WAIT',
+  'CLOSED',
+  'UNKNOWN', // capture began mid-connection and nothing has told us yet
+] as const;
+export type TcpState = (typeof TcpStates)[number];
 
 /** Zeek's conn_state summary of how a connection went (base/protocols/conn/main.zeek). */
 export type ConnState =

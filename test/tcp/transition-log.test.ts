@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { TransitionLog } from '../../src/tcp/transition-log.ts';
-import type { TcpState, Transition } from '../../src/tcp/types.ts';
+import { TcpStates, type Transition } from '../../src/tcp/types.ts';
 
 describe('tcp/transition-log TransitionLog', () => {
   const changes: Transition[] = [
@@ -29,9 +29,8 @@ describe('tcp/transition-log TransitionLog', () => {
   });
 
   it('knows every TCP state', () => {
-    const all: TcpState[] = ['LISTEN', 'SYN-SENT', 'SYN-RECEIVED', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'CLOSE-WAIT', 'CLOSING', 'LAST-ACK', 'TIME-WAIT', 'CLOSED', 'UNKNOWN'];
     const log = new TransitionLog();
-    all.forEach((s, i) => log.push(s, i + 1, i));
-    expect(log.list().map((t) => t.state)).to.deep.equal(all);
+    TcpStates.forEach((s, i) => log.push(s, i + 1, i));
+    expect(log.list().map((t) => t.state)).to.deep.equal([...TcpStates]);
   });
 });
