@@ -9,9 +9,10 @@
 // Close-out: both FINs acknowledged, or an acceptable RST. The connection then stays open for
 // `closeGraceSeconds` of capture time so trailing segments (the last ACK, an RST/ACK after an
 // RST, a stray ACK after FIN and the RST that answers it, a refused SYN's retries) still belong
-// to it; then onEnd. Packets arriving later on the same 4-tuple without a new SYN are still
-// counted in that connection (Wireshark keeps them in the same stream) but nothing more is
-// delivered. The flow table is bounded: at `maxFlows` a closed-out flow is dropped first, else the
+// to it; then onEnd. At most `maxClosingFlows` wait out their grace: past that the one closed out
+// longest ago ends at once (a busy server closes more connections in 2 s than it holds open).
+// Packets arriving later on the same 4-tuple without a new SYN are still counted in that
+// connection (Wireshark keeps them in the same stream) but nothing more is delivered. The flow table is bounded: at `maxFlows` a closed-out flow is dropped first, else the
 // live flow idle the longest is closed out early with a 'flow-evicted' event; and at most
 // `maxEndedFlows` ended flows are kept (the longest-ended go first).
 
@@ -68,6 +69,7 @@ export class TcpEngine {
   private connCount = 0;
   private closingHead: Flow | null = null;
   private closingTail: Flow | null = null;
+  private closingCount = 0; // flows in the close-out queue (some may have ended another way)
 
   constructor(
     private readonly listener: TcpListener,
@@ -116,6 +118,7 @@ export class TcpEngine {
       fromA = true;
     }
     this.segment(flow, fromA ? flow.fromA : flow.fromB, p);
+    if (this.closingCount > this.opts.maxClosingFlows) this.shedClosing(p.frame);
   }
 
   /** Capture time has reached `now` (s since 1970) with no packet: a live capture on a quiet
@@ -163,6 +166,7 @@ export class TcpEngine {
     for (const f of open) this.finalize(f, f.conn.lastFrame);
     this.closingHead = null;
     this.closingTail = null;
+    this.closingCount = 0;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -242,20 +246,32 @@ export class TcpEngine {
     if (this.closingTail !== null) this.closingTail.nextClosing = flow;
     else this.closingHead = flow;
     this.closingTail = flow;
+    this.closingCount++;
   }
 
   /** Closed-out connections whose grace has passed get their onEnd. */
   private expire(now: number, frame: number): void {
     const grace = this.opts.closeGraceSeconds;
     let f = this.closingHead;
-    while (f !== null && now - f.closeAt > grace) {
-      const next = f.nextClosing;
-      f.nextClosing = null;
-      if (!f.conn.ended) this.finalize(f, frame > f.conn.lastFrame ? f.conn.lastFrame : frame);
-      f = next;
-    }
-    this.closingHead = f;
-    if (f === null) this.closingTail = null;
+    while (f !== null && now - f.closeAt > grace) f = this.endClosing(f, frame);
+  }
+
+  /** More closed-out connections wait than maxClosingFlows: those closed out longest ago end now. */
+  private shedClosing(frame: number): void {
+    let f = this.closingHead;
+    while (f !== null && this.closingCount > this.opts.maxClosingFlows) f = this.endClosing(f, frame);
+  }
+
+  /** The head of the close-out queue leaves it and ends (if nothing ended it before); returns the
+   *  new head. */
+  private endClosing(f: Flow, frame: number): Flow | null {
+    const next = f.nextClosing;
+    f.nextClosing = null;
+    this.closingHead = next;
+    if (next === null) this.closingTail = null;
+    this.closingCount--;
+    if (!f.conn.ended) this.finalize(f, frame > f.conn.lastFrame ? f.conn.lastFrame : frame);
+    return next;
   }
 
   /** Facts become final: pending bytes are delivered (holes as gaps), then onEnd. */

@@ -1,20 +1,25 @@
-// The cap on ended flows kept in the flow table (TcpEngineOptions.maxEndedFlows): memory follows
-// the connections open at a time, not the length of the capture.
+// The bounds on flows kept after close-out (TcpEngineOptions.maxClosingFlows, maxEndedFlows,
+// endedFlowSeconds): memory follows the connections open at a time, not the length of the capture.
 
 import { expect } from 'chai';
-import { TraceBuilder } from '../../src/craft/trace-builder.ts';
+import { TraceBuilder, type TcpLadder } from '../../src/craft/trace-builder.ts';
 import { run } from './helpers.ts';
 
-/** Two conversations closed one after the other, then a late segment on the first one's 4-tuple
- *  once both have ended. */
-function trace(): { t: TraceBuilder; late: number } {
+/** Two conversations closed one after the other; b closes out (its second FIN) at bClosedOut. */
+function twoClosed(): { t: TraceBuilder; a: TcpLadder; bClosedOut: number } {
   const t = new TraceBuilder();
   const a = t.tcp({ client: '192.0.2.1:40000', server: '192.0.2.2:21' });
   const b = t.tcp({ client: '192.0.2.1:40001', server: '192.0.2.2:21' });
   a.handshake();
   a.close();
   b.handshake();
-  b.close();
+  const bClosedOut = b.close()[2]!;
+  return { t, a, bClosedOut };
+}
+
+/** Then a late segment on the first one's 4-tuple once both have ended. */
+function trace(): { t: TraceBuilder; late: number } {
+  const { t, a } = twoClosed();
   const c = t.tcp({ client: '192.0.2.1:40002', server: '192.0.2.2:21' });
   c.client('S', undefined, { dt: 3 }); // both graces have passed: a, then b end here
   const late = a.server('PA', 'late\r\n', { dt: 0.1 });
@@ -72,6 +77,36 @@ describe('tcp/engine: ended flows kept for late packets', () => {
     const syn = again.client('S', undefined, { dt: 1 });
     const r = run(t, {}, undefined, true);
     expect(r.rec.forgotten()).to.deep.equal([{ id: 0, atFrame: syn }]);
+  });
+});
+
+describe('tcp/engine: closed-out flows waiting out their grace', () => {
+  /** Both closed out within the grace, then a stray ACK from a's client and the server's RST
+   *  answering it, still within a's grace. */
+  function closing(): { t: TraceBuilder; bClosedOut: number; stray: number; rst: number } {
+    const { t, a, bClosedOut } = twoClosed();
+    const stray = a.client('A', undefined, { dt: 0.1 });
+    const rst = a.server('R', undefined, { dt: 0.01 });
+    return { t, bClosedOut, stray, rst };
+  }
+
+  it('keeps every closed-out flow for its whole grace while fewer than maxClosingFlows wait', () => {
+    const { t, rst } = closing();
+    const r = run(t, { closeGraceSeconds: 2 }, undefined, true);
+    expect(r.rec.calls.filter((c) => c.kind === 'end')).to.deep.equal([]);
+    expect(r.conns[0]!.lastFrame).to.equal(rst);
+  });
+
+  it('ends the flow closed out longest ago beyond maxClosingFlows; its late packets still count in it', () => {
+    const { t, bClosedOut, stray, rst } = closing();
+    const r = run(t, { closeGraceSeconds: 2, maxClosingFlows: 1 }, undefined, true);
+    // a ends when b's close-out makes two wait, long before a's 2 s have passed
+    expect(r.rec.calls.filter((c) => c.kind === 'end')).to.deep.equal([{ kind: 'end', id: 0, atFrame: bClosedOut }]);
+    // the stray ACK and the RST answering it are still a's, as an ended flow's late packets are
+    expect(r.conns.length).to.equal(2);
+    expect(r.conns[0]!.lastFrame).to.equal(rst);
+    expect(r.conns[0]!.strayAck?.frame).to.equal(stray);
+    expect(r.conns[0]!.strayAck?.rstFrame).to.equal(rst);
   });
 });
 
