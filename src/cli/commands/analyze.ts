@@ -90,12 +90,20 @@ async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: Analy
   const errorText = error ? `offset ${error.offset}: ${error.reason}` : null;
   if (!nothingRead) {
     // in pieces: the report of a capture of millions of frames is too long for one string
+    // and each after the reader took the last (io.drained)
     if (args.json) {
       const jsonError = { error: error ? { message: error.reason, offset: error.offset, code: error.code } : null };
-      for (const chunk of spool instanceof JsonSpool ? spool.render(result, jsonError) : renderJsonChunks(result, jsonError)) io.out(chunk);
+      for (const chunk of spool instanceof JsonSpool ? spool.render(result, jsonError) : renderJsonChunks(result, jsonError)) {
+        io.out(chunk);
+        await io.drained?.();
+      }
     } else {
-      if (spool instanceof TextReport) for (const pieces of inBatches(spool.render(result, errorText))) io.out(pieces.join(''));
-      else io.out(renderText(result, { color, width: io.columns, error: errorText }));
+      if (spool instanceof TextReport) {
+        for (const pieces of inBatches(spool.render(result, errorText))) {
+          io.out(pieces.join(''));
+          await io.drained?.();
+        }
+      } else io.out(renderText(result, { color, width: io.columns, error: errorText }));
     }
   }
   if (args.html && !nothingRead) {
