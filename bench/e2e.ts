@@ -330,7 +330,7 @@ export const RESULT_HEAD = ['trace', 'subject', 'frames', 'MB', 'median s', 'fra
 export interface TargetCheck {
   target: string;
   measured: string;
-  met: boolean | null; // null: not measured
+  met: boolean | null; // null: not measured, or reported without a bound
 }
 
 /** The analyze run to quote throughput from: the default one, else the bigger-heap one. */
@@ -383,13 +383,33 @@ export function targetChecks(results: TraceResult[]): TargetCheck[] {
       });
     }
   }
+  // The issue: "peak RSS < 200 MB on any trace length (memory grows with concurrent flows, not
+  // with file length)". The sequential trace is the one of growing length (its 1M-frame prefix
+  // and all of it); the concurrent one measures the growth with connections open at once, which
+  // the target allows, so it is reported per connection rather than checked against 200 MB.
   const rssOf = (m: Measured | null | undefined) => (m ? m.rssMB : 0);
-  const rss = Math.max(...results.flatMap((r) => [rssOf(r.analyze), rssOf(r.analyzeJson), rssOf(r.analyzePrefix), rssOf(r.analyzeBigHeap)]));
-  const detail = results
-    .map((r) => `${r.trace.name}: ${r.analyzePrefix ? `${rssOf(r.analyzePrefix).toFixed(0)} MB at ${(r.analyzePrefix.frames / 1e6).toFixed(1)}M frames, ` : ''}${Math.max(rssOf(r.analyze), rssOf(r.analyzeJson), rssOf(r.analyzeBigHeap)).toFixed(0)} MB at ${(r.trace.frames / 1e6).toFixed(1)}M`)
-    .join('; ');
-  checks.push({ target: 'analyze peak RSS < 200 MB on any trace', measured: `max ${rss.toFixed(0)} MB (${detail})`, met: rss < 200 });
+  const fullRss = (r: TraceResult) => Math.max(rssOf(r.analyze), rssOf(r.analyzeJson), rssOf(r.analyzeBigHeap));
+  for (const r of results) {
+    if (r.trace.layout === 'sequential') {
+      const rss = Math.max(fullRss(r), rssOf(r.analyzePrefix));
+      const detail = `${r.analyzePrefix ? `${rssOf(r.analyzePrefix).toFixed(0)} MB at ${frameCount(r.analyzePrefix.frames)} frames, ` : ''}${fullRss(r).toFixed(0)} MB at ${frameCount(r.trace.frames)}`;
+      checks.push({ target: `${r.trace.name}: analyze peak RSS < 200 MB at any trace length`, measured: `max ${rss.toFixed(0)} MB (${detail})`, met: rss < 200 });
+    } else {
+      const rss = fullRss(r);
+      const perConn = (rss * 1e3) / r.trace.maxConcurrentConnections;
+      checks.push({
+        target: `${r.trace.name}: peak RSS grows with connections open at once (allowed; no bound set)`,
+        measured: `${rss.toFixed(0)} MB with ${r.trace.maxConcurrentConnections} open at once: ${perConn.toFixed(1)} KB per connection, the process's own ~80 MB included`,
+        met: null,
+      });
+    }
+  }
   return checks;
+}
+
+/** 10.5M, 200k */
+function frameCount(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : `${Math.round(n / 1e3)}k`;
 }
 
 export function machineLine(): string {
