@@ -12,9 +12,10 @@
 // to it; then onEnd. At most `maxClosingFlows` wait out their grace: past that the one closed out
 // longest ago ends at once (a busy server closes more connections in 2 s than it holds open).
 // Packets arriving later on the same 4-tuple without a new SYN are still counted in that
-// connection (Wireshark keeps them in the same stream) but nothing more is delivered. The flow table is bounded: at `maxFlows` a closed-out flow is dropped first, else the
-// live flow idle the longest is closed out early with a 'flow-evicted' event; and at most
-// `maxEndedFlows` ended flows are kept (the longest-ended go first).
+// connection (Wireshark keeps them in the same stream) but nothing more is delivered. The flow
+// table is bounded: at `maxFlows` a closed-out flow is dropped first, else the live flow idle the
+// longest is closed out early with a 'flow-evicted' event; and at most `maxEndedFlows` ended
+// flows are kept (the longest-ended go first).
 
 import type { DecodedPacket } from '../decode/packet.ts';
 import { TcpFlag } from '../decode/packet.ts';
