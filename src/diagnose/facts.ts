@@ -50,6 +50,18 @@ export function int(x: number): bigint {
 }
 
 const ints = (xs: readonly number[]): bigint[] => xs.map(int);
+
+/** The first object of each id. */
+function indexById<T extends { id: number }>(list: readonly T[]): Map<number, T> {
+  const m = new Map<number, T>();
+  for (const x of list) if (!m.has(x.id)) m.set(x.id, x);
+  return m;
+}
+
+/** By id through `index`; a list that grew since the index was built is scanned, as before. */
+function byId<T extends { id: number }>(list: readonly T[], index: Map<number, T>, id: number): T | undefined {
+  return index.get(id) ?? list.find((x) => x.id === id);
+}
 const dbl = (x: number): number => (Number.isFinite(x) ? x : 0);
 
 /** Whether a command's argument is a secret to hide (RFC 959 PASS). */
@@ -84,6 +96,12 @@ export class FactBuilder {
   private readonly connFacts = new Map<number, Fact>(); //      by Connection.id, built once per builder
   private readonly sessionFacts = new Map<number, Fact>(); //   by Session.id
   private readonly transferFacts = new Map<number, Fact>(); //  by Transfer.id
+  // A released unit lists its objects by position, not by id: lookups by id go through these,
+  // built on the first miss (a scan per lookup was quadratic in a session of 10^4 transfers).
+  private connIndex: Map<number, Connection> | null = null;
+  private sessionIndex: Map<number, Session> | null = null;
+  private transferIndex: Map<number, Transfer> | null = null;
+  private readonly commandsByFrame = new WeakMap<Fact, Map<Fact[string], Fact>>(); // by session fact
   // Command facts never change once answered: cache across builders (cwd-navigation has 2,800).
   private static readonly commandCache = new WeakMap<FtpCommand, { key: string; fact: Fact }>();
 
@@ -96,7 +114,7 @@ export class FactBuilder {
   connection(id: number): Connection | undefined {
     const all = this.src.connections;
     const c = all[id];
-    return c && c.id === id ? c : all.find((x) => x.id === id);
+    return c && c.id === id ? c : byId(all, (this.connIndex ??= indexById(all)), id);
   }
 
   private connectionBySyn(frame: number): Connection | undefined {
@@ -127,7 +145,7 @@ export class FactBuilder {
     const s = this.sessionByControl.get(connId);
     if (s) return s;
     const t = this.transferByData.get(connId);
-    return t ? (this.src.sessions[t.session] ?? this.src.sessions.find((x) => x.id === t.session) ?? null) : null;
+    return t ? (this.src.sessions[t.session] ?? this.sessionIndexed(t.session)) : null;
   }
 
   transferOfConnection(connId: number): Transfer | null {
@@ -136,7 +154,12 @@ export class FactBuilder {
 
   sessionById(id: number): Session | null {
     const s = this.src.sessions[id];
-    return s && s.id === id ? s : (this.src.sessions.find((x) => x.id === id) ?? null);
+    return s && s.id === id ? s : this.sessionIndexed(id);
+  }
+
+  private sessionIndexed(id: number): Session | null {
+    const all = this.src.sessions;
+    return byId(all, (this.sessionIndex ??= indexById(all)), id) ?? null;
   }
 
   // ---- capture -------------------------------------------------------------------------------
@@ -444,8 +467,9 @@ export class FactBuilder {
   // ---- transfer ------------------------------------------------------------------------------
 
   transferById(id: number): Transfer | null {
-    const t = this.src.transfers[id];
-    return t && t.id === id ? t : (this.src.transfers.find((x) => x.id === id) ?? null);
+    const all = this.src.transfers;
+    const t = all[id];
+    return t && t.id === id ? t : (byId(all, (this.transferIndex ??= indexById(all)), id) ?? null);
   }
 
   /** Data-connection setup as seen in the capture: the heading of data-connection-failed. */
@@ -545,13 +569,24 @@ export class FactBuilder {
     return fact;
   }
 
-  /** The command fact that started a transfer, or null. */
+  /** The command fact that started a transfer, or null. By its index: a client that pipelines
+   *  (PASV and RETR in one segment) sends several commands in one frame. */
   transferCommandFact(t: Transfer): Fact | null {
     const s = this.sessionById(t.session);
     if (!s) return null;
     const sf = this.sessionFact(s);
-    return (sf['commands'] as Fact[]).find((c) => c['frame'] === int(t.commandFrame)) ?? null;
+    const commands = sf['commands'] as Fact[];
+    if (t.commandIndex !== null) return commands[t.commandIndex] ?? null;
+    // no command of its own (data with none seen): the first command of its frame, if any
+    let byFrame = this.commandsByFrame.get(sf);
+    if (!byFrame) {
+      byFrame = new Map();
+      for (const c of commands) if (!byFrame.has(c['frame'])) byFrame.set(c['frame'], c);
+      this.commandsByFrame.set(sf, byFrame);
+    }
+    return byFrame.get(int(t.commandFrame)) ?? null;
   }
+
 }
 
 /** FTP role that sends the data: fixed by the command (RFC 959 §4.1.3). */

@@ -25,6 +25,20 @@ function ruleSetOf(yaml: string): RuleSet {
   return set;
 }
 
+/** A user rule over transfers. */
+function transferRule(id: string, when: string, summary: string): RuleSet {
+  return ruleSetOf(`rules:
+  - id: ${id}
+    severity: warning
+    title: ${id}
+    scope: transfer
+    when: ${when}
+    summary: '${summary}'
+    explanation: x
+    action: y
+`);
+}
+
 describe('diagnose/evaluate', () => {
   describe('upload-reset', () => {
     it('says the server answered 426 although it acknowledged every byte', () => {
@@ -150,20 +164,20 @@ describe('diagnose/evaluate', () => {
   });
 
   it('evaluates a user rule over transfer facts (slow transfers)', () => {
-    const slow = ruleSetOf(`rules:
-  - id: slow-transfer
-    severity: warning
-    title: Slow transfer
-    scope: transfer
-    when: t.rate != null && t.rate < 1000000.0
-    summary: '{t.label} ran at {fmtRate(t.rate)}'
-    explanation: x
-    action: y
-`);
+    const slow = transferRule('slow-transfer', 't.rate != null && t.rate < 1000000.0', '{t.label} ran at {fmtRate(t.rate)}');
     const s = session(0, 0, { transfers: [0, 1, 2] });
     const ts = [transfer(0, { rate: 250_000 }), transfer(1, { rate: 5_000_000 }), transfer(2, { rate: null })];
     const fs = run({ connections: [connection(0)], sessions: [s], transfers: ts }, slow);
     expect(fs.map((f) => f.summary)).to.deep.equal(['RETR file.bin (transfer 0) ran at 250.0 kB/s']);
+  });
+
+  it("binds cmd to the transfer's own command when the client pipelined several in one frame", () => {
+    const verb = transferRule('transfer-command', 'cmd != null', '{cmd.verb} {cmd.arg} (frame {cmd.frame})');
+    // PASV and RETR in one segment (frame 20), as lftp pipelines them
+    const commands = [command(0, 'PASV', '', 20, reply(227, 21, 'Entering Passive Mode (10,0,0,2,195,80)')), command(1, 'RETR', 'file.bin', 20, reply(226, 30, 'done'))];
+    const s = session(0, 0, { commands, transfers: [0] });
+    const fs = run({ connections: [connection(0)], sessions: [s], transfers: [transfer(0, { commandFrame: 20, commandIndex: 1 })] }, verb);
+    expect(fs.map((f) => f.summary)).to.deep.equal(['RETR file.bin (frame 20)']);
   });
 
   it('reports a rule failing at run time once, with its file and line, and goes on', () => {

@@ -1,0 +1,48 @@
+// A trace that is one long FTP session: N passive RETRs over one control connection, each with
+// its own data connection, as a mirror or backup job makes. The bench traces replicate short
+// sessions; this one shows what a session holds until it ends (bench/README.md).
+//
+//   node --import tsx bench/long-session.ts N FILE
+//   /usr/bin/time -f '%e s %M KB' ftpdiag analyze FILE > /dev/null
+//
+// Crafted with src/craft (not captured from a server): the point is the shape, not the bytes.
+
+import { TraceBuilder } from '../src/craft/trace-builder.ts';
+
+export function writeLongSession(transfers: number, file: string): number {
+  const t = new TraceBuilder({ step: 0.0005 });
+  const c = t.tcp({ client: '10.1.0.1:40000', server: '10.1.0.2:21' });
+  c.handshake();
+  const login = ['220 ready', 'USER backup', '331 password please', 'PASS secret', '230 logged in', 'TYPE I', '200 binary'];
+  login.forEach((line, i) => (i % 2 === 0 ? c.server('PA', `${line}\r\n`) : c.client('PA', `${line}\r\n`)));
+  for (let i = 0; i < transfers; i++) {
+    // ports cycle: a 4-tuple comes back only long after its flow was forgotten
+    const port = 20000 + (i % 40000);
+    c.client('PA', 'PASV\r\n');
+    c.server('PA', `227 Entering Passive Mode (10,1,0,2,${port >> 8},${port & 255})\r\n`);
+    const d = t.tcp({ client: `10.1.0.1:${1024 + (i % 60000)}`, server: `10.1.0.2:${port}` });
+    d.handshake();
+    c.client('PA', `RETR file${i}\r\n`);
+    c.server('PA', '150 opening data connection\r\n');
+    d.server('PA', 100);
+    d.close();
+    c.server('PA', '226 transfer complete\r\n');
+    c.client('A');
+    t.wait(0.02);
+  }
+  c.client('PA', 'QUIT\r\n');
+  c.server('PA', '221 goodbye\r\n');
+  c.close();
+  t.writePcap(file);
+  return t.count;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const n = Number(process.argv[2]);
+  const file = process.argv[3];
+  if (!Number.isInteger(n) || n < 1 || !file) {
+    process.stderr.write('usage: node --import tsx bench/long-session.ts TRANSFERS FILE\n');
+    process.exit(2);
+  }
+  process.stdout.write(`${file}: ${writeLongSession(n, file)} frames, one session of ${n} transfers\n`);
+}
