@@ -23,6 +23,8 @@
 //    server, ~1,000 connections open at a time, memory should not grow with the file.
 //  - 'concurrent': R replicas started within WINDOW seconds and each stretched to last SPAN
 //    seconds: ≥ 10^5 connections open at once (the flow table's worst case).
+// And one that is not a replication: 'long-session', one FTP session of many transfers
+// (bench/long-session.ts), cached here like the others.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -34,6 +36,7 @@ import { PacketDecoder } from '../src/decode/decoder.ts';
 import { loadRules } from '../src/diagnose/rule-loader.ts';
 import { analyzeFile } from '../src/pipeline/analyze.ts';
 import { BENCH_DIR } from './reader.ts';
+import { writeLongSession } from './long-session.ts';
 
 const CAPTURES_DIR = fileURLToPath(new URL('../captures/', import.meta.url));
 
@@ -279,7 +282,7 @@ export interface TraceInfo {
   file: string;
   prefixFile: string | null; // the first `prefixFrames` frames, same generator
   prefixFrames: number;
-  layout: 'sequential' | 'concurrent';
+  layout: TraceLayout;
   frames: number;
   bytes: number; //           file size
   replicas: number;
@@ -289,13 +292,17 @@ export interface TraceInfo {
   version: number;
   captures: number; //        source captures replicated
   sources: string; //         their names and sizes (cache key)
+  transfers?: number; //      long-session: transfers in the one session
 }
+
+export type TraceLayout = 'sequential' | 'concurrent' | 'long-session';
 
 export interface TraceRequest {
   name: string;
-  layout: 'sequential' | 'concurrent';
+  layout: TraceLayout;
   frames?: number; //         sequential: at least this many frames
   concurrent?: number; //     concurrent: at least this many connections open at once
+  transfers?: number; //      long-session: this many transfers in the one session
   prefixFrames?: number; //   also write a prefix file of this many frames (0: none)
 }
 
@@ -523,6 +530,34 @@ async function generate(req: TraceRequest, file: string, prefixFile: string | nu
   };
 }
 
+function longSession(req: TraceRequest, file: string, prefixFile: string | null, log: (s: string) => void): TraceInfo {
+  const transfers = req.transfers ?? 100_000;
+  log(`writing ${file}: one FTP session of ${transfers} transfers`);
+  const prefixFrames = prefixFile ? (req.prefixFrames ?? 0) : 0;
+  const tmp = `${file}.${process.pid}.tmp`;
+  const preTmp = prefixFile && prefixFrames > 0 ? `${prefixFile}.${process.pid}.tmp` : null;
+  const w = writeLongSession(transfers, tmp, preTmp ? { file: preTmp, frames: prefixFrames } : undefined);
+  if (preTmp) fs.renameSync(preTmp, prefixFile!);
+  fs.renameSync(tmp, file);
+  return {
+    name: req.name,
+    file,
+    prefixFile: preTmp ? prefixFile : null,
+    prefixFrames: Math.min(prefixFrames, w.frames),
+    layout: req.layout,
+    frames: w.frames,
+    bytes: fs.statSync(file).size,
+    replicas: 1,
+    maxConcurrentConnections: 2,
+    durationSeconds: w.durationSeconds,
+    dataCut: DATA_CUT,
+    version: GENERATOR_VERSION,
+    captures: 0,
+    sources: sourcesKey(),
+    transfers,
+  };
+}
+
 function checkDisk(need: number, log: (s: string) => void): void {
   const st = fs.statfsSync(BENCH_DIR);
   const free = st.bavail * st.bsize;
@@ -547,7 +582,7 @@ export async function benchTrace(req: TraceRequest, opts: { regen?: boolean; log
       // unreadable manifest: rebuild
     }
   }
-  const info = await generate(req, file, prefixFile, log);
+  const info = req.layout === 'long-session' ? longSession(req, file, prefixFile, log) : await generate(req, file, prefixFile, log);
   fs.writeFileSync(manifest, JSON.stringify({ ...info, request: req }, null, 2));
   return info;
 }

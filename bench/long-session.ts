@@ -1,16 +1,28 @@
 // A trace that is one long FTP session: N passive RETRs over one control connection, each with
-// its own data connection, as a mirror or backup job makes. The bench traces replicate short
-// sessions; this one shows what a session holds until it ends (bench/README.md).
+// its own data connection, as a mirror or backup job makes. The replicated bench traces are made
+// of short sessions; this one shows what a session holds until it ends. `npm run bench` measures
+// it as `ftp-long-session` (bench/big-trace.ts caches it); by hand:
 //
 //   node --import tsx bench/long-session.ts N FILE
 //   /usr/bin/time -f '%e s %M KB' ftpdiag analyze FILE > /dev/null
 //
-// Crafted with src/craft (not captured from a server): the point is the shape, not the bytes.
+// Crafted with src/craft, not captured from a server: what matters here is the shape.
 
+import * as fs from 'node:fs';
+import { framesToPcap } from '../src/craft/capture-files.ts';
 import { TraceBuilder } from '../src/craft/trace-builder.ts';
 
-export function writeLongSession(transfers: number, file: string): number {
-  const t = new TraceBuilder({ step: 0.0005 });
+const T0 = 1_700_000_000; // capture time of the first frame, seconds
+
+export interface LongSession {
+  frames: number;
+  durationSeconds: number;
+}
+
+/** Writes the session with `transfers` RETRs to `file`, and its first `prefixFrames` frames to
+ *  `prefixFile` when given. */
+export function writeLongSession(transfers: number, file: string, prefix?: { file: string; frames: number }): LongSession {
+  const t = new TraceBuilder({ start: T0, step: 0.0005 });
   const c = t.tcp({ client: '10.1.0.1:40000', server: '10.1.0.2:21' });
   c.handshake();
   const login = ['220 ready', 'USER backup', '331 password please', 'PASS secret', '230 logged in', 'TYPE I', '200 binary'];
@@ -34,7 +46,10 @@ export function writeLongSession(transfers: number, file: string): number {
   c.server('PA', '221 goodbye\r\n');
   c.close();
   t.writePcap(file);
-  return t.count;
+  const frames = t.frames();
+  if (prefix) fs.writeFileSync(prefix.file, framesToPcap(frames.slice(0, prefix.frames), { linkType: t.linkType }));
+  const last = frames[frames.length - 1]!;
+  return { frames: frames.length, durationSeconds: last.tsSec + last.tsNsec / 1e9 - T0 };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -44,5 +59,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.stderr.write('usage: node --import tsx bench/long-session.ts TRANSFERS FILE\n');
     process.exit(2);
   }
-  process.stdout.write(`${file}: ${writeLongSession(n, file)} frames, one session of ${n} transfers\n`);
+  process.stdout.write(`${file}: ${writeLongSession(n, file).frames} frames, one session of ${n} transfers\n`);
 }

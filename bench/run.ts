@@ -69,7 +69,10 @@ if (write) {
     // not installed
   }
   const traces = results
-    .map((x) => `- \`${x.trace.name}\` (${x.trace.layout}): ${x.trace.frames} frames, ${(x.trace.bytes / 1e6).toFixed(0)} MB, ${x.trace.replicas} replicas of the sessions of ${x.trace.captures ?? '?'} captures/ traces, up to ${x.trace.maxConcurrentConnections} connections open at once, ${x.trace.durationSeconds.toFixed(0)} s of capture time${x.trace.prefixFile ? `; prefix: first ${x.trace.prefixFrames} frames` : ''}`)
+    .map((x) => {
+      const what = x.trace.layout === 'long-session' ? `one FTP session of ${x.trace.transfers} passive RETRs, each on a data connection of its own (crafted: bench/long-session.ts)` : `${x.trace.replicas} replicas of the sessions of ${x.trace.captures ?? '?'} captures/ traces`;
+      return `- \`${x.trace.name}\` (${x.trace.layout}): ${x.trace.frames} frames, ${(x.trace.bytes / 1e6).toFixed(0)} MB, ${what}, up to ${x.trace.maxConcurrentConnections} connections open at once, ${x.trace.durationSeconds.toFixed(0)} s of capture time${x.trace.prefixFile ? `; prefix: first ${x.trace.prefixFrames} frames` : ''}`;
+    })
     .join('\n');
   const text = `# Benchmark results
 
