@@ -62,6 +62,7 @@ function indexById<T extends { id: number }>(list: readonly T[]): Map<number, T>
 function byId<T extends { id: number }>(list: readonly T[], index: Map<number, T>, id: number): T | undefined {
   return index.get(id) ?? list.find((x) => x.id === id);
 }
+
 const dbl = (x: number): number => (Number.isFinite(x) ? x : 0);
 
 /** Whether a command's argument is a secret to hide (RFC 959 PASS). */
