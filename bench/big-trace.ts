@@ -36,7 +36,7 @@ import { PacketDecoder } from '../src/decode/decoder.ts';
 import { loadRules } from '../src/diagnose/rule-loader.ts';
 import { analyzeFile } from '../src/pipeline/analyze.ts';
 import { BENCH_DIR } from './reader.ts';
-import { writeLongSession } from './long-session.ts';
+import { LONG_SESSION_VERSION, writeLongSession } from './long-session.ts';
 
 const CAPTURES_DIR = fileURLToPath(new URL('../captures/', import.meta.url));
 
@@ -551,7 +551,7 @@ function longSession(req: TraceRequest, file: string, prefixFile: string | null,
     maxConcurrentConnections: 2,
     durationSeconds: w.durationSeconds,
     dataCut: DATA_CUT,
-    version: GENERATOR_VERSION,
+    version: LONG_SESSION_VERSION,
     captures: 0,
     sources: sourcesKey(),
     transfers,
@@ -577,7 +577,8 @@ export async function benchTrace(req: TraceRequest, opts: { regen?: boolean; log
       const info = JSON.parse(fs.readFileSync(manifest, 'utf8')) as TraceInfo & { request: TraceRequest };
       const sameReq = JSON.stringify(info.request) === JSON.stringify(req);
       const filesOk = fs.statSync(file).size === info.bytes && (info.prefixFile === null || fs.existsSync(info.prefixFile));
-      if (sameReq && filesOk && info.version === GENERATOR_VERSION && info.sources === sourcesKey()) return info;
+      const version = req.layout === 'long-session' ? LONG_SESSION_VERSION : GENERATOR_VERSION;
+      if (sameReq && filesOk && info.version === version && info.sources === sourcesKey()) return info;
     } catch {
       // unreadable manifest: rebuild
     }

@@ -13,6 +13,8 @@ import { framesToPcap } from '../src/craft/capture-files.ts';
 import { TraceBuilder } from '../src/craft/trace-builder.ts';
 
 const T0 = 1_700_000_000; // capture time of the first frame, seconds
+/** Bumped when the trace written changes (bench/big-trace.ts rebuilds its cached copy). */
+export const LONG_SESSION_VERSION = 2;
 
 export interface LongSession {
   frames: number;
@@ -23,6 +25,15 @@ export interface LongSession {
  *  `prefixFile` when given. */
 export function writeLongSession(transfers: number, file: string, prefix?: { file: string; frames: number }): LongSession {
   const t = new TraceBuilder({ start: T0, step: 0.0005 });
+  // a short session first (a monitoring probe): the long session's connection, session and
+  // transfer ids then differ from their positions in its released unit, as they do for every
+  // session but a capture's first
+  const probe = t.tcp({ client: '10.1.0.3:40000', server: '10.1.0.2:21' });
+  probe.handshake();
+  probe.server('PA', '220 ready\r\n');
+  probe.client('PA', 'QUIT\r\n');
+  probe.server('PA', '221 goodbye\r\n');
+  probe.close();
   const c = t.tcp({ client: '10.1.0.1:40000', server: '10.1.0.2:21' });
   c.handshake();
   const login = ['220 ready', 'USER backup', '331 password please', 'PASS secret', '230 logged in', 'TYPE I', '200 binary'];
