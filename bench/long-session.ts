@@ -10,7 +10,7 @@
 
 import * as fs from 'node:fs';
 import { framesToPcap } from '../src/craft/capture-files.ts';
-import { TraceBuilder } from '../src/craft/trace-builder.ts';
+import { TraceBuilder, type TcpLadder } from '../src/craft/trace-builder.ts';
 
 const T0 = 1_700_000_000; // capture time of the first frame, seconds
 /** Bumped when the trace written changes (bench/big-trace.ts rebuilds its cached copy). */
@@ -30,14 +30,11 @@ export function writeLongSession(transfers: number, file: string, prefix?: { fil
   // session but a capture's first
   const probe = t.tcp({ client: '10.1.0.3:40000', server: '10.1.0.2:21' });
   probe.handshake();
-  probe.server('PA', '220 ready\r\n');
-  probe.client('PA', 'QUIT\r\n');
-  probe.server('PA', '221 goodbye\r\n');
+  converse(probe, ['220 ready', 'QUIT', '221 goodbye']);
   probe.close();
   const c = t.tcp({ client: '10.1.0.1:40000', server: '10.1.0.2:21' });
   c.handshake();
-  const login = ['220 ready', 'USER backup', '331 password please', 'PASS secret', '230 logged in', 'TYPE I', '200 binary'];
-  login.forEach((line, i) => (i % 2 === 0 ? c.server('PA', `${line}\r\n`) : c.client('PA', `${line}\r\n`)));
+  converse(c, ['220 ready', 'USER backup', '331 password please', 'PASS secret', '230 logged in', 'TYPE I', '200 binary']);
   for (let i = 0; i < transfers; i++) {
     // ports cycle: a 4-tuple comes back only long after its flow was forgotten
     const port = 20000 + (i % 40000);
@@ -61,6 +58,11 @@ export function writeLongSession(transfers: number, file: string, prefix?: { fil
   if (prefix) fs.writeFileSync(prefix.file, framesToPcap(frames.slice(0, prefix.frames), { linkType: t.linkType }));
   const last = frames[frames.length - 1]!;
   return { frames: frames.length, durationSeconds: last.tsSec + last.tsNsec / 1e9 - T0 };
+}
+
+/** Control-connection lines, the server's first, then turn about. */
+function converse(c: TcpLadder, lines: string[]): void {
+  lines.forEach((line, i) => (i % 2 === 0 ? c.server('PA', `${line}\r\n`) : c.client('PA', `${line}\r\n`)));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
