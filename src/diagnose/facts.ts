@@ -51,16 +51,23 @@ export function int(x: number): bigint {
 
 const ints = (xs: readonly number[]): bigint[] => xs.map(int);
 
-/** The first object of each id. */
-function indexById<T extends { id: number }>(list: readonly T[]): Map<number, T> {
-  const m = new Map<number, T>();
-  for (const x of list) if (!m.has(x.id)) m.set(x.id, x);
-  return m;
-}
+/** A list's objects by id. A whole capture lists them in id order from 0, so the id is the
+ *  position; a released unit lists its own from 0, so that misses and a map (first object of each
+ *  id) is built once: a scan per lookup was quadratic in a session of 10^4 transfers. A list that
+ *  grew since the map was built is scanned, as before. */
+class ById<T extends { id: number }> {
+  private index: Map<number, T> | null = null;
+  constructor(private readonly list: readonly T[]) {}
 
-/** By id through `index`; a list that grew since the index was built is scanned, as before. */
-function byId<T extends { id: number }>(list: readonly T[], index: Map<number, T>, id: number): T | undefined {
-  return index.get(id) ?? list.find((x) => x.id === id);
+  get(id: number): T | undefined {
+    const x = this.list[id];
+    if (x && x.id === id) return x;
+    if (!this.index) {
+      this.index = new Map();
+      for (const y of this.list) if (!this.index.has(y.id)) this.index.set(y.id, y);
+    }
+    return this.index.get(id) ?? this.list.find((y) => y.id === id);
+  }
 }
 
 const dbl = (x: number): number => (Number.isFinite(x) ? x : 0);
@@ -97,25 +104,23 @@ export class FactBuilder {
   private readonly connFacts = new Map<number, Fact>(); //      by Connection.id, built once per builder
   private readonly sessionFacts = new Map<number, Fact>(); //   by Session.id
   private readonly transferFacts = new Map<number, Fact>(); //  by Transfer.id
-  // A released unit lists its objects by position, not by id: lookups by id go through these,
-  // built on the first miss (a scan per lookup was quadratic in a session of 10^4 transfers).
-  private connIndex: Map<number, Connection> | null = null;
-  private sessionIndex: Map<number, Session> | null = null;
-  private transferIndex: Map<number, Transfer> | null = null;
-  private readonly commandsByFrame = new WeakMap<Fact, Map<Fact[string], Fact>>(); // by session fact
+  private readonly connsById: ById<Connection>;
+  private readonly sessionsById: ById<Session>;
+  private readonly transfersById: ById<Transfer>;
   // Command facts never change once answered: cache across builders (cwd-navigation has 2,800).
   private static readonly commandCache = new WeakMap<FtpCommand, { key: string; fact: Fact }>();
 
   constructor(private readonly src: FactSources) {
     this.captureEnd = src.captureEnd ?? null;
+    this.connsById = new ById(src.connections);
+    this.sessionsById = new ById(src.sessions);
+    this.transfersById = new ById(src.transfers);
     for (const s of src.sessions) this.sessionByControl.set(s.control, s);
     for (const t of src.transfers) if (t.dataConnection !== null) this.transferByData.set(t.dataConnection, t);
   }
 
   connection(id: number): Connection | undefined {
-    const all = this.src.connections;
-    const c = all[id];
-    return c && c.id === id ? c : byId(all, (this.connIndex ??= indexById(all)), id);
+    return this.connsById.get(id);
   }
 
   private connectionBySyn(frame: number): Connection | undefined {
@@ -146,7 +151,7 @@ export class FactBuilder {
     const s = this.sessionByControl.get(connId);
     if (s) return s;
     const t = this.transferByData.get(connId);
-    return t ? (this.src.sessions[t.session] ?? this.sessionIndexed(t.session)) : null;
+    return t ? this.sessionById(t.session) : null;
   }
 
   transferOfConnection(connId: number): Transfer | null {
@@ -154,13 +159,7 @@ export class FactBuilder {
   }
 
   sessionById(id: number): Session | null {
-    const s = this.src.sessions[id];
-    return s && s.id === id ? s : this.sessionIndexed(id);
-  }
-
-  private sessionIndexed(id: number): Session | null {
-    const all = this.src.sessions;
-    return byId(all, (this.sessionIndex ??= indexById(all)), id) ?? null;
+    return this.sessionsById.get(id) ?? null;
   }
 
   // ---- capture -------------------------------------------------------------------------------
@@ -468,9 +467,7 @@ export class FactBuilder {
   // ---- transfer ------------------------------------------------------------------------------
 
   transferById(id: number): Transfer | null {
-    const all = this.src.transfers;
-    const t = all[id];
-    return t && t.id === id ? t : (byId(all, (this.transferIndex ??= indexById(all)), id) ?? null);
+    return this.transfersById.get(id) ?? null;
   }
 
   /** Data-connection setup as seen in the capture: the heading of data-connection-failed. */
@@ -570,24 +567,14 @@ export class FactBuilder {
     return fact;
   }
 
-  /** The command fact that started a transfer, or null. By its index: a client that pipelines
-   *  (PASV and RETR in one segment) sends several commands in one frame. */
+  /** The command fact that started a transfer, or null: a transfer of command 'unknown' (data
+   *  seen while the control channel was encrypted) has none. By index, not by frame: a client
+   *  that pipelines (PASV and RETR in one segment) sends several commands in one frame. */
   transferCommandFact(t: Transfer): Fact | null {
+    if (t.commandIndex === null) return null;
     const s = this.sessionById(t.session);
-    if (!s) return null;
-    const sf = this.sessionFact(s);
-    const commands = sf['commands'] as Fact[];
-    if (t.commandIndex !== null) return commands[t.commandIndex] ?? null;
-    // no command of its own (data with none seen): the first command of its frame, if any
-    let byFrame = this.commandsByFrame.get(sf);
-    if (!byFrame) {
-      byFrame = new Map();
-      for (const c of commands) if (!byFrame.has(c['frame'])) byFrame.set(c['frame'], c);
-      this.commandsByFrame.set(sf, byFrame);
-    }
-    return byFrame.get(int(t.commandFrame)) ?? null;
+    return s ? ((this.sessionFact(s)['commands'] as Fact[])[t.commandIndex] ?? null) : null;
   }
-
 }
 
 /** FTP role that sends the data: fixed by the command (RFC 959 §4.1.3). */
