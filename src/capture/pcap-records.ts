@@ -1,17 +1,12 @@
 // Classic libpcap records. File layout (all fields in the writer's byte order):
 //   global header, 24 bytes:  d4 c3 b2 a1 | 02 00 04 00 | thiszone | sigfigs | snaplen | linktype
 //   each record, 16 bytes:    ts_sec | ts_usec (or ts_nsec) | caplen | origlen, then caplen bytes
-import { u32be } from './endian-read.ts';
+import { u32be, u32le } from './endian-read.ts';
 import { pcapMaxCapLen } from './limits.ts';
 import type { ParseContext, RecordLoop } from './parse-context.ts';
 
 export const PCAP_HEADER_LEN = 24;
 export const PCAP_RECORD_HEADER_LEN = 16;
-
-
-export function u32le(b: Buffer, o: number): number {
-  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
-}
 
 export class PcapRecords implements RecordLoop {
   private header = true; //  still expecting the 24-byte global header

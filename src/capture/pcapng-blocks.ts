@@ -3,8 +3,7 @@
 // Sample EPB, little-endian: 06 00 00 00 | 5c 00 00 00 | ifid | ts hi | ts lo | caplen | origlen | data… | 5c 00 00 00
 import { MAX_RECORD_BYTES } from './limits.ts';
 import type { ParseContext, RecordLoop } from './parse-context.ts';
-import { u32be } from './endian-read.ts';
-import { u32le } from './pcap-records.ts';
+import { u32be, u32le } from './endian-read.ts';
 import { BLOCK, BYTE_ORDER_MAGIC, OPT } from './pcapng-writer.ts';
 import { decodeTsresol, TSRESOL_DEFAULT, unitsToTimeBig, type TsUnit } from './pcapng-time.ts';
 
