@@ -572,18 +572,18 @@ export async function benchTrace(req: TraceRequest, opts: { regen?: boolean; log
   const file = path.join(BENCH_DIR, `${req.name}.pcap`);
   const prefixFile = req.prefixFrames ? path.join(BENCH_DIR, `${req.name}-prefix.pcap`) : null;
   const manifest = path.join(BENCH_DIR, `${req.name}.json`);
+  const long = req.layout === 'long-session';
   if (!opts.regen && fs.existsSync(manifest) && fs.existsSync(file)) {
     try {
       const info = JSON.parse(fs.readFileSync(manifest, 'utf8')) as TraceInfo & { request: TraceRequest };
       const sameReq = JSON.stringify(info.request) === JSON.stringify(req);
       const filesOk = fs.statSync(file).size === info.bytes && (info.prefixFile === null || fs.existsSync(info.prefixFile));
-      const version = req.layout === 'long-session' ? LONG_SESSION_VERSION : GENERATOR_VERSION;
-      if (sameReq && filesOk && info.version === version && info.sources === sourcesKey()) return info;
+      if (sameReq && filesOk && info.version === (long ? LONG_SESSION_VERSION : GENERATOR_VERSION) && info.sources === sourcesKey()) return info;
     } catch {
       // unreadable manifest: rebuild
     }
   }
-  const info = req.layout === 'long-session' ? longSession(req, file, prefixFile, log) : await generate(req, file, prefixFile, log);
+  const info = long ? longSession(req, file, prefixFile, log) : await generate(req, file, prefixFile, log);
   fs.writeFileSync(manifest, JSON.stringify({ ...info, request: req }, null, 2));
   return info;
 }
