@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../../src/cli/program.ts';
-import type { CliIO } from '../../src/cli/io.ts';
+import { cli } from '../support/cli.ts';
 
 const corpus = fileURLToPath(new URL('../../../shared/corpus/public/', import.meta.url));
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -16,19 +15,6 @@ const LOGIN_FAILED = 'zeek/ftp-password-pass-command.pcap';
 const RETR_425 = 'suricata-verify/ftp-retr-bypass-realserver__input.pcap';
 const CLEAN = 'suricata-verify/ftp-passive-mode.pcap';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(args: string[], extra: Partial<CliIO> = {}): Promise<Run> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { out: (t) => void (out += t), err: (t) => void (err += t), stdoutIsTTY: false, columns: undefined, env: {}, ...extra };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
 
 /** pcap bytes with record `index`'s captured length replaced by an impossible value. */
 function corruptRecord(bytes: Buffer, index: number): { data: Buffer; offset: number } {

@@ -1,16 +1,11 @@
 import { expect } from 'chai';
-import { runCli } from '../../src/cli/program.ts';
 import type { CliIO } from '../../src/cli/io.ts';
+import * as support from '../support/cli.ts';
 import { replyCatalog } from '../../src/diagnose/reply-codes.ts';
 import { codeSheet, comparisonRows, DIFFER_MARK, parseCodeArgument } from '../../src/report/codes.ts';
 
-async function cli(args: string[], extra: Partial<CliIO> = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { out: (t) => void (out += t), err: (t) => void (err += t), stdoutIsTTY: false, columns: 100, env: {}, ...extra };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
+/** The CLI on a 100-column terminal width (unless `extra` says otherwise). */
+const cli = (args: string[], extra: Partial<CliIO> = {}) => support.cli(args, { columns: 100, ...extra });
 
 /** The table's rows as [mark, field] (continuation lines of wrapped cells have an empty field). */
 function markedRows(out: string): Array<[string, string]> {

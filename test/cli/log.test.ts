@@ -1,18 +1,10 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../../src/cli/program.ts';
-import type { CliIO } from '../../src/cli/io.ts';
+import { cli } from '../support/cli.ts';
 
 const captures = fileURLToPath(new URL('../../captures/', import.meta.url));
 
-async function cli(args: string[], extra: Partial<CliIO> = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIO = { out: (t) => void (out += t), err: (t) => void (err += t), stdoutIsTTY: false, columns: undefined, env: {}, ...extra };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
 
 describe('cli: ftpdiag log', function () {
   this.timeout(20_000);

@@ -7,6 +7,8 @@ import { expect } from 'chai';
 import { Writable } from 'node:stream';
 import { runCli } from '../../src/cli/program.ts';
 import { streamOutput, type CliIO } from '../../src/cli/io.ts';
+import { cli } from '../support/cli.ts';
+import { RELEASE_TEST_TRACE } from '../support/trace-files.ts';
 import { benchTrace } from '../../bench/big-trace.ts';
 
 const HIGH_WATER = 16 * 1024;
@@ -15,10 +17,10 @@ const HIGH_WATER = 16 * 1024;
 class SlowReader extends Writable {
   text = '';
   maxQueued = 0;
+  largestPiece = 0;
   constructor() {
     super({ highWaterMark: HIGH_WATER, decodeStrings: false });
   }
-  largestPiece = 0;
   override write(chunk: string): boolean {
     if (chunk.length > this.largestPiece) this.largestPiece = chunk.length;
     const ok = super.write(chunk);
@@ -38,12 +40,6 @@ async function analyzeInto(args: string[], reader: SlowReader): Promise<{ code: 
   return { code, text: reader.text };
 }
 
-/** The same report written all at once, as to a file. */
-async function reference(args: string[]): Promise<string> {
-  let out = '';
-  await runCli(args, { out: (t) => void (out += t), err: () => {}, stdoutIsTTY: false, columns: undefined, env: {} });
-  return out;
-}
 
 describe('cli: analyze waits for a slow reader of its report', function () {
   this.timeout(600_000);
@@ -51,18 +47,18 @@ describe('cli: analyze waits for a slow reader of its report', function () {
   before(async () => {
     // ~1,000 replicated sessions (the same trace as test/pipeline/release.test.ts, cached): reports
     // several times their largest piece
-    trace = (await benchTrace({ name: 'test-release-sequential', layout: 'sequential', frames: 80_000, prefixFrames: 0 }, { log: () => {} })).file;
+    trace = (await benchTrace(RELEASE_TEST_TRACE, { log: () => {} })).file;
   });
 
   for (const json of [true, false]) {
     it(`queues at most one piece beyond the reader's buffer (${json ? '--json' : 'text'}), and writes the same report`, async () => {
       const args = ['analyze', ...(json ? ['--json'] : []), '--fail-on', 'none', trace];
-      const whole = await reference(args);
+      const whole = (await cli(args)).out; // all at once, as to a file
       const reader = new SlowReader();
       const { code, text } = await analyzeInto(args, reader);
       expect(code).to.equal(0);
       expect(text).to.equal(whole);
-      // without waiting, the whole report would queue: it is many times the buffer and the largest piece
+      // without waiting, the whole report would queue: it is several times the buffer and the largest piece
       expect(whole.length).to.be.greaterThan(3 * (HIGH_WATER + reader.largestPiece));
       expect(reader.maxQueued).to.be.at.most(HIGH_WATER + reader.largestPiece);
     });

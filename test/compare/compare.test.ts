@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareFiles, type CompareResult } from '../../src/compare/compare.ts';
-import { cli, writePair } from './support.ts';
+import { cli } from '../support/cli.ts';
+import { writePair } from './support.ts';
 import { TwoPoint } from './two-point.ts';
 
 const OFFSET = 5.25; // B's clock is 5.25 s ahead

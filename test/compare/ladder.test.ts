@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TcpFlag } from '../../src/decode/packet.ts';
 import type { TwoPointLadder, TwoPointRow } from '../../src/compare/two-point-ladder.ts';
-import { cli, writePair } from './support.ts';
+import { cli } from '../support/cli.ts';
+import { writePair } from './support.ts';
 import { TwoPoint } from './two-point.ts';
 
 const captures = fileURLToPath(new URL('../../captures/', import.meta.url));

@@ -12,7 +12,7 @@ import { JsonSpool } from '../../src/report/json-spool.ts';
 import { renderText, TextReport } from '../../src/report/text.ts';
 import type { TcpEngineOptions } from '../../src/tcp/types.ts';
 import { benchTrace } from '../../bench/big-trace.ts';
-import { everyTrace, projectRoot } from '../support/trace-files.ts';
+import { everyTrace, projectRoot, RELEASE_TEST_TRACE } from '../support/trace-files.ts';
 
 const root = projectRoot;
 const rules = loadRules();
@@ -117,8 +117,7 @@ describe('pipeline/release: memory follows what is open, not the length of the c
   this.timeout(600_000);
 
   it('releases sessions as they end and holds a bounded number, with the same report', async () => {
-    // ~1,000 replicated sessions in sequence (bench/big-trace.ts), never more than ~30 open at once
-    const info = await benchTrace({ name: 'test-release-sequential', layout: 'sequential', frames: 80_000, prefixFrames: 0 }, { log: () => {} });
+    const info = await benchTrace(RELEASE_TEST_TRACE, { log: () => {} });
     // the trace packs ~1,000 sessions into 2 s of capture time: the time bounds are scaled to it
     const tcp = { maxEndedFlows: 64, closeGraceSeconds: 0.05, idleTimeoutSeconds: 0.3 };
     const spool = new JsonSpool(false);

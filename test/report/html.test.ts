@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { escapeHtml, wireHtml } from '../../src/report/html-escape.ts';
 import { buildHtmlReport } from '../../src/report/html-report.ts';
 import { niceTicks } from '../../src/report/time-sequence-svg.ts';
-import { cli } from '../compare/support.ts';
+import { cli } from '../support/cli.ts';
 import { HOSTILE_NAME, SECRET, hostileTrace } from './ladder-traces.ts';
 import { analysis } from './support.ts';
 

@@ -3,6 +3,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TraceRequest } from '../../bench/big-trace.ts';
 
 export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const corpusDir = join(projectRoot, '..', 'shared', 'corpus', 'public');
@@ -22,3 +23,7 @@ export function traceFiles(dir: string): string[] {
 export function everyTrace(): string[] {
   return [...traceFiles(join(projectRoot, 'captures')), ...traceFiles(corpusDir)];
 }
+
+/** ~1,000 replicated sessions in sequence (bench/big-trace.ts, cached between runs), never more
+ *  than ~30 open at once: for the tests of streamed release and report output. */
+export const RELEASE_TEST_TRACE: TraceRequest = { name: 'test-release-sequential', layout: 'sequential', frames: 80_000, prefixFrames: 0 };
