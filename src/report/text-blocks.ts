@@ -5,7 +5,7 @@
 
 import { linkTypeName, type CaptureSummary } from '../capture/frame.ts';
 import type { Finding, Severity } from '../diagnose/finding.ts';
-import { displayArg, REDACTED } from '../diagnose/facts.ts';
+import { displayArg, endpointText, REDACTED } from '../diagnose/facts.ts';
 import { formatFrameList, formatFrames, type FrameList } from '../diagnose/cel-env.ts';
 import type { Session, Transfer } from '../ftp/types.ts';
 import type { Connection } from '../tcp/types.ts';
@@ -16,9 +16,9 @@ import type { Styler } from './style.ts';
 export const w = escapeWire;
 export const plural = (n: number, word: string, many = word + 's') => `${n} ${n === 1 ? word : many}`;
 
-/** addr:port, with an IPv6 address in brackets (RFC 3986 style). */
+/** endpointText (addr:port, an IPv6 address in brackets), escaped for the terminal. */
 export function endpoint(addr: string, port: number): string {
-  return addr.includes(':') ? `[${w(addr)}]:${port}` : `${w(addr)}:${port}`;
+  return w(endpointText(addr, port));
 }
 
 /** Greedy word wrap of already-escaped text, every line prefixed by `indent`. */

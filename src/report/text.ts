@@ -5,8 +5,9 @@
 // streaming analysis releases them: each piece is turned into its text at once and kept in a
 // spool (spool.ts) with its sort key; render() reads the pieces back in report order. Spooled to
 // files, memory holds a bounded run of the keys; a whole-capture result is the same thing as one
-// unit kept in memory (renderText). Repeated findings are folded from small aggregates (text-blocks.ts),
-// and the transfer table is drawn row by row into its final column widths (text-table.ts).
+// unit kept in memory (renderText). Repeated findings are folded from small aggregates
+// (text-blocks.ts), and the transfer table is drawn row by row into its final column widths
+// (text-table.ts).
 
 import { FrameList, MAX_LISTED_FRAMES } from '../diagnose/cel-env.ts';
 import { severitiesPresent, severityRank, type Finding, type Severity } from '../diagnose/finding.ts';
