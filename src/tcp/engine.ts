@@ -605,7 +605,7 @@ function trimArrays(flow: Flow): void {
   for (const t of [flow.client, flow.server]) {
     t.ep.transitions.trim();
     if (t.synFrames !== null) t.synFrames = t.synFrames.slice();
-    if (t.cov.holes.length) t.cov.holes = t.cov.holes.slice();
+    t.cov.trim();
   }
   const events = flow.conn.events;
   for (const k in events) {

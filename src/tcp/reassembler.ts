@@ -12,7 +12,16 @@ const MAX_HOLES = 64;
  */
 export class Coverage {
   hi = 0; //                    end of the highest byte seen (relative offset)
-  holes: number[] = []; //      missing ranges below `hi`: flat [start, end) pairs, ascending
+  // Missing ranges below `hi`: flat [start, end) pairs, ascending, from index `first` of `h`.
+  // Forgetting the lowest hole moves `first` rather than shifting the array: a capture cut by a
+  // snapshot length leaves a hole in every data segment, so the list is full all the time.
+  private h: number[] = [];
+  private first = 0;
+
+  /** The missing ranges below `hi`: flat [start, end) pairs, ascending. */
+  get holes(): number[] {
+    return this.first === 0 ? this.h : this.h.slice(this.first);
+  }
 
   /** Records bytes [start, end) as seen; returns how many of them are new. */
   add(start: number, end: number): number {
@@ -30,9 +39,8 @@ export class Coverage {
       this.hi = end;
       end = hi;
     }
-    const h = this.holes;
-    if (h.length === 0) return fresh;
-    for (let i = 0; i < h.length; ) {
+    const h = this.h;
+    for (let i = this.first; i < h.length; ) {
       const hs = h[i]!;
       const he = h[i + 1]!;
       if (he <= start) {
@@ -61,13 +69,26 @@ export class Coverage {
 
   /** Start of the lowest missing range below `limit`, or -1. */
   firstHoleBelow(limit: number): number {
-    const h = this.holes;
-    return h.length > 0 && h[0]! < limit ? h[0]! : -1;
+    const h = this.h;
+    return h.length > this.first && h[this.first]! < limit ? h[this.first]! : -1;
+  }
+
+  /** Gives back the slots of forgotten holes and what push() reserved (the stream has ended). */
+  trim(): void {
+    if (this.h.length > 0) this.h = this.h.slice(this.first);
+    this.first = 0;
   }
 
   private pushHole(start: number, end: number): void {
-    const h = this.holes;
-    if (h.length >= MAX_HOLES * 2) h.splice(0, 2);
+    const h = this.h;
+    if (h.length - this.first >= MAX_HOLES * 2) {
+      this.first += 2;
+      // drop the forgotten slots once they outnumber the live ones: one shift per hole pushed
+      if (this.first >= MAX_HOLES * 2) {
+        h.splice(0, this.first);
+        this.first = 0;
+      }
+    }
     h.push(start, end);
   }
 }

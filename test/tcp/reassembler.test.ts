@@ -201,3 +201,76 @@ describe('tcp/reassembler: Coverage', () => {
     expect(c.add(-5, 1)).to.equal(0); // before the stream start
   });
 });
+
+describe('tcp/reassembler: Coverage with more holes than it remembers', () => {
+  /** The plain model: every hole in an array, the lowest dropped by a shift when one too many. */
+  class CoverageModel {
+    hi = 0;
+    holes: number[] = [];
+    add(start: number, end: number): number {
+      start = Math.max(0, start);
+      if (end <= start) return 0;
+      let fresh = 0;
+      if (start >= this.hi) {
+        if (start > this.hi) {
+          this.holes.push(this.hi, start);
+          if (this.holes.length > 128) this.holes.splice(0, 2);
+        }
+        fresh = end - start;
+        this.hi = end;
+        return fresh;
+      }
+      if (end > this.hi) {
+        fresh += end - this.hi;
+        [end, this.hi] = [this.hi, end];
+      }
+      const next: number[] = [];
+      for (let i = 0; i < this.holes.length; i += 2) {
+        const [hs, he] = [this.holes[i]!, this.holes[i + 1]!];
+        const os = Math.max(hs, start);
+        const oe = Math.min(he, end);
+        if (os >= oe) next.push(hs, he);
+        else {
+          fresh += oe - os;
+          if (hs < os) next.push(hs, os);
+          if (oe < he) next.push(oe, he);
+        }
+      }
+      this.holes = next;
+      return fresh;
+    }
+  }
+
+  it('keeps the 64 highest holes, as a shifting list would, across its compactions', () => {
+    // a capture cut by a snapshot length: 10 bytes seen of every 100, then retransmissions
+    // fill some holes, low and high
+    const c = new Coverage();
+    const m = new CoverageModel();
+    for (let k = 0; k < 1000; k++) {
+      expect(c.add(k * 100, k * 100 + 10)).to.equal(m.add(k * 100, k * 100 + 10));
+      if (k % 97 === 0) {
+        const at = k * 100 - 3000;
+        expect(c.add(at, at + 150)).to.equal(m.add(at, at + 150));
+      }
+      expect(c.holes).to.deep.equal(m.holes);
+      expect(c.firstHoleBelow(k * 100)).to.equal(m.holes.length && m.holes[0]! < k * 100 ? m.holes[0] : -1);
+    }
+    expect(c.holes.length).to.equal(128);
+    c.trim();
+    expect(c.holes).to.deep.equal(m.holes);
+  });
+
+  it('agrees with the model on random segments', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 1, max: 300 })), { maxLength: 600 }), (segs) => {
+        const c = new Coverage();
+        const m = new CoverageModel();
+        for (const [start, len] of segs) {
+          expect(c.add(start, start + len)).to.equal(m.add(start, start + len));
+          expect(c.holes).to.deep.equal(m.holes);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
