@@ -23,8 +23,9 @@
 //    server, ~1,000 connections open at a time, memory should not grow with the file.
 //  - 'concurrent': R replicas started within WINDOW seconds and each stretched to last SPAN
 //    seconds: ≥ 10^5 connections open at once (the flow table's worst case).
-// And one that is not a replication: 'long-session', one FTP session of many transfers
-// (bench/long-session.ts), cached here like the others.
+// And two that are not replications, cached here like the others: 'long-session', one FTP
+// session of many transfers (bench/long-session.ts), and 'bulk', one session of a few large
+// transfers (bench/bulk-transfer.ts).
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -37,6 +38,7 @@ import { loadRules } from '../src/diagnose/rule-loader.ts';
 import { analyzeFile } from '../src/pipeline/analyze.ts';
 import { BENCH_DIR } from './reader.ts';
 import { LONG_SESSION_VERSION, writeLongSession } from './long-session.ts';
+import { BULK_VERSION, writeBulkTransfer } from './bulk-transfer.ts';
 
 const CAPTURES_DIR = fileURLToPath(new URL('../captures/', import.meta.url));
 
@@ -292,17 +294,19 @@ export interface TraceInfo {
   version: number;
   captures: number; //        source captures replicated
   sources: string; //         their names and sizes (cache key)
-  transfers?: number; //      long-session: transfers in the one session
+  transfers?: number; //      long-session, bulk: transfers in the one session
+  segments?: number; //       bulk: full-size data segments of each transfer
 }
 
-export type TraceLayout = 'sequential' | 'concurrent' | 'long-session';
+export type TraceLayout = 'sequential' | 'concurrent' | 'long-session' | 'bulk';
 
 export interface TraceRequest {
   name: string;
   layout: TraceLayout;
   frames?: number; //         sequential: at least this many frames
   concurrent?: number; //     concurrent: at least this many connections open at once
-  transfers?: number; //      long-session: this many transfers in the one session
+  transfers?: number; //      long-session, bulk: this many transfers in the one session
+  segments?: number; //       bulk: this many full-size data segments a transfer
   prefixFrames?: number; //   also write a prefix file of this many frames (0: none)
 }
 
@@ -539,11 +543,34 @@ function longSession(req: TraceRequest, file: string, prefixFile: string | null,
   const w = writeLongSession(transfers, tmp, preTmp ? { file: preTmp, frames: prefixFrames } : undefined);
   if (preTmp) fs.renameSync(preTmp, prefixFile!);
   fs.renameSync(tmp, file);
+  const prefix = preTmp && prefixFile ? { file: prefixFile, frames: Math.min(prefixFrames, w.frames) } : null;
+  return craftedInfo(req, file, prefix, w, LONG_SESSION_VERSION, { transfers });
+}
+
+function bulk(req: TraceRequest, file: string, log: (s: string) => void): TraceInfo {
+  const transfers = req.transfers ?? 4;
+  const segments = req.segments ?? 500_000;
+  log(`writing ${file}: one FTP session of ${transfers} transfers of ${segments} segments`);
+  const tmp = `${file}.${process.pid}.tmp`;
+  const w = writeBulkTransfer(transfers, segments, tmp, DATA_CUT);
+  fs.renameSync(tmp, file);
+  return craftedInfo(req, file, null, w, BULK_VERSION, { transfers, segments });
+}
+
+/** What a crafted trace of one session (at most two connections open at a time) is. */
+function craftedInfo(
+  req: TraceRequest,
+  file: string,
+  prefix: { file: string; frames: number } | null,
+  w: { frames: number; durationSeconds: number },
+  version: number,
+  shape: Pick<TraceInfo, 'transfers' | 'segments'>,
+): TraceInfo {
   return {
     name: req.name,
     file,
-    prefixFile: preTmp ? prefixFile : null,
-    prefixFrames: Math.min(prefixFrames, w.frames),
+    prefixFile: prefix?.file ?? null,
+    prefixFrames: prefix?.frames ?? 0,
     layout: req.layout,
     frames: w.frames,
     bytes: fs.statSync(file).size,
@@ -551,10 +578,10 @@ function longSession(req: TraceRequest, file: string, prefixFile: string | null,
     maxConcurrentConnections: 2,
     durationSeconds: w.durationSeconds,
     dataCut: DATA_CUT,
-    version: LONG_SESSION_VERSION,
+    version,
     captures: 0,
     sources: sourcesKey(),
-    transfers,
+    ...shape,
   };
 }
 
@@ -572,18 +599,19 @@ export async function benchTrace(req: TraceRequest, opts: { regen?: boolean; log
   const file = path.join(BENCH_DIR, `${req.name}.pcap`);
   const prefixFile = req.prefixFrames ? path.join(BENCH_DIR, `${req.name}-prefix.pcap`) : null;
   const manifest = path.join(BENCH_DIR, `${req.name}.json`);
-  const long = req.layout === 'long-session';
+  const version = req.layout === 'long-session' ? LONG_SESSION_VERSION : req.layout === 'bulk' ? BULK_VERSION : GENERATOR_VERSION;
   if (!opts.regen && fs.existsSync(manifest) && fs.existsSync(file)) {
     try {
       const info = JSON.parse(fs.readFileSync(manifest, 'utf8')) as TraceInfo & { request: TraceRequest };
       const sameReq = JSON.stringify(info.request) === JSON.stringify(req);
       const filesOk = fs.statSync(file).size === info.bytes && (info.prefixFile === null || fs.existsSync(info.prefixFile));
-      if (sameReq && filesOk && info.version === (long ? LONG_SESSION_VERSION : GENERATOR_VERSION) && info.sources === sourcesKey()) return info;
+      if (sameReq && filesOk && info.version === version && info.sources === sourcesKey()) return info;
     } catch {
       // unreadable manifest: rebuild
     }
   }
-  const info = long ? longSession(req, file, prefixFile, log) : await generate(req, file, prefixFile, log);
+  const info =
+    req.layout === 'long-session' ? longSession(req, file, prefixFile, log) : req.layout === 'bulk' ? bulk(req, file, log) : await generate(req, file, prefixFile, log);
   fs.writeFileSync(manifest, JSON.stringify({ ...info, request: req }, null, 2));
   return info;
 }

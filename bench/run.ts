@@ -70,7 +70,12 @@ if (write) {
   }
   const traces = results
     .map((x) => {
-      const what = x.trace.layout === 'long-session' ? `one FTP session of ${x.trace.transfers} passive RETRs, each on a data connection of its own, after a short session (crafted: bench/long-session.ts)` : `${x.trace.replicas} replicas of the sessions of ${x.trace.captures ?? '?'} captures/ traces`;
+      const what =
+        x.trace.layout === 'long-session'
+          ? `one FTP session of ${x.trace.transfers} passive RETRs, each on a data connection of its own, after a short session (crafted: bench/long-session.ts)`
+          : x.trace.layout === 'bulk'
+            ? `one FTP session of ${x.trace.transfers} passive RETRs of ${x.trace.segments} full-size segments each, an ACK every second segment (crafted: bench/bulk-transfer.ts)`
+            : `${x.trace.replicas} replicas of the sessions of ${x.trace.captures ?? '?'} captures/ traces`;
       return `- \`${x.trace.name}\` (${x.trace.layout}): ${x.trace.frames} frames, ${(x.trace.bytes / 1e6).toFixed(0)} MB, ${what}, up to ${x.trace.maxConcurrentConnections} connections open at once, ${x.trace.durationSeconds.toFixed(0)} s of capture time${x.trace.prefixFile ? `; prefix: first ${x.trace.prefixFrames} frames` : ''}`;
     })
     .join('\n');

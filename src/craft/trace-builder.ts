@@ -114,6 +114,7 @@ export class TraceBuilder {
   private readonly stepNs: bigint;
   private nowNs: bigint; //      timestamp of the next frame, ns since epoch
   private readonly list: CraftedFrame[] = [];
+  private taken = 0; //          frames handed out by takeFrames() (they keep their numbers)
   private connections = 0;
 
   constructor(opts: TraceOptions = {}) {
@@ -149,7 +150,7 @@ export class TraceBuilder {
     const ns = this.nowNs;
     this.list.push({ tsSec: Number(ns / 1_000_000_000n), tsNsec: Number(ns % 1_000_000_000n), data, origLen });
     this.nowNs += this.stepNs;
-    return this.list.length;
+    return this.taken + this.list.length;
   }
 
   /** A UDP datagram (e.g. DNS noise for the not-TCP counter). */
@@ -166,11 +167,20 @@ export class TraceBuilder {
 
   /** Number of frames written so far (= the number of the last one). */
   get count(): number {
-    return this.list.length;
+    return this.taken + this.list.length;
   }
 
+  /** The frames held: all of them, unless takeFrames() handed some out. */
   frames(): CraftedFrame[] {
     return this.list;
+  }
+
+  /** Hands out the frames held and forgets them; later frames go on numbering after them. A
+   *  trace too long to hold is written piece by piece this way (bench/bulk-transfer.ts). */
+  takeFrames(): CraftedFrame[] {
+    const out = this.list.splice(0);
+    this.taken += out.length;
+    return out;
   }
   /** The frames as Frame records, as the capture stage would deliver them. */
   captureFrames(): Frame[] {

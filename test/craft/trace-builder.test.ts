@@ -133,6 +133,32 @@ describe('craft/trace-builder', () => {
     expect(ctl.isn('client')).to.not.equal(data.isn('client'));
   });
 
+  it('hands out its frames piece by piece, numbering on, with the same bytes as when held whole', () => {
+    const build = (t: TraceBuilder, take: (n: number) => void) => {
+      const c = t.tcp({ client: '192.0.2.1:40000', server: '192.0.2.2:21' });
+      const out: number[] = [...c.handshake()];
+      take(3);
+      out.push(c.client('PA', 'NOOP\r\n'), c.server('PA', '200 ok\r\n'));
+      take(5);
+      out.push(...c.close());
+      return out;
+    };
+    const whole = new TraceBuilder({ start: 1_700_000_000 });
+    const numbersWhole = build(whole, () => {});
+    const pieces = new TraceBuilder({ start: 1_700_000_000 });
+    const taken: ReturnType<TraceBuilder['takeFrames']> = [];
+    const numbersPieces = build(pieces, (n) => {
+      expect(pieces.count).to.equal(n);
+      taken.push(...pieces.takeFrames());
+      expect(pieces.frames()).to.deep.equal([]);
+    });
+    taken.push(...pieces.takeFrames());
+    expect(numbersPieces).to.deep.equal(numbersWhole);
+    expect(numbersPieces).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(pieces.count).to.equal(9);
+    expect(taken).to.deep.equal(whole.frames());
+  });
+
   it('builds IPv6 connections and non-TCP frames', () => {
     const t = new TraceBuilder({ linkType: LinkType.ETHERNET });
     const c = t.tcp({ client: '[2001:db8::1]:40000', server: '[2001:db8::2]:21' });
