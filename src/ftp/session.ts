@@ -20,11 +20,12 @@ export const MAX_COMMANDS = 100_000;
 
 /** Per-session bounds a caller may tighten (untrusted input: every buffer is capped). */
 export interface ControlLimits {
-  maxLine: number; //    bytes per control line before it is cut (and reported overlong)
-  maxPending: number; // commands awaiting their final reply before the oldest is given up
+  maxLine: number; //     bytes per control line before it is cut (and reported overlong)
+  maxPending: number; //  commands awaiting their final reply before the oldest is given up
+  maxCommands: number; // commands kept per session (Session.commands); later ones are counted
 }
 
-export const defaultControlLimits: ControlLimits = { maxLine: DEFAULT_MAX_LINE, maxPending: MAX_PENDING };
+export const defaultControlLimits: ControlLimits = { maxLine: DEFAULT_MAX_LINE, maxPending: MAX_PENDING, maxCommands: MAX_COMMANDS };
 /** Session-level replies kept. */
 const MAX_UNSOLICITED = 100;
 /** Preliminary replies kept per command, reply codes per transfer. */
@@ -299,7 +300,7 @@ export class ControlSession {
       overlong: line.overlong,
       unanswered: false,
     };
-    if (this.session.commands.length < MAX_COMMANDS) this.session.commands.push(cmd);
+    if (this.session.commands.length < this.limits.maxCommands) this.session.commands.push(cmd);
     else this.session.commandsDropped++;
     const p: Pending = { cmd };
     if (this.pending.length >= this.limits.maxPending) {

@@ -89,7 +89,9 @@ export function sessionBlock(s: Session, control: Connection | undefined, showPa
   if (s.startedMidSession) who.push('capture began mid-session');
   lines.push(`    ${who.join(', ')}`);
   if (s.greeting) lines.push(`    greeting: ${s.greeting.valid ? s.greeting.code : '(invalid)'} ${w(firstLine(s.greeting.text))}`);
-  const tail = [plural(s.commands.length, 'command'), plural(s.transfers.length, 'transfer')];
+  // past the per-session cap commands are counted, not kept: say how many there were
+  const commands = s.commandsDropped > 0 ? `${plural(s.commands.length + s.commandsDropped, 'command')} (the first ${s.commands.length} kept)` : plural(s.commands.length, 'command');
+  const tail = [commands, plural(s.transfers.length, 'transfer')];
   if (s.tls.encryptedFromFrame !== null) tail.push(`TLS from frame ${s.tls.encryptedFromFrame}`);
   const close = closeText(control);
   lines.push(`    ${tail.join(', ')}${close ? '; ' + close : ''}`);

@@ -121,6 +121,42 @@ describe('pipeline: resource limits are reported as findings', function () {
     expect(r.sessions[0]!.pendingOverflow).to.equal(6);
     expect(withId(analyse(t, {}), 'too-many-pending-commands')).to.have.length(0);
   });
+
+  it('maxCommands: commands beyond the per-session cap are counted, not kept, and commands-not-kept says so', function () {
+    const t = new TraceBuilder();
+    const pasv: number[] = [];
+    ftpSession(t, (ctl) => {
+      for (let i = 0; i < 3; i++) {
+        pasv.push(ctl.client('PA', 'PASV\r\n'));
+        ctl.server('PA', `227 Entering Passive Mode (192,0,2,20,78,${32 + i})\r\n`);
+        const d = t.tcp({ client: `192.0.2.10:${50000 + i}`, server: `192.0.2.20:${20000 + i}` });
+        d.handshake();
+        ctl.client('PA', `RETR f${i}\r\n`);
+        ctl.server('PA', '150 here it comes\r\n');
+        d.server('PA', 1000);
+        d.close();
+        ctl.server('PA', '226 done\r\n');
+      }
+      ctl.close();
+    });
+    // USER, PASS and the first PASV kept; its RETR and the two later transfers' commands counted
+    const r = analyse(t, { ftp: { maxCommands: 3 } });
+    const s = r.sessions[0]!;
+    expect(s.commands.map((c) => c.verb)).to.deep.equal(['USER', 'PASS', 'PASV']);
+    expect(s.commandsDropped).to.equal(5);
+    expect(r.transfers.map((x) => [x.argument, x.bytes])).to.deep.equal([
+      ['f0', 1000],
+      ['f1', 1000],
+      ['f2', 1000],
+    ]);
+    const f = withId(r, 'commands-not-kept');
+    expect(f).to.have.length(1);
+    expect(f[0]!.severity).to.equal('warning');
+    expect(f[0]!.frames).to.deep.equal([pasv[0]]);
+    expect(f[0]!.summary).to.contain(`kept the first 3 commands of the session; the 5 commands after frame ${pasv[0]}`);
+    expect(renderText(r, { color: false })).to.contain('8 commands (the first 3 kept), 3 transfers');
+    expect(withId(analyse(t, {}), 'commands-not-kept')).to.have.length(0);
+  });
 });
 
 describe('cli: limit options', function () {
