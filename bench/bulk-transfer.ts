@@ -13,7 +13,8 @@
 
 import * as fs from 'node:fs';
 import { fdSink, PcapWriter } from '../src/capture/pcap-writer.ts';
-import { TraceBuilder, type TcpLadder } from '../src/craft/trace-builder.ts';
+import { TraceBuilder } from '../src/craft/trace-builder.ts';
+import { converse } from './long-session.ts';
 
 const T0 = 1_700_000_000; // capture time of the first frame, seconds
 /** Bumped when the trace written changes (bench/big-trace.ts rebuilds its cached copy). */
@@ -34,14 +35,12 @@ export function writeBulkTransfer(transfers: number, segments: number, file: str
   // 10 µs a frame: ~100 MB/s of file data, a LAN transfer
   const t = new TraceBuilder({ start: T0, step: 0.00001 });
   const fd = fs.openSync(file, 'w');
-  let frames = 0;
-  let last = T0;
+  let last = T0; // time of the last frame written
   try {
     const w = new PcapWriter(fdSink(fd), { linkType: t.linkType, snaplen });
     const flush = () => {
-      for (const f of t.takeFrames()) {
-        w.writeFrame(f.data.length > snaplen ? { ...f, data: f.data.subarray(0, snaplen) } : f);
-        frames++;
+      for (const f of t.takeFrames(snaplen)) {
+        w.writeFrame(f);
         last = f.tsSec + f.tsNsec / 1e9;
       }
     };
@@ -60,7 +59,7 @@ export function writeBulkTransfer(transfers: number, segments: number, file: str
       for (let k = 0; k < segments; k++) {
         d.server(k === segments - 1 ? 'PA' : 'A', filler);
         if (k % 2 === 1 || k === segments - 1) d.client('A');
-        if (t.count - frames >= FLUSH_EVERY) flush();
+        if (t.frames().length >= FLUSH_EVERY) flush();
       }
       d.close();
       c.server('PA', '226 transfer complete\r\n');
@@ -73,12 +72,7 @@ export function writeBulkTransfer(transfers: number, segments: number, file: str
   } finally {
     fs.closeSync(fd);
   }
-  return { frames, durationSeconds: last - T0 };
-}
-
-/** Control-connection lines, the server's first, then turn about. */
-function converse(c: TcpLadder, lines: string[]): void {
-  lines.forEach((line, i) => (i % 2 === 0 ? c.server('PA', `${line}\r\n`) : c.client('PA', `${line}\r\n`)));
+  return { frames: t.count, durationSeconds: last - T0 };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

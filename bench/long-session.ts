@@ -61,7 +61,7 @@ export function writeLongSession(transfers: number, file: string, prefix?: { fil
 }
 
 /** Control-connection lines, the server's first, then turn about. */
-function converse(c: TcpLadder, lines: string[]): void {
+export function converse(c: TcpLadder, lines: string[]): void {
   lines.forEach((line, i) => (i % 2 === 0 ? c.server('PA', `${line}\r\n`) : c.client('PA', `${line}\r\n`)));
 }
 

@@ -175,12 +175,13 @@ export class TraceBuilder {
     return this.list;
   }
 
-  /** Hands out the frames held and forgets them; later frames go on numbering after them. A
-   *  trace too long to hold is written piece by piece this way (bench/bulk-transfer.ts). */
-  takeFrames(): CraftedFrame[] {
+  /** Hands out the frames held (each cut to `snaplen` bytes, if given) and forgets them; later
+   *  frames go on numbering after them. A trace too long to hold is written piece by piece this
+   *  way (bench/bulk-transfer.ts). */
+  takeFrames(snaplen?: number): CraftedFrame[] {
     const out = this.list.splice(0);
     this.taken += out.length;
-    return out;
+    return cutFrames(out, snaplen);
   }
   /** The frames as Frame records, as the capture stage would deliver them. */
   captureFrames(): Frame[] {
@@ -190,11 +191,11 @@ export class TraceBuilder {
 
   /** Classic pcap bytes. `snaplen` cuts each frame's captured bytes (origLen keeps the full size). */
   toPcap(opts: { nanosecond?: boolean; snaplen?: number } = {}): Buffer {
-    return framesToPcap(this.cut(opts.snaplen), { linkType: this.linkType, nanosecond: opts.nanosecond, snaplen: opts.snaplen });
+    return framesToPcap(cutFrames(this.list, opts.snaplen), { linkType: this.linkType, nanosecond: opts.nanosecond, snaplen: opts.snaplen });
   }
 
   toPcapng(opts: { snaplen?: number } = {}): Buffer {
-    return framesToPcapng(this.cut(opts.snaplen), { linkType: this.linkType, snaplen: opts.snaplen });
+    return framesToPcapng(cutFrames(this.list, opts.snaplen), { linkType: this.linkType, snaplen: opts.snaplen });
   }
 
   writePcap(path: string, opts: { nanosecond?: boolean; snaplen?: number } = {}): void {
@@ -204,11 +205,12 @@ export class TraceBuilder {
   writePcapng(path: string): void {
     writeFileSync(path, this.toPcapng());
   }
+}
 
-  private cut(snaplen: number | undefined): CraftedFrame[] {
-    if (snaplen === undefined) return this.list;
-    return this.list.map((f) => (f.data.length > snaplen ? { ...f, data: f.data.subarray(0, snaplen) } : f));
-  }
+/** Each frame's captured bytes cut to `snaplen` (origLen keeps the full size). */
+function cutFrames(frames: CraftedFrame[], snaplen: number | undefined): CraftedFrame[] {
+  if (snaplen === undefined) return frames;
+  return frames.map((f) => (f.data.length > snaplen ? { ...f, data: f.data.subarray(0, snaplen) } : f));
 }
 
 function secondsToNs(s: number): bigint {

@@ -157,6 +157,11 @@ describe('craft/trace-builder', () => {
     expect(numbersPieces).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(pieces.count).to.equal(9);
     expect(taken).to.deep.equal(whole.frames());
+    // cut to a snapshot length as toPcap cuts, origLen kept
+    pieces.tcp({ client: '192.0.2.1:40001', server: '192.0.2.2:20' }).client('PA', 500);
+    const [cut] = pieces.takeFrames(100);
+    expect(cut!.data.length).to.equal(100);
+    expect(cut!.origLen).to.equal(554);
   });
 
   it('builds IPv6 connections and non-TCP frames', () => {
