@@ -1,0 +1,2 @@
+// Types of help-unwrapped.mjs (plain JS, used by build-man.mjs).
+export declare function unwrapYargsHelp(): () => void;
