@@ -1,18 +1,18 @@
 // Writes the man page, dist/man/ftpdiag.1 (package.json `man`, so npm installs it), from the help
 // text yargs prints: `ftpdiag --help` and `ftpdiag COMMAND --help` for every command that help
-// lists, run from the bundle just built (`npm run build` runs build-bundle.mjs first) with the
-// layout unwrapped (help-unwrapped.mjs; the parser still joins wrapped lines). The
-// commands, options, positionals and examples are the help's own, so the page cannot drift
-// from --help (test/cli/man-page.test.ts checks that it names everything --help shows); only
-// EXIT STATUS, ENVIRONMENT, FILES and SEE ALSO are written here. Plain JS, like build-bundle.mjs.
-import { execFile } from 'node:child_process';
+// lists, taken from the CLI in-process (run with tsx: `npm run build` does) with yargs' wrap
+// lifted (unwrapYargsHelp; the parser still joins wrapped lines). The commands, options,
+// positionals and examples are the help's own, so the page cannot drift from --help
+// (test/cli/man-page.test.ts checks that it names everything --help shows); only EXIT STATUS,
+// ENVIRONMENT, FILES and SEE ALSO are written here. Plain JS, like build-bundle.mjs.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import yargs from 'yargs';
+import { processIO } from '../src/cli/io.ts';
+import { runCli } from '../src/cli/program.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const run = promisify(execFile);
 
 /** Where `npm run build` writes the page; package.json's `man` names it too. */
 export const MAN_PAGE = `${root}dist/man/ftpdiag.1`;
@@ -184,16 +184,44 @@ const STATIC_SECTIONS = [
 
 // ---- the build step ----
 
-/** `ftpdiag ARGS --help` from the bundle, laid out without a width limit (help-unwrapped.mjs). */
-async function bundleHelp(bundle, args) {
-  const lib = new URL('./help-unwrapped.mjs', import.meta.url).href;
-  const preload = `data:text/javascript,import { unwrapYargsHelp } from ${JSON.stringify(lib)}; unwrapYargsHelp();`;
-  const argv = ['--import', preload, bundle, ...args, '--help'];
+/**
+ * Makes yargs lay its help out without a width limit (wrap(null)), so that every row of a group
+ * is one line: at a terminal's width yargs wraps long cells, the left one too (a long example
+ * continues on the next line at a row's indent), and no reader of the text can tell such a line
+ * from a new row. Overrides wrap() on every yargs instance; returns what undoes it.
+ */
+export function unwrapYargsHelp() {
+  const proto = Object.getPrototypeOf(yargs());
+  const wrap = proto.wrap;
+  if (typeof wrap !== 'function') throw new Error('yargs instances have no wrap() to override: update scripts/build-man.mjs');
+  proto.wrap = function unwrapped() {
+    return wrap.call(this, null);
+  };
+  return () => {
+    proto.wrap = wrap;
+  };
+}
+
+/** `ftpdiag ARGS --help` from the CLI in-process, as written to a pipe. */
+async function helpOf(args) {
+  let out = '';
+  let err = '';
+  const io = { ...processIO(), out: (t) => void (out += t), err: (t) => void (err += t), drained: undefined, stdoutIsTTY: false, columns: undefined };
+  const code = await runCli([...args, '--help'], io);
+  if (code !== 0) throw new Error(`ftpdiag ${[...args, '--help'].join(' ')} exited ${code}: ${err}`);
+  return out;
+}
+
+/** The top-level help and each command's, unwrapped: what the page is made of. */
+export async function collectHelp() {
+  const restore = unwrapYargsHelp();
   try {
-    const { stdout } = await run(process.execPath, argv, { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-    return stdout;
-  } catch (e) {
-    throw new Error(`ftpdiag ${[...args, '--help'].join(' ')} failed: ${e.stderr || e.message}`);
+    const top = await helpOf([]);
+    const commands = [];
+    for (const name of commandNames(top)) commands.push({ name, help: await helpOf([name]) });
+    return { top, commands };
+  } finally {
+    restore();
   }
 }
 
@@ -203,14 +231,12 @@ function buildDate() {
   return new Date(Number.isFinite(epoch) && epoch > 0 ? epoch * 1000 : Date.now()).toISOString().slice(0, 10);
 }
 
-/** Writes the man page of the bundle at `bundle` to `outfile`. */
-export async function buildManPage(bundle = `${root}dist/cli/ftpdiag.mjs`, outfile = MAN_PAGE) {
-  const top = await bundleHelp(bundle, []);
-  // each command's help in a process of its own, all at once (~0.3 s of start-up each)
-  const commands = await Promise.all(commandNames(top).map(async (name) => ({ name, help: await bundleHelp(bundle, [name]) })));
+/** Writes the man page of the CLI to `outfile`. */
+export async function buildManPage(outfile = MAN_PAGE) {
   const { version } = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+  const page = renderManPage({ ...(await collectHelp()), version, date: buildDate() });
   mkdirSync(dirname(outfile), { recursive: true });
-  writeFileSync(outfile, renderManPage({ top, commands, version, date: buildDate() }));
+  writeFileSync(outfile, page);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await buildManPage();

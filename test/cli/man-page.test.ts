@@ -2,25 +2,15 @@
 // name every command and every option --help shows, be valid roff, and fit 80 columns.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { commandNames, parseHelp, renderManPage } from '../../scripts/build-man.mjs';
-import { unwrapYargsHelp } from '../../scripts/help-unwrapped.mjs';
+import { collectHelp, commandNames, parseHelp, renderManPage } from '../../scripts/build-man.mjs';
 import { cli } from '../support/cli.ts';
 
-/** `ftpdiag ARGS --help`, in-process from the sources, as a pipe gets it (100 columns). */
+/** `ftpdiag ARGS --help` as a user sees it in a pipe (100 columns): what the page must cover.
+ *  The page itself is made from the same help laid out without a width limit (collectHelp). */
 async function help(args: string[]): Promise<string> {
   const r = await cli([...args, '--help']);
   expect(r.code, r.err).to.equal(0);
   return r.out;
-}
-
-/** The help texts the build renders: the same, laid out without a width limit. */
-async function unwrappedHelp(names: readonly string[]) {
-  const restore = unwrapYargsHelp();
-  try {
-    return { top: await help([]), commands: await Promise.all(names.map(async (name) => ({ name, help: await help([name]) }))) };
-  } finally {
-    restore();
-  }
 }
 
 /** Every option spelling in a help text: `-h`, `--help`, `--max-flows`, also in examples. */
@@ -53,8 +43,7 @@ describe('man page: rendered from --help', () => {
     top = await help([]);
     names = commandNames(top);
     for (const n of names) plainHelp.set(n, await help([n]));
-    const unwrapped = await unwrappedHelp(names);
-    page = renderManPage({ ...unwrapped, version: '1.2.3', date: '2030-01-02' });
+    page = renderManPage({ ...(await collectHelp()), version: '1.2.3', date: '2030-01-02' });
   });
 
   it('finds every command the top-level help lists', () => {
@@ -63,7 +52,8 @@ describe('man page: rendered from --help', () => {
   });
 
   it('builds on help without wrapped rows: every row of every group is one line', async () => {
-    const { top: t, commands } = await unwrappedHelp(names);
+    const { top: t, commands } = await collectHelp();
+    expect(commands.map((c) => c.name)).to.deep.equal(names);
     for (const text of [t, ...commands.map((c) => c.help)]) {
       const blocks = text.split(/\n\s*\n/).filter((b) => /^[A-Z][\w ]*:\n/.test(b));
       for (const b of blocks) for (const line of b.split('\n').slice(1).filter((l) => l !== '')) expect(line, b).to.match(/^ {2,6}\S/);

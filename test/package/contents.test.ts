@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { hasNpm, packRepo, repo, type Packed } from './support.ts';
+import { collectHelp, renderManPage } from '../../scripts/build-man.mjs';
+import { hasNpm, packRepo, pkg, repo, type Packed } from './support.ts';
 
 /** Bounds with room to grow; what the package held when they were set: 19 files, 0.23 MB
  *  packed, 0.81 MB unpacked (before: 427 files, 0.97 MB packed, 4.6 MB unpacked). */
@@ -56,6 +57,14 @@ describe('package: what `npm pack` publishes', function () {
     expect(p.entryCount).to.be.at.most(MAX_FILES);
     expect(p.size).to.be.at.most(MAX_PACKED);
     expect(p.unpackedSize).to.be.at.most(MAX_UNPACKED);
+  });
+
+  it("carries the man page of this version's --help", async () => {
+    const r = spawnSync('tar', ['-xzOf', p.tarball, 'package/dist/man/ftpdiag.1'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).to.equal(0);
+    const date = /^\.TH FTPDIAG 1 "([\d-]+)"/m.exec(r.stdout)?.[1] ?? '';
+    expect(date).to.match(/^\d{4}-\d{2}-\d{2}$/);
+    expect(r.stdout).to.equal(renderManPage({ ...(await collectHelp()), version: pkg.version, date }));
   });
 
   it('runs no script of its own at install and needs no build tool at run time', () => {
