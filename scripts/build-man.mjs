@@ -146,7 +146,7 @@ export function renderManPage({ top, commands, version, date }) {
   return `${out.join('\n')}\n`;
 }
 
-/** What --help does not say. */
+/** What --help does not say (keep ENVIRONMENT in step with the variables src/ reads). */
 const STATIC_SECTIONS = [
   '.SH EXIT STATUS',
   '.TP',
@@ -162,7 +162,7 @@ const STATIC_SECTIONS = [
   '.SH ENVIRONMENT',
   '.TP',
   '.B NO_COLOR',
-  `When set, the text report is not coloured unless ${bold('--color')} is given.`,
+  `When set to anything but the empty string, no output is coloured, even with ${bold('--color')}.`,
   '.TP',
   '.B FTPDIAG_DEBUG',
   'When set, an internal error also prints its stack trace.',

@@ -3,6 +3,8 @@
 // on loopback), by a user other than root and from a folder that user can read even when the
 // clone sits where only root may enter. Then the installed command runs: --version, analyze,
 // regress (in worker threads: from the bundle, without the sources or tsx) and `man ftpdiag`.
+// The same package is also installed by name, as from the npm registry, where npm installs the
+// tree npm-shrinkwrap.json pins.
 // Several seconds (pack with its build, priming, two installs): the only check that what users
 // get works.
 import { expect } from 'chai';
@@ -35,6 +37,7 @@ describe('package: installed from the tarball, offline, by another user', functi
   let prefix = '';
   let env: Record<string, string> = {};
   let install: Run;
+  let byName: Run;
   const as = (cmd: string, args: string[], cwd = dir) => run(cmd, args, { cwd, env, as: user });
 
   before(async function () {
@@ -50,7 +53,7 @@ describe('package: installed from the tarball, offline, by another user', functi
     dir = mkdtempSync(join(tmpdir(), 'ftpdiag-install-'));
     chmodSync(dir, 0o755);
     prefix = join(dir, 'prefix');
-    for (const d of ['home', 'cache', 'prefix', 'traces', 'regress', 'project']) mkdirSync(join(dir, d));
+    for (const d of ['home', 'cache', 'prefix', 'by-name', 'traces', 'regress', 'project']) mkdirSync(join(dir, d));
     copyFileSync(packed.tarball, join(dir, basename(packed.tarball)));
     copyFileSync(join(repo, 'captures', ANALYZE), join(dir, 'traces', ANALYZE));
     for (const name of REGRESS) {
@@ -63,7 +66,7 @@ describe('package: installed from the tarball, offline, by another user', functi
     writeFileSync(join(dir, 'project', 'package.json'), JSON.stringify({ name: 'someproject', version: '9.9.9', private: true }));
     if (user) for (const f of walk(dir)) chownSync(f, user.uid, user.gid);
 
-    const registry = await startLocalRegistry().catch((e: Error) => e);
+    const registry = await startLocalRegistry(packed).catch((e: Error) => e);
     if (registry instanceof Error) {
       console.log(`      (skipped: ${registry.message})`);
       this.skip();
@@ -78,6 +81,9 @@ describe('package: installed from the tarball, offline, by another user', functi
     expect(install.status, install.stderr).to.equal(0);
     const local = await as('npm', ['install', '--offline', '--ignore-scripts', tgz], join(dir, 'project'));
     expect(local.status, local.stderr).to.equal(0);
+    // and by name, as `npm install -g ftpdiag` does from the registry
+    byName = await as('npm', ['install', '-g', '--offline', '--ignore-scripts', '--prefix', join(dir, 'by-name'), pkg.name]);
+    expect(byName.status, byName.stderr).to.equal(0);
   });
 
   after(() => {
@@ -91,6 +97,22 @@ describe('package: installed from the tarball, offline, by another user', functi
     expect(existsSync(join(installed, 'src'))).to.equal(false);
     const deps = readdirSync(join(installed, 'node_modules'));
     for (const tool of ['tsx', 'esbuild', 'typescript', 'mocha']) expect(deps, tool).to.not.include(tool);
+  });
+
+  it('installed by name from a registry, it gets the locked tree and no development dependency', () => {
+    expect(byName.stderr).to.not.match(/npm (warn|error)/i);
+    const lock = JSON.parse(readFileSync(join(repo, 'npm-shrinkwrap.json'), 'utf8')) as { packages: Record<string, { version?: string; dev?: boolean }> };
+    const root = join(dir, 'by-name/lib/node_modules', pkg.name);
+    const installed = readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((e) => e.name === 'package.json' && e.parentPath !== root && /(^|\/)node_modules\/(@[^/]+\/)?[^/@]+$/.test(e.parentPath))
+      .map((e) => e.parentPath.slice(root.length + 1));
+    expect(installed.length).to.be.greaterThan(10);
+    const wanted = Object.entries(lock.packages).filter(([path, e]) => path !== '' && !e.dev).map(([path]) => path);
+    expect(installed.sort()).to.deep.equal(wanted.sort());
+    for (const path of installed) {
+      const { version } = JSON.parse(readFileSync(join(root, path, 'package.json'), 'utf8')) as { version: string };
+      expect(version, path).to.equal(lock.packages[path]!.version);
+    }
   });
 
   it('ftpdiag --version prints the version of package.json, also installed in a project', async () => {

@@ -2,6 +2,7 @@
 // environment without the variables `npm test` sets, and a registry on loopback that serves the
 // package's dependencies at the versions npm-shrinkwrap.json pins, from npm's own cache.
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -94,24 +95,35 @@ export interface LocalRegistry {
 }
 
 /**
- * A registry on 127.0.0.1 serving the package's runtime dependencies exactly as the lockfile
- * pins them (packuments built from its entries, tarballs taken from npm's cache, which `npm ci`
- * filled), so that a test can prime a cache of its own without any other network. Throws naming
- * the packages npm's cache lacks.
+ * A registry on 127.0.0.1 serving the `published` package and its runtime dependencies exactly
+ * as the lockfile pins them (packuments built from its entries, tarballs taken from npm's cache,
+ * which `npm ci` filled), so that a test can prime a cache of its own without any other network.
+ * Development dependencies are not served. Throws naming the packages npm's cache lacks.
  */
-export async function startLocalRegistry(): Promise<LocalRegistry> {
+export async function startLocalRegistry(published: Packed): Promise<LocalRegistry> {
   const cacheDir = spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim();
-  const pkgs = lockedRuntimePackages();
-  const missing = pkgs.filter((p) => !existsSync(cachedTarball(cacheDir, p.integrity)));
+  const deps = lockedRuntimePackages();
+  const missing = deps.filter((p) => !existsSync(cachedTarball(cacheDir, p.integrity)));
   if (missing.length > 0) throw new Error(`npm's cache (${cacheDir}) lacks ${missing.map((p) => `${p.name}@${p.version}`).join(', ')}: run npm ci`);
+  // ftpdiag itself as the registry would publish it: its package.json, and _hasShrinkwrap, which
+  // the registry sets when the tarball holds npm-shrinkwrap.json (npm then installs that tree)
+  const manifest = JSON.parse(spawnSync('tar', ['-xzOf', published.tarball, 'package/package.json'], { encoding: 'utf8' }).stdout) as Record<string, unknown>;
+  const self: LockedPackage & { file: string } = {
+    name: manifest['name'] as string,
+    version: manifest['version'] as string,
+    integrity: `sha512-${createHash('sha512').update(readFileSync(published.tarball)).digest('base64')}`,
+    manifest: { ...manifest, _hasShrinkwrap: published.files.some((f) => f.path === 'npm-shrinkwrap.json') },
+    file: published.tarball,
+  };
+  const pkgs = [...deps.map((p) => ({ ...p, file: cachedTarball(cacheDir, p.integrity) })), self];
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const tarballs = new Map<string, string>(); // URL path -> file in npm's cache
+  const tarballs = new Map<string, string>(); // URL path -> file
   const packuments = new Map<string, { name: string; 'dist-tags': Record<string, string>; versions: Record<string, unknown> }>();
   for (const [i, p] of pkgs.entries()) {
     const path = `/-/${i}.tgz`;
-    tarballs.set(path, cachedTarball(cacheDir, p.integrity));
+    tarballs.set(path, p.file);
     const doc = packuments.get(p.name) ?? { name: p.name, 'dist-tags': { latest: p.version }, versions: {} };
     doc.versions[p.version] = { ...p.manifest, dist: { tarball: `${url.slice(0, -1)}${path}`, integrity: p.integrity } };
     packuments.set(p.name, doc);
