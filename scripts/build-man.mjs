@@ -4,7 +4,8 @@
 // lifted (unwrapYargsHelp; the parser still joins wrapped lines). The commands, options,
 // positionals and examples are the help's own, so the page cannot drift from --help
 // (test/cli/man-page.test.ts checks that it names everything --help shows); only EXIT STATUS,
-// ENVIRONMENT, FILES and SEE ALSO are written here. Plain JS, like build-bundle.mjs.
+// ENVIRONMENT, FILES and SEE ALSO are written here. JavaScript with types in build-man.d.mts,
+// like build-bundle.mjs, but run through tsx: it imports the CLI's TypeScript sources.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';

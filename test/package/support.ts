@@ -51,7 +51,7 @@ export function packRepo(): Packed {
   const r = spawnSync('npm', ['pack', '--json', '--pack-destination', dest], { cwd: repo, encoding: 'utf8', env: cleanEnv(), maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`npm pack failed (${r.status}): ${r.stderr}`);
   // prepack's output (npm run build) comes before the JSON on stdout
-  const json = JSON.parse(r.stdout.slice(r.stdout.indexOf('\n[') + 1)) as Array<Omit<Packed, 'tarball'> & { filename: string }>;
+  const json = JSON.parse(r.stdout.slice(r.stdout.search(/^\[\s*\{/m))) as Array<Omit<Packed, 'tarball'> & { filename: string }>;
   const p = json[0]!;
   packed = { size: p.size, unpackedSize: p.unpackedSize, entryCount: p.entryCount, files: p.files, tarball: join(dest, p.filename) };
   return packed;
