@@ -3,7 +3,7 @@
 // package's dependencies at the versions npm-shrinkwrap.json pins, from npm's own cache.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -48,6 +48,7 @@ let packed: Packed | null = null;
 export function packRepo(): Packed {
   if (packed) return packed;
   const dest = mkdtempSync(join(tmpdir(), 'ftpdiag-pack-'));
+  process.once('exit', () => rmSync(dest, { recursive: true, force: true })); // shared by test files
   const r = spawnSync('npm', ['pack', '--json', '--pack-destination', dest], { cwd: repo, encoding: 'utf8', env: cleanEnv(), maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`npm pack failed (${r.status}): ${r.stderr}`);
   // prepack's output (npm run build) comes before the JSON on stdout
