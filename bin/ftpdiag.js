@@ -3,16 +3,19 @@
 // trace that is ~50 MB less peak RSS for the same time (bench/README.md). V8 reads the cap only
 // at start-up, so it is a flag here, taken when the command runs as installed; `node
 // bin/ftpdiag.js` runs without it.
-// The CLI is written in TypeScript. `npm ci` (its `prepare` script) bundles it into
-// dist/cli/ftpdiag.mjs with esbuild; that bundle is run when it is at least as new as every file
-// under src/, and otherwise the sources are run through tsx's loader. So an edit never runs stale
-// code, and the installed command starts without the loader: tsx's module hooks run in a thread
-// of their own (~35 MB of RSS) and transpile ~170 modules at each start (~0.3 s).
+// The CLI is written in TypeScript and runs from an esbuild bundle, dist/cli/ftpdiag.mjs
+// (scripts/build-bundle.mjs; `npm ci` in a clone and `npm pack` build it). An installed package
+// holds the bundle and no sources: it always runs the bundle, and needs neither tsx nor esbuild.
+// In a clone the bundle is run when it is at least as new as every file under src/, and otherwise
+// the sources are run through tsx's loader (a development dependency), so an edit never runs
+// stale code, and the command starts without the loader when it can: tsx's module hooks run in a
+// thread of their own (~35 MB of RSS) and transpile ~170 modules at each start (~0.3 s).
 // FTPDIAG_NO_BUNDLE=1 forces the sources.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const bundle = new URL('../dist/cli/ftpdiag.mjs', import.meta.url);
+const sources = fileURLToPath(new URL('../src', import.meta.url));
 
 /** Newest modification time of the files under `dir`, ms. */
 function newestUnder(dir) {
@@ -28,13 +31,20 @@ function newestUnder(dir) {
 function bundleIsFresh() {
   if (process.env.FTPDIAG_NO_BUNDLE) return false;
   try {
-    return statSync(bundle).mtimeMs >= newestUnder(fileURLToPath(new URL('../src', import.meta.url)));
+    return statSync(bundle).mtimeMs >= newestUnder(sources);
   } catch {
     return false; // no bundle (not built yet)
   }
 }
 
-if (bundleIsFresh()) {
+if (!existsSync(sources)) {
+  // an installed package
+  if (!existsSync(bundle)) {
+    process.stderr.write(`ftpdiag: ${fileURLToPath(bundle)} is missing: this package was published without its bundle (npm run build)\n`);
+    process.exit(2);
+  }
+  await import(bundle.href);
+} else if (bundleIsFresh()) {
   await import(bundle.href);
 } else {
   const { register } = await import('tsx/esm/api');

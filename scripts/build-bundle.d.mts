@@ -1,2 +1,2 @@
 // Types of build-bundle.mjs (plain JS: it runs before anything is transpiled).
-export declare function buildBundle(outfile?: string): Promise<void>;
+export declare function buildBundle(outdir?: string): Promise<void>;

@@ -1,26 +1,42 @@
-// Bundles the CLI with esbuild: `npm run build`, and `npm ci` through the `prepare` script.
-// Plain JS so that it runs before anything is transpiled. The bundle must sit as deep below the
-// package root as src/<stage>/ does: modules find rules/, package.json and the regress worker by
-// paths relative to themselves (bin/ftpdiag.js decides when the bundle is run).
+// Bundles the CLI with esbuild: `npm run build` (which also writes the man page), run by
+// `npm ci`/`npm install` in a clone (the `postprepare` script) and by `npm pack`/`npm publish`
+// (`prepack`), so the published package carries the bundle and its users never build anything.
+// Plain JS so that it runs before anything is transpiled.
+//
+// Two entry points, split so that they share their modules' code: the CLI (ftpdiag.mjs) and the
+// regress worker thread (regress-worker.mjs, started by src/regress/run.ts), so that an installed
+// package runs without its TypeScript sources and without tsx. Every file lands in one folder,
+// dist/cli/, as deep below the package root as src/<stage>/ is: modules find rules/ and
+// package.json by paths relative to themselves (bin/ftpdiag.js decides when the bundle is run).
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
-/** Where `npm run build` writes the bundle; bin/ftpdiag.js names it too (importing this module
- *  there would load esbuild at every start). */
-const BUNDLE = `${root}dist/cli/ftpdiag.mjs`;
+/** Where `npm run build` writes the bundle; bin/ftpdiag.js names dist/cli/ftpdiag.mjs too
+ *  (importing this module there would load esbuild at every start). */
+const BUNDLE_DIR = `${root}dist/cli`;
 
-/** Writes the bundle of src/cli/main.ts to `outfile`. */
-export async function buildBundle(outfile = BUNDLE) {
+/** The regress worker's entry, beside ftpdiag.mjs; src/regress/run.ts gets the name defined. */
+const REGRESS_WORKER = 'regress-worker';
+
+/** Writes the bundle of src/cli/main.ts (ftpdiag.mjs) and its regress worker to `outdir`,
+ *  which is emptied first (chunk names change with their content: old ones would be packed). */
+export async function buildBundle(outdir = BUNDLE_DIR) {
+  rmSync(outdir, { recursive: true, force: true });
   await build({
-    entryPoints: [`${root}src/cli/main.ts`],
+    entryPoints: { ftpdiag: `${root}src/cli/main.ts`, [REGRESS_WORKER]: `${root}src/regress/worker.ts` },
     bundle: true,
+    splitting: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     packages: 'external', // dependencies stay in node_modules, resolved at run time
-    outfile,
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunk-[hash]', // in outdir itself, not a subfolder: the depth matters (above)
+    define: { FTPDIAG_BUNDLED_REGRESS_WORKER: JSON.stringify(`${REGRESS_WORKER}.mjs`) },
     logLevel: 'warning',
   });
 }

@@ -13,6 +13,7 @@ import * as codes from './commands/codes.ts';
 import * as compare from './commands/compare.ts';
 import { CliError, ExitCode, processIO, type CliIO } from './io.ts';
 import { escapeWire } from '../report/escape.ts';
+import { TOOL_VERSION } from '../report/tool-version.ts';
 
 class UsageError extends Error {}
 
@@ -50,7 +51,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version()
+    .version(TOOL_VERSION) // package.json's, not yargs' guess (report/tool-version.ts)
     .wrap(Math.min(100, io.columns ?? 100))
     .exitProcess(false)
     .showHelpOnFail(false)

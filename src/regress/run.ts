@@ -43,6 +43,18 @@ async function inThread(cases: readonly TraceCase[], opts: RegressOptions): Prom
   return out;
 }
 
+/** The regression worker's file name in the bundle, beside the module running this code
+ *  (scripts/build-bundle.mjs defines it; absent when the sources run). */
+declare const FTPDIAG_BUNDLED_REGRESS_WORKER: string | undefined;
+
+/** The worker's entry module. Bundled (an installed package holds no sources and no tsx), the
+ *  worker is its own entry of the bundle; from the sources, worker-boot.js registers tsx (worker
+ *  threads do not inherit the parent's loader) and loads workerData.module, worker.ts. */
+function workerEntry(): { url: URL; module: string | null } {
+  if (typeof FTPDIAG_BUNDLED_REGRESS_WORKER === 'string') return { url: new URL(`./${FTPDIAG_BUNDLED_REGRESS_WORKER}`, import.meta.url), module: null };
+  return { url: new URL('./worker-boot.js', import.meta.url), module: new URL('./worker.ts', import.meta.url).href };
+}
+
 type WorkerReply = { ok: true; outcome: TraceOutcome } | { ok: false; trace: string; message: string };
 
 function inWorkers(cases: readonly TraceCase[], opts: RegressOptions, jobs: number): Promise<TraceOutcome[]> {
@@ -58,10 +70,9 @@ function inWorkers(cases: readonly TraceCase[], opts: RegressOptions, jobs: numb
       else if (out.length === cases.length) void stopAll().then(() => resolve(out));
     };
     for (let i = 0; i < jobs; i++) {
-      // paths from the package root: this module also runs bundled as dist/cli/ftpdiag.mjs, which
-      // sits as deep as src/regress/ (bin/ftpdiag.js), and the worker runs the sources
-      const w = new Worker(new URL('../../src/regress/worker-boot.js', import.meta.url), {
-        workerData: { module: new URL('../../src/regress/worker.ts', import.meta.url).href, rulePaths: opts.rulePaths, update: opts.update, limits: opts.limits ?? {} },
+      const entry = workerEntry();
+      const w = new Worker(entry.url, {
+        workerData: { module: entry.module, rulePaths: opts.rulePaths, update: opts.update, limits: opts.limits ?? {} },
       });
       workers.push(w);
       w.on('message', (m: WorkerReply) => {

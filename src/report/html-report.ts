@@ -1,7 +1,6 @@
 // Builds the HTML report's drawings from one extra pass over the capture (a ladder around each
 // finding's frames, a time-sequence graph per data connection), then the page (html.ts).
 
-import { readFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { isStdinPath } from '../capture/read.ts';
 import type { Finding } from '../diagnose/finding.ts';
@@ -12,6 +11,7 @@ import { renderLadderSvg } from './ladder-svg.ts';
 import { groupDigits, sizeText } from './ladder-text.ts';
 import { replayConnections, type ReplayConsumer } from './packet-replay.ts';
 import { TimeSeqBuilder } from './time-sequence.ts';
+import { TOOL_VERSION } from './tool-version.ts';
 import { renderTimeSequenceSvg } from './time-sequence-svg.ts';
 
 export interface HtmlBuildOptions {
@@ -37,15 +37,6 @@ function planFor(f: Finding, r: AnalysisResult): LadderPlan | null {
     if (!(e instanceof LadderError)) throw e;
   }
   return null;
-}
-
-function version(): string | undefined {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The complete page. `path` null: the capture came from standard input and cannot be read
@@ -115,7 +106,7 @@ export async function buildHtmlReport(path: string | null, r: AnalysisResult, op
     timeSequence.push({ conn: m.conn, transfer: m.transfer, title: m.title, svg: renderTimeSequenceSvg(m), caption });
   }
   const drawings: HtmlDrawings = { findings, timeSequence, note };
-  return renderHtml(r, drawings, { error: opts.error ?? null, version: version() });
+  return renderHtml(r, drawings, { error: opts.error ?? null, version: TOOL_VERSION });
 }
 
 function ladderArgs(f: Finding): string {

@@ -11,20 +11,27 @@ import { buildBundle } from '../../scripts/build-bundle.mjs';
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const corpus = fileURLToPath(new URL('../../../shared/corpus/public/', import.meta.url));
 
+/** A package tree of its own: bin/ (a copy of the real one) and dist/ with a stand-in bundle
+ *  that says it ran; with `clone`, also src/ with stand-in sources and node_modules (for tsx). */
+function standInPackage(clone: boolean): string {
+  const dir = mkdtempSync(join(tmpdir(), clone ? 'ftpdiag-bin-' : 'ftpdiag-installed-'));
+  mkdirSync(join(dir, 'bin'));
+  mkdirSync(join(dir, 'dist/cli'), { recursive: true });
+  copyFileSync(join(repo, 'bin/ftpdiag.js'), join(dir, 'bin/ftpdiag.js'));
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  writeFileSync(join(dir, 'dist/cli/ftpdiag.mjs'), "console.log('bundle');\n");
+  if (clone) {
+    mkdirSync(join(dir, 'src/cli'), { recursive: true });
+    symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
+    writeFileSync(join(dir, 'src/cli/main.ts'), "const from: string = 'sources';\nconsole.log(from);\n");
+  }
+  return dir;
+}
+
 describe('bin/ftpdiag.js: bundle or sources', () => {
   let dir = '';
   before(() => {
-    // a package tree of its own: bin/ (a copy of the real one), src/ and dist/ with stand-ins
-    // that say which of them ran
-    dir = mkdtempSync(join(tmpdir(), 'ftpdiag-bin-'));
-    mkdirSync(join(dir, 'bin'));
-    mkdirSync(join(dir, 'src/cli'), { recursive: true });
-    mkdirSync(join(dir, 'dist/cli'), { recursive: true });
-    copyFileSync(join(repo, 'bin/ftpdiag.js'), join(dir, 'bin/ftpdiag.js'));
-    symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
-    writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
-    writeFileSync(join(dir, 'src/cli/main.ts'), "const from: string = 'sources';\nconsole.log(from);\n");
-    writeFileSync(join(dir, 'dist/cli/ftpdiag.mjs'), "console.log('bundle');\n");
+    dir = standInPackage(true);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -62,14 +69,41 @@ describe('bin/ftpdiag.js: bundle or sources', () => {
   });
 });
 
+describe('bin/ftpdiag.js: an installed package (no src/)', () => {
+  let dir = '';
+  beforeEach(() => {
+    // what npm installs: bin/ and dist/, no sources and no node_modules/tsx (a development
+    // dependency), so loading the TypeScript sources would fail
+    dir = standInPackage(false);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const run = (env: Record<string, string> = {}) => spawnSync(process.execPath, [join(dir, 'bin/ftpdiag.js')], { encoding: 'utf8', env: { ...process.env, ...env } });
+
+  it('runs the bundle, whatever its age and FTPDIAG_NO_BUNDLE', () => {
+    const t = Date.now() / 1000 - 1e6;
+    utimesSync(join(dir, 'dist/cli/ftpdiag.mjs'), t, t);
+    const r = run({ FTPDIAG_NO_BUNDLE: '1' });
+    expect(r.stderr).to.equal('');
+    expect(r.stdout.trim()).to.equal('bundle');
+  });
+
+  it('says the bundle is missing in one line, exit 2, when a package was published without it', () => {
+    rmSync(join(dir, 'dist'), { recursive: true });
+    const r = run();
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.match(/^ftpdiag: .*dist\/cli\/ftpdiag\.mjs is missing: .*\n$/);
+  });
+});
+
 describe('the esbuild bundle (npm run build)', function () {
   this.timeout(120_000);
   let out = '';
   before(async () => {
     // built as `npm run build` does, at the same depth as dist/cli/ (paths to rules/ and
-    // package.json are taken relative to the module)
+    // package.json are taken relative to the module), with its regress worker beside it
+    await buildBundle(join(repo, 'test-artifacts/bundle-test'));
     out = join(repo, 'test-artifacts/bundle-test/ftpdiag.mjs');
-    await buildBundle(out);
   });
   after(() => rmSync(join(repo, 'test-artifacts/bundle-test'), { recursive: true, force: true }));
 
