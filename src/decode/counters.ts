@@ -31,16 +31,9 @@ export class DecodeCounters {
   private readonly encapMalformed = new Float64Array(ENCAPSULATION_KINDS);
   private readonly encapTruncated = new Float64Array(ENCAPSULATION_KINDS);
 
-  /** Adds one frame's outcome; `encapsulations` and `faultLayer` as in DecodedPacket. */
-  count(outcome: DecodeOutcome, frame: number, reason: string | null, encapsulations = 0, faultLayer = -1): void {
+  /** Adds one frame's outcome. */
+  count(outcome: DecodeOutcome, frame: number, reason: string | null): void {
     this.frames++;
-    if (encapsulations !== 0) {
-      for (let k = 0; k < ENCAPSULATION_KINDS; k++) if (encapsulations & (1 << k)) this.encapFrames[k]!++;
-    }
-    if (faultLayer >= 0) {
-      if (outcome === 'malformed') this.encapMalformed[faultLayer]!++;
-      else if (outcome === 'truncated') this.encapTruncated[faultLayer]!++;
-    }
     switch (outcome) {
       case 'tcp':
         this.tcp++;
@@ -62,6 +55,16 @@ export class DecodeCounters {
         this.truncated++;
         if (this.firstTruncated === 0) this.firstTruncated = frame;
         break;
+    }
+  }
+
+  /** Adds the encapsulations a frame went through (DecodedPacket.encapsulations, a bit per kind)
+   *  and the one whose header was at fault (faultLayer, -1 for none) for its outcome. */
+  countEncapsulations(encapsulations: number, faultLayer: number, outcome: DecodeOutcome): void {
+    for (let k = 0; k < ENCAPSULATION_KINDS; k++) if (encapsulations & (1 << k)) this.encapFrames[k]!++;
+    if (faultLayer >= 0) {
+      if (outcome === 'malformed') this.encapMalformed[faultLayer]!++;
+      else if (outcome === 'truncated') this.encapTruncated[faultLayer]!++;
     }
   }
 

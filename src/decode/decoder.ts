@@ -67,7 +67,8 @@ export class PacketDecoder {
       pkt.malformed = 'decoder error';
       outcome = 'malformed';
     }
-    this.counters.count(outcome, frame.number, pkt.malformed, pkt.encapsulations, pkt.faultLayer);
+    this.counters.count(outcome, frame.number, pkt.malformed);
+    if (pkt.encapsulations !== 0) this.counters.countEncapsulations(pkt.encapsulations, pkt.faultLayer, outcome);
     if (outcome === 'tcp') {
       if (pkt.reassembled) this.counters.reassembled++;
       if (pkt.optionsMalformed) this.counters.optionsMalformed++;
@@ -90,10 +91,13 @@ export class PacketDecoder {
     ctx.wireEnd = frame.origLen > data.length ? frame.origLen : data.length;
     ctx.capEnd = data.length;
     ctx.time = frame.time;
-    ctx.depth = 0;
-    ctx.layer = -1;
-    ctx.tunnelled = false;
-    ctx.greFlags = 0;
+    if (ctx.depth !== 0 || ctx.tunnelled) {
+      // the previous frame went through a tunnel (rare enough to test before writing)
+      ctx.depth = 0;
+      ctx.layer = -1;
+      ctx.tunnelled = false;
+      ctx.greFlags = 0;
+    }
     // Fast path: untagged Ethernet carrying IPv4 or IPv6 (nearly every frame of a real capture)
     // goes straight to the network decoder, without the two table lookups.
     if (frame.linkType === LinkType.ETHERNET && data.length > 14) {

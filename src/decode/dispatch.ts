@@ -57,6 +57,8 @@ export function dispatchTables(opts: DispatchOptions = {}): DispatchTables {
     [UdpPort.GENEVE, decodeGeneve],
   ]);
   for (const [port, tunnel] of opts.udpPorts ?? []) udpPorts.set(port, UDP_TUNNELS[tunnel]);
+  const udpTunnelPort = new Uint8Array(65536);
+  for (const port of udpPorts.keys()) udpTunnelPort[port] = 1;
   return {
     etherTypes,
     greProtocols: new Map<number, PayloadDecoder>([
@@ -75,6 +77,7 @@ export function dispatchTables(opts: DispatchOptions = {}): DispatchTables {
       [IpProtocol.MPLS_IN_IP, decodeMpls],
     ]),
     udpPorts,
+    udpTunnelPort,
     pppProtocols: new Map<number, PayloadDecoder>([
       [PppProtocol.IPV4, decodeIpv4],
       [PppProtocol.IPV6, decodeIpv6],

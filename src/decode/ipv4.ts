@@ -9,6 +9,7 @@ import type { DecodedPacket, DecodeOutcome } from './packet.ts';
 import type { NetworkContext } from './layers.ts';
 import { IpProtocol } from './protocol-numbers.ts';
 import { decodeIpPayload, mayCarryTcp } from './ip-payload.ts';
+import { decodeTcp } from './tcp.ts';
 
 const FLAG_DF = 0x4000;
 const FLAG_MF = 0x2000;
@@ -79,6 +80,8 @@ export function decodeIpv4(data: Buffer, off: number, pkt: DecodedPacket, ctx: N
     protocol = data[t]!;
     t += ahLen;
   }
+  // TCP first, without the call through the dispatch tables: nearly every frame is TCP
+  if (protocol === IpProtocol.TCP) return decodeTcp(data, t, wireEnd, capEnd, pkt);
   return decodeIpPayload(protocol, data, t, wireEnd, capEnd, pkt, ctx);
 }
 

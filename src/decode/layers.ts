@@ -33,6 +33,7 @@ export interface DispatchTables {
   geneveProtocols: ReadonlyMap<number, PayloadDecoder>; // GENEVE protocol type (EtherType space + TEB)
   ipProtocols: ReadonlyMap<number, PayloadDecoder>; //     IP protocol / next header other than TCP
   udpPorts: ReadonlyMap<number, PayloadDecoder>; //        UDP tunnels by port (destination first, then source)
+  udpTunnelPort: Uint8Array; //                             1 at each port of udpPorts: most UDP is passed over on two reads
   pppProtocols: ReadonlyMap<number, PayloadDecoder>; //    PPP protocol field (PPPoE, PPTP)
 }
 

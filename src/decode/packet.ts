@@ -116,10 +116,13 @@ export class DecodedPacket {
     this.reassembled = false;
     this.vlan = -1;
     this.innerVlan = -1;
-    this.encapsulations = 0;
-    this.faultLayer = -1;
-    this.erspanTimestamp = -1;
-    this.erspanGranularity = -1;
+    if (this.encapsulations !== 0) {
+      // only a frame that went through an encapsulation set these (a fault implies a layer entered)
+      this.encapsulations = 0;
+      this.faultLayer = -1;
+      this.erspanTimestamp = -1;
+      this.erspanGranularity = -1;
+    }
     this.srcPort = 0;
     this.dstPort = 0;
     this.seq = 0;

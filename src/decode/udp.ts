@@ -12,9 +12,11 @@ import { enterPayload } from './encapsulation.ts';
 
 export function decodeUdp(data: Buffer, off: number, pkt: DecodedPacket, ctx: NetworkContext): DecodeOutcome {
   if (ctx.capEnd - off < 4) return 'truncated'; // not even the ports
-  const ports = ctx.tables.udpPorts;
-  const next = ports.get(u16be(data, off + 2)) ?? ports.get(u16be(data, off));
-  if (next === undefined) return 'not-tcp';
+  const tunnelPort = ctx.tables.udpTunnelPort;
+  const dst = u16be(data, off + 2);
+  const src = u16be(data, off);
+  if (tunnelPort[dst] === 0 && tunnelPort[src] === 0) return 'not-tcp';
+  const next = ctx.tables.udpPorts.get(tunnelPort[dst] === 1 ? dst : src)!;
   if (ctx.wireEnd - off < 8) return malformed(pkt, 'UDP datagram shorter than its 8-byte header');
   if (ctx.capEnd - off < 8) return 'truncated';
   const length = u16be(data, off + 4);
