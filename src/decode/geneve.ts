@@ -4,7 +4,7 @@
 //
 //   ver(2 bits) opt len(6 bits, 4-byte words) | O C rsvd(6) | protocol type(2) | VNI(3) reserved(1) | options | payload
 //   e.g. 00 00 65 58 | 00 00 2a 00 | 02 00 00 00 00 02 …         (no options, Ethernet, VNI 42)
-//        02 00 08 00 | 00 00 2a 00 | 01 08 01 01 00 00 00 07 | 45 …  (one 4-byte option, IPv4)
+//        02 00 08 00 | 00 00 2a 00 | 01 08 01 01 00 00 00 07 | 45 …  (one option: 4-byte header, 4 data bytes; IPv4)
 
 import type { DecodedPacket, DecodeOutcome } from './packet.ts';
 import type { NetworkContext } from './layers.ts';
