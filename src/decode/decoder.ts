@@ -1,8 +1,9 @@
-// Frame → DecodedPacket: link header, IP, TCP, written into one reused record.
+// Frame → DecodedPacket: link header, IP, TCP — through any tunnels, label stacks and PPPoE
+// sessions on the way (dispatch.ts) — written into one reused record.
 
 import { LinkType, type Frame } from '../capture/frame.ts';
 import { DecodeCounters } from './counters.ts';
-import { linkDecoders, networkDecoders } from './dispatch.ts';
+import { dispatchTables, linkDecoders, type DispatchOptions } from './dispatch.ts';
 import { DEFAULT_FRAGMENT_LIMITS, FragmentReassembler, type FragmentLimits } from './ip-fragments.ts';
 import { LinkLayer, type LinkDecoder, type NetworkContext } from './layers.ts';
 import { DecodedPacket, type DecodeOutcome } from './packet.ts';
@@ -10,8 +11,8 @@ import { decodeIpv4 } from './ipv4.ts';
 import { decodeIpv6 } from './ipv6.ts';
 import { EtherType } from './protocol-numbers.ts';
 
-export interface DecoderOptions {
-  reassembleFragments?: boolean; // rebuild TCP segments from IP fragments (default true)
+export interface DecoderOptions extends DispatchOptions {
+  reassembleFragments?: boolean; // rebuild TCP segments (and tunnel packets) from IP fragments (default true)
   fragmentLimits?: FragmentLimits;
 }
 
@@ -31,7 +32,18 @@ export class PacketDecoder {
 
   constructor(opts: DecoderOptions = {}) {
     this.fragments = opts.reassembleFragments === false ? null : new FragmentReassembler(opts.fragmentLimits ?? DEFAULT_FRAGMENT_LIMITS);
-    this.ctx = { wireLength: 0, time: 0, fragments: this.fragments };
+    this.ctx = {
+      wireEnd: 0,
+      capEnd: 0,
+      time: 0,
+      fragments: this.fragments,
+      tables: dispatchTables(opts),
+      depth: 0,
+      layer: -1,
+      tunnelled: false,
+      greFlags: 0,
+      link: new LinkLayer(),
+    };
   }
 
   supportsLinkType(linkType: number): boolean {
@@ -56,6 +68,7 @@ export class PacketDecoder {
       outcome = 'malformed';
     }
     this.counters.count(outcome, frame.number, pkt.malformed);
+    if (pkt.encapsulations !== 0) this.counters.countEncapsulations(pkt.encapsulations, pkt.faultLayer, outcome);
     if (outcome === 'tcp') {
       if (pkt.reassembled) this.counters.reassembled++;
       if (pkt.optionsMalformed) this.counters.optionsMalformed++;
@@ -74,24 +87,31 @@ export class PacketDecoder {
       return 'not-ip';
     }
     const data = frame.data;
+    const ctx = this.ctx;
+    ctx.wireEnd = frame.origLen > data.length ? frame.origLen : data.length;
+    ctx.capEnd = data.length;
+    ctx.time = frame.time;
+    if (ctx.depth !== 0 || ctx.tunnelled) {
+      // the previous frame went through a tunnel (rare enough to test before writing)
+      ctx.depth = 0;
+      ctx.layer = -1;
+      ctx.tunnelled = false;
+      ctx.greFlags = 0;
+    }
     // Fast path: untagged Ethernet carrying IPv4 or IPv6 (nearly every frame of a real capture)
     // goes straight to the network decoder, without the two table lookups.
     if (frame.linkType === LinkType.ETHERNET && data.length > 14) {
       const type = (data[12]! << 8) | data[13]!;
       if (type === EtherType.IPV4 || type === EtherType.IPV6) {
-        this.ctx.wireLength = frame.origLen > data.length ? frame.origLen : data.length;
-        this.ctx.time = frame.time;
-        return (type === EtherType.IPV4 ? decodeIpv4 : decodeIpv6)(data, 14, this.packet, this.ctx);
+        return (type === EtherType.IPV4 ? decodeIpv4 : decodeIpv6)(data, 14, this.packet, ctx);
       }
     }
     const link = this.link;
     link.etherType = -1;
     if (!linkDecoder(data, link, this.packet)) return 'truncated';
-    const network = networkDecoders.get(link.etherType);
+    const network = ctx.tables.etherTypes.get(link.etherType);
     if (network === undefined) return 'not-ip';
     if (link.offset >= data.length) return 'truncated';
-    this.ctx.wireLength = Math.max(frame.origLen, data.length);
-    this.ctx.time = frame.time;
-    return network(data, link.offset, this.packet, this.ctx);
+    return network(data, link.offset, this.packet, ctx);
   }
 }

@@ -3,9 +3,10 @@
 //   dst(6) src(6) [TPID(2) TCI(2)]… EtherType(2) payload
 //   e.g. 02 00 00 00 00 02 | 02 00 00 00 00 01 | 81 00 00 64 | 08 00 | 45 00 …
 
-import type { DecodedPacket } from './packet.ts';
-import type { LinkLayer } from './layers.ts';
+import type { DecodedPacket, DecodeOutcome } from './packet.ts';
+import type { LinkLayer, NetworkContext } from './layers.ts';
 import { EtherType } from './protocol-numbers.ts';
+import { layerMalformed, layerTruncated } from './encapsulation.ts';
 
 /** A value below this in the type/length field is an 802.3 length (LLC frame), not an EtherType. */
 const MIN_ETHERTYPE = 0x0600;
@@ -13,17 +14,18 @@ const MIN_ETHERTYPE = 0x0600;
 /** Most tags we unwrap before giving up: real networks stack two; more is garbage or an attack. */
 const MAX_TAGS = 8;
 
-function isVlanTpid(t: number): boolean {
+export function isVlanTpid(t: number): boolean {
   return t === EtherType.VLAN || t === EtherType.QINQ || t === EtherType.QINQ_OLD;
 }
 
 /** Unwraps VLAN tags starting at `offset` whose type field said `etherType`; records the first two
- *  VLAN ids in `pkt`. Sets out.offset / out.etherType; false when the frame ends inside a tag. */
-export function unwrapVlanTags(data: Buffer, offset: number, etherType: number, out: LinkLayer, pkt: DecodedPacket): boolean {
+ *  VLAN ids in `pkt`. Sets out.offset / out.etherType; false when the bytes (up to `end`) end
+ *  inside a tag. */
+export function unwrapVlanTags(data: Buffer, offset: number, etherType: number, out: LinkLayer, pkt: DecodedPacket, end = data.length): boolean {
   let off = offset;
   let type = etherType;
   for (let tags = 0; isVlanTpid(type) && tags < MAX_TAGS; tags++) {
-    if (off + 4 > data.length) return false;
+    if (off + 4 > end) return false;
     const vid = data.readUInt16BE(off) & 0x0fff;
     if (tags === 0) pkt.vlan = vid;
     else if (tags === 1) pkt.innerVlan = vid;
@@ -38,4 +40,21 @@ export function unwrapVlanTags(data: Buffer, offset: number, etherType: number, 
 export function decodeEthernet(data: Buffer, out: LinkLayer, pkt: DecodedPacket): boolean {
   if (data.length < 14) return false;
   return unwrapVlanTags(data, 14, data.readUInt16BE(12), out, pkt);
+}
+
+/**
+ * An Ethernet frame carried inside a tunnel (VXLAN, GENEVE or GRE bridging, ERSPAN, an MPLS
+ * pseudowire), without FCS, as if captured on the host: its VLAN tags replace the outer ones.
+ */
+export function decodeEthernetPayload(data: Buffer, off: number, pkt: DecodedPacket, ctx: NetworkContext): DecodeOutcome {
+  if (ctx.wireEnd - off < 14) return layerMalformed(pkt, ctx, 'inner Ethernet frame shorter than its 14-byte header');
+  if (ctx.capEnd - off < 14) return layerTruncated(pkt, ctx);
+  pkt.vlan = -1;
+  pkt.innerVlan = -1;
+  const link = ctx.link;
+  if (!unwrapVlanTags(data, off + 14, (data[off + 12]! << 8) | data[off + 13]!, link, pkt, ctx.capEnd)) return layerTruncated(pkt, ctx);
+  const next = ctx.tables.etherTypes.get(link.etherType);
+  if (next === undefined) return 'not-ip';
+  if (link.offset >= ctx.capEnd) return 'truncated';
+  return next(data, link.offset, pkt, ctx);
 }

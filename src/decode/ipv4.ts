@@ -8,6 +8,7 @@ import { u16be } from '../capture/endian-read.ts';
 import type { DecodedPacket, DecodeOutcome } from './packet.ts';
 import type { NetworkContext } from './layers.ts';
 import { IpProtocol } from './protocol-numbers.ts';
+import { decodeIpPayload, mayCarryTcp } from './ip-payload.ts';
 import { decodeTcp } from './tcp.ts';
 
 const FLAG_DF = 0x4000;
@@ -15,21 +16,23 @@ const FLAG_MF = 0x2000;
 const OFFSET_MASK = 0x1fff; // fragment offset, 8-byte units
 
 export function decodeIpv4(data: Buffer, off: number, pkt: DecodedPacket, ctx: NetworkContext): DecodeOutcome {
-  if (data.length - off < 20) return 'truncated';
+  if (ctx.capEnd - off < 20) return 'truncated';
   const vihl = data[off]!;
   if (vihl >> 4 !== 4) return malformed(pkt, 'IPv4 header with a version other than 4');
   const hl = (vihl & 0x0f) * 4;
   if (hl < 20) return malformed(pkt, 'IPv4 header length below 20 bytes');
-  const wireAvail = ctx.wireLength - off;
+  const wireAvail = ctx.wireEnd - off;
   let total = u16be(data, off + 2);
   // Total length 0: TCP segmentation offload
   // Definition: a sender handing a large segment to the NIC leaves the field 0 and a capture on
   // that host sees it so; like Wireshark, take the packet to run to the end of the frame.
   if (total === 0) total = wireAvail;
   else if (total < hl) return malformed(pkt, 'IPv4 total length below the header length');
-  else if (total > wireAvail) return malformed(pkt, 'IPv4 total length past the end of the frame');
+  else if (total > wireAvail && !ctx.tunnelled) return malformed(pkt, 'IPv4 total length past the end of the frame');
+  // (inside a tunnel a packet longer than the tunnel's payload was cut by the mirror that sent it
+  // — ERSPAN's T bit, a traffic mirror's packet length — and is taken like a snaplen cut)
   if (hl > total) return malformed(pkt, 'IPv4 header longer than the packet');
-  if (off + hl > data.length) return 'truncated';
+  if (off + hl > ctx.capEnd) return 'truncated';
 
   pkt.ipVersion = 4;
   pkt.ipOffset = off;
@@ -43,11 +46,11 @@ export function decodeIpv4(data: Buffer, off: number, pkt: DecodedPacket, ctx: N
   pkt.dontFragment = (frag & FLAG_DF) !== 0;
   let protocol = data[off + 9]!;
   const wireEnd = off + total;
-  const capEnd = Math.min(wireEnd, data.length);
+  const capEnd = Math.min(wireEnd, ctx.capEnd);
 
   if (frag & (FLAG_MF | OFFSET_MASK)) {
     const fragments = ctx.fragments;
-    if (fragments === null || protocol !== IpProtocol.TCP || capEnd < wireEnd) return 'fragment';
+    if (fragments === null || !mayCarryTcp(protocol, ctx) || capEnd < wireEnd) return 'fragment';
     // key: addresses, id and protocol (RFC 791 §3.2); string built only on this rare path
     const key = `4:${data.toString('hex', off + 12, off + 20)}:${pkt.ipId}`;
     const done = fragments.add(key, ctx.time, (frag & OFFSET_MASK) * 8, (frag & FLAG_MF) !== 0,
@@ -63,7 +66,7 @@ export function decodeIpv4(data: Buffer, off: number, pkt: DecodedPacket, ctx: N
     pkt.addrOffsetSrc = 12;
     pkt.addrOffsetDst = 16;
     pkt.ipTotalLength = p.length;
-    return decodeTcp(p, done.headerLength, p.length, p.length, pkt);
+    return decodeIpPayload(protocol, p, done.headerLength, p.length, p.length, pkt, ctx);
   }
 
   let t = off + hl;
@@ -77,8 +80,9 @@ export function decodeIpv4(data: Buffer, off: number, pkt: DecodedPacket, ctx: N
     protocol = data[t]!;
     t += ahLen;
   }
-  if (protocol !== IpProtocol.TCP) return 'not-tcp';
-  return decodeTcp(data, t, wireEnd, capEnd, pkt);
+  // TCP first, without the call through the dispatch tables: nearly every frame is TCP
+  if (protocol === IpProtocol.TCP) return decodeTcp(data, t, wireEnd, capEnd, pkt);
+  return decodeIpPayload(protocol, data, t, wireEnd, capEnd, pkt, ctx);
 }
 
 function malformed(pkt: DecodedPacket, reason: string): DecodeOutcome {

@@ -7,19 +7,21 @@ import type { DecodedPacket, DecodeOutcome } from './packet.ts';
 import type { NetworkContext } from './layers.ts';
 import { IpProtocol } from './protocol-numbers.ts';
 import { decodeTcp } from './tcp.ts';
+import { decodeIpPayload, mayCarryTcp } from './ip-payload.ts';
 
 /** Most extension headers walked before calling the chain malformed (real ones have 0-3). */
 const MAX_EXTENSION_HEADERS = 16;
 
 export function decodeIpv6(data: Buffer, off: number, pkt: DecodedPacket, ctx: NetworkContext): DecodeOutcome {
-  if (data.length - off < 40) return 'truncated';
+  if (ctx.capEnd - off < 40) return 'truncated';
   if (data[off]! >> 4 !== 6) return malformed(pkt, 'IPv6 header with a version other than 6');
-  const wireAvail = ctx.wireLength - off - 40;
+  const wireAvail = ctx.wireEnd - off - 40;
   let plen = data.readUInt16BE(off + 4);
   // Payload length 0: a jumbogram (RFC 2675) or segmentation offload; either way the packet
   // runs to the end of the frame (Wireshark does the same)
   if (plen === 0) plen = wireAvail;
-  else if (plen > wireAvail) return malformed(pkt, 'IPv6 payload length past the end of the frame');
+  else if (plen > wireAvail && !ctx.tunnelled) return malformed(pkt, 'IPv6 payload length past the end of the frame');
+  // (inside a tunnel: cut by the mirror, as in ipv4.ts)
 
   pkt.ipVersion = 6;
   pkt.ipOffset = off;
@@ -42,7 +44,7 @@ export function walkIpv6Chain(
   pkt: DecodedPacket,
   ctx: NetworkContext,
 ): DecodeOutcome {
-  const capEnd = Math.min(wireEnd, data.length);
+  const capEnd = Math.min(wireEnd, ctx.capEnd);
   let p = start;
   let next = firstNext;
   for (let n = 0; n <= MAX_EXTENSION_HEADERS; n++) {
@@ -79,7 +81,8 @@ export function walkIpv6Chain(
         return fragment(data, p, offset, more, fragNext, wireEnd, capEnd, pkt, ctx);
       }
       default:
-        return 'not-tcp'; // UDP, ICMPv6, ESP, no next header (59), …
+        // a tunnel (UDP, GRE, IP in IP, MPLS in IP) or not TCP (ICMPv6, ESP, no next header, …)
+        return decodeIpPayload(next, data, p, wireEnd, capEnd, pkt, ctx);
     }
   }
   return malformed(pkt, 'IPv6 extension-header chain too long');
@@ -97,8 +100,9 @@ function fragment(
   ctx: NetworkContext,
 ): DecodeOutcome {
   const fragments = ctx.fragments;
-  // only TCP directly after the fragment header is reassembled; other payloads are just counted
-  if (fragments === null || fragNext !== IpProtocol.TCP || capEnd < wireEnd) return 'fragment';
+  // only TCP, or a tunnel that may carry it, directly after the fragment header is reassembled;
+  // other payloads are just counted
+  if (fragments === null || !mayCarryTcp(fragNext, ctx) || capEnd < wireEnd) return 'fragment';
   const ip = pkt.ipOffset;
   const key = `6:${data.toString('hex', ip + 8, ip + 40)}:${data.readUInt32BE(p + 4)}`;
   // the rebuilt packet keeps just the fixed header: the extension headers before the fragment
@@ -114,7 +118,7 @@ function fragment(
   pkt.addrOffsetSrc = 8;
   pkt.addrOffsetDst = 24;
   pkt.ipTotalLength = b.length;
-  return decodeTcp(b, 40, b.length, b.length, pkt);
+  return decodeIpPayload(done.next, b, 40, b.length, b.length, pkt, ctx);
 }
 
 function malformed(pkt: DecodedPacket, reason: string): DecodeOutcome {

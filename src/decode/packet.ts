@@ -56,9 +56,17 @@ export class DecodedPacket {
   ipTotalLength = 0; //    bytes of the IP packet per its header (IPv6: 40 + payload length)
   dontFragment = false; // IPv4 DF bit
   reassembled = false; //  the segment was rebuilt from IP fragments: `data` is then the reassembled
-  //                       IP packet (ipOffset 0), not the frame, and `frame` is the last fragment's
-  vlan = -1; //            outermost 802.1Q/802.1ad VLAN id, -1 when untagged
+  //                       IP packet (ipOffset 0, or the inner packet's offset in it when the
+  //                       fragments were a tunnel's), not the frame, and `frame` is the last fragment's
+  vlan = -1; //            outermost 802.1Q/802.1ad VLAN id of the (innermost) Ethernet frame, -1 when untagged
   innerVlan = -1; //       second (inner) VLAN id of a QinQ frame, -1 when absent
+  // encapsulations (tunnels, label stacks, PPPoE): the fields above describe the innermost
+  // packet, as if captured on the host; its bytes are data[ipOffset, ipOffset + ipTotalLength)
+  encapsulations = 0; //   bit (1 << Encapsulation kind) per kind the frame went through, 0 when none
+  faultLayer = -1; //      Encapsulation kind whose header was malformed or cut short, -1 otherwise
+  erspanTimestamp = -1; // ERSPAN type III timestamp (uint32, in units of erspanGranularity), -1 when absent;
+  //                       the frame's time stays the capture's, as in Wireshark
+  erspanGranularity = -1; // 0: 100 µs, 1: 100 ns, 2: IEEE 1588, 3: user-defined; -1 when absent
   // transport layer (valid when the outcome is 'tcp')
   srcPort = 0;
   dstPort = 0;
@@ -108,6 +116,13 @@ export class DecodedPacket {
     this.reassembled = false;
     this.vlan = -1;
     this.innerVlan = -1;
+    if (this.encapsulations !== 0) {
+      // only a frame that went through an encapsulation set these (a fault implies a layer entered)
+      this.encapsulations = 0;
+      this.faultLayer = -1;
+      this.erspanTimestamp = -1;
+      this.erspanGranularity = -1;
+    }
     this.srcPort = 0;
     this.dstPort = 0;
     this.seq = 0;

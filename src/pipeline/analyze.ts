@@ -9,7 +9,7 @@
 
 import { CaptureError, linkTypeName, type CaptureSummary, type Frame } from '../capture/frame.ts';
 import { readCapture, type ReadOptions } from '../capture/read.ts';
-import { PacketDecoder, supportsLinkType } from '../decode/decoder.ts';
+import { PacketDecoder, supportsLinkType, type DecoderOptions } from '../decode/decoder.ts';
 import { TcpEngine } from '../tcp/engine.ts';
 import type { Connection, TcpEngineOptions } from '../tcp/types.ts';
 import { FtpAnalyzer, type ConnectionRole } from '../ftp/analyzer.ts';
@@ -35,6 +35,8 @@ export interface AnalysisOptions {
   tcp?: Partial<TcpEngineOptions>;
   /** FTP control-channel bounds: line length, commands awaiting replies. */
   ftp?: Partial<ControlLimits>;
+  /** Decoder settings: UDP ports of tunnels beyond the default ones (--decode-as). */
+  decode?: DecoderOptions;
   /**
    * Streaming: each session (with its transfers and connections) and each connection outside
    * any session is diagnosed as soon as it is final, handed here, and forgotten; finish() hands
@@ -53,7 +55,7 @@ export type AnalysisLimits = Pick<AnalysisOptions, 'tcp' | 'ftp'>;
 const findingKey = (f: Finding) => `${f.id}|${f.connection}|${f.session}|${f.transfer}|${f.frames[0] ?? 0}`;
 
 export class Analysis {
-  private readonly decoder = new PacketDecoder();
+  private readonly decoder: PacketDecoder;
   private readonly ftp: FtpAnalyzer;
   private readonly engine: TcpEngine;
   private readonly evaluator: RuleEvaluator;
@@ -76,6 +78,7 @@ export class Analysis {
 
   constructor(private readonly opts: AnalysisOptions) {
     this.showPasswords = opts.showPasswords ?? false;
+    this.decoder = new PacketDecoder(opts.decode);
     this.evaluator = new RuleEvaluator(opts.rules);
     const early = opts.onFinding !== undefined || opts.onTransfer !== undefined;
     if (opts.release && early) throw new Error('Analysis: release cannot be combined with onFinding/onTransfer');
@@ -262,6 +265,7 @@ export class Analysis {
       truncated: c.truncated,
       unsupportedLinkType: c.unsupportedLinkType,
       firstMalformed: c.firstMalformed,
+      encapsulations: c.encapsulations(),
     };
     if (this.releaser) return this.finishReleased(summary, decode);
     // One full pass over final facts: early findings were made from facts as they stood then,

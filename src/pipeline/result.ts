@@ -6,10 +6,12 @@ import type { Session, Transfer } from '../ftp/types.ts';
 import type { Finding } from '../diagnose/finding.ts';
 import type { RuleRunError } from '../diagnose/evaluate.ts';
 import type { DecodeCounts } from '../diagnose/facts.ts';
+import type { EncapsulationCount } from '../decode/counters.ts';
 
 export interface DecodeSummary extends DecodeCounts {
   unsupportedLinkType: number; //  frames of a link type without a decoder
   firstMalformed: { frame: number; reason: string } | null;
+  encapsulations: EncapsulationCount[]; // tunnels, label stacks, PPPoE the frames came through ([] for none)
 }
 
 export interface AnalysisResult {

@@ -13,6 +13,7 @@ import { replayConnections, type ReplayConsumer } from './packet-replay.ts';
 import { TimeSeqBuilder } from './time-sequence.ts';
 import { TOOL_VERSION } from './tool-version.ts';
 import { renderTimeSequenceSvg } from './time-sequence-svg.ts';
+import type { DecoderOptions } from '../decode/decoder.ts';
 
 export interface HtmlBuildOptions {
   showPasswords: boolean;
@@ -21,6 +22,7 @@ export interface HtmlBuildOptions {
   laddersPerId?: number; //        findings of one rule that get a ladder (default 3)
   maxLadders?: number; //          in all (default 60)
   maxGraphs?: number; //           time-sequence graphs (default 40)
+  decode?: DecoderOptions; //      the decoder settings of the analysis, for the second read
 }
 
 /** Which packets illustrate a finding: its transfer (control + data), else its connection, else
@@ -85,7 +87,7 @@ export async function buildHtmlReport(path: string | null, r: AnalysisResult, op
     }
     if (candidates.length > chosen.length) note = `Time-sequence graphs are drawn for ${chosen.length} of ${candidates.length} data connections (those with findings first).`;
     const consumers: ReplayConsumer[] = [...ladders.map((l) => l.b), ...graphs];
-    const replay = await replayConnections(path, consumers);
+    const replay = await replayConnections(path, consumers, opts.decode);
     if (replay.error) note = `${note ? note + ' ' : ''}The second read of the capture stopped at the same fault as the first: drawings cover the part read.`;
   }
 

@@ -15,6 +15,7 @@ import { escapeHtml, wireHtml } from './html-escape.ts';
 import { groupDigits, sizeText } from './ladder-text.ts';
 import { replyCodesSeen } from './reply-summary.ts';
 import { severityCounts } from './text.ts';
+import { encapsulationsText } from './text-blocks.ts';
 
 /** A finding's drawing: the ladder SVG, or why there is none. */
 export type FindingDrawing = { svg: string; caption: string } | { note: string };
@@ -135,6 +136,7 @@ function overview(r: AnalysisResult, opts: HtmlReportOptions): string {
     ['Format', `${e(c.format)}${c.compressed ? ' (gzip)' : ''}, ${e(links)}`],
     ['Frames', `${groupDigits(c.frames)}${c.truncated ? ' (the file ends inside a record: cut short)' : ''}; ${sizeText(c.bytes)}`],
     ['Decoded', decodeBits.join(', ')],
+    ...(d.encapsulations.length ? [['Encapsulations', `${h(encapsulationsText(d.encapsulations))}; inner packets analysed as if captured on the host`] as [string, string]] : []),
     ['TCP traffic', Number.isFinite(first) ? `${utc(first)} to ${utc(last)} (${(last - first).toFixed(3)} s)` : 'none'],
     ['Seen', `${plural(r.connections.length, 'TCP connection')}, ${plural(r.sessions.length, 'FTP session')}, ${plural(r.transfers.length, 'transfer')}`],
   ];

@@ -6,7 +6,7 @@
 
 import { CaptureError, type Frame } from '../capture/frame.ts';
 import { readCapture } from '../capture/read.ts';
-import { PacketDecoder } from '../decode/decoder.ts';
+import { PacketDecoder, type DecoderOptions } from '../decode/decoder.ts';
 import type { DecodedPacket } from '../decode/packet.ts';
 import type { Connection, Side } from '../tcp/types.ts';
 
@@ -91,7 +91,7 @@ const tupleKey = (aAddr: string, aPort: number, bAddr: string, bPort: number) =>
 /** Reads `path` once and hands every selected connection's segments to its consumers, in capture
  *  order. Stops reading after the last selected frame. A capture fault ends the pass (the first
  *  pass has reported it already) and is returned in the summary. */
-export async function replayConnections(path: string, consumers: readonly ReplayConsumer[]): Promise<ReplaySummary> {
+export async function replayConnections(path: string, consumers: readonly ReplayConsumer[], decode?: DecoderOptions): Promise<ReplaySummary> {
   const summary: ReplaySummary = { error: null };
   // tracks by connection id; lookup by 4-tuple first (ports compared before building strings)
   const tracks = new Map<number, Track>();
@@ -117,7 +117,7 @@ export async function replayConnections(path: string, consumers: readonly Replay
     }
   }
   if (tracks.size === 0) return summary;
-  const decoder = new PacketDecoder();
+  const decoder = new PacketDecoder(decode);
   let started = false; // consumers told the capture's start (at frame 1)
   const onFrame = (f: Frame) => {
     if (!started) {

@@ -9,6 +9,7 @@ import { displayArg, endpointText, REDACTED } from '../diagnose/facts.ts';
 import { formatFrameList, formatFrames, type FrameList } from '../diagnose/cel-env.ts';
 import type { Session, Transfer } from '../ftp/types.ts';
 import type { Connection } from '../tcp/types.ts';
+import type { EncapsulationCount } from '../decode/counters.ts';
 import { escapeWire } from './escape.ts';
 import type { ReplyCodeSeen } from './reply-summary.ts';
 import type { Styler } from './style.ts';
@@ -68,6 +69,23 @@ export function summaryLine(c: CaptureSummary, n: ReportTotals, st: Styler): str
     `${c.truncated ? ' (cut short)' : ''} — ${plural(n.connections, 'TCP connection')}, ` +
     `${plural(n.sessions, 'FTP session')}, ${plural(n.transfers, 'transfer')} — ${verdict}`
   );
+}
+
+/** What the frames were wrapped in, for the report's header: 'VXLAN 812 frames, GRE 3 frames
+ *  (1 malformed, 1 cut short)'; '' when nothing was. */
+export function encapsulationsText(list: readonly EncapsulationCount[]): string {
+  return list
+    .map((e) => {
+      const faults = [e.malformed ? `${e.malformed} malformed` : '', e.truncated ? `${e.truncated} cut short` : ''].filter((x) => x !== '');
+      return `${e.name} ${plural(e.frames, 'frame')}${faults.length ? ` (${faults.join(', ')})` : ''}`;
+    })
+    .join(', ');
+}
+
+/** The header line under the summary naming the encapsulations, '' for a capture without any. */
+export function encapsulationsLine(list: readonly EncapsulationCount[]): string {
+  if (list.length === 0) return '';
+  return `  encapsulations: ${encapsulationsText(list)} — inner packets analysed as if captured on the host`;
 }
 
 function closeText(c: Connection | undefined): string {

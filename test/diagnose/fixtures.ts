@@ -164,7 +164,7 @@ export function analysisResult(over: Partial<AnalysisResult> = {}): AnalysisResu
   return {
     capture: {
       ...captureSummary(),
-      decode: { tcp: 100, notIp: 0, notTcp: 0, fragments: 0, malformed: 0, truncated: 0, unsupportedLinkType: 0, firstMalformed: null },
+      decode: { tcp: 100, notIp: 0, notTcp: 0, fragments: 0, malformed: 0, truncated: 0, unsupportedLinkType: 0, firstMalformed: null, encapsulations: [] },
     },
     connections: [],
     sessions: [],

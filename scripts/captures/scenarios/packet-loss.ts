@@ -8,25 +8,14 @@
 //  - client → server segments dropped after the capture point: seen once, then seen again as a
 //    retransmission that looks spurious from here.
 
-import { fileURLToPath } from 'node:url';
 import type { Scenario } from '../lib/context.ts';
-import { inNetns, makeNetnsPath, runNetnsScript } from '../lib/netns.ts';
+import { inNetns, makeNetnsPath } from '../lib/netns.ts';
 import { patternBytes } from '../lib/raw-ftp.ts';
 import { startVsftpd } from '../lib/servers/vsftpd.ts';
-import type { DialogStep } from '../lib/transcript.ts';
-import type { TruthTransfer } from '../lib/truth.ts';
-import { KB, RAW_CLIENT, brief, endpoint, realTruth, serverFileSize } from './common.ts';
+import { KB, brief, realTruth } from './common.ts';
+import { DOWNLOAD, netnsTransfersTruth, runNetnsTransfers } from './netns-transfers.ts';
 
-const CLIENT = fileURLToPath(new URL('../lib/netns-client.ts', import.meta.url));
 const DROP = 0.04;
-
-interface ClientOut {
-  client: string;
-  dialog: DialogStep[];
-  replyCodes: number[];
-  closedBy: string | null;
-  transfers: TruthTransfer[];
-}
 
 export const packetLoss: Scenario = {
   name: 'packet-loss',
@@ -37,7 +26,7 @@ export const packetLoss: Scenario = {
     const ns = makeNetnsPath(ctx);
     const down = 128 * KB;
     const up = 64 * KB;
-    const server = await startVsftpd(ctx, { host: ns.serverAddr, port: 21, netns: ns.server, files: { 'dataset.csv': patternBytes(down) } });
+    const server = await startVsftpd(ctx, { host: ns.serverAddr, port: 21, netns: ns.server, files: { [DOWNLOAD]: patternBytes(down) } });
     const pasv = `${server.config.pasv_min_port}:${server.config.pasv_max_port}`;
     try {
       for (const dir of ['--dport', '--sport']) {
@@ -48,8 +37,7 @@ export const packetLoss: Scenario = {
     }
     const filter = `tcp and host ${ns.serverAddr}`;
     const cap = await ctx.capture(name, { iface: ns.clientIf, netns: ns.client, filter });
-    const plan = { host: ns.serverAddr, port: server.port, user: server.user, password: server.password, download: 'dataset.csv', downloadSize: down, upload: 'incoming/results.csv', uploadSize: up };
-    const r = await runNetnsScript<ClientOut>(ctx, ns.client, 'netns client', CLIENT, plan, 180000);
+    const r = await runNetnsTransfers(ctx, ns.client, server, { down, up }, 180000);
     const stats = await cap.stop();
     // iptables counters: how many packets each rule dropped
     const counters = inNetns(ns.router, 'iptables', ['-L', 'FORWARD', '-n', '-v', '-x'])
@@ -58,16 +46,10 @@ export const packetLoss: Scenario = {
       .map((l) => l.trim().split(/\s+/));
     const dropped = { toServer: Number(counters[0]?.[0] ?? NaN), fromServer: Number(counters[1]?.[0] ?? NaN) };
     await server.stop();
-    r.transfers[0]!.serverFileSize = serverFileSize(server, 'dataset.csv');
-    r.transfers[1]!.serverFileSize = serverFileSize(server, 'incoming/results.csv');
     ctx.writeTruth(
       name,
       realTruth('packet-loss', stats, filter, server, {
-        client: { ...RAW_CLIENT, address: ns.clientAddr },
-        mode: 'passive',
-        sessions: [{ label: 'main', client: r.client, server: endpoint(server.host, server.port), dialog: r.dialog, replyCodes: r.replyCodes, closedBy: r.closedBy }],
-        transfers: r.transfers,
-        resets: [],
+        ...netnsTransfersTruth(r, server, ns.clientAddr),
         notes: [
           `network: namespaces ${ns.client} (${ns.clientAddr}) — ${ns.router} (forwarding; TTL drops by one) — ${ns.server} (${ns.serverAddr}); capture on ${ns.clientIf} in the client namespace`,
           `loss: iptables FORWARD -m statistic --mode random --probability ${DROP} on the passive ports ${pasv}, both directions, in the router namespace`,

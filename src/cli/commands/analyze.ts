@@ -5,6 +5,7 @@ import type { CaptureError } from '../../capture/frame.ts';
 import { isStdinPath } from '../../capture/read.ts';
 import { severityRank, type Severity } from '../../diagnose/finding.ts';
 import { analyzeFile } from '../../pipeline/analyze.ts';
+import type { DecoderOptions } from '../../decode/decoder.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
 import { escapeWire } from '../../report/escape.ts';
 import { renderJsonChunks } from '../../report/json.ts';
@@ -16,6 +17,7 @@ import { renderText, TextReport } from '../../report/text.ts';
 import { writeHtmlReport } from '../../report/html-report.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
+import { cliDecodeAs, decodeAsOptionSpec } from '../decode-as-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { ReadProgress } from '../progress.ts';
 
@@ -30,6 +32,7 @@ export interface AnalyzeArgs extends LimitArgs {
   showPasswords: boolean;
   color: boolean | undefined;
   html: string | undefined;
+  decodeAs: string | string[] | undefined;
 }
 
 export const command = 'analyze <trace>';
@@ -44,11 +47,13 @@ export function builder(y: Argv): Argv<AnalyzeArgs> {
     .option('show-passwords', { type: 'boolean', default: false, describe: 'show PASS arguments instead of REDACTED' })
     .option('color', { type: 'boolean', describe: 'colour the text report (default: only on a terminal; never with NO_COLOR set)' })
     .option('html', { type: 'string', requiresArg: true, describe: 'also write a self-contained HTML report (packet ladders, time-sequence graphs) to this file' })
+    .option('decode-as', decodeAsOptionSpec)
     .example('$0 analyze upload.pcapng', 'text report')
     .example('$0 analyze --json x.pcap', 'one JSON document')
     .example('$0 analyze --fail-on warning x.pcap', 'exit 1 on warnings too')
     .example('$0 analyze --rules ./my-rules x.pcap', 'add your own rules')
     .example('$0 analyze x.pcap --html report.html', 'also write an HTML report')
+    .example('$0 analyze -d udp.port==8472,vxlan x.pcap', 'a VXLAN mirror on a port other than 4789')
     .example('tcpdump -w - port 21 | $0 analyze -', 'read standard input') as unknown as Argv<AnalyzeArgs>;
 }
 
@@ -67,6 +72,7 @@ export function exitCodeForSeverities(found: ReadonlySet<Severity>, failOn: Fail
 export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
   const rules = loadCliRules(args.rules);
   const limits = cliLimits(args);
+  const decode = cliDecodeAs(args.decodeAs);
   const trace = args.trace ?? '';
   const progress = new ReadProgress({ json: args.json, stdoutIsTTY: io.stdoutIsTTY, stderrIsTTY: process.stderr.isTTY === true });
   const read = { ...(io.stdin ? { stdin: io.stdin } : {}), onProgress: progress.onProgress };
@@ -77,14 +83,14 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
   const spool = args.html ? null : args.json ? new JsonSpool(args.showPasswords) : new TextReport({ color, width: io.columns }, args.showPasswords, true);
   try {
     const release = spool ? { release: (u: ReleasedUnit) => spool.add(u) } : {};
-    const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, ...limits, ...release }).finally(() => progress.stop());
-    return await report(args, io, trace, result, error, spool, color);
+    const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, decode, ...limits, ...release }).finally(() => progress.stop());
+    return await report(args, io, trace, result, error, spool, color, decode);
   } finally {
     spool?.close();
   }
 }
 
-async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: AnalysisResult, error: CaptureError | null, spool: JsonSpool | TextReport | null, color: boolean): Promise<ExitCode> {
+async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: AnalysisResult, error: CaptureError | null, spool: JsonSpool | TextReport | null, color: boolean, decode: DecoderOptions): Promise<ExitCode> {
   const nothingRead = error !== null && result.capture.frames === 0;
   // the fault as the text and HTML reports mention it at the top
   const errorText = error ? `offset ${error.offset}: ${error.reason}` : null;
@@ -107,7 +113,7 @@ async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: Analy
     }
   }
   if (args.html && !nothingRead) {
-    await writeHtmlReport(args.html, trace, result, { showPasswords: args.showPasswords, error: errorText }).catch((e: Error) => {
+    await writeHtmlReport(args.html, trace, result, { showPasswords: args.showPasswords, error: errorText, decode }).catch((e: Error) => {
       throw new CliError(e.message);
     });
   }

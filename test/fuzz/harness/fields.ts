@@ -101,6 +101,12 @@ export function frameFields(data: Buffer, linkType: number, base: number, out: F
     return out;
   }
   const ip = p.ipOffset;
+  if (p.encapsulations !== 0 && !p.reassembled) {
+    // tunnel, label and PPPoE headers lie between the link header and the inner IP header: aim
+    // at every 16-bit word there (their lengths, flags, protocol types and ports are 16-bit or
+    // fit in one)
+    for (let o = 14; o + 2 <= ip; o += 2) out.push({ at: base + o, width: 2, le: false });
+  }
   if (ip >= 2) out.push({ at: base + ip - 2, width: 2, le: false }); // EtherType / protocol field
   if (p.ipVersion === 4) {
     out.push({ at: base + ip, width: 1, le: false }, { at: base + ip + 2, width: 2, le: false }, { at: base + ip + 6, width: 2, le: false }, { at: base + ip + 9, width: 1, le: false });

@@ -11,6 +11,7 @@ import { TraceBuilder } from '../../../src/craft/trace-builder.ts';
 import { multiSection } from '../../capture/fixtures.ts';
 import { captureFields, frameFields, type Field } from './fields.ts';
 import { readPushed } from './oracles.ts';
+import { tunnelCaptures, tunnelFrames } from './tunnel-seeds.ts';
 
 export interface CaptureSeed {
   name: string;
@@ -94,6 +95,7 @@ export function craftedCaptures(): Array<{ name: string; bytes: Buffer }> {
   for (const [i, f] of eth.frames().slice(0, 8).entries()) w.writeFrame({ ...f, interfaceId: 0, tsSec: f.tsSec + i });
   w.writeObsoletePacket({ tsSec: 1, tsNsec: 0, data: buildFrame({ linkType: LinkType.RAW, ip: { src: '192.0.2.1', dst: '192.0.2.2' }, tcp: { srcPort: 1, dstPort: 2 } }), interfaceId: 1 });
   out.push({ name: 'crafted/binary-tsresol-be.pcapng', bytes: Buffer.concat(chunks) });
+  out.push(...tunnelCaptures());
   return out;
 }
 
@@ -164,6 +166,7 @@ function craftedFrames(): Array<{ name: string; linkType: number; frames: Buffer
   const big = { ...seg, payload: 'z'.repeat(400) };
   out.push({ name: 'v4-fragments', linkType: LinkType.ETHERNET, frames: buildFragmentedFrames({ ip: v4, tcp: big }, 128) });
   out.push({ name: 'v6-fragments', linkType: LinkType.LINUX_SLL2, frames: buildFragmentedFrames({ linkType: LinkType.LINUX_SLL2, ip: { ...v6, extensions: [{ type: 'hop-by-hop' }] }, tcp: big }, 96) });
+  out.push(...tunnelFrames());
   return out;
 }
 
