@@ -25,6 +25,7 @@ export function newEndpoint(addr: string, port: number): Endpoint {
     windowScale: -1,
     mss: -1,
     lastTtl: 0,
+    retransmissionsAfterFin: 0,
   };
 }
 
@@ -41,6 +42,7 @@ export class EndpointTracker {
   ackedRel = -1; //         highest offset of this stream the peer acknowledged (-1: none); a FIN counts 1
   // what this endpoint acknowledged of its peer
   lastAck = 0; //           ack field of its last ACK segment (uint32)
+  highAck = 0; //           highest ack field it sent (uint32, wrap-safe), valid when ackSent
   ackSent = false; //       it sent a segment with ACK (so it heard from its peer)
   ackedPeerFinFrame = 0; // frame where it first acknowledged the peer's FIN (0: not yet)
   needsAnswer = false; //   it sent data/SYN/FIN, a probe or an old duplicate, and the peer has sent nothing since

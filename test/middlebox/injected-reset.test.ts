@@ -159,7 +159,7 @@ describe('injected-reset: the rule', () => {
     const inj = f.find((x) => x.id === 'injected-reset');
     expect(inj, f.map((x) => x.id).join(',')).to.not.equal(undefined);
     expect(inj!.severity).to.equal('error');
-    expect(inj!.summary).to.contain('was ended by an RST at frame 10 that claims to come from the server (198.51.100.2) but was forged in between: TTL 64 vs 52');
+    expect(inj!.summary).to.contain('was ended by an RST at frame 10 that claims to come from the server (198.51.100.2) but was forged in between (medium confidence): TTL 64 vs 52');
     expect(inj!.action).to.contain("TTL 64: if its sender started from 64, it sits on the capture point's own network segment");
     expect(f.some((x) => x.id === 'tcp-reset'), 'tcp-reset superseded').to.equal(false);
   });
