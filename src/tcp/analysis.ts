@@ -26,6 +26,7 @@ export const Flag = {
   WINDOW_FULL: 1 << 11,
   KEEP_ALIVE: 1 << 12,
   KEEP_ALIVE_ACK: 1 << 13,
+  REUSED_PORTS: 1 << 14, //     a SYN with a new ISN on a 4-tuple already in use (set by the engine, not here)
 } as const;
 
 const SYN = TcpFlag.SYN;

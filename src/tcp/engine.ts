@@ -104,10 +104,12 @@ export class TcpEngine {
     let flow = table.find(p);
     let fromA = table.fromA;
     const flags = p.flags;
+    let reused = false;
     if (flow !== null && flags & SYN) {
       // port reuse: a SYN whose sequence number is not the base this direction already has
       const fwd = fromA ? flow.fromA : flow.fromB;
       if (fwd.ws.baseSet && p.seq !== fwd.ws.base) {
+        reused = true;
         const rev = fwd.peer.ws;
         if (flags & ACK && rev.baseSet && p.ack === ((rev.base + 1) >>> 0)) {
           // a SYN-ACK that answers the known SYN with a new ISN: the same conversation re-synchronised
@@ -123,6 +125,7 @@ export class TcpEngine {
       fromA = true;
     }
     this.segment(flow, fromA ? flow.fromA : flow.fromB, p);
+    if (reused) this.lastFlags |= Flag.REUSED_PORTS; // Wireshark's tcp.analysis.reused_ports
     if (this.closingCount > this.opts.maxClosingFlows) this.shedClosing(p.frame);
   }
 
