@@ -69,6 +69,8 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     windowScale: f('int', 'window scale shift from its SYN, -1 if unknown'),
     mss: f('int', 'MSS option from its SYN, -1 if absent'),
     lastTtl: f('int', 'IP TTL / hop limit of its last segment'),
+    gapBytesFilled: f('int', 'bytes that filled a hole in its stream as seen here: the network lost them and they were sent again'),
+    missingUnacked: f('int', 'bytes of its stream never captured nor acknowledged by the peer (they may not have arrived); missing bytes the peer acknowledged did arrive: the capture dropped them'),
   },
   TcpEvent: {
     count: f('int', 'occurrences (0 when the event never happened)'),

@@ -648,6 +648,8 @@ function endpointFact(e: Endpoint): Fact {
     windowScale: int(e.windowScale),
     mss: int(e.mss),
     lastTtl: int(e.lastTtl),
+    gapBytesFilled: int(e.gapBytesFilled),
+    missingUnacked: int(e.missingUnacked),
   };
 }
 

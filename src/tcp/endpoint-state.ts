@@ -26,6 +26,8 @@ export function newEndpoint(addr: string, port: number): Endpoint {
     mss: -1,
     lastTtl: 0,
     retransmissionsAfterFin: 0,
+    gapBytesFilled: 0,
+    missingUnacked: 0,
   };
 }
 
@@ -78,6 +80,20 @@ export class EndpointTracker {
 
   finAcked(): boolean {
     return this.finSeen && this.ackedRel >= this.finRel + 1;
+  }
+
+  /** Bytes of its stream that never showed up in the capture and that the peer never
+   *  acknowledged either: they may never have arrived. Missing bytes the peer acknowledged did
+   *  arrive; the capture dropped them. */
+  missingUnacked(): number {
+    const end = this.dataEnd();
+    const acked = this.ackedRel < 0 ? 0 : this.ackedRel < end ? this.ackedRel : end;
+    const unacked = (from: number, to: number) => (to > acked ? to - (from > acked ? from : acked) : 0);
+    const h = this.cov.holes;
+    let n = 0;
+    for (let i = 0; i < h.length; i += 2) n += unacked(h[i]!, h[i + 1]!);
+    if (end > this.cov.hi) n += unacked(this.cov.hi, end);
+    return n;
   }
 }
 

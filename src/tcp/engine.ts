@@ -290,6 +290,8 @@ export class TcpEngine {
     this.flushTracker(flow.server, frame, true);
     endStall(conn.client, conn.endTime, conn.lastFrame);
     endStall(conn.server, conn.endTime, conn.lastFrame);
+    conn.client.missingUnacked = flow.client.missingUnacked();
+    conn.server.missingUnacked = flow.server.missingUnacked();
     const client = flow.client;
     // unanswered: nothing from the server, and the client never acknowledged anything either (an
     // answer the capture missed would show in the client's ACKs)
@@ -457,7 +459,11 @@ export class TcpEngine {
         if (hc.peerFramesAfter.length < MAX_HALF_CLOSE_FRAMES) hc.peerFramesAfter.push(frame);
       }
       const seenBefore = s.cov.hi; // bytes of this stream seen before this segment (offset)
-      ep.bytesCaptured += s.cov.add(dataStart, dataStart + paylen);
+      const fresh = s.cov.add(dataStart, dataStart + paylen);
+      ep.bytesCaptured += fresh;
+      // fresh bytes below what was seen before fill a hole: the network lost them, a resend came
+      const above = dataStart + paylen > seenBefore ? dataStart + paylen - (dataStart > seenBefore ? dataStart : seenBefore) : 0;
+      if (fresh > above) ep.gapBytesFilled += fresh - above;
       if (dataEnd > s.hiRel) s.hiRel = dataEnd;
       ep.bytesSent = s.dataEnd();
       if (live && conn.deliver) {

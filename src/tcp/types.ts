@@ -139,6 +139,8 @@ export interface Endpoint {
   /** Its zero-window periods, from its first zero window on (engine.ts; absent before). */
   stall?: WindowStall;
   retransmissionsAfterFin: number; // retransmissions it sent after its own FIN (a close's, not a transfer's)
+  gapBytesFilled: number; //   bytes that filled a hole in its stream as seen here (the network lost them, a resend came)
+  missingUnacked: number; //   bytes of its stream never captured nor acknowledged by the peer (final at the end)
   /** IP/TCP header history of what it sent, to tell its own RSTs from forged ones
    *  (ip-history.ts fills it, reset-origin.ts judges). Always set by the engine. */
   ipHistory?: IpHistory;

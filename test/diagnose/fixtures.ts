@@ -25,6 +25,8 @@ export function endpoint(over: Partial<Endpoint> = {}): Endpoint {
     mss: 1460,
     lastTtl: 64,
     retransmissionsAfterFin: 0,
+    gapBytesFilled: 0,
+    missingUnacked: 0,
     ...over,
   };
 }

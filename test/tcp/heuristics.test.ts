@@ -1,7 +1,7 @@
 // The TCP heuristics that must hold on every stack: stray-ack-after-fin by its definition,
 // window stalls measured in time, what a side does after its own FIN, the RST after a finished
-// close, and capture clocks that go backwards. Engine facts on crafted ladders, and the severity
-// the rules give them.
+// close, capture clocks that go backwards, and gaps the capture dropped rather than the network
+// lost. Engine facts on crafted ladders, and the severity the rules give them.
 
 import { expect } from 'chai';
 import { TraceBuilder } from '../../src/craft/trace-builder.ts';
@@ -210,5 +210,44 @@ describe('tcp: a capture whose clock goes backwards', () => {
     const k = run(t).conns[0]!;
     expect(k.events['out-of-order']).to.equal(undefined);
     expect(k.events['spurious-retransmission']!.frames).to.deep.equal([again]);
+  });
+});
+
+describe('tcp: bytes the capture dropped are not bytes the network lost', () => {
+  /** Three segments from the server, the middle one missing here; `after` writes the rest. */
+  function gap(after: (c: ReturnType<typeof ladder>['c']) => void) {
+    const { t, c } = ladder();
+    c.handshake();
+    c.server('PA', '220 ready\r\n');
+    c.client('A');
+    c.server('A', 1000);
+    c.lose('server', 1000);
+    c.server('A', 1000);
+    after(c);
+    return findings(t).find((x) => x.id === 'lost-segment')!;
+  }
+
+  it('the receiver acknowledged every missing byte and nothing was resent: the capture dropped it, info', () => {
+    const f = gap((c) => c.client('A'));
+    expect(f.severity).to.equal('info');
+    expect(f.summary).to.contain('the capture dropped them, the data arrived');
+  });
+
+  it('the hole was filled by a resend: the network lost it, warning', () => {
+    const f = gap((c) => {
+      c.client('A', undefined, { ack: 1012 });
+      c.client('A', undefined, { ack: 1012 });
+      c.server('A', 1000, { seq: 1012, dt: 0.2 });
+      c.client('A');
+    });
+    expect(f.severity).to.equal('warning');
+  });
+
+  it('a hole nobody acknowledged may never have arrived: warning', () => {
+    const f = gap((c) => {
+      c.client('A', undefined, { ack: 1012 });
+      c.client('RA', undefined, { ack: 1012, dt: 1 });
+    });
+    expect(f.severity).to.equal('warning');
   });
 });
