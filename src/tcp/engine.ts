@@ -385,7 +385,8 @@ export class TcpEngine {
     //   Windows sends it), window updates included. Not when it answers something the peer sent
     //   (a retransmitted FIN, a keep-alive, a zero-window probe, an old duplicate), not a
     //   keep-alive itself, and not an old segment of its own that arrives late (its sequence
-    //   number lies before what it had already sent). The peer's next segment is watched: an RST there is the one it drew.
+    //   number lies before what it had already sent). The peer's next segment is watched: an RST
+    //   there is the one it drew.
     let answersStray = false;
     if (flow.strayBy === r) {
       answersStray = true;
