@@ -185,6 +185,29 @@ describe('tcp: after the close', () => {
     expect(rt.summary).to.contain("all after their sender's own FIN");
   });
 
+  it('a data connection reset after both FINs, everything acknowledged: info, nothing was lost', () => {
+    const t = new TraceBuilder({ step: 0.0001 });
+    const c = t.tcp({ client: '192.0.2.1:40000', server: '198.51.100.2:21' });
+    c.handshake();
+    c.server('PA', '220 ready\r\n');
+    c.client('PA', 'PASV\r\n');
+    c.server('PA', '227 Entering Passive Mode (198,51,100,2,195,80).\r\n');
+    const d = t.tcp({ client: '192.0.2.1:40001', server: '198.51.100.2:50000' });
+    d.handshake();
+    c.client('PA', 'RETR a.bin\r\n');
+    c.server('PA', '150 Opening BINARY mode data connection for a.bin (2000 bytes).\r\n');
+    d.server('PA', 2000);
+    d.server('FA');
+    d.client('A');
+    d.client('FA');
+    d.server('A');
+    d.server('R', undefined, { dt: 0.3 }); // the server's stack, its socket gone, resets at the end
+    c.server('PA', '226 Transfer complete.\r\n');
+    const reset = findings(t).find((x) => x.id === 'tcp-reset')!;
+    expect(reset.severity).to.equal('info');
+    expect(reset.summary).to.contain('after both sides had closed');
+  });
+
   it('an RST from a side that had not closed first is not taken as harmless', () => {
     const { t, c } = ladder();
     c.handshake();
