@@ -19,6 +19,7 @@ import { LinkType, type Frame } from '../capture/frame.ts';
 import { TcpFlag } from '../decode/packet.ts';
 import { buildFrame, isIpv6Text, parseTcpFlags, type FrameSpec, type TcpOptionsSpec } from './packet-builder.ts';
 import { framesToPcap, framesToPcapng, toCaptureFrames } from './capture-files.ts';
+import { HostIdState, ProfileIds, seededRandom, type StackProfile } from './stack-profiles.ts';
 
 export interface CraftedFrame {
   tsSec: number; //   seconds since epoch
@@ -31,6 +32,7 @@ export interface TraceOptions {
   linkType?: number; // LinkType number, default ETHERNET
   start?: number; //    epoch seconds of the first frame, default 1_700_000_000
   step?: number; //     seconds between consecutive frames, default 0.001
+  seed?: number; //     seed of the random IP IDs and counter starts of stack profiles, default 1
 }
 
 export interface ConnectionOptions {
@@ -49,6 +51,11 @@ export interface ConnectionOptions {
   clientMac?: string;
   serverMac?: string;
   vlan?: number[]; //      VLAN tags on every frame of this connection (Ethernet only)
+  /** Stack profiles (stack-profiles.ts): the side's IP IDs, DF, TTL, windows and MSS follow its
+   *  stack unless given above. With a profile, a non-null windowScale means "offer the
+   *  profile's shift", and the window field after the SYN is the profile's scaled window. */
+  clientStack?: StackProfile;
+  serverStack?: StackProfile;
 }
 
 export interface SendOptions {
@@ -63,7 +70,8 @@ export interface SendOptions {
   urgent?: number;
   dt?: number; //      seconds to advance the clock before this frame (on top of the usual step)
   noAdvance?: boolean; // don't move this side's nextSeq (retransmissions, keep-alives)
-  df?: boolean; //     IPv4 don't-fragment bit, default true (what Linux and Windows set on TCP)
+  df?: boolean; //     IPv4 don't-fragment bit, default true (what Linux and Windows set on TCP), or the profile's
+  closedSocket?: boolean; // sent by the stack for a connection it no longer knows (a profile may write IP ID 0)
   rawOptions?: Buffer; // TCP option bytes appended as given (malformed tests)
 }
 
@@ -85,9 +93,12 @@ interface Endpoint {
   next: number; //      relative next sequence number (0 before the SYN)
   ipId: number; //      next IPv4 identification
   window: number; //    default window field
+  synWindow: number; // window field of its SYN (unscaled)
   ttl: number;
   mac: string;
   lastTsVal: number; // TSval of this side's last segment (echoed by the peer), -1 before any
+  stack: StackProfile | null;
+  ids: ProfileIds | null; // the profile's IP ID source, null without a profile
 }
 
 const DEFAULT_START = 1_700_000_000;
@@ -116,9 +127,12 @@ export class TraceBuilder {
   private readonly list: CraftedFrame[] = [];
   private taken = 0; //          frames handed out by takeFrames() (they keep their numbers)
   private connections = 0;
+  private readonly hosts = new Map<string, HostIdState>(); // by address: host-wide IP ID state
+  private readonly random: () => number;
 
   constructor(opts: TraceOptions = {}) {
     this.linkType = opts.linkType ?? LinkType.ETHERNET;
+    this.random = seededRandom(opts.seed ?? 1);
     this.nowNs = secondsToNs(opts.start ?? DEFAULT_START);
     this.stepNs = secondsToNs(opts.step ?? 0.001);
   }
@@ -127,6 +141,16 @@ export class TraceBuilder {
   tcp(opts: ConnectionOptions): TcpLadder {
     this.connections++;
     return new TcpLadder(this, opts, this.connections);
+  }
+
+  /** The IP ID state of the host at `addr`, shared by all its connections on this trace. */
+  host(addr: string): HostIdState {
+    let h = this.hosts.get(addr);
+    if (!h) {
+      h = new HostIdState(this.random);
+      this.hosts.set(addr, h);
+    }
+    return h;
   }
 
   /** Advances the clock by `seconds` before the next frame. */
@@ -235,21 +259,26 @@ export class TcpLadder {
     this.v6 = isIpv6Text(cl.addr);
     if (this.v6 !== isIpv6Text(sv.addr)) throw new Error('client and server must both be IPv4 or both IPv6');
     // distinct, recognisable default ISNs per connection; 0x80000000-ish to exercise uint32 wrap maths
-    const mk = (e: { addr: string; port: number }, isn: number, win: number, ttl: number, mac: string): Endpoint => ({
-      addr: e.addr,
-      port: e.port,
-      isn: isn >>> 0,
-      next: 0,
-      ipId: 0x100 * index,
-      window: win,
-      ttl,
-      mac,
-      lastTsVal: -1,
-    });
-    this.c = mk(cl, opts.clientIsn ?? 0x10000000 * index + 1000, opts.clientWindow ?? 65535, opts.clientTtl ?? 64,
-      opts.clientMac ?? '02:00:00:00:00:01');
-    this.s = mk(sv, opts.serverIsn ?? 0xf0000000 - 0x01000000 * index, opts.serverWindow ?? 65535, opts.serverTtl ?? 64,
-      opts.serverMac ?? '02:00:00:00:00:02');
+    const mk = (e: { addr: string; port: number }, isn: number, win: number | undefined, ttl: number | undefined, mac: string, stack: StackProfile | undefined): Endpoint => {
+      const scaled = stack !== undefined && opts.windowScale !== undefined && opts.windowScale !== null;
+      const window = win ?? (stack ? (scaled ? stack.scaledWindow : stack.window) : 65535);
+      return {
+        addr: e.addr,
+        port: e.port,
+        isn: isn >>> 0,
+        next: 0,
+        ipId: 0x100 * index,
+        window,
+        synWindow: stack && win === undefined ? stack.window : window,
+        ttl: ttl ?? stack?.ttl ?? 64,
+        mac,
+        lastTsVal: -1,
+        stack: stack ?? null,
+        ids: stack ? new ProfileIds(stack, trace.host(e.addr)) : null,
+      };
+    };
+    this.c = mk(cl, opts.clientIsn ?? 0x10000000 * index + 1000, opts.clientWindow, opts.clientTtl, opts.clientMac ?? '02:00:00:00:00:01', opts.clientStack);
+    this.s = mk(sv, opts.serverIsn ?? 0xf0000000 - 0x01000000 * index, opts.serverWindow, opts.serverTtl, opts.serverMac ?? '02:00:00:00:00:02', opts.serverStack);
   }
 
   private side(side: Side): Endpoint {
@@ -258,12 +287,17 @@ export class TcpLadder {
 
   /** SYN, SYN-ACK, ACK with the connection's MSS / window-scale / SACK-permitted options. */
   handshake(): number[] {
-    const synOpts: SendTcpOptions = {};
-    const mss = this.opts.mss === undefined ? 1460 : this.opts.mss;
-    if (mss !== null) synOpts.mss = mss;
-    if (this.opts.windowScale !== undefined && this.opts.windowScale !== null) synOpts.windowScale = this.opts.windowScale;
-    if (this.opts.sackPermitted) synOpts.sackPermitted = true;
-    return [this.client('S', undefined, { options: synOpts }), this.server('SA', undefined, { options: synOpts }), this.client('A')];
+    return [this.client('S', undefined, { options: this.synOptions(this.c) }), this.server('SA', undefined, { options: this.synOptions(this.s) }), this.client('A')];
+  }
+
+  /** The options `e` puts in its SYN: the connection's, or with a profile the profile's MSS and shift. */
+  synOptions(e: Endpoint): SendTcpOptions {
+    const o: SendTcpOptions = {};
+    const mss = this.opts.mss === undefined ? (e.stack?.mss ?? 1460) : this.opts.mss;
+    if (mss !== null) o.mss = mss;
+    if (this.opts.windowScale !== undefined && this.opts.windowScale !== null) o.windowScale = e.stack ? e.stack.windowScale : this.opts.windowScale;
+    if (this.opts.sackPermitted) o.sackPermitted = true;
+    return o;
   }
 
   client(flags: string, payload?: Payload, o?: SendOptions): number {
@@ -302,7 +336,12 @@ export class TcpLadder {
     if (o.rawOptions) opt.raw = o.rawOptions;
     if (opt.ts) me.lastTsVal = opt.ts[0];
 
-    const ipId = o.ipId ?? me.ipId;
+    let ipId: number;
+    if (o.ipId !== undefined) ipId = o.ipId;
+    else if (me.ids !== null) {
+      const kind = o.closedSocket ? 'closed' : (bits & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK) ? 'syn-ack' : 'socket';
+      ipId = me.ids.next(this.trace.now(), kind);
+    } else ipId = me.ipId;
     me.ipId = (ipId + 1) & 0xffff;
     const spec: FrameSpec = {
       linkType: this.trace.linkType,
@@ -314,7 +353,7 @@ export class TcpLadder {
         dst: peer.addr,
         ttl: o.ttl ?? me.ttl,
         id: ipId,
-        df: o.df ?? true,
+        df: o.df ?? me.stack?.df ?? true,
       },
       tcp: {
         srcPort: me.port,
@@ -322,7 +361,7 @@ export class TcpLadder {
         seq,
         ack,
         flags: bits,
-        window: o.window ?? me.window,
+        window: o.window ?? (bits & TcpFlag.SYN ? me.synWindow : me.window),
         urgent: o.urgent ?? 0,
         options: opt,
         payload: data,

@@ -252,6 +252,9 @@ export class FactBuilder {
             unackedBySender: int(c.reset.unackedBySender),
             unackedByPeer: int(c.reset.unackedByPeer),
             afterStrayAck: c.reset.afterStrayAck,
+            senderFinFrame: int(c.reset.senderFinFrame),
+            peerFinFrame: int(c.reset.peerFinFrame),
+            peerFinished: c.reset.peerFinished,
             afterCommand: context(c.reset.frame),
           }
         : null,
@@ -270,8 +273,11 @@ export class FactBuilder {
             finAckFrame: int(c.strayAck.finAckFrame),
             frame: int(c.strayAck.frame),
             rstFrame: int(c.strayAck.rstFrame ?? 0),
+            ackBelow: int(c.strayAck.ackBelow),
           }
         : null,
+      stall: stallFact(c),
+      retransmissionsAfterFin: int(c.client.retransmissionsAfterFin + c.server.retransmissionsAfterFin),
       forgedResets: forgedResets(c).map((j) => ({
         by: j.by,
         addr: c[j.by].addr,
@@ -282,6 +288,8 @@ export class FactBuilder {
         ipId: int(j.sample.ipId),
         window: int(j.sample.window),
         signals: [...j.signals],
+        confidence: j.confidence ?? 'low',
+        ipIdPattern: j.ipIdPattern,
         evidence: j.evidence,
         endedConnection: c.reset !== null && c.reset.frame === j.sample.frame,
       })),
@@ -605,6 +613,25 @@ function eventFact(rec: TcpEventRecord | undefined): Fact {
   return { count: int(rec.count), frames: ints(rec.frames), first: int(rec.frames[0] ?? 0), client: int(rec.client), server: int(rec.server) };
 }
 
+/** The side whose window stayed closed longest (one still closed at the end first). */
+function stallFact(c: Connection): Fact | null {
+  const a = c.client.stall;
+  const b = c.server.stall;
+  if (!a && !b) return null;
+  const byServer = !a || (b !== undefined && (b.closedAtEnd !== a.closedAtEnd ? b.closedAtEnd : b.longest > a.longest));
+  const st = byServer ? b! : a!;
+  return {
+    by: byServer ? 'server' : 'client',
+    count: int(st.count),
+    periods: int(st.periods),
+    total: dbl(st.total),
+    longest: dbl(st.longest),
+    longestFrom: int(st.longestFrom),
+    longestTo: int(st.longestTo),
+    closedAtEnd: st.closedAtEnd,
+  };
+}
+
 function endpointFact(e: Endpoint): Fact {
   return {
     addr: e.addr,
@@ -621,6 +648,8 @@ function endpointFact(e: Endpoint): Fact {
     windowScale: int(e.windowScale),
     mss: int(e.mss),
     lastTtl: int(e.lastTtl),
+    gapBytesFilled: int(e.gapBytesFilled),
+    missingUnacked: int(e.missingUnacked),
   };
 }
 

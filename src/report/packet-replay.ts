@@ -8,6 +8,7 @@ import { CaptureError, type Frame } from '../capture/frame.ts';
 import { readCapture } from '../capture/read.ts';
 import { PacketDecoder, type DecoderOptions } from '../decode/decoder.ts';
 import type { DecodedPacket } from '../decode/packet.ts';
+import { RelativeSeq } from '../tcp/seq.ts';
 import type { Connection, Side } from '../tcp/types.ts';
 
 /** One TCP segment of a selected connection, sequence numbers relative to each side's ISN. */
@@ -17,8 +18,10 @@ export interface ReplayPacket {
   conn: number; //     Connection.id
   from: Side; //       the TCP side of that connection that sent it
   flags: number; //    TcpFlag bits
-  seq: number; //      relative sequence number (SYN = 0, first data byte = 1), unwrapped past 2^32
-  ack: number; //      relative acknowledgment number in the peer's space; valid when ACK is set
+  seq: number; //      relative sequence number (SYN = 0, first data byte = 1) as tshark prints it: mod 2^32
+  ack: number; //      relative acknowledgment number in the peer's space, mod 2^32; valid when ACK is set
+  seqOffset: number; // seq unwrapped past 2^32 (for pictures of transfers over 4 GiB)
+  ackOffset: number; // ack unwrapped past 2^32
   len: number; //      TCP payload bytes per the IP header (a snaplen may have cut the capture)
   window: number; //   window field as on the wire (not scaled)
 }
@@ -42,36 +45,6 @@ export interface ReplaySummary {
   error: CaptureError | null; // the capture could not be read past some point: packets before it were replayed
 }
 
-/** Per-side base for relative numbers. Heuristic "relative sequence numbers": Wireshark's
- *  definition: the side's ISN when its SYN was seen (the SYN is 0, the first data byte 1);
- *  otherwise the first sequence number seen minus one, so the first byte seen is 1. An ACK seen
- *  before the peer sent anything fixes the peer's base at ack − 1 the same way. Unwrapping: each
- *  new value is placed nearest to the previous one (32-bit signed difference), so a transfer
- *  over 4 GiB keeps counting up. */
-class RelativeSpace {
-  base: number | null = null; //   absolute uint32 base
-  lastAbs = 0; //                  last absolute value converted
-  lastRel = 0; //                  its relative value (bytes, may exceed 2^32)
-
-  constructor(isn: number | null) {
-    if (isn !== null) this.setBase(isn);
-  }
-
-  setBase(abs: number): void {
-    this.base = abs >>> 0;
-    this.lastAbs = this.base;
-    this.lastRel = 0;
-  }
-
-  rel(abs: number): number {
-    if (this.base === null) this.setBase((abs - 1) >>> 0);
-    const d = ((abs >>> 0) - this.lastAbs) | 0; // signed 32-bit distance from the previous value
-    this.lastAbs = abs >>> 0;
-    this.lastRel += d;
-    return this.lastRel;
-  }
-}
-
 interface Route {
   consumer: ReplayConsumer;
   sel: ReplaySelection;
@@ -79,8 +52,8 @@ interface Route {
 
 interface Track {
   conn: Connection;
-  client: RelativeSpace; // the client's sequence space
-  server: RelativeSpace;
+  client: RelativeSeq; // the client's sequence space
+  server: RelativeSeq;
   routes: Route[];
 }
 
@@ -104,7 +77,7 @@ export async function replayConnections(path: string, consumers: readonly Replay
       const c = sel.connection;
       let t = tracks.get(c.id);
       if (!t) {
-        t = { conn: c, client: new RelativeSpace(c.client.isn), server: new RelativeSpace(c.server.isn), routes: [] };
+        t = { conn: c, client: new RelativeSeq(c.client.isn), server: new RelativeSeq(c.server.isn), routes: [] };
         tracks.set(c.id, t);
         const key = tupleKey(c.client.addr, c.client.port, c.server.addr, c.server.port);
         byTuple.set(key, [...(byTuple.get(key) ?? []), t]);
@@ -161,9 +134,22 @@ function record(p: DecodedPacket, t: Track, from: Side): ReplayPacket {
   const peer = from === 'client' ? t.server : t.client;
   // a SYN seen first defines its side's base (when the main pass did not know the ISN)
   if (mine.base === null && p.flags & 0x02) mine.setBase(p.seq);
-  const seq = mine.rel(p.seq);
-  const ack = p.flags & 0x10 ? peer.rel(p.ack) : 0;
-  return { frame: p.frame, time: p.time, conn: t.conn.id, from, flags: p.flags, seq, ack, len: p.segmentLength, window: p.window };
+  const hasAck = (p.flags & 0x10) !== 0;
+  const seqOffset = mine.offset(p.seq);
+  const ackOffset = hasAck ? peer.offset(p.ack) : 0;
+  return {
+    frame: p.frame,
+    time: p.time,
+    conn: t.conn.id,
+    from,
+    flags: p.flags,
+    seq: mine.relative(p.seq),
+    ack: hasAck ? peer.relative(p.ack) : 0,
+    seqOffset,
+    ackOffset,
+    len: p.segmentLength,
+    window: p.window,
+  };
 }
 
 /** Which selected connection holds frame `n`: reads up to that frame and matches its 4-tuple.

@@ -114,20 +114,20 @@ export class TimeSeqBuilder implements ReplayConsumer {
         // sent is a retransmission, or arrived out of order at the capture point; the two look
         // alike from one capture point, so the graph names both.
         this.segments++;
-        const lo = p.seq;
-        const hi = p.seq + p.len;
+        const lo = p.seqOffset;
+        const hi = p.seqOffset + p.len;
         const retrans = lo < this.highest;
         if (retrans) this.retransmissions++;
         this.highest = Math.max(this.highest, hi);
         this.addBar({ t, lo, hi, retrans }, p.time);
       }
     } else if (p.flags & TcpFlag.ACK) {
-      if (p.ack > this.lastAck) {
-        this.lastAck = p.ack;
-        this.addPoint(this.acks, { t, v: p.ack }, p.time);
+      if (p.ackOffset > this.lastAck) {
+        this.lastAck = p.ackOffset;
+        this.addPoint(this.acks, { t, v: p.ackOffset }, p.time);
       }
       if (this.scale >= 0 && !(p.flags & TcpFlag.RST)) {
-        const edge = p.ack + p.window * 2 ** (p.flags & TcpFlag.SYN ? 0 : this.scale);
+        const edge = p.ackOffset + p.window * 2 ** (p.flags & TcpFlag.SYN ? 0 : this.scale);
         if (edge !== this.lastEdge) {
           this.lastEdge = edge;
           this.addPoint(this.window, { t, v: edge }, p.time);

@@ -26,6 +26,7 @@ export const Flag = {
   WINDOW_FULL: 1 << 11,
   KEEP_ALIVE: 1 << 12,
   KEEP_ALIVE_ACK: 1 << 13,
+  REUSED_PORTS: 1 << 14, //     a SYN with a new ISN on a 4-tuple already in use (set by the engine, not here)
 } as const;
 
 const SYN = TcpFlag.SYN;
@@ -180,6 +181,10 @@ export function analyzeSegment(
     // more than one byte starting one before nextSeq adds new data (the byte before was a probe)
     if (seglen > 1 && ((nextSeq - 1) >>> 0) === seq) notAdvanced = false;
     const oooThreshold = conn.firstRtt > 0 ? conn.firstRtt : DEFAULT_OOO_THRESHOLD;
+    // Wireshark holds these time differences unsigned: in a capture whose clock went backwards
+    // (files spliced or written twice) a negative one is huge, never "within the window"
+    const sinceDupAck = time - rev.lastAckTime;
+    const sinceHighest = time - fwd.nextSeqTime;
     const consumed = seglen + (flags & (SYN | FIN) ? 1 : 0);
     if (seglen > 0 && rev.lastAck !== 0 && seqLe((seq + seglen) >>> 0, rev.lastAck)) {
       f |= Flag.SPURIOUS_RETRANSMISSION;
@@ -187,10 +192,11 @@ export function analyzeSegment(
       notAdvanced &&
       rev.dupAckNum >= 2 &&
       rev.lastAck === seq &&
-      time - rev.lastAckTime < FAST_RETRANSMISSION_WINDOW
+      sinceDupAck >= 0 &&
+      sinceDupAck < FAST_RETRANSMISSION_WINDOW
     ) {
       f |= Flag.FAST_RETRANSMISSION;
-    } else if (notAdvanced && time - fwd.nextSeqTime < oooThreshold && nextSeq !== ((seq + consumed) >>> 0)) {
+    } else if (notAdvanced && sinceHighest >= 0 && sinceHighest < oooThreshold && nextSeq !== ((seq + consumed) >>> 0)) {
       f |= Flag.OUT_OF_ORDER;
     } else if (notAdvanced) {
       f |= Flag.RETRANSMISSION;

@@ -25,6 +25,9 @@ export function newEndpoint(addr: string, port: number): Endpoint {
     windowScale: -1,
     mss: -1,
     lastTtl: 0,
+    retransmissionsAfterFin: 0,
+    gapBytesFilled: 0,
+    missingUnacked: 0,
   };
 }
 
@@ -41,6 +44,7 @@ export class EndpointTracker {
   ackedRel = -1; //         highest offset of this stream the peer acknowledged (-1: none); a FIN counts 1
   // what this endpoint acknowledged of its peer
   lastAck = 0; //           ack field of its last ACK segment (uint32)
+  highAck = 0; //           highest ack field it sent (uint32, wrap-safe), valid when ackSent
   ackSent = false; //       it sent a segment with ACK (so it heard from its peer)
   ackedPeerFinFrame = 0; // frame where it first acknowledged the peer's FIN (0: not yet)
   needsAnswer = false; //   it sent data/SYN/FIN, a probe or an old duplicate, and the peer has sent nothing since
@@ -76,6 +80,20 @@ export class EndpointTracker {
 
   finAcked(): boolean {
     return this.finSeen && this.ackedRel >= this.finRel + 1;
+  }
+
+  /** Bytes of its stream that never showed up in the capture and that the peer never
+   *  acknowledged either: they may never have arrived. Missing bytes the peer acknowledged did
+   *  arrive; the capture dropped them. */
+  missingUnacked(): number {
+    const end = this.dataEnd();
+    const acked = this.ackedRel < 0 ? 0 : this.ackedRel < end ? this.ackedRel : end;
+    const unacked = (from: number, to: number) => (to > acked ? to - (from > acked ? from : acked) : 0);
+    const h = this.cov.holes;
+    let n = 0;
+    for (let i = 0; i < h.length; i += 2) n += unacked(h[i]!, h[i + 1]!);
+    if (end > this.cov.hi) n += unacked(this.cov.hi, end);
+    return n;
   }
 }
 

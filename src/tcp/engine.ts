@@ -28,11 +28,15 @@ import { noteIpHeaders } from './ip-history.ts';
 import { DirectionSink, Flow } from './flow.ts';
 import { Reassembler } from './reassembler.ts';
 import { firstPacketRoles } from './roles.ts';
+import { seqDiff, seqGt, seqLe } from './seq.ts';
+import { endStall, noteWindow } from './window-stall.ts';
 
 const SYN = TcpFlag.SYN;
 const FIN = TcpFlag.FIN;
 const RST = TcpFlag.RST;
 const ACK = TcpFlag.ACK;
+/** Analysis flags of segments that answer (or are) a probe: never a stray ACK. */
+const PROBE_FLAGS = Flag.KEEP_ALIVE | Flag.KEEP_ALIVE_ACK | Flag.ZERO_WINDOW_PROBE_ACK;
 
 /** An RST whose sequence number lies this far beyond what its receiver acknowledged is not
  *  acceptable (a blind injection or garbage); within it we assume the receiver took it. */
@@ -100,10 +104,12 @@ export class TcpEngine {
     let flow = table.find(p);
     let fromA = table.fromA;
     const flags = p.flags;
+    let reused = false;
     if (flow !== null && flags & SYN) {
       // port reuse: a SYN whose sequence number is not the base this direction already has
       const fwd = fromA ? flow.fromA : flow.fromB;
       if (fwd.ws.baseSet && p.seq !== fwd.ws.base) {
+        reused = true;
         const rev = fwd.peer.ws;
         if (flags & ACK && rev.baseSet && p.ack === ((rev.base + 1) >>> 0)) {
           // a SYN-ACK that answers the known SYN with a new ISN: the same conversation re-synchronised
@@ -119,6 +125,7 @@ export class TcpEngine {
       fromA = true;
     }
     this.segment(flow, fromA ? flow.fromA : flow.fromB, p);
+    if (reused) this.lastFlags |= Flag.REUSED_PORTS; // Wireshark's tcp.analysis.reused_ports
     if (this.closingCount > this.opts.maxClosingFlows) this.shedClosing(p.frame);
   }
 
@@ -281,6 +288,10 @@ export class TcpEngine {
     if (conn.ended) return;
     this.flushTracker(flow.client, frame, true);
     this.flushTracker(flow.server, frame, true);
+    endStall(conn.client, conn.endTime, conn.lastFrame);
+    endStall(conn.server, conn.endTime, conn.lastFrame);
+    conn.client.missingUnacked = flow.client.missingUnacked();
+    conn.server.missingUnacked = flow.server.missingUnacked();
     const client = flow.client;
     // unanswered: nothing from the server, and the client never acknowledged anything either (an
     // answer the capture missed would show in the client's ACKs)
@@ -360,10 +371,22 @@ export class TcpEngine {
     noteHandshakeTiming(flow.ws, flags, time);
     if (af & EVENT_FLAGS) {
       for (const [bit, kind] of ANALYSIS_EVENTS) if (af & bit) flow.note(kind, side, frame);
+      // a retransmission after the sender's own FIN belongs to its close (its FIN again, or the
+      // tail of its data while the FIN waits): counted apart so a close is not a lossy transfer
+      if (af & Flag.RETRANSMISSION && s.finSeen) ep.retransmissionsAfterFin++;
     }
+    // window stall: how long this side keeps its window closed (window-stall.ts)
+    if ((flags & (SYN | FIN | RST)) === 0 && !s.finSeen && (p.window === 0 || ep.stall !== undefined)) noteWindow(ep, p.window, time, frame);
 
-    // 2. stray ACK after FIN: s had acknowledged r's FIN and now sends an empty ACK acknowledging
-    // nothing new while r sent nothing that asks for an answer
+    // 2. Heuristic: stray ACK after FIN
+    //   A segment without data, SYN, FIN or RST that a side sends after it acknowledged its peer's
+    //   FIN, acknowledging nothing new: its ack is at or below the highest it had sent (an exact
+    //   repeat, or the delayed ACK of data before the FIN overtaken by the ACK of the FIN, as old
+    //   Windows sends it), window updates included. Not when it answers something the peer sent
+    //   (a retransmitted FIN, a keep-alive, a zero-window probe, an old duplicate), not a
+    //   keep-alive itself, and not an old segment of its own that arrives late (its sequence
+    //   number lies before what it had already sent). The peer's next segment is watched: an RST
+    //   there is the one it drew.
     let answersStray = false;
     if (flow.strayBy === r) {
       answersStray = true;
@@ -374,13 +397,17 @@ export class TcpEngine {
       (flags & (SYN | FIN | RST)) === 0 &&
       seglen === 0 &&
       s.ackedPeerFinFrame !== 0 &&
-      ack === s.lastAck &&
+      seqLe(ack, s.highAck) &&
+      s.rel(seq) >= s.hiRel && // not an old duplicate the network delivered late
       !r.needsAnswer &&
-      (af & Flag.KEEP_ALIVE) === 0
+      (af & PROBE_FLAGS) === 0
     ) {
       flow.note('stray-ack-after-fin', side, frame);
-      if (conn.strayAck === null) conn.strayAck = { by: side, finAckFrame: s.ackedPeerFinFrame, frame, rstFrame: null };
+      const below = seqDiff(s.highAck, ack);
+      if (conn.strayAck === null) conn.strayAck = { by: side, finAckFrame: s.ackedPeerFinFrame, frame, rstFrame: null, ackBelow: below };
       flow.strayBy = s;
+      flow.strayFrame = frame;
+      flow.strayBelow = below;
     }
     r.needsAnswer = false;
 
@@ -433,7 +460,11 @@ export class TcpEngine {
         if (hc.peerFramesAfter.length < MAX_HALF_CLOSE_FRAMES) hc.peerFramesAfter.push(frame);
       }
       const seenBefore = s.cov.hi; // bytes of this stream seen before this segment (offset)
-      ep.bytesCaptured += s.cov.add(dataStart, dataStart + paylen);
+      const fresh = s.cov.add(dataStart, dataStart + paylen);
+      ep.bytesCaptured += fresh;
+      // fresh bytes below what was seen before fill a hole: the network lost them, a resend came
+      const above = dataStart + paylen > seenBefore ? dataStart + paylen - (dataStart > seenBefore ? dataStart : seenBefore) : 0;
+      if (fresh > above) ep.gapBytesFilled += fresh - above;
       if (dataEnd > s.hiRel) s.hiRel = dataEnd;
       ep.bytesSent = s.dataEnd();
       if (live && conn.deliver) {
@@ -474,6 +505,7 @@ export class TcpEngine {
           conn.closeFrame = frame;
         }
         onFinSent(s, frame, time);
+        endStall(ep, time, frame);
       }
       s.needsAnswer = true;
     }
@@ -521,6 +553,7 @@ export class TcpEngine {
     const acksSyn = !isSyn && (r.synSeen ? ackRel >= 0 : true);
     onAckSent(s, acksSyn, acksFin, frame, time);
     s.lastAck = ack;
+    if (!s.ackSent || seqGt(ack, s.highAck)) s.highAck = ack;
     s.ackSent = true;
   }
 
@@ -554,9 +587,21 @@ export class TcpEngine {
         unackedBySender: s.dataEnd() - s.acked(),
         unackedByPeer: r.dataEnd() - r.acked(),
         afterStrayAck: answersStray,
+        senderFinFrame: s.finSeen ? (ep.finFrame ?? 0) : 0,
+        peerFinFrame: r.finSeen ? (r.ep.finFrame ?? 0) : 0,
+        peerFinished: r.finAcked(),
       };
     }
-    if (answersStray && conn.strayAck !== null && conn.strayAck.rstFrame === null) conn.strayAck.rstFrame = frame;
+    const stray = conn.strayAck;
+    if (answersStray && stray !== null && stray.rstFrame === null) {
+      // the stray ACK this RST answers (a later one than the first, when the first drew nothing)
+      stray.frame = flow.strayFrame;
+      stray.ackBelow = flow.strayBelow;
+      stray.rstFrame = frame;
+    }
+    // the connection is gone: a window still closed stays closed
+    endStall(ep, time, frame);
+    endStall(r.ep, time, frame);
     if (conn.closedBy === null) {
       conn.closedBy = s.side;
       conn.closeKind = 'rst';

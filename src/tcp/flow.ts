@@ -45,6 +45,8 @@ export class Flow extends FlowKey {
   refused = false; //               the handshake was refused (the first RST answered the SYN)
   lastTime = 0; //                  capture time of the last packet, seconds
   strayBy: EndpointTracker | null = null; // sent a stray ACK after FIN; the peer's next segment is watched
+  strayFrame = 0; //                that stray ACK's frame
+  strayBelow = 0; //                bytes its ack lay below the highest its sender had sent
 
   constructor(
     id: number,

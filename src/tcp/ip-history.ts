@@ -32,6 +32,8 @@ export function newIpHistory(): IpHistory {
     idPlusOne: 0,
     idSmallRise: 0,
     idOtherStep: 0,
+    idSame: 0,
+    idPlusOneGap: 0,
     idMaxRise: 0,
     idRiseTotal: 0,
     windowMin: -1,
@@ -86,6 +88,7 @@ export function noteIpHeaders(conn: Connection, s: Endpoint, r: Endpoint, p: Dec
         peerFrame: peer ? peer.lastFrame : 0,
         peerIpId: peer ? peer.lastIpId : -1,
         peerWindow: peer ? peer.lastWindow : -1,
+        senderClosed: s.finFrame !== null || s.rstFrame !== null,
       };
       h.resets.push(sample);
       h.awaitingNext = ipId >= 0;
@@ -111,11 +114,13 @@ export function noteIpHeaders(conn: Connection, s: Endpoint, r: Endpoint, p: Dec
         if (rise === 1) {
           h.idPlusOne++;
           h.idRiseTotal += 1;
+          if (p.time - h.idLastTime > h.idPlusOneGap) h.idPlusOneGap = p.time - h.idLastTime;
         } else if (rise > 1 && rise <= IPID_MAX_STEP) {
           h.idSmallRise++;
           h.idRiseTotal += rise;
           if (rise > h.idMaxRise) h.idMaxRise = rise;
-        } else h.idOtherStep++;
+        } else if (rise === 0) h.idSame++;
+        else h.idOtherStep++;
       } else h.idFirstTime = p.time;
       h.idCount++;
       h.idLast = ipId;

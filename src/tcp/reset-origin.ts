@@ -3,28 +3,43 @@
 // connection's state)? Judged from the IP and TCP header history ip-history.ts keeps per endpoint.
 //
 // Heuristic: forged RST
-//   An RST is judged forged when at least one strong signal, or two weak ones, hold:
-//   strong  ttl           its TTL is none of the (one or two) TTLs of every other segment of the
-//                         claimed sender (at least 2 of them). A host's TTL is stable per path,
-//                         and a device in between sits at another hop count.
+//   A header field is evidence only where the claimed sender's own history makes it informative,
+//   so each signal first asks whether that sender's stack lets it speak:
+//   strong  ttl           its TTL differs from the one TTL of every other segment of the claimed
+//                         sender (at least 2 of them). A host's TTL is stable per path, and a
+//                         device in between sits at another hop count. A sender seen with two or
+//                         more TTLs gives no TTL evidence.
 //   strong  ip-id         the sender's IP IDs count up by one per segment (a per-connection
-//                         counter, as Linux keeps per socket) and the RST's ID is not the next
-//                         one (more than IPID_PER_CONN_SLACK off the IDs before or after it).
-//   strong  ip-id-copied  its IP ID (non-zero) equals that of the peer's segment it answers: an
+//                         counter, as Linux keeps per socket) and the RST's ID is not the next one
+//                         (more than IPID_PER_CONN_SLACK off the IDs before or after it). Only
+//                         across a silence no longer than one the counter was already seen to
+//                         cross with a step of 1: a host-wide counter on a quiet host also rises
+//                         by one, and the host's other connections move it while this one is silent.
+//   strong  ip-id-copied  its IP ID (non-zero) equals that of the peer's segment it answers while
+//                         the sender's own IDs vary and the RST's does not continue them: an
 //                         injector that built the RST by turning that packet around.
 //   weak    ip-id-host    the sender's IP IDs rise with gaps (a host-wide counter shared with its
 //                         other traffic) and the RST's ID is further off than that counter's
 //                         observed rate allows.
 //   weak    window-copied its (non-zero) window equals that of the segment it answers and lies
 //                         outside every window the sender advertised.
+//   A verdict needs one strong signal or two weak ones. Its confidence: high with two strong
+//   signals or a strong and a weak one, medium with one strong signal, low with weak ones only.
+//
+// The host's own explanation wins over a weak oddity: when the claimed sender had reason to send
+// the RST itself (it answers a stray ACK after FIN, or the sender had already closed with FIN or
+// RST, so its stack answers any segment for that connection with RST) and no strong signal holds,
+// the RST is the host's.
 //
 // What is deliberately not evidence, because genuine stacks do it:
 //   - IP ID 0 (with or without DF): Linux sends RSTs from a control socket with ID 0 once the
 //     connection's socket is gone (and its SYN-ACKs too), as does its netfilter REJECT target;
-//     Windows and FreeBSD may send RSTs without DF. IP ID 0 is only mentioned next to other signals.
+//     stacks that write 0 whenever DF is set. IP ID 0 is only mentioned next to other signals.
+//   - any IP ID of a sender whose IDs do not vary (a constant ID, as embedded stacks and many
+//     crafted traces write, or always 0), or vary at random (BSD and macOS with random_id): there
+//     is no sequence for the RST to break, and a constant ID equals the peer's by construction.
 //   - a window of 0 or any other window that merely differs: stacks send 0 or their current window.
 //   - loopback (or both ends on one address): nothing can sit in between.
-//   - a sender seen with more than two TTLs, or fewer than two segments: nothing stable to compare.
 
 import type { Connection, Endpoint, IpHistory, RstSample, Side } from './types.ts';
 
@@ -33,15 +48,26 @@ import type { Connection, Endpoint, IpHistory, RstSample, Side } from './types.t
 export const IPID_PER_CONN_SLACK = 64;
 /** Share of IP ID steps that must follow a counter's pattern to trust it. */
 const PATTERN_SHARE = 0.9;
+/** A silence this short cannot hide much of a host-wide counter's movement (seconds). */
+const QUIET_SECONDS = 0.01;
 
 export type ResetSignal = 'ttl' | 'ip-id' | 'ip-id-copied' | 'ip-id-host' | 'window-copied';
 const STRONG: ReadonlySet<ResetSignal> = new Set(['ttl', 'ip-id', 'ip-id-copied']);
+
+/** How a sender's IPv4 IDs behave over its segments (RSTs and zero IDs aside). */
+export type IpIdPattern = 'per-connection' | 'host-wide' | 'random' | 'constant' | 'zero' | 'few' | 'none';
+
+export type Confidence = 'high' | 'medium' | 'low';
 
 export interface ResetJudgement {
   by: Side; //                 the side the RST claims to come from
   sample: RstSample;
   forged: boolean;
   signals: ResetSignal[]; //   what does not fit
+  confidence: Confidence | null; // of a forged verdict; null when not forged
+  ipIdPattern: IpIdPattern; // the claimed sender's IP IDs, which decide whether they can speak
+  ttlStable: boolean; //       the claimed sender showed one TTL on at least two segments
+  hostReason: string; //       why the host itself would send it ('' none): a stray ACK, a closed socket
   evidence: string; //         one line for people: "TTL 64 vs 63 on every other segment from 198.51.100.2 (12); IP ID 0 …"
 }
 
@@ -54,7 +80,13 @@ export function judgeResets(conn: Connection): ResetJudgement[] {
     const peer = side === 'client' ? conn.server : conn.client;
     const h = ep.ipHistory;
     if (!h) continue;
-    for (const rs of h.resets) out.push(loop ? { by: side, sample: rs, forged: false, signals: [], evidence: 'loopback: nothing sits in between' } : judgeOne(side, ep, peer, rs));
+    for (const rs of h.resets) {
+      out.push(
+        loop
+          ? { by: side, sample: rs, forged: false, signals: [], confidence: null, ipIdPattern: ipIdPattern(h), ttlStable: false, hostReason: '', evidence: 'loopback: nothing sits in between' }
+          : judgeOne(conn, side, ep, peer, rs),
+      );
+    }
   }
   out.sort((a, b) => a.sample.frame - b.sample.frame);
   return out;
@@ -65,32 +97,54 @@ export function forgedResets(conn: Connection): ResetJudgement[] {
   return judgeResets(conn).filter((j) => j.forged);
 }
 
-function judgeOne(by: Side, ep: Endpoint, peer: Endpoint, rs: RstSample): ResetJudgement {
+/** The pattern of a sender's non-zero IP IDs, from the steps between consecutive ones. */
+export function ipIdPattern(h: IpHistory): IpIdPattern {
+  if (h.idCount === 0) return h.idZero > 0 ? 'zero' : 'none';
+  const steps = h.idPlusOne + h.idSmallRise + h.idOtherStep + h.idSame;
+  if (steps < 2) return 'few';
+  if (h.idSame >= PATTERN_SHARE * steps) return 'constant';
+  if (h.idPlusOne >= PATTERN_SHARE * steps) return 'per-connection';
+  if (h.idPlusOne + h.idSmallRise >= PATTERN_SHARE * steps) return 'host-wide';
+  return 'random';
+}
+
+/** Its IDs are seen to change from segment to segment (never repeating one). */
+function idsVary(h: IpHistory): boolean {
+  return h.idCount >= 2 && h.idSame === 0;
+}
+
+function judgeOne(conn: Connection, by: Side, ep: Endpoint, peer: Endpoint, rs: RstSample): ResetJudgement {
   const h = ep.ipHistory!;
   const signals: ResetSignal[] = [];
   const words: string[] = [];
+  const limits: string[] = [];
 
-  // TTL
+  // TTL: only a sender with one TTL on every other segment
   const samples = h.ttlCounts.reduce((a, b) => a + b, 0);
-  if (samples >= 2 && h.ttlOther === 0 && h.ttls.length <= 2 && !h.ttls.includes(rs.ttl)) {
+  const ttlStable = samples >= 2 && h.ttlOther === 0 && h.ttls.length === 1;
+  if (ttlStable && rs.ttl !== h.ttls[0]) {
     signals.push('ttl');
-    words.push(`TTL ${rs.ttl} vs ${h.ttls.join(' or ')} on every other segment from ${ep.addr} (${samples})`);
-  }
+    words.push(`TTL ${rs.ttl} vs ${h.ttls[0]} on every other segment from ${ep.addr} (${samples})`);
+  } else if (samples >= 2 && !ttlStable) limits.push(`${ep.addr} used ${h.ttls.length + (h.ttlOther > 0 ? 1 : 0)} TTLs, so TTL proves nothing`);
 
-  // IP ID: first whether it continues the sender's own counter, then whether it was copied
-  if (rs.ipId > 0) {
-    const fit = fitsOwnCounter(h, rs);
-    if (fit !== 'fits' && rs.ipId === rs.peerIpId) {
+  // IP ID: only a sender whose IDs vary; first whether the RST continues its counter, then
+  // whether it was copied from the packet it answers
+  const pattern = ipIdPattern(h);
+  if (pattern === 'constant' || pattern === 'zero') limits.push(`${ep.addr} writes ${pattern === 'zero' ? 'IP ID 0' : 'the same IP ID'} in every packet, so IP IDs prove nothing`);
+  else if (pattern === 'random') limits.push(`${ep.addr} uses random IP IDs, so only a copied one would tell`);
+  if (rs.ipId > 0 && pattern !== 'constant' && pattern !== 'zero' && pattern !== 'none') {
+    const fit = fitsOwnCounter(h, rs, pattern);
+    if (fit !== 'fits' && rs.ipId === rs.peerIpId && idsVary(h)) {
       signals.push('ip-id-copied');
       words.push(`IP ID ${rs.ipId} copied from the ${peer.addr} segment it answers (frame ${rs.peerFrame})`);
-    } else if (fit === 'off-per-connection' || fit === 'off-host-wide') {
-      const perConn = fit === 'off-per-connection';
+    } else if (fit === 'off') {
+      const perConn = pattern === 'per-connection';
       signals.push(perConn ? 'ip-id' : 'ip-id-host');
       words.push(`IP ID ${rs.ipId} vs ${perConn ? 'a per-connection' : 'a host-wide'} sequence around ${aroundId(rs)}`);
     }
   }
   // IP ID 0 is no evidence by itself (Linux), but it is part of the picture next to a TTL mismatch
-  if (rs.ipId === 0 && signals.length > 0 && h.idCount > h.idZero) words.push(`IP ID 0 vs a sequence around ${aroundId(rs)}`);
+  if (rs.ipId === 0 && signals.length > 0 && h.idCount > 0) words.push(`IP ID 0 vs a sequence around ${aroundId(rs)}`);
 
   // window
   if (rs.window > 0 && rs.window === rs.peerWindow && h.windowMin >= 0 && (rs.window < h.windowMin || rs.window > h.windowMax)) {
@@ -98,34 +152,53 @@ function judgeOne(by: Side, ep: Endpoint, peer: Endpoint, rs: RstSample): ResetJ
     words.push(`window ${rs.window} copied from the segment it answers (${ep.addr} advertised ${h.windowMin === h.windowMax ? String(h.windowMin) : `${h.windowMin}–${h.windowMax}`})`);
   }
 
+  // the host's own reasons to send it
+  const stray = conn.strayAck;
+  const hostReason =
+    stray !== null && stray.rstFrame === rs.frame
+      ? `it answers the stray ACK at frame ${stray.frame}`
+      : rs.senderClosed
+        ? `${ep.addr} had already closed the connection (${ep.finFrame !== null ? `FIN at frame ${ep.finFrame}` : `RST at frame ${ep.rstFrame}`}), and its stack answers any later segment with RST`
+        : '';
+
   const strong = signals.filter((s) => STRONG.has(s)).length;
-  const forged = strong >= 1 || signals.length - strong >= 2;
-  return { by, sample: rs, forged, signals, evidence: words.length ? words.join('; ') : 'its TTL, IP ID and window fit the sender' };
+  const weak = signals.length - strong;
+  let forged = strong >= 1 || weak >= 2;
+  if (forged && strong === 0 && hostReason !== '') forged = false; // the host's own explanation wins
+  const confidence: Confidence | null = !forged ? null : strong >= 2 || (strong === 1 && weak >= 1) ? 'high' : strong === 1 ? 'medium' : 'low';
+
+  let evidence = words.length ? words.join('; ') : 'its TTL, IP ID and window fit the sender';
+  if (signals.length > 0 && !forged) evidence += hostReason !== '' ? `; but ${hostReason}: the host's own RST` : '; one weak signal is not enough';
+  if (forged && limits.length > 0) evidence += ` (${limits.join('; ')})`;
+  return { by, sample: rs, forged, signals, confidence, ipIdPattern: pattern, ttlStable, hostReason, evidence };
 }
 
 /** Whether a non-zero RST IP ID continues the sender's counter, as far as its history tells. */
-function fitsOwnCounter(h: IpHistory, rs: RstSample): 'fits' | 'off-per-connection' | 'off-host-wide' | 'unknown' {
+function fitsOwnCounter(h: IpHistory, rs: RstSample, pattern: IpIdPattern): 'fits' | 'off' | 'unknown' {
   if (rs.prevIpId < 0 && rs.nextIpId < 0) return 'unknown';
-  const steps = h.idPlusOne + h.idSmallRise + h.idOtherStep;
-  if (steps < 2) {
+  if (pattern === 'few') {
     // too short a history to know the counter's kind; right next to its neighbour still counts as its own
     const near = (from: number, to: number) => from >= 0 && ((to - from) & 0xffff) >= 1 && ((to - from) & 0xffff) <= IPID_PER_CONN_SLACK;
     return near(rs.prevIpId, rs.ipId) || near(rs.ipId, rs.nextIpId) ? 'fits' : 'unknown';
   }
-  const perConn = h.idPlusOne >= PATTERN_SHARE * steps;
-  const hostWide = !perConn && h.idPlusOne + h.idSmallRise >= PATTERN_SHARE * steps;
-  if (!perConn && !hostWide) return 'unknown'; // random IDs: nothing to continue
+  if (pattern !== 'per-connection' && pattern !== 'host-wide') return 'unknown'; // random IDs: nothing to continue
+  const perConn = pattern === 'per-connection';
   const span = h.idLastTime - h.idFirstTime;
   const rate = span > 0 ? h.idRiseTotal / span : 0; // IDs per second
-  const allowance = (dt: number) => (perConn ? IPID_PER_CONN_SLACK : IPID_PER_CONN_SLACK + 2 * h.idMaxRise + 4 * rate * Math.max(0, dt));
-  const fits = (from: number, to: number, dt: number) => {
+  const check = (from: number, to: number, dt: number): 'fits' | 'off' | 'unknown' => {
+    if (from < 0 || to < 0) return 'unknown';
     const rise = (to - from) & 0xffff;
-    return rise >= 1 && rise <= allowance(dt);
+    const allowance = perConn ? IPID_PER_CONN_SLACK : IPID_PER_CONN_SLACK + 2 * h.idMaxRise + 4 * rate * Math.max(0, dt);
+    if (rise >= 1 && rise <= allowance) return 'fits';
+    // a counter seen rising by one may still be host-wide on a quiet host: across a silence
+    // longer than any it was seen to cross, other connections may have moved it
+    if (perConn && dt > Math.max(QUIET_SECONDS, h.idPlusOneGap)) return 'unknown';
+    return 'off';
   };
-  const prevOk = rs.prevIpId < 0 || fits(rs.prevIpId, rs.ipId, rs.time - rs.prevTime);
-  const nextOk = rs.nextIpId < 0 || fits(rs.ipId, rs.nextIpId, rs.nextTime - rs.time);
-  if (prevOk && nextOk) return 'fits';
-  return perConn ? 'off-per-connection' : 'off-host-wide';
+  const prev = check(rs.prevIpId, rs.ipId, rs.time - rs.prevTime);
+  const next = check(rs.ipId, rs.nextIpId, rs.nextTime - rs.time);
+  if (prev === 'off' || next === 'off') return 'off';
+  return prev === 'fits' || next === 'fits' ? 'fits' : 'unknown';
 }
 
 function aroundId(rs: RstSample): string {

@@ -70,6 +70,11 @@ export interface ResetFact {
   unackedBySender: number; //   bytes the resetter had sent that the peer had not acknowledged
   unackedByPeer: number; //     bytes the peer had sent that the resetter had not acknowledged (in flight or unread)
   afterStrayAck: boolean; //    the RST answered a stray ACK after FIN
+  senderFinFrame: number; //    the resetter's own FIN before the RST (0: none): it had closed gracefully first
+  peerFinFrame: number; //      the peer's FIN before the RST (0: none)
+  /** The peer had finished before the RST: its FIN came and the resetter acknowledged every byte
+   *  and the FIN (nothing the peer sent was lost to the RST). */
+  peerFinished: boolean;
 }
 
 /** 'early-half-close': side `by` sent FIN at `finFrame`, then the peer still sent data. */
@@ -81,12 +86,30 @@ export interface HalfCloseFact {
 }
 
 /** 'stray-ack-after-fin': `by` had acknowledged the peer's FIN, then sent `frame` acknowledging
- *  nothing new; `rstFrame` is the peer's RST that answered it, if any. */
+ *  nothing new; `rstFrame` is the peer's RST that answered it, if any. The first stray ACK that
+ *  drew an RST, else the first one. */
 export interface StrayAckFact {
   by: Side;
   finAckFrame: number; //       where `by` first acknowledged the peer's FIN
   frame: number; //             the stray segment
   rstFrame: number | null;
+  ackBelow: number; //          bytes its ack lay below the highest ack it had sent (0: an exact repeat)
+}
+
+/** How long one side kept its receive window closed (zero-window advertisements sent before its
+ *  own FIN; a window closed after a side's own FIN belongs to its close, not to a stall). A
+ *  period runs from the first segment advertising 0 to the first one advertising more, or to
+ *  the end of the connection (its FIN or RST, the peer's RST, the end of the capture). */
+export interface WindowStall {
+  count: number; //             segments advertising a zero window
+  periods: number; //           times the window closed
+  total: number; //             seconds closed, all periods
+  longest: number; //           seconds, the longest period
+  longestFrom: number; //       frame that began it
+  longestTo: number; //         frame that ended it
+  closedAtEnd: boolean; //      the connection ended while the window was closed
+  closedSince: number; //       time the current period began (seconds); -1 while open
+  closedFrame: number; //       frame that began the current period
 }
 
 export interface Transition {
@@ -113,6 +136,11 @@ export interface Endpoint {
   windowScale: number; //      shift from its SYN, -1 if unknown or not agreed
   mss: number; //              from its SYN, -1 if absent
   lastTtl: number; //          IP TTL/hop limit of its last segment
+  /** Its zero-window periods, from its first zero window on (engine.ts; absent before). */
+  stall?: WindowStall;
+  retransmissionsAfterFin: number; // retransmissions it sent after its own FIN (a close's, not a transfer's)
+  gapBytesFilled: number; //   bytes that filled a hole in its stream as seen here (the network lost them, a resend came)
+  missingUnacked: number; //   bytes of its stream never captured nor acknowledged by the peer (final at the end)
   /** IP/TCP header history of what it sent, to tell its own RSTs from forged ones
    *  (ip-history.ts fills it, reset-origin.ts judges). Always set by the engine. */
   ipHistory?: IpHistory;
@@ -140,6 +168,7 @@ export interface RstSample {
   peerFrame: number; //      the peer's last segment before it (the one it may answer), 0 none
   peerIpId: number; //       that segment's IP ID, -1 none / IPv6
   peerWindow: number; //     that segment's raw window, -1 none
+  senderClosed: boolean; //  its claimed sender had sent a FIN or an RST before (its socket may be gone)
 }
 
 /** Running summary of an endpoint's IP headers (RSTs excluded), updated in O(1) per segment. */
@@ -155,6 +184,8 @@ export interface IpHistory {
   idPlusOne: number; //      consecutive non-zero IDs that rose by exactly 1 (a per-connection counter)
   idSmallRise: number; //    … rose by 2..IPID_MAX_STEP (a host-wide counter shared with other traffic)
   idOtherStep: number; //    … fell or jumped (random IDs, or several senders behind one address)
+  idSame: number; //         … repeated the previous ID (a stack that never changes it)
+  idPlusOneGap: number; //   longest silence (seconds) across which its ID still rose by exactly 1
   idMaxRise: number; //      largest rise among the small rises
   idRiseTotal: number; //    sum of the rises counted above (over idLastTime - idFirstTime: the counter's rate)
   windowMin: number; //      raw window of its non-SYN, non-RST segments, -1 none

@@ -39,7 +39,7 @@ describe('diagnose/facts (model and its documentation)', () => {
   });
 
   it('builds facts exactly as the schema documents them', () => {
-    const conn = connection(0, { reset: { by: 'client', frame: 9, time: 1009, senderState: 'ESTABLISHED', peerState: 'ESTABLISHED', unackedBySender: 0, unackedByPeer: 5, afterStrayAck: false } });
+    const conn = connection(0, { reset: { by: 'client', frame: 9, time: 1009, senderState: 'ESTABLISHED', peerState: 'ESTABLISHED', unackedBySender: 0, unackedByPeer: 5, afterStrayAck: false, senderFinFrame: 0, peerFinFrame: 0, peerFinished: false } });
     const data = connection(1);
     const t = transfer(0, { dataConnection: 1, rate: 1000, announcedBytes: 10, finalReply: reply(226, 40) });
     const s = session(0, 0, {

@@ -24,6 +24,9 @@ export function endpoint(over: Partial<Endpoint> = {}): Endpoint {
     windowScale: 7,
     mss: 1460,
     lastTtl: 64,
+    retransmissionsAfterFin: 0,
+    gapBytesFilled: 0,
+    missingUnacked: 0,
     ...over,
   };
 }
@@ -189,7 +192,7 @@ export function uploadResetScenario(sent: number, acked: number, final: number) 
     closedBy: 'client',
     closeKind: 'rst',
     closeFrame: 60,
-    reset: { by: 'client', frame: 60, time: 1005, senderState: 'ESTABLISHED', peerState: 'ESTABLISHED', unackedBySender: sent - acked, unackedByPeer: 0, afterStrayAck: false },
+    reset: { by: 'client', frame: 60, time: 1005, senderState: 'ESTABLISHED', peerState: 'ESTABLISHED', unackedBySender: sent - acked, unackedByPeer: 0, afterStrayAck: false, senderFinFrame: 0, peerFinFrame: 0, peerFinished: false },
     events: { 'tcp-reset': { count: 1, frames: [60], client: 1, server: 0 } },
   });
   const t = transfer(0, {

@@ -5,8 +5,9 @@ import { expect } from 'chai';
 import { TraceBuilder, type TcpLadder } from '../../src/craft/trace-builder.ts';
 import { findings } from './support.ts';
 
-/** Login, PASV, RETR; the data connection streams `chunks` segments `every` seconds apart. */
-function session(chunks: number, every: number): { t: TraceBuilder; c: TcpLadder; d: TcpLadder } {
+/** Login, PASV, RETR; the data connection streams `chunks` segments `every` seconds apart.
+ *  `after150` writes what the control connection carries before the data flows. */
+function session(chunks: number, every: number, after150: (c: TcpLadder) => void = (c) => void c.client('A')): { t: TraceBuilder; c: TcpLadder; d: TcpLadder } {
   const t = new TraceBuilder();
   const c = t.tcp({ client: '192.0.2.1:40000', server: '198.51.100.2:21', serverTtl: 63 });
   c.handshake();
@@ -21,7 +22,7 @@ function session(chunks: number, every: number): { t: TraceBuilder; c: TcpLadder
   d.handshake();
   c.client('PA', 'RETR big.iso\r\n');
   c.server('PA', '150 Opening BINARY mode data connection for big.iso (14600 bytes)\r\n');
-  c.client('A');
+  after150(c);
   for (let i = 0; i < chunks; i++) {
     d.server('A', 1460, { dt: every });
     d.client('A');
@@ -63,6 +64,19 @@ describe('control-idle-timeout', () => {
     c.server('PA', '226 Transfer complete\r\n');
     c.client('A');
     expect(findings(t).some((x) => x.id === 'control-idle-timeout')).to.equal(false);
+  });
+
+  it('stays quiet when the client had closed the control connection before the silence ended', () => {
+    // the client sent QUIT and closed its side during the transfer; the server's RST after the
+    // silence answers a client that had gone, not a NAT that forgot an idle connection
+    const { t, c } = session(10, 40, (ctl) => {
+      ctl.client('PA', 'QUIT\r\n');
+      ctl.client('FA');
+    });
+    c.server('PA', '226 Transfer complete\r\n', { dt: 1 });
+    c.client('R', undefined, { ipId: 0 });
+    const f = findings(t);
+    expect(f.some((x) => x.id === 'control-idle-timeout'), f.map((x) => x.id).join()).to.equal(false);
   });
 
   it('stays quiet for a quick transfer whose control connection is reset by the server itself', () => {

@@ -3,7 +3,8 @@
 // and reported by the rule in rules/middlebox.yaml.
 
 import { expect } from 'chai';
-import { TraceBuilder, type ConnectionOptions } from '../../src/craft/trace-builder.ts';
+import { STACK_PROFILES, type StackProfile } from '../../src/craft/stack-profiles.ts';
+import { TraceBuilder, type ConnectionOptions, type SendOptions, type TcpLadder } from '../../src/craft/trace-builder.ts';
 import { judgeResets } from '../../src/tcp/reset-origin.ts';
 import type { Connection } from '../../src/tcp/types.ts';
 import { findings, runTrace } from './support.ts';
@@ -28,6 +29,28 @@ function ladder(end: (c: ReturnType<TraceBuilder['tcp']>) => void, opts: Partial
 function only(conns: readonly Connection[]): Connection {
   expect(conns).to.have.length(1);
   return conns[0]!;
+}
+
+/** The server's IDs rise by 300 per segment (a counter shared with its other traffic); the client
+ *  always advertises window 4321, the server 65535. `serverClosed`: the server closed with FIN
+ *  before the client's last command, so its stack answers that with RST itself. */
+function hostWideLadder(rst: SendOptions, serverClosed = false): TraceBuilder {
+  const t = new TraceBuilder();
+  const c = t.tcp({ ...ENDS, serverTtl: 64 });
+  let id = 1000;
+  c.client('S');
+  c.server('SA', undefined, { ipId: (id += 300) });
+  c.client('A', undefined, { window: 4321 });
+  for (const line of ['220 ready\r\n', '331 pw\r\n', '230 in\r\n']) {
+    c.server('PA', line, { ipId: (id += 300) });
+    c.client('PA', 'NOOP\r\n', { window: 4321 });
+  }
+  if (serverClosed) {
+    c.server('FA', undefined, { ipId: (id += 300) });
+    c.client('PA', 'QUIT\r\n', { window: 4321 });
+  }
+  c.server('RA', undefined, rst);
+  return t;
 }
 
 describe('injected-reset: judging RSTs', () => {
@@ -82,22 +105,7 @@ describe('injected-reset: judging RSTs', () => {
   });
 
   it('needs two weak signals with a host-wide IP ID counter', () => {
-    // the server's IDs rise by 300 per segment (a counter shared with its other traffic); the
-    // client always advertises window 4321, the server 65535
-    const hostWide = (rst: { ipId: number; window?: number }) => {
-      const t = new TraceBuilder();
-      const c = t.tcp({ ...ENDS, serverTtl: 64 });
-      let id = 1000;
-      c.client('S');
-      c.server('SA', undefined, { ipId: (id += 300) });
-      c.client('A', undefined, { window: 4321 });
-      for (const line of ['220 ready\r\n', '331 pw\r\n', '230 in\r\n']) {
-        c.server('PA', line, { ipId: (id += 300) });
-        c.client('PA', 'NOOP\r\n', { window: 4321 });
-      }
-      c.server('RA', undefined, rst);
-      return judgeResets(only(runTrace(t)))[0]!;
-    };
+    const hostWide = (rst: SendOptions) => judgeResets(only(runTrace(hostWideLadder(rst))))[0]!;
     const near = hostWide({ ipId: 2500 });
     expect(near.signals, 'the next value of the counter').to.deep.equal([]);
     const off = hostWide({ ipId: 50000 });
@@ -159,7 +167,7 @@ describe('injected-reset: the rule', () => {
     const inj = f.find((x) => x.id === 'injected-reset');
     expect(inj, f.map((x) => x.id).join(',')).to.not.equal(undefined);
     expect(inj!.severity).to.equal('error');
-    expect(inj!.summary).to.contain('was ended by an RST at frame 10 that claims to come from the server (198.51.100.2) but was forged in between: TTL 64 vs 52');
+    expect(inj!.summary).to.contain('was ended by an RST at frame 10 that claims to come from the server (198.51.100.2) but was forged in between (medium confidence): TTL 64 vs 52');
     expect(inj!.action).to.contain("TTL 64: if its sender started from 64, it sits on the capture point's own network segment");
     expect(f.some((x) => x.id === 'tcp-reset'), 'tcp-reset superseded').to.equal(false);
   });
@@ -170,3 +178,101 @@ describe('injected-reset: the rule', () => {
   });
 });
 
+
+describe('injected-reset: a signal counts only where the sender’s stack makes it informative', () => {
+  const { embedded, zeroId, bsd, windows, linux } = STACK_PROFILES;
+
+  /** A control connection between two hosts of `stack`; `end` writes the RST under test. */
+  function onStack(stack: StackProfile, end: (c: TcpLadder, t: TraceBuilder) => void): TraceBuilder {
+    const t = new TraceBuilder({ step: 0.0005 });
+    const c = t.tcp({ ...ENDS, clientStack: stack, serverStack: stack, clientTtl: stack.ttl, serverTtl: stack.ttl - 12 });
+    c.handshake();
+    c.server('PA', '220 ready\r\n', { dt: 0.02 });
+    c.client('PA', 'USER anonymous\r\n');
+    c.server('PA', '331 password\r\n', { dt: 0.02 });
+    c.client('PA', 'PASS x\r\n');
+    c.server('PA', '230 logged in\r\n', { dt: 0.02 });
+    c.client('PA', 'RETR a\r\n');
+    end(c, t);
+    return t;
+  }
+
+  it('constant IP IDs: the RST’s ID equals the packet it answers by construction, which proves nothing', () => {
+    // the issue's case: a stack (or a crafted trace) writes one ID everywhere
+    const t = onStack(embedded, (c) => c.server('RA', undefined, { dt: 0.02 }));
+    const [j] = judgeResets(only(runTrace(t)));
+    expect(j!.sample.ipId).to.equal(j!.sample.peerIpId);
+    expect(j!.ipIdPattern).to.equal('constant');
+    expect(j!.signals).to.deep.equal([]);
+    expect(j!.forged).to.equal(false);
+  });
+
+  it('constant, zero and random IDs leave the TTL to judge, and the evidence says so', () => {
+    for (const stack of [embedded, zeroId, bsd]) {
+      const t = onStack(stack, (c) => c.server('R', undefined, { dt: 0.005, ttl: 61, ipId: 0x2222, window: 0 }));
+      const [j] = judgeResets(only(runTrace(t)));
+      expect(j!.signals, stack.name).to.deep.equal(['ttl']);
+      expect(j!.confidence, stack.name).to.equal('medium');
+      expect(j!.evidence, stack.name).to.match(/so (IP IDs prove nothing|only a copied one would tell)\)$/);
+    }
+  });
+
+  it('a host-wide counter that looked per-connection: a long silence hides what moved it', () => {
+    // an old Windows server: the control exchange shows IDs rising by one, then it sends a large
+    // file on its data connection for a minute (the same counter), then aborts the control
+    // connection itself with the counter thousands further
+    const quiet: StackProfile = { ...windows, otherTraffic: 0 }; // nothing else to send during the login
+    const t = onStack(quiet, (c, tr) => {
+      const d = tr.tcp({ client: '192.0.2.1:40001', server: '198.51.100.2:50000', clientStack: quiet, serverStack: quiet, serverTtl: 116 });
+      d.handshake();
+      for (let i = 0; i < 3000; i++) d.server('A', 100, { dt: 0.02 });
+      c.server('RA', undefined, { dt: 0.5 });
+    });
+    const control = runTrace(t).find((k) => k.server.port === 21)!;
+    const [j] = judgeResets(control);
+    expect(j!.ipIdPattern).to.equal('per-connection');
+    expect(((j!.sample.ipId - j!.sample.prevIpId) & 0xffff) > 1000, 'the counter moved on').to.equal(true);
+    expect(j!.forged).to.equal(false);
+  });
+
+  it('a per-connection counter still speaks right after the host’s last segment', () => {
+    const t = onStack(linux, (c) => c.server('RA', undefined, { dt: 0.002, ipId: 0x7777 }));
+    const [j] = judgeResets(only(runTrace(t)));
+    expect(j!.signals).to.deep.equal(['ip-id']);
+    expect(j!.confidence).to.equal('medium');
+  });
+
+  it('a TTL counts only when the sender kept one', () => {
+    const t = new TraceBuilder();
+    const c = t.tcp({ ...ENDS });
+    c.handshake();
+    c.server('PA', '220 ready\r\n', { ttl: 52 });
+    c.client('PA', 'USER a\r\n');
+    c.server('PA', '331 password\r\n', { ttl: 51 }); // a route change: two TTLs
+    c.client('PA', 'PASS a\r\n');
+    c.server('RA', undefined, { ttl: 60 });
+    const [j] = judgeResets(only(runTrace(t)));
+    expect(j!.ttlStable).to.equal(false);
+    expect(j!.signals).to.not.include('ttl');
+  });
+
+  it('the host’s own reason wins over weak oddities; a strong signal still convicts', () => {
+    // host-wide IDs and a fixed client window, as in the weak-signal test above, but the server
+    // had closed with FIN before: its stack answers the QUIT with RST
+    const build = (rst: SendOptions) => judgeResets(only(runTrace(hostWideLadder(rst, true))))[0]!;
+    const weak = build({ ipId: 50000, window: 4321 });
+    expect(weak.signals).to.deep.equal(['ip-id-host', 'window-copied']);
+    expect(weak.forged).to.equal(false);
+    expect(weak.hostReason).to.contain('had already closed the connection (FIN at frame');
+    expect(weak.evidence).to.contain("the host's own RST");
+    const strong = build({ ipId: 50000, window: 4321, ttl: 61 });
+    expect(strong.forged).to.equal(true);
+    expect(strong.confidence).to.equal('high');
+  });
+
+  it('a verdict on weak signals only is a warning, not an error', () => {
+    const inj = findings(hostWideLadder({ ipId: 50000, window: 4321 })).find((x) => x.id === 'injected-reset')!;
+    expect(inj.severity).to.equal('warning');
+    expect(inj.summary).to.contain('(low confidence)');
+  });
+});

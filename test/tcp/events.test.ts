@@ -50,7 +50,7 @@ describe('tcp/events: closing and resets', () => {
     const rst = c.server('R');
     const k = run(t).conns[0]!;
     expect(k.server.finFrame).to.equal(sfin);
-    expect(k.strayAck).to.deep.equal({ by: 'client', finAckFrame: cack, frame: stray, rstFrame: rst });
+    expect(k.strayAck).to.deep.equal({ by: 'client', finAckFrame: cack, frame: stray, rstFrame: rst, ackBelow: 0 });
     expect(k.events['stray-ack-after-fin']).to.deep.equal({ count: 1, frames: [stray], client: 1, server: 0 });
     expect(k.reset!.afterStrayAck).to.equal(true);
     expect(k.reset!.by).to.equal('server');
