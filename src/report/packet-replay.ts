@@ -8,7 +8,7 @@ import { CaptureError, type Frame } from '../capture/frame.ts';
 import { readCapture } from '../capture/read.ts';
 import { PacketDecoder } from '../decode/decoder.ts';
 import type { DecodedPacket } from '../decode/packet.ts';
-import type { Connection, Side } from '../tcp/types.ts';
+import type { Connection, Endpoint, Side } from '../tcp/types.ts';
 
 /** One TCP segment of a selected connection, sequence numbers relative to each side's ISN. */
 export interface ReplayPacket {
@@ -21,11 +21,20 @@ export interface ReplayPacket {
   ack: number; //      relative acknowledgment number in the peer's space; valid when ACK is set
   len: number; //      TCP payload bytes per the IP header (a snaplen may have cut the capture)
   window: number; //   window field as on the wire (not scaled)
+  payload: Buffer; //  the payload bytes the capture holds (fewer than len when a snaplen cut
+  //                   the frame): a view, valid only during push
+}
+
+/** What the replay needs of a connection (a Connection has it; a consumer that outlives the
+ *  analysis keeps only this). */
+export interface ReplayConnection extends Pick<Connection, 'id' | 'firstFrame' | 'lastFrame'> {
+  client: Pick<Endpoint, 'addr' | 'port' | 'isn'>;
+  server: Pick<Endpoint, 'addr' | 'port' | 'isn'>;
 }
 
 /** Frames [fromFrame, toFrame] of one connection. */
 export interface ReplaySelection {
-  connection: Connection;
+  connection: ReplayConnection;
   fromFrame: number;
   toFrame: number;
 }
@@ -78,7 +87,7 @@ interface Route {
 }
 
 interface Track {
-  conn: Connection;
+  conn: ReplayConnection;
   client: RelativeSpace; // the client's sequence space
   server: RelativeSpace;
   routes: Route[];
@@ -93,49 +102,80 @@ const tupleKey = (aAddr: string, aPort: number, bAddr: string, bPort: number) =>
  *  pass has reported it already) and is returned in the summary. */
 export async function replayConnections(path: string, consumers: readonly ReplayConsumer[]): Promise<ReplaySummary> {
   const summary: ReplaySummary = { error: null };
-  // tracks by connection id; lookup by 4-tuple first (ports compared before building strings)
-  const tracks = new Map<number, Track>();
-  const byTuple = new Map<string, Track[]>();
-  const ports = new Set<number>();
-  let minFrame = Infinity;
-  let maxFrame = 0;
-  for (const consumer of consumers) {
-    for (const sel of consumer.selections) {
-      const c = sel.connection;
-      let t = tracks.get(c.id);
-      if (!t) {
-        t = { conn: c, client: new RelativeSpace(c.client.isn), server: new RelativeSpace(c.server.isn), routes: [] };
-        tracks.set(c.id, t);
-        const key = tupleKey(c.client.addr, c.client.port, c.server.addr, c.server.port);
-        byTuple.set(key, [...(byTuple.get(key) ?? []), t]);
-        ports.add(c.client.port);
-        ports.add(c.server.port);
-      }
-      t.routes.push({ consumer, sel });
-      minFrame = Math.min(minFrame, sel.fromFrame);
-      maxFrame = Math.max(maxFrame, sel.toFrame);
-    }
+  const replay = new ConnectionReplay(consumers);
+  if (replay.empty) return summary;
+  try {
+    await readCapture(path, (f) => {
+      if (f.number > replay.lastFrame) throw new StopReading();
+      replay.frame(f);
+    });
+  } catch (e) {
+    if (e instanceof CaptureError) summary.error = e;
+    else if (!(e instanceof StopReading)) throw e;
   }
-  if (tracks.size === 0) return summary;
-  const decoder = new PacketDecoder();
-  let started = false; // consumers told the capture's start (at frame 1)
-  const onFrame = (f: Frame) => {
-    if (!started) {
-      started = true;
-      for (const c of consumers) c.start?.(f.time);
+  return summary;
+}
+
+/** The routing of replayConnections, a frame at a time, for a pass that reads the capture for
+ *  other purposes too (analyze --annotate with --extract). */
+export class ConnectionReplay {
+  // tracks by connection id; lookup by 4-tuple first (ports compared before building strings)
+  private readonly tracks = new Map<number, Track>();
+  private readonly byTuple = new Map<string, Track[]>();
+  private readonly ports = new Set<number>();
+  private readonly minFrame: number = Infinity;
+  /** The last frame any consumer selected: later frames are of no interest. */
+  readonly lastFrame: number = 0;
+  private readonly decoder = new PacketDecoder();
+  private started = false; // consumers told the capture's start (at frame 1)
+
+  constructor(private readonly consumers: readonly ReplayConsumer[]) {
+    const { tracks, byTuple, ports } = this;
+    let minFrame = Infinity;
+    let maxFrame = 0;
+    for (const consumer of consumers) {
+      for (const sel of consumer.selections) {
+        const c = sel.connection;
+        let t = tracks.get(c.id);
+        if (!t) {
+          t = { conn: c, client: new RelativeSpace(c.client.isn), server: new RelativeSpace(c.server.isn), routes: [] };
+          tracks.set(c.id, t);
+          const key = tupleKey(c.client.addr, c.client.port, c.server.addr, c.server.port);
+          byTuple.set(key, [...(byTuple.get(key) ?? []), t]);
+          ports.add(c.client.port);
+          ports.add(c.server.port);
+        }
+        t.routes.push({ consumer, sel });
+        minFrame = Math.min(minFrame, sel.fromFrame);
+        maxFrame = Math.max(maxFrame, sel.toFrame);
+      }
+    }
+    this.minFrame = minFrame;
+    this.lastFrame = maxFrame;
+  }
+
+  /** Nothing selected: no need to read. */
+  get empty(): boolean {
+    return this.tracks.size === 0;
+  }
+
+  /** One frame of the capture, in order (a FrameSink). */
+  frame(f: Frame): void {
+    if (!this.started) {
+      this.started = true;
+      for (const c of this.consumers) c.start?.(f.time);
     }
     // fragments of a segment may come before its frame range: decode a little early
-    if (f.number < minFrame - 64) return;
-    if (f.number > maxFrame) throw new StopReading();
-    if (decoder.decode(f) !== 'tcp') return;
-    const p = decoder.packet;
-    if (!ports.has(p.srcPort) || !ports.has(p.dstPort)) return;
+    if (f.number < this.minFrame - 64 || f.number > this.lastFrame) return;
+    if (this.decoder.decode(f) !== 'tcp') return;
+    const p = this.decoder.packet;
+    if (!this.ports.has(p.srcPort) || !this.ports.has(p.dstPort)) return;
     const src = p.srcAddr();
     const dst = p.dstAddr();
     let from: Side = 'client';
-    let candidates = byTuple.get(tupleKey(src, p.srcPort, dst, p.dstPort));
+    let candidates = this.byTuple.get(tupleKey(src, p.srcPort, dst, p.dstPort));
     if (!candidates) {
-      candidates = byTuple.get(tupleKey(dst, p.dstPort, src, p.srcPort));
+      candidates = this.byTuple.get(tupleKey(dst, p.dstPort, src, p.srcPort));
       from = 'server';
     }
     if (!candidates) return;
@@ -146,14 +186,7 @@ export async function replayConnections(path: string, consumers: readonly Replay
       for (const r of t.routes) if (p.frame >= r.sel.fromFrame && p.frame <= r.sel.toFrame) r.consumer.push(rec);
       break;
     }
-  };
-  try {
-    await readCapture(path, onFrame);
-  } catch (e) {
-    if (e instanceof CaptureError) summary.error = e;
-    else if (!(e instanceof StopReading)) throw e;
   }
-  return summary;
 }
 
 function record(p: DecodedPacket, t: Track, from: Side): ReplayPacket {
@@ -163,7 +196,7 @@ function record(p: DecodedPacket, t: Track, from: Side): ReplayPacket {
   if (mine.base === null && p.flags & 0x02) mine.setBase(p.seq);
   const seq = mine.rel(p.seq);
   const ack = p.flags & 0x10 ? peer.rel(p.ack) : 0;
-  return { frame: p.frame, time: p.time, conn: t.conn.id, from, flags: p.flags, seq, ack, len: p.segmentLength, window: p.window };
+  return { frame: p.frame, time: p.time, conn: t.conn.id, from, flags: p.flags, seq, ack, len: p.segmentLength, window: p.window, payload: p.payload() };
 }
 
 /** Which selected connection holds frame `n`: reads up to that frame and matches its 4-tuple.
