@@ -64,7 +64,7 @@ const { O_WRONLY, O_RDONLY, O_CREAT, O_TRUNC } = fs.constants;
 const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 
 /** Why a file ends before the transfer's data did. */
-export type CutReason = 'rst' | 'capture-ended' | 'snaplen' | 'not-captured' | 'short' | 'reply' | 'extract-max';
+export type CutReason = 'rst' | 'capture-ended' | 'snaplen' | 'not-captured' | 'short' | 'reply' | 'extract-max' | 'capture-began';
 
 /** Bytes [from, to) of a file the capture lacks (zeros in the file). 'snaplen': frames carried
  *  them but the capture kept only their start; 'not-captured': no frame with them was captured. */
@@ -347,6 +347,13 @@ function describe(f: FileState, length: number, sha: string): ExtractedFile {
     cut = { offset: length, reason: 'reply', frame: p.finalReply.frame, text: `the server answered ${p.finalReply.code} at frame ${p.finalReply.frame}` };
   }
   if (cut && cut.reason !== 'rst' && close.kind === 'rst') notes.push(`the data connection ended by RST from ${closeWho} at frame ${close.frame}`);
+  // without the sender's SYN the capture began after the data started: its first bytes, how many
+  // unknown, are missing (offset 0 is the first byte captured); the file is not whole
+  const began = 'the capture began after the data connection opened: the bytes before the first one captured, how many is unknown, are not in the file';
+  if (!p.senderSynSeen) {
+    if (cut === null) cut = { offset: 0, reason: 'capture-began', frame: null, text: began };
+    else notes.push(began);
+  }
   return {
     plan: p,
     file: f.name,
@@ -370,5 +377,6 @@ function notesOf(p: PlannedTransfer): string[] {
   else if (p.type.startsWith('E')) notes.push('TYPE E: kept as sent (EBCDIC)');
   if (p.transmissionMode === 'B' || p.transmissionMode === 'C') notes.push(`MODE ${p.transmissionMode}: kept as sent, with the mode's block headers${p.transmissionMode === 'C' ? ' and compression' : ''}`);
   if (p.restOffset > 0) notes.push(`REST ${p.restOffset}: the data is the file from offset ${p.restOffset} on`);
+  if (p.dataLooksTls && !p.encrypted) notes.push('the data begins like a TLS record although no PROT P was seen: it may be encrypted');
   return notes;
 }

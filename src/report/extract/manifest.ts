@@ -143,7 +143,8 @@ export function manifestText(m: ManifestInput): string {
 
 function details(f: ExtractedFile): string[] {
   const p = f.plan;
-  const out = [`${f.file ?? `transfer ${p.transfer}`} (session ${p.session}, transfer ${p.transfer}, ${p.command}${p.path ? ` ${escapeWire(p.path)}` : ''})`];
+  const named = p.path ?? p.argument;
+  const out = [`${f.file ?? `transfer ${p.transfer}`} (session ${p.session}, transfer ${p.transfer}, ${p.command}${named ? ` ${escapeWire(named)}` : ''})`];
   if (f.file === null) out.push(`  not written: ${f.notWritten}`);
   else {
     out.push(`  ${f.written} bytes, sha256 ${f.sha256}`);

@@ -27,11 +27,14 @@ export interface PlannedTransfer {
   bytesMissing: number; //               absent from the capture
   outcome: Transfer['outcome'];
   finalReply: { code: number; frame: number } | null;
-  encrypted: boolean; //                 PROT P in force, or the data looked like TLS records
+  encrypted: boolean; //                 PROT P in force, or (control channel encrypted: command
+  //                                     'unknown') the data looked like TLS records
+  dataLooksTls: boolean; //              the first data bytes were a TLS record
   dataClose: DataClose;
   /** The data connection (null when none is in the capture) and which of its TCP sides sent. */
   data: { conn: ReplayConnection; sender: Side } | null;
   receiverSeen: boolean; //              the receiver's segments (its ACKs) are in the capture
+  senderSynSeen: boolean; //             the sender's SYN is in the capture: its stream's start is known
 }
 
 /** Transfers kept for extraction; past it they are counted (PlannedTransfers.leftOut). */
@@ -83,7 +86,8 @@ function planned(t: Transfer, c: Connection | undefined): PlannedTransfer {
     bytesMissing: t.bytesMissing,
     outcome: t.outcome,
     finalReply: t.finalReply ? { code: t.finalReply.code, frame: t.finalReply.frame } : null,
-    encrypted: t.tlsProtected || t.dataLooksTls === true,
+    encrypted: t.tlsProtected || (t.command === 'unknown' && t.dataLooksTls === true),
+    dataLooksTls: t.dataLooksTls === true,
     dataClose: { ...t.dataClose },
     data:
       c && sender
@@ -99,5 +103,6 @@ function planned(t: Transfer, c: Connection | undefined): PlannedTransfer {
           }
         : null,
     receiverSeen: c !== undefined && sender !== null && c[sender === 'client' ? 'server' : 'client'].segments > 0,
+    senderSynSeen: c !== undefined && sender !== null && c[sender].isn !== null,
   };
 }
