@@ -46,7 +46,7 @@ interface Variant {
   story: string;
 }
 
-const DATA = seededBytes(384 * KB, 'ftpdiag extract data.bin');
+const DATA = seededBytes(160 * KB, 'ftpdiag extract data.bin');
 const NOTES = textLines(1000, false);
 
 const VARIANTS: Variant[] = [
@@ -58,8 +58,8 @@ const VARIANTS: Variant[] = [
     steps: (s) => [
       { command: 'TYPE I' },
       { transfer: 'RETR data.bin', mode: 'passive' },
-      { transfer: `STOR ${s.uploadPrefix}upload.bin`, mode: 'passive', upload: { size: 256 * KB, seed: 'ftpdiag extract upload.bin' } },
-      { command: 'REST 131072' },
+      { transfer: `STOR ${s.uploadPrefix}upload.bin`, mode: 'passive', upload: { size: 96 * KB, seed: 'ftpdiag extract upload.bin' } },
+      { command: 'REST 65536' },
       { transfer: 'RETR data.bin', mode: 'passive' },
       { command: 'TYPE A' },
       { transfer: 'RETR notes.txt', mode: 'passive' },
@@ -71,7 +71,7 @@ const VARIANTS: Variant[] = [
     loss: true,
     story:
       'vsftpd in a server namespace, the raw client in a client namespace, a router between them dropping about 2 % of the passive ' +
-      'data packets at random. TYPE I: RETR data.bin (384 KiB of seeded random bytes), STOR of 256 KiB, REST 131072 + RETR data.bin, ' +
+      'data packets at random. TYPE I: RETR data.bin (160 KiB of seeded random bytes), STOR of 96 KiB, REST 65536 + RETR data.bin, ' +
       'TYPE A: RETR notes.txt (LF text; vsftpd sends it unchanged), TYPE I: RETR data.bin in active mode, a STOR reset by the client ' +
       '(SO_LINGER 0) after 48 KiB, LIST.',
   },
@@ -92,7 +92,7 @@ const VARIANTS: Variant[] = [
     story:
       'pyftpdlib on port 2121 in a server namespace, the raw client in a client namespace, through a router namespace. TYPE A: RETR ' +
       'notes.txt (LF text on disk, CRLF on the wire) and STOR notes-up.txt (CRLF on the wire, stored with LF); TYPE I: EPSV RETR ' +
-      'data.bin (384 KiB), then a STOR reset by the client (SO_LINGER 0) after 48 KiB.',
+      'data.bin (160 KiB), then a STOR reset by the client (SO_LINGER 0) after 48 KiB.',
   },
 ];
 
