@@ -4,7 +4,7 @@
 
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { readFileSync } from 'node:fs';
@@ -53,6 +53,41 @@ describe('analyze --annotate / --extract on the command line', function () {
     const d = await cli(['analyze', trace, '--extract', join(tempDir(), 'y'), '--extract-max', '1M,2M,3M']);
     expect(d.code).to.equal(2);
     expect(d.err).to.match(/PER\[,TOTAL\]/);
+  });
+
+  it('a capture that breaks off: the frames before the fault are annotated and extracted, exit 2', async () => {
+    const whole = readFileSync(trace);
+    // a record claiming an impossible length, a third of the way in
+    const frames: number[] = [];
+    let at = 24;
+    while (at < whole.length) {
+      frames.push(at);
+      at += 16 + whole.readUInt32LE(at + 8);
+    }
+    const cutAt = frames[Math.floor(frames.length / 3)]!;
+    const broken = Buffer.from(whole);
+    broken.writeUInt32LE(0x7fffffff, cutAt + 8);
+    const file = join(tempDir(), 'broken.pcap');
+    writeFileSync(file, broken);
+    const out = join(tempDir(), 'broken-annotated.pcapng');
+    const dir = join(tempDir(), 'broken-files');
+    const r = await cli(['analyze', file, '--annotate', out, '--extract', dir]);
+    expect(r.code).to.equal(2);
+    expect(r.err).to.match(/offset \d+: impossible record length/);
+    expect(r.err).to.match(new RegExp(`annotated capture .*: ${Math.floor(frames.length / 3)} frames`));
+    expect(existsSync(join(dir, 'manifest.json'))).to.equal(true);
+  });
+
+  it('--html (a whole-capture analysis) annotates and extracts the same as the streamed one', async () => {
+    const streamed = join(tempDir(), 's.pcapng');
+    const whole = join(tempDir(), 'w.pcapng');
+    const d1 = join(tempDir(), 'd1');
+    const d2 = join(tempDir(), 'd2');
+    await cli(['analyze', trace, '--annotate', streamed, '--extract', d1]);
+    await cli(['analyze', trace, '--annotate', whole, '--extract', d2, '--html', join(tempDir(), 'r.html')]);
+    expect(readFileSync(whole).equals(readFileSync(streamed))).to.equal(true);
+    const strip = (d: string) => readFileSync(join(d, 'manifest.json'), 'utf8').replace(/"directory": "[^"]*"/, '');
+    expect(strip(d2)).to.equal(strip(d1));
   });
 
   it('a full disk while extracting: one line, exit 2', async function () {

@@ -338,7 +338,9 @@ function describe(f: FileState, length: number, sha: string): ExtractedFile {
       ? { offset: length, reason: 'snaplen', frame: null, text: `the capture's snaplen cut the frames holding bytes ${length}–${f.end}` }
       : { offset: length, reason: 'not-captured', frame: null, text: `bytes ${length}–${f.end} were sent but are not in the capture` };
   } else if (close.kind === 'rst') {
-    cut = { offset: length, reason: 'rst', frame: close.frame, text: `RST from ${closeWho} at frame ${close.frame}` };
+    const receiver = p.sender === 'client' ? 'the server' : p.sender === 'server' ? 'the client' : 'the receiver';
+    const held = p.receiverSeen ? `: the file holds what ${receiver} acknowledged, ${length} of the ${p.bytes} bytes sent` : '';
+    cut = { offset: length, reason: 'rst', frame: close.frame, text: `RST from ${closeWho} at frame ${close.frame}${held}` };
   } else if (close.kind === null) {
     cut = { offset: length, reason: 'capture-ended', frame: null, text: 'the capture ended before the data connection closed' };
   } else if (p.expectedBytes !== null && length < p.expectedBytes) {

@@ -16,6 +16,7 @@ export interface PlannedTransfer {
   argument: string;
   path: string | null;
   direction: Transfer['direction'];
+  sender: Transfer['sender']; //         FTP role that sent the data ('server' for downloads)
   mode: Transfer['mode'];
   type: string;
   transmissionMode: string;
@@ -75,6 +76,7 @@ function planned(t: Transfer, c: Connection | undefined): PlannedTransfer {
     argument: t.argument,
     path: t.path,
     direction: t.direction,
+    sender: t.sender,
     mode: t.mode,
     type: t.type,
     transmissionMode: t.transmissionMode,
