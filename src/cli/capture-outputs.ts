@@ -2,8 +2,8 @@
 // options, their checks before the analysis starts (so a mistake costs no analysis), what is
 // gathered while the analysis releases its units, and the second pass after the report.
 
-import { mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { isStdinPath } from '../capture/read.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
@@ -72,6 +72,10 @@ export class CaptureOutputs {
     if (args.annotate !== undefined) {
       if (args.annotate === '') throw new CliError('--annotate needs a file name');
       if (sameFile(args.annotate, trace)) throw new CliError(`--annotate ${escapeWire(args.annotate)} would overwrite the capture being read`);
+      // found now rather than after a long analysis
+      const dir = dirname(resolve(args.annotate));
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`--annotate ${escapeWire(args.annotate)}: no directory ${escapeWire(dir)}`);
+      if (existsSync(args.annotate) && statSync(args.annotate).isDirectory()) throw new CliError(`--annotate ${escapeWire(args.annotate)} is a directory: name the file to write`);
     }
     if (args.extract !== undefined) {
       if (args.extract === '') throw new CliError('--extract needs a directory');
@@ -125,7 +129,7 @@ export class CaptureOutputs {
         writeManifest(join(dir, 'manifest.txt'), manifestText(m), extractor.written);
         const t = manifestTotals(files);
         io.err(
-          `ftpdiag: ${plural(t.files, 'transfer')} rebuilt in ${escapeWire(dir)} (${t.bytesWritten} bytes): ${t.whole} whole, ${t.cut} cut, ${t.holes} with holes, ${t.notWritten} not written; see ${escapeWire(join(dir, 'manifest.txt'))}\n`,
+          `ftpdiag: ${plural(t.files, 'transfer')} rebuilt in ${escapeWire(dir)} (${t.bytesWritten} bytes): ${t.whole} whole, ${t.unconfirmed ? `${t.unconfirmed} unconfirmed, ` : ''}${t.cut} cut, ${t.holes} with holes, ${t.notWritten} not written; see ${escapeWire(join(dir, 'manifest.txt'))}\n`,
         );
       }
     } catch (e) {

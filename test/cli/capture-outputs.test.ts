@@ -47,6 +47,10 @@ describe('analyze --annotate / --extract on the command line', function () {
     const b = await cli(['analyze', trace, '--annotate', trace]);
     expect(b.code).to.equal(2);
     expect(b.err).to.match(/would overwrite the capture being read/);
+    const e = await cli(['analyze', trace, '--annotate', join(tempDir(), 'no', 'such', 'dir', 'x.pcapng')]);
+    expect(e.code).to.equal(2);
+    expect(e.err).to.match(/--annotate .*: no directory /);
+    expect(e.out).to.equal('');
     const c = await cli(['analyze', trace, '--extract-max', '1M']);
     expect(c.code).to.equal(2);
     expect(c.err).to.match(/--extract-max goes with --extract/);

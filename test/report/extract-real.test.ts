@@ -72,6 +72,32 @@ describe('analyze --extract: real servers, known files', function () {
     });
   }
 
+  // every recorded transfer the recorder saw end short — fewer bytes than the file, and an
+  // abnormal end: a reset, or no completion reply (a sender that meant to send less and closed
+  // normally, as the REST-resume upload does, sent a whole file) — is never called whole, whatever
+  // the replies said
+  const shortEnd = (x: TruthTransfer) =>
+    x.expectedBytes !== undefined && (x.clientRead ?? x.clientWrote ?? Infinity) < x.expectedBytes && (x.dataEnd !== 'fin' || !x.replies.some((c) => c >= 200 && c < 300));
+  const all = readdirSync(captures)
+    .filter((f) => f.endsWith('.truth.json'))
+    .map((f) => JSON.parse(readFileSync(join(captures, f), 'utf8')) as TruthFile)
+    .filter((t) => t.transfers.some(shortEnd));
+  for (const truth of all) {
+    it(`${truth.trace}: a transfer the recorder saw end short is not called whole`, async () => {
+      const x = await extract(join(captures, truth.trace));
+      const files = x.files.map((f) => [commandOf(f), f] as const);
+      let at = 0;
+      for (const t of truth.transfers) {
+        // the capture's transfers in order; a recorded transfer the analysis does not list (a
+        // refused one) is skipped
+        const i = files.findIndex(([c], k) => k >= at && c === t.command);
+        if (i < 0) continue;
+        at = i + 1;
+        if (shortEnd(t)) expect(files[i]![1].status, `${truth.trace} ${t.command}`).to.not.equal('whole');
+      }
+    });
+  }
+
   it('keeps TYPE A data as sent: pyftpdlib’s CRLF on the wire is not the LF file on either disk', async () => {
     const truth = truths.find((t) => t.trace === 'pyftpdlib-netns-ascii-files.pcapng');
     expect(truth, 'the pyftpdlib TYPE A trace').to.not.equal(undefined);

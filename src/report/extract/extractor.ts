@@ -87,6 +87,7 @@ export interface ExtractedFile {
   holeCount: number; //            all of them
   holeBytes: number;
   holesSaturated: boolean; //      more disjoint ranges than tracked: holes past a point not listed
+  unconfirmed: string | null; //   the data looks complete but nothing confirms it (why), else null
   notes: string[];
 }
 
@@ -313,7 +314,7 @@ function fileEnd(p: PlannedTransfer): number {
 }
 
 function emptyResult(p: PlannedTransfer, why: string): ExtractedFile {
-  return { plan: p, file: null, notWritten: why, written: 0, sha256: null, end: p.bytes, cut: null, holes: [], holeCount: 0, holeBytes: 0, holesSaturated: false, notes: notesOf(p) };
+  return { plan: p, file: null, notWritten: why, written: 0, sha256: null, end: p.bytes, cut: null, holes: [], holeCount: 0, holeBytes: 0, holesSaturated: false, unconfirmed: null, notes: notesOf(p) };
 }
 
 /** The manifest entry of a finished file: where it is cut and why, its holes, its notes. */
@@ -345,8 +346,25 @@ function describe(f: FileState, length: number, sha: string): ExtractedFile {
     cut = { offset: length, reason: 'capture-ended', frame: null, text: 'the capture ended before the data connection closed' };
   } else if (p.expectedBytes !== null && length < p.expectedBytes) {
     cut = { offset: length, reason: 'short', frame: close.frame, text: `FIN from ${closeWho} at frame ${close.frame} after ${length} of the ${p.expectedBytes} bytes announced` };
-  } else if ((p.outcome === 'aborted' || p.outcome === 'truncated') && p.finalReply) {
-    cut = { offset: length, reason: 'reply', frame: p.finalReply.frame, text: `the server answered ${p.finalReply.code} at frame ${p.finalReply.frame}` };
+  } else if (p.outcome === 'aborted' || p.outcome === 'truncated') {
+    const why = p.finalReply ? `the server answered ${p.finalReply.code} at frame ${p.finalReply.frame}` : `the FTP stage judged the transfer ${p.outcome}${p.aborted ? ' (ABOR)' : ''}`;
+    cut = { offset: length, reason: 'reply', frame: p.finalReply?.frame ?? null, text: why };
+  }
+  // The data connection closed normally, but nothing says the sender had sent it all: no final
+  // reply (a server that dropped the session closes its data connection with a FIN too)
+  // Nor when the receiver reset the connection after taking every byte: a socket closed with
+  // data its application never read answers with an RST, so the bytes reached its host but
+  // perhaps not its application (an RST answering a stray ACK after both FINs is harmless)
+  const late = p.lateReset;
+  const receiverName = p.sender === 'client' ? 'the server' : p.sender === 'server' ? 'the client' : 'the receiver';
+  let unconfirmed: string | null = null;
+  if (cut === null && late && !late.afterStrayAck) {
+    unconfirmed =
+      late.by === 'receiver'
+        ? `${receiverName} reset the data connection at frame ${late.frame} after acknowledging every byte: they reached its host, but its application may not have read them all`
+        : `the sender reset the data connection at frame ${late.frame} after its FIN`;
+  } else if (cut === null && p.outcome === 'unknown') {
+    unconfirmed = `the data connection closed normally (FIN from ${closeWho} at frame ${close.frame}) but no final reply came: nothing confirms this is the whole file`;
   }
   if (cut && cut.reason !== 'rst' && close.kind === 'rst') notes.push(`the data connection ended by RST from ${closeWho} at frame ${close.frame}`);
   // without the sender's SYN the capture began after the data started: its first bytes, how many
@@ -368,6 +386,7 @@ function describe(f: FileState, length: number, sha: string): ExtractedFile {
     holeCount: gaps.count,
     holeBytes: gaps.bytes,
     holesSaturated: f.ranges.saturated,
+    unconfirmed,
     notes,
   };
 }

@@ -11,13 +11,16 @@ import type { ExtractedFile, ExtractLimits } from './extractor.ts';
 /** The version of manifest.json's layout: changes when a field changes meaning or goes. */
 export const MANIFEST_VERSION = 1;
 
-export type FileStatus = 'whole' | 'cut' | 'holes' | 'cut+holes' | 'not-written';
+/** whole: every byte of a transfer the FTP stage saw complete; unconfirmed: every byte the
+ *  capture shows, the data connection closed normally, but no final reply confirms it. */
+export type FileStatus = 'whole' | 'unconfirmed' | 'cut' | 'holes' | 'cut+holes' | 'not-written';
 
 export function fileStatus(f: ExtractedFile): FileStatus {
   if (f.file === null) return 'not-written';
   if (f.cut && f.holeCount) return 'cut+holes';
   if (f.cut) return 'cut';
-  return f.holeCount ? 'holes' : 'whole';
+  if (f.holeCount) return 'holes';
+  return f.unconfirmed ? 'unconfirmed' : 'whole';
 }
 
 export interface ManifestInput {
@@ -33,13 +36,14 @@ export interface ManifestTotals {
   files: number;
   bytesWritten: number;
   whole: number;
+  unconfirmed: number;
   cut: number;
   holes: number; //         files with holes (cut or not)
   notWritten: number;
 }
 
 export function manifestTotals(files: readonly ExtractedFile[]): ManifestTotals {
-  const t: ManifestTotals = { transfers: files.length, files: 0, bytesWritten: 0, whole: 0, cut: 0, holes: 0, notWritten: 0 };
+  const t: ManifestTotals = { transfers: files.length, files: 0, bytesWritten: 0, whole: 0, unconfirmed: 0, cut: 0, holes: 0, notWritten: 0 };
   for (const f of files) {
     const s = fileStatus(f);
     if (s === 'not-written') {
@@ -49,6 +53,7 @@ export function manifestTotals(files: readonly ExtractedFile[]): ManifestTotals 
     t.files++;
     t.bytesWritten += f.written;
     if (s === 'whole') t.whole++;
+    if (s === 'unconfirmed') t.unconfirmed++;
     if (f.cut) t.cut++;
     if (f.holeCount) t.holes++;
   }
@@ -77,6 +82,7 @@ function entryJson(f: ExtractedFile): Record<string, unknown> {
     bytesWritten: f.written,
     sha256: f.sha256,
     cut: f.cut,
+    unconfirmed: f.unconfirmed,
     holes: f.holes,
     holeCount: f.holeCount,
     holeBytes: f.holeBytes,
@@ -127,7 +133,7 @@ export function manifestText(m: ManifestInput): string {
   const lines: string[] = [];
   lines.push(`Transfers of ${escapeWire(m.capture)} rebuilt by ftpdiag into ${escapeWire(m.directory)}`);
   lines.push(
-    `${plural(t.transfers, 'transfer')}: ${plural(t.files, 'file')} written (${t.bytesWritten} bytes) — ${t.whole} whole, ${t.cut} cut, ${t.holes} with holes; ${t.notWritten} not written`,
+    `${plural(t.transfers, 'transfer')}: ${plural(t.files, 'file')} written (${t.bytesWritten} bytes) — ${t.whole} whole, ${t.unconfirmed} unconfirmed, ${t.cut} cut, ${t.holes} with holes; ${t.notWritten} not written`,
   );
   lines.push(`Limits: ${m.limits.perFile} bytes per file, ${m.limits.total} bytes in all (--extract-max)`);
   if (m.transfersLeftOut) lines.push(`${plural(m.transfersLeftOut, 'more transfer')} past the bound of transfers kept for extraction: not extracted`);
@@ -148,7 +154,7 @@ function details(f: ExtractedFile): string[] {
   if (f.file === null) out.push(`  not written: ${f.notWritten}`);
   else {
     out.push(`  ${f.written} bytes, sha256 ${f.sha256}`);
-    out.push(`  ${fileStatus(f)}${f.cut ? `: ends at offset ${f.cut.offset} (${f.cut.reason}): ${f.cut.text}` : ''}`);
+    out.push(`  ${fileStatus(f)}${f.cut ? `: ends at offset ${f.cut.offset} (${f.cut.reason}): ${f.cut.text}` : f.unconfirmed && !f.holeCount ? `: ${f.unconfirmed}` : ''}`);
     if (f.holeCount) {
       const listed = f.holes.map((h) => `${h.from}–${h.to} (${h.reason})`).join(', ');
       out.push(`  ${plural(f.holeCount, 'hole')}, ${f.holeBytes} bytes, left as zeros: ${listed}${f.holes.length < f.holeCount ? ' …' : ''}`);

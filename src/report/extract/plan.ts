@@ -27,6 +27,7 @@ export interface PlannedTransfer {
   bytesAcked: number; //                 of those, acknowledged by the receiver
   bytesMissing: number; //               absent from the capture
   outcome: Transfer['outcome'];
+  aborted: boolean; //                   ABOR was sent while it ran
   finalReply: { code: number; frame: number } | null;
   encrypted: boolean; //                 PROT P in force, or (control channel encrypted: command
   //                                     'unknown') the data looked like TLS records
@@ -36,6 +37,10 @@ export interface PlannedTransfer {
   data: { conn: ReplayConnection; sender: Side } | null;
   receiverSeen: boolean; //              the receiver's segments (its ACKs) are in the capture
   senderSynSeen: boolean; //             the sender's SYN is in the capture: its stream's start is known
+  /** An RST on the data connection after it had closed with a FIN (dataClose says FIN): who sent
+   *  it (FTP role, 'sender'/'receiver' of the data), where, and whether it only answered a stray
+   *  ACK after both FINs (harmless). null without one. */
+  lateReset: { by: 'sender' | 'receiver'; frame: number; afterStrayAck: boolean } | null;
 }
 
 /** Transfers kept for extraction; past it they are counted (PlannedTransfers.leftOut). */
@@ -87,6 +92,7 @@ function planned(t: Transfer, c: Connection | undefined): PlannedTransfer {
     bytesAcked: t.bytesAcked,
     bytesMissing: t.bytesMissing,
     outcome: t.outcome,
+    aborted: t.aborted,
     finalReply: t.finalReply ? { code: t.finalReply.code, frame: t.finalReply.frame } : null,
     encrypted: t.tlsProtected || (t.command === 'unknown' && t.dataLooksTls === true),
     dataLooksTls: t.dataLooksTls === true,
@@ -106,5 +112,9 @@ function planned(t: Transfer, c: Connection | undefined): PlannedTransfer {
         : null,
     receiverSeen: c !== undefined && sender !== null && c[sender === 'client' ? 'server' : 'client'].segments > 0,
     senderSynSeen: c !== undefined && sender !== null && c[sender].isn !== null,
+    lateReset:
+      c?.reset && sender !== null && t.dataClose.kind === 'fin'
+        ? { by: c.reset.by === sender ? 'sender' : 'receiver', frame: c.reset.frame, afterStrayAck: c.reset.afterStrayAck }
+        : null,
   };
 }
