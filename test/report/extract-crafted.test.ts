@@ -241,6 +241,30 @@ describe('analyze --extract: crafted transfers', function () {
     expect(x.text).to.match(/Limits: 3000 bytes per file, 4000 bytes in all/);
   });
 
+  it('a tail missing from the capture before the bound is reached: cut where the capture stops, the bound noted', async () => {
+    const data = content(5000, 10);
+    const trace = traceFile(
+      session((s) => {
+        const d = s.pasv(50060);
+        s.ctl.client('PA', 'RETR tail.bin\r\n');
+        s.ctl.server('PA', '150 Opening (5000 bytes)\r\n');
+        d.stream('server', data.subarray(0, 3000), 1000);
+        d.lose('server', data.subarray(3000)); // the capture point missed the last 2000 bytes
+        d.client('A'); // acknowledges all 5000
+        d.server('FA');
+        d.client('FA');
+        d.server('A');
+        s.ctl.server('PA', '226 Transfer complete\r\n');
+      }),
+    );
+    const x = await extract(trace, ['--extract-max', '4000']);
+    const f = x.files[0]!;
+    expect(f.cut).to.include({ offset: 3000, reason: 'not-captured' });
+    expect(f.cut!.text).to.equal('bytes 3000–4000 were sent but are not in the capture');
+    expect(f.notes.join(' ')).to.match(/--extract-max \(4000 bytes\) would have stopped it anyway: 1000 more bytes were sent/);
+    expect(x.bytes(f).equals(data.subarray(0, 3000))).to.equal(true);
+  });
+
   it('an empty download is an empty, whole file', async () => {
     const x = await extract(traceFile(session((s) => download(s, 'empty.txt', Buffer.alloc(0), 50050))));
     expect(x.files[0]!.status).to.equal('whole');

@@ -98,8 +98,19 @@ class FileState {
   limitedBy: 'file' | 'total' | null = null;
   readonly ranges = new ByteRanges(); // bytes written
   readonly snapCut = new ByteRanges(); // bytes frames carried but the capture's snaplen cut off
-  hash: Hash = createHash('sha256');
+  private sha: Hash | null = null; //  made at the first byte: a capture of 10^5 transfers holds
+  //                                   this state for each of them at once
   hashedTo = 0; //                    bytes [0, hashedTo) are in the hash
+
+  get hash(): Hash {
+    return (this.sha ??= createHash('sha256'));
+  }
+
+  /** Starts the hash again (from byte 0). */
+  rehash(): void {
+    this.sha = createHash('sha256');
+    this.hashedTo = 0;
+  }
   done = false;
 
   constructor(
@@ -266,8 +277,7 @@ export class TransferExtractor implements ReplayConsumer {
   private completeHash(f: FileState, length: number): string {
     if (f.ranges.saturated && f.hashedTo > 0) {
       // past the range bound a retransmission may have rewritten hashed bytes: hash it all again
-      f.hash = createHash('sha256');
-      f.hashedTo = 0;
+      f.rehash();
     }
     if (f.hashedTo < length) {
       // reopened for reading: the descriptor was opened write-only
@@ -330,14 +340,18 @@ function describe(f: FileState, length: number, sha: string): ExtractedFile {
     else if (p.bytes > f.end) notes.push(`${p.bytes - f.end} bytes were sent after what the receiver acknowledged and are not in the file`);
   }
   let cut: ExtractedFile['cut'] = null;
-  if (f.limit >= 0 && f.limit < f.end) {
-    const which = f.limitedBy === 'total' ? 'the total of --extract-max' : 'the per-file --extract-max';
-    cut = { offset: f.limit, reason: 'extract-max', frame: null, text: `${which} reached: ${f.end - f.limit} more bytes not written` };
-  } else if (length < f.end) {
-    const snap = f.snapCut.overlaps(length, f.end);
+  const bounded = f.limit >= 0 && f.limit < f.end; // --extract-max stopped the file short
+  const which = f.limitedBy === 'total' ? 'the total of --extract-max' : 'the per-file --extract-max';
+  const upTo = bounded ? f.limit : f.end;
+  if (length < upTo) {
+    // the file's tail is not in the capture (whatever the bound would have allowed)
+    const snap = f.snapCut.overlaps(length, upTo);
     cut = snap
-      ? { offset: length, reason: 'snaplen', frame: null, text: `the capture's snaplen cut the frames holding bytes ${length}–${f.end}` }
-      : { offset: length, reason: 'not-captured', frame: null, text: `bytes ${length}–${f.end} were sent but are not in the capture` };
+      ? { offset: length, reason: 'snaplen', frame: null, text: `the capture's snaplen cut the frames holding bytes ${length}–${upTo}` }
+      : { offset: length, reason: 'not-captured', frame: null, text: `bytes ${length}–${upTo} were sent but are not in the capture` };
+    if (bounded) notes.push(`${which} (${f.limit} bytes) would have stopped it anyway: ${f.end - f.limit} more bytes were sent`);
+  } else if (bounded) {
+    cut = { offset: f.limit, reason: 'extract-max', frame: null, text: `${which} reached: ${f.end - f.limit} more bytes not written` };
   } else if (close.kind === 'rst') {
     const receiver = p.sender === 'client' ? 'the server' : p.sender === 'server' ? 'the client' : 'the receiver';
     const held = p.receiverSeen ? `: the file holds what ${receiver} acknowledged, ${length} of the ${p.bytes} bytes sent` : '';

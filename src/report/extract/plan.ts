@@ -44,7 +44,7 @@ export interface PlannedTransfer {
 }
 
 /** Transfers kept for extraction; past it they are counted (PlannedTransfers.leftOut). */
-export const MAX_PLANNED_TRANSFERS = 200_000;
+export const MAX_PLANNED_TRANSFERS = 100_000;
 
 export class ExtractionPlan {
   readonly transfers: PlannedTransfer[] = [];
