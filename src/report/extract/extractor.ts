@@ -194,7 +194,13 @@ export class TransferExtractor implements ReplayConsumer {
 
   /** Closes whatever is still open (after a fault). */
   abandon(): void {
-    for (const f of this.open.keys()) this.closeFd(f);
+    for (const f of [...this.open.keys()]) {
+      try {
+        this.closeFd(f);
+      } catch {
+        // the fault being reported already says what went wrong
+      }
+    }
   }
 
   private reserve(f: FileState): void {
