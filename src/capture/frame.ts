@@ -17,6 +17,13 @@ export interface Frame {
 
 export type FrameSink = (frame: Frame) => void;
 
+/** Sees every record of the capture as stored, in file order (readers built for rewriting the
+ *  file: --annotate): the classic pcap file header (frame 0) and each record with its header;
+ *  each pcapng block whole, with the frame number it took (0 for a block that takes none). The
+ *  bytes are in the file's byte order and, like Frame.data, valid only during the call; a frame's
+ *  record may come just before or just after the frame itself. */
+export type RecordSink = (record: Buffer, frame: number) => void;
+
 /** What a whole read found, for the report's `capture` section. */
 export interface CaptureSummary {
   file: string; //              path as given ('-' for standard input)

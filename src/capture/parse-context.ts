@@ -1,6 +1,6 @@
 // State shared by the format-specific record loops (pcap-records.ts, pcapng-blocks.ts) and the
 // stream parser that drives them.
-import { CaptureError, type CaptureSummary, type Frame, type FrameSink } from './frame.ts';
+import { CaptureError, type CaptureSummary, type Frame, type FrameSink, type RecordSink } from './frame.ts';
 
 export class ParseContext {
   /** The one Frame every delivery reuses (see Frame's validity rule). */
@@ -25,6 +25,7 @@ export class ParseContext {
   constructor(
     readonly file: string,
     readonly onFrame: FrameSink,
+    readonly onRecord: RecordSink | null = null,
   ) {
     this.summary = {
       file,

@@ -51,6 +51,7 @@ export class PcapRecords implements RecordLoop {
     this.maxCapLen = pcapMaxCapLen(this.snaplen);
     this.ctx.noteLinkType(this.linkType);
     this.header = false;
+    this.ctx.onRecord?.(buf.subarray(pos, pos + PCAP_HEADER_LEN), 0);
   }
 
   // The two loops below are the hot path: one per byte order so the field reads stay branch-free.
@@ -65,6 +66,7 @@ export class PcapRecords implements RecordLoop {
     const fracScale = this.ns ? 1 : 1000;
     const fracLimit = this.ns ? 1_000_000_000 : 1_000_000;
     const linkType = this.linkType;
+    const onRecord = ctx.onRecord;
     while (end - pos >= PCAP_RECORD_HEADER_LEN) {
       const capLen = u32le(buf, pos + 8);
       if (capLen > maxCap) throw this.badLength(base + pos, capLen);
@@ -91,6 +93,7 @@ export class PcapRecords implements RecordLoop {
       f.capLen = capLen;
       f.origLen = u32le(buf, pos + 12);
       f.data = buf.subarray(pos + PCAP_RECORD_HEADER_LEN, recEnd);
+      if (onRecord !== null) onRecord(buf.subarray(pos, recEnd), f.number);
       pos = recEnd;
       sink(f);
     }
@@ -107,6 +110,7 @@ export class PcapRecords implements RecordLoop {
     const fracScale = this.ns ? 1 : 1000;
     const fracLimit = this.ns ? 1_000_000_000 : 1_000_000;
     const linkType = this.linkType;
+    const onRecord = ctx.onRecord;
     while (end - pos >= PCAP_RECORD_HEADER_LEN) {
       const capLen = u32be(buf, pos + 8);
       if (capLen > maxCap) throw this.badLength(base + pos, capLen);
@@ -133,6 +137,7 @@ export class PcapRecords implements RecordLoop {
       f.capLen = capLen;
       f.origLen = u32be(buf, pos + 12);
       f.data = buf.subarray(pos + PCAP_RECORD_HEADER_LEN, recEnd);
+      if (onRecord !== null) onRecord(buf.subarray(pos, recEnd), f.number);
       pos = recEnd;
       sink(f);
     }

@@ -13,6 +13,7 @@ export interface FrameToWrite {
   data: Buffer; //      captured bytes (written as given: caplen = data.length)
   origLen?: number; //  bytes on the wire, bytes; default data.length
   interfaceId?: number; // pcapng only: index of the IDB in the current section
+  comments?: readonly string[]; // pcapng EPB only: opt_comment options (UTF-8)
 }
 
 export interface PcapWriterOptions {

@@ -70,6 +70,7 @@ export class PcapngBlocks implements RecordLoop {
       if (trailer !== len) {
         throw ctx.fail(base + pos, `block length ${len} disagrees with its trailing copy ${trailer}`, 'bad-block');
       }
+      const numberedBefore = this.numbered;
       switch (type) {
         case BLOCK.SHB:
           this.le = le;
@@ -98,6 +99,7 @@ export class PcapngBlocks implements RecordLoop {
         default:
           break; // NRB, ISB, DSB and unknown blocks: skipped by their length
       }
+      if (ctx.onRecord !== null) ctx.onRecord(buf.subarray(pos, pos + len), this.numbered !== numberedBefore ? this.numbered : 0);
       pos += len;
     }
   }

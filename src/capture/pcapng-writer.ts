@@ -23,15 +23,20 @@ export const BLOCK = {
 } as const;
 
 export const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
-export const OPT = { END: 0, IF_TSRESOL: 9, IF_TSOFFSET: 14 } as const;
+export const OPT = { END: 0, COMMENT: 1, IF_TSRESOL: 9, IF_FCSLEN: 13, IF_TSOFFSET: 14 } as const;
+
+/** Longest option value, bytes: the option length field has 16 bits. */
+export const MAX_OPTION_BYTES = 0xffff;
 
 export interface PcapngWriterOptions {
   bigEndian?: boolean; // byte order of the (first) section
+  comments?: readonly string[]; // opt_comment options of the section header (UTF-8)
 }
 
 export interface InterfaceOptions {
   linkType: number; //    LINKTYPE_* number
   snaplen?: number; //    bytes; 0 = no limit; default 262144
+  fcslen?: number; //     if_fcslen: bytes of frame check sequence at the end of each frame; written only if given
   tsresol?: number; //    if_tsresol byte: 6 (µs, default), 9 (ns), 0x80|n = 2^-n s; written only if given
   tsoffset?: number; //   if_tsoffset, seconds added to every timestamp; written only if given
 }
@@ -55,20 +60,21 @@ export class PcapngWriter {
     opts: PcapngWriterOptions = {},
   ) {
     this.be = opts.bigEndian === true;
-    this.writeShb();
+    this.writeShb(opts.comments);
   }
 
   /** Starts a new section (new SHB, interface ids restart at 0), optionally in the other byte order. */
   newSection(opts: PcapngWriterOptions = {}): void {
     if (opts.bigEndian !== undefined) this.be = opts.bigEndian;
     this.ifaces = [];
-    this.writeShb();
+    this.writeShb(opts.comments);
   }
 
   /** Writes an IDB; returns its interface id within the current section. */
   addInterface(opts: InterfaceOptions): number {
     const options: Buffer[] = [];
     if (opts.tsresol !== undefined) options.push(this.option(OPT.IF_TSRESOL, Buffer.from([opts.tsresol])));
+    if (opts.fcslen !== undefined) options.push(this.option(OPT.IF_FCSLEN, Buffer.from([opts.fcslen])));
     if (opts.tsoffset !== undefined) {
       const v = Buffer.alloc(8);
       if (this.be) v.writeBigInt64BE(BigInt(opts.tsoffset));
@@ -95,7 +101,7 @@ export class PcapngWriter {
     putU32(fixed, 8, lo, this.be);
     putU32(fixed, 12, f.data.length, this.be);
     putU32(fixed, 16, f.origLen ?? f.data.length, this.be);
-    this.block(BLOCK.EPB, Buffer.concat([fixed, f.data, Buffer.alloc(pad4(f.data.length))]));
+    this.block(BLOCK.EPB, Buffer.concat([fixed, f.data, Buffer.alloc(pad4(f.data.length)), ...this.comments(f.comments)]));
   }
 
   /** Simple Packet Block: no timestamp, interface 0; readers take min(origLen, snaplen) bytes. */
@@ -124,13 +130,19 @@ export class PcapngWriter {
     this.block(type, Buffer.concat([body, Buffer.alloc(pad4(body.length))]));
   }
 
-  private writeShb(): void {
+  private writeShb(comments: readonly string[] | undefined): void {
     const body = Buffer.alloc(16);
     putU32(body, 0, BYTE_ORDER_MAGIC, this.be);
     putU16(body, 4, 1, this.be); // version 1.0
     putU16(body, 6, 0, this.be);
     body.fill(0xff, 8, 16); // section length -1: not specified (we stream)
-    this.block(BLOCK.SHB, body);
+    this.block(BLOCK.SHB, Buffer.concat([body, ...this.comments(comments)]));
+  }
+
+  /** opt_comment options and their opt_endofopt; nothing without comments. */
+  private comments(texts: readonly string[] | undefined): Buffer[] {
+    if (texts === undefined || texts.length === 0) return [];
+    return [...texts.map((t) => commentOption(t, this.be)), Buffer.alloc(4)];
   }
 
   private timestamp(id: number, f: FrameToWrite): [number, number] {
@@ -141,24 +153,39 @@ export class PcapngWriter {
   }
 
   private option(code: number, value: Buffer): Buffer {
-    const b = Buffer.alloc(4 + value.length + pad4(value.length));
-    putU16(b, 0, code, this.be);
-    putU16(b, 2, value.length, this.be);
-    value.copy(b, 4);
-    return b;
+    return encodeOption(code, value, this.be);
   }
 
-  /** type, total length, body (already padded), total length again. */
   private block(type: number, body: Buffer): void {
-    const total = 12 + body.length;
-    const b = Buffer.alloc(total);
-    putU32(b, 0, type, this.be);
-    putU32(b, 4, total, this.be);
-    body.copy(b, 8);
-    putU32(b, total - 4, total, this.be);
-    this.out(b);
+    this.out(encodeBlock(type, body, this.be));
   }
+}
 
+/** One option: code(2) | length(2) | value padded to 4 bytes. */
+export function encodeOption(code: number, value: Buffer, bigEndian: boolean): Buffer {
+  const b = Buffer.alloc(4 + value.length + pad4(value.length));
+  putU16(b, 0, code, bigEndian);
+  putU16(b, 2, value.length, bigEndian);
+  value.copy(b, 4);
+  return b;
+}
+
+/** opt_comment holding `text` as UTF-8, cut (at a character boundary) to what an option holds. */
+export function commentOption(text: string, bigEndian: boolean): Buffer {
+  let value = Buffer.from(text, 'utf8');
+  if (value.length > MAX_OPTION_BYTES) value = Buffer.from(value.subarray(0, MAX_OPTION_BYTES).toString('utf8').replace(/\uFFFD$/, ''), 'utf8');
+  return encodeOption(OPT.COMMENT, value, bigEndian);
+}
+
+/** A whole block: type, total length, body (already padded to 4), total length again. */
+export function encodeBlock(type: number, body: Buffer, bigEndian: boolean): Buffer {
+  const total = 12 + body.length;
+  const b = Buffer.alloc(total);
+  putU32(b, 0, type, bigEndian);
+  putU32(b, 4, total, bigEndian);
+  body.copy(b, 8);
+  putU32(b, total - 4, total, bigEndian);
+  return b;
 }
 
 /** A whole pcapng file in memory: one section, one interface (id 0) from `opts`. */

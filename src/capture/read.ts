@@ -3,7 +3,7 @@
 // 1 MiB buffers, records parsed in place, the unread tail moved in front of the next read's data.
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { CaptureError, type CaptureSummary, type FrameSink } from './frame.ts';
+import { CaptureError, type CaptureSummary, type FrameSink, type RecordSink } from './frame.ts';
 import { GzipDataError, gunzipChunks, isGzip } from './gzip.ts';
 import { pumpFile, READ_CHUNK, type ReadAt } from './file-pump.ts';
 import { CaptureStreamParser } from './stream-parser.ts';
@@ -13,6 +13,8 @@ export interface ReadOptions {
   onProgress?(bytesRead: number, totalBytes: number | null): void;
   /** Stream to use for path '-' (tests); default process.stdin. */
   stdin?: Readable;
+  /** Also hand every record as stored to this sink (a rewriter such as --annotate). */
+  onRecord?: RecordSink;
 }
 
 /** '-' means standard input; so does '' because yargs turns a lone '-' argument into ''. */
@@ -44,9 +46,9 @@ export async function readCapture(path: string, onFrame: FrameSink, opts: ReadOp
     const n = await readAt(first, 0, READ_CHUNK, 0);
     opts.onProgress?.(n, size);
     if (isGzip(first, n)) {
-      return await readGzip(file, rawFileChunks(readAt, first.subarray(0, n), size, opts), onFrame);
+      return await readGzip(file, rawFileChunks(readAt, first.subarray(0, n), size, opts), onFrame, opts.onRecord);
     }
-    const parser = new CaptureStreamParser(file, onFrame);
+    const parser = new CaptureStreamParser(file, onFrame, { onRecord: opts.onRecord });
     return await pumpFile(readAt, parser, first, n, (r) => opts.onProgress?.(r, size));
   } finally {
     await fd.close();
@@ -82,16 +84,16 @@ async function readStream(file: string, stream: Readable, onFrame: FrameSink, op
     if (first.length > 0) yield first;
     yield* it;
   }
-  if (isGzip(first, first.length)) return readGzip(file, all(), onFrame);
-  const parser = new CaptureStreamParser(file, onFrame);
+  if (isGzip(first, first.length)) return readGzip(file, all(), onFrame, opts.onRecord);
+  const parser = new CaptureStreamParser(file, onFrame, { onRecord: opts.onRecord });
   for await (const chunk of all()) parser.push(chunk);
   return parser.end();
 }
 
 /** Decompresses and parses. A gzip stream that ends early is a cut capture (truncated, warning),
  *  like a plain file cut inside a record; corrupt compressed data is CaptureError 'gzip'. */
-async function readGzip(file: string, raw: AsyncIterable<Buffer>, onFrame: FrameSink): Promise<CaptureSummary> {
-  const parser = new CaptureStreamParser(file, onFrame, { compressed: 'gzip' });
+async function readGzip(file: string, raw: AsyncIterable<Buffer>, onFrame: FrameSink, onRecord: RecordSink | undefined): Promise<CaptureSummary> {
+  const parser = new CaptureStreamParser(file, onFrame, { compressed: 'gzip', onRecord });
   let cut: string | null;
   try {
     cut = await gunzipChunks(raw, (chunk) => parser.push(chunk));

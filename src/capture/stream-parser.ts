@@ -3,7 +3,7 @@
 // kept as a small unread tail and completed from the next chunk; records that lie entirely in a
 // chunk are delivered as views into it, without copying. After it throws a CaptureError the
 // parser is spent: the error's summary says what was read.
-import type { CaptureSummary, FrameSink } from './frame.ts';
+import type { CaptureSummary, FrameSink, RecordSink } from './frame.ts';
 import { CaptureFormat, describeLeadingBytes, detectFormat } from './magic.ts';
 import { ParseContext, type RecordLoop } from './parse-context.ts';
 import { PcapRecords } from './pcap-records.ts';
@@ -11,6 +11,7 @@ import { PcapngBlocks } from './pcapng-blocks.ts';
 
 export interface CaptureParserOptions {
   compressed?: 'gzip' | null; // recorded in the summary (the caller decompresses)
+  onRecord?: RecordSink; //      every record as stored (see RecordSink)
 }
 
 export class CaptureStreamParser {
@@ -22,7 +23,7 @@ export class CaptureStreamParser {
   private ended = false;
 
   constructor(file: string, onFrame: FrameSink, opts: CaptureParserOptions = {}) {
-    this.ctx = new ParseContext(file, onFrame);
+    this.ctx = new ParseContext(file, onFrame, opts.onRecord ?? null);
     this.ctx.summary.compressed = opts.compressed ?? null;
   }
 

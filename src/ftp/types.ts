@@ -99,6 +99,7 @@ export interface Transfer {
   announcedFrom: '150' | '213' | null; // where announcedBytes came from
   dataLooksTls: boolean | null; //   the first data bytes were a TLS record; null if no data was seen
   commandTime: number; //            capture time of the command (of the data connection's SYN for 'unknown')
+  transmissionMode: string; //       MODE in force at the command: S (stream), B (block), C (compressed); '' unknown
 }
 
 export interface Session {

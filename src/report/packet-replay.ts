@@ -9,7 +9,7 @@ import { readCapture } from '../capture/read.ts';
 import { PacketDecoder, type DecoderOptions } from '../decode/decoder.ts';
 import type { DecodedPacket } from '../decode/packet.ts';
 import { RelativeSeq } from '../tcp/seq.ts';
-import type { Connection, Side } from '../tcp/types.ts';
+import type { Connection, Endpoint, Side } from '../tcp/types.ts';
 
 /** One TCP segment of a selected connection, sequence numbers relative to each side's ISN. */
 export interface ReplayPacket {
@@ -20,15 +20,24 @@ export interface ReplayPacket {
   flags: number; //    TcpFlag bits
   seq: number; //      relative sequence number (SYN = 0, first data byte = 1) as tshark prints it: mod 2^32
   ack: number; //      relative acknowledgment number in the peer's space, mod 2^32; valid when ACK is set
-  seqOffset: number; // seq unwrapped past 2^32 (for pictures of transfers over 4 GiB)
+  seqOffset: number; // seq unwrapped past 2^32 (for pictures of transfers over 4 GiB, and stream offsets)
   ackOffset: number; // ack unwrapped past 2^32
   len: number; //      TCP payload bytes per the IP header (a snaplen may have cut the capture)
   window: number; //   window field as on the wire (not scaled)
+  payload: Buffer; //  the payload bytes the capture holds (fewer than len when a snaplen cut
+  //                   the frame): a view, valid only during push
+}
+
+/** What the replay needs of a connection (a Connection has it; a consumer that outlives the
+ *  analysis keeps only this). */
+export interface ReplayConnection extends Pick<Connection, 'id' | 'firstFrame' | 'lastFrame'> {
+  client: Pick<Endpoint, 'addr' | 'port' | 'isn'>;
+  server: Pick<Endpoint, 'addr' | 'port' | 'isn'>;
 }
 
 /** Frames [fromFrame, toFrame] of one connection. */
 export interface ReplaySelection {
-  connection: Connection;
+  connection: ReplayConnection;
   fromFrame: number;
   toFrame: number;
 }
@@ -51,7 +60,7 @@ interface Route {
 }
 
 interface Track {
-  conn: Connection;
+  conn: ReplayConnection;
   client: RelativeSeq; // the client's sequence space
   server: RelativeSeq;
   routes: Route[];
@@ -66,49 +75,84 @@ const tupleKey = (aAddr: string, aPort: number, bAddr: string, bPort: number) =>
  *  pass has reported it already) and is returned in the summary. */
 export async function replayConnections(path: string, consumers: readonly ReplayConsumer[], decode?: DecoderOptions): Promise<ReplaySummary> {
   const summary: ReplaySummary = { error: null };
-  // tracks by connection id; lookup by 4-tuple first (ports compared before building strings)
-  const tracks = new Map<number, Track>();
-  const byTuple = new Map<string, Track[]>();
-  const ports = new Set<number>();
-  let minFrame = Infinity;
-  let maxFrame = 0;
-  for (const consumer of consumers) {
-    for (const sel of consumer.selections) {
-      const c = sel.connection;
-      let t = tracks.get(c.id);
-      if (!t) {
-        t = { conn: c, client: new RelativeSeq(c.client.isn), server: new RelativeSeq(c.server.isn), routes: [] };
-        tracks.set(c.id, t);
-        const key = tupleKey(c.client.addr, c.client.port, c.server.addr, c.server.port);
-        byTuple.set(key, [...(byTuple.get(key) ?? []), t]);
-        ports.add(c.client.port);
-        ports.add(c.server.port);
-      }
-      t.routes.push({ consumer, sel });
-      minFrame = Math.min(minFrame, sel.fromFrame);
-      maxFrame = Math.max(maxFrame, sel.toFrame);
-    }
+  const replay = new ConnectionReplay(consumers, decode);
+  if (replay.empty) return summary;
+  try {
+    await readCapture(path, (f) => {
+      if (f.number > replay.lastFrame) throw new StopReading();
+      replay.frame(f);
+    });
+  } catch (e) {
+    if (e instanceof CaptureError) summary.error = e;
+    else if (!(e instanceof StopReading)) throw e;
   }
-  if (tracks.size === 0) return summary;
-  const decoder = new PacketDecoder(decode);
-  let started = false; // consumers told the capture's start (at frame 1)
-  const onFrame = (f: Frame) => {
-    if (!started) {
-      started = true;
-      for (const c of consumers) c.start?.(f.time);
+  return summary;
+}
+
+/** The routing of replayConnections, a frame at a time, for a pass that reads the capture for
+ *  other purposes too (analyze --annotate with --extract). */
+export class ConnectionReplay {
+  // tracks by connection id; lookup by 4-tuple first (ports compared before building strings)
+  private readonly tracks = new Map<number, Track>();
+  private readonly byTuple = new Map<string, Track[]>();
+  private readonly ports = new Set<number>();
+  private readonly minFrame: number = Infinity;
+  /** The last frame any consumer selected: later frames are of no interest. */
+  readonly lastFrame: number = 0;
+  private readonly decoder: PacketDecoder;
+  private started = false; // consumers told the capture's start (at frame 1)
+
+  constructor(
+    private readonly consumers: readonly ReplayConsumer[],
+    decode?: DecoderOptions,
+  ) {
+    this.decoder = new PacketDecoder(decode);
+    const { tracks, byTuple, ports } = this;
+    let minFrame = Infinity;
+    let maxFrame = 0;
+    for (const consumer of consumers) {
+      for (const sel of consumer.selections) {
+        const c = sel.connection;
+        let t = tracks.get(c.id);
+        if (!t) {
+          t = { conn: c, client: new RelativeSeq(c.client.isn), server: new RelativeSeq(c.server.isn), routes: [] };
+          tracks.set(c.id, t);
+          const key = tupleKey(c.client.addr, c.client.port, c.server.addr, c.server.port);
+          byTuple.set(key, [...(byTuple.get(key) ?? []), t]);
+          ports.add(c.client.port);
+          ports.add(c.server.port);
+        }
+        t.routes.push({ consumer, sel });
+        minFrame = Math.min(minFrame, sel.fromFrame);
+        maxFrame = Math.max(maxFrame, sel.toFrame);
+      }
+    }
+    this.minFrame = minFrame;
+    this.lastFrame = maxFrame;
+  }
+
+  /** Nothing selected: no need to read. */
+  get empty(): boolean {
+    return this.tracks.size === 0;
+  }
+
+  /** One frame of the capture, in order (a FrameSink). */
+  frame(f: Frame): void {
+    if (!this.started) {
+      this.started = true;
+      for (const c of this.consumers) c.start?.(f.time);
     }
     // fragments of a segment may come before its frame range: decode a little early
-    if (f.number < minFrame - 64) return;
-    if (f.number > maxFrame) throw new StopReading();
-    if (decoder.decode(f) !== 'tcp') return;
-    const p = decoder.packet;
-    if (!ports.has(p.srcPort) || !ports.has(p.dstPort)) return;
+    if (f.number < this.minFrame - 64 || f.number > this.lastFrame) return;
+    if (this.decoder.decode(f) !== 'tcp') return;
+    const p = this.decoder.packet;
+    if (!this.ports.has(p.srcPort) || !this.ports.has(p.dstPort)) return;
     const src = p.srcAddr();
     const dst = p.dstAddr();
     let from: Side = 'client';
-    let candidates = byTuple.get(tupleKey(src, p.srcPort, dst, p.dstPort));
+    let candidates = this.byTuple.get(tupleKey(src, p.srcPort, dst, p.dstPort));
     if (!candidates) {
-      candidates = byTuple.get(tupleKey(dst, p.dstPort, src, p.srcPort));
+      candidates = this.byTuple.get(tupleKey(dst, p.dstPort, src, p.srcPort));
       from = 'server';
     }
     if (!candidates) return;
@@ -119,14 +163,7 @@ export async function replayConnections(path: string, consumers: readonly Replay
       for (const r of t.routes) if (p.frame >= r.sel.fromFrame && p.frame <= r.sel.toFrame) r.consumer.push(rec);
       break;
     }
-  };
-  try {
-    await readCapture(path, onFrame);
-  } catch (e) {
-    if (e instanceof CaptureError) summary.error = e;
-    else if (!(e instanceof StopReading)) throw e;
   }
-  return summary;
 }
 
 function record(p: DecodedPacket, t: Track, from: Side): ReplayPacket {
@@ -135,8 +172,6 @@ function record(p: DecodedPacket, t: Track, from: Side): ReplayPacket {
   // a SYN seen first defines its side's base (when the main pass did not know the ISN)
   if (mine.base === null && p.flags & 0x02) mine.setBase(p.seq);
   const hasAck = (p.flags & 0x10) !== 0;
-  const seqOffset = mine.offset(p.seq);
-  const ackOffset = hasAck ? peer.offset(p.ack) : 0;
   return {
     frame: p.frame,
     time: p.time,
@@ -145,10 +180,11 @@ function record(p: DecodedPacket, t: Track, from: Side): ReplayPacket {
     flags: p.flags,
     seq: mine.relative(p.seq),
     ack: hasAck ? peer.relative(p.ack) : 0,
-    seqOffset,
-    ackOffset,
+    seqOffset: mine.offset(p.seq),
+    ackOffset: hasAck ? peer.offset(p.ack) : 0,
     len: p.segmentLength,
     window: p.window,
+    payload: p.payload(),
   };
 }
 

@@ -51,9 +51,9 @@ export async function runNetnsScript<T>(ctx: ScenarioContext, ns: string, label:
   return JSON.parse(out) as T;
 }
 
-export function makeNetnsPath(ctx: ScenarioContext): NetnsPath {
+/** `tag` prefixes the namespace and interface names (at most 9 characters: interface names have 15). */
+export function makeNetnsPath(ctx: ScenarioContext, tag = `fdc${process.pid % 100000}`): NetnsPath {
   if (process.getuid?.() !== 0) ctx.skip('network namespaces need root');
-  const tag = `fdc${process.pid % 100000}`;
   const p: NetnsPath = { client: `${tag}-cli`, router: `${tag}-rtr`, server: `${tag}-srv`, clientIf: `${tag}c`, clientAddr: '192.0.2.1', serverAddr: '198.51.100.2' };
   try {
     ip(['netns', 'add', p.client]);

@@ -25,6 +25,11 @@ export interface TruthTransfer {
   dataEnd?: string; //         'fin' | 'rst-by-client' | 'rst-by-peer' | 'refused' | 'none' ...
   replies: number[]; //        codes received for this command (preliminary and final)
   serverFileSize?: number | null; // bytes of the file on the server's disk afterwards (null: absent)
+  // SHA-256 (hex) of the data as the recorder's own side saw it, for checking rebuilt files:
+  sha256Sent?: string; //      the bytes the client wrote on the data connection (uploads)
+  sha256Received?: string; //  the bytes the client read from it (downloads, listings)
+  sha256Source?: string; //    the file the server served (downloads: its whole file on disk)
+  sha256OnServer?: string | null; // the server's file after the transfer (uploads; null: absent)
 }
 
 export interface Truth {

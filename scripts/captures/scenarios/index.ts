@@ -18,5 +18,6 @@ import { pyftpdlibClean } from './pyftpdlib-clean.ts';
 import { vsftpdClean } from './vsftpd-clean.ts';
 import { middleboxIpsReset, middleboxNatIdle } from './middlebox.ts';
 import { vxlanTunnel } from './vxlan-tunnel.ts';
+import { extractFiles } from './extract-files.ts';
 
-export const scenarios: Scenario[] = [ftpsrvClean, vsftpdClean, pyftpdlibClean, otherServersClean, ipv6, restResume, uploadRst, downloadRst, abor, portRefusedScenario, wrongPasswordScenario, missingFileScenario, tooManyClientsScenario, sequenceAndForeignPort, pasvWrongAddress, controlHalfClose, packetLoss, ftps, craftedStrayAck, middleboxNatIdle, middleboxIpsReset, vxlanTunnel];
+export const scenarios: Scenario[] = [ftpsrvClean, vsftpdClean, pyftpdlibClean, otherServersClean, ipv6, restResume, uploadRst, downloadRst, abor, portRefusedScenario, wrongPasswordScenario, missingFileScenario, tooManyClientsScenario, sequenceAndForeignPort, pasvWrongAddress, controlHalfClose, packetLoss, ftps, craftedStrayAck, middleboxNatIdle, middleboxIpsReset, vxlanTunnel, extractFiles];

@@ -20,11 +20,12 @@ import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts
 import { cliDecodeAs, decodeAsOptionSpec } from '../decode-as-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { ReadProgress } from '../progress.ts';
+import { CaptureOutputs, withCaptureOutputOptions, type CaptureOutputArgs } from '../capture-outputs.ts';
 
 export const FAIL_ON = ['error', 'warning', 'info', 'none'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 
-export interface AnalyzeArgs extends LimitArgs {
+export interface AnalyzeArgs extends LimitArgs, CaptureOutputArgs {
   trace: string;
   json: boolean;
   failOn: FailOn;
@@ -39,7 +40,7 @@ export const command = 'analyze <trace>';
 export const describe = 'Explain what went wrong in a capture of FTP traffic';
 
 export function builder(y: Argv): Argv<AnalyzeArgs> {
-  return withLimitOptions(y)
+  return withCaptureOutputOptions(withLimitOptions(y))
     .positional('trace', { type: 'string', describe: "pcap or pcapng file (gzip allowed); '-' reads standard input", demandOption: true })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document instead of the text report' })
     .option('fail-on', { choices: FAIL_ON, default: 'error' as FailOn, describe: 'exit 1 when a finding of this severity or worse is found' })
@@ -54,6 +55,8 @@ export function builder(y: Argv): Argv<AnalyzeArgs> {
     .example('$0 analyze --rules ./my-rules x.pcap', 'add your own rules')
     .example('$0 analyze x.pcap --html report.html', 'also write an HTML report')
     .example('$0 analyze -d udp.port==8472,vxlan x.pcap', 'a VXLAN mirror on a port other than 4789')
+    .example('$0 analyze x.pcap --annotate x-ftpdiag.pcapng', 'also write the capture with the findings as packet comments')
+    .example('$0 analyze x.pcap --extract files/', "also rebuild each transfer's file, with a manifest")
     .example('tcpdump -w - port 21 | $0 analyze -', 'read standard input') as unknown as Argv<AnalyzeArgs>;
 }
 
@@ -74,6 +77,7 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
   const limits = cliLimits(args);
   const decode = cliDecodeAs(args.decodeAs);
   const trace = args.trace ?? '';
+  const outputs = CaptureOutputs.prepare(args, trace);
   const progress = new ReadProgress({ json: args.json, stdoutIsTTY: io.stdoutIsTTY, stderrIsTTY: process.stderr.isTTY === true });
   const read = { ...(io.stdin ? { stdin: io.stdin } : {}), onProgress: progress.onProgress };
   // The JSON and text reports stream: each session is diagnosed and written to a spool as soon as
@@ -82,9 +86,13 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
   const color = useColor(args.color, io.stdoutIsTTY, io.env);
   const spool = args.html ? null : args.json ? new JsonSpool(args.showPasswords) : new TextReport({ color, width: io.columns }, args.showPasswords, true);
   try {
-    const release = spool ? { release: (u: ReleasedUnit) => spool.add(u) } : {};
+    const release = spool ? { release: (u: ReleasedUnit) => (spool.add(u), outputs?.add(u)) } : {};
     const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, decode, ...limits, ...release }).finally(() => progress.stop());
-    return await report(args, io, trace, result, error, spool, color, decode);
+    if (!spool) outputs?.addResult(result);
+    const code = await report(args, io, trace, result, error, spool, color, decode);
+    // the annotated capture and the rebuilt transfers need the capture's bytes again: a second pass
+    if (outputs && result.capture.frames > 0) await outputs.write(trace, result, io, decode);
+    return code;
   } finally {
     spool?.close();
   }
