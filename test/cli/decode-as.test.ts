@@ -83,6 +83,18 @@ describe('cli: analyze --decode-as (tshark -d syntax) and the encapsulation head
     expect(page).to.match(/<svg[^>]*aria-label="Packet ladder for upload-reset/);
   });
 
+  it('--extract and --annotate read the capture again with the same -d', async () => {
+    const dir = join(tmp, 'files');
+    const out = join(tmp, 'annotated.pcapng');
+    const r = await cli(['analyze', '-d', 'udp.port==8472,vxlan', file, '--extract', dir, '--annotate', out]);
+    expect(r.code).to.equal(1);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest.files).to.have.length(1);
+    expect(manifest.files[0]).to.include({ command: 'STOR', bytesOnWire: 3000, bytesWritten: 3000 });
+    expect(readFileSync(join(dir, manifest.files[0].file)).length).to.equal(3000);
+    expect(r.err).to.match(/annotated capture .*: 27 frames, [1-9][0-9]* with ftpdiag comments/);
+  });
+
   it('bad -d values: one line naming the option, exit 2', async () => {
     for (const [value, message] of [
       ['tcp.port==2121,ftp', /FTP is found on any TCP port/],
