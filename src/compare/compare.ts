@@ -27,7 +27,7 @@ import type { ReadOptions } from '../capture/read.ts';
 import { TcpFlag, tcpFlagNames } from '../decode/packet.ts';
 import { endpointText } from '../diagnose/facts.ts';
 import type { Side } from '../tcp/types.ts';
-import { alignDirection, buildSeqMap, type DirAlignment, type SeqMap } from './align.ts';
+import { alignDirection, buildSeqMap, type SeqMap } from './align.ts';
 import { matchConnections, type ConnPair } from './match-connections.ts';
 import { readSignatures, type CaptureSigs, type ConnSigs, type DirSigs } from './signatures.ts';
 import { MIN_SHARED, gatherEvidence, identityOf, judgePair, median, orientation, tolerance, type JudgeClock, type Judgement, type PairEvidence, type Verdict } from './judge.ts';

@@ -319,6 +319,19 @@ describe('compare guardrails: what "changed" means', () => {
     expect(c2s.changed).to.equal(1);
     expect(c2s.changes[0]!.what).to.deep.equal(['payload changed (12 → 13 bytes, its text redacted)']);
     expect(text).to.not.contain('second').and.not.contain('first');
+    // the two-point ladder draws the change the same way
+    const f = writePair(tp);
+    try {
+      const ladder = await cli(['compare', f.a, f.b, '--ladder']);
+      expect(ladder.code, ladder.err).to.equal(0);
+      expect(ladder.out).to.contain('payload rewritten (12 → 13 bytes, text redacted)').and.not.contain('(nothing) → (nothing)');
+      for (const line of ladder.out.split('\n')) {
+        const m = /≠ (.*) → (.*)$/.exec(line.trim());
+        if (m) expect(m[1], line).to.not.equal(m[2]);
+      }
+    } finally {
+      rmSync(f.dir, { recursive: true, force: true });
+    }
   });
 
   it('a changed segment is one whose payload, length, flags, acknowledgment or SYN options in words differ', async () => {
