@@ -212,7 +212,7 @@ function clockOf(anchors: readonly Candidate[], span: number): Clock {
     const up = orientation(c.e, null);
     if (c.e.d[0].length === 0 || c.e.d[1].length === 0) continue;
     if (up[0] === null) {
-      alike.push(...c.e.d[0], ...c.e.d[1]);
+      for (const d of c.e.d) for (const x of d) alike.push(x);
       continue;
     }
     for (let k = 0; k < 2; k++) {
