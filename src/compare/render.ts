@@ -62,7 +62,10 @@ function directionLines(c: ConnectionReport, d: DirectionReport): string[] {
   const up = d.upstream;
   out.push(...listLine(up ? `lost between ${up.toUpperCase()} and ${other(up)} (seen in ${up.toUpperCase()} only)` : '', d.lost, '    '));
   out.push(...listLine(up ? `appeared between ${up.toUpperCase()} and ${other(up)}: injected (seen in ${other(up)} only)` : '', d.injected, '    '));
-  out.push(...listLine('seen in one capture only (which point is upstream is unknown)', d.oneSided, '    '));
+  out.push(...listLine(c.a !== null && c.b !== null ? 'seen in one capture only (which point is upstream is unknown)' : 'seen in one capture only (nothing claimed)', d.oneSided, '    '));
+  const seenIn = new Set(d.outside.packets.map((p) => p.capture));
+  const only = seenIn.size === 1 ? [...seenIn][0]! : null;
+  out.push(...listLine(only ? `seen in ${only.toUpperCase()} only, while ${other(only)} was not capturing (not judged)` : 'seen in one capture only, while the other was not capturing (not judged)', d.outside, '    '));
   for (const ch of d.changes.slice(0, 10)) out.push(`    changed A#${ch.aFrame} → B#${ch.bFrame}: ${escapeWire(ch.what.join('; '))}`);
   return out;
 }
@@ -72,6 +75,14 @@ export function renderCompareText(r: CompareResult): string {
   const cap = (x: CompareResult['a'], n: string) =>
     `${n}: ${escapeWire(x.file)} (${x.frames} frames, ${x.tcpFrames} TCP, ${x.connections} ${x.connections === 1 ? 'connection' : 'connections'}${x.truncated ? ', cut at the segment limit' : ''}${x.error ? `; read error: ${escapeWire(x.error)}` : ''})`;
   out.push(cap(r.a, 'A'), cap(r.b, 'B'));
+  const v = r.sameTraffic;
+  out.push(escapeWire(`Same traffic: ${v.verdict === 'unknown' ? 'cannot judge' : v.verdict} — ${v.summary}`));
+  const claims = v.verdict === 'yes';
+  if (!claims) {
+    out.push(`  No NAT, loss, injection or change is claimed: ${v.verdict === 'no' ? 'the captures are not of the same traffic' : 'the evidence is too weak to say they are the same traffic'}.`);
+    for (const x of v.rejected.slice(1, 6)) out.push(escapeWire(`  also A#${x.a} and B#${x.b}: ${x.reason}`));
+    if (v.rejected.length > 6) out.push(`  … ${v.rejected.length - 6} more candidate pairs (all of the first ${v.rejected.length} in --json)`);
+  }
   if (r.clock.offset !== null) {
     const o = r.clock.offset;
     out.push(
@@ -81,15 +92,26 @@ export function renderCompareText(r: CompareResult): string {
   } else out.push(`Clock: unknown (${r.clock.note})`);
   if (r.sides.a.length || r.sides.b.length) out.push(`Sides: A is nearer ${r.sides.a.join(', ') || '?'}; B is nearer ${r.sides.b.join(', ') || '?'}`);
   const t = r.totals;
+  const outside = t.outside > 0 ? `; seen while the other capture was not running: ${t.outside}` : '';
   out.push(
-    `Connections: ${t.matched} in both, ${t.onlyA} in A only, ${t.onlyB} in B only; segments lost in between: ${t.lost}, injected in between: ${t.injected}, changed in between: ${t.changed}`,
+    claims
+      ? `Connections: ${t.matched} in both, ${t.onlyA} in A only, ${t.onlyB} in B only; segments lost in between: ${t.lost}, injected in between: ${t.injected}, changed in between: ${t.changed}${outside}`
+      : `Connections: ${t.matched} in both, ${t.onlyA} in A only, ${t.onlyB} in B only`,
   );
   for (const c of r.connections) {
     out.push('');
     const a = c.a ? `A#${c.a.id} ${c.a.client} → ${c.a.server}` : null;
     const b = c.b ? `B#${c.b.id} ${c.b.client} → ${c.b.server}` : null;
-    out.push(escapeWire(a && b ? `Connection ${a}  =  ${b}  (matched by ${c.matchedBy.join(', ')})` : `Connection ${a ?? b} — only in ${a ? 'A' : 'B'}`));
+    if (a && b) out.push(escapeWire(`Connection ${a}  =  ${b}  (same connection: ${c.evidence.join(', ')})`));
+    else {
+      const [c2s, s2c] = c.directions.map((d) => d.packets.a + d.packets.b);
+      out.push(escapeWire(`Connection ${a ?? b} — only in ${a ? 'A' : 'B'} (${c2s} ${c2s === 1 ? 'segment' : 'segments'} from the client, ${s2c} from the server)`));
+    }
+    // (without claims, why is the verdict above: a lone connection's note would repeat it)
+    if (c.note !== null && claims) out.push(escapeWire(`  note: ${c.note}`));
     for (const n of c.nat) out.push(`  NAT: ${escapeWire(n)}`);
+    // without a claim a lone connection is one line: its segments are in --json
+    if (!claims && (c.a === null || c.b === null)) continue;
     for (const d of c.directions) if (d.packets.a + d.packets.b > 0) out.push(...directionLines(c, d));
   }
   return out.join('\n') + '\n';

@@ -97,6 +97,7 @@ export interface CaptureSigs {
   error: string | null; //          the reader's error, if the capture ended in one
   tcpFrames: number;
   firstTime: number | null; //      seconds since epoch of frame 1 (the ladder's time origin)
+  lastTime: number | null; //       … of the last frame read (of the last kept, once truncated): the capture's window ends there
   connections: ConnSigs[]; //       by Connection.id
   truncated: boolean; //            more than maxSegments: the rest was ignored
 }
@@ -115,7 +116,7 @@ export function fnv1a(buf: Buffer, start: number, end: number): number {
 export async function readSignatures(path: string, opts: { maxSegments?: number; read?: ReadOptions; showPasswords?: boolean } = {}): Promise<CaptureSigs> {
   const max = opts.maxSegments ?? DEFAULT_MAX_SEGMENTS;
   const decoder = new PacketDecoder();
-  const out: CaptureSigs = { file: path, summary: null, error: null, tcpFrames: 0, firstTime: null, connections: [], truncated: false };
+  const out: CaptureSigs = { file: path, summary: null, error: null, tcpFrames: 0, firstTime: null, lastTime: null, connections: [], truncated: false };
   let snippetBytes = 0;
   const engine = new TcpEngine({
     // only counts are needed: no reassembly buffers
@@ -129,12 +130,17 @@ export async function readSignatures(path: string, opts: { maxSegments?: number;
   });
   const onFrame = (f: Parameters<typeof decoder.decode>[0]) => {
     if (out.firstTime === null) out.firstTime = f.time;
-    if (decoder.decode(f) !== 'tcp') return;
+    const kept = !out.truncated;
+    if (decoder.decode(f) !== 'tcp') {
+      if (kept) out.lastTime = f.time;
+      return;
+    }
     out.tcpFrames++;
     if (out.tcpFrames > max) {
       out.truncated = true;
       return;
     }
+    out.lastTime = f.time;
     const p = decoder.packet;
     engine.packet(p);
     const conn = engine.lastConnection;

@@ -138,10 +138,12 @@ export function diffWords(d: SegmentDiff, up: Point | null): string | [string, s
         const [x, y] = pair(payloadLines(d.a), payloadLines(d.b)); // (redacted when read)
         let k = 0;
         while (k < x.length && k < y.length && x[k] === y[k]) k++;
-        return [w(x[k] ?? '(nothing)'), w(y[k] ?? '(nothing)')];
+        if (k < x.length || k < y.length) return [w(x[k] ?? '(nothing)'), w(y[k] ?? '(nothing)')];
+        // the bytes differ where the text reads alike: both passwords REDACTED
       }
       const [x, y] = pair(d.lenA, d.lenB);
-      return `payload rewritten (${x} → ${y} bytes)`;
+      const redacted = d.a !== null && d.b !== null ? ', text redacted' : '';
+      return x === y ? `payload bytes differ (${x} bytes, same length${redacted})` : `payload rewritten (${x} → ${y} bytes${redacted})`;
     }
     case 'length':
     case 'window':

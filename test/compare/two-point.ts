@@ -1,7 +1,8 @@
 // Test support: one TCP conversation written into two traces at once, as two capture points
 // would record it: the client-side point A and the server-side point B, with a NAT in between
 // (the client's address changes), a one-way delay, a router hop (TTL − 1) and B's clock off by
-// `offset`. Steps can be seen at one point only (lost, injected) or differ (rewritten).
+// `offset`. Steps can be seen at one point only (lost, injected) or differ (rewritten); B's clock
+// can step, and B's capture can start late or stop early.
 
 import { TraceBuilder, type SendOptions, type TcpLadder } from '../../src/craft/trace-builder.ts';
 
@@ -20,22 +21,52 @@ export class TwoPoint {
   readonly la: TcpLadder;
   readonly lb: TcpLadder;
   private t: number; // A's clock of the next step
+  private bStep = 0; //  seconds B's clock has jumped since the start (stepB)
+  private bStopped = false; // B's capture has stopped (stopB): later steps are not recorded there
 
   constructor(
     private readonly o: TwoPointOptions,
-    ends: { clientA: string; clientB: string; server: string; clientIsn?: number; serverIsn?: number; clientIsnB?: number },
+    ends: { clientA: string; clientB: string; server: string; clientIsn?: number; serverIsn?: number; clientIsnB?: number; serverIsnB?: number },
   ) {
     this.t = o.start ?? 1_700_000_000;
     this.a = new TraceBuilder({ start: this.t, step: 0 });
     this.b = new TraceBuilder({ start: this.t + o.offset, step: 0 });
     const isn = { clientIsn: ends.clientIsn ?? 0x11223344, serverIsn: ends.serverIsn ?? 0x55667788 };
     this.la = this.a.tcp({ client: ends.clientA, server: ends.server, ...isn, clientTtl: 64, serverTtl: 63 });
-    this.lb = this.b.tcp({ client: ends.clientB, server: ends.server, ...isn, ...(ends.clientIsnB !== undefined ? { clientIsn: ends.clientIsnB } : {}), clientTtl: 63, serverTtl: 64 });
+    this.lb = this.b.tcp({
+      client: ends.clientB,
+      server: ends.server,
+      ...isn,
+      ...(ends.clientIsnB !== undefined ? { clientIsn: ends.clientIsnB } : {}),
+      ...(ends.serverIsnB !== undefined ? { serverIsn: ends.serverIsnB } : {}),
+      clientTtl: 63,
+      serverTtl: 64,
+    });
   }
 
   private at(tb: TraceBuilder, t: number): void {
     const wait = t - tb.now();
     if (wait > 0) tb.wait(wait);
+  }
+
+  /** B's clock jumps forward by `seconds` (an NTP step during the capture). */
+  stepB(seconds: number): void {
+    this.bStep += seconds;
+  }
+
+  /** B's capture starts now: what B recorded so far is dropped (its frames number from 1 again). */
+  startB(): void {
+    this.b.takeFrames();
+  }
+
+  /** B's capture stops: later steps are recorded at A only (B's side still sends them). */
+  stopB(): void {
+    this.bStopped = true;
+  }
+
+  /** Waits `seconds` on A's clock before the next step (an idle period). */
+  idle(seconds: number): void {
+    this.t += seconds;
   }
 
   /** A segment from `side` seen at both points (upstream first). `bPayload`/`bOpts`: what the
@@ -47,7 +78,8 @@ export class TwoPoint {
     const down = side === 'client' ? this.t + delay : this.t;
     this.at(this.a, up);
     const fa = this.la.send(side, flags, payload, opts.a ?? {});
-    this.at(this.b, down + this.o.offset);
+    if (this.bStopped) return [fa, 0];
+    this.at(this.b, down + this.o.offset + this.bStep);
     const fb = this.lb.send(side, flags, opts.bPayload ?? payload, opts.b ?? {});
     return [fa, fb];
   }
@@ -76,7 +108,7 @@ export class TwoPoint {
       const tb = point === 'a' ? this.a : this.b;
       const ladder = point === 'a' ? this.la : this.lb;
       for (const k of order) {
-        this.at(tb, times[k]! + (point === 'b' ? this.o.offset : 0));
+        this.at(tb, times[k]! + (point === 'b' ? this.o.offset + this.bStep : 0));
         frames[k]![point === 'a' ? 0 : 1] = ladder.send(segs[k]!.side, segs[k]!.flags, segs[k]!.payload, { ack: acks[point][k]! });
       }
     }
@@ -91,7 +123,7 @@ export class TwoPoint {
       this.at(this.a, this.t);
       return this.la.send(side, flags, payload, opts);
     }
-    this.at(this.b, this.t + this.o.offset);
+    this.at(this.b, this.t + this.o.offset + this.bStep);
     return this.lb.send(side, flags, payload, opts);
   }
 }

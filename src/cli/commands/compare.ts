@@ -4,6 +4,7 @@
 import type { Argv } from 'yargs';
 import { isStdinPath } from '../../capture/read.ts';
 import { compareDetailed, readBoth } from '../../compare/compare.ts';
+import type { CompareResult } from '../../compare/compare.ts';
 import { COMPARE_JSON_VERSION, renderCompareJson, renderCompareText } from '../../compare/render.ts';
 import { DEFAULT_MAX_SEGMENTS } from '../../compare/signatures.ts';
 import { buildTwoPointLadder, type TwoPointTarget } from '../../compare/two-point-ladder.ts';
@@ -23,6 +24,51 @@ export interface CompareArgs {
   max: number;
   showPasswords: boolean;
   color: boolean | undefined;
+  failOn: string | string[];
+}
+
+/** What `--fail-on` can name: a kind of difference claimed between the points, or a verdict
+ *  other than "the same traffic" (not the same, or cannot judge). */
+export const COMPARE_FAIL_ON = ['lost', 'injected', 'changed', 'no-match'] as const;
+export type CompareFailOn = (typeof COMPARE_FAIL_ON)[number];
+
+// The default is no-match: a comparison that cannot show the two captures are the same traffic
+// has nothing to say about the path, so a CI job must not pass on it (the wrong file, a capture
+// of another session, a capture that missed the traffic). Loss, injection and changes are not in
+// the default: through NAT an ALG changes every PORT, and a segment lost and resent is ordinary;
+// a job that means to gate on them names them.
+export const DEFAULT_COMPARE_FAIL_ON: readonly CompareFailOn[] = ['no-match'];
+
+/** `--fail-on lost,injected`, repeated, or `none`. */
+export function parseFailOn(arg: string | string[] | undefined): CompareFailOn[] {
+  const words = ([] as Array<string | undefined>)
+    .concat(arg)
+    .flatMap((x) => (typeof x === 'string' ? x.split(',') : []))
+    .map((x) => x.trim().toLowerCase())
+    .filter((x) => x !== '');
+  if (arg === undefined) return [...DEFAULT_COMPARE_FAIL_ON];
+  if (words.length === 0) throw new CliError(`--fail-on wants ${COMPARE_FAIL_ON.join(', ')} or none`);
+  if (words.includes('none')) {
+    if (words.length > 1) throw new CliError('--fail-on none cannot be combined with other values');
+    return [];
+  }
+  const bad = words.filter((w) => !(COMPARE_FAIL_ON as readonly string[]).includes(w));
+  if (bad.length > 0) throw new CliError(`--fail-on wants ${COMPARE_FAIL_ON.join(', ')} or none (comma-separated or repeated), not ${JSON.stringify(bad[0])}`);
+  return [...new Set(words)] as CompareFailOn[];
+}
+
+/** Exit 1 when the comparison shows what `failOn` names. Captures not shown to be the same
+ *  traffic fail whatever is named: no loss, injection or change was claimed, but none could be
+ *  ruled out either, and a gate must not pass on a check it could not make. */
+export function compareExitCode(r: CompareResult, failOn: readonly CompareFailOn[]): ExitCode {
+  if (failOn.length > 0 && r.sameTraffic.verdict !== 'yes') return ExitCode.FINDINGS;
+  const hit: Record<CompareFailOn, boolean> = {
+    lost: r.totals.lost > 0,
+    injected: r.totals.injected > 0,
+    changed: r.totals.changed > 0,
+    'no-match': false, // (above)
+  };
+  return failOn.some((f) => hit[f]) ? ExitCode.FINDINGS : ExitCode.OK;
 }
 
 export const command = 'compare <a> <b>';
@@ -39,7 +85,14 @@ export function builder(y: Argv): Argv<CompareArgs> {
     .option('max', { type: 'number', default: DEFAULT_MAX, requiresArg: true, describe: 'with --ladder: segments drawn before runs of bulk data are folded into "…" lines' })
     .option('show-passwords', { type: 'boolean', default: false, describe: 'show PASS arguments instead of REDACTED' })
     .option('color', { type: 'boolean', describe: 'colour (default: only on a terminal; never with NO_COLOR set)' })
+    .option('fail-on', {
+      type: 'string',
+      requiresArg: true,
+      default: DEFAULT_COMPARE_FAIL_ON.join(','),
+      describe: `exit 1 when the comparison shows any of these (${COMPARE_FAIL_ON.join(', ')}; comma-separated or repeated; none: never). no-match: the captures are not shown to be the same traffic (any value but none fails then: nothing could be checked)`,
+    })
     .example('$0 compare client.pcap server.pcap', 'what changed, got lost or was injected between the two points')
+    .example('$0 compare client.pcap server.pcap --fail-on lost,injected', 'exit 1 on a segment lost or injected between the points (or captures not of the same traffic)')
     .example('$0 compare client.pcap server.pcap --ladder --connection 0', 'connection 0 of the first capture, drawn across both points') as unknown as Argv<CompareArgs>;
 }
 
@@ -57,6 +110,7 @@ export async function run(args: CompareArgs, io: CliIO): Promise<ExitCode> {
   if (!args.ladder && args.connection !== undefined) throw new CliError('--connection chooses the connection of --ladder: add --ladder');
   const target = args.connection === undefined ? null : parseConnection(String(args.connection));
   if (args.ladder && (!Number.isInteger(args.max) || args.max < 10)) throw new CliError('--max wants a whole number of at least 10');
+  const failOn = parseFailOn(args.failOn);
   const [A, B] = await readBoth(args.a || '-', args.b || '-', { maxSegments: Math.floor(args.maxSegments), read: io.stdin ? { stdin: io.stdin } : {}, showPasswords: args.showPasswords });
   const detail = compareDetailed(A, B);
   const r = detail.result;
@@ -73,5 +127,5 @@ export async function run(args: CompareArgs, io: CliIO): Promise<ExitCode> {
       throw e;
     }
   }
-  return r.a.error || r.b.error ? ExitCode.BAD_INPUT : ExitCode.OK;
+  return r.a.error || r.b.error ? ExitCode.BAD_INPUT : compareExitCode(r, failOn);
 }
