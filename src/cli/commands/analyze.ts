@@ -18,6 +18,7 @@ import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { ReadProgress } from '../progress.ts';
+import { ReadInterrupt, signalExitCode } from '../interrupt.ts';
 
 export const FAIL_ON = ['error', 'warning', 'info', 'none'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
@@ -64,12 +65,13 @@ export function exitCodeForSeverities(found: ReadonlySet<Severity>, failOn: Fail
   return [...found].some((s) => severityRank[s] >= min) ? ExitCode.FINDINGS : ExitCode.OK;
 }
 
-export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
+export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
   const rules = loadCliRules(args.rules);
   const limits = cliLimits(args);
   const trace = args.trace ?? '';
   const progress = new ReadProgress({ json: args.json, stdoutIsTTY: io.stdoutIsTTY, stderrIsTTY: process.stderr.isTTY === true });
-  const read = { ...(io.stdin ? { stdin: io.stdin } : {}), onProgress: progress.onProgress };
+  const interrupt = new ReadInterrupt(io);
+  const read = { ...(io.stdin ? { stdin: io.stdin } : {}), onProgress: progress.onProgress, stop: interrupt.signal };
   // The JSON and text reports stream: each session is diagnosed and written to a spool as soon as
   // it is final, so memory follows what is open at a time, not the length of the capture. The
   // HTML report still needs the whole analysis at once.
@@ -77,9 +79,18 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
   const spool = args.html ? null : args.json ? new JsonSpool(args.showPasswords) : new TextReport({ color, width: io.columns }, args.showPasswords, true);
   try {
     const release = spool ? { release: (u: ReleasedUnit) => spool.add(u) } : {};
-    const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, ...limits, ...release }).finally(() => progress.stop());
-    return await report(args, io, trace, result, error, spool, color);
+    const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, ...limits, ...release }).finally(() => {
+      progress.stop();
+      interrupt.readDone();
+    });
+    const code = await report(args, io, trace, result, error, spool, color);
+    const sig = interrupt.interruptedBy;
+    if (sig === null) return code;
+    const frames = result.capture.frames;
+    io.err(`ftpdiag: interrupted by ${sig}: the report covers the ${frames} ${frames === 1 ? 'frame' : 'frames'} read before it\n`);
+    return signalExitCode(sig);
   } finally {
+    interrupt.dispose();
     spool?.close();
   }
 }

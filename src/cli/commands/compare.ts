@@ -8,7 +8,7 @@ import { COMPARE_JSON_VERSION, renderCompareJson, renderCompareText } from '../.
 import { DEFAULT_MAX_SEGMENTS } from '../../compare/signatures.ts';
 import { buildTwoPointLadder, type TwoPointTarget } from '../../compare/two-point-ladder.ts';
 import { renderTwoPointLadderText } from '../../compare/two-point-ladder-text.ts';
-import { escapeJsonText } from '../../report/escape.ts';
+import { escapeJsonText, escapeWire } from '../../report/escape.ts';
 import { DEFAULT_MAX, LadderError } from '../../report/ladder-model.ts';
 import { useColor } from '../../report/style.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
@@ -73,5 +73,8 @@ export async function run(args: CompareArgs, io: CliIO): Promise<ExitCode> {
       throw e;
     }
   }
+  // a capture that faulted part-way was compared up to the fault (the report says so); the
+  // fault is also the one line on standard error that every command gives for bad input
+  for (const e of [r.a.error, r.b.error]) if (e) io.err(`ftpdiag: ${escapeWire(e)}\n`);
   return r.a.error || r.b.error ? ExitCode.BAD_INPUT : ExitCode.OK;
 }

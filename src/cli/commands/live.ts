@@ -96,12 +96,13 @@ function checkArgs(a: LiveArgs): void {
 }
 
 /** Why the capture stopped, as the closing stderr line says it. */
-type StopReason = 'signal' | 'duration' | 'count' | 'aborted';
+type StopReason = 'signal' | 'duration' | 'count' | 'aborted' | 'reader-gone';
 const stopText: Record<StopReason, string> = {
   signal: 'stopped by signal',
   duration: 'stopped after --duration',
   count: 'stopped after --count',
   aborted: 'stopped',
+  'reader-gone': 'stopped: the reader of standard output went away',
 };
 
 /** HH:MM:SS of the wall clock: when the line was printed, which is when it was known. */
@@ -232,6 +233,15 @@ export async function run(args: LiveArgs, io: LiveIO): Promise<ExitCode> {
       process.on(sig, onSignal);
       cleanups.push(() => process.removeListener(sig, onSignal));
     }
+  }
+  // `ftpdiag live | head`: once nobody reads the findings, capturing on is pointless (tcpdump
+  // dies of SIGPIPE there); the exit status still tells what was found
+  const gone = io.outputGone;
+  if (gone) {
+    const onGone = () => requestStop('reader-gone');
+    if (gone.aborted) onGone();
+    gone.addEventListener('abort', onGone);
+    cleanups.push(() => gone.removeEventListener('abort', onGone));
   }
   let timer: NodeJS.Timeout | null = null;
   if (args.duration !== undefined) {
