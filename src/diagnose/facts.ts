@@ -10,6 +10,7 @@ import { forgedResets } from '../tcp/reset-origin.ts';
 import type { DecodeCounters } from '../decode/counters.ts';
 import type { FtpCommand, FtpReply, Session, Transfer } from '../ftp/types.ts';
 import { parse227, parse228, parseEprt, parseLprt, parsePort, type AnnouncedEndpoint } from '../ftp/address-parsers.ts';
+import { redactArgument } from '../ftp/commands.ts';
 
 /** Decode-stage counters the capture facts report (the decoder's DecodeCounters fits). */
 export type DecodeCounts = Pick<DecodeCounters, 'tcp' | 'notIp' | 'notTcp' | 'fragments' | 'malformed' | 'truncated'>;
@@ -35,7 +36,7 @@ export interface FactSources {
   totals?: { sessions: number; transfers: number };
 }
 
-export const REDACTED = 'REDACTED';
+export { REDACTED } from '../ftp/commands.ts';
 
 /** Commands whose 530 answer means the login itself failed (RFC 959 §5.4). */
 const LOGIN_VERBS: ReadonlySet<string> = new Set(['USER', 'PASS', 'ACCT']);
@@ -72,14 +73,10 @@ class ById<T extends { id: number }> {
 
 const dbl = (x: number): number => (Number.isFinite(x) ? x : 0);
 
-/** Whether a command's argument is a secret to hide (RFC 959 PASS). */
-export function isSecretVerb(verb: string): boolean {
-  return verb === 'PASS';
-}
-
-/** The argument as output may show it. */
+/** The argument as output may show it: secrets (PASS, ACCT, SITE PSWD …: redactArgument)
+ *  hidden unless showPasswords. */
 export function displayArg(cmd: Pick<FtpCommand, 'verb' | 'arg'>, showPasswords: boolean): string {
-  return isSecretVerb(cmd.verb) && !showPasswords && cmd.arg !== '' ? REDACTED : cmd.arg;
+  return showPasswords ? cmd.arg : (redactArgument(cmd.verb, cmd.arg) ?? cmd.arg);
 }
 
 export function transferLabel(t: Transfer): string {

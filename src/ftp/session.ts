@@ -5,7 +5,7 @@
 
 import type { Connection, Side } from '../tcp/types.ts';
 import type { DataEndpointAnnouncement, FtpCommand, FtpReply, Session, Transfer } from './types.ts';
-import { isKnownVerb, isTransferVerb, plausibleReply, transferDirections } from './commands.ts';
+import { isKnownVerb, isTransferVerb, plausibleReply, splitCommandLine, transferDirections } from './commands.ts';
 import { DEFAULT_MAX_LINE, LineSplitter, type ControlLine } from './lines.ts';
 import { ReplyAssembler, isBlank } from './replies.ts';
 import { TlsRecordWalker, isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
@@ -85,12 +85,12 @@ interface Pending {
 const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
 
 // USER x   PASV   NOOP
-/** A client line starts here: a known verb (3–5 letters, any case) then SP, CR or LF. */
+/** A client line starts here: a known verb (3–5 letters, any case) then SP (or HT), CR or LF. */
 export function clientLineStart(data: Buffer, i: number): boolean {
   let verb = '';
   for (let k = i; k < data.length && k < i + 6; k++) {
     const c = data[k]!;
-    if (c === 0x20 || c === 0x0d || c === 0x0a) return verb.length >= 3 && isKnownVerb(verb);
+    if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a) return verb.length >= 3 && isKnownVerb(verb);
     const up = c & 0xdf;
     if (up < 0x41 || up > 0x5a) return false;
     verb += String.fromCharCode(up);
@@ -282,10 +282,9 @@ export class ControlSession {
       this.session.unparsedLines++;
       return true;
     }
-    // RFC 959 §5.3: <verb> [SP <argument>] CRLF; verbs are case-insensitive
-    const sp = text.indexOf(' ');
-    const verb = (sp < 0 ? text : text.slice(0, sp)).toUpperCase();
-    const arg = sp < 0 ? '' : text.slice(sp + 1);
+    // RFC 959 §5.3: <verb> [SP <argument>] CRLF; verbs are case-insensitive (and some servers
+    // take a TAB for the SP: splitCommandLine)
+    const { verb, arg } = splitCommandLine(text);
     const cmd: FtpCommand = {
       index: this.commandCount++,
       verb,

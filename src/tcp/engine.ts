@@ -63,6 +63,9 @@ export class TcpEngine {
   lastFlags = 0;
   /** Connection of the last packet. */
   lastConnection: Connection | null = null;
+  /** Relative stream offset of the last packet's first payload byte (what onData calls
+   *  `offset`), -1 when it carried none: lets a caller place its own view of the segment. */
+  lastDataOffset = -1;
   private readonly opts: TcpEngineOptions;
   private readonly table = new FlowTable<Flow>();
   private readonly conns: Connection[] = []; //                 every connection (keepConnections)
@@ -346,6 +349,7 @@ export class TcpEngine {
     ep.segments++;
     ep.lastTtl = p.ttl;
     this.lastConnection = conn;
+    this.lastDataOffset = -1;
     if (!conn.deliver && (s.rsm !== null || r.rsm !== null)) this.stopDelivery(flow);
 
     // 1. Wireshark-compatible analysis
@@ -413,6 +417,7 @@ export class TcpEngine {
     }
     const dataStart = s.rel(seq) + (isSyn ? 1 : 0);
     const dataEnd = dataStart + seglen;
+    if (paylen > 0) this.lastDataOffset = dataStart;
 
     // 4. what the segment acknowledges (ACKs on RSTs are not trusted)
     if (hasAck && !isRst) this.acknowledge(flow, s, ack, isSyn, frame, time, live);

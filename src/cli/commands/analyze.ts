@@ -42,7 +42,7 @@ export function builder(y: Argv): Argv<AnalyzeArgs> {
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document instead of the text report' })
     .option('fail-on', { choices: FAIL_ON, default: 'error' as FailOn, describe: 'exit 1 when a finding of this severity or worse is found' })
     .option('rules', rulesOptionSpec('directory (or file) of extra rules, added to the built-in ones; repeatable'))
-    .option('show-passwords', { type: 'boolean', default: false, describe: 'show PASS arguments instead of REDACTED' })
+    .option('show-passwords', { type: 'boolean', default: false, describe: 'show passwords and other credentials (PASS, ACCT, SITE PSWD …) instead of REDACTED' })
     .option('color', { type: 'boolean', describe: 'colour the text report (default: only on a terminal; never with NO_COLOR set)' })
     .option('html', { type: 'string', requiresArg: true, describe: 'also write a self-contained HTML report (packet ladders, time-sequence graphs) to this file' })
     .example('$0 analyze upload.pcapng', 'text report')

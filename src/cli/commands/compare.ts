@@ -37,7 +37,7 @@ export function builder(y: Argv): Argv<CompareArgs> {
     .option('ladder', { type: 'boolean', default: false, describe: 'draw one connection across both capture points' })
     .option('connection', { type: 'string', requiresArg: true, describe: 'with --ladder: connection id in A (or A#ID, B#ID); default: the first with a difference' })
     .option('max', { type: 'number', default: DEFAULT_MAX, requiresArg: true, describe: 'with --ladder: segments drawn before runs of bulk data are folded into "…" lines' })
-    .option('show-passwords', { type: 'boolean', default: false, describe: 'show PASS arguments instead of REDACTED' })
+    .option('show-passwords', { type: 'boolean', default: false, describe: 'show passwords and other credentials (PASS, ACCT, SITE PSWD …) instead of REDACTED' })
     .option('color', { type: 'boolean', describe: 'colour (default: only on a terminal; never with NO_COLOR set)' })
     .example('$0 compare client.pcap server.pcap', 'what changed, got lost or was injected between the two points')
     .example('$0 compare client.pcap server.pcap --ladder --connection 0', 'connection 0 of the first capture, drawn across both points') as unknown as Argv<CompareArgs>;

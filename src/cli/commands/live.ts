@@ -77,7 +77,7 @@ export function builder(y: Argv): Argv<LiveArgs> {
       .option('snaplen', { type: 'number', requiresArg: true, describe: 'bytes kept per frame (default: the whole frame)' })
       .option('fail-on', { choices: FAIL_ON, default: 'error' as FailOn, describe: 'exit 1 when a finding of this severity or worse is found' })
       .option('rules', rulesOptionSpec('directory (or file) of extra rules, added to the built-in ones; repeatable'))
-      .option('show-passwords', { type: 'boolean', default: false, describe: 'show PASS arguments instead of REDACTED' })
+      .option('show-passwords', { type: 'boolean', default: false, describe: 'show passwords and other credentials (PASS, ACCT, SITE PSWD …) instead of REDACTED' })
       .option('color', { type: 'boolean', describe: 'colour the text output (default: only on a terminal; never with NO_COLOR set)' })
       .example('$0 live -i eth0', 'follow FTP on eth0 until Ctrl-C')
       .example('$0 live -i eth0 -w ftp.pcap --duration 60', 'one minute, also saved for analyze')
