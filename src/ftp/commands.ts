@@ -255,7 +255,8 @@ export function splitCommandLine(text: string): CommandLineParts {
   while (i < text.length && isCommandSpace(text.charCodeAt(i))) i++;
   let j = i;
   while (j < text.length && !isCommandSpace(text.charCodeAt(j))) j++;
-  const verb = text.slice(i, j).toUpperCase();
+  // ASCII letters only: verbs are ASCII (RFC 959 §5.3), and 'ß'.toUpperCase() is two letters
+  const verb = text.slice(i, j).replace(/[a-z]+/g, (m) => m.toUpperCase());
   const argStart = j < text.length ? j + 1 : j;
   return { verb, arg: text.slice(argStart), argStart };
 }

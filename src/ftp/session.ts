@@ -35,6 +35,9 @@ const MAX_REPLY_CODES = 50;
 const MAX_SIZES = 256;
 /** FEAT lines kept. */
 const MAX_FEATURES = 200;
+/** Bytes of an unfinished client line that make a reply arriving with no command pending its
+ *  answer (no real command is this long; a server answers such a line before its end). */
+const ANSWERED_PARTIAL = 512;
 /** Frames kept in Session.overlongFrames and Session.pendingOverflowFrames. */
 const MAX_OVERLONG_FRAMES = 20;
 
@@ -130,6 +133,8 @@ export class ControlSession {
   private readonly sizes = new Map<string, number>(); // SIZE answers: path (or raw argument) → bytes
   private authSent = false; //              AUTH was sent: a TLS handshake may follow
   private lastInvalid: Pending | null = null; // the latest command answered by an invalid line
+  private cutCommand: FtpCommand | null = null; // the command of the client line last delivered cut (its end is still to come)
+  private cutLines = 0; //                  client lines delivered cut: how a server treated them is unknown
 
   constructor(
     id: number,
@@ -175,7 +180,11 @@ export class ControlSession {
       ended: false,
     };
     this.splitters = {
-      client: new LineSplitter(limits.maxLine, clientLineStart),
+      client: new LineSplitter(limits.maxLine, clientLineStart, (frame) => {
+        // the line feed of a command delivered cut: the command's line ends here
+        if (this.cutCommand !== null) this.cutCommand.lastFrame = frame;
+        this.cutCommand = null;
+      }),
       server: new LineSplitter(limits.maxLine, serverLineStart),
     };
     this.walkers = { client: new TlsRecordWalker(false), server: new TlsRecordWalker(true) };
@@ -301,6 +310,10 @@ export class ControlSession {
     };
     if (this.session.commands.length < this.limits.maxCommands) this.session.commands.push(cmd);
     else this.session.commandsDropped++;
+    if (line.overlong) {
+      this.cutCommand = cmd;
+      this.cutLines++;
+    }
     const p: Pending = { cmd };
     if (this.pending.length >= this.limits.maxPending) {
       const dropped = this.pending.shift()!;
@@ -557,6 +570,7 @@ export class ControlSession {
 
   private onReply(reply: FtpReply): void {
     const s = this.session;
+    if (this.greetingDone && this.pending.length === 0) this.answeredPartialLine();
     if (!this.greetingDone) {
       // Heuristic: "the greeting"
       // The first reply of a connection seen from its SYN is the greeting (RFC 959 §5.4: 120, 220,
@@ -578,7 +592,7 @@ export class ControlSession {
     if (reply.valid && code >= 100 && code < 200) {
       let head: Pending | undefined = this.pending[0];
       // after a capture gap, a preliminary reply goes to the first command that can get one
-      if (head && this.session.gaps > 0 && !plausibleReply(head.cmd.verb, code)) head = this.pending.find((q) => plausibleReply(q.cmd.verb, code));
+      if (head && this.alignLoosely && !plausibleReply(head.cmd.verb, code)) head = this.pending.find((q) => plausibleReply(q.cmd.verb, code));
       if (!head) {
         this.addUnsolicited(reply);
         return;
@@ -599,6 +613,21 @@ export class ControlSession {
   }
 
   /**
+   * Heuristic: "the server answered a line before its end"
+   * A reply comes while no command awaits one and the client has sent ANSWERED_PARTIAL bytes or
+   * more of a line that has not ended: the server gave up on that line (too long for it:
+   * vsftpd answers its first 4 KiB, pyftpdlib "500 Command too long") and this reply is its
+   * answer. The line is taken as a command now, cut; the rest of it is dropped. A line that
+   * never ends (5 MB without CRLF, answered 500, connection closed) is seen so.
+   */
+  private answeredPartialLine(): void {
+    const sp = this.splitters.client;
+    if (this.modes.client !== 'lines' || sp.partialBytes < ANSWERED_PARTIAL) return;
+    const line = sp.cut();
+    if (line) this.clientLine(line);
+  }
+
+  /**
    * Heuristic: "the invalid line was not the answer"
    * A valid final reply arrives with no command pending, and the latest answered command got an
    * invalid line (not reply grammar) instead: that line was junk (zeek ipv6-violation.pcap: an
@@ -615,6 +644,12 @@ export class ControlSession {
     return true;
   }
 
+  /** Replies are paired by plausibility, not only in order: bytes went missing, or a client
+   *  line was cut. */
+  private get alignLoosely(): boolean {
+    return this.session.gaps > 0 || this.cutLines > 0;
+  }
+
   /** The pending command a final reply answers: the oldest (FIFO, RFC 959 §4.2), except for a
    *  skipped blank line, STAT during a transfer, and re-alignment after a capture gap. */
   private takePendingFor(reply: FtpReply): Pending | null {
@@ -626,11 +661,13 @@ export class ControlSession {
     }
     const head = this.pending[0];
     if (!head) return null;
-    if (this.session.gaps > 0 && reply.valid && !plausibleReply(head.cmd.verb, code)) {
-      // Heuristic: "re-align after a capture gap"
-      // Once bytes went missing, a reply or a command may be gone; a reply that cannot answer
-      // the oldest pending command (RFC 959 §5.4) answers the first later one it can (the
-      // commands skipped lost their replies), or, if none can, a command lost from the capture.
+    if (this.alignLoosely && reply.valid && !plausibleReply(head.cmd.verb, code)) {
+      // Heuristic: "re-align after a capture gap or a cut line"
+      // Once bytes went missing, a reply or a command may be gone; once a command line was too
+      // long, the server may have answered it once, once per piece (vsftpd) or not at all
+      // (ProFTPD ignores it). A reply that cannot answer the oldest pending command (RFC 959
+      // §5.4) answers the first later one it can (the commands skipped lost their replies), or,
+      // if none can, a command lost from the capture.
       const k = this.pending.findIndex((q, n) => n > 0 && plausibleReply(q.cmd.verb, code));
       if (k < 0) return null;
       for (const q of this.pending.splice(0, k)) q.cmd.unanswered = true;
