@@ -408,8 +408,10 @@ export class FtpAnalyzer implements TcpListener {
       this.attachTrack(conn, app, setup.transfer, listener, 'announcement');
       return;
     }
-    // before its transfer command (the client connects right after the 227): wait for it
+    // before its transfer command (the client connects right after the 227): wait for it (the
+    // first MAX_CANDIDATES: a scan of the announced port must not grow the list without end)
     app.setup = setup;
+    if (setup.conns.length >= MAX_CANDIDATES) return;
     setup.conns.push(conn);
     setup.listeners.set(conn.id, listener);
   }

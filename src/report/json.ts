@@ -16,7 +16,9 @@ export const JSON_REPORT_VERSION = 1;
 export function connectionJson(c: Connection, role: string): Record<string, unknown> {
   // `app` is the FTP stage's private slot and `deliver` an engine switch: not report data.
   const { app: _app, deliver: _deliver, ...rest } = c;
-  return { ...rest, role };
+  // a state-change list at its cap says how many changes it left out
+  const side = (e: Connection['client']) => (e.transitions.notKept > 0 ? { ...e, transitionsNotKept: e.transitions.notKept } : e);
+  return { ...rest, client: side(c.client), server: side(c.server), role };
 }
 
 function commandJson(cmd: FtpCommand, showPasswords: boolean): Record<string, unknown> {

@@ -20,7 +20,7 @@
 import type { DecodedPacket } from '../decode/packet.ts';
 import { TcpFlag } from '../decode/packet.ts';
 import type { Connection, Side, TcpEngineOptions, TcpEngineStats, TcpEventKind, TcpListener, TcpState } from './types.ts';
-import { defaultTcpEngineOptions } from './types.ts';
+import { defaultTcpEngineOptions, MAX_EVENT_FRAMES } from './types.ts';
 import { analyzeSegment, Flag, noteHandshakeTiming, noteSynWindowScale } from './analysis.ts';
 import { onAckSent, onFinSent, onRstSent, onSynAckSent, onSynSent, type EndpointTracker } from './endpoint-state.ts';
 import { FlowTable } from './flow-table.ts';
@@ -289,6 +289,7 @@ export class TcpEngine {
     // answer the capture missed would show in the client's ACKs)
     if (client.synFrames !== null && flow.server.ep.segments === 0 && !client.ackSent) {
       for (const f of client.synFrames) flow.note('handshake-unanswered', 'client', f);
+      flow.noteUncited('handshake-unanswered', 'client', client.synCount - client.synFrames.length);
     }
     this.updateSummary(flow);
     trimArrays(flow);
@@ -404,10 +405,12 @@ export class TcpEngine {
       if (hasAck) onSynAckSent(s, frame, time);
       else {
         onSynSent(s, frame, time);
-        // the first SYN gets an exact-size list: most connections send one (push onto [] reserves 17)
+        // the first SYN gets an exact-size list: most connections send one (push onto [] reserves 17);
+        // beyond the event's frame cap SYNs are only counted (30 M SYNs kept every frame: 607 MB)
         if (side === 'client') {
+          s.synCount++;
           if (s.synFrames === null) s.synFrames = [frame];
-          else s.synFrames.push(frame);
+          else if (s.synFrames.length < MAX_EVENT_FRAMES) s.synFrames.push(frame);
         }
       }
       s.needsAnswer = true;

@@ -119,4 +119,13 @@ export class Flow extends FlowKey {
     if (by === 'client') r.client++;
     else if (by === 'server') r.server++;
   }
+
+  /** Counts `n` more occurrences whose frames are not kept (past a list's cap). */
+  noteUncited(kind: TcpEventKind, by: Side | null, n: number): void {
+    if (n <= 0) return;
+    const r = (this.conn.events[kind] ??= { count: 0, frames: [], client: 0, server: 0 });
+    r.count += n;
+    if (by === 'client') r.client += n;
+    else if (by === 'server') r.server += n;
+  }
 }

@@ -2,6 +2,12 @@
 // the layer above (Reassembler). Offsets are relative stream offsets (first data byte = 0), plain
 // numbers, so streams longer than 4 GiB are fine once sequence numbers are unwrapped.
 
+/** Out-of-order segments held per direction, whatever their size: the byte cap alone let 4 M
+ *  one-byte segments (each with its own record, and work per insert growing with them) be held.
+ *  4,096 full-size segments are more than the default 4 MiB byte cap holds. Past it the earliest
+ *  hole is given up, as for the byte cap (reassembly-overflow). */
+export const MAX_HELD_SEGMENTS = 4096;
+
 /** Holes remembered below the highest byte seen; beyond this the lowest one is forgotten (its
  *  bytes then stay counted as missing even if a late retransmission brings them). */
 const MAX_HOLES = 64;
@@ -158,8 +164,11 @@ export class Reassembler {
         this.drain();
         continue;
       }
-      // beyond a hole: keep a copy, unless that would pass the cap
-      if (this.buffered + (end - offset) > this.cap && this.buffered + this.unheld(offset, end) > this.cap) {
+      // beyond a hole: keep a copy, unless that would pass the byte or the segment cap
+      if (
+        (this.buffered + (end - offset) > this.cap && this.buffered + this.unheld(offset, end) > this.cap) ||
+        (pend.length >= MAX_HELD_SEGMENTS && this.unheld(offset, end) > 0)
+      ) {
         overflow = true;
         if (pend.length > 0) this.forceFirstHole(frame);
         else this.gapTo(offset, frame); // a single segment larger than the cap: give up the hole
