@@ -138,7 +138,7 @@ function commandFrames(cmds: readonly FtpCommand[]): number[] {
 
 // ---- building -------------------------------------------------------------------------------
 
-type Draft = Omit<Operation, 'seq' | 'finding'> & { order: number };
+type Draft = Omit<Operation, 'seq' | 'finding'> & { order: number; at: number };
 
 class SessionLog {
   private cwd: string | null = null; //       working directory as replayed so far
@@ -228,6 +228,7 @@ class SessionLog {
       transfer: null,
       dataChannel: null,
       order: this.order++,
+      at: time,
     };
   }
 
@@ -372,13 +373,21 @@ export function buildOperations(r: AnalysisResult, opts: OperationLogOptions = {
     for (const t of ts) if (t.commandIndex !== null) byCommand.set(t.commandIndex, t);
     const log = new SessionLog(s, byCommand, opts.all === true, r.showPasswords);
     const own = log.run();
+    // A session's operations keep their stream order: a command whose segment was captured late
+    // (lost, then retransmitted) has a later frame time than the ones after it in the stream,
+    // and a server acted on them in stream order. Each is placed at the latest time so far.
+    const inStream = own.length;
     // transfers whose command was unreadable (encrypted control channel) go in by time
     for (const t of ts) if (t.commandIndex === null) log.emitTransfer(t, null);
-    for (const d of own) drafts.push(d); // not push(...own): a session can have more operations than a call has room for arguments
+    let at = -Infinity;
+    own.forEach((d, k) => {
+      if (k < inStream) d.at = at = Math.max(at, d.time);
+      drafts.push(d); // not push(...own): a session can have more operations than a call has room for arguments
+    });
   }
-  drafts.sort((a, b) => a.time - b.time || a.session - b.session || a.order - b.order);
+  drafts.sort((a, b) => a.at - b.at || a.session - b.session || a.order - b.order);
   const index = new FindingIndex(r.findings);
-  return drafts.map(({ order: _order, ...d }, seq) => {
+  return drafts.map(({ order: _order, at: _at, ...d }, seq) => {
     const op: Operation = { ...d, seq, finding: null };
     op.finding = index.worst(op);
     return op;
