@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { buildBundle } from '../../scripts/build-bundle.mjs';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const corpus = fileURLToPath(new URL('../../../shared/corpus/public/', import.meta.url));
 
 describe('bin/ftpdiag.js: bundle or sources', () => {
   let dir = '';
@@ -80,7 +79,7 @@ describe('the esbuild bundle (npm run build)', function () {
   };
 
   for (const args of [
-    ['analyze', '--json', join(corpus, 'suricata-verify/ftp-retr-bypass-realserver__input.pcap')],
+    ['analyze', '--json', join(repo, 'captures/pyftpdlib-missing-file-550.pcap')],
     ['analyze', '--no-color', join(repo, 'captures/crafted-windows-stray-ack-rst.pcap')],
     ['regress', '--jobs', '2', join(repo, 'captures')],
   ]) {
