@@ -2,6 +2,7 @@
 // the outcome counters (tcp … truncated), so they sum to `frames`.
 
 import type { DecodeOutcome } from './packet.ts';
+import type { FragmentConflict } from './ip-fragments.ts';
 
 export class DecodeCounters {
   frames = 0; //              frames decoded
@@ -16,6 +17,8 @@ export class DecodeCounters {
   optionsMalformed = 0; //    TCP segments whose options were cut short (also counted in tcp)
   firstMalformed: { frame: number; reason: string } | null = null; // the first example
   firstTruncated = 0; //      frame number of the first truncated frame, 0 when none
+  fragmentConflicts: readonly FragmentConflict[] = []; // IP fragments overlapping with other bytes (the first 20)
+  fragmentConflictCount = 0; // … all of them
 
   /** Adds one frame's outcome. */
   count(outcome: DecodeOutcome, frame: number, reason: string | null): void {

@@ -46,6 +46,7 @@ export class PacketDecoder {
     pkt.frame = frame.number;
     pkt.time = frame.time;
     pkt.data = frame.data;
+    if (this.fragments !== null) this.fragments.frame = frame.number;
     let outcome: DecodeOutcome;
     try {
       outcome = this.decodeLayers(frame);
@@ -56,6 +57,11 @@ export class PacketDecoder {
       outcome = 'malformed';
     }
     this.counters.count(outcome, frame.number, pkt.malformed);
+    const fr = this.fragments;
+    if (fr !== null && fr.conflictCount !== this.counters.fragmentConflictCount) {
+      this.counters.fragmentConflictCount = fr.conflictCount;
+      this.counters.fragmentConflicts = fr.conflicts;
+    }
     if (outcome === 'tcp') {
       if (pkt.reassembled) this.counters.reassembled++;
       if (pkt.optionsMalformed) this.counters.optionsMalformed++;

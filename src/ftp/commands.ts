@@ -281,3 +281,22 @@ export function redactArgument(verb: string, arg: string): string | null {
   if (!SECRET_SITE_COMMANDS.has(sub.verb)) return null;
   return `${arg.slice(0, sub.argStart)}${sub.argStart < arg.length ? REDACTED : ''}`;
 }
+
+/** A whole control line with its secret replaced (redactArgument), or the line itself. */
+export function redactCommandLine(text: string): string {
+  const parts = splitCommandLine(text);
+  const shown = redactArgument(parts.verb, parts.arg);
+  return shown === null ? text : text.slice(0, parts.argStart) + shown;
+}
+
+// "…\r\nPASS s3cret\r\nSYST"  →  "…\r\nPASS REDACTED\r\nSYST"
+const CREDENTIAL_IN_TEXT = new RegExp(
+  `\\b(${[...SECRET_VERBS].join('|')}|SITE[ \\t]+(?:${[...SECRET_SITE_COMMANDS].join('|')}))[ \\t\\v\\f\\r]+[^\\r\\n]*`,
+  'gi',
+);
+
+/** Bytes that may hold command lines anywhere (a segment or fragment shown as text, not parsed
+ *  as lines): whatever follows a credential-carrying verb, to the end of its line, is hidden. */
+export function hideCredentials(text: string): string {
+  return text.replace(CREDENTIAL_IN_TEXT, `$1 ${REDACTED}`);
+}

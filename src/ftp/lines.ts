@@ -35,6 +35,7 @@ export interface ControlLine {
   overlong: boolean; //   cut: longer than the cap (`text` holds its first cap bytes), or cut()
   interrupt: boolean; //  Telnet IAC IP or IAC DM came before or inside the line (urgent ABOR)
   bareLf: boolean; //     ended by LF alone, not CRLF
+  offset: number; //      stream offset of its first byte (NaN when the caller did not say)
 }
 
 /** Called per complete line; return false to stop at this line (the caller takes the rest). */
@@ -82,6 +83,7 @@ export class LineSplitter {
   private lastWasCr = false; //          the last text byte was CR (kept even past the cap)
   private binary = false; //             the current line holds control bytes (not text)
   private cutting = false; //            the current line was delivered cut: dropping bytes up to its LF
+  private firstOffset = NaN; //          stream offset of the current line's first byte
   private lastFrame = 0; //              frame of the current line's latest byte
   private lastTime = 0; //               its capture time, seconds
   lines = 0; //                          complete lines delivered
@@ -106,8 +108,9 @@ export class LineSplitter {
   }
 
   /** Feeds `data[start..]`; calls `sink` per complete line. Returns the offset just after the
-   *  last byte consumed: data.length, or the end of the line at which `sink` returned false. */
-  feed(data: Buffer, start: number, frame: number, time: number, sink: LineSink): number {
+   *  last byte consumed: data.length, or the end of the line at which `sink` returned false.
+   *  `streamOffset`: the stream offset of data[start], for ControlLine.offset. */
+  feed(data: Buffer, start: number, frame: number, time: number, sink: LineSink, streamOffset = NaN): number {
     if (this.buf === null) this.buf = scratch;
     // Heuristic: "a new line starts at this segment"
     // After a gap, or when the pending partial line is binary junk, a segment that begins like a
@@ -140,6 +143,7 @@ export class LineSplitter {
         this.started = true;
         this.firstFrame = frame;
         this.firstTime = time;
+        this.firstOffset = streamOffset + (i - start);
       }
       this.lastFrame = frame;
       this.lastTime = time;
@@ -232,6 +236,7 @@ export class LineSplitter {
       overlong: this.overlong || cut,
       interrupt: this.interrupt,
       bareLf: !cut && !cr,
+      offset: this.firstOffset,
     };
     this.lines++;
     if (line.overlong) this.overlongLines++;

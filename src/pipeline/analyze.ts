@@ -262,6 +262,8 @@ export class Analysis {
       truncated: c.truncated,
       unsupportedLinkType: c.unsupportedLinkType,
       firstMalformed: c.firstMalformed,
+      fragmentConflicts: c.fragmentConflicts,
+      fragmentConflictCount: c.fragmentConflictCount,
     };
     if (this.releaser) return this.finishReleased(summary, decode);
     // One full pass over final facts: early findings were made from facts as they stood then,

@@ -522,7 +522,10 @@ export class TcpEngine {
       rep.bytesAcked = r.acked();
       // content gap: the acknowledgment passes bytes the capture never had
       if (r.cov.firstHoleBelow(ackRel) >= 0 || ackRel > r.hiRel + 1) flow.zeek.gap(r === flow.client);
-      if (live && r.rsm !== null) r.rsm.flushTo(ackRel < r.hiRel ? ackRel : r.hiRel, frame);
+      if (live && r.rsm !== null) {
+        r.rsm.flushTo(ackRel < r.hiRel ? ackRel : r.hiRel, frame);
+        r.rsm.release(ackRel); // a later copy of acknowledged bytes is a duplicate the receiver drops
+      }
     }
     // the peer's SYN is acknowledged (a SYN-ACK or its ACK; without the SYN seen, any ACK from a
     // side waiting for one)

@@ -5,20 +5,10 @@
 // server gave it stays visible, and a later command's reply is never taken for it.
 
 import { expect } from 'chai';
-import { TraceBuilder, type TcpLadder } from '../../src/craft/trace-builder.ts';
+import { TraceBuilder } from '../../src/craft/trace-builder.ts';
+import { loggedIn } from '../support/crafted-sessions.ts';
 import { LineSplitter, type ControlLine } from '../../src/ftp/lines.ts';
 import { analyse, withId } from '../support/analyse.ts';
-
-function login(t: TraceBuilder): TcpLadder {
-  const c = t.tcp({ client: '192.0.2.10:40000', server: '192.0.2.20:21' });
-  c.handshake();
-  c.server('PA', '220 ready\r\n');
-  c.client('PA', 'USER anna\r\n');
-  c.server('PA', '331 password\r\n');
-  c.client('PA', 'PASS x\r\n');
-  c.server('PA', '230 ok\r\n');
-  return c;
-}
 
 describe('ftp: overlong control lines', function () {
   this.timeout(60_000);
@@ -49,7 +39,7 @@ describe('ftp: overlong control lines', function () {
   for (const [name, serverCap] of [['before the parser\'s cap (vsftpd: 4 KiB)', 4096], ['after it (8 KiB)', 9000]] as const) {
     it(`a line that never ends, answered 500 ${name}, then closed: control-line-too-long and the 500 kept`, () => {
       const t = new TraceBuilder();
-      const c = login(t);
+      const c = loggedIn(t);
       const total = 5_000_000;
       let sent = 0;
       let answered = false;
@@ -76,7 +66,7 @@ describe('ftp: overlong control lines', function () {
 
   it('a 20 KB RETR line followed by QUIT, ignored by the server (ProFTPD): the RETR is not paired with QUIT\'s 221', () => {
     const t = new TraceBuilder();
-    const c = login(t);
+    const c = loggedIn(t);
     c.client('PA', `RETR ${'x'.repeat(20_000)}\r\nQUIT\r\n`);
     c.server('PA', '221 Goodbye.\r\n');
     c.close();
@@ -89,7 +79,7 @@ describe('ftp: overlong control lines', function () {
 
   it('… answered per 4 KiB piece (vsftpd): the RETR gets the first answer, not a success', () => {
     const t = new TraceBuilder();
-    const c = login(t);
+    const c = loggedIn(t);
     c.client('PA', `RETR ${'x'.repeat(20_000)}\r\nQUIT\r\n`);
     c.server('PA', '550 Failed to open file.\r\n500 Unknown command.\r\n500 Unknown command.\r\n500 Unknown command.\r\n500 Unknown command.\r\n221 Goodbye.\r\n');
     c.close();
@@ -101,7 +91,7 @@ describe('ftp: overlong control lines', function () {
 
   it('… answered 500 once (pyftpdlib): RETR failed, QUIT 221', () => {
     const t = new TraceBuilder();
-    const c = login(t);
+    const c = loggedIn(t);
     c.client('PA', `RETR ${'x'.repeat(20_000)}\r\nQUIT\r\n`);
     c.server('PA', '500 Command too long.\r\n221 Goodbye.\r\n');
     c.close();

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TraceBuilder } from '../../src/craft/trace-builder.ts';
+import { TraceBuilder, type TcpLadder } from '../../src/craft/trace-builder.ts';
 
 /** `n` sessions in sequence, each refused at PASS (530: login-failed, an error). */
 export function failedLogins(n: number, t = new TraceBuilder()): TraceBuilder {
@@ -21,6 +21,19 @@ export function failedLogins(n: number, t = new TraceBuilder()): TraceBuilder {
     c.close();
   }
   return t;
+}
+
+/** A control connection of `t` from 192.0.2.10:40000 to 192.0.2.20:21, greeted and logged in;
+ *  the caller goes on from there. */
+export function loggedIn(t: TraceBuilder): TcpLadder {
+  const c = t.tcp({ client: '192.0.2.10:40000', server: '192.0.2.20:21' });
+  c.handshake();
+  c.server('PA', '220 ready\r\n');
+  c.client('PA', 'USER anna\r\n');
+  c.server('PA', '331 password\r\n');
+  c.client('PA', 'PASS x\r\n');
+  c.server('PA', '230 ok\r\n');
+  return c;
 }
 
 /** A temporary directory for a test's files, removed by the returned cleanup. */
