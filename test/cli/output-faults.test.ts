@@ -35,9 +35,11 @@ describe('cli: output faults, early readers and interrupts', function () {
   const tmp = scratchDir('ftpdiag-i21-out-');
   const logins = tmp.file('logins.pcap'); // 600 failed logins: an error finding, a long report
   const small = tmp.file('small.pcap');
+  const many = tmp.file('many.pcap'); // 3,000: a report several pipe buffers long
   before(() => {
     failedLogins(600).writePcap(logins);
     failedLogins(2).writePcap(small);
+    failedLogins(3000).writePcap(many);
   });
   after(() => tmp.remove());
 
@@ -96,7 +98,7 @@ describe('cli: output faults, early readers and interrupts', function () {
 
     it('analyze --html FILE still writes the HTML report', async () => {
       const html = tmp.file('report.html');
-      const r = await headed(['analyze', logins, '--html', html]);
+      const r = await headed(['analyze', many, '--html', html]);
       expect(r.status, r.err).to.equal(1);
       expect(readFileSync(html, 'utf8')).to.match(/^<!DOCTYPE html>/i).and.include('login-failed');
     });
