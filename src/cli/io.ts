@@ -90,7 +90,8 @@ export function streamOutput(stream: Writable, onFault?: (e: unknown) => void): 
   };
 }
 
-/** Exit codes shared by every command. */
+/** Exit codes shared by every command (an interrupted analyze exits 128 + the signal's number:
+ *  interrupt.ts). */
 export const ExitCode = {
   OK: 0, //            ran; no finding reached --fail-on
   FINDINGS: 1, //      a finding reached --fail-on
