@@ -1,10 +1,18 @@
 // Long-running mutation fuzzer for the capture reader and the link/IP/TCP decoders, and (target
 // pipeline) for the whole analysis: mutated frames of captures/*.pcap (and --corpus directories)
-// through decode → TCP → FTP → diagnosis and both reports (test/fuzz/harness/pipeline.ts).
+// through decode → TCP → FTP → diagnosis and both reports (test/fuzz/harness/pipeline.ts). Three
+// targets draw each case from a seed of its own: cli (every command as typed, standard output
+// working, going away or failing, the capture on stdin; a known password must never show:
+// harness/cli.ts), detect (sessions with hostile first lines must be found: harness/hostile.ts)
+// and flows (colliding tuples, SYN floods, one connection with scale × 10^5 segments:
+// harness/flows.ts).
 //
-//   node --import tsx scripts/fuzz.ts [--seconds N] [--target reader|decoder|all|pipeline] [--workers N]
-//        [--seed N] [--out DIR] [--no-corpus] [--corpus DIR]... [--max-seed-bytes N] [--hang-ms N]
-//   node --import tsx scripts/fuzz.ts --replay FILE [--target reader|decoder|all]
+//   node --import tsx scripts/fuzz.ts [--seconds N] [--target reader|decoder|all|pipeline|cli|detect|flows] [--workers N]
+//        [--seed N] [--out DIR] [--no-corpus] [--corpus DIR]... [--max-seed-bytes N] [--hang-ms N] [--scale N]
+//   node --import tsx scripts/fuzz.ts --replay FILE [--target reader|decoder|all|pipeline]
+//   node --import tsx scripts/fuzz.ts --case SEED --target cli|detect|flows [--scale N]
+//
+// Without --target (`npm run fuzz`) every target runs in turn, sharing --seconds.
 //
 // Seeds: captures written by the project's writers and builders, the public traces of
 // ../shared/corpus/public (and any --corpus directory, e.g. captures/). Each mutant goes through
@@ -17,15 +25,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Target } from '../test/fuzz/harness/campaign.ts';
+import * as os from 'node:os';
+import { runSeededCase, SEEDED_TARGETS, type Target } from '../test/fuzz/harness/campaign.ts';
 import { describeFindings, FINDINGS_DIR, saveFinding } from '../test/fuzz/harness/findings.ts';
 import { runFuzz, type FindingGroup } from '../test/fuzz/harness/pool.ts';
 import { replayInput } from '../test/fuzz/harness/replay.ts';
 
-const TARGETS: readonly Target[] = ['reader', 'decoder', 'all', 'pipeline'];
+const TARGETS: readonly Target[] = ['reader', 'decoder', 'all', 'pipeline', 'cli', 'detect', 'flows'];
 
 function usage(msg: string): never {
-  process.stderr.write(`fuzz: ${msg}\nusage: node --import tsx scripts/fuzz.ts [--seconds N] [--target reader|decoder|all|pipeline] [--workers N] [--seed N] [--out DIR] [--no-corpus] [--corpus DIR]... [--replay FILE]\n`);
+  process.stderr.write(`fuzz: ${msg}\nusage: node --import tsx scripts/fuzz.ts [--seconds N] [--target ${TARGETS.join('|')}] [--workers N] [--seed N] [--out DIR] [--no-corpus] [--corpus DIR]... [--scale N] [--replay FILE] [--case SEED]\n`);
   process.exit(2);
 }
 
@@ -53,6 +62,8 @@ async function main(): Promise<number> {
         'max-seed-bytes': { type: 'string' },
         'hang-ms': { type: 'string' },
         replay: { type: 'string' },
+        case: { type: 'string' },
+        scale: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -61,7 +72,26 @@ async function main(): Promise<number> {
   }
   if (args.help) usage('help');
   const target = (args.target ?? 'all') as Target;
-  if (!TARGETS.includes(target)) usage(`--target must be reader, decoder, all or pipeline, not '${args.target}'`);
+  if (!TARGETS.includes(target)) usage(`--target must be one of ${TARGETS.join(', ')}, not '${args.target}'`);
+  const seeded = SEEDED_TARGETS.includes(target);
+  // flows: 10 × 10^5 segments per connection by default here (millions with --scale 10 and more)
+  const scale = positiveInt('scale', args.scale, target === 'flows' ? 10 : 1);
+
+  if (args.case !== undefined) {
+    if (!seeded) usage('--case replays a case of the cli, detect or flows target');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ftpdiag-fuzz-case-'));
+    try {
+      const outcome = await runSeededCase(target, Number(args.case) >>> 0, { scratchDir: dir, scale });
+      process.stdout.write(`case ${args.case}: ${outcome}: every oracle holds\n`);
+      return 0;
+    } catch (e) {
+      const f = e as Error & { kind?: string; detail?: string };
+      process.stdout.write(`FAIL [${f.kind ?? 'crash'}] case ${args.case}: ${f.message}\n${f.detail ?? f.stack ?? ''}\n`);
+      return 1;
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
 
   if (args.replay !== undefined) {
     const input = fs.readFileSync(args.replay);
@@ -80,7 +110,28 @@ async function main(): Promise<number> {
   const seed = args.seed !== undefined ? Number(args.seed) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
   const out = args.out ?? FINDINGS_DIR;
   const corpusDirs = [path.resolve(new URL('../../shared/corpus/public/', import.meta.url).pathname), ...(args.corpus ?? []).map((d) => path.resolve(d))];
-  process.stdout.write(`fuzzing ${target} for ${seconds} s with ${workers} worker(s), seed ${seed} (replay a run with --seed ${seed})\n`);
+  const common = { seed, workers, out, corpusDirs, args };
+  if (args.target !== undefined) return campaign(target, seconds, scale, common);
+  // no --target: every one in turn, the time shared between them
+  let failed = 0;
+  for (const t of EVERY) failed |= await campaign(t, Math.max(1, seconds / EVERY.length), t === 'flows' ? positiveInt('scale', args.scale, 10) : 1, common);
+  return failed;
+}
+
+/** Targets `npm run fuzz` runs when none is named. */
+const EVERY: readonly Target[] = ['all', 'pipeline', 'cli', 'detect', 'flows'];
+
+interface Common {
+  seed: number;
+  workers: number;
+  out: string;
+  corpusDirs: string[];
+  args: { 'hang-ms'?: string; 'no-corpus'?: boolean; corpus?: string[]; 'max-seed-bytes'?: string };
+}
+
+/** One target's campaign; 0 when nothing was found, 1 when something was. */
+async function campaign(target: Target, seconds: number, scale: number, { seed, workers, out, corpusDirs, args }: Common): Promise<number> {
+  process.stdout.write(`fuzzing ${target} for ${seconds} s with ${workers} worker(s), seed ${seed} (replay a run with --seed ${seed} --target ${target})\n`);
 
   let lastLine = 0;
   const saved = new Map<string, string>();
@@ -89,9 +140,11 @@ async function main(): Promise<number> {
     seed,
     seconds,
     workers,
-    // a pipeline case is a whole analysis: > 2 s is a hang (and slow) by the pipeline oracle's bound
-    hangMs: positiveInt('hang-ms', args['hang-ms'], target === 'pipeline' ? 2000 : 10_000),
-    ...(target === 'pipeline' ? { slowMs: 2000 } : {}),
+    // a pipeline case is a whole analysis: > 2 s is a hang (and slow) by the pipeline oracle's
+    // bound; a cli case runs a command (twice when its output failed); a flows case grows with scale
+    hangMs: positiveInt('hang-ms', args['hang-ms'], target === 'pipeline' ? 2000 : target === 'flows' ? 60_000 * scale : target === 'cli' ? 30_000 : 10_000),
+    ...(target === 'pipeline' ? { slowMs: 2000 } : target === 'cli' ? { slowMs: 10_000 } : target === 'flows' ? { slowMs: 20_000 * scale } : {}),
+    scale,
     corpus: args['no-corpus'] !== true,
     corpusDirs,
     pipelineDirs: (args.corpus ?? []).map((d) => path.resolve(d)),
@@ -115,6 +168,7 @@ async function main(): Promise<number> {
   process.stdout.write(` (${fmt(result.inputBytes / s / 1024)} KiB/s of input; ${result.captureSeeds} capture seeds, ${result.frameSeeds} frame seeds)\n`);
   if (result.readerCases > 0) process.stdout.write(`reader: ${fmt(result.readerCases)} captures, ${fmt(result.readerCases / s)}/s\n`);
   if (result.pipelineCases > 0) process.stdout.write(`pipeline: ${fmt(result.pipelineCases)} mutant captures analysed, ${fmt(result.pipelineCases / s)}/s\n`);
+  if (result.seededCases > 0) process.stdout.write(`${target}: ${fmt(result.seededCases)} cases, ${fmt(result.seededCases / s)}/s\n`);
   if (result.decoderCases > 0) process.stdout.write(`decoder: ${fmt(result.decoderCases)} frames, ${fmt(result.decoderCases / s)}/s\n`);
   const outcomes = Object.entries(result.outcomes).sort((a, b) => a[0].localeCompare(b[0]));
   process.stdout.write(`outcomes: ${outcomes.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}\n`);

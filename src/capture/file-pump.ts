@@ -14,14 +14,16 @@ const INITIAL_HEADROOM = 512 * 1024;
 
 export type ReadAt = (buf: Buffer, at: number, len: number, fileOffset: number) => Promise<number>;
 
-/** Parses the file from `first` (already read: `firstLen` bytes at `first[0..)`) to its end.
- *  onRead(total bytes read so far) after each read. */
+/** Parses the file from `first` (already read: `firstLen` bytes at `first[0..)`) to its end, or
+ *  until `stop` is aborted (checked after each read: the summary then ends there, with the abort
+ *  reason). onRead(total bytes read so far) after each read. */
 export async function pumpFile(
   read: ReadAt,
   parser: CaptureStreamParser,
   first: Buffer,
   firstLen: number,
   onRead: (bytesRead: number) => void,
+  stop?: AbortSignal,
 ): Promise<CaptureSummary> {
   let room = INITIAL_HEADROOM;
   let cur = Buffer.allocUnsafe(room + READ_CHUNK);
@@ -42,6 +44,7 @@ export async function pumpFile(
     }
     tailLen = end - p;
     const got = await next;
+    if (stop?.aborted) return parser.interrupt(String(stop.reason));
     fileOffset += got;
     onRead(fileOffset);
     // At the end of the file the tail is a cut record: nothing is grown for it. Growing to

@@ -15,6 +15,36 @@ export interface ReadOptions {
   stdin?: Readable;
   /** Also hand every record as stored to this sink (a rewriter such as --annotate). */
   onRecord?: RecordSink;
+  /** Stops the reading (Ctrl-C): the summary then ends with what was read, and a warning naming
+   *  the abort reason ('SIGINT'). A file stops after the read in progress; a pipe or standard
+   *  input is read on for up to STOP_GRACE_MS, so that what its writer flushes when the same
+   *  Ctrl-C reaches it (`tcpdump -w - | ftpdiag analyze -`) is still analysed. */
+  stop?: AbortSignal;
+}
+
+/** How long a pipe is read on after a stop, for its writer's last flush, milliseconds. */
+export const STOP_GRACE_MS = 500;
+
+/** Resolves STOPPED `graceMs` after `stop` aborts (never without a signal). */
+const STOPPED = Symbol('stopped');
+function afterStop(stop: AbortSignal | undefined, graceMs: number): { promise: Promise<typeof STOPPED>; cancel(): void } {
+  let timer: NodeJS.Timeout | null = null;
+  let onAbort: (() => void) | null = null;
+  const promise = new Promise<typeof STOPPED>((resolve) => {
+    if (!stop) return;
+    onAbort = () => {
+      timer = setTimeout(() => resolve(STOPPED), graceMs);
+    };
+    if (stop.aborted) onAbort();
+    else stop.addEventListener('abort', onAbort, { once: true });
+  });
+  return {
+    promise,
+    cancel: () => {
+      if (timer !== null) clearTimeout(timer);
+      if (onAbort !== null) stop?.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 /** '-' means standard input; so does '' because yargs turns a lone '-' argument into ''. */
@@ -46,10 +76,10 @@ export async function readCapture(path: string, onFrame: FrameSink, opts: ReadOp
     const n = await readAt(first, 0, READ_CHUNK, 0);
     opts.onProgress?.(n, size);
     if (isGzip(first, n)) {
-      return await readGzip(file, rawFileChunks(readAt, first.subarray(0, n), size, opts), onFrame, opts.onRecord);
+      return await readGzip(file, rawFileChunks(readAt, first.subarray(0, n), size, opts), onFrame, opts.onRecord, opts.stop);
     }
     const parser = new CaptureStreamParser(file, onFrame, { onRecord: opts.onRecord });
-    return await pumpFile(readAt, parser, first, n, (r) => opts.onProgress?.(r, size));
+    return await pumpFile(readAt, parser, first, n, (r) => opts.onProgress?.(r, size), opts.stop);
   } finally {
     await fd.close();
   }
@@ -59,14 +89,28 @@ export async function readCapture(path: string, onFrame: FrameSink, opts: ReadOp
 async function readStream(file: string, stream: Readable, onFrame: FrameSink, opts: ReadOptions): Promise<CaptureSummary> {
   let read = 0;
   async function* raw(): AsyncGenerator<Buffer> {
+    const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const stopped = afterStop(opts.stop, STOP_GRACE_MS);
     try {
-      for await (const chunk of stream) {
-        read += (chunk as Buffer).length;
+      for (;;) {
+        // a writer that never closes the pipe must not hold a stop up: the wait for the next
+        // chunk ends STOP_GRACE_MS after it
+        const next = chunks.next();
+        const r = await Promise.race([next, stopped.promise]);
+        if (r === STOPPED) {
+          next.catch(() => {}); // settles (or fails) when the stream is destroyed: nobody waits for it
+          stream.destroy();
+          return;
+        }
+        if (r.done) return;
+        read += r.value.length;
         opts.onProgress?.(read, null);
-        yield chunk as Buffer;
+        yield r.value;
       }
     } catch (e) {
       throw new CaptureError(file, read, `read failed: ${errText(e)}`, 'read-failed');
+    } finally {
+      stopped.cancel();
     }
   }
   const it = raw();
@@ -84,15 +128,15 @@ async function readStream(file: string, stream: Readable, onFrame: FrameSink, op
     if (first.length > 0) yield first;
     yield* it;
   }
-  if (isGzip(first, first.length)) return readGzip(file, all(), onFrame, opts.onRecord);
+  if (isGzip(first, first.length)) return readGzip(file, all(), onFrame, opts.onRecord, opts.stop);
   const parser = new CaptureStreamParser(file, onFrame, { onRecord: opts.onRecord });
   for await (const chunk of all()) parser.push(chunk);
-  return parser.end();
+  return opts.stop?.aborted ? parser.interrupt(String(opts.stop.reason)) : parser.end();
 }
 
 /** Decompresses and parses. A gzip stream that ends early is a cut capture (truncated, warning),
  *  like a plain file cut inside a record; corrupt compressed data is CaptureError 'gzip'. */
-async function readGzip(file: string, raw: AsyncIterable<Buffer>, onFrame: FrameSink, onRecord: RecordSink | undefined): Promise<CaptureSummary> {
+async function readGzip(file: string, raw: AsyncIterable<Buffer>, onFrame: FrameSink, onRecord: RecordSink | undefined, stop?: AbortSignal): Promise<CaptureSummary> {
   const parser = new CaptureStreamParser(file, onFrame, { compressed: 'gzip', onRecord });
   let cut: string | null;
   try {
@@ -102,6 +146,8 @@ async function readGzip(file: string, raw: AsyncIterable<Buffer>, onFrame: Frame
     const s = parser.summary;
     throw withSummary(new CaptureError(file, s.bytes, `corrupt gzip data: ${e.message}`, 'gzip'), s);
   }
+  // stopped on purpose: the compressed data ends where the reading stopped, not early
+  if (stop?.aborted) return parser.interrupt(String(stop.reason));
   if (cut !== null && parser.summary.frames === 0 && parser.summary.bytes < 4) {
     throw withSummary(new CaptureError(file, parser.summary.bytes, `gzip data ends early: ${cut}`, 'gzip'), parser.summary);
   }
@@ -118,6 +164,7 @@ async function* rawFileChunks(readAt: ReadAt, first: Buffer, size: number, opts:
   yield first;
   let read = first.length;
   for (;;) {
+    if (opts.stop?.aborted) return;
     const buf = Buffer.allocUnsafe(READ_CHUNK);
     const n = await readAt(buf, 0, READ_CHUNK, read);
     if (n === 0) return;

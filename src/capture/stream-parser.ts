@@ -107,6 +107,16 @@ export class CaptureStreamParser {
     return summary;
   }
 
+  /** The reading was stopped on purpose (Ctrl-C): what was parsed is the summary, a record cut
+   *  by the stop is not a fault, and the warning says where the analysis ends. */
+  interrupt(reason: string): CaptureSummary {
+    if (this.ended) return this.summary;
+    this.ended = true;
+    const ctx = this.ctx;
+    ctx.warn(ctx.consumed, `reading stopped by ${reason}: the frames after offset ${ctx.consumed} were not analysed`);
+    return this.summary;
+  }
+
   private detect(buf: Buffer, start: number, end: number): boolean {
     if (end - start < 4) {
       this.ctx.need = 4;

@@ -1,6 +1,5 @@
 // What a command needs from the outside world, so tests can run commands in-process.
 
-import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 
 export interface CliIO {
@@ -14,11 +13,20 @@ export interface CliIO {
   columns: number | undefined; // terminal width for wrapping, when known
   env: NodeJS.ProcessEnv;
   stdin?: Readable; //         '-' reads this (default process.stdin)
+  /** Aborted once the reader of standard output went away (EPIPE, `| head`): later output is
+   *  dropped, the command runs on so that its exit status still tells what it found. */
+  outputGone?: AbortSignal;
+  /** Where SIGINT and SIGTERM are heard (default: the process). */
+  signals?: NodeJS.EventEmitter;
 }
 
 export function processIO(): CliIO {
   return {
-    ...streamOutput(process.stdout),
+    ...streamOutput(process.stdout, (e) => {
+      // a full disk, an I/O error: the report cannot be written, so there is nothing to go on for
+      process.stderr.write(`ftpdiag: cannot write to standard output: ${writeErrorText(e)}\n`);
+      process.exit(ExitCode.BAD_INPUT);
+    }),
     err: (t) => void process.stderr.write(t),
     stdoutIsTTY: process.stdout.isTTY === true,
     columns: process.stdout.isTTY ? process.stdout.columns : undefined,
@@ -26,23 +34,64 @@ export function processIO(): CliIO {
   };
 }
 
-/** `out` and `drained` over a writable stream: drained() waits for 'drain' when a write found the
- *  stream's buffer full (a file or terminal never is: those writes are synchronous). */
-export function streamOutput(stream: Writable): Pick<CliIO, 'out' | 'drained'> {
+/** Error codes that mean the reader went away rather than that writing failed. */
+const READER_GONE: ReadonlySet<string> = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
+
+/** `ENOSPC: no space left on device, write` → `no space left on device (ENOSPC)`. */
+export function writeErrorText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException | null;
+  const code = typeof err?.code === 'string' ? err.code : null;
+  let text = err instanceof Error ? err.message : String(e);
+  if (code !== null && text.startsWith(`${code}: `)) text = `${text.slice(code.length + 2).replace(/, write$/, '')} (${code})`;
+  return text.replace(/[^\x20-\x7e]/g, '?');
+}
+
+/**
+ * `out`, `drained` and `outputGone` over a writable stream. drained() waits for 'drain' when a
+ * write found the stream's buffer full (a file or terminal never is: those writes are
+ * synchronous). When the reader goes away (EPIPE) output is dropped from then on and
+ * `outputGone` aborts; any other write error goes to `onFault` (once), output dropped too.
+ */
+export function streamOutput(stream: Writable, onFault?: (e: unknown) => void): Pick<CliIO, 'out' | 'drained' | 'outputGone'> {
   let full = false;
+  const gone = new AbortController();
+  const fail = (e: unknown): void => {
+    if (gone.signal.aborted) return;
+    gone.abort();
+    const code = (e as NodeJS.ErrnoException | null)?.code;
+    if (!(typeof code === 'string' && READER_GONE.has(code))) onFault?.(e);
+  };
+  stream.on('error', fail);
   return {
     out: (t) => {
-      if (!stream.write(t)) full = true;
+      if (gone.signal.aborted) return;
+      try {
+        if (!stream.write(t)) full = true;
+      } catch (e) {
+        fail(e);
+      }
     },
     drained: async () => {
       if (!full) return;
       full = false;
-      if (stream.writableNeedDrain) await once(stream, 'drain');
+      if (gone.signal.aborted || !stream.writableNeedDrain) return;
+      // a reader that goes away never drains: stop waiting then too
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          stream.off('drain', done);
+          gone.signal.removeEventListener('abort', done);
+          resolve();
+        };
+        stream.on('drain', done);
+        gone.signal.addEventListener('abort', done);
+      });
     },
+    outputGone: gone.signal,
   };
 }
 
-/** Exit codes shared by every command. */
+/** Exit codes shared by every command (an interrupted analyze exits 128 + the signal's number:
+ *  interrupt.ts). */
 export const ExitCode = {
   OK: 0, //            ran; no finding reached --fail-on
   FINDINGS: 1, //      a finding reached --fail-on

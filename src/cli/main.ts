@@ -13,10 +13,7 @@ import { runCli } from './program.ts';
 const growing = process.env['FTPDIAG_HEAP_GROWING_PERCENT'] ?? '50';
 if (/^\d+$/.test(growing) && growing !== '0') v8.setFlagsFromString(`--heap-growing-percent=${growing}`);
 
-// `ftpdiag analyze x | head` closes the pipe early: stop quietly instead of crashing on EPIPE.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
-});
-
+// Standard output's errors are handled where it is wrapped (io.ts processIO): `| head` closing the
+// pipe early (EPIPE) drops the rest of the report but the exit status still tells what was found;
+// any other write error (a full disk) is one line on standard error and exit status 2.
 process.exitCode = await runCli(hideBin(process.argv));

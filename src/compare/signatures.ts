@@ -12,7 +12,7 @@ import { PacketDecoder } from '../decode/decoder.ts';
 import type { DecodedPacket } from '../decode/packet.ts';
 import { TcpFlag } from '../decode/packet.ts';
 import { TcpEngine } from '../tcp/engine.ts';
-import { redactPayload } from './payload-text.ts';
+import { SecretRanges } from './secret-ranges.ts';
 import type { Connection } from '../tcp/types.ts';
 
 /** Segments kept per capture before the rest is ignored (the comparison then says so). */
@@ -36,7 +36,9 @@ export class DirSigs {
   ipId = new Int32Array(8); //       -1 for IPv6
   win = new Uint16Array(8); //       raw window field
   opt = new Uint32Array(8); //       FNV-1a of the TCP option bytes (0 for none)
-  snippets: Map<number, string> | null = null; // index → payload text (short printable lines only; PASS redacted unless showPasswords)
+  snippets: Map<number, string> | null = null; // index → payload text (short printable lines only; secrets redacted unless showPasswords)
+  snippetOffsets: Map<number, number> | null = null; // index → stream offset of the snippet (until redacted)
+  secrets: SecretRanges | null = null; //  where the direction's secrets lie (null with showPasswords)
   synIndex = -1; //                  index of its first SYN (-1 none)
   synOptions = ''; //                its SYN's options in words ('mss 1460, wscale 7, sackOK, ts')
 
@@ -118,14 +120,30 @@ export async function readSignatures(path: string, opts: { maxSegments?: number;
   const decoder = new PacketDecoder();
   const out: CaptureSigs = { file: path, summary: null, error: null, tcpFrames: 0, firstTime: null, lastTime: null, connections: [], truncated: false };
   let snippetBytes = 0;
+  const showPasswords = opts.showPasswords ?? false;
+  // Counts are all the comparison needs, but secrets are found on the reassembled lines (a
+  // password split across segments): the streams are delivered unless passwords are shown.
+  const dirOf = (conn: Connection, from: 'client' | 'server'): DirSigs | undefined => {
+    const cs = out.connections[conn.id];
+    return cs === undefined ? undefined : from === 'client' ? cs.c2s : cs.s2c;
+  };
   const engine = new TcpEngine({
-    // only counts are needed: no reassembly buffers
     onConnection(conn) {
-      conn.deliver = false;
-      out.connections[conn.id] = { id: conn.id, conn, c2s: new DirSigs(), s2c: new DirSigs() };
+      if (showPasswords) conn.deliver = false;
+      const c2s = new DirSigs();
+      const s2c = new DirSigs();
+      if (!showPasswords) {
+        c2s.secrets = new SecretRanges();
+        s2c.secrets = new SecretRanges();
+      }
+      out.connections[conn.id] = { id: conn.id, conn, c2s, s2c };
     },
-    onData() {},
-    onGap() {},
+    onData(conn, from, data, offset) {
+      dirOf(conn, from)?.secrets?.data(data, offset);
+    },
+    onGap(conn, from, offset) {
+      dirOf(conn, from)?.secrets?.gap(offset);
+    },
     onEnd() {},
   });
   const onFrame = (f: Parameters<typeof decoder.decode>[0]) => {
@@ -160,7 +178,8 @@ export async function readSignatures(path: string, opts: { maxSegments?: number;
       dir.synOptions = optionWords(p);
     }
     if (p.payloadLength > 0 && p.payloadLength <= MAX_SNIPPET_LENGTH && snippetBytes < MAX_SNIPPET_BYTES && looksLikeText(p.data, p.payloadOffset, payEnd)) {
-      (dir.snippets ??= new Map()).set(i, redactPayload(p.data.toString('latin1', p.payloadOffset, payEnd), opts.showPasswords ?? false));
+      (dir.snippets ??= new Map()).set(i, p.data.toString('latin1', p.payloadOffset, payEnd));
+      if (!showPasswords) (dir.snippetOffsets ??= new Map()).set(i, engine.lastDataOffset);
       snippetBytes += p.payloadLength;
     }
   };
@@ -173,7 +192,18 @@ export async function readSignatures(path: string, opts: { maxSegments?: number;
   }
   engine.finish();
   out.connections = out.connections.filter((c) => c !== undefined);
+  for (const c of out.connections) for (const d of [c.c2s, c.s2c]) redactSnippets(d);
   return out;
+}
+
+/** Hides the secrets in a direction's snippets, now that its whole stream has been seen. */
+function redactSnippets(d: DirSigs): void {
+  const secrets = d.secrets;
+  if (secrets === null) return;
+  secrets.finish();
+  for (const [i, text] of d.snippets ?? []) d.snippets!.set(i, secrets.redact(text, d.snippetOffsets?.get(i) ?? 0));
+  d.snippetOffsets = null;
+  d.secrets = null;
 }
 
 /** Printable ASCII with CR/LF/TAB: an FTP command or reply, not binary data. */

@@ -3,6 +3,7 @@
 
 import type { DecodeOutcome } from './packet.ts';
 import { ENCAPSULATION_INFO, ENCAPSULATION_KINDS } from './encapsulation.ts';
+import type { FragmentConflict } from './ip-fragments.ts';
 
 /** Frames that went through one kind of encapsulation (the report's header lists them). */
 export interface EncapsulationCount {
@@ -30,6 +31,8 @@ export class DecodeCounters {
   private readonly encapFrames = new Float64Array(ENCAPSULATION_KINDS);
   private readonly encapMalformed = new Float64Array(ENCAPSULATION_KINDS);
   private readonly encapTruncated = new Float64Array(ENCAPSULATION_KINDS);
+  fragmentConflicts: readonly FragmentConflict[] = []; // IP fragments overlapping with other bytes (the first 20)
+  fragmentConflictCount = 0; // … all of them
 
   /** Adds one frame's outcome. */
   count(outcome: DecodeOutcome, frame: number, reason: string | null): void {

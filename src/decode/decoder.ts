@@ -58,6 +58,7 @@ export class PacketDecoder {
     pkt.frame = frame.number;
     pkt.time = frame.time;
     pkt.data = frame.data;
+    if (this.fragments !== null) this.fragments.frame = frame.number;
     let outcome: DecodeOutcome;
     try {
       outcome = this.decodeLayers(frame);
@@ -69,6 +70,11 @@ export class PacketDecoder {
     }
     this.counters.count(outcome, frame.number, pkt.malformed);
     if (pkt.encapsulations !== 0) this.counters.countEncapsulations(pkt.encapsulations, pkt.faultLayer, outcome);
+    const fr = this.fragments;
+    if (fr !== null && fr.conflictCount !== this.counters.fragmentConflictCount) {
+      this.counters.fragmentConflictCount = fr.conflictCount;
+      this.counters.fragmentConflicts = fr.conflicts;
+    }
     if (outcome === 'tcp') {
       if (pkt.reassembled) this.counters.reassembled++;
       if (pkt.optionsMalformed) this.counters.optionsMalformed++;

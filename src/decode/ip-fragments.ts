@@ -29,9 +29,22 @@ const MAX_DATAGRAM_PAYLOAD = 65535;
 // for a few thousand frames (found probing for slow inputs, test/fuzz/regressions.test.ts).
 const MAX_FRAGMENTS_PER_DATAGRAM = 64;
 
+/** Two fragments of one datagram that overlap with different bytes (RFC 5722 forbids overlaps
+ *  in IPv6; RFC 1858 describes the IPv4 attacks). Reassembly keeps the first copy. */
+export interface FragmentConflict {
+  offset: number; //     payload offset where the two overlap
+  firstFrame: number; // frame of the fragment that came first (its bytes are the ones kept)
+  frame: number; //      frame of the later one
+  first: string; //      the first copy's bytes there, Latin-1, at most 256
+  second: string; //     the later copy's
+}
+
+/** Fragment conflicts kept (all are counted). */
+const MAX_FRAGMENT_CONFLICTS = 20;
+
 interface Pending {
   first: number; //     capture time of the first fragment seen, seconds
-  chunks: Array<{ offset: number; data: Buffer }>; // copies, in arrival order
+  chunks: Array<{ offset: number; data: Buffer; frame: number }>; // copies, in arrival order
   bytes: number; //     bytes held in chunks
   total: number; //     payload length once the last fragment (MF clear) was seen, else -1
   header: Buffer | null; // copy of the network header to put in front of the result (from offset 0's fragment)
@@ -49,6 +62,9 @@ export class FragmentReassembler {
   private readonly pending = new Map<string, Pending>(); // insertion order = age order
   private held = 0; // bytes across all pending datagrams
   dropped = 0; //     datagrams given up (limits, timeouts, bad fragments)
+  frame = 0; //       frame being decoded (the decoder sets it): fragments remember where they came from
+  conflicts: FragmentConflict[] = []; // the first MAX_FRAGMENT_CONFLICTS overlaps with different bytes
+  conflictCount = 0; //               all of them
 
   constructor(readonly limits: FragmentLimits = DEFAULT_FRAGMENT_LIMITS) {}
 
@@ -88,7 +104,8 @@ export class FragmentReassembler {
       this.drop(key);
       return null;
     }
-    p.chunks.push({ offset, data: Buffer.from(payload) });
+    this.compareOverlaps(p, offset, payload);
+    p.chunks.push({ offset, data: Buffer.from(payload), frame: this.frame });
     p.bytes += payload.length;
     this.held += payload.length;
     if (!more) p.total = offset + payload.length;
@@ -101,6 +118,28 @@ export class FragmentReassembler {
     if (!body) return null;
     this.remove(key);
     return { packet: Buffer.concat([p.header, body]), headerLength: p.header.length, next: p.next };
+  }
+
+  /** A fragment overlapping ones already held with other bytes is a conflict (said, not fixed:
+   *  the first copy stays). */
+  private compareOverlaps(p: Pending, offset: number, payload: Buffer): void {
+    const end = offset + payload.length;
+    for (const c of p.chunks) {
+      const a = Math.max(c.offset, offset);
+      const b = Math.min(c.offset + c.data.length, end);
+      if (b <= a || c.data.compare(payload, a - offset, b - offset, a - c.offset, b - c.offset) === 0) continue;
+      this.conflictCount++;
+      if (this.conflicts.length >= MAX_FRAGMENT_CONFLICTS) return;
+      const n = Math.min(b - a, 256);
+      this.conflicts.push({
+        offset: a,
+        firstFrame: c.frame,
+        frame: this.frame,
+        first: c.data.toString('latin1', a - c.offset, a - c.offset + n),
+        second: payload.toString('latin1', a - offset, a - offset + n),
+      });
+      return; // one per fragment
+    }
   }
 
   private expire(now: number): void {
@@ -134,7 +173,7 @@ export class FragmentReassembler {
 
 /** The payload when the chunks cover 0..total without a hole (overlaps: first arrival wins,
  *  the usual policy of BSD-derived stacks), else null. */
-function assemble(chunks: Array<{ offset: number; data: Buffer }>, total: number): Buffer | null {
+function assemble(chunks: Array<{ offset: number; data: Buffer; frame: number }>, total: number): Buffer | null {
   const order = [...chunks].sort((a, b) => a.offset - b.offset);
   let covered = 0;
   for (const c of order) {

@@ -4,17 +4,18 @@
 
 import type { CaptureSummary } from '../capture/frame.ts';
 import { linkTypeName } from '../capture/frame.ts';
-import type { Connection, Endpoint, Side, TcpEventRecord } from '../tcp/types.ts';
+import type { Connection, DataConflict, Endpoint, Side, TcpEventRecord } from '../tcp/types.ts';
 import { TcpEventKinds } from '../tcp/types.ts';
 import { forgedResets } from '../tcp/reset-origin.ts';
 import type { DecodeCounters } from '../decode/counters.ts';
 import type { FtpCommand, FtpReply, Session, Transfer } from '../ftp/types.ts';
 import { parse227, parse228, parseEprt, parseLprt, parsePort, type AnnouncedEndpoint } from '../ftp/address-parsers.ts';
+import { hideCredentials, redactArgument, redactCommandLine, REDACTED } from '../ftp/commands.ts';
 
 /** Decode-stage counters the capture facts report (the decoder's DecodeCounters fits). */
-export type DecodeCounts = Pick<DecodeCounters, 'tcp' | 'notIp' | 'notTcp' | 'fragments' | 'malformed' | 'truncated'>;
+export type DecodeCounts = Pick<DecodeCounters, 'tcp' | 'notIp' | 'notTcp' | 'fragments' | 'malformed' | 'truncated' | 'fragmentConflicts' | 'fragmentConflictCount'>;
 
-export const emptyDecodeCounts = (): DecodeCounts => ({ tcp: 0, notIp: 0, notTcp: 0, fragments: 0, malformed: 0, truncated: 0 });
+export const emptyDecodeCounts = (): DecodeCounts => ({ tcp: 0, notIp: 0, notTcp: 0, fragments: 0, malformed: 0, truncated: 0, fragmentConflicts: [], fragmentConflictCount: 0 });
 
 export type ConnectionRole = 'control' | 'data' | 'other';
 
@@ -35,7 +36,7 @@ export interface FactSources {
   totals?: { sessions: number; transfers: number };
 }
 
-export const REDACTED = 'REDACTED';
+export { REDACTED } from '../ftp/commands.ts';
 
 /** Commands whose 530 answer means the login itself failed (RFC 959 §5.4). */
 const LOGIN_VERBS: ReadonlySet<string> = new Set(['USER', 'PASS', 'ACCT']);
@@ -72,14 +73,22 @@ class ById<T extends { id: number }> {
 
 const dbl = (x: number): number => (Number.isFinite(x) ? x : 0);
 
-/** Whether a command's argument is a secret to hide (RFC 959 PASS). */
-export function isSecretVerb(verb: string): boolean {
-  return verb === 'PASS';
+/** What each copy of an inconsistent retransmission said, as output may show it: the command
+ *  lines when the FTP stage placed them (secrets hidden unless showPasswords), else the bytes
+ *  (all hidden when they belong to a credential). */
+export function conflictTexts(c: DataConflict, showPasswords: boolean): { first: string; second: string } {
+  const line = (l: string) => (showPasswords ? l : redactCommandLine(l));
+  const bytes = (b: string) => (showPasswords ? b : c.secret ? REDACTED : hideCredentials(b));
+  return {
+    first: c.firstLine !== null ? line(c.firstLine) : bytes(c.first),
+    second: c.secondLine !== null ? line(c.secondLine) : bytes(c.second),
+  };
 }
 
-/** The argument as output may show it. */
+/** The argument as output may show it: secrets (PASS, ACCT, SITE PSWD …: redactArgument)
+ *  hidden unless showPasswords. */
 export function displayArg(cmd: Pick<FtpCommand, 'verb' | 'arg'>, showPasswords: boolean): string {
-  return isSecretVerb(cmd.verb) && !showPasswords && cmd.arg !== '' ? REDACTED : cmd.arg;
+  return showPasswords ? cmd.arg : (redactArgument(cmd.verb, cmd.arg) ?? cmd.arg);
 }
 
 export function transferLabel(t: Transfer): string {
@@ -177,6 +186,16 @@ export class FactBuilder {
       truncated: summary.truncated,
       warnings: summary.warnings.map((w) => `offset ${w.offset}: ${w.message}`),
       tcpFrames: int(decode.tcp),
+      fragmentConflicts: int(decode.fragmentConflictCount),
+      fragmentConflictList: decode.fragmentConflicts.map((x) => ({
+        by: '',
+        firstFrame: int(x.firstFrame),
+        frame: int(x.frame),
+        first: this.src.showPasswords ? x.first : hideCredentials(x.first),
+        second: this.src.showPasswords ? x.second : hideCredentials(x.second),
+        taken: '',
+        replyFrame: int(0),
+      })),
       notIp: int(decode.notIp),
       notTcp: int(decode.notTcp),
       fragments: int(decode.fragments),
@@ -242,6 +261,14 @@ export class FactBuilder {
       segments: int(c.client.segments + c.server.segments),
       events,
       eventKinds: kinds,
+      conflicts: c.conflicts.map((x) => ({
+        by: x.by,
+        firstFrame: int(x.firstFrame),
+        frame: int(x.frame),
+        ...conflictTexts(x, this.src.showPasswords),
+        taken: x.taken ?? '',
+        replyFrame: int(x.replyFrame),
+      })),
       reset: c.reset
         ? {
             by: c.reset.by,

@@ -73,12 +73,24 @@ function placeholderEnd(s: string, from: number): number {
   return -1;
 }
 
+/** Characters of one string a sentence shows; a longer one (a 7,000-character file name) keeps
+ *  its start and end around an ellipsis. The full value stays in the facts and the JSON report. */
+export const PROSE_MAX = 100;
+
+// "reports/2024/…/q4-final.csv"
+/** `s` clipped to `max` characters in the middle: its first two thirds and last third kept. */
+export function clipProse(s: string, max = PROSE_MAX): string {
+  if (s.length <= max) return s;
+  const tail = Math.floor((max - 1) / 3);
+  return `${s.slice(0, max - 1 - tail)}…${s.slice(s.length - tail)}`;
+}
+
 /** Text form of a CEL value inside a summary. */
 export function formatValue(v: unknown): string {
   if (v === null || v === undefined) return 'none';
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toFixed(3)));
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return clipProse(v);
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   if (Array.isArray(v)) return v.map(formatValue).join(', ');
   if (v instanceof Date) return v.toISOString();

@@ -5,7 +5,7 @@
 
 import type { DecodedPacket } from '../decode/packet.ts';
 import { TcpFlag } from '../decode/packet.ts';
-import type { Connection, Side, TcpListener } from '../tcp/types.ts';
+import type { Connection, DataConflict, Side, TcpListener } from '../tcp/types.ts';
 import type { Session, Transfer } from './types.ts';
 import { judgeControlChannel, type Verdict } from './detect.ts';
 import { ExpectedConnections, endpointKey } from './expectations.ts';
@@ -196,16 +196,16 @@ export class FtpAnalyzer implements TcpListener {
     if (this.recent.length > RECENT_MAX) this.recent.shift();
   }
 
-  onData(conn: Connection, from: Side, data: Buffer, _offset: number, frame: number, time: number): void {
+  onData(conn: Connection, from: Side, data: Buffer, offset: number, frame: number, time: number): void {
     this.now = time;
     const app = conn.app as ConnApp | undefined;
     if (!app || app.ended) return;
     switch (app.role) {
       case 'control':
-        app.session!.feed(from, data, frame, time);
+        app.session!.feed(from, data, frame, time, offset);
         break;
       case 'probe':
-        if (app.probe!.add(from, data, frame, time)) this.judge(conn, app, false);
+        if (app.probe!.add(from, data, frame, time, offset)) this.judge(conn, app, false);
         break;
       case 'data':
         // one look at the first payload (is it TLS?), then only counts are needed
@@ -225,6 +225,12 @@ export class FtpAnalyzer implements TcpListener {
     if (!app || app.ended) return;
     if (app.role === 'control') app.session!.gap(from, frame, this.now);
     else if (app.role === 'probe') app.probe!.gap(from, frame, this.now);
+  }
+
+  /** Two copies of a control connection's bytes disagree: the session says what each meant. */
+  onConflict(conn: Connection, from: Side, c: DataConflict): void {
+    const app = conn.app as ConnApp | undefined;
+    if (app?.role === 'control' && !app.ended) app.session!.conflict(from, c);
   }
 
   onControl(conn: Connection, from: Side, flags: number, frame: number, time: number): void {
@@ -335,9 +341,11 @@ export class FtpAnalyzer implements TcpListener {
     else this.hostPairs.set(key, [cs]);
     // parse what was held back, in the order it came
     for (const c of probe.chunks) {
-      if (c.data) cs.feed(c.side, c.data, c.frame, c.time);
+      if (c.data) cs.feed(c.side, c.data, c.frame, c.time, c.offset);
       else cs.gap(c.side, c.frame, c.time);
     }
+    // copies that disagreed while it was still a probe
+    for (const c of conn.conflicts) if (c.firstLine === null) cs.conflict(c.by, c);
   }
 
   private dropHostPair(cs: ControlSession): void {
@@ -408,8 +416,10 @@ export class FtpAnalyzer implements TcpListener {
       this.attachTrack(conn, app, setup.transfer, listener, 'announcement');
       return;
     }
-    // before its transfer command (the client connects right after the 227): wait for it
+    // before its transfer command (the client connects right after the 227): wait for it (the
+    // first MAX_CANDIDATES: a scan of the announced port must not grow the list without end)
     app.setup = setup;
+    if (setup.conns.length >= MAX_CANDIDATES) return;
     setup.conns.push(conn);
     setup.listeners.set(conn.id, listener);
   }

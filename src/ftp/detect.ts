@@ -2,17 +2,26 @@
 // connection is an FTP control connection, on any port, with or without the 220 greeting.
 
 import type { Side } from '../tcp/types.ts';
-import { isKnownVerb, otherProtocolVerbs, ambiguousVerbs } from './commands.ts';
+import { isKnownVerb, otherProtocolVerbs, ambiguousVerbs, splitCommandLine } from './commands.ts';
 import { LineSplitter } from './lines.ts';
 import { parseReplyLine, isValidCode, isBlank } from './replies.ts';
 import { isTlsHandshakeStart } from './tls-records.ts';
+import { JUDGE_BYTES } from './probe.ts';
 
 /** The registered FTP control port (RFC 959) and implicit FTPS (RFC 4217 §1, port 990). */
 export const FTP_CONTROL_PORT = 21;
 export const FTPS_IMPLICIT_PORT = 990;
 
-/** Lines of each direction the recogniser looks at. */
-const LINES_LOOKED_AT = 4;
+/** Lines of each direction the recogniser looks at (not counting blank ones: control bytes or
+ *  terminal escapes only). */
+const LINES_LOOKED_AT = 8;
+/** Server lines without a reply that make a connection seen mid-stream not FTP (a capture may
+ *  begin inside a long multi-line reply, on port 21 only). */
+const SERVER_LINES_AGAINST = 4;
+/** Lines of any kind read per direction before giving up on finding LINES_LOOKED_AT. */
+const MAX_RAW_LINES = 64;
+/** Bytes without a line end that are judged for binary content on their own. */
+const BINARY_RUN = 64;
 
 export type VerdictKind =
   | 'ftp' //        an FTP control connection
@@ -38,23 +47,72 @@ export interface ProbeInput {
 }
 
 interface SideView {
-  lines: string[]; //    complete lines, up to LINES_LOOKED_AT
+  lines: string[]; //    complete non-blank lines, up to LINES_LOOKED_AT (terminal escapes removed)
   bytes: number; //      bytes seen
   replies: number; //    lines with reply grammar (DDD SP / DDD- / DDD)
-  firstReply: number; // code of the first line if it is a reply, else 0
+  firstReply: number; // code of the first line in reply grammar, else 0
   verbs: number; //      lines whose first word is a known FTP verb
   strongVerbs: number; // … one that other line protocols do not share
   firstIsVerb: boolean;
   foreignVerb: boolean; // a verb only SMTP/NNTP have
-  text: boolean; //      every line looked at is printable text
+  text: boolean; //      no line outside FTP's grammar looks binary
+  binaryRun: boolean; // BINARY_RUN bytes or more without a line end, and binary
 }
+
+// ESC [ 1;32 m      ESC ] 0;title BEL      ESC ( B
+/** Terminal escape sequences (ECMA-48 CSI and OSC, and two-byte escapes): a coloured banner or
+ *  a user name with ESC in it is still text, and its grammar is judged without them. */
+// eslint-disable-next-line no-control-regex
+const TERMINAL_ESCAPE = /\x1b(?:\[[0-?]*[ -/]*[@-~]?|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -~]?)|\x9b[0-?]*[ -/]*[@-~]?/g;
+
+/**
+ * Heuristic: "these bytes are binary, not a line protocol"
+ * Plain definition: a NUL byte, or more than a quarter of the bytes control characters other
+ * than TAB, CR, LF and terminal escapes. Binary protocols (RDP, SMB, MySQL, PostgreSQL, DNS over
+ * TCP) start with length fields and NULs; a stray control character in a text line (ESC in a
+ * user name, BEL in a banner) does not make the line binary: a client must not be able to hide
+ * its session from the recogniser by sending one.
+ */
+function looksBinary(t: string): boolean {
+  const s = t.replace(TERMINAL_ESCAPE, '');
+  let controls = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0) return true;
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0d) || c === 0x7f) controls++;
+  }
+  return controls * 4 > s.length;
+}
+
+/** A line in reply grammar: DDD SP, DDD- or a bare DDD with a code RFC 959/2228 defines. */
+function isReplyLine(t: string): boolean {
+  const { code, sep } = parseReplyLine(t);
+  return isValidCode(code) && (sep === ' ' || sep === '-' || sep === '');
+}
+
+/** The line's verb (a line that starts with a space has none here: FEAT's lines do). */
+function verbOf(t: string): string {
+  return t.length > 0 && t.charCodeAt(0) > 0x20 ? splitCommandLine(t).verb : '';
+}
+
+const isVerbLine = (t: string): boolean => isKnownVerb(verbOf(t));
 
 function view(bytes: Buffer): SideView {
   const splitter = new LineSplitter(1024);
-  const lines: string[] = [];
+  const raw: string[] = []; //   the non-blank lines as sent
+  const lines: string[] = []; // … without terminal escapes
+  let seen = 0;
+  let grammar = false; // a line so far is a reply or starts with a known verb
   splitter.feed(bytes, 0, 0, 0, (l) => {
-    lines.push(l.text);
-    return lines.length < LINES_LOOKED_AT;
+    const t = l.text.replace(TERMINAL_ESCAPE, '');
+    if (!isBlank(t)) {
+      raw.push(l.text);
+      lines.push(t);
+      if (!grammar) grammar = isReplyLine(t) || isVerbLine(t);
+    }
+    // past LINES_LOOKED_AT only while nothing is in FTP's grammar: junk lines sent first (and
+    // answered 500 by a server) must not push the first command out of sight
+    return (lines.length < LINES_LOOKED_AT || !grammar) && ++seen < MAX_RAW_LINES;
   });
   const v: SideView = {
     lines,
@@ -66,26 +124,35 @@ function view(bytes: Buffer): SideView {
     firstIsVerb: false,
     foreignVerb: false,
     text: true,
+    binaryRun: false,
   };
-  lines.forEach((t, i) => {
-    if (/[\x00-\x08\x0a-\x1f\x7f]/.test(t)) v.text = false;
+  let open = 0; // code of an open multi-line reply: its inner lines "may start with anything" (RFC 959 §4.2)
+  v.lines.forEach((t, i) => {
     const { code, sep } = parseReplyLine(t);
-    if (isValidCode(code) && (sep === ' ' || sep === '-' || sep === '')) {
+    const reply = isReplyLine(t);
+    if (reply) {
       v.replies++;
-      if (i === 0) v.firstReply = code;
+      if (v.firstReply === 0) v.firstReply = code;
     }
-    const verb = (t.split(' ', 1)[0] ?? '').toUpperCase();
-    if (isKnownVerb(verb)) {
+    const verb = verbOf(t);
+    const known = isKnownVerb(verb);
+    if (known) {
       v.verbs++;
       if (!ambiguousVerbs.has(verb)) v.strongVerbs++;
       if (i === 0) v.firstIsVerb = true;
     }
     if (otherProtocolVerbs.has(verb)) v.foreignVerb = true;
+    // a line in FTP's grammar is judged by it, whatever its argument or text holds
+    if (!reply && !known && open === 0 && looksBinary(raw[i]!)) v.text = false;
+    if (open !== 0 && code === open && sep !== '-') open = 0;
+    else if (open === 0 && reply && sep === '-') open = code;
   });
-  if (lines.length === 0 && bytes.length > 0) {
+  if (seen === 0 && bytes.length > 0) {
     // no complete line yet: judge the partial one for binary content
-    const head = bytes.subarray(0, Math.min(bytes.length, 64));
-    for (const b of head) if ((b < 0x20 && b !== 0x09 && b !== 0x0d) || b === 0x7f) v.text = false;
+    if (looksBinary(bytes.toString('latin1', 0, Math.min(bytes.length, BINARY_RUN)))) {
+      v.text = false;
+      v.binaryRun = bytes.length >= BINARY_RUN;
+    }
   }
   return v;
 }
@@ -132,8 +199,6 @@ export function judgeControlChannel(p: ProbeInput): Verdict {
 
   const c = view(p.client);
   const s = view(p.server);
-  if (!c.text && c.bytes > 0) return { kind: 'not-ftp', ftpServer: 'server', reason: 'client sends binary' };
-  if (!s.text && s.bytes > 0) return { kind: 'not-ftp', ftpServer: 'server', reason: 'server sends binary' };
 
   // orientation: when the handshake was missed the engine guessed roles from ports; trust content
   let ftpServer: Side = 'server';
@@ -147,22 +212,33 @@ export function judgeControlChannel(p: ProbeInput): Verdict {
   const verdict = (kind: VerdictKind, reason: string): Verdict => ({ kind, ftpServer, reason });
 
   if (cl.foreignVerb) return verdict('not-ftp', 'client uses an SMTP/NNTP verb');
-  if (sv.lines.length > 0 && /\bE?SMTP\b|\bNNTP\b/i.test(sv.lines[0]!)) return verdict('not-ftp', 'server greets as SMTP/NNTP');
+  if (sv.lines.slice(0, 2).some((t) => /\bE?SMTP\b|\bNNTP\b/i.test(t))) return verdict('not-ftp', 'server greets as SMTP/NNTP');
 
   const greeting = sv.firstReply === 220;
   if (greeting && cl.firstIsVerb) return verdict('ftp', '220 greeting and a known verb');
   if (sv.replies > 0 && cl.strongVerbs > 0) return verdict('ftp', 'replies and FTP-specific verbs');
   if (onFtpPort && (sv.replies > 0 || cl.verbs > 0)) return verdict('ftp', 'port 21 with FTP grammar');
 
+  // Evidence against waits for enough lines: a junk line or a control character that one side
+  // sends first must not hide a session whose later lines are FTP (a client could hide its own
+  // session so). The server speaks first in FTP: the client's lines are not held against it
+  // while the server is silent or has greeted with 220, until LINES_LOOKED_AT of them are in; a
+  // server's single odd first line is not either. Binary without a line end is judged at once.
+  const settled = p.complete;
+  const clientHeld = !settled && cl.lines.length < LINES_LOOKED_AT && cl.bytes < JUDGE_BYTES && (sv.bytes === 0 || greeting);
+  const serverHeld = !settled && sv.lines.length < 2 && sv.bytes < JUDGE_BYTES;
+  if (sv.binaryRun || (!sv.text && !serverHeld && sv.replies === 0)) return verdict('not-ftp', `${ftpServer === 'server' ? 'server' : 'client'} sends binary`);
+  if ((cl.binaryRun && !clientHeld) || (!cl.text && !clientHeld && cl.verbs === 0)) return verdict('not-ftp', `${ftpServer === 'server' ? 'client' : 'server'} sends binary`);
+
   // evidence against (not on port 21: a capture may start inside a long multi-line reply there)
   if (!onFtpPort) {
     if (p.sawSyn) {
-      const firstClient = cl.lines.find((t) => !isBlank(t));
-      if (firstClient !== undefined && !cl.firstIsVerb && !p.clientGap) return verdict('not-ftp', 'client line is not an FTP command');
-      if (sv.lines.length > 0 && sv.replies === 0 && !p.serverGap) return verdict('not-ftp', 'server line is not an FTP reply');
+      if (cl.lines.length > 0 && !cl.firstIsVerb && !p.clientGap && !clientHeld) return verdict('not-ftp', 'client line is not an FTP command');
+      if (sv.lines.length > 0 && sv.replies === 0 && !p.serverGap && !serverHeld) return verdict('not-ftp', 'server line is not an FTP reply');
     }
-    if (cl.lines.length >= LINES_LOOKED_AT && cl.verbs === 0) return verdict('not-ftp', 'no FTP verb in the client lines');
-    if (sv.lines.length >= LINES_LOOKED_AT && sv.replies === 0) return verdict('not-ftp', 'no reply in the server lines');
+    // (a server that greeted and answered every junk line with a reply behaves as FTP: look on)
+    if (cl.lines.length >= LINES_LOOKED_AT && cl.verbs === 0 && !(greeting && sv.replies === sv.lines.length)) return verdict('not-ftp', 'no FTP verb in the client lines');
+    if (sv.lines.length >= SERVER_LINES_AGAINST && sv.replies === 0) return verdict('not-ftp', 'no reply in the server lines');
   }
 
   if (!p.complete) return verdict('undecided', 'waiting for more lines');
@@ -172,5 +248,7 @@ export function judgeControlChannel(p: ProbeInput): Verdict {
     return verdict('ftp', 'an FTP greeting, client silent');
   if (sv.replies > 0 && cl.verbs > 0 && sv.replies === sv.lines.length && cl.verbs === cl.lines.length)
     return verdict('ftp', 'only FTP grammar on both sides');
+  if (greeting && sv.replies === sv.lines.length && sv.replies >= 2 && cl.verbs > 0 && !/\bE?SMTP\b|\bNNTP\b|\bmail\b/i.test(sv.lines.join(' ')))
+    return verdict('ftp', 'a 220 greeting, replies to every line, and an FTP verb');
   return verdict('not-ftp', 'not enough FTP evidence');
 }

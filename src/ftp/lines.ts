@@ -1,7 +1,8 @@
 // Control-channel line splitter: turns one direction's in-order bytes into lines, across any
 // segmentation, with the Telnet layer of RFC 959 §4 peeled off. Lines are collected in a buffer
 // shared by all splitters; only a line left unfinished at the end of a segment is kept in one of
-// its own (bounded: overlong lines are cut, counted and flagged).
+// its own (bounded: an overlong line is delivered cut as soon as it passes the cap, flagged, and
+// the rest of it up to its line feed is dropped).
 
 /** Telnet command bytes (RFC 854) that FTP control channels may carry. */
 export const Telnet = {
@@ -28,16 +29,20 @@ export interface ControlLine {
   text: string; //        the line without its CRLF/LF and without Telnet commands
   firstFrame: number; //  frame holding the line's first byte
   firstTime: number; //   capture time of `firstFrame`, seconds
-  frame: number; //       frame holding its line feed
+  frame: number; //       frame holding its line feed (a cut line: the frame where it was cut)
   time: number; //        capture time of `frame`, seconds
-  wireBytes: number; //   bytes the line took on the wire, Telnet commands and line end included
-  overlong: boolean; //   longer than the cap: `text` holds only the first cap bytes
+  wireBytes: number; //   bytes the line took on the wire, Telnet commands and line end included (a cut line: up to the cut)
+  overlong: boolean; //   cut: longer than the cap (`text` holds its first cap bytes), or cut()
   interrupt: boolean; //  Telnet IAC IP or IAC DM came before or inside the line (urgent ABOR)
   bareLf: boolean; //     ended by LF alone, not CRLF
+  offset: number; //      stream offset of its first byte (NaN when the caller did not say)
 }
 
 /** Called per complete line; return false to stop at this line (the caller takes the rest). */
 export type LineSink = (line: ControlLine) => boolean;
+
+/** Called when the line feed of a line delivered cut arrives (`frame`: the frame holding it). */
+export type CutEndSink = (frame: number, wireBytes: number) => void;
 
 /** Says whether data[i..] looks like the start of a line of this direction (a verb, a reply
  *  code): used to pick the thread up again at a segment boundary. */
@@ -77,6 +82,10 @@ export class LineSplitter {
   private skipping = false; //           after a gap: dropping bytes up to the next LF
   private lastWasCr = false; //          the last text byte was CR (kept even past the cap)
   private binary = false; //             the current line holds control bytes (not text)
+  private cutting = false; //            the current line was delivered cut: dropping bytes up to its LF
+  private firstOffset = NaN; //          stream offset of the current line's first byte
+  private lastFrame = 0; //              frame of the current line's latest byte
+  private lastTime = 0; //               its capture time, seconds
   lines = 0; //                          complete lines delivered
   overlongLines = 0; //                  of those, cut at the cap
   fragmentsDropped = 0; //               partial lines thrown away at gaps
@@ -85,11 +94,12 @@ export class LineSplitter {
   constructor(
     readonly max = DEFAULT_MAX_LINE,
     private readonly lineStart: LineStartTest | null = null,
+    private readonly cutEnd: CutEndSink | null = null,
   ) {}
 
   /** True between lines: no byte of a next line has arrived yet. */
   get atLineStart(): boolean {
-    return !this.started && !this.skipping;
+    return !this.started && !this.skipping && !this.cutting;
   }
 
   /** Bytes of an unfinished line held (wire count). */
@@ -98,8 +108,9 @@ export class LineSplitter {
   }
 
   /** Feeds `data[start..]`; calls `sink` per complete line. Returns the offset just after the
-   *  last byte consumed: data.length, or the end of the line at which `sink` returned false. */
-  feed(data: Buffer, start: number, frame: number, time: number, sink: LineSink): number {
+   *  last byte consumed: data.length, or the end of the line at which `sink` returned false.
+   *  `streamOffset`: the stream offset of data[start], for ControlLine.offset. */
+  feed(data: Buffer, start: number, frame: number, time: number, sink: LineSink, streamOffset = NaN): number {
     if (this.buf === null) this.buf = scratch;
     // Heuristic: "a new line starts at this segment"
     // After a gap, or when the pending partial line is binary junk, a segment that begins like a
@@ -117,11 +128,25 @@ export class LineSplitter {
         if (b === 0x0a) this.skipping = false;
         continue;
       }
+      if (this.cutting) {
+        // the rest of a line delivered cut: counted, dropped, its end reported
+        this.wire++;
+        if (b === 0x0a) {
+          this.cutting = false;
+          const wire = this.wire;
+          this.wire = 0;
+          this.cutEnd?.(frame, wire);
+        }
+        continue;
+      }
       if (!this.started) {
         this.started = true;
         this.firstFrame = frame;
         this.firstTime = time;
+        this.firstOffset = streamOffset + (i - start);
       }
+      this.lastFrame = frame;
+      this.lastTime = time;
       this.wire++;
       switch (this.telnet) {
         case TelnetState.iac:
@@ -158,25 +183,22 @@ export class LineSplitter {
       }
       if (b !== 0x0a) {
         this.put(b);
+        if (!this.overlong) continue;
+        // Past the cap: the line is delivered now, cut. A server answers a line too long for it
+        // before its end comes (vsftpd takes its first 4 KiB as a command, pyftpdlib answers 500
+        // "Command too long"), and a line that never ends must still be seen.
+        const line = this.take(frame, time);
+        this.cutting = true;
+        this.wire = line.wireBytes;
+        if (!sink(line)) {
+          this.park();
+          return i + 1;
+        }
         continue;
       }
       // line feed: the line is complete
       const cr = this.lastWasCr;
-      const n = cr && !this.overlong ? this.len - 1 : this.len;
-      const line: ControlLine = {
-        text: decodeText(this.buf!, n),
-        firstFrame: this.firstFrame,
-        firstTime: this.firstTime,
-        frame,
-        time,
-        wireBytes: this.wire,
-        overlong: this.overlong,
-        interrupt: this.interrupt,
-        bareLf: !cr,
-      };
-      this.lines++;
-      if (this.overlong) this.overlongLines++;
-      this.reset();
+      const line = this.take(frame, time, cr ? this.len - 1 : this.len, cr);
       if (!sink(line)) {
         this.park();
         return i + 1;
@@ -184,6 +206,42 @@ export class LineSplitter {
     }
     this.park();
     return data.length;
+  }
+
+  /**
+   * The unfinished line, delivered now as if cut at the cap (the rest of it, up to its line
+   * feed, is dropped and its end reported to the CutEndSink); null without one. For a server
+   * that answered the line before its end came (the session calls this).
+   */
+  cut(): ControlLine | null {
+    if (!this.started || this.skipping || this.cutting) return null;
+    const line = this.take(this.lastFrame, this.lastTime);
+    this.cutting = true;
+    this.wire = line.wireBytes;
+    if (this.buf !== scratch) this.buf = null; // the parked partial line is spent
+    return line;
+  }
+
+  /** The current line as a ControlLine (its first `n` text bytes), the splitter reset for the
+   *  next one. Without a line feed (`cr` undefined) the line counts as cut. */
+  private take(frame: number, time: number, n = this.len, cr?: boolean): ControlLine {
+    const cut = cr === undefined;
+    const line: ControlLine = {
+      text: decodeText(this.buf!, n),
+      firstFrame: this.firstFrame,
+      firstTime: this.firstTime,
+      frame,
+      time,
+      wireBytes: this.wire,
+      overlong: this.overlong || cut,
+      interrupt: this.interrupt,
+      bareLf: !cut && !cr,
+      offset: this.firstOffset,
+    };
+    this.lines++;
+    if (line.overlong) this.overlongLines++;
+    this.reset();
+    return line;
   }
 
   /** End of a feed: a partial line moves from the shared scratch into a buffer of its own (the
@@ -232,6 +290,7 @@ export class LineSplitter {
     this.reset();
     this.telnet = TelnetState.text;
     this.skipping = true;
+    this.cutting = false;
   }
 
   /** Drops any partial line and Telnet state without skipping (the stream changes framing, e.g.
@@ -241,6 +300,7 @@ export class LineSplitter {
     this.reset();
     this.telnet = TelnetState.text;
     this.skipping = false;
+    this.cutting = false;
   }
 }
 

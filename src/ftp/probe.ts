@@ -14,6 +14,7 @@ export interface ProbeChunk {
   data: Buffer | null; // a copy of the delivered bytes; null for a gap
   frame: number;
   time: number;
+  offset: number; //      stream offset of data[0] (NaN for a gap)
 }
 
 export class Probe {
@@ -27,9 +28,9 @@ export class Probe {
   full = false; //    a direction reached PROBE_LIMIT
 
   /** Keeps a copy of `data`. Returns true when it added to what the recogniser looks at. */
-  add(side: Side, data: Buffer, frame: number, time: number): boolean {
+  add(side: Side, data: Buffer, frame: number, time: number, offset = NaN): boolean {
     if (this.firstFrame === 0) this.firstFrame = frame;
-    this.chunks.push({ side, data: Buffer.from(data), frame, time });
+    this.chunks.push({ side, data: Buffer.from(data), frame, time, offset });
     this.held[side] += data.length;
     if (this.held[side] >= PROBE_LIMIT) this.full = true;
     const have = this.headLen[side];
@@ -44,7 +45,7 @@ export class Probe {
 
   gap(side: Side, frame: number, time: number): void {
     this.gapSeen[side] = true;
-    this.chunks.push({ side, data: null, frame, time });
+    this.chunks.push({ side, data: null, frame, time, offset: NaN });
     // what follows a gap is the tail of some line: keep the head as it was before it
     if (this.headLen[side] > 0) this.frozen[side] = true;
   }

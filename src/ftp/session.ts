@@ -3,9 +3,9 @@
 // data-channel commands into DataSetups and transfer commands into TransferTracks. Linking data
 // connections and judging transfers is the analyzer's job (analyzer.ts), told through hooks.
 
-import type { Connection, Side } from '../tcp/types.ts';
+import type { Connection, DataConflict, Side } from '../tcp/types.ts';
 import type { DataEndpointAnnouncement, FtpCommand, FtpReply, Session, Transfer } from './types.ts';
-import { isKnownVerb, isTransferVerb, plausibleReply, transferDirections } from './commands.ts';
+import { isKnownVerb, isTransferVerb, plausibleReply, redactArgument, splitCommandLine, transferDirections } from './commands.ts';
 import { DEFAULT_MAX_LINE, LineSplitter, type ControlLine } from './lines.ts';
 import { ReplyAssembler, isBlank } from './replies.ts';
 import { TlsRecordWalker, isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
@@ -35,6 +35,31 @@ const MAX_REPLY_CODES = 50;
 const MAX_SIZES = 256;
 /** FEAT lines kept. */
 const MAX_FEATURES = 200;
+/** Bytes of an unfinished client line that make a reply arriving with no command pending its
+ *  answer (no real command is this long; a server answers such a line before its end). */
+const ANSWERED_PARTIAL = 512;
+/** Client lines remembered with their stream offsets, to place a later copy that disagrees. */
+const RECENT_LINES = 32;
+/** Copies that disagree waiting for their command's reply, per session. */
+const MAX_JUDGED_CONFLICTS = 20;
+
+/** A client line and where it lies in the stream. */
+interface LineAt {
+  cmd: FtpCommand;
+  offset: number; //  stream offset of its first byte
+  wire: number; //    bytes it took on the wire
+  text: string;
+  exact: boolean; //  text[i] is the byte at offset + i (no Telnet command, not cut, Latin-1)
+}
+
+/** Whether reply text names the verb (a word) or the file name (its last path part, 3+ characters). */
+function names(text: string, cmd: { verb: string; arg: string }): boolean {
+  const t = text.toUpperCase();
+  if (/^[A-Z]{3,4}$/.test(cmd.verb) && new RegExp(`\\b${cmd.verb}\\b`).test(t)) return true;
+  const base = cmd.arg.trim().split('/').pop() ?? '';
+  return base.length >= 3 && t.includes(base.toUpperCase());
+}
+
 /** Frames kept in Session.overlongFrames and Session.pendingOverflowFrames. */
 const MAX_OVERLONG_FRAMES = 20;
 
@@ -85,12 +110,12 @@ interface Pending {
 const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
 
 // USER x   PASV   NOOP
-/** A client line starts here: a known verb (3–5 letters, any case) then SP, CR or LF. */
+/** A client line starts here: a known verb (3–5 letters, any case) then SP (or HT), CR or LF. */
 export function clientLineStart(data: Buffer, i: number): boolean {
   let verb = '';
   for (let k = i; k < data.length && k < i + 6; k++) {
     const c = data[k]!;
-    if (c === 0x20 || c === 0x0d || c === 0x0a) return verb.length >= 3 && isKnownVerb(verb);
+    if (c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a) return verb.length >= 3 && isKnownVerb(verb);
     const up = c & 0xdf;
     if (up < 0x41 || up > 0x5a) return false;
     verb += String.fromCharCode(up);
@@ -130,6 +155,10 @@ export class ControlSession {
   private readonly sizes = new Map<string, number>(); // SIZE answers: path (or raw argument) → bytes
   private authSent = false; //              AUTH was sent: a TLS handshake may follow
   private lastInvalid: Pending | null = null; // the latest command answered by an invalid line
+  private readonly recentLines: LineAt[] = []; // the latest client command lines, where they lie in the stream
+  private readonly conflicts: Array<{ c: DataConflict; cmd: FtpCommand | null }> = []; // copies that disagree, not judged yet (cmd null: its line has not ended)
+  private cutCommand: FtpCommand | null = null; // the command of the client line last delivered cut (its end is still to come)
+  private cutLines = 0; //                  client lines delivered cut: how a server treated them is unknown
 
   constructor(
     id: number,
@@ -175,7 +204,11 @@ export class ControlSession {
       ended: false,
     };
     this.splitters = {
-      client: new LineSplitter(limits.maxLine, clientLineStart),
+      client: new LineSplitter(limits.maxLine, clientLineStart, (frame) => {
+        // the line feed of a command delivered cut: the command's line ends here
+        if (this.cutCommand !== null) this.cutCommand.lastFrame = frame;
+        this.cutCommand = null;
+      }),
       server: new LineSplitter(limits.maxLine, serverLineStart),
     };
     this.walkers = { client: new TlsRecordWalker(false), server: new TlsRecordWalker(true) };
@@ -199,8 +232,9 @@ export class ControlSession {
 
   // ---- input ----------------------------------------------------------------------------------
 
-  /** In-order bytes from `connSide` of the control connection. */
-  feed(connSide: Side, data: Buffer, frame: number, time: number): void {
+  /** In-order bytes from `connSide` of the control connection; `offset`: the stream offset of
+   *  data[0] (for placing a later copy that disagrees: conflict()). */
+  feed(connSide: Side, data: Buffer, frame: number, time: number, offset = NaN): void {
     const role = this.roleOf(connSide);
     let i = 0;
     while (i < data.length) {
@@ -211,7 +245,7 @@ export class ControlSession {
           this.enterTls(role, frame, time);
           continue;
         }
-        i = sp.feed(data, i, frame, time, role === 'client' ? this.clientLine : this.serverLine);
+        i = sp.feed(data, i, frame, time, role === 'client' ? this.clientLine : this.serverLine, offset + i);
       } else {
         const w = this.walkers[role];
         const before = w.bytes;
@@ -282,10 +316,9 @@ export class ControlSession {
       this.session.unparsedLines++;
       return true;
     }
-    // RFC 959 §5.3: <verb> [SP <argument>] CRLF; verbs are case-insensitive
-    const sp = text.indexOf(' ');
-    const verb = (sp < 0 ? text : text.slice(0, sp)).toUpperCase();
-    const arg = sp < 0 ? '' : text.slice(sp + 1);
+    // RFC 959 §5.3: <verb> [SP <argument>] CRLF; verbs are case-insensitive (and some servers
+    // take a TAB for the SP: splitCommandLine)
+    const { verb, arg } = splitCommandLine(text);
     const cmd: FtpCommand = {
       index: this.commandCount++,
       verb,
@@ -302,6 +335,11 @@ export class ControlSession {
     };
     if (this.session.commands.length < this.limits.maxCommands) this.session.commands.push(cmd);
     else this.session.commandsDropped++;
+    if (line.overlong) {
+      this.cutCommand = cmd;
+      this.cutLines++;
+    }
+    this.noteLine(cmd, line);
     const p: Pending = { cmd };
     if (this.pending.length >= this.limits.maxPending) {
       const dropped = this.pending.shift()!;
@@ -543,6 +581,82 @@ export class ControlSession {
     return null;
   }
 
+  // ---- copies that disagree ------------------------------------------------------------------
+
+  /** Where a client line lies in the stream, for conflict(); the last RECENT_LINES kept. */
+  private noteLine(cmd: FtpCommand, line: ControlLine): void {
+    if (Number.isNaN(line.offset)) return;
+    const lines = this.recentLines;
+    // its text maps byte for byte onto the wire: no Telnet command, not cut (then a later copy's
+    // bytes can be put in its place)
+    const exact = !line.overlong && line.text.length + (line.bareLf ? 1 : 2) === line.wireBytes && !/[^\x00-\xff]/.test(line.text);
+    lines.push({ cmd, offset: line.offset, wire: line.wireBytes, text: line.text, exact });
+    if (lines.length > RECENT_LINES) lines.shift();
+    for (const w of this.conflicts) if (w.cmd === null && w.c.offset >= line.offset && w.c.offset < line.offset + line.wireBytes) this.place(w, lines[lines.length - 1]!);
+  }
+
+  /**
+   * A later copy of bytes this connection delivered disagrees with the first (the TCP stage's
+   * DataConflict). On the client's side it is a command line: both versions are recorded, and
+   * once the server has answered, which one it acted on (judgeConflicts).
+   */
+  conflict(connSide: Side, c: DataConflict): void {
+    if (this.roleOf(connSide) !== 'client' || this.conflicts.length >= MAX_JUDGED_CONFLICTS) return;
+    const at = this.recentLines.find((l) => c.offset >= l.offset && c.offset < l.offset + l.wire);
+    const w = { c, cmd: null as FtpCommand | null };
+    this.conflicts.push(w);
+    if (at) this.place(w, at); // else: its line has not ended yet (noteLine places it)
+  }
+
+  private place(w: { c: DataConflict; cmd: FtpCommand | null }, at: LineAt): void {
+    const c = w.c;
+    w.cmd = at.cmd;
+    c.firstLine = at.text;
+    if (at.exact) {
+      // the later copy's bytes put where they lie in the line (its CRLF left out)
+      const from = c.offset - at.offset;
+      const to = Math.min(at.text.length, from + c.second.length);
+      c.secondLine = from < to ? at.text.slice(0, from) + c.second.slice(0, to - from) + at.text.slice(to) : at.text;
+    }
+    const secret = (t: string | null) => t !== null && redactArgument(splitCommandLine(t).verb, splitCommandLine(t).arg) !== null;
+    c.secret = secret(c.firstLine) || secret(c.secondLine);
+    if (at.cmd.reply) this.judgeConflicts(at.cmd);
+  }
+
+  /**
+   * Heuristic: "the copy the server acted on"
+   * Plain definition: of the two versions of a command line, the one whose verb can get the
+   * replies the command got (RFC 959 §5.4: 150 answers RETR, never DELE) when only one can; else
+   * the one whose verb or file name the replies' text names ("250 DELE command successful",
+   * "550 evil.txt: No such file") when only one is named; else the replies do not tell.
+   */
+  private judgeConflicts(cmd: FtpCommand): void {
+    const reply = cmd.reply;
+    if (!reply) return;
+    const replies = [...cmd.preliminary, reply];
+    for (let k = 0; k < this.conflicts.length; ) {
+      const { c, cmd: of } = this.conflicts[k]!;
+      if (of !== cmd) {
+        k++;
+        continue;
+      }
+      this.conflicts.splice(k, 1);
+      c.replyFrame = reply.frame;
+      if (c.firstLine === null || c.secondLine === null) continue;
+      const a = splitCommandLine(c.firstLine);
+      const b = splitCommandLine(c.secondLine);
+      const fits = (verb: string) => replies.every((r) => plausibleReply(verb, r.code));
+      const [fa, fb] = [fits(a.verb), fits(b.verb)];
+      if (fa !== fb) {
+        c.taken = fa ? 'first' : 'second';
+        continue;
+      }
+      const text = replies.map((r) => r.text).join('\n');
+      const [na, nb] = [names(text, a), names(text, b)];
+      if (na !== nb) c.taken = na ? 'first' : 'second';
+    }
+  }
+
   // ---- server side: replies -------------------------------------------------------------------
 
   private readonly serverLine = (line: ControlLine): boolean => {
@@ -560,6 +674,7 @@ export class ControlSession {
 
   private onReply(reply: FtpReply): void {
     const s = this.session;
+    if (this.greetingDone && this.pending.length === 0) this.answeredPartialLine();
     if (!this.greetingDone) {
       // Heuristic: "the greeting"
       // The first reply of a connection seen from its SYN is the greeting (RFC 959 §5.4: 120, 220,
@@ -581,7 +696,7 @@ export class ControlSession {
     if (reply.valid && code >= 100 && code < 200) {
       let head: Pending | undefined = this.pending[0];
       // after a capture gap, a preliminary reply goes to the first command that can get one
-      if (head && this.session.gaps > 0 && !plausibleReply(head.cmd.verb, code)) head = this.pending.find((q) => plausibleReply(q.cmd.verb, code));
+      if (head && this.alignLoosely && !plausibleReply(head.cmd.verb, code)) head = this.pending.find((q) => plausibleReply(q.cmd.verb, code));
       if (!head) {
         this.addUnsolicited(reply);
         return;
@@ -602,6 +717,21 @@ export class ControlSession {
   }
 
   /**
+   * Heuristic: "the server answered a line before its end"
+   * A reply comes while no command awaits one and the client has sent ANSWERED_PARTIAL bytes or
+   * more of a line that has not ended: the server gave up on that line (too long for it:
+   * vsftpd answers its first 4 KiB, pyftpdlib "500 Command too long") and this reply is its
+   * answer. The line is taken as a command now, cut; the rest of it is dropped. A line that
+   * never ends (5 MB without CRLF, answered 500, connection closed) is seen so.
+   */
+  private answeredPartialLine(): void {
+    const sp = this.splitters.client;
+    if (this.modes.client !== 'lines' || sp.partialBytes < ANSWERED_PARTIAL) return;
+    const line = sp.cut();
+    if (line) this.clientLine(line);
+  }
+
+  /**
    * Heuristic: "the invalid line was not the answer"
    * A valid final reply arrives with no command pending, and the latest answered command got an
    * invalid line (not reply grammar) instead: that line was junk (zeek ipv6-violation.pcap: an
@@ -618,6 +748,12 @@ export class ControlSession {
     return true;
   }
 
+  /** Replies are paired by plausibility, not only in order: bytes went missing, or a client
+   *  line was cut. */
+  private get alignLoosely(): boolean {
+    return this.session.gaps > 0 || this.cutLines > 0;
+  }
+
   /** The pending command a final reply answers: the oldest (FIFO, RFC 959 §4.2), except for a
    *  skipped blank line, STAT during a transfer, and re-alignment after a capture gap. */
   private takePendingFor(reply: FtpReply): Pending | null {
@@ -629,11 +765,13 @@ export class ControlSession {
     }
     const head = this.pending[0];
     if (!head) return null;
-    if (this.session.gaps > 0 && reply.valid && !plausibleReply(head.cmd.verb, code)) {
-      // Heuristic: "re-align after a capture gap"
-      // Once bytes went missing, a reply or a command may be gone; a reply that cannot answer
-      // the oldest pending command (RFC 959 §5.4) answers the first later one it can (the
-      // commands skipped lost their replies), or, if none can, a command lost from the capture.
+    if (this.alignLoosely && reply.valid && !plausibleReply(head.cmd.verb, code)) {
+      // Heuristic: "re-align after a capture gap or a cut line"
+      // Once bytes went missing, a reply or a command may be gone; once a command line was too
+      // long, the server may have answered it once, once per piece (vsftpd) or not at all
+      // (ProFTPD ignores it). A reply that cannot answer the oldest pending command (RFC 959
+      // §5.4) answers the first later one it can (the commands skipped lost their replies), or,
+      // if none can, a command lost from the capture.
       const k = this.pending.findIndex((q, n) => n > 0 && plausibleReply(q.cmd.verb, code));
       if (k < 0) return null;
       for (const q of this.pending.splice(0, k)) q.cmd.unanswered = true;
@@ -662,6 +800,7 @@ export class ControlSession {
   private commandAnswered(p: Pending, reply: FtpReply): void {
     const s = this.session;
     const { verb, arg } = p.cmd;
+    if (this.conflicts.length > 0) this.judgeConflicts(p.cmd);
     const code = reply.code;
     const ok = reply.valid && code >= 200 && code < 300;
     if (p.track) {

@@ -266,6 +266,8 @@ export class Analysis {
       unsupportedLinkType: c.unsupportedLinkType,
       firstMalformed: c.firstMalformed,
       encapsulations: c.encapsulations(),
+      fragmentConflicts: c.fragmentConflicts,
+      fragmentConflictCount: c.fragmentConflictCount,
     };
     if (this.releaser) return this.finishReleased(summary, decode);
     // One full pass over final facts: early findings were made from facts as they stood then,

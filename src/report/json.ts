@@ -3,7 +3,8 @@
 // --show-passwords; the text is made terminal-safe (escapeJsonText) without changing its value.
 
 import { linkTypeName } from '../capture/frame.ts';
-import { displayArg, REDACTED } from '../diagnose/facts.ts';
+import { conflictTexts, displayArg, REDACTED } from '../diagnose/facts.ts';
+import { hideCredentials } from '../ftp/commands.ts';
 import type { FtpCommand, Session, Transfer } from '../ftp/types.ts';
 import type { Connection } from '../tcp/types.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
@@ -13,10 +14,18 @@ import { severityCounts } from './text.ts';
 
 export const JSON_REPORT_VERSION = 1;
 
-export function connectionJson(c: Connection, role: string): Record<string, unknown> {
+export function connectionJson(c: Connection, role: string, showPasswords: boolean): Record<string, unknown> {
   // `app` is the FTP stage's private slot and `deliver` an engine switch: not report data.
   const { app: _app, deliver: _deliver, ...rest } = c;
-  return { ...rest, role };
+  // a state-change list at its cap says how many changes it left out
+  const side = (e: Connection['client']) => (e.transitions.notKept > 0 ? { ...e, transitionsNotKept: e.transitions.notKept } : e);
+  // the copies of an inconsistent retransmission, as any output shows them (secrets hidden)
+  const conflicts = c.conflicts.map((x) => {
+    const shown = conflictTexts(x, showPasswords);
+    const bytes = (b: string) => (showPasswords ? b : x.secret ? REDACTED : hideCredentials(b));
+    return { ...x, first: bytes(x.first), second: bytes(x.second), firstLine: x.firstLine === null ? null : shown.first, secondLine: x.secondLine === null ? null : shown.second };
+  });
+  return { ...rest, client: side(c.client), server: side(c.server), conflicts, role };
 }
 
 function commandJson(cmd: FtpCommand, showPasswords: boolean): Record<string, unknown> {
@@ -97,11 +106,18 @@ export interface ReportCounts {
   info: number;
 }
 
+/** The decoder's counts, the bytes of disagreeing fragments with their secrets hidden. */
+function decodeJson(r: AnalysisResult): AnalysisResult['capture']['decode'] {
+  const d = r.capture.decode;
+  if (r.showPasswords || d.fragmentConflicts.length === 0) return d;
+  return { ...d, fragmentConflicts: d.fragmentConflicts.map((x) => ({ ...x, first: hideCredentials(x.first), second: hideCredentials(x.second) })) };
+}
+
 /** The fields before the lists: version, capture, error, summary. */
 export function reportHead(r: AnalysisResult, opts: JsonReportOptions, n: ReportCounts): Array<[string, unknown]> {
   return [
     ['ftpdiag', { reportVersion: JSON_REPORT_VERSION }],
-    ['capture', { ...r.capture, linkTypeNames: r.capture.linkTypes.map((lt) => linkTypeName[lt] ?? `LINKTYPE_${lt}`) }],
+    ['capture', { ...r.capture, decode: decodeJson(r), linkTypeNames: r.capture.linkTypes.map((lt) => linkTypeName[lt] ?? `LINKTYPE_${lt}`) }],
     ['error', opts.error ?? null],
     [
       'summary',
@@ -124,7 +140,7 @@ function reportParts(r: AnalysisResult, opts: JsonReportOptions): Array<[string,
   const counts = { connections: r.connections.length, sessions: r.sessions.length, transfers: r.transfers.length, findings: r.findings.length, ...severityCounts(r.findings) };
   return [
     ...reportHead(r, opts, counts),
-    ['connections', objectList(r.connections, (c) => connectionJson(c, roles.get(c.id) ?? 'other'))],
+    ['connections', objectList(r.connections, (c) => connectionJson(c, roles.get(c.id) ?? 'other', r.showPasswords))],
     ['sessions', objectList(r.sessions, (s) => sessionJson(s, r.showPasswords))],
     ['transfers', objectList(r.transfers, (t) => t)],
     ['findings', r.findings],

@@ -7,6 +7,7 @@ import { linkTypeName, type CaptureSummary } from '../capture/frame.ts';
 import type { Finding, Severity } from '../diagnose/finding.ts';
 import { displayArg, endpointText, REDACTED } from '../diagnose/facts.ts';
 import { formatFrameList, formatFrames, type FrameList } from '../diagnose/cel-env.ts';
+import { clipProse } from '../diagnose/template.ts';
 import type { Session, Transfer } from '../ftp/types.ts';
 import type { Connection } from '../tcp/types.ts';
 import type { EncapsulationCount } from '../decode/counters.ts';
@@ -101,12 +102,12 @@ export function sessionBlock(s: Session, control: Connection | undefined, showPa
     `${st.paint('bold', `Session ${s.id}`)}: client ${endpoint(s.client.addr, s.client.port)} → server ${endpoint(s.server.addr, s.server.port)} (connection ${s.control}${frames})`,
   ];
   const who: string[] = [];
-  who.push(s.user !== null ? `user ${w(s.user)}` : 'no USER seen');
-  if (s.password !== null) who.push(`password ${showPasswords ? w(s.password) : REDACTED}`);
+  who.push(s.user !== null ? `user ${w(clipProse(s.user))}` : 'no USER seen');
+  if (s.password !== null) who.push(`password ${showPasswords ? w(clipProse(s.password)) : REDACTED}`);
   who.push(s.loggedIn ? 'logged in' : 'not logged in');
   if (s.startedMidSession) who.push('capture began mid-session');
   lines.push(`    ${who.join(', ')}`);
-  if (s.greeting) lines.push(`    greeting: ${s.greeting.valid ? s.greeting.code : '(invalid)'} ${w(firstLine(s.greeting.text))}`);
+  if (s.greeting) lines.push(`    greeting: ${s.greeting.valid ? s.greeting.code : '(invalid)'} ${w(clipProse(firstLine(s.greeting.text)))}`);
   // past the per-session cap commands are counted, not kept: say how many there were
   const commands = s.commandsDropped > 0 ? `${plural(s.commands.length + s.commandsDropped, 'command')} (the first ${s.commands.length} kept)` : plural(s.commands.length, 'command');
   const tail = [commands, plural(s.transfers.length, 'transfer')];

@@ -53,7 +53,8 @@ export class EndpointTracker {
   // what the capture holds of its stream, and delivery
   readonly cov = new Coverage();
   rsm: Reassembler | null = null;
-  synFrames: number[] | null = null; // frames of its SYNs (for handshake-unanswered), client only
+  synFrames: number[] | null = null; // frames of its first SYNs (for handshake-unanswered), client only, at most MAX_EVENT_FRAMES
+  synCount = 0; //                    its SYNs, all of them (a SYN flood on one 4-tuple: millions)
 
   constructor(
     readonly ep: Endpoint,

@@ -20,7 +20,7 @@
 import type { DecodedPacket } from '../decode/packet.ts';
 import { TcpFlag } from '../decode/packet.ts';
 import type { Connection, Side, TcpEngineOptions, TcpEngineStats, TcpEventKind, TcpListener, TcpState } from './types.ts';
-import { defaultTcpEngineOptions } from './types.ts';
+import { defaultTcpEngineOptions, MAX_EVENT_FRAMES } from './types.ts';
 import { analyzeSegment, Flag, noteHandshakeTiming, noteSynWindowScale } from './analysis.ts';
 import { onAckSent, onFinSent, onRstSent, onSynAckSent, onSynSent, type EndpointTracker } from './endpoint-state.ts';
 import { FlowTable } from './flow-table.ts';
@@ -67,6 +67,9 @@ export class TcpEngine {
   lastFlags = 0;
   /** Connection of the last packet. */
   lastConnection: Connection | null = null;
+  /** Relative stream offset of the last packet's first payload byte (what onData calls
+   *  `offset`), -1 when it carried none: lets a caller place its own view of the segment. */
+  lastDataOffset = -1;
   private readonly opts: TcpEngineOptions;
   private readonly table = new FlowTable<Flow>();
   private readonly conns: Connection[] = []; //                 every connection (keepConnections)
@@ -297,6 +300,7 @@ export class TcpEngine {
     // answer the capture missed would show in the client's ACKs)
     if (client.synFrames !== null && flow.server.ep.segments === 0 && !client.ackSent) {
       for (const f of client.synFrames) flow.note('handshake-unanswered', 'client', f);
+      flow.noteUncited('handshake-unanswered', 'client', client.synCount - client.synFrames.length);
     }
     this.updateSummary(flow);
     trimArrays(flow);
@@ -357,6 +361,7 @@ export class TcpEngine {
     ep.segments++;
     ep.lastTtl = p.ttl;
     this.lastConnection = conn;
+    this.lastDataOffset = -1;
     if (!conn.deliver && (s.rsm !== null || r.rsm !== null)) this.stopDelivery(flow);
 
     // 1. Wireshark-compatible analysis
@@ -427,10 +432,12 @@ export class TcpEngine {
       if (hasAck) onSynAckSent(s, frame, time);
       else {
         onSynSent(s, frame, time);
-        // the first SYN gets an exact-size list: most connections send one (push onto [] reserves 17)
+        // the first SYN gets an exact-size list: most connections send one (push onto [] reserves 17);
+        // beyond the event's frame cap SYNs are only counted (30 M SYNs kept every frame: 607 MB)
         if (side === 'client') {
+          s.synCount++;
           if (s.synFrames === null) s.synFrames = [frame];
-          else s.synFrames.push(frame);
+          else if (s.synFrames.length < MAX_EVENT_FRAMES) s.synFrames.push(frame);
         }
       }
       s.needsAnswer = true;
@@ -440,6 +447,7 @@ export class TcpEngine {
     }
     const dataStart = s.rel(seq) + (isSyn ? 1 : 0);
     const dataEnd = dataStart + seglen;
+    if (paylen > 0) this.lastDataOffset = dataStart;
 
     // 4. what the segment acknowledges (ACKs on RSTs are not trusted)
     if (hasAck && !isRst) this.acknowledge(flow, s, ack, isSyn, frame, time, live);
@@ -546,7 +554,10 @@ export class TcpEngine {
       rep.bytesAcked = r.acked();
       // content gap: the acknowledgment passes bytes the capture never had
       if (r.cov.firstHoleBelow(ackRel) >= 0 || ackRel > r.hiRel + 1) flow.zeek.gap(r === flow.client);
-      if (live && r.rsm !== null) r.rsm.flushTo(ackRel < r.hiRel ? ackRel : r.hiRel, frame);
+      if (live && r.rsm !== null) {
+        r.rsm.flushTo(ackRel < r.hiRel ? ackRel : r.hiRel, frame);
+        r.rsm.release(ackRel); // a later copy of acknowledged bytes is a duplicate the receiver drops
+      }
     }
     // the peer's SYN is acknowledged (a SYN-ACK or its ACK; without the SYN seen, any ACK from a
     // side waiting for one)

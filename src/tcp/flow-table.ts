@@ -1,9 +1,18 @@
 // The flow table: flows keyed by their 4-tuple in either direction, without allocating per packet.
-// The key is a 30-bit hash of the raw address and port words (symmetric, so both directions land
-// in the same bucket); a bucket chains the flows sharing a hash and each is confirmed by comparing
-// the words. Flows are also kept on two least-recently-used lists, live and ended, so eviction
-// takes an ended flow first and otherwise the live flow idle the longest.
+// The key is a 30-bit keyed hash of the raw address and port words (the two endpoints in a fixed
+// order, so both directions land in the same bucket); a bucket chains the flows sharing a hash and
+// each is confirmed by comparing the words. Flows are also kept on two least-recently-used lists,
+// live and ended, so eviction takes an ended flow first and otherwise the live flow idle the
+// longest.
+//
+// Hash flooding: a capture is untrusted input, and 4-tuples are the attacker's to choose. The
+// hash is HalfSipHash-1-3 (Aumasson & Bernstein's SipHash on 32-bit words, the variant the Linux
+// kernel uses for its hash tables) under a key drawn at random for each table, so which tuples
+// share a bucket cannot be known in advance (the unkeyed mix this replaces put every tuple with
+// equal (sport + 1) ^ srcIP in one bucket: 64,000 such SYNs took 52 s instead of 3). And the work
+// per bucket is bounded: a chain longer than MAX_CHAIN gets the table a new key.
 
+import { randomFillSync } from 'node:crypto';
 import type { DecodedPacket } from '../decode/packet.ts';
 
 /** What the table needs of a flow. */
@@ -33,16 +42,81 @@ function rd32(d: Buffer, o: number): number {
   return (d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!;
 }
 
-function mix(h: number, w: number): number {
-  h = Math.imul(h ^ w, 0x9e3779b1);
-  return h ^ (h >>> 15);
+/** Flows sharing a bucket before the table takes a new key (by chance: never, at 30 bits). */
+export const MAX_CHAIN = 8;
+
+const rotl = (x: number, b: number): number => (x << b) | (x >>> (32 - b));
+
+// HalfSipHash state, module-level: one hash at a time, no allocation
+let v0 = 0;
+let v1 = 0;
+let v2 = 0;
+let v3 = 0;
+
+// v0 += v1; v1 <<<= 5; v1 ^= v0; v0 <<<= 16; v2 += v3; v3 <<<= 8; v3 ^= v2; …
+function sipRound(): void {
+  v0 = (v0 + v1) | 0;
+  v1 = rotl(v1, 5) ^ v0;
+  v0 = rotl(v0, 16);
+  v2 = (v2 + v3) | 0;
+  v3 = rotl(v3, 8) ^ v2;
+  v0 = (v0 + v3) | 0;
+  v3 = rotl(v3, 7) ^ v0;
+  v2 = (v2 + v1) | 0;
+  v1 = rotl(v1, 13) ^ v2;
+  v2 = rotl(v2, 16);
 }
 
-/** Bucket key: 30 bits (a small integer for the Map), the same for both directions. */
-function flowHash(v6: boolean, s0: number, s1: number, s2: number, s3: number, sp: number, d0: number, d1: number, d2: number, d3: number, dp: number): number {
-  const hs = mix(mix(mix(mix(sp + 1, s0), s1), s2), s3);
-  const hd = mix(mix(mix(mix(dp + 1, d0), d1), d2), d3);
-  return ((hs ^ hd) + (v6 ? 0x1234567 : 0)) & 0x3fffffff;
+/** One message word: a compression round (HalfSipHash-1-3: one). */
+function absorb(m: number): void {
+  v3 ^= m;
+  sipRound();
+  v0 ^= m;
+}
+
+/** An address's words: one for IPv4, four for IPv6. */
+function absorbAddress(v6: boolean, w0: number, w1: number, w2: number, w3: number): void {
+  absorb(w0);
+  if (v6) {
+    absorb(w1);
+    absorb(w2);
+    absorb(w3);
+  }
+}
+
+/** Bucket key: 30 bits (a small integer for the Map), the same for both directions: the
+ *  endpoint with the smaller (address, port) goes first. `k0`, `k1`: the table's key. */
+function flowHash(k0: number, k1: number, v6: boolean, s0: number, s1: number, s2: number, s3: number, sp: number, d0: number, d1: number, d2: number, d3: number, dp: number): number {
+  // unsigned order of (address words, port)
+  const sFirst =
+    s0 !== d0 ? s0 >>> 0 < d0 >>> 0 : s1 !== d1 ? s1 >>> 0 < d1 >>> 0 : s2 !== d2 ? s2 >>> 0 < d2 >>> 0 : s3 !== d3 ? s3 >>> 0 < d3 >>> 0 : sp <= dp;
+  v0 = k0;
+  v1 = k1;
+  v2 = 0x6c796765 ^ k0;
+  v3 = 0x74656462 ^ k1;
+  const words = v6 ? 9 : 3;
+  if (sFirst) {
+    absorbAddress(v6, s0, s1, s2, s3);
+    absorbAddress(v6, d0, d1, d2, d3);
+    absorb((sp << 16) | dp);
+  } else {
+    absorbAddress(v6, d0, d1, d2, d3);
+    absorbAddress(v6, s0, s1, s2, s3);
+    absorb((dp << 16) | sp);
+  }
+  absorb((words * 4) << 24); // the final block: the message length in bytes, in the top byte
+  v2 ^= 0xff;
+  sipRound();
+  sipRound();
+  sipRound();
+  return (v1 ^ v3) & 0x3fffffff;
+}
+
+/** A fresh random table key: two 32-bit words. */
+function drawKey(): [number, number] {
+  const k = new Int32Array(2);
+  randomFillSync(k);
+  return [k[0]!, k[1]!];
 }
 
 class LruList<T extends FlowKey> {
@@ -67,8 +141,18 @@ class LruList<T extends FlowKey> {
   }
 }
 
+export interface FlowTableOptions {
+  key?: [number, number]; // the hash key (default: drawn at random); tests fix it
+  hashBits?: number; //     bits of the bucket key (default 30); tests narrow it to make chains
+}
+
 export class FlowTable<T extends FlowKey> {
   private readonly buckets = new Map<number, T>();
+  private k0: number; //  hash key, drawn per table (and again when a chain grows past MAX_CHAIN)
+  private k1: number;
+  private readonly mask: number; // bucket key bits
+  rekeys = 0; //          times the table took a new key
+  longestChain = 0; //    most flows seen in one bucket (at an insert)
   private readonly live = new LruList<T>();
   private readonly ended = new LruList<T>();
   size = 0; //           flows in the table
@@ -89,6 +173,11 @@ export class FlowTable<T extends FlowKey> {
   private d3 = 0;
   private dp = 0;
   private khash = -1; // its hash, -1 until computed
+
+  constructor(opts: FlowTableOptions = {}) {
+    [this.k0, this.k1] = opts.key ?? drawKey();
+    this.mask = opts.hashBits === undefined ? 0x3fffffff : (1 << opts.hashBits) - 1;
+  }
 
   /** Looks up the flow of a decoded TCP packet; sets `fromA`. */
   find(p: DecodedPacket): T | null {
@@ -139,7 +228,7 @@ export class FlowTable<T extends FlowKey> {
         return last;
       }
     }
-    const hash = flowHash(v6, s0, s1, s2, s3, sp, d0, d1, d2, d3, dp);
+    const hash = flowHash(this.k0, this.k1, v6, s0, s1, s2, s3, sp, d0, d1, d2, d3, dp) & this.mask;
     this.khash = hash;
     let f = this.buckets.get(hash) ?? null;
     while (f !== null) {
@@ -162,7 +251,7 @@ export class FlowTable<T extends FlowKey> {
 
   /** Adds `f` keyed by the packet last passed to find(), its source as side A. */
   insert(f: T): void {
-    if (this.khash < 0) this.khash = flowHash(this.kv6, this.s0, this.s1, this.s2, this.s3, this.sp, this.d0, this.d1, this.d2, this.d3, this.dp);
+    if (this.khash < 0) this.khash = flowHash(this.k0, this.k1, this.kv6, this.s0, this.s1, this.s2, this.s3, this.sp, this.d0, this.d1, this.d2, this.d3, this.dp) & this.mask;
     f.v6 = this.kv6;
     f.a0 = this.s0;
     f.a1 = this.s1;
@@ -183,6 +272,32 @@ export class FlowTable<T extends FlowKey> {
     this.live.append(f);
     this.size++;
     this.fromA = true;
+    let chain = 1;
+    for (let g = f.nextInBucket; g !== null; g = g.nextInBucket) chain++;
+    if (chain > this.longestChain) this.longestChain = chain;
+    if (chain > MAX_CHAIN && this.size >= 2 * this.sizeAtRekey) this.rekey();
+  }
+
+  private sizeAtRekey = 0; // table size at the last new key (rekeys are at least a doubling apart)
+
+  /**
+   * A bucket holds more than MAX_CHAIN flows: under a random 30-bit key that does not happen by
+   * chance, so someone found tuples that collide (or the key leaked). A new key scatters them;
+   * every flow is hashed again (O(size), at most once per doubling of the table: amortised O(1)).
+   */
+  private rekey(): void {
+    [this.k0, this.k1] = drawKey();
+    this.rekeys++;
+    this.sizeAtRekey = this.size;
+    const flows: T[] = [];
+    for (const head of this.buckets.values()) for (let f: T | null = head; f !== null; f = f.nextInBucket as T | null) flows.push(f);
+    this.buckets.clear();
+    for (const f of flows) {
+      f.hash = flowHash(this.k0, this.k1, f.v6, f.a0, f.a1, f.a2, f.a3, f.ap, f.b0, f.b1, f.b2, f.b3, f.bp) & this.mask;
+      f.nextInBucket = this.buckets.get(f.hash) ?? null;
+      this.buckets.set(f.hash, f);
+    }
+    this.khash = -1;
   }
 
   remove(f: T): void {

@@ -2,12 +2,12 @@
 // the engine keeps for it (table links, close-out timing, detector bookkeeping).
 
 import type { Connection, Side, TcpEventKind, TcpListener } from './types.ts';
-import { MAX_EVENT_FRAMES } from './types.ts';
+import { MAX_CONFLICTS, MAX_EVENT_FRAMES, NO_CONFLICTS, type DataConflict } from './types.ts';
 import { SeqAnalysisConn } from './analysis.ts';
 import { ZeekConn } from './conn-state.ts';
 import { EndpointTracker, newEndpoint } from './endpoint-state.ts';
 import { FlowKey } from './flow-table.ts';
-import type { StreamSink } from './reassembler.ts';
+import type { StreamConflict, StreamSink } from './reassembler.ts';
 
 /** Delivers one direction's reassembled bytes to the listener. */
 export class DirectionSink implements StreamSink {
@@ -28,6 +28,27 @@ export class DirectionSink implements StreamSink {
 
   bufferedDelta(delta: number): void {
     this.stats.bufferedBytes += delta;
+  }
+
+  streamConflict(c: StreamConflict): void {
+    const conn = this.flow.conn;
+    this.flow.note('inconsistent-retransmission', this.from, c.frame);
+    const fact: DataConflict = {
+      by: this.from,
+      offset: c.offset,
+      firstFrame: c.firstFrame,
+      frame: c.frame,
+      first: c.first.toString('latin1'),
+      second: c.second.toString('latin1'),
+      firstLine: null,
+      secondLine: null,
+      secret: false,
+      taken: null,
+      replyFrame: 0,
+    };
+    if (conn.conflicts === NO_CONFLICTS) conn.conflicts = [fact];
+    else if (conn.conflicts.length < MAX_CONFLICTS) (conn.conflicts as DataConflict[]).push(fact);
+    this.listener.onConflict?.(conn, this.from, fact);
   }
 }
 
@@ -93,6 +114,7 @@ export class Flow extends FlowKey {
       reset: null,
       halfClose: null,
       strayAck: null,
+      conflicts: NO_CONFLICTS,
       deliver: true,
       app: null,
     };
@@ -120,5 +142,14 @@ export class Flow extends FlowKey {
     }
     if (by === 'client') r.client++;
     else if (by === 'server') r.server++;
+  }
+
+  /** Counts `n` more occurrences whose frames are not kept (past a list's cap). */
+  noteUncited(kind: TcpEventKind, by: Side | null, n: number): void {
+    if (n <= 0) return;
+    const r = (this.conn.events[kind] ??= { count: 0, frames: [], client: 0, server: 0 });
+    r.count += n;
+    if (by === 'client') r.client += n;
+    else if (by === 'server') r.server += n;
   }
 }

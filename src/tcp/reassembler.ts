@@ -2,6 +2,12 @@
 // the layer above (Reassembler). Offsets are relative stream offsets (first data byte = 0), plain
 // numbers, so streams longer than 4 GiB are fine once sequence numbers are unwrapped.
 
+/** Out-of-order segments held per direction, whatever their size: the byte cap alone let 4 M
+ *  one-byte segments (each with its own record, and work per insert growing with them) be held.
+ *  4,096 full-size segments are more than the default 4 MiB byte cap holds. Past it the earliest
+ *  hole is given up, as for the byte cap (reassembly-overflow). */
+export const MAX_HELD_SEGMENTS = 4096;
+
 /** Holes remembered below the highest byte seen; beyond this the lowest one is forgotten (its
  *  bytes then stay counted as missing even if a late retransmission brings them). */
 const MAX_HOLES = 64;
@@ -93,12 +99,31 @@ export class Coverage {
   }
 }
 
+/** Two copies of the same stream bytes that disagree. */
+export interface StreamConflict {
+  offset: number; //      stream offset of the first byte where the copies overlap
+  first: Buffer; //       the copy seen first (delivered or held): the overlapping bytes, at most CONFLICT_BYTES
+  second: Buffer; //      the later copy's bytes there
+  firstFrame: number; //  frame that carried the first copy (of its first overlapping byte)
+  frame: number; //       frame of the later copy
+}
+
+/** Bytes of each copy a conflict keeps (a command or reply line and some context). */
+export const CONFLICT_BYTES = 256;
+
+/** Delivered bytes kept until the peer acknowledges them, per direction: a copy that disagrees
+ *  with them can only be told while they are kept. Past this the oldest go unkept. */
+export const MAX_UNACKED_KEPT = 16 * 1024;
+
 /** Where reassembled bytes go. */
 export interface StreamSink {
   streamData(data: Buffer, start: number, length: number, offset: number, frame: number, time: number): void;
   streamGap(offset: number, length: number, frame: number): void;
   /** Buffered bytes changed by `delta` (for the engine's memory statistics). */
   bufferedDelta(delta: number): void;
+  /** A later copy of bytes already delivered (and not yet acknowledged) or held disagrees with
+   *  the first (retransmitted, or overlapping, with other content). */
+  streamConflict?(c: StreamConflict): void;
 }
 
 interface Pending {
@@ -111,12 +136,19 @@ interface Pending {
 /**
  * In-order delivery with overlap trimming and a bounded out-of-order buffer. Overlaps: bytes
  * already delivered or already buffered win over later copies (first copy wins, as Windows and
- * the BSDs do for most overlaps); a differing retransmission is not delivered twice.
+ * the BSDs do for most overlaps); a differing retransmission is not delivered twice, but said
+ * (streamConflict): delivered bytes are kept until the peer acknowledges them for that.
  */
 export class Reassembler {
   next = 0; //                    offset of the next byte owed to the sink
   buffered = 0; //                bytes held out of order
   private readonly pending: Pending[] = []; // sorted by offset, non-overlapping, all beyond `next`
+  // Delivered bytes not yet acknowledged: [keptFrom, next) in `kept` (allocated on first use,
+  // released when all is acknowledged); `keptFrames` pairs (start offset, frame) of the segments
+  // they came in, ascending.
+  private kept: Buffer | null = null;
+  private keptFrom = 0; //        stream offset of kept[0]
+  private keptFrames: number[] = [];
 
   constructor(
     private readonly sink: StreamSink,
@@ -142,6 +174,8 @@ export class Reassembler {
     const pend = this.pending;
     while (offset < end) {
       const next = this.next;
+      // bytes already delivered: a retransmission; said if it disagrees with what was kept
+      if (offset < next) this.compareKept(offset, end < next ? end : next, buf, start, frame);
       if (end <= next) break; // all old (a retransmission of delivered bytes)
       if (offset < next) {
         start += next - offset;
@@ -151,6 +185,7 @@ export class Reassembler {
         const stop = pend.length > 0 && pend[0]!.offset < end ? pend[0]!.offset : end;
         if (stop > offset) {
           this.sink.streamData(buf, start, stop - offset, offset, frame, time);
+          this.keep(buf, start, stop - offset, offset, frame);
           start += stop - offset;
           offset = stop;
           this.next = stop;
@@ -158,8 +193,11 @@ export class Reassembler {
         this.drain();
         continue;
       }
-      // beyond a hole: keep a copy, unless that would pass the cap
-      if (this.buffered + (end - offset) > this.cap && this.buffered + this.unheld(offset, end) > this.cap) {
+      // beyond a hole: keep a copy, unless that would pass the byte or the segment cap
+      if (
+        (this.buffered + (end - offset) > this.cap && this.buffered + this.unheld(offset, end) > this.cap) ||
+        (pend.length >= MAX_HELD_SEGMENTS && this.unheld(offset, end) > 0)
+      ) {
         overflow = true;
         if (pend.length > 0) this.forceFirstHole(frame);
         else this.gapTo(offset, frame); // a single segment larger than the cap: give up the hole
@@ -197,6 +235,8 @@ export class Reassembler {
     if (this.buffered > 0) this.sink.bufferedDelta(-this.buffered);
     this.pending.length = 0;
     this.buffered = 0;
+    this.kept = null;
+    this.keptFrames = [];
   }
 
   private gapTo(end: number, frame: number): void {
@@ -204,7 +244,100 @@ export class Reassembler {
     if (end <= next) return;
     this.sink.streamGap(next, end - next, frame);
     this.next = end;
+    this.release(end); // what was kept no longer ends at `next`
     this.drain();
+  }
+
+  /** The peer acknowledged the stream up to `offset`: kept bytes before it are let go (a later
+   *  copy of them is a duplicate the receiver drops). */
+  release(offset: number): void {
+    if (this.kept === null) return;
+    if (offset >= this.next) {
+      this.kept = null;
+      this.keptFrames = [];
+      this.keptFrom = this.next;
+      return;
+    }
+    if (offset <= this.keptFrom) return;
+    this.dropKept(offset - this.keptFrom);
+  }
+
+  /** Keeps delivered bytes buf[start, start + length) at stream offset `offset` (= next, before
+   *  it moves past them). */
+  private keep(buf: Buffer, start: number, length: number, offset: number, frame: number): void {
+    if (this.sink.streamConflict === undefined) return;
+    if (length > MAX_UNACKED_KEPT) {
+      // a segment longer than the cap: its last MAX_UNACKED_KEPT bytes
+      start += length - MAX_UNACKED_KEPT;
+      offset += length - MAX_UNACKED_KEPT;
+      length = MAX_UNACKED_KEPT;
+      this.kept = null;
+    }
+    if (this.kept === null) {
+      this.kept = Buffer.allocUnsafe(Math.max(256, length));
+      this.keptFrom = offset;
+      this.keptFrames = [];
+    }
+    let used = offset - this.keptFrom;
+    if (used + length > MAX_UNACKED_KEPT) {
+      this.dropKept(used + length - MAX_UNACKED_KEPT);
+      used = offset - this.keptFrom;
+    }
+    if (used + length > this.kept.length) {
+      const bigger = Buffer.allocUnsafe(Math.min(MAX_UNACKED_KEPT, Math.max(2 * this.kept.length, used + length)));
+      this.kept.copy(bigger, 0, 0, used);
+      this.kept = bigger;
+    }
+    buf.copy(this.kept, used, start, start + length);
+    this.keptFrames.push(offset, frame);
+  }
+
+  /** Forgets the first `n` kept bytes (of those before `next`). */
+  private dropKept(n: number): void {
+    const kept = this.kept!;
+    const used = this.next - this.keptFrom;
+    if (n >= used) {
+      this.keptFrom = this.next;
+      this.keptFrames = [];
+      return;
+    }
+    kept.copy(kept, 0, n, used);
+    this.keptFrom += n;
+    const f = this.keptFrames;
+    let k = 0;
+    while (k + 2 < f.length && f[k + 2]! <= this.keptFrom) k += 2;
+    if (k > 0) f.splice(0, k);
+  }
+
+  /** Compares a later copy of [from, to) (delivered bytes) with what was kept of them. */
+  private compareKept(from: number, to: number, buf: Buffer, start: number, frame: number): void {
+    const kept = this.kept;
+    if (kept === null) return;
+    const a = from > this.keptFrom ? from : this.keptFrom;
+    const b = to < this.next ? to : this.next;
+    if (b <= a) return;
+    const bufAt = start + (a - from);
+    if (kept.compare(buf, bufAt, bufAt + (b - a), a - this.keptFrom, b - this.keptFrom) === 0) return;
+    this.conflict(a, b, kept, a - this.keptFrom, buf, bufAt, this.keptFrameAt(a), frame);
+  }
+
+  /** The frame that carried kept byte `offset`. */
+  private keptFrameAt(offset: number): number {
+    const f = this.keptFrames;
+    let frame = 0;
+    for (let k = 0; k < f.length && f[k]! <= offset; k += 2) frame = f[k + 1]!;
+    return frame;
+  }
+
+  private conflict(from: number, to: number, first: Buffer, firstAt: number, second: Buffer, secondAt: number, firstFrame: number, frame: number): void {
+    const n = Math.min(to - from, CONFLICT_BYTES);
+    this.sink.streamConflict?.({
+      offset: from,
+      first: Buffer.from(first.subarray(firstAt, firstAt + n)),
+      second: Buffer.from(second.subarray(secondAt, secondAt + n)),
+      firstFrame,
+      frame,
+    });
   }
 
   /** Gives up the earliest hole: declares it a gap and delivers what follows it, freeing those
@@ -228,6 +361,7 @@ export class Reassembler {
       if (pEnd > this.next) {
         const skip = this.next - p.offset;
         this.sink.streamData(p.data, skip, len - skip, this.next, p.frame, p.time);
+        this.keep(p.data, skip, len - skip, this.next, p.frame);
         this.next = pEnd;
       }
     }
@@ -255,8 +389,14 @@ export class Reassembler {
     while (cur < end) {
       const p = i < pend.length ? pend[i]! : null;
       if (p !== null && p.offset <= cur) {
-        // already held: skip over it
-        cur = p.offset + p.data.length;
+        // already held: skip over it (said if this copy disagrees with the held one)
+        const heldEnd = p.offset + p.data.length;
+        const to = heldEnd < end ? heldEnd : end;
+        if (this.sink.streamConflict !== undefined && to > cur) {
+          const at = start + (cur - offset);
+          if (p.data.compare(buf, at, at + (to - cur), cur - p.offset, to - p.offset) !== 0) this.conflict(cur, to, p.data, cur - p.offset, buf, at, p.frame, frame);
+        }
+        cur = heldEnd;
         i++;
         continue;
       }

@@ -8,9 +8,15 @@ import { TcpStates, type TcpState, type Transition } from './types.ts';
 /** A state's code is its index in TcpStates. */
 const CODE = new Map<TcpState, number>(TcpStates.map((s, i) => [s, i]));
 
+/** Changes kept per endpoint: the first MAX_TRANSITIONS - 1 and the latest (untrusted input can
+ *  make a state machine go round; a real endpoint changes state a handful of times). */
+export const MAX_TRANSITIONS = 64;
+
 export class TransitionLog {
   /** state code, frame, time (seconds), per change, oldest first */
   private packed: number[] = [];
+  /** Changes not kept: between the first MAX_TRANSITIONS - 1 and the latest. */
+  notKept = 0;
 
   /** Changes recorded. */
   get length(): number {
@@ -18,7 +24,16 @@ export class TransitionLog {
   }
 
   push(state: TcpState, frame: number, time: number): void {
-    this.packed.push(CODE.get(state)!, frame, time);
+    const p = this.packed;
+    if (p.length < 3 * MAX_TRANSITIONS) {
+      p.push(CODE.get(state)!, frame, time);
+      return;
+    }
+    // full: the last slot always holds the latest change
+    this.notKept++;
+    p[p.length - 3] = CODE.get(state)!;
+    p[p.length - 2] = frame;
+    p[p.length - 1] = time;
   }
 
   /** The `i`-th change (0 is the first). */

@@ -47,6 +47,7 @@ export const TcpEventKinds = [
   'window-full',
   'keep-alive',
   'reassembly-overflow', // out-of-order bytes beyond the per-flow cap were dropped from reassembly
+  'inconsistent-retransmission', // a retransmitted or overlapping segment disagrees with the first copy of its bytes
   'flow-evicted', //        the flow table was full: this idle flow was closed out early
 ] as const;
 export type TcpEventKind = (typeof TcpEventKinds)[number];
@@ -111,6 +112,29 @@ export interface WindowStall {
   closedSince: number; //       time the current period began (seconds); -1 while open
   closedFrame: number; //       frame that began the current period
 }
+
+/** 'inconsistent-retransmission': a later copy of bytes of one direction (a retransmission, an
+ *  overlapping segment) that disagrees with the copy seen first, which is the one analysed. */
+export interface DataConflict {
+  by: Side; //                    the side whose stream it is
+  offset: number; //              stream offset where the two copies overlap (relative, first data byte 0)
+  firstFrame: number; //          frame of the copy seen first (delivered to the FTP stage)
+  frame: number; //               frame of the later copy
+  first: string; //               the first copy's bytes there, Latin-1, at most 256
+  second: string; //              the later copy's
+  // --- added by the FTP stage (a control connection's command lines) ---
+  firstLine: string | null; //    the command line as the first copy has it
+  secondLine: string | null; //   … as the later copy would have it (null when it cannot be rebuilt)
+  secret: boolean; //             the bytes belong to a command that carries a credential (PASS, ACCT, …)
+  taken: 'first' | 'second' | null; // the copy the server acted on, when its replies tell
+  replyFrame: number; //          the reply that tells (or the command's final reply), 0 when none
+}
+
+/** Conflicts kept per connection (all are counted in events['inconsistent-retransmission']). */
+export const MAX_CONFLICTS = 20;
+/** The conflicts of a connection without any: one frozen list for all (a list each is ~32 bytes
+ *  per connection for something rare). */
+export const NO_CONFLICTS: readonly DataConflict[] = Object.freeze([]);
 
 export interface Transition {
   state: TcpState;
@@ -231,6 +255,7 @@ export interface Connection {
   reset: ResetFact | null;
   halfClose: HalfCloseFact | null;
   strayAck: StrayAckFact | null;
+  conflicts: readonly DataConflict[]; // the first MAX_CONFLICTS inconsistent retransmissions (NO_CONFLICTS, shared, while none)
   /** Longest gap between two consecutive segments (ip-history.ts); absent before the second one. */
   longestSilence?: Silence;
   /** Upper layers set this to false when they only need counts (FTP data connections): the
@@ -249,6 +274,9 @@ export interface TcpListener {
   onData(conn: Connection, from: Side, data: Buffer, offset: number, frame: number, time: number): void;
   /** `length` bytes of one direction are missing from the capture; delivery resumes after them. */
   onGap(conn: Connection, from: Side, offset: number, length: number, frame: number): void;
+  /** A later copy of delivered (not yet acknowledged) or held bytes disagreed with the first
+   *  (the record is also in conn.conflicts when it was kept). */
+  onConflict?(conn: Connection, from: Side, c: DataConflict): void;
   /** A SYN, FIN or RST was seen (after any data it carried was delivered). */
   onControl?(conn: Connection, from: Side, flags: number, frame: number, time: number): void;
   /** The connection was closed out; its facts are final. Also called for every open connection

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { cli } from '../support/cli.ts';
+import { corpusIt } from '../support/trace-files.ts';
 
 const corpus = fileURLToPath(new URL('../../../shared/corpus/public/', import.meta.url));
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,7 +36,7 @@ describe('cli: ftpdiag analyze', function () {
   });
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it('finds the failed login, redacts the password, exits 1 (default --fail-on error)', async () => {
+  corpusIt('finds the failed login, redacts the password, exits 1 (default --fail-on error)', async () => {
     const r = await cli(['analyze', trace(LOGIN_FAILED)]);
     expect(r.code).to.equal(1);
     expect(r.err).to.equal('');
@@ -44,14 +45,14 @@ describe('cli: ftpdiag analyze', function () {
     expect(r.out).to.not.match(/\x1b/);
   });
 
-  it('diagnoses the 425 of a RETR sent without PORT/PASV', async () => {
+  corpusIt('diagnoses the 425 of a RETR sent without PORT/PASV', async () => {
     const r = await cli(['analyze', trace(RETR_425)]);
     expect(r.code).to.equal(1);
     expect(r.out).to.match(/ERROR data-connection-failed — Data connection could not be opened {2}\[frames 14, 16\]/);
     expect(r.out).to.match(/425 {2}×1 +Can't open data connection/);
   });
 
-  it('exits 0 when no finding reaches --fail-on, 1 when one does', async () => {
+  corpusIt('exits 0 when no finding reaches --fail-on, 1 when one does', async () => {
     expect((await cli(['analyze', '--fail-on', 'none', trace(LOGIN_FAILED)])).code).to.equal(0);
     const clean = await cli(['analyze', '--json', trace(CLEAN)]);
     const doc = JSON.parse(clean.out);
@@ -62,7 +63,7 @@ describe('cli: ftpdiag analyze', function () {
     expect(infoCode).to.equal(doc.findings.length > 0 ? 1 : 0);
   });
 
-  it('prints one JSON document with --json, password redacted unless --show-passwords', async () => {
+  corpusIt('prints one JSON document with --json, password redacted unless --show-passwords', async () => {
     const r = await cli(['analyze', '--json', trace(LOGIN_FAILED)]);
     const doc = JSON.parse(r.out);
     expect(doc.findings.map((f: { id: string }) => f.id)).to.include('login-failed');
@@ -72,7 +73,7 @@ describe('cli: ftpdiag analyze', function () {
     expect(shown.sessions[0].password).to.not.equal('REDACTED');
   });
 
-  it('reads standard input for "-"', async () => {
+  corpusIt('reads standard input for "-"', async () => {
     const bytes = readFileSync(trace(LOGIN_FAILED));
     const r = await cli(['analyze', '-'], { stdin: Readable.from([bytes]) });
     expect(r.code).to.equal(1);
@@ -88,7 +89,7 @@ describe('cli: ftpdiag analyze', function () {
     expect(r.err).to.match(new RegExp(`^ftpdiag: ${notCapture.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: offset 0: [^\\n]+\\n$`));
   });
 
-  it('still reports what was read before a corrupt record, then exits 2', async () => {
+  corpusIt('still reports what was read before a corrupt record, then exits 2', async () => {
     const { data, offset } = corruptRecord(readFileSync(trace(RETR_425)), 17);
     const bad = join(tmp, 'corrupt.pcap');
     writeFileSync(bad, data);
@@ -101,7 +102,7 @@ describe('cli: ftpdiag analyze', function () {
     expect(r.err).to.not.match(/\n\s+at /);
   });
 
-  it('reports a capture cut inside a record as a warning, with the report', async () => {
+  corpusIt('reports a capture cut inside a record as a warning, with the report', async () => {
     const bytes = readFileSync(trace(RETR_425));
     const cut = join(tmp, 'cut.pcap');
     writeFileSync(cut, bytes.subarray(0, bytes.length - 10));
@@ -112,7 +113,7 @@ describe('cli: ftpdiag analyze', function () {
     expect(r.out).to.include('WARNING capture-truncated');
   });
 
-  it('adds user rules with --rules and names a bad rule file with its line', async () => {
+  corpusIt('adds user rules with --rules and names a bad rule file with its line', async () => {
     const dir = join(tmp, 'rules');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(dir, { recursive: true });
@@ -151,7 +152,7 @@ describe('cli: ftpdiag analyze', function () {
     const spawn = (args: string[], input?: Buffer) =>
       spawnSync(process.execPath, [bin, ...args], { input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, cwd: repo });
 
-    it('exits 1 with findings, 2 for a non-capture with one line and no stack', () => {
+    corpusIt('exits 1 with findings, 2 for a non-capture with one line and no stack', () => {
       const found = spawn(['analyze', trace(LOGIN_FAILED)]);
       expect(found.status).to.equal(1);
       expect(found.stdout).to.include('login-failed');
@@ -162,7 +163,7 @@ describe('cli: ftpdiag analyze', function () {
       expect(bad.stderr).to.match(/^ftpdiag: .*package\.json: offset 0: /);
     });
 
-    it('runs as an executable through its shebang, which passes its V8 flags to node', () => {
+    corpusIt('runs as an executable through its shebang, which passes its V8 flags to node', () => {
       // as installed (node_modules/.bin/ftpdiag is a link to the file)
       const r = spawnSync(bin, ['analyze', '--json', trace(RETR_425)], { encoding: 'utf8', cwd: repo });
       expect(r.status, r.stderr).to.equal(1);
@@ -181,7 +182,7 @@ describe('cli: ftpdiag analyze', function () {
       }
     });
 
-    it('reads a capture piped to standard input', () => {
+    corpusIt('reads a capture piped to standard input', () => {
       const r = spawn(['analyze', '--json', '-'], readFileSync(trace(RETR_425)));
       expect(r.status).to.equal(1);
       expect(JSON.parse(r.stdout).transfers[0].replyCodes).to.deep.equal([425]);

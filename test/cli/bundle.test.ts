@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { buildBundle } from '../../scripts/build-bundle.mjs';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const corpus = fileURLToPath(new URL('../../../shared/corpus/public/', import.meta.url));
 
 /** A package tree of its own: bin/ (a copy of the real one) and dist/ with a stand-in bundle
  *  that says it ran; with `clone`, also src/ with stand-in sources and node_modules (for tsx). */
@@ -114,7 +113,7 @@ describe('the esbuild bundle (npm run build)', function () {
   };
 
   for (const args of [
-    ['analyze', '--json', join(corpus, 'suricata-verify/ftp-retr-bypass-realserver__input.pcap')],
+    ['analyze', '--json', join(repo, 'captures/pyftpdlib-missing-file-550.pcap')],
     ['analyze', '--no-color', join(repo, 'captures/crafted-windows-stray-ack-rst.pcap')],
     ['regress', '--jobs', '2', join(repo, 'captures')],
   ]) {

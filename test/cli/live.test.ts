@@ -5,7 +5,7 @@
 // root); those tests skip with the reason otherwise.
 import { expect } from 'chai';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,44 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 const isRoot = process.getuid?.() === 0;
 const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0;
 const rootNote = isRoot ? '' : ' (capture tests skipped: capturing needs root, and this is not root)';
+const AS_NOBODY = ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all'];
+
+/** Whether `nobody` can run `args` (exit status 0). */
+const nobodyCan = (...args: string[]) => spawnSync('setpriv', [...AS_NOBODY, ...args], { stdio: 'ignore', cwd: '/' }).status === 0;
+
+/**
+ * Where `nobody` can run ftpdiag: the clone itself when nobody may read it, else (a clone in a
+ * home directory or under `mktemp -d`, which others cannot enter) a bundle with its
+ * dependencies inside, beside copies of rules/ and package.json (which the code finds relative
+ * to itself), in a temporary directory everybody may read. Or why neither works.
+ */
+async function placeForNobody(): Promise<{ script: string; cwd: string; remove(): void } | { skip: string }> {
+  if (!nobodyCan(process.execPath, '-e', '0')) return { skip: `nobody cannot run node (${process.execPath})` };
+  const bin = join(repo, 'bin/ftpdiag.js');
+  if (nobodyCan('test', '-r', bin)) return { script: bin, cwd: repo, remove: () => {} };
+  const dir = mkdtempSync(join(tmpdir(), 'ftpdiag-nobody-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    chmodSync(dir, 0o755);
+    const script = join(dir, 'dist/cli/ftpdiag.mjs');
+    const { build } = await import('esbuild');
+    await build({
+      entryPoints: [join(repo, 'src/cli/main.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: script, logLevel: 'error',
+      external: ['cap'], // optional, native: found at run time if at all
+      banner: { js: "import { createRequire as __ftpdiagRequire } from 'node:module'; const require = __ftpdiagRequire(import.meta.url);" },
+    });
+    cpSync(join(repo, 'rules'), join(dir, 'rules'), { recursive: true });
+    cpSync(join(repo, 'package.json'), join(dir, 'package.json'));
+    if (!nobodyCan('test', '-r', script)) {
+      remove();
+      return { skip: `nobody cannot read ${repo} (a directory others cannot enter) nor ${tmpdir()}` };
+    }
+    return { script, cwd: dir, remove };
+  } catch (e) {
+    remove();
+    return { skip: `nobody cannot read ${repo}, and no bundle could be built for it: ${(e as Error).message}` };
+  }
+}
 
 interface Run {
   code: number;
@@ -273,17 +311,26 @@ describe(`cli: ftpdiag live${rootNote}`, function () {
   it('no permission (run as nobody): one line saying how to fix it, exit 2', async function () {
     if (!isRoot) this.skip(); // as any other user the message is checked by the real run
     if (!hasSetpriv) this.skip(); // setpriv (util-linux) is needed to drop to nobody
-    const r = spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all', process.execPath, join(repo, 'bin/ftpdiag.js'), 'live', '-i', 'lo'], {
-      cwd: repo,
-      encoding: 'utf8',
-      timeout: 12000,
-      env: { ...process.env, HOME: tmpdir() },
-    });
-    expect(r.status, r.stderr).to.equal(2);
-    expect(r.stdout).to.equal('');
-    const lines = r.stderr.trim().split('\n');
-    expect(lines).to.have.length(1);
-    expect(lines[0]).to.match(/^ftpdiag: no permission to capture on lo.*: run as root \(sudo\), or let tcpdump capture as your user: sudo setcap cap_net_raw,cap_net_admin=eip \$\(which tcpdump\)$/);
+    const where = await placeForNobody();
+    if ('skip' in where) {
+      this.test!.title += ` — skipped: ${where.skip}`;
+      this.skip();
+    }
+    try {
+      const r = spawnSync('setpriv', [...AS_NOBODY, process.execPath, where.script, 'live', '-i', 'lo'], {
+        cwd: where.cwd,
+        encoding: 'utf8',
+        timeout: 12000,
+        env: { ...process.env, HOME: where.cwd },
+      });
+      expect(r.status, r.stderr).to.equal(2);
+      expect(r.stdout).to.equal('');
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.match(/^ftpdiag: no permission to capture on lo.*: run as root \(sudo\), or let tcpdump capture as your user: sudo setcap cap_net_raw,cap_net_admin=eip \$\(which tcpdump\)$/);
+    } finally {
+      where.remove();
+    }
   });
 
   it('unknown interface: names the real ones, exit 2', async () => {

@@ -50,6 +50,7 @@ export function connection(id: number, over: Partial<Connection> = {}): Connecti
     ended: true,
     evicted: false,
     idleEndedAt: null,
+    conflicts: [],
     events: {},
     reset: null,
     halfClose: null,
@@ -167,7 +168,7 @@ export function analysisResult(over: Partial<AnalysisResult> = {}): AnalysisResu
   return {
     capture: {
       ...captureSummary(),
-      decode: { tcp: 100, notIp: 0, notTcp: 0, fragments: 0, malformed: 0, truncated: 0, unsupportedLinkType: 0, firstMalformed: null, encapsulations: [] },
+      decode: { tcp: 100, notIp: 0, notTcp: 0, fragments: 0, malformed: 0, truncated: 0, unsupportedLinkType: 0, firstMalformed: null, encapsulations: [], fragmentConflicts: [], fragmentConflictCount: 0 },
     },
     connections: [],
     sessions: [],

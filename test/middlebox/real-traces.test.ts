@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { judgeResets, type ResetJudgement } from '../../src/tcp/reset-origin.ts';
 import { connectionsOfFile } from './support.ts';
+import { corpusIt } from '../support/trace-files.ts';
 
 const captures = fileURLToPath(new URL('../../captures/', import.meta.url));
 const corpus = fileURLToPath(new URL('../../../shared/corpus/public/', import.meta.url));
@@ -28,7 +29,7 @@ async function judgeFile(path: string): Promise<ResetJudgement[]> {
 describe('injected-reset on real traces', function () {
   this.timeout(60000);
 
-  it('judges no genuine RST forged (every RST of captures/ and the corpus)', async () => {
+  corpusIt('judges no genuine RST forged (every RST of captures/ and the corpus)', async () => {
     let judged = 0;
     const forged: string[] = [];
     for (const f of traceFiles()) {

@@ -7,26 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { TraceBuilder, type TcpLadder } from '../../src/craft/trace-builder.ts';
-import { loadRules } from '../../src/diagnose/rule-loader.ts';
+import { analyse, withId } from '../support/analyse.ts';
 import type { Finding } from '../../src/diagnose/finding.ts';
-import { Analysis, type AnalysisLimits } from '../../src/pipeline/analyze.ts';
-import type { AnalysisResult } from '../../src/pipeline/result.ts';
 import { renderText } from '../../src/report/text.ts';
 import { cliLimits, parseLimit } from '../../src/cli/limits-option.ts';
 import { CliError, type CliIO } from '../../src/cli/io.ts';
 import { runCli } from '../../src/cli/program.ts';
 
-const rules = loadRules();
-
-function analyse(t: TraceBuilder, limits: AnalysisLimits): AnalysisResult {
-  const a = new Analysis({ rules, ...limits });
-  for (const frame of t.captureFrames()) a.frame(frame);
-  const r = a.finish();
-  renderText(r, { color: false }); // the report renders too
-  return r;
-}
-
-const withId = (r: AnalysisResult, id: string): Finding[] => r.findings.filter((f) => f.id === id);
 
 /** A control session: greeting and login, then `body`. */
 function ftpSession(t: TraceBuilder, body: (ctl: TcpLadder) => void): TcpLadder {

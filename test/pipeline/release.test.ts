@@ -12,7 +12,7 @@ import { JsonSpool } from '../../src/report/json-spool.ts';
 import { renderText, TextReport } from '../../src/report/text.ts';
 import type { TcpEngineOptions } from '../../src/tcp/types.ts';
 import { benchTrace } from '../../bench/big-trace.ts';
-import { everyTrace, projectRoot, RELEASE_TEST_TRACE } from '../support/trace-files.ts';
+import { corpusPresent, everyTrace, projectRoot, RELEASE_TEST_TRACE } from '../support/trace-files.ts';
 
 const root = projectRoot;
 const rules = loadRules();
@@ -58,7 +58,7 @@ describe('pipeline/release: the streamed JSON report equals the whole-capture on
   const all = everyTrace();
 
   it('finds the traces', () => {
-    expect(all.length).to.be.at.least(60);
+    expect(all.length).to.be.at.least(corpusPresent ? 60 : 20); // captures/ alone has 20+
   });
 
   // endedFlowSeconds 0: a connection is forgotten as soon as another packet passes after its

@@ -12,6 +12,7 @@ import { wrapPlain } from '../../src/report/ladder-text.ts';
 import { cli } from '../support/cli.ts';
 import { HOSTILE_NAME, SECRET, hostileTrace } from './ladder-traces.ts';
 import { analysis } from './support.ts';
+import { corpusIt } from '../support/trace-files.ts';
 
 const captures = fileURLToPath(new URL('../../captures/', import.meta.url));
 const corpus = fileURLToPath(new URL('../../../shared/corpus/public/', import.meta.url));
@@ -157,7 +158,7 @@ describe('report/ladder: text ladder on real traces', function () {
     expectFits(out);
   });
 
-  it('draws a long real connection from the public corpus within 80 columns', async function () {
+  corpusIt('draws a long real connection from the public corpus within 80 columns', async function () {
     const file = join(corpus, 'suricata-verify/output-eve-ftp-data__input.pcap');
     const r = await analysis(file);
     const longest = [...r.connections].sort((a, b) => b.client.segments + b.server.segments - (a.client.segments + a.server.segments))[0]!;

@@ -7,11 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { analyzeFile } from '../../src/pipeline/analyze.ts';
 import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import { ReplyCodeCounter, replyCodesSeen } from '../../src/report/reply-summary.ts';
+import { corpusIt } from '../support/trace-files.ts';
 
 const corpus = fileURLToPath(new URL('../../../shared/corpus/public/', import.meta.url));
 
 describe('report/reply-summary: counting in any order of sessions', () => {
-  it('gives the id-order result for sessions added in reverse and shuffled order, frames capped at 50', async () => {
+  corpusIt('gives the id-order result for sessions added in reverse and shuffled order, frames capped at 50', async () => {
     // the sessions of a brute force, with a session of 1,378 replies (cwd-navigation) among them,
     // renumbered into one capture's ids: the long one's frames go past the 50 listed
     const rules = loadRules();

@@ -21,6 +21,7 @@ import { cliDecodeAs, decodeAsOptionSpec } from '../decode-as-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { ReadProgress } from '../progress.ts';
 import { CaptureOutputs, withCaptureOutputOptions, type CaptureOutputArgs } from '../capture-outputs.ts';
+import { ReadInterrupt, signalExitCode } from '../interrupt.ts';
 
 export const FAIL_ON = ['error', 'warning', 'info', 'none'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
@@ -45,7 +46,7 @@ export function builder(y: Argv): Argv<AnalyzeArgs> {
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document instead of the text report' })
     .option('fail-on', { choices: FAIL_ON, default: 'error' as FailOn, describe: 'exit 1 when a finding of this severity or worse is found' })
     .option('rules', rulesOptionSpec('directory (or file) of extra rules, added to the built-in ones; repeatable'))
-    .option('show-passwords', { type: 'boolean', default: false, describe: 'show PASS arguments instead of REDACTED' })
+    .option('show-passwords', { type: 'boolean', default: false, describe: 'show passwords and other credentials (PASS, ACCT, SITE PSWD …) instead of REDACTED' })
     .option('color', { type: 'boolean', describe: 'colour the text report (default: only on a terminal; never with NO_COLOR set)' })
     .option('html', { type: 'string', requiresArg: true, describe: 'also write a self-contained HTML report (packet ladders, time-sequence graphs) to this file' })
     .option('decode-as', decodeAsOptionSpec)
@@ -72,14 +73,15 @@ export function exitCodeForSeverities(found: ReadonlySet<Severity>, failOn: Fail
   return [...found].some((s) => severityRank[s] >= min) ? ExitCode.FINDINGS : ExitCode.OK;
 }
 
-export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
+export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
   const rules = loadCliRules(args.rules);
   const limits = cliLimits(args);
   const decode = cliDecodeAs(args.decodeAs);
   const trace = args.trace ?? '';
   const outputs = CaptureOutputs.prepare(args, trace);
   const progress = new ReadProgress({ json: args.json, stdoutIsTTY: io.stdoutIsTTY, stderrIsTTY: process.stderr.isTTY === true });
-  const read = { ...(io.stdin ? { stdin: io.stdin } : {}), onProgress: progress.onProgress };
+  const interrupt = new ReadInterrupt(io);
+  const read = { ...(io.stdin ? { stdin: io.stdin } : {}), onProgress: progress.onProgress, stop: interrupt.signal };
   // The JSON and text reports stream: each session is diagnosed and written to a spool as soon as
   // it is final, so memory follows what is open at a time, not the length of the capture. The
   // HTML report still needs the whole analysis at once.
@@ -87,13 +89,23 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
   const spool = args.html ? null : args.json ? new JsonSpool(args.showPasswords) : new TextReport({ color, width: io.columns }, args.showPasswords, true);
   try {
     const release = spool ? { release: (u: ReleasedUnit) => (spool.add(u), outputs?.add(u)) } : {};
-    const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, decode, ...limits, ...release }).finally(() => progress.stop());
+    const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, decode, ...limits, ...release }).finally(() => {
+      progress.stop();
+      interrupt.readDone();
+    });
     if (!spool) outputs?.addResult(result);
     const code = await report(args, io, trace, result, error, spool, color, decode);
-    // the annotated capture and the rebuilt transfers need the capture's bytes again: a second pass
-    if (outputs && result.capture.frames > 0) await outputs.write(trace, result, io, decode);
-    return code;
+    const sig = interrupt.interruptedBy;
+    if (sig === null) {
+      // the annotated capture and the rebuilt transfers need the capture's bytes again: a second pass
+      if (outputs && result.capture.frames > 0) await outputs.write(trace, result, io, decode);
+      return code;
+    }
+    const frames = result.capture.frames;
+    io.err(`ftpdiag: interrupted by ${sig}: the report covers the ${frames} ${frames === 1 ? 'frame' : 'frames'} read before it\n`);
+    return signalExitCode(sig);
   } finally {
+    interrupt.dispose();
     spool?.close();
   }
 }

@@ -9,7 +9,7 @@ import { COMPARE_JSON_VERSION, renderCompareJson, renderCompareText } from '../.
 import { DEFAULT_MAX_SEGMENTS } from '../../compare/signatures.ts';
 import { buildTwoPointLadder, type TwoPointTarget } from '../../compare/two-point-ladder.ts';
 import { renderTwoPointLadderText } from '../../compare/two-point-ladder-text.ts';
-import { escapeJsonText } from '../../report/escape.ts';
+import { escapeJsonText, escapeWire } from '../../report/escape.ts';
 import { DEFAULT_MAX, LadderError } from '../../report/ladder-model.ts';
 import { useColor } from '../../report/style.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
@@ -83,7 +83,7 @@ export function builder(y: Argv): Argv<CompareArgs> {
     .option('ladder', { type: 'boolean', default: false, describe: 'draw one connection across both capture points' })
     .option('connection', { type: 'string', requiresArg: true, describe: 'with --ladder: connection id in A (or A#ID, B#ID); default: the first with a difference' })
     .option('max', { type: 'number', default: DEFAULT_MAX, requiresArg: true, describe: 'with --ladder: segments drawn before runs of bulk data are folded into "…" lines' })
-    .option('show-passwords', { type: 'boolean', default: false, describe: 'show PASS arguments instead of REDACTED' })
+    .option('show-passwords', { type: 'boolean', default: false, describe: 'show passwords and other credentials (PASS, ACCT, SITE PSWD …) instead of REDACTED' })
     .option('color', { type: 'boolean', describe: 'colour (default: only on a terminal; never with NO_COLOR set)' })
     .option('fail-on', {
       type: 'string',
@@ -127,5 +127,8 @@ export async function run(args: CompareArgs, io: CliIO): Promise<ExitCode> {
       throw e;
     }
   }
+  // a capture that faulted part-way was compared up to the fault (the report says so); the
+  // fault is also the one line on standard error that every command gives for bad input
+  for (const e of [r.a.error, r.b.error]) if (e) io.err(`ftpdiag: ${escapeWire(e)}\n`);
   return r.a.error || r.b.error ? ExitCode.BAD_INPUT : compareExitCode(r, failOn);
 }

@@ -38,7 +38,7 @@ export function builder(y: Argv): Argv<LadderArgs> {
     .conflicts('transfer', 'frame')
     .option('max', { type: 'number', default: DEFAULT_MAX, requiresArg: true, describe: 'packets drawn before runs of bulk data are folded into "…" lines' })
     .option('rules', rulesOptionSpec('directory (or file) of extra rules; repeatable'))
-    .option('show-passwords', { type: 'boolean', default: false, describe: 'show PASS arguments instead of REDACTED' })
+    .option('show-passwords', { type: 'boolean', default: false, describe: 'show passwords and other credentials (PASS, ACCT, SITE PSWD …) instead of REDACTED' })
     .option('color', { type: 'boolean', describe: 'colour (default: only on a terminal; never with NO_COLOR set)' })
     .example('$0 ladder x.pcap --transfer 0', 'a transfer: control and data connection')
     .example('$0 ladder x.pcap --frame 38', 'the connection holding frame 38')

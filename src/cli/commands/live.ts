@@ -77,7 +77,7 @@ export function builder(y: Argv): Argv<LiveArgs> {
       .option('snaplen', { type: 'number', requiresArg: true, describe: 'bytes kept per frame (default: the whole frame)' })
       .option('fail-on', { choices: FAIL_ON, default: 'error' as FailOn, describe: 'exit 1 when a finding of this severity or worse is found' })
       .option('rules', rulesOptionSpec('directory (or file) of extra rules, added to the built-in ones; repeatable'))
-      .option('show-passwords', { type: 'boolean', default: false, describe: 'show PASS arguments instead of REDACTED' })
+      .option('show-passwords', { type: 'boolean', default: false, describe: 'show passwords and other credentials (PASS, ACCT, SITE PSWD …) instead of REDACTED' })
       .option('color', { type: 'boolean', describe: 'colour the text output (default: only on a terminal; never with NO_COLOR set)' })
       .example('$0 live -i eth0', 'follow FTP on eth0 until Ctrl-C')
       .example('$0 live -i eth0 -w ftp.pcap --duration 60', 'one minute, also saved for analyze')
@@ -96,12 +96,13 @@ function checkArgs(a: LiveArgs): void {
 }
 
 /** Why the capture stopped, as the closing stderr line says it. */
-type StopReason = 'signal' | 'duration' | 'count' | 'aborted';
+type StopReason = 'signal' | 'duration' | 'count' | 'aborted' | 'reader-gone';
 const stopText: Record<StopReason, string> = {
   signal: 'stopped by signal',
   duration: 'stopped after --duration',
   count: 'stopped after --count',
   aborted: 'stopped',
+  'reader-gone': 'stopped: the reader of standard output went away',
 };
 
 /** HH:MM:SS of the wall clock: when the line was printed, which is when it was known. */
@@ -232,6 +233,15 @@ export async function run(args: LiveArgs, io: LiveIO): Promise<ExitCode> {
       process.on(sig, onSignal);
       cleanups.push(() => process.removeListener(sig, onSignal));
     }
+  }
+  // `ftpdiag live | head`: once nobody reads the findings, capturing on is pointless (tcpdump
+  // dies of SIGPIPE there); the exit status still tells what was found
+  const gone = io.outputGone;
+  if (gone) {
+    const onGone = () => requestStop('reader-gone');
+    if (gone.aborted) onGone();
+    gone.addEventListener('abort', onGone);
+    cleanups.push(() => gone.removeEventListener('abort', onGone));
   }
   let timer: NodeJS.Timeout | null = null;
   if (args.duration !== undefined) {

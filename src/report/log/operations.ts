@@ -9,6 +9,7 @@ import { parse257 } from '../../ftp/reply-parsers.ts';
 import { isTransferVerb } from '../../ftp/commands.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
 import { FindingIndex, type AttachedFinding } from './worst-finding.ts';
+import { displayArg } from '../../diagnose/facts.ts';
 
 /** How an operation ended. Transfers keep the FTP stage's verdict (TransferOutcome); other
  *  operations are 'complete' (1yz–3yz final reply, or the login/rename reached its end),
@@ -35,7 +36,7 @@ export interface Operation {
   password: string | null; //     the latest PASS argument (raw: renderers redact)
   operation: string; //           'login', 'rename', 'connect', 'transfer' (unreadable command) or the verb
   command: string; //             the (first) verb as sent; '' for a transfer with an unreadable command
-  arg: string; //                 its raw argument (for a login: the user name, never the password)
+  arg: string; //                 its argument as sent, secrets hidden unless shown (for a login: the user name, never the password)
   path: string | null; //         the argument resolved against the working directory, when it names one
   pathTo: string | null; //       rename target, resolved
   direction: Transfer['direction'] | null; // for transfers
@@ -137,7 +138,7 @@ function commandFrames(cmds: readonly FtpCommand[]): number[] {
 
 // ---- building -------------------------------------------------------------------------------
 
-type Draft = Omit<Operation, 'seq' | 'finding'> & { order: number };
+type Draft = Omit<Operation, 'seq' | 'finding'> & { order: number; at: number };
 
 class SessionLog {
   private cwd: string | null = null; //       working directory as replayed so far
@@ -152,6 +153,7 @@ class SessionLog {
     private readonly s: Session,
     private readonly transfersByCommand: ReadonlyMap<number, Transfer>,
     private readonly all: boolean,
+    private readonly showPasswords: boolean,
   ) {}
 
   run(): Draft[] {
@@ -226,6 +228,7 @@ class SessionLog {
       transfer: null,
       dataChannel: null,
       order: this.order++,
+      at: time,
     };
   }
 
@@ -306,7 +309,7 @@ class SessionLog {
       ...this.base(cmd, cmd.time),
       operation: cmd.verb,
       command: cmd.verb,
-      arg: cmd.arg,
+      arg: displayArg(cmd, this.showPasswords), // SITE PSWD old new, ADAT, … (--all)
       path: commandPath(cmd.verb, cmd.arg, this.cwd, reply),
       reply,
       endTime: reply?.time ?? null,
@@ -368,15 +371,23 @@ export function buildOperations(r: AnalysisResult, opts: OperationLogOptions = {
     const ts = transfersOf.get(s.id) ?? [];
     const byCommand = new Map<number, Transfer>();
     for (const t of ts) if (t.commandIndex !== null) byCommand.set(t.commandIndex, t);
-    const log = new SessionLog(s, byCommand, opts.all === true);
+    const log = new SessionLog(s, byCommand, opts.all === true, r.showPasswords);
     const own = log.run();
+    // A session's operations keep their stream order: a command whose segment was captured late
+    // (lost, then retransmitted) has a later frame time than the ones after it in the stream,
+    // and a server acted on them in stream order. Each is placed at the latest time so far.
+    const inStream = own.length;
     // transfers whose command was unreadable (encrypted control channel) go in by time
     for (const t of ts) if (t.commandIndex === null) log.emitTransfer(t, null);
-    for (const d of own) drafts.push(d); // not push(...own): a session can have more operations than a call has room for arguments
+    let at = -Infinity;
+    own.forEach((d, k) => {
+      if (k < inStream) d.at = at = Math.max(at, d.time);
+      drafts.push(d); // not push(...own): a session can have more operations than a call has room for arguments
+    });
   }
-  drafts.sort((a, b) => a.time - b.time || a.session - b.session || a.order - b.order);
+  drafts.sort((a, b) => a.at - b.at || a.session - b.session || a.order - b.order);
   const index = new FindingIndex(r.findings);
-  return drafts.map(({ order: _order, ...d }, seq) => {
+  return drafts.map(({ order: _order, at: _at, ...d }, seq) => {
     const op: Operation = { ...d, seq, finding: null };
     op.finding = index.worst(op);
     return op;

@@ -20,9 +20,17 @@ const HEAD = ['Time', 'Proto', 'Client', 'Server', 'User', 'Operation', 'Path', 
 const RIGHT = new Set(['Bytes', 'Secs', 'Rate']);
 const PATH = HEAD.indexOf('Path');
 const REPLY = HEAD.indexOf('Reply');
+const USER = HEAD.indexOf('User');
+const OPERATION = HEAD.indexOf('Operation');
 const GAP = 2; //        spaces between columns
 const MIN_PATH = 16; //  columns never clipped below these widths
 const MIN_REPLY = 12;
+const MIN_USER = 12;
+const MIN_OPERATION = 10;
+/** Widest a wire cell is drawn (user, operation; path and reply are also fitted to the width):
+ *  a 7,000-character user name padded every row to 14,000 columns. The full values are in the
+ *  TSV, CSV and NDJSON formats. */
+const MAX_CELL = 64;
 
 function outcomeCell(op: Operation, st: Styler): string {
   const o = op.outcome;
@@ -72,11 +80,11 @@ export function tableCells(ops: readonly Operation[], opts: TableOptions): { cap
       op.protocol,
       endpoint(op.client.addr, op.client.port),
       endpoint(op.server.addr, op.server.port),
-      op.user === null ? '-' : escapeWire(op.user),
-      escapeWire(op.operation), // the verb, from the wire, when --all lists unknown commands
-      targetText(op) || '-',
+      op.user === null ? '-' : clip(escapeWire(op.user), MAX_CELL),
+      clip(escapeWire(op.operation), MAX_CELL), // the verb, from the wire, when --all lists unknown commands
+      clip(targetText(op), 2 * MAX_CELL) || '-',
       codeText(op) || '-',
-      replyLine(op),
+      clip(replyLine(op), 2 * MAX_CELL),
       op.bytes === null ? '' : String(op.bytes),
       humanDuration(op.duration),
       op.bytes ? humanRate(op.rate) : '', // no rate for a transfer that moved nothing
@@ -88,7 +96,7 @@ export function tableCells(ops: readonly Operation[], opts: TableOptions): { cap
   for (const r of rows) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, r[i]!.length);
   const width = opts.width ?? 160;
   let over = widths.reduce((a, b) => a + b, 0) + GAP * (HEAD.length - 1) - width;
-  for (const [col, min] of [[REPLY, MIN_REPLY], [PATH, MIN_PATH]] as const) {
+  for (const [col, min] of [[REPLY, MIN_REPLY], [PATH, MIN_PATH], [USER, MIN_USER], [OPERATION, MIN_OPERATION]] as const) {
     if (over <= 0) break;
     const cut = Math.min(over, Math.max(0, widths[col]! - min));
     widths[col] = widths[col]! - cut;
@@ -96,8 +104,7 @@ export function tableCells(ops: readonly Operation[], opts: TableOptions): { cap
   }
   ops.forEach((op, k) => {
     const r = rows[k]!;
-    r[PATH] = clip(r[PATH]!, widths[PATH]!);
-    r[REPLY] = clip(r[REPLY]!, widths[REPLY]!);
+    for (const col of [PATH, REPLY, USER, OPERATION]) r[col] = clip(r[col]!, widths[col]!);
     r[OUTCOME] = outcomeCell(op, st);
     r[FINDING] = findingCell(op, st);
   });

@@ -16,10 +16,20 @@ import {
 } from './oracles.ts';
 import { checkPipeline, drawLimits, mutateFrames, type PipelineSeed } from './pipeline.ts';
 import { Rng } from './rng.ts';
+import * as os from 'node:os';
+import { loadRules } from '../../../src/diagnose/rule-loader.ts';
+import type { RuleSet } from '../../../src/diagnose/rule-types.ts';
+import { checkCliCase, cliCapture } from './cli.ts';
+import { checkFlowCase } from './flows.ts';
+import { checkHostileSession, hostileSession } from './hostile.ts';
 import { emptyStats, findingTarget } from './worker-protocol.ts';
 import type { CaptureSeed, FrameSeed } from './seeds.ts';
 
-export type Target = 'reader' | 'decoder' | 'all' | 'pipeline';
+export type Target = 'reader' | 'decoder' | 'all' | 'pipeline' | 'cli' | 'detect' | 'flows';
+
+/** Targets whose cases are drawn from a per-case PRNG seed rather than mutated bytes: a finding
+ *  is replayed with --case SEED (scripts/fuzz.ts). */
+export const SEEDED_TARGETS: readonly Target[] = ['cli', 'detect', 'flows'];
 
 /** A finding as reported to the main thread: the input is a capture file (decoder cases are
  *  written as a classic pcap of the frames decoded, so any tool can open them). */
@@ -27,7 +37,7 @@ export interface FindingReport {
   kind: Finding['kind'];
   message: string;
   detail: string; //  stack or extra context
-  target: 'reader' | 'decoder' | 'pipeline';
+  target: 'reader' | 'decoder' | 'pipeline' | 'cli' | 'detect' | 'flows';
   how: string; //     which read path / mutation (for the report)
   seed: string; //    name of the seed it was mutated from
   input: Uint8Array;
@@ -38,6 +48,7 @@ export interface CampaignStats {
   readerCases: number;
   decoderCases: number; //            frame groups decoded (target decoder) or frames ('all')
   pipelineCases: number; //           mutant frame sequences analysed and reported (target pipeline)
+  seededCases: number; //             cli, detect and flows cases
   inputBytes: number; //              bytes of all inputs
   ms: number; //                      wall time, milliseconds
   outcomes: Record<string, number>; // 'reader:ok', 'reader:bad-block', 'decoder:tcp', …
@@ -52,6 +63,8 @@ export interface CampaignOptions {
   captures: readonly CaptureSeed[];
   frames: readonly FrameSeed[];
   pipelineSeeds?: readonly PipelineSeed[]; // target pipeline: frames of FTP captures
+  scratchDir?: string; //      target cli: a directory for the case's files
+  scale?: number; //           target flows: sizes up to scale × 10^5 (default 1)
   /** Called with each case's input before it runs (the worker copies it where a watchdog can
    *  read it if the case never returns). */
   beforeCase?(input: Uint8Array): void;
@@ -85,6 +98,22 @@ export function framesAsPcap(frames: readonly Frame[], linkType: number, out?: U
 function frameOf(data: Buffer, linkType: number, number: number, origLen: number): Frame {
   const time = 1_700_000_000 + number / 1000;
   return { number, offset: 0, tsSec: Math.floor(time), tsNsec: (number % 1000) * 1_000_000, time, linkType, interfaceId: 0, capLen: data.length, origLen, data };
+}
+
+let rules: RuleSet | null = null;
+
+/** One case of a seeded target (cli, detect, flows) from its seed; `onInput` gets the capture
+ *  it runs on, when there is one (what a finding saves). Returns the outcome; throws a Finding. */
+export async function runSeededCase(target: Target, caseSeed: number, o: Pick<CampaignOptions, 'scratchDir' | 'scale'>, onInput: (input: Uint8Array) => void = () => {}): Promise<string> {
+  const rng = new Rng(caseSeed);
+  if (target === 'detect') {
+    onInput(hostileSession(new Rng(caseSeed)).trace.toPcap());
+    return checkHostileSession(rng, (rules ??= loadRules()));
+  }
+  if (target === 'flows') return checkFlowCase(rng, o.scale ?? 1);
+  const input = cliCapture(rng);
+  onInput(framesAsPcap(input.frames, input.linkType));
+  return checkCliCase(rng, o.scratchDir ?? os.tmpdir(), input);
 }
 
 /** Runs a campaign to its iteration or time limit; findings go to onFinding, stats are returned. */
@@ -211,13 +240,29 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignStats> {
     return seed.name;
   };
 
+  /** A case of a seeded target, drawn from its own seed (replayable alone: runSeededCase). */
+  const seededCase = async () => {
+    const caseSeed = rng.u32();
+    current = scratch.subarray(0, 0);
+    o.beforeCase?.(current);
+    try {
+      count(`${o.target}:${await runSeededCase(o.target, caseSeed, o, (input) => (current = input))}`);
+    } catch (e) {
+      report(e, o.target as FindingReport['target'], `case ${caseSeed} (replay: --target ${o.target} --case ${caseSeed})`, o.target, current);
+    }
+    stats.seededCases++;
+    return `case ${caseSeed}`;
+  };
+
   const scratch = new Uint8Array(1 << 16);
   let current: Uint8Array = scratch.subarray(0, 0); // the running case's input
   while (stats.cases < maxCases && performance.now() < deadline) {
     const t0 = performance.now();
     let what = '';
     const doReader = o.target === 'reader' || o.target === 'all';
-    if (o.target === 'pipeline') {
+    if (SEEDED_TARGETS.includes(o.target)) {
+      what = await seededCase();
+    } else if (o.target === 'pipeline') {
       what = pipelineCase(o.pipelineSeeds ?? []);
     } else if (doReader) {
       const seed = rng.pick(o.captures);

@@ -26,6 +26,7 @@ export interface FuzzRunOptions {
   corpus?: boolean; //      default true
   corpusDirs?: string[];
   pipelineDirs?: string[]; // target pipeline: capture directories besides captures/
+  scale?: number; //        target flows: sizes up to scale × 10^5 (default 1)
   maxSeedBytes?: number; // default 64 KiB
   onProgress?(cases: number, elapsedMs: number): void;
   onFinding?(group: FindingGroup, isNew: boolean): void;
@@ -50,6 +51,7 @@ export interface FuzzRunResult {
   readerCases: number;
   decoderCases: number;
   pipelineCases: number;
+  seededCases: number; //    cli, detect and flows cases
   inputBytes: number;
   ms: number; //             wall time of the whole run, milliseconds
   outcomes: Record<string, number>;
@@ -83,7 +85,7 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzRunResult> {
   const workers = Math.max(1, o.workers ?? 1);
   const groups = new Map<string, FindingGroup>();
   const total: FuzzRunResult = {
-    cases: 0, readerCases: 0, decoderCases: 0, pipelineCases: 0, inputBytes: 0, ms: 0, outcomes: {}, findings: [], workersStarted: 0, captureSeeds: 0, frameSeeds: 0,
+    cases: 0, readerCases: 0, decoderCases: 0, pipelineCases: 0, seededCases: 0, inputBytes: 0, ms: 0, outcomes: {}, findings: [], workersStarted: 0, captureSeeds: 0, frameSeeds: 0,
   };
   const live: CampaignStats[] = []; // latest stats of each running worker
   let nextSeed = o.seed >>> 0;
@@ -107,6 +109,7 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzRunResult> {
     total.readerCases += s.readerCases;
     total.decoderCases += s.decoderCases;
     total.pipelineCases += s.pipelineCases;
+    total.seededCases += s.seededCases;
     total.inputBytes += s.inputBytes;
     for (const [k, v] of Object.entries(s.outcomes)) total.outcomes[k] = (total.outcomes[k] ?? 0) + v;
   };
@@ -119,7 +122,7 @@ export async function runFuzz(o: FuzzRunOptions): Promise<FuzzRunResult> {
       const seconds = Number.isFinite(deadline) ? Math.max(0.1, (deadline - performance.now()) / 1000) : undefined;
       const cfg: WorkerConfig = {
         target: o.target, seed: (nextSeed = (nextSeed + 0x9e3779b9) >>> 0), iterations, seconds, slowMs: o.slowMs ?? 1000,
-        corpus: o.corpus !== false, corpusDirs: o.corpusDirs, pipelineDirs: o.pipelineDirs, maxSeedBytes: o.maxSeedBytes ?? 65536, shared,
+        corpus: o.corpus !== false, corpusDirs: o.corpusDirs, pipelineDirs: o.pipelineDirs, maxSeedBytes: o.maxSeedBytes ?? 65536, shared, scale: o.scale,
       };
       const w = spawn(cfg);
       total.workersStarted++;

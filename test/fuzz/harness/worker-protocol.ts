@@ -11,12 +11,13 @@ export interface WorkerConfig {
   corpus: boolean; //          add the shared corpus (and corpusDirs) to the crafted seeds
   corpusDirs?: string[];
   pipelineDirs?: string[]; //  target pipeline: capture directories besides captures/
+  scale?: number; //           target flows: sizes up to scale × 10^5
   maxSeedBytes: number; //     big traces are cut at a record boundary past this
   shared: SharedArrayBuffer; // Int32 [cases started, input length, 0, 0], then the input bytes
 }
 
 export function emptyStats(): CampaignStats {
-  return { cases: 0, readerCases: 0, decoderCases: 0, pipelineCases: 0, inputBytes: 0, ms: 0, outcomes: {} };
+  return { cases: 0, readerCases: 0, decoderCases: 0, pipelineCases: 0, seededCases: 0, inputBytes: 0, ms: 0, outcomes: {} };
 }
 
 /** The stage a finding of a campaign on `t` is charged to ('all' reads whole captures). */

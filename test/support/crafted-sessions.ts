@@ -1,0 +1,43 @@
+// Crafted FTP sessions for tests that need a capture of a given shape on disk: many sessions
+// that each fail their login (an error finding per session, a report of any length).
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TraceBuilder, type TcpLadder } from '../../src/craft/trace-builder.ts';
+
+/** `n` sessions in sequence, each refused at PASS (530: login-failed, an error). */
+export function failedLogins(n: number, t = new TraceBuilder()): TraceBuilder {
+  for (let i = 0; i < n; i++) {
+    const c = t.tcp({ client: `192.0.2.${1 + (i % 200)}:${40000 + Math.floor(i / 200)}`, server: '198.51.100.2:21' });
+    c.handshake();
+    c.server('PA', '220 ready\r\n');
+    c.client('PA', `USER user${i}\r\n`);
+    c.server('PA', '331 password please\r\n');
+    c.client('PA', 'PASS wrong\r\n');
+    c.server('PA', '530 Login incorrect.\r\n');
+    c.client('PA', 'QUIT\r\n');
+    c.server('PA', '221 bye\r\n');
+    c.close();
+  }
+  return t;
+}
+
+/** A control connection of `t` from 192.0.2.10:40000 to 192.0.2.20:21, greeted and logged in;
+ *  the caller goes on from there. */
+export function loggedIn(t: TraceBuilder): TcpLadder {
+  const c = t.tcp({ client: '192.0.2.10:40000', server: '192.0.2.20:21' });
+  c.handshake();
+  c.server('PA', '220 ready\r\n');
+  c.client('PA', 'USER anna\r\n');
+  c.server('PA', '331 password\r\n');
+  c.client('PA', 'PASS x\r\n');
+  c.server('PA', '230 ok\r\n');
+  return c;
+}
+
+/** A temporary directory for a test's files, removed by the returned cleanup. */
+export function scratchDir(prefix: string): { dir: string; file(name: string): string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, file: (name) => join(dir, name), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
