@@ -1,5 +1,7 @@
 // What the capture stage hands to the rest of the pipeline: one frame at a time.
 
+import type { RepeatSummary } from './repeats.ts';
+
 /** One captured frame. The reader reuses a single Frame object: every field, and above all
  *  `data`, is valid only until the sink it was passed to returns. Copy what you keep. */
 export interface Frame {
@@ -28,6 +30,9 @@ export interface CaptureSummary {
   bytes: number; //             bytes of the (decompressed) capture read
   truncated: boolean; //        the capture ended inside a record (Ctrl-C on a capture)
   warnings: CaptureWarning[];
+  /** Frames the analysis left out as copies, and time going backwards (repeats.ts); set by the
+   *  analysis, not the reader. */
+  repeats?: RepeatSummary;
 }
 
 export interface CaptureWarning {

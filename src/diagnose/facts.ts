@@ -185,6 +185,14 @@ export class FactBuilder {
       connections: int(connections),
       sessions: int(this.src.totals?.sessions ?? this.src.sessions.length),
       transfers: int(this.src.totals?.transfers ?? this.src.transfers.length),
+      duplicates: int(summary.repeats?.duplicates ?? 0),
+      duplicateFrames: ints(summary.repeats?.duplicateFrames ?? []),
+      originalFrames: ints(summary.repeats?.originalFrames ?? []),
+      stepsBack: int(summary.repeats?.stepsBack ?? 0),
+      largestStepBack: dbl(summary.repeats?.largestStepBack ?? 0),
+      stepBackFrames: ints(summary.repeats?.stepBackFrames ?? []),
+      repeatWindow: int(summary.repeats?.windowFrames ?? 0),
+      beyondWindow: int(summary.repeats?.beyondWindow ?? 0),
     };
   }
 

@@ -9,7 +9,9 @@
 
 import { CaptureError, linkTypeName, type CaptureSummary, type Frame } from '../capture/frame.ts';
 import { readCapture, type ReadOptions } from '../capture/read.ts';
+import { RepeatFilter, type RepeatPolicy } from '../capture/repeats.ts';
 import { PacketDecoder, supportsLinkType } from '../decode/decoder.ts';
+import type { DecodedPacket } from '../decode/packet.ts';
 import { TcpEngine } from '../tcp/engine.ts';
 import type { Connection, TcpEngineOptions } from '../tcp/types.ts';
 import { FtpAnalyzer, type ConnectionRole } from '../ftp/analyzer.ts';
@@ -43,17 +45,37 @@ export interface AnalysisOptions {
    * Not combined with onFinding/onTransfer.
    */
   release?(u: ReleasedUnit): void;
+  /** How copies of frames are recognised (capture/repeats.ts); default: by their bytes. */
+  repeats?: Partial<RepeatPolicy>;
 }
 
 /** The resource bounds of an analysis (untrusted input: every table and buffer is capped; hitting
  *  a cap is reported as a finding). Plain data, so it crosses to worker threads. */
 export type AnalysisLimits = Pick<AnalysisOptions, 'tcp' | 'ftp'>;
 
+const DIRECTION_SLOTS = 1 << 16;
+
+/** Slot of a TCP packet's direction in Analysis.lastFrom; `reverse`: of the opposite direction. */
+function directionSlot(p: DecodedPacket, reverse: boolean): number {
+  const d = p.data;
+  const n = p.addrLength;
+  let h = reverse ? Math.imul(p.dstPort + 1, 0x9e3779b1) ^ p.srcPort : Math.imul(p.srcPort + 1, 0x9e3779b1) ^ p.dstPort;
+  const [a, b] = reverse ? [p.addrOffsetDst, p.addrOffsetSrc] : [p.addrOffsetSrc, p.addrOffsetDst];
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ d[a + i]!, 0x01000193);
+  for (let i = 0; i < n; i++) h = Math.imul(h + d[b + i]!, 0x5bd1e995) ^ (h >>> 15);
+  return (h ^ (h >>> 16)) & (DIRECTION_SLOTS - 1);
+}
+
 /** Key of a finding, to emit each one once across early and final passes. */
 const findingKey = (f: Finding) => `${f.id}|${f.connection}|${f.session}|${f.transfer}|${f.frames[0] ?? 0}`;
 
 export class Analysis {
   private readonly decoder = new PacketDecoder();
+  private readonly repeats: RepeatFilter;
+  private peekDecoder: PacketDecoder | null = null; // answerLike()'s
+  /** Last frame sent in each direction of a TCP flow, by a hash of (source, destination): a
+   *  shared slot only makes answerLike() see traffic where there was none, keeping a frame. */
+  private readonly lastFrom = new Int32Array(DIRECTION_SLOTS);
   private readonly ftp: FtpAnalyzer;
   private readonly engine: TcpEngine;
   private readonly evaluator: RuleEvaluator;
@@ -77,6 +99,7 @@ export class Analysis {
   constructor(private readonly opts: AnalysisOptions) {
     this.showPasswords = opts.showPasswords ?? false;
     this.evaluator = new RuleEvaluator(opts.rules);
+    this.repeats = new RepeatFilter({ answerLike: (f, original) => this.answerLike(f, original), ...opts.repeats });
     const early = opts.onFinding !== undefined || opts.onTransfer !== undefined;
     if (opts.release && early) throw new Error('Analysis: release cannot be combined with onFinding/onTransfer');
     this.ftp = new FtpAnalyzer(
@@ -107,6 +130,16 @@ export class Analysis {
     }
   }
 
+  /** A frame its sender may send again identical at once: a TCP segment without payload (the RST
+   *  or ACK a stack sends for each incoming segment) whose peer sent something since frame
+   *  `original`. Looked at with a decoder of its own, whose state is not the analysis'; called
+   *  only for a frame identical to a recent one. */
+  private answerLike(f: Frame, original: number): boolean {
+    const peek = (this.peekDecoder ??= new PacketDecoder());
+    if (peek.decode(f) !== 'tcp' || peek.packet.segmentLength !== 0) return false;
+    return this.lastFrom[directionSlot(peek.packet, true)]! > original;
+  }
+
   /** The streaming analysis' bookkeeping (release mode), for tests. */
   get releaseStats(): { released: number; maxHeld: number; liveSessions: number; liveConnections: number } | null {
     if (!this.releaser) return null;
@@ -126,9 +159,12 @@ export class Analysis {
     }
     this.frames++;
     this.lastOffset = f.offset;
+    // a copy of a frame already analysed keeps its number but is not analysed twice
+    if (this.repeats.check(f)) return;
     if (this.decoder.decode(f) === 'tcp') {
       const p = this.decoder.packet;
       if (p.time > this.lastTcpTime) this.lastTcpTime = p.time;
+      this.lastFrom[directionSlot(p, false)] = p.frame;
       this.engine.packet(p);
     }
   }
@@ -241,16 +277,19 @@ export class Analysis {
     if (this.finished) return this.finished;
     this.engine.finish();
     this.ftp.finish(this.engine.connections);
-    const summary: CaptureSummary = capture ?? {
-      file: this.opts.file ?? '-',
-      format: 'pcap',
-      nanosecond: false,
-      compressed: null,
-      linkTypes: [...this.linkTypes],
-      frames: this.frames,
-      bytes: this.lastOffset,
-      truncated: false,
-      warnings: [],
+    const summary: CaptureSummary = {
+      ...(capture ?? {
+        file: this.opts.file ?? '-',
+        format: 'pcap',
+        nanosecond: false,
+        compressed: null,
+        linkTypes: [...this.linkTypes],
+        frames: this.frames,
+        bytes: this.lastOffset,
+        truncated: false,
+        warnings: [],
+      }),
+      repeats: this.repeats.summary,
     };
     const c = this.decoder.counters;
     const decode: DecodeSummary = {
