@@ -8,7 +8,8 @@
 // (e.g. a tcp-reset on a data connection by an upload-reset found later).
 
 import { CaptureError, linkTypeName, type CaptureSummary, type Frame } from '../capture/frame.ts';
-import { readCapture, type ReadOptions } from '../capture/read.ts';
+import type { ReadOptions } from '../capture/read.ts';
+import { readCaptures } from '../capture/merge.ts';
 import { RepeatFilter, type RepeatPolicy } from '../capture/repeats.ts';
 import { PacketDecoder, supportsLinkType } from '../decode/decoder.ts';
 import type { DecodedPacket } from '../decode/packet.ts';
@@ -356,13 +357,14 @@ export interface AnalyzeFileOptions extends AnalysisOptions {
   read?: ReadOptions;
 }
 
-/** Reads and analyses a capture file ('-' or '' = standard input). A CaptureError does not
- *  lose the work: the analysis is finished over the frames read before it and returned with it. */
-export async function analyzeFile(path: string, opts: AnalyzeFileOptions): Promise<{ result: AnalysisResult; error: CaptureError | null }> {
-  const file = path === '' ? '-' : path;
+/** Reads and analyses a capture file ('-' or '' = standard input), or several files merged by
+ *  time (capture/merge.ts). A CaptureError does not lose the work: the analysis is finished over
+ *  the frames read before it and returned with it. */
+export async function analyzeFile(path: string | readonly string[], opts: AnalyzeFileOptions): Promise<{ result: AnalysisResult; error: CaptureError | null }> {
+  const file = typeof path !== 'string' ? path.join(' + ') : path === '' ? '-' : path;
   const analysis = new Analysis({ ...opts, file });
   try {
-    const summary = await readCapture(path, (f) => analysis.frame(f), opts.read);
+    const summary = await readCaptures(path, (f) => analysis.frame(f), opts.read);
     return { result: analysis.finish(summary), error: null };
   } catch (e) {
     if (!(e instanceof CaptureError)) throw e;

@@ -138,6 +138,10 @@ function overview(r: AnalysisResult, opts: HtmlReportOptions): string {
     ['TCP traffic', Number.isFinite(first) ? `${utc(first)} to ${utc(last)} (${(last - first).toFixed(3)} s)` : 'none'],
     ['Seen', `${plural(r.connections.length, 'TCP connection')}, ${plural(r.sessions.length, 'FTP session')}, ${plural(r.transfers.length, 'transfer')}`],
   ];
+  if (c.merged) {
+    const files = c.merged.files.map((f) => `<code>${h(f.file)}</code> (${plural(f.frames, 'frame')})`).join(', ');
+    rows.splice(1, 0, ['Merged', `by time from ${files}; frame numbers are those of <code>${h(c.merged.command)}</code>`]);
+  }
   const warnings = c.warnings.map((w) => `<li>offset ${w.offset}: ${h(w.message)}</li>`).join('');
   return `<section id="overview"><h2>Overview</h2>
 <div class="verdict">${verdict}</div>

@@ -5,7 +5,7 @@
 // keeps of them (and so the memory used) is its own business.
 
 import { CaptureError, type Frame } from '../capture/frame.ts';
-import { readCapture } from '../capture/read.ts';
+import { readCaptures } from '../capture/merge.ts';
 import { PacketDecoder } from '../decode/decoder.ts';
 import type { DecodedPacket } from '../decode/packet.ts';
 import type { Connection, Side } from '../tcp/types.ts';
@@ -91,7 +91,7 @@ const tupleKey = (aAddr: string, aPort: number, bAddr: string, bPort: number) =>
 /** Reads `path` once and hands every selected connection's segments to its consumers, in capture
  *  order. Stops reading after the last selected frame. A capture fault ends the pass (the first
  *  pass has reported it already) and is returned in the summary. */
-export async function replayConnections(path: string, consumers: readonly ReplayConsumer[]): Promise<ReplaySummary> {
+export async function replayConnections(path: string | readonly string[], consumers: readonly ReplayConsumer[]): Promise<ReplaySummary> {
   const summary: ReplaySummary = { error: null };
   // tracks by connection id; lookup by 4-tuple first (ports compared before building strings)
   const tracks = new Map<number, Track>();
@@ -148,7 +148,7 @@ export async function replayConnections(path: string, consumers: readonly Replay
     }
   };
   try {
-    await readCapture(path, onFrame);
+    await readCaptures(path, onFrame);
   } catch (e) {
     if (e instanceof CaptureError) summary.error = e;
     else if (!(e instanceof StopReading)) throw e;
@@ -168,7 +168,7 @@ function record(p: DecodedPacket, t: Track, from: Side): ReplayPacket {
 
 /** Which selected connection holds frame `n`: reads up to that frame and matches its 4-tuple.
  *  null when the frame is not a TCP segment of any of `connections`. */
-export async function connectionOfFrame(path: string, n: number, connections: readonly Connection[]): Promise<Connection | null> {
+export async function connectionOfFrame(path: string | readonly string[], n: number, connections: readonly Connection[]): Promise<Connection | null> {
   let found: Connection | null = null;
   const selections = connections.filter((c) => n >= c.firstFrame && n <= c.lastFrame).map((c) => ({ connection: c, fromFrame: n, toFrame: n }));
   await replayConnections(path, [{ selections, push: (p) => void (found ??= connections.find((c) => c.id === p.conn) ?? null) }]);

@@ -70,6 +70,15 @@ export function summaryLine(c: CaptureSummary, n: ReportTotals, st: Styler): str
   );
 }
 
+/** Under the summary line of a capture read from several files: what was merged, and the
+ *  mergecap command whose output has the same frame numbers. */
+export function mergedLine(c: CaptureSummary): string | null {
+  const m = c.merged;
+  if (!m) return null;
+  const files = m.files.map((f) => `${w(f.file)} (${plural(f.frames, 'frame')})`).join(', ');
+  return `  merged by time from ${plural(m.files.length, 'file')}: ${files}; frame numbers are those of \`${w(m.command)}\``;
+}
+
 function closeText(c: Connection | undefined): string {
   if (!c) return '';
   if (c.closeKind && c.closedBy) return `ended by ${c.closeKind.toUpperCase()} from the ${c.closedBy} at frame ${c.closeFrame}`;

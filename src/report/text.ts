@@ -22,6 +22,7 @@ import {
   findingExplanation,
   findingHead,
   foldedLine,
+  mergedLine,
   noData,
   plural,
   replyCodesSection,
@@ -172,6 +173,8 @@ export class TextReport {
     const st = this.st;
     const totals = r.released ?? { connections: r.connections.length, sessions: this.sessions.count, transfers: this.transfers.count };
     yield summaryLine(r.capture, { ...totals, severities: this.severities }, st);
+    const merged = mergedLine(r.capture);
+    if (merged) yield `\n${merged}`;
     if (error) yield `\n\n${st.severity('error', `capture error: ${w(error)} (report covers the frames before it)`)}`;
     if (r.capture.warnings.length) yield `\n\n${r.capture.warnings.map((x) => `  warning: offset ${x.offset}: ${w(x.message)}`).join('\n')}`;
     if (this.sessions.count) {

@@ -23,7 +23,7 @@ export const FAIL_ON = ['error', 'warning', 'info', 'none'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 
 export interface AnalyzeArgs extends LimitArgs {
-  trace: string;
+  trace: string | string[];
   json: boolean;
   failOn: FailOn;
   rules: string | string[] | undefined;
@@ -32,12 +32,12 @@ export interface AnalyzeArgs extends LimitArgs {
   html: string | undefined;
 }
 
-export const command = 'analyze <trace>';
+export const command = 'analyze <trace..>';
 export const describe = 'Explain what went wrong in a capture of FTP traffic';
 
 export function builder(y: Argv): Argv<AnalyzeArgs> {
   return withLimitOptions(y)
-    .positional('trace', { type: 'string', describe: "pcap or pcapng file (gzip allowed); '-' reads standard input", demandOption: true })
+    .positional('trace', { type: 'string', describe: "pcap or pcapng file (gzip allowed); '-' reads standard input; several files are merged by time as mergecap merges them", demandOption: true })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document instead of the text report' })
     .option('fail-on', { choices: FAIL_ON, default: 'error' as FailOn, describe: 'exit 1 when a finding of this severity or worse is found' })
     .option('rules', rulesOptionSpec('directory (or file) of extra rules, added to the built-in ones; repeatable'))
@@ -49,6 +49,7 @@ export function builder(y: Argv): Argv<AnalyzeArgs> {
     .example('$0 analyze --fail-on warning x.pcap', 'exit 1 on warnings too')
     .example('$0 analyze --rules ./my-rules x.pcap', 'add your own rules')
     .example('$0 analyze x.pcap --html report.html', 'also write an HTML report')
+    .example('$0 analyze ctl.pcap data.pcap', 'several files analysed as one capture, merged by time')
     .example('tcpdump -w - port 21 | $0 analyze -', 'read standard input') as unknown as Argv<AnalyzeArgs>;
 }
 
@@ -67,7 +68,7 @@ export function exitCodeForSeverities(found: ReadonlySet<Severity>, failOn: Fail
 export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
   const rules = loadCliRules(args.rules);
   const limits = cliLimits(args);
-  const trace = args.trace ?? '';
+  const trace = traceArg(args.trace);
   const progress = new ReadProgress({ json: args.json, stdoutIsTTY: io.stdoutIsTTY, stderrIsTTY: process.stderr.isTTY === true });
   const read = { ...(io.stdin ? { stdin: io.stdin } : {}), onProgress: progress.onProgress };
   // The JSON and text reports stream: each session is diagnosed and written to a spool as soon as
@@ -84,7 +85,7 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<ExitCode> {
   }
 }
 
-async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: AnalysisResult, error: CaptureError | null, spool: JsonSpool | TextReport | null, color: boolean): Promise<ExitCode> {
+async function report(args: AnalyzeArgs, io: CliIO, trace: string | string[], result: AnalysisResult, error: CaptureError | null, spool: JsonSpool | TextReport | null, color: boolean): Promise<ExitCode> {
   const nothingRead = error !== null && result.capture.frames === 0;
   // the fault as the text and HTML reports mention it at the top
   const errorText = error ? `offset ${error.offset}: ${error.reason}` : null;
@@ -121,8 +122,16 @@ async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: Analy
   return spool ? exitCodeForSeverities(spool.severitiesFound, args.failOn) : exitCodeFor(result, args.failOn);
 }
 
+/** The trace argument: one path ('-' for standard input), or several files to merge. */
+export function traceArg(arg: string | string[] | undefined): string | string[] {
+  const list = Array.isArray(arg) ? arg.map((a) => a ?? '') : [arg ?? ''];
+  if (list.length === 1) return list[0]!;
+  if (list.some(isStdinPath)) throw new CliError('standard input (-) cannot be merged with other capture files: give file names only');
+  return list;
+}
+
 /** `FILE: offset N: reason`, terminal-safe. */
-export function captureErrorLine(e: CaptureError, trace: string): string {
-  const file = isStdinPath(trace) ? '-' : e.file;
+export function captureErrorLine(e: CaptureError, trace: string | readonly string[]): string {
+  const file = typeof trace === 'string' && isStdinPath(trace) ? '-' : e.file;
   return escapeWire(`${file}: offset ${e.offset}: ${e.reason}`);
 }
