@@ -41,6 +41,8 @@ function defaultFrames(scope: Scope, vars: Record<string, unknown>): unknown[] {
       return [get(vars['t'], 'commandFrame'), get(vars['t'], 'finalFrame')];
     case 'command':
       return [get(vars['cmd'], 'frame'), get(vars['cmd'], 'replyFrame')];
+    case 'client':
+      return get(vars['l'], 'failureFrames') as unknown[];
   }
 }
 
@@ -182,6 +184,17 @@ export class Diagnosis {
     return out;
   }
 
+  /** Each client/server pair with a refused login (the end of the capture only: the ledger is
+   *  final then). Not about one session: a client's attempts span many. */
+  clients(): Finding[] {
+    const out: Finding[] = [];
+    if (this.evaluator.ruleSet.byScope.client.length === 0) return out;
+    for (const l of this.input.logins?.clients ?? []) {
+      out.push(...this.evaluator.evaluate('client', { l: this.facts.loginsFact(l) }, { connection: null, session: null, transfer: null }));
+    }
+    return out;
+  }
+
   transfer(transfer: Transfer): Finding[] {
     const session = this.facts.sessionById(transfer.session);
     if (!session) return [];
@@ -204,7 +217,7 @@ export function diagnoseAll(evaluator: RuleEvaluator, input: DiagnoseInput): Fin
   const d = new Diagnosis(evaluator, input);
   const out: Finding[] = [];
   const conns = input.connections;
-  if (input.capture) out.push(...d.capture(input.capture, conns.length));
+  if (input.capture) out.push(...d.capture(input.capture, conns.length), ...d.clients());
   for (const c of conns) out.push(...d.connection(c));
   for (const s of input.sessions) out.push(...d.session(s));
   for (const t of input.transfers) out.push(...d.transfer(t));

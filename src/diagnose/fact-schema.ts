@@ -61,6 +61,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     stepBackFrames: f(list('int'), 'the first 50 frames where time went back'),
     repeatWindow: f('int', 'frames a new frame is compared with to find copies (older copies are not recognised)'),
     beyondWindow: f('int', 'steps back in time to before the oldest frame still compared: copies there cannot be recognised'),
+    loginPairsNotTracked: f('int', 'sessions whose logins were not recorded: too many client/server pairs (10,000) were tracked already'),
   },
   Endpoint: {
     addr: f('string', 'IP address'),
@@ -230,7 +231,8 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     greetingFrame: f('int', 'frame of the greeting, 0 if none'),
     user: f('string', "USER argument, '' if none"),
     loggedIn: f('bool', 'a 230 (or 232) reply was seen'),
-    loginFailures: f('int', '530 replies to USER, PASS or ACCT: failed logins'),
+    loginState: f('string', "'logged-in', 'failed' (530 to a login command), 'not-logged-in' (seen from its start), 'unknown' (began before the capture, no login reply since)"),
+    loginFailures: f('int', '530 replies to USER, PASS or ACCT (or to a command not in the capture): failed logins'),
     loginFailureFrames: f(list('int'), 'frames of those 530 replies'),
     notLoggedInFrames: f(list('int'), 'frames of 530 replies to other commands (sent before logging in)'),
     type: f('string', 'TYPE in force at the end'),
@@ -256,6 +258,32 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     quitFrame: f('int', 'frame of QUIT, 0 if none'),
     passiveMismatches: f(list(obj('Mismatch')), '227/228 replies announcing another address than the server’s on the control connection (EPSV carries none)'),
     activeMismatches: f(list(obj('Mismatch')), 'PORT/EPRT/LPRT commands announcing another address than the client’s on the control connection'),
+  },
+  LoginSuccess: {
+    user: f('string', "the USER of that login, '' if not in the capture"),
+    frame: f('int', 'frame of the 230 reply'),
+    time: f('double', 'seconds since 1970'),
+    session: f('int', 'Session id'),
+  },
+  Logins: {
+    label: f('string', "'client 10.0.0.1 → server 10.0.0.2:21'"),
+    client: f('string', 'client address'),
+    server: f('string', 'server address'),
+    serverPort: f('int', 'server control port'),
+    sessions: f('int', 'sessions between the two in the capture'),
+    failures: f('int', 'login attempts refused with 530 (to USER, PASS or ACCT, or to a command before the capture)'),
+    failedSessions: f('int', 'sessions with a refused attempt that never logged in'),
+    failureFrames: f(list('int'), 'frames of those 530 replies, the first 200'),
+    users: f(list('string'), 'users of the refused attempts, the first 20'),
+    usersTried: f('int', 'distinct users of the refused attempts'),
+    unknownUser: f('int', 'refused attempts whose USER is not in the capture'),
+    firstFailureFrame: f('int', 'first refusal'),
+    firstFailureTime: f('double', 'seconds since 1970'),
+    lastFailureFrame: f('int', 'last refusal'),
+    lastFailureTime: f('double', 'seconds since 1970'),
+    span: f('double', 'seconds from the first refusal to the last'),
+    firstSession: f('int', 'Session id of the first refusal'),
+    success: n(obj('LoginSuccess'), 'the first successful login of this client to this server after its first refusal; null if none'),
   },
   Transfer: {
     id: f('int', '0-based across the capture'),
@@ -321,7 +349,7 @@ export interface ScopeVariable {
   readonly doc: string;
 }
 
-export const Scopes = ['capture', 'connection', 'session', 'transfer', 'command'] as const;
+export const Scopes = ['capture', 'connection', 'session', 'transfer', 'command', 'client'] as const;
 export type Scope = (typeof Scopes)[number];
 
 /** The variables each scope binds; a rule may use only these. */
@@ -348,6 +376,9 @@ export const scopeVariables: Readonly<Record<Scope, readonly ScopeVariable[]>> =
     { name: 'cmd', type: obj('Command'), nullable: false, doc: 'the command (evaluated for each command of each session)' },
     { name: 's', type: obj('Session'), nullable: false, doc: 'its session' },
     { name: 'c', type: obj('Connection'), nullable: false, doc: 'the control connection' },
+  ],
+  client: [
+    { name: 'l', type: obj('Logins'), nullable: false, doc: 'the logins of one client to one server, over all their sessions (evaluated at the end of the capture, for each pair with a refused login)' },
   ],
 };
 

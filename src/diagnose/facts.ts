@@ -9,6 +9,7 @@ import { TcpEventKinds } from '../tcp/types.ts';
 import { forgedResets } from '../tcp/reset-origin.ts';
 import type { DecodeCounters } from '../decode/counters.ts';
 import type { FtpCommand, FtpReply, Session, Transfer } from '../ftp/types.ts';
+import type { ClientLogins } from '../ftp/logins.ts';
 import { parse227, parse228, parseEprt, parseLprt, parsePort, type AnnouncedEndpoint } from '../ftp/address-parsers.ts';
 
 /** Decode-stage counters the capture facts report (the decoder's DecodeCounters fits). */
@@ -33,6 +34,8 @@ export interface FactSources {
   captureEnd?: number;
   /** Sessions and transfers in the whole capture, when the lists above are not all of them. */
   totals?: { sessions: number; transfers: number };
+  /** Refused logins per client and server (the FTP stage's ledger), at the end of the capture. */
+  logins?: { clients: readonly ClientLogins[]; untracked: number };
 }
 
 export const REDACTED = 'REDACTED';
@@ -193,6 +196,7 @@ export class FactBuilder {
       stepBackFrames: ints(summary.repeats?.stepBackFrames ?? []),
       repeatWindow: int(summary.repeats?.windowFrames ?? 0),
       beyondWindow: int(summary.repeats?.beyondWindow ?? 0),
+      loginPairsNotTracked: int(this.src.logins?.untracked ?? 0),
     };
   }
 
@@ -342,7 +346,8 @@ export class FactBuilder {
     const notLoggedInFrames: bigint[] = [];
     let invalid = 0;
     for (const r of replies) {
-      if (r['code'] === 530n) (LOGIN_VERBS.has(r['command'] as string) ? loginFailureFrames : notLoggedInFrames).push(r['frame'] as bigint);
+      // a 530 with no command in the capture counts with the logins (ftp/logins.ts)
+      if (r['code'] === 530n) (LOGIN_VERBS.has(r['command'] as string) || r['kind'] === 'unsolicited' ? loginFailureFrames : notLoggedInFrames).push(r['frame'] as bigint);
       if (r['valid'] === false) invalid++;
     }
     const quit = s.commands.find((c) => c.verb === 'QUIT');
@@ -361,6 +366,7 @@ export class FactBuilder {
       greetingFrame: int(s.greeting?.frame ?? 0),
       user: s.user ?? '',
       loggedIn: s.loggedIn,
+      loginState: s.loginState,
       loginFailures: int(loginFailureFrames.length),
       loginFailureFrames,
       notLoggedInFrames,
@@ -470,6 +476,31 @@ export class FactBuilder {
   commandFactAt(s: Session, index: number): Fact {
     const sf = this.sessionFact(s);
     return (sf['commands'] as Fact[])[index]!;
+  }
+
+  // ---- logins of a client ----------------------------------------------------------------------
+
+  loginsFact(l: ClientLogins): Fact {
+    return {
+      label: `client ${l.client} → server ${endpointText(l.server, l.serverPort)}`,
+      client: l.client,
+      server: l.server,
+      serverPort: int(l.serverPort),
+      sessions: int(l.sessions),
+      failures: int(l.failures),
+      failedSessions: int(l.failedSessions),
+      failureFrames: ints(l.failureFrames),
+      users: [...l.users],
+      usersTried: int(l.usersTried),
+      unknownUser: int(l.unknownUser),
+      firstFailureFrame: int(l.firstFailureFrame),
+      firstFailureTime: dbl(l.firstFailureTime),
+      lastFailureFrame: int(l.lastFailureFrame),
+      lastFailureTime: dbl(l.lastFailureTime),
+      span: dbl(l.lastFailureTime - l.firstFailureTime),
+      firstSession: int(l.firstSession),
+      success: l.success ? { user: l.success.user, frame: int(l.success.frame), time: dbl(l.success.time), session: int(l.success.session) } : null,
+    };
   }
 
   // ---- transfer ------------------------------------------------------------------------------

@@ -277,7 +277,7 @@ export function ruleFiles(path: string): string[] {
 }
 
 export function emptyRuleSet(): RuleSet {
-  return { rules: [], byScope: { capture: [], connection: [], session: [], transfer: [], command: [] } };
+  return { rules: [], byScope: { capture: [], connection: [], session: [], transfer: [], command: [], client: [] } };
 }
 
 /** Loads rules from each path in order (directories or files). A rule whose id an earlier path

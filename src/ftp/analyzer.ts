@@ -10,6 +10,7 @@ import type { Session, Transfer } from './types.ts';
 import { judgeControlChannel, type Verdict } from './detect.ts';
 import { ExpectedConnections, endpointKey } from './expectations.ts';
 import { judgeOutcome } from './outcome.ts';
+import { LoginLedger, type ClientLogins } from './logins.ts';
 import { Probe } from './probe.ts';
 import { ControlSession, defaultControlLimits, type ControlLimits, type DataSetup, type SessionHooks, type TransferTrack } from './session.ts';
 import { isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
@@ -79,6 +80,7 @@ export class FtpAnalyzer implements TcpListener {
   private readonly hostPairs = new Map<string, ControlSession[]>(); // live sessions by their two hosts
   private readonly recent: Array<{ conn: Connection; time: number }> = []; // unmatched new connections
   private readonly sessionsEnded = new Set<ControlSession>(); // sessionEnded fired
+  private readonly ledger = new LoginLedger(); //            logins per client, across sessions
   private now = 0; //                                       latest capture time seen, seconds
   private readonly hooks: SessionHooks;
   private readonly limits: ControlLimits;
@@ -111,6 +113,12 @@ export class FtpAnalyzer implements TcpListener {
   /** Sessions and transfers found so far, released or not. */
   get counts(): { sessions: number; transfers: number } {
     return { sessions: this.sessionCount, transfers: this.transferCount };
+  }
+
+  /** Refused logins per client and server, over every session ended so far (final once the
+   *  capture has ended: read it after finish()). */
+  get logins(): { clients: ClientLogins[]; untracked: number } {
+    return { clients: this.ledger.result(), untracked: this.ledger.untracked };
   }
 
   /** Sessions not released. */
@@ -514,6 +522,7 @@ export class FtpAnalyzer implements TcpListener {
     if (!cs.session.ended || this.sessionsEnded.has(cs)) return;
     if (cs.tracks.some((t) => !t.settled)) return;
     this.sessionsEnded.add(cs);
+    this.ledger.add(cs.session);
     this.events.sessionEnded?.(cs.session);
   }
 

@@ -153,6 +153,7 @@ export class ControlSession {
       user: null,
       password: null,
       loggedIn: false,
+      loginState: this.sawSyn ? 'not-logged-in' : 'unknown',
       // RFC 959 defaults (§3.1.1.1 ASCII, §3.4 stream, §3.1.2 file) hold from the greeting on;
       // a capture that began mid-session does not know them: ''
       type: this.sawSyn ? 'A' : '',
@@ -322,6 +323,7 @@ export class ControlSession {
       case 'USER':
         s.user = arg;
         s.loggedIn = false;
+        s.loginState = 'not-logged-in';
         break;
       case 'PASS':
         s.password = arg;
@@ -570,7 +572,10 @@ export class ControlSession {
         }
         this.greetingDone = true;
         s.greeting = reply;
-        if (reply.code === 220) s.startedMidSession = false;
+        if (reply.code === 220) {
+          s.startedMidSession = false;
+          if (s.loginState === 'unknown') s.loginState = 'not-logged-in';
+        }
         return;
       }
       this.greetingDone = true;
@@ -592,6 +597,8 @@ export class ControlSession {
     if (!p) {
       if (reply.valid && this.repairInvalid(reply)) return;
       this.addUnsolicited(reply);
+      // a 530 to a command the capture does not hold: a login refused (logins.ts)
+      if (reply.valid && code === 530 && !s.loggedIn) s.loginState = 'failed';
       return;
     }
     p.cmd.reply = reply;
@@ -675,8 +682,13 @@ export class ControlSession {
       case 'USER':
       case 'PASS':
       case 'ACCT':
-        if (code === 230 || (verb === 'PASS' && code === 202)) s.loggedIn = true;
-        else if (code === 530) s.loggedIn = false;
+        if (code === 230 || (verb === 'PASS' && code === 202)) {
+          s.loggedIn = true;
+          s.loginState = 'logged-in';
+        } else if (code === 530) {
+          s.loggedIn = false;
+          s.loginState = 'failed';
+        }
         break;
       case 'TYPE':
         if (!ok && p.prev !== undefined) s.type = p.prev;
@@ -728,6 +740,7 @@ export class ControlSession {
         if (code === 220) {
           s.user = null;
           s.loggedIn = false;
+          s.loginState = 'not-logged-in';
         }
         break;
       case 'PASV':

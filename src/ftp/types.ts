@@ -111,6 +111,10 @@ export interface Session {
   user: string | null;
   password: string | null; //  as sent; redacted at output unless --show-passwords
   loggedIn: boolean;
+  /** What the capture says of the login: 'logged-in' (230), 'failed' (530 to USER/PASS/ACCT, or
+   *  to a command before the capture), 'not-logged-in' (seen from its start, no login yet),
+   *  'unknown' (began before the capture and no login reply seen since). Set as replies come. */
+  loginState: 'logged-in' | 'failed' | 'not-logged-in' | 'unknown';
   type: string; //            TYPE in force at the end
   mode: string; //            MODE (S, B, C)
   stru: string; //            STRU (F, R, P)

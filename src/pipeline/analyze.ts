@@ -306,8 +306,9 @@ export class Analysis {
     if (this.releaser) return this.finishReleased(summary, decode);
     // One full pass over final facts: early findings were made from facts as they stood then,
     // so the final list is recomputed rather than merged.
-    const d = new Diagnosis(this.evaluator, this.input(summary));
-    const all: Finding[] = [...d.capture(summary, this.engine.connections.length)];
+    const logins = this.ftp.logins;
+    const d = new Diagnosis(this.evaluator, { ...this.input(summary), logins });
+    const all: Finding[] = [...d.capture(summary, this.engine.connections.length), ...d.clients()];
     for (const conn of this.engine.connections) all.push(...d.connection(conn));
     for (const s of this.ftp.sessions) all.push(...d.session(s));
     for (const t of this.ftp.transfers) all.push(...d.transfer(t));
@@ -328,6 +329,7 @@ export class Analysis {
       findings,
       ruleErrors: this.evaluator.runErrors,
       showPasswords: this.showPasswords,
+      logins: logins.clients,
     };
     return this.finished;
   }
@@ -336,8 +338,9 @@ export class Analysis {
   private finishReleased(summary: CaptureSummary, decode: DecodeSummary): AnalysisResult {
     this.releaser!.finish(this.engine.connections);
     const totals = { connections: this.engine.connectionCount, ...this.ftp.counts };
-    const d = new Diagnosis(this.evaluator, { connections: [], sessions: [], transfers: [], showPasswords: this.showPasswords, capture: summary, decode: this.decoder.counters, totals });
-    const found = finalizeFindings(d.capture(summary, totals.connections), this.opts.rules);
+    const logins = this.ftp.logins;
+    const d = new Diagnosis(this.evaluator, { connections: [], sessions: [], transfers: [], showPasswords: this.showPasswords, capture: summary, decode: this.decoder.counters, totals, logins });
+    const found = finalizeFindings([...d.capture(summary, totals.connections), ...d.clients()], this.opts.rules);
     this.opts.release!({ connections: [], sessions: [], transfers: [], findings: tagFindings(found, SubjectGroup.capture, 0) });
     this.finished = {
       capture: { ...summary, decode },
@@ -347,6 +350,7 @@ export class Analysis {
       findings: [],
       ruleErrors: this.evaluator.runErrors,
       showPasswords: this.showPasswords,
+      logins: logins.clients,
       released: totals,
     };
     return this.finished;

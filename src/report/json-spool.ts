@@ -56,6 +56,7 @@ export class JsonSpool {
       ['sessions', spooled(this.sessions)],
       ['transfers', spooled(this.transfers)],
       ['findings', spooled(this.findings)],
+      ['logins', r.logins],
       ['replyCodes', this.codes.result()],
       ['ruleErrors', r.ruleErrors],
     ]);

@@ -128,6 +128,7 @@ function reportParts(r: AnalysisResult, opts: JsonReportOptions): Array<[string,
     ['sessions', objectList(r.sessions, (s) => sessionJson(s, r.showPasswords))],
     ['transfers', objectList(r.transfers, (t) => t)],
     ['findings', r.findings],
+    ['logins', r.logins],
     ['replyCodes', replyCodesSeen(r.sessions)],
     ['ruleErrors', r.ruleErrors],
   ];

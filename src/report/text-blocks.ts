@@ -79,6 +79,13 @@ export function mergedLine(c: CaptureSummary): string | null {
   return `  merged by time from ${plural(m.files.length, 'file')}: ${files}; frame numbers are those of \`${w(m.command)}\``;
 }
 
+const loginText: Record<Session['loginState'], string> = {
+  'logged-in': 'logged in',
+  failed: 'login failed',
+  'not-logged-in': 'not logged in',
+  unknown: 'login state unknown (began before the capture)',
+};
+
 function closeText(c: Connection | undefined): string {
   if (!c) return '';
   if (c.closeKind && c.closedBy) return `ended by ${c.closeKind.toUpperCase()} from the ${c.closedBy} at frame ${c.closeFrame}`;
@@ -94,8 +101,8 @@ export function sessionBlock(s: Session, control: Connection | undefined, showPa
   const who: string[] = [];
   who.push(s.user !== null ? `user ${w(s.user)}` : 'no USER seen');
   if (s.password !== null) who.push(`password ${showPasswords ? w(s.password) : REDACTED}`);
-  who.push(s.loggedIn ? 'logged in' : 'not logged in');
-  if (s.startedMidSession) who.push('capture began mid-session');
+  who.push(loginText[s.loginState]);
+  if (s.startedMidSession && s.loginState !== 'unknown') who.push('capture began mid-session');
   lines.push(`    ${who.join(', ')}`);
   if (s.greeting) lines.push(`    greeting: ${s.greeting.valid ? s.greeting.code : '(invalid)'} ${w(firstLine(s.greeting.text))}`);
   // past the per-session cap commands are counted, not kept: say how many there were

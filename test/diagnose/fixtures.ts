@@ -90,6 +90,7 @@ export function session(id: number, control: number, over: Partial<Session> = {}
     user: 'alice',
     password: 'hunter2',
     loggedIn: true,
+    loginState: 'logged-in',
     type: 'I',
     mode: 'S',
     stru: 'F',
@@ -172,6 +173,7 @@ export function analysisResult(over: Partial<AnalysisResult> = {}): AnalysisResu
     findings: [],
     ruleErrors: [],
     showPasswords: false,
+    logins: [],
     ...over,
   };
 }
