@@ -351,6 +351,9 @@ export class FactBuilder {
       if (r['valid'] === false) invalid++;
     }
     const quit = s.commands.find((c) => c.verb === 'QUIT');
+    // which side of the control connection the capture holds nothing of (one direction only)
+    const clientSide: Side = s.serverSide === 'server' ? 'client' : 'server';
+    const oneWay = !control ? '' : control[s.serverSide].segments === 0 && control[clientSide].segments > 0 ? 'client' : control[clientSide].segments === 0 && control[s.serverSide].segments > 0 ? 'server' : '';
     const { passive, active } = this.mismatches(s, sessionTransfers);
     const fact: Fact = {
       id: int(s.id),
@@ -399,6 +402,9 @@ export class FactBuilder {
       quitFrame: int(quit?.frame ?? 0),
       passiveMismatches: passive,
       activeMismatches: active,
+      unsupported: refusalGroups(s, sessionTransfers),
+      emptyTransfers: emptyTransferGroups(sessionTransfers),
+      oneWay,
     };
     this.sessionFacts.set(s.id, fact);
     return fact;
@@ -465,6 +471,7 @@ export class FactBuilder {
       preliminary: cmd.preliminary.map((r) => int(r.code)),
       telnetInterrupt: cmd.telnetInterrupt,
       overlong: cmd.overlong ?? false,
+      unsupported: cmd.unsupported ?? false,
       isLast,
       transfer: int(transfer),
     };
@@ -677,6 +684,67 @@ function replyFact(r: FtpReply, verb: string, kind: 'greeting' | 'preliminary' |
     preliminary: kind === 'preliminary',
     incomplete: r.incomplete ?? false,
   };
+}
+
+/** Frames kept per refusal group and per empty-transfer group. */
+const MAX_GROUP_FRAMES = 50;
+
+/**
+ * Refusals of commands the server does not support (FtpCommand.unsupported), grouped when they
+ * are identical (same verb, same SITE subcommand, same code and text: a client that sends the
+ * same unsupported option before every upload), with what came after the first of them: the
+ * transfers started later, and whether they all completed.
+ */
+function refusalGroups(s: Session, transfers: readonly Transfer[]): Fact[] {
+  const groups = new Map<string, { what: string; code: number; text: string; count: number; frames: number[]; first: number; last: number }>();
+  for (const cmd of s.commands) {
+    if (!cmd.unsupported || !cmd.reply) continue;
+    const what = cmd.verb === 'SITE' ? `SITE ${cmd.arg.trim().split(/\s+/)[0] ?? ''}`.trim() : cmd.verb;
+    const key = `${what}|${cmd.reply.code}|${cmd.reply.text}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { what, code: cmd.reply.code, text: cmd.reply.text, count: 0, frames: [], first: cmd.frame, last: cmd.frame }));
+    g.count++;
+    g.last = cmd.frame;
+    if (g.frames.length < MAX_GROUP_FRAMES) g.frames.push(cmd.frame, cmd.reply.frame);
+  }
+  return [...groups.values()].map((g) => {
+    const later = transfers.filter((t) => t.commandFrame > g.first);
+    const complete = later.filter((t) => t.outcome === 'complete').length;
+    const answeredLater = s.commands.some((c) => c.frame > g.last && !c.unsupported && c.reply !== null && c.reply.valid && c.reply.code < 400);
+    const after = later.length > 0 ? (complete === later.length ? 'succeeded' : 'failed') : answeredLater ? 'succeeded' : 'nothing';
+    return {
+      what: g.what,
+      code: int(g.code),
+      text: g.text,
+      count: int(g.count),
+      frames: ints(g.frames),
+      afterTransfers: int(later.length),
+      afterComplete: int(complete),
+      after,
+    };
+  });
+}
+
+/** Uploads and downloads answered 2yz whose data connection, in the capture, carried no byte,
+ *  by command. Listings are left out: an empty directory lists nothing. */
+function emptyTransferGroups(transfers: readonly Transfer[]): Fact[] {
+  const byCommand = new Map<string, { total: number; ids: number[]; frames: number[] }>();
+  for (const t of transfers) {
+    if (t.direction !== 'upload' && t.direction !== 'download') continue;
+    let g = byCommand.get(t.command);
+    if (!g) byCommand.set(t.command, (g = { total: 0, ids: [], frames: [] }));
+    g.total++;
+    const ok = t.finalReply !== null && t.finalReply.valid && t.finalReply.code >= 200 && t.finalReply.code < 300;
+    if (ok && t.bytesStatus === 'counted' && t.bytes === 0 && g.ids.length < MAX_GROUP_FRAMES) {
+      g.ids.push(t.id);
+      g.frames.push(t.commandFrame);
+    }
+  }
+  const out: Fact[] = [];
+  for (const [command, g] of byCommand) {
+    if (g.ids.length > 0) out.push({ command, count: int(g.ids.length), total: int(g.total), transfers: ints(g.ids), frames: ints(g.frames) });
+  }
+  return out;
 }
 
 /** Handshake heuristic: what the first packets of a connection show.

@@ -619,6 +619,9 @@ export class FtpAnalyzer implements TcpListener {
       receiverAckedAll: t.receiverAckedAll,
       expectedBytes: t.expectedBytes,
     });
+    // without a data connection the bytes are unknown ('not captured'), not 0, unless the
+    // transfer was refused before one was due; TLS record bytes are not file bytes
+    t.bytesStatus = conn === null ? (t.outcome === 'failed' ? 'not-opened' : 'not-captured') : t.dataLooksTls === true ? 'encrypted' : 'counted';
   }
 }
 

@@ -5,7 +5,7 @@
 
 import type { Connection, Side } from '../tcp/types.ts';
 import type { DataEndpointAnnouncement, FtpCommand, FtpReply, Session, Transfer } from './types.ts';
-import { isKnownVerb, isTransferVerb, plausibleReply, transferDirections } from './commands.ts';
+import { isKnownVerb, isTransferVerb, plausibleReply, saysNotSupported, transferDirections } from './commands.ts';
 import { DEFAULT_MAX_LINE, LineSplitter, type ControlLine } from './lines.ts';
 import { ReplyAssembler, isBlank } from './replies.ts';
 import { TlsRecordWalker, isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
@@ -300,6 +300,7 @@ export class ControlSession {
       lastFrame: line.frame,
       overlong: line.overlong,
       unanswered: false,
+      unsupported: false,
     };
     if (this.session.commands.length < this.limits.maxCommands) this.session.commands.push(cmd);
     else this.session.commandsDropped++;
@@ -469,6 +470,7 @@ export class ControlSession {
       expectedBytes: null,
       announcedFrom: announcedBytes !== null ? '213' : null,
       dataLooksTls: null,
+      bytesStatus: 'not-captured',
       commandTime: p.cmd.time,
     };
     const track: TransferTrack = { t, session: this, setup, conns: [], listeners: new Map(), ended: new Set(), settled: false };
@@ -523,6 +525,7 @@ export class ControlSession {
       expectedBytes: null,
       announcedFrom: null,
       dataLooksTls: null,
+      bytesStatus: 'not-captured',
       commandTime: conn.startTime,
     };
     const track: TransferTrack = { t, session: this, setup: null, conns: [], listeners: new Map(), ended: new Set(), settled: false };
@@ -602,6 +605,7 @@ export class ControlSession {
       return;
     }
     p.cmd.reply = reply;
+    p.cmd.unsupported = reply.valid && saysNotSupported(p.cmd.verb, p.cmd.arg, reply.code);
     this.lastInvalid = reply.valid ? null : p;
     this.commandAnswered(p, reply);
   }
@@ -619,6 +623,7 @@ export class ControlSession {
     if (!p || p.track || !p.cmd.reply || p.cmd.reply.valid) return false;
     this.addUnsolicited(p.cmd.reply);
     p.cmd.reply = reply;
+    p.cmd.unsupported = saysNotSupported(p.cmd.verb, p.cmd.arg, reply.code);
     this.commandAnswered(p, reply);
     return true;
   }

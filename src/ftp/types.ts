@@ -30,6 +30,7 @@ export interface FtpCommand {
   lastFrame: number; //       frame holding the line's end (differs from `frame` when the line was split)
   overlong: boolean; //       the line was longer than the line cap: `arg` was cut
   unanswered: boolean; //     settled without a final reply (control closed or capture ended first)
+  unsupported: boolean; //    its final reply says the server does not support it (commands.ts saysNotSupported)
 }
 
 /** 'unknown': a data connection of a session whose control channel was encrypted (AUTH TLS)
@@ -98,6 +99,11 @@ export interface Transfer {
   expectedBytes: number | null; //   announcedBytes minus restOffset (what should cross the data connection)
   announcedFrom: '150' | '213' | null; // where announcedBytes came from
   dataLooksTls: boolean | null; //   the first data bytes were a TLS record; null if no data was seen
+  /** How to read `bytes`/`bytesAcked`: 'counted' (file bytes on a data connection in the
+   *  capture), 'not-captured' (a data connection was used but is not in the capture: unknown, not
+   *  0), 'not-opened' (refused before any data connection: none to count), 'encrypted' (TLS record
+   *  bytes, not file bytes). Set when the transfer is settled. */
+  bytesStatus: 'counted' | 'not-captured' | 'not-opened' | 'encrypted';
   commandTime: number; //            capture time of the command (of the data connection's SYN for 'unknown')
 }
 

@@ -8,7 +8,7 @@
 import { severitiesPresent } from '../diagnose/finding.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { ReleasedUnit } from '../pipeline/release.ts';
-import { connectionJson, connectionRoles, elementText, reportChunks, reportHead, sessionJson, type JsonReportOptions, type ListText } from './json.ts';
+import { connectionJson, connectionRoles, elementText, reportChunks, reportHead, sessionJson, transferJson, type JsonReportOptions, type ListText } from './json.ts';
 import { ReplyCodeCounter } from './reply-summary.ts';
 import { byFirstField, findingOrder, findingSortKey, SpoolDir, type SpoolFile, type Spool } from './spool.ts';
 import type { Severity } from '../diagnose/finding.ts';
@@ -38,7 +38,7 @@ export class JsonSpool {
       this.sessions.add(elementText(sessionJson(s, this.showPasswords)), [s.id]);
       this.codes.add(s);
     }
-    for (const t of u.transfers) this.transfers.add(elementText(t), [t.id]);
+    for (const t of u.transfers) this.transfers.add(elementText(transferJson(t)), [t.id]);
     for (const r of u.findings) {
       const f = r.finding;
       this.severities[f.severity]++;

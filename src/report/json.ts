@@ -19,6 +19,13 @@ export function connectionJson(c: Connection, role: string): Record<string, unkn
   return { ...rest, role };
 }
 
+/** A transfer as the report gives it: byte counts are null when they count no file bytes (the
+ *  data connection not in the capture, none opened, or TLS records): never a 0 that was not. */
+export function transferJson(t: Transfer): Record<string, unknown> {
+  if (t.bytesStatus === 'counted') return { ...t };
+  return { ...t, bytes: null, bytesAcked: null, bytesMissing: null };
+}
+
 function commandJson(cmd: FtpCommand, showPasswords: boolean): Record<string, unknown> {
   return { ...cmd, arg: displayArg(cmd, showPasswords) };
 }
@@ -126,7 +133,7 @@ function reportParts(r: AnalysisResult, opts: JsonReportOptions): Array<[string,
     ...reportHead(r, opts, counts),
     ['connections', objectList(r.connections, (c) => connectionJson(c, roles.get(c.id) ?? 'other'))],
     ['sessions', objectList(r.sessions, (s) => sessionJson(s, r.showPasswords))],
-    ['transfers', objectList(r.transfers, (t) => t)],
+    ['transfers', objectList(r.transfers, transferJson)],
     ['findings', r.findings],
     ['logins', r.logins],
     ['replyCodes', replyCodesSeen(r.sessions)],

@@ -151,10 +151,19 @@ export function transferRow(t: Transfer, st: Styler): string[] {
   ];
 }
 
-/** What the byte columns show for a transfer without a data connection in the capture. */
-export function noData(t: Transfer): 'n/c' | '–' | null {
-  if (t.dataConnection !== null) return null;
-  return t.outcome === 'failed' ? '–' : 'n/c';
+/** What the byte columns show when they hold no count of file bytes (Transfer.bytesStatus):
+ *  'n/c' the data connection is not in the capture, '–' none was opened, 'TLS' encrypted. */
+export function noData(t: Transfer): 'n/c' | '–' | 'TLS' | null {
+  switch (t.bytesStatus) {
+    case 'not-captured':
+      return 'n/c';
+    case 'not-opened':
+      return '–';
+    case 'encrypted':
+      return 'TLS';
+    default:
+      return null;
+  }
 }
 
 /** A finding's first lines: severity, id, title, frames, and its own summary. */

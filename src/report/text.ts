@@ -80,6 +80,7 @@ export class TextReport {
   private readonly findings: Spool;
   private readonly table: StreamedTable;
   private anyNotCaptured = false;
+  private anyEncrypted = false;
   private readonly codes = new ReplyCodeCounter();
   private readonly severities: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
   /** Instances per `severity|id`, background info findings apart as `bg|id`. */
@@ -132,6 +133,7 @@ export class TextReport {
       const row = transferRow(t, this.st);
       this.table.measure(row);
       if (noData(t) === 'n/c') this.anyNotCaptured = true;
+      if (noData(t) === 'TLS') this.anyEncrypted = true;
       this.transfers.add(JSON.stringify(row), [order === 'id' ? t.id : this.transfers.count]);
     }
     for (const r of u.findings) this.addFinding(r, ftpConnections, order);
@@ -185,6 +187,7 @@ export class TextReport {
       yield `\n\n${st.paint('bold', 'Transfers')}\n`;
       yield* this.table.render(this.transferRows());
       if (this.anyNotCaptured) yield `\n${st.paint('dim', 'n/c: the data connection is not in the capture')}`;
+      if (this.anyEncrypted) yield `\n${st.paint('dim', 'TLS: the data connection carried TLS records, so file bytes are unknown')}`;
     }
     yield '\n\n';
     yield* this.findingsSection();

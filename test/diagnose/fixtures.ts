@@ -75,6 +75,7 @@ export function command(index: number, verb: string, arg: string, frame: number,
     lastFrame: frame,
     overlong: false,
     unanswered: final === null,
+    unsupported: false,
     ...over,
   };
 }
@@ -152,6 +153,7 @@ export function transfer(id: number, over: Partial<Transfer> = {}): Transfer {
     expectedBytes: null,
     announcedFrom: null,
     dataLooksTls: null,
+    bytesStatus: 'counted',
     commandTime: 1000,
     ...over,
   } as Transfer;

@@ -41,7 +41,8 @@ export interface Operation {
   direction: Transfer['direction'] | null; // for transfers
   type: string | null; //         TYPE in force, for transfers (A, I, …)
   reply: FtpReply | null; //      the final reply of the operation
-  bytes: number | null; //        payload bytes on the data connection (transfers only)
+  bytes: number | null; //        file bytes on the data connection (transfers only; null when not counted)
+  bytesStatus: Transfer['bytesStatus'] | null; // how a transfer's bytes stand ('not-captured': unknown, not 0)
   announcedBytes: number | null; // size from a 150 "(N bytes)" or a preceding 213 SIZE
   duration: number | null; //     seconds: data connection open to close for transfers, else first command to final reply
   rate: number | null; //         bytes per second on the data connection
@@ -220,6 +221,7 @@ class SessionLog {
       direction: null,
       type: null,
       bytes: null,
+      bytesStatus: null,
       announcedBytes: null,
       duration: null,
       rate: null,
@@ -328,7 +330,8 @@ class SessionLog {
       type: t.type,
       reply: t.finalReply,
       endTime: t.finalReply?.time ?? t.endTime,
-      bytes: t.bytes,
+      bytes: t.bytesStatus === 'counted' ? t.bytes : null,
+      bytesStatus: t.bytesStatus,
       announcedBytes: t.announcedBytes,
       duration: t.duration,
       rate: t.rate,

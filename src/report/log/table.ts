@@ -77,7 +77,7 @@ export function tableCells(ops: readonly Operation[], opts: TableOptions): { cap
       targetText(op) || '-',
       codeText(op) || '-',
       replyLine(op),
-      op.bytes === null ? '' : String(op.bytes),
+      op.bytes === null ? bytesNote(op) : String(op.bytes),
       humanDuration(op.duration),
       op.bytes ? humanRate(op.rate) : '', // no rate for a transfer that moved nothing
       op.outcome,
@@ -149,4 +149,9 @@ export function renderTable(ops: readonly Operation[], opts: TableOptions): stri
   if (ops.length === 0) return 'No FTP operations found.\n';
   const { caption, rows } = tableCells(ops, opts);
   return `${caption}\n${drawTable(rows, opts.color)}\n`;
+}
+
+/** The bytes cell of a transfer whose bytes count no file bytes (as the text report's table). */
+function bytesNote(op: Operation): string {
+  return op.bytesStatus === 'not-captured' ? 'n/c' : op.bytesStatus === 'encrypted' ? 'TLS' : '';
 }
