@@ -165,7 +165,10 @@ export class Diagnosis {
     const transfer = this.facts.transferOfConnection(conn.id);
     const s = session ? this.facts.sessionFact(session) : null;
     const t = transfer ? this.facts.transferFact(transfer) : null;
-    return this.evaluator.evaluate('connection', { c, role: c['role'], s, t }, { connection: conn.id, session: session?.id ?? null, transfer: transfer?.id ?? null });
+    // an attempt that a session followed belongs with that session in the reports
+    const later = (c['ftpAttempt'] as Fact | null)?.['session'];
+    const sessionId = session?.id ?? (typeof later === 'bigint' && later >= 0n ? Number(later) : null);
+    return this.evaluator.evaluate('connection', { c, role: c['role'], s, t }, { connection: conn.id, session: sessionId, transfer: transfer?.id ?? null });
   }
 
   session(session: Session): Finding[] {

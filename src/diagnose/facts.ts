@@ -10,6 +10,7 @@ import { forgedResets } from '../tcp/reset-origin.ts';
 import type { DecodeCounters } from '../decode/counters.ts';
 import type { FtpCommand, FtpReply, Session, Transfer } from '../ftp/types.ts';
 import type { ClientLogins } from '../ftp/logins.ts';
+import type { FtpAttempt } from '../ftp/attempts.ts';
 import { parse227, parse228, parseEprt, parseLprt, parsePort, type AnnouncedEndpoint } from '../ftp/address-parsers.ts';
 
 /** Decode-stage counters the capture facts report (the decoder's DecodeCounters fits). */
@@ -34,6 +35,8 @@ export interface FactSources {
   captureEnd?: number;
   /** Sessions and transfers in the whole capture, when the lists above are not all of them. */
   totals?: { sessions: number; transfers: number };
+  /** Connection attempts to an FTP server that never got through, by connection id (ftp/attempts.ts). */
+  attempts?: ReadonlyMap<number, FtpAttempt>;
   /** Refused logins per client and server (the FTP stage's ledger), at the end of the capture. */
   logins?: { clients: readonly ClientLogins[]; untracked: number };
 }
@@ -208,12 +211,15 @@ export class FactBuilder {
     const role = this.roleOf(c.id);
     const session = this.sessionOfConnection(c.id);
     const transfer = this.transferOfConnection(c.id);
+    const attempt = this.src.attempts?.get(c.id) ?? null;
     const label =
       role === 'control' && session
         ? `control connection of session ${session.id} (${connectionEnds(c)})`
         : role === 'data' && transfer
           ? `data connection of ${transferLabel(transfer)}`
-          : `connection ${c.id} (${connectionEnds(c)})`;
+          : attempt
+            ? `connection attempt ${c.id} to the FTP server (${connectionEnds(c)})`
+            : `connection ${c.id} (${connectionEnds(c)})`;
     const events: Record<string, Fact> = {};
     const kinds: string[] = [];
     for (const kind of TcpEventKinds) {
@@ -310,6 +316,17 @@ export class FactBuilder {
       // and one the engine stopped waiting for counts until then, the same however far the
       // capture goes on (a streaming analysis diagnoses it before the capture's end is known)
       idleAtEnd: c.closeKind !== null ? 0 : dbl(Math.max(0, (c.idleEndedAt ?? this.captureEndTime()) - c.endTime)),
+      ftpAttempt: attempt
+        ? {
+            outcome: attempt.outcome,
+            synFrames: ints(attempt.synFrames),
+            syns: int(attempt.synFrames.length),
+            rstFrame: int(attempt.rstFrame ?? 0),
+            seconds: dbl(attempt.lastTime - attempt.firstTime),
+            session: int(attempt.session ?? -1),
+            sessionFrame: int(attempt.session === null ? 0 : (this.connection(this.sessionById(attempt.session)?.control ?? -1)?.firstFrame ?? 0)),
+          }
+        : null,
     };
     this.connFacts.set(c.id, fact);
     return fact;

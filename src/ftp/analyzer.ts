@@ -11,6 +11,7 @@ import { judgeControlChannel, type Verdict } from './detect.ts';
 import { ExpectedConnections, endpointKey } from './expectations.ts';
 import { judgeOutcome } from './outcome.ts';
 import { LoginLedger, type ClientLogins } from './logins.ts';
+import { AttemptTable, type FtpAttempt } from './attempts.ts';
 import { Probe } from './probe.ts';
 import { ControlSession, defaultControlLimits, type ControlLimits, type DataSetup, type SessionHooks, type TransferTrack } from './session.ts';
 import { isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
@@ -27,6 +28,9 @@ export interface FtpEvents {
   connectionEnded?(c: Connection, role: ConnectionRole): void;
   /** An ended connection left the TCP engine's flow table: nothing can change it any more. */
   connectionForgotten?(c: Connection): void;
+  /** An ended connection that waited to see whether it was an attempt to reach an FTP server
+   *  (attempts.ts) is decided: it may be diagnosed now. */
+  attemptDecided?(c: Connection): void;
 }
 
 /** Candidate data connections kept per transfer (retries toward one endpoint). */
@@ -81,6 +85,7 @@ export class FtpAnalyzer implements TcpListener {
   private readonly recent: Array<{ conn: Connection; time: number }> = []; // unmatched new connections
   private readonly sessionsEnded = new Set<ControlSession>(); // sessionEnded fired
   private readonly ledger = new LoginLedger(); //            logins per client, across sessions
+  private readonly attempts = new AttemptTable((c) => this.attemptDecided(c)); // SYNs to FTP that got nowhere
   private now = 0; //                                       latest capture time seen, seconds
   private readonly hooks: SessionHooks;
   private readonly limits: ControlLimits;
@@ -119,6 +124,17 @@ export class FtpAnalyzer implements TcpListener {
    *  capture has ended: read it after finish()). */
   get logins(): { clients: ClientLogins[]; untracked: number } {
     return { clients: this.ledger.result(), untracked: this.ledger.untracked };
+  }
+
+  /** Connection attempts to an FTP server that never got through, by connection id. */
+  get attemptFacts(): ReadonlyMap<number, FtpAttempt> {
+    return this.attempts.decided;
+  }
+
+  /** An ended connection still waiting to be told an FTP connection attempt or not: not to be
+   *  diagnosed yet. */
+  holds(connId: number): boolean {
+    return this.attempts.isPending(connId);
   }
 
   /** Sessions not released. */
@@ -167,6 +183,7 @@ export class FtpAnalyzer implements TcpListener {
 
   /** Forgets what was kept for a connection outside any session. */
   releaseConnection(id: number): void {
+    this.attempts.release(id);
     const app = this.apps.get(id);
     if (app && app.role !== 'control' && app.tracks.length === 0) this.apps.delete(id);
   }
@@ -195,6 +212,7 @@ export class FtpAnalyzer implements TcpListener {
 
   onConnection(conn: Connection, pkt: DecodedPacket): void {
     this.now = pkt.time;
+    this.attempts.expire(pkt.time);
     const app: ConnApp = { role: 'probe', probe: null, session: null, setup: null, tracks: [], looksTls: null, ended: false };
     conn.app = app;
     if (this.matchExpected(conn, app, pkt.time)) return;
@@ -271,8 +289,15 @@ export class FtpAnalyzer implements TcpListener {
         break;
       default:
         app.probe = null;
+        // SYNs that got nowhere may be an attempt to reach an FTP server: decided later
+        if (this.attempts.offer(conn, this.now)) return;
     }
     this.events.connectionEnded?.(conn, this.roleOf(conn.id));
+  }
+
+  private attemptDecided(conn: Connection): void {
+    this.events.connectionEnded?.(conn, 'other');
+    this.events.attemptDecided?.(conn);
   }
 
   /** A silent control connection stays open while a data connection of its session is still
@@ -302,6 +327,7 @@ export class FtpAnalyzer implements TcpListener {
     }
     for (const t of this.tracks.values()) if (!t.settled) this.settle(t);
     for (const cs of this.controls.values()) this.maybeEndSession(cs);
+    this.attempts.finish();
   }
 
   // ---- recognising control connections --------------------------------------------------------
@@ -334,6 +360,7 @@ export class FtpAnalyzer implements TcpListener {
       v.kind === 'ftp-tls' ? { frame: probe.firstFrame } : null, this.limits);
     this.sessionMap.set(cs.session.id, cs.session);
     this.controls.set(cs.session.id, cs);
+    this.attempts.sessionStarted(cs.session.id, conn.client.addr, conn.server.addr, conn.server.port, conn.startTime);
     app.role = 'control';
     app.session = cs;
     this.apps.set(conn.id, app);

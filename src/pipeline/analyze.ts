@@ -108,6 +108,7 @@ export class Analysis {
         ? {
             sessionEnded: (s) => this.releaser!.sessionEnded(s),
             connectionForgotten: (c) => this.releaser!.connectionForgotten(c),
+            attemptDecided: (c) => this.releaser!.attemptDecided(c),
           }
         : early
           ? {
@@ -191,6 +192,7 @@ export class Analysis {
       showPasswords: this.showPasswords,
       capture,
       decode: this.decoder.counters,
+      attempts: this.ftp.attemptFacts,
     };
   }
 

@@ -66,9 +66,16 @@ export class UnitReleaser {
   connectionForgotten(c: Connection): void {
     this.held.set(c.id, c);
     if (this.held.size > this.maxHeld) this.maxHeld = this.held.size;
+    // an attempt to reach an FTP server waits for the session that may follow it (attemptDecided)
+    if (this.ctx.ftp.holds(c.id)) return;
     const s = this.ctx.ftp.sessionOf(c.id);
     if (s !== null && this.ctx.ftp.session(s.id) === s) this.tryRelease(s);
     else this.releaseLone(c);
+  }
+
+  /** A held connection attempt is decided: released alone once the engine has forgotten it. */
+  attemptDecided(c: Connection): void {
+    if (this.held.has(c.id)) this.releaseLone(c);
   }
 
   /** End of the capture: every connection still live is final now; release everything. */
@@ -84,9 +91,9 @@ export class UnitReleaser {
   private releaseLone(c: Connection): void {
     if (!this.held.has(c.id)) return;
     this.held.delete(c.id);
-    this.ctx.ftp.releaseConnection(c.id);
     const d = this.diagnosis([c], [], []);
     const findings = tagFindings(finalizeFindings(d.connection(c), this.ctx.evaluator.ruleSet), SubjectGroup.connection, c.id);
+    this.ctx.ftp.releaseConnection(c.id); // after the diagnosis, which reads what the FTP stage kept
     this.released++;
     this.ctx.sink({ connections: [c], sessions: [], transfers: [], findings });
   }
@@ -125,6 +132,7 @@ export class UnitReleaser {
       capture: null,
       decode: this.ctx.decode,
       captureEnd: this.ctx.now(),
+      attempts: this.ctx.ftp.attemptFacts,
     };
     return new Diagnosis(this.ctx.evaluator, input);
   }
