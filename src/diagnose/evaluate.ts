@@ -199,19 +199,21 @@ export class Diagnosis {
   }
 
   transfer(transfer: Transfer): Finding[] {
+    // a data connection without its control connection (lone-data.ts) has no session: s and c null
     const session = this.facts.sessionById(transfer.session);
-    if (!session) return [];
-    const control = this.facts.connection(session.control);
-    if (!control) return [];
+    if (!session && transfer.session !== null) return [];
+    const control = session ? this.facts.connection(session.control) : undefined;
+    if (session && !control) return [];
     const data = transfer.dataConnection !== null ? this.facts.connection(transfer.dataConnection) : undefined;
+    if (!control && !data) return [];
     const vars = {
       t: this.facts.transferFact(transfer),
-      s: this.facts.sessionFact(session),
-      c: this.facts.connectionFact(control),
+      s: session ? this.facts.sessionFact(session) : null,
+      c: control ? this.facts.connectionFact(control) : null,
       d: data ? this.facts.connectionFact(data) : null,
       cmd: this.facts.transferCommandFact(transfer),
     };
-    return this.evaluator.evaluate('transfer', vars, { connection: data?.id ?? control.id, session: session.id, transfer: transfer.id });
+    return this.evaluator.evaluate('transfer', vars, { connection: data?.id ?? control!.id, session: session?.id ?? null, transfer: transfer.id });
   }
 }
 

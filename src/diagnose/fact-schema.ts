@@ -318,8 +318,9 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
   },
   Transfer: {
     id: f('int', '0-based across the capture'),
-    session: f('int', 'Session id'),
+    session: f('int', 'Session id, -1 for a data connection whose control connection is not in the capture'),
     label: f('string', "'RETR a.txt (transfer 2)'"),
+    dataEvidence: f('string', "why a data connection no session claimed is taken for an FTP transfer: 'port-20' (active mode from the FTP data port), 'one-way' (payload one way only); '' for a session's transfer"),
     command: f('string', "RETR, STOR, STOU, APPE, LIST, NLST, MLSD, or 'unknown' (data connection of an encrypted control channel)"),
     argument: f('string', 'its argument as sent'),
     path: f('string', "argument resolved against the working directory, '' if unknown"),
@@ -398,8 +399,8 @@ export const scopeVariables: Readonly<Record<Scope, readonly ScopeVariable[]>> =
   ],
   transfer: [
     { name: 't', type: obj('Transfer'), nullable: false, doc: 'the transfer (evaluated for each)' },
-    { name: 's', type: obj('Session'), nullable: false, doc: 'its session' },
-    { name: 'c', type: obj('Connection'), nullable: false, doc: 'the control connection' },
+    { name: 's', type: obj('Session'), nullable: true, doc: 'its session; null for a data connection whose control connection is not in the capture (t.dataEvidence)' },
+    { name: 'c', type: obj('Connection'), nullable: true, doc: 'the control connection; null like s' },
     { name: 'd', type: obj('Connection'), nullable: true, doc: 'the data connection, null if none was seen' },
     { name: 'cmd', type: obj('Command'), nullable: true, doc: 'the command that started it (null if not found)' },
   ],

@@ -89,6 +89,7 @@ export function displayArg(cmd: Pick<FtpCommand, 'verb' | 'arg'>, showPasswords:
 }
 
 export function transferLabel(t: Transfer): string {
+  if (t.session === null) return `transfer ${t.id} (a data connection whose control connection is not in the capture)`;
   if (t.command === 'unknown') return `transfer ${t.id} (its command is unreadable: the control channel was encrypted)`;
   return `${t.command}${t.argument === '' ? '' : ' ' + t.argument} (transfer ${t.id})`;
 }
@@ -164,8 +165,8 @@ export class FactBuilder {
     return this.transferByData.get(connId) ?? null;
   }
 
-  sessionById(id: number): Session | null {
-    return this.sessionsById.get(id) ?? null;
+  sessionById(id: number | null): Session | null {
+    return id === null ? null : (this.sessionsById.get(id) ?? null);
   }
 
   // ---- capture -------------------------------------------------------------------------------
@@ -573,8 +574,9 @@ export class FactBuilder {
     const resetBy = d?.reset ? (d.reset.by === senderSide ? 'sender' : 'receiver') : '';
     const fact: Fact = {
       id: int(t.id),
-      session: int(t.session),
+      session: int(t.session ?? -1),
       label: transferLabel(t),
+      dataEvidence: t.dataEvidence ?? '',
       command: t.command,
       argument: t.argument,
       path: t.path ?? '',

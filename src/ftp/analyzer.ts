@@ -12,6 +12,7 @@ import { ExpectedConnections, endpointKey } from './expectations.ts';
 import { judgeOutcome } from './outcome.ts';
 import { LoginLedger, type ClientLogins } from './logins.ts';
 import { AttemptTable, type FtpAttempt } from './attempts.ts';
+import { loneDataEvidence, loneTransfer } from './lone-data.ts';
 import { Probe } from './probe.ts';
 import { ControlSession, defaultControlLimits, type ControlLimits, type DataSetup, type SessionHooks, type TransferTrack } from './session.ts';
 import { isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
@@ -53,6 +54,7 @@ interface ConnApp {
   tracks: TransferTrack[]; //          data connection's transfer(s)
   looksTls: boolean | null; //         data: its first payload was a TLS record
   ended: boolean; //                   onEnd seen
+  lone: Transfer | null; //            data connection no session claimed, taken for one (lone-data.ts)
 }
 
 const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
@@ -185,6 +187,7 @@ export class FtpAnalyzer implements TcpListener {
   releaseConnection(id: number): void {
     this.attempts.release(id);
     const app = this.apps.get(id);
+    if (app?.lone) this.transferMap.delete(app.lone.id);
     if (app && app.role !== 'control' && app.tracks.length === 0) this.apps.delete(id);
   }
 
@@ -204,6 +207,7 @@ export class FtpAnalyzer implements TcpListener {
 
   transferOf(connId: number): Transfer | null {
     const app = this.apps.get(connId);
+    if (app?.lone) return app.lone;
     const track = app?.tracks[app.tracks.length - 1];
     return track ? track.t : null;
   }
@@ -213,7 +217,7 @@ export class FtpAnalyzer implements TcpListener {
   onConnection(conn: Connection, pkt: DecodedPacket): void {
     this.now = pkt.time;
     this.attempts.expire(pkt.time);
-    const app: ConnApp = { role: 'probe', probe: null, session: null, setup: null, tracks: [], looksTls: null, ended: false };
+    const app: ConnApp = { role: 'probe', probe: null, session: null, setup: null, tracks: [], looksTls: null, ended: false, lone: null };
     conn.app = app;
     if (this.matchExpected(conn, app, pkt.time)) return;
     if (this.matchByTiming(conn, app)) return;
@@ -287,12 +291,28 @@ export class FtpAnalyzer implements TcpListener {
           this.maybeSettle(t);
         }
         break;
-      default:
+      default: {
         app.probe = null;
+        // a data connection no session claimed: analysed as a transfer of its own
+        const evidence = loneDataEvidence(conn);
+        if (evidence !== null) {
+          this.loneData(conn, app, evidence);
+          break;
+        }
         // SYNs that got nowhere may be an attempt to reach an FTP server: decided later
         if (this.attempts.offer(conn, this.now)) return;
+      }
     }
     this.events.connectionEnded?.(conn, this.roleOf(conn.id));
+  }
+
+  private loneData(conn: Connection, app: ConnApp, evidence: NonNullable<ReturnType<typeof loneDataEvidence>>): void {
+    const t = loneTransfer(this.transferCount++, conn, evidence);
+    this.transferMap.set(t.id, t);
+    app.role = 'data';
+    app.lone = t;
+    this.apps.set(conn.id, app);
+    this.events.transferDone?.(t);
   }
 
   private attemptDecided(conn: Connection): void {

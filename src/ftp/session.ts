@@ -471,6 +471,7 @@ export class ControlSession {
       announcedFrom: announcedBytes !== null ? '213' : null,
       dataLooksTls: null,
       bytesStatus: 'not-captured',
+      dataEvidence: null,
       commandTime: p.cmd.time,
     };
     const track: TransferTrack = { t, session: this, setup, conns: [], listeners: new Map(), ended: new Set(), settled: false };
@@ -526,6 +527,7 @@ export class ControlSession {
       announcedFrom: null,
       dataLooksTls: null,
       bytesStatus: 'not-captured',
+      dataEvidence: null,
       commandTime: conn.startTime,
     };
     const track: TransferTrack = { t, session: this, setup: null, conns: [], listeners: new Map(), ended: new Set(), settled: false };

@@ -61,7 +61,7 @@ export interface DataClose {
 
 export interface Transfer {
   id: number; //              0-based across the capture
-  session: number; //         Session.id
+  session: number | null; //  Session.id; null for a data connection whose control connection is not in the capture
   command: TransferCommand;
   argument: string;
   path: string | null; //     argument resolved against the working directory, when known
@@ -104,6 +104,10 @@ export interface Transfer {
    *  0), 'not-opened' (refused before any data connection: none to count), 'encrypted' (TLS record
    *  bytes, not file bytes). Set when the transfer is settled. */
   bytesStatus: 'counted' | 'not-captured' | 'not-opened' | 'encrypted';
+  /** A data connection no session of the capture claimed, taken for one (lone-data.ts): 'port-20'
+   *  (active mode from the FTP data port) or 'one-way' (payload one way only, like a transfer);
+   *  null for a transfer of a session. */
+  dataEvidence: 'port-20' | 'one-way' | null;
   commandTime: number; //            capture time of the command (of the data connection's SYN for 'unknown')
 }
 

@@ -91,11 +91,17 @@ export class UnitReleaser {
   private releaseLone(c: Connection): void {
     if (!this.held.has(c.id)) return;
     this.held.delete(c.id);
-    const d = this.diagnosis([c], [], []);
-    const findings = tagFindings(finalizeFindings(d.connection(c), this.ctx.evaluator.ruleSet), SubjectGroup.connection, c.id);
+    // a data connection whose control connection is not in the capture has a transfer of its own
+    const lone = this.ctx.ftp.transferOf(c.id);
+    const transfers = lone !== null && lone.session === null ? [lone] : [];
+    const d = this.diagnosis([c], [], transfers);
+    const tagged = tagFindings(d.connection(c), SubjectGroup.connection, c.id);
+    for (const t of transfers) tagged.push(...tagFindings(d.transfer(t), SubjectGroup.transfer, t.id));
+    const origin = new Map(tagged.map((r) => [r.finding, r] as const));
+    const findings = finalizeFindings(tagged.map((r) => r.finding), this.ctx.evaluator.ruleSet).map((f) => origin.get(f)!);
     this.ctx.ftp.releaseConnection(c.id); // after the diagnosis, which reads what the FTP stage kept
     this.released++;
-    this.ctx.sink({ connections: [c], sessions: [], transfers: [], findings });
+    this.ctx.sink({ connections: [c], sessions: [], transfers, findings });
   }
 
   private tryRelease(s: Session): void {

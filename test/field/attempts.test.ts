@@ -3,10 +3,7 @@
 
 import { expect } from 'chai';
 import { TraceBuilder } from '../../src/craft/trace-builder.ts';
-import type { Finding } from '../../src/diagnose/finding.ts';
-import { builtinRuleSet } from '../../src/diagnose/rule-loader.ts';
-import { Analysis } from '../../src/pipeline/analyze.ts';
-import { analyzeTrace, byId, login, quit } from './support.ts';
+import { analyzeTrace, byId, login, quit, streamedFindings } from './support.ts';
 
 /** SYNs with the usual backoff (1 s, 2 s, …), unanswered or answered by RST. */
 function attempt(t: TraceBuilder, client: string, server: string, syns: number, refused = false): void {
@@ -15,13 +12,6 @@ function attempt(t: TraceBuilder, client: string, server: string, syns: number, 
   if (refused) c.server('RA', undefined, { ack: 1 });
 }
 
-function streamed(t: TraceBuilder): Finding[] {
-  const out: Finding[] = [];
-  const a = new Analysis({ rules: builtinRuleSet(), release: (u) => out.push(...u.findings.map((x) => x.finding)) });
-  for (const f of t.captureFrames()) a.frame(f);
-  a.finish();
-  return out;
-}
 
 describe('field captures: attempts to reach the FTP server', () => {
   it('SYNs to port 21 that nobody answers: the client could not reach the FTP server (error)', () => {
@@ -33,7 +23,7 @@ describe('field captures: attempts to reach the FTP server', () => {
     expect(f!.frames).to.deep.equal([1, 2, 3]);
     expect(f!.summary).to.include('could not reach the FTP server 198.51.100.21 on port 21: no answer to 3 SYNs in 9.002 s');
     expect(byId(r, 'handshake-unanswered')).to.have.length(0);
-    expect(streamed(t).map((x) => `${x.severity}:${x.id}`)).to.include('error:ftp-server-unreachable');
+    expect(streamedFindings(t).map((x) => `${x.severity}:${x.id}`)).to.include('error:ftp-server-unreachable');
   });
 
   it('a SYN to port 21 answered by RST: refused, nothing listening (error)', () => {
@@ -56,7 +46,7 @@ describe('field captures: attempts to reach the FTP server', () => {
     expect(f!.session).to.equal(0);
     expect(f!.summary).to.include('then got through: session 0 from the same client starts at frame 3');
     expect(r.findings.filter((x) => x.severity !== 'info')).to.deep.equal([]);
-    expect(streamed(t).map((x) => `${x.severity}:${x.id}`).sort()).to.deep.equal(r.findings.map((x) => `${x.severity}:${x.id}`).sort());
+    expect(streamedFindings(t).map((x) => `${x.severity}:${x.id}`).sort()).to.deep.equal(r.findings.map((x) => `${x.severity}:${x.id}`).sort());
   });
 
   it('unanswered SYNs that end only with the capture, while the retry already runs, are a retry too', () => {

@@ -6,8 +6,7 @@ import { expect } from 'chai';
 import { TraceBuilder } from '../../src/craft/trace-builder.ts';
 import { Analysis } from '../../src/pipeline/analyze.ts';
 import { builtinRuleSet } from '../../src/diagnose/rule-loader.ts';
-import type { Finding } from '../../src/diagnose/finding.ts';
-import { analyzeTrace, byId, json, login, quit, text } from './support.ts';
+import { analyzeTrace, byId, json, login, quit, streamedFindings, text } from './support.ts';
 
 /** `n` sessions from one client, each refused; users cycle through `users`. */
 function failures(t: TraceBuilder, n: number, users: string[], client = '192.0.2.10', firstPort = 40000, gap = 0.05): void {
@@ -111,10 +110,7 @@ describe('field captures: logins judged per client', () => {
     const ok = login(t, { client: '192.0.2.10:41000', user: 'dj' });
     quit(ok);
     const whole = analyzeTrace(t).findings.map((f) => `${f.severity}:${f.id}:${f.summary}`);
-    const released: Finding[] = [];
-    const a = new Analysis({ rules: builtinRuleSet(), release: (u) => released.push(...u.findings.map((x) => x.finding)) });
-    for (const f of t.captureFrames()) a.frame(f);
-    a.finish();
+    const released = streamedFindings(t);
     expect(released.map((f) => `${f.severity}:${f.id}:${f.summary}`).sort()).to.deep.equal([...whole].sort());
     expect(whole.filter((x) => x.includes('password-guessing'))[0]).to.match(/^error:password-guessing:/);
   });

@@ -24,6 +24,16 @@ export function analyzeTrace(t: TraceBuilder, opts: Partial<AnalysisOptions> = {
   return analyzeFrames(t.captureFrames(), opts);
 }
 
+/** The findings of the streaming analysis (each session released as soon as it is final), to
+ *  compare with the whole-capture one. */
+export function streamedFindings(t: TraceBuilder): Finding[] {
+  const out: Finding[] = [];
+  const a = new Analysis({ rules: builtinRuleSet(), release: (u) => out.push(...u.findings.map((x) => x.finding)) });
+  for (const f of t.captureFrames()) a.frame(f);
+  a.finish();
+  return out;
+}
+
 export const text = (r: AnalysisResult): string => renderText(r, { color: false, width: 100 });
 export const json = (r: AnalysisResult): Record<string, any> => JSON.parse(JSON.stringify(buildJsonReport(r))) as Record<string, any>;
 

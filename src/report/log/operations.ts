@@ -362,7 +362,9 @@ function dataChannel(t: Transfer, s: Session): DataChannel | null {
 export function buildOperations(r: AnalysisResult, opts: OperationLogOptions = {}): Operation[] {
   const drafts: Draft[] = [];
   const transfersOf = new Map<number, Transfer[]>();
+  // the log follows sessions: a data connection without its control connection has none
   for (const t of r.transfers) {
+    if (t.session === null) continue;
     const list = transfersOf.get(t.session);
     if (list) list.push(t);
     else transfersOf.set(t.session, [t]);
