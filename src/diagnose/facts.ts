@@ -577,6 +577,18 @@ export class FactBuilder {
       session: int(t.session ?? -1),
       label: transferLabel(t),
       dataEvidence: t.dataEvidence ?? '',
+      tls: t.tlsData
+        ? {
+            clientBytes: int(t.tlsData.clientBytes),
+            serverBytes: int(t.tlsData.serverBytes),
+            clientCloseNotify: t.tlsData.clientCloseNotify,
+            serverCloseNotify: t.tlsData.serverCloseNotify,
+            closedBy: t.tlsData.closedBy ?? '',
+            closeKind: t.tlsData.closeKind ?? '',
+            closeFrame: int(t.tlsData.closeFrame ?? 0),
+            verdict: t.tlsData.verdict,
+          }
+        : null,
       command: t.command,
       argument: t.argument,
       path: t.path ?? '',

@@ -15,7 +15,7 @@ import { AttemptTable, type FtpAttempt } from './attempts.ts';
 import { loneDataEvidence, loneTransfer } from './lone-data.ts';
 import { Probe } from './probe.ts';
 import { ControlSession, defaultControlLimits, type ControlLimits, type DataSetup, type SessionHooks, type TransferTrack } from './session.ts';
-import { isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
+import { isTlsHandshakeStart, isTlsRecordHeader, TlsCloseWatch } from './tls-records.ts';
 
 export type ConnectionRole = 'control' | 'data' | 'other';
 
@@ -55,6 +55,7 @@ interface ConnApp {
   looksTls: boolean | null; //         data: its first payload was a TLS record
   ended: boolean; //                   onEnd seen
   lone: Transfer | null; //            data connection no session claimed, taken for one (lone-data.ts)
+  tls: Record<Side, TlsCloseWatch> | null; // data connection carrying TLS: how each side's stream ended
 }
 
 const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
@@ -217,7 +218,7 @@ export class FtpAnalyzer implements TcpListener {
   onConnection(conn: Connection, pkt: DecodedPacket): void {
     this.now = pkt.time;
     this.attempts.expire(pkt.time);
-    const app: ConnApp = { role: 'probe', probe: null, session: null, setup: null, tracks: [], looksTls: null, ended: false, lone: null };
+    const app: ConnApp = { role: 'probe', probe: null, session: null, setup: null, tracks: [], looksTls: null, ended: false, lone: null, tls: null };
     conn.app = app;
     if (this.matchExpected(conn, app, pkt.time)) return;
     if (this.matchByTiming(conn, app)) return;
@@ -242,8 +243,11 @@ export class FtpAnalyzer implements TcpListener {
         if (app.looksTls === null) {
           app.looksTls = isTlsHandshakeStart(data, 0) || isTlsRecordHeader(data, 0);
           for (const t of app.tracks) if (t.t.dataLooksTls === null) t.t.dataLooksTls = app.looksTls;
+          if (app.looksTls) app.tls = { client: new TlsCloseWatch(), server: new TlsCloseWatch() };
         }
-        conn.deliver = false;
+        // TLS: the record headers tell how each side's stream ended (close_notify); else counts suffice
+        if (app.tls) app.tls[from].feed(data, frame);
+        else conn.deliver = false;
         break;
       default:
         conn.deliver = false;
@@ -255,6 +259,7 @@ export class FtpAnalyzer implements TcpListener {
     if (!app || app.ended) return;
     if (app.role === 'control') app.session!.gap(from, frame, this.now);
     else if (app.role === 'probe') app.probe!.gap(from, frame, this.now);
+    else if (app.tls) app.tls[from].gap();
   }
 
   onControl(conn: Connection, from: Side, flags: number, frame: number, time: number): void {
@@ -617,8 +622,15 @@ export class FtpAnalyzer implements TcpListener {
     if (conn) {
       t.dataConnection = conn.id;
       const ftpServerEp = this.ftpServerEndpoint(track, conn);
+      const tls = (conn.app as ConnApp | undefined)?.tls ?? null;
       let senderEp: Side;
-      if (t.command === 'unknown') {
+      if (t.command === 'unknown' && tls) {
+        // Command unreadable and the data TLS: which way the file went cannot be told (TLS records
+        // flow both ways), so nothing is guessed from the byte counts
+        senderEp = ftpServerEp;
+        t.sender = null;
+        t.direction = 'unknown';
+      } else if (t.command === 'unknown') {
         const cb = conn.client.bytesSent;
         const sb = conn.server.bytesSent;
         senderEp = cb === 0 && sb === 0 ? ftpServerEp : cb > sb ? 'client' : 'server';
@@ -642,6 +654,7 @@ export class FtpAnalyzer implements TcpListener {
       };
       dataEnded = conn.closeKind !== null;
       dataReset = conn.closeKind === 'rst';
+      if (tls) t.tlsData = tlsDataFacts(conn, tls, ftpServerEp);
       t.duration = Math.max(0, conn.endTime - conn.startTime);
       t.rate = t.duration > 0 ? t.bytes / t.duration : null;
       t.startTime = Math.min(t.commandTime, conn.startTime);
@@ -665,6 +678,7 @@ export class FtpAnalyzer implements TcpListener {
       delivered: t.receiverAckedAll ? t.bytes : t.bytesAcked,
       receiverAckedAll: t.receiverAckedAll,
       expectedBytes: t.expectedBytes,
+      encrypted: t.tlsData !== null,
     });
     // without a data connection the bytes are unknown ('not captured'), not 0, unless the
     // transfer was refused before one was due; TLS record bytes are not file bytes
@@ -681,6 +695,32 @@ function trimLists(track: TransferTrack): void {
   t.replyCodes = t.replyCodes.slice();
   t.dataCandidates = t.dataCandidates.slice();
   track.conns = track.conns.slice();
+}
+
+/** How a TLS data connection ended, in FTP roles: each side's close_notify, the TCP close, and a
+ *  verdict. 'clean': the side that closed sent close_notify first; 'no-close-notify': a FIN
+ *  without it (the end of the data is not protected: a cut cannot be told from the end, RFC 4217
+ *  §10); 'reset-after-close-notify': an abortive close after a clean TLS end; 'reset': a RST
+ *  without close_notify; 'open': no close in the capture; 'unknown': record boundaries lost. */
+function tlsDataFacts(conn: Connection, tls: Record<Side, TlsCloseWatch>, ftpServerEp: Side): NonNullable<Transfer['tlsData']> {
+  const clientEp = other(ftpServerEp);
+  const closer = conn.closedBy;
+  const closerNotify = closer === null ? 'unknown' : tls[closer].closeNotify;
+  let verdict: NonNullable<Transfer['tlsData']>['verdict'];
+  if (conn.closeKind === null) verdict = 'open';
+  else if (closerNotify === 'unknown') verdict = 'unknown';
+  else if (conn.closeKind === 'fin') verdict = closerNotify === 'sent' ? 'clean' : 'no-close-notify';
+  else verdict = closerNotify === 'sent' ? 'reset-after-close-notify' : 'reset';
+  return {
+    clientBytes: conn[clientEp].bytesSent,
+    serverBytes: conn[ftpServerEp].bytesSent,
+    clientCloseNotify: tls[clientEp].closeNotify,
+    serverCloseNotify: tls[ftpServerEp].closeNotify,
+    closedBy: closer === null ? null : closer === ftpServerEp ? 'server' : 'client',
+    closeKind: conn.closeKind,
+    closeFrame: conn.closeFrame,
+    verdict,
+  };
 }
 
 function addSetupFrame(t: Transfer, frame: number): void {

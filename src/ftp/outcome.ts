@@ -14,6 +14,7 @@ export interface OutcomeFacts {
   delivered: number; //             bytes the receiver acknowledged (all of them if it acked all)
   receiverAckedAll: boolean;
   expectedBytes: number | null; //  announced size minus REST offset
+  encrypted?: boolean; //           the data connection carried TLS (its bytes are not file bytes)
 }
 
 /**
@@ -33,9 +34,11 @@ export interface OutcomeFacts {
  *               word is taken: the capture simply lacks the data channel).
  *  5. unknown   anything else: no final reply (capture ended, or the control connection closed
  *               first), or a final 1xx/3xx/6xx code or an invalid reply line.
- * Transfers of command 'unknown' (encrypted control channel) have no replies and are judged on
- * the data connection alone: complete when it closed by FIN after the receiver acknowledged every
- * byte (and there were bytes), truncated when it was reset with unacknowledged bytes, else unknown.
+ * Transfers of command 'unknown' (encrypted control channel, or a data connection without its
+ * control connection) have no replies and are judged on the data connection alone: complete when
+ * it closed by FIN after the receiver acknowledged every byte (and there were bytes), truncated
+ * when it was reset with unacknowledged bytes, else unknown. When that data connection carried
+ * TLS, a clean close says only that the TLS stream ended, not that a file did: unknown.
  */
 export function judgeOutcome(f: OutcomeFacts): TransferOutcome {
   // only once the data connection's close was seen: a capture that stops recording the data
@@ -44,7 +47,7 @@ export function judgeOutcome(f: OutcomeFacts): TransferOutcome {
   const resetWithLoss = f.hasData && f.dataReset && !f.receiverAckedAll;
   if (f.command === 'unknown') {
     if (resetWithLoss) return 'truncated';
-    if (f.dataEnded && !f.dataReset && f.receiverAckedAll && f.bytes > 0) return 'complete';
+    if (f.dataEnded && !f.dataReset && f.receiverAckedAll && f.bytes > 0 && f.encrypted !== true) return 'complete';
     return 'unknown';
   }
   const code = f.finalCode;

@@ -472,6 +472,7 @@ export class ControlSession {
       dataLooksTls: null,
       bytesStatus: 'not-captured',
       dataEvidence: null,
+      tlsData: null,
       commandTime: p.cmd.time,
     };
     const track: TransferTrack = { t, session: this, setup, conns: [], listeners: new Map(), ended: new Set(), settled: false };
@@ -528,6 +529,7 @@ export class ControlSession {
       dataLooksTls: null,
       bytesStatus: 'not-captured',
       dataEvidence: null,
+      tlsData: null,
       commandTime: conn.startTime,
     };
     const track: TransferTrack = { t, session: this, setup: null, conns: [], listeners: new Map(), ended: new Set(), settled: false };

@@ -108,6 +108,17 @@ export interface Transfer {
    *  (active mode from the FTP data port) or 'one-way' (payload one way only, like a transfer);
    *  null for a transfer of a session. */
   dataEvidence: 'port-20' | 'one-way' | null;
+  /** A data connection carrying TLS (FTPS): TLS bytes each way and how it ended; null otherwise. */
+  tlsData: {
+    clientBytes: number; //        TLS bytes the FTP client sent
+    serverBytes: number; //        … the FTP server sent
+    clientCloseNotify: 'sent' | 'not-sent' | 'unknown'; // its last TLS record was close_notify
+    serverCloseNotify: 'sent' | 'not-sent' | 'unknown';
+    closedBy: Side | null; //      FTP role that closed the data connection first
+    closeKind: 'fin' | 'rst' | null;
+    closeFrame: number | null;
+    verdict: 'clean' | 'no-close-notify' | 'reset-after-close-notify' | 'reset' | 'open' | 'unknown';
+  } | null;
   commandTime: number; //            capture time of the command (of the data connection's SYN for 'unknown')
 }
 
