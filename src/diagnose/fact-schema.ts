@@ -113,7 +113,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
   Connection: {
     id: f('int', "0-based, in order of first frame (Wireshark's tcp.stream)"),
     label: f('string', "what it is in words: 'control connection of session 0', 'data connection of RETR a.txt (transfer 2)', 'connection 5'"),
-    role: f('string', "'control', 'data' or 'other'"),
+    role: f('string', "'control', 'data' or 'other' (an attempt to reach an FTP server is 'other' with ftpAttempt set)"),
     ipVersion: f('int', '4 or 6'),
     client: f(obj('Endpoint'), 'the side that sent the SYN (or the port heuristic’s guess)'),
     server: f(obj('Endpoint'), 'the other side'),

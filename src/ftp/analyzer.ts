@@ -679,6 +679,7 @@ export class FtpAnalyzer implements TcpListener {
       receiverAckedAll: t.receiverAckedAll,
       expectedBytes: t.expectedBytes,
       encrypted: t.tlsData !== null,
+      resetBySender: t.dataClose.byRole === 'sender',
     });
     // without a data connection the bytes are unknown ('not captured'), not 0, unless the
     // transfer was refused before one was due; TLS record bytes are not file bytes

@@ -15,6 +15,7 @@ export interface OutcomeFacts {
   receiverAckedAll: boolean;
   expectedBytes: number | null; //  announced size minus REST offset
   encrypted?: boolean; //           the data connection carried TLS (its bytes are not file bytes)
+  resetBySender?: boolean; //       the data connection was ended by a RST from the side sending the data
 }
 
 /**
@@ -30,9 +31,12 @@ export interface OutcomeFacts {
  *               when the data connection's close (FIN/RST) is in the capture. Or the
  *               data connection was reset while the receiver had not acknowledged every byte.
  *               Also with no final reply at all, when the data connection ended that way.
- *  4. complete  the final reply is 2xx (with no data connection in the capture, the server's
+ *  4. aborted   the final reply is 2xx but the sender ended the data connection with RST instead
+ *               of FIN (every byte acknowledged): it aborted rather than finished, whichever way
+ *               the data flowed (an upload-reset is never "complete").
+ *  5. complete  the final reply is 2xx (with no data connection in the capture, the server's
  *               word is taken: the capture simply lacks the data channel).
- *  5. unknown   anything else: no final reply (capture ended, or the control connection closed
+ *  6. unknown   anything else: no final reply (capture ended, or the control connection closed
  *               first), or a final 1xx/3xx/6xx code or an invalid reply line.
  * Transfers of command 'unknown' (encrypted control channel, or a data connection without its
  * control connection) have no replies and are judged on the data connection alone: complete when
@@ -54,7 +58,7 @@ export function judgeOutcome(f: OutcomeFacts): TransferOutcome {
   const finalClass = code !== null && f.finalValid ? Math.floor(code / 100) : 0;
   if (f.aborted || code === 426) return 'aborted';
   if (finalClass === 4 || finalClass === 5) return f.bytes > 0 ? 'aborted' : 'failed';
-  if (finalClass === 2) return shortByExpectation || resetWithLoss ? 'truncated' : 'complete';
+  if (finalClass === 2) return shortByExpectation || resetWithLoss ? 'truncated' : f.resetBySender === true && f.dataReset ? 'aborted' : 'complete';
   if (code === null && f.dataEnded && (resetWithLoss || shortByExpectation)) return 'truncated';
   return 'unknown';
 }

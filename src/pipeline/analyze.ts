@@ -332,6 +332,7 @@ export class Analysis {
       ruleErrors: this.evaluator.runErrors,
       showPasswords: this.showPasswords,
       logins: logins.clients,
+      attempts: [...this.ftp.attemptFacts.keys()].sort((a, b) => a - b),
     };
     return this.finished;
   }
@@ -353,6 +354,7 @@ export class Analysis {
       ruleErrors: this.evaluator.runErrors,
       showPasswords: this.showPasswords,
       logins: logins.clients,
+      attempts: [],
       released: totals,
     };
     return this.finished;

@@ -36,6 +36,8 @@ export interface ReleasedUnit {
   sessions: Session[];
   transfers: Transfer[];
   findings: ReleasedFinding[];
+  /** Of its connections, those that were attempts to reach an FTP server (ftp/attempts.ts). */
+  attempts?: number[];
 }
 
 export interface ReleaseContext {
@@ -99,9 +101,10 @@ export class UnitReleaser {
     for (const t of transfers) tagged.push(...tagFindings(d.transfer(t), SubjectGroup.transfer, t.id));
     const origin = new Map(tagged.map((r) => [r.finding, r] as const));
     const findings = finalizeFindings(tagged.map((r) => r.finding), this.ctx.evaluator.ruleSet).map((f) => origin.get(f)!);
+    const attempts = this.ctx.ftp.attemptFacts.has(c.id) ? [c.id] : [];
     this.ctx.ftp.releaseConnection(c.id); // after the diagnosis, which reads what the FTP stage kept
     this.released++;
-    this.ctx.sink({ connections: [c], sessions: [], transfers, findings });
+    this.ctx.sink({ connections: [c], sessions: [], transfers, findings, attempts });
   }
 
   private tryRelease(s: Session): void {

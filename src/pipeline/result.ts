@@ -22,6 +22,8 @@ export interface AnalysisResult {
   ruleErrors: RuleRunError[]; //  rules that failed at run time (reported, not fatal)
   showPasswords: boolean; //      how the result was built (facts redact PASS otherwise)
   logins: ClientLogins[]; //      refused logins per client and server, across sessions (ftp/logins.ts)
+  attempts: number[]; //         connections that were attempts to reach an FTP server (ftp/attempts.ts); in a
+  //                             streaming analysis each released unit says its own
   /** Streaming analysis (AnalysisOptions.release): the lists above are empty, everything was
    *  handed on as it became final; these are the totals. */
   released?: { connections: number; sessions: number; transfers: number };

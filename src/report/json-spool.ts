@@ -32,7 +32,7 @@ export class JsonSpool {
 
   /** Takes a released unit (AnalysisOptions.release). */
   add(u: ReleasedUnit): void {
-    const roles = connectionRoles(u.sessions, u.transfers);
+    const roles = connectionRoles(u.sessions, u.transfers, u.attempts);
     for (const c of u.connections) this.connections.add(elementText(connectionJson(c, roles.get(c.id) ?? 'other')), [c.id]);
     for (const s of u.sessions) {
       this.sessions.add(elementText(sessionJson(s, this.showPasswords)), [s.id]);
