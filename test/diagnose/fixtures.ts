@@ -154,6 +154,8 @@ export function transfer(id: number, over: Partial<Transfer> = {}): Transfer {
     announcedFrom: null,
     dataLooksTls: null,
     bytesStatus: 'counted',
+    dataEvidence: null,
+    tlsData: null,
     commandTime: 1000,
     ...over,
   } as Transfer;
@@ -176,6 +178,7 @@ export function analysisResult(over: Partial<AnalysisResult> = {}): AnalysisResu
     ruleErrors: [],
     showPasswords: false,
     logins: [],
+    attempts: [],
     ...over,
   };
 }
