@@ -330,6 +330,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     id: f('int', '0-based across the capture'),
     session: f('int', 'Session id, -1 for a data connection whose control connection is not in the capture'),
     label: f('string', "'RETR a.txt (transfer 2)'"),
+    inProgressAtEnd: f('bool', 'still running when the capture ended: no final reply, and its control and data connections neither closed nor timed out before the end'),
     tls: n(obj('TlsData'), 'the data connection carried TLS (FTPS): TLS bytes each way and how it ended; null otherwise'),
     dataEvidence: f('string', "why a data connection no session claimed is taken for an FTP transfer: 'port-20' (active mode from the FTP data port), 'one-way' (payload one way only); '' for a session's transfer"),
     command: f('string', "RETR, STOR, STOU, APPE, LIST, NLST, MLSD, or 'unknown' (data connection of an encrypted control channel)"),

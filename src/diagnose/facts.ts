@@ -577,6 +577,7 @@ export class FactBuilder {
       session: int(t.session ?? -1),
       label: transferLabel(t),
       dataEvidence: t.dataEvidence ?? '',
+      inProgressAtEnd: t.inProgressAtEnd ?? false,
       tls: t.tlsData
         ? {
             clientBytes: int(t.tlsData.clientBytes),

@@ -665,6 +665,9 @@ export class FtpAnalyzer implements TcpListener {
       t.startTime = t.commandTime;
     }
     t.expectedBytes = t.announcedBytes !== null ? Math.max(0, t.announcedBytes - t.restOffset) : null;
+    // the capture stopped while it ran: nothing closed, nothing timed out, no final reply
+    const cutByEnd = (c: Connection) => c.closeKind === null && c.idleEndedAt === null && !c.evicted;
+    t.inProgressAtEnd = t.finalReply === null && cutByEnd(track.session.conn) && (conn === null || cutByEnd(conn));
     t.endTime = Math.max(t.commandTime, t.finalReply?.time ?? 0, conn?.endTime ?? 0);
     t.outcome = judgeOutcome({
       command: t.command,

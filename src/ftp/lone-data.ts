@@ -96,6 +96,7 @@ export function loneTransfer(id: number, c: Connection, evidence: LoneDataEviden
     bytesStatus: 'counted',
     commandTime: c.startTime,
     dataEvidence: evidence,
+    inProgressAtEnd: false,
     tlsData: null,
   };
   t.outcome = judgeOutcome({

@@ -472,6 +472,7 @@ export class ControlSession {
       dataLooksTls: null,
       bytesStatus: 'not-captured',
       dataEvidence: null,
+      inProgressAtEnd: false,
       tlsData: null,
       commandTime: p.cmd.time,
     };
@@ -529,6 +530,7 @@ export class ControlSession {
       dataLooksTls: null,
       bytesStatus: 'not-captured',
       dataEvidence: null,
+      inProgressAtEnd: false,
       tlsData: null,
       commandTime: conn.startTime,
     };

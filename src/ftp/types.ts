@@ -108,6 +108,9 @@ export interface Transfer {
    *  (active mode from the FTP data port) or 'one-way' (payload one way only, like a transfer);
    *  null for a transfer of a session. */
   dataEvidence: 'port-20' | 'one-way' | null;
+  /** Still running when the capture ended: no final reply, and neither its control connection nor
+   *  its data connection (if any) closed, timed out idle or evicted before the end. */
+  inProgressAtEnd: boolean;
   /** A data connection carrying TLS (FTPS): TLS bytes each way and how it ended; null otherwise. */
   tlsData: {
     clientBytes: number; //        TLS bytes the FTP client sent

@@ -155,6 +155,7 @@ export function transfer(id: number, over: Partial<Transfer> = {}): Transfer {
     dataLooksTls: null,
     bytesStatus: 'counted',
     dataEvidence: null,
+    inProgressAtEnd: false,
     tlsData: null,
     commandTime: 1000,
     ...over,

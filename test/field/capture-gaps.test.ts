@@ -3,17 +3,12 @@
 
 import { expect } from 'chai';
 import { TraceBuilder } from '../../src/craft/trace-builder.ts';
-import { analyzeTrace, byId, login, quit } from './support.ts';
+import { analyzeTrace, byId, login, openPassiveRetr, quit } from './support.ts';
 
 function download(drop: 'capture' | 'network'): TraceBuilder {
   const t = new TraceBuilder();
   const c = login(t);
-  c.client('PA', 'PASV\r\n');
-  c.server('PA', '227 Entering Passive Mode (198,51,100,20,195,80)\r\n');
-  c.client('PA', 'RETR a.bin\r\n');
-  const d = t.tcp({ client: '192.0.2.10:41000', server: '198.51.100.20:50000' });
-  d.handshake();
-  c.server('PA', '150 Opening BINARY mode data connection\r\n');
+  const d = openPassiveRetr(t, c);
   d.server('A', 1000);
   if (drop === 'capture') {
     d.lose('server', 1000); // not in the capture, but it reached the client: its ACK says so

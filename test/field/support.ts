@@ -80,6 +80,18 @@ export interface RetrOptions {
   capture?: boolean; //     put the data connection in the trace (default true)
 }
 
+/** PASV, RETR and its data connection's handshake, then the 150 (`preliminary`): the caller
+ *  lays the data connection's segments and the final reply. */
+export function openPassiveRetr(t: TraceBuilder, c: TcpLadder, file = 'a.bin', preliminary = '150 Opening BINARY mode data connection'): TcpLadder {
+  c.client('PA', 'PASV\r\n');
+  c.server('PA', '227 Entering Passive Mode (198,51,100,20,195,80)\r\n');
+  c.client('PA', `RETR ${file}\r\n`);
+  const d = t.tcp({ client: '192.0.2.10:41000', server: '198.51.100.20:50000' });
+  d.handshake();
+  c.server('PA', `${preliminary}\r\n`);
+  return d;
+}
+
 /** PASV + RETR of `bytes` over a passive data connection closed by the server's FIN, then 226. */
 export function passiveRetr(t: TraceBuilder, c: TcpLadder, o: RetrOptions = {}): TcpLadder | null {
   const port = o.dataPort ?? 50000;
