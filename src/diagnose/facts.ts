@@ -317,6 +317,16 @@ export class FactBuilder {
       // and one the engine stopped waiting for counts until then, the same however far the
       // capture goes on (a streaming analysis diagnoses it before the capture's end is known)
       idleAtEnd: c.closeKind !== null ? 0 : dbl(Math.max(0, (c.idleEndedAt ?? this.captureEndTime()) - c.endTime)),
+      nat: c.nat
+        ? {
+            translated: c.nat.translated,
+            addr: c.nat.addr,
+            port: int(c.nat.port),
+            endpoint: endpointText(c.nat.addr, c.nat.port),
+            frame: int(c.nat.frame),
+            alg: c.nat.alg.map((a) => ({ side: a.side, frame: int(a.frame), delta: int(a.delta) })),
+          }
+        : null,
       ftpAttempt: attempt
         ? {
             outcome: attempt.outcome,

@@ -334,6 +334,21 @@ export class FtpAnalyzer implements TcpListener {
     return app.session.tracks.some((t) => !t.settled && dataOpen(t));
   }
 
+  /** The connection's other half across a NAT was found: the endpoint it shows for the
+   *  translated side may be the one a PORT/EPRT announced (active mode from inside a NAT: the
+   *  client announced its inside address, the server's SYN went to the NAT's). */
+  onNatPaired(conn: Connection): void {
+    const app = conn.app as ConnApp | undefined;
+    const nat = conn.nat;
+    if (!app || !nat || (app.role !== 'probe' && app.role !== 'other') || this.expected.size === 0) return;
+    const setup = this.expected.find(endpointKey(nat.addr, nat.port), this.now);
+    if (!setup) return;
+    const i = this.recent.findIndex((x) => x.conn === conn);
+    if (i >= 0) this.recent.splice(i, 1);
+    conn.deliver = false;
+    this.attachSetup(conn, app, setup, nat.translated);
+  }
+
   onForget(conn: Connection): void {
     this.events.connectionForgotten?.(conn);
   }

@@ -89,6 +89,7 @@ export class Flow extends FlowKey {
       idleEndedAt: null,
       events: {},
       reset: null,
+      nat: null,
       halfClose: null,
       strayAck: null,
       deliver: true,

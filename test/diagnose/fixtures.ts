@@ -49,6 +49,7 @@ export function connection(id: number, over: Partial<Connection> = {}): Connecti
     idleEndedAt: null,
     events: {},
     reset: null,
+    nat: null,
     halfClose: null,
     strayAck: null,
     deliver: true,
