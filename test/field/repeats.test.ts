@@ -3,6 +3,7 @@
 
 import { expect } from 'chai';
 import type { Frame } from '../../src/capture/frame.ts';
+import { RepeatFilter } from '../../src/capture/repeats.ts';
 import { TraceBuilder } from '../../src/craft/trace-builder.ts';
 import { analyzeFrames, analyzeTrace, byId, login, passiveRetr, quit, renumber } from './support.ts';
 
@@ -114,5 +115,37 @@ describe('field captures: a capture that repeats itself', () => {
     const r = analyzeFrames(mixed, { repeats: { key: ipOnly } });
     expect(r.capture.repeats!.duplicates).to.equal(frames.length);
     expect(r.connections.length).to.equal(2);
+  });
+});
+
+describe('capture/repeats: the comparison window', () => {
+  it('finds exactly the copies a plain scan of the last N frames finds, through evictions and colliding homes', () => {
+    // keys from a small set (repeats), frames stamped so that only time going back makes copies
+    let seed = 12345;
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (const window of [1, 7, 50]) {
+      const f = new RepeatFilter({ windowFrames: window, key: (fr) => Number(fr.data.readUInt32BE(0)) * 0x40000000 + (fr.data.readUInt32BE(0) % 3) });
+      const recent: Array<{ key: number; time: number }> = [];
+      let maxTime = -Infinity;
+      let inRun = false;
+      for (let n = 1; n <= 5000; n++) {
+        const k = Math.floor(rnd() * 40);
+        const time = rnd() < 0.1 ? maxTime - 5 : n;
+        const data = Buffer.alloc(8);
+        data.writeUInt32BE(k, 0);
+        const frame = { number: n, offset: 0, tsSec: Math.floor(time), tsNsec: 0, time, linkType: 1, interfaceId: 0, capLen: 8, origLen: 8, data };
+        const key = Number(k) * 0x40000000 + (k % 3);
+        const hit = [...recent].reverse().find((x) => x.key === key);
+        const back = inRun || time < maxTime - 0.001;
+        const want = hit !== undefined && (back || Math.abs(time - hit.time) <= 0.001);
+        expect(f.check(frame), `window ${window}, frame ${n}`).to.equal(want);
+        inRun = want && back;
+        if (!want) {
+          if (time > maxTime) maxTime = time;
+          recent.push({ key, time });
+          if (recent.length > window) recent.shift();
+        }
+      }
+    }
   });
 });
