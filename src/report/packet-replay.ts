@@ -110,6 +110,15 @@ export async function replayConnections(path: string | readonly string[], consum
         byTuple.set(key, [...(byTuple.get(key) ?? []), t]);
         ports.add(c.client.port);
         ports.add(c.server.port);
+        // both sides of a NAT: the other half's packets carry the translated endpoint
+        if (c.nat) {
+          const [ca, cp] = c.nat.translated === 'client' ? [c.nat.addr, c.nat.port] : [c.client.addr, c.client.port];
+          const [sa, sp] = c.nat.translated === 'server' ? [c.nat.addr, c.nat.port] : [c.server.addr, c.server.port];
+          const alias = tupleKey(ca, cp, sa, sp);
+          byTuple.set(alias, [...(byTuple.get(alias) ?? []), t]);
+          ports.add(cp);
+          ports.add(sp);
+        }
       }
       t.routes.push({ consumer, sel });
       minFrame = Math.min(minFrame, sel.fromFrame);

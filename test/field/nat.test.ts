@@ -3,8 +3,11 @@
 // helper that rewrote PORT is noticed; halves that cannot be paired are not "the server hung".
 
 import { expect } from 'chai';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { TraceBuilder, type TcpLadder } from '../../src/craft/trace-builder.ts';
-import { analyzeTrace, byId, worse } from './support.ts';
+import { cli } from '../support/cli.ts';
+import { analyzeTrace, byId, tempDir, worse } from './support.ts';
 
 /**
  * One connection as a NAT device's capture holds it: the client's segments as they came in on
@@ -138,11 +141,51 @@ describe('field captures: both sides of a NAT', () => {
     expect(byId(r, 'nat-both-sides')[0]!.summary).to.include('the listening side 203.0.113.1:21 appears as 10.1.1.21:21 on the other side (destination NAT');
   });
 
+  it('a server behind port forwarding whose 227 an FTP helper shortened: the reply named, the offset taken out', () => {
+    const t = new TraceBuilder();
+    // the capture: the client's packets as they came in from outside, the server's from inside
+    const c = new NatConnection(t, { client: '192.0.2.77:50500', server: '1.2.3.4:21' }, { client: '192.0.2.77:50500', server: '172.16.100.200:21' }, { client: 42, server: 4242 });
+    c.handshake();
+    c.server('PA', '220 ready\r\n');
+    c.client('PA', 'PASV\r\n');
+    // the server says its inside address; the client got the public one, 7 bytes shorter
+    const inside = '227 Entering Passive Mode (172,16,100,200,195,80)\r\n';
+    c.serverSide.server('PA', inside);
+    c.clientSide.lose('server', Buffer.byteLength(inside) - 7);
+    c.client('PA', 'NOOP\r\n');
+    c.server('PA', '200 NOOP ok\r\n');
+    c.client('PA', 'QUIT\r\n');
+    c.server('PA', '221 bye\r\n');
+    c.client('FA');
+    c.server('FA');
+    const r = analyzeTrace(t);
+    expect(r.connections[0]!.nat!.alg.map((a) => [a.side, a.delta])).to.deep.equal([['server', -7]]);
+    expect(byId(r, 'alg-rewrite')[0]!.summary).to.include('rewrote 227 Entering Passive Mode (172,16,100,200,195,80) (frame');
+    expect(r.sessions[0]!.commands.map((x) => x.reply?.code)).to.deep.equal([227, 200, 221]);
+    expect(worse(r)).to.deep.equal([]);
+  });
+
   it('halves a sequence-randomising firewall made unpairable: said, not "the server hung"', () => {
     const r = analyzeTrace(sourceNatSession('passive', 0x1000));
     expect(r.connections.length).to.be.greaterThan(2);
     expect(byId(r, 'unanswered-command')).to.deep.equal([]);
     expect(byId(r, 'control-one-direction').length).to.be.at.least(1);
     expect(byId(r, 'control-one-direction')[0]!.summary).to.include('so its replies are not in the capture');
+  });
+});
+
+describe('field captures: both sides of a NAT in the drawings', () => {
+  it('the packet ladder of a paired connection has the packets of both halves', async () => {
+    const tmp = tempDir('ftpdiag-nat-');
+    try {
+      const file = join(tmp.dir, 'nat.pcap');
+      writeFileSync(file, sourceNatSession('passive').toPcap());
+      const r = await cli(['ladder', file, '--connection', '0']);
+      expect(r.code).to.equal(0);
+      expect(r.out).to.include('220 ready');
+      expect(r.out).to.include('USER alice');
+    } finally {
+      tmp.remove();
+    }
   });
 });

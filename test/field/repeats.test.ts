@@ -136,8 +136,8 @@ describe('capture/repeats: the comparison window', () => {
         const frame = { number: n, offset: 0, tsSec: Math.floor(time), tsNsec: 0, time, linkType: 1, interfaceId: 0, capLen: 8, origLen: 8, data };
         const key = Number(k) * 0x40000000 + (k % 3);
         const hit = [...recent].reverse().find((x) => x.key === key);
-        const back = inRun || time < maxTime - 0.001;
-        const want = hit !== undefined && (back || Math.abs(time - hit.time) <= 0.001);
+        const back: boolean = inRun || time < maxTime - 0.001;
+        const want: boolean = hit !== undefined && (back || Math.abs(time - hit.time) <= 0.001);
         expect(f.check(frame), `window ${window}, frame ${n}`).to.equal(want);
         inRun = want && back;
         if (!want) {
