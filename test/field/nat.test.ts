@@ -189,3 +189,25 @@ describe('field captures: both sides of a NAT in the drawings', () => {
     }
   });
 });
+
+describe('field captures: both sides of a NAT, recorded on a real NAT router', () => {
+  // captures/nat-firewall-both-sides.pcap: scripts/captures/scenarios/nat-firewall.ts records vsftpd
+  // through a router namespace that masquerades the client and runs conntrack's FTP helper, with
+  // tcpdump on the router taking every packet as it came in
+  it('pairs every connection, notices the helper\'s PORT rewrite and links the data connections, as the truth file says', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { analyzeFile } = await import('../../src/pipeline/analyze.ts');
+    const { builtinRuleSet } = await import('../../src/diagnose/rule-loader.ts');
+    const { projectRoot } = await import('../support/trace-files.ts');
+    const base = join(projectRoot, 'captures', 'nat-firewall-both-sides');
+    const truth = JSON.parse(readFileSync(`${base}.truth.json`, 'utf8')) as { transfers: Array<{ command: string; clientRead: number }>; sessions: unknown[] };
+    const { result: r } = await analyzeFile(`${base}.pcap`, { rules: builtinRuleSet() });
+    expect(r.connections).to.have.length(truth.sessions.length + truth.transfers.length);
+    expect(r.connections.every((c) => c.nat !== null)).to.equal(true);
+    expect(r.connections[0]!.nat).to.deep.include({ translated: 'client', addr: '198.51.100.254' });
+    const port = r.sessions[0]!.commands.find((x) => x.verb === 'PORT')!;
+    expect(r.connections[0]!.nat!.alg.map((a) => [a.side, a.frame])).to.deep.equal([['client', port.frame]]);
+    expect(r.transfers.map((t) => [`${t.command}${t.argument ? ' ' + t.argument : ''}`, t.bytes, t.outcome])).to.deep.equal(truth.transfers.map((t) => [t.command, t.clientRead, 'complete']));
+    expect(r.findings.filter((f) => f.severity !== 'info')).to.deep.equal([]);
+  });
+});

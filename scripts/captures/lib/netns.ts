@@ -53,7 +53,8 @@ export async function runNetnsScript<T>(ctx: ScenarioContext, ns: string, label:
 
 export function makeNetnsPath(ctx: ScenarioContext): NetnsPath {
   if (process.getuid?.() !== 0) ctx.skip('network namespaces need root');
-  const tag = `fdc${process.pid % 100000}`;
+  // FTPDIAG_NETNS_TAG names them for whoever records (a helper's issue prefix); at most 8 characters
+  const tag = (process.env['FTPDIAG_NETNS_TAG'] ?? `fdc${process.pid % 100000}`).slice(0, 8);
   const p: NetnsPath = { client: `${tag}-cli`, router: `${tag}-rtr`, server: `${tag}-srv`, clientIf: `${tag}c`, clientAddr: '192.0.2.1', serverAddr: '198.51.100.2' };
   try {
     ip(['netns', 'add', p.client]);

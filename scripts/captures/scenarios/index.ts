@@ -17,5 +17,6 @@ import { otherServersClean } from './other-servers-clean.ts';
 import { pyftpdlibClean } from './pyftpdlib-clean.ts';
 import { vsftpdClean } from './vsftpd-clean.ts';
 import { middleboxIpsReset, middleboxNatIdle } from './middlebox.ts';
+import { natFirewall } from './nat-firewall.ts';
 
-export const scenarios: Scenario[] = [ftpsrvClean, vsftpdClean, pyftpdlibClean, otherServersClean, ipv6, restResume, uploadRst, downloadRst, abor, portRefusedScenario, wrongPasswordScenario, missingFileScenario, tooManyClientsScenario, sequenceAndForeignPort, pasvWrongAddress, controlHalfClose, packetLoss, ftps, craftedStrayAck, middleboxNatIdle, middleboxIpsReset];
+export const scenarios: Scenario[] = [ftpsrvClean, vsftpdClean, pyftpdlibClean, otherServersClean, ipv6, restResume, uploadRst, downloadRst, abor, portRefusedScenario, wrongPasswordScenario, missingFileScenario, tooManyClientsScenario, sequenceAndForeignPort, pasvWrongAddress, controlHalfClose, packetLoss, ftps, craftedStrayAck, middleboxNatIdle, middleboxIpsReset, natFirewall];
