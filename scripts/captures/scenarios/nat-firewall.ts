@@ -7,26 +7,12 @@
 // by sequence numbers; the acknowledgments after the PORT command are off by the length the
 // helper added.
 
-import { fileURLToPath } from 'node:url';
 import type { Scenario } from '../lib/context.ts';
 import { inNetns, makeNetnsPath, runNetnsScript } from '../lib/netns.ts';
 import { patternBytes } from '../lib/raw-ftp.ts';
 import { startVsftpd } from '../lib/servers/vsftpd.ts';
-import type { DialogStep } from '../lib/transcript.ts';
-import type { TruthTransfer } from '../lib/truth.ts';
 import { KB, RAW_CLIENT, brief, endpoint, realTruth } from './common.ts';
-
-const CLIENT = fileURLToPath(new URL('./middlebox-client.ts', import.meta.url));
-const NAT_ADDR = '198.51.100.254';
-
-interface ClientOut {
-  client: string;
-  dialog: DialogStep[];
-  replyCodes: number[];
-  closedBy: string | null;
-  transfers: TruthTransfer[];
-  events: string[];
-}
+import { CLIENT, NAT_ADDR, type ClientOut } from './middlebox.ts';
 
 export const natFirewall: Scenario = {
   name: 'nat-firewall',
