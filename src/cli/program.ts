@@ -29,7 +29,10 @@ export interface CommandModule<A> {
 const commands: ReadonlyArray<CommandModule<never>> = [analyze, regress, live, interfaces, ladder, log, codes, compare].map((m) => m as unknown as CommandModule<never>);
 
 /** Runs the program on `argv` (without node and script); resolves to the exit code. */
-export async function runCli(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+export async function runCli(rawArgv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  // yargs turns a lone '-' (standard input) into '' for a single positional but drops it from a
+  // variadic one (analyze <trace..>): give it '' everywhere, which isStdinPath() reads as '-'
+  const argv = rawArgv.map((a) => (a === '-' ? '' : a));
   let code: number | null = null;
   let helpText = '';
   let parser: Argv = yargs([...argv])

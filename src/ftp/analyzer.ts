@@ -10,9 +10,12 @@ import type { Session, Transfer } from './types.ts';
 import { judgeControlChannel, type Verdict } from './detect.ts';
 import { ExpectedConnections, endpointKey } from './expectations.ts';
 import { judgeOutcome } from './outcome.ts';
+import { LoginLedger, type ClientLogins } from './logins.ts';
+import { AttemptTable, type FtpAttempt } from './attempts.ts';
+import { loneDataEvidence, loneTransfer } from './lone-data.ts';
 import { Probe } from './probe.ts';
 import { ControlSession, defaultControlLimits, type ControlLimits, type DataSetup, type SessionHooks, type TransferTrack } from './session.ts';
-import { isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
+import { isTlsHandshakeStart, isTlsRecordHeader, TlsCloseWatch } from './tls-records.ts';
 
 export type ConnectionRole = 'control' | 'data' | 'other';
 
@@ -26,6 +29,9 @@ export interface FtpEvents {
   connectionEnded?(c: Connection, role: ConnectionRole): void;
   /** An ended connection left the TCP engine's flow table: nothing can change it any more. */
   connectionForgotten?(c: Connection): void;
+  /** An ended connection that waited to see whether it was an attempt to reach an FTP server
+   *  (attempts.ts) is decided: it may be diagnosed now. */
+  attemptDecided?(c: Connection): void;
 }
 
 /** Candidate data connections kept per transfer (retries toward one endpoint). */
@@ -48,6 +54,8 @@ interface ConnApp {
   tracks: TransferTrack[]; //          data connection's transfer(s)
   looksTls: boolean | null; //         data: its first payload was a TLS record
   ended: boolean; //                   onEnd seen
+  lone: Transfer | null; //            data connection no session claimed, taken for one (lone-data.ts)
+  tls: Record<Side, TlsCloseWatch> | null; // data connection carrying TLS: how each side's stream ended
 }
 
 const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
@@ -79,6 +87,8 @@ export class FtpAnalyzer implements TcpListener {
   private readonly hostPairs = new Map<string, ControlSession[]>(); // live sessions by their two hosts
   private readonly recent: Array<{ conn: Connection; time: number }> = []; // unmatched new connections
   private readonly sessionsEnded = new Set<ControlSession>(); // sessionEnded fired
+  private readonly ledger = new LoginLedger(); //            logins per client, across sessions
+  private readonly attempts = new AttemptTable((c) => this.attemptDecided(c)); // SYNs to FTP that got nowhere
   private now = 0; //                                       latest capture time seen, seconds
   private readonly hooks: SessionHooks;
   private readonly limits: ControlLimits;
@@ -111,6 +121,23 @@ export class FtpAnalyzer implements TcpListener {
   /** Sessions and transfers found so far, released or not. */
   get counts(): { sessions: number; transfers: number } {
     return { sessions: this.sessionCount, transfers: this.transferCount };
+  }
+
+  /** Refused logins per client and server, over every session ended so far (final once the
+   *  capture has ended: read it after finish()). */
+  get logins(): { clients: ClientLogins[]; untracked: number } {
+    return { clients: this.ledger.result(), untracked: this.ledger.untracked };
+  }
+
+  /** Connection attempts to an FTP server that never got through, by connection id. */
+  get attemptFacts(): ReadonlyMap<number, FtpAttempt> {
+    return this.attempts.decided;
+  }
+
+  /** An ended connection still waiting to be told an FTP connection attempt or not: not to be
+   *  diagnosed yet. */
+  holds(connId: number): boolean {
+    return this.attempts.isPending(connId);
   }
 
   /** Sessions not released. */
@@ -159,7 +186,9 @@ export class FtpAnalyzer implements TcpListener {
 
   /** Forgets what was kept for a connection outside any session. */
   releaseConnection(id: number): void {
+    this.attempts.release(id);
     const app = this.apps.get(id);
+    if (app?.lone) this.transferMap.delete(app.lone.id);
     if (app && app.role !== 'control' && app.tracks.length === 0) this.apps.delete(id);
   }
 
@@ -179,6 +208,7 @@ export class FtpAnalyzer implements TcpListener {
 
   transferOf(connId: number): Transfer | null {
     const app = this.apps.get(connId);
+    if (app?.lone) return app.lone;
     const track = app?.tracks[app.tracks.length - 1];
     return track ? track.t : null;
   }
@@ -187,7 +217,8 @@ export class FtpAnalyzer implements TcpListener {
 
   onConnection(conn: Connection, pkt: DecodedPacket): void {
     this.now = pkt.time;
-    const app: ConnApp = { role: 'probe', probe: null, session: null, setup: null, tracks: [], looksTls: null, ended: false };
+    this.attempts.expire(pkt.time);
+    const app: ConnApp = { role: 'probe', probe: null, session: null, setup: null, tracks: [], looksTls: null, ended: false, lone: null, tls: null };
     conn.app = app;
     if (this.matchExpected(conn, app, pkt.time)) return;
     if (this.matchByTiming(conn, app)) return;
@@ -212,8 +243,11 @@ export class FtpAnalyzer implements TcpListener {
         if (app.looksTls === null) {
           app.looksTls = isTlsHandshakeStart(data, 0) || isTlsRecordHeader(data, 0);
           for (const t of app.tracks) if (t.t.dataLooksTls === null) t.t.dataLooksTls = app.looksTls;
+          if (app.looksTls) app.tls = { client: new TlsCloseWatch(), server: new TlsCloseWatch() };
         }
-        conn.deliver = false;
+        // TLS: the record headers tell how each side's stream ended (close_notify); else counts suffice
+        if (app.tls) app.tls[from].feed(data, frame);
+        else conn.deliver = false;
         break;
       default:
         conn.deliver = false;
@@ -225,6 +259,7 @@ export class FtpAnalyzer implements TcpListener {
     if (!app || app.ended) return;
     if (app.role === 'control') app.session!.gap(from, frame, this.now);
     else if (app.role === 'probe') app.probe!.gap(from, frame, this.now);
+    else if (app.tls) app.tls[from].gap();
   }
 
   /** Two copies of a control connection's bytes disagree: the session says what each meant. */
@@ -267,10 +302,33 @@ export class FtpAnalyzer implements TcpListener {
           this.maybeSettle(t);
         }
         break;
-      default:
+      default: {
         app.probe = null;
+        // a data connection no session claimed: analysed as a transfer of its own
+        const evidence = loneDataEvidence(conn);
+        if (evidence !== null) {
+          this.loneData(conn, app, evidence);
+          break;
+        }
+        // SYNs that got nowhere may be an attempt to reach an FTP server: decided later
+        if (this.attempts.offer(conn, this.now)) return;
+      }
     }
     this.events.connectionEnded?.(conn, this.roleOf(conn.id));
+  }
+
+  private loneData(conn: Connection, app: ConnApp, evidence: NonNullable<ReturnType<typeof loneDataEvidence>>): void {
+    const t = loneTransfer(this.transferCount++, conn, evidence);
+    this.transferMap.set(t.id, t);
+    app.role = 'data';
+    app.lone = t;
+    this.apps.set(conn.id, app);
+    this.events.transferDone?.(t);
+  }
+
+  private attemptDecided(conn: Connection): void {
+    this.events.connectionEnded?.(conn, 'other');
+    this.events.attemptDecided?.(conn);
   }
 
   /** A silent control connection stays open while a data connection of its session is still
@@ -280,6 +338,21 @@ export class FtpAnalyzer implements TcpListener {
     const app = conn.app as ConnApp | undefined;
     if (app?.role !== 'control' || app.session === null) return false;
     return app.session.tracks.some((t) => !t.settled && dataOpen(t));
+  }
+
+  /** The connection's other half across a NAT was found: the endpoint it shows for the
+   *  translated side may be the one a PORT/EPRT announced (active mode from inside a NAT: the
+   *  client announced its inside address, the server's SYN went to the NAT's). */
+  onNatPaired(conn: Connection): void {
+    const app = conn.app as ConnApp | undefined;
+    const nat = conn.nat;
+    if (!app || !nat || (app.role !== 'probe' && app.role !== 'other') || this.expected.size === 0) return;
+    const setup = this.expected.find(endpointKey(nat.addr, nat.port), this.now);
+    if (!setup) return;
+    const i = this.recent.findIndex((x) => x.conn === conn);
+    if (i >= 0) this.recent.splice(i, 1);
+    conn.deliver = false;
+    this.attachSetup(conn, app, setup, nat.translated);
   }
 
   onForget(conn: Connection): void {
@@ -300,6 +373,7 @@ export class FtpAnalyzer implements TcpListener {
     }
     for (const t of this.tracks.values()) if (!t.settled) this.settle(t);
     for (const cs of this.controls.values()) this.maybeEndSession(cs);
+    this.attempts.finish();
   }
 
   // ---- recognising control connections --------------------------------------------------------
@@ -332,6 +406,7 @@ export class FtpAnalyzer implements TcpListener {
       v.kind === 'ftp-tls' ? { frame: probe.firstFrame } : null, this.limits);
     this.sessionMap.set(cs.session.id, cs.session);
     this.controls.set(cs.session.id, cs);
+    this.attempts.sessionStarted(cs.session.id, conn.client.addr, conn.server.addr, conn.server.port, conn.startTime);
     app.role = 'control';
     app.session = cs;
     this.apps.set(conn.id, app);
@@ -524,6 +599,7 @@ export class FtpAnalyzer implements TcpListener {
     if (!cs.session.ended || this.sessionsEnded.has(cs)) return;
     if (cs.tracks.some((t) => !t.settled)) return;
     this.sessionsEnded.add(cs);
+    this.ledger.add(cs.session);
     this.events.sessionEnded?.(cs.session);
   }
 
@@ -571,8 +647,15 @@ export class FtpAnalyzer implements TcpListener {
     if (conn) {
       t.dataConnection = conn.id;
       const ftpServerEp = this.ftpServerEndpoint(track, conn);
+      const tls = (conn.app as ConnApp | undefined)?.tls ?? null;
       let senderEp: Side;
-      if (t.command === 'unknown') {
+      if (t.command === 'unknown' && tls) {
+        // Command unreadable and the data TLS: which way the file went cannot be told (TLS records
+        // flow both ways), so nothing is guessed from the byte counts
+        senderEp = ftpServerEp;
+        t.sender = null;
+        t.direction = 'unknown';
+      } else if (t.command === 'unknown') {
         const cb = conn.client.bytesSent;
         const sb = conn.server.bytesSent;
         senderEp = cb === 0 && sb === 0 ? ftpServerEp : cb > sb ? 'client' : 'server';
@@ -596,6 +679,7 @@ export class FtpAnalyzer implements TcpListener {
       };
       dataEnded = conn.closeKind !== null;
       dataReset = conn.closeKind === 'rst';
+      if (tls) t.tlsData = tlsDataFacts(conn, tls, ftpServerEp);
       t.duration = Math.max(0, conn.endTime - conn.startTime);
       t.rate = t.duration > 0 ? t.bytes / t.duration : null;
       t.startTime = Math.min(t.commandTime, conn.startTime);
@@ -606,6 +690,9 @@ export class FtpAnalyzer implements TcpListener {
       t.startTime = t.commandTime;
     }
     t.expectedBytes = t.announcedBytes !== null ? Math.max(0, t.announcedBytes - t.restOffset) : null;
+    // the capture stopped while it ran: nothing closed, nothing timed out, no final reply
+    const cutByEnd = (c: Connection) => c.closeKind === null && c.idleEndedAt === null && !c.evicted;
+    t.inProgressAtEnd = t.finalReply === null && cutByEnd(track.session.conn) && (conn === null || cutByEnd(conn));
     t.endTime = Math.max(t.commandTime, t.finalReply?.time ?? 0, conn?.endTime ?? 0);
     t.outcome = judgeOutcome({
       command: t.command,
@@ -619,7 +706,12 @@ export class FtpAnalyzer implements TcpListener {
       delivered: t.receiverAckedAll ? t.bytes : t.bytesAcked,
       receiverAckedAll: t.receiverAckedAll,
       expectedBytes: t.expectedBytes,
+      encrypted: t.tlsData !== null,
+      resetBySender: t.dataClose.byRole === 'sender',
     });
+    // without a data connection the bytes are unknown ('not captured'), not 0, unless the
+    // transfer was refused before one was due; TLS record bytes are not file bytes
+    t.bytesStatus = conn === null ? (t.outcome === 'failed' ? 'not-opened' : 'not-captured') : t.dataLooksTls === true ? 'encrypted' : 'counted';
   }
 }
 
@@ -632,6 +724,32 @@ function trimLists(track: TransferTrack): void {
   t.replyCodes = t.replyCodes.slice();
   t.dataCandidates = t.dataCandidates.slice();
   track.conns = track.conns.slice();
+}
+
+/** How a TLS data connection ended, in FTP roles: each side's close_notify, the TCP close, and a
+ *  verdict. 'clean': the side that closed sent close_notify first; 'no-close-notify': a FIN
+ *  without it (the end of the data is not protected: a cut cannot be told from the end, RFC 4217
+ *  §10); 'reset-after-close-notify': an abortive close after a clean TLS end; 'reset': a RST
+ *  without close_notify; 'open': no close in the capture; 'unknown': record boundaries lost. */
+function tlsDataFacts(conn: Connection, tls: Record<Side, TlsCloseWatch>, ftpServerEp: Side): NonNullable<Transfer['tlsData']> {
+  const clientEp = other(ftpServerEp);
+  const closer = conn.closedBy;
+  const closerNotify = closer === null ? 'unknown' : tls[closer].closeNotify;
+  let verdict: NonNullable<Transfer['tlsData']>['verdict'];
+  if (conn.closeKind === null) verdict = 'open';
+  else if (closerNotify === 'unknown') verdict = 'unknown';
+  else if (conn.closeKind === 'fin') verdict = closerNotify === 'sent' ? 'clean' : 'no-close-notify';
+  else verdict = closerNotify === 'sent' ? 'reset-after-close-notify' : 'reset';
+  return {
+    clientBytes: conn[clientEp].bytesSent,
+    serverBytes: conn[ftpServerEp].bytesSent,
+    clientCloseNotify: tls[clientEp].closeNotify,
+    serverCloseNotify: tls[ftpServerEp].closeNotify,
+    closedBy: closer === null ? null : closer === ftpServerEp ? 'server' : 'client',
+    closeKind: conn.closeKind,
+    closeFrame: conn.closeFrame,
+    verdict,
+  };
 }
 
 function addSetupFrame(t: Transfer, frame: number): void {

@@ -5,7 +5,7 @@
 
 import type { Connection, DataConflict, Side } from '../tcp/types.ts';
 import type { DataEndpointAnnouncement, FtpCommand, FtpReply, Session, Transfer } from './types.ts';
-import { isKnownVerb, isTransferVerb, plausibleReply, redactArgument, splitCommandLine, transferDirections } from './commands.ts';
+import { isKnownVerb, isTransferVerb, plausibleReply, redactArgument, saysNotSupported, splitCommandLine, transferDirections } from './commands.ts';
 import { DEFAULT_MAX_LINE, LineSplitter, type ControlLine } from './lines.ts';
 import { ReplyAssembler, isBlank } from './replies.ts';
 import { TlsRecordWalker, isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
@@ -182,6 +182,7 @@ export class ControlSession {
       user: null,
       password: null,
       loggedIn: false,
+      loginState: this.sawSyn ? 'not-logged-in' : 'unknown',
       // RFC 959 defaults (§3.1.1.1 ASCII, §3.4 stream, §3.1.2 file) hold from the greeting on;
       // a capture that began mid-session does not know them: ''
       type: this.sawSyn ? 'A' : '',
@@ -332,6 +333,7 @@ export class ControlSession {
       lastFrame: line.frame,
       overlong: line.overlong,
       unanswered: false,
+      unsupported: false,
     };
     if (this.session.commands.length < this.limits.maxCommands) this.session.commands.push(cmd);
     else this.session.commandsDropped++;
@@ -360,6 +362,7 @@ export class ControlSession {
       case 'USER':
         s.user = arg;
         s.loggedIn = false;
+        s.loginState = 'not-logged-in';
         break;
       case 'PASS':
         s.password = arg;
@@ -506,6 +509,10 @@ export class ControlSession {
       expectedBytes: null,
       announcedFrom: announcedBytes !== null ? '213' : null,
       dataLooksTls: null,
+      bytesStatus: 'not-captured',
+      dataEvidence: null,
+      inProgressAtEnd: false,
+      tlsData: null,
       commandTime: p.cmd.time,
     };
     const track: TransferTrack = { t, session: this, setup, conns: [], listeners: new Map(), ended: new Set(), settled: false };
@@ -561,6 +568,10 @@ export class ControlSession {
       expectedBytes: null,
       announcedFrom: null,
       dataLooksTls: null,
+      bytesStatus: 'not-captured',
+      dataEvidence: null,
+      inProgressAtEnd: false,
+      tlsData: null,
       commandTime: conn.startTime,
     };
     const track: TransferTrack = { t, session: this, setup: null, conns: [], listeners: new Map(), ended: new Set(), settled: false };
@@ -687,7 +698,10 @@ export class ControlSession {
         }
         this.greetingDone = true;
         s.greeting = reply;
-        if (reply.code === 220) s.startedMidSession = false;
+        if (reply.code === 220) {
+          s.startedMidSession = false;
+          if (s.loginState === 'unknown') s.loginState = 'not-logged-in';
+        }
         return;
       }
       this.greetingDone = true;
@@ -709,9 +723,12 @@ export class ControlSession {
     if (!p) {
       if (reply.valid && this.repairInvalid(reply)) return;
       this.addUnsolicited(reply);
+      // a 530 to a command the capture does not hold: a login refused (logins.ts)
+      if (reply.valid && code === 530 && !s.loggedIn) s.loginState = 'failed';
       return;
     }
     p.cmd.reply = reply;
+    p.cmd.unsupported = reply.valid && saysNotSupported(p.cmd.verb, p.cmd.arg, reply.code);
     this.lastInvalid = reply.valid ? null : p;
     this.commandAnswered(p, reply);
   }
@@ -744,6 +761,7 @@ export class ControlSession {
     if (!p || p.track || !p.cmd.reply || p.cmd.reply.valid) return false;
     this.addUnsolicited(p.cmd.reply);
     p.cmd.reply = reply;
+    p.cmd.unsupported = saysNotSupported(p.cmd.verb, p.cmd.arg, reply.code);
     this.commandAnswered(p, reply);
     return true;
   }
@@ -816,8 +834,13 @@ export class ControlSession {
       case 'USER':
       case 'PASS':
       case 'ACCT':
-        if (code === 230 || (verb === 'PASS' && code === 202)) s.loggedIn = true;
-        else if (code === 530) s.loggedIn = false;
+        if (code === 230 || (verb === 'PASS' && code === 202)) {
+          s.loggedIn = true;
+          s.loginState = 'logged-in';
+        } else if (code === 530) {
+          s.loggedIn = false;
+          s.loginState = 'failed';
+        }
         break;
       case 'TYPE':
         if (!ok && p.prev !== undefined) s.type = p.prev;
@@ -869,6 +892,7 @@ export class ControlSession {
         if (code === 220) {
           s.user = null;
           s.loggedIn = false;
+          s.loginState = 'not-logged-in';
         }
         break;
       case 'PASV':

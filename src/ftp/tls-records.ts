@@ -55,6 +55,8 @@ export class TlsRecordWalker {
   synced = true; //                    false after a gap or a non-TLS byte: boundaries are unknown
   records = 0; //                      records skipped
   bytes = 0; //                        bytes skipped
+  /** Called with each record's content type and body length as its header completes. */
+  onRecord: ((type: number, length: number) => void) | null = null;
 
   constructor(private readonly fromFtpServer: boolean) {}
 
@@ -96,6 +98,7 @@ export class TlsRecordWalker {
           }
           this.bodyLeft = (data[i + 3]! << 8) | data[i + 4]!;
           this.records++;
+          this.onRecord?.(type, this.bodyLeft);
           this.bytes += 5;
           i += 5;
           continue;
@@ -114,6 +117,7 @@ export class TlsRecordWalker {
         }
         this.bodyLeft = (header[3]! << 8) | header[4]!;
         this.records++;
+        this.onRecord?.(header[0]!, this.bodyLeft);
       }
     }
     return data.length;
@@ -140,5 +144,62 @@ export class TlsRecordWalker {
     this.synced = true;
     this.headerLen = 0;
     this.bodyLeft = 0;
+  }
+}
+
+// ---- the end of a TLS stream (FTPS data connections) ------------------------------------------
+
+const ALERT = 21; //           TLS alert record (RFC 8446 §6); visible as such up to TLS 1.2
+const APPLICATION_DATA = 23;
+/** A TLS 1.3 alert travels as application data: 2 bytes of alert, 1 of inner content type and a
+ *  16-byte AEAD tag (AES-GCM, ChaCha20-Poly1305), without padding (RFC 8446 §5.2). */
+const TLS13_ALERT_RECORD = 2 + 1 + 16;
+
+/** How one side of a TLS stream ended: 'sent' a close_notify as its last record (an alert record;
+ *  in TLS 1.3 an application-data record of an alert's size), 'not-sent' (its last record was
+ *  data, or it sent none), 'unknown' (record boundaries lost to a gap). */
+export type CloseNotify = 'sent' | 'not-sent' | 'unknown';
+
+/**
+ * Heuristic: "the TLS stream ended with close_notify"
+ * Plain definition: the last TLS record a side sent is an alert (content type 21: TLS ≤ 1.2
+ * shows it even when encrypted), or an application-data record exactly the size of an encrypted
+ * TLS 1.3 alert (19 bytes): a side ends a TLS stream properly with close_notify (RFC 8446 §6.1),
+ * and any other alert at the end is fatal anyway. Nothing is decrypted; record headers are read
+ * and bodies skipped, per side, in stream order.
+ */
+export class TlsCloseWatch {
+  private readonly walker = new TlsRecordWalker(false);
+  private frame = 0; //         frame being fed
+  lastType = 0; //              content type of the last record seen, 0 none
+  lastLength = 0; //            its body length, bytes
+  lastFrame = 0; //             frame that held its header
+  lost = false; //              record boundaries lost (a gap, a non-TLS byte)
+
+  constructor() {
+    this.walker.onRecord = (type, length) => {
+      this.lastType = type;
+      this.lastLength = length;
+      this.lastFrame = this.frame;
+    };
+  }
+
+  /** In-order bytes of this side. */
+  feed(data: Buffer, frame: number): void {
+    if (this.lost) return;
+    this.frame = frame;
+    if (this.walker.feed(data, 0) < data.length || !this.walker.synced) this.lost = true;
+  }
+
+  /** Bytes of this side went missing: the last record can no longer be known. */
+  gap(): void {
+    this.lost = true;
+  }
+
+  get closeNotify(): CloseNotify {
+    if (this.lost) return 'unknown';
+    if (this.lastType === ALERT) return 'sent';
+    if (this.lastType === APPLICATION_DATA && this.lastLength === TLS13_ALERT_RECORD) return 'sent';
+    return 'not-sent';
   }
 }

@@ -30,6 +30,7 @@ export interface FtpCommand {
   lastFrame: number; //       frame holding the line's end (differs from `frame` when the line was split)
   overlong: boolean; //       the line was longer than the line cap: `arg` was cut
   unanswered: boolean; //     settled without a final reply (control closed or capture ended first)
+  unsupported: boolean; //    its final reply says the server does not support it (commands.ts saysNotSupported)
 }
 
 /** 'unknown': a data connection of a session whose control channel was encrypted (AUTH TLS)
@@ -60,7 +61,7 @@ export interface DataClose {
 
 export interface Transfer {
   id: number; //              0-based across the capture
-  session: number; //         Session.id
+  session: number | null; //  Session.id; null for a data connection whose control connection is not in the capture
   command: TransferCommand;
   argument: string;
   path: string | null; //     argument resolved against the working directory, when known
@@ -98,6 +99,29 @@ export interface Transfer {
   expectedBytes: number | null; //   announcedBytes minus restOffset (what should cross the data connection)
   announcedFrom: '150' | '213' | null; // where announcedBytes came from
   dataLooksTls: boolean | null; //   the first data bytes were a TLS record; null if no data was seen
+  /** How to read `bytes`/`bytesAcked`: 'counted' (file bytes on a data connection in the
+   *  capture), 'not-captured' (a data connection was used but is not in the capture: unknown, not
+   *  0), 'not-opened' (refused before any data connection: none to count), 'encrypted' (TLS record
+   *  bytes, not file bytes). Set when the transfer is settled. */
+  bytesStatus: 'counted' | 'not-captured' | 'not-opened' | 'encrypted';
+  /** A data connection no session of the capture claimed, taken for one (lone-data.ts): 'port-20'
+   *  (active mode from the FTP data port) or 'one-way' (payload one way only, like a transfer);
+   *  null for a transfer of a session. */
+  dataEvidence: 'port-20' | 'one-way' | null;
+  /** Still running when the capture ended: no final reply, and neither its control connection nor
+   *  its data connection (if any) closed, timed out idle or evicted before the end. */
+  inProgressAtEnd: boolean;
+  /** A data connection carrying TLS (FTPS): TLS bytes each way and how it ended; null otherwise. */
+  tlsData: {
+    clientBytes: number; //        TLS bytes the FTP client sent
+    serverBytes: number; //        … the FTP server sent
+    clientCloseNotify: 'sent' | 'not-sent' | 'unknown'; // its last TLS record was close_notify
+    serverCloseNotify: 'sent' | 'not-sent' | 'unknown';
+    closedBy: Side | null; //      FTP role that closed the data connection first
+    closeKind: 'fin' | 'rst' | null;
+    closeFrame: number | null;
+    verdict: 'clean' | 'no-close-notify' | 'reset-after-close-notify' | 'reset' | 'open' | 'unknown';
+  } | null;
   commandTime: number; //            capture time of the command (of the data connection's SYN for 'unknown')
   transmissionMode: string; //       MODE in force at the command: S (stream), B (block), C (compressed); '' unknown
 }
@@ -112,6 +136,10 @@ export interface Session {
   user: string | null;
   password: string | null; //  as sent; redacted at output unless --show-passwords
   loggedIn: boolean;
+  /** What the capture says of the login: 'logged-in' (230), 'failed' (530 to USER/PASS/ACCT, or
+   *  to a command before the capture), 'not-logged-in' (seen from its start, no login yet),
+   *  'unknown' (began before the capture and no login reply seen since). Set as replies come. */
+  loginState: 'logged-in' | 'failed' | 'not-logged-in' | 'unknown';
   type: string; //            TYPE in force at the end
   mode: string; //            MODE (S, B, C)
   stru: string; //            STRU (F, R, P)

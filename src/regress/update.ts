@@ -40,7 +40,8 @@ export function expectationText(result: Analysed, traceName: string, expectFile:
       ...(t.mode ? { mode: t.mode } : {}),
       replyCodes: t.replyCodes,
       outcome: t.outcome,
-      bytes: t.bytes,
+      // only bytes that count a file (not TLS records, not a data connection missing from the capture)
+      ...(t.bytesStatus === 'counted' ? { bytes: t.bytes } : {}),
     })),
   };
   const header = [

@@ -23,6 +23,7 @@ import {
   findingExplanation,
   findingHead,
   foldedLine,
+  mergedLine,
   noData,
   plural,
   replyCodesSection,
@@ -80,6 +81,7 @@ export class TextReport {
   private readonly findings: Spool;
   private readonly table: StreamedTable;
   private anyNotCaptured = false;
+  private anyEncrypted = false;
   private readonly codes = new ReplyCodeCounter();
   private readonly severities: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
   /** Instances per `severity|id`, background info findings apart as `bg|id`. */
@@ -121,7 +123,7 @@ export class TextReport {
    *  instead of sorting by id and frame (a whole-capture result, already in report order). */
   add(u: ReleasedUnit, order: 'id' | 'arrival' = 'id'): void {
     const controls = new Map(u.connections.map((c) => [c.id, c] as const));
-    const ftpConnections = new Set<number>(u.sessions.map((s) => s.control));
+    const ftpConnections = new Set<number>([...u.sessions.map((s) => s.control), ...(u.attempts ?? [])]);
     for (const t of u.transfers) if (t.dataConnection !== null) ftpConnections.add(t.dataConnection);
     for (const s of u.sessions) {
       const key = order === 'id' ? s.id : this.sessions.count;
@@ -132,6 +134,7 @@ export class TextReport {
       const row = transferRow(t, this.st);
       this.table.measure(row);
       if (noData(t) === 'n/c') this.anyNotCaptured = true;
+      if (noData(t) === 'TLS') this.anyEncrypted = true;
       this.transfers.add(JSON.stringify(row), [order === 'id' ? t.id : this.transfers.count]);
     }
     for (const r of u.findings) this.addFinding(r, ftpConnections, order);
@@ -175,6 +178,8 @@ export class TextReport {
     yield summaryLine(r.capture, { ...totals, severities: this.severities }, st);
     const encapsulations = encapsulationsLine(r.capture.decode.encapsulations);
     if (encapsulations) yield `\n${encapsulations}`;
+    const merged = mergedLine(r.capture);
+    if (merged) yield `\n${merged}`;
     if (error) yield `\n\n${st.severity('error', `capture error: ${w(error)} (report covers the frames before it)`)}`;
     if (r.capture.warnings.length) yield `\n\n${r.capture.warnings.map((x) => `  warning: offset ${x.offset}: ${w(x.message)}`).join('\n')}`;
     if (this.sessions.count) {
@@ -185,6 +190,7 @@ export class TextReport {
       yield `\n\n${st.paint('bold', 'Transfers')}\n`;
       yield* this.table.render(this.transferRows());
       if (this.anyNotCaptured) yield `\n${st.paint('dim', 'n/c: the data connection is not in the capture')}`;
+      if (this.anyEncrypted) yield `\n${st.paint('dim', 'TLS: the data connection carried TLS records, so file bytes are unknown')}`;
     }
     yield '\n\n';
     yield* this.findingsSection();
@@ -297,7 +303,7 @@ export function renderText(r: AnalysisResult, opts: TextReportOptions): string {
   const report = new TextReport(opts, r.showPasswords, false);
   // findings keep the result's order within a severity, as the result has them sorted
   const findings: ReleasedFinding[] = r.findings.map((finding, i) => ({ finding, group: 0, subject: 0, seq: i }));
-  report.add({ connections: r.connections, sessions: r.sessions, transfers: r.transfers, findings }, 'arrival');
+  report.add({ connections: r.connections, sessions: r.sessions, transfers: r.transfers, findings, attempts: r.attempts }, 'arrival');
   try {
     return [...report.render(r, opts.error ?? null)].join('');
   } finally {

@@ -132,8 +132,8 @@ describe('diagnose/cel-compile: the built-in rules over every trace', function (
         },
       };
     };
-    const tpl = (scope: Scope, t: CompiledTemplate | null) => t && { ...t, parts: t.parts.map((p) => ('expr' in p ? { expr: check(scope, p.expr) } : p)) };
-    const checked: RuleSet = { rules: [], byScope: { capture: [], connection: [], session: [], command: [], transfer: [] } };
+    const tpl = (scope: Scope, t: CompiledTemplate | null) => t && { ...t, parts: t.parts.map((p) => ('expr' in p ? { ...p, expr: check(scope, p.expr) } : p)) };
+    const checked: RuleSet = { rules: [], byScope: { capture: [], connection: [], session: [], command: [], transfer: [], client: [] } };
     for (const r of rules.rules) {
       const c = {
         ...r,

@@ -11,7 +11,7 @@ function finding(id: string, severity: Finding['severity'], frames: number[]): F
 }
 
 function transfer(command: Transfer['command'], argument: string, replyCodes: number[], outcome: Transfer['outcome'], bytes: number): Transfer {
-  return { command, argument, replyCodes, outcome, bytes, mode: 'passive' } as Transfer;
+  return { command, argument, replyCodes, outcome, bytes, bytesStatus: 'counted', mode: 'passive' } as Transfer;
 }
 
 const result: Analysed = {

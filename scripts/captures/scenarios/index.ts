@@ -19,5 +19,6 @@ import { vsftpdClean } from './vsftpd-clean.ts';
 import { middleboxIpsReset, middleboxNatIdle } from './middlebox.ts';
 import { vxlanTunnel } from './vxlan-tunnel.ts';
 import { extractFiles } from './extract-files.ts';
+import { natFirewall } from './nat-firewall.ts';
 
-export const scenarios: Scenario[] = [ftpsrvClean, vsftpdClean, pyftpdlibClean, otherServersClean, ipv6, restResume, uploadRst, downloadRst, abor, portRefusedScenario, wrongPasswordScenario, missingFileScenario, tooManyClientsScenario, sequenceAndForeignPort, pasvWrongAddress, controlHalfClose, packetLoss, ftps, craftedStrayAck, middleboxNatIdle, middleboxIpsReset, vxlanTunnel, extractFiles];
+export const scenarios: Scenario[] = [ftpsrvClean, vsftpdClean, pyftpdlibClean, otherServersClean, ipv6, restResume, uploadRst, downloadRst, abor, portRefusedScenario, wrongPasswordScenario, missingFileScenario, tooManyClientsScenario, sequenceAndForeignPort, pasvWrongAddress, controlHalfClose, packetLoss, ftps, craftedStrayAck, middleboxNatIdle, middleboxIpsReset, vxlanTunnel, extractFiles, natFirewall];

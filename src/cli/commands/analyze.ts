@@ -27,7 +27,7 @@ export const FAIL_ON = ['error', 'warning', 'info', 'none'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 
 export interface AnalyzeArgs extends LimitArgs, CaptureOutputArgs {
-  trace: string;
+  trace: string | string[];
   json: boolean;
   failOn: FailOn;
   rules: string | string[] | undefined;
@@ -37,12 +37,12 @@ export interface AnalyzeArgs extends LimitArgs, CaptureOutputArgs {
   decodeAs: string | string[] | undefined;
 }
 
-export const command = 'analyze <trace>';
+export const command = 'analyze <trace..>';
 export const describe = 'Explain what went wrong in a capture of FTP traffic';
 
 export function builder(y: Argv): Argv<AnalyzeArgs> {
   return withCaptureOutputOptions(withLimitOptions(y))
-    .positional('trace', { type: 'string', describe: "pcap or pcapng file (gzip allowed); '-' reads standard input", demandOption: true })
+    .positional('trace', { type: 'string', describe: "pcap or pcapng file (gzip allowed); '-' reads standard input; several files are merged by time as mergecap merges them", demandOption: true })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document instead of the text report' })
     .option('fail-on', { choices: FAIL_ON, default: 'error' as FailOn, describe: 'exit 1 when a finding of this severity or worse is found' })
     .option('rules', rulesOptionSpec('directory (or file) of extra rules, added to the built-in ones; repeatable'))
@@ -58,6 +58,7 @@ export function builder(y: Argv): Argv<AnalyzeArgs> {
     .example('$0 analyze -d udp.port==8472,vxlan x.pcap', 'a VXLAN mirror on a port other than 4789')
     .example('$0 analyze x.pcap --annotate x-ftpdiag.pcapng', 'also write the capture with the findings as packet comments')
     .example('$0 analyze x.pcap --extract files/', "also rebuild each transfer's file, with a manifest")
+    .example('$0 analyze ctl.pcap data.pcap', 'several files analysed as one capture, merged by time')
     .example('tcpdump -w - port 21 | $0 analyze -', 'read standard input') as unknown as Argv<AnalyzeArgs>;
 }
 
@@ -77,7 +78,7 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
   const rules = loadCliRules(args.rules);
   const limits = cliLimits(args);
   const decode = cliDecodeAs(args.decodeAs);
-  const trace = args.trace ?? '';
+  const trace = traceArg(args.trace);
   const outputs = CaptureOutputs.prepare(args, trace);
   const progress = new ReadProgress({ json: args.json, stdoutIsTTY: io.stdoutIsTTY, stderrIsTTY: process.stderr.isTTY === true });
   const interrupt = new ReadInterrupt(io);
@@ -110,7 +111,7 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
   }
 }
 
-async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: AnalysisResult, error: CaptureError | null, spool: JsonSpool | TextReport | null, color: boolean, decode: DecoderOptions): Promise<ExitCode> {
+async function report(args: AnalyzeArgs, io: CliIO, trace: string | string[], result: AnalysisResult, error: CaptureError | null, spool: JsonSpool | TextReport | null, color: boolean, decode: DecoderOptions): Promise<ExitCode> {
   const nothingRead = error !== null && result.capture.frames === 0;
   // the fault as the text and HTML reports mention it at the top
   const errorText = error ? `offset ${error.offset}: ${error.reason}` : null;
@@ -147,8 +148,16 @@ async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: Analy
   return spool ? exitCodeForSeverities(spool.severitiesFound, args.failOn) : exitCodeFor(result, args.failOn);
 }
 
+/** The trace argument: one path ('-' for standard input), or several files to merge. */
+export function traceArg(arg: string | string[] | undefined): string | string[] {
+  const list = Array.isArray(arg) ? arg.map((a) => a ?? '') : [arg ?? ''];
+  if (list.length === 1) return list[0]!;
+  if (list.some(isStdinPath)) throw new CliError('standard input (-) cannot be merged with other capture files: give file names only');
+  return list;
+}
+
 /** `FILE: offset N: reason`, terminal-safe. */
-export function captureErrorLine(e: CaptureError, trace: string): string {
-  const file = isStdinPath(trace) ? '-' : e.file;
+export function captureErrorLine(e: CaptureError, trace: string | readonly string[]): string {
+  const file = typeof trace === 'string' && isStdinPath(trace) ? '-' : e.file;
   return escapeWire(`${file}: offset ${e.offset}: ${e.reason}`);
 }

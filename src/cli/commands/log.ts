@@ -11,10 +11,10 @@ import { useColor } from '../../report/style.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
-import { captureErrorLine } from './analyze.ts';
+import { captureErrorLine, traceArg } from './analyze.ts';
 
 export interface LogArgs extends LimitArgs {
-  trace: string;
+  trace: string | string[];
   format: LogFormat;
   tz: TimeZoneChoice;
   all: boolean;
@@ -23,12 +23,12 @@ export interface LogArgs extends LimitArgs {
   color: boolean | undefined;
 }
 
-export const command = 'log <trace>';
+export const command = 'log <trace..>';
 export const describe = 'One line per FTP operation (logins, transfers, deletes, renames, …) as a table, TSV, CSV, NDJSON or xferlog';
 
 export function builder(y: Argv): Argv<LogArgs> {
   return withLimitOptions(y)
-    .positional('trace', { type: 'string', describe: "pcap or pcapng file (gzip allowed); '-' reads standard input", demandOption: true })
+    .positional('trace', { type: 'string', describe: "pcap or pcapng file (gzip allowed); '-' reads standard input; several files are merged by time", demandOption: true })
     .option('format', { choices: LOG_FORMATS, default: 'table' as LogFormat, describe: 'output format (ndjson uses Zeek ftp.log field names; xferlog is the wu-ftpd/vsftpd/ProFTPD transfer log)' })
     .option('tz', { choices: TIME_ZONES, default: 'utc' as TimeZoneChoice, describe: 'time zone of printed times (ndjson ts is always epoch seconds)' })
     .option('all', { type: 'boolean', default: false, describe: 'a line for every command (PWD, TYPE, PASV, …), not only operations' })
@@ -42,7 +42,7 @@ export function builder(y: Argv): Argv<LogArgs> {
 
 export async function run(args: LogArgs, io: CliIO): Promise<ExitCode> {
   const rules = loadCliRules(args.rules);
-  const trace = args.trace ?? '';
+  const trace = traceArg(args.trace);
   const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read: io.stdin ? { stdin: io.stdin } : {}, ...cliLimits(args) });
   if (!(error !== null && result.capture.frames === 0)) {
     const ops = buildOperations(result, { all: args.all });

@@ -85,7 +85,7 @@ export function tableCells(ops: readonly Operation[], opts: TableOptions): { cap
       clip(targetText(op), 2 * MAX_CELL) || '-',
       codeText(op) || '-',
       clip(replyLine(op), 2 * MAX_CELL),
-      op.bytes === null ? '' : String(op.bytes),
+      op.bytes === null ? bytesNote(op) : String(op.bytes),
       humanDuration(op.duration),
       op.bytes ? humanRate(op.rate) : '', // no rate for a transfer that moved nothing
       op.outcome,
@@ -156,4 +156,9 @@ export function renderTable(ops: readonly Operation[], opts: TableOptions): stri
   if (ops.length === 0) return 'No FTP operations found.\n';
   const { caption, rows } = tableCells(ops, opts);
   return `${caption}\n${drawTable(rows, opts.color)}\n`;
+}
+
+/** The bytes cell of a transfer whose bytes count no file bytes (as the text report's table). */
+function bytesNote(op: Operation): string {
+  return op.bytesStatus === 'not-captured' ? 'n/c' : op.bytesStatus === 'encrypted' ? 'TLS' : '';
 }
