@@ -12,8 +12,10 @@
 // original by a retransmission timeout. Segments without payload are the exception: a stack
 // answers each incoming segment with an RST or ACK that can equal its previous answer byte for
 // byte, microseconds apart (zeek ipv6-violation.pcap: an RST for the data, the same RST for the
-// FIN). Such a frame is taken for a copy at the same time only when its peer sent nothing since
-// the original (RepeatPolicy.answerLike, supplied by the pipeline, which decodes). Once time ran
+// FIN), and a stack that writes one IP ID into every packet (embedded stacks, IP ID 0 with DF)
+// reopens a zero window with the very ACK it sent before closing it. Such a frame is taken for a
+// copy at the same time only when neither side sent anything since the original
+// (RepeatPolicy.answerLike, supplied by the pipeline, which decodes). Once time ran
 // back, frames that go on repeating the earlier stretch are copies whatever they hold.
 //
 // The key is a function of the frame, replaceable (RepeatPolicy.key): the default hashes the bytes
@@ -34,8 +36,8 @@ export interface RepeatPolicy {
   /** Two copies at most this far apart in time (seconds) are one packet recorded twice. */
   sameTimeSeconds: number;
   /** A frame its sender may legitimately send again identical, at once: a TCP segment without
-   *  payload whose peer sent something since frame `original`. Not taken for a copy by time
-   *  alone. Default: none. */
+   *  payload when either side sent something since frame `original`. Not taken for a copy by
+   *  time alone. Default: none. */
   answerLike?: (f: Frame, original: number) => boolean;
 }
 

@@ -136,13 +136,14 @@ export class Analysis {
   }
 
   /** A frame its sender may send again identical at once: a TCP segment without payload (the RST
-   *  or ACK a stack sends for each incoming segment) whose peer sent something since frame
-   *  `original`. Looked at with a decoder of its own, whose state is not the analysis'; called
-   *  only for a frame identical to a recent one. */
+   *  or ACK a stack sends for each incoming segment) when its peer sent something since frame
+   *  `original`, or its sender did (a stack that writes one IP ID into every packet reopens a
+   *  zero window with the very ACK it sent before closing it). Looked at with a decoder of its
+   *  own, whose state is not the analysis'; called only for a frame identical to a recent one. */
   private answerLike(f: Frame, original: number): boolean {
     const peek = (this.peekDecoder ??= new PacketDecoder(this.opts.decode));
     if (peek.decode(f) !== 'tcp' || peek.packet.segmentLength !== 0) return false;
-    return this.lastFrom[directionSlot(peek.packet, true)]! > original;
+    return this.lastFrom[directionSlot(peek.packet, true)]! > original || this.lastFrom[directionSlot(peek.packet, false)]! > original;
   }
 
   /** The streaming analysis' bookkeeping (release mode), for tests. */

@@ -76,6 +76,29 @@ describe('field captures: a capture that repeats itself', () => {
     expect(byId(r, 'capture-repeats')).to.have.length(0);
   });
 
+  it('an ACK sent again after a zero window by a stack with one IP ID is traffic, not a copy', () => {
+    // embedded stacks write the same IP ID into every packet: the window update that reopens a
+    // zero window is then byte-identical to the ACK before it, a fraction of a millisecond later
+    const t = new TraceBuilder({ step: 0.0002 }); // frames 0.2 ms apart
+    const c = t.tcp({ client: '192.0.2.1:40000', server: '198.51.100.2:5000' });
+    c.handshake();
+    c.client('PA', 'x'.repeat(500));
+    c.server('A', undefined, { ipId: 7 });
+    c.server('A', undefined, { ipId: 7, window: 0 });
+    c.server('A', undefined, { ipId: 7 }); // byte for byte frame 5, 0.4 ms later
+    c.client('PA', 'y'.repeat(500));
+    c.server('A', undefined, { ipId: 7 });
+    c.close();
+    const r = analyzeTrace(t);
+    expect(r.capture.repeats!.duplicates).to.equal(0);
+    expect(byId(r, 'capture-repeats')).to.have.length(0);
+    // the same ACK with nothing in between stays a copy
+    const frames = t.captureFrames();
+    const ack = frames[4]!;
+    const copied = analyzeFrames(renumber([...frames.slice(0, 5), later(ack, 2e-6), ...frames.slice(5)]));
+    expect(copied.capture.repeats!.duplicates).to.equal(1);
+  });
+
   it('time going back without copies: a warning beyond timestamp jitter, info within it', () => {
     const frames = session().captureFrames();
     const swapped = renumber([...frames.slice(0, 10), later(frames[10]!, -2), ...frames.slice(11)]);
