@@ -134,7 +134,6 @@ const checks: Record<string, { must: Entry[]; must_not: Entry[] }> = {
     ],
     must_not: [
       {
-        owner: 'issue 22 (stall/reset findings after the side’s own FIN)',
         check: (r) =>
           ok(
             !findings(r).some((f) => {
