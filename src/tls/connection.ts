@@ -70,6 +70,7 @@ class Direction {
   trafficSecret: Buffer | null = null; //  TLS 1.3 application secret in use (for KeyUpdate)
   appSecret: Buffer | null = null; //      TLS 1.3 application secret to switch to after its Finished
   rekeyAfterRecord: DirectionKeys | null = null; // keys that take effect from the next record
+  stopAfterRecord = false; //      no keys for what follows (a TLS 1.3 application secret missing from the key log)
   plainOffset = 0; //              plaintext stream offset
   seqUnknown = false; //           record boundaries were lost: search the sequence number
   searchFailures = 0;
@@ -107,7 +108,6 @@ export class TlsConnection {
   private readonly keyLog: KeyLog | null;
   private readonly listener: TlsListener;
   private suite: SuiteParams | null = null;
-  private entry: KeyLogEntry | null = null;
   private decrypting = false; //        keys in hand for this connection
   private messageDecrypted = false; //  the handshake message being dispatched came from a decrypted record
   private estimateUnknown = { client: false, server: false };
@@ -150,12 +150,16 @@ export class TlsConnection {
     };
   }
 
-  /** In-order TLS bytes sent by `from`; data[0] is at TCP stream offset `offset`. */
-  feed(from: Side, data: Buffer, offset: number, frame: number, time: number): void {
+  /** In-order TLS bytes sent by `from`; data[0] is at TCP stream offset `offset`. Returns -1, or
+   *  the stream offset at which, at a record boundary, the bytes stopped being TLS records (the
+   *  caller may find cleartext FTP there: a server's reply after a failed handshake, or CCC). */
+  feed(from: Side, data: Buffer, offset: number, frame: number, time: number): number {
     const d = this.dir(from);
     const resyncs = d.reader.resyncs;
+    const wasSynced = d.reader.synced;
     d.reader.feed(data, offset, frame, time);
     this.afterReader(d, resyncs, frame);
+    return wasSynced && !d.reader.synced && d.reader.problem === 'bad-header' ? d.reader.problemOffset : -1;
   }
 
   /** `length` bytes sent by `from` at TCP stream offset `offset` are missing from the capture. */
@@ -315,6 +319,7 @@ export class TlsConnection {
       d.decryptor.rekey(d.rekeyAfterRecord);
     }
     d.rekeyAfterRecord = null;
+    if (d.stopAfterRecord) d.decryptor = null;
   }
 
   /** TLS 1.3 without keys: a side's handshake flight is over once the peer has answered it (the
@@ -477,10 +482,13 @@ export class TlsConnection {
           break;
         case HandshakeType.finished:
           f.finished[d.side] ??= frame;
-          if (f.version === 0x0304 && d.appSecret && this.suite) {
-            d.trafficSecret = d.appSecret;
-            d.rekeyAfterRecord = tls13Keys(this.suite, d.appSecret);
-            d.appSecret = null;
+          if (f.version === 0x0304 && d.decryptor && this.suite) {
+            // its application secret takes over from the next record; without it, decryption of this direction stops
+            if (d.appSecret) {
+              d.trafficSecret = d.appSecret;
+              d.rekeyAfterRecord = tls13Keys(this.suite, d.appSecret);
+              d.appSecret = null;
+            } else d.stopAfterRecord = true;
           }
           break;
         case HandshakeType.keyUpdate:
@@ -550,16 +558,16 @@ export class TlsConnection {
     const e = this.keyLog.get(ch.random);
     const need: Array<keyof KeyLogEntry> = version === 0x0304 ? ['clientHandshake', 'serverHandshake', 'clientTraffic0', 'serverTraffic0'] : ['masterSecret'];
     const missing = need.filter((k) => !e?.[k]);
-    if (!e || missing.length > 0) {
+    dec.missingLabels = missing.map((k) => LABEL_OF[k]);
+    if (!e || missing.length === need.length) {
       dec.state = 'no-keys-for-connection';
-      dec.missingLabels = missing.map((k) => LABEL_OF[k]);
       dec.reason = `the key log has no ${dec.missingLabels.join(', ')} line for this connection's client random`;
       return;
     }
-    this.entry = e;
     this.decrypting = true;
     dec.state = 'decrypting';
-    dec.reason = null;
+    // a client that gave up mid-handshake (a rejected certificate) logs only the secrets it made
+    dec.reason = missing.length ? `partly: the key log has no ${dec.missingLabels.join(', ')} line for this connection` : null;
     const sh = this.facts.serverHello!;
     if (version === 0x0303) {
       const keys = tls12Keys(p, e.masterSecret!, Buffer.from(ch.random, 'hex'), Buffer.from(sh.random, 'hex'));
@@ -568,10 +576,10 @@ export class TlsConnection {
       return;
     }
     // TLS 1.3: handshake keys now, application keys after each side's Finished
-    this.server.decryptor = new RecordDecryptor(p, tls13Keys(p, e.serverHandshake!), false);
-    this.client.decryptor = new RecordDecryptor(p, tls13Keys(p, e.clientHandshake!), false);
-    this.server.appSecret = e.serverTraffic0!;
-    this.client.appSecret = e.clientTraffic0!;
+    if (e.serverHandshake) this.server.decryptor = new RecordDecryptor(p, tls13Keys(p, e.serverHandshake), false);
+    if (e.clientHandshake) this.client.decryptor = new RecordDecryptor(p, tls13Keys(p, e.clientHandshake), false);
+    this.server.appSecret = e.serverTraffic0 ?? null;
+    this.client.appSecret = e.clientTraffic0 ?? null;
   }
 
   /** Whether the session was resumed, from what the hellos and the server's next messages show. */

@@ -64,12 +64,13 @@ export class TlsRecordReader {
   private recFirstFrame = 0;
   private inBody = false; //         header read, body being collected
   private atStart = true; //         nothing read yet (an SSLv2 hello may come)
+  private tooLong = false; //        the header just refused gave a length over MAX_RECORD_BODY
   synced = true; //                  false after a bad header or a gap over a header
   records = 0; //                    records delivered
   resyncs = 0; //                    times the thread was picked up again after being lost
   bytesLost = 0; //                  stream bytes skipped while out of sync or in gaps
-  problem: ReaderProblem | null = null; // the first reason the thread was lost
-  problemOffset = -1; //             stream offset of that problem
+  problem: ReaderProblem | null = null; // why the thread was last lost
+  problemOffset = -1; //             stream offset where
   problemFrame = 0;
 
   constructor(
@@ -165,7 +166,7 @@ export class TlsRecordReader {
     const len = (h[at + 3]! << 8) | h[at + 4]!;
     if (type < 20 || type > 24 || h[at + 1] !== 3 || h[at + 2]! > 4) return false;
     if (len > MAX_RECORD_BODY) {
-      this.problem ??= 'record-too-long';
+      this.tooLong = true;
       return false;
     }
     this.recType = type;
@@ -206,17 +207,18 @@ export class TlsRecordReader {
   }
 
   private lose(bytes: number, why: ReaderProblem, offset: number, frame: number): void {
+    if (why === 'bad-header' && this.tooLong) why = 'record-too-long';
+    this.tooLong = false;
     this.synced = false;
     this.inBody = false;
     this.headerLen = 0;
     this.body = null;
     this.bodyLen = 0;
     this.bytesLost += bytes;
-    if (this.problemOffset < 0) {
-      this.problem ??= why;
-      this.problemOffset = offset;
-      this.problemFrame = frame;
-    }
+    // the latest loss (feed()'s caller looks at it right after)
+    this.problem = why;
+    this.problemOffset = offset;
+    this.problemFrame = frame;
   }
 }
 
