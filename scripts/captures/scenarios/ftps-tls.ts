@@ -83,7 +83,7 @@ export const ftpsTls: Scenario = {
     await curlTrace(c, 'vsftpd-ftps-reuse-required-522', { require_ssl_reuse: 'YES' }, [
       { label: 'TLS 1.3, --no-sessionid', args: ['--no-sessionid'], upload: false },
       { label: 'TLS 1.2, --no-sessionid', args: ['--no-sessionid', '--tls-max', '1.2'], upload: false },
-    ], 'curl --no-sessionid starts every data connection with a fresh TLS session; vsftpd (require_ssl_reuse=YES) refuses the data connection with 522 and closes it');
+    ], 'curl --no-sessionid starts every data connection with a fresh TLS session; vsftpd (require_ssl_reuse=YES) closes the data connection right after its TLS handshake and sends 522 on the control connection, which curl does not read: it sees the data connection closed and gives up (exit 18)');
     await curlTrace(c, 'vsftpd-ftps-no-prot-p-522', { force_anon_data_ssl: 'YES', force_local_data_ssl: 'YES', require_ssl_reuse: 'NO' }, [
       { label: '--ftp-ssl-control (TLS on the control connection only)', args: ['--ftp-ssl-control'], replaceSsl: true, upload: false },
     ], 'curl --ftp-ssl-control protects only the control connection (no PROT P); vsftpd forces TLS on data and answers the transfer with 522');
@@ -183,7 +183,7 @@ async function curlTrace(c: Ctx, name: string, extra: Record<string, string>, ru
       ],
       story:
         `vsftpd ${server.version} with a self-signed certificate (${Object.entries(extra).map(([k, v]) => `${k}=${v}`).join(', ')}) and curl, ${runs.length} session(s): ` +
-        `${sessions.map((s) => s.label).join('; ')}. ${transfers.map(brief).join('; ')}. ${storyTail}.`,
+        `${sessions.map((s) => s.label).join('; ')}.${transfers.length ? ` ${transfers.map(brief).join('; ')}.` : ''} ${storyTail}.`,
     }),
   );
 }
