@@ -18,9 +18,9 @@ import { cipherSuiteName, suiteParams, type SuiteParams } from './cipher-suites.
 import { certificateList, describeCertificate } from './certificates.ts';
 import { TlsDecodeError } from './cursor.ts';
 import { HandshakeAssembler } from './handshake-assembler.ts';
-import { parseClientHello, parseServerHello, parseSslv2ClientHello } from './hello.ts';
+import { parseClientHello, parseNewSessionTicket12, parseServerHello, parseSslv2ClientHello } from './hello.ts';
 import { nextTrafficSecret, tls12Keys, tls13Keys, type DirectionKeys } from './key-schedule.ts';
-import { LABEL_OF, type KeyLog, type KeyLogEntry } from './keylog.ts';
+import { LABEL_OF, type KeyLog, type KeyLogEntry, type TlsSessionCache } from './keylog.ts';
 import { ContentType, HandshakeType, handshakeTypeName, versionName } from './names.ts';
 import { RecordDecryptor } from './record-cipher.ts';
 import { SSLV2_CLIENT_HELLO, TlsRecordReader, type TlsRecord } from './record-reader.ts';
@@ -51,6 +51,8 @@ export interface TlsListener {
 
 export interface TlsConnectionOptions {
   keyLog?: KeyLog | null;
+  /** One per capture: lets a resumed TLS ≤ 1.2 session use the master secret of the one it resumes. */
+  sessionCache?: TlsSessionCache | null;
   listener?: TlsListener;
 }
 
@@ -106,6 +108,8 @@ export class TlsConnection {
   private readonly client: Direction;
   private readonly server: Direction;
   private readonly keyLog: KeyLog | null;
+  private readonly sessions: TlsSessionCache | null;
+  private masterSecret: Buffer | null = null; // TLS ≤ 1.2, while decrypting
   private readonly listener: TlsListener;
   private suite: SuiteParams | null = null;
   private decrypting = false; //        keys in hand for this connection
@@ -114,6 +118,7 @@ export class TlsConnection {
 
   constructor(opts: TlsConnectionOptions = {}) {
     this.keyLog = opts.keyLog ?? null;
+    this.sessions = opts.sessionCache ?? null;
     this.listener = opts.listener ?? {};
     const onRecord = (d: Direction, r: TlsRecord) => this.record(d, r);
     const onMessage = (d: Direction, t: number, b: Buffer, f: number, time: number) => this.message(d, t, b, f, time);
@@ -131,7 +136,7 @@ export class TlsConnection {
       alerts: [],
       alertsDropped: 0,
       changeCipherSpec: { client: null, server: null },
-      newSessionTickets: { count: 0, firstFrame: null, visible: null },
+      newSessionTickets: { count: 0, firstFrame: null, visible: null, digests: [] },
       finished: { client: null, server: null },
       keyUpdates: { client: 0, server: 0 },
       records: { client: 0, server: 0 },
@@ -479,6 +484,11 @@ export class TlsConnection {
           f.newSessionTickets.count++;
           f.newSessionTickets.firstFrame ??= frame;
           f.newSessionTickets.visible ??= decrypted ? 'decrypted' : 'clear';
+          if (f.version !== 0x0304) {
+            const digest = parseNewSessionTicket12(body);
+            if (f.newSessionTickets.digests.length < 4) f.newSessionTickets.digests.push(digest);
+            if (this.masterSecret) this.sessions?.remember(`ticket:${digest}`, this.masterSecret);
+          }
           break;
         case HandshakeType.finished:
           f.finished[d.side] ??= frame;
@@ -555,7 +565,7 @@ export class TlsConnection {
       dec.reason = `${cipherSuiteName(suiteCode)}: ${p === 'null-cipher' ? 'no encryption (NULL cipher); records are not protected' : 'a cipher this tool does not decrypt (AES-GCM, ChaCha20-Poly1305 and AES/3DES-CBC are)'}`;
       return;
     }
-    const e = this.keyLog.get(ch.random);
+    const e = this.resumedSecret(version, ch.random) ?? this.keyLog.get(ch.random);
     const need: Array<keyof KeyLogEntry> = version === 0x0304 ? ['clientHandshake', 'serverHandshake', 'clientTraffic0', 'serverTraffic0'] : ['masterSecret'];
     const missing = need.filter((k) => !e?.[k]);
     dec.missingLabels = missing.map((k) => LABEL_OF[k]);
@@ -570,6 +580,8 @@ export class TlsConnection {
     dec.reason = missing.length ? `partly: the key log has no ${dec.missingLabels.join(', ')} line for this connection` : null;
     const sh = this.facts.serverHello!;
     if (version === 0x0303) {
+      this.masterSecret = e.masterSecret!;
+      if (sh.sessionId !== '') this.sessions?.remember(`id:${sh.sessionId}`, e.masterSecret!);
       const keys = tls12Keys(p, e.masterSecret!, Buffer.from(ch.random, 'hex'), Buffer.from(sh.random, 'hex'));
       this.client.pendingKeys = keys.client;
       this.server.pendingKeys = keys.server;
@@ -580,6 +592,18 @@ export class TlsConnection {
     if (e.clientHandshake) this.client.decryptor = new RecordDecryptor(p, tls13Keys(p, e.clientHandshake), false);
     this.server.appSecret = e.serverTraffic0 ?? null;
     this.client.appSecret = e.clientTraffic0 ?? null;
+  }
+
+  /** TLS ≤ 1.2 resumption: the master secret of the session resumed, when the key log has none
+   *  for this client random and an earlier connection of the capture gave it (ticket or ID). */
+  private resumedSecret(version: number, random: string): KeyLogEntry | null {
+    if (version !== 0x0303 || !this.sessions || this.keyLog?.get(random)?.masterSecret) return null;
+    const ch = this.facts.clientHello!;
+    const sh = this.facts.serverHello!;
+    const byTicket = this.sessions.lookup(`ticket:${ch.ticketDigest}`);
+    const byId = sh.sessionId !== '' && sh.sessionId === ch.sessionId ? this.sessions.lookup(`id:${sh.sessionId}`) : undefined;
+    const m = byTicket ?? byId;
+    return m ? { masterSecret: m } : null;
   }
 
   /** Whether the session was resumed, from what the hellos and the server's next messages show. */

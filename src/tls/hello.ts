@@ -6,6 +6,7 @@
 //   ClientHello: 03 03 <random 32> <session_id<0..32>> <cipher_suites<2..2^16-2>>
 //                <compression<1..2^8-1>> <extensions<8..2^16-1>>
 
+import { createHash } from 'node:crypto';
 import { isGrease } from './cipher-suites.ts';
 import { Cursor, TlsDecodeError } from './cursor.ts';
 import { Ext, HELLO_RETRY_RANDOM } from './names.ts';
@@ -36,6 +37,7 @@ export function parseClientHello(body: Buffer, frame: number, time: number, reco
     sessionId: sessionId.toString('hex'),
     ticket: 'absent',
     ticketLength: 0,
+    ticketDigest: '',
     pskIdentities: 0,
     pskModes: [],
     earlyData: false,
@@ -87,6 +89,7 @@ function clientExtension(f: ClientHelloFact, type: number, e: Cursor): void {
     case Ext.sessionTicket:
       f.ticketLength = e.left;
       f.ticket = e.left > 0 ? 'present' : 'empty';
+      if (e.left > 0) f.ticketDigest = ticketDigest(e.bytes(e.left));
       break;
     case Ext.preSharedKey: {
       // identities<7..2^16-1> of { identity<1..2^16-1> obfuscated_ticket_age(4) }, then binders
@@ -218,6 +221,7 @@ export function parseSslv2ClientHello(version: number, body: Buffer, frame: numb
     sessionId: sid.toString('hex'),
     ticket: 'absent',
     ticketLength: 0,
+    ticketDigest: '',
     pskIdentities: 0,
     pskModes: [],
     earlyData: false,
@@ -228,4 +232,17 @@ export function parseSslv2ClientHello(version: number, body: Buffer, frame: numb
     sslv2: true,
     random: random.toString('hex'),
   };
+}
+
+/** A short name for a session ticket (RFC 5077): the first 16 hex digits of its SHA-256. The same
+ *  digest in a NewSessionTicket and a later ClientHello says which session a client resumed. */
+export function ticketDigest(ticket: Buffer): string {
+  return createHash('sha256').update(ticket).digest('hex').slice(0, 16);
+}
+
+/** TLS ≤ 1.2 NewSessionTicket (RFC 5077 §3.3): lifetime_hint(4) ticket<0..2^16-1>. */
+export function parseNewSessionTicket12(body: Buffer): string {
+  const c = new Cursor(body);
+  c.u32('ticket_lifetime_hint');
+  return ticketDigest(c.vec(2, 'ticket'));
 }

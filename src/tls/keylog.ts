@@ -158,3 +158,36 @@ function bad(log: KeyLog, lineNo: number): void {
   log.badLines++;
   if (log.firstBadLine === 0) log.firstBadLine = lineNo;
 }
+
+/** Master secrets of the TLS ≤ 1.2 sessions decrypted so far in one capture, by session ID and by
+ *  ticket digest: a resumed session (abbreviated handshake) reuses its master secret, and clients
+ *  such as GnuTLS log no CLIENT_RANDOM line for it (Wireshark keeps the same kind of cache). One
+ *  per capture; at most SESSION_CACHE_MAX entries, the oldest dropped first. Shows counts only. */
+export const SESSION_CACHE_MAX = 10_000;
+
+export class TlsSessionCache {
+  private readonly map = new Map<string, Buffer>();
+
+  remember(key: string, masterSecret: Buffer): void {
+    if (key === '') return;
+    this.map.delete(key);
+    this.map.set(key, masterSecret);
+    if (this.map.size > SESSION_CACHE_MAX) this.map.delete(this.map.keys().next().value!);
+  }
+
+  lookup(key: string): Buffer | undefined {
+    return key === '' ? undefined : this.map.get(key);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  toJSON(): object {
+    return { sessions: this.map.size };
+  }
+
+  [inspect.custom](): string {
+    return `TlsSessionCache { ${this.map.size} session(s) }`;
+  }
+}

@@ -21,6 +21,7 @@ export interface ClientHelloFact {
   sessionId: string; //          legacy_session_id, hex ('' = none offered)
   ticket: 'absent' | 'empty' | 'present'; // session_ticket extension (RFC 5077): present = a ticket offered for resumption
   ticketLength: number;
+  ticketDigest: string; //       sha256 of the offered ticket, first 16 hex digits ('' none): matches a NewSessionTicket's
   pskIdentities: number; //      TLS 1.3 pre_shared_key identities offered (0 = none)
   pskModes: number[]; //         psk_key_exchange_modes
   earlyData: boolean; //         early_data (0-RTT) offered
@@ -128,7 +129,7 @@ export type DecryptFailureReason =
 /** Why a connection as a whole is not decrypted. */
 export type DecryptionState =
   | 'no-key-log' //            no key log was given
-  | 'no-keys-for-connection' // the key log has no (or not all) lines for this client random
+  | 'no-keys-for-connection' // the key log has no (or not all) lines for this client random, and no earlier session of the capture gave the master secret of the session it resumes
   | 'unsupported-version' //   SSL 3.0, TLS 1.0/1.1 (RFC 8996): not decrypted here
   | 'unsupported-cipher-suite' // a suite whose cipher this tool does not implement (CCM, CAMELLIA, …), or NULL
   | 'no-handshake' //          the hellos were not seen (capture began mid-connection)
@@ -156,7 +157,7 @@ export interface TlsFacts {
   alerts: AlertFact[]; //       at most MAX_ALERTS
   alertsDropped: number;
   changeCipherSpec: { client: number | null; server: number | null }; // frame of each side's first
-  newSessionTickets: { count: number; firstFrame: number | null; visible: 'clear' | 'decrypted' | null };
+  newSessionTickets: { count: number; firstFrame: number | null; visible: 'clear' | 'decrypted' | null; digests: string[] }; // digests: TLS ≤ 1.2 tickets issued (first 4)
   finished: { client: number | null; server: number | null }; // frame of each side's Finished (clear-text TLS ≤ 1.2 or decrypted; else the first encrypted handshake record after CCS)
   keyUpdates: { client: number; server: number }; // TLS 1.3 KeyUpdate messages (decrypted)
   records: { client: number; server: number };

@@ -10,7 +10,7 @@ import { PacketDecoder } from '../../src/decode/decoder.ts';
 import { TcpEngine } from '../../src/tcp/engine.ts';
 import type { Connection, Side, TcpListener } from '../../src/tcp/types.ts';
 import { TlsConnection, type TlsListener } from '../../src/tls/connection.ts';
-import type { KeyLog } from '../../src/tls/keylog.ts';
+import { TlsSessionCache, type KeyLog } from '../../src/tls/keylog.ts';
 import type { DecryptFailureReason, TlsFacts } from '../../src/tls/types.ts';
 
 const FIN = 0x01;
@@ -35,6 +35,7 @@ interface ConnState {
 class Harness implements TcpListener {
   readonly runs: TlsRun[] = [];
   private readonly state = new Map<number, ConnState>();
+  private readonly sessions = new TlsSessionCache();
   constructor(private readonly keyLog: KeyLog | null) {}
 
   onConnection(conn: Connection): void {
@@ -48,7 +49,7 @@ class Harness implements TcpListener {
       onPlaintext: (from, data) => run.plaintext[from].push(Buffer.from(data)),
       onPlaintextGap: (from, offset, length, _exact, _frame, reason) => run.gaps.push({ from, offset, length, reason }),
     };
-    run.tls = new TlsConnection({ keyLog: this.keyLog, listener });
+    run.tls = new TlsConnection({ keyLog: this.keyLog, sessionCache: this.sessions, listener });
     st.run = run;
     this.runs.push(run);
     return run;
