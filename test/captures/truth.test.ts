@@ -28,7 +28,7 @@ interface TruthDialogStep {
 interface Truth {
   trace: string;
   crafted: boolean;
-  sessions: Array<{ label: string; dialog: TruthDialogStep[] }>;
+  sessions: Array<{ label: string; server?: string; dialog: TruthDialogStep[] }>;
   transfers: TruthTransfer[];
 }
 
@@ -51,9 +51,13 @@ function analysed(trace: string): Promise<AnalysisResult> {
   return r;
 }
 
+/** Implicit FTPS (port 990): TLS from the first byte, nothing of the dialog is readable. */
+const isImplicit = (s: { server?: string }) => s.server?.endsWith(':990') ?? false;
+
 /** The part of a session's dialog a passive observer can read: everything up to AUTH's 234. */
-function clearDialog(dialog: TruthDialogStep[]): TruthDialogStep[] {
+function clearDialog(dialog: TruthDialogStep[], implicit = false): TruthDialogStep[] {
   const out: TruthDialogStep[] = [];
+  if (implicit) return out;
   for (const step of dialog) {
     out.push(step);
     if (step.command?.toUpperCase().startsWith('AUTH ') && step.replies.some((r) => r.code === 234)) break;
@@ -61,7 +65,7 @@ function clearDialog(dialog: TruthDialogStep[]): TruthDialogStep[] {
   return out;
 }
 
-const isEncrypted = (t: Truth) => t.sessions.some((s) => s.dialog.some((d) => d.command?.toUpperCase().startsWith('AUTH ') && d.replies.some((r) => r.code === 234)));
+const isEncrypted = (t: Truth) => t.sessions.some((s) => isImplicit(s) || s.dialog.some((d) => d.command?.toUpperCase().startsWith('AUTH ') && d.replies.some((r) => r.code === 234)));
 
 function split(command: string): { verb: string; arg: string } {
   const i = command.indexOf(' ');
@@ -84,7 +88,7 @@ describe('captures/: the analyzer agrees with the ground truth of every recordin
         expect(r.sessions.length, 'FTP sessions').to.equal(truth.sessions.length);
         truth.sessions.forEach((ts, i) => {
           const s = r.sessions[i]!;
-          const dialog = clearDialog(ts.dialog);
+          const dialog = clearDialog(ts.dialog, isImplicit(ts));
           const commands = dialog.filter((d) => d.command !== null && !d.command.startsWith('<')).map((d) => split(d.command!).verb);
           expect(s.commands.slice(0, commands.length).map((c) => c.verb), `commands of session ${ts.label}`).to.deep.equal(commands);
           const codes = dialog.flatMap((d) => d.replies.map((x) => x.code));
