@@ -8,10 +8,9 @@ import type { Connection, DataConflict, Endpoint, Side, TcpEventRecord } from '.
 import { TcpEventKinds } from '../tcp/types.ts';
 import { forgedResets } from '../tcp/reset-origin.ts';
 import type { DecodeCounters } from '../decode/counters.ts';
-import type { FtpCommand, FtpReply, Session, Transfer } from '../ftp/types.ts';
+import type { ConnectionRole as FtpConnectionRole, FtpCommand, FtpReply, Session, Transfer } from '../ftp/types.ts';
 import type { ClientLogins } from '../ftp/logins.ts';
 import type { FtpAttempt } from '../ftp/attempts.ts';
-import { parse227, parse228, parseEprt, parseLprt, parsePort, type AnnouncedEndpoint } from '../ftp/address-parsers.ts';
 import { hideCredentials, redactArgument, redactCommandLine, REDACTED } from '../ftp/commands.ts';
 
 /** Decode-stage counters the capture facts report (the decoder's DecodeCounters fits). */
@@ -19,6 +18,8 @@ export type DecodeCounts = Pick<DecodeCounters, 'tcp' | 'notIp' | 'notTcp' | 'fr
 
 export const emptyDecodeCounts = (): DecodeCounts => ({ tcp: 0, notIp: 0, notTcp: 0, fragments: 0, malformed: 0, truncated: 0, fragmentConflicts: [], fragmentConflictCount: 0 });
 
+/** A connection's role as rules see it (`role`): an attempt to reach an FTP server is 'other',
+ *  with c.ftpAttempt saying what it was. */
 export type ConnectionRole = 'control' | 'data' | 'other';
 
 /** A fact object: what CEL sees. Kept loose on purpose; fact-schema.ts is the typed description. */
@@ -30,6 +31,8 @@ export interface FactSources {
   connections: readonly Connection[];
   sessions: readonly Session[];
   transfers: readonly Transfer[];
+  /** What the FTP stage made of each connection (FtpAnalyzer.roleOf); absent: 'other'. */
+  roles: ReadonlyMap<number, FtpConnectionRole>;
   showPasswords: boolean;
   /** Time of the capture's last TCP segment when the lists above are not the whole capture (a
    *  session diagnosed as soon as it is final); default: the latest end among `connections`. */
@@ -158,9 +161,8 @@ export class FactBuilder {
   }
 
   roleOf(connId: number): ConnectionRole {
-    if (this.sessionByControl.has(connId)) return 'control';
-    if (this.transferByData.has(connId)) return 'data';
-    return 'other';
+    const role = this.src.roles.get(connId);
+    return role === 'control' || role === 'data' ? role : 'other';
   }
 
   sessionOfConnection(connId: number): Session | null {
@@ -370,7 +372,7 @@ export class FactBuilder {
             rstFrame: int(attempt.rstFrame ?? 0),
             seconds: dbl(attempt.lastTime - attempt.firstTime),
             session: int(attempt.session ?? -1),
-            sessionFrame: int(attempt.session === null ? 0 : (this.connection(this.sessionById(attempt.session)?.control ?? -1)?.firstFrame ?? 0)),
+            sessionFrame: int(attempt.sessionFrame),
           }
         : null,
     };
@@ -482,28 +484,18 @@ export class FactBuilder {
     const byFrame = new Map<number, Transfer>();
     for (const t of transfers) if (t.announcement) byFrame.set(t.announcement.frame, t);
     for (const cmd of s.commands) {
-      let ep: AnnouncedEndpoint | null = null;
-      let frame = cmd.frame;
-      let passiveMode = false;
-      if (cmd.verb === 'PORT') ep = parsePort(cmd.arg);
-      else if (cmd.verb === 'EPRT') ep = parseEprt(cmd.arg);
-      else if (cmd.verb === 'LPRT') ep = parseLprt(cmd.arg);
-      else if (cmd.reply && (cmd.verb === 'PASV' || cmd.verb === 'LPSV')) {
-        ep = cmd.reply.code === 227 ? parse227(cmd.reply.text) : cmd.reply.code === 228 ? parse228(cmd.reply.text) : null;
-        frame = cmd.reply.frame;
-        passiveMode = true;
-      }
-      if (!ep || ep.addr === null) continue;
-      const controlAddr = passiveMode ? s.server.addr : s.client.addr;
-      if (ep.addr === controlAddr) continue;
-      const t = byFrame.get(frame);
+      const a = cmd.announcement;
+      // EPSV's 229 names no address: nothing to differ
+      if (a === null || a.addr === null || !a.mismatch) continue;
+      const passiveMode = a.mode === 'passive';
+      const t = byFrame.get(a.frame);
       (passiveMode ? passive : active).push({
         transfer: int(t ? t.id : -1),
         command: cmd.verb,
-        frame: int(frame),
-        addr: ep.addr,
-        port: int(ep.port),
-        controlAddr,
+        frame: int(a.frame),
+        addr: a.addr,
+        port: int(a.port),
+        controlAddr: a.controlPeerAddr,
         accepted: passiveMode || (cmd.reply !== null && cmd.reply.code >= 200 && cmd.reply.code < 300),
         connected: t !== undefined && t.dataConnection !== null && this.handshakeOfTransfer(t) === 'established',
       });
@@ -605,9 +597,12 @@ export class FactBuilder {
     const cached = this.transferFacts.get(t.id);
     if (cached) return cached;
     const d = t.dataConnection !== null ? this.connection(t.dataConnection) : undefined;
-    const sender = ftpSender(t);
+    // the FTP role that sends, and its end of the data connection (FTP stage: Transfer.sender,
+    // Transfer.dataSides); with the direction unknown, the FTP server's, whose bytes are counted
+    const sender: Side = t.sender ?? 'server';
     const receiver: Side = sender === 'client' ? 'server' : 'client';
-    const senderSide = d ? (t.senderEndpoint ?? dataSideOf(t, d, sender, this.sessionById(t.session))) : null;
+    const sides = d ? t.dataSides : null;
+    const senderSide: Side | null = sides ? sides.counted : null;
     const receiverSide: Side | null = senderSide === null ? null : senderSide === 'client' ? 'server' : 'client';
     // Delivered bytes: what the receiver acknowledged, when its ACKs are in the capture at all;
     // a one-directional capture (no receiver segments) can only show what was sent.
@@ -698,25 +693,6 @@ export class FactBuilder {
     const s = this.sessionById(t.session);
     return s ? ((this.sessionFact(s)['commands'] as Fact[])[t.commandIndex] ?? null) : null;
   }
-}
-
-/** FTP role that sends the data: fixed by the command (RFC 959 §4.1.3). */
-function ftpSender(t: Transfer): Side {
-  if (t.direction === 'upload') return 'client';
-  if (t.direction === 'download' || t.direction === 'listing') return 'server';
-  return t.sender ?? 'server';
-}
-
-/** Which end of the data connection the FTP `role` is. Passive: the FTP client connects, so it
- *  is the TCP client; active: the FTP server connects (from port 20), so the roles swap. Without
- *  a known mode, match the control connection's server address. */
-function dataSideOf(t: Transfer, d: Connection, role: Side, s: Session | null): Side {
-  let ftpClientIsTcpClient: boolean;
-  if (t.mode === 'passive') ftpClientIsTcpClient = true;
-  else if (t.mode === 'active') ftpClientIsTcpClient = false;
-  else ftpClientIsTcpClient = !(s && d.client.addr === s.server.addr && d.server.addr !== s.server.addr);
-  if (role === 'client') return ftpClientIsTcpClient ? 'client' : 'server';
-  return ftpClientIsTcpClient ? 'server' : 'client';
 }
 
 /** The fact of an event kind a connection never had: one shared, frozen object (most kinds on

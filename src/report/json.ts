@@ -44,6 +44,7 @@ export function sessionJson(s: Session, showPasswords: boolean): Record<string, 
     ...s,
     password: s.password === null ? null : showPasswords ? s.password : REDACTED,
     commands: s.commands.map((c) => commandJson(c, showPasswords)),
+    logins: s.logins.map((l) => ({ ...l, password: l.password === null || showPasswords ? l.password : REDACTED })),
   };
 }
 
@@ -95,16 +96,6 @@ function objectList<T>(xs: readonly T[], f: (x: T) => unknown): ObjectList {
 
 const isLazy = (v: unknown): v is ListText => typeof v === 'object' && v !== null && (v as ListText).lazy === true;
 
-/** Each connection's role in the report: control, data (wins over control), attempt (to reach
- *  an FTP server, ftp/attempts.ts), else other. */
-export function connectionRoles(sessions: readonly Session[], transfers: readonly Transfer[], attempts: readonly number[] = []): Map<number, string> {
-  const roles = new Map<number, string>();
-  for (const id of attempts) roles.set(id, 'attempt');
-  for (const s of sessions) roles.set(s.control, 'control');
-  for (const t of transfers) if (t.dataConnection !== null) roles.set(t.dataConnection, 'data');
-  return roles;
-}
-
 export interface ReportCounts {
   connections: number;
   sessions: number;
@@ -145,11 +136,10 @@ export function reportHead(r: AnalysisResult, opts: JsonReportOptions, n: Report
 
 /** The report's top-level fields in order; connections, sessions and transfers left lazy. */
 function reportParts(r: AnalysisResult, opts: JsonReportOptions): Array<[string, unknown]> {
-  const roles = connectionRoles(r.sessions, r.transfers, r.attempts);
   const counts = { connections: r.connections.length, sessions: r.sessions.length, transfers: r.transfers.length, findings: r.findings.length, ...severityCounts(r.findings) };
   return [
     ...reportHead(r, opts, counts),
-    ['connections', objectList(r.connections, (c) => connectionJson(c, roles.get(c.id) ?? 'other', r.showPasswords))],
+    ['connections', objectList(r.connections, (c) => connectionJson(c, r.roles.get(c.id) ?? 'other', r.showPasswords))],
     ['sessions', objectList(r.sessions, (s) => sessionJson(s, r.showPasswords))],
     ['transfers', objectList(r.transfers, transferJson)],
     ['findings', r.findings],

@@ -123,8 +123,8 @@ export class TextReport {
    *  instead of sorting by id and frame (a whole-capture result, already in report order). */
   add(u: ReleasedUnit, order: 'id' | 'arrival' = 'id'): void {
     const controls = new Map(u.connections.map((c) => [c.id, c] as const));
-    const ftpConnections = new Set<number>([...u.sessions.map((s) => s.control), ...(u.attempts ?? [])]);
-    for (const t of u.transfers) if (t.dataConnection !== null) ftpConnections.add(t.dataConnection);
+    const ftpConnections = new Set<number>();
+    for (const [id, role] of u.roles) if (role !== 'other') ftpConnections.add(id);
     for (const s of u.sessions) {
       const key = order === 'id' ? s.id : this.sessions.count;
       this.sessions.add(sessionBlock(s, controls.get(s.control), this.showPasswords, this.st), [key]);
@@ -303,7 +303,7 @@ export function renderText(r: AnalysisResult, opts: TextReportOptions): string {
   const report = new TextReport(opts, r.showPasswords, false);
   // findings keep the result's order within a severity, as the result has them sorted
   const findings: ReleasedFinding[] = r.findings.map((finding, i) => ({ finding, group: 0, subject: 0, seq: i }));
-  report.add({ connections: r.connections, sessions: r.sessions, transfers: r.transfers, findings, attempts: r.attempts }, 'arrival');
+  report.add({ connections: r.connections, sessions: r.sessions, transfers: r.transfers, findings, roles: r.roles }, 'arrival');
   try {
     return [...report.render(r, opts.error ?? null)].join('');
   } finally {

@@ -55,7 +55,7 @@ const MAX_EVENTS = 40;
 
 /** Which side sends the data, and a label for the graph. */
 function senderOf(c: Connection, t: Transfer | null): Side {
-  if (t?.senderEndpoint) return t.senderEndpoint;
+  if (t?.dataSides) return t.dataSides.counted;
   return c.server.bytesSent >= c.client.bytesSent ? 'server' : 'client';
 }
 

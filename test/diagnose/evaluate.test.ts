@@ -5,10 +5,11 @@ import { builtinRuleSet, parseRuleFile, emptyRuleSet } from '../../src/diagnose/
 import { emptyDecodeCounts } from '../../src/diagnose/facts.ts';
 import type { Finding } from '../../src/diagnose/finding.ts';
 import type { RuleSet } from '../../src/diagnose/rule-types.ts';
-import { captureSummary, command, connection, endpoint, reply, session, transfer, uploadResetScenario } from './fixtures.ts';
+import { dataSides } from '../../src/ftp/data/measure.ts';
+import { captureSummary, fixtureRoles, command, connection, endpoint, reply, session, transfer, uploadResetScenario } from './fixtures.ts';
 
 function input(parts: Partial<DiagnoseInput>): DiagnoseInput {
-  return { connections: [], sessions: [], transfers: [], showPasswords: false, capture: captureSummary(), decode: emptyDecodeCounts(), ...parts };
+  return { connections: [], sessions: [], transfers: [], roles: fixtureRoles(parts.sessions ?? [], parts.transfers ?? []), showPasswords: false, capture: captureSummary(), decode: emptyDecodeCounts(), ...parts };
 }
 
 function run(parts: Partial<DiagnoseInput>, rules: RuleSet = builtinRuleSet()): Finding[] {
@@ -90,7 +91,7 @@ describe('diagnose/evaluate', () => {
       const sc = uploadResetScenario(5000, 1000, 426);
       const t = sc.transfers[0]!;
       t.mode = 'active';
-      t.senderEndpoint = null;
+      t.dataSides = dataSides('client', 'server'); // active: the FTP server connected
       expect(byId(run(sc), 'upload-reset')).to.have.length(0);
       sc.connections[1]!.reset!.by = 'server';
       expect(byId(run(sc), 'upload-reset')).to.have.length(1);

@@ -10,7 +10,8 @@ import { TraceBuilder, type TcpLadder } from '../../src/craft/trace-builder.ts';
 import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import type { Finding } from '../../src/diagnose/finding.ts';
 import { Analysis, analyzeFile, type AnalysisResult } from '../../src/pipeline/analyze.ts';
-import { buildOperations, commandPath, type Operation } from '../../src/report/log/operations.ts';
+import { buildOperations, type Operation } from '../../src/report/log/operations.ts';
+import { operandPath } from '../../src/ftp/paths.ts';
 import { worstFinding } from '../../src/report/log/worst-finding.ts';
 import { renderCsv, renderTsv, DELIMITED_COLUMNS } from '../../src/report/log/delimited.ts';
 import { renderNdjson } from '../../src/report/log/ndjson.ts';
@@ -530,13 +531,13 @@ describe('report/log: the worst finding of an operation', () => {
   });
 });
 
-describe('report/log: commandPath', () => {
+describe('ftp/paths: operandPath', () => {
   it('knows which argument is a path', () => {
-    expect(commandPath('MFMT', '20240131120000 q4 final.csv', '/r', null)).to.equal('/r/q4 final.csv');
-    expect(commandPath('SITE', 'CHMOD 644 a b', '/r', null)).to.equal('/r/a b');
-    expect(commandPath('SITE', 'IDLE 60', '/r', null)).to.equal(null);
-    expect(commandPath('CDUP', '', '/r/s', null)).to.equal('/r');
-    expect(commandPath('DELE', 'x', null, null)).to.equal(null);
-    expect(commandPath('DELE', '/abs/x', null, null)).to.equal('/abs/x');
+    expect(operandPath('MFMT', '20240131120000 q4 final.csv', '/r')).to.equal('/r/q4 final.csv');
+    expect(operandPath('SITE', 'CHMOD 644 a b', '/r')).to.equal('/r/a b');
+    expect(operandPath('SITE', 'IDLE 60', '/r')).to.equal(null);
+    expect(operandPath('CDUP', '', '/r/s')).to.equal('/r');
+    expect(operandPath('DELE', 'x', null)).to.equal(null);
+    expect(operandPath('DELE', '/abs/x', null)).to.equal('/abs/x');
   });
 });

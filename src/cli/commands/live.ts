@@ -193,13 +193,15 @@ export async function run(args: LiveArgs, io: LiveIO): Promise<ExitCode> {
     ...limits,
     showPasswords: args.showPasswords,
     file: label,
-    onFinding: (f) => {
-      if (args.json) io.out(ndjson({ event: 'finding', ...f }));
-      else if (!finishing) io.out(liveFindingText(f, st, width, clock()));
-    },
-    onTransfer: (t) => {
-      if (args.json) io.out(ndjson({ event: 'transfer', ...t }));
-      else if (!finishing) io.out(liveTransferText(t, st, clock()));
+    provisional: {
+      finding: (f) => {
+        if (args.json) io.out(ndjson({ event: 'finding', ...f }));
+        else if (!finishing) io.out(liveFindingText(f, st, width, clock()));
+      },
+      transfer: (t) => {
+        if (args.json) io.out(ndjson({ event: 'transfer', ...t }));
+        else if (!finishing) io.out(liveTransferText(t, st, clock()));
+      },
     },
   });
 

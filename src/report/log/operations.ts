@@ -3,9 +3,7 @@
 // Records keep raw wire strings and the raw password; the renderers beside this file escape
 // and redact.
 
-import type { FtpCommand, FtpReply, Session, Transfer, TransferOutcome } from '../../ftp/types.ts';
-import { cwdAfterReply, listingOperand, parentPath, resolvePath } from '../../ftp/paths.ts';
-import { parse257 } from '../../ftp/reply-parsers.ts';
+import type { FtpCommand, FtpReply, LoginRecord, Session, Transfer, TransferOutcome } from '../../ftp/types.ts';
 import { isTransferVerb } from '../../ftp/commands.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
 import { FindingIndex, type AttachedFinding } from './worst-finding.ts';
@@ -68,42 +66,8 @@ const OPERATION_VERBS: ReadonlySet<string> = new Set([
   'DELE', 'MKD', 'XMKD', 'RMD', 'XRMD', 'RMDA', 'CWD', 'XCWD', 'CDUP', 'XCUP', 'SMNT', 'SITE',
   'MFMT', 'MFCT', 'MFF', 'AUTH', 'CCC', 'REIN',
 ]);
-const LOGIN_VERBS: ReadonlySet<string> = new Set(['USER', 'PASS', 'ACCT']);
 /** Replies that end a login successfully (RFC 959 §5.4: 230; 202 to a superfluous PASS; RFC 2228: 232). */
 const LOGIN_OK: ReadonlySet<number> = new Set([230, 232, 202]);
-
-// ---- paths ----------------------------------------------------------------------------------
-
-/** Verbs whose whole argument is one path. */
-const PATH_VERBS: ReadonlySet<string> = new Set(['DELE', 'RMD', 'XRMD', 'RMDA', 'CWD', 'XCWD', 'SMNT', 'SIZE', 'MDTM', 'MLST', 'RNFR', 'RNTO', 'MKD', 'XMKD']);
-
-// MFMT 20240131120000 reports/q4.csv      (draft-somers-ftp-mfxx: a time, then the path)
-// SITE CHMOD 644 upload.bin               (a subcommand and a mode, then the path)
-/** The path named by a command, resolved against `cwd`; null when it names none or cannot be placed. */
-export function commandPath(verb: string, arg: string, cwd: string | null, reply: FtpReply | null): string | null {
-  if (verb === 'CDUP' || verb === 'XCUP') return parentPath(cwd);
-  if ((verb === 'MKD' || verb === 'XMKD') && reply?.code === 257) {
-    const created = parse257(reply.text);
-    if (created !== null && created.startsWith('/')) return created;
-  }
-  if (PATH_VERBS.has(verb)) return arg === '' ? null : resolvePath(cwd, arg);
-  if (verb === 'MFMT' || verb === 'MFCT' || verb === 'MFF') {
-    const m = /^\S+\s+(.+)$/.exec(arg);
-    return m ? resolvePath(cwd, m[1]!) : null;
-  }
-  if (verb === 'SITE') {
-    const m = /^(?:CHMOD|CHGRP|CHOWN)\s+\S+\s+(.+)$/i.exec(arg);
-    return m ? resolvePath(cwd, m[1]!) : null;
-  }
-  if (verb === 'LIST' || verb === 'NLST' || verb === 'MLSD') return resolvePath(cwd, listingOperand(arg));
-  return null;
-}
-
-/** The session's working directory after `cmd`, by the FTP stage's rules (cwdAfterReply, as
- *  session.ts replays them). */
-function cwdAfter(cwd: string | null, cmd: FtpCommand): string | null {
-  return cmd.reply ? cwdAfterReply(cwd, cmd.verb, cmd.arg, cmd.reply) : cwd;
-}
 
 // ---- outcomes -------------------------------------------------------------------------------
 
@@ -141,11 +105,11 @@ function commandFrames(cmds: readonly FtpCommand[]): number[] {
 
 type Draft = Omit<Operation, 'seq' | 'finding'> & { order: number; at: number };
 
+/** One session's operations, in its command order. The working directory, the paths and the
+ *  login each command falls under are the FTP stage's (FtpCommand.cwd, .path, .login): the log
+ *  only groups commands into operations. */
 class SessionLog {
-  private cwd: string | null = null; //       working directory as replayed so far
-  private user: string | null = null; //      latest USER argument
-  private password: string | null = null; // latest PASS argument
-  private login: { cmds: FtpCommand[] } | null = null; // a login waiting for PASS/ACCT
+  private login: { cmds: FtpCommand[] } | null = null; // a login's commands, while it goes on (FtpCommand.login)
   private rename: FtpCommand | null = null; // an RNFR answered 350, waiting for RNTO
   private order = 0; //                      position of the next draft within the session
   readonly drafts: Draft[] = [];
@@ -168,24 +132,18 @@ class SessionLog {
 
   private command(cmd: FtpCommand): void {
     const verb = cmd.verb;
-    if (verb === 'PASS' || verb === 'ACCT') {
-      if (verb === 'PASS') this.password = cmd.arg;
-      if (this.login) {
+    if (verb === 'USER' || verb === 'PASS' || verb === 'ACCT') {
+      // the FTP stage put it in a login: the one of the commands before, or a new one
+      if (this.login && cmd.login !== null && this.login.cmds[0]!.login === cmd.login) {
         this.login.cmds.push(cmd);
-        if (!(cmd.reply && cmd.reply.valid && (cmd.reply.code === 332 || cmd.reply.code === 331))) this.flushLogin();
         return;
       }
-      this.emitLogin([cmd]);
+      this.flushLogin();
+      this.flushRename();
+      this.login = { cmds: [cmd] };
       return;
     }
     this.flushLogin();
-    if (verb === 'USER') {
-      this.user = cmd.arg;
-      const r = cmd.reply;
-      if (r && r.valid && r.code >= 300 && r.code < 400) this.login = { cmds: [cmd] };
-      else this.emitLogin([cmd]);
-      return;
-    }
     if (verb === 'RNTO') {
       const from = this.rename;
       this.rename = null;
@@ -201,11 +159,19 @@ class SessionLog {
     const t = this.transfersByCommand.get(cmd.index);
     if (t) this.emitTransfer(t, cmd);
     else if (this.all || OPERATION_VERBS.has(verb) || isTransferVerb(verb)) this.emitCommand(cmd);
-    this.cwd = cwdAfter(this.cwd, cmd);
   }
 
-  private base(first: FtpCommand | null, time: number): Omit<Draft, 'operation' | 'command' | 'arg' | 'path' | 'reply' | 'outcome' | 'frames'> {
+  /** The login a command falls under (the FTP stage's record; for a transfer whose command is
+   *  unreadable, the latest), if any. */
+  private loginOf(cmd: FtpCommand | null): LoginRecord | null {
+    const logins = this.s.logins;
+    if (cmd === null) return logins[logins.length - 1] ?? null;
+    return cmd.login === null ? null : (logins[cmd.login] ?? null);
+  }
+
+  private base(first: FtpCommand | null, time: number, last: FtpCommand | null = first): Omit<Draft, 'operation' | 'command' | 'arg' | 'path' | 'reply' | 'outcome' | 'frames'> {
     const s = this.s;
+    const login = this.loginOf(last);
     const tls = s.tls;
     const frame = first?.frame ?? 0;
     const encrypted = tls.encryptedFromFrame !== null && frame > tls.encryptedFromFrame && (tls.clearAgainFrame === null || frame < tls.clearAgainFrame);
@@ -217,8 +183,8 @@ class SessionLog {
       protocol: encrypted ? 'FTPS' : 'FTP',
       client: s.client,
       server: s.server,
-      user: this.user,
-      password: this.password,
+      user: login?.user ?? null,
+      password: login?.password ?? null,
       pathTo: null,
       direction: null,
       type: null,
@@ -255,8 +221,7 @@ class SessionLog {
     const reply = last.reply;
     const userCmd = cmds.find((c) => c.verb === 'USER');
     this.drafts.push({
-      ...this.base(first, first.time),
-      user: userCmd ? userCmd.arg : this.user,
+      ...this.base(first, first.time, last),
       operation: 'login',
       command: first.verb,
       arg: userCmd ? userCmd.arg : '',
@@ -288,8 +253,8 @@ class SessionLog {
       operation: 'rename',
       command: first.verb,
       arg: from ? from.arg : '',
-      path: from ? commandPath('RNFR', from.arg, this.cwd, from.reply) : null,
-      pathTo: to ? commandPath('RNTO', to.arg, this.cwd, to.reply) : null,
+      path: from ? from.path : null,
+      pathTo: to ? to.path : null,
       reply,
       endTime: reply?.time ?? null,
       duration: reply ? reply.time - first.time : null,
@@ -312,7 +277,7 @@ class SessionLog {
       operation: cmd.verb,
       command: cmd.verb,
       arg: displayArg(cmd, this.showPasswords), // SITE PSWD old new, ADAT, … (--all)
-      path: commandPath(cmd.verb, cmd.arg, this.cwd, reply),
+      path: cmd.path,
       reply,
       endTime: reply?.time ?? null,
       duration: reply ? reply.time - cmd.time : null,
