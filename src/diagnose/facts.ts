@@ -3,7 +3,6 @@
 // CEL `int` is BigInt in cel-js; times and rates stay JS numbers (CEL `double`).
 
 import type { CaptureSummary } from '../capture/frame.ts';
-import { linkTypeName } from '../capture/frame.ts';
 import type { Connection, DataConflict, Endpoint, Side, TcpEventRecord } from '../tcp/types.ts';
 import { TcpEventKinds } from '../tcp/types.ts';
 import { forgedResets } from '../tcp/reset-origin.ts';
@@ -11,7 +10,10 @@ import type { DecodeCounters } from '../decode/counters.ts';
 import type { ConnectionRole as FtpConnectionRole, FtpCommand, FtpReply, Session, Transfer } from '../ftp/types.ts';
 import type { ClientLogins } from '../ftp/logins.ts';
 import type { FtpAttempt } from '../ftp/attempts.ts';
-import { hideCredentials, redactArgument, redactCommandLine, REDACTED } from '../ftp/commands.ts';
+import { conflictTexts, hideCredentials, shownArgument } from '../format/redact.ts';
+import { endpointText } from '../format/endpoint.ts';
+import { connectionLabel, sessionLabel, transferLabel } from '../format/labels.ts';
+import { linkTypeText } from '../format/link-types.ts';
 
 /** Decode-stage counters the capture facts report (the decoder's DecodeCounters fits). */
 export type DecodeCounts = Pick<DecodeCounters, 'tcp' | 'notIp' | 'notTcp' | 'fragments' | 'malformed' | 'truncated' | 'fragmentConflicts' | 'fragmentConflictCount'>;
@@ -45,7 +47,6 @@ export interface FactSources {
   logins?: { clients: readonly ClientLogins[]; untracked: number };
 }
 
-export { REDACTED } from '../ftp/commands.ts';
 
 /** Commands whose 530 answer means the login itself failed (RFC 959 §5.4). */
 const LOGIN_VERBS: ReadonlySet<string> = new Set(['USER', 'PASS', 'ACCT']);
@@ -82,37 +83,7 @@ class ById<T extends { id: number }> {
 
 const dbl = (x: number): number => (Number.isFinite(x) ? x : 0);
 
-/** What each copy of an inconsistent retransmission said, as output may show it: the command
- *  lines when the FTP stage placed them (secrets hidden unless showPasswords), else the bytes
- *  (all hidden when they belong to a credential). */
-export function conflictTexts(c: DataConflict, showPasswords: boolean): { first: string; second: string } {
-  const line = (l: string) => (showPasswords ? l : redactCommandLine(l));
-  const bytes = (b: string) => (showPasswords ? b : c.secret ? REDACTED : hideCredentials(b));
-  return {
-    first: c.firstLine !== null ? line(c.firstLine) : bytes(c.first),
-    second: c.secondLine !== null ? line(c.secondLine) : bytes(c.second),
-  };
-}
-
-/** The argument as output may show it: secrets (PASS, ACCT, SITE PSWD …: redactArgument)
- *  hidden unless showPasswords. */
-export function displayArg(cmd: Pick<FtpCommand, 'verb' | 'arg'>, showPasswords: boolean): string {
-  return showPasswords ? cmd.arg : (redactArgument(cmd.verb, cmd.arg) ?? cmd.arg);
-}
-
-export function transferLabel(t: Transfer): string {
-  if (t.session === null) return `transfer ${t.id} (a data connection whose control connection is not in the capture)`;
-  if (t.command === 'unknown') return `transfer ${t.id} (its command is unreadable: the control channel was encrypted)`;
-  return `${t.command}${t.argument === '' ? '' : ' ' + t.argument} (transfer ${t.id})`;
-}
-
-export function endpointText(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
-}
-
-export function connectionEnds(c: Connection): string {
-  return `${endpointText(c.client.addr, c.client.port)} → ${endpointText(c.server.addr, c.server.port)}`;
-}
+const firstSecond = (t: { first: string; second: string }) => ({ first: t.first, second: t.second });
 
 /** Connection facts need FTP context (role, label, last command); the builder holds the lookups. */
 export class FactBuilder {
@@ -189,7 +160,7 @@ export class FactBuilder {
       nanosecond: summary.nanosecond,
       compressed: summary.compressed ?? '',
       linkTypes: ints(summary.linkTypes),
-      linkTypeNames: summary.linkTypes.map((lt) => linkTypeName[lt] ?? `LINKTYPE_${lt}`),
+      linkTypeNames: summary.linkTypes.map(linkTypeText),
       frames: int(summary.frames),
       bytes: int(summary.bytes),
       truncated: summary.truncated,
@@ -234,14 +205,7 @@ export class FactBuilder {
     const session = this.sessionOfConnection(c.id);
     const transfer = this.transferOfConnection(c.id);
     const attempt = this.src.attempts?.get(c.id) ?? null;
-    const label =
-      role === 'control' && session
-        ? `control connection of session ${session.id} (${connectionEnds(c)})`
-        : role === 'data' && transfer
-          ? `data connection of ${transferLabel(transfer)}`
-          : attempt
-            ? `connection attempt ${c.id} to the FTP server (${connectionEnds(c)})`
-            : `connection ${c.id} (${connectionEnds(c)})`;
+    const label = connectionLabel(c, this.src.roles.get(c.id) ?? 'other', { session: session?.id ?? null, transfer: transfer ? transferLabel(transfer) : null });
     const events: Record<string, Fact> = {};
     const kinds: string[] = [];
     for (const kind of TcpEventKinds) {
@@ -286,7 +250,7 @@ export class FactBuilder {
         by: x.by,
         firstFrame: int(x.firstFrame),
         frame: int(x.frame),
-        ...conflictTexts(x, this.src.showPasswords),
+        ...firstSecond(conflictTexts(x, this.src.showPasswords)),
         taken: x.taken ?? '',
         replyFrame: int(x.replyFrame),
       })),
@@ -423,7 +387,7 @@ export class FactBuilder {
     const fact: Fact = {
       id: int(s.id),
       control: int(s.control),
-      label: `session ${s.id} (${endpointText(s.client.addr, s.client.port)} → ${endpointText(s.server.addr, s.server.port)})`,
+      label: sessionLabel(s),
       client: { addr: s.client.addr, port: int(s.client.port) },
       server: { addr: s.server.addr, port: int(s.server.port) },
       firstFrame: int(control?.firstFrame ?? 0),
@@ -507,7 +471,7 @@ export class FactBuilder {
     const key = `${isLast}:${transfer}:${cmd.reply ? cmd.reply.frame : 0}:${cmd.preliminary.length}:${this.src.showPasswords}`;
     const hit = FactBuilder.commandCache.get(cmd);
     if (hit && hit.key === key) return hit.fact;
-    const arg = displayArg(cmd, this.src.showPasswords);
+    const arg = shownArgument(cmd.verb, cmd.arg, this.src.showPasswords);
     const fact: Fact = {
       index: int(cmd.index),
       session: int(s.id),
@@ -841,6 +805,6 @@ function lastCommandBefore(s: Session, frame: number): FtpCommand | null {
 }
 
 function commandLine(cmd: FtpCommand, showPasswords: boolean): string {
-  const arg = displayArg(cmd, showPasswords);
+  const arg = shownArgument(cmd.verb, cmd.arg, showPasswords);
   return arg === '' ? cmd.verb : `${cmd.verb} ${arg}`;
 }

@@ -6,7 +6,7 @@
 import Table from 'cli-table3';
 import { CLASS_DIGITS, GROUP_DIGITS, explainReplyCode, replyCatalog } from '../diagnose/reply-codes.ts';
 import { Styler, tableStyle } from './style.ts';
-import { wrap } from './text.ts';
+import { wrap } from '../format/words.ts';
 
 export interface DigitMeaning {
   digit: string;

@@ -8,7 +8,7 @@ import type { AnalysisResult } from '../pipeline/result.ts';
 import { renderHtml, type FindingDrawing, type HtmlDrawings, type TimeSeqDrawing } from './html.ts';
 import { LadderBuilder, LadderError, planConnection, planTransfer, type LadderPlan } from './ladder-model.ts';
 import { renderLadderSvg } from './ladder-svg.ts';
-import { groupDigits, sizeText } from './ladder-text.ts';
+import { groupDigits, sizeText } from '../format/numbers.ts';
 import { replayConnections, type ReplayConsumer } from './packet-replay.ts';
 import { TimeSeqBuilder } from './time-sequence.ts';
 import { TOOL_VERSION } from './tool-version.ts';

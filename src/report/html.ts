@@ -5,14 +5,16 @@
 // Every string that came off the wire goes through wireHtml (control characters escaped, then
 // markup), so a file named `<script>` or ESC[2J is shown, never run or obeyed.
 
-import { linkTypeName } from '../capture/frame.ts';
+import { linkTypeText } from '../format/link-types.ts';
 import type { Finding, Severity } from '../diagnose/finding.ts';
-import { displayArg, endpointText, REDACTED } from '../diagnose/facts.ts';
+import { endpointText } from '../format/endpoint.ts';
+import { REDACTED, shownArgument } from '../format/redact.ts';
 import type { FtpReply, Session, Transfer } from '../ftp/types.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { Connection } from '../tcp/types.ts';
 import { escapeHtml, wireHtml } from './html-escape.ts';
-import { groupDigits, sizeText } from './ladder-text.ts';
+import { groupDigits, sizeText } from '../format/numbers.ts';
+import { plural } from '../format/words.ts';
 import { replyCodesSeen } from './reply-summary.ts';
 import { severityCounts } from './text.ts';
 import { encapsulationsText, noData } from './text-blocks.ts';
@@ -41,7 +43,7 @@ export interface HtmlReportOptions {
 
 const h = wireHtml;
 const e = escapeHtml;
-const plural = (n: number, word: string, many = word + 's') => `${groupDigits(n)} ${n === 1 ? word : many}`;
+const grouped = (n: number, word: string) => plural(n, word, undefined, true);
 
 const CSS = `
 :root{--fg:#1d2329;--muted:#5c6670;--line:#dde2e7;--bg:#f6f7f9;--card:#fff;--err:#c92a2a;--warn:#b35900;--info:#1c7ed6;--ok:#2b8a3e;
@@ -115,7 +117,7 @@ function utc(t: number): string {
 function overview(r: AnalysisResult, opts: HtmlReportOptions): string {
   const c = r.capture;
   const n = severityCounts(r.findings);
-  const links = c.linkTypes.map((lt) => linkTypeName[lt] ?? `LINKTYPE_${lt}`).join(', ') || '–';
+  const links = c.linkTypes.map(linkTypeText).join(', ') || '–';
   // a loop: Math.min(...spread) throws RangeError past ~150k connections
   let first = r.connections.length ? Infinity : NaN;
   let last = r.connections.length ? -Infinity : NaN;
@@ -138,10 +140,10 @@ function overview(r: AnalysisResult, opts: HtmlReportOptions): string {
     ['Decoded', decodeBits.join(', ')],
     ...(d.encapsulations.length ? [['Encapsulations', `${h(encapsulationsText(d.encapsulations))}; inner packets analysed as if captured on the host`] as [string, string]] : []),
     ['TCP traffic', Number.isFinite(first) ? `${utc(first)} to ${utc(last)} (${(last - first).toFixed(3)} s)` : 'none'],
-    ['Seen', `${plural(r.connections.length, 'TCP connection')}, ${plural(r.sessions.length, 'FTP session')}, ${plural(r.transfers.length, 'transfer')}`],
+    ['Seen', `${grouped(r.connections.length, 'TCP connection')}, ${grouped(r.sessions.length, 'FTP session')}, ${grouped(r.transfers.length, 'transfer')}`],
   ];
   if (c.merged) {
-    const files = c.merged.files.map((f) => `<code>${h(f.file)}</code> (${plural(f.frames, 'frame')})`).join(', ');
+    const files = c.merged.files.map((f) => `<code>${h(f.file)}</code> (${grouped(f.frames, 'frame')})`).join(', ');
     rows.splice(1, 0, ['Merged', `by time from ${files}; frame numbers are those of <code>${h(c.merged.command)}</code>`]);
   }
   const warnings = c.warnings.map((w) => `<li>offset ${w.offset}: ${h(w.message)}</li>`).join('');
@@ -189,7 +191,7 @@ function findingsSection(r: AnalysisResult, d: HtmlDrawings): string {
   if (r.findings.length === 0) return `<section id="findings"><h2>Findings</h2><p>None: nothing in this capture matched a rule.</p></section>`;
   const n = severityCounts(r.findings);
   return `<section id="findings"><h2>Findings</h2>
-<p class="note">${plural(n.error, 'error')}, ${plural(n.warning, 'warning')}, ${groupDigits(n.info)} info. Each ladder shows the packets around the frames a finding cites (shaded), with relative sequence numbers as Wireshark shows them; <code>ftpdiag ladder</code> draws the same in a terminal.</p>
+<p class="note">${grouped(n.error, 'error')}, ${grouped(n.warning, 'warning')}, ${groupDigits(n.info)} info. Each ladder shows the packets around the frames a finding cites (shaded), with relative sequence numbers as Wireshark shows them; <code>ftpdiag ladder</code> draws the same in a terminal.</p>
 ${d.note ? `<p class="note">${h(d.note)}</p>` : ''}
 ${r.findings.map((f, i) => findingArticle(f, i, r, d)).join('\n')}
 </section>`;
@@ -223,7 +225,7 @@ function sessionsSection(r: AnalysisResult): string {
   const logs = r.sessions.map((s) => {
     if (s.commands.length === 0) return '';
     const lines = s.commands.slice(0, MAX_COMMAND_ROWS).map((c) => {
-      const arg = displayArg(c, r.showPasswords);
+      const arg = shownArgument(c.verb, c.arg, r.showPasswords);
       return `<tr><td class="num">${c.frame}</td><td class="mono">${h(c.verb)}${arg ? ' ' + h(arg) : ''}</td>${replyCell(c.reply)}<td class="num">${c.reply ? c.reply.frame : ''}</td></tr>`;
     });
     const more = s.commands.length > MAX_COMMAND_ROWS ? `<p class="note">… and ${groupDigits(s.commands.length - MAX_COMMAND_ROWS)} more commands (all of them with --json).</p>` : '';

@@ -2,8 +2,8 @@
 // findings and reply codes. PASS arguments and session passwords are redacted unless
 // --show-passwords; the text is made terminal-safe (escapeJsonText) without changing its value.
 
-import { linkTypeName } from '../capture/frame.ts';
-import { conflictTexts, displayArg, REDACTED } from '../diagnose/facts.ts';
+import { linkTypeText } from '../format/link-types.ts';
+import { conflictTexts, REDACTED, shownArgument } from '../format/redact.ts';
 import { hideCredentials } from '../ftp/commands.ts';
 import type { FtpCommand, Session, Transfer } from '../ftp/types.ts';
 import type { Connection } from '../tcp/types.ts';
@@ -36,7 +36,7 @@ export function transferJson(t: Transfer): Record<string, unknown> {
 }
 
 function commandJson(cmd: FtpCommand, showPasswords: boolean): Record<string, unknown> {
-  return { ...cmd, arg: displayArg(cmd, showPasswords) };
+  return { ...cmd, arg: shownArgument(cmd.verb, cmd.arg, showPasswords) };
 }
 
 export function sessionJson(s: Session, showPasswords: boolean): Record<string, unknown> {
@@ -117,7 +117,7 @@ function decodeJson(r: AnalysisResult): AnalysisResult['capture']['decode'] {
 export function reportHead(r: AnalysisResult, opts: JsonReportOptions, n: ReportCounts): Array<[string, unknown]> {
   return [
     ['ftpdiag', { reportVersion: JSON_REPORT_VERSION }],
-    ['capture', { ...r.capture, decode: decodeJson(r), linkTypeNames: r.capture.linkTypes.map((lt) => linkTypeName[lt] ?? `LINKTYPE_${lt}`) }],
+    ['capture', { ...r.capture, decode: decodeJson(r), linkTypeNames: r.capture.linkTypes.map(linkTypeText) }],
     ['error', opts.error ?? null],
     [
       'summary',

@@ -12,13 +12,14 @@
 
 import type { Finding, Severity } from '../diagnose/finding.ts';
 import { severityRank } from '../diagnose/finding.ts';
-import { displayArg, endpointText } from '../diagnose/facts.ts';
+import { endpointText } from '../format/endpoint.ts';
+import { shownArgument } from '../format/redact.ts';
 import { TcpFlag } from '../decode/packet.ts';
 import type { FtpReply, Session, Transfer } from '../ftp/types.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { Connection, Side } from '../tcp/types.ts';
 import { connectionOfFrame, replayConnections, type ReplayConsumer, type ReplayPacket, type ReplaySelection } from './packet-replay.ts';
-import { plural } from './text-blocks.ts';
+import { plural } from '../format/words.ts';
 
 export type LadderTarget = { connection: number } | { transfer: number } | { frame: number };
 
@@ -267,7 +268,7 @@ function ftpLinesByFrame(r: AnalysisResult, controls: readonly LadderLane[], sho
     if (s.greeting) addReply(s.greeting);
     for (const c of s.commands) {
       add(c.frame, () => {
-        const arg = displayArg(c, showPasswords);
+        const arg = shownArgument(c.verb, c.arg, showPasswords);
         return arg === '' ? c.verb : `${c.verb} ${arg}`;
       });
       for (const p of c.preliminary) addReply(p);

@@ -3,11 +3,13 @@
 // or from a streaming analysis' released units alike (text.ts).
 // Every string that came off the wire goes through escapeWire (via `w`) before it is printed.
 
-import { linkTypeName, type CaptureSummary } from '../capture/frame.ts';
+import type { CaptureSummary } from '../capture/frame.ts';
+import { linkTypeText } from '../format/link-types.ts';
 import type { Finding, Severity } from '../diagnose/finding.ts';
-import { displayArg, endpointText, REDACTED } from '../diagnose/facts.ts';
-import { formatFrameList, formatFrames, type FrameList } from '../diagnose/cel-env.ts';
-import { clipProse } from '../diagnose/template.ts';
+import { endpointText } from '../format/endpoint.ts';
+import { REDACTED, shownArgument } from '../format/redact.ts';
+import { formatFrameList, formatFrames, type FrameList } from '../format/frames.ts';
+import { clip, clipProse, plural, wrap } from '../format/words.ts';
 import type { Session, Transfer } from '../ftp/types.ts';
 import type { Connection } from '../tcp/types.ts';
 import type { EncapsulationCount } from '../decode/counters.ts';
@@ -16,30 +18,9 @@ import type { ReplyCodeSeen } from './reply-summary.ts';
 import type { Styler } from './style.ts';
 
 export const w = escapeWire;
-export const plural = (n: number, word: string, many = word + 's') => `${n} ${n === 1 ? word : many}`;
-
 /** endpointText (addr:port, an IPv6 address in brackets), escaped for the terminal. */
 export function endpoint(addr: string, port: number): string {
   return w(endpointText(addr, port));
-}
-
-/** Greedy word wrap of already-escaped text, every line prefixed by `indent`. */
-export function wrap(text: string, width: number, indent: string, firstIndent = indent): string {
-  const words = text.split(/ +/).filter((x) => x !== '');
-  const lines: string[] = [];
-  let line = firstIndent;
-  let empty = true;
-  for (const word of words) {
-    if (!empty && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = indent + word;
-    } else {
-      line += (empty ? '' : ' ') + word;
-    }
-    empty = false;
-  }
-  lines.push(line);
-  return lines.join('\n');
 }
 
 export function severityCounts(findings: readonly Finding[]): Record<Severity, number> {
@@ -57,7 +38,7 @@ export interface ReportTotals {
 }
 
 export function summaryLine(c: CaptureSummary, n: ReportTotals, st: Styler): string {
-  const links = c.linkTypes.map((lt) => linkTypeName[lt] ?? `LINKTYPE_${lt}`).join('/');
+  const links = c.linkTypes.map(linkTypeText).join('/');
   const fmt = `${c.format}${c.compressed ? '.gz' : ''}${links ? ', ' + links : ''}`;
   const s = n.severities;
   const verdict = [
@@ -139,11 +120,6 @@ function firstLine(text: string): string {
 }
 
 const MAX_ARG = 40;
-
-/** `s` cut to `n` characters (UTF-16 units), the last one an ellipsis when cut. */
-export function clip(s: string, n: number): string {
-  return s.length > n ? s.slice(0, n - 1) + '…' : s;
-}
 
 function outcomeStyle(t: Transfer, st: Styler): string {
   const o = t.outcome;
@@ -256,6 +232,6 @@ export function replyCodesSection(seen: readonly ReplyCodeSeen[], st: Styler): s
 
 /** A command line as a report shows it: PASS argument redacted unless asked otherwise. */
 export function commandText(verb: string, arg: string, showPasswords: boolean): string {
-  const a = displayArg({ verb, arg }, showPasswords);
+  const a = shownArgument(verb, arg, showPasswords);
   return w(a === '' ? verb : `${verb} ${a}`);
 }

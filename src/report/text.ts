@@ -9,7 +9,7 @@
 // (text-blocks.ts), and the transfer table is drawn row by row into its final column widths
 // (text-table.ts).
 
-import { FrameList, MAX_LISTED_FRAMES } from '../diagnose/cel-env.ts';
+import { FrameList, MAX_LISTED_FRAMES } from '../format/frames.ts';
 import { severitiesPresent, severityRank, type Finding, type Severity } from '../diagnose/finding.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { ReleasedFinding, ReleasedUnit } from '../pipeline/release.ts';
@@ -25,7 +25,6 @@ import {
   foldedLine,
   mergedLine,
   noData,
-  plural,
   replyCodesSection,
   sessionBlock,
   summaryLine,
@@ -38,8 +37,9 @@ import {
   type ShownFinding,
 } from './text-blocks.ts';
 import { StreamedTable } from './text-table.ts';
+import { plural } from '../format/words.ts';
 
-export { commandText, severityCounts, wrap } from './text-blocks.ts';
+export { commandText, severityCounts } from './text-blocks.ts';
 
 export interface TextReportOptions {
   color: boolean;

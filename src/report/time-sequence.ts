@@ -7,7 +7,8 @@
 // time buckets (min/max per bucket), which is what a screen of ~800 px shows anyway.
 
 import { TcpFlag } from '../decode/packet.ts';
-import { endpointText, transferLabel } from '../diagnose/facts.ts';
+import { endpointText } from '../format/endpoint.ts';
+import { transferLabel } from '../format/labels.ts';
 import type { Transfer } from '../ftp/types.ts';
 import type { Connection, Side } from '../tcp/types.ts';
 import type { ReplayConsumer, ReplayPacket, ReplaySelection } from './packet-replay.ts';

@@ -10,7 +10,7 @@
 import type { Argv } from 'yargs';
 import type { CaptureSummary, Frame } from '../../capture/frame.ts';
 import { openLive, LiveError, type BackendChoice, type LiveCapture, type LiveSummary } from '../../capture/live/index.ts';
-import { formatFrames } from '../../diagnose/cel-env.ts';
+import { formatFrames } from '../../format/frames.ts';
 import type { Finding } from '../../diagnose/finding.ts';
 import type { Transfer } from '../../ftp/types.ts';
 import { Analysis } from '../../pipeline/analyze.ts';
@@ -18,7 +18,8 @@ import type { AnalysisResult } from '../../pipeline/result.ts';
 import { escapeJsonText, escapeWire } from '../../report/escape.ts';
 import { buildJsonReport } from '../../report/json.ts';
 import { Styler, useColor } from '../../report/style.ts';
-import { renderText, wrap } from '../../report/text.ts';
+import { renderText } from '../../report/text.ts';
+import { wrap } from '../../format/words.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';

@@ -2,7 +2,7 @@
 // strings (user, argument, path, reply text) pass through escapeWire here; passwords are
 // REDACTED unless the user asked to see them.
 
-import { REDACTED } from '../../diagnose/facts.ts';
+import { REDACTED } from '../../format/redact.ts';
 import { escapeWire } from '../escape.ts';
 import type { Operation } from './operations.ts';
 

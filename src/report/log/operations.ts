@@ -7,7 +7,7 @@ import type { FtpCommand, FtpReply, LoginRecord, Session, Transfer, TransferOutc
 import { isTransferVerb } from '../../ftp/commands.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
 import { FindingIndex, type AttachedFinding } from './worst-finding.ts';
-import { displayArg } from '../../diagnose/facts.ts';
+import { shownArgument } from '../../format/redact.ts';
 
 /** How an operation ended. Transfers keep the FTP stage's verdict (TransferOutcome); other
  *  operations are 'complete' (1yz–3yz final reply, or the login/rename reached its end),
@@ -276,7 +276,7 @@ class SessionLog {
       ...this.base(cmd, cmd.time),
       operation: cmd.verb,
       command: cmd.verb,
-      arg: displayArg(cmd, this.showPasswords), // SITE PSWD old new, ADAT, … (--all)
+      arg: shownArgument(cmd.verb, cmd.arg, this.showPasswords), // SITE PSWD old new, ADAT, … (--all)
       path: cmd.path,
       reply,
       endTime: reply?.time ?? null,
