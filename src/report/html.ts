@@ -17,14 +17,10 @@ import { plural } from '../format/words.ts';
 import { replyCodesSeen } from '../view/reply-codes.ts';
 import { severityCounts } from '../view/unit.ts';
 import { encapsulationsText } from './text-blocks.ts';
-import { resultUnit } from '../pipeline/result.ts';
-import { BYTE_MARKS, byteText, closeText, LOGIN_TEXT, repliesText, unitView, type TransferView, type UnitView } from '../view/unit.ts';
+import { BYTE_MARKS, byteText, closeText, LOGIN_TEXT, repliesText } from '../view/unit.ts';
+import type { ResultView } from '../view/result.ts';
 
-/** The page's views: the whole capture as one unit, and its transfers by id. */
-interface PageView {
-  unit: UnitView;
-  transfers: ReadonlyMap<number, TransferView>;
-}
+type PageView = ResultView;
 
 /** A finding's drawing: the ladder SVG, or why there is none. */
 export type FindingDrawing = { svg: string; caption: string } | { note: string };
@@ -286,10 +282,9 @@ function repliesSection(r: AnalysisResult): string {
 }
 
 /** The whole page. */
-export function renderHtml(r: AnalysisResult, d: HtmlDrawings, opts: HtmlReportOptions = {}): string {
+export function renderHtml(v: ResultView, d: HtmlDrawings, opts: HtmlReportOptions = {}): string {
+  const r = v.result;
   const file = r.capture.file;
-  const unit = unitView(resultUnit(r), { showPasswords: r.showPasswords });
-  const v: PageView = { unit, transfers: new Map(unit.transfers.map((t) => [t.t.id, t] as const)) };
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
