@@ -47,8 +47,9 @@ export interface TlsPairOptions {
   ciphers?: string; //           OpenSSL cipher list (TLS ≤ 1.2) or TLS 1.3 suites
   session?: Buffer; //           resume this session (a data connection resuming the control one)
   context?: tls.SecureContext; // the server's context (share it for resumption)
-  verify?: boolean; //           the client verifies the certificate (the fixture's is untrusted: it aborts with an alert)
+  verify?: boolean; //           the client verifies the certificate (the fixture's is untrusted: the handshake fails)
   sni?: string;
+  requestCert?: boolean; //      the server asks for a client certificate (vsftpd does): the client's flight grows
 }
 
 export class TlsPair {
@@ -62,8 +63,9 @@ export class TlsPair {
   readonly received: Record<Side, Buffer[]> = { client: [], server: [] };
   private flushed = 0;
 
-  static serverContext(): tls.SecureContext {
-    return tls.createSecureContext({ key: KEY, cert: CERT, minVersion: 'TLSv1.2' });
+  /** The server's context; `minVersion` TLSv1.3 makes it refuse TLS 1.2 clients (protocol_version). */
+  static serverContext(minVersion: 'TLSv1.2' | 'TLSv1.3' = 'TLSv1.2'): tls.SecureContext {
+    return tls.createSecureContext({ key: KEY, cert: CERT, minVersion });
   }
 
   /** A TLS connection after its handshake (or its failure). */
@@ -74,7 +76,7 @@ export class TlsPair {
     a.other = b;
     b.other = a;
     const version = o.version ?? 'TLSv1.3';
-    p.server = new tls.TLSSocket(b, { isServer: true, secureContext: o.context ?? TlsPair.serverContext() });
+    p.server = new tls.TLSSocket(b, { isServer: true, secureContext: o.context ?? TlsPair.serverContext(), requestCert: o.requestCert ?? false, rejectUnauthorized: false });
     p.client = tls.connect({
       socket: a,
       servername: o.sni ?? 'ftps.test.example',
@@ -109,11 +111,15 @@ export class TlsPair {
     await settle();
   }
 
-  /** The bytes written since the last flush, as segments on `ladder` (its client is the TLS client). */
-  flushTo(ladder: TcpLadder, segment = 1448): void {
+  /** The bytes written since the last flush, as segments on `ladder`, each write acknowledged by
+   *  the peer; `tlsClientSide`: the ladder side that is the TLS client (the TCP server in active mode). */
+  flushTo(ladder: TcpLadder, tlsClientSide: Side = 'client', segment = 1448): void {
+    const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
     for (; this.flushed < this.chunks.length; this.flushed++) {
       const c = this.chunks[this.flushed]!;
-      for (let i = 0; i < c.data.length; i += segment) ladder.send(c.from, 'PA', c.data.subarray(i, i + segment));
+      const from = tlsClientSide === 'client' ? c.from : other(c.from);
+      for (let i = 0; i < c.data.length; i += segment) ladder.send(from, 'PA', c.data.subarray(i, i + segment));
+      ladder.send(other(from), 'A');
     }
   }
 
