@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { TraceBuilder } from '../../src/craft/trace-builder.ts';
 import { TlsPair } from '../support/tls-session.ts';
 import { Ftps } from './ftps-support.ts';
-import { analyzeTrace, byId, json, login, text, worse } from './support.ts';
+import { analyzeTrace, byId, json, login, streamedFindings, text, worse } from './support.ts';
 
 const versions = ['TLSv1.3', 'TLSv1.2'] as const;
 
@@ -238,6 +238,16 @@ describe('field captures: FTPS', function () {
     expect(r.sessions[0]!.tls.protInferred).to.equal('P');
     expect(byId(r, 'encrypted-data-connection')[0]!.summary).to.include('; file size unreadable); it ended cleanly');
     p.destroy();
+  });
+
+  it('the streaming analysis (each session released as soon as it is final) finds the same', async () => {
+    const f = await new Ftps({ version: 'TLSv1.2' }).login();
+    await f.transfer('RETR a.bin', { resume: false, reuseRequired: true });
+    await f.transfer('STOR b.bin', { end: 'lftp' });
+    await f.quit('lftp');
+    const key = (x: { id: string; severity: string; frames: number[] }) => `${x.id} ${x.severity} ${x.frames.join(',')}`;
+    expect(streamedFindings(f.t).map(key).sort()).to.deep.equal(analyzeTrace(f.t).findings.map(key).sort());
+    f.destroy();
   });
 
   it('a record that does not decrypt is a finding, never a crash; the rest of the session is read', async () => {
