@@ -29,7 +29,7 @@ export type PlaintextSink = (role: Side, data: Buffer, frame: number, time: numb
 export type PlaintextGapSink = (role: Side, length: number, frame: number, reason: DecryptFailureReason) => void;
 
 /** Marks kept per side to turn acknowledged TCP bytes into acknowledged plaintext bytes. */
-const ACK_MARKS = 4096;
+const ACK_MARKS = 1024;
 /** Bytes of a record header (type, version, length). */
 const RECORD_HEADER = 5;
 /** Body length of the largest record that can be a TLS 1.3 session ticket without keys (OpenSSL
