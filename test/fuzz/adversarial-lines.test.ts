@@ -67,7 +67,7 @@ function analyseSeconds(frames: Frame[]): number {
 const MAX_RATIO = 50;
 /** A large case done in less than this (seconds) cannot hide a quadratic path (at these sizes that
  *  would take many seconds), and below it the ratio of two small timings is mostly noise. */
-const FAST_ENOUGH = 0.25;
+const FAST_ENOUGH = 1;
 
 const best = (f: () => number, runs = 5) => Math.min(...Array.from({ length: runs }, f));
 
