@@ -9,15 +9,16 @@
 //                     is used instead (default 600)
 //   --run-timeout S   seconds one run may take before it is killed and reported failed (1200)
 //   --no-tshark       skip tshark
+//   --no-tcptrace     skip tcptrace (a baseline beside tshark: Debian package tcptrace)
 //   --write / --no-write   write bench/RESULTS.md (default: only for a full run)
 // Each benchmark module exports a function returning its figures; add a row block per module.
 import * as fs from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { tableStyle } from '../src/report/style.ts';
 import { benchReader } from './reader.ts';
-import { benchEndToEnd, machineLine, RESULT_HEAD, resultRows, targetChecks } from './e2e.ts';
+import { benchEndToEnd, checkCells, machineLine, RESULT_HEAD, resultRows, TARGET_HEAD, targetChecks } from './e2e.ts';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(name);
@@ -48,6 +49,7 @@ const results = await benchEndToEnd({
   runTimeout: value('--run-timeout', 1200),
   tsharkBound: value('--tshark-bound', 600),
   tshark: !flag('--no-tshark'),
+  tcptrace: !flag('--no-tcptrace'),
   log,
 });
 
@@ -55,16 +57,24 @@ const table = new Table({ style, head: RESULT_HEAD });
 for (const row of resultRows(results)) table.push(row);
 console.log(table.toString());
 const checks = targetChecks(results);
-const targets = new Table({ style, head: ['target', 'measured', 'met'] });
-for (const c of checks) targets.push([c.target, c.measured, c.met === null ? '-' : c.met ? 'yes' : 'NO']);
+const targets = new Table({ style, head: TARGET_HEAD });
+for (const c of checks) targets.push(checkCells(c));
 console.log(targets.toString());
 
 if (write) {
   const md = (head: string[], rows: string[][]) =>
     [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
-  let tsharkVersion = 'not installed';
+  let tsharkVersion = 'TShark not installed';
   try {
     tsharkVersion = execFileSync('tshark', ['--version'], { encoding: 'utf8' }).split('\n')[0]!.replace(/\.$/, '');
+  } catch {
+    // not installed
+  }
+  let tcptraceVersion = 'tcptrace not installed';
+  try {
+    const v = spawnSync('tcptrace', ['-v'], { encoding: 'utf8' });
+    const m = /tcptrace -- version [^ ]+/.exec(`${v.stdout ?? ''}${v.stderr ?? ''}`);
+    if (m) tcptraceVersion = m[0].replace(' -- ', ' ');
   } catch {
     // not installed
   }
@@ -81,7 +91,7 @@ if (write) {
     .join('\n');
   const text = `# Benchmark results
 
-Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\` on ${machineLine()}; ${tsharkVersion}.
+Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\` on ${machineLine()}; ${tsharkVersion}; ${tcptraceVersion}.
 The machine is shared and noisy: quote the medians and the ratios, not the absolute figures.
 
 Traces (bench/big-trace.ts; data-connection frames cut to ${results[0]?.trace.dataCut ?? '?'} bytes as with \`tcpdump -s\`, IP/TCP checksums left stale):
@@ -92,9 +102,9 @@ Where the time and the memory go, and what bounding memory would take: bench/REA
 
 ${md(RESULT_HEAD, resultRows(results))}
 
-Targets:
+Targets (issue 27; \`analyze\` runs on one core):
 
-${md(['target', 'measured', 'met'], checks.map((c) => [c.target, c.measured, c.met === null ? '-' : c.met ? 'yes' : 'NO']))}
+${md(TARGET_HEAD, checks.map(checkCells))}
 
 Capture reader alone (bench/reader.ts, 1M frames of 60 bytes, median of ${r.runs}): readCapture ${(r.ours.framesPerSec / 1e6).toFixed(2)} M frames/s, pcap-parser ${(r.pcapParser.framesPerSec / 1e6).toFixed(2)} M frames/s (${r.ratio.toFixed(1)}×).
 `;
