@@ -14,8 +14,12 @@ import { projectRoot, traceFiles } from '../test/support/trace-files.ts';
 
 /** Every trace the check covers, by a name that is a file name. */
 function traces(): Array<{ name: string; file: string }> {
-  const files = [...traceFiles(path.join(projectRoot, 'captures')), ...traceFiles(path.join(projectRoot, '..', 'shared', 'corpus'))];
-  const out = files.map((file) => ({ name: path.relative(path.join(projectRoot, '..'), file).replace(/[^A-Za-z0-9._-]/g, '_'), file }));
+  const out: Array<{ name: string; file: string }> = [];
+  const named = (prefix: string, dir: string) => {
+    for (const file of traceFiles(dir)) out.push({ name: `${prefix}_${path.relative(dir, file).replace(/[^A-Za-z0-9._-]/g, '_')}`, file });
+  };
+  named('captures', path.join(projectRoot, 'captures'));
+  named('corpus', path.join(projectRoot, '..', 'shared', 'corpus'));
   const replicated = path.join(BENCH_DIR, 'test-release-sequential.pcap');
   if (fs.existsSync(replicated)) out.push({ name: 'replicated_test-release-sequential.pcap', file: replicated });
   return out;

@@ -10,6 +10,11 @@
 //   --run-timeout S   seconds one run may take before it is killed and reported failed (1200)
 //   --no-tshark       skip tshark
 //   --no-tcptrace     skip tcptrace (a baseline beside tshark: Debian package tcptrace)
+//   --traces A,B      only these traces (ftp-10m, ftp-concurrent, ftp-long-session, ftp-bulk)
+//   --compare-with DIR  also measure DIR's ftpdiag (another checkout, bundle built) in the same
+//                     interleaved runs: the target table gets its figures in a column of its own
+//   --no-full         the sequential trace on its 1M-frame prefix only, no concurrent trace: what a
+//                     busy shared machine allows in minutes (does not write RESULTS.md)
 //   --write / --no-write   write bench/RESULTS.md (default: only for a full run)
 // Each benchmark module exports a function returning its figures; add a row block per module.
 import * as fs from 'node:fs';
@@ -18,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { tableStyle } from '../src/report/style.ts';
 import { benchReader } from './reader.ts';
-import { benchEndToEnd, checkCells, machineLine, RESULT_HEAD, resultRows, TARGET_HEAD, targetChecks } from './e2e.ts';
+import { benchEndToEnd, checkCells, machineLine, otherTreeResults, RESULT_HEAD, resultRows, TARGET_HEAD, targetChecks } from './e2e.ts';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(name);
@@ -28,7 +33,10 @@ const value = (name: string, dflt: number) => {
 };
 const quick = flag('--quick');
 const runs = value('--runs', 3);
-const write = flag('--write') || (!quick && !flag('--no-write'));
+const noFull = flag('--no-full');
+const tracesArg = argv.indexOf('--traces');
+const onlyTraces = tracesArg >= 0 && argv[tracesArg + 1] ? argv[tracesArg + 1]!.split(',') : null;
+const write = flag('--write') || (!quick && !noFull && onlyTraces === null && !flag('--no-write'));
 const log = (s: string) => console.error(s);
 
 const r = await benchReader(quick ? { frames: 200_000, runs: 3 } : {});
@@ -50,6 +58,9 @@ const results = await benchEndToEnd({
   tsharkBound: value('--tshark-bound', 600),
   tshark: !flag('--no-tshark'),
   tcptrace: !flag('--no-tcptrace'),
+  traces: onlyTraces,
+  compareWith: argv.indexOf('--compare-with') >= 0 ? (argv[argv.indexOf('--compare-with') + 1] ?? null) : null,
+  noFull,
   log,
 });
 
@@ -57,8 +68,16 @@ const table = new Table({ style, head: RESULT_HEAD });
 for (const row of resultRows(results)) table.push(row);
 console.log(table.toString());
 const checks = targetChecks(results);
-const targets = new Table({ style, head: TARGET_HEAD });
-for (const c of checks) targets.push(checkCells(c));
+const otherResults = otherTreeResults(results);
+const otherChecks = otherResults ? targetChecks(otherResults) : null;
+const targetHead = otherChecks ? [...TARGET_HEAD, '--compare-with tree: measured', 'against the baseline', 'met'] : TARGET_HEAD;
+const otherRow = (c: (typeof checks)[number]) => {
+  const o = otherChecks!.find((x) => x.workload === c.workload && x.target === c.target);
+  return o ? checkCells(o).slice(2) : ['not measured', '-', '-'];
+};
+const targetRows = checks.map((c) => (otherChecks ? [...checkCells(c), ...otherRow(c)] : checkCells(c)));
+const targets = new Table({ style, head: targetHead });
+for (const row of targetRows) targets.push(row);
 console.log(targets.toString());
 
 if (write) {
@@ -104,7 +123,7 @@ ${md(RESULT_HEAD, resultRows(results))}
 
 Targets (issue 27; \`analyze\` runs on one core):
 
-${md(TARGET_HEAD, checks.map(checkCells))}
+${md(targetHead, targetRows)}
 
 Capture reader alone (bench/reader.ts, 1M frames of 60 bytes, median of ${r.runs}): readCapture ${(r.ours.framesPerSec / 1e6).toFixed(2)} M frames/s, pcap-parser ${(r.pcapParser.framesPerSec / 1e6).toFixed(2)} M frames/s (${r.ratio.toFixed(1)}×).
 `;
