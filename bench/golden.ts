@@ -3,6 +3,7 @@
 // commit and compared from another. A change to how the analysis runs must leave them equal.
 //   node --import tsx bench/golden.ts write DIR     reports of this tree into DIR
 //   node --import tsx bench/golden.ts check DIR     this tree's reports against DIR (exit 1 on a difference)
+//   --corpus DIR: the shared corpus elsewhere than ../shared/corpus (a checkout outside the work tree)
 // The reports are produced in process (the CLI's runCli), so a run takes about a minute.
 
 import * as fs from 'node:fs';
@@ -19,7 +20,7 @@ function traces(): Array<{ name: string; file: string }> {
     for (const file of traceFiles(dir)) out.push({ name: `${prefix}_${path.relative(dir, file).replace(/[^A-Za-z0-9._-]/g, '_')}`, file });
   };
   named('captures', path.join(projectRoot, 'captures'));
-  named('corpus', path.join(projectRoot, '..', 'shared', 'corpus'));
+  named('corpus', corpusArg ?? path.join(projectRoot, '..', 'shared', 'corpus'));
   const replicated = path.join(BENCH_DIR, 'test-release-sequential.pcap');
   if (fs.existsSync(replicated)) out.push({ name: 'replicated_test-release-sequential.pcap', file: replicated });
   return out;
@@ -30,10 +31,14 @@ async function report(args: string[]): Promise<string> {
   let err = '';
   const io: CliIO = { out: (t) => void (out += t), err: (t) => void (err += t), stdoutIsTTY: false, columns: undefined, env: {} };
   const code = await runCli(args, io);
-  return `exit ${code}\n${err}\n${out}`;
+  // the reports name the file: a checkout elsewhere (the reference) must compare equal
+  return `exit ${code}\n${err}\n${out}`.split(projectRoot).join('<root>/');
 }
 
-const [mode, dir] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const corpusAt = args.indexOf('--corpus');
+const corpusArg = corpusAt >= 0 ? (args.splice(corpusAt, 2)[1] ?? null) : null;
+const [mode, dir] = args;
 if ((mode !== 'write' && mode !== 'check') || !dir) {
   console.error('usage: bench/golden.ts write|check DIR');
   process.exit(2);
