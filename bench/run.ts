@@ -9,15 +9,21 @@
 //                     is used instead (default 600)
 //   --run-timeout S   seconds one run may take before it is killed and reported failed (1200)
 //   --no-tshark       skip tshark
+//   --no-tcptrace     skip tcptrace (a baseline beside tshark: Debian package tcptrace)
+//   --traces A,B      only these traces (ftp-10m, ftp-concurrent, ftp-long-session, ftp-bulk)
+//   --compare-with DIR  also measure DIR's ftpdiag (another checkout, bundle built) in the same
+//                     interleaved runs: the target table gets its figures in a column of its own
+//   --no-full         the sequential trace on its 1M-frame prefix only, no concurrent trace: what a
+//                     busy shared machine allows in minutes (does not write RESULTS.md)
 //   --write / --no-write   write bench/RESULTS.md (default: only for a full run)
 // Each benchmark module exports a function returning its figures; add a row block per module.
 import * as fs from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { tableStyle } from '../src/report/style.ts';
 import { benchReader } from './reader.ts';
-import { benchEndToEnd, machineLine, RESULT_HEAD, resultRows, targetChecks } from './e2e.ts';
+import { benchEndToEnd, checkCells, machineLine, otherTreeResults, RESULT_HEAD, resultRows, TARGET_HEAD, targetChecks } from './e2e.ts';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(name);
@@ -27,7 +33,10 @@ const value = (name: string, dflt: number) => {
 };
 const quick = flag('--quick');
 const runs = value('--runs', 3);
-const write = flag('--write') || (!quick && !flag('--no-write'));
+const noFull = flag('--no-full');
+const tracesArg = argv.indexOf('--traces');
+const onlyTraces = tracesArg >= 0 && argv[tracesArg + 1] ? argv[tracesArg + 1]!.split(',') : null;
+const write = flag('--write') || (!quick && !noFull && onlyTraces === null && !flag('--no-write'));
 const log = (s: string) => console.error(s);
 
 const r = await benchReader(quick ? { frames: 200_000, runs: 3 } : {});
@@ -48,6 +57,10 @@ const results = await benchEndToEnd({
   runTimeout: value('--run-timeout', 1200),
   tsharkBound: value('--tshark-bound', 600),
   tshark: !flag('--no-tshark'),
+  tcptrace: !flag('--no-tcptrace'),
+  traces: onlyTraces,
+  compareWith: argv.indexOf('--compare-with') >= 0 ? (argv[argv.indexOf('--compare-with') + 1] ?? null) : null,
+  noFull,
   log,
 });
 
@@ -55,16 +68,32 @@ const table = new Table({ style, head: RESULT_HEAD });
 for (const row of resultRows(results)) table.push(row);
 console.log(table.toString());
 const checks = targetChecks(results);
-const targets = new Table({ style, head: ['target', 'measured', 'met'] });
-for (const c of checks) targets.push([c.target, c.measured, c.met === null ? '-' : c.met ? 'yes' : 'NO']);
+const otherResults = otherTreeResults(results);
+const otherChecks = otherResults ? targetChecks(otherResults) : null;
+const targetHead = otherChecks ? [...TARGET_HEAD, '--compare-with tree: measured', 'against the baseline', 'met'] : TARGET_HEAD;
+const otherRow = (c: (typeof checks)[number]) => {
+  const o = otherChecks!.find((x) => x.workload === c.workload && x.target === c.target);
+  return o ? checkCells(o).slice(2) : ['not measured', '-', '-'];
+};
+const targetRows = checks.map((c) => (otherChecks ? [...checkCells(c), ...otherRow(c)] : checkCells(c)));
+const targets = new Table({ style, head: targetHead });
+for (const row of targetRows) targets.push(row);
 console.log(targets.toString());
 
 if (write) {
   const md = (head: string[], rows: string[][]) =>
     [`| ${head.join(' | ')} |`, `|${head.map(() => ' --- ').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
-  let tsharkVersion = 'not installed';
+  let tsharkVersion = 'TShark not installed';
   try {
     tsharkVersion = execFileSync('tshark', ['--version'], { encoding: 'utf8' }).split('\n')[0]!.replace(/\.$/, '');
+  } catch {
+    // not installed
+  }
+  let tcptraceVersion = 'tcptrace not installed';
+  try {
+    const v = spawnSync('tcptrace', ['-v'], { encoding: 'utf8' });
+    const m = /tcptrace -- version [^ ]+/.exec(`${v.stdout ?? ''}${v.stderr ?? ''}`);
+    if (m) tcptraceVersion = m[0].replace(' -- ', ' ');
   } catch {
     // not installed
   }
@@ -81,7 +110,7 @@ if (write) {
     .join('\n');
   const text = `# Benchmark results
 
-Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\` on ${machineLine()}; ${tsharkVersion}.
+Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\` on ${machineLine()}; ${tsharkVersion}; ${tcptraceVersion}.
 The machine is shared and noisy: quote the medians and the ratios, not the absolute figures.
 
 Traces (bench/big-trace.ts; data-connection frames cut to ${results[0]?.trace.dataCut ?? '?'} bytes as with \`tcpdump -s\`, IP/TCP checksums left stale):
@@ -92,9 +121,9 @@ Where the time and the memory go, and what bounding memory would take: bench/REA
 
 ${md(RESULT_HEAD, resultRows(results))}
 
-Targets:
+Targets (issue 27; \`analyze\` runs on one core):
 
-${md(['target', 'measured', 'met'], checks.map((c) => [c.target, c.measured, c.met === null ? '-' : c.met ? 'yes' : 'NO']))}
+${md(targetHead, targetRows)}
 
 Capture reader alone (bench/reader.ts, 1M frames of 60 bytes, median of ${r.runs}): readCapture ${(r.ours.framesPerSec / 1e6).toFixed(2)} M frames/s, pcap-parser ${(r.pcapParser.framesPerSec / 1e6).toFixed(2)} M frames/s (${r.ratio.toFixed(1)}×).
 `;

@@ -237,13 +237,25 @@ function sameSubject(a: Finding, b: Finding): boolean {
   return b.frames.length > 0 && b.frames.every((f) => a.frames.includes(f));
 }
 
+const supersedesByRuleSet = new WeakMap<RuleSet, ReadonlyMap<string, readonly string[]>>();
+
+/** Rule id → the ids it supersedes, built once per rule set (finalizeFindings runs per unit). */
+function supersedesOf(ruleSet: RuleSet): ReadonlyMap<string, readonly string[]> {
+  let m = supersedesByRuleSet.get(ruleSet);
+  if (!m) {
+    m = new Map(ruleSet.rules.map((r) => [r.id, r.supersedes] as const));
+    supersedesByRuleSet.set(ruleSet, m);
+  }
+  return m;
+}
+
 /** Drops findings a more specific one supersedes (e.g. tcp-reset under upload-reset), then
  *  orders by severity, then first frame. */
 export function finalizeFindings(findings: Finding[], ruleSet: RuleSet): Finding[] {
   // Indexed, not pairwise: a 10M-frame trace has ~10^5 findings, and comparing every pair took
   // hours. A superseding finding can only share a subject with `b` through b's transfer, b's
   // connection or b's first frame (sameSubject), so those are the only candidates looked at.
-  const supersedes = new Map(ruleSet.rules.map((r) => [r.id, r.supersedes] as const));
+  const supersedes = supersedesOf(ruleSet);
   const byTransfer = new Map<number, Finding[]>();
   const byConnection = new Map<number, Finding[]>();
   const byFrame = new Map<number, Finding[]>();

@@ -46,6 +46,9 @@ export interface FactSources {
   attempts?: ReadonlyMap<number, FtpAttempt>;
   /** Refused logins per client and server (the FTP stage's ledger), at the end of the capture. */
   logins?: { clients: readonly ClientLogins[]; untracked: number };
+  /** Keep command facts across builders (live: a session's facts are built again for each
+   *  provisional diagnosis). A released unit builds each once, where the cache only costs. */
+  reuseCommandFacts?: boolean;
 }
 
 
@@ -466,8 +469,9 @@ export class FactBuilder {
   }
 
   commandFact(s: Session, cmd: FtpCommand, isLast: boolean, transfer: number): Fact {
-    const key = `${isLast}:${transfer}:${cmd.reply ? cmd.reply.frame : 0}:${cmd.preliminary.length}:${this.src.showPasswords}`;
-    const hit = FactBuilder.commandCache.get(cmd);
+    const reuse = this.src.reuseCommandFacts === true;
+    const key = reuse ? `${isLast}:${transfer}:${cmd.reply ? cmd.reply.frame : 0}:${cmd.preliminary.length}:${this.src.showPasswords}` : '';
+    const hit = reuse ? FactBuilder.commandCache.get(cmd) : undefined;
     if (hit && hit.key === key) return hit.fact;
     const arg = shownArgument(cmd.verb, cmd.arg, this.src.showPasswords);
     const fact: Fact = {
@@ -492,7 +496,7 @@ export class FactBuilder {
       isLast,
       transfer: int(transfer),
     };
-    FactBuilder.commandCache.set(cmd, { key, fact });
+    if (reuse) FactBuilder.commandCache.set(cmd, { key, fact });
     return fact;
   }
 

@@ -194,6 +194,7 @@ export class UnitReleaser {
       decode: this.ctx.decode,
       captureEnd: this.ctx.now(),
       attempts: this.ctx.ftp.attemptFacts,
+      reuseCommandFacts: this.ctx.provisional !== undefined,
     };
     return new Diagnosis(this.ctx.evaluator, input);
   }
