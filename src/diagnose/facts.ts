@@ -6,7 +6,8 @@ import type { CaptureSummary } from '../capture/frame.ts';
 import { linkTypeName } from '../capture/frame.ts';
 import type { Connection, DataConflict, Endpoint, Side, TcpEventRecord } from '../tcp/types.ts';
 import { TcpEventKinds } from '../tcp/types.ts';
-import { forgedResets } from '../tcp/reset-origin.ts';
+import { forgedResets, initialTtl, type ResetJudgement } from '../tcp/reset-origin.ts';
+import { clipProse } from './template.ts';
 import type { DecodeCounters } from '../decode/counters.ts';
 import type { FtpCommand, FtpReply, Session, Transfer } from '../ftp/types.ts';
 import type { ClientLogins } from '../ftp/logins.ts';
@@ -100,7 +101,8 @@ export function displayArg(cmd: Pick<FtpCommand, 'verb' | 'arg'>, showPasswords:
 export function transferLabel(t: Transfer): string {
   if (t.session === null) return `transfer ${t.id} (a data connection whose control connection is not in the capture)`;
   if (t.command === 'unknown') return `transfer ${t.id} (its command is unreadable: the control channel was encrypted)`;
-  return `${t.command}${t.argument === '' ? '' : ' ' + t.argument} (transfer ${t.id})`;
+  // a label is prose (fact-schema): its wire part, the argument, is clipped here, not the whole
+  return `${t.command}${t.argument === '' ? '' : ' ' + clipProse(t.argument)} (transfer ${t.id})`;
 }
 
 export function endpointText(addr: string, port: number): string {
@@ -219,6 +221,11 @@ export class FactBuilder {
       stepBackFrames: ints(summary.repeats?.stepBackFrames ?? []),
       repeatWindow: int(summary.repeats?.windowFrames ?? 0),
       beyondWindow: int(summary.repeats?.beyondWindow ?? 0),
+      copiesSamePoint: int(summary.repeats?.kinds['same-point'] ?? 0),
+      copiesTwoPoints: int(summary.repeats?.kinds['two-points'] ?? 0),
+      copiesTwoMirrors: int(summary.repeats?.kinds['two-mirrors'] ?? 0),
+      copyTtls: ints(summary.repeats?.ttls ?? []),
+      copyGap: dbl(summary.repeats?.largestGap ?? 0),
       loginPairsNotTracked: int(this.src.logins?.untracked ?? 0),
     };
   }
@@ -247,6 +254,7 @@ export class FactBuilder {
       events[kind] = eventFact(rec);
       if (rec && rec.count > 0) kinds.push(kind);
     }
+    const forged = forgedResets(c);
     const context = (frame: number): string => {
       if (role === 'data' && transfer) return transfer.command === 'unknown' ? '' : `${transfer.command}${transfer.argument ? ' ' + transfer.argument : ''}`;
       if (role === 'control' && session) {
@@ -260,8 +268,8 @@ export class FactBuilder {
       label,
       role,
       ipVersion: int(c.ipVersion),
-      client: endpointFact(c.client),
-      server: endpointFact(c.server),
+      client: endpointFact(c.client, this.who(c, 'client', role, transfer)),
+      server: endpointFact(c.server, this.who(c, 'server', role, transfer)),
       roleGuessed: c.roleGuessed,
       firstFrame: int(c.firstFrame),
       lastFrame: int(c.lastFrame),
@@ -302,6 +310,7 @@ export class FactBuilder {
             peerFinFrame: int(c.reset.peerFinFrame),
             peerFinished: c.reset.peerFinished,
             afterCommand: context(c.reset.frame),
+            forged: forgedConfidence(forged, c.reset.frame),
           }
         : null,
       halfClose: c.halfClose
@@ -324,19 +333,23 @@ export class FactBuilder {
         : null,
       stall: stallFact(c),
       retransmissionsAfterFin: int(c.client.retransmissionsAfterFin + c.server.retransmissionsAfterFin),
-      forgedResets: forgedResets(c).map((j) => ({
+      forgedResets: forged.map((j) => ({
         by: j.by,
         addr: c[j.by].addr,
         frame: int(j.sample.frame),
         time: dbl(j.sample.time),
         ttl: int(j.sample.ttl),
-        initialTtl: int(j.sample.ttl <= 64 ? 64 : j.sample.ttl <= 128 ? 128 : 255),
+        initialTtl: int(initialTtl(j.sample.ttl)),
         ipId: int(j.sample.ipId),
         window: int(j.sample.window),
         signals: [...j.signals],
         confidence: j.confidence ?? 'low',
         ipIdPattern: j.ipIdPattern,
         evidence: j.evidence,
+        who: this.who(c, j.by, role, transfer),
+        copiedFrame: int(j.signals.includes('ip-id-copied') ? j.sample.copiedFrame || j.sample.peerFrame : 0),
+        hostTtl: int(j.hostTtl),
+        location: j.location,
         endedConnection: c.reset !== null && c.reset.frame === j.sample.frame,
       })),
       silence: c.longestSilence
@@ -376,6 +389,20 @@ export class FactBuilder {
     };
     this.connFacts.set(c.id, fact);
     return fact;
+  }
+
+  /** How the reports name one end of a connection: its FTP role on a data connection (whose TCP
+   *  client is the FTP server in active mode), 'the client'/'the server' when the TCP roles are
+   *  known, else its address and port (no SYN seen: roles guessed from the port numbers). */
+  private who(c: Connection, side: Side, role: string, transfer: Transfer | null): string {
+    if (role === 'data' && transfer) {
+      const sender = ftpSender(transfer);
+      const senderSide = transfer.senderEndpoint ?? dataSideOf(transfer, c, sender, this.sessionById(transfer.session));
+      const ftpRole = side === senderSide ? sender : sender === 'client' ? 'server' : 'client';
+      return `the FTP ${ftpRole}`;
+    }
+    if (c.roleGuessed && role !== 'control') return endpointText(c[side].addr, c[side].port);
+    return `the ${side}`;
   }
 
   // ---- session ---------------------------------------------------------------------------------
@@ -617,6 +644,7 @@ export class FactBuilder {
     const session = this.sessionById(t.session);
     const endpointAddr = a ? (a.addr ?? (a.mode === 'passive' ? (session?.server.addr ?? '') : (session?.client.addr ?? ''))) : '';
     const resetBy = d?.reset ? (d.reset.by === senderSide ? 'sender' : 'receiver') : '';
+    const resetForged = d?.reset ? forgedConfidence(forgedResets(d), d.reset.frame) : '';
     const fact: Fact = {
       id: int(t.id),
       session: int(t.session ?? -1),
@@ -656,6 +684,7 @@ export class FactBuilder {
       senderSide: senderSide ?? '',
       resetBy,
       resetFrame: int(d?.reset?.frame ?? 0),
+      resetForged,
       closedBy: t.dataClose?.byRole ?? '',
       closeKind: t.dataClose?.kind ?? '',
       closeFrame: int(t.dataClose?.frame ?? 0),
@@ -698,6 +727,11 @@ export class FactBuilder {
     const s = this.sessionById(t.session);
     return s ? ((this.sessionFact(s)['commands'] as Fact[])[t.commandIndex] ?? null) : null;
   }
+}
+
+/** The confidence of the forged verdict on the RST at `frame`, '' when it is the host's own. */
+function forgedConfidence(forged: readonly ResetJudgement[], frame: number): string {
+  return forged.find((j) => j.sample.frame === frame)?.confidence ?? '';
 }
 
 /** FTP role that sends the data: fixed by the command (RFC 959 §4.1.3). */
@@ -747,8 +781,9 @@ function stallFact(c: Connection): Fact | null {
   };
 }
 
-function endpointFact(e: Endpoint): Fact {
+function endpointFact(e: Endpoint, who: string): Fact {
   return {
+    who,
     addr: e.addr,
     port: int(e.port),
     state: e.state,

@@ -11,6 +11,7 @@ import { CaptureError, linkTypeName, type CaptureSummary, type Frame } from '../
 import type { ReadOptions } from '../capture/read.ts';
 import { readCaptures } from '../capture/merge.ts';
 import { RepeatFilter, type RepeatPolicy } from '../capture/repeats.ts';
+import { InnerPacketKeys } from './inner-packet.ts';
 import { PacketDecoder, supportsLinkType, type DecoderOptions } from '../decode/decoder.ts';
 import type { DecodedPacket } from '../decode/packet.ts';
 import { TcpEngine } from '../tcp/engine.ts';
@@ -48,7 +49,8 @@ export interface AnalysisOptions {
    * Not combined with onFinding/onTransfer.
    */
   release?(u: ReleasedUnit): void;
-  /** How copies of frames are recognised (capture/repeats.ts); default: by their bytes. */
+  /** How copies of frames are recognised (capture/repeats.ts); default: by their inner IP packet
+   *  (inner-packet.ts), and how each was seen. */
   repeats?: Partial<RepeatPolicy>;
 }
 
@@ -103,7 +105,10 @@ export class Analysis {
     this.showPasswords = opts.showPasswords ?? false;
     this.decoder = new PacketDecoder(opts.decode);
     this.evaluator = new RuleEvaluator(opts.rules);
-    this.repeats = new RepeatFilter({ answerLike: (f, original) => this.answerLike(f, original), ...opts.repeats });
+    // copies are recognised by the inner IP packet, so that one packet seen at two points of its
+    // path (another TTL, other link or tunnel layers) is one packet (inner-packet.ts)
+    const inner = new InnerPacketKeys(opts.decode);
+    this.repeats = new RepeatFilter({ key: (f) => inner.key(f), view: (f) => inner.view(f), answerLike: (f, original) => this.answerLike(f, original), ...opts.repeats });
     const early = opts.onFinding !== undefined || opts.onTransfer !== undefined;
     if (opts.release && early) throw new Error('Analysis: release cannot be combined with onFinding/onTransfer');
     this.ftp = new FtpAnalyzer(

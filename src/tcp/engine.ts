@@ -24,7 +24,7 @@ import { defaultTcpEngineOptions, MAX_EVENT_FRAMES } from './types.ts';
 import { analyzeSegment, Flag, noteHandshakeTiming, noteSynWindowScale } from './analysis.ts';
 import { onAckSent, onFinSent, onRstSent, onSynAckSent, onSynSent, type EndpointTracker } from './endpoint-state.ts';
 import { FlowTable } from './flow-table.ts';
-import { noteIpHeaders } from './ip-history.ts';
+import { endIpHistory, noteIpHeaders } from './ip-history.ts';
 import { DirectionSink, Flow } from './flow.ts';
 import { Reassembler } from './reassembler.ts';
 import { firstPacketRoles } from './roles.ts';
@@ -316,6 +316,7 @@ export class TcpEngine {
     }
     this.updateSummary(flow);
     trimArrays(flow);
+    endIpHistory(conn);
     conn.ended = true;
     this.table.markEnded(flow);
     // forget the longest-ended flows beyond the cap: memory follows concurrency, not file length
