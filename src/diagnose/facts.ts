@@ -331,6 +331,19 @@ export class FactBuilder {
             ackBelow: int(c.strayAck.ackBelow),
           }
         : null,
+      lost: c.lost
+        ? {
+            by: c.lost.by,
+            who: this.who(c, c.lost.by, role, transfer),
+            frame: int(c.lost.frame),
+            frames: ints(c.lost.frames),
+            retransmissions: int(c.lost.retransmissions),
+            intervals: c.lost.intervals.map(dbl),
+            length: int(c.lost.length),
+            seconds: dbl(c.lost.lastTime - c.lost.firstTime),
+            peerSegments: int(c.lost.peerSegments),
+          }
+        : null,
       stall: stallFact(c),
       retransmissionsAfterFin: int(c.client.retransmissionsAfterFin + c.server.retransmissionsAfterFin),
       forgedResets: forged.map((j) => ({
@@ -799,6 +812,8 @@ function endpointFact(e: Endpoint, who: string): Fact {
     mss: int(e.mss),
     lastTtl: int(e.lastTtl),
     gapBytesFilled: int(e.gapBytesFilled),
+    gapBytesReordered: int(e.gapBytesReordered),
+    gapsReordered: int(e.gapsReordered),
     missingUnacked: int(e.missingUnacked),
   };
 }

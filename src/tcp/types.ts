@@ -164,6 +164,8 @@ export interface Endpoint {
   stall?: WindowStall;
   retransmissionsAfterFin: number; // retransmissions it sent after its own FIN (a close's, not a transfer's)
   gapBytesFilled: number; //   bytes that filled a hole in its stream as seen here (the network lost them, a resend came)
+  gapBytesReordered: number; // bytes that filled a hole arriving out of order (reordered on the way, not lost)
+  gapsReordered: number; //    holes in its stream an out-of-order segment closed completely: no loss behind those lost-segment flags
   missingUnacked: number; //   bytes of its stream never captured nor acknowledged by the peer (final at the end)
   /** IP/TCP header history of what it sent, to tell its own RSTs from forged ones
    *  (ip-history.ts fills it, reset-origin.ts judges). Always set by the engine. */
@@ -270,6 +272,20 @@ export interface NatPairing {
   alg: AlgRewrite[]; // lines an ALG rewrote in between, at most 20
 }
 
+/** A segment sent again and again with growing waits, never acknowledged (rto-chain.ts): the
+ *  connection was lost. */
+export interface RtoStory {
+  by: Side; //                  the side that kept sending it
+  frame: number; //             its first transmission if it was the sender's latest new segment, else 0
+  frames: number[]; //          its retransmissions (at most 20)
+  retransmissions: number; //   all of them
+  intervals: number[]; //       seconds between successive sendings (first transmission included when seen)
+  length: number; //            payload bytes of the segment (never 0: a FIN alone is a close)
+  firstTime: number; //         time of the first sending in `intervals` (seconds since 1970)
+  lastTime: number; //          time of the last retransmission
+  peerSegments: number; //      segments the peer sent after the first retransmission (none: it fell silent)
+}
+
 /** The longest silence of a connection: no segment either way between two frames. */
 export interface Silence {
   seconds: number;
@@ -305,6 +321,8 @@ export interface Connection {
   nat: NatPairing | null;
   halfClose: HalfCloseFact | null;
   strayAck: StrayAckFact | null;
+  /** A segment retransmitted with backoff and never acknowledged, final at the end (rto-chain.ts). */
+  lost: RtoStory | null;
   conflicts: readonly DataConflict[]; // the first MAX_CONFLICTS inconsistent retransmissions (NO_CONFLICTS, shared, while none)
   /** Longest gap between two consecutive segments (ip-history.ts); absent before the second one. */
   longestSilence?: Silence;
