@@ -3,23 +3,26 @@
 // CEL `int` is BigInt in cel-js; times and rates stay JS numbers (CEL `double`).
 
 import type { CaptureSummary } from '../capture/frame.ts';
-import { linkTypeName } from '../capture/frame.ts';
 import type { Connection, DataConflict, Endpoint, Side, TcpEventRecord } from '../tcp/types.ts';
 import { TcpEventKinds } from '../tcp/types.ts';
 import { forgedResets, initialTtl, type ResetJudgement } from '../tcp/reset-origin.ts';
-import { clipProse } from './template.ts';
 import type { DecodeCounters } from '../decode/counters.ts';
-import type { FtpCommand, FtpReply, Session, Transfer } from '../ftp/types.ts';
+import type { ConnectionRole as FtpConnectionRole, FtpCommand, FtpReply, Session, Transfer } from '../ftp/types.ts';
 import type { ClientLogins } from '../ftp/logins.ts';
 import type { FtpAttempt } from '../ftp/attempts.ts';
-import { parse227, parse228, parseEprt, parseLprt, parsePort, type AnnouncedEndpoint } from '../ftp/address-parsers.ts';
-import { hideCredentials, redactArgument, redactCommandLine, REDACTED } from '../ftp/commands.ts';
+import { conflictTexts, hideCredentials, shownArgument } from '../format/redact.ts';
+import { endpointText } from '../format/endpoint.ts';
+import { connectionLabel, sessionLabel, transferLabel } from '../format/labels.ts';
+import { linkTypeText } from '../format/link-types.ts';
+import { sessionTlsFact, tlsConnectionFact, transferTlsFact } from './tls-facts.ts';
 
 /** Decode-stage counters the capture facts report (the decoder's DecodeCounters fits). */
 export type DecodeCounts = Pick<DecodeCounters, 'tcp' | 'notIp' | 'notTcp' | 'fragments' | 'malformed' | 'truncated' | 'fragmentConflicts' | 'fragmentConflictCount'>;
 
 export const emptyDecodeCounts = (): DecodeCounts => ({ tcp: 0, notIp: 0, notTcp: 0, fragments: 0, malformed: 0, truncated: 0, fragmentConflicts: [], fragmentConflictCount: 0 });
 
+/** A connection's role as rules see it (`role`): an attempt to reach an FTP server is 'other',
+ *  with c.ftpAttempt saying what it was. */
 export type ConnectionRole = 'control' | 'data' | 'other';
 
 /** A fact object: what CEL sees. Kept loose on purpose; fact-schema.ts is the typed description. */
@@ -31,6 +34,8 @@ export interface FactSources {
   connections: readonly Connection[];
   sessions: readonly Session[];
   transfers: readonly Transfer[];
+  /** What the FTP stage made of each connection (FtpAnalyzer.roleOf); absent: 'other'. */
+  roles: ReadonlyMap<number, FtpConnectionRole>;
   showPasswords: boolean;
   /** Time of the capture's last TCP segment when the lists above are not the whole capture (a
    *  session diagnosed as soon as it is final); default: the latest end among `connections`. */
@@ -43,7 +48,6 @@ export interface FactSources {
   logins?: { clients: readonly ClientLogins[]; untracked: number };
 }
 
-export { REDACTED } from '../ftp/commands.ts';
 
 /** Commands whose 530 answer means the login itself failed (RFC 959 §5.4). */
 const LOGIN_VERBS: ReadonlySet<string> = new Set(['USER', 'PASS', 'ACCT']);
@@ -80,38 +84,7 @@ class ById<T extends { id: number }> {
 
 const dbl = (x: number): number => (Number.isFinite(x) ? x : 0);
 
-/** What each copy of an inconsistent retransmission said, as output may show it: the command
- *  lines when the FTP stage placed them (secrets hidden unless showPasswords), else the bytes
- *  (all hidden when they belong to a credential). */
-export function conflictTexts(c: DataConflict, showPasswords: boolean): { first: string; second: string } {
-  const line = (l: string) => (showPasswords ? l : redactCommandLine(l));
-  const bytes = (b: string) => (showPasswords ? b : c.secret ? REDACTED : hideCredentials(b));
-  return {
-    first: c.firstLine !== null ? line(c.firstLine) : bytes(c.first),
-    second: c.secondLine !== null ? line(c.secondLine) : bytes(c.second),
-  };
-}
-
-/** The argument as output may show it: secrets (PASS, ACCT, SITE PSWD …: redactArgument)
- *  hidden unless showPasswords. */
-export function displayArg(cmd: Pick<FtpCommand, 'verb' | 'arg'>, showPasswords: boolean): string {
-  return showPasswords ? cmd.arg : (redactArgument(cmd.verb, cmd.arg) ?? cmd.arg);
-}
-
-export function transferLabel(t: Transfer): string {
-  if (t.session === null) return `transfer ${t.id} (a data connection whose control connection is not in the capture)`;
-  if (t.command === 'unknown') return `transfer ${t.id} (its command is unreadable: the control channel was encrypted)`;
-  // a label is prose (fact-schema): its wire part, the argument, is clipped here, not the whole
-  return `${t.command}${t.argument === '' ? '' : ' ' + clipProse(t.argument)} (transfer ${t.id})`;
-}
-
-export function endpointText(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
-}
-
-export function connectionEnds(c: Connection): string {
-  return `${endpointText(c.client.addr, c.client.port)} → ${endpointText(c.server.addr, c.server.port)}`;
-}
+const firstSecond = (t: { first: string; second: string }) => ({ first: t.first, second: t.second });
 
 /** Connection facts need FTP context (role, label, last command); the builder holds the lookups. */
 export class FactBuilder {
@@ -160,9 +133,8 @@ export class FactBuilder {
   }
 
   roleOf(connId: number): ConnectionRole {
-    if (this.sessionByControl.has(connId)) return 'control';
-    if (this.transferByData.has(connId)) return 'data';
-    return 'other';
+    const role = this.src.roles.get(connId);
+    return role === 'control' || role === 'data' ? role : 'other';
   }
 
   sessionOfConnection(connId: number): Session | null {
@@ -189,7 +161,7 @@ export class FactBuilder {
       nanosecond: summary.nanosecond,
       compressed: summary.compressed ?? '',
       linkTypes: ints(summary.linkTypes),
-      linkTypeNames: summary.linkTypes.map((lt) => linkTypeName[lt] ?? `LINKTYPE_${lt}`),
+      linkTypeNames: summary.linkTypes.map(linkTypeText),
       frames: int(summary.frames),
       bytes: int(summary.bytes),
       truncated: summary.truncated,
@@ -239,14 +211,7 @@ export class FactBuilder {
     const session = this.sessionOfConnection(c.id);
     const transfer = this.transferOfConnection(c.id);
     const attempt = this.src.attempts?.get(c.id) ?? null;
-    const label =
-      role === 'control' && session
-        ? `control connection of session ${session.id} (${connectionEnds(c)})`
-        : role === 'data' && transfer
-          ? `data connection of ${transferLabel(transfer)}`
-          : attempt
-            ? `connection attempt ${c.id} to the FTP server (${connectionEnds(c)})`
-            : `connection ${c.id} (${connectionEnds(c)})`;
+    const label = connectionLabel(c, this.src.roles.get(c.id) ?? 'other', { session: session?.id ?? null, transfer: transfer ? transferLabel(transfer) : null });
     const events: Record<string, Fact> = {};
     const kinds: string[] = [];
     for (const kind of TcpEventKinds) {
@@ -292,7 +257,7 @@ export class FactBuilder {
         by: x.by,
         firstFrame: int(x.firstFrame),
         frame: int(x.frame),
-        ...conflictTexts(x, this.src.showPasswords),
+        ...firstSecond(conflictTexts(x, this.src.showPasswords)),
         taken: x.taken ?? '',
         replyFrame: int(x.replyFrame),
       })),
@@ -378,6 +343,8 @@ export class FactBuilder {
       // and one the engine stopped waiting for counts until then, the same however far the
       // capture goes on (a streaming analysis diagnoses it before the capture's end is known)
       idleAtEnd: c.closeKind !== null ? 0 : dbl(Math.max(0, (c.idleEndedAt ?? this.captureEndTime()) - c.endTime)),
+      // FTPS: the TLS over this connection (control or data), as the FTP stage read it
+      tls: role === 'control' && session?.tls.connection ? tlsConnectionFact(session.tls.connection) : role === 'data' && transfer?.tlsData ? tlsConnectionFact(transfer.tlsData.connection) : null,
       nat: c.nat
         ? {
             translated: c.nat.translated,
@@ -396,7 +363,7 @@ export class FactBuilder {
             rstFrame: int(attempt.rstFrame ?? 0),
             seconds: dbl(attempt.lastTime - attempt.firstTime),
             session: int(attempt.session ?? -1),
-            sessionFrame: int(attempt.session === null ? 0 : (this.connection(this.sessionById(attempt.session)?.control ?? -1)?.firstFrame ?? 0)),
+            sessionFrame: int(attempt.sessionFrame),
           }
         : null,
     };
@@ -408,12 +375,8 @@ export class FactBuilder {
    *  client is the FTP server in active mode), 'the client'/'the server' when the TCP roles are
    *  known, else its address and port (no SYN seen: roles guessed from the port numbers). */
   private who(c: Connection, side: Side, role: string, transfer: Transfer | null): string {
-    if (role === 'data' && transfer) {
-      const sender = ftpSender(transfer);
-      const senderSide = transfer.senderEndpoint ?? dataSideOf(transfer, c, sender, this.sessionById(transfer.session));
-      const ftpRole = side === senderSide ? sender : sender === 'client' ? 'server' : 'client';
-      return `the FTP ${ftpRole}`;
-    }
+    const sides = role === 'data' ? transfer?.dataSides : null;
+    if (sides) return `the FTP ${side === sides.ftpClient ? 'client' : 'server'}`;
     if (c.roleGuessed && role !== 'control') return endpointText(c[side].addr, c[side].port);
     return `the ${side}`;
   }
@@ -441,7 +404,8 @@ export class FactBuilder {
     }
     const unsolicited = s.unsolicited ?? [];
     if (unsolicited.length > 0) {
-      for (const r of unsolicited) replies.push(replyFact(r, '', 'unsolicited'));
+      // a cleartext reply after a failed TLS handshake answers the AUTH whose negotiation failed
+      for (const r of unsolicited) replies.push(r === s.tls.failureReply ? replyFact(r, 'AUTH', 'tls-failure') : replyFact(r, '', 'unsolicited'));
       replies.sort((a, b) => Number((a['frame'] as bigint) - (b['frame'] as bigint)));
     }
     // A 530 to USER/PASS/ACCT is a failed login; to anything else, a command sent before logging in.
@@ -461,7 +425,7 @@ export class FactBuilder {
     const fact: Fact = {
       id: int(s.id),
       control: int(s.control),
-      label: `session ${s.id} (${endpointText(s.client.addr, s.client.port)} → ${endpointText(s.server.addr, s.server.port)})`,
+      label: sessionLabel(s),
       client: { addr: s.client.addr, port: int(s.client.port) },
       server: { addr: s.server.addr, port: int(s.server.port) },
       firstFrame: int(control?.firstFrame ?? 0),
@@ -481,13 +445,7 @@ export class FactBuilder {
       stru: s.stru,
       cwd: s.cwd ?? '',
       features: [...s.features],
-      tls: {
-        authFrame: int(s.tls.authFrame ?? 0),
-        encryptedFromFrame: int(s.tls.encryptedFromFrame ?? 0),
-        pbsz: s.tls.pbsz ?? '',
-        prot: s.tls.prot ?? '',
-        clearAgainFrame: int(s.tls.clearAgainFrame ?? 0),
-      },
+      tls: sessionTlsFact(s),
       commands,
       commandCount: int(commands.length),
       replies,
@@ -522,28 +480,18 @@ export class FactBuilder {
     const byFrame = new Map<number, Transfer>();
     for (const t of transfers) if (t.announcement) byFrame.set(t.announcement.frame, t);
     for (const cmd of s.commands) {
-      let ep: AnnouncedEndpoint | null = null;
-      let frame = cmd.frame;
-      let passiveMode = false;
-      if (cmd.verb === 'PORT') ep = parsePort(cmd.arg);
-      else if (cmd.verb === 'EPRT') ep = parseEprt(cmd.arg);
-      else if (cmd.verb === 'LPRT') ep = parseLprt(cmd.arg);
-      else if (cmd.reply && (cmd.verb === 'PASV' || cmd.verb === 'LPSV')) {
-        ep = cmd.reply.code === 227 ? parse227(cmd.reply.text) : cmd.reply.code === 228 ? parse228(cmd.reply.text) : null;
-        frame = cmd.reply.frame;
-        passiveMode = true;
-      }
-      if (!ep || ep.addr === null) continue;
-      const controlAddr = passiveMode ? s.server.addr : s.client.addr;
-      if (ep.addr === controlAddr) continue;
-      const t = byFrame.get(frame);
+      const a = cmd.announcement;
+      // EPSV's 229 names no address: nothing to differ
+      if (a === null || a.addr === null || !a.mismatch) continue;
+      const passiveMode = a.mode === 'passive';
+      const t = byFrame.get(a.frame);
       (passiveMode ? passive : active).push({
         transfer: int(t ? t.id : -1),
         command: cmd.verb,
-        frame: int(frame),
-        addr: ep.addr,
-        port: int(ep.port),
-        controlAddr,
+        frame: int(a.frame),
+        addr: a.addr,
+        port: int(a.port),
+        controlAddr: a.controlPeerAddr,
         accepted: passiveMode || (cmd.reply !== null && cmd.reply.code >= 200 && cmd.reply.code < 300),
         connected: t !== undefined && t.dataConnection !== null && this.handshakeOfTransfer(t) === 'established',
       });
@@ -555,7 +503,7 @@ export class FactBuilder {
     const key = `${isLast}:${transfer}:${cmd.reply ? cmd.reply.frame : 0}:${cmd.preliminary.length}:${this.src.showPasswords}`;
     const hit = FactBuilder.commandCache.get(cmd);
     if (hit && hit.key === key) return hit.fact;
-    const arg = displayArg(cmd, this.src.showPasswords);
+    const arg = shownArgument(cmd.verb, cmd.arg, this.src.showPasswords);
     const fact: Fact = {
       index: int(cmd.index),
       session: int(s.id),
@@ -645,14 +593,17 @@ export class FactBuilder {
     const cached = this.transferFacts.get(t.id);
     if (cached) return cached;
     const d = t.dataConnection !== null ? this.connection(t.dataConnection) : undefined;
-    const sender = ftpSender(t);
+    // the FTP role that sends, and its end of the data connection (FTP stage: Transfer.sender,
+    // Transfer.dataSides); with the direction unknown, the FTP server's, whose bytes are counted
+    const sender: Side = t.sender ?? 'server';
     const receiver: Side = sender === 'client' ? 'server' : 'client';
-    const senderSide = d ? (t.senderEndpoint ?? dataSideOf(t, d, sender, this.sessionById(t.session))) : null;
+    const sides = d ? t.dataSides : null;
+    const senderSide: Side | null = sides ? sides.counted : null;
     const receiverSide: Side | null = senderSide === null ? null : senderSide === 'client' ? 'server' : 'client';
     // Delivered bytes: what the receiver acknowledged, when its ACKs are in the capture at all;
     // a one-directional capture (no receiver segments) can only show what was sent.
     const receiverSeen = d && receiverSide ? d[receiverSide].segments > 0 : false;
-    const expected = t.expectedBytes !== undefined ? t.expectedBytes : t.announcedBytes === null ? null : Math.max(0, t.announcedBytes - t.restOffset);
+    const expected = t.expectedBytes; // the FTP stage's (data/measure.ts), not worked out again
     const a = t.announcement;
     const session = this.sessionById(t.session);
     const endpointAddr = a ? (a.addr ?? (a.mode === 'passive' ? (session?.server.addr ?? '') : (session?.client.addr ?? ''))) : '';
@@ -664,18 +615,7 @@ export class FactBuilder {
       label: transferLabel(t),
       dataEvidence: t.dataEvidence ?? '',
       inProgressAtEnd: t.inProgressAtEnd ?? false,
-      tls: t.tlsData
-        ? {
-            clientBytes: int(t.tlsData.clientBytes),
-            serverBytes: int(t.tlsData.serverBytes),
-            clientCloseNotify: t.tlsData.clientCloseNotify,
-            serverCloseNotify: t.tlsData.serverCloseNotify,
-            closedBy: t.tlsData.closedBy ?? '',
-            closeKind: t.tlsData.closeKind ?? '',
-            closeFrame: int(t.tlsData.closeFrame ?? 0),
-            verdict: t.tlsData.verdict,
-          }
-        : null,
+      tls: transferTlsFact(t),
       command: t.command,
       argument: t.argument,
       path: t.path ?? '',
@@ -747,25 +687,6 @@ function forgedConfidence(forged: readonly ResetJudgement[], frame: number): str
   return forged.find((j) => j.sample.frame === frame)?.confidence ?? '';
 }
 
-/** FTP role that sends the data: fixed by the command (RFC 959 §4.1.3). */
-function ftpSender(t: Transfer): Side {
-  if (t.direction === 'upload') return 'client';
-  if (t.direction === 'download' || t.direction === 'listing') return 'server';
-  return t.sender ?? 'server';
-}
-
-/** Which end of the data connection the FTP `role` is. Passive: the FTP client connects, so it
- *  is the TCP client; active: the FTP server connects (from port 20), so the roles swap. Without
- *  a known mode, match the control connection's server address. */
-function dataSideOf(t: Transfer, d: Connection, role: Side, s: Session | null): Side {
-  let ftpClientIsTcpClient: boolean;
-  if (t.mode === 'passive') ftpClientIsTcpClient = true;
-  else if (t.mode === 'active') ftpClientIsTcpClient = false;
-  else ftpClientIsTcpClient = !(s && d.client.addr === s.server.addr && d.server.addr !== s.server.addr);
-  if (role === 'client') return ftpClientIsTcpClient ? 'client' : 'server';
-  return ftpClientIsTcpClient ? 'server' : 'client';
-}
-
 /** The fact of an event kind a connection never had: one shared, frozen object (most kinds on
  *  most connections). */
 const NO_EVENTS: Fact = Object.freeze({ count: 0n, frames: Object.freeze([]) as unknown as bigint[], first: 0n, client: 0n, server: 0n });
@@ -818,7 +739,7 @@ function endpointFact(e: Endpoint, who: string): Fact {
   };
 }
 
-function replyFact(r: FtpReply, verb: string, kind: 'greeting' | 'preliminary' | 'final' | 'unsolicited'): Fact {
+function replyFact(r: FtpReply, verb: string, kind: 'greeting' | 'preliminary' | 'final' | 'unsolicited' | 'tls-failure'): Fact {
   return {
     code: int(r.code),
     text: r.text,
@@ -915,6 +836,6 @@ function lastCommandBefore(s: Session, frame: number): FtpCommand | null {
 }
 
 function commandLine(cmd: FtpCommand, showPasswords: boolean): string {
-  const arg = displayArg(cmd, showPasswords);
+  const arg = shownArgument(cmd.verb, cmd.arg, showPasswords);
   return arg === '' ? cmd.verb : `${cmd.verb} ${arg}`;
 }

@@ -2,6 +2,7 @@
 // Everything here is plain data (JSON-ready); the analyzer that fills it lives beside this file.
 
 import type { Side } from '../tcp/types.ts';
+import type { TlsFacts } from '../tls/types.ts';
 
 export interface FtpReply {
   code: number; //            three digits; 0 when the line had no valid code (then `valid` is false)
@@ -31,6 +32,24 @@ export interface FtpCommand {
   overlong: boolean; //       the line was longer than the line cap: `arg` was cut
   unanswered: boolean; //     settled without a final reply (control closed or capture ended first)
   unsupported: boolean; //    its final reply says the server does not support it (commands.ts saysNotSupported)
+  // --- recorded when the server acts on it: once every command before it is answered (a
+  // pipelined RETR after a CWD is placed in the directory the CWD's reply made), as Zeek's
+  // ftp_reply handling does ---
+  cwd: string | null; //      working directory it was acted on in; null when unknown
+  path: string | null; //     the path it names, resolved against `cwd` (RETR's file, DELE's, MKD's from its
+  //                          257, CDUP's parent, a listing's operand); null when it names none or cannot be placed
+  login: number | null; //    Session.logins index of the login in force (its own for USER/PASS/ACCT); null before any
+  /** The data endpoint it announced (PORT/EPRT/LPRT, parsed when sent) or its reply announced
+   *  (227/228/229 to PASV/LPSV/EPSV, parsed when answered); null for any other command or a
+   *  line that does not parse. */
+  announcement: DataEndpointAnnouncement | null;
+}
+
+/** One login attempt: USER, then PASS and ACCT while the server asks for them (331/332). */
+export interface LoginRecord {
+  user: string | null; //     USER argument as sent; for an attempt without USER, the one in force (null: none seen)
+  password: string | null; // PASS argument as sent (or the one in force); redacted at output unless asked
+  commands: number[]; //      FtpCommand.index of its commands, in order
 }
 
 /** 'unknown': a data connection of a session whose control channel was encrypted (AUTH TLS)
@@ -49,6 +68,15 @@ export interface DataEndpointAnnouncement {
   mismatch: boolean; //       addr differs from controlPeerAddr (NAT, misconfigured pasv_address)
   // --- added by the FTP stage ---
   family: 4 | 6; //           address family the announcement speaks of
+}
+
+/** The FTP roles of a data connection's two endpoints (Connection.client / Connection.server). */
+export interface DataSides {
+  ftpClient: Side;
+  ftpServer: Side;
+  sender: Side | null; //   null: the direction is unknown (an unreadable command over TLS)
+  receiver: Side | null;
+  counted: Side; //         the endpoint whose bytes Transfer.bytes counts: the sender's, else the FTP server's
 }
 
 /** How the data connection was closed, in FTP roles (see Transfer.dataClose). */
@@ -93,7 +121,10 @@ export interface Transfer {
   linkedBy: 'announcement' | 'timing' | null; // how dataConnection was found: the announced endpoint,
   //                                  or (no usable announcement / encrypted control) hosts + timing
   dataCandidates: number[]; //       every Connection.id that went to the announced endpoint (retries), ≤ 50
-  senderEndpoint: Side | null; //    which Endpoint of the data Connection is the sender's (client/server of that Connection)
+  /** Which endpoint (client/server of that Connection) of the data connection is the FTP client,
+   *  the FTP server, the sender and the receiver of the data; null without a data connection.
+   *  sender and receiver are null when the direction is unknown (an unreadable command over TLS). */
+  dataSides: DataSides | null;
   dataClose: DataClose; //           how the data connection ended; all null without one
   receiverAckedAll: boolean; //      the receiver acknowledged every byte the sender sent (false without data connection)
   expectedBytes: number | null; //   announcedBytes minus restOffset (what should cross the data connection)
@@ -111,19 +142,43 @@ export interface Transfer {
   /** Still running when the capture ended: no final reply, and neither its control connection nor
    *  its data connection (if any) closed, timed out idle or evicted before the end. */
   inProgressAtEnd: boolean;
-  /** A data connection carrying TLS (FTPS): TLS bytes each way and how it ended; null otherwise. */
-  tlsData: {
-    clientBytes: number; //        TLS bytes the FTP client sent
-    serverBytes: number; //        … the FTP server sent
-    clientCloseNotify: 'sent' | 'not-sent' | 'unknown'; // its last TLS record was close_notify
-    serverCloseNotify: 'sent' | 'not-sent' | 'unknown';
-    closedBy: Side | null; //      FTP role that closed the data connection first
-    closeKind: 'fin' | 'rst' | null;
-    closeFrame: number | null;
-    verdict: 'clean' | 'no-close-notify' | 'reset-after-close-notify' | 'reset' | 'open' | 'unknown';
-  } | null;
+  /** A data connection carrying TLS (FTPS): TLS bytes each way, how it ended, its handshake and
+   *  which way the data went; null otherwise. */
+  tlsData: TlsDataFacts | null;
   commandTime: number; //            capture time of the command (of the data connection's SYN for 'unknown')
   transmissionMode: string; //       MODE in force at the command: S (stream), B (block), C (compressed); '' unknown
+}
+
+/** How a TLS stream over one connection ended, in FTP roles (tls-channel.ts tlsEnding). */
+export interface TlsEnding {
+  clientCloseNotify: 'sent' | 'not-sent' | 'unknown'; // its last TLS record was close_notify (unknown: record boundaries lost)
+  serverCloseNotify: 'sent' | 'not-sent' | 'unknown';
+  closedBy: Side | null; //      FTP role that closed the connection first
+  closeKind: 'fin' | 'rst' | null;
+  closeFrame: number | null;
+  verdict: 'clean' | 'no-close-notify' | 'reset-after-close-notify' | 'reset' | 'open' | 'unknown';
+  resetHarmless: boolean; //     its RST came after both TLS streams were over and threw away at most the peer's close_notify
+}
+
+/** Which way the data went on a TLS data connection (tls-channel.ts dataDirection). */
+export interface TlsDataFrom {
+  from: Side | null; //          FTP role that sent the data; null: none, or it cannot be told
+  confidence: 'high' | 'medium' | 'low' | null;
+  dataBytes: { client: number; server: number }; // application bytes each way the judgement used (plaintext with keys)
+  evidence: string; //           one line: what it rests on
+}
+
+export interface TlsDataFacts extends TlsEnding {
+  clientBytes: number; //        TLS bytes the FTP client sent
+  serverBytes: number; //        … the FTP server sent
+  connection: TlsFacts; //       the data connection's TLS handshake, alerts, ending, decryption
+  dataFrom: TlsDataFrom;
+  /** The server ended the connection right after the handshake: no data either way, the server
+   *  closed first (close_notify or FIN) — what a server that refuses the TLS session does
+   *  (vsftpd require_ssl_reuse), and also what an empty file looks like. */
+  endedAfterHandshake: boolean;
+  plaintext: { client: number; server: number } | null; // decrypted bytes each way (null: not decrypted)
+  plaintextMissing: number; //   bytes of records that did not decrypt, both ways
 }
 
 export interface Session {
@@ -151,8 +206,17 @@ export interface Session {
     pbsz: string | null;
     prot: string | null; //          C, S, E, P
     clearAgainFrame: number | null; //  first frame where cleartext FTP lines resumed after TLS (CCC)
+    // --- FTPS (tls-channel.ts) ---
+    implicit: boolean; //             TLS from the connection's first byte (implicit FTPS, port 990)
+    decrypted: boolean; //            the control channel was read through the key log (--keylog)
+    connection: TlsFacts | null; //   the control connection's TLS handshake, alerts, ending (null: no TLS)
+    ending: TlsEnding | null; //      how its TLS stream ended (null: no TLS)
+    failureReply: FtpReply | null; // a cleartext reply after a failed handshake (vsftpd's "500 OOPS: … unknown ca"): the answer to AUTH
+    protInferred: 'P' | 'C' | null; // data protection in force, from PROT's reply or, unreadable, from the data connections (TLS or not)
+    protEvidence: string; //          what protInferred rests on ('' when null)
   };
   commands: FtpCommand[];
+  logins: LoginRecord[]; //   login attempts in order (FtpCommand.login points here), ≤ MAX_LOGINS kept
   unparsedLines: number; //   lines that were neither a command nor a reply
   transfers: number[]; //     Transfer.ids
   // --- added by the FTP stage ---
@@ -167,3 +231,9 @@ export interface Session {
   //                          'server' only when the capture missed the SYN and the engine guessed wrong)
   ended: boolean; //          the control connection was closed out
 }
+
+/** What the FTP stage made of a TCP connection: the control connection of a session, the data
+ *  connection that carried a transfer, an attempt to reach an FTP server that got nowhere
+ *  (attempts.ts), or other traffic (retries toward a data endpoint that did not carry its
+ *  transfer included). Final once the connection's unit is released. */
+export type ConnectionRole = 'control' | 'data' | 'attempt' | 'other';

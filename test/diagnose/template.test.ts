@@ -1,8 +1,11 @@
 import { expect } from 'chai';
 import { formatValue, PROSE_MAX, SENTENCE_MAX, splitTemplate, TemplateSyntaxError } from '../../src/diagnose/template.ts';
-import { formatBytes, formatFrames, formatPercent, formatRate, formatSeconds, pluralOf, ruleFunctions } from '../../src/diagnose/cel-env.ts';
+import { ruleFunctions } from '../../src/diagnose/cel-env.ts';
+import { bytesText as formatBytes, percentText as formatPercent, rateText as formatRate, secondsText as formatSeconds } from '../../src/format/numbers.ts';
+import { formatFrames } from '../../src/format/frames.ts';
+import { pluralOf } from '../../src/format/words.ts';
 import { builtinRuleSet, placeholderMax } from '../../src/diagnose/rule-loader.ts';
-import { transferLabel } from '../../src/diagnose/facts.ts';
+import { transferLabel } from '../../src/format/labels.ts';
 import { TraceBuilder } from '../../src/craft/trace-builder.ts';
 import { Analysis } from '../../src/pipeline/analyze.ts';
 import type { Transfer } from '../../src/ftp/types.ts';
@@ -44,7 +47,7 @@ describe('diagnose/template', () => {
     expect(formatBytes(1)).to.equal('1 byte');
     expect(formatBytes(999)).to.equal('999 bytes');
     expect(formatBytes(1_461_302)).to.equal('1.46 MB (1461302 bytes)');
-    expect(formatRate(250_000)).to.equal('250.0 kB/s');
+    expect(formatRate(250_000)).to.equal('250 kB/s');
     expect(formatRate(null)).to.equal('unknown');
     expect(formatSeconds(0.25)).to.equal('0.250 s');
     expect(formatSeconds(12.34)).to.equal('12.3 s');
