@@ -19,8 +19,20 @@
 // back, frames that go on repeating the earlier stretch are copies whatever they hold.
 //
 // The key is a function of the frame, replaceable (RepeatPolicy.key): the default hashes the bytes
-// and lengths; a policy for two mirror sessions can hash only from the IP header on. Keys are
-// 53-bit numbers made of two 32-bit hashes (a false match among 10^5 frames: ~10^-6).
+// and lengths; the analysis pipeline hashes the inner IP packet only, without its TTL and header
+// checksum (pipeline/inner-packet.ts), with a `view` of what the key leaves out (the TTL, the
+// link and tunnel layers). Keys are 53-bit numbers made of two 32-bit hashes (a false match among
+// 10^5 frames: ~10^-6).
+//
+// Heuristic: "the same packet seen at two points"
+// Plain definition: a frame whose inner packet equals a recent one's (same IP ID, same TCP
+// checksum and bytes) but which was seen differently — another TTL (the packet crossed routers
+// between two capture points: a router captured on both interfaces, a SPAN session on two
+// switches), or other link or tunnel layers at the same TTL (one packet mirrored through two
+// sessions: VXLAN, GRE, ERSPAN) — within `otherPointSeconds` is one packet recorded twice. A host
+// never sends a segment twice with the same IP ID and another TTL, and a retransmission by a
+// stack whose IP ID is constant comes a timeout later and along the same path (same view), so
+// answerLike is not asked: the view already tells the copy from traffic.
 //
 // Bound: only the last `windowFrames` frames are compared (memory: ~40 bytes a frame). A step
 // back in time to before the oldest frame still compared is counted (`beyondWindow`): a repeat that
@@ -39,7 +51,23 @@ export interface RepeatPolicy {
    *  payload when either side sent something since frame `original`. Not taken for a copy by
    *  time alone. Default: none. */
   answerLike?: (f: Frame, original: number) => boolean;
+  /** How the frame was seen, where the key does not look: its TTL or hop limit in the low 8 bits
+   *  and a hash of the layers before the IP header above them. Called right after key() with the
+   *  same frame. Two frames of one key seen differently are one packet seen at two points.
+   *  Default: none (every frame seen alike). */
+  view?: (f: Frame) => number;
+  /** Two sightings of one packet with different views at most this far apart (seconds) are one
+   *  packet seen at two points of its path (the delay between them). */
+  otherPointSeconds: number;
 }
+
+/** What kind of copy a duplicate was. */
+export const CopyKinds = ['same-point', 'two-points', 'two-mirrors', 'repeated-stretch'] as const;
+//   same-point        byte-identical, at the same time: recorded twice at one point
+//   two-points        the same packet with another TTL: seen before and after routers
+//   two-mirrors       the same inner packet, other link or tunnel layers, same TTL: two mirror sessions
+//   repeated-stretch  a copy made while time ran back: the capture repeats an earlier stretch
+export type CopyKind = (typeof CopyKinds)[number];
 
 /** What the capture's repetitions were, for the capture facts. */
 export interface RepeatSummary {
@@ -51,6 +79,9 @@ export interface RepeatSummary {
   stepBackFrames: number[]; //    the first MAX_LISTED of those frames
   windowFrames: number; //        the comparison window (RepeatPolicy.windowFrames)
   beyondWindow: number; //        steps back to a time older than any frame still compared
+  kinds: Record<CopyKind, number>; // duplicates of each kind
+  ttls: number[]; //              the first two-points copy: [TTL of the original, TTL of the copy], [] none
+  largestGap: number; //          seconds: the longest time between a packet and its copy at another point
 }
 
 const MAX_LISTED = 50;
@@ -62,31 +93,33 @@ const TAIL_BYTES = 64;
 /** Default key: the frame's bytes (head and tail) with its captured and original lengths. Two
  *  32-bit hashes (FNV-1a and a multiply-rotate mix) folded into 53 bits. */
 export function frameBytesKey(f: Frame): number {
-  const d = f.data;
-  const n = d.length;
-  let h1 = 0x811c9dc5 ^ f.capLen;
-  let h2 = 0x9747b28c ^ Math.imul(f.origLen, 0x9e3779b1) ^ f.linkType;
-  const head = n < HEAD_BYTES + TAIL_BYTES ? n : HEAD_BYTES;
-  for (let i = 0; i < head; i++) {
-    const b = d[i]!;
-    h1 = Math.imul(h1 ^ b, 0x01000193);
-    h2 = Math.imul(h2 + b, 0x5bd1e995) ^ (h2 >>> 13);
-  }
-  for (let i = head < n ? n - TAIL_BYTES : n; i < n; i++) {
-    const b = d[i]!;
+  return bytesKey(f.data, 0, f.data.length, f.capLen, Math.imul(f.origLen, 0x9e3779b1) ^ f.linkType, -1, -1);
+}
+
+/** Key of d[start, end): its first HEAD_BYTES and last TAIL_BYTES with `seed1`/`seed2` (lengths,
+ *  link type), the bytes at `skip` and at `skipPair`, `skipPair + 1` read as 0 (-1: none). */
+export function bytesKey(d: Uint8Array, start: number, end: number, seed1: number, seed2: number, skip: number, skipPair: number): number {
+  let h1 = 0x811c9dc5 ^ seed1;
+  let h2 = 0x9747b28c ^ seed2;
+  const n = end - start;
+  const headEnd = start + (n < HEAD_BYTES + TAIL_BYTES ? n : HEAD_BYTES);
+  const tailStart = headEnd < end ? end - TAIL_BYTES : end;
+  for (let i = start; i < end; i = i + 1 === headEnd ? tailStart : i + 1) {
+    const b = i === skip || (skipPair >= 0 && (i === skipPair || i === skipPair + 1)) ? 0 : d[i]!;
     h1 = Math.imul(h1 ^ b, 0x01000193);
     h2 = Math.imul(h2 + b, 0x5bd1e995) ^ (h2 >>> 13);
   }
   return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
 }
 
-export const defaultRepeatPolicy: RepeatPolicy = { key: frameBytesKey, windowFrames: 100_000, sameTimeSeconds: 0.001 };
+export const defaultRepeatPolicy: RepeatPolicy = { key: frameBytesKey, windowFrames: 100_000, sameTimeSeconds: 0.001, otherPointSeconds: 0.05 };
 
 export class RepeatFilter {
   private readonly policy: RepeatPolicy;
   private readonly keys: Float64Array; //   ring of the last windowFrames keys
   private readonly frames: Int32Array; //   … their frame numbers
   private readonly times: Float64Array; //  … their times
+  private readonly views: Float64Array; //  … how each was seen (RepeatPolicy.view; 0 without one)
   // An open-addressing table (linear probing, load at most 1/2) from a key to the ring slot of its
   // latest frame, stored as slot + 1 (0: empty). Typed arrays, not a Map: a Map of 10^5 entries
   // cost ~0.4 µs a frame in cache misses, more than the whole TCP stage of a bulk transfer.
@@ -105,11 +138,24 @@ export class RepeatFilter {
     this.keys = new Float64Array(w);
     this.frames = new Int32Array(w);
     this.times = new Float64Array(w);
+    this.views = new Float64Array(w);
     let size = 2;
     while (size < 2 * w) size *= 2;
     this.table = new Int32Array(size);
     this.mask = size - 1;
-    this.s = { duplicates: 0, duplicateFrames: [], originalFrames: [], stepsBack: 0, largestStepBack: 0, stepBackFrames: [], windowFrames: w, beyondWindow: 0 };
+    this.s = {
+      duplicates: 0,
+      duplicateFrames: [],
+      originalFrames: [],
+      stepsBack: 0,
+      largestStepBack: 0,
+      stepBackFrames: [],
+      windowFrames: w,
+      beyondWindow: 0,
+      kinds: { 'same-point': 0, 'two-points': 0, 'two-mirrors': 0, 'repeated-stretch': 0 },
+      ttls: [],
+      largestGap: 0,
+    };
   }
 
   get summary(): RepeatSummary {
@@ -129,6 +175,7 @@ export class RepeatFilter {
     }
     this.prevTime = t;
     const key = this.policy.key(f);
+    const view = this.policy.view === undefined ? 0 : this.policy.view(f);
     const at = this.find(key);
     if (at >= 0) {
       const slot = this.table[at]! - 1;
@@ -136,9 +183,16 @@ export class RepeatFilter {
       const dt = t - this.times[slot]!;
       const eps = this.policy.sameTimeSeconds;
       const back = this.inRun || t < this.maxTime - eps;
-      if (back || (dt <= eps && dt >= -eps && this.policy.answerLike?.(f, original) !== true)) {
+      const was = this.views[slot]!;
+      const elsewhere = view !== was && Math.abs(dt) <= this.policy.otherPointSeconds;
+      if (back || elsewhere || (dt <= eps && dt >= -eps && this.policy.answerLike?.(f, original) !== true)) {
         this.inRun = back;
         s.duplicates++;
+        const ttlDiffers = (view & 0xff) !== (was & 0xff);
+        const kind: CopyKind = back ? 'repeated-stretch' : elsewhere ? (ttlDiffers ? 'two-points' : 'two-mirrors') : 'same-point';
+        s.kinds[kind]++;
+        if (kind === 'two-points' && s.ttls.length === 0) s.ttls = [was & 0xff, view & 0xff];
+        if (elsewhere && Math.abs(dt) > s.largestGap) s.largestGap = Math.abs(dt);
         if (s.duplicateFrames.length < MAX_LISTED) {
           s.duplicateFrames.push(f.number);
           s.originalFrames.push(original);
@@ -148,7 +202,7 @@ export class RepeatFilter {
     }
     this.inRun = false;
     if (t > this.maxTime) this.maxTime = t;
-    this.remember(key, at, f.number, t);
+    this.remember(key, at, f.number, t, view);
     return false;
   }
 
@@ -167,13 +221,14 @@ export class RepeatFilter {
   }
 
   /** Puts a frame in the ring slot `next`; `at` is the table position already holding its key. */
-  private remember(key: number, at: number, frame: number, time: number): void {
+  private remember(key: number, at: number, frame: number, time: number, view: number): void {
     const i = this.next;
     if (this.filled === this.keys.length) this.forget(i);
     else this.filled++;
     this.keys[i] = key;
     this.frames[i] = frame;
     this.times[i] = time;
+    this.views[i] = view;
     // the same key again (not a copy): it now points at the latest frame
     const pos = at >= 0 && this.table[at] !== 0 && this.keys[this.table[at]! - 1] === key ? at : this.find(key);
     if (pos >= 0) this.table[pos] = i + 1;

@@ -10,7 +10,7 @@
 import { bool, exactly, int, jsonSchema, list, nullable, num, obj, oneOf, record, ref, str, type JsonOf } from './schema.ts';
 
 /** Version of the report's shape (ftpdiag.reportVersion). */
-export const REPORT_VERSION = 2;
+export const REPORT_VERSION = 3;
 
 const side = oneOf(['client', 'server']);
 const frameList = (description: string) => list(int(), description);
@@ -46,6 +46,17 @@ const capture = ref(
         stepBackFrames: frameList('the first 50 of those frames'),
         windowFrames: int('frames compared for copies'),
         beyondWindow: int('steps back to a time older than any frame still compared'),
+        kinds: obj(
+          {
+            'same-point': int('byte-identical frames at the same time: one packet recorded twice at one point'),
+            'two-points': int('the same IP packet with another TTL within 50 ms: seen at two points of its path'),
+            'two-mirrors': int('the same IP packet with the same TTL but other link or tunnel layers: mirrored twice'),
+            'repeated-stretch': int('copies made while time ran back: the capture repeats an earlier stretch'),
+          },
+          'the duplicates by how they were seen',
+        ),
+        ttls: list(int(), 'the first copy seen at two points: [TTL of the first sighting, TTL of the second]; [] none'),
+        largestGap: num('seconds: the longest time between a packet and its copy at another point'),
       },
       'copies of frames and time going backwards',
     ),
@@ -106,7 +117,9 @@ const endpoint = ref(
       ),
     ),
     retransmissionsAfterFin: int(),
-    gapBytesFilled: int(),
+    gapBytesFilled: int('bytes that filled a hole in its stream after the network lost them (sent again)'),
+    gapBytesReordered: int('bytes that filled a hole in its stream arriving out of order: reordered, not lost'),
+    gapsReordered: int("holes in its stream a reordered segment closed ('previous segment not captured' that was reordering)"),
     missingUnacked: int('bytes of its stream neither captured nor acknowledged'),
   }),
 );
@@ -182,6 +195,22 @@ const connection = ref(
       'copies of its bytes that disagree (inconsistent retransmissions), the first 20',
     ),
     longestSilence: nullable(obj({ seconds: num(), fromFrame: int(), toFrame: int(), fromTime: num(), toTime: num() })),
+    lost: nullable(
+      obj(
+        {
+          by: side,
+          frame: int("its first transmission when that was the sender's latest new segment, else 0"),
+          frames: frameList('its retransmissions, the first 20'),
+          retransmissions: int(),
+          intervals: list(num(), 'seconds between successive sendings, each about twice the one before'),
+          length: int('payload bytes of the segment'),
+          firstTime: num('seconds since 1970: the first sending counted in intervals'),
+          lastTime: num('the last retransmission'),
+          peerSegments: int('segments the peer sent after the first retransmission (0: it fell silent)'),
+        },
+        'one segment retransmitted with exponential backoff and never acknowledged (retransmission-timeout)',
+      ),
+    ),
   }),
 );
 

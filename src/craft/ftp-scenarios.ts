@@ -19,11 +19,18 @@
 //   forged-rst         an IPS drops STOR/RETR and forges an RST in the server's name (another TTL)
 //   nat-idle           the control connection sits silent through a 7-minute transfer; a NAT
 //                      forgets it, drops the 226, and answers the client's NOOP with a forged RST
+//   forged-cut         an IPS beside the server cuts the transfer half-way: it drops what the
+//                      client sends and answers each of its segments with an RST in the server's
+//                      name that copies the segment's IP ID, at the server's own TTL; seen one
+//                      round trip later, each RST answers a segment the client sent an RTT before.
+//                      The server's own stack, which never got them, still ACKs (upload) or sends
+//                      data (download) between the RSTs; the client's stack answers that with RST,
+//                      and the server answers 426
 
 import { TraceBuilder, type Side, type TcpLadder } from './trace-builder.ts';
 import type { StackProfile } from './stack-profiles.ts';
 
-export const SEED_SCENARIOS = ['healthy', 'transfer-rst', 'stray-ack', 'stray-ack-older', 'early-half-close', 'forged-rst', 'nat-idle'] as const;
+export const SEED_SCENARIOS = ['healthy', 'transfer-rst', 'stray-ack', 'stray-ack-older', 'early-half-close', 'forged-rst', 'nat-idle', 'forged-cut'] as const;
 export type SeedScenario = (typeof SEED_SCENARIOS)[number];
 
 export interface ScenarioOptions {
@@ -46,6 +53,7 @@ const NAT_TTL = 64; //         the NAT router next to the client writes its own 
 const SEGMENTS = 10; //        data segments of a transfer
 const FLIGHT = 4; //           segments sent before waiting for an ACK
 const DATA_PORT = 50020; //    passive port (server) / active port (client)
+const CUT_STEP = 0.002; //     seconds between the segments a forger answers, and so between its RSTs
 
 type Host = 'client' | 'server'; // the FTP client host or the FTP server host
 
@@ -151,6 +159,8 @@ class ScenarioWriter {
         return this.transferReset(sender);
       case 'nat-idle':
         return this.natIdle(sender);
+      case 'forged-cut':
+        return this.forgedCut(sender);
       default:
         break;
     }
@@ -288,6 +298,49 @@ class ScenarioWriter {
       d.server('FA', undefined, { dt: 0.0005 });
       d.client('A', undefined, { dt: TURN });
     }
+    return this.t;
+  }
+
+  /** Half the file, then the IPS beside the server cuts the data connection: each segment the
+   *  client sends from then on (data of an upload, ACKs of a download) is dropped and answered
+   *  with an RST in the server's name copying its IP ID, at the server's TTL as the capture sees
+   *  it, one round trip later. Between the RSTs the server's own stack, which knows nothing of
+   *  them, acknowledges what it had (upload) or sends more data (download); the client's stack,
+   *  whose connection the first RST ended, answers that with an RST of its own. */
+  private forgedCut(sender: Host): TraceBuilder {
+    const d = this.data!;
+    const c = this.dataSide('client');
+    const sv = this.dataSide('server');
+    const seg = this.segmentSize();
+    const half = Math.floor(SEGMENTS / 2) * seg;
+    this.transfer(sender, half, false);
+    const ips = Math.max(1, this.o.server.ttl - HOPS); // beside the server: the server's hop count
+    // what the client sends that the IPS drops and answers: data (upload) or ACKs (download)
+    const answered: Array<{ id: number; ack: number }> = []; // each segment's IP ID and acknowledgment (relative)
+    let elapsed = 0;
+    for (let i = 0; i < FLIGHT; i++) {
+      // 2 ms apart: a forger that copies a constant ID writes identical RSTs, which must not be
+      // as close as one packet recorded twice
+      if (sender === 'client') d.send(c, 'A', seg, { dt: i === 0 ? this.lag('client') : CUT_STEP });
+      else {
+        d.send(sv, 'A', seg, { dt: i === 0 ? RTT : CUT_STEP });
+        d.send(c, 'A', undefined, { dt: TURN });
+        elapsed += TURN;
+      }
+      elapsed += i === 0 ? 0 : CUT_STEP;
+      answered.push({ id: d.lastIpId(c), ack: d.nextSeq(sv) });
+    }
+    // one RTT after each answered segment, its RST (sequence number: that segment's ack, as
+    // RFC 9293 §3.10.7.1 builds it); the server's own segment after the first one
+    const rst = (a: { id: number; ack: number }, dt: number) => d.send(sv, 'R', undefined, { dt, seq: a.ack, ttl: ips, ipId: a.id, df: true, window: 0, noAdvance: true });
+    rst(answered[0]!, RTT - elapsed);
+    if (sender === 'client') d.send(sv, 'A', undefined, { dt: CUT_STEP / 2, ack: 1 + half }); // what reached it
+    else d.send(sv, 'A', seg, { dt: CUT_STEP / 2 });
+    for (const [i, a] of answered.slice(1).entries()) rst(a, i === 0 ? CUT_STEP / 2 : CUT_STEP);
+    // the client's stack no longer knows the connection
+    d.send(c, 'R', undefined, { dt: TURN, closedSocket: true, window: 0 });
+    this.reply('426 Connection closed; transfer aborted.', RTT);
+    this.quit();
     return this.t;
   }
 

@@ -31,6 +31,15 @@ export interface StackProfile {
   mss: number;
   ackEvery: number; //        full-size segments per immediate ACK (1: quick ACKs)
   ackDelay: number; //        seconds a delayed ACK waits (the last odd segment of a burst)
+  // Retransmission timer (RFC 6298: doubled at each timeout, up to a ceiling), for segments
+  // nobody acknowledges: Linux tcp_retries2 = 15, TCP_RTO_MIN 200 ms, TCP_RTO_MAX 120 s; Windows
+  // TcpMaxDataRetransmissions = 5, 300 ms minimum, and an RST when it gives up; FreeBSD
+  // net.inet.tcp.rexmit_min 30 ms plus the RTT estimate, 64 s ceiling, 12 tries; lwIP a 3 s
+  // start (TCP_SLOW_INTERVAL ticks), backoff shifts up to 7, TCP_MAXRTX 12.
+  rto: number; //             seconds before the first retransmission on a short path
+  rtoMax: number; //          seconds the timer never exceeds
+  retries: number; //         retransmissions before it gives up
+  rstOnGiveUp: boolean; //    it sends an RST when it gives up
 }
 
 const base = { constantId: 0, otherTraffic: 0, synAckIdZero: false, closedSocketIdZero: false, df: true, mss: 1460 };
@@ -49,6 +58,10 @@ export const STACK_PROFILES: Readonly<Record<'linux' | 'windows' | 'bsd' | 'embe
     scaledWindow: 502,
     ackEvery: 1, //  quick-ACK mode at the start of a connection
     ackDelay: 0.04,
+    rto: 0.2,
+    rtoMax: 120,
+    retries: 15,
+    rstOnGiveUp: false,
   },
   windows: {
     ...base,
@@ -61,6 +74,10 @@ export const STACK_PROFILES: Readonly<Record<'linux' | 'windows' | 'bsd' | 'embe
     scaledWindow: 256,
     ackEvery: 2,
     ackDelay: 0.2,
+    rto: 0.3,
+    rtoMax: 60,
+    retries: 5,
+    rstOnGiveUp: true,
   },
   bsd: {
     ...base,
@@ -72,6 +89,10 @@ export const STACK_PROFILES: Readonly<Record<'linux' | 'windows' | 'bsd' | 'embe
     scaledWindow: 1026,
     ackEvery: 2,
     ackDelay: 0.1,
+    rto: 0.23,
+    rtoMax: 64,
+    retries: 12,
+    rstOnGiveUp: false,
   },
   embedded: {
     ...base,
@@ -86,6 +107,10 @@ export const STACK_PROFILES: Readonly<Record<'linux' | 'windows' | 'bsd' | 'embe
     mss: 536,
     ackEvery: 1,
     ackDelay: 0.25,
+    rto: 3,
+    rtoMax: 384,
+    retries: 12,
+    rstOnGiveUp: false,
   },
   zeroId: {
     ...base,
@@ -97,6 +122,10 @@ export const STACK_PROFILES: Readonly<Record<'linux' | 'windows' | 'bsd' | 'embe
     scaledWindow: 229,
     ackEvery: 2,
     ackDelay: 0.04,
+    rto: 0.2,
+    rtoMax: 120,
+    retries: 15,
+    rstOnGiveUp: false,
   },
 };
 

@@ -381,6 +381,11 @@ export class TcpLadder {
     return this.side(side).next;
   }
 
+  /** IP ID of the last segment `side` sent (what a forger answering it may copy). */
+  lastIpId(side: Side): number {
+    return (this.side(side).ipId + 0xffff) & 0xffff;
+  }
+
   /** Absolute ISN of `side`. */
   isn(side: Side): number {
     return this.side(side).isn;

@@ -22,12 +22,16 @@ export interface FieldSpec {
   readonly type: TypeSpec;
   readonly nullable: boolean;
   readonly doc: string;
+  /** Text ftpdiag composed itself (a label, an evidence line), whose wire parts were clipped where
+   *  it was composed: a placeholder showing it is not clipped again (rule-loader placeholderMax). */
+  readonly prose?: true;
 }
 
 export type ObjectSpec = Readonly<Record<string, FieldSpec>>;
 
 const f = (type: TypeSpec, doc: string): FieldSpec => ({ type, nullable: false, doc });
 const n = (type: TypeSpec, doc: string): FieldSpec => ({ type, nullable: true, doc });
+const prose = (doc: string): FieldSpec => ({ type: 'string', nullable: false, doc, prose: true });
 const obj = (name: string): TypeSpec => ({ object: name });
 const list = (of: TypeSpec): TypeSpec => ({ list: of });
 
@@ -55,7 +59,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     connections: f('int', 'TCP connections seen'),
     sessions: f('int', 'FTP sessions (control connections) seen'),
     transfers: f('int', 'FTP transfers seen'),
-    duplicates: f('int', 'frames left out of the analysis as copies of earlier frames (byte-identical, at the same time or while time ran backwards)'),
+    duplicates: f('int', 'frames left out of the analysis as copies of earlier frames (the same packet recorded again: byte-identical at the same time, seen at another point of its path, or while time ran backwards)'),
     duplicateFrames: f(list('int'), 'the first 50 of those copies'),
     originalFrames: f(list('int'), 'the frame each of them copies (same positions as duplicateFrames)'),
     stepsBack: f('int', 'frames whose time stamp is earlier than the frame before them'),
@@ -63,9 +67,15 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     stepBackFrames: f(list('int'), 'the first 50 frames where time went back'),
     repeatWindow: f('int', 'frames a new frame is compared with to find copies (older copies are not recognised)'),
     beyondWindow: f('int', 'steps back in time to before the oldest frame still compared: copies there cannot be recognised'),
+    copiesSamePoint: f('int', 'of the duplicates: byte-identical frames at the same time (one packet recorded twice at one point)'),
+    copiesTwoPoints: f('int', 'of the duplicates: the same IP packet (same IP ID, same TCP checksum and bytes) with another TTL, within 50 ms: seen at two points of its path, routers between them'),
+    copiesTwoMirrors: f('int', 'of the duplicates: the same IP packet with the same TTL but other link or tunnel layers (VXLAN, GRE, ERSPAN, VLAN, MAC addresses): mirrored through two sessions or interfaces'),
+    copyTtls: f(list('int'), 'the first copy seen at two points: [TTL of the first sighting, TTL of the second]; [] if none'),
+    copyGap: f('double', 'seconds: the longest time between a packet and its copy at another point'),
     loginPairsNotTracked: f('int', 'sessions whose logins were not recorded: too many client/server pairs (10,000) were tracked already'),
   },
   Endpoint: {
+    who: prose("how the reports name it: 'the client' or 'the server'; on a data connection its FTP role ('the FTP server', whose end is the TCP client in active mode); its address and port ('10.0.0.1:1048') when the roles were guessed (no SYN in the capture)"),
     addr: f('string', 'IP address'),
     port: f('int', 'TCP port'),
     state: f('string', "RFC 9293 state at the end ('ESTABLISHED', 'TIME-WAIT', 'UNKNOWN', …)"),
@@ -81,6 +91,8 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     mss: f('int', 'MSS option from its SYN, -1 if absent'),
     lastTtl: f('int', 'IP TTL / hop limit of its last segment'),
     gapBytesFilled: f('int', 'bytes that filled a hole in its stream as seen here: the network lost them and they were sent again'),
+    gapBytesReordered: f('int', 'bytes that filled a hole in its stream arriving out of order: reordered on the way, not lost'),
+    gapsReordered: f('int', "holes in its stream that an out-of-order segment closed completely: gaps Wireshark marks 'previous segment not captured' that were only reordering"),
     missingUnacked: f('int', 'bytes of its stream never captured nor acknowledged by the peer (they may not have arrived); missing bytes the peer acknowledged did arrive: the capture dropped them'),
   },
   TcpEvent: {
@@ -103,6 +115,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     peerFinFrame: f('int', "the peer's FIN before the RST, 0 if none"),
     peerFinished: f('bool', 'the peer had sent its FIN and the resetter had acknowledged everything it sent, FIN included: the RST discarded nothing of it'),
     afterCommand: f('string', "FTP context: the last command sent before it ('' if none)"),
+    forged: f('string', "the RST was forged in its sender's name by a device in between (injected-reset): the verdict's confidence 'high', 'medium' or 'low'; '' when it is the host's own"),
   },
   HalfClose: {
     by: f('string', "'client' or 'server': who sent the early FIN"),
@@ -118,6 +131,17 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     rstFrame: f('int', "the peer's RST that answered it, 0 if none"),
     ackBelow: f('int', 'bytes its acknowledgment lay below the highest one it had sent (0: an exact repeat; more: a delayed older ACK)'),
   },
+  LostConnection: {
+    by: f('string', "'client' or 'server': the side that kept sending the segment"),
+    who: prose('how the reports name that side (Endpoint.who)'),
+    frame: f('int', "its first transmission when that was the sender's latest new segment, else 0 (one of several in flight: the capture may hold it)"),
+    frames: f(list('int'), 'its retransmissions, at most 20'),
+    retransmissions: f('int', 'how many times it was sent again'),
+    intervals: f(list('double'), 'seconds between successive sendings (from the first transmission when seen): each about twice the one before'),
+    length: f('int', 'payload bytes of the segment (a FIN alone is never such a story: a close, see retransmissionsAfterFin)'),
+    seconds: f('double', 'from the first sending counted in intervals to the last retransmission'),
+    peerSegments: f('int', 'segments the peer sent after the first retransmission (0: it fell silent)'),
+  },
   WindowStall: {
     by: f('string', "'client' or 'server': the receiver that kept its window closed"),
     count: f('int', 'segments it sent advertising a zero window (before its own FIN)'),
@@ -130,7 +154,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
   },
   Connection: {
     id: f('int', "0-based, in order of first frame (Wireshark's tcp.stream)"),
-    label: f('string', "what it is in words: 'control connection of session 0', 'data connection of RETR a.txt (transfer 2)', 'connection 5'"),
+    label: prose("what it is in words: 'control connection of session 0', 'data connection of RETR a.txt (transfer 2)', 'connection 5'"),
     role: f('string', "'control', 'data' or 'other' (an attempt to reach an FTP server is 'other' with ftpAttempt set)"),
     ipVersion: f('int', '4 or 6'),
     client: f(obj('Endpoint'), 'the side that sent the SYN (or the port heuristic’s guess)'),
@@ -157,6 +181,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     reset: n(obj('Reset'), 'how it ended by RST; null if it did not'),
     halfClose: n(obj('HalfClose'), 'early half-close; null if none'),
     strayAck: n(obj('StrayAck'), 'stray ACK after FIN; null if none'),
+    lost: n(obj('LostConnection'), 'one segment retransmitted with exponential backoff (each wait about twice the one before, at least 3 times) and never acknowledged, to the end (src/tcp/rto-chain.ts): the peer or the path went away; null otherwise'),
     stall: n(obj('WindowStall'), 'the side that kept its receive window closed longest (zero windows before its own FIN; src/tcp/window-stall.ts); null if neither did'),
     retransmissionsAfterFin: f('int', 'retransmissions a side sent after its own FIN (part of its close, in c.events["retransmission"] too)'),
     tls: n(obj('TlsConnection'), 'FTPS: the TLS over this connection (an FTP control connection after AUTH TLS or on port 990, a data connection with PROT P); null otherwise'),
@@ -200,16 +225,20 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
   ForgedReset: {
     by: f('string', "'client' or 'server': the side the RST claims to come from"),
     addr: f('string', 'that side’s address'),
+    who: prose('how the reports name that side (Endpoint.who)'),
     frame: f('int', 'frame of the RST'),
     time: f('double', 'its capture time, seconds since 1970'),
     ttl: f('int', 'its IP TTL / hop limit'),
     initialTtl: f('int', 'the TTL its sender most likely started from: the common default (64, 128, 255) at or above ttl'),
     ipId: f('int', 'its IPv4 identification, -1 for IPv6'),
     window: f('int', 'its raw window field'),
-    signals: f(list('string'), "what does not fit: 'ttl', 'ip-id', 'ip-id-copied' (strong), 'ip-id-host', 'window-copied' (weak)"),
+    signals: f(list('string'), "what does not fit: 'ttl', 'ip-id', 'ip-id-copied', 'still-acking' (the claimed sender's stack went on acknowledging after it) (strong), 'ip-id-host', 'window-copied' (weak)"),
     confidence: f('string', "'high' (two strong signals, or a strong and a weak one), 'medium' (one strong signal), 'low' (weak signals only)"),
     ipIdPattern: f('string', "the claimed sender's IP IDs: 'per-connection', 'host-wide', 'random', 'constant', 'zero', 'few' (too few to tell), 'none' (IPv6)"),
-    evidence: f('string', "one line: 'TTL 64 vs 63 on every other segment from 198.51.100.2 (12); IP ID 0 vs a sequence around 41230', with what could not be judged on that stack"),
+    evidence: prose("one line: 'TTL 64 vs 63 on every other segment from 198.51.100.2 (12); IP ID 0 vs a sequence around 41230', with what could not be judged on that stack"),
+    copiedFrame: f('int', "the segment of the peer whose IP ID it copied and which it answers (any recent one, not only the last), 0 if none"),
+    hostTtl: f('int', 'the one TTL of every other segment of the claimed sender, 0 when it used several or too few'),
+    location: prose("what the TTLs say about where its sender sits, a sentence or two: 'The RST arrived with TTL 62, 198.51.100.2's own packets with 52: …'"),
     endedConnection: f('bool', 'it is the RST that ended the connection (c.reset.frame)'),
   },
   Silence: {
@@ -354,7 +383,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
   Session: {
     id: f('int', '0-based, in order of the control connection'),
     control: f('int', 'Connection id of the control connection'),
-    label: f('string', "'session 0 (10.0.0.1:51234 → 10.0.0.2:21)'"),
+    label: prose("'session 0 (10.0.0.1:51234 → 10.0.0.2:21)'"),
     client: f(obj('AddrPort'), 'client end of the control connection'),
     server: f(obj('AddrPort'), 'server end of the control connection'),
     firstFrame: f('int', 'first frame of the control connection'),
@@ -440,7 +469,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     session: f('int', 'Session id'),
   },
   Logins: {
-    label: f('string', "'client 10.0.0.1 → server 10.0.0.2:21'"),
+    label: prose("'client 10.0.0.1 → server 10.0.0.2:21'"),
     client: f('string', 'client address'),
     server: f('string', 'server address'),
     serverPort: f('int', 'server control port'),
@@ -462,7 +491,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
   Transfer: {
     id: f('int', '0-based across the capture'),
     session: f('int', 'Session id, -1 for a data connection whose control connection is not in the capture'),
-    label: f('string', "'RETR a.txt (transfer 2)'"),
+    label: prose("'RETR a.txt (transfer 2)'"),
     inProgressAtEnd: f('bool', 'still running when the capture ended: no final reply, and its control and data connections neither closed nor timed out before the end'),
     tls: n(obj('TlsData'), 'the data connection carried TLS (FTPS): TLS bytes each way, how it ended, its handshake and which way the data went; null otherwise'),
     dataEvidence: f('string', "why a data connection no session claimed is taken for an FTP transfer: 'port-20' (active mode from the FTP data port), 'one-way' (payload one way only); '' for a session's transfer"),
@@ -487,6 +516,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     senderSide: f('string', "which end of d the sender is ('client' = d.client, the end that sent the SYN), '' without d"),
     resetBy: f('string', "who ended the data connection with RST: 'sender', 'receiver', or ''"),
     resetFrame: f('int', 'frame of that RST, 0 if none'),
+    resetForged: f('string', "that RST was forged in the name of the side it claims to come from by a device in between (injected-reset): the verdict's confidence 'high', 'medium' or 'low'; '' when that side sent it"),
     closedBy: f('string', "who closed the data connection first: 'sender', 'receiver', or ''"),
     closeKind: f('string', "how: 'fin', 'rst', or ''"),
     closeFrame: f('int', 'frame of that FIN/RST, 0 if none'),

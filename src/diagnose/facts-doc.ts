@@ -14,7 +14,7 @@ function typeText(t: TypeSpec): string {
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
 function fieldRow(name: string, f: FieldSpec): string {
-  return `| \`${name}\` | ${typeText(f.type)}${f.nullable ? ' or null' : ''} | ${cell(f.doc)} |`;
+  return `| \`${name}\` | ${typeText(f.type)}${f.prose ? ' (prose)' : ''}${f.nullable ? ' or null' : ''} | ${cell(f.doc)} |`;
 }
 
 export function renderFactsMarkdown(): string {
@@ -39,7 +39,10 @@ export function renderFactsMarkdown(): string {
   out.push('- only fields marked "or null" can be null: check them first (`t.rate != null && t.rate < 1e6`);');
   out.push('- `c.events` always holds every TCP event kind, with `count` 0 when it never happened; kinds');
   out.push('  contain dashes, so index them: `c.events["zero-window"].count`;');
-  out.push('- PASS arguments read `REDACTED` unless ftpdiag runs with `--show-passwords`.');
+  out.push('- PASS arguments read `REDACTED` unless ftpdiag runs with `--show-passwords`;');
+  out.push('- a string placeholder `{t.argument}` shows at most 100 characters of a value from the wire,');
+  out.push('  clipped in the middle; fields marked "(prose)" are text ftpdiag composed (labels, evidence),');
+  out.push('  whose wire parts were clipped already: they are shown whole.');
   out.push('');
   out.push('## Variables per scope');
   out.push('');

@@ -5,7 +5,7 @@
 import type { CaptureSummary } from '../capture/frame.ts';
 import type { Connection, DataConflict, Endpoint, Side, TcpEventRecord } from '../tcp/types.ts';
 import { TcpEventKinds } from '../tcp/types.ts';
-import { forgedResets } from '../tcp/reset-origin.ts';
+import { forgedResets, initialTtl, type ResetJudgement } from '../tcp/reset-origin.ts';
 import type { DecodeCounters } from '../decode/counters.ts';
 import type { ConnectionRole as FtpConnectionRole, FtpCommand, FtpReply, Session, Transfer } from '../ftp/types.ts';
 import type { ClientLogins } from '../ftp/logins.ts';
@@ -196,6 +196,11 @@ export class FactBuilder {
       stepBackFrames: ints(summary.repeats?.stepBackFrames ?? []),
       repeatWindow: int(summary.repeats?.windowFrames ?? 0),
       beyondWindow: int(summary.repeats?.beyondWindow ?? 0),
+      copiesSamePoint: int(summary.repeats?.kinds['same-point'] ?? 0),
+      copiesTwoPoints: int(summary.repeats?.kinds['two-points'] ?? 0),
+      copiesTwoMirrors: int(summary.repeats?.kinds['two-mirrors'] ?? 0),
+      copyTtls: ints(summary.repeats?.ttls ?? []),
+      copyGap: dbl(summary.repeats?.largestGap ?? 0),
       loginPairsNotTracked: int(this.src.logins?.untracked ?? 0),
     };
   }
@@ -217,6 +222,7 @@ export class FactBuilder {
       events[kind] = eventFact(rec);
       if (rec && rec.count > 0) kinds.push(kind);
     }
+    const forged = forgedResets(c);
     const context = (frame: number): string => {
       if (role === 'data' && transfer) return transfer.command === 'unknown' ? '' : `${transfer.command}${transfer.argument ? ' ' + transfer.argument : ''}`;
       if (role === 'control' && session) {
@@ -230,8 +236,8 @@ export class FactBuilder {
       label,
       role,
       ipVersion: int(c.ipVersion),
-      client: endpointFact(c.client),
-      server: endpointFact(c.server),
+      client: endpointFact(c.client, this.who(c, 'client', role, transfer)),
+      server: endpointFact(c.server, this.who(c, 'server', role, transfer)),
       roleGuessed: c.roleGuessed,
       firstFrame: int(c.firstFrame),
       lastFrame: int(c.lastFrame),
@@ -272,6 +278,7 @@ export class FactBuilder {
             peerFinFrame: int(c.reset.peerFinFrame),
             peerFinished: c.reset.peerFinished,
             afterCommand: context(c.reset.frame),
+            forged: forgedConfidence(forged, c.reset.frame),
           }
         : null,
       halfClose: c.halfClose
@@ -292,21 +299,38 @@ export class FactBuilder {
             ackBelow: int(c.strayAck.ackBelow),
           }
         : null,
+      lost: c.lost
+        ? {
+            by: c.lost.by,
+            who: this.who(c, c.lost.by, role, transfer),
+            frame: int(c.lost.frame),
+            frames: ints(c.lost.frames),
+            retransmissions: int(c.lost.retransmissions),
+            intervals: c.lost.intervals.map(dbl),
+            length: int(c.lost.length),
+            seconds: dbl(c.lost.lastTime - c.lost.firstTime),
+            peerSegments: int(c.lost.peerSegments),
+          }
+        : null,
       stall: stallFact(c),
       retransmissionsAfterFin: int(c.client.retransmissionsAfterFin + c.server.retransmissionsAfterFin),
-      forgedResets: forgedResets(c).map((j) => ({
+      forgedResets: forged.map((j) => ({
         by: j.by,
         addr: c[j.by].addr,
         frame: int(j.sample.frame),
         time: dbl(j.sample.time),
         ttl: int(j.sample.ttl),
-        initialTtl: int(j.sample.ttl <= 64 ? 64 : j.sample.ttl <= 128 ? 128 : 255),
+        initialTtl: int(initialTtl(j.sample.ttl)),
         ipId: int(j.sample.ipId),
         window: int(j.sample.window),
         signals: [...j.signals],
         confidence: j.confidence ?? 'low',
         ipIdPattern: j.ipIdPattern,
         evidence: j.evidence,
+        who: this.who(c, j.by, role, transfer),
+        copiedFrame: int(j.signals.includes('ip-id-copied') ? j.sample.copiedFrame || j.sample.peerFrame : 0),
+        hostTtl: int(j.hostTtl),
+        location: j.location,
         endedConnection: c.reset !== null && c.reset.frame === j.sample.frame,
       })),
       silence: c.longestSilence
@@ -348,6 +372,16 @@ export class FactBuilder {
     };
     this.connFacts.set(c.id, fact);
     return fact;
+  }
+
+  /** How the reports name one end of a connection: its FTP role on a data connection (whose TCP
+   *  client is the FTP server in active mode), 'the client'/'the server' when the TCP roles are
+   *  known, else its address and port (no SYN seen: roles guessed from the port numbers). */
+  private who(c: Connection, side: Side, role: string, transfer: Transfer | null): string {
+    const sides = role === 'data' ? transfer?.dataSides : null;
+    if (sides) return `the FTP ${side === sides.ftpClient ? 'client' : 'server'}`;
+    if (c.roleGuessed && role !== 'control') return endpointText(c[side].addr, c[side].port);
+    return `the ${side}`;
   }
 
   // ---- session ---------------------------------------------------------------------------------
@@ -578,6 +612,7 @@ export class FactBuilder {
     const session = this.sessionById(t.session);
     const endpointAddr = a ? (a.addr ?? (a.mode === 'passive' ? (session?.server.addr ?? '') : (session?.client.addr ?? ''))) : '';
     const resetBy = d?.reset ? (d.reset.by === senderSide ? 'sender' : 'receiver') : '';
+    const resetForged = d?.reset ? forgedConfidence(forgedResets(d), d.reset.frame) : '';
     const fact: Fact = {
       id: int(t.id),
       session: int(t.session ?? -1),
@@ -606,6 +641,7 @@ export class FactBuilder {
       senderSide: senderSide ?? '',
       resetBy,
       resetFrame: int(d?.reset?.frame ?? 0),
+      resetForged,
       closedBy: t.dataClose?.byRole ?? '',
       closeKind: t.dataClose?.kind ?? '',
       closeFrame: int(t.dataClose?.frame ?? 0),
@@ -650,6 +686,11 @@ export class FactBuilder {
   }
 }
 
+/** The confidence of the forged verdict on the RST at `frame`, '' when it is the host's own. */
+function forgedConfidence(forged: readonly ResetJudgement[], frame: number): string {
+  return forged.find((j) => j.sample.frame === frame)?.confidence ?? '';
+}
+
 /** The fact of an event kind a connection never had: one shared, frozen object (most kinds on
  *  most connections). */
 const NO_EVENTS: Fact = Object.freeze({ count: 0n, frames: Object.freeze([]) as unknown as bigint[], first: 0n, client: 0n, server: 0n });
@@ -678,8 +719,9 @@ function stallFact(c: Connection): Fact | null {
   };
 }
 
-function endpointFact(e: Endpoint): Fact {
+function endpointFact(e: Endpoint, who: string): Fact {
   return {
+    who,
     addr: e.addr,
     port: int(e.port),
     state: e.state,
@@ -695,6 +737,8 @@ function endpointFact(e: Endpoint): Fact {
     mss: int(e.mss),
     lastTtl: int(e.lastTtl),
     gapBytesFilled: int(e.gapBytesFilled),
+    gapBytesReordered: int(e.gapBytesReordered),
+    gapsReordered: int(e.gapsReordered),
     missingUnacked: int(e.missingUnacked),
   };
 }

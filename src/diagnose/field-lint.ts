@@ -8,7 +8,7 @@
 // it leaves to CEL at run time.
 
 import type { ASTNode } from '@marcbachmann/cel-js';
-import { factObjects, scopeVariables, type Scope, type TypeSpec } from './fact-schema.ts';
+import { factObjects, scopeVariables, type FieldSpec, type Scope, type TypeSpec } from './fact-schema.ts';
 
 export interface LintProblem {
   message: string;
@@ -136,4 +136,41 @@ function editDistance(a: string, b: string): number {
     }
   }
   return prev[b.length]!;
+}
+
+/** The field a plain member chain names (`c.label`, `c.forgedResets[0].evidence`), or null for any
+ *  other expression. */
+export function fieldOf(ast: ASTNode, scope: Scope): FieldSpec | null {
+  const chain: Array<string | null> = []; // member names from the root outwards (null: a list index)
+  let node = ast;
+  for (;;) {
+    if (node.op === '.') {
+      chain.unshift(node.args[1]);
+      node = node.args[0];
+    } else if (node.op === '[]') {
+      const index = node.args[1];
+      if (index.op !== 'value') return null;
+      chain.unshift(typeof index.args === 'string' ? index.args : null);
+      node = node.args[0];
+    } else if (node.op === 'rcall' && node.args[0] === 'filter') {
+      node = node.args[1]; // a filtered list has the list's type: c.forgedResets.filter(r, …)[0].evidence
+    } else break;
+  }
+  if (node.op !== 'id' || chain.length === 0) return null;
+  let type: TypeSpec | null = scopeVariables[scope].find((v) => v.name === node.args)?.type ?? null;
+  let spec: FieldSpec | null = null;
+  for (const name of chain) {
+    if (type === null || typeof type === 'string') return null;
+    if (name === null) {
+      if (!('list' in type)) return null;
+      type = type.list;
+      spec = null;
+    } else if ('object' in type) {
+      const obj = factObjects[type.object];
+      spec = obj && Object.hasOwn(obj, name) ? obj[name]! : null;
+      if (spec === null) return null;
+      type = spec.type;
+    } else return null;
+  }
+  return spec;
 }

@@ -9,7 +9,8 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pai
 import { Scopes, type Scope } from './fact-schema.ts';
 import { scopeEnvironment } from './cel-env.ts';
 import { compileCel } from './cel-compile.ts';
-import { lintFields } from './field-lint.ts';
+import { fieldOf, lintFields } from './field-lint.ts';
+import type { ASTNode } from '@marcbachmann/cel-js';
 import { RuleFileError } from './rule-error.ts';
 import type { CompiledExpr, CompiledTemplate, Rule, RuleSet, RuleVariant } from './rule-types.ts';
 import { PROSE_MAX, SENTENCE_MAX, splitTemplate, TemplateSyntaxError } from './template.ts';
@@ -110,8 +111,18 @@ function compileExpr(ctx: FileContext, scope: Scope, node: Scalar, source: strin
 /** How long a placeholder's text may be: one value (a field, a function of fields such as
  *  fmtBytes(t.bytes)) shows at most PROSE_MAX characters, clipped in the middle; a phrase composed in CEL
  *  (a list mapped to text, a concatenation, a choice) at most SENTENCE_MAX, its wire parts clipped
- *  by the rule with clip(). */
-export function placeholderMax(source: string): number {
+ *  by the rule with clip(); so does a field of text ftpdiag composed itself (a label, an evidence
+ *  line: fact-schema's prose fields), whose wire parts were clipped where it was made. */
+export function placeholderMax(source: string, scope?: Scope): number {
+  if (scope !== undefined) {
+    let ast: ASTNode | null = null;
+    try {
+      ast = scopeEnvironment(scope).parse(source).ast;
+    } catch {
+      // not an expression: compileExpr reports it
+    }
+    if (ast !== null && fieldOf(ast, scope)?.prose === true) return SENTENCE_MAX;
+  }
   return /\.map\(|\+|\?/.test(stripCelStrings(source)) ? SENTENCE_MAX : PROSE_MAX;
 }
 
@@ -132,7 +143,7 @@ function compileTemplate(ctx: FileContext, scope: Scope, node: Scalar, what: str
   return {
     source,
     parts: parts.map((p) =>
-      p.kind === 'text' ? { text: p.text } : { expr: compileExpr(ctx, scope, node, p.source, p.offset, `${what} placeholder {${p.source}}`, 'any'), max: placeholderMax(p.source) },
+      p.kind === 'text' ? { text: p.text } : { expr: compileExpr(ctx, scope, node, p.source, p.offset, `${what} placeholder {${p.source}}`, 'any'), max: placeholderMax(p.source, scope) },
     ),
   };
 }

@@ -2,12 +2,14 @@
 // facts (`label`): one wording, from the FTP stage's records.
 
 import { connectionEnds, endpointText } from './endpoint.ts';
+import { clipProse } from './words.ts';
 
 /** 'RETR a.bin (transfer 3)'; a transfer without a readable command says why. */
 export function transferLabel(t: { id: number; session: number | null; command: string; argument: string }): string {
   if (t.session === null) return `transfer ${t.id} (a data connection whose control connection is not in the capture)`;
   if (t.command === 'unknown') return `transfer ${t.id} (its command is unreadable: the control channel was encrypted)`;
-  return `${t.command}${t.argument === '' ? '' : ' ' + t.argument} (transfer ${t.id})`;
+  // a label is prose (never clipped as a whole): its wire part, the argument, is clipped here
+  return `${t.command}${t.argument === '' ? '' : ' ' + clipProse(t.argument)} (transfer ${t.id})`;
 }
 
 /** What a transfer did, short: 'RETR a.bin'; '' when its command is unreadable. */

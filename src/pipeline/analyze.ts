@@ -8,6 +8,7 @@ import { CaptureError, linkTypeName, type CaptureSummary, type Frame } from '../
 import type { ReadOptions } from '../capture/read.ts';
 import { readCaptures } from '../capture/merge.ts';
 import { RepeatFilter, type RepeatPolicy } from '../capture/repeats.ts';
+import { InnerPacketKeys } from './inner-packet.ts';
 import { PacketDecoder, supportsLinkType, type DecoderOptions } from '../decode/decoder.ts';
 import type { DecodedPacket } from '../decode/packet.ts';
 import { TcpEngine } from '../tcp/engine.ts';
@@ -44,7 +45,8 @@ export interface AnalysisOptions {
   /** Findings (and settled transfers) as soon as their subject is settled, before the unit is
    *  released: `live` prints them at once. */
   provisional?: ProvisionalSink;
-  /** How copies of frames are recognised (capture/repeats.ts); default: by their bytes. */
+  /** How copies of frames are recognised (capture/repeats.ts); default: by their inner IP packet
+   *  (inner-packet.ts), and how each was seen. */
   repeats?: Partial<RepeatPolicy>;
   /** FTPS: an NSS key log (--keylog) to decrypt TLS control and data connections with. */
   keyLog?: KeyLog | null;
@@ -91,7 +93,10 @@ export class Analysis {
     this.showPasswords = opts.showPasswords ?? false;
     this.decoder = new PacketDecoder(opts.decode);
     this.evaluator = new RuleEvaluator(opts.rules);
-    this.repeats = new RepeatFilter({ answerLike: (f, original) => this.answerLike(f, original), ...opts.repeats });
+    // copies are recognised by the inner IP packet, so that one packet seen at two points of its
+    // path (another TTL, other link or tunnel layers) is one packet (inner-packet.ts)
+    const inner = new InnerPacketKeys(opts.decode);
+    this.repeats = new RepeatFilter({ key: (f) => inner.key(f), view: (f) => inner.view(f), answerLike: (f, original) => this.answerLike(f, original), ...opts.repeats });
     this.collector = opts.release ? null : new ResultCollector();
     const provisional = opts.provisional !== undefined;
     this.ftp = new FtpAnalyzer(

@@ -45,6 +45,8 @@ export function endpointJson(e: Endpoint): EndpointJson {
     stall: st ? { count: st.count, periods: st.periods, total: st.total, longest: st.longest, longestFrom: st.longestFrom, longestTo: st.longestTo, closedAtEnd: st.closedAtEnd } : null,
     retransmissionsAfterFin: e.retransmissionsAfterFin,
     gapBytesFilled: e.gapBytesFilled,
+    gapBytesReordered: e.gapBytesReordered,
+    gapsReordered: e.gapsReordered,
     missingUnacked: e.missingUnacked,
   };
 }
@@ -107,6 +109,19 @@ export function connectionJson(v: ConnectionView): ConnectionJson {
     })),
     longestSilence: c.longestSilence
       ? { seconds: c.longestSilence.seconds, fromFrame: c.longestSilence.fromFrame, toFrame: c.longestSilence.toFrame, fromTime: c.longestSilence.fromTime, toTime: c.longestSilence.toTime }
+      : null,
+    lost: c.lost
+      ? {
+          by: c.lost.by,
+          frame: c.lost.frame,
+          frames: c.lost.frames,
+          retransmissions: c.lost.retransmissions,
+          intervals: c.lost.intervals,
+          length: c.lost.length,
+          firstTime: c.lost.firstTime,
+          lastTime: c.lost.lastTime,
+          peerSegments: c.lost.peerSegments,
+        }
       : null,
   };
 }
@@ -333,6 +348,14 @@ function captureJson(r: AnalysisResult): ReportJson['capture'] {
       stepBackFrames: rp?.stepBackFrames ?? [],
       windowFrames: rp?.windowFrames ?? 0,
       beyondWindow: rp?.beyondWindow ?? 0,
+      kinds: {
+        'same-point': rp?.kinds['same-point'] ?? 0,
+        'two-points': rp?.kinds['two-points'] ?? 0,
+        'two-mirrors': rp?.kinds['two-mirrors'] ?? 0,
+        'repeated-stretch': rp?.kinds['repeated-stretch'] ?? 0,
+      },
+      ttls: rp?.ttls ?? [],
+      largestGap: rp?.largestGap ?? 0,
     },
     decode: {
       tcp: d.tcp,

@@ -3,6 +3,7 @@
 // bookkeeping of the detectors that look at it. The receiver's transitions are dated at the frame
 // that shows the segment it received (the capture point cannot see later).
 
+import { RtoChain } from './rto-chain.ts';
 import type { Endpoint, Side, TcpState } from './types.ts';
 import { SeqAnalysisDir } from './analysis.ts';
 import { Coverage, type Reassembler } from './reassembler.ts';
@@ -27,6 +28,8 @@ export function newEndpoint(addr: string, port: number): Endpoint {
     lastTtl: 0,
     retransmissionsAfterFin: 0,
     gapBytesFilled: 0,
+    gapBytesReordered: 0,
+    gapsReordered: 0,
     missingUnacked: 0,
   };
 }
@@ -55,6 +58,18 @@ export class EndpointTracker {
   rsm: Reassembler | null = null;
   synFrames: number[] | null = null; // frames of its first SYNs (for handshake-unanswered), client only, at most MAX_EVENT_FRAMES
   synCount = 0; //                    its SYNs, all of them (a SYN flood on one 4-tuple: millions)
+  // its latest segment of new data (the original a retransmission repeats) and the segment it
+  // keeps retransmitting, if any (rto-chain.ts; made at its first retransmission)
+  lastNewStart = -1; //      relative offset of that segment's first byte, -1 none
+  lastNewFrame = 0;
+  lastNewTime = 0; //        seconds
+  rto: RtoChain | null = null;
+  // reordering or loss (reordering.ts): its latest hole and the handshake's turnaround
+  holeStart = -1; //     relative offset where the latest hole in its stream begins, -1 none
+  holeOpened = 0; //     seconds: when a segment beyond that hole was seen
+  holeReported = -1; //  seconds: the peer's first ACK stuck at holeStart after that, -1 none
+  synTime = 0; //        seconds: its SYN or SYN-ACK, 0 unseen
+  turnaround = 0; //     seconds from the peer's handshake segment to its answer, as the capture point sees them (0 unknown)
 
   constructor(
     readonly ep: Endpoint,

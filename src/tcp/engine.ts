@@ -24,7 +24,9 @@ import { defaultTcpEngineOptions, MAX_EVENT_FRAMES } from './types.ts';
 import { analyzeSegment, Flag, noteHandshakeTiming, noteSynWindowScale } from './analysis.ts';
 import { onAckSent, onFinSent, onRstSent, onSynAckSent, onSynSent, type EndpointTracker } from './endpoint-state.ts';
 import { FlowTable } from './flow-table.ts';
-import { noteIpHeaders } from './ip-history.ts';
+import { endIpHistory, noteIpHeaders } from './ip-history.ts';
+import { RtoChain, rtoStory } from './rto-chain.ts';
+import { holeOpened, noteHandshakeAck, noteHoleReport, noteSyn, reorderedFill } from './reordering.ts';
 import { DirectionSink, Flow } from './flow.ts';
 import { Reassembler } from './reassembler.ts';
 import { firstPacketRoles } from './roles.ts';
@@ -314,8 +316,10 @@ export class TcpEngine {
       for (const f of client.synFrames) flow.note('handshake-unanswered', 'client', f);
       flow.noteUncited('handshake-unanswered', 'client', client.synCount - client.synFrames.length);
     }
+    conn.lost = rtoStory(flow.client.rto, flow.server.rto);
     this.updateSummary(flow);
     trimArrays(flow);
+    endIpHistory(conn);
     conn.ended = true;
     this.table.markEnded(flow);
     // forget the longest-ended flows beyond the cap: memory follows concurrency, not file length
@@ -441,6 +445,7 @@ export class TcpEngine {
           if (s.ackedRel >= 0) s.ackedRel = -1;
         }
       }
+      noteSyn(s, hasAck, time);
       if (hasAck) onSynAckSent(s, frame, time);
       else {
         onSynSent(s, frame, time);
@@ -461,8 +466,23 @@ export class TcpEngine {
     const dataEnd = dataStart + seglen;
     if (paylen > 0) this.lastDataOffset = dataStart;
 
+    // retransmission timeout chains: one segment sent again and again (rto-chain.ts)
+    if (r.rto !== null) r.rto.peerSent();
+    if ((seglen > 0 || isFin) && !isRst && !isSyn) {
+      if (af & Flag.RETRANSMISSION) (s.rto ??= new RtoChain()).retransmitted(dataStart, dataEnd + (isFin ? 1 : 0), seglen, frame, time, s);
+      else if (dataEnd > s.hiRel || (isFin && !s.finSeen)) {
+        s.lastNewStart = dataStart;
+        s.lastNewFrame = frame;
+        s.lastNewTime = time;
+        if (s.rto !== null) s.rto.sentNew(dataStart);
+      }
+    }
+
     // 4. what the segment acknowledges (ACKs on RSTs are not trusted)
-    if (hasAck && !isRst) this.acknowledge(flow, s, ack, isSyn, frame, time, live);
+    if (hasAck && !isRst) {
+      if (!isSyn) noteHandshakeAck(s, time);
+      this.acknowledge(flow, s, ack, isSyn, frame, time, live);
+    }
 
     // 5. payload
     if (seglen > 0 && !isRst) {
@@ -482,9 +502,16 @@ export class TcpEngine {
       const seenBefore = s.cov.hi; // bytes of this stream seen before this segment (offset)
       const fresh = s.cov.add(dataStart, dataStart + paylen);
       ep.bytesCaptured += fresh;
-      // fresh bytes below what was seen before fill a hole: the network lost them, a resend came
+      // fresh bytes below what was seen before fill a hole: the network lost them and a resend
+      // came, or it only reordered them (reordering.ts)
       const above = dataStart + paylen > seenBefore ? dataStart + paylen - (dataStart > seenBefore ? dataStart : seenBefore) : 0;
-      if (fresh > above) ep.gapBytesFilled += fresh - above;
+      if (dataStart > seenBefore) holeOpened(s, seenBefore, time);
+      if (fresh > above) {
+        if (af & Flag.OUT_OF_ORDER && reorderedFill(s, dataStart, time)) {
+          ep.gapBytesReordered += fresh - above;
+          ep.gapsReordered += s.cov.closed;
+        } else ep.gapBytesFilled += fresh - above;
+      }
       if (dataEnd > s.hiRel) s.hiRel = dataEnd;
       ep.bytesSent = s.dataEnd();
       if (live && conn.deliver) {
@@ -554,6 +581,7 @@ export class TcpEngine {
       r.baseKnown = true;
     }
     const ackRel = r.rel(ack);
+    noteHoleReport(r, ackRel, time);
     let acksFin = false;
     if (ackRel > r.ackedRel) {
       r.ackedRel = ackRel;
@@ -561,6 +589,7 @@ export class TcpEngine {
         acksFin = true;
         s.ackedPeerFinFrame = frame;
       }
+      if (r.rto !== null) r.rto.acked(ackRel);
       const rep = r.ep;
       rep.bytesSent = r.dataEnd();
       rep.bytesAcked = r.acked();

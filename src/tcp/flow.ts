@@ -115,6 +115,7 @@ export class Flow extends FlowKey {
       nat: null,
       halfClose: null,
       strayAck: null,
+      lost: null,
       conflicts: NO_CONFLICTS,
       deliver: true,
       app: null,

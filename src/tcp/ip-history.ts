@@ -12,8 +12,8 @@
 
 import type { DecodedPacket } from '../decode/packet.ts';
 import { TcpFlag } from '../decode/packet.ts';
-import type { Connection, Endpoint, IpHistory, RstSample } from './types.ts';
-import { MAX_RST_SAMPLES, MAX_TTL_VALUES } from './types.ts';
+import type { Connection, Endpoint, IpHistory, RecentSegments, RstSample } from './types.ts';
+import { MAX_RST_SAMPLES, MAX_TTL_VALUES, RECENT_MAX, RECENT_SECONDS } from './types.ts';
 
 /** Largest rise between consecutive IP IDs of one endpoint still taken as its counter moving on
  *  (a host-wide counter advances with the host's other traffic too). */
@@ -44,7 +44,16 @@ export function newIpHistory(): IpHistory {
     resets: [],
     resetsDropped: 0,
     awaitingNext: false,
+    awaitingLater: false,
+    lastAck: -1,
+    recent: null,
   };
+}
+
+/** The connection ended: the rings of recent segments go (only RSTs while it is live use them). */
+export function endIpHistory(conn: Connection): void {
+  if (conn.client.ipHistory) conn.client.ipHistory.recent = null;
+  if (conn.server.ipHistory) conn.server.ipHistory.recent = null;
 }
 
 /**
@@ -89,11 +98,36 @@ export function noteIpHeaders(conn: Connection, s: Endpoint, r: Endpoint, p: Dec
         peerIpId: peer ? peer.lastIpId : -1,
         peerWindow: peer ? peer.lastWindow : -1,
         senderClosed: s.finFrame !== null || s.rstFrame !== null,
+        copiedFrame: 0,
+        copiedTime: 0,
+        ackBefore: h.lastAck,
+        laterFrame: 0,
+        laterTime: 0,
+        laterTtl: 0,
+        laterAck: 0,
       };
+      if (ipId > 0 && peer?.recent) findCopied(peer.recent, sample, p);
       h.resets.push(sample);
       h.awaitingNext = ipId >= 0;
+      h.awaitingLater = true;
     } else h.resetsDropped++;
   } else {
+    if (flags & TcpFlag.ACK && (flags & TcpFlag.SYN) === 0) {
+      // the claimed sender's stack still speaking after an RST in its name
+      if (h.awaitingLater) {
+        for (const rs of h.resets) {
+          if (rs.laterFrame === 0) {
+            rs.laterFrame = p.frame;
+            rs.laterTime = p.time;
+            rs.laterTtl = p.ttl;
+            rs.laterAck = p.ack;
+          }
+        }
+        h.awaitingLater = false;
+      }
+      h.lastAck = p.ack;
+    }
+    if (ipId > 0 && !conn.ended) remember((h.recent ??= newRecent()), p);
     // TTL: a few distinct values with their counts
     const ttl = p.ttl;
     const ttls = h.ttls;
@@ -144,4 +178,60 @@ export function noteIpHeaders(conn: Connection, s: Endpoint, r: Endpoint, p: Dec
   h.lastFrame = p.frame;
   h.lastIpId = ipId;
   h.lastWindow = p.window;
+}
+
+// ---- recent segments: what an RST may have copied
+
+function newRecent(): RecentSegments {
+  return { slots: new Float64Array(8 * 4), next: 0, filled: 0 };
+}
+
+/** Appends segment `p` (the ring grows by doubling up to RECENT_MAX entries, then wraps). */
+function remember(r: RecentSegments, p: DecodedPacket): void {
+  let cap = r.slots.length >> 2;
+  if (r.filled === cap && cap < RECENT_MAX) {
+    // full for the first time: the entries lie oldest first in 0..filled-1 (next wrapped to 0);
+    // the next one goes after them
+    const grown = new Float64Array(Math.min(RECENT_MAX, cap * 2) * 4);
+    grown.set(r.slots);
+    r.slots = grown;
+    r.next = r.filled;
+    cap = grown.length >> 2;
+  }
+  const i = r.next * 4;
+  const sl = r.slots;
+  const flags = p.flags;
+  sl[i] = p.time;
+  sl[i + 1] = p.frame * 65536 + p.ipId;
+  sl[i + 2] = flags & TcpFlag.ACK ? p.ack : -1;
+  sl[i + 3] = (p.seq + p.segmentLength + (flags & TcpFlag.SYN ? 1 : 0) + (flags & TcpFlag.FIN ? 1 : 0)) >>> 0;
+  r.next = r.next + 1 === cap ? 0 : r.next + 1;
+  if (r.filled < cap) r.filled++;
+}
+
+/**
+ * Heuristic: the segment a forged RST turned around
+ *   An injector builds its RST from the packet it answers: the IP ID copied, the RST's sequence
+ *   number that packet's acknowledgment (RFC 9293 §3.10.7.1: <SEQ=SEG.ACK><CTL=RST>), or with ACK
+ *   set its acknowledgment that packet's end. Seen from a capture point one round trip away, the
+ *   answered packet is not the peer's latest: the peer went on sending for an RTT. So every
+ *   recent segment of the peer (newest first, up to RECENT_SECONDS back) is a candidate; one whose
+ *   ID equals the RST's and whose numbers it answers is the copy.
+ */
+function findCopied(r: RecentSegments, rs: RstSample, p: DecodedPacket): void {
+  const sl = r.slots;
+  const cap = sl.length >> 2;
+  const hasAck = (p.flags & TcpFlag.ACK) !== 0;
+  for (let k = 1; k <= r.filled; k++) {
+    const i = ((r.next - k + cap) % cap) * 4;
+    const t = sl[i]!;
+    if (rs.time - t > RECENT_SECONDS) return;
+    const tag = sl[i + 1]!;
+    if (tag % 65536 !== rs.ipId) continue;
+    if (p.seq === sl[i + 2] || (hasAck && p.ack === sl[i + 3])) {
+      rs.copiedFrame = Math.floor(tag / 65536);
+      rs.copiedTime = t;
+      return;
+    }
+  }
 }

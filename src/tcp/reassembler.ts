@@ -18,6 +18,7 @@ const MAX_HOLES = 64;
  */
 export class Coverage {
   hi = 0; //                    end of the highest byte seen (relative offset)
+  closed = 0; //                holes the last add() filled completely
   // Missing ranges below `hi`: flat [start, end) pairs, ascending, from index `first` of `h`.
   // Forgetting the lowest hole moves `first` rather than shifting the array: a capture cut by a
   // snapshot length leaves a hole in every data segment, so the list is full all the time.
@@ -31,6 +32,7 @@ export class Coverage {
 
   /** Records bytes [start, end) as seen; returns how many of them are new. */
   add(start: number, end: number): number {
+    this.closed = 0;
     if (start < 0) start = 0;
     if (end <= start) return 0;
     const hi = this.hi;
@@ -59,6 +61,7 @@ export class Coverage {
       fresh += oe - os;
       if (os === hs && oe === he) {
         h.splice(i, 2);
+        this.closed++;
       } else if (os === hs) {
         h[i] = oe;
         i += 2;

@@ -15,9 +15,16 @@
 //                         across a silence no longer than one the counter was already seen to
 //                         cross with a step of 1: a host-wide counter on a quiet host also rises
 //                         by one, and the host's other connections move it while this one is silent.
-//   strong  ip-id-copied  its IP ID (non-zero) equals that of the peer's segment it answers while
-//                         the sender's own IDs vary and the RST's does not continue them: an
-//                         injector that built the RST by turning that packet around.
+//   strong  ip-id-copied  its IP ID (non-zero) equals that of a segment of the peer it answers
+//                         (the peer's last one, or any recent one whose acknowledgment the RST's
+//                         sequence number is, see ip-history.ts findCopied) while the sender's own
+//                         IDs vary and the RST's does not continue them: an injector that built
+//                         the RST by turning that packet around, seen up to a round trip later.
+//   strong  still-acking  the claimed sender's stack went on sending ACKs after the RST (more than
+//                         STILL_ACKING_SECONDS later, or acknowledging new data), with its own TTL,
+//                         although it had not closed before: a host that resets a connection
+//                         drops it and answers anything later with RST, never with an ACK. Not
+//                         an IP ID signal: it holds on every stack.
 //   weak    ip-id-host    the sender's IP IDs rise with gaps (a host-wide counter shared with its
 //                         other traffic) and the RST's ID is further off than that counter's
 //                         observed rate allows.
@@ -42,6 +49,7 @@
 //   - loopback (or both ends on one address): nothing can sit in between.
 
 import type { Connection, Endpoint, IpHistory, RstSample, Side } from './types.ts';
+import { seqGt } from './seq.ts';
 
 /** Off-sequence distance still taken as a per-connection counter's own next ID (segments the
  *  capture missed, retransmissions). */
@@ -50,9 +58,14 @@ export const IPID_PER_CONN_SLACK = 64;
 const PATTERN_SHARE = 0.9;
 /** A silence this short cannot hide much of a host-wide counter's movement (seconds). */
 const QUIET_SECONDS = 0.01;
+/** An ACK of the claimed sender this long after its RST was sent after it, not overtaken by it on
+ *  the way (seconds). */
+const STILL_ACKING_SECONDS = 0.001;
+/** RSTs this close together (seconds), with the same TTL and flags, are one device's burst. */
+const BURST_SECONDS = 1;
 
-export type ResetSignal = 'ttl' | 'ip-id' | 'ip-id-copied' | 'ip-id-host' | 'window-copied';
-const STRONG: ReadonlySet<ResetSignal> = new Set(['ttl', 'ip-id', 'ip-id-copied']);
+export type ResetSignal = 'ttl' | 'ip-id' | 'ip-id-copied' | 'ip-id-host' | 'window-copied' | 'still-acking';
+const STRONG: ReadonlySet<ResetSignal> = new Set(['ttl', 'ip-id', 'ip-id-copied', 'still-acking']);
 
 /** How a sender's IPv4 IDs behave over its segments (RSTs and zero IDs aside). */
 export type IpIdPattern = 'per-connection' | 'host-wide' | 'random' | 'constant' | 'zero' | 'few' | 'none';
@@ -69,6 +82,8 @@ export interface ResetJudgement {
   ttlStable: boolean; //       the claimed sender showed one TTL on at least two segments
   hostReason: string; //       why the host itself would send it ('' none): a stray ACK, a closed socket
   evidence: string; //         one line for people: "TTL 64 vs 63 on every other segment from 198.51.100.2 (12); IP ID 0 …"
+  hostTtl: number; //          the claimed sender's one TTL (ttlStable), 0 unknown
+  location: string; //         what the TTLs say about where the RST's sender sits, one or two sentences
 }
 
 /** Every RST of the connection (both sides, at most MAX_RST_SAMPLES each) with its judgement. */
@@ -80,11 +95,16 @@ export function judgeResets(conn: Connection): ResetJudgement[] {
     const peer = side === 'client' ? conn.server : conn.client;
     const h = ep.ipHistory;
     if (!h) continue;
+    let witness: RstSample | null = null; // of the current burst
+    let prev: RstSample | null = null;
     for (const rs of h.resets) {
+      if (prev === null || !sameBurst(prev, rs)) witness = null;
+      if (witness === null && stillSpeaking(h, rs)) witness = rs;
+      prev = rs;
       out.push(
         loop
-          ? { by: side, sample: rs, forged: false, signals: [], confidence: null, ipIdPattern: ipIdPattern(h), ttlStable: false, hostReason: '', evidence: 'loopback: nothing sits in between' }
-          : judgeOne(conn, side, ep, peer, rs),
+          ? { by: side, sample: rs, forged: false, signals: [], confidence: null, ipIdPattern: ipIdPattern(h), ttlStable: false, hostReason: '', evidence: 'loopback: nothing sits in between', hostTtl: 0, location: '' }
+          : judgeOne(conn, side, ep, peer, rs, witness),
       );
     }
   }
@@ -113,7 +133,24 @@ function idsVary(h: IpHistory): boolean {
   return h.idCount >= 2 && h.idSame === 0;
 }
 
-function judgeOne(conn: Connection, by: Side, ep: Endpoint, peer: Endpoint, rs: RstSample): ResetJudgement {
+/** RSTs of one burst: one device answering several segments in a row (same TTL and flags, each
+ *  within BURST_SECONDS of the one before). */
+function sameBurst(a: RstSample, b: RstSample): boolean {
+  return a.ttl === b.ttl && a.flags === b.flags && b.time - a.time <= BURST_SECONDS;
+}
+
+/** The claimed sender's own stack went on after this RST: an ACK (no SYN, no RST) more than
+ *  STILL_ACKING_SECONDS later or acknowledging new data, with its one TTL, from a sender that had
+ *  not closed before (a host in TIME-WAIT still ACKs a retransmitted FIN after answering a stray
+ *  segment with RST) and had been acknowledging as an established connection does. */
+function stillSpeaking(h: IpHistory, rs: RstSample): boolean {
+  if (rs.laterFrame === 0 || rs.senderClosed || rs.ackBefore < 0) return false;
+  if (rs.laterTime - rs.time < STILL_ACKING_SECONDS && !seqGt(rs.laterAck, rs.ackBefore)) return false;
+  const ttlStable = h.ttlCounts.reduce((a, b) => a + b, 0) >= 2 && h.ttlOther === 0 && h.ttls.length === 1;
+  return !ttlStable || rs.laterTtl === h.ttls[0];
+}
+
+function judgeOne(conn: Connection, by: Side, ep: Endpoint, peer: Endpoint, rs: RstSample, witness: RstSample | null): ResetJudgement {
   const h = ep.ipHistory!;
   const signals: ResetSignal[] = [];
   const words: string[] = [];
@@ -134,9 +171,14 @@ function judgeOne(conn: Connection, by: Side, ep: Endpoint, peer: Endpoint, rs: 
   else if (pattern === 'random') limits.push(`${ep.addr} uses random IP IDs, so only a copied one would tell`);
   if (rs.ipId > 0 && pattern !== 'constant' && pattern !== 'zero' && pattern !== 'none') {
     const fit = fitsOwnCounter(h, rs, pattern);
-    if (fit !== 'fits' && rs.ipId === rs.peerIpId && idsVary(h)) {
+    if (fit !== 'fits' && (rs.ipId === rs.peerIpId || rs.copiedFrame > 0) && idsVary(h)) {
       signals.push('ip-id-copied');
-      words.push(`IP ID ${rs.ipId} copied from the ${peer.addr} segment it answers (frame ${rs.peerFrame})`);
+      const latest = rs.ipId === rs.peerIpId;
+      words.push(
+        latest
+          ? `IP ID ${rs.ipId} copied from the ${peer.addr} segment it answers (frame ${rs.peerFrame})`
+          : `IP ID ${rs.ipId} copied from the ${peer.addr} segment it answers, frame ${rs.copiedFrame} (${seconds(rs.time - rs.copiedTime)} earlier)`,
+      );
     } else if (fit === 'off') {
       const perConn = pattern === 'per-connection';
       signals.push(perConn ? 'ip-id' : 'ip-id-host');
@@ -150,6 +192,18 @@ function judgeOne(conn: Connection, by: Side, ep: Endpoint, peer: Endpoint, rs: 
   if (rs.window > 0 && rs.window === rs.peerWindow && h.windowMin >= 0 && (rs.window < h.windowMin || rs.window > h.windowMax)) {
     signals.push('window-copied');
     words.push(`window ${rs.window} copied from the segment it answers (${ep.addr} advertised ${h.windowMin === h.windowMax ? String(h.windowMin) : `${h.windowMin}–${h.windowMax}`})`);
+  }
+
+  // the claimed sender's own stack still acknowledging after it, or after an earlier RST of the
+  // same burst (between them)
+  if (witness !== null) {
+    signals.push('still-acking');
+    const news = seqGt(witness.laterAck, witness.ackBefore) ? ', acknowledging new data' : '';
+    words.push(
+      witness === rs || witness.laterTime > rs.time
+        ? `${ep.addr}'s own stack still sent an ACK at frame ${witness.laterFrame}, ${seconds(witness.laterTime - rs.time)} later${news}, as a host that had reset the connection would not`
+        : `${ep.addr}'s own stack still sent an ACK at frame ${witness.laterFrame}${news}, between the RST at frame ${witness.frame} and this one, both in its name, as a host that had reset the connection would not`,
+    );
   }
 
   // the host's own reasons to send it
@@ -170,7 +224,44 @@ function judgeOne(conn: Connection, by: Side, ep: Endpoint, peer: Endpoint, rs: 
   let evidence = words.length ? words.join('; ') : 'its TTL, IP ID and window fit the sender';
   if (signals.length > 0 && !forged) evidence += hostReason !== '' ? `; but ${hostReason}: the host's own RST` : '; one weak signal is not enough';
   if (forged && limits.length > 0) evidence += ` (${limits.join('; ')})`;
-  return { by, sample: rs, forged, signals, confidence, ipIdPattern: pattern, ttlStable, hostReason, evidence };
+  const hostTtl = ttlStable ? h.ttls[0]! : 0;
+  return { by, sample: rs, forged, signals, confidence, ipIdPattern: pattern, ttlStable, hostReason, evidence, hostTtl, location: whereFrom(rs.ttl, hostTtl, ep.addr) };
+}
+
+/** The initial TTL a sender most likely started from: the next common one (64, 128, 255). */
+export function initialTtl(ttl: number): number {
+  return ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
+}
+
+function hops(n: number): string {
+  return n === 0 ? "on the capture point's own network segment (no router in between)" : `${n} router hop${n === 1 ? '' : 's'} from the capture point`;
+}
+
+/**
+ * Where the RST's sender sits, as far as the TTLs tell: its hop count only makes sense next to
+ * the host's. A device on the path between the capture point and the host is nearer than the
+ * host, so (from the same initial TTL) its packets arrive with a higher TTL; one that arrives
+ * lower would sit beyond the host, which no device in between does: it started from another TTL
+ * or chose one, and the TTL cannot place it.
+ */
+export function whereFrom(ttl: number, hostTtl: number, hostAddr: string): string {
+  const init = initialTtl(ttl);
+  const own = init - ttl;
+  if (hostTtl <= 0) return `The RST arrived with TTL ${ttl}: if its sender started from ${init}, it sits ${hops(own)}.`;
+  const hostInit = initialTtl(hostTtl);
+  const hostHops = hostInit - hostTtl;
+  const host = `${hostAddr}'s own packets`;
+  if (init === hostInit) {
+    if (ttl > hostTtl) return `The RST arrived with TTL ${ttl}, ${host} with ${hostTtl}: if both started from ${init}, the device sits ${hops(own)}, ${ttl - hostTtl} nearer than ${hostAddr} (${hostHops}).`;
+    if (ttl === hostTtl) return `The RST arrived with the TTL of ${host} (${ttl}): the device sits as many router hops from the capture point as ${hostAddr} (${hostHops} if it started from ${init}), next to it, or it copies the host's TTL.`;
+    return `The RST arrived with TTL ${ttl}, lower than the ${hostTtl} of ${host}: a device on the path between the capture point and ${hostAddr} would arrive with a TTL at least as high, so the RST's sender started from a lower TTL than the host, or chose its TTL, and the TTL cannot say where it sits.`;
+  }
+  if (own <= hostHops) return `The RST arrived with TTL ${ttl}, ${host} with ${hostTtl}: if the RST's sender started from ${init} and ${hostAddr} from ${hostInit}, the device sits ${hops(own)}, ${hostHops - own} nearer than ${hostAddr}.`;
+  return `The RST arrived with TTL ${ttl}, ${host} with ${hostTtl} (${hostHops} hops from ${hostInit}): from ${init} its sender would sit ${own} hops away, beyond ${hostAddr}, so it started from another TTL or chose one, and the TTL cannot say where it sits.`;
+}
+
+function seconds(s: number): string {
+  return s < 1 ? `${Math.round(s * 1000)} ms` : `${s.toFixed(2)} s`;
 }
 
 /** Whether a non-zero RST IP ID continues the sender's counter, as far as its history tells. */

@@ -164,6 +164,8 @@ export interface Endpoint {
   stall?: WindowStall;
   retransmissionsAfterFin: number; // retransmissions it sent after its own FIN (a close's, not a transfer's)
   gapBytesFilled: number; //   bytes that filled a hole in its stream as seen here (the network lost them, a resend came)
+  gapBytesReordered: number; // bytes that filled a hole arriving out of order (reordered on the way, not lost)
+  gapsReordered: number; //    holes in its stream an out-of-order segment closed completely: no loss behind those lost-segment flags
   missingUnacked: number; //   bytes of its stream never captured nor acknowledged by the peer (final at the end)
   /** IP/TCP header history of what it sent, to tell its own RSTs from forged ones
    *  (ip-history.ts fills it, reset-origin.ts judges). Always set by the engine. */
@@ -193,6 +195,16 @@ export interface RstSample {
   peerIpId: number; //       that segment's IP ID, -1 none / IPv6
   peerWindow: number; //     that segment's raw window, -1 none
   senderClosed: boolean; //  its claimed sender had sent a FIN or an RST before (its socket may be gone)
+  /** A recent segment of the peer (up to RECENT_SECONDS before, not only the last one) whose
+   *  non-zero IP ID the RST carries and which it could answer (its seq is that segment's ack, or
+   *  its ack that segment's end): the packet a forger turned around. 0: none. */
+  copiedFrame: number;
+  copiedTime: number; //     that segment's time (seconds), 0 none
+  ackBefore: number; //      ack field (uint32) of the claimed sender's last non-SYN ACK before it, -1 none
+  laterFrame: number; //     the claimed sender's first later segment with ACK and without SYN or RST, 0 none
+  laterTime: number; //      its time (seconds)
+  laterTtl: number; //       its TTL
+  laterAck: number; //       its ack field (uint32)
 }
 
 /** Running summary of an endpoint's IP headers (RSTs excluded), updated in O(1) per segment. */
@@ -220,7 +232,27 @@ export interface IpHistory {
   resets: RstSample[]; //    its RSTs, at most MAX_RST_SAMPLES
   resetsDropped: number; //  RSTs beyond that
   awaitingNext: boolean; //  a sample in `resets` still waits for nextIpId
+  awaitingLater: boolean; // a sample in `resets` still waits for laterFrame
+  lastAck: number; //        ack field (uint32) of its last non-SYN, non-RST segment with ACK, -1 none
+  /** Its recent IPv4 segments with a non-zero ID (RSTs aside), newest last, for the peer's RSTs to
+   *  be compared with (ip-history.ts RecentSegments); null until the first such segment, and again
+   *  once the connection ended. */
+  recent: RecentSegments | null;
 }
+
+/** A ring of an endpoint's last segments: what an RST in its peer's name may have copied. Grows
+ *  from 8 to RECENT_MAX entries as the endpoint sends (most connections are short). Per entry:
+ *  time (s), frame * 65536 + IP ID, ack (uint32), sequence end (uint32: seq + length + SYN/FIN). */
+export interface RecentSegments {
+  slots: Float64Array; //    4 numbers per entry
+  next: number; //           entry to write next
+  filled: number; //         entries in use
+}
+/** Entries kept per endpoint: a window of segments in flight one round trip before an RST. */
+export const RECENT_MAX = 64;
+/** How far back (seconds) an RST may answer a segment: a capture point one RTT or more away from
+ *  the forger sees the RST that long after the segment it answers. */
+export const RECENT_SECONDS = 3;
 
 /** An FTP-aware device (ALG) changed the length of a segment between the two halves of a
  *  connection paired across a NAT (nat-halves.ts). */
@@ -238,6 +270,20 @@ export interface NatPairing {
   port: number;
   frame: number; //     first frame of the other half (the SYN-ACK)
   alg: AlgRewrite[]; // lines an ALG rewrote in between, at most 20
+}
+
+/** A segment sent again and again with growing waits, never acknowledged (rto-chain.ts): the
+ *  connection was lost. */
+export interface RtoStory {
+  by: Side; //                  the side that kept sending it
+  frame: number; //             its first transmission if it was the sender's latest new segment, else 0
+  frames: number[]; //          its retransmissions (at most 20)
+  retransmissions: number; //   all of them
+  intervals: number[]; //       seconds between successive sendings (first transmission included when seen)
+  length: number; //            payload bytes of the segment (never 0: a FIN alone is a close)
+  firstTime: number; //         time of the first sending in `intervals` (seconds since 1970)
+  lastTime: number; //          time of the last retransmission
+  peerSegments: number; //      segments the peer sent after the first retransmission (none: it fell silent)
 }
 
 /** The longest silence of a connection: no segment either way between two frames. */
@@ -275,6 +321,8 @@ export interface Connection {
   nat: NatPairing | null;
   halfClose: HalfCloseFact | null;
   strayAck: StrayAckFact | null;
+  /** A segment retransmitted with backoff and never acknowledged, final at the end (rto-chain.ts). */
+  lost: RtoStory | null;
   conflicts: readonly DataConflict[]; // the first MAX_CONFLICTS inconsistent retransmissions (NO_CONFLICTS, shared, while none)
   /** Longest gap between two consecutive segments (ip-history.ts); absent before the second one. */
   longestSilence?: Silence;

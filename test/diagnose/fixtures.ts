@@ -28,6 +28,8 @@ export function endpoint(over: Partial<Endpoint> = {}): Endpoint {
     lastTtl: 64,
     retransmissionsAfterFin: 0,
     gapBytesFilled: 0,
+    gapBytesReordered: 0,
+    gapsReordered: 0,
     missingUnacked: 0,
     ...over,
   };
@@ -58,6 +60,7 @@ export function connection(id: number, over: Partial<Connection> = {}): Connecti
     nat: null,
     halfClose: null,
     strayAck: null,
+    lost: null,
     deliver: true,
     app: null,
     ...over,

@@ -5,6 +5,10 @@ import { bytesText as formatBytes, percentText as formatPercent, rateText as for
 import { formatFrames } from '../../src/format/frames.ts';
 import { pluralOf } from '../../src/format/words.ts';
 import { builtinRuleSet, placeholderMax } from '../../src/diagnose/rule-loader.ts';
+import { transferLabel } from '../../src/format/labels.ts';
+import { TraceBuilder } from '../../src/craft/trace-builder.ts';
+import { Analysis } from '../../src/pipeline/analyze.ts';
+import type { Transfer } from '../../src/ftp/types.ts';
 
 describe('diagnose/template', () => {
   it('splits text and placeholders, with offsets of each expression', () => {
@@ -77,8 +81,8 @@ describe('diagnose/template: wire strings in placeholders are clipped', () => {
 
   it('every built-in phrase composed in CEL passes its wire strings through clip()', () => {
     // the fields that hold text from the wire (command lines and arguments, reply texts, user
-    // names, paths and labels made from them)
-    const wire = /(?<![\w(])(?:\w+\.)+(line|arg|argument|text|finalText|replyText|path|user|users|what|greeting|label)\b(?!\s*\()/g;
+    // names, paths); labels are prose, their wire parts clipped where they were made
+    const wire = /(?<![\w(])(?:\w+\.)+(line|arg|argument|text|finalText|replyText|path|user|users|what|greeting)\b(?!\s*\()/g;
     const unclipped: string[] = [];
     for (const r of builtinRuleSet().rules) {
       for (const t of [r.summary, r.explanation, r.action, ...r.variants.flatMap((v) => [v.summary, v.explanation, v.action])]) {
@@ -93,5 +97,58 @@ describe('diagnose/template: wire strings in placeholders are clipped', () => {
       }
     }
     expect(unclipped).to.deep.equal([]);
+  });
+});
+
+describe('diagnose/template: text ftpdiag composes is never clipped, only the wire parts in it', () => {
+  const v6 = { client: '[2001:470:1f05:17a6:d69a:20ff:fefd:6b88]:58895', server: '[2400:3000:20:100:aaaa:bbbb:cccc:46]:21' };
+
+  it('a placeholder showing a prose field (labels, evidence) gets the sentence bound, a wire field the clip', () => {
+    expect(placeholderMax('c.label', 'connection')).to.equal(SENTENCE_MAX);
+    expect(placeholderMax('s.label', 'session')).to.equal(SENTENCE_MAX);
+    expect(placeholderMax('c.forgedResets[0].evidence', 'connection')).to.equal(SENTENCE_MAX);
+    expect(placeholderMax('c.forgedResets.filter(r, r.endedConnection)[0].evidence', 'connection')).to.equal(SENTENCE_MAX);
+    expect(placeholderMax('d.forgedResets[0].location', 'transfer')).to.equal(SENTENCE_MAX);
+    expect(placeholderMax('t.argument', 'transfer')).to.equal(PROSE_MAX);
+    expect(placeholderMax('cmd.replyText', 'command')).to.equal(PROSE_MAX);
+    expect(placeholderMax('c.client.addr', 'connection')).to.equal(PROSE_MAX);
+  });
+
+  it('IPv6 endpoints stay whole in every finding about a control connection (early-half-close, control-reset)', () => {
+    const t = new TraceBuilder();
+    const c = t.tcp(v6);
+    c.handshake();
+    c.server('PA', '220 ready\r\n');
+    c.client('PA', 'USER anonymous\r\n');
+    c.server('PA', '230 in\r\n');
+    c.client('PA', 'RETR libssh-0.5.2.tar.gz\r\n');
+    c.server('PA', '550 no such file\r\n');
+    c.client('FA');
+    c.server('PA', '221 You could at least say goodbye.\r\n');
+    c.client('R', undefined, { seq: c.nextSeq('client') });
+    const a = new Analysis({ rules: builtinRuleSet() });
+    for (const f of t.captureFrames()) a.frame(f);
+    const fs = a.finish().findings.filter((f) => f.connection !== null);
+    expect(fs.length).to.be.above(0);
+    const label = 'control connection of session 0 ([2001:470:1f05:17a6:d69a:20ff:fefd:6b88]:58895 → [2400:3000:20:100:aaaa:bbbb:cccc:46]:21)';
+    for (const f of fs.filter((x) => x.summary.includes('control connection of session 0'))) expect(f.summary, f.id).to.contain(label);
+    expect(fs.every((f) => !f.summary.includes('…')), fs.map((f) => f.summary).join('\n')).to.equal(true);
+  });
+
+  it('no built-in text holds a line break (a more-indented line in a folded YAML block keeps its own)', () => {
+    const broken: string[] = [];
+    for (const r of builtinRuleSet().rules) {
+      for (const t of [r.summary, r.explanation, r.action, ...r.variants.flatMap((v) => [v.summary, v.explanation, v.action])]) {
+        for (const p of t === null ? [] : splitTemplate(t.source)) if (p.kind === 'text' && p.text.includes('\n')) broken.push(`${r.id}: ${JSON.stringify(p.text)}`);
+      }
+    }
+    expect(broken).to.deep.equal([]);
+  });
+
+  it('a label clips the file name it holds, not its own words', () => {
+    const arg = `${'d'.repeat(300)}/report.csv`;
+    const label = transferLabel({ id: 7, session: 0, command: 'RETR', argument: arg } as Transfer);
+    expect(label.length).to.be.below(PROSE_MAX + 20);
+    expect(label.startsWith('RETR ddd') && label.endsWith('report.csv (transfer 7)') && label.includes('…')).to.equal(true);
   });
 });

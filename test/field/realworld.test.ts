@@ -308,7 +308,9 @@ const checks: Record<string, { must: Entry[]; must_not: Entry[] }> = {
         check: (r) =>
           all(
             ok(findings(r, 'no-ftp-traffic').length === 1, 'no-ftp-traffic missing'),
-            ok(findings(r, 'retransmission').some((f) => f.severity === 'info' && f.frames.length === 5), 'the retransmissions (info) missing'),
+            // the retransmission timeout story: the segment and its 5 retransmissions, at info
+            ok(findings(r, 'retransmission-timeout').some((f) => f.severity === 'info' && f.frames.length === 6), 'the retransmission-timeout story (info) missing'),
+            ok(findings(r, 'retransmission').length === 0, 'the story’s retransmissions told again as retransmission'),
           ),
       },
     ],

@@ -3,8 +3,13 @@
 
 import { expect } from 'chai';
 import type { Frame } from '../../src/capture/frame.ts';
-import { RepeatFilter } from '../../src/capture/repeats.ts';
-import { TraceBuilder } from '../../src/craft/trace-builder.ts';
+import { LinkType } from '../../src/capture/frame.ts';
+import { frameBytesKey, RepeatFilter } from '../../src/capture/repeats.ts';
+import { toCaptureFrames } from '../../src/craft/capture-files.ts';
+import { tunnel } from '../../src/craft/encapsulation.ts';
+import { STACK_PROFILES } from '../../src/craft/stack-profiles.ts';
+import { TraceBuilder, type CraftedFrame } from '../../src/craft/trace-builder.ts';
+import { seenTwice } from '../../src/craft/two-points.ts';
 import { analyzeFrames, analyzeTrace, byId, login, passiveRetr, quit, renumber } from './support.ts';
 
 function session(): TraceBuilder {
@@ -121,7 +126,7 @@ describe('field captures: a capture that repeats itself', () => {
     expect(f!.summary).to.include('one of the last 10 frames ftpdiag compares (copies of older frames cannot be recognised)');
   });
 
-  it('the key is replaceable: a policy that ignores the link header finds copies with other MACs', () => {
+  it('the key is replaceable: the whole-frame key misses copies with other MACs that the inner-packet key finds', () => {
     const frames = session().captureFrames();
     const otherMac = frames.map((f) => {
       const data = Buffer.from(f.data);
@@ -129,15 +134,78 @@ describe('field captures: a capture that repeats itself', () => {
       return later({ ...f, data }, 2e-6);
     });
     const mixed = renumber(frames.flatMap((f, i) => [f, otherMac[i]!]));
-    expect(analyzeFrames(mixed).capture.repeats!.duplicates).to.equal(0);
-    const ipOnly = (f: Frame) => {
-      let h = 0;
-      for (let i = 14; i < f.data.length; i++) h = (Math.imul(h, 31) + f.data[i]!) | 0;
-      return (h >>> 0) * 4096 + f.data.length;
-    };
-    const r = analyzeFrames(mixed, { repeats: { key: ipOnly } });
+    expect(analyzeFrames(mixed, { repeats: { key: frameBytesKey, view: undefined } }).capture.repeats!.duplicates).to.equal(0);
+    const r = analyzeFrames(mixed);
     expect(r.capture.repeats!.duplicates).to.equal(frames.length);
+    expect(r.capture.repeats!.kinds['two-mirrors']).to.equal(frames.length);
     expect(r.connections.length).to.equal(2);
+  });
+});
+
+describe('field captures: one packet seen at two points of its path (trial A5)', () => {
+  /** A session whose server packets the capture also sees two routers further on. */
+  function twoHops(delays: number[]) {
+    const t = session();
+    const server = (f: CraftedFrame) => f.data.readUInt16BE(12) === 0x0800 && f.data.readUInt32BE(26) === 0xc6336414; // from 198.51.100.20
+    const copies = t.frames().filter(server).length;
+    // each copy its own delay (0.1–0.7 ms, as on a real path), the last router's MAC
+    const out = seenTwice(t.frames(), { delay: (n) => delays[n % delays.length]!, hops: 2, secondMac: '02:00:00:00:00:99', only: server });
+    return { clean: t.captureFrames(), twice: renumber(toCaptureFrames(out, LinkType.ETHERNET)), copies };
+  }
+
+  it('TTL lower by the hops between, same IP ID and bytes, sub-millisecond: copies (info), not retransmissions', () => {
+    const { clean, twice, copies } = twoHops([0.0001, 0.0004, 0.0007, 0.0002]);
+    const before = analyzeFrames(clean);
+    const r = analyzeFrames(twice);
+    expect(r.capture.repeats!.duplicates).to.equal(copies);
+    expect(r.capture.repeats!.kinds['two-points']).to.equal(copies);
+    expect(r.transfers.map((x) => [x.command, x.bytes, x.outcome])).to.deep.equal(before.transfers.map((x) => [x.command, x.bytes, x.outcome]));
+    expect(r.findings.filter((f) => f.id !== 'capture-repeats').map((f) => f.id)).to.deep.equal(before.findings.map((f) => f.id));
+    expect(byId(r, 'retransmission')).to.have.length(0);
+    const [f] = byId(r, 'capture-repeats');
+    expect(f!.severity).to.equal('info');
+    expect(f!.summary).to.include('seen a second time at another point of the path (TTL 64 then 62: 2 routers between the points)');
+    expect(f!.summary).to.include('not a retransmission');
+  });
+
+  it('an ACK seen again at the second point after the peer sent something is still a copy (its TTL tells)', () => {
+    // the copy of a server ACK comes after the client's next segment: answerLike alone would keep it
+    const { twice, copies } = twoHops([0.002]);
+    const r = analyzeFrames(twice);
+    expect(r.capture.repeats!.duplicates).to.equal(copies);
+    expect(byId(r, 'capture-repeats')[0]!.severity).to.equal('info');
+  });
+
+  for (const [name, a, b] of [
+    ['VXLAN', tunnel.vxlan({ vni: 100, outer: { src: '10.0.0.1', dst: '10.0.9.9' } }), tunnel.vxlan({ vni: 200, outer: { src: '10.0.0.2', dst: '10.0.9.9' } })],
+    ['GRE', tunnel.gre({ payload: 'ethernet', key: 1 }), tunnel.gre({ payload: 'ethernet', key: 2 })],
+    ['ERSPAN II', tunnel.erspan({ type: 2, session: 1 }), tunnel.erspan({ type: 2, session: 2 })],
+  ] as const) {
+    it(`the same inner packet through two ${name} mirror sessions: copies (info), the connection analysed once`, () => {
+      const t = session();
+      const clean = analyzeFrames(t.captureFrames());
+      const twice = renumber(toCaptureFrames(seenTwice(t.frames(), { delay: 0.0003, first: a, second: b }), LinkType.ETHERNET));
+      const r = analyzeFrames(twice);
+      expect(r.capture.repeats!.kinds['two-mirrors']).to.equal(t.frames().length);
+      expect(r.transfers.map((x) => [x.command, x.bytes, x.outcome])).to.deep.equal(clean.transfers.map((x) => [x.command, x.bytes, x.outcome]));
+      expect(r.findings.filter((f) => f.severity !== 'info').map((f) => f.id)).to.deep.equal([]);
+      const [f] = byId(r, 'capture-repeats');
+      expect(f!.severity).to.equal('info');
+      expect(f!.summary).to.include('through another mirror session or interface');
+    });
+  }
+
+  it('a retransmission by a stack with one IP ID, along the same path a timeout later, stays a retransmission', () => {
+    const t = new TraceBuilder();
+    const c = t.tcp({ client: '192.0.2.10:40000', server: '198.51.100.20:21', clientStack: STACK_PROFILES.embedded, serverStack: STACK_PROFILES.embedded });
+    c.handshake();
+    c.server('PA', '220 ready\r\n');
+    c.client('PA', 'USER a\r\n');
+    c.client('PA', 'USER a\r\n', { seq: 1, dt: 0.2, noAdvance: true }); // identical bytes, same TTL, same path
+    c.server('PA', '331 pw\r\n');
+    const r = analyzeTrace(t);
+    expect(r.capture.repeats!.duplicates).to.equal(0);
+    expect(byId(r, 'retransmission')).to.have.length(1);
   });
 });
 

@@ -1,0 +1,90 @@
+// The repeat filter's key for the analysis: a frame's inner IP packet, as the host sent it.
+//
+// One packet seen at two points of its path differs only in what the path changes: the TTL (or
+// hop limit) and with it the IPv4 header checksum, and the layers around it (Ethernet addresses,
+// VLAN tags, the VXLAN/GRE/ERSPAN headers of a mirror session). Its IP ID, addresses, TCP header,
+// checksum and payload stay the same. The key hashes the IP packet, data[ipOffset, ipOffset +
+// ipTotalLength) as the decode stage finds it through any tunnel, with the TTL and the header
+// checksum read as 0; the view (capture/repeats.ts) keeps what the key leaves out, so the filter
+// can tell a copy made at another point from one recorded twice at the same point.
+//
+// Frames that hold no IP packet (ARP, LLDP, a malformed header) keep the whole-frame key.
+
+import { LinkType, type Frame } from '../capture/frame.ts';
+import { bytesKey, frameBytesKey } from '../capture/repeats.ts';
+import { PacketDecoder, type DecoderOptions } from '../decode/decoder.ts';
+
+const ETHERTYPE_IPV4 = 0x0800;
+const ETHERTYPE_IPV6 = 0x86dd;
+
+export class InnerPacketKeys {
+  private readonly decoder: PacketDecoder; // its own, without fragment reassembly: keys have no state
+  // the IP packet of the frame last given to key(), for view()
+  private frame: Frame | null = null;
+  private data: Uint8Array = Buffer.alloc(0); // bytes holding it
+  private ipOffset = -1; //                      its offset in them, -1: no IP packet
+  private ttl = 0;
+
+  constructor(opts: DecoderOptions = {}) {
+    this.decoder = new PacketDecoder({ ...opts, reassembleFragments: false });
+  }
+
+  /** The frame's identity: its inner IP packet without TTL and header checksum. */
+  key(f: Frame): number {
+    this.locate(f);
+    const off = this.ipOffset;
+    if (off < 0) return frameBytesKey(f);
+    const d = this.data;
+    const v4 = d[off]! >> 4 === 4;
+    const total = v4 ? (d[off + 2]! << 8) | d[off + 3]! : 40 + ((d[off + 4]! << 8) | d[off + 5]!);
+    const end = Math.min(d.length, off + (total > 0 ? total : d.length - off));
+    this.ttl = d[off + (v4 ? 8 : 7)]!;
+    return bytesKey(d, off, end, end - off, total, off + (v4 ? 8 : 7), v4 ? off + 10 : -1);
+  }
+
+  /** How it was seen: its TTL, and a hash of the bytes before its IP header (the link and tunnel
+   *  layers). Called after key() for the same frame. */
+  view(f: Frame): number {
+    if (this.frame !== f) this.key(f);
+    const off = this.ipOffset;
+    if (off < 0) return 0;
+    const outer = off === 0 ? 0 : bytesKey(this.data, 0, off, off, f.linkType, -1, -1) % 0x200000;
+    return outer * 256 + this.ttl;
+  }
+
+  /** Finds the frame's inner IP packet: at once for plain Ethernet and raw IP (nearly every frame
+   *  of a capture taken on a host), through the decoder for everything else. */
+  private locate(f: Frame): void {
+    this.frame = f;
+    const d = f.data;
+    this.data = d;
+    this.ipOffset = -1;
+    let off = -1;
+    if (f.linkType === LinkType.ETHERNET && d.length >= 34) {
+      const type = (d[12]! << 8) | d[13]!;
+      if (type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6) off = 14;
+    } else if ((f.linkType === LinkType.RAW || f.linkType === LinkType.IPV4 || f.linkType === LinkType.IPV6) && d.length >= 20) off = 0;
+    // …when it carries TCP directly: a UDP or GRE packet may be a tunnel around the real one
+    if (off >= 0 && plainIp(d, off) && carriesTcp(d, off)) {
+      this.ipOffset = off;
+      return;
+    }
+    const dec = this.decoder;
+    const outcome = dec.decode(f);
+    const p = dec.packet;
+    if (outcome === 'not-ip' || outcome === 'malformed' || p.ipVersion === 0 || p.data !== d) return;
+    if (plainIp(d, p.ipOffset)) this.ipOffset = p.ipOffset;
+  }
+}
+
+/** The IP header at `off` says TCP comes next (IPv4: protocol 6, not a fragment; IPv6: next header 6). */
+function carriesTcp(d: Uint8Array, off: number): boolean {
+  if (d[off]! >> 4 === 4) return d[off + 9] === 6 && ((d[off + 6]! & 0x3f) | d[off + 7]!) === 0;
+  return d[off + 6] === 6;
+}
+
+/** An IPv4 or IPv6 header fits at `off` (the fields key() reads are there). */
+function plainIp(d: Uint8Array, off: number): boolean {
+  const v = d[off]! >> 4;
+  return (v === 4 && d.length - off >= 20) || (v === 6 && d.length - off >= 40);
+}
