@@ -150,6 +150,13 @@ export function drawLimits(rng: Rng): AnalysisLimits {
 
 let defaultRules: RuleSet | null = null;
 
+/** Loads and compiles the built-in rules now: the worker calls it before it reports ready, so the
+ *  ~1 s of compiling (many seconds on a loaded machine) is not charged to the first case, where
+ *  the hang watchdog read it as a hang. */
+export function warmPipelineRules(): void {
+  defaultRules ??= loadRules();
+}
+
 // Terminal control bytes that must never come out raw: ESC and the C1 range (as code points:
 // the report is a JS string; a C1 byte on the wire is decoded as U+0080–U+009F)
 // eslint-disable-next-line no-control-regex

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { runCampaign, SEEDED_TARGETS } from './campaign.ts';
 import { SHARED_HEADER, type WorkerConfig, type WorkerMessage } from './worker-protocol.ts';
 import { captureSeeds, frameSeeds } from './seeds.ts';
-import { CAPTURES_DIR, pipelineSeeds } from './pipeline.ts';
+import { CAPTURES_DIR, pipelineSeeds, warmPipelineRules } from './pipeline.ts';
 
 const cfg = workerData as WorkerConfig;
 const port = parentPort!;
@@ -23,6 +23,7 @@ const seeded = SEEDED_TARGETS.includes(cfg.target);
 const captures = pipeline || seeded ? [] : captureSeeds({ corpus: cfg.corpus, corpusDirs: cfg.corpusDirs, maxSeedBytes: cfg.maxSeedBytes });
 const frames = pipeline || seeded ? [] : frameSeeds(captures);
 const seqs = pipeline ? pipelineSeeds([CAPTURES_DIR, ...(cfg.pipelineDirs ?? [])]) : [];
+if (pipeline) warmPipelineRules();
 const scratchDir = cfg.target === 'cli' ? fs.mkdtempSync(path.join(os.tmpdir(), 'ftpdiag-fuzz-cli-')) : undefined;
 post({ type: 'ready', captureSeeds: pipeline ? seqs.length : captures.length, frameSeeds: frames.length });
 const stats = await runCampaign({
