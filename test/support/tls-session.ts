@@ -112,14 +112,15 @@ export class TlsPair {
   }
 
   /** The bytes written since the last flush, as segments on `ladder`, each write acknowledged by
-   *  the peer; `tlsClientSide`: the ladder side that is the TLS client (the TCP server in active mode). */
-  flushTo(ladder: TcpLadder, tlsClientSide: Side = 'client', segment = 1448): void {
+   *  the peer (unless `ack` is false: the peer has not read them); `tlsClientSide`: the ladder side
+   *  that is the TLS client (the TCP server in active mode). */
+  flushTo(ladder: TcpLadder, tlsClientSide: Side = 'client', segment = 1448, ack = true): void {
     const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
     for (; this.flushed < this.chunks.length; this.flushed++) {
       const c = this.chunks[this.flushed]!;
       const from = tlsClientSide === 'client' ? c.from : other(c.from);
       for (let i = 0; i < c.data.length; i += segment) ladder.send(from, 'PA', c.data.subarray(i, i + segment));
-      ladder.send(other(from), 'A');
+      if (ack) ladder.send(other(from), 'A');
     }
   }
 
