@@ -73,4 +73,24 @@ describe('field captures: FTPS endings of other servers', function () {
       });
     });
   }
+
+  it("lftp's HOST after AUTH TLS refused with 503 (proftpd) before a login that succeeds is harmless; a 503 elsewhere stays a warning", async () => {
+    const f = await new Ftps().open();
+    await f.cmd('HOST 198.51.100.2', '503 Bad sequence of commands');
+    await f.cmd('USER alice', '331 Password required for alice');
+    await f.cmd('PASS secret', '230 User alice logged in');
+    await f.cmd('RNTO b.txt', '503 Bad sequence of commands');
+    await f.quit();
+    const r = analyzeTrace(f.t, { keyLog: f.keyLog() });
+    expect(byId(r, 'bad-sequence').map((x) => `${x.summary.split(' ')[0]} ${x.severity}`).sort()).to.deep.equal(['HOST info', 'RNTO warning']);
+    // refused before a login that failed: still a warning
+    const g = await new Ftps().open();
+    await g.cmd('HOST 198.51.100.2', '503 Bad sequence of commands');
+    await g.cmd('USER alice', '331 Password required for alice');
+    await g.cmd('PASS wrong', '530 Login incorrect.');
+    await g.quit();
+    expect(byId(analyzeTrace(g.t, { keyLog: g.keyLog() }), 'bad-sequence').map((x) => x.severity)).to.deep.equal(['warning']);
+    f.destroy();
+    g.destroy();
+  });
 });
