@@ -19,8 +19,8 @@ export interface FtpTlsContext {
   sessions: TlsSessionCache;
 }
 
-export function ftpTlsContext(keyLog: KeyLog | null = null): FtpTlsContext {
-  return { keyLog, sessions: new TlsSessionCache() };
+export function ftpTlsContext(keyLog: KeyLog | null = null, sessions = new TlsSessionCache()): FtpTlsContext {
+  return { keyLog, sessions };
 }
 
 /** Decrypted application data of FTP role `role`, in stream order (valid during the call). */
