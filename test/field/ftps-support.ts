@@ -12,6 +12,7 @@ export interface FtpsOptions {
   implicit?: boolean; //   TLS from the first byte on port 990
   ciphers?: string;
   requestCert?: boolean; // the server asks for a client certificate, as vsftpd does
+  sni?: string; //         the server name the clients send
   client?: string; //     '192.0.2.1:50000'
   server?: string;
 }
@@ -54,7 +55,7 @@ export class Ftps {
   }
 
   private tlsOpts() {
-    return { version: this.o.version ?? 'TLSv1.3', context: this.ctx, requestCert: this.o.requestCert ?? false, ...(this.o.ciphers ? { ciphers: this.o.ciphers } : {}) } as const;
+    return { version: this.o.version ?? 'TLSv1.3', context: this.ctx, requestCert: this.o.requestCert ?? false, ...(this.o.ciphers ? { ciphers: this.o.ciphers } : {}), ...(this.o.sni ? { sni: this.o.sni } : {}) } as const;
   }
 
   /** The control connection through the TLS handshake (AUTH TLS → 234, or implicit). */
