@@ -92,6 +92,17 @@ export class TlsPair {
     p.server.on('error', (e) => (p.serverError = e));
     p.client.on('data', (d: Buffer) => p.received.client.push(d));
     p.server.on('data', (d: Buffer) => p.received.server.push(d));
+    // the handshake's end (or its failure), however slow the machine: a fixed number of rounds
+    // alone let a loaded machine's test see a handshake still going on
+    const done = new Promise<void>((resolve) => {
+      let ends = 0;
+      const one = () => void (++ends === 2 && resolve());
+      p.client.once('secureConnect', one);
+      p.server.once('secure', one);
+      p.client.once('error', () => resolve());
+      p.server.once('error', () => resolve());
+    });
+    await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
     await settle(60);
     return p;
   }
