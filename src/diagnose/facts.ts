@@ -569,7 +569,7 @@ export class FactBuilder {
     // Delivered bytes: what the receiver acknowledged, when its ACKs are in the capture at all;
     // a one-directional capture (no receiver segments) can only show what was sent.
     const receiverSeen = d && receiverSide ? d[receiverSide].segments > 0 : false;
-    const expected = t.expectedBytes !== undefined ? t.expectedBytes : t.announcedBytes === null ? null : Math.max(0, t.announcedBytes - t.restOffset);
+    const expected = t.expectedBytes; // the FTP stage's (data/measure.ts), not worked out again
     const a = t.announcement;
     const session = this.sessionById(t.session);
     const endpointAddr = a ? (a.addr ?? (a.mode === 'passive' ? (session?.server.addr ?? '') : (session?.client.addr ?? ''))) : '';
