@@ -13,6 +13,7 @@ import { escapeWire } from '../report/escape.ts';
 import { DEFAULT_EXTRACT_LIMITS, TransferExtractor, type ExtractLimits } from '../report/extract/extractor.ts';
 import { manifestJson, manifestText, manifestTotals } from '../report/extract/manifest.ts';
 import { ExtractionPlan } from '../report/extract/plan.ts';
+import type { ExtractTls } from '../report/extract/tls-decrypt.ts';
 import { outputWriteError, OutputWriteError } from '../report/output-error.ts';
 import { secondPass } from '../report/second-pass.ts';
 import { plural } from '../format/words.ts';
@@ -110,11 +111,11 @@ export class CaptureOutputs {
 
   /** The second pass, then the manifest and one line per output on standard error. Throws
    *  CliError (exit 2) when a file cannot be written: disk full is one line. */
-  async write(trace: string | readonly string[], result: AnalysisResult, io: CliIO, decode?: DecoderOptions): Promise<void> {
+  async write(trace: string | readonly string[], result: AnalysisResult, io: CliIO, decode?: DecoderOptions, tls?: ExtractTls): Promise<void> {
     const totals = result.released ?? { connections: result.connections.length, sessions: result.sessions.length, transfers: result.transfers.length };
     const planned = this.plan?.sorted() ?? null;
     const dir = this.args.extract;
-    const extractor = planned && dir !== undefined ? new TransferExtractor(dir, planned, this.limits) : null;
+    const extractor = planned && dir !== undefined ? new TransferExtractor(dir, planned, this.limits, undefined, tls ?? null) : null;
     const annotate =
       this.annotations && this.args.annotate !== undefined
         ? { out: this.args.annotate, comments: this.annotations, sectionComments: this.annotations.sectionComments(result.capture, totals) }

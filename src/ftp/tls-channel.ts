@@ -19,8 +19,8 @@ export interface FtpTlsContext {
   sessions: TlsSessionCache;
 }
 
-export function ftpTlsContext(keyLog: KeyLog | null = null): FtpTlsContext {
-  return { keyLog, sessions: new TlsSessionCache() };
+export function ftpTlsContext(keyLog: KeyLog | null = null, sessions = new TlsSessionCache()): FtpTlsContext {
+  return { keyLog, sessions };
 }
 
 /** Decrypted application data of FTP role `role`, in stream order (valid during the call). */
@@ -148,7 +148,8 @@ export function rolesOf(ftpServerSide: Side): Record<Side, Side> {
  *   reset                     an RST without close_notify;
  *   open                      no close in the capture; unknown: record boundaries were lost.
  * `resetHarmless`: the connection's RST came after the resetter had ended its side (close_notify,
- * or FIN) and threw away at most one small record (≤ TICKET_MAX bytes) the peer sent after that:
+ * or FIN) and threw away at most one small record (≤ TICKET_MAX bytes) the peer sent after that
+ * or that crossed the resetter's FIN (unread when it closed):
  * its close_notify, a TLS 1.3 session ticket, a last reply the resetter no longer wanted. lftp
  * (GnuTLS) closes every TLS connection so, and curl (OpenSSL) after a ticket it did not read.
  */
@@ -173,7 +174,10 @@ export function tlsEnding(conn: Connection, facts: TlsFacts, ftpServerSide: Side
     const xNotify = facts.end[x].closeNotifyFrame;
     // when the resetter had ended its side: its close_notify, else its FIN
     const xEnd = xNotify !== null && xNotify <= rst.frame ? xNotify : rst.senderFinFrame > 0 && rst.senderFinFrame < rst.frame ? rst.senderFinFrame : 0;
-    const lastAfter = peerEnd.lastRecordFrame !== null && peerEnd.lastRecordFrame >= xEnd && peerEnd.lastRecordLength <= TICKET_MAX;
+    // the peer's last record came after that end, or crossed the resetter's FIN (its FIN did not
+    // acknowledge it: vsftpd's FIN and the client's close_notify cross, then vsftpd's RST)
+    const crossedFin = rst.senderFinFrame > 0 && rst.senderFinFrame < rst.frame;
+    const lastAfter = peerEnd.lastRecordFrame !== null && (peerEnd.lastRecordFrame >= xEnd || crossedFin) && peerEnd.lastRecordLength <= TICKET_MAX;
     resetHarmless = xEnd > 0 && (rst.unackedByPeer === 0 || (lastAfter && rst.unackedByPeer <= RECORD_HEADER + peerEnd.lastRecordLength));
   }
   return {

@@ -16,7 +16,7 @@ import type { TcpEngineOptions } from '../tcp/types.ts';
 import { FtpAnalyzer } from '../ftp/analyzer.ts';
 import type { ControlLimits } from '../ftp/control/session.ts';
 import { ftpTlsContext } from '../ftp/tls-channel.ts';
-import type { KeyLog } from '../tls/keylog.ts';
+import type { KeyLog, TlsSessionCache } from '../tls/keylog.ts';
 import { RuleEvaluator } from '../diagnose/evaluate.ts';
 import type { RuleSet } from '../diagnose/rule-types.ts';
 import { ResultCollector, type AnalysisResult, type DecodeSummary } from './result.ts';
@@ -50,6 +50,9 @@ export interface AnalysisOptions {
   repeats?: Partial<RepeatPolicy>;
   /** FTPS: an NSS key log (--keylog) to decrypt TLS control and data connections with. */
   keyLog?: KeyLog | null;
+  /** FTPS: the TLS ≤ 1.2 session cache the analysis fills (a caller that decrypts again after
+   *  it, as --extract does, passes one and keeps it: resumed sessions need their master secret). */
+  tlsSessions?: TlsSessionCache;
 }
 
 /** The resource bounds of an analysis (untrusted input: every table and buffer is capped; hitting
@@ -107,7 +110,7 @@ export class Analysis {
         ...(provisional ? { transferDone: (t) => this.releaser.transferDone(t), connectionEnded: (c) => this.releaser.connectionEnded(c) } : {}),
       },
       opts.ftp,
-      ftpTlsContext(opts.keyLog ?? null),
+      ftpTlsContext(opts.keyLog ?? null, opts.tlsSessions),
     );
     this.engine = new TcpEngine(this.ftp, { ...opts.tcp, keepConnections: false });
     const collector = this.collector;

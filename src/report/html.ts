@@ -19,6 +19,7 @@ import { severityCounts } from '../view/unit.ts';
 import { encapsulationsText } from './text-blocks.ts';
 import { BYTE_MARKS, byteText, closeText, repliesText } from '../view/unit.ts';
 import type { ResultView } from '../view/result.ts';
+import { ftpsNavLink, ftpsSection } from './html-tls.ts';
 
 type PageView = ResultView;
 
@@ -297,11 +298,12 @@ export function renderHtml(v: ResultView, d: HtmlDrawings, opts: HtmlReportOptio
 </head>
 <body>
 <header class="top"><h1>ftpdiag report</h1><div class="file">${h(file)}</div></header>
-<nav><a href="#overview">Overview</a><a href="#findings">Findings</a><a href="#sessions">Sessions</a><a href="#transfers">Transfers</a><a href="#time-sequence">Data connections</a><a href="#replies">Reply codes</a></nav>
+<nav><a href="#overview">Overview</a><a href="#findings">Findings</a><a href="#sessions">Sessions</a>${ftpsNavLink(v)}<a href="#transfers">Transfers</a><a href="#time-sequence">Data connections</a><a href="#replies">Reply codes</a></nav>
 <main>
 ${overview(r, opts)}
 ${findingsSection(r, v, d)}
 ${sessionsSection(v)}
+${ftpsSection(v)}
 ${transfersSection(v)}
 ${timeSequenceSection(r, d)}
 ${repliesSection(r)}

@@ -196,9 +196,12 @@ export class TlsConnection {
       if (e.closeNotify === null || e.closeNotify === 'probable') {
         e.closeNotify = null;
         e.closeNotifyFrame = null;
-        // an undecrypted alert-sized record last before the FIN: most likely its close_notify
+        // an undecrypted alert-sized record last before the connection ended: most likely its
+        // close_notify, whether the side then closed too or the peer, having ended first, reset
+        // the connection on it (proftpd and vsftpd answer a client's close_notify with an RST)
         const alertLast = d.lastProtected && !this.decrypting && (tls13 ? d.lastType === ContentType.applicationData && e.lastRecordLength === TLS13_ALERT_RECORD : d.lastType === ContentType.alert);
-        if (alertLast && (e.finFrame !== null || e.rstFrame !== null)) {
+        const peer = f.end[side === 'client' ? 'server' : 'client'];
+        if (alertLast && (e.finFrame !== null || e.rstFrame !== null || peer.finFrame !== null || peer.rstFrame !== null)) {
           e.closeNotify = 'probable';
           e.closeNotifyFrame = e.lastRecordFrame;
           if (tls13 && !d.probableAlertUncounted) {

@@ -31,34 +31,47 @@ function endingText(e: TlsEnding | null): string {
   }
 }
 
-/** `label: TLS 1.3 TLS_AES_256_GCM_SHA384, SNI x, resumed (psk), cert CN=… (self-signed), alert …, decrypted; ended …`. */
-export function tlsLine(label: string, f: TlsFacts, e: TlsEnding | null, extra = ''): string {
-  const parts: string[] = [];
-  parts.push(f.version === null ? 'TLS (no ServerHello seen)' : `${versionName(f.version)} ${f.cipherSuite === null ? '' : cipherSuiteName(f.cipherSuite)}`.trim());
-  if (f.clientHello?.sni) parts.push(`SNI ${clip(f.clientHello.sni, MAX_NAME)}`);
-  const r = f.resumption;
-  if (r.accepted === true) parts.push(`resumed (${r.how ?? 'session'})`);
-  else if (r.accepted === false) parts.push(r.offered.length ? `full handshake (offered ${r.offered.join(', ')})` : 'full handshake');
-  const cert = f.certificates.find((c) => c.from === 'server' && c.index === 0);
-  if (cert && cert.error === null) parts.push(`cert ${clip(cert.subject, MAX_NAME)}${cert.selfSigned ? ' (self-signed)' : ''}, ${cert.keyType.toUpperCase()} ${cert.keyBits}, until ${cert.validTo.slice(0, 10)}`);
-  for (const a of f.alerts) if (a.name !== 'close_notify' && a.name !== 'encrypted') parts.push(`${a.levelName} alert ${a.name} from the ${a.from} (frame ${a.frame})`);
-  if (extra) parts.push(extra);
-  const dec = f.decryption;
-  if (dec.state === 'decrypting') parts.push(dec.failureCount ? `decrypted, ${dec.failureCount} record(s) failed` : 'decrypted');
-  else if (dec.state !== 'no-key-log') parts.push(`not decrypted (${dec.state})`);
-  const end = endingText(e);
-  return `${label}: ${parts.join(', ')}${end ? `; ${end}` : ''}`;
+/** One TLS connection of a session in words, field by field (the HTML report's FTPS table) and
+ *  as the text report's line. Wire strings (SNI, certificate names) clipped, not escaped. */
+export interface TlsRowView {
+  label: string; //             'TLS control', 'TLS control (implicit)', 'TLS data, transfer 3'
+  transfer: number | null; //   the transfer of a data connection
+  protocol: string; //          'TLS 1.3 TLS_AES_256_GCM_SHA384', 'TLS (no ServerHello seen)'
+  sni: string | null;
+  resumption: string | null; // 'resumed (psk)', 'full handshake (offered ticket)'; null: no ServerHello
+  certificate: string | null; // the server's leaf certificate where visible (TLS ≤ 1.2)
+  alerts: string[]; //          alerts other than close_notify
+  dataFrom: string; //          without keys: which way the data went ('' when unknown or decrypted)
+  decryption: string | null; // 'decrypted', 'not decrypted (no-keys-for-connection)'; null without a key log
+  ending: string; //            how it ended ('' when unknown)
+  line: string; //              all of it as one line (the text report)
 }
 
-/** The TLS lines of a session: its control connection, then each data connection of `transfers`. */
-export function sessionTlsLines(s: Session, transfers: readonly Transfer[]): string[] {
-  const lines: string[] = [];
-  if (s.tls.connection) lines.push(tlsLine(s.tls.implicit ? 'TLS control (implicit)' : 'TLS control', s.tls.connection, s.tls.ending));
+/** `label: TLS 1.3 TLS_AES_256_GCM_SHA384, SNI x, resumed (psk), cert CN=… (self-signed), alert …, decrypted; ended …`. */
+export function tlsRow(label: string, f: TlsFacts, e: TlsEnding | null, transfer: number | null = null, dataFrom = ''): TlsRowView {
+  const protocol = f.version === null ? 'TLS (no ServerHello seen)' : `${versionName(f.version)} ${f.cipherSuite === null ? '' : cipherSuiteName(f.cipherSuite)}`.trim();
+  const sni = f.clientHello?.sni ? clip(f.clientHello.sni, MAX_NAME) : null;
+  const r = f.resumption;
+  const resumption = r.accepted === true ? `resumed (${r.how ?? 'session'})` : r.accepted === false ? (r.offered.length ? `full handshake (offered ${r.offered.join(', ')})` : 'full handshake') : null;
+  const cert = f.certificates.find((c) => c.from === 'server' && c.index === 0);
+  const certificate = cert && cert.error === null ? `${clip(cert.subject, MAX_NAME)}${cert.selfSigned ? ' (self-signed)' : ''}, ${cert.keyType.toUpperCase()} ${cert.keyBits}, until ${cert.validTo.slice(0, 10)}` : null;
+  const alerts = f.alerts.filter((a) => a.name !== 'close_notify' && a.name !== 'encrypted').map((a) => `${a.levelName} alert ${a.name} from the ${a.from} (frame ${a.frame})`);
+  const dec = f.decryption;
+  const decryption = dec.state === 'decrypting' ? (dec.failureCount ? `decrypted, ${dec.failureCount} record(s) failed` : 'decrypted') : dec.state !== 'no-key-log' ? `not decrypted (${dec.state})` : null;
+  const ending = endingText(e);
+  const parts = [protocol, ...(sni ? [`SNI ${sni}`] : []), ...(resumption ? [resumption] : []), ...(certificate ? [`cert ${certificate}`] : []), ...alerts, ...(dataFrom ? [dataFrom] : []), ...(decryption ? [decryption] : [])];
+  return { label, transfer, protocol, sni, resumption, certificate, alerts, dataFrom, decryption, ending, line: `${label}: ${parts.join(', ')}${ending ? `; ${ending}` : ''}` };
+}
+
+/** The TLS connections of a session: its control connection, then each data connection of `transfers`. */
+export function sessionTlsRows(s: Session, transfers: readonly Transfer[]): TlsRowView[] {
+  const rows: TlsRowView[] = [];
+  if (s.tls.connection) rows.push(tlsRow(s.tls.implicit ? 'TLS control (implicit)' : 'TLS control', s.tls.connection, s.tls.ending));
   for (const t of transfers) {
     const d = t.tlsData;
     if (t.session !== s.id || !d) continue;
     const from = d.plaintext ? '' : d.dataFrom.from ? `data from the ${d.dataFrom.from} (${d.dataFrom.confidence} confidence)` : '';
-    lines.push(tlsLine(`TLS data, transfer ${t.id}`, d.connection, d, from));
+    rows.push(tlsRow(`TLS data, transfer ${t.id}`, d.connection, d, t.id, from));
   }
-  return lines;
+  return rows;
 }

@@ -11,7 +11,7 @@ import type { Severity } from '../diagnose/finding.ts';
 import { connectionEnds } from '../format/endpoint.ts';
 import { connectionLabel, sessionLabel, transferLabel, transferWhat } from '../format/labels.ts';
 import { conflictTexts, shownArgument, shownSecret } from '../format/redact.ts';
-import { sessionTlsLines } from './tls-lines.ts';
+import { sessionTlsRows, type TlsRowView } from './tls-lines.ts';
 
 /** A byte count as every output shows it: a number, or why there is none. */
 export type ByteCell = number | 'not captured' | 'not opened' | 'encrypted';
@@ -49,6 +49,7 @@ export interface SessionView {
   password: string | null; // shown or REDACTED
   login: string; //           its login state in words: 'logged in', 'login state unknown (inside TLS)'
   tls: string[]; //           FTPS: one line per TLS connection (control, then each data connection), wire strings raw
+  tlsRows: TlsRowView[]; //   the same, field by field
   logins: Array<{ user: string | null; password: string | null; commands: number[] }>;
   commands: CommandView[];
   /** Its control connection, when the capture holds it in the same unit. */
@@ -104,12 +105,14 @@ export function commandView(cmd: FtpCommand, opts: ViewOptions): CommandView {
 
 /** `transfers`: the transfers of its unit (its data connections' TLS lines come from them). */
 export function sessionView(s: Session, control: ConnectionView | null, opts: ViewOptions, transfers: readonly Transfer[] = []): SessionView {
+  const tlsRows = sessionTlsRows(s, transfers);
   return {
     s,
     label: sessionLabel(s),
     password: shownSecret(s.password, opts.showPasswords),
     login: loginText(s),
-    tls: sessionTlsLines(s, transfers),
+    tls: tlsRows.map((r) => r.line),
+    tlsRows,
     logins: s.logins.map((l) => ({ user: l.user, password: shownSecret(l.password, opts.showPasswords), commands: l.commands })),
     commands: s.commands.map((c) => commandView(c, opts)),
     control,

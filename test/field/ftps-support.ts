@@ -12,6 +12,7 @@ export interface FtpsOptions {
   implicit?: boolean; //   TLS from the first byte on port 990
   ciphers?: string;
   requestCert?: boolean; // the server asks for a client certificate, as vsftpd does
+  sni?: string; //         the server name the clients send
   client?: string; //     '192.0.2.1:50000'
   server?: string;
 }
@@ -25,7 +26,10 @@ export type DataEnd =
 export interface TransferOptions {
   bytes?: number; //           file bytes (default 8192)
   resume?: boolean; //         the data connection resumes the control connection's TLS session (default true)
-  reuseRequired?: boolean; //  the server ends a data connection that did not resume, and answers 522
+  /** The server ends a data connection that did not resume: vsftpd's way (true, 'vsftpd': close_notify
+   *  each way, FINs, then 522) or proftpd's ('proftpd': its session tickets, close_notify and FIN;
+   *  the client's close_notify draws its RST; then 425 Unable to build data connection). */
+  reuseRequired?: boolean | 'vsftpd' | 'proftpd';
   end?: DataEnd; //            how the sender ends the data connection (default close-notify)
   final?: string; //           the final reply (default 226)
   active?: boolean; //         PORT: the server connects (the TLS client is then the TCP server)
@@ -51,7 +55,7 @@ export class Ftps {
   }
 
   private tlsOpts() {
-    return { version: this.o.version ?? 'TLSv1.3', context: this.ctx, requestCert: this.o.requestCert ?? false, ...(this.o.ciphers ? { ciphers: this.o.ciphers } : {}) } as const;
+    return { version: this.o.version ?? 'TLSv1.3', context: this.ctx, requestCert: this.o.requestCert ?? false, ...(this.o.ciphers ? { ciphers: this.o.ciphers } : {}), ...(this.o.sni ? { sni: this.o.sni } : {}) } as const;
   }
 
   /** The control connection through the TLS handshake (AUTH TLS → 234, or implicit). */
@@ -114,6 +118,16 @@ export class Ftps {
     const p = await TlsPair.open({ ...this.tlsOpts(), ...(o.resume !== false && this.ctl.session ? { session: this.ctl.session } : {}) });
     this.pairs.push(p);
     p.flushTo(data, tlsClient);
+    if (o.reuseRequired === 'proftpd' && !p.resumed) {
+      await p.closeNotify('server');
+      p.flushTo(data, tlsClient);
+      data.send(ladder('server'), 'FA');
+      await p.closeNotify('client');
+      p.flushTo(data, tlsClient, 1448, false);
+      data.send(ladder('server'), 'R');
+      await this.say('server', '425 Unable to build data connection: Operation not permitted\r\n');
+      return p;
+    }
     if (o.reuseRequired && !p.resumed) {
       // vsftpd require_ssl_reuse=YES: close_notify right after the handshake, then 522
       await p.closeNotify('server');
@@ -163,9 +177,19 @@ export class Ftps {
     return p;
   }
 
-  /** QUIT, 221, and the close (lftp's: the server's FIN, the client's close_notify, the server's RST). */
-  async quit(how: 'clean' | 'lftp' = 'clean'): Promise<void> {
-    await this.cmd('QUIT', '221 Goodbye.');
+  /** QUIT, 221, and the close (lftp's: the server's FIN, the client's close_notify, the server's RST;
+   *  vsftpd's: the client's close_notify crosses the server's FIN, which does not acknowledge it,
+   *  then the server's RST; 'no-quit': vsftpd's, without QUIT). */
+  async quit(how: 'clean' | 'lftp' | 'vsftpd' | 'no-quit' = 'clean'): Promise<void> {
+    if (how !== 'no-quit') await this.cmd('QUIT', '221 Goodbye.');
+    if (how === 'vsftpd' || how === 'no-quit') {
+      const read = this.control.nextSeq('client');
+      await this.ctl.closeNotify('client');
+      this.ctl.flushTo(this.control, 'client', 1448, false);
+      this.control.server('FA', undefined, { ack: read });
+      this.control.server('R');
+      return;
+    }
     if (how === 'lftp') {
       this.control.server('FA');
       await this.ctl.closeNotify('client');

@@ -5,7 +5,7 @@
 // capture point missed, a capture stopped mid-transfer.
 
 import { expect } from 'chai';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PacketDecoder } from '../../src/decode/decoder.ts';
 import { toCaptureFrames } from '../../src/craft/capture-files.ts';
@@ -42,7 +42,9 @@ describe('analyze --extract: real servers, known files', function () {
 
   for (const truth of truths) {
     it(`${truth.trace}: every rebuilt file hashes as the client sent it or received it`, async () => {
-      const x = await extract(join(captures, truth.trace));
+      // FTPS: with the key log the client wrote, the files are the decrypted plaintext
+      const keyLog = join(captures, truth.trace.replace(/\.pcap(ng)?$/, '.keylog'));
+      const x = await extract(join(captures, truth.trace), existsSync(keyLog) ? ['--keylog', keyLog] : []);
       expect(x.run.err).to.not.match(/internal error/);
       expect(x.files.map(commandOf)).to.deep.equal(truth.transfers.map((t) => t.command));
       for (const [i, t] of truth.transfers.entries()) {

@@ -13,8 +13,8 @@
 //   vsftpd-ftps-implicit-990           implicit_ssl=YES on port 990, curl ftps://
 //   vsftpd-ftps-lftp                   lftp: TLS 1.3, then TLS 1.2 CBC without encrypt-then-MAC
 
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Scenario, ScenarioContext } from '../lib/context.ts';
 import { curlVersion, runCurl, type CurlResult } from '../lib/curl-session.ts';
@@ -26,13 +26,19 @@ import type { RunningServer } from '../lib/servers/server.ts';
 import type { DialogStep } from '../lib/transcript.ts';
 import type { TruthSession, TruthTransfer } from '../lib/truth.ts';
 import { KB, brief, realTruth } from './common.ts';
+import { throwAwayCertificate } from './ftps.ts';
 
-const DOWNLOAD = 'report.bin';
-const DOWN_SIZE = 8 * KB;
+export const DOWNLOAD = 'report.bin';
+export const DOWN_SIZE = 8 * KB;
 const UP_SIZE = 4 * KB;
 
-interface Ctx {
+/** Starts the FTPS server of a trace with its settings (`extra`) on `port`. */
+export type FtpsServerStarter = (c: FtpsCtx, extra: Record<string, string>, port: number) => Promise<RunningServer>;
+
+export interface FtpsCtx {
   ctx: ScenarioContext;
+  scenario: string; //  the recorder scenario (truth files)
+  start: FtpsServerStarter;
   ns: NetnsPath;
   cert: string;
   key: string;
@@ -55,19 +61,7 @@ export const ftpsTls: Scenario = {
   title: 'FTPS with key logs: vsftpd require_ssl_reuse YES/NO, forced PROT P, implicit 990, a rejected certificate, no close_notify; curl, lftp, Node tls; TLS 1.2 and 1.3',
   traces: TRACES,
   async run(ctx) {
-    if (!curlVersion()) ctx.skip('curl is not installed (apt-get install curl)');
-    const ns = makeNetnsPath(ctx, 'i29-tls');
-    const dir = ctx.tmpDir('tls');
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=ftpdiag-capture.invalid'], { stdio: 'ignore' });
-    } catch (e) {
-      ctx.skip(`openssl could not make a certificate: ${(e as Error).message}`);
-    }
-    const work = ctx.tmpDir('tls-client');
-    writeFileSync(join(work, 'upload.bin'), patternBytes(UP_SIZE, 0x100000));
-    const c: Ctx = { ctx, ns, cert, key, work };
+    const c = ftpsSetup(ctx, 'ftps-tls', 'i29-tls', startServer);
     await curlTrace(c, 'vsftpd-ftps-curl-tls13-reuse', { require_ssl_reuse: 'YES' }, [
       { label: 'TLS 1.3 default suite', args: [], upload: true },
       { label: 'TLS 1.3 ChaCha20-Poly1305', args: ['--tls13-ciphers', 'TLS_CHACHA20_POLY1305_SHA256'], upload: false },
@@ -97,7 +91,17 @@ export const ftpsTls: Scenario = {
   },
 };
 
-interface CurlRun {
+/** Namespaces, a throw-away certificate and the client's files for FTPS traces of `start`'s server. */
+export function ftpsSetup(ctx: ScenarioContext, scenario: string, tag: string, start: FtpsServerStarter): FtpsCtx {
+  if (!curlVersion()) ctx.skip('curl is not installed (apt-get install curl)');
+  const ns = makeNetnsPath(ctx, tag);
+  const { cert, key } = throwAwayCertificate(ctx);
+  const work = ctx.tmpDir('tls-client');
+  writeFileSync(join(work, 'upload.bin'), patternBytes(UP_SIZE, 0x100000));
+  return { ctx, scenario, start, ns, cert, key, work };
+}
+
+export interface CurlRun {
   label: string;
   args: string[];
   upload: boolean;
@@ -106,7 +110,7 @@ interface CurlRun {
   implicit?: boolean;
 }
 
-async function startServer(c: Ctx, extra: Record<string, string>, port = 21): Promise<RunningServer> {
+async function startServer(c: FtpsCtx, extra: Record<string, string>, port = 21): Promise<RunningServer> {
   const server = await startVsftpd(c.ctx, {
     host: c.ns.serverAddr,
     port,
@@ -119,12 +123,22 @@ async function startServer(c: Ctx, extra: Record<string, string>, port = 21): Pr
   return server;
 }
 
-function keyLogFor(c: Ctx, name: string): string {
+/** ' (k=v, …)' of a server's settings for a story, '' without any. */
+function settings(extra: Record<string, string>): string {
+  const kv = Object.entries(extra);
+  return kv.length ? ` (${kv.map(([k, v]) => `${k}=${v}`).join(', ')})` : '';
+}
+
+function sha256(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+function keyLogFor(c: FtpsCtx, name: string): string {
   return join(c.work, `${name}.keylog`);
 }
 
 /** Copies the key log beside the trace; fails when the client wrote none. */
-function keepKeyLog(c: Ctx, name: string, path: string): void {
+function keepKeyLog(c: FtpsCtx, name: string, path: string): void {
   if (!existsSync(path) || readFileSync(path).length === 0) throw new Error(`${name}: the client wrote no key log at ${path}`);
   const out = join(c.ctx.outDir, `${name}.keylog`);
   copyFileSync(path, out);
@@ -138,9 +152,9 @@ function transfersOf(dialog: DialogStep[], bytes: (command: string) => Partial<T
     .map((s) => ({ command: s.command!, mode: 'extended-passive' as const, replies: s.replies.map((r) => r.code), ...bytes(s.command!) }));
 }
 
-async function curlTrace(c: Ctx, name: string, extra: Record<string, string>, runs: CurlRun[], storyTail: string): Promise<void> {
+export async function curlTrace(c: FtpsCtx, name: string, extra: Record<string, string>, runs: CurlRun[], storyTail: string): Promise<void> {
   const implicit = runs.some((r) => r.implicit);
-  const server = await startServer(c, extra, implicit ? 990 : 21);
+  const server = await c.start(c, extra, implicit ? 990 : 21);
   const filter = `tcp and host ${c.ns.serverAddr}`;
   const keyLog = keyLogFor(c, name);
   const cap = await c.ctx.capture(name, { iface: c.ns.clientIf, netns: c.ns.client, filter });
@@ -150,16 +164,17 @@ async function curlTrace(c: Ctx, name: string, extra: Record<string, string>, ru
   for (const [i, run] of runs.entries()) {
     const base = implicit ? `ftps://${server.host}:${server.port}/` : `ftp://${server.host}:${server.port}/`;
     const common = [...(run.replaceSsl ? [] : implicit ? [] : ['--ssl-reqd']), ...(run.insecure === false ? [] : ['-k']), '-u', `${server.user}:${server.password}`, ...run.args];
-    const args = [...common, `${base}${DOWNLOAD}`, '-o', join(c.work, `down-${i}.bin`)];
+    const got = join(c.work, `down-${i}.bin`);
+    rmSync(got, { force: true }); // a file of an earlier trace's run is not this run's download
+    const args = [...common, `${base}${DOWNLOAD}`, '-o', got];
     if (run.upload) args.push('--next', ...common, '-T', join(c.work, 'upload.bin'), `${base}${server.uploadPrefix}up-${i}.bin`);
     const r: CurlResult = await runCurl(c.ns.client, args, { keyLog, cwd: c.work });
     const dialog = r.transcript.steps;
     sessions.push({ label: run.label, client: c.ns.clientAddr, server: `${server.host}:${server.port}`, dialog, replyCodes: r.transcript.codes() });
-    const got = join(c.work, `down-${i}.bin`);
     transfers.push(
       ...transfersOf(dialog, (cmd) => {
-        if (/^RETR/i.test(cmd)) return { expectedBytes: DOWN_SIZE, clientRead: existsSync(got) ? readFileSync(got).length : 0 };
-        if (/^STOR/i.test(cmd)) return { expectedBytes: UP_SIZE, clientWrote: UP_SIZE };
+        if (/^RETR/i.test(cmd)) return { expectedBytes: DOWN_SIZE, clientRead: existsSync(got) ? readFileSync(got).length : 0, ...(existsSync(got) ? { sha256Received: sha256(readFileSync(got)) } : {}) };
+        if (/^STOR/i.test(cmd)) return { expectedBytes: UP_SIZE, clientWrote: UP_SIZE, sha256Sent: sha256(readFileSync(join(c.work, 'upload.bin'))) };
         return {};
       }),
     );
@@ -170,7 +185,7 @@ async function curlTrace(c: Ctx, name: string, extra: Record<string, string>, ru
   keepKeyLog(c, name, keyLog);
   c.ctx.writeTruth(
     name,
-    realTruth('ftps-tls', stats, filter, server, {
+    realTruth(c.scenario, stats, filter, server, {
       client: { software: 'curl (OpenSSL), SSLKEYLOGFILE', version: curlVersion() ?? 'unknown', address: c.ns.clientAddr },
       mode: 'extended-passive',
       sessions,
@@ -182,13 +197,13 @@ async function curlTrace(c: Ctx, name: string, extra: Record<string, string>, ru
         ...notes,
       ],
       story:
-        `vsftpd ${server.version} with a self-signed certificate (${Object.entries(extra).map(([k, v]) => `${k}=${v}`).join(', ')}) and curl, ${runs.length} session(s): ` +
+        `${server.software} ${server.version} with a self-signed certificate${settings(extra)} and curl, ${runs.length} session(s): ` +
         `${sessions.map((s) => s.label).join('; ')}.${transfers.length ? ` ${transfers.map(brief).join('; ')}.` : ''} ${storyTail}.`,
     }),
   );
 }
 
-async function noCloseNotifyTrace(c: Ctx): Promise<void> {
+async function noCloseNotifyTrace(c: FtpsCtx): Promise<void> {
   const name = 'vsftpd-ftps-upload-no-close-notify';
   const server = await startServer(c, { strict_ssl_read_eof: 'YES', require_ssl_reuse: 'NO' });
   const filter = `tcp and host ${c.ns.serverAddr}`;
@@ -208,7 +223,7 @@ async function noCloseNotifyTrace(c: Ctx): Promise<void> {
   keepKeyLog(c, name, keyLog);
   c.ctx.writeTruth(
     name,
-    realTruth('ftps-tls', stats, filter, server, {
+    realTruth(c.scenario, stats, filter, server, {
       client: { software: 'ftpdiag Node tls client (scripts/captures/lib/netns-ftps-client.ts), keylog events', version: process.version, address: c.ns.clientAddr },
       mode: 'extended-passive',
       sessions: [{ label: 'main', client: r.client, server: `${server.host}:${server.port}`, dialog: r.dialog, replyCodes: r.replyCodes }],
@@ -223,27 +238,42 @@ async function noCloseNotifyTrace(c: Ctx): Promise<void> {
   );
 }
 
-async function lftpTrace(c: Ctx): Promise<void> {
-  const name = 'vsftpd-ftps-lftp';
+export interface LftpRun {
+  label: string;
+  priority: string | null; // GnuTLS priority string (ssl:priority), null: lftp's defaults
+}
+
+const VSFTPD_LFTP_RUNS: LftpRun[] = [
+  { label: 'lftp, GnuTLS defaults (TLS 1.3)', priority: null },
+  { label: 'lftp, TLS 1.2 AES-128-CBC HMAC-SHA1 without encrypt-then-MAC', priority: 'NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-CBC:-MAC-ALL:+SHA1:%NO_ETM' },
+];
+
+export async function lftpTrace(c: FtpsCtx, name = 'vsftpd-ftps-lftp', extra: Record<string, string> = { require_ssl_reuse: 'YES' }, runs = VSFTPD_LFTP_RUNS): Promise<void> {
   if (!lftpVersion()) {
     c.ctx.log(`${name}: lftp is not installed, skipped`);
     return;
   }
-  const server = await startServer(c, { require_ssl_reuse: 'YES' });
+  const server = await c.start(c, extra, 21);
   const filter = `tcp and host ${c.ns.serverAddr}`;
   const keyLog = keyLogFor(c, name);
   const cap = await c.ctx.capture(name, { iface: c.ns.clientIf, netns: c.ns.client, filter });
   const sessions: TruthSession[] = [];
   const transfers: TruthTransfer[] = [];
   const notes: string[] = [];
-  const runs: Array<{ label: string; priority: string | null }> = [
-    { label: 'lftp, GnuTLS defaults (TLS 1.3)', priority: null },
-    { label: 'lftp, TLS 1.2 AES-128-CBC HMAC-SHA1 without encrypt-then-MAC', priority: 'NORMAL:-VERS-ALL:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-CBC:-MAC-ALL:+SHA1:%NO_ETM' },
-  ];
   for (const run of runs) {
     const r = await runLftpIn(c, server, keyLog, run.priority);
     sessions.push({ label: run.label, client: c.ns.clientAddr, server: `${server.host}:${server.port}`, dialog: r.transcript.steps, replyCodes: r.transcript.codes() });
-    transfers.push(...transfersOf(r.transcript.steps, (cmd) => (/^RETR/i.test(cmd) ? { expectedBytes: DOWN_SIZE } : /^STOR/i.test(cmd) ? { expectedBytes: UP_SIZE, clientWrote: UP_SIZE } : {})));
+    const got = join(c.work, 'down-lftp.bin');
+    transfers.push(
+      ...transfersOf(r.transcript.steps, (cmd) =>
+        /^RETR/i.test(cmd)
+          ? { expectedBytes: DOWN_SIZE, ...(existsSync(got) ? { sha256Received: sha256(readFileSync(got)) } : {}) }
+          : /^STOR/i.test(cmd)
+            ? { expectedBytes: UP_SIZE, clientWrote: UP_SIZE, sha256Sent: sha256(readFileSync(join(c.work, 'upload.bin'))) }
+            : {},
+      ),
+    );
+    rmSync(got, { force: true });
     notes.push(`session "${run.label}": lftp exit ${r.exitCode}; ${r.debug.filter((l) => /TLS|SSL|Certificate|session/i.test(l)).slice(0, 3).join(' | ')}`);
   }
   const stats = await cap.stop();
@@ -251,19 +281,19 @@ async function lftpTrace(c: Ctx): Promise<void> {
   keepKeyLog(c, name, keyLog);
   c.ctx.writeTruth(
     name,
-    realTruth('ftps-tls', stats, filter, server, {
+    realTruth(c.scenario, stats, filter, server, {
       client: { software: 'lftp (GnuTLS), SSLKEYLOGFILE', version: lftpVersion() ?? 'unknown', address: c.ns.clientAddr },
       mode: 'passive',
       sessions,
       transfers,
       resets: [],
       notes: [`TLS secrets: ${name}.keylog (GnuTLS honours SSLKEYLOGFILE; throw-away test keys)`, ...notes],
-      story: `vsftpd ${server.version} (require_ssl_reuse=YES) and lftp ${lftpVersion()} over explicit FTPS: ${sessions.map((s) => s.label).join('; ')}. ${transfers.map(brief).join('; ')}.`,
+      story: `${server.software} ${server.version}${settings(extra)} and lftp ${lftpVersion()} over explicit FTPS: ${sessions.map((s) => s.label).join('; ')}. ${transfers.map(brief).join('; ')}.`,
     }),
   );
 }
 
-function runLftpIn(c: Ctx, server: RunningServer, keyLog: string, priority: string | null) {
+function runLftpIn(c: FtpsCtx, server: RunningServer, keyLog: string, priority: string | null) {
   const settings = ['set ftp:ssl-force true', 'set ftp:ssl-protect-data true', 'set ssl:verify-certificate no', 'set ftp:passive-mode true', ...(priority ? [`set ssl:priority "${priority}"`] : [])];
   return runLftp({
     host: server.host,

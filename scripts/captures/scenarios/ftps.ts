@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { basicFtpVersion, runBasicFtp } from '../lib/basic-ftp-session.ts';
-import type { Scenario } from '../lib/context.ts';
+import type { Scenario, ScenarioContext } from '../lib/context.ts';
 import { startVsftpd } from '../lib/servers/vsftpd.ts';
 import { brief, cleanFiles, endpoint, hostFilter, noteServerSizes, realTruth } from './common.ts';
 
@@ -16,14 +16,7 @@ export const ftps: Scenario = {
   traces: ['vsftpd-ftps-explicit'],
   async run(ctx) {
     const name = 'vsftpd-ftps-explicit';
-    const dir = ctx.tmpDir('tls');
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=ftpdiag-capture.invalid'], { stdio: 'ignore' });
-    } catch (e) {
-      ctx.skip(`openssl could not make a certificate: ${(e as Error).message}`);
-    }
+    const { cert, key } = throwAwayCertificate(ctx);
     const files = cleanFiles('incoming/');
     const server = await startVsftpd(ctx, { host: '127.0.0.131', ssl: { cert, key }, files: { [files.download.name]: files.download.data } });
     const filter = hostFilter(server.host);
@@ -63,3 +56,16 @@ export const ftps: Scenario = {
     );
   },
 };
+
+/** A self-signed certificate and its key, made now in a temp dir of the scenario (gone after it). */
+export function throwAwayCertificate(ctx: ScenarioContext): { cert: string; key: string } {
+  const dir = ctx.tmpDir('tls');
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=ftpdiag-capture.invalid'], { stdio: 'ignore' });
+  } catch (e) {
+    ctx.skip(`openssl could not make a certificate: ${(e as Error).message}`);
+  }
+  return { cert, key };
+}

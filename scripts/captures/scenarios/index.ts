@@ -12,6 +12,7 @@ import { pasvWrongAddress } from './pasv-wrong-address.ts';
 import { restResume } from './rest-resume.ts';
 import { ftps } from './ftps.ts';
 import { ftpsTls } from './ftps-tls.ts';
+import { ftpsProftpd } from './ftps-proftpd.ts';
 import { packetLoss } from './packet-loss.ts';
 import { craftedStrayAck } from './crafted-stray-ack.ts';
 import { otherServersClean } from './other-servers-clean.ts';
@@ -22,4 +23,4 @@ import { vxlanTunnel } from './vxlan-tunnel.ts';
 import { extractFiles } from './extract-files.ts';
 import { natFirewall } from './nat-firewall.ts';
 
-export const scenarios: Scenario[] = [ftpsrvClean, vsftpdClean, pyftpdlibClean, otherServersClean, ipv6, restResume, uploadRst, downloadRst, abor, portRefusedScenario, wrongPasswordScenario, missingFileScenario, tooManyClientsScenario, sequenceAndForeignPort, pasvWrongAddress, controlHalfClose, packetLoss, ftps, ftpsTls, craftedStrayAck, middleboxNatIdle, middleboxIpsReset, vxlanTunnel, extractFiles, natFirewall];
+export const scenarios: Scenario[] = [ftpsrvClean, vsftpdClean, pyftpdlibClean, otherServersClean, ipv6, restResume, uploadRst, downloadRst, abor, portRefusedScenario, wrongPasswordScenario, missingFileScenario, tooManyClientsScenario, sequenceAndForeignPort, pasvWrongAddress, controlHalfClose, packetLoss, ftps, ftpsTls, ftpsProftpd, craftedStrayAck, middleboxNatIdle, middleboxIpsReset, vxlanTunnel, extractFiles, natFirewall];

@@ -19,6 +19,7 @@ import { writeHtmlReport } from '../../report/html-report.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { cliKeyLog, keyLogOptionSpec, type KeyLogArgs } from '../keylog-option.ts';
+import { TlsSessionCache } from '../../tls/keylog.ts';
 import { cliDecodeAs, decodeAsOptionSpec } from '../decode-as-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { ReadProgress } from '../progress.ts';
@@ -83,6 +84,8 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
   const limits = cliLimits(args);
   const decode = cliDecodeAs(args.decodeAs);
   const keyLog = cliKeyLog(args.keylog);
+  // --extract decrypts FTPS data connections again: with the sessions the analysis decrypted
+  const tls = keyLog ? { keyLog, sessions: new TlsSessionCache() } : undefined;
   const trace = traceArg(args.trace);
   const outputs = CaptureOutputs.prepare(args, trace);
   const progress = new ReadProgress({ json: args.json, stdoutIsTTY: io.stdoutIsTTY, stderrIsTTY: process.stderr.isTTY === true });
@@ -96,7 +99,7 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
   try {
     // each unit's view is built once, with the options applied, and every output takes it
     const release = spool ? { release: (u: ReleasedUnit) => (spool.add(unitView(u, { showPasswords: args.showPasswords })), outputs?.add(u)) } : {};
-    const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, decode, keyLog, ...limits, ...release }).finally(() => {
+    const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, decode, keyLog, ...(tls ? { tlsSessions: tls.sessions } : {}), ...limits, ...release }).finally(() => {
       progress.stop();
       interrupt.readDone();
     });
@@ -105,7 +108,7 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
     const sig = interrupt.interruptedBy;
     if (sig === null) {
       // the annotated capture and the rebuilt transfers need the capture's bytes again: a second pass
-      if (outputs && result.capture.frames > 0) await outputs.write(trace, result, io, decode);
+      if (outputs && result.capture.frames > 0) await outputs.write(trace, result, io, decode, tls);
       return code;
     }
     const frames = result.capture.frames;

@@ -27,6 +27,7 @@ import { outputWriteError, OutputWriteError } from '../output-error.ts';
 import { ByteRanges } from './byte-ranges.ts';
 import { extractedFileName } from './file-name.ts';
 import type { PlannedTransfer } from './plan.ts';
+import { TlsPlaintextFeed, type ExtractTls } from './tls-decrypt.ts';
 
 export interface ExtractLimits {
   perFile: number; // bytes written for one transfer
@@ -67,11 +68,12 @@ const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
 export type CutReason = 'rst' | 'capture-ended' | 'snaplen' | 'not-captured' | 'short' | 'reply' | 'extract-max' | 'capture-began';
 
 /** Bytes [from, to) of a file the capture lacks (zeros in the file). 'snaplen': frames carried
- *  them but the capture kept only their start; 'not-captured': no frame with them was captured. */
+ *  them but the capture kept only their start; 'not-captured': no frame with them was captured;
+ *  'not-decrypted': (FTPS with --keylog) their TLS records did not decrypt, or were not captured. */
 export interface Hole {
   from: number;
   to: number;
-  reason: 'snaplen' | 'not-captured';
+  reason: 'snaplen' | 'not-captured' | 'not-decrypted';
 }
 
 /** Everything the manifest says about one transfer's file. */
@@ -98,6 +100,8 @@ class FileState {
   limitedBy: 'file' | 'total' | null = null;
   readonly ranges = new ByteRanges(); // bytes written
   readonly snapCut = new ByteRanges(); // bytes frames carried but the capture's snaplen cut off
+  readonly undecrypted = new ByteRanges(); // (FTPS) plaintext whose records did not decrypt
+  tls: TlsPlaintextFeed | null = null; // (FTPS with --keylog) the data connection read through TLS
   private sha: Hash | null = null; //  made at the first byte: a capture of 10^5 transfers holds
   //                                   this state for each of them at once
   hashedTo = 0; //                    bytes [0, hashedTo) are in the hash
@@ -138,11 +142,12 @@ export class TransferExtractor implements ReplayConsumer {
     plan: readonly PlannedTransfer[],
     private readonly limits: ExtractLimits = DEFAULT_EXTRACT_LIMITS,
     private readonly io: ExtractFs = nodeFs,
+    private readonly tls: ExtractTls | null = null, // --keylog: decrypted data connections are decrypted again
   ) {
     this.order = [...plan];
     const states: FileState[] = [];
     for (const p of plan) {
-      const why = notWrittenReason(p);
+      const why = notWrittenReason(p, tls !== null);
       if (why !== null) {
         this.results.set(p.transfer, emptyResult(p, why));
         continue;
@@ -153,6 +158,7 @@ export class TransferExtractor implements ReplayConsumer {
         continue;
       }
       const state = new FileState(p, extractedFileName(p.session, p.transfer, p.command, p.argument), d.sender, fileEnd(p), d.conn.lastFrame);
+      if (p.decrypted && tls) state.tls = this.plaintextFeed(state, tls, p.decrypted.tlsClient);
       this.byConn.set(d.conn.id, state);
       states.push(state);
       this.selections.push({ connection: d.conn, fromFrame: d.conn.firstFrame, toFrame: d.conn.lastFrame });
@@ -163,23 +169,40 @@ export class TransferExtractor implements ReplayConsumer {
   /** A segment of a selected data connection (the replay's consumer interface). */
   push(p: ReplayPacket): void {
     const f = this.byConn.get(p.conn);
-    if (f === undefined || f.done || p.from !== f.sender) return;
+    if (f === undefined || f.done || (p.from !== f.sender && f.tls === null)) return;
     // an RST's payload is a diagnostic text (RFC 9293 §3.5.3), not stream data; the analysis
     // does not count it either
     if (p.flags & 0x04 || p.len === 0) return;
     // relative sequence numbers count the SYN as 1: the first data byte is at 1 (the offset form,
     // unwrapped past 2^32, so a file over 4 GiB keeps its offsets)
     const at = p.seqOffset - 1 + (p.flags & 0x02 ? 1 : 0);
+    // FTPS: both sides' TLS records go through TLS; the plaintext comes back through writeAt
+    if (f.tls) return f.tls.segment(p.from, at, p.payload, p.frame, p.time);
     const got = p.payload.length;
     if (got < p.len) f.snapCut.add(Math.max(0, at + got), at + p.len);
     if (got === 0) return;
+    this.writeAt(f, p.payload, at);
+  }
+
+  /** The data's bytes `payload` at file offset `at`, within the file's end and its bound. */
+  private writeAt(f: FileState, payload: Buffer, at: number): void {
+    const got = payload.length;
     const from = Math.max(0, at);
     let to = Math.min(at + got, f.end);
     if (to <= from) return;
     if (f.limit < 0) this.reserve(f);
     to = Math.min(to, f.limit);
     if (to <= from) return;
-    f.ranges.add(from, to, (s, e) => this.write(f, p.payload, s - at, s, e - s));
+    f.ranges.add(from, to, (s, e) => this.write(f, payload, s - at, s, e - s));
+  }
+
+  /** The TLS reader of a decrypted data connection, writing the sender's plaintext. */
+  private plaintextFeed(f: FileState, tls: ExtractTls, tlsClient: Side): TlsPlaintextFeed {
+    const sender: Side = f.plan.sender ?? (f.sender === tlsClient ? 'client' : 'server');
+    return new TlsPlaintextFeed(tls, tlsClient, sender, {
+      data: (buf, offset) => this.writeAt(f, buf, offset),
+      gap: (offset, length) => f.undecrypted.add(offset, offset + length),
+    });
   }
 
   /** The pass has reached frame `n`: files whose connection ended before it are finished. */
@@ -259,12 +282,14 @@ export class TransferExtractor implements ReplayConsumer {
   }
 
   private finishFile(f: FileState): void {
+    f.tls?.end(f.lastFrame);
     f.done = true;
     const p = f.plan;
     const captured = f.ranges.covered;
     if (captured === 0 && f.end > 0) {
       this.closeFd(f);
-      const why = f.snapCut.count > 0 ? 'the capture holds none of its bytes (its frames were cut by the snaplen)' : 'the capture holds none of its bytes';
+      const failed = f.tls?.failure() ?? null;
+      const why = failed ? `its TLS records did not decrypt (${failed})` : f.snapCut.count > 0 ? 'the capture holds none of its bytes (its frames were cut by the snaplen)' : 'the capture holds none of its bytes';
       this.results.set(p.transfer, { ...emptyResult(p, why), end: f.end });
       return;
     }
@@ -316,10 +341,16 @@ export class TransferExtractor implements ReplayConsumer {
   }
 }
 
-/** Why a transfer gets no file, or null when it gets one. */
-function notWrittenReason(p: PlannedTransfer): string | null {
+/** Why a transfer gets no file, or null when it gets one. Encrypted data without keys gets none:
+ *  TLS records are no part of the file, and a file of them would only mislead a hash check. */
+function notWrittenReason(p: PlannedTransfer, keys: boolean): string | null {
   if (p.data === null) return p.outcome === 'failed' ? 'no data connection (the transfer failed before any)' : 'its data connection is not in the capture';
-  if (p.encrypted) return 'its data is encrypted (TLS, PROT P): the capture holds records, not the file';
+  if (p.decrypted && keys) return null;
+  if (p.encrypted) {
+    return keys
+      ? 'its data is encrypted (TLS, PROT P) and the key log did not decrypt its data connection: the capture holds records, not the file'
+      : 'its data is encrypted (TLS, PROT P): the capture holds records, not the file; with --keylog FILE (the key log the client wrote) it is decrypted and written';
+  }
   return null;
 }
 
@@ -327,6 +358,9 @@ function notWrittenReason(p: PlannedTransfer): string | null {
  *  (when its ACKs are in the capture); otherwise every byte sent. */
 function fileEnd(p: PlannedTransfer): number {
   if (p.dataClose.kind === 'rst' && p.receiverSeen) return Math.min(p.bytes, p.bytesAcked);
+  // decrypted: `bytes` counts the plaintext that decrypted; records that did not take their
+  // place in the file (holes), as they take it in the plaintext stream's offsets
+  if (p.decrypted) return p.bytes + p.bytesMissing;
   return p.bytes;
 }
 
@@ -338,7 +372,7 @@ function emptyResult(p: PlannedTransfer, why: string): ExtractedFile {
 function describe(f: FileState, length: number, sha: string): ExtractedFile {
   const p = f.plan;
   const gaps = f.ranges.gaps(length, MAX_LISTED_HOLES);
-  const holes: Hole[] = gaps.ranges.map(([from, to]) => ({ from, to, reason: f.snapCut.overlaps(from, to) ? 'snaplen' : 'not-captured' }));
+  const holes: Hole[] = gaps.ranges.map(([from, to]) => ({ from, to, reason: f.undecrypted.overlaps(from, to) ? 'not-decrypted' : f.snapCut.overlaps(from, to) ? 'snaplen' : 'not-captured' }));
   const notes = notesOf(p);
   const close = p.dataClose;
   const closeWho = close.by ? `the ${close.by}` : 'one side';
@@ -375,11 +409,12 @@ function describe(f: FileState, length: number, sha: string): ExtractedFile {
   // reply (a server that dropped the session closes its data connection with a FIN too)
   // Nor when the receiver reset the connection after taking every byte: a socket closed with
   // data its application never read answers with an RST, so the bytes reached its host but
-  // perhaps not its application (an RST answering a stray ACK after both FINs is harmless)
+  // perhaps not its application (an RST answering a stray ACK after both FINs is harmless, and so
+  // is one after the TLS stream was over: close_notify is TLS's own end of data)
   const late = p.lateReset;
   const receiverName = p.sender === 'client' ? 'the server' : p.sender === 'server' ? 'the client' : 'the receiver';
   let unconfirmed: string | null = null;
-  if (cut === null && late && !late.afterStrayAck) {
+  if (cut === null && late && !late.afterStrayAck && !late.afterTlsEnd) {
     unconfirmed =
       late.by === 'receiver'
         ? `${receiverName} reset the data connection at frame ${late.frame} after acknowledging every byte: they reached its host, but its application may not have read them all`
@@ -415,6 +450,7 @@ function describe(f: FileState, length: number, sha: string): ExtractedFile {
 /** What the reader of the file must know whatever its state: how the data crossed the wire. */
 function notesOf(p: PlannedTransfer): string[] {
   const notes: string[] = [];
+  if (p.decrypted) notes.push(`decrypted with the key log (${p.decrypted.suite}): the file is the plaintext the TLS records carried, and its byte counts are plaintext bytes`);
   if (p.type.startsWith('A')) notes.push('TYPE A: kept as sent (network ASCII, CRLF line ends); the file on either host may differ in its line ends');
   else if (p.type.startsWith('E')) notes.push('TYPE E: kept as sent (EBCDIC)');
   if (p.transmissionMode === 'B' || p.transmissionMode === 'C') notes.push(`MODE ${p.transmissionMode}: kept as sent, with the mode's block headers${p.transmissionMode === 'C' ? ' and compression' : ''}`);

@@ -91,6 +91,9 @@ function entryJson(f: ExtractedFile): Record<string, unknown> {
     finalReply: p.finalReply,
     dataConnection: p.data?.conn.id ?? null,
     dataClose: p.dataClose,
+    // FTPS: whether the file is the decrypted plaintext (with --keylog) or the data was TLS and
+    // is not in a file (null: the data connection carried no TLS)
+    tls: p.decrypted ? { decrypted: true, suite: p.decrypted.suite } : p.encrypted ? { decrypted: false, suite: null } : null,
     notWritten: f.notWritten,
     notes: f.notes,
   };

@@ -5,6 +5,9 @@
 // Nothing is worked out here: the pass and the manifest read these facts as they are.
 
 import type { DataClose, Transfer } from '../../ftp/types.ts';
+import { cipherSuiteName } from '../../tls/cipher-suites.ts';
+import { versionName } from '../../tls/names.ts';
+import type { TlsFacts } from '../../tls/types.ts';
 import type { ReleasedUnit } from '../../pipeline/release.ts';
 import type { Connection, Side } from '../../tcp/types.ts';
 import type { ReplayConnection } from '../packet-replay.ts';
@@ -32,6 +35,10 @@ export interface PlannedTransfer {
   encrypted: boolean; //                 PROT P in force, or (control channel encrypted: command
   //                                     'unknown') the data looked like TLS records
   dataLooksTls: boolean; //              the first data bytes were a TLS record
+  /** A TLS data connection the analysis decrypted with the key log (then `bytes`, `bytesAcked`
+   *  and `bytesMissing` count plaintext): the TCP side that is the FTP client (the TLS client)
+   *  and the TLS version and suite; null otherwise. */
+  decrypted: { tlsClient: Side; suite: string } | null;
   dataClose: DataClose;
   /** The data connection (null when none is in the capture) and which of its TCP sides sent. */
   data: { conn: ReplayConnection; sender: Side } | null;
@@ -39,8 +46,9 @@ export interface PlannedTransfer {
   senderSynSeen: boolean; //             the sender's SYN is in the capture: its stream's start is known
   /** An RST on the data connection after it had closed with a FIN (dataClose says FIN): who sent
    *  it (FTP role, 'sender'/'receiver' of the data), where, and whether it only answered a stray
-   *  ACK after both FINs (harmless). null without one. */
-  lateReset: { by: 'sender' | 'receiver'; frame: number; afterStrayAck: boolean } | null;
+   *  ACK after both FINs (harmless), or came after the TLS stream was over and threw away at most
+   *  the peer's close_notify (FTPS: TlsEnding.resetHarmless, harmless too). null without one. */
+  lateReset: { by: 'sender' | 'receiver'; frame: number; afterStrayAck: boolean; afterTlsEnd: boolean } | null;
 }
 
 /** Transfers kept for extraction; past it they are counted (PlannedTransfers.leftOut). */
@@ -96,6 +104,7 @@ function planned(t: Transfer, c: Connection | undefined): PlannedTransfer {
     finalReply: t.finalReply ? { code: t.finalReply.code, frame: t.finalReply.frame } : null,
     encrypted: t.tlsProtected || (t.command === 'unknown' && t.dataLooksTls === true),
     dataLooksTls: t.dataLooksTls === true,
+    decrypted: t.tlsData?.plaintext && t.dataSides ? { tlsClient: t.dataSides.ftpClient, suite: suiteText(t.tlsData.connection) } : null,
     dataClose: { ...t.dataClose },
     data:
       c && sender
@@ -114,7 +123,12 @@ function planned(t: Transfer, c: Connection | undefined): PlannedTransfer {
     senderSynSeen: c !== undefined && sender !== null && c[sender].isn !== null,
     lateReset:
       c?.reset && sender !== null && t.dataClose.kind === 'fin'
-        ? { by: c.reset.by === sender ? 'sender' : 'receiver', frame: c.reset.frame, afterStrayAck: c.reset.afterStrayAck }
+        ? { by: c.reset.by === sender ? 'sender' : 'receiver', frame: c.reset.frame, afterStrayAck: c.reset.afterStrayAck, afterTlsEnd: t.tlsData?.resetHarmless === true }
         : null,
   };
+}
+
+/** 'TLS 1.3 TLS_AES_256_GCM_SHA384' of a decrypted connection (for the manifest). */
+function suiteText(f: TlsFacts): string {
+  return [f.version !== null ? versionName(f.version) : '', f.cipherSuite !== null ? cipherSuiteName(f.cipherSuite) : ''].filter(Boolean).join(' ');
 }
