@@ -50,9 +50,9 @@ export const SHOWN_PER_ID = 3;
 /** Rows of a folded id's table, of the sessions and transfers tables, and sessions whose command
  *  log is included: the page stays a few megabytes on a capture of 10^5 sessions. */
 const MAX_FOLDED_ROWS = 200;
-const MAX_SESSION_ROWS = 1000;
-const MAX_SESSION_LOGS = 20;
-const MAX_TRANSFER_ROWS = 2000;
+const MAX_SESSION_ROWS = 200;
+const MAX_SESSION_LOGS = 10;
+const MAX_TRANSFER_ROWS = 500;
 
 const h = wireHtml;
 const e = escapeHtml;
@@ -123,6 +123,7 @@ table.folded td{font-size:13px}
 .tsg text{font-family:system-ui,"DejaVu Sans",sans-serif;font-size:11px;fill:#495057}
 .tsg text.rstl{font-weight:700}
 footer{color:var(--muted);font-size:13px;text-align:center;margin:20px}
+#sessions,#transfers,#time-sequence,#replies{content-visibility:auto;contain-intrinsic-size:auto 1200px}
 `;
 
 function sevPill(sev: Severity, n: number): string {

@@ -225,7 +225,7 @@ export function planConnection(rv: ResultView, id: number, highlight: number[] =
   let subtitle = 'not an FTP connection';
   let leftLabel = 'client';
   let rightLabel = 'server';
-  const session = role === 'control' ? rv.unit.sessions.find((v) => v.s.control === id)?.s : undefined;
+  const session = role === 'control' ? rv.sessionOfControl.get(id)?.s : undefined;
   const transfer = role === 'data' ? rv.transferOfData.get(id) : undefined;
   const triedFor = !session && !transfer ? rv.transferOfAttempt.get(id) : undefined;
   if (session) {
@@ -289,10 +289,10 @@ function ftpLinesByFrame(rv: ResultView, controls: readonly LadderLane[]): Map<n
     else out.set(frame, [line()]);
   };
   const addReply = (rep: FtpReply) => add(rep.firstFrame, () => replyLine(rep));
-  for (const v of rv.unit.sessions) {
+  for (lane of controls) {
+    const v = rv.sessionOfControl.get(lane.conn);
+    if (!v) continue;
     const s = v.s;
-    lane = controls.find((l) => l.conn === s.control);
-    if (!lane) continue;
     // replies and commands interleave by frame; within a frame, keep wire order by sorting later
     if (s.greeting) addReply(s.greeting);
     for (const c of v.commands) {

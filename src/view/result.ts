@@ -16,6 +16,8 @@ export interface ResultView {
   /** The transfer each other connection tried toward its announced endpoint was for
    *  (Transfer.dataCandidates besides its dataConnection), by Connection.id. */
   readonly transferOfAttempt: ReadonlyMap<number, TransferView>;
+  /** The session each control connection carried, by Connection.id. */
+  readonly sessionOfControl: ReadonlyMap<number, SessionView>;
 }
 
 /** Built once per result; `opts` default to how the analysis ran (its showPasswords). */
@@ -31,5 +33,6 @@ export function resultView(r: AnalysisResult, opts: ViewOptions = { showPassword
     transfers: new Map(unit.transfers.map((v) => [v.t.id, v] as const)),
     transferOfData: new Map(unit.transfers.filter((v) => v.t.dataConnection !== null).map((v) => [v.t.dataConnection!, v] as const)),
     transferOfAttempt,
+    sessionOfControl: new Map(unit.sessions.map((v) => [v.s.control, v] as const)),
   };
 }
