@@ -69,6 +69,8 @@ export interface LadderGap {
   startTime: number; //   seconds since the first frame of the capture
   endTime: number;
   pause?: number; //      as LadderRow.pause
+  /** The packet itself while the fold holds only one: it is drawn instead (a line either way). */
+  row?: LadderRow;
 }
 
 export type LadderItem = LadderRow | LadderGap;
@@ -338,6 +340,7 @@ function gapOf(r: LadderRow): LadderGap {
     lastFrame: r.frame,
     startTime: r.time,
     endTime: r.time,
+    row: r,
   };
 }
 
@@ -447,8 +450,9 @@ export class LadderFolder<R extends LadderRow = LadderRow> {
         this.foldAll(head, this.items.length - tail);
       }
     }
+    // a fold of one packet takes a line as its row would: the row is drawn instead
     const items: Array<R | LadderGap> = this.items.map((it) => {
-      if (it.kind === 'gap') return it;
+      if (it.kind === 'gap') return it.packets === 1 && it.row ? (it.row as R) : it;
       return it.row;
     });
     return { items, packets: this.count };

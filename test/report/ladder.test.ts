@@ -196,6 +196,14 @@ describe('report/ladder: folding', () => {
   }
   const packetsIn = (items: LadderItem[]) => items.reduce((n, it) => n + (it.kind === 'gap' ? it.packets : 1), 0);
 
+  it('draws a lone packet between pinned ones instead of folding it into "1 packet"', () => {
+    const f = new LadderFolder(10, new Set([50, 52]), new Set(), 0, false);
+    for (let i = 1; i <= 100; i++) f.push(row(i));
+    const { items } = f.finish();
+    expect(items.filter((it) => it.kind === 'gap').every((g) => g.kind === 'gap' && g.packets > 1)).to.equal(true);
+    expect(items.filter((it) => it.kind === 'packet').map((it) => it.frame)).to.deep.equal([50, 51, 52]);
+  });
+
   it('draws everything when within the budget', () => {
     const f = new LadderFolder(50, new Set(), new Set(), 2, true);
     for (let i = 1; i <= 50; i++) f.push(row(i));
