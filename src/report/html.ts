@@ -1,7 +1,9 @@
 // The HTML report: one self-contained file (inline CSS and SVG; no script, font, image or
-// stylesheet fetched: a Content-Security-Policy forbids it too) with an overview, the findings
-// (explanation, what to do, and a ladder of the packets around each one's frames), the sessions,
-// the transfer table, a time-sequence graph per data connection and the reply codes seen.
+// stylesheet fetched: a Content-Security-Policy forbids it too) with an overview and a table of
+// the findings by id, the findings grouped by id (the first few in full: explanation, what to do,
+// and a ladder of the packets around their frames; the rest listed), the sessions, the transfer
+// table, a time-sequence graph per data connection and the reply codes seen. Every list is cut
+// at a bound that keeps the page about a megabyte on a capture of 10^5 sessions.
 // Every string that came off the wire goes through wireHtml (control characters escaped, then
 // markup), so a file named `<script>` or ESC[2J is shown, never run or obeyed.
 

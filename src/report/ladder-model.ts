@@ -4,11 +4,21 @@
 // of bulk data so a million-segment transfer still draws in a page. The text (ladder-text.ts)
 // and SVG (ladder-svg.ts) renderers only lay this out.
 //
+// A ladder shows the evidence of the findings it marks: every frame they cite is drawn when its
+// connection is a lane (the lanes reach out to them), and the ones that are not are named with
+// the option that draws them; pauses between drawn items and a lane's silence are marked with
+// their duration; the hole before a lost segment (Connection.holes) and, where a finding's rule
+// asks for it (Finding.ladder), the IP TTL and ID of a forged RST's claimed sender ride on the
+// rows. Facts come from the TCP engine and the FTP stage; the model only places them.
+//
 // Layout decision for a transfer: two ladders interleaved in time on shared host columns. The
 // left column is always the FTP client's host, the right one the FTP server's, whatever side
 // opened the data connection (active mode: the server did), so a download's data arrows point
 // left and an upload's point right; a lane tag (C = control, D = data) tells the connections
 // apart. Three columns would spend a third of 80 columns on a host that is the client again.
+// The other connections tried toward the transfer's announced endpoint (Transfer.dataCandidates:
+// a refused SYN to the address a 227 announced, a retry) are lanes too (A), so a failed data
+// connection is one picture with its announcement.
 
 import type { Finding, Severity } from '../diagnose/finding.ts';
 import { severityRank } from '../diagnose/finding.ts';

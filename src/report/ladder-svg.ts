@@ -1,7 +1,9 @@
 // The packet ladder as inline SVG for the HTML report: two lifelines (FTP client's host on the
 // left, FTP server's on the right), one horizontal arrow per segment with its flags and
 // relative seq/ack/len above it and the FTP line below, time and frame number on the left,
-// finding tags on the right, "…" bands for folded packets. Text only through wireHtml/escapeHtml.
+// finding tags on the right, "…" bands for folded packets, broken lifelines with the duration for
+// pauses, a red line above a segment after a hole, a forged RST's evidence (TTL, IP ID) under the
+// claimed sender's arrows. Text only through wireHtml/escapeHtml.
 
 import { TcpFlag } from '../decode/packet.ts';
 import type { Severity } from '../diagnose/finding.ts';
