@@ -7,7 +7,6 @@ import type { Finding } from '../diagnose/finding.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import { renderHtml, SHOWN_PER_ID, type FindingDrawing, type HtmlDrawings, type TimeSeqDrawing } from './html.ts';
 import { shellQuote } from '../format/shell.ts';
-import { mergecapCommand } from '../capture/merge.ts';
 import { LadderBuilder, LadderError, planConnection, planTransfer, type LadderPlan } from './ladder-model.ts';
 import { renderLadderSvg } from './ladder-svg.ts';
 import { groupDigits, sizeText } from '../format/numbers.ts';
@@ -62,6 +61,7 @@ export async function buildHtmlReport(path: string | readonly string[] | null, r
   // the views of the whole capture, built once for the page, its ladders and its graphs
   const rv = resultView(r, { showPasswords: opts.showPasswords });
   const findings = new Map<Finding, FindingDrawing>();
+  const merge = r.capture.merged?.command ?? null; // the mergecap command whose frame numbers the report uses
   const timeSequence: TimeSeqDrawing[] = [];
   let note: string | null = null;
   const ladders: Array<{ f: Finding; b: LadderBuilder; plan: LadderPlan }> = [];
@@ -89,7 +89,7 @@ export async function buildHtmlReport(path: string | readonly string[] | null, r
       }
       const n = perId.get(f.id) ?? 0;
       if (n >= (opts.laddersPerId ?? 3) || ladders.length >= maxLadders) {
-        findings.set(f, { note: `Ladder left out (${maxLadders} ladders in all, ${opts.laddersPerId ?? 3} of each kind); draw it with: ${ladderCommand(path, plan, f)}` });
+        findings.set(f, { note: `Ladder left out (${maxLadders} ladders in all, ${opts.laddersPerId ?? 3} of each kind); draw it with: ${ladderCommand(path, plan, f, merge)}` });
         continue;
       }
       perId.set(f.id, n + 1);
@@ -121,11 +121,11 @@ export async function buildHtmlReport(path: string | readonly string[] | null, r
       continue;
     }
     const rows = m.items.filter((x) => x.kind === 'packet').length;
-    const command = ladderCommand(path!, plan, f);
+    const command = ladderCommand(path!, plan, f, merge);
     // every cited frame is drawn, or the caption says which are not and how to draw them
     const missing: string[] = [];
     if (cited.folded.length) missing.push(`frames ${listed(cited.folded)} are folded into "…" (${command} --max ${Math.max(m.packets, 10)} draws every packet)`);
-    if (cited.elsewhere.length) missing.push(`frames ${listed(cited.elsewhere)} are not in these connections (${cited.elsewhere.slice(0, 3).map((fr) => `${ladderCommand(path!, null, f)} --frame ${fr}`).join('; ')})`);
+    if (cited.elsewhere.length) missing.push(`frames ${listed(cited.elsewhere)} are not in these connections (${cited.elsewhere.slice(0, 3).map((fr) => `${ladderCommand(path!, null, f, merge)} --frame ${fr}`).join('; ')})`);
     const caption = `${m.title} (${m.subtitle}): ${groupDigits(m.packets)} ${m.packets === 1 ? 'packet' : 'packets'}${rows < m.packets ? `, ${groupDigits(rows)} drawn around frames ${cited.drawn.join(', ')}` : ''}. Shaded: the frames this finding cites${missing.length ? `; not drawn: ${missing.join('; ')}` : ''}. Terminal version: ${command}`;
     findings.set(f, { svg: renderLadderSvg(m, { focus: f.frames, focusSeverity: f.severity, label: `Packet ladder for ${f.id}: ${m.title}` }), caption });
   }
@@ -141,9 +141,9 @@ export async function buildHtmlReport(path: string | readonly string[] | null, r
 /** The command that draws `plan` (or, with no plan, the ladder command up to its target) in a
  *  terminal, with the capture's real path shell-quoted; several merged captures have no single
  *  file to name, so their frame numbers are those of the merge. */
-function ladderCommand(path: string | readonly string[], plan: LadderPlan | null, f: Finding): string {
+function ladderCommand(path: string | readonly string[], plan: LadderPlan | null, f: Finding, merge: string | null): string {
   // merged captures: ladder reads one file, the merge whose frame numbers the report uses
-  const base = typeof path === 'string' ? `ftpdiag ladder ${shellQuote(path)}` : `${mergecapCommand(path)} && ftpdiag ladder merged.pcapng`;
+  const base = typeof path === 'string' ? `ftpdiag ladder ${shellQuote(path)}` : `${merge ?? 'mergecap -w merged.pcapng …'} && ftpdiag ladder merged.pcapng`;
   if (plan === null) return base;
   if (plan.transfer !== null) return `${base} --transfer ${plan.transfer}`;
   if (plan.lanes.length === 1) return `${base} --connection ${plan.lanes[0]!.conn}`;

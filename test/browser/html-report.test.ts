@@ -13,7 +13,7 @@ import { hostileTrace } from '../report/ladder-traces.ts';
 import { analysis } from '../report/support.ts';
 import { craftScenario } from '../../src/craft/ftp-scenarios.ts';
 import { STACK_PROFILES } from '../../src/craft/stack-profiles.ts';
-import { writeManySessions } from './many-sessions.ts';
+import { writeManySessions } from '../support/many-sessions.ts';
 
 const CHROMIUM = process.env['FTPDIAG_CHROMIUM'] ?? '/usr/bin/chromium';
 const repo = fileURLToPath(new URL('../../', import.meta.url));

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { shellQuote } from '../../src/format/shell.ts';
 import { buildHtmlReport } from '../../src/report/html-report.ts';
 import { SHOWN_PER_ID } from '../../src/report/html.ts';
-import { writeManySessions } from '../browser/many-sessions.ts';
+import { writeManySessions } from '../support/many-sessions.ts';
 import { analysis } from './support.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));

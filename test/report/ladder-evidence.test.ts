@@ -17,7 +17,7 @@ import type { AnalysisResult } from '../../src/pipeline/result.ts';
 import { buildHtmlReport } from '../../src/report/html-report.ts';
 import { gapText } from '../../src/report/ladder-text.ts';
 import { cli } from '../support/cli.ts';
-import { retrAndQuit } from '../browser/many-sessions.ts';
+import { retrAndQuit } from '../support/many-sessions.ts';
 import { expectFits, rowsByFrame } from './ladder-traces.ts';
 import { analysis } from './support.ts';
 
