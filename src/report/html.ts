@@ -54,7 +54,7 @@ export const SHOWN_PER_ID = 3;
 const MAX_FOLDED_ROWS = 200;
 const MAX_SESSION_ROWS = 200;
 const MAX_SESSION_LOGS = 10;
-const MAX_TRANSFER_ROWS = 500;
+export const MAX_TRANSFER_ROWS = 500;
 
 const h = wireHtml;
 const e = escapeHtml;
