@@ -9,6 +9,7 @@
 // empty, so memory holds at most about one chunk of copied frames per file (a file whose frames
 // all come later waits unread).
 
+import { shellQuote } from '../format/shell.ts';
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { CaptureError, type CaptureSummary, type Frame, type FrameSink } from './frame.ts';
@@ -23,13 +24,8 @@ export interface MergeInfo {
   command: string; //  the mergecap command whose output has the same frame numbers
 }
 
-/** A shell word: the name as is when it needs no quoting, else single-quoted. */
-function shellWord(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 export function mergecapCommand(files: readonly string[]): string {
-  return ['mergecap', '-w', 'merged.pcapng', ...files.map(shellWord)].join(' ');
+  return ['mergecap', '-w', 'merged.pcapng', ...files.map(shellQuote)].join(' ');
 }
 
 /** One input file: its frames, pulled a chunk at a time. */

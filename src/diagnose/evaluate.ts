@@ -127,6 +127,7 @@ export class RuleEvaluator {
           connection: subject.connection,
           session: subject.session,
           transfer: subject.transfer,
+          ...(rule.ladder.length ? { ladder: rule.ladder } : {}),
         });
       } catch (e) {
         this.fail(rule, stage, e);

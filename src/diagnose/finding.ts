@@ -9,6 +9,12 @@ export function severitiesPresent(counts: Readonly<Record<Severity, number>>): S
   return new Set((Object.keys(counts) as Severity[]).filter((k) => counts[k] > 0));
 }
 
+/** What a finding's ladder shows besides the packets, as its rule declares (`ladder:`):
+ *  'ip-ttl-id': the IP TTL and ID of every packet from the sender each cited RST claims to come
+ *  from, the RST included (the evidence of a forged RST). */
+export const LADDER_EXTRAS = ['ip-ttl-id'] as const;
+export type LadderExtra = (typeof LADDER_EXTRAS)[number];
+
 export interface Finding {
   id: string; //              the rule id: stable kebab-case, a contract with JSON, rules and tests
   severity: Severity;
@@ -22,4 +28,5 @@ export interface Finding {
   connection: number | null; // Connection.id it is about
   session: number | null; //   Session.id
   transfer: number | null; //  Transfer.id
+  ladder?: readonly LadderExtra[]; // from the rule; absent when it declares none
 }

@@ -14,12 +14,12 @@ import type { ASTNode } from '@marcbachmann/cel-js';
 import { RuleFileError } from './rule-error.ts';
 import type { CompiledExpr, CompiledTemplate, Rule, RuleSet, RuleVariant } from './rule-types.ts';
 import { PROSE_MAX, SENTENCE_MAX, splitTemplate, TemplateSyntaxError } from './template.ts';
-import type { Severity } from './finding.ts';
+import { LADDER_EXTRAS, type LadderExtra, type Severity } from './finding.ts';
 
 export const builtinRulesDir = fileURLToPath(new URL('../../rules/', import.meta.url));
 
 const RULE_FIELDS = [
-  'id', 'severity', 'title', 'scope', 'when', 'frames', 'summary', 'explanation', 'causes', 'action', 'references', 'variants', 'supersedes',
+  'id', 'severity', 'title', 'scope', 'when', 'frames', 'summary', 'explanation', 'causes', 'action', 'references', 'variants', 'supersedes', 'ladder',
 ] as const;
 const REQUIRED_FIELDS = ['id', 'severity', 'title', 'scope', 'when', 'summary', 'explanation', 'action'] as const;
 const VARIANT_FIELDS = ['when', 'severity', 'summary', 'explanation', 'action', 'frames'] as const;
@@ -243,6 +243,8 @@ function parseRule(ctx: FileContext, map: YAMLMap): Rule {
   }
   const supersedes = stringList(ctx, value('supersedes'), `${label}: supersedes`, fields.get('supersedes')?.line ?? ruleLine);
   for (const s of supersedes) if (!ID_PATTERN.test(s)) throw ctx.error(line('supersedes'), `${label}: supersedes entry "${s}" is not a rule id`);
+  const ladder = stringList(ctx, value('ladder'), `${label}: ladder`, fields.get('ladder')?.line ?? ruleLine);
+  for (const x of ladder) if (!(LADDER_EXTRAS as readonly string[]).includes(x)) throw ctx.error(line('ladder'), `${label}: ladder entry "${x}" is not one of ${LADDER_EXTRAS.join(', ')}`);
   return {
     id,
     severity,
@@ -257,6 +259,7 @@ function parseRule(ctx: FileContext, map: YAMLMap): Rule {
     references: stringList(ctx, value('references'), `${label}: references`, fields.get('references')?.line ?? ruleLine),
     variants,
     supersedes,
+    ladder: ladder as LadderExtra[],
     source: { file: ctx.file, line: line('id') },
   };
 }

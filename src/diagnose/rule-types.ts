@@ -1,7 +1,7 @@
 // A loaded, compiled rule (its YAML schema is documented in rules/README.md).
 
 import type { Scope } from './fact-schema.ts';
-import type { Severity } from './finding.ts';
+import type { LadderExtra, Severity } from './finding.ts';
 
 export interface RuleSource {
   file: string;
@@ -48,6 +48,7 @@ export interface Rule {
   references: string[];
   variants: RuleVariant[];
   supersedes: string[];
+  ladder: LadderExtra[]; //  what its findings' ladders show besides the packets (Finding.ladder)
   source: RuleSource;
 }
 

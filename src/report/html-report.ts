@@ -5,7 +5,8 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { isStdinPath } from '../capture/read.ts';
 import type { Finding } from '../diagnose/finding.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
-import { renderHtml, type FindingDrawing, type HtmlDrawings, type TimeSeqDrawing } from './html.ts';
+import { renderHtml, SHOWN_PER_ID, type FindingDrawing, type HtmlDrawings, type TimeSeqDrawing } from './html.ts';
+import { shellQuote } from '../format/shell.ts';
 import { LadderBuilder, LadderError, planConnection, planTransfer, type LadderPlan } from './ladder-model.ts';
 import { renderLadderSvg } from './ladder-svg.ts';
 import { groupDigits, sizeText } from '../format/numbers.ts';
@@ -26,11 +27,23 @@ export interface HtmlBuildOptions {
   decode?: DecoderOptions; //      the decoder settings of the analysis, for the second read
 }
 
-/** Which packets illustrate a finding: its transfer (control + data), else its connection, else
- *  its session's control connection; null for capture-wide findings. */
+/** Which packets illustrate a finding: its transfer (control, data and the other attempts), else
+ *  the transfer its connection was tried for (a refused SYN to an announced address) or whose
+ *  announcement it cites, else its connection, else its session's control connection; null for
+ *  capture-wide findings. */
 function planFor(f: Finding, rv: ResultView): LadderPlan | null {
   try {
     if (f.transfer !== null) return planTransfer(rv, f.transfer);
+    const tried = f.connection === null ? undefined : rv.transferOfAttempt.get(f.connection);
+    if (tried) return planTransfer(rv, tried.t.id);
+    if (f.session !== null) {
+      const cited = new Set(f.frames);
+      const announced = rv.sessions.get(f.session)?.s.transfers.find((id) => {
+        const a = rv.transfers.get(id)?.t.announcement;
+        return a !== null && a !== undefined && cited.has(a.frame);
+      });
+      if (announced !== undefined) return planTransfer(rv, announced);
+    }
     if (f.connection !== null) return planConnection(rv, f.connection);
     if (f.session !== null) {
       const s = rv.sessions.get(f.session);
@@ -48,9 +61,10 @@ export async function buildHtmlReport(path: string | readonly string[] | null, r
   // the views of the whole capture, built once for the page, its ladders and its graphs
   const rv = resultView(r, { showPasswords: opts.showPasswords });
   const findings = new Map<Finding, FindingDrawing>();
+  const merge = r.capture.merged?.command ?? null; // the mergecap command whose frame numbers the report uses
   const timeSequence: TimeSeqDrawing[] = [];
   let note: string | null = null;
-  const ladders: Array<{ f: Finding; b: LadderBuilder }> = [];
+  const ladders: Array<{ f: Finding; b: LadderBuilder; plan: LadderPlan }> = [];
   const graphs: TimeSeqBuilder[] = [];
 
   if (path === null) {
@@ -58,7 +72,12 @@ export async function buildHtmlReport(path: string | readonly string[] | null, r
   } else {
     const perId = new Map<string, number>();
     const maxLadders = opts.maxLadders ?? 60;
+    const shownPerId = new Map<string, number>();
     for (const f of r.findings) {
+      // only the findings the page shows in full get a drawing (the rest are listed in a table)
+      const shown = shownPerId.get(f.id) ?? 0;
+      if (shown >= SHOWN_PER_ID) continue;
+      shownPerId.set(f.id, shown + 1);
       if (f.frames.length === 0) {
         findings.set(f, { note: 'This finding cites no frame, so there is no ladder for it.' });
         continue;
@@ -70,11 +89,11 @@ export async function buildHtmlReport(path: string | readonly string[] | null, r
       }
       const n = perId.get(f.id) ?? 0;
       if (n >= (opts.laddersPerId ?? 3) || ladders.length >= maxLadders) {
-        findings.set(f, { note: `Ladder left out (one per finding for the first few of each kind); draw it with: ftpdiag ladder FILE ${ladderArgs(f)}` });
+        findings.set(f, { note: `Ladder left out (${maxLadders} ladders in all, ${opts.laddersPerId ?? 3} of each kind); draw it with: ${ladderCommand(path, plan, f, merge)}` });
         continue;
       }
       perId.set(f.id, n + 1);
-      ladders.push({ f, b: new LadderBuilder(rv, plan, { max: opts.ladderRows ?? 24, findings: [f], context: 3, keepEnds: false }) });
+      ladders.push({ f, b: new LadderBuilder(rv, plan, { max: opts.ladderRows ?? 24, findings: [f], context: 3, keepEnds: false }), plan });
     }
     // graphs: data connections of transfers with findings first, then the others, in transfer order
     const withFindings = new Set(r.findings.map((f) => f.transfer).filter((x): x is number => x !== null));
@@ -94,7 +113,7 @@ export async function buildHtmlReport(path: string | readonly string[] | null, r
     if (replay.error) note = `${note ? note + ' ' : ''}The second read of the capture stopped at the same fault as the first: drawings cover the part read.`;
   }
 
-  for (const { f, b } of ladders) {
+  for (const { f, b, plan } of ladders) {
     const m = b.finish();
     const cited = m.findings.find((x) => x.id === f.id);
     if (!cited || cited.drawn.length === 0) {
@@ -102,7 +121,12 @@ export async function buildHtmlReport(path: string | readonly string[] | null, r
       continue;
     }
     const rows = m.items.filter((x) => x.kind === 'packet').length;
-    const caption = `${m.title} (${m.subtitle}): ${groupDigits(m.packets)} ${m.packets === 1 ? 'packet' : 'packets'}${rows < m.packets ? `, ${groupDigits(rows)} drawn around frames ${cited.drawn.join(', ')}` : ''}. Shaded: the frames this finding cites. Terminal version: ftpdiag ladder FILE ${ladderArgs(f)}`;
+    const command = ladderCommand(path!, plan, f, merge);
+    // every cited frame is drawn, or the caption says which are not and how to draw them
+    const missing: string[] = [];
+    if (cited.folded.length) missing.push(`frames ${listed(cited.folded)} are folded into "…" (${command} --max ${Math.max(m.packets, 10)} draws every packet)`);
+    if (cited.elsewhere.length) missing.push(`frames ${listed(cited.elsewhere)} are not in these connections (${cited.elsewhere.slice(0, 3).map((fr) => `${ladderCommand(path!, null, f, merge)} --frame ${fr}`).join('; ')})`);
+    const caption = `${m.title} (${m.subtitle}): ${groupDigits(m.packets)} ${m.packets === 1 ? 'packet' : 'packets'}${rows < m.packets ? `, ${groupDigits(rows)} drawn around frames ${cited.drawn.join(', ')}` : ''}. Shaded: the frames this finding cites${missing.length ? `; not drawn: ${missing.join('; ')}` : ''}. Terminal version: ${command}`;
     findings.set(f, { svg: renderLadderSvg(m, { focus: f.frames, focusSeverity: f.severity, label: `Packet ladder for ${f.id}: ${m.title}` }), caption });
   }
   for (const g of graphs) {
@@ -114,10 +138,20 @@ export async function buildHtmlReport(path: string | readonly string[] | null, r
   return renderHtml(rv, drawings, { error: opts.error ?? null, version: TOOL_VERSION });
 }
 
-function ladderArgs(f: Finding): string {
-  if (f.transfer !== null) return `--transfer ${f.transfer}`;
-  if (f.connection !== null) return `--connection ${f.connection}`;
-  return `--frame ${f.frames[0] ?? 1}`;
+/** The command that draws `plan` (or, with no plan, the ladder command up to its target) in a
+ *  terminal, with the capture's real path shell-quoted; several merged captures have no single
+ *  file to name, so their frame numbers are those of the merge. */
+function ladderCommand(path: string | readonly string[], plan: LadderPlan | null, f: Finding, merge: string | null): string {
+  // merged captures: ladder reads one file, the merge whose frame numbers the report uses
+  const base = typeof path === 'string' ? `ftpdiag ladder ${shellQuote(path)}` : `${merge ?? 'mergecap -w merged.pcapng …'} && ftpdiag ladder merged.pcapng`;
+  if (plan === null) return base;
+  if (plan.transfer !== null) return `${base} --transfer ${plan.transfer}`;
+  if (plan.lanes.length === 1) return `${base} --connection ${plan.lanes[0]!.conn}`;
+  return `${base} --frame ${f.frames[0] ?? 1}`;
+}
+
+function listed(frames: readonly number[]): string {
+  return frames.length > 8 ? `${frames.slice(0, 8).join(', ')} … (+${frames.length - 8})` : frames.join(', ');
 }
 
 /** `analyze --html FILE`: builds the page and writes it (to FILE.tmp, then renamed, so a

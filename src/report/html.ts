@@ -1,12 +1,14 @@
 // The HTML report: one self-contained file (inline CSS and SVG; no script, font, image or
-// stylesheet fetched: a Content-Security-Policy forbids it too) with an overview, the findings
-// (explanation, what to do, and a ladder of the packets around each one's frames), the sessions,
-// the transfer table, a time-sequence graph per data connection and the reply codes seen.
+// stylesheet fetched: a Content-Security-Policy forbids it too) with an overview and a table of
+// the findings by id, the findings grouped by id (the first few in full: explanation, what to do,
+// and a ladder of the packets around their frames; the rest listed), the sessions, the transfer
+// table, a time-sequence graph per data connection and the reply codes seen. Every list is cut
+// at a bound that keeps the page about a megabyte on a capture of 10^5 sessions.
 // Every string that came off the wire goes through wireHtml (control characters escaped, then
 // markup), so a file named `<script>` or ESC[2J is shown, never run or obeyed.
 
 import { linkTypeText } from '../format/link-types.ts';
-import type { Finding, Severity } from '../diagnose/finding.ts';
+import { severityRank, type Finding, type Severity } from '../diagnose/finding.ts';
 import { endpointText } from '../format/endpoint.ts';
 import type { FtpReply, Session, Transfer } from '../ftp/types.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
@@ -35,7 +37,7 @@ export interface TimeSeqDrawing {
 }
 
 export interface HtmlDrawings {
-  findings: ReadonlyMap<Finding, FindingDrawing>;
+  findings: ReadonlyMap<Finding, FindingDrawing>; // the findings shown in full (the first few of each id)
   timeSequence: readonly TimeSeqDrawing[];
   note: string | null; // why some drawings are missing (standard input, too many…); raw
 }
@@ -44,6 +46,16 @@ export interface HtmlReportOptions {
   error?: string | null; // a capture fault (one line), shown at the top
   version?: string;
 }
+
+/** Findings of one id shown in full (explanation and ladder); the others are listed in one table
+ *  per id, as the text report folds them. */
+export const SHOWN_PER_ID = 3;
+/** Rows of a folded id's table, of the sessions and transfers tables, and sessions whose command
+ *  log is included: the page stays a few megabytes on a capture of 10^5 sessions. */
+const MAX_FOLDED_ROWS = 200;
+const MAX_SESSION_ROWS = 200;
+const MAX_SESSION_LOGS = 10;
+export const MAX_TRANSFER_ROWS = 500;
 
 const h = wireHtml;
 const e = escapeHtml;
@@ -104,9 +116,17 @@ summary{cursor:pointer;color:#1864ab}
 .ladder text.gap{font-style:italic;fill:#868e96}
 .ladder text.mk{fill:#fff;font-weight:700}
 .ladder text.tag{fill:#868e96;font-weight:700}
+table.fsum td.count{text-align:right;font-variant-numeric:tabular-nums}
+.fgroup{margin:18px 0}
+.fgroup > h3{font-size:17px;border-bottom:1px dashed var(--line);padding-bottom:4px}
+table.folded td{font-size:13px}
+.ladder text.pause{font-style:italic;fill:#5c6670}
+.ladder text.hole{fill:#c92a2a;font-weight:700}
+.ladder text.ip{fill:#862e9c;font-weight:700}
 .tsg text{font-family:system-ui,"DejaVu Sans",sans-serif;font-size:11px;fill:#495057}
 .tsg text.rstl{font-weight:700}
 footer{color:var(--muted);font-size:13px;text-align:center;margin:20px}
+#sessions,#transfers,#time-sequence,#replies{content-visibility:auto;contain-intrinsic-size:auto 1200px}
 `;
 
 function sevPill(sev: Severity, n: number): string {
@@ -156,7 +176,39 @@ function overview(r: AnalysisResult, opts: HtmlReportOptions): string {
 ${opts.error ? `<p class="alert">The capture could not be read to the end: ${h(opts.error)}. The report covers what was read before it.</p>` : ''}
 <dl class="facts">${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>
 ${warnings ? `<p>Capture warnings:</p><ul>${warnings}</ul>` : ''}
+${findingSummary(r)}
 </section>`;
+}
+
+/** The findings of a page grouped by id, most severe first, in the result's order. */
+interface FindingGroup {
+  id: string;
+  severity: Severity; //  the most severe instance's
+  title: string;
+  items: Array<{ f: Finding; i: number }>; // i: index in result.findings (the element id)
+}
+
+function groupFindings(findings: readonly Finding[]): FindingGroup[] {
+  const byId = new Map<string, FindingGroup>();
+  findings.forEach((f, i) => {
+    let g = byId.get(f.id);
+    if (!g) byId.set(f.id, (g = { id: f.id, severity: f.severity, title: f.title, items: [] }));
+    if (severityRank[f.severity] > severityRank[g.severity]) g.severity = f.severity;
+    g.items.push({ f, i });
+  });
+  return [...byId.values()].sort((a, b) => severityRank[b.severity] - severityRank[a.severity]);
+}
+
+/** The element id of a finding id's group: rule ids are kebab-case, so this is unique. */
+const groupAnchor = (id: string) => `f-${id}`;
+
+function findingSummary(r: AnalysisResult): string {
+  if (r.findings.length === 0) return '';
+  const rows = groupFindings(r.findings).map(
+    (g) =>
+      `<tr><td><span class="badge ${g.severity}">${g.severity.toUpperCase()}</span></td><td class="mono"><a href="#${groupAnchor(g.id)}">${e(g.id)}</a></td><td>${h(g.title)}</td><td class="count">${groupDigits(g.items.length)}</td></tr>`,
+  );
+  return `<table class="fsum" id="finding-summary"><thead><tr><th>Severity</th><th>Finding</th><th>Title</th><th>Count</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function subjectText(f: Finding, v: PageView): string {
@@ -191,13 +243,31 @@ function findingArticle(f: Finding, i: number, v: PageView, d: HtmlDrawings): st
   return out.join('\n');
 }
 
+/** The findings of one id past the first SHOWN_PER_ID: one table, at most MAX_FOLDED_ROWS rows. */
+function foldedTable(g: FindingGroup, v: PageView): string {
+  const rest = g.items.slice(SHOWN_PER_ID);
+  if (rest.length === 0) return '';
+  const rows = rest.slice(0, MAX_FOLDED_ROWS).map(({ f, i }) => {
+    const frames = f.frames.length === 0 ? '–' : `${f.frames.slice(0, 8).join(', ')}${f.frames.length > 8 ? ` … (+${f.frames.length - 8})` : ''}`;
+    return `<tr id="finding-${i}"><td><span class="badge ${f.severity}">${f.severity.toUpperCase()}</span></td><td>${subjectText(f, v) || '–'}</td><td class="mono">${frames}</td><td>${h(f.summary)}</td></tr>`;
+  });
+  const more = rest.length > MAX_FOLDED_ROWS ? `<p class="note">… and ${groupDigits(rest.length - MAX_FOLDED_ROWS)} more (every one with --json, or in the text report's folded line).</p>` : '';
+  return `<details class="folded"><summary>${groupDigits(rest.length)} more ${e(g.id)} ${rest.length === 1 ? 'finding' : 'findings'} (${SHOWN_PER_ID} shown above with their ladders)</summary>
+<table class="folded"><thead><tr><th>Severity</th><th>About</th><th>Frames</th><th>Summary</th></tr></thead><tbody>${rows.join('')}</tbody></table>${more}</details>`;
+}
+
 function findingsSection(r: AnalysisResult, v: PageView, d: HtmlDrawings): string {
   if (r.findings.length === 0) return `<section id="findings"><h2>Findings</h2><p>None: nothing in this capture matched a rule.</p></section>`;
   const n = severityCounts(r.findings);
+  const groups = groupFindings(r.findings).map(
+    (g) => `<div class="fgroup" id="${groupAnchor(g.id)}"><h3><span class="fid">${e(g.id)}</span>${h(g.title)} <span class="note">(${groupDigits(g.items.length)})</span></h3>
+${g.items.slice(0, SHOWN_PER_ID).map(({ f, i }) => findingArticle(f, i, v, d)).join('\n')}
+${foldedTable(g, v)}</div>`,
+  );
   return `<section id="findings"><h2>Findings</h2>
-<p class="note">${grouped(n.error, 'error')}, ${grouped(n.warning, 'warning')}, ${groupDigits(n.info)} info. Each ladder shows the packets around the frames a finding cites (shaded), with relative sequence numbers as Wireshark shows them; <code>ftpdiag ladder</code> draws the same in a terminal.</p>
+<p class="note">${grouped(n.error, 'error')}, ${grouped(n.warning, 'warning')}, ${groupDigits(n.info)} info, grouped by finding id (the first ${SHOWN_PER_ID} of each in full). Each ladder shows the packets around the frames a finding cites (shaded), with relative sequence numbers as Wireshark shows them; <code>ftpdiag ladder</code> draws the same in a terminal.</p>
 ${d.note ? `<p class="note">${h(d.note)}</p>` : ''}
-${r.findings.map((f, i) => findingArticle(f, i, v, d)).join('\n')}
+${groups.join('\n')}
 </section>`;
 }
 
@@ -211,7 +281,8 @@ const MAX_COMMAND_ROWS = 500;
 
 function sessionsSection(v: PageView): string {
   if (v.unit.sessions.length === 0) return `<section id="sessions"><h2>Sessions</h2><p>No FTP control connection was found.</p></section>`;
-  const rows = v.unit.sessions.map((sv) => {
+  const total = v.unit.sessions.length;
+  const rows = v.unit.sessions.slice(0, MAX_SESSION_ROWS).map((sv) => {
     const s = sv.s;
     const pw = sv.password === null ? '–' : `<code>${h(sv.password)}</code>`;
     const tls = s.tls.encryptedFromFrame !== null ? `TLS from frame ${s.tls.encryptedFromFrame}` : s.tls.authFrame !== null ? 'AUTH TLS' : 'clear';
@@ -220,7 +291,7 @@ function sessionsSection(v: PageView): string {
 <td class="mono">${s.greeting ? `${s.greeting.valid ? s.greeting.code : '?'} ${h(s.greeting.text.split('\n', 1)[0] ?? '')}` : s.startedMidSession ? '(capture began mid-session)' : '–'}</td>
 <td class="num">${groupDigits(s.commands.length)}</td><td class="num">${groupDigits(s.transfers.length)}</td><td>${tls}</td><td>${sv.control ? e(closeText(sv.control)) : '–'}</td></tr>`;
   });
-  const logs = v.unit.sessions.map((sv) => {
+  const logs = v.unit.sessions.slice(0, MAX_SESSION_LOGS).map((sv) => {
     const s = sv.s;
     if (s.commands.length === 0) return '';
     const lines = sv.commands.slice(0, MAX_COMMAND_ROWS).map((c) => `<tr><td class="num">${c.cmd.frame}</td><td class="mono">${h(c.line)}</td>${replyCell(c.cmd.reply)}<td class="num">${c.cmd.reply ? c.cmd.reply.frame : ''}</td></tr>`);
@@ -231,7 +302,9 @@ function sessionsSection(v: PageView): string {
   return `<section id="sessions"><h2>Sessions</h2>
 <table><thead><tr><th>#</th><th>Client</th><th>Server</th><th>User</th><th>Password</th><th>Login</th><th>Greeting</th><th>Commands</th><th>Transfers</th><th>Control channel</th><th>Control connection</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table>
+${total > MAX_SESSION_ROWS ? `<p class="note">The first ${groupDigits(MAX_SESSION_ROWS)} of ${groupDigits(total)} sessions (all of them with --json or ftpdiag log).</p>` : ''}
 ${logs.join('\n')}
+${total > MAX_SESSION_LOGS ? `<p class="note">Commands and replies of the first ${MAX_SESSION_LOGS} sessions (every one with ftpdiag log).</p>` : ''}
 </section>`;
 }
 
@@ -242,7 +315,7 @@ function outcomeCell(t: Transfer): string {
 
 function transfersSection(v: PageView): string {
   if (v.unit.transfers.length === 0) return `<section id="transfers"><h2>Transfers</h2><p>No transfer (RETR, STOR, LIST…) was seen.</p></section>`;
-  const rows = v.unit.transfers.map(
+  const rows = v.unit.transfers.slice(0, MAX_TRANSFER_ROWS).map(
     (tv) => {
       const t = tv.t;
       return `<tr><td class="num">${t.id}</td><td class="num">${t.session ?? '–'}</td><td class="mono">${e(t.command)}</td><td class="mono">${h(t.argument)}</td>
@@ -256,6 +329,7 @@ function transfersSection(v: PageView): string {
 <table><thead><tr><th>#</th><th>Session</th><th>Command</th><th>Argument</th><th>Mode</th><th>Data conn.</th><th>Bytes</th><th>Acked</th><th>Announced</th><th>Replies</th><th>Duration</th><th>Rate</th><th>Outcome</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table>
 ${marks.map((m) => `<p class="note">${e(BYTE_MARKS[m])}</p>`).join('\n')}
+${v.unit.transfers.length > MAX_TRANSFER_ROWS ? `<p class="note">The first ${groupDigits(MAX_TRANSFER_ROWS)} of ${groupDigits(v.unit.transfers.length)} transfers (all of them with --json or ftpdiag log).</p>` : ''}
 </section>`;
 }
 

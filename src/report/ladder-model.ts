@@ -4,11 +4,21 @@
 // of bulk data so a million-segment transfer still draws in a page. The text (ladder-text.ts)
 // and SVG (ladder-svg.ts) renderers only lay this out.
 //
+// A ladder shows the evidence of the findings it marks: every frame they cite is drawn when its
+// connection is a lane (the lanes reach out to them), and the ones that are not are named with
+// the option that draws them; pauses between drawn items and a lane's silence are marked with
+// their duration; the hole before a lost segment (Connection.holes) and, where a finding's rule
+// asks for it (Finding.ladder), the IP TTL and ID of a forged RST's claimed sender ride on the
+// rows. Facts come from the TCP engine and the FTP stage; the model only places them.
+//
 // Layout decision for a transfer: two ladders interleaved in time on shared host columns. The
 // left column is always the FTP client's host, the right one the FTP server's, whatever side
 // opened the data connection (active mode: the server did), so a download's data arrows point
 // left and an upload's point right; a lane tag (C = control, D = data) tells the connections
 // apart. Three columns would spend a third of 80 columns on a host that is the client again.
+// The other connections tried toward the transfer's announced endpoint (Transfer.dataCandidates:
+// a refused SYN to the address a 227 announced, a retry) are lanes too (A), so a failed data
+// connection is one picture with its announcement.
 
 import type { Finding, Severity } from '../diagnose/finding.ts';
 import { severityRank } from '../diagnose/finding.ts';
@@ -43,6 +53,17 @@ export interface LadderRow {
   window: number; //      window field (unscaled)
   lines: string[]; //     FTP lines this segment carried (raw wire text, PASS already redacted)
   marks: LadderMark[]; // findings citing this frame, most severe first
+  /** Its IP TTL and ID, shown when a marked finding's rule asks for them (Finding.ladder
+   *  'ip-ttl-id') on packets from the sender a cited RST claims to come from; ipId -1: IPv6. */
+  ip?: { ttl: number; ipId: number };
+  /** The hole in its sender's byte stream just before it (Connection.holes, the lost-segment
+   *  event): bytes never captured. */
+  hole?: { offset: number; bytes: number };
+  /** Its lane (connection) had been silent this long, since frame `since`, while other lanes'
+   *  packets went by: set when at least PAUSE_MIN. */
+  idle?: { seconds: number; since: number };
+  /** Seconds since the item drawn before it (row or fold) ended: set when at least PAUSE_MIN. */
+  pause?: number;
 }
 
 /** Consecutive packets folded into one line. */
@@ -57,14 +78,17 @@ export interface LadderGap {
   lastFrame: number;
   startTime: number; //   seconds since the first frame of the capture
   endTime: number;
+  pause?: number; //      as LadderRow.pause
+  /** The packet itself while the fold holds only one: it is drawn instead (a line either way). */
+  row?: LadderRow;
 }
 
 export type LadderItem = LadderRow | LadderGap;
 
 export interface LadderLane {
   conn: number; //        Connection.id
-  tag: string; //         'C' / 'D' in a transfer ladder, '' for a single connection
-  role: 'control' | 'data' | 'other';
+  tag: string; //         'C' / 'D' / 'A' in a transfer ladder, '' for a single connection
+  role: 'control' | 'data' | 'attempt' | 'other'; // attempt: tried for the transfer's data connection (Transfer.dataCandidates)
   leftSide: Side; //      which TCP side of the connection is drawn in the left column
   left: string; //        addr:port on the left (raw)
   right: string; //       addr:port on the right
@@ -82,6 +106,8 @@ export interface LadderFindingRef {
   drawn: number[]; //     of those, drawn as rows
   folded: number[]; //    in the selection but folded into an elision (past the pin budget)
   elsewhere: number[]; // not in this ladder's connections/frame range
+  /** How to draw the frames not drawn: '--max N' (folded ones), '--frame N' (elsewhere). */
+  hints: string[];
 }
 
 export interface LadderModel {
@@ -93,6 +119,8 @@ export interface LadderModel {
   items: LadderItem[];
   packets: number; //     segments in the selection
   findings: LadderFindingRef[];
+  max: number; //         the rows budget it was built with
+  ipShown: boolean; //    some row shows its TTL and IP ID (LadderRow.ip)
 }
 
 export interface LadderOptions {
@@ -106,6 +134,10 @@ export interface LadderOptions {
 }
 
 export const DEFAULT_MAX = 200;
+/** A pause between drawn items (or a lane's silence) of at least this many seconds is marked. */
+export const PAUSE_MIN = 1;
+/** Lanes drawn for connections tried for a transfer's data connection besides the one used. */
+const MAX_ATTEMPT_LANES = 6;
 const HEAD = 6; //          packets kept at the start when eliding
 const TAIL = 6; //          … and at the end
 const MIN_RUN = 3; //       a shorter run of bulk packets is drawn, not folded
@@ -123,6 +155,7 @@ export interface LadderPlan {
   rightLabel: string;
   lanes: LadderLane[];
   highlight: number[]; // frames to mark and keep (--frame)
+  transfer: number | null; // the transfer drawn (its findings' frames widen the lanes)
 }
 
 const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
@@ -174,9 +207,18 @@ export function planTransfer(rv: ResultView, id: number): LadderPlan {
   const clientSide = other(s.serverSide);
   const lanes = [connectionLane(control, 'control', 'C', clientSide, Math.max(from, control.firstFrame), Math.min(to, control.lastFrame))];
   if (data) lanes.push(connectionLane(data, 'data', 'D', t.dataSides?.ftpClient ?? 'client'));
+  // the other connections tried toward the announced endpoint (a refused SYN to the address a
+  // 227 announced, retries), whatever role the FTP stage gave them
+  const attempts = t.dataCandidates.filter((id) => id !== t.dataConnection && rv.connections.has(id));
+  for (const id of attempts.slice(0, MAX_ATTEMPT_LANES)) {
+    const c = connectionById(rv, id);
+    // the side that opened it is the FTP client's in passive mode, the FTP server's in active mode
+    lanes.push(connectionLane(c, 'attempt', 'A', t.mode === 'active' ? 'server' : 'client'));
+  }
   const bytes = typeof tv.bytes === 'number' ? `${groupDigits(tv.bytes)} bytes` : `bytes ${byteText(tv.bytes)}`;
   const facts = [t.mode ?? 'no PASV/PORT seen', bytes, t.replyCodes.length ? `replies ${repliesText(t)}` : 'no reply', t.outcome];
   if (!data) facts.push('no data connection seen');
+  if (attempts.length > MAX_ATTEMPT_LANES) facts.push(`${attempts.length - MAX_ATTEMPT_LANES} more attempts not drawn (--connection ${attempts.slice(MAX_ATTEMPT_LANES).join(', ')})`);
   return {
     title: `Transfer ${t.id}: ${tv.what || 'transfer with an unreadable command'}`,
     subtitle: facts.join(', '),
@@ -184,6 +226,7 @@ export function planTransfer(rv: ResultView, id: number): LadderPlan {
     rightLabel: `FTP server ${s.server.addr}`,
     lanes,
     highlight: [],
+    transfer: t.id,
   };
 }
 
@@ -194,8 +237,9 @@ export function planConnection(rv: ResultView, id: number, highlight: number[] =
   let subtitle = 'not an FTP connection';
   let leftLabel = 'client';
   let rightLabel = 'server';
-  const session = role === 'control' ? rv.unit.sessions.find((v) => v.s.control === id)?.s : undefined;
+  const session = role === 'control' ? rv.sessionOfControl.get(id)?.s : undefined;
   const transfer = role === 'data' ? rv.transferOfData.get(id) : undefined;
+  const triedFor = !session && !transfer ? rv.transferOfAttempt.get(id) : undefined;
   if (session) {
     leftSide = other(session.serverSide);
     subtitle = `FTP control connection of session ${session.id}`;
@@ -207,8 +251,11 @@ export function planConnection(rv: ResultView, id: number, highlight: number[] =
     subtitle = `FTP data connection${transfer.what ? ` of ${transfer.what}` : ''} (transfer ${t.id}; --transfer ${t.id} draws it with its control connection)`;
     leftLabel = 'FTP client';
     rightLabel = 'FTP server';
+  } else if (triedFor) {
+    const t = triedFor.t;
+    subtitle = `tried for the data connection${triedFor.what ? ` of ${triedFor.what}` : ''} (transfer ${t.id}; --transfer ${t.id} draws it with the announcement and the other attempts)`;
   }
-  const lane = connectionLane(c, role === 'attempt' ? 'other' : role, '', leftSide);
+  const lane = connectionLane(c, role === 'attempt' || triedFor ? 'attempt' : role, '', leftSide);
   return {
     title: `Connection ${c.id}: ${lane.left} ⇄ ${lane.right}`,
     subtitle: `${subtitle}; frames ${c.firstFrame}–${c.lastFrame}`,
@@ -216,6 +263,7 @@ export function planConnection(rv: ResultView, id: number, highlight: number[] =
     rightLabel: `${rightLabel} ${lane.right}`,
     lanes: [lane],
     highlight,
+    transfer: null,
   };
 }
 
@@ -253,10 +301,10 @@ function ftpLinesByFrame(rv: ResultView, controls: readonly LadderLane[]): Map<n
     else out.set(frame, [line()]);
   };
   const addReply = (rep: FtpReply) => add(rep.firstFrame, () => replyLine(rep));
-  for (const v of rv.unit.sessions) {
+  for (lane of controls) {
+    const v = rv.sessionOfControl.get(lane.conn);
+    if (!v) continue;
     const s = v.s;
-    lane = controls.find((l) => l.conn === s.control);
-    if (!lane) continue;
     // replies and commands interleave by frame; within a frame, keep wire order by sorting later
     if (s.greeting) addReply(s.greeting);
     for (const c of v.commands) {
@@ -302,6 +350,7 @@ function gapOf(r: LadderRow): LadderGap {
     lastFrame: r.frame,
     startTime: r.time,
     endTime: r.time,
+    row: r,
   };
 }
 
@@ -317,6 +366,7 @@ function mergeGap(a: LadderGap, b: LadderGap): LadderGap {
     lastFrame: Math.max(a.lastFrame, b.lastFrame),
     startTime: Math.min(a.startTime, b.startTime),
     endTime: Math.max(a.endTime, b.endTime),
+    ...(a.pause !== undefined ? { pause: a.pause } : {}),
   };
 }
 
@@ -410,8 +460,9 @@ export class LadderFolder<R extends LadderRow = LadderRow> {
         this.foldAll(head, this.items.length - tail);
       }
     }
+    // a fold of one packet takes a line as its row would: the row is drawn instead
     const items: Array<R | LadderGap> = this.items.map((it) => {
-      if (it.kind === 'gap') return it;
+      if (it.kind === 'gap') return it.packets === 1 && it.row ? (it.row as R) : it;
       return it.row;
     });
     return { items, packets: this.count };
@@ -493,6 +544,7 @@ function marksByFrame(findings: readonly Finding[]): Map<number, LadderMark[]> {
 /** Collects one ladder's rows from replayed packets: a ReplayConsumer. */
 export class LadderBuilder implements ReplayConsumer {
   readonly selections: ReplaySelection[];
+  readonly plan: LadderPlan; //                             the plan, its lanes widened to the findings' frames
   private readonly folder: LadderFolder;
   private readonly laneOf = new Map<number, number>(); // Connection.id → lane index
   private readonly lines: Map<number, string[]>; //      frame → FTP lines it carried
@@ -500,16 +552,41 @@ export class LadderBuilder implements ReplayConsumer {
   private readonly seen = new Set<number>(); //           finding frames met in the selection
   private captureStart = 0; //                             seconds since epoch of the capture's frame 1 (replay calls start() before any push)
   private readonly findings: readonly Finding[]; //       the findings marked on this ladder
+  private readonly ipFrames = new Set<number>(); //       RSTs whose claimed sender's TTL and IP ID are shown
+  private readonly ipSenders = new Set<string>(); //      'lane|side' of those RSTs, once met
+  private readonly holes = new Map<string, { offset: number; bytes: number }>(); // 'conn|frame' → hole before it
+  private readonly laneLast: Array<{ time: number; frame: number } | null>; // each lane's last packet
+  private lastLane = -1; //                               lane of the last packet pushed
 
   constructor(
     rv: ResultView,
-    readonly plan: LadderPlan,
+    plan: LadderPlan,
     private readonly opts: LadderOptions,
   ) {
-    this.selections = plan.lanes.map((l) => ({ connection: connectionById(rv, l.conn), fromFrame: l.fromFrame, toFrame: l.toFrame }));
-    plan.lanes.forEach((l, i) => this.laneOf.set(l.conn, i));
-    this.lines = ftpLinesByFrame(rv, plan.lanes.filter((l) => l.role === 'control'));
     this.findings = opts.findings ?? rv.result.findings;
+    // every frame a finding of this picture cites is drawn when its connection is a lane: the
+    // control lane of a transfer, cut at its final reply, reaches out to them (the NOOP and the
+    // forged RST after an idle transfer)
+    const lanes = plan.lanes.map((l) => ({ ...l }));
+    const about = (f: Finding) => opts.findings !== undefined || (plan.transfer !== null && f.transfer === plan.transfer);
+    for (const f of this.findings) {
+      if (!about(f)) continue;
+      for (const fr of f.frames) {
+        for (const l of lanes) {
+          const c = connectionById(rv, l.conn);
+          if (fr < c.firstFrame || fr > c.lastFrame) continue;
+          l.fromFrame = Math.min(l.fromFrame, fr);
+          l.toFrame = Math.max(l.toFrame, fr);
+        }
+      }
+    }
+    for (const f of this.findings) if (f.ladder?.includes('ip-ttl-id')) for (const fr of f.frames) this.ipFrames.add(fr);
+    this.plan = { ...plan, lanes };
+    this.laneLast = lanes.map(() => null);
+    for (const l of lanes) for (const h of connectionById(rv, l.conn).holes ?? []) this.holes.set(`${l.conn}|${h.frame}`, { offset: h.offset, bytes: h.bytes });
+    this.selections = lanes.map((l) => ({ connection: connectionById(rv, l.conn), fromFrame: l.fromFrame, toFrame: l.toFrame }));
+    lanes.forEach((l, i) => this.laneOf.set(l.conn, i));
+    this.lines = ftpLinesByFrame(rv, lanes.filter((l) => l.role === 'control'));
     this.marks = marksByFrame(this.findings);
     for (const h of plan.highlight) {
       const l = this.marks.get(h) ?? [];
@@ -524,7 +601,7 @@ export class LadderBuilder implements ReplayConsumer {
     const pins = new Set<number>();
     const alone = new Set<number>(plan.highlight);
     const context = opts.context ?? DEFAULT_CONTEXT;
-    const inRange = (fr: number) => plan.lanes.some((l) => fr >= l.fromFrame && fr <= l.toFrame);
+    const inRange = (fr: number) => lanes.some((l) => fr >= l.fromFrame && fr <= l.toFrame);
     let budget = Math.max(opts.max, 20);
     for (const sev of ['error', 'warning', 'info'] as const) {
       const queues = new Map<string, number[]>();
@@ -562,10 +639,19 @@ export class LadderBuilder implements ReplayConsumer {
     const fromLeft = p.from === this.plan.lanes[lane]!.leftSide;
     const marks = this.marks.get(p.frame) ?? [];
     if (marks.length) this.seen.add(p.frame);
+    if (p.flags & TcpFlag.RST && this.ipFrames.has(p.frame)) this.ipSenders.add(`${lane}|${p.from}`);
+    const time = p.time - this.captureStart;
+    const hole = this.holes.get(`${p.conn}|${p.frame}`);
+    // Heuristic "lane silence": a lane quiet for PAUSE_MIN or more while another lane's packets
+    // went by (a control connection idle through a transfer) is said at its next packet
+    const last = this.laneLast[lane];
+    const idle = last && this.lastLane !== lane && time - last.time >= PAUSE_MIN ? { seconds: time - last.time, since: last.frame } : undefined;
+    this.laneLast[lane] = { time, frame: p.frame };
+    this.lastLane = lane;
     this.folder.push({
       kind: 'packet',
       frame: p.frame,
-      time: p.time - this.captureStart,
+      time,
       lane,
       dir: fromLeft ? 'right' : 'left',
       flags: p.flags,
@@ -575,13 +661,29 @@ export class LadderBuilder implements ReplayConsumer {
       window: p.window,
       lines: this.lines.get(p.frame) ?? [],
       marks,
+      ip: { ttl: p.ttl, ipId: p.ipId },
+      ...(hole ? { hole } : {}),
+      ...(idle ? { idle } : {}),
     });
   }
 
   finish(): LadderModel {
     const { items, packets } = this.folder.finish();
     const drawn = new Set<number>();
-    for (const it of items) if (it.kind === 'packet') drawn.add(it.frame);
+    let ipShown = false;
+    let prevEnd: number | null = null;
+    for (const it of items) {
+      // pauses between what is drawn: an idle period is seen, not hidden by the row spacing
+      const start = it.kind === 'packet' ? it.time : it.startTime;
+      if (prevEnd !== null && start - prevEnd >= PAUSE_MIN) it.pause = start - prevEnd;
+      prevEnd = it.kind === 'packet' ? it.time : it.endTime;
+      if (it.kind !== 'packet') continue;
+      // a lane's silence is said when it is notably longer than the pause drawn before the row
+      if (it.idle && it.idle.seconds - (it.pause ?? 0) < PAUSE_MIN) delete it.idle;
+      drawn.add(it.frame);
+      if (this.ipSenders.has(`${it.lane}|${it.dir === 'right' ? this.plan.lanes[it.lane]!.leftSide : other(this.plan.lanes[it.lane]!.leftSide)}`)) ipShown = true;
+      else delete it.ip;
+    }
     const byId = new Map<string, { severity: Severity; title: string; instances: number; frames: Set<number> }>();
     for (const f of this.findings) {
       if (!f.frames.some((fr) => this.seen.has(fr))) continue;
@@ -605,11 +707,16 @@ export class LadderBuilder implements ReplayConsumer {
         drawn: frames.filter((fr) => drawn.has(fr)),
         folded: frames.filter((fr) => this.seen.has(fr) && !drawn.has(fr)),
         elsewhere: frames.filter((fr) => !this.seen.has(fr)),
+        hints: [],
       });
+    }
+    for (const ref of refs) {
+      if (ref.folded.length) ref.hints.push(`--max ${Math.max(packets, 10)} draws the folded ${ref.folded.length === 1 ? 'one' : 'ones'}`);
+      for (const fr of ref.elsewhere.slice(0, 3)) ref.hints.push(`--frame ${fr}`);
     }
     refs.sort((a, b) => severityRank[b.severity] - severityRank[a.severity]);
     const p = this.plan;
-    return { title: p.title, subtitle: p.subtitle, leftLabel: p.leftLabel, rightLabel: p.rightLabel, lanes: p.lanes, items, packets, findings: refs };
+    return { title: p.title, subtitle: p.subtitle, leftLabel: p.leftLabel, rightLabel: p.rightLabel, lanes: p.lanes, items, packets, findings: refs, max: this.opts.max, ipShown };
   }
 }
 

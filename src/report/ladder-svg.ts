@@ -1,13 +1,15 @@
 // The packet ladder as inline SVG for the HTML report: two lifelines (FTP client's host on the
 // left, FTP server's on the right), one horizontal arrow per segment with its flags and
 // relative seq/ack/len above it and the FTP line below, time and frame number on the left,
-// finding tags on the right, "…" bands for folded packets. Text only through wireHtml/escapeHtml.
+// finding tags on the right, "…" bands for folded packets, broken lifelines with the duration for
+// pauses, a red line above a segment after a hole, a forged RST's evidence (TTL, IP ID) under the
+// claimed sender's arrows. Text only through wireHtml/escapeHtml.
 
 import { TcpFlag } from '../decode/packet.ts';
 import type { Severity } from '../diagnose/finding.ts';
 import { escapeHtml, wireHtml } from './html-escape.ts';
 import type { LadderModel, LadderRow } from './ladder-model.ts';
-import { gapText, packetLabel, timeText } from './ladder-text.ts';
+import { gapText, holeText, idleText, ipText, packetLabel, pauseText, timeText } from './ladder-text.ts';
 import { clip } from '../format/words.ts';
 
 export interface LadderSvgOptions {
@@ -29,6 +31,8 @@ const TOP = 58; //       first row's baseline area
 const ROW_H = 26; //     a packet row
 const LINE_H = 15; //    each FTP line under it
 const GAP_H = 24; //     a folded run
+const PAUSE_H = 20; //   a pause (break mark) before an item
+const HOLE_H = 14; //    a hole's line above its segment
 const MAX_FTP_CHARS = 60; // 12 px bold monospace between the lifelines
 const MAX_LABEL_CHARS = 70;
 
@@ -46,12 +50,18 @@ function arrowColor(r: LadderRow, m: LadderModel): string {
 export function renderLadderSvg(m: LadderModel, opts: LadderSvgOptions = {}): string {
   const focus = new Set(opts.focus ?? []);
   const tagged = m.lanes.length > 1;
+  // a legend line per lane past two (a transfer with attempts): the rows move down
+  const legendLines = m.lanes.length > 2 ? m.lanes.length : 1;
+  const shift = (legendLines - 1) * 13;
   // vertical layout first: heights depend on FTP lines
-  let y = TOP;
-  const placed: Array<{ y: number; h: number }> = [];
+  let y = TOP + shift;
+  const placed: Array<{ y: number; h: number; pauseH: number; holeH: number }> = [];
   for (const it of m.items) {
-    const h = it.kind === 'gap' ? GAP_H : ROW_H + Math.min(it.lines.length, 3) * LINE_H;
-    placed.push({ y, h });
+    const pauseH = it.pause !== undefined || (it.kind === 'packet' && it.idle) ? PAUSE_H : 0;
+    const holeH = it.kind === 'packet' && it.hole ? HOLE_H : 0;
+    y += pauseH + holeH;
+    const h = it.kind === 'gap' ? GAP_H : ROW_H + (Math.min(it.lines.length, 3) + (it.ip ? 1 : 0)) * LINE_H;
+    placed.push({ y, h, pauseH, holeH });
     y += h;
   }
   const H = y + 12;
@@ -62,16 +72,16 @@ export function renderLadderSvg(m: LadderModel, opts: LadderSvgOptions = {}): st
   );
   parts.push(`<title>${wireHtml(label)}</title>`);
   // header: column titles and host labels
-  parts.push(`<text class="lh" x="${TIME_X}" y="52">time (s)</text>`);
-  parts.push(`<text class="lh" x="${FRAME_X}" y="52" text-anchor="end">frame</text>`);
+  parts.push(`<text class="lh" x="${TIME_X}" y="${52 + shift}">time (s)</text>`);
+  parts.push(`<text class="lh" x="${FRAME_X}" y="${52 + shift}" text-anchor="end">frame</text>`);
   parts.push(`<text class="host" x="${LEFT_X}" y="18" text-anchor="middle">${wireHtml(clip(m.leftLabel, 44))}</text>`);
   parts.push(`<text class="host" x="${RIGHT_X}" y="18" text-anchor="middle">${wireHtml(clip(m.rightLabel, 44))}</text>`);
   if (tagged) {
-    // SVG collapses runs of spaces: one <tspan> per lane, spaced with dx
-    const legend = m.lanes
-      .map((l, i) => `<tspan${i ? ' dx="18"' : ''}>${wireHtml(`${l.tag} = ${l.role} connection ${l.conn} (${l.left} ⇄ ${l.right})`)}</tspan>`)
-      .join('');
-    parts.push(`<text class="lh" x="${TIME_X}" y="35">${legend}</text>`);
+    // SVG collapses runs of spaces: one <tspan> per lane, spaced with dx (on one line for two
+    // lanes, one line each for more)
+    const text = (l: (typeof m.lanes)[number]) => wireHtml(`${l.tag} = ${l.role} connection ${l.conn} (${l.left} ⇄ ${l.right})`);
+    if (legendLines === 1) parts.push(`<text class="lh" x="${TIME_X}" y="35">${m.lanes.map((l, i) => `<tspan${i ? ' dx="18"' : ''}>${text(l)}</tspan>`).join('')}</text>`);
+    else m.lanes.forEach((l, i) => parts.push(`<text class="lh" x="${TIME_X}" y="${35 + i * 13}">${text(l)}</text>`));
   }
   // shading for focus rows (under everything else)
   m.items.forEach((it, i) => {
@@ -79,11 +89,20 @@ export function renderLadderSvg(m: LadderModel, opts: LadderSvgOptions = {}): st
     const p = placed[i]!;
     parts.push(`<rect x="0" y="${p.y}" width="${W}" height="${p.h}" fill="${SEVERITY_TINT[opts.focusSeverity ?? 'info']}"/>`);
   });
-  // lifelines: solid, dashed across folded runs
+  // lifelines: solid, dashed across folded runs, broken (a zigzag) across a pause
   m.items.forEach((it, i) => {
     const p = placed[i]!;
     const dash = it.kind === 'gap' ? ' stroke-dasharray="3 3"' : '';
-    for (const x of [LEFT_X, RIGHT_X]) parts.push(`<line x1="${x}" y1="${p.y}" x2="${x}" y2="${p.y + p.h}" stroke="#adb5bd" stroke-width="2"${dash}/>`);
+    const top = p.y - p.holeH;
+    for (const x of [LEFT_X, RIGHT_X]) parts.push(`<line x1="${x}" y1="${top}" x2="${x}" y2="${p.y + p.h}" stroke="#adb5bd" stroke-width="2"${dash}/>`);
+    if (p.pauseH) {
+      const by = top - p.pauseH;
+      for (const x of [LEFT_X, RIGHT_X]) parts.push(`<path class="brk" d="M${x},${by}l0,5l-5,3l10,4l-5,3l0,${p.pauseH - 15}" fill="none" stroke="#adb5bd" stroke-width="2"/>`);
+      const words: string[] = [];
+      if (it.pause !== undefined) words.push(pauseText(it.pause));
+      if (it.kind === 'packet' && it.idle) words.push(idleText(it.idle, m.lanes[it.lane]));
+      parts.push(`<text class="pause" x="${(LEFT_X + RIGHT_X) / 2}" y="${by + 14}" text-anchor="middle">${escapeHtml(words.join('; '))}</text>`);
+    }
   });
   m.items.forEach((it, i) => {
     const p = placed[i]!;
@@ -98,17 +117,23 @@ export function renderLadderSvg(m: LadderModel, opts: LadderSvgOptions = {}): st
     const x2 = right ? RIGHT_X - 2 : LEFT_X + 2;
     const head = right ? `${x2},${ay} ${x2 - 9},${ay - 4} ${x2 - 9},${ay + 4}` : `${x2},${ay} ${x2 + 9},${ay - 4} ${x2 + 9},${ay + 4}`;
     parts.push(`<g class="pkt" data-frame="${it.frame}">`);
+    if (it.hole) {
+      // the hole in the sender's stream, on the sender's side just above the segment after it
+      const hx = right ? `x="${LEFT_X + 8}"` : `x="${RIGHT_X - 8}" text-anchor="end"`;
+      parts.push(`<text class="hole" ${hx} y="${p.y - 3}">${escapeHtml(holeText(it.hole))}</text>`);
+    }
     parts.push(`<text class="t" x="${TIME_X}" y="${ay + 4}">${timeText(it.time)}</text>`);
     parts.push(`<text class="fr" x="${FRAME_X}" y="${ay + 4}" text-anchor="end">${it.frame}</text>`);
     if (tagged) parts.push(`<text class="tag" x="${TAG_X}" y="${ay + 4}">${escapeHtml(m.lanes[it.lane]?.tag ?? '')}</text>`);
     parts.push(`<line x1="${x1}" y1="${ay}" x2="${right ? x2 - 8 : x2 + 8}" y2="${ay}" stroke="${color}" stroke-width="${it.len > 0 || it.flags & TcpFlag.RST ? 2 : 1.3}"/>`);
     parts.push(`<polygon points="${head}" fill="${color}"/>`);
     parts.push(`<text class="lbl" x="${(LEFT_X + RIGHT_X) / 2}" y="${ay - 4}" text-anchor="middle" fill="${color}">${escapeHtml(clip(packetLabel(it), MAX_LABEL_CHARS))}</text>`);
+    const anchor = right ? `x="${LEFT_X + 8}"` : `x="${RIGHT_X - 8}" text-anchor="end"`;
     it.lines.slice(0, 3).forEach((ftp, k) => {
       const ly = ay + 14 + k * LINE_H;
-      const anchor = right ? `x="${LEFT_X + 8}"` : `x="${RIGHT_X - 8}" text-anchor="end"`;
       parts.push(`<text class="ftp" ${anchor} y="${ly}">${wireHtml(clip(ftp, MAX_FTP_CHARS))}</text>`);
     });
+    if (it.ip) parts.push(`<text class="ip" ${anchor} y="${ay + 14 + Math.min(it.lines.length, 3) * LINE_H}">${escapeHtml(ipText(it.ip))}</text>`);
     let mx = MARK_X;
     for (const mark of it.marks) {
       const text = mark.id;

@@ -15,9 +15,9 @@
 import { TcpFlag, tcpFlagNames } from '../decode/packet.ts';
 import type { Severity } from '../diagnose/finding.ts';
 import { escapeWire } from './escape.ts';
-import type { LadderGap, LadderMark, LadderModel, LadderRow } from './ladder-model.ts';
+import { PAUSE_MIN, type LadderGap, type LadderLane, type LadderMark, type LadderModel, type LadderRow } from './ladder-model.ts';
 import { Styler } from './style.ts';
-import { groupDigits, sizeText } from '../format/numbers.ts';
+import { groupDigits, secondsText, sizeText } from '../format/numbers.ts';
 import { clip, wrap } from '../format/words.ts';
 
 export interface LadderTextOptions {
@@ -56,14 +56,49 @@ export function gapText(g: LadderGap, room = Infinity): string {
   if (g.bytes > 0) details.push(sizeText(g.bytes));
   if (!pure && g.ftpLines) details.push(`${groupDigits(g.ftpLines)} FTP ${g.ftpLines === 1 ? 'line' : 'lines'}`);
   if (!pure && g.controlFlags) details.push(`${groupDigits(g.controlFlags)} SYN/FIN/RST`);
-  const frames = `frames ${g.firstFrame}–${g.lastFrame}`;
+  const frames = g.firstFrame === g.lastFrame ? `frame ${g.firstFrame}` : `frames ${g.firstFrame}–${g.lastFrame}`;
+  const span = g.endTime - g.startTime;
+  const over = span >= PAUSE_MIN ? [`over ${secondsText(span)}`] : [];
   const variants = [
-    `… ${what} (${[...details, frames].join(', ')}) …`,
+    `… ${what} (${[...details, ...over, frames].join(', ')}) …`,
+    `… ${what} (${[...details, ...over].join(', ')}) …`,
     details.length ? `… ${what} (${details.join(', ')}) …` : `… ${what} …`,
     `… ${what} …`,
     `… ${n} …`,
   ];
   return variants.find((v) => v.length <= room) ?? variants[variants.length - 1]!;
+}
+
+/** The pause before an item: '10.0 s later'. */
+export function pauseText(seconds: number): string {
+  return `${secondsText(seconds)} later`;
+}
+
+/** A lane's silence before its row, longest variant that fits `room`. */
+export function idleText(idle: NonNullable<LadderRow['idle']>, lane: LadderLane | undefined, room = Infinity): string {
+  const who = lane && lane.role !== 'other' ? `${lane.role} connection` : 'connection';
+  const secs = secondsText(idle.seconds);
+  const tag = lane?.tag || 'connection';
+  const variants = [
+    `${who} ${lane?.conn ?? ''} silent for ${secs} (since frame ${idle.since})`.replace('  ', ' '),
+    `${tag} silent for ${secs} (since frame ${idle.since})`,
+    `${tag} silent for ${secs}`,
+    `${tag} ${secs}`,
+  ];
+  return variants.find((v) => v.length <= room) ?? variants[variants.length - 1]!;
+}
+
+/** A hole in the sender's stream before a segment, in Wireshark's relative numbers. */
+export function holeText(h: NonNullable<LadderRow['hole']>, room = Infinity): string {
+  const range = `seq ${h.offset + 1}–${h.offset + h.bytes}`;
+  const variants = [`✕ ${groupDigits(h.bytes)} bytes missing before it (${range})`, `✕ ${groupDigits(h.bytes)} bytes missing (${range})`, `✕ ${groupDigits(h.bytes)} bytes missing`];
+  return variants.find((v) => v.length <= room) ?? variants[variants.length - 1]!;
+}
+
+/** A packet's IP evidence: 'ttl 54 id 64298' ('hlim 54' for IPv6); `short`: '54/64298' ('54'). */
+export function ipText(ip: NonNullable<LadderRow['ip']>, short = false): string {
+  if (short) return ip.ipId < 0 ? String(ip.ttl) : `${ip.ttl}/${ip.ipId}`;
+  return ip.ipId < 0 ? `hlim ${ip.ttl}` : `ttl ${ip.ttl} id ${ip.ipId}`;
 }
 
 export function markText(marks: readonly LadderMark[]): string {
@@ -84,7 +119,10 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
   const tw = Math.max(4, ...rows.map((r) => timeText(r.time).length));
   const fw = Math.max(5, ...rows.map((r) => String(r.frame).length));
   const tagged = m.lanes.length > 1;
-  const prefixW = tw + 1 + fw + 1 + (tagged ? 2 : 0); // "time frame [T ]"
+  // the TTL/IP ID column (a forged RST's evidence), when it leaves the arrow its minimum width
+  const ipW = m.ipShown ? Math.max(6, ...rows.map((r) => (r.ip ? ipText(r.ip, true).length : 0))) : 0;
+  const ipColumn = ipW > 0 && tw + 1 + fw + 1 + (tagged ? 2 : 0) + ipW + 1 + 2 + MIN_ARROW <= width;
+  const prefixW = tw + 1 + fw + 1 + (tagged ? 2 : 0) + (ipColumn ? ipW + 1 : 0); // "time frame [T ][ttl id ]"
   // the mark column is as wide as the longest mark that goes on its row; longer ones get a line
   const markW = Math.max(0, ...rows.map((r) => markText(r.marks).length).filter((n) => n <= MAX_MARK));
   // arrow area: what is left after the prefix, two bars and the mark column
@@ -98,14 +136,14 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
   out.push(wrap(w(m.subtitle), width, '  ', ''));
   if (tagged) {
     for (const l of m.lanes) {
-      const name = l.role === 'control' ? 'control' : l.role === 'data' ? 'data   ' : 'other  ';
+      const name = l.role.padEnd(7);
       out.push(clip(`  ${l.tag}  ${name} connection ${l.conn}: ${w(l.left)} ⇄ ${w(l.right)}`, width));
     }
   }
   const elided = m.items.some((x) => x.kind === 'gap');
   out.push(
     wrap(
-      `${groupDigits(m.packets)} ${m.packets === 1 ? 'packet' : 'packets'}${elided ? ` (${groupDigits(rows.length)} drawn)` : ''}; time: seconds since the capture's first frame; seq/ack: relative`,
+      `${groupDigits(m.packets)} ${m.packets === 1 ? 'packet' : 'packets'}${elided ? ` (${groupDigits(rows.length)} drawn)` : ''}; time: seconds since the capture's first frame; seq/ack: relative${m.items.some((x) => x.pause !== undefined || (x.kind === 'packet' && x.idle)) ? `; ≈ a pause of ${PAUSE_MIN} s or more` : ''}${m.ipShown ? `; ${ipColumn ? 'ttl/id' : 'ttl, id'}: IP TTL and ID of the packets of the host a marked RST claims to come from` : ''}`,
       width,
       '  ',
       '',
@@ -115,7 +153,7 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
   // column header: labels over the bars
   const leftLabel = w(m.leftLabel);
   const rightLabel = w(m.rightLabel);
-  const head = `${'time'.padStart(tw)} ${'frame'.padStart(fw)} ${tagged ? '  ' : ''}`;
+  const head = `${'time'.padStart(tw)} ${'frame'.padStart(fw)} ${tagged ? '  ' : ''}${ipColumn ? 'ttl/id'.padEnd(ipW + 1) : ''}`;
   // the right label ends at the right bar when it can, else runs on into the mark column
   const span = A + 2;
   const room = width - head.length;
@@ -124,7 +162,25 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
   const labels = l + ' '.repeat(Math.max(2, span - l.length - r.length)) + r;
   out.push(st.paint('bold', head + labels));
 
+  /** A line between the bars, centred (pauses) or on the sender's side (holes). */
+  const between = (text: string, bar: string, paint: 'dim' | 'red', side: 'centre' | 'left' | 'right' = 'centre') => {
+    const t = clip(text, A - 2);
+    const pad = A - t.length;
+    const left = side === 'centre' ? Math.floor(pad / 2) : side === 'left' ? 1 : pad - 1;
+    out.push(`${blank}${bar}${' '.repeat(left)}${st.paint(paint, t)}${' '.repeat(pad - left)}${bar}`);
+  };
   for (const it of m.items) {
+    // a pause before it, and the silence of its lane (an idle control connection)
+    const idle = it.kind === 'packet' && it.idle ? idleText(it.idle, m.lanes[it.lane], A - 4) : null;
+    if (it.pause !== undefined || idle) {
+      const both = [it.pause !== undefined ? pauseText(it.pause) : null, idle].filter((x) => x !== null).join('; ');
+      if (both.length <= A - 4) between(both, '≈', 'dim');
+      else {
+        if (it.pause !== undefined) between(pauseText(it.pause), '≈', 'dim');
+        if (idle) between(idle, '≈', 'dim');
+      }
+    }
+    if (it.kind === 'packet' && it.hole) between(holeText(it.hole, A - 4), '│', 'red', it.dir === 'right' ? 'left' : 'right');
     if (it.kind === 'gap') {
       const text = gapText(it, A - 2);
       const pad = A - text.length;
@@ -143,7 +199,8 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
     const arrow = it.dir === 'right' ? `├${paintArrow(`─${label}${fill}▶`)}│` : `│${paintArrow(`◀${fill}${label}─`)}┤`;
     const marks = markText(it.marks);
     const sev = it.marks[0]?.severity ?? null;
-    let line = `${time} ${frame} ${tag}${arrow}`;
+    const ip = ipColumn ? `${(it.ip ? ipText(it.ip, true) : '').padEnd(ipW)} ` : '';
+    let line = `${time} ${frame} ${tag}${ip}${arrow}`;
     const markOnRow = marks !== '' && marks.length <= markRoom;
     if (markOnRow) line += ` ${sevStyle(st, sev, marks)}`;
     out.push(line);
@@ -157,6 +214,10 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
       }
       const pad = ' '.repeat(A - 2 - full.length);
       out.push(`${blank}│ ${it.dir === 'right' ? st.paint('bold', full) + pad : pad + st.paint('bold', full)} │`);
+    }
+    if (it.ip && !ipColumn) {
+      const t = ipText(it.ip);
+      out.push(`${blank}│ ${it.dir === 'right' ? t.padEnd(A - 2) : t.padStart(A - 2)} │`);
     }
     if (it.lines.length > 3) {
       const more = `(+${it.lines.length - 3} more lines)`;
@@ -182,7 +243,7 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
       if (f.drawn.length) where.push(`drawn: ${listFrames(f.drawn)}`);
       if (f.folded.length) where.push(`folded into "…": ${listFrames(f.folded)}`);
       if (f.elsewhere.length) where.push(`not in this ladder: ${listFrames(f.elsewhere)}`);
-      out.push(wrap(`frames ${where.join('; ')}`, width, '      ', '    '));
+      out.push(wrap(`frames ${where.join('; ')}${f.hints.length ? ` (to draw them: ${f.hints.join('; ')})` : ''}`, width, '      ', '    '));
     }
   }
   return out.join('\n') + '\n';

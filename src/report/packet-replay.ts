@@ -24,6 +24,8 @@ export interface ReplayPacket {
   ackOffset: number; // ack unwrapped past 2^32
   len: number; //      TCP payload bytes per the IP header (a snaplen may have cut the capture)
   window: number; //   window field as on the wire (not scaled)
+  ttl: number; //      IPv4 TTL or IPv6 hop limit
+  ipId: number; //     IPv4 identification; -1 for IPv6
   payload: Buffer; //  the payload bytes the capture holds (fewer than len when a snaplen cut
   //                   the frame): a view, valid only during push
 }
@@ -193,6 +195,8 @@ function record(p: DecodedPacket, t: Track, from: Side): ReplayPacket {
     ackOffset: hasAck ? peer.offset(p.ack) : 0,
     len: p.segmentLength,
     window: p.window,
+    ttl: p.ttl,
+    ipId: p.ipId,
     payload: p.payload(),
   };
 }

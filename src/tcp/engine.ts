@@ -20,7 +20,7 @@
 import type { DecodedPacket } from '../decode/packet.ts';
 import { TcpFlag } from '../decode/packet.ts';
 import type { Connection, Side, TcpEngineOptions, TcpEngineStats, TcpEventKind, TcpListener, TcpState } from './types.ts';
-import { defaultTcpEngineOptions, MAX_EVENT_FRAMES } from './types.ts';
+import { defaultTcpEngineOptions, MAX_EVENT_FRAMES, MAX_HOLES } from './types.ts';
 import { analyzeSegment, Flag, noteHandshakeTiming, noteSynWindowScale } from './analysis.ts';
 import { onAckSent, onFinSent, onRstSent, onSynAckSent, onSynSent, type EndpointTracker } from './endpoint-state.ts';
 import { FlowTable } from './flow-table.ts';
@@ -464,6 +464,10 @@ export class TcpEngine {
     }
     const dataStart = s.rel(seq) + (isSyn ? 1 : 0);
     const dataEnd = dataStart + seglen;
+    // the lost segment's hole, recorded with the event: from the highest byte seen to this start
+    if (af & Flag.LOST_SEGMENT && dataStart > s.hiRel && (conn.holes?.length ?? 0) < MAX_HOLES) {
+      (conn.holes ??= []).push({ frame, by: side, offset: s.hiRel, bytes: dataStart - s.hiRel });
+    }
     if (paylen > 0) this.lastDataOffset = dataStart;
 
     // retransmission timeout chains: one segment sent again and again (rto-chain.ts)

@@ -295,6 +295,18 @@ export interface Silence {
   toTime: number;
 }
 
+/** A hole in one side's byte stream where a segment started beyond everything that side had
+ *  sent before (the lost-segment event): the bytes between were never captured here. */
+export interface SeqHole {
+  frame: number; //   the segment after the hole (the one lost-segment cites)
+  by: Side; //        whose stream
+  offset: number; //  relative stream offset where the hole starts (first data byte 0)
+  bytes: number; //   its size: how far the segment started beyond the highest byte seen before
+}
+
+/** Holes kept per connection (all are counted in events['lost-segment']). */
+export const MAX_HOLES = 20;
+
 export interface Connection {
   id: number; //               0-based, in order of first frame: equals Wireshark's tcp.stream for the same trace
   client: Endpoint;
@@ -324,6 +336,9 @@ export interface Connection {
   /** A segment retransmitted with backoff and never acknowledged, final at the end (rto-chain.ts). */
   lost: RtoStory | null;
   conflicts: readonly DataConflict[]; // the first MAX_CONFLICTS inconsistent retransmissions (NO_CONFLICTS, shared, while none)
+  /** The first MAX_HOLES holes of its byte streams (engine.ts, with the lost-segment event);
+   *  absent while there is none. */
+  holes?: SeqHole[];
   /** Longest gap between two consecutive segments (ip-history.ts); absent before the second one. */
   longestSilence?: Silence;
   /** Upper layers set this to false when they only need counts (FTP data connections): the

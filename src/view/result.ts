@@ -13,11 +13,18 @@ export interface ResultView {
   readonly transfers: ReadonlyMap<number, TransferView>;
   /** The transfer each data connection carried (Transfer.dataConnection), by Connection.id. */
   readonly transferOfData: ReadonlyMap<number, TransferView>;
+  /** The transfer each other connection tried toward its announced endpoint was for
+   *  (Transfer.dataCandidates besides its dataConnection), by Connection.id. */
+  readonly transferOfAttempt: ReadonlyMap<number, TransferView>;
+  /** The session each control connection carried, by Connection.id. */
+  readonly sessionOfControl: ReadonlyMap<number, SessionView>;
 }
 
 /** Built once per result; `opts` default to how the analysis ran (its showPasswords). */
 export function resultView(r: AnalysisResult, opts: ViewOptions = { showPasswords: r.showPasswords }): ResultView {
   const unit = unitView(resultUnit(r), opts);
+  const transferOfAttempt = new Map<number, TransferView>();
+  for (const v of unit.transfers) for (const id of v.t.dataCandidates) if (id !== v.t.dataConnection && !transferOfAttempt.has(id)) transferOfAttempt.set(id, v);
   return {
     result: r,
     unit,
@@ -25,5 +32,7 @@ export function resultView(r: AnalysisResult, opts: ViewOptions = { showPassword
     sessions: new Map(unit.sessions.map((v) => [v.s.id, v] as const)),
     transfers: new Map(unit.transfers.map((v) => [v.t.id, v] as const)),
     transferOfData: new Map(unit.transfers.filter((v) => v.t.dataConnection !== null).map((v) => [v.t.dataConnection!, v] as const)),
+    transferOfAttempt,
+    sessionOfControl: new Map(unit.sessions.map((v) => [v.s.control, v] as const)),
   };
 }

@@ -1,5 +1,6 @@
 // Crafted traces for the ladder and HTML tests, written with the ladder DSL (trace-builder.ts).
 
+import { expect } from 'chai';
 import { TraceBuilder } from '../../src/craft/trace-builder.ts';
 
 /** A RETR whose file name holds a terminal escape (ESC[2J clears the screen) and markup. */
@@ -36,3 +37,29 @@ export function hostileTrace(bulk = 6): Buffer {
   ctl.close();
   return t.toPcap();
 }
+
+/** A packet row's text and the lines under it (FTP lines, a mark too long for the row), by frame. */
+export function rowsByFrame(text: string): Map<number, string> {
+  const out = new Map<number, string>();
+  let current: number | null = null;
+  for (const line of text.split('\n')) {
+    const m = /^\s*\d+\.\d+\s+(\d+)\s/.exec(line);
+    if (m) {
+      current = Number(m[1]);
+      out.set(current, line);
+    } else if (current !== null && /^\s+[│ ].*\S/.test(line) && !line.includes('┆') && !line.includes('≈') && !line.includes('✕')) {
+      out.set(current, `${out.get(current)}\n${line}`);
+    } else {
+      current = null;
+    }
+  }
+  return out;
+}
+
+/** Display width: every character the ladder uses (box drawing, arrows, ◆, …) is one column. */
+export const columns = (line: string) => [...line].length;
+
+export function expectFits(text: string, width = 80): void {
+  for (const line of text.split('\n')) expect(columns(line), line).to.be.at.most(width);
+}
+

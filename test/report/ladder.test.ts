@@ -10,7 +10,7 @@ import { LadderFolder, type LadderItem, type LadderRow } from '../../src/report/
 import { replayConnections, type ReplayPacket } from '../../src/report/packet-replay.ts';
 import { wrap as wrapPlain } from '../../src/format/words.ts';
 import { cli } from '../support/cli.ts';
-import { HOSTILE_NAME, SECRET, hostileTrace } from './ladder-traces.ts';
+import { HOSTILE_NAME, SECRET, expectFits, hostileTrace, rowsByFrame } from './ladder-traces.ts';
 import { analysis } from './support.ts';
 import { corpusIt } from '../support/trace-files.ts';
 
@@ -19,31 +19,6 @@ const corpus = fileURLToPath(new URL('../../../shared/corpus/public/', import.me
 const STRAY = join(captures, 'crafted-windows-stray-ack-rst.pcap');
 const UPLOAD_RST = join(captures, 'vsftpd-upload-rst.pcap');
 const ESC = '\x1b';
-
-/** A packet row's text and the lines under it (FTP lines, a mark too long for the row), by frame. */
-function rowsByFrame(text: string): Map<number, string> {
-  const out = new Map<number, string>();
-  let current: number | null = null;
-  for (const line of text.split('\n')) {
-    const m = /^\s*\d+\.\d+\s+(\d+)\s/.exec(line);
-    if (m) {
-      current = Number(m[1]);
-      out.set(current, line);
-    } else if (current !== null && /^\s+[│ ].*\S/.test(line) && !line.includes('┆')) {
-      out.set(current, `${out.get(current)}\n${line}`);
-    } else {
-      current = null;
-    }
-  }
-  return out;
-}
-
-/** Display width: every character the ladder uses (box drawing, arrows, ◆, …) is one column. */
-const columns = (line: string) => [...line].length;
-
-function expectFits(text: string, width = 80): void {
-  for (const line of text.split('\n')) expect(columns(line), line).to.be.at.most(width);
-}
 
 describe('report/ladder: text ladder on real traces', function () {
   let tmp: string;
@@ -220,6 +195,14 @@ describe('report/ladder: folding', () => {
     return { kind: 'packet', frame, time: frame / 1000, lane: 0, dir: 'left', flags: TcpFlag.ACK, seq: frame * 1000, ack: 1, len: 1000, window: 100, lines: [], marks: [], ...over };
   }
   const packetsIn = (items: LadderItem[]) => items.reduce((n, it) => n + (it.kind === 'gap' ? it.packets : 1), 0);
+
+  it('draws a lone packet between pinned ones instead of folding it into "1 packet"', () => {
+    const f = new LadderFolder(10, new Set([50, 52]), new Set(), 0, false);
+    for (let i = 1; i <= 100; i++) f.push(row(i));
+    const { items } = f.finish();
+    expect(items.filter((it) => it.kind === 'gap').every((g) => g.kind === 'gap' && g.packets > 1)).to.equal(true);
+    expect(items.filter((it) => it.kind === 'packet').map((it) => it.frame)).to.deep.equal([50, 51, 52]);
+  });
 
   it('draws everything when within the budget', () => {
     const f = new LadderFolder(50, new Set(), new Set(), 2, true);
