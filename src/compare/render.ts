@@ -2,6 +2,7 @@
 // file names) goes through escapeWire before it reaches a terminal.
 
 import { escapeJsonText, escapeWire } from '../report/escape.ts';
+import { fitLines, plural, PIPE_WIDTH } from '../report/layout.ts';
 import type { CompareResult, ConnectionReport, DirectionReport, PacketRef } from './compare.ts';
 
 export const COMPARE_JSON_VERSION = 1;
@@ -23,7 +24,7 @@ function packetLine(p: PacketRef): string {
 
 function listLine(label: string, bucket: { count: number; packets: PacketRef[] }, indent: string): string[] {
   if (bucket.count === 0) return [];
-  const out = [`${indent}${label} (${bucket.count}):`];
+  const out = [`${indent}${label} (${plural(bucket.count, 'segment')}):`];
   for (const p of bucket.packets.slice(0, 10)) out.push(`${indent}  ${escapeWire(packetLine(p))}`);
   if (bucket.count > 10) out.push(`${indent}  … ${bucket.count - 10} more (all of the first ${bucket.packets.length} in --json)`);
   return out;
@@ -42,7 +43,7 @@ function directionLines(c: ConnectionReport, d: DirectionReport): string[] {
   const peer = d.sender === 'client' ? 'server' : 'client';
   const way = d.upstream === null ? '' : ` (${d.upstream.toUpperCase()} → ${other(d.upstream)})`;
   const both = c.a !== null && c.b !== null;
-  let head = `  ${d.sender} → ${peer}${way}: ${d.packets.a} segments in A, ${d.packets.b} in B`;
+  let head = `  ${d.sender} → ${peer}${way}: ${plural(d.packets.a, 'segment')} in A, ${d.packets.b} in B`;
   if (both) {
     head += `; ${d.matched} unchanged, ${d.changed} changed`;
     if (d.delay) head += `; one-way delay ${ms(d.delay.min)} min, ${ms(d.delay.median)} median, ${ms(d.delay.max)} max`;
@@ -70,10 +71,11 @@ function directionLines(c: ConnectionReport, d: DirectionReport): string[] {
   return out;
 }
 
-export function renderCompareText(r: CompareResult): string {
+/** The comparison as text, every line fitted to `width` (a long line continues indented). */
+export function renderCompareText(r: CompareResult, width = PIPE_WIDTH): string {
   const out: string[] = [];
   const cap = (x: CompareResult['a'], n: string) =>
-    `${n}: ${escapeWire(x.file)} (${x.frames} frames, ${x.tcpFrames} TCP, ${x.connections} ${x.connections === 1 ? 'connection' : 'connections'}${x.truncated ? ', cut at the segment limit' : ''}${x.error ? `; read error: ${escapeWire(x.error)}` : ''})`;
+    `${n}: ${escapeWire(x.file)} (${plural(x.frames, 'frame')}, ${x.tcpFrames} TCP, ${plural(x.connections, 'connection')}${x.truncated ? ', cut at the segment limit' : ''}${x.error ? `; read error: ${escapeWire(x.error)}` : ''})`;
   out.push(cap(r.a, 'A'), cap(r.b, 'B'));
   const v = r.sameTraffic;
   out.push(escapeWire(`Same traffic: ${v.verdict === 'unknown' ? 'cannot judge' : v.verdict} — ${v.summary}`));
@@ -114,5 +116,5 @@ export function renderCompareText(r: CompareResult): string {
     if (!claims && (c.a === null || c.b === null)) continue;
     for (const d of c.directions) if (d.packets.a + d.packets.b > 0) out.push(...directionLines(c, d));
   }
-  return out.join('\n') + '\n';
+  return fitLines(out.join('\n'), width) + '\n';
 }

@@ -9,6 +9,7 @@ import type { FtpCommand, Session, Transfer } from '../ftp/types.ts';
 import type { Connection } from '../tcp/types.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import { escapeJsonText } from './escape.ts';
+import { TOOL_VERSION } from './tool-version.ts';
 import { replyCodesSeen } from './reply-summary.ts';
 import { severityCounts } from './text.ts';
 
@@ -42,6 +43,8 @@ export function sessionJson(s: Session, showPasswords: boolean): Record<string, 
 
 export interface JsonReportOptions {
   error?: { message: string; offset: number; code: string } | null;
+  /** A display filter's expression and what it kept (the lists and counts are of what is shown). */
+  displayFilter?: unknown;
 }
 
 /** A big list, written a run of elements at a time: each run is element texts joined by ',\n',
@@ -116,9 +119,10 @@ function decodeJson(r: AnalysisResult): AnalysisResult['capture']['decode'] {
 /** The fields before the lists: version, capture, error, summary. */
 export function reportHead(r: AnalysisResult, opts: JsonReportOptions, n: ReportCounts): Array<[string, unknown]> {
   return [
-    ['ftpdiag', { reportVersion: JSON_REPORT_VERSION }],
+    ['ftpdiag', { reportVersion: JSON_REPORT_VERSION, toolVersion: TOOL_VERSION }],
     ['capture', { ...r.capture, decode: decodeJson(r), linkTypeNames: r.capture.linkTypes.map((lt) => linkTypeName[lt] ?? `LINKTYPE_${lt}`) }],
     ['error', opts.error ?? null],
+    ['displayFilter', opts.displayFilter],
     [
       'summary',
       {

@@ -17,6 +17,7 @@ import type { Severity } from '../diagnose/finding.ts';
 import { escapeWire } from './escape.ts';
 import type { LadderGap, LadderMark, LadderModel, LadderRow } from './ladder-model.ts';
 import { Styler } from './style.ts';
+import { clip, listText, wrap } from './layout.ts';
 
 export interface LadderTextOptions {
   color: boolean;
@@ -82,10 +83,7 @@ export function markText(marks: readonly LadderMark[]): string {
   return marks.length ? `◆ ${marks.map((m) => m.id).join(', ')}` : '';
 }
 
-export function clip(s: string, n: number): string {
-  if (n <= 0) return '';
-  return s.length > n ? s.slice(0, Math.max(0, n - 1)) + '…' : s;
-}
+export { clip };
 
 function sevStyle(st: Styler, sev: Severity | null, text: string): string {
   return sev === null ? st.paint('bold', text) : st.severity(sev, text);
@@ -116,7 +114,8 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
   if (tagged) {
     for (const l of m.lanes) {
       const name = l.role === 'control' ? 'control' : l.role === 'data' ? 'data   ' : 'other  ';
-      out.push(clip(`  ${l.tag}  ${name} connection ${l.conn}: ${w(l.left)} ⇄ ${w(l.right)}`, width));
+      // wrapped, not clipped: IPv6 endpoints do not fit 80 columns, and the server's is the point
+      out.push(wrapPlain(`${l.tag}  ${name} connection ${l.conn}: ${w(l.left)} ⇄ ${w(l.right)}`, width, '      ', '  '));
     }
   }
   const elided = m.items.some((x) => x.kind === 'gap');
@@ -133,13 +132,19 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
   const leftLabel = w(m.leftLabel);
   const rightLabel = w(m.rightLabel);
   const head = `${'time'.padStart(tw)} ${'frame'.padStart(fw)} ${tagged ? '  ' : ''}`;
-  // the right label ends at the right bar when it can, else runs on into the mark column
+  // the right label ends at the right bar when it can, else runs on into the mark column; when
+  // both do not fit one line (IPv6 addresses), each gets its own: the left one over the left
+  // bar, the right one ending over the right bar (or at the width)
   const span = A + 2;
   const room = width - head.length;
-  const l = clip(leftLabel, Math.floor((room - 2) / 2));
-  const r = clip(rightLabel, room - l.length - 2);
-  const labels = l + ' '.repeat(Math.max(2, span - l.length - r.length)) + r;
-  out.push(st.paint('bold', head + labels));
+  if (leftLabel.length + 2 + rightLabel.length <= room) {
+    const labels = leftLabel + ' '.repeat(Math.max(2, span - leftLabel.length - rightLabel.length)) + rightLabel;
+    out.push(st.paint('bold', head + labels));
+  } else {
+    out.push(st.paint('bold', head + clip(leftLabel, room)));
+    const r = clip(rightLabel, width - head.length);
+    out.push(st.paint('bold', ' '.repeat(head.length + Math.max(0, Math.min(span, room) - r.length)) + r));
+  }
 
   for (const it of m.items) {
     if (it.kind === 'gap') {
@@ -206,50 +211,10 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
 }
 
 function listFrames(frames: readonly number[]): string {
-  const max = 12;
-  const shown = frames.slice(0, max).join(', ');
-  return frames.length > max ? `${shown} … (+${frames.length - max})` : shown;
+  return listText(frames, frames.length, 'frame', 12);
 }
 
-/**
- * Greedy wrap of plain (unstyled, escaped) text. A word longer than a whole line (a file path
- * has no spaces, and its length depends on where the user keeps the trace) is cut, after a '/'
- * where one falls in the line, so that no line ever exceeds `width`.
- */
+/** Greedy wrap of plain (escaped) text, long words cut (layout.ts wrap). */
 export function wrapPlain(text: string, width: number, indent: string, first: string): string {
-  const lines: string[] = [];
-  let line = first;
-  let empty = true;
-  for (let word of text.split(' ')) {
-    for (;;) {
-      const lead = empty ? '' : ' ';
-      if (line.length + lead.length + word.length <= width) {
-        line += lead + word;
-        empty = false;
-        break;
-      }
-      const room = width - line.length - lead.length;
-      // a word that fits no line whole is cut here when a useful piece fits, else on a new line
-      const cutHere = empty ? room >= 1 : indent.length + word.length > width && room >= 8;
-      if (!cutHere) {
-        if (empty) {
-          line += word;
-          empty = false;
-          break;
-        }
-        lines.push(line);
-        line = indent;
-        empty = true;
-        continue;
-      }
-      const slash = word.lastIndexOf('/', room - 1);
-      const cut = slash >= room / 2 ? slash + 1 : room;
-      lines.push(line + lead + word.slice(0, cut));
-      word = word.slice(cut);
-      line = indent;
-      empty = true;
-    }
-  }
-  lines.push(line);
-  return lines.join('\n');
+  return wrap(text, width, indent, first);
 }

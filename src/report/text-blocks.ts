@@ -6,40 +6,22 @@
 import { linkTypeName, type CaptureSummary } from '../capture/frame.ts';
 import type { Finding, Severity } from '../diagnose/finding.ts';
 import { displayArg, endpointText, REDACTED } from '../diagnose/facts.ts';
-import { formatFrameList, formatFrames, type FrameList } from '../diagnose/cel-env.ts';
+import type { FrameList } from '../diagnose/cel-env.ts';
 import { clipProse } from '../diagnose/template.ts';
 import type { Session, Transfer } from '../ftp/types.ts';
 import type { Connection } from '../tcp/types.ts';
 import type { EncapsulationCount } from '../decode/counters.ts';
 import { escapeWire } from './escape.ts';
+import { clip, framesText, glueFirst, listText, plural, wrap } from './layout.ts';
 import type { ReplyCodeSeen } from './reply-summary.ts';
 import type { Styler } from './style.ts';
 
+export { clip, plural, wrap };
 export const w = escapeWire;
-export const plural = (n: number, word: string, many = word + 's') => `${n} ${n === 1 ? word : many}`;
 
 /** endpointText (addr:port, an IPv6 address in brackets), escaped for the terminal. */
 export function endpoint(addr: string, port: number): string {
   return w(endpointText(addr, port));
-}
-
-/** Greedy word wrap of already-escaped text, every line prefixed by `indent`. */
-export function wrap(text: string, width: number, indent: string, firstIndent = indent): string {
-  const words = text.split(/ +/).filter((x) => x !== '');
-  const lines: string[] = [];
-  let line = firstIndent;
-  let empty = true;
-  for (const word of words) {
-    if (!empty && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = indent + word;
-    } else {
-      line += (empty ? '' : ' ') + word;
-    }
-    empty = false;
-  }
-  lines.push(line);
-  return lines.join('\n');
 }
 
 export function severityCounts(findings: readonly Finding[]): Record<Severity, number> {
@@ -95,25 +77,27 @@ function closeText(c: Connection | undefined): string {
   return 'still open at the end of the capture';
 }
 
-/** A session's block; `control` is its control connection when the capture has it. */
-export function sessionBlock(s: Session, control: Connection | undefined, showPasswords: boolean, st: Styler): string {
+/** A session's block; `control` is its control connection when the capture has it. Each line is
+ *  wrapped to `width` (IPv6 endpoints and long user names do not fit 80 columns). */
+export function sessionBlock(s: Session, control: Connection | undefined, showPasswords: boolean, st: Styler, width = 100): string {
   const frames = control ? `, frames ${control.firstFrame}–${control.lastFrame}` : '';
   const lines = [
-    `${st.paint('bold', `Session ${s.id}`)}: client ${endpoint(s.client.addr, s.client.port)} → server ${endpoint(s.server.addr, s.server.port)} (connection ${s.control}${frames})`,
+    wrap(`${st.paint('bold', `Session ${s.id}`)}: client ${endpoint(s.client.addr, s.client.port)} → server ${endpoint(s.server.addr, s.server.port)} (connection ${s.control}${frames})`, width, '    ', ''),
   ];
+  const more = (text: string) => lines.push(wrap(text, width, '      ', '    '));
   const who: string[] = [];
   who.push(s.user !== null ? `user ${w(clipProse(s.user))}` : 'no USER seen');
   if (s.password !== null) who.push(`password ${showPasswords ? w(clipProse(s.password)) : REDACTED}`);
   who.push(s.loggedIn ? 'logged in' : 'not logged in');
   if (s.startedMidSession) who.push('capture began mid-session');
-  lines.push(`    ${who.join(', ')}`);
-  if (s.greeting) lines.push(`    greeting: ${s.greeting.valid ? s.greeting.code : '(invalid)'} ${w(clipProse(firstLine(s.greeting.text)))}`);
+  more(who.join(', '));
+  if (s.greeting) more(`greeting: ${s.greeting.valid ? s.greeting.code : '(invalid)'} ${w(clipProse(firstLine(s.greeting.text)))}`);
   // past the per-session cap commands are counted, not kept: say how many there were
   const commands = s.commandsDropped > 0 ? `${plural(s.commands.length + s.commandsDropped, 'command')} (the first ${s.commands.length} kept)` : plural(s.commands.length, 'command');
   const tail = [commands, plural(s.transfers.length, 'transfer')];
   if (s.tls.encryptedFromFrame !== null) tail.push(`TLS from frame ${s.tls.encryptedFromFrame}`);
   const close = closeText(control);
-  lines.push(`    ${tail.join(', ')}${close ? '; ' + close : ''}`);
+  more(`${tail.join(', ')}${close ? '; ' + close : ''}`);
   return lines.join('\n');
 }
 
@@ -123,10 +107,14 @@ function firstLine(text: string): string {
 }
 
 const MAX_ARG = 40;
+/** Reply codes listed in a transfer's table cell before the rest are counted (50 are kept). */
+const MAX_REPLY_CODES = 4;
 
-/** `s` cut to `n` characters (UTF-16 units), the last one an ellipsis when cut. */
-export function clip(s: string, n: number): string {
-  return s.length > n ? s.slice(0, n - 1) + '…' : s;
+/** `150 226`, or `150 150 150 150 … +46` for a long list. */
+export function replyCodesCell(codes: readonly number[]): string {
+  if (codes.length === 0) return '–';
+  if (codes.length <= MAX_REPLY_CODES + 1) return codes.join(' ');
+  return `${codes.slice(0, MAX_REPLY_CODES).join(' ')} … +${codes.length - MAX_REPLY_CODES}`;
 }
 
 function outcomeStyle(t: Transfer, st: Styler): string {
@@ -149,9 +137,23 @@ export function transferRow(t: Transfer, st: Styler): string[] {
     noData(t) ?? String(t.bytes),
     noData(t) ?? String(t.bytesAcked),
     t.announcedBytes === null ? '–' : String(t.announcedBytes),
-    t.replyCodes.join(' ') || '–',
+    replyCodesCell(t.replyCodes),
     outcomeStyle(t, st),
   ];
+}
+
+/** A transfer's row of the table as the entry of the list drawn when the table does not fit the
+ *  width: `#0 STOR incoming/backup.tar — passive, 49152 bytes (49152 acked), replies 150 426:
+ *  aborted`, wrapped. */
+export function transferListLine(row: readonly string[], width: number): string {
+  const [id, command, argument, mode, bytes, acked, announced, replies, outcome] = row;
+  const facts: string[] = [];
+  if (mode !== '–') facts.push(mode!);
+  if (bytes === 'n/c') facts.push('bytes n/c');
+  else if (bytes !== '–') facts.push(`${plural(Number(bytes), 'byte')} (${acked} acked)`);
+  if (announced !== '–') facts.push(`${announced} announced`);
+  facts.push(replies === '–' ? 'no reply' : `${replies!.includes(' ') ? 'replies' : 'reply'} ${replies}`);
+  return wrap(`#${id} ${command}${argument ? ` ${argument}` : ''} — ${facts.join(', ')}: ${outcome}`, width, '      ', '  ');
 }
 
 /** What the byte columns show for a transfer without a data connection in the capture. */
@@ -162,13 +164,13 @@ export function noData(t: Transfer): 'n/c' | '–' | null {
 
 /** A finding's first lines: severity, id, title, frames, and its own summary. */
 export function findingHead(f: ShownFinding, st: Styler, width: number): string {
-  const head = `  ${st.severity(f.severity, f.severity.toUpperCase())} ${st.paint('bold', f.id)} — ${w(f.title)}`;
-  const frames = f.frameCount ? st.paint('dim', `  [${f.frameCount === 1 ? 'frame' : 'frames'} ${formatFrameList(f.frames, f.frameCount)}]`) : '';
-  return `${head}${frames}\n${wrap(w(f.summary), width, '      ', '    ')}`;
+  const head = `${st.severity(f.severity, f.severity.toUpperCase())} ${st.paint('bold', f.id)} — ${w(f.title)}`;
+  const frames = f.frameCount ? `  ${st.paint('dim', `[${glueFirst(framesText(f.frames, f.frameCount))}]`)}` : '';
+  return `${wrap(head + frames, width, '      ', '  ')}\n${wrap(w(f.summary), width, '      ', '    ')}`;
 }
 
 /** What a finding shown in full needs: the finding, with its frames known by the first
- *  MAX_LISTED_FRAMES and their count (formatFrameList). */
+ *  MAX_LISTED_FRAMES and their count (listText). */
 export type ShownFinding = Omit<Finding, 'frames'> & { frames: readonly number[]; frameCount: number };
 
 /** The rule's why, likely causes, what to do and references; printed once per rule and
@@ -191,15 +193,15 @@ export interface FoldedGroup {
   frames: FrameList; //      first frame of each instance that has one
 }
 
+/** ids or frames gathered in a FrameList, as listText shows them. */
+const listed = (l: FrameList, noun: string) => listText(l.first, l.count, noun);
+
 export function foldedLine(id: string, g: FoldedGroup, st: Styler, width: number): string {
-  const subjects = (ids: FrameList, noun: string) => (ids.count ? `${ids.count === 1 ? noun : `${noun}s`} ${ids}` : '');
+  const subjects = (ids: FrameList, noun: string) => (ids.count ? `${ids.count === 1 ? noun : `${noun}s`} ${listed(ids, noun)}` : '');
   const about = subjects(g.transfers, 'transfer') || subjects(g.sessions, 'session') || subjects(g.connections, 'connection');
-  return wrap(
-    `… and ${g.count} more ${st.paint('bold', id)} like these${about ? ` (${about}` : ' ('}${about ? '; ' : ''}first ${g.frames.count === 1 ? 'frame' : 'frames'} ${g.frames}); all of them with --json`,
-    width,
-    '      ',
-    '    ',
-  );
+  const first = g.frames.count ? `first ${g.frames.count === 1 ? 'frame' : 'frames'} ${listed(g.frames, 'frame')}` : '';
+  const what = [about, first].filter((x) => x !== '').join('; ');
+  return wrap(`… and ${g.count} more ${st.paint('bold', id)} like these${what ? ` (${what})` : ''}; all of them with --json`, width, '      ', '    ');
 }
 
 /** The info findings of one rule about connections that are neither FTP control nor data
@@ -215,16 +217,18 @@ export function backgroundHeading(st: Styler): string {
 }
 
 export function backgroundLine(id: string, g: BackgroundGroup, width: number): string {
-  return wrap(`${id} ×${g.count} — ${g.title} (${g.connections.count === 1 ? 'connection' : 'connections'} ${g.connections})`, width, '      ', '    ');
+  return wrap(`${id} ×${g.count} — ${g.title} (${g.connections.count === 1 ? 'connection' : 'connections'} ${listed(g.connections, 'connection')})`, width, '      ', '    ');
 }
 
-export function replyCodesSection(seen: readonly ReplyCodeSeen[], st: Styler): string {
+/** "Reply codes seen": one entry per code, wrapped under its meaning. A code seen more often
+ *  than frames were kept says so: `(first 8 of 686 frames)`. */
+export function replyCodesSection(seen: readonly ReplyCodeSeen[], st: Styler, width = 100): string {
   if (seen.length === 0) return '';
   const lines = [st.paint('bold', 'Reply codes seen')];
   for (const e of seen) {
     const code = e.code === 0 ? '???' : String(e.code);
-    const frames = st.paint('dim', `${e.count === 1 ? 'frame' : 'frames'} ${formatFrames(e.frames)}`);
-    lines.push(`  ${code}  ×${String(e.count).padEnd(4)} ${w(e.meaning)} (${e.className})  ${frames}`);
+    const frames = st.paint('dim', glueFirst(framesText(e.frames, e.count)));
+    lines.push(wrap(`${code}  ×${String(e.count).padEnd(4)} ${w(e.meaning)} (${e.className})  ${frames}`, width, ' '.repeat(13), '  '));
   }
   return lines.join('\n');
 }

@@ -13,8 +13,10 @@ import { escapeJsonText, escapeWire } from '../../report/escape.ts';
 import { DEFAULT_MAX, LadderError } from '../../report/ladder-model.ts';
 import { useColor } from '../../report/style.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
+import { cliWidth, type WidthArgs } from '../width-option.ts';
+import { MIN_WIDTH } from '../../report/layout.ts';
 
-export interface CompareArgs {
+export interface CompareArgs extends WidthArgs {
   a: string;
   b: string;
   json: boolean;
@@ -106,22 +108,24 @@ export function parseConnection(s: string): TwoPointTarget {
 export async function run(args: CompareArgs, io: CliIO): Promise<ExitCode> {
   // yargs turns a lone '-' into ''
   if (isStdinPath(args.a ?? '') && isStdinPath(args.b ?? '')) throw new CliError('only one of the captures can be standard input');
-  if (!(args.maxSegments > 0)) throw new CliError('--max-segments must be a positive number');
+  if (!(Number.isInteger(args.maxSegments) && args.maxSegments > 0)) throw new CliError(`--max-segments wants a positive whole number, not ${args.maxSegments}`);
   if (!args.ladder && args.connection !== undefined) throw new CliError('--connection chooses the connection of --ladder: add --ladder');
   const target = args.connection === undefined ? null : parseConnection(String(args.connection));
-  if (args.ladder && (!Number.isInteger(args.max) || args.max < 10)) throw new CliError('--max wants a whole number of at least 10');
+  if (args.ladder && (!Number.isInteger(args.max) || args.max < 10)) throw new CliError(`--max wants a whole number of at least 10, not ${args.max}`);
+  cliWidth(args, io); // a bad --width is a usage error before the captures are read
   const failOn = parseFailOn(args.failOn);
   const [A, B] = await readBoth(args.a || '-', args.b || '-', { maxSegments: Math.floor(args.maxSegments), read: io.stdin ? { stdin: io.stdin } : {}, showPasswords: args.showPasswords });
   const detail = compareDetailed(A, B);
   const r = detail.result;
   if (r.a.frames === 0 && r.a.error) throw new CliError(r.a.error);
   if (r.b.frames === 0 && r.b.error) throw new CliError(r.b.error);
-  if (!args.ladder) io.out(args.json ? renderCompareJson(r) : renderCompareText(r));
+  const width = cliWidth(args, io);
+  if (!args.ladder) io.out(args.json ? renderCompareJson(r) : renderCompareText(r, width));
   else {
     try {
       const model = buildTwoPointLadder(detail, target, { max: args.max });
       if (args.json) io.out(escapeJsonText(JSON.stringify({ version: COMPARE_JSON_VERSION, ladder: model }, null, 2)) + '\n');
-      else io.out(renderTwoPointLadderText(model, { color: useColor(args.color, io.stdoutIsTTY, io.env), width: Math.min(80, io.columns ?? 80) }));
+      else io.out(renderTwoPointLadderText(model, { color: useColor(args.color, io.stdoutIsTTY, io.env), width: args.width !== undefined ? width : MIN_WIDTH }));
     } catch (e) {
       if (e instanceof LadderError) throw new CliError(e.message);
       throw e;
