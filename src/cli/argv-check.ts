@@ -127,7 +127,8 @@ export function checkArgv(argv: readonly string[], commands: ReadonlyMap<string,
       }
     }
     if (valueError === null) {
-      if (value === undefined || value === '') valueError = `${named(o)} needs ${o.choices ? `one of ${wanted(o)}` : wanted(o)}`;
+      // an empty value is a value (-f '' captures everything); the command judges it
+      if (value === undefined) valueError = `${named(o)} needs ${o.choices ? `one of ${wanted(o)}` : wanted(o)}`;
       else valueError = badValue(o, value);
     }
     return used;

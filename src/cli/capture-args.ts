@@ -38,8 +38,8 @@ export function withCaptureArgs<T>(y: Argv<T>, opts: { stdin: boolean }): Argv<T
 export function captureFile(args: CaptureArgs, command: string): string {
   if (args.read !== undefined) return args.read;
   if (args.trace === undefined) throw new CliError(`name the capture to read: ftpdiag ${command} FILE, or -r FILE`);
-  if (startsFilter(args.trace) && !args.filter?.length) {
-    throw new CliError(`'${args.trace}' starts a display filter: name the capture first (ftpdiag ${command} FILE ${args.trace} …, or -r FILE)`);
+  if (startsFilter(args.trace)) {
+    throw new CliError(`'${args.trace}' starts a display filter: name the capture first (ftpdiag ${command} FILE ${args.trace} …, or -r FILE; a file of that name: ./${args.trace})`);
   }
   return args.trace;
 }

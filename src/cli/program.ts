@@ -42,9 +42,10 @@ function withGlobals(y: Argv): Argv {
 /** tcpdump's -D (--list-interfaces): `ftpdiag -D` is `ftpdiag interfaces`. */
 const LIST_INTERFACES = new Set(['-D', '--list-interfaces']);
 
-/** Each command's options, read from its builder once (argv-check.ts). */
+/** Each command's options, read from its builder once (argv-check.ts); exported for the test
+ *  that walks them with bad values. */
 let infos: { commands: Map<string, CommandInfo & { describe: string }>; globals: Map<string, OptionInfo> } | null = null;
-function commandInfos(): NonNullable<typeof infos> {
+export function commandInfos(): NonNullable<typeof infos> {
   if (infos === null) {
     const top = commandInfo('', '', (y) => withGlobals(y).option('D', { alias: 'list-interfaces', type: 'boolean' }));
     infos = {
@@ -106,7 +107,10 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
   } catch (e) {
     if (e instanceof UsageError) {
       // whatever yargs still finds (options that exclude each other): one line
-      io.err(`ftpdiag: ${escapeWire(e.message.replace(/\s*\n\s*/g, '; '))}\n`);
+      const msg = e.message
+        .replace(/^Arguments ([\w-]+) and ([\w-]+) are mutually exclusive$/, '--$1 and --$2 cannot be given together')
+        .replace(/\s*\n\s*/g, '; ');
+      io.err(`ftpdiag: ${escapeWire(msg)}\n`);
       return ExitCode.BAD_INPUT;
     }
     if (e instanceof CliError) {

@@ -19,15 +19,8 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import type { Severity } from '../diagnose/finding.ts';
 import { nearest } from '../report/layout.ts';
+import { errorWords } from '../report/output-error.ts';
 
-/** A file system error in words: `no such file or directory`, not ENOENT. */
-export function fileErrorText(e: unknown): string {
-  const err = e as NodeJS.ErrnoException | null;
-  const text = err instanceof Error ? err.message : String(e);
-  // Node's `ENOENT: no such file or directory, open 'x'`: the words between the code and the call
-  const m = /^[A-Z]+: (.*?)(?:, \w+(?: '.*')?)?$/.exec(text);
-  return (m ? m[1]! : text).replace(/[^\x20-\x7e]/g, '?');
-}
 
 /** The ids an expectation names that no rule reports, each as `FILE:LINE: …` with the nearest id. */
 export function unknownIds(exp: Expectation, known: ReadonlySet<string>): string[] {
@@ -89,7 +82,7 @@ export function loadExpectation(file: string): Expectation {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ExpectationError(file, 0, `cannot read: ${fileErrorText(e)}`);
+    throw new ExpectationError(file, 0, `cannot read: ${errorWords(e)}`);
   }
   return parseExpectation(text, file);
 }

@@ -6,7 +6,8 @@ import { basename } from 'node:path';
 import type { RuleSet } from '../diagnose/rule-types.ts';
 import { analyzeFile, type AnalysisLimits } from '../pipeline/analyze.ts';
 import { checkAgainst } from './check.ts';
-import { ExpectationError, fileErrorText, loadExpectation, unknownIds, type Expectation } from './expectation.ts';
+import { ExpectationError, loadExpectation, unknownIds, type Expectation } from './expectation.ts';
+import { errorWords } from '../report/output-error.ts';
 import { renderText } from '../report/text.ts';
 import { PIPE_WIDTH } from '../report/layout.ts';
 import { expectationText } from './update.ts';
@@ -69,7 +70,7 @@ export async function regressOne(c: TraceCase, rules: RuleSet, update: boolean, 
     try {
       writeFileSync(c.expectFile, expectationText(result, basename(c.trace), c.expectFile));
     } catch (e) {
-      return done({ status: 'error', error: `${c.expectFile}: cannot write: ${fileErrorText(e)}`, ...counts });
+      return done({ status: 'error', error: `${c.expectFile}: cannot write: ${errorWords(e)}`, ...counts });
     }
     return done({ status: 'updated', ...counts });
   }

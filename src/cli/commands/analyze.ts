@@ -26,6 +26,7 @@ import { CAPTURE_POSITIONALS, captureFile, displayFilterOf, frameCount, withCapt
 import type { DisplayFilter } from '../display-filter.ts';
 import { cliWidth, type WidthArgs } from '../width-option.ts';
 import { wrap } from '../../report/layout.ts';
+import { errorWords } from '../../report/output-error.ts';
 
 export const FAIL_ON = ['error', 'warning', 'info', 'none'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
@@ -171,7 +172,7 @@ async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: Analy
       await io.drained?.();
     } else {
       await writeHtmlReport(args.html, trace, result, page).catch((e: Error) => {
-        throw new CliError(e.message);
+        throw new CliError(errorWords(e));
       });
     }
   }
@@ -196,8 +197,10 @@ function summaryOf(r: AnalysisResult, width: number): string {
   }
 }
 
-/** `FILE: offset N: reason`, terminal-safe. */
+/** `FILE: offset N: reason`, terminal-safe, a system error in words; a file that could not be
+ *  opened at all is `FILE: cannot open: no such file or directory` (no offset to speak of). */
 export function captureErrorLine(e: CaptureError, trace: string): string {
   const file = isStdinPath(trace) ? '-' : e.file;
-  return escapeWire(`${file}: offset ${e.offset}: ${e.reason}`);
+  const whole = e.offset === 0 && /^(cannot open|is a directory)/.test(e.reason);
+  return escapeWire(`${file}: ${whole ? '' : `offset ${e.offset}: `}${errorWords(e.reason)}`);
 }

@@ -15,6 +15,7 @@ import { useColor } from '../../report/style.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { cliWidth, type WidthArgs } from '../width-option.ts';
 import { MIN_WIDTH } from '../../report/layout.ts';
+import { errorWords } from '../../report/output-error.ts';
 
 export interface CompareArgs extends WidthArgs {
   a: string;
@@ -105,6 +106,12 @@ export function parseConnection(s: string): TwoPointTarget {
   return { capture: (m[1]?.toLowerCase() ?? 'a') as 'a' | 'b', id: Number(m[2]) };
 }
 
+/** A capture's fault as analyze prints it: a system error in words, no offset for a file that
+ *  could not be opened at all. */
+function faultText(e: string): string {
+  return errorWords(e).replace(/: offset 0: (cannot open|is a directory)/, ': $1');
+}
+
 export async function run(args: CompareArgs, io: CliIO): Promise<ExitCode> {
   // yargs turns a lone '-' into ''
   if (isStdinPath(args.a ?? '') && isStdinPath(args.b ?? '')) throw new CliError('only one of the captures can be standard input');
@@ -117,8 +124,8 @@ export async function run(args: CompareArgs, io: CliIO): Promise<ExitCode> {
   const [A, B] = await readBoth(args.a || '-', args.b || '-', { maxSegments: Math.floor(args.maxSegments), read: io.stdin ? { stdin: io.stdin } : {}, showPasswords: args.showPasswords });
   const detail = compareDetailed(A, B);
   const r = detail.result;
-  if (r.a.frames === 0 && r.a.error) throw new CliError(r.a.error);
-  if (r.b.frames === 0 && r.b.error) throw new CliError(r.b.error);
+  if (r.a.frames === 0 && r.a.error) throw new CliError(faultText(r.a.error));
+  if (r.b.frames === 0 && r.b.error) throw new CliError(faultText(r.b.error));
   const width = cliWidth(args, io);
   if (!args.ladder) io.out(args.json ? renderCompareJson(r) : renderCompareText(r, width));
   else {
@@ -133,6 +140,6 @@ export async function run(args: CompareArgs, io: CliIO): Promise<ExitCode> {
   }
   // a capture that faulted part-way was compared up to the fault (the report says so); the
   // fault is also the one line on standard error that every command gives for bad input
-  for (const e of [r.a.error, r.b.error]) if (e) io.err(`ftpdiag: ${escapeWire(e)}\n`);
+  for (const e of [r.a.error, r.b.error]) if (e) io.err(`ftpdiag: ${escapeWire(faultText(e))}\n`);
   return r.a.error || r.b.error ? ExitCode.BAD_INPUT : compareExitCode(r, failOn);
 }

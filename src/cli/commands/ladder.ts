@@ -60,7 +60,7 @@ function targetOf(args: LadderArgs): LadderTarget | null {
   if (chosen.length === 0) return null;
   const t = chosen[0]!;
   const v = Object.values(t)[0] as number;
-  if (!Number.isInteger(v) || v < 0) throw new CliError(`--${Object.keys(t)[0]} wants a whole number, not ${v}`);
+  if (!Number.isSafeInteger(v) || v < 0) throw new CliError(`--${Object.keys(t)[0]} wants a whole number, not ${v}`);
   return t;
 }
 

@@ -27,6 +27,7 @@ import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { exitCodeFor, FAIL_ON, type FailOn } from './analyze.ts';
 
 export const BACKENDS = ['auto', 'tcpdump', 'cap'] as const;
+const MAX_DURATION_S = Math.floor((2 ** 31 - 1) / 1000);
 
 /** Heading: live clock.
  *  Definition: every LIVE_TICK_MS the analysis is told that capture time has reached the wall
@@ -92,7 +93,10 @@ export function builder(y: Argv): Argv<LiveArgs> {
 function checkArgs(a: LiveArgs): void {
   if (a.interface === undefined || a.interface === '') throw new CliError('live needs an interface: -i NAME (ftpdiag interfaces lists them)');
   if (a.write === '-' && a.json) throw new CliError('-w - and --json both write to standard output: give -w a file name');
-  if (a.duration !== undefined && !(Number.isFinite(a.duration) && a.duration > 0)) throw new CliError(`--duration must be a positive number of seconds (got ${a.duration})`);
+  // (a timer takes at most 2^31-1 ms: a longer one would fire at once)
+  if (a.duration !== undefined && !(Number.isFinite(a.duration) && a.duration > 0 && a.duration <= MAX_DURATION_S)) {
+    throw new CliError(`--duration wants a positive number of seconds, at most ${MAX_DURATION_S} (24 days), not ${a.duration}`);
+  }
   if (a.count !== undefined && !(Number.isInteger(a.count) && a.count > 0)) throw new CliError(`--count must be a positive whole number of frames (got ${a.count})`);
   if (a.snaplen !== undefined && !(Number.isInteger(a.snaplen) && a.snaplen > 0 && a.snaplen <= 262144)) {
     throw new CliError(`--snaplen must be a whole number of bytes from 1 to 262144 (got ${a.snaplen})`);
@@ -195,7 +199,7 @@ export async function run(args: LiveArgs, given: LiveIO): Promise<ExitCode> {
   const st = new Styler(color);
   const width = cliWidth(args, io);
   const iface = args.interface!;
-  const writeFile = toStdout ? STDOUT_DEVICE : args.write;
+  const writeFile = args.write; // '-': file descriptor 1, one write(2) per frame as for a file
   const label = args.write !== undefined && !toStdout ? args.write : `live capture on ${iface}`;
 
   // While frames flow, findings and transfers are printed as they come. finish() reports the
@@ -331,10 +335,6 @@ export async function run(args: LiveArgs, given: LiveIO): Promise<ExitCode> {
     for (const c of cleanups) c();
   }
 }
-
-/** Where `-w -` writes: the process's own standard output, opened again as a file (one write(2)
- *  per frame, as for any -w file). */
-const STDOUT_DEVICE = '/dev/stdout';
 
 /** `ftpdiag: stopped after 12.3 s (signal): 39 frames (0 dropped by the kernel), 39 written to F` */
 export function closingLine(s: LiveSummary, reason: StopReason | null, toStdout = false): string {

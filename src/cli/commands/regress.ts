@@ -3,7 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { fileErrorText } from '../../regress/expectation.ts';
+import { errorWords } from '../../report/output-error.ts';
 import type { Argv } from 'yargs';
 import { escapeWire } from '../../report/escape.ts';
 import { Styler, tableStyle, useColor } from '../../report/style.ts';
@@ -55,7 +55,7 @@ export async function run(args: RegressArgs, io: CliIO): Promise<ExitCode> {
     cases = discoverTraces(args.paths);
   } catch (e) {
     const path = (e as NodeJS.ErrnoException).path;
-    throw new CliError(`${path === undefined ? '' : `${escapeWire(path)}: `}${escapeWire(fileErrorText(e))}`);
+    throw new CliError(`${path === undefined ? '' : `${escapeWire(path)}: `}${escapeWire(errorWords(e))}`);
   }
   if (cases.length === 0) throw new CliError(`no traces (*.pcap, *.pcapng, *.cap, optionally .gz) under ${args.paths.map(escapeWire).join(', ')}`);
 
@@ -87,7 +87,7 @@ export async function run(args: RegressArgs, io: CliIO): Promise<ExitCode> {
       try {
         writeFileSync(args.junit, xml);
       } catch (e) {
-        throw new CliError(`--junit ${escapeWire(args.junit)}: cannot write: ${escapeWire(fileErrorText(e))}`);
+        throw new CliError(`--junit ${escapeWire(args.junit)}: cannot write: ${escapeWire(errorWords(e))}`);
       }
     }
   }
