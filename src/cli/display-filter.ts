@@ -402,8 +402,10 @@ export class DisplayFilter {
     return this.expr.kind === kind ? this.expr.id : null;
   }
 
-  /** The part of a unit the filter shows (sessions, transfers, connections, findings), counted. */
-  narrow(u: ReleasedUnit): ReleasedUnit {
+  /** The part of a unit the filter shows (sessions, transfers, connections, findings), counted.
+   *  A streamed unit's connections other than its control and data connections are its
+   *  session's (attempts toward a data port); in a whole capture (`whole`) they are tested alone. */
+  narrow(u: ReleasedUnit, whole = false): ReleasedUnit {
     const byId = new Map(u.connections.map((c) => [c.id, c] as const));
     const views = new Map<number, ConnView>();
     const conn = (id: number | null): ConnView[] => {
@@ -431,7 +433,7 @@ export class DisplayFilter {
     const controlOf = new Map(u.sessions.map((s) => [s.control, s.id] as const));
     const dataOf = new Map<number, Transfer>();
     for (const t of u.transfers) if (t.dataConnection !== null) dataOf.set(t.dataConnection, t);
-    const unitSession = u.sessions.length > 0 ? u.sessions[0]!.id : null;
+    const unitSession = !whole && u.sessions.length > 0 ? u.sessions[0]!.id : null;
     const connectionShown = (id: number): boolean => {
       const t = dataOf.get(id);
       if (t) return shownTransfers.has(t.id);
@@ -461,7 +463,7 @@ export class DisplayFilter {
 
   /** narrow() of a whole-capture result: its lists narrowed, their counts its own. */
   narrowResult(r: AnalysisResult): AnalysisResult {
-    const u = this.narrow({ connections: r.connections, sessions: r.sessions, transfers: r.transfers, findings: r.findings.map((finding, seq) => ({ finding, group: 0, subject: 0, seq })) });
+    const u = this.narrow({ connections: r.connections, sessions: r.sessions, transfers: r.transfers, findings: r.findings.map((finding, seq) => ({ finding, group: 0, subject: 0, seq })) }, true);
     return { ...r, connections: u.connections, sessions: u.sessions, transfers: u.transfers, findings: u.findings.map((x) => x.finding) };
   }
 

@@ -71,11 +71,16 @@ function filterTarget(filter: DisplayFilter, r: AnalysisResult): LadderTarget {
   if (only !== null) return { connection: only };
   const shown = filter.narrowResult(r);
   if (shown.transfers.length === 1) return { transfer: shown.transfers[0]!.id };
-  const ftp = new Set<number>([...shown.sessions.map((s) => s.control), ...shown.transfers.flatMap((t) => (t.dataConnection === null ? [] : [t.dataConnection]))]);
   if (shown.transfers.length === 0 && shown.connections.length === 1) return { connection: shown.connections[0]!.id };
+  // what could be drawn: the transfers, and the connections that are not part of one
+  const withTransfers = new Set(shown.transfers.map((t) => t.session));
+  const drawnWithTransfers = new Set<number>([
+    ...shown.sessions.filter((s) => withTransfers.has(s.id)).map((s) => s.control),
+    ...shown.transfers.flatMap((t) => (t.dataConnection === null ? [] : [t.dataConnection])),
+  ]);
   const parts: string[] = [];
   if (shown.transfers.length) parts.push(`${shown.transfers.length === 1 ? 'transfer' : 'transfers'} ${listText(shown.transfers.map((t) => t.id), shown.transfers.length, 'transfer')}`);
-  const others = shown.connections.filter((c) => !ftp.has(c.id) || shown.transfers.length === 0);
+  const others = shown.connections.filter((c) => !drawnWithTransfers.has(c.id));
   if (others.length) parts.push(`${others.length === 1 ? 'connection' : 'connections'} ${listText(others.map((c) => c.id), others.length, 'connection')}`);
   const what = parts.length ? parts.join(' and ') : 'nothing';
   const hint = shown.transfers.length ? `transfer ${shown.transfers[0]!.id}` : others.length ? `connection ${others[0]!.id}` : 'session 0';
