@@ -23,6 +23,8 @@ import { liveFindingText, liveTransferText } from '../../src/cli/commands/live.t
 import { ReadProgress, PROGRESS_MIN_BYTES } from '../../src/cli/progress.ts';
 import { Styler } from '../../src/report/style.ts';
 import { cli } from '../support/cli.ts';
+import { scratchDir } from '../support/crafted-sessions.ts';
+import { TraceBuilder } from '../../src/craft/trace-builder.ts';
 import { corpusIt, projectRoot, traceFiles } from '../support/trace-files.ts';
 
 const WIDTHS = [80, 100] as const;
@@ -79,6 +81,8 @@ function busiest(r: AnalysisResult): number {
 
 describe('cli: every output fits 80 and 100 columns', function () {
   this.timeout(120_000);
+  const scratch = scratchDir('ftpdiag-i25-width-');
+  after(() => scratch.remove());
 
   it(`analyze, log, ladder and live's lines for each of the ${captures.length} captures of captures/`, async () => {
     expect(captures.length).to.be.greaterThan(20);
@@ -109,6 +113,27 @@ describe('cli: every output fits 80 and 100 columns', function () {
     expect(widest(piped.out).width).to.be.greaterThan(80);
     const narrow = await cli(['analyze', join(projectRoot, 'captures', 'vsftpd-ipv6-epsv-eprt.pcap')], { stdoutIsTTY: true, columns: 50 });
     expectFits(narrow.out, 80, 'analyze on a 50-column terminal');
+  });
+
+  it('a ladder between long IPv6 addresses names both hosts whole (the labels were clipped: the server was hidden)', async () => {
+    const client = '2001:db8:1234:5678:9abc:def0:1234:5678';
+    const server = '2001:db8:ffff:eeee:dddd:cccc:bbbb:aaaa';
+    const t = new TraceBuilder();
+    const c = t.tcp({ client: `[${client}]:40000`, server: `[${server}]:21` });
+    c.handshake();
+    c.server('PA', '220 ready\r\n');
+    c.client('PA', 'USER anna\r\n');
+    c.server('PA', '331 password\r\n');
+    c.close();
+    const file = join(scratch.dir, 'ipv6.pcap');
+    t.writePcap(file);
+    for (const width of WIDTHS) {
+      const r = await cli(['ladder', file, '--connection', '0', '--width', String(width)]);
+      expect(r.code, r.err).to.equal(0);
+      expectFits(r.out, width, 'IPv6 ladder');
+      const text = r.out.replace(/\s+/g, ' ');
+      expect(text).to.include(`FTP client [${client}]:40000`).and.include(`FTP server [${server}]:21`);
+    }
   });
 
   it('compare and compare --ladder, for the two-point pairs of captures/ and unrelated pairs', async () => {
