@@ -5,6 +5,7 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { scopeVariables, Scopes, type Scope } from './fact-schema.ts';
 import { explainReplyCode } from './reply-codes.ts';
+import { framesText, listText } from '../report/layout.ts'; // the one leaf that words lists and counts for every output
 
 /** Human form of a size: '999 bytes', '1.5 MB (1500000 bytes)' (SI units, as link speeds are). */
 export function formatBytes(n: number): string {
@@ -33,9 +34,14 @@ export function formatFrames(frames: readonly number[]): string {
 /** formatFrames of a list known by its first entries (at least MAX_LISTED_FRAMES of them, or
  *  all) and its length: what a streamed report keeps instead of the whole list. */
 export function formatFrameList(first: readonly number[], total: number): string {
-  if (total === 0) return 'none';
-  const shown = first.slice(0, MAX_LISTED_FRAMES).join(', ');
-  return total > MAX_LISTED_FRAMES ? `${shown} … (+${total - MAX_LISTED_FRAMES} more)` : shown;
+  return listText(first, total, 'frame', MAX_LISTED_FRAMES);
+}
+
+/** 'frame 20', 'frames 3, 5', 'frames 3, 5, … (first 8 of 686 frames)'; 'no frames' for none:
+ *  what rule texts say after "(" where they once said "frames {fmtFrames(…)}" (one frame read
+ *  "frames 20"). `total`: how many there were, when more than the list keeps (events). */
+export function framesPhrase(first: readonly number[], total = first.length): string {
+  return total === 0 ? 'no frames' : framesText(first, total);
 }
 
 /** A list of frame numbers or ids as formatFrames shows it, gathered one at a time in bounded
@@ -115,6 +121,20 @@ export const ruleFunctions: Record<string, RuleFunction> = {
     signature: 'fmtFrames(list): string',
     impl: (v: unknown) => formatFrames(Array.isArray(v) ? v.map(num) : []),
     accepts: (a) => Array.isArray(a[0]),
+  },
+  framesOf: {
+    signature: 'framesOf(list): string',
+    impl: (v: unknown) => framesPhrase(Array.isArray(v) ? v.map(num) : []),
+    accepts: (a) => Array.isArray(a[0]),
+  },
+  eventFrames: {
+    signature: 'eventFrames(dyn): string',
+    impl: (e: unknown) => {
+      const rec = (e ?? {}) as { frames?: unknown; count?: unknown };
+      const frames = Array.isArray(rec.frames) ? rec.frames.map(num) : [];
+      return framesPhrase(frames, Math.max(frames.length, num(rec.count ?? frames.length) || 0));
+    },
+    accepts: (a) => typeof a[0] === 'object' && a[0] !== null,
   },
   plural: {
     signature: 'plural(int, string): string',

@@ -43,7 +43,7 @@ describe('diagnose/template', () => {
     expect(formatRate(null)).to.equal('unknown');
     expect(formatSeconds(0.25)).to.equal('0.250 s');
     expect(formatSeconds(12.34)).to.equal('12.3 s');
-    expect(formatFrames([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])).to.equal('1, 2, 3, 4, 5, 6, 7, 8 … (+2 more)');
+    expect(formatFrames([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])).to.equal('1, 2, 3, 4, 5, 6, 7, 8 … (first 8 of 10 frames)');
     expect(formatFrames([])).to.equal('none');
     expect(formatPercent(3, 200)).to.equal('1.5%');
     expect(formatPercent(1, 0)).to.equal('0%');

@@ -9,6 +9,7 @@ import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import { renderText } from '../../src/report/text.ts';
 import { framesText, listText, plural } from '../../src/report/layout.ts';
 import { closingLine } from '../../src/cli/commands/live.ts';
+import { ruleFunctions } from '../../src/diagnose/cel-env.ts';
 import type { LiveSummary } from '../../src/capture/live/index.ts';
 import { analyse } from '../support/analyse.ts';
 import { failedLogins, loggedIn } from '../support/crafted-sessions.ts';
@@ -35,6 +36,16 @@ describe('report: counts that add up, singular and plural', () => {
     expect(listText([4, 9], 2, 'transfer')).to.equal('4, 9');
     expect(plural(1, 'byte')).to.equal('1 byte');
     expect(plural(0, 'finding')).to.equal('0 findings');
+  });
+
+  it('rule texts: framesOf and eventFrames say "frame 20" for one and count every event, not the frames kept', () => {
+    const framesOf = ruleFunctions['framesOf']!.impl as (v: unknown) => string;
+    const eventFrames = ruleFunctions['eventFrames']!.impl as (v: unknown) => string;
+    expect(framesOf([20n])).to.equal('frame 20');
+    expect(framesOf([])).to.equal('no frames');
+    const kept = Array.from({ length: 200 }, (_, i) => BigInt(i + 1));
+    expect(eventFrames({ count: 686n, frames: kept })).to.equal('frames 1, 2, 3, 4, 5, 6, 7, 8 … (first 8 of 686 frames)');
+    expect(eventFrames({ count: 1n, frames: [7n] })).to.equal('frame 7');
   });
 
   it('a reply code seen 60 times, 50 of its frames kept: "(first 8 of 60 frames)"', () => {
