@@ -23,6 +23,8 @@ export interface CommandInfo {
   usage: string; //                    'compare <a> <b>'
   required: string[]; //               required positionals, in order ('<a>', '<b>')
   options: Map<string, OptionInfo>; // by every spelling without dashes (long, short, alias)
+  /** Positionals with a fixed set of values (completion's shell), by position. */
+  positionalChoices: Map<number, { name: string; choices: readonly string[] }>;
 }
 
 /** A command's options as yargs holds them after `define` (its builder) ran on a fresh parser
@@ -30,7 +32,13 @@ export interface CommandInfo {
 export function commandInfo(name: string, usage: string, define: (y: Argv) => Argv): CommandInfo {
   const positionals = [...usage.matchAll(/[<[]([\w-]+)(?:\.\.)?[>\]]/g)].map((m) => m[1]!);
   const required = [...usage.matchAll(/<[\w-]+(?:\.\.)?>/g)].map((m) => m[0]);
-  return { name, usage, required, options: optionsOf(define(yargs([])), new Set(positionals)) };
+  const y = define(yargs([]));
+  const { choices } = (y as unknown as { getOptions(): YargsOptions }).getOptions();
+  const positionalChoices = new Map<number, { name: string; choices: readonly string[] }>();
+  positionals.forEach((p, i) => {
+    if (choices[p]?.length) positionalChoices.set(i, { name: p, choices: choices[p].map(String) });
+  });
+  return { name, usage, required, options: optionsOf(y, new Set(positionals)), positionalChoices };
 }
 
 interface YargsOptions {
@@ -88,6 +96,22 @@ function badValue(o: OptionInfo, value: string): string | null {
   return null;
 }
 
+/**
+ * One-letter options of tcpdump and tshark typed out of habit where the command has no such
+ * option: what to do instead. (Their nearest spelling by letters means nothing: `-s` is not a
+ * typo of `-h`.)
+ */
+const HABITS: Readonly<Record<string, string>> = {
+  s: 'the snap length is set when capturing (ftpdiag live -s N); a capture file keeps the one it was recorded with',
+  w: 'ftpdiag live -w FILE saves what it captures; analyze writes a capture back, with its findings as packet comments, with --annotate FILE',
+  i: 'the interface is for live capture: ftpdiag live -i IFACE (ftpdiag -D lists them)',
+  n: 'ftpdiag never looks up host or port names, so there is nothing to turn off',
+  v: 'the report has one level of detail; --json gives every field',
+  V: 'the report has one level of detail; --json gives every field',
+  x: 'ftpdiag shows no packet bytes; ftpdiag ladder draws a connection packet by packet',
+  X: 'ftpdiag shows no packet bytes; ftpdiag ladder draws a connection packet by packet',
+};
+
 /** camelCase spellings yargs also accepts (--failOn for --fail-on). */
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -110,9 +134,14 @@ export function checkArgv(argv: readonly string[], commands: ReadonlyMap<string,
   };
   const unknownOption = (typed: string): string => {
     const table = command?.options ?? globals;
-    const spellings = [...new Set([...table.keys()].map(spelled))];
-    const near = nearest(typed, spellings.filter((s) => s.startsWith('--') === typed.startsWith('--')));
     const where = command ? ` for ${command.name}` : '';
+    const letter = /^-(\w)$/.exec(typed)?.[1];
+    if (letter !== undefined) {
+      const habit = HABITS[letter];
+      return `unknown option ${typed}${where}${habit ? `: ${habit}` : ` (ftpdiag ${command ? `${command.name} ` : ''}--help lists the options)`}`;
+    }
+    const spellings = [...new Set([...table.keys()].map(spelled))];
+    const near = nearest(typed, spellings.filter((s) => s.startsWith('--')));
     return `unknown option ${typed}${where}${near ? ` (did you mean ${near}?)` : ` (ftpdiag ${command ? `${command.name} ` : ''}--help lists the options)`}`;
   };
   const takeValue = (o: OptionInfo, inline: string | undefined, i: number): number => {
@@ -178,6 +207,14 @@ export function checkArgv(argv: readonly string[], commands: ReadonlyMap<string,
     positionals.push(tok);
   }
   if (valueError !== null) return valueError;
+  if (command) {
+    for (const [at, { name, choices }] of command.positionalChoices) {
+      const given = positionals[at];
+      if (given === undefined || choices.includes(given)) continue;
+      const near = nearest(given, choices);
+      return `${command.name}: ${name} is ${orList(choices)}, not '${given}'${near ? ` (did you mean ${near}?)` : ''}`;
+    }
+  }
   if (command && positionals.length < command.required.length) {
     return `missing ${command.required[positionals.length]} (usage: ftpdiag ${command.usage})`;
   }

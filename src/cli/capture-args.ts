@@ -30,7 +30,7 @@ export function withCaptureArgs<T>(y: Argv<T>, opts: { stdin: boolean }): Argv<T
       type: 'string',
       requiresArg: true,
       describe:
-        "show only what matches, as tshark -Y: host ADDR, net ADDR/LEN, port N, portrange A-B (each with src or dst: src opened the connection), ip, ip6, session N, transfer N, connection N, joined with and, or, not, ( ); tshark's ip.addr==, tcp.port==, tcp.stream== too. The analysis still reads every frame",
+        "show only what matches, as tshark -Y: host ADDR, net ADDR/LEN, port N, portrange A-B (each with src or dst: src opened the connection), ip, ip6, tcp, ftp, ftp-data, session N, transfer N, connection N, joined with and, or, not, ( ); tshark's ip.addr==, tcp.port==, tcp.stream== too. The analysis still reads every frame",
     }) as unknown as Argv<T & CaptureArgs>;
 }
 

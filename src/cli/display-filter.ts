@@ -40,12 +40,15 @@ type Prim =
   | { kind: 'net'; dir: Dir; addr: Addr; prefix: number }
   | { kind: 'port'; dir: Dir; from: number; to: number }
   | { kind: 'ip'; version: 4 | 6 }
+  | { kind: 'all' | 'none' } //                       tcp (every connection is); udp, icmp, sctp
+  | { kind: 'ftp' | 'ftp-data' }
   | { kind: 'session' | 'transfer' | 'connection'; id: number };
 type Expr = Prim | { kind: 'and' | 'or'; a: Expr; b: Expr } | { kind: 'not'; a: Expr };
 
 /** The words that start a display filter (after the capture file on the command line). */
 export const FILTER_WORDS: ReadonlySet<string> = new Set([
-  'host', 'net', 'port', 'portrange', 'src', 'dst', 'ip', 'ip6', 'session', 'transfer', 'connection', 'not', '!', '(',
+  'host', 'net', 'port', 'portrange', 'src', 'dst', 'ip', 'ip6', 'tcp', 'udp', 'icmp', 'icmp6', 'sctp', 'ftp', 'ftp-data',
+  'session', 'transfer', 'connection', 'not', '!', '(',
   'ip.addr', 'ip.src', 'ip.dst', 'ipv6.addr', 'ipv6.src', 'ipv6.dst', 'tcp.port', 'tcp.srcport', 'tcp.dstport', 'tcp.stream',
 ]);
 
@@ -145,6 +148,17 @@ const TSHARK_FIELDS: Record<string, { kind: 'host' | 'port' | 'connection'; dir:
   'tcp.stream': { kind: 'connection', dir: 'either' },
 };
 
+/** tcpdump's protocol words: ftpdiag's connections are all TCP, over IPv4 or IPv6. */
+const PROTOCOLS: Readonly<Record<string, Prim>> = {
+  ip: { kind: 'ip', version: 4 },
+  ip6: { kind: 'ip', version: 6 },
+  tcp: { kind: 'all' },
+  udp: { kind: 'none' },
+  sctp: { kind: 'none' },
+  icmp: { kind: 'none' },
+  icmp6: { kind: 'none' },
+};
+
 /** Port names tcpdump users type (from /etc/services; only FTP's). */
 const SERVICES: Record<string, string> = { ftp: '21', 'ftp-data': '20', ftps: '990', 'ftps-data': '989' };
 
@@ -210,9 +224,18 @@ class Parser {
       return e;
     }
     if (word in TSHARK_FIELDS) return this.field(word);
-    if (word === 'ip' || word === 'ip6') {
+    if (word === 'ftp' || word === 'ftp-data') {
+      // tshark's protocol names: the FTP sessions (control connections), the transfers
       this.i++;
-      return { kind: 'ip', version: word === 'ip' ? 4 : 6 };
+      return { kind: word };
+    }
+    const proto = PROTOCOLS[word];
+    if (proto !== undefined) {
+      // tcpdump's protocol qualifier, alone (`ip6`) or before a primitive (`tcp port 21`)
+      this.i++;
+      const q = this.peek();
+      if (q === 'src' || q === 'dst' || q === 'host' || q === 'net' || q === 'port' || q === 'portrange') return { kind: 'and', a: proto, b: this.primary() };
+      return proto;
     }
     let dir: Dir = 'either';
     if (word === 'src' || word === 'dst') {
@@ -338,6 +361,14 @@ function primMatches(p: Prim, s: Subject): boolean {
       return s.conns.some((c) => c.id === p.id);
     case 'ip':
       return s.conns.some((c) => c.version === p.version);
+    case 'all':
+      return true;
+    case 'none':
+      return false;
+    case 'ftp':
+      return s.session !== null;
+    case 'ftp-data':
+      return s.transfer !== null;
     case 'host':
       return s.conns.some((c) => sides(c, p.dir, (e) => e.addr !== null && sameAddr(e.addr, p.addr)));
     case 'net':

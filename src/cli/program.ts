@@ -20,6 +20,7 @@ import { CliError, ExitCode, processIO, type CliIO } from './io.ts';
 import { escapeWire } from '../report/escape.ts';
 import { TOOL_VERSION } from '../report/tool-version.ts';
 import { widthOptionSpec } from './width-option.ts';
+import { MAX_WIDTH, MIN_WIDTH, outputWidth, PIPE_WIDTH } from '../report/layout.ts';
 import { COMPLETE_FLAG, completeWords, SHELLS, type Shell } from './commands/completion.ts';
 
 class UsageError extends Error {}
@@ -54,6 +55,15 @@ export function commandInfos(): NonNullable<typeof infos> {
     };
   }
   return infos;
+}
+
+/** The width --help is laid out in: `--width N` when given (and valid), else the terminal's
+ *  (a terminal that reports no size counts as none), at most PIPE_WIDTH: help is prose. */
+function helpWidth(args: readonly string[], io: CliIO): number {
+  const at = args.findIndex((a) => a === '--width' || a.startsWith('--width='));
+  const given = at < 0 ? NaN : Number(args[at]!.startsWith('--width=') ? args[at]!.slice(8) : args[at + 1]);
+  const width = Number.isInteger(given) && given >= MIN_WIDTH && given <= MAX_WIDTH ? given : outputWidth(undefined, io.stdoutIsTTY, io.columns);
+  return Math.min(PIPE_WIDTH, width);
 }
 
 /** Runs the program on `argv` (without node and script); resolves to the exit code. */
@@ -93,7 +103,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
     .detectLocale(false) // messages in one language, so that they can be checked and fixed here
     .help()
     .version(TOOL_VERSION) // package.json's, not yargs' guess (report/tool-version.ts)
-    .wrap(Math.min(100, io.columns ?? 100))
+    .wrap(helpWidth(args, io))
     .exitProcess(false)
     .showHelpOnFail(false)
     .fail((msg, err) => {

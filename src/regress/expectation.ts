@@ -22,13 +22,14 @@ import { nearest } from '../report/layout.ts';
 import { errorWords } from '../report/output-error.ts';
 
 
-/** The ids an expectation names that no rule reports, each as `FILE:LINE: …` with the nearest id. */
+/** The ids an expectation names that no rule reports, each as `FILE:LINE: …` with the nearest id
+ *  (one line each; the caller says once that `ftpdiag rules` lists them). */
 export function unknownIds(exp: Expectation, known: ReadonlySet<string>): string[] {
   return exp.ids
     .filter((x) => !known.has(x.id))
     .map((x) => {
       const near = nearest(x.id, known);
-      return `${exp.file}:${x.line}: unknown finding id '${x.id}'${near ? ` (did you mean ${near}?)` : ''}; ftpdiag rules lists them`;
+      return `${exp.file}:${x.line}: unknown finding id '${x.id}'${near ? ` (did you mean ${near}?)` : ''}`;
     });
 }
 

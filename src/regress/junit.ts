@@ -28,7 +28,11 @@ export function junitXml(suite: string, cases: readonly JunitCase[]): string {
   ];
   for (const c of cases) {
     lines.push(`    <testcase classname="${xml(c.classname)}" name="${xml(c.name)}" file="${xml(c.file)}" time="${c.seconds.toFixed(3)}">`);
-    if (c.error !== null) lines.push(`      <error message="${xml(c.error)}"/>`);
+    if (c.error !== null) {
+      // an attribute's line breaks are read as spaces: the first line is the message, all in the body
+      const [first, ...more] = c.error.split('\n');
+      lines.push(more.length === 0 ? `      <error message="${xml(c.error)}"/>` : `      <error message="${xml(first!)}">${xml(c.error)}</error>`);
+    }
     else if (c.failures.length > 0) {
       const n = c.failures.length;
       lines.push(`      <failure message="${xml(`${n} ${n === 1 ? 'mismatch' : 'mismatches'}`)}">${xml(c.failures.join('\n'))}</failure>`);

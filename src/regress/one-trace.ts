@@ -65,7 +65,7 @@ export async function regressOne(c: TraceCase, rules: RuleSet, update: boolean, 
     }
   }
   const unknown = exp ? unknownIds(exp, known) : [];
-  if (unknown.length > 0) return done({ status: 'error', error: unknown.join('; '), ...counts });
+  if (unknown.length > 0) return done({ status: 'error', error: [...unknown, 'ftpdiag rules lists the finding ids'].join('\n'), ...counts });
   if (update) {
     try {
       writeFileSync(c.expectFile, expectationText(result, basename(c.trace), c.expectFile));

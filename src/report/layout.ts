@@ -234,7 +234,8 @@ export function editDistance(a: string, b: string): number {
 }
 
 /** The candidate nearest to `word` (a typo's likely meaning), or null when none is near: within
- *  two edits (three for words of 7 or more), or one that `word` begins. */
+ *  one edit for words of up to 4 characters (`fish` is two from `bash`, and means no shell of
+ *  ours), two up to 6, three from 7, or one that `word` begins or ends (`json`: ndjson). */
 export function nearest(word: string, candidates: Iterable<string>): string | null {
   const w = word.toLowerCase();
   let best: string | null = null;
@@ -242,13 +243,13 @@ export function nearest(word: string, candidates: Iterable<string>): string | nu
   for (const c of candidates) {
     const lc = c.toLowerCase();
     let dist = editDistance(w, lc);
-    if (w.length >= 2 && lc.startsWith(w)) dist = Math.min(dist, 1.5);
+    if (w.length >= 2 && (lc.startsWith(w) || lc.endsWith(w))) dist = Math.min(dist, 1.5);
     if (dist < bestD) {
       best = c;
       bestD = dist;
     }
   }
-  const limit = w.length >= 7 ? 3 : 2;
+  const limit = w.length >= 7 ? 3 : w.length >= 5 ? 2 : 1.5;
   return best !== null && bestD <= limit && bestD < Math.max(w.length, 1) ? best : null;
 }
 

@@ -110,6 +110,17 @@ describe('cli: display filter, -r, -c', function () {
       [['host', '198.51.100.7', 'or', '203.0.113.5'], { sessions: [1], transfers: [], connections: [3, 4] }],
       [['net', '203.0.113.0/24'], { sessions: [], transfers: [], connections: [4] }],
       [['ip6'], { sessions: [], transfers: [], connections: [] }],
+      // tcpdump's protocol qualifiers: every connection is TCP over IPv4 here
+      [['tcp', 'port', '443'], { sessions: [], transfers: [], connections: [4] }],
+      [['tcp', 'src', 'port', '20'], { sessions: [0], transfers: [1], connections: [0, 2] }],
+      [['ip', 'host', '198.51.100.7'], { sessions: [1], transfers: [], connections: [3] }],
+      [['tcp'], { sessions: [0, 1], transfers: [0, 1], connections: [0, 1, 2, 3, 4] }],
+      [['udp'], { sessions: [], transfers: [], connections: [] }],
+      [['not', 'udp', 'and', 'port', '443'], { sessions: [], transfers: [], connections: [4] }],
+      // tshark's protocol names: FTP (sessions and their transfers) leaves out the HTTPS connection
+      [['-Y', 'ftp'], { sessions: [0, 1], transfers: [0, 1], connections: [0, 1, 2, 3] }],
+      [['-Y', 'ftp-data'], { sessions: [0], transfers: [0, 1], connections: [0, 1, 2] }],
+      [['-Y', 'not ftp'], { sessions: [], transfers: [], connections: [4] }],
     ];
     for (const [filter, want] of cases) {
       const got = await shown(file, ...filter);

@@ -140,6 +140,24 @@ describe('cli: usage errors, walked over every option of every command', functio
     expect((await cli(['anlyze', TRACE])).err).to.equal("ftpdiag: unknown command 'anlyze' (did you mean analyze?)\n");
   });
 
+  it("tcpdump's and tshark's letters where the command has none say what to do instead, not a letter that looks alike", async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['analyze', '-s', '96', TRACE], /^ftpdiag: unknown option -s for analyze: the snap length is set when capturing \(ftpdiag live -s N\)/],
+      [['log', '-nn', TRACE], /^ftpdiag: unknown option -n for log: ftpdiag never looks up host or port names/],
+      [['analyze', TRACE, '-w', 'out.pcap'], /^ftpdiag: unknown option -w for analyze: .*--annotate FILE$/],
+      [['ladder', '-i', 'eth0', TRACE], /^ftpdiag: unknown option -i for ladder: .*ftpdiag live -i IFACE/],
+      [['analyze', '-q', TRACE], /^ftpdiag: unknown option -q for analyze \(ftpdiag analyze --help lists the options\)$/],
+    ];
+    for (const [args, want] of cases) expect(expectOneLine(await cli(args), args.join(' ')), args.join(' ')).to.match(want);
+    // where the command has the letter, it is taken (live -s is the snap length)
+    expect((await cli(['live', '-i', 'nosuch0', '-s', 'abc'])).err).to.equal("ftpdiag: --snaplen wants a number, not 'abc'\n");
+  });
+
+  it('a positional with fixed values (the shell of completion): one line, the values, the nearest only when near', async () => {
+    expect(expectOneLine(await cli(['completion', 'fish']), 'fish')).to.equal("ftpdiag: completion: shell is bash or zsh, not 'fish'");
+    expect(expectOneLine(await cli(['completion', 'zhs']), 'zhs')).to.equal("ftpdiag: completion: shell is bash or zsh, not 'zhs' (did you mean zsh?)");
+  });
+
   it('a boolean given a value, a missing argument, a missing capture: one line each', async () => {
     expect(expectOneLine(await cli(['analyze', TRACE, '--json=maybe']), 'json=maybe')).to.include("--json takes no value (got 'maybe')");
     expect(expectOneLine(await cli(['compare', TRACE]), 'compare one')).to.equal('ftpdiag: missing <b> (usage: ftpdiag compare <a> <b>)');

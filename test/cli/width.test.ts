@@ -166,6 +166,18 @@ describe('cli: every output fits 80 and 100 columns', function () {
     }
   });
 
+  it("every command's --help with --width 80; on a terminal, and on one that reports no size", async () => {
+    for (const name of ['', 'analyze', 'log', 'ladder', 'live', 'regress', 'compare', 'codes', 'rules', 'completion', 'interfaces']) {
+      const cmd = name ? [name] : [];
+      expectFits((await cli([...cmd, '--help', '--width', '80'])).out, 80, `${name} --help --width 80`);
+    }
+    for (const name of ['analyze', 'live']) {
+      expectFits((await cli([name, '--help'], { stdoutIsTTY: true, columns: 80 })).out, 80, `${name} --help on a terminal`);
+      // a pseudo-terminal without a size (script(1) in CI) said 0 columns: yargs then wrapped nothing
+      expectFits((await cli([name, '--help'], { stdoutIsTTY: true, columns: 0 })).out, 100, `${name} --help on a terminal of no size`);
+    }
+  });
+
   it('the progress line stays within the width of standard error', () => {
     for (const width of [...WIDTHS, 60]) {
       const drawn = new PassThrough();

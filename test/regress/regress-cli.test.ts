@@ -80,8 +80,15 @@ describe('regress: --update, finding ids, JUnit', function () {
     const r = await cli(['regress', '--width', '1000', join(dir, 'incidents', '2026')]);
     expect(r.code).to.equal(1);
     expect(r.out).to.match(/ERROR/);
-    expect(r.out).to.include(`${file}:4: unknown finding id 'upload-rest' (did you mean upload-reset?); ftpdiag rules lists them`);
-    expect(r.out).to.include(`${file}:6: unknown finding id 'contrl-reset' (did you mean control-reset?)`);
+    // one line each, then once where the ids are listed
+    const lines = r.out.split('\n');
+    expect(lines).to.include(`${join(dir, 'incidents', '2026', 'upload.pcap')}: ${file}:4: unknown finding id 'upload-rest' (did you mean upload-reset?)`);
+    expect(lines).to.include(`${join(dir, 'incidents', '2026', 'upload.pcap')}: ${file}:6: unknown finding id 'contrl-reset' (did you mean control-reset?)`);
+    expect(lines.filter((l) => l.endsWith('ftpdiag rules lists the finding ids'))).to.have.length(1);
+    // JUnit: the first as the message, all of them in the element
+    const junit = await cli(['regress', '--junit', '-', join(dir, 'incidents', '2026')]);
+    expect(junit.out).to.include(`<error message="${file}:4: unknown finding id &apos;upload-rest&apos; (did you mean upload-reset?)">`);
+    expect(junit.out).to.match(/contrl-reset&apos; \(did you mean control-reset\?\)\nftpdiag rules lists the finding ids<\/error>/);
     // --update refuses to carry a typo over too
     const u = await cli(['regress', '--update', '--width', '1000', join(dir, 'incidents', '2026')]);
     expect(u.code).to.equal(1);

@@ -416,6 +416,20 @@ describe('report/log: a crafted session with file actions and hostile names', ()
     expect(narrow).to.include('…');
   });
 
+  it('table: the rate, the duration and columns empty on every row go before the reply is cut to a word', () => {
+    // every operation with a long reply, none with a finding: at 100 columns the reply cut to 11
+    // characters ('OK. Current…') beside an empty Finding column and the rate
+    const long = buildOperations(r, { all: true }).map((op) => ({ ...op, finding: null, reply: op.reply === null ? null : { ...op.reply, text: `${op.reply.text} and a good deal more text after it` } }));
+    for (const width of [100, 120]) {
+      const t = tableCells(long, { tz: 'utc', color: false, width })!;
+      expect(t.head, `width ${width}`).to.not.include('Finding');
+      const reply = t.head.indexOf('Reply');
+      expect(reply, `width ${width}`).to.be.greaterThan(-1);
+      expect(Math.max(...t.rows.map((row) => row[reply]!.length)), `width ${width}`).to.be.at.least(24);
+      for (const line of renderTable(long, { tz: 'utc', color: false, width }).split('\n')) expect(line.length).to.be.at.most(width);
+    }
+  });
+
   it('table: the one cli-table3 draws from all rows at once, for many rows of wide, coloured and hostile cells', () => {
     // renderTable measures and pads the rows itself (cli-table3's layout is quadratic in rows)
     const names = ['日本語ファイル.txt', 'émoji 😀 name', 'x'.repeat(90), 'tab\there', 'd\u0301e'];

@@ -129,7 +129,8 @@ export function renderTable(outcomes: readonly TraceOutcome[], st: Styler, width
 function renderDetails(outcomes: readonly TraceOutcome[], width: number): string {
   const lines: string[] = [];
   for (const o of outcomes) {
-    if (o.error) lines.push(wrap(`${escapeWire(o.trace)}: ${escapeWire(o.error)}`, width, '    ', ''));
+    // an error of several lines (each unknown finding id at its line): one wrapped line each
+    if (o.error) for (const e of o.error.split('\n')) lines.push(wrap(`${escapeWire(o.trace)}: ${escapeWire(e)}`, width, '    ', ''));
     for (const m of o.mismatches) lines.push(wrap(`${escapeWire(o.trace)}: ${escapeWire(m)}`, width, '    ', ''));
   }
   return lines.length ? `\n${lines.join('\n')}\n\n` : '\n';

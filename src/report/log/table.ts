@@ -28,12 +28,14 @@ const CLIENT = HEAD.indexOf('Client');
 const SERVER = HEAD.indexOf('Server');
 const CODE = HEAD.indexOf('Code');
 const SECS = HEAD.indexOf('Secs');
+const BYTES = HEAD.indexOf('Bytes');
 const RATE = HEAD.indexOf('Rate');
 const GAP = 2; //        spaces between columns
 const MIN_PATH = 16; //  columns never clipped below these widths
 const MIN_REPLY = 12;
 const MIN_USER = 12;
 const MIN_OPERATION = 10;
+const COMFORT = 24; //   path and reply kept this wide by leaving out the rate and duration first
 /** Widest a wire cell is drawn (user, operation; path and reply are also fitted to the width):
  *  a 7,000-character user name padded every row to 14,000 columns. The full values are in the
  *  TSV, CSV and NDJSON formats. */
@@ -146,21 +148,40 @@ export function tableCells(ops: readonly Operation[], opts: TableOptions): Table
       if (rows.every((r) => r[col] === v)) constants.set(col, v);
     }
     keep = keep.filter((i) => !constants.has(i));
+    // and a column no operation has a value in (no finding, nothing moved) is only its heading
+    const empty = [BYTES, RATE, FINDING].filter((col) => rows.every((r) => r[col] === ''));
+    if (total() > width) keep = keep.filter((i) => !empty.includes(i));
   }
-  const shrink = (): void => {
-    let over = total() - width;
-    for (const [col, min] of [[REPLY, MIN_REPLY], [PATH, MIN_PATH], [USER, MIN_USER], [OPERATION, MIN_OPERATION]] as const) {
-      if (over <= 0) break;
-      if (!keep.includes(col)) continue;
-      const cut = Math.min(over, Math.max(0, widths[col]! - Math.max(min, HEAD[col]!.length)));
-      widths[col] = widths[col]! - cut;
-      over -= cut;
-    }
+  // Columns are left out only as far as needed for the clipped ones to keep a readable width:
+  // first with the path and reply kept at COMFORT columns (leaving out the rate and duration
+  // rather than cutting the reply to a word: 'OK. Current…' at 100 columns with 6 to spare),
+  // then with every clipped column at its minimum, leaving out more.
+  const shrinkable = [[REPLY, MIN_REPLY], [PATH, MIN_PATH], [USER, MIN_USER], [OPERATION, MIN_OPERATION]] as const;
+  const floorOf = (col: number, min: number) => Math.min(widths[col]!, Math.max(min, HEAD[col]!.length));
+  const comfortable = shrinkable.map(([col, min]) => [col, col === REPLY || col === PATH ? Math.max(min, COMFORT) : min] as const);
+  const narrowest = (mins: ReadonlyArray<readonly [number, number]>): number => {
+    const floor = new Map(mins.map(([c, m]) => [c, floorOf(c, m)] as const));
+    return keep.reduce((a, i) => a + (floor.get(i) ?? widths[i]!), 0) + GAP * (keep.length - 1);
   };
-  shrink();
-  for (const col of DROPPABLE) {
-    if (total() <= width) break;
-    keep = keep.filter((i) => i !== col);
+  const all = keep;
+  let mins: ReadonlyArray<readonly [number, number]> = shrinkable;
+  settle: for (const [stage, most] of [[comfortable, 2], [shrinkable, DROPPABLE.length]] as const) {
+    for (let n = 0; n <= most; n++) {
+      const left: readonly number[] = DROPPABLE.slice(0, n);
+      keep = all.filter((i) => !left.includes(i));
+      if (narrowest(stage) <= width) {
+        mins = stage;
+        break settle;
+      }
+    }
+  }
+  let over = total() - width;
+  for (const [col, min] of mins) {
+    if (over <= 0) break;
+    if (!keep.includes(col)) continue;
+    const cut = Math.min(over, Math.max(0, widths[col]! - floorOf(col, min)));
+    widths[col] = widths[col]! - cut;
+    over -= cut;
   }
   if (total() > width) return null;
   const out = ops.map((op, k) => {
