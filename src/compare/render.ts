@@ -3,12 +3,16 @@
 
 import { escapeJsonText, escapeWire } from '../report/escape.ts';
 import { fitLines, plural, PIPE_WIDTH } from '../report/layout.ts';
+import { TOOL_VERSION } from '../report/tool-version.ts';
 import type { CompareResult, ConnectionReport, DirectionReport, PacketRef } from './compare.ts';
 
 export const COMPARE_JSON_VERSION = 1;
 
+/** What heads each compare JSON document: its format's version and the version of the tool. */
+export const compareJsonHead = (): { version: number; toolVersion: string } => ({ version: COMPARE_JSON_VERSION, toolVersion: TOOL_VERSION });
+
 export function renderCompareJson(r: CompareResult): string {
-  return escapeJsonText(JSON.stringify({ version: COMPARE_JSON_VERSION, ...r }, null, 2)) + '\n';
+  return escapeJsonText(JSON.stringify({ ...compareJsonHead(), ...r }, null, 2)) + '\n';
 }
 
 const ms = (s: number) => `${(s * 1000).toFixed(s < 0.01 ? 3 : 1)} ms`;

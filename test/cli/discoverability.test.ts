@@ -50,10 +50,17 @@ describe('cli: rules, completion, -D, version, colour', function () {
     expect((await cli(['--list-interfaces', '--json'])).out).to.equal(interfaces.out);
   });
 
-  it('the JSON report names the tool version', async () => {
+  it('the JSON report, compare --json and live --json (tested there) name the tool version', async () => {
     const doc = JSON.parse((await cli(['analyze', '--json', TRACE])).out) as { ftpdiag: { reportVersion: number; toolVersion: string } };
     expect(doc.ftpdiag.toolVersion).to.equal(TOOL_VERSION);
     expect(TOOL_VERSION).to.match(/^\d+\.\d+\.\d+/);
+    // compare's documents too, beside their own format's version
+    const other = TRACE.replace('upload-rst', 'download-rst');
+    for (const extra of [[], ['--ladder']]) {
+      const cmp = JSON.parse((await cli(['compare', '--json', TRACE, other, ...extra])).out) as { version: number; toolVersion: string };
+      expect(cmp.toolVersion, extra.join(' ')).to.equal(TOOL_VERSION);
+      expect(cmp.version).to.be.a('number');
+    }
   });
 
   it('FORCE_COLOR colours a pipe, FORCE_COLOR=0 a terminal not; NO_COLOR and --no-color win', async () => {

@@ -21,6 +21,7 @@ import { readCapture } from '../../src/capture/read.ts';
 import type { Finding } from '../../src/diagnose/finding.ts';
 import type { Transfer } from '../../src/ftp/types.ts';
 import { Styler } from '../../src/report/style.ts';
+import { TOOL_VERSION } from '../../src/report/tool-version.ts';
 import { freePort, freeRange } from '../../scripts/captures/lib/net-util.ts';
 import { patternBytes, RawFtp } from '../../scripts/captures/lib/raw-ftp.ts';
 import { transfer } from '../../scripts/captures/lib/session.ts';
@@ -211,6 +212,7 @@ describe(`cli: ftpdiag live${rootNote}`, function () {
 
     const kinds = events.map((e) => e.line['event']);
     expect(kinds[0]).to.equal('start');
+    expect(events[0]!.line['toolVersion']).to.equal(TOOL_VERSION);
     expect(kinds.at(-1)).to.equal('report');
     expect(kinds.filter((k) => k === 'report')).to.have.length(1);
     const resetAt = events.findIndex((e) => e.line['event'] === 'finding' && e.line['id'] === 'upload-reset');

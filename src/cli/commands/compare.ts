@@ -5,7 +5,7 @@ import type { Argv } from 'yargs';
 import { isStdinPath } from '../../capture/read.ts';
 import { compareDetailed, readBoth } from '../../compare/compare.ts';
 import type { CompareResult } from '../../compare/compare.ts';
-import { COMPARE_JSON_VERSION, renderCompareJson, renderCompareText } from '../../compare/render.ts';
+import { compareJsonHead, renderCompareJson, renderCompareText } from '../../compare/render.ts';
 import { DEFAULT_MAX_SEGMENTS } from '../../compare/signatures.ts';
 import { buildTwoPointLadder, type TwoPointTarget } from '../../compare/two-point-ladder.ts';
 import { renderTwoPointLadderText } from '../../compare/two-point-ladder-text.ts';
@@ -131,7 +131,7 @@ export async function run(args: CompareArgs, io: CliIO): Promise<ExitCode> {
   else {
     try {
       const model = buildTwoPointLadder(detail, target, { max: args.max });
-      if (args.json) io.out(escapeJsonText(JSON.stringify({ version: COMPARE_JSON_VERSION, ladder: model }, null, 2)) + '\n');
+      if (args.json) io.out(escapeJsonText(JSON.stringify({ ...compareJsonHead(), ladder: model }, null, 2)) + '\n');
       else io.out(renderTwoPointLadderText(model, { color: useColor(args.color, io.stdoutIsTTY, io.env), width: args.width !== undefined ? width : MIN_WIDTH }));
     } catch (e) {
       if (e instanceof LadderError) throw new CliError(e.message);

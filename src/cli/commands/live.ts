@@ -16,6 +16,7 @@ import { Analysis } from '../../pipeline/analyze.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
 import { escapeJsonText, escapeWire } from '../../report/escape.ts';
 import { buildJsonReport } from '../../report/json.ts';
+import { TOOL_VERSION } from '../../report/tool-version.ts';
 import { Styler, useColor } from '../../report/style.ts';
 import { renderText } from '../../report/text.ts';
 import { clip, framesText, glueFirst, PIPE_WIDTH, plural, wrap } from '../../report/layout.ts';
@@ -297,7 +298,7 @@ export async function run(args: LiveArgs, given: LiveIO): Promise<ExitCode> {
     const until = args.duration !== undefined ? `for ${args.duration} s or ` : '';
     io.err(`ftpdiag: capturing on ${escapeWire(iface)} with ${capture.backend}, ${filterText}${writing} — ${until}Ctrl-C to stop\n`);
     if (args.json) {
-      io.out(ndjson({ event: 'start', iface, backend: capture.backend, filter: args.filter, linkType: capture.linkType, writeFile: args.write ?? null, startedAt: Date.now() / 1000 }));
+      io.out(ndjson({ event: 'start', toolVersion: TOOL_VERSION, iface, backend: capture.backend, filter: args.filter, linkType: capture.linkType, writeFile: args.write ?? null, startedAt: Date.now() / 1000 }));
     }
 
     const tick = setInterval(() => {
