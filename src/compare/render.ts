@@ -60,7 +60,7 @@ function directionLines(c: ConnectionReport, d: DirectionReport): string[] {
     if (d.optionsChanged) notes.push(`TCP options changed on ${d.optionsChanged}`);
     if (d.ipIdChanged) notes.push(`IP ID changed on ${d.ipIdChanged}`);
     if (d.seqShift) notes.push(`sequence numbers shifted by ${d.seqShift} (a device randomises ISNs)`);
-    if (d.lengthShift) notes.push(`stream ${d.lengthShift > 0 ? 'lengthened' : 'shortened'} by ${Math.abs(d.lengthShift)} bytes (payload rewritten)`);
+    if (d.lengthShift) notes.push(`stream ${d.lengthShift > 0 ? 'lengthened' : 'shortened'} by ${plural(Math.abs(d.lengthShift), 'byte')} (payload rewritten)`);
     if (d.synOptions) notes.push(`SYN options "${d.synOptions.a}" in A, "${d.synOptions.b}" in B`);
     if (notes.length) out.push(`    ${notes.join('; ')}`);
   }

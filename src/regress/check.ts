@@ -4,6 +4,7 @@
 import { severityRank, type Finding } from '../diagnose/finding.ts';
 import type { Transfer } from '../ftp/types.ts';
 import type { Expectation, ExpectedTransfer } from './expectation.ts';
+import { plural } from '../report/layout.ts';
 
 /** The part of an analysis a regression check reads. */
 export interface Analysed {
@@ -86,7 +87,7 @@ function checkTransfers(actual: readonly Transfer[], expected: readonly Expected
     if (want.outcome !== undefined && want.outcome !== t.outcome)
       out.push({ kind: 'transfer-field', message: `${label}: outcome ${t.outcome}, expected ${want.outcome}` });
     if (want.bytes !== undefined && want.bytes !== t.bytes)
-      out.push({ kind: 'transfer-field', message: `${label}: ${t.bytes} bytes, expected ${want.bytes}` });
+      out.push({ kind: 'transfer-field', message: `${label}: ${plural(t.bytes, 'byte')}, expected ${want.bytes}` });
     if (want.mode !== undefined && want.mode !== t.mode)
       out.push({ kind: 'transfer-field', message: `${label}: mode ${t.mode ?? 'unknown'}, expected ${want.mode}` });
   }

@@ -183,7 +183,7 @@ export function planTransfer(r: AnalysisResult, id: number): LadderPlan {
   const lanes = [connectionLane(control, 'control', 'C', clientSide, Math.max(from, control.firstFrame), Math.min(to, control.lastFrame))];
   if (data) lanes.push(connectionLane(data, 'data', 'D', dataClientSide(t, s, data)));
   const what = t.command === 'unknown' ? 'transfer with an unreadable command' : `${t.command}${t.argument ? ' ' + t.argument : ''}`;
-  const facts = [t.mode ?? 'no PASV/PORT seen', `${t.bytes.toLocaleString('en-US')} bytes`, t.replyCodes.length ? `replies ${t.replyCodes.join(' ')}` : 'no reply', t.outcome];
+  const facts = [t.mode ?? 'no PASV/PORT seen', `${t.bytes.toLocaleString('en-US')} ${t.bytes === 1 ? 'byte' : 'bytes'}`, t.replyCodes.length ? `replies ${t.replyCodes.join(' ')}` : 'no reply', t.outcome];
   if (!data) facts.push('no data connection seen');
   return {
     title: `Transfer ${t.id}: ${what}`,

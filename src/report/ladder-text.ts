@@ -64,7 +64,7 @@ export function sizeText(bytes: number): string {
 export function gapText(g: LadderGap, room = Infinity): string {
   const n = groupDigits(g.packets);
   const pure = g.ftpLines === 0 && g.controlFlags === 0;
-  const what = pure ? `${n} ${g.packets === 1 ? 'packet' : 'packets'} of data` : `${n} packets`;
+  const what = `${n} ${g.packets === 1 ? 'packet' : 'packets'}${pure ? ' of data' : ''}`;
   const details: string[] = [];
   if (g.bytes > 0) details.push(sizeText(g.bytes));
   if (!pure && g.ftpLines) details.push(`${groupDigits(g.ftpLines)} FTP ${g.ftpLines === 1 ? 'line' : 'lines'}`);

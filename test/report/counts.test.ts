@@ -12,7 +12,10 @@ import { closingLine } from '../../src/cli/commands/live.ts';
 import { ruleFunctions } from '../../src/diagnose/cel-env.ts';
 import type { LiveSummary } from '../../src/capture/live/index.ts';
 import { analyse } from '../support/analyse.ts';
-import { failedLogins, loggedIn } from '../support/crafted-sessions.ts';
+import { failedLogins, loggedIn, scratchDir } from '../support/crafted-sessions.ts';
+import { cli } from '../support/cli.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** A logged-in session sending `n` NOOPs (200 each), then QUIT. */
 function noops(n: number): TraceBuilder {
@@ -80,6 +83,36 @@ describe('report: counts that add up, singular and plural', () => {
     expect(text.split('\n')[0]).to.equal('ftpdiag: stopped after 20.0 s (--duration): 1 frame (0 dropped by the kernel)');
     expect(text).to.include('ftpdiag: warning: 1 frame cut by the snaplen: its payload is incomplete');
     expect(closingLine({ ...s, frames: 2 }, 'count').split('\n')[0]).to.equal('ftpdiag: stopped after 20.0 s (--count): 2 frames (0 dropped by the kernel)');
+  });
+
+  it('one byte is "1 byte" in the ladder heading, the --extract manifest and a regress mismatch', async () => {
+    const t = new TraceBuilder();
+    const c = loggedIn(t);
+    c.client('PA', 'PASV\r\n');
+    c.server('PA', '227 Entering Passive Mode (192,0,2,20,195,80).\r\n');
+    const d = t.tcp({ client: '192.0.2.10:40001', server: '192.0.2.20:50000' });
+    d.handshake();
+    c.client('PA', 'RETR one.txt\r\n');
+    c.server('PA', '150 Opening BINARY mode data connection\r\n');
+    d.server('PA', 'x');
+    d.client('A');
+    d.close();
+    c.server('PA', '226 Transfer complete.\r\n');
+    c.close();
+    const scratch = scratchDir('ftpdiag-i25-one-byte-');
+    try {
+      const file = scratch.file('one.pcap');
+      t.writePcap(file);
+      const ladder = await cli(['ladder', file, '--transfer', '0']);
+      expect(ladder.out.split('\n')[1]).to.match(/^passive, 1 byte, replies 150 226, complete/);
+      const out = scratch.file('files');
+      expect((await cli(['analyze', file, '--extract', out])).code).to.equal(0);
+      expect(readFileSync(join(out, 'manifest.txt'), 'utf8')).to.match(/^ {2}1 byte, sha256 /m);
+      writeFileSync(scratch.file('one.expect.yaml'), 'trace: one.pcap\ntransfers:\n  - command: RETR\n    bytes: 2\n');
+      expect((await cli(['regress', file, '--width', '200'])).out).to.include(': 1 byte, expected 2');
+    } finally {
+      scratch.remove();
+    }
   });
 
   it('no built-in rule text holds a line break (folded YAML with a more-indented line keeps one)', () => {
