@@ -12,7 +12,7 @@ import { closingLine } from '../../src/cli/commands/live.ts';
 import { ruleFunctions } from '../../src/diagnose/cel-env.ts';
 import type { LiveSummary } from '../../src/capture/live/index.ts';
 import { analyse } from '../support/analyse.ts';
-import { failedLogins, loggedIn, scratchDir } from '../support/crafted-sessions.ts';
+import { failedLogins, loggedIn, passiveRetr, scratchDir } from '../support/crafted-sessions.ts';
 import { cli } from '../support/cli.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -88,16 +88,7 @@ describe('report: counts that add up, singular and plural', () => {
   it('one byte is "1 byte" in the ladder heading, the --extract manifest and a regress mismatch', async () => {
     const t = new TraceBuilder();
     const c = loggedIn(t);
-    c.client('PA', 'PASV\r\n');
-    c.server('PA', '227 Entering Passive Mode (192,0,2,20,195,80).\r\n');
-    const d = t.tcp({ client: '192.0.2.10:40001', server: '192.0.2.20:50000' });
-    d.handshake();
-    c.client('PA', 'RETR one.txt\r\n');
-    c.server('PA', '150 Opening BINARY mode data connection\r\n');
-    d.server('PA', 'x');
-    d.client('A');
-    d.close();
-    c.server('PA', '226 Transfer complete.\r\n');
+    passiveRetr(t, c, 'one.txt', 'x');
     c.close();
     const scratch = scratchDir('ftpdiag-i25-one-byte-');
     try {
