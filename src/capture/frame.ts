@@ -1,5 +1,8 @@
 // What the capture stage hands to the rest of the pipeline: one frame at a time.
 
+import type { MergeInfo } from './merge.ts';
+import type { RepeatSummary } from './repeats.ts';
+
 /** One captured frame. The reader reuses a single Frame object: every field, and above all
  *  `data`, is valid only until the sink it was passed to returns. Copy what you keep. */
 export interface Frame {
@@ -35,6 +38,12 @@ export interface CaptureSummary {
   bytes: number; //             bytes of the (decompressed) capture read
   truncated: boolean; //        the capture ended inside a record (Ctrl-C on a capture)
   warnings: CaptureWarning[];
+  /** Frames the analysis left out as copies, and time going backwards (repeats.ts); set by the
+   *  analysis, not the reader. */
+  repeats?: RepeatSummary;
+  /** Several files read as one, merged by time (merge.ts): what they were and how to reproduce
+   *  the merged frame numbers. */
+  merged?: MergeInfo;
 }
 
 export interface CaptureWarning {

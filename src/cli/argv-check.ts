@@ -117,9 +117,11 @@ const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase(
 
 /**
  * The first usage error of `argv` (without node and script), or null. `globals` are the options
- * every command takes (and the only ones before the command); `commands` by name.
+ * every command takes (and the only ones before the command); `commands` by name. The index in
+ * `argv` of each positional argument (not the command, not an option's value) is pushed on
+ * `positions`.
  */
-export function checkArgv(argv: readonly string[], commands: ReadonlyMap<string, CommandInfo>, globals: ReadonlyMap<string, OptionInfo>): string | null {
+export function checkArgv(argv: readonly string[], commands: ReadonlyMap<string, CommandInfo>, globals: ReadonlyMap<string, OptionInfo>, positions: number[] = []): string | null {
   // help and shell completion take whatever follows; yargs answers them
   const end = argv.indexOf('--');
   const opts = end < 0 ? argv : argv.slice(0, end);
@@ -167,6 +169,7 @@ export function checkArgv(argv: readonly string[], commands: ReadonlyMap<string,
     const tok = argv[i]!;
     if (i === end) {
       positionals.push(...argv.slice(i + 1));
+      for (let k = i + 1; k < argv.length; k++) positions.push(k);
       break;
     }
     if (tok.startsWith('--') && tok.length > 2) {
@@ -205,6 +208,7 @@ export function checkArgv(argv: readonly string[], commands: ReadonlyMap<string,
       continue;
     }
     positionals.push(tok);
+    positions.push(i);
   }
   if (valueError !== null) return valueError;
   if (command) {

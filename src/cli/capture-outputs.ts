@@ -18,6 +18,7 @@ import { errorWords, outputWriteError, OutputWriteError } from '../report/output
 import { secondPass } from '../report/second-pass.ts';
 import { plural } from '../report/layout.ts';
 import type { DecoderOptions } from '../decode/decoder.ts';
+import { mergecapCommand } from '../capture/merge.ts';
 import { CliError, type CliIO } from './io.ts';
 import { parseLimit } from './limits-option.ts';
 
@@ -64,16 +65,21 @@ export class CaptureOutputs {
   }
 
   /** null without --annotate/--extract; throws CliError for what cannot work. */
-  static prepare(args: CaptureOutputArgs, trace: string): CaptureOutputs | null {
+  static prepare(args: CaptureOutputArgs, trace: string | readonly string[]): CaptureOutputs | null {
     if (args.annotate === undefined && args.extract === undefined) {
       if (args.extractMax !== undefined) throw new CliError('--extract-max goes with --extract DIR');
       return null;
     }
-    if (isStdinPath(trace)) throw new CliError('--annotate and --extract read the capture a second time: give a capture file, not standard input');
+    if (typeof trace === 'string' && isStdinPath(trace)) throw new CliError('--annotate and --extract read the capture a second time: give a capture file, not standard input');
+    // the annotated copy keeps every block of one file as stored; files merged by time have no
+    // such blocks, only frames (the rebuilt transfers read the same merge again)
+    if (typeof trace !== 'string' && args.annotate !== undefined) {
+      throw new CliError(`--annotate writes a copy of one capture: merge the files first (${mergecapCommand(trace)}) and annotate merged.pcapng`);
+    }
     const limits = parseExtractMax(args.extractMax);
     if (args.annotate !== undefined && args.annotate !== '-') {
       if (args.annotate === '') throw new CliError('--annotate needs a file name');
-      if (sameFile(args.annotate, trace)) throw new CliError(`--annotate ${escapeWire(args.annotate)} would overwrite the capture being read`);
+      if (typeof trace === 'string' && sameFile(args.annotate, trace)) throw new CliError(`--annotate ${escapeWire(args.annotate)} would overwrite the capture being read`);
       // found now rather than after a long analysis
       const dir = dirname(resolve(args.annotate));
       if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new CliError(`--annotate ${escapeWire(args.annotate)}: no directory ${escapeWire(dir)}`);
@@ -104,7 +110,7 @@ export class CaptureOutputs {
 
   /** The second pass, then the manifest and one line per output on standard error. Throws
    *  CliError (exit 2) when a file cannot be written: disk full is one line. */
-  async write(trace: string, result: AnalysisResult, io: CliIO, decode?: DecoderOptions): Promise<void> {
+  async write(trace: string | readonly string[], result: AnalysisResult, io: CliIO, decode?: DecoderOptions): Promise<void> {
     const totals = result.released ?? { connections: result.connections.length, sessions: result.sessions.length, transfers: result.transfers.length };
     const planned = this.plan?.sorted() ?? null;
     const dir = this.args.extract;
@@ -130,7 +136,7 @@ export class CaptureOutputs {
       }
       if (extractor && dir !== undefined) {
         const files = extractor.finish();
-        const m = { capture: trace, directory: dir, limits: this.limits, files, transfersLeftOut: this.plan!.leftOut };
+        const m = { capture: typeof trace === 'string' ? trace : trace.join(' + '), directory: dir, limits: this.limits, files, transfersLeftOut: this.plan!.leftOut };
         writeManifest(join(dir, 'manifest.json'), manifestJson(m), extractor.written);
         writeManifest(join(dir, 'manifest.txt'), manifestText(m), extractor.written);
         const t = manifestTotals(files);

@@ -19,12 +19,13 @@
 // connection (so `host D` finds an active-mode transfer whose data goes to D, and `port 21` every
 // transfer of a session on port 21); a session is shown when it matches on its own (its control
 // connection, `session N`) or when one of its transfers does, with the transfers that match;
-// a connection in no session is tested alone. Findings follow what they are about; findings about
-// the capture as a whole are always shown. A session shown only for some of its transfers is
+// a connection in no session is tested alone. Findings follow what they are about (a finding
+// about a client's logins across sessions follows the sessions whose login replies it cites);
+// findings about the capture as a whole are always shown. A session shown only for some of its transfers is
 // shown with its own findings and lines (login, directory changes).
 
 import type { Finding } from '../diagnose/finding.ts';
-import type { Transfer } from '../ftp/types.ts';
+import type { Session, Transfer } from '../ftp/types.ts';
 import type { ReleasedFinding, ReleasedUnit } from '../pipeline/release.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { Connection } from '../tcp/types.ts';
@@ -412,6 +413,10 @@ export class DisplayFilter {
   private readonly transfers: ShownCount = { shown: 0, total: 0 };
   private readonly connections: ShownCount = { shown: 0, total: 0 };
   private readonly hidden: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  /** Frames of login replies (to USER, PASS, ACCT, and 530s to no command) → whether their
+   *  session is shown: a finding about a client's logins across sessions (login-failed,
+   *  password-guessing) has no session of its own and cites these frames. Bounded. */
+  private readonly loginFrames = new Map<number, boolean>();
 
   private constructor(
     readonly expression: string,
@@ -453,12 +458,13 @@ export class DisplayFilter {
     const sessionOf = new Map(u.sessions.map((s) => [s.id, s] as const));
     const shownTransfers = new Set<number>();
     for (const t of u.transfers) {
-      const control = sessionOf.get(t.session)?.control ?? null;
+      const control = t.session === null ? null : (sessionOf.get(t.session)?.control ?? null);
       if (matches(this.expr, { conns: [...conn(control), ...conn(t.dataConnection)], session: t.session, transfer: t.id })) shownTransfers.add(t.id);
     }
     const shownSessions = new Set<number>();
     for (const s of u.sessions) {
       if (matches(this.expr, { conns: conn(s.control), session: s.id, transfer: null }) || s.transfers.some((id) => shownTransfers.has(id))) shownSessions.add(s.id);
+      this.noteLogins(s, shownSessions.has(s.id));
     }
     // each connection's owner: a session (control, or one it tried for data), a transfer, or none
     const controlOf = new Map(u.sessions.map((s) => [s.control, s.id] as const));
@@ -477,6 +483,9 @@ export class DisplayFilter {
       if (f.transfer !== null) return shownTransfers.has(f.transfer);
       if (f.session !== null) return shownSessions.has(f.session);
       if (f.connection !== null) return connectionShown(f.connection);
+      // about a client's logins: shown with the sessions whose replies it cites
+      const sessions = f.frames.map((n) => this.loginFrames.get(n)).filter((x) => x !== undefined);
+      if (sessions.length > 0) return sessions.includes(true);
       return true; // about the capture as a whole
     };
     const findings: ReleasedFinding[] = [];
@@ -490,6 +499,14 @@ export class DisplayFilter {
     count(this.transfers, transfers.length, u.transfers.length);
     count(this.connections, connections.length, u.connections.length);
     return { connections, sessions, transfers, findings };
+  }
+
+  private noteLogins(s: Session, shown: boolean): void {
+    const note = (frame: number): void => {
+      if (this.loginFrames.size < MAX_LOGIN_FRAMES) this.loginFrames.set(frame, shown || this.loginFrames.get(frame) === true);
+    };
+    for (const c of s.commands) if (c.reply !== null && LOGIN_VERBS.has(c.verb)) note(c.reply.frame);
+    for (const r of s.unsolicited) if (r.valid && r.code === 530) note(r.frame);
   }
 
   /** narrow() of a whole-capture result: its lists narrowed, their counts its own. */
@@ -522,6 +539,11 @@ export class DisplayFilter {
     return `display filter '${escapeWire(this.expression)}': shown ${of(this.sessions, 'FTP session')}, ${of(this.transfers, 'transfer')}, ${of(this.connections, 'TCP connection')}; ${hidden}`;
   }
 }
+
+/** Login replies remembered for findings about a client's logins (~40 bytes each); beyond it such
+ *  a finding citing only later frames is shown whatever the filter. */
+const MAX_LOGIN_FRAMES = 1_000_000;
+const LOGIN_VERBS: ReadonlySet<string> = new Set(['USER', 'PASS', 'ACCT']);
 
 function count(c: ShownCount, shown: number, total: number): void {
   c.shown += shown;

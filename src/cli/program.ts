@@ -76,11 +76,16 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
     if (answer.length) io.out(`${answer.join('\n')}\n`);
     return ExitCode.OK;
   }
-  const problem = checkArgv(args, known, globals);
+  const positions: number[] = [];
+  const problem = checkArgv(args, known, globals, positions);
   if (problem !== null) {
     io.err(`ftpdiag: ${escapeWire(problem)}\n`);
     return ExitCode.BAD_INPUT;
   }
+  // yargs turns a lone '-' (standard input) into '' for a single positional but drops it from a
+  // variadic one (analyze [trace..]): a positional '-' is given as '', which isStdinPath() reads
+  // as '-'. An option's '-' (--html -, -w -: standard output) is left as it is.
+  for (const i of positions) if (args[i] === '-') args[i] = '';
   let code: number | null = null;
   let helpText = '';
   let parser: Argv = withGlobals(yargs([...args]))

@@ -2,6 +2,7 @@
 // (fact-schema.ts) plus a few pure formatting helpers. CEL has no I/O, no loops beyond bounded
 // comprehensions and no access to host objects, so a rule cannot run code or touch files.
 
+import { clipProse } from './template.ts';
 import { Environment } from '@marcbachmann/cel-js';
 import { scopeVariables, Scopes, type Scope } from './fact-schema.ts';
 import { explainReplyCode } from './reply-codes.ts';
@@ -136,6 +137,9 @@ export const ruleFunctions: Record<string, RuleFunction> = {
     },
     accepts: (a) => typeof a[0] === 'object' && a[0] !== null,
   },
+  // a wire string inside a phrase a rule composes (placeholderMax): clipped in the middle as a
+  // placeholder of one value is
+  clip: { signature: 'clip(string): string', impl: (v: string) => clipProse(v), accepts: (a) => typeof a[0] === 'string' },
   plural: {
     signature: 'plural(int, string): string',
     impl: (n: bigint, word: string) => `${n} ${n === 1n ? word : pluralOf(word)}`,

@@ -41,6 +41,8 @@ function defaultFrames(scope: Scope, vars: Record<string, unknown>): unknown[] {
       return [get(vars['t'], 'commandFrame'), get(vars['t'], 'finalFrame')];
     case 'command':
       return [get(vars['cmd'], 'frame'), get(vars['cmd'], 'replyFrame')];
+    case 'client':
+      return get(vars['l'], 'failureFrames') as unknown[];
   }
 }
 
@@ -79,7 +81,7 @@ export class RuleEvaluator {
 
   private render(t: CompiledTemplate, vars: Record<string, unknown>): string {
     let out = '';
-    for (const p of t.parts) out += 'text' in p ? p.text : formatValue(p.expr.run(vars));
+    for (const p of t.parts) out += 'text' in p ? p.text : formatValue(p.expr.run(vars), p.max);
     return out;
   }
 
@@ -163,7 +165,10 @@ export class Diagnosis {
     const transfer = this.facts.transferOfConnection(conn.id);
     const s = session ? this.facts.sessionFact(session) : null;
     const t = transfer ? this.facts.transferFact(transfer) : null;
-    return this.evaluator.evaluate('connection', { c, role: c['role'], s, t }, { connection: conn.id, session: session?.id ?? null, transfer: transfer?.id ?? null });
+    // an attempt that a session followed belongs with that session in the reports
+    const later = (c['ftpAttempt'] as Fact | null)?.['session'];
+    const sessionId = session?.id ?? (typeof later === 'bigint' && later >= 0n ? Number(later) : null);
+    return this.evaluator.evaluate('connection', { c, role: c['role'], s, t }, { connection: conn.id, session: sessionId, transfer: transfer?.id ?? null });
   }
 
   session(session: Session): Finding[] {
@@ -182,20 +187,33 @@ export class Diagnosis {
     return out;
   }
 
+  /** Each client/server pair with a refused login (the end of the capture only: the ledger is
+   *  final then). Not about one session: a client's attempts span many. */
+  clients(): Finding[] {
+    const out: Finding[] = [];
+    if (this.evaluator.ruleSet.byScope.client.length === 0) return out;
+    for (const l of this.input.logins?.clients ?? []) {
+      out.push(...this.evaluator.evaluate('client', { l: this.facts.loginsFact(l) }, { connection: null, session: null, transfer: null }));
+    }
+    return out;
+  }
+
   transfer(transfer: Transfer): Finding[] {
+    // a data connection without its control connection (lone-data.ts) has no session: s and c null
     const session = this.facts.sessionById(transfer.session);
-    if (!session) return [];
-    const control = this.facts.connection(session.control);
-    if (!control) return [];
+    if (!session && transfer.session !== null) return [];
+    const control = session ? this.facts.connection(session.control) : undefined;
+    if (session && !control) return [];
     const data = transfer.dataConnection !== null ? this.facts.connection(transfer.dataConnection) : undefined;
+    if (!control && !data) return [];
     const vars = {
       t: this.facts.transferFact(transfer),
-      s: this.facts.sessionFact(session),
-      c: this.facts.connectionFact(control),
+      s: session ? this.facts.sessionFact(session) : null,
+      c: control ? this.facts.connectionFact(control) : null,
       d: data ? this.facts.connectionFact(data) : null,
       cmd: this.facts.transferCommandFact(transfer),
     };
-    return this.evaluator.evaluate('transfer', vars, { connection: data?.id ?? control.id, session: session.id, transfer: transfer.id });
+    return this.evaluator.evaluate('transfer', vars, { connection: data?.id ?? control!.id, session: session?.id ?? null, transfer: transfer.id });
   }
 }
 
@@ -204,7 +222,7 @@ export function diagnoseAll(evaluator: RuleEvaluator, input: DiagnoseInput): Fin
   const d = new Diagnosis(evaluator, input);
   const out: Finding[] = [];
   const conns = input.connections;
-  if (input.capture) out.push(...d.capture(input.capture, conns.length));
+  if (input.capture) out.push(...d.capture(input.capture, conns.length), ...d.clients());
   for (const c of conns) out.push(...d.connection(c));
   for (const s of input.sessions) out.push(...d.session(s));
   for (const t of input.transfers) out.push(...d.transfer(t));

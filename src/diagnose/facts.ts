@@ -9,8 +9,11 @@ import { TcpEventKinds } from '../tcp/types.ts';
 import { forgedResets } from '../tcp/reset-origin.ts';
 import type { DecodeCounters } from '../decode/counters.ts';
 import type { FtpCommand, FtpReply, Session, Transfer } from '../ftp/types.ts';
+import type { ClientLogins } from '../ftp/logins.ts';
+import type { FtpAttempt } from '../ftp/attempts.ts';
 import { parse227, parse228, parseEprt, parseLprt, parsePort, type AnnouncedEndpoint } from '../ftp/address-parsers.ts';
 import { hideCredentials, redactArgument, redactCommandLine, REDACTED } from '../ftp/commands.ts';
+import { sessionTlsFact, tlsConnectionFact, transferTlsFact } from './tls-facts.ts';
 
 /** Decode-stage counters the capture facts report (the decoder's DecodeCounters fits). */
 export type DecodeCounts = Pick<DecodeCounters, 'tcp' | 'notIp' | 'notTcp' | 'fragments' | 'malformed' | 'truncated' | 'fragmentConflicts' | 'fragmentConflictCount'>;
@@ -34,6 +37,10 @@ export interface FactSources {
   captureEnd?: number;
   /** Sessions and transfers in the whole capture, when the lists above are not all of them. */
   totals?: { sessions: number; transfers: number };
+  /** Connection attempts to an FTP server that never got through, by connection id (ftp/attempts.ts). */
+  attempts?: ReadonlyMap<number, FtpAttempt>;
+  /** Refused logins per client and server (the FTP stage's ledger), at the end of the capture. */
+  logins?: { clients: readonly ClientLogins[]; untracked: number };
 }
 
 export { REDACTED } from '../ftp/commands.ts';
@@ -92,6 +99,7 @@ export function displayArg(cmd: Pick<FtpCommand, 'verb' | 'arg'>, showPasswords:
 }
 
 export function transferLabel(t: Transfer): string {
+  if (t.session === null) return `transfer ${t.id} (a data connection whose control connection is not in the capture)`;
   if (t.command === 'unknown') return `transfer ${t.id} (its command is unreadable: the control channel was encrypted)`;
   return `${t.command}${t.argument === '' ? '' : ' ' + t.argument} (transfer ${t.id})`;
 }
@@ -167,8 +175,8 @@ export class FactBuilder {
     return this.transferByData.get(connId) ?? null;
   }
 
-  sessionById(id: number): Session | null {
-    return this.sessionsById.get(id) ?? null;
+  sessionById(id: number | null): Session | null {
+    return id === null ? null : (this.sessionsById.get(id) ?? null);
   }
 
   // ---- capture -------------------------------------------------------------------------------
@@ -204,6 +212,15 @@ export class FactBuilder {
       connections: int(connections),
       sessions: int(this.src.totals?.sessions ?? this.src.sessions.length),
       transfers: int(this.src.totals?.transfers ?? this.src.transfers.length),
+      duplicates: int(summary.repeats?.duplicates ?? 0),
+      duplicateFrames: ints(summary.repeats?.duplicateFrames ?? []),
+      originalFrames: ints(summary.repeats?.originalFrames ?? []),
+      stepsBack: int(summary.repeats?.stepsBack ?? 0),
+      largestStepBack: dbl(summary.repeats?.largestStepBack ?? 0),
+      stepBackFrames: ints(summary.repeats?.stepBackFrames ?? []),
+      repeatWindow: int(summary.repeats?.windowFrames ?? 0),
+      beyondWindow: int(summary.repeats?.beyondWindow ?? 0),
+      loginPairsNotTracked: int(this.src.logins?.untracked ?? 0),
     };
   }
 
@@ -215,12 +232,15 @@ export class FactBuilder {
     const role = this.roleOf(c.id);
     const session = this.sessionOfConnection(c.id);
     const transfer = this.transferOfConnection(c.id);
+    const attempt = this.src.attempts?.get(c.id) ?? null;
     const label =
       role === 'control' && session
         ? `control connection of session ${session.id} (${connectionEnds(c)})`
         : role === 'data' && transfer
           ? `data connection of ${transferLabel(transfer)}`
-          : `connection ${c.id} (${connectionEnds(c)})`;
+          : attempt
+            ? `connection attempt ${c.id} to the FTP server (${connectionEnds(c)})`
+            : `connection ${c.id} (${connectionEnds(c)})`;
     const events: Record<string, Fact> = {};
     const kinds: string[] = [];
     for (const kind of TcpEventKinds) {
@@ -333,6 +353,29 @@ export class FactBuilder {
       // and one the engine stopped waiting for counts until then, the same however far the
       // capture goes on (a streaming analysis diagnoses it before the capture's end is known)
       idleAtEnd: c.closeKind !== null ? 0 : dbl(Math.max(0, (c.idleEndedAt ?? this.captureEndTime()) - c.endTime)),
+      // FTPS: the TLS over this connection (control or data), as the FTP stage read it
+      tls: role === 'control' && session?.tls.connection ? tlsConnectionFact(session.tls.connection) : role === 'data' && transfer?.tlsData ? tlsConnectionFact(transfer.tlsData.connection) : null,
+      nat: c.nat
+        ? {
+            translated: c.nat.translated,
+            addr: c.nat.addr,
+            port: int(c.nat.port),
+            endpoint: endpointText(c.nat.addr, c.nat.port),
+            frame: int(c.nat.frame),
+            alg: c.nat.alg.map((a) => ({ side: a.side, frame: int(a.frame), delta: int(a.delta) })),
+          }
+        : null,
+      ftpAttempt: attempt
+        ? {
+            outcome: attempt.outcome,
+            synFrames: ints(attempt.synFrames),
+            syns: int(attempt.synFrames.length),
+            rstFrame: int(attempt.rstFrame ?? 0),
+            seconds: dbl(attempt.lastTime - attempt.firstTime),
+            session: int(attempt.session ?? -1),
+            sessionFrame: int(attempt.session === null ? 0 : (this.connection(this.sessionById(attempt.session)?.control ?? -1)?.firstFrame ?? 0)),
+          }
+        : null,
     };
     this.connFacts.set(c.id, fact);
     return fact;
@@ -361,7 +404,8 @@ export class FactBuilder {
     }
     const unsolicited = s.unsolicited ?? [];
     if (unsolicited.length > 0) {
-      for (const r of unsolicited) replies.push(replyFact(r, '', 'unsolicited'));
+      // a cleartext reply after a failed TLS handshake answers the AUTH whose negotiation failed
+      for (const r of unsolicited) replies.push(r === s.tls.failureReply ? replyFact(r, 'AUTH', 'tls-failure') : replyFact(r, '', 'unsolicited'));
       replies.sort((a, b) => Number((a['frame'] as bigint) - (b['frame'] as bigint)));
     }
     // A 530 to USER/PASS/ACCT is a failed login; to anything else, a command sent before logging in.
@@ -369,10 +413,14 @@ export class FactBuilder {
     const notLoggedInFrames: bigint[] = [];
     let invalid = 0;
     for (const r of replies) {
-      if (r['code'] === 530n) (LOGIN_VERBS.has(r['command'] as string) ? loginFailureFrames : notLoggedInFrames).push(r['frame'] as bigint);
+      // a 530 with no command in the capture counts with the logins (ftp/logins.ts)
+      if (r['code'] === 530n) (LOGIN_VERBS.has(r['command'] as string) || r['kind'] === 'unsolicited' ? loginFailureFrames : notLoggedInFrames).push(r['frame'] as bigint);
       if (r['valid'] === false) invalid++;
     }
     const quit = s.commands.find((c) => c.verb === 'QUIT');
+    // which side of the control connection the capture holds nothing of (one direction only)
+    const clientSide: Side = s.serverSide === 'server' ? 'client' : 'server';
+    const oneWay = !control ? '' : control[s.serverSide].segments === 0 && control[clientSide].segments > 0 ? 'client' : control[clientSide].segments === 0 && control[s.serverSide].segments > 0 ? 'server' : '';
     const { passive, active } = this.mismatches(s, sessionTransfers);
     const fact: Fact = {
       id: int(s.id),
@@ -388,6 +436,7 @@ export class FactBuilder {
       greetingFrame: int(s.greeting?.frame ?? 0),
       user: s.user ?? '',
       loggedIn: s.loggedIn,
+      loginState: s.loginState,
       loginFailures: int(loginFailureFrames.length),
       loginFailureFrames,
       notLoggedInFrames,
@@ -396,13 +445,7 @@ export class FactBuilder {
       stru: s.stru,
       cwd: s.cwd ?? '',
       features: [...s.features],
-      tls: {
-        authFrame: int(s.tls.authFrame ?? 0),
-        encryptedFromFrame: int(s.tls.encryptedFromFrame ?? 0),
-        pbsz: s.tls.pbsz ?? '',
-        prot: s.tls.prot ?? '',
-        clearAgainFrame: int(s.tls.clearAgainFrame ?? 0),
-      },
+      tls: sessionTlsFact(s),
       commands,
       commandCount: int(commands.length),
       replies,
@@ -420,6 +463,9 @@ export class FactBuilder {
       quitFrame: int(quit?.frame ?? 0),
       passiveMismatches: passive,
       activeMismatches: active,
+      unsupported: refusalGroups(s, sessionTransfers),
+      emptyTransfers: emptyTransferGroups(sessionTransfers),
+      oneWay,
     };
     this.sessionFacts.set(s.id, fact);
     return fact;
@@ -486,6 +532,7 @@ export class FactBuilder {
       preliminary: cmd.preliminary.map((r) => int(r.code)),
       telnetInterrupt: cmd.telnetInterrupt,
       overlong: cmd.overlong ?? false,
+      unsupported: cmd.unsupported ?? false,
       isLast,
       transfer: int(transfer),
     };
@@ -497,6 +544,31 @@ export class FactBuilder {
   commandFactAt(s: Session, index: number): Fact {
     const sf = this.sessionFact(s);
     return (sf['commands'] as Fact[])[index]!;
+  }
+
+  // ---- logins of a client ----------------------------------------------------------------------
+
+  loginsFact(l: ClientLogins): Fact {
+    return {
+      label: `client ${l.client} → server ${endpointText(l.server, l.serverPort)}`,
+      client: l.client,
+      server: l.server,
+      serverPort: int(l.serverPort),
+      sessions: int(l.sessions),
+      failures: int(l.failures),
+      failedSessions: int(l.failedSessions),
+      failureFrames: ints(l.failureFrames),
+      users: [...l.users],
+      usersTried: int(l.usersTried),
+      unknownUser: int(l.unknownUser),
+      firstFailureFrame: int(l.firstFailureFrame),
+      firstFailureTime: dbl(l.firstFailureTime),
+      lastFailureFrame: int(l.lastFailureFrame),
+      lastFailureTime: dbl(l.lastFailureTime),
+      span: dbl(l.lastFailureTime - l.firstFailureTime),
+      firstSession: int(l.firstSession),
+      success: l.success ? { user: l.success.user, frame: int(l.success.frame), time: dbl(l.success.time), session: int(l.success.session) } : null,
+    };
   }
 
   // ---- transfer ------------------------------------------------------------------------------
@@ -545,8 +617,11 @@ export class FactBuilder {
     const resetBy = d?.reset ? (d.reset.by === senderSide ? 'sender' : 'receiver') : '';
     const fact: Fact = {
       id: int(t.id),
-      session: int(t.session),
+      session: int(t.session ?? -1),
       label: transferLabel(t),
+      dataEvidence: t.dataEvidence ?? '',
+      inProgressAtEnd: t.inProgressAtEnd ?? false,
+      tls: transferTlsFact(t),
       command: t.command,
       argument: t.argument,
       path: t.path ?? '',
@@ -680,7 +755,7 @@ function endpointFact(e: Endpoint): Fact {
   };
 }
 
-function replyFact(r: FtpReply, verb: string, kind: 'greeting' | 'preliminary' | 'final' | 'unsolicited'): Fact {
+function replyFact(r: FtpReply, verb: string, kind: 'greeting' | 'preliminary' | 'final' | 'unsolicited' | 'tls-failure'): Fact {
   return {
     code: int(r.code),
     text: r.text,
@@ -694,6 +769,67 @@ function replyFact(r: FtpReply, verb: string, kind: 'greeting' | 'preliminary' |
     preliminary: kind === 'preliminary',
     incomplete: r.incomplete ?? false,
   };
+}
+
+/** Frames kept per refusal group and per empty-transfer group. */
+const MAX_GROUP_FRAMES = 50;
+
+/**
+ * Refusals of commands the server does not support (FtpCommand.unsupported), grouped when they
+ * are identical (same verb, same SITE subcommand, same code and text: a client that sends the
+ * same unsupported option before every upload), with what came after the first of them: the
+ * transfers started later, and whether they all completed.
+ */
+function refusalGroups(s: Session, transfers: readonly Transfer[]): Fact[] {
+  const groups = new Map<string, { what: string; code: number; text: string; count: number; frames: number[]; first: number; last: number }>();
+  for (const cmd of s.commands) {
+    if (!cmd.unsupported || !cmd.reply) continue;
+    const what = cmd.verb === 'SITE' ? `SITE ${cmd.arg.trim().split(/\s+/)[0] ?? ''}`.trim() : cmd.verb;
+    const key = `${what}|${cmd.reply.code}|${cmd.reply.text}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { what, code: cmd.reply.code, text: cmd.reply.text, count: 0, frames: [], first: cmd.frame, last: cmd.frame }));
+    g.count++;
+    g.last = cmd.frame;
+    if (g.frames.length < MAX_GROUP_FRAMES) g.frames.push(cmd.frame, cmd.reply.frame);
+  }
+  return [...groups.values()].map((g) => {
+    const later = transfers.filter((t) => t.commandFrame > g.first);
+    const complete = later.filter((t) => t.outcome === 'complete').length;
+    const answeredLater = s.commands.some((c) => c.frame > g.last && !c.unsupported && c.reply !== null && c.reply.valid && c.reply.code < 400);
+    const after = later.length > 0 ? (complete === later.length ? 'succeeded' : 'failed') : answeredLater ? 'succeeded' : 'nothing';
+    return {
+      what: g.what,
+      code: int(g.code),
+      text: g.text,
+      count: int(g.count),
+      frames: ints(g.frames),
+      afterTransfers: int(later.length),
+      afterComplete: int(complete),
+      after,
+    };
+  });
+}
+
+/** Uploads and downloads answered 2yz whose data connection, in the capture, carried no byte,
+ *  by command. Listings are left out: an empty directory lists nothing. */
+function emptyTransferGroups(transfers: readonly Transfer[]): Fact[] {
+  const byCommand = new Map<string, { total: number; ids: number[]; frames: number[] }>();
+  for (const t of transfers) {
+    if (t.direction !== 'upload' && t.direction !== 'download') continue;
+    let g = byCommand.get(t.command);
+    if (!g) byCommand.set(t.command, (g = { total: 0, ids: [], frames: [] }));
+    g.total++;
+    const ok = t.finalReply !== null && t.finalReply.valid && t.finalReply.code >= 200 && t.finalReply.code < 300;
+    if (ok && t.bytesStatus === 'counted' && t.bytes === 0 && g.ids.length < MAX_GROUP_FRAMES) {
+      g.ids.push(t.id);
+      g.frames.push(t.commandFrame);
+    }
+  }
+  const out: Fact[] = [];
+  for (const [command, g] of byCommand) {
+    if (g.ids.length > 0) out.push({ command, count: int(g.ids.length), total: int(g.total), transfers: ints(g.ids), frames: ints(g.frames) });
+  }
+  return out;
 }
 
 /** Handshake heuristic: what the first packets of a connection show.

@@ -12,7 +12,7 @@ import { compileCel } from './cel-compile.ts';
 import { lintFields } from './field-lint.ts';
 import { RuleFileError } from './rule-error.ts';
 import type { CompiledExpr, CompiledTemplate, Rule, RuleSet, RuleVariant } from './rule-types.ts';
-import { splitTemplate, TemplateSyntaxError } from './template.ts';
+import { PROSE_MAX, SENTENCE_MAX, splitTemplate, TemplateSyntaxError } from './template.ts';
 import type { Severity } from './finding.ts';
 
 export const builtinRulesDir = fileURLToPath(new URL('../../rules/', import.meta.url));
@@ -107,6 +107,19 @@ function compileExpr(ctx: FileContext, scope: Scope, node: Scalar, source: strin
   return { source, line, run };
 }
 
+/** How long a placeholder's text may be: one value (a field, a function of fields such as
+ *  fmtBytes(t.bytes)) shows at most PROSE_MAX characters, clipped in the middle; a phrase composed in CEL
+ *  (a list mapped to text, a concatenation, a choice) at most SENTENCE_MAX, its wire parts clipped
+ *  by the rule with clip(). */
+export function placeholderMax(source: string): number {
+  return /\.map\(|\+|\?/.test(stripCelStrings(source)) ? SENTENCE_MAX : PROSE_MAX;
+}
+
+/** The expression with its string literals emptied, so that a '+' or '?' inside one does not count. */
+function stripCelStrings(source: string): string {
+  return source.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""');
+}
+
 function compileTemplate(ctx: FileContext, scope: Scope, node: Scalar, what: string): CompiledTemplate {
   const source = String(node.value);
   let parts;
@@ -118,7 +131,9 @@ function compileTemplate(ctx: FileContext, scope: Scope, node: Scalar, what: str
   }
   return {
     source,
-    parts: parts.map((p) => (p.kind === 'text' ? { text: p.text } : { expr: compileExpr(ctx, scope, node, p.source, p.offset, `${what} placeholder {${p.source}}`, 'any') })),
+    parts: parts.map((p) =>
+      p.kind === 'text' ? { text: p.text } : { expr: compileExpr(ctx, scope, node, p.source, p.offset, `${what} placeholder {${p.source}}`, 'any'), max: placeholderMax(p.source) },
+    ),
   };
 }
 
@@ -277,7 +292,7 @@ export function ruleFiles(path: string): string[] {
 }
 
 export function emptyRuleSet(): RuleSet {
-  return { rules: [], byScope: { capture: [], connection: [], session: [], transfer: [], command: [] } };
+  return { rules: [], byScope: { capture: [], connection: [], session: [], transfer: [], command: [], client: [] } };
 }
 
 /** Loads rules from each path in order (directories or files). A rule whose id an earlier path

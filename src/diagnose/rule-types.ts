@@ -15,7 +15,10 @@ export interface CompiledExpr {
   run(ctx: Record<string, unknown>): unknown;
 }
 
-export type CompiledTemplatePart = { text: string } | { expr: CompiledExpr };
+/** A placeholder's value is clipped to `max` characters (template.ts clipProse): PROSE_MAX for one
+ *  value (a file name from the wire), SENTENCE_MAX for a phrase composed in CEL, whose wire parts
+ *  the rule clips itself with clip(). */
+export type CompiledTemplatePart = { text: string } | { expr: CompiledExpr; max: number };
 
 export interface CompiledTemplate {
   source: string;

@@ -76,6 +76,9 @@ function placeholderEnd(s: string, from: number): number {
 /** Characters of one string a sentence shows; a longer one (a 7,000-character file name) keeps
  *  its start and end around an ellipsis. The full value stays in the facts and the JSON report. */
 export const PROSE_MAX = 100;
+/** … and a phrase a rule composes in CEL from several values (each wire value in it clipped to
+ *  PROSE_MAX by clip()): a bound, not a layout. */
+export const SENTENCE_MAX = 1000;
 
 // "reports/2024/…/q4-final.csv"
 /** `s` clipped to `max` characters in the middle: its first two thirds and last third kept. */
@@ -85,16 +88,18 @@ export function clipProse(s: string, max = PROSE_MAX): string {
   return `${s.slice(0, max - 1 - tail)}…${s.slice(s.length - tail)}`;
 }
 
-/** Text form of a CEL value inside a summary. */
-export function formatValue(v: unknown): string {
+/** Text form of a CEL value inside a summary; a string (or each string of a list) at most `max`
+ *  characters. */
+export function formatValue(v: unknown, max = PROSE_MAX): string {
   if (v === null || v === undefined) return 'none';
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toFixed(3)));
-  if (typeof v === 'string') return clipProse(v);
+  if (typeof v === 'string') return clipProse(v, max);
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
-  if (Array.isArray(v)) return v.map(formatValue).join(', ');
+  const f = (x: unknown) => formatValue(x, max);
+  if (Array.isArray(v)) return v.map(f).join(', ');
   if (v instanceof Date) return v.toISOString();
-  if (v instanceof Map) return [...v.entries()].map(([k, x]) => `${formatValue(k)}: ${formatValue(x)}`).join(', ');
-  if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}: ${formatValue(x)}`).join(', ');
+  if (v instanceof Map) return [...v.entries()].map(([k, x]) => `${f(k)}: ${f(x)}`).join(', ');
+  if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}: ${f(x)}`).join(', ');
   return String(v);
 }

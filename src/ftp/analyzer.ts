@@ -10,9 +10,14 @@ import type { Session, Transfer } from './types.ts';
 import { judgeControlChannel, type Verdict } from './detect.ts';
 import { ExpectedConnections, endpointKey } from './expectations.ts';
 import { judgeOutcome } from './outcome.ts';
+import { LoginLedger, type ClientLogins } from './logins.ts';
+import { AttemptTable, type FtpAttempt } from './attempts.ts';
+import { loneDataEvidence, loneTransfer } from './lone-data.ts';
 import { Probe } from './probe.ts';
 import { ControlSession, defaultControlLimits, type ControlLimits, type DataSetup, type SessionHooks, type TransferTrack } from './session.ts';
 import { isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
+import { ftpTlsContext, type FtpTlsChannel, type FtpTlsContext } from './tls-channel.ts';
+import { inferProt, openDataTls, tlsDataFacts, tlsTransferBytes } from './tls-data.ts';
 
 export type ConnectionRole = 'control' | 'data' | 'other';
 
@@ -26,6 +31,9 @@ export interface FtpEvents {
   connectionEnded?(c: Connection, role: ConnectionRole): void;
   /** An ended connection left the TCP engine's flow table: nothing can change it any more. */
   connectionForgotten?(c: Connection): void;
+  /** An ended connection that waited to see whether it was an attempt to reach an FTP server
+   *  (attempts.ts) is decided: it may be diagnosed now. */
+  attemptDecided?(c: Connection): void;
 }
 
 /** Candidate data connections kept per transfer (retries toward one endpoint). */
@@ -48,6 +56,9 @@ interface ConnApp {
   tracks: TransferTrack[]; //          data connection's transfer(s)
   looksTls: boolean | null; //         data: its first payload was a TLS record
   ended: boolean; //                   onEnd seen
+  lone: Transfer | null; //            data connection no session claimed, taken for one (lone-data.ts)
+  tls: FtpTlsChannel | null; //        data connection carrying TLS: its TLS stage (tls-data.ts)
+  tlsRoles: Record<Side, Side> | null; // … and the FTP role of each of its sides
 }
 
 const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
@@ -79,6 +90,8 @@ export class FtpAnalyzer implements TcpListener {
   private readonly hostPairs = new Map<string, ControlSession[]>(); // live sessions by their two hosts
   private readonly recent: Array<{ conn: Connection; time: number }> = []; // unmatched new connections
   private readonly sessionsEnded = new Set<ControlSession>(); // sessionEnded fired
+  private readonly ledger = new LoginLedger(); //            logins per client, across sessions
+  private readonly attempts = new AttemptTable((c) => this.attemptDecided(c)); // SYNs to FTP that got nowhere
   private now = 0; //                                       latest capture time seen, seconds
   private readonly hooks: SessionHooks;
   private readonly limits: ControlLimits;
@@ -86,6 +99,7 @@ export class FtpAnalyzer implements TcpListener {
   constructor(
     private readonly events: FtpEvents = {},
     limits: Partial<ControlLimits> = {},
+    private readonly tlsContext: FtpTlsContext = ftpTlsContext(), // FTPS: the key log (--keylog) and TLS session cache
   ) {
     this.limits = { ...defaultControlLimits, ...limits };
     this.hooks = {
@@ -111,6 +125,23 @@ export class FtpAnalyzer implements TcpListener {
   /** Sessions and transfers found so far, released or not. */
   get counts(): { sessions: number; transfers: number } {
     return { sessions: this.sessionCount, transfers: this.transferCount };
+  }
+
+  /** Refused logins per client and server, over every session ended so far (final once the
+   *  capture has ended: read it after finish()). */
+  get logins(): { clients: ClientLogins[]; untracked: number } {
+    return { clients: this.ledger.result(), untracked: this.ledger.untracked };
+  }
+
+  /** Connection attempts to an FTP server that never got through, by connection id. */
+  get attemptFacts(): ReadonlyMap<number, FtpAttempt> {
+    return this.attempts.decided;
+  }
+
+  /** An ended connection still waiting to be told an FTP connection attempt or not: not to be
+   *  diagnosed yet. */
+  holds(connId: number): boolean {
+    return this.attempts.isPending(connId);
   }
 
   /** Sessions not released. */
@@ -159,7 +190,9 @@ export class FtpAnalyzer implements TcpListener {
 
   /** Forgets what was kept for a connection outside any session. */
   releaseConnection(id: number): void {
+    this.attempts.release(id);
     const app = this.apps.get(id);
+    if (app?.lone) this.transferMap.delete(app.lone.id);
     if (app && app.role !== 'control' && app.tracks.length === 0) this.apps.delete(id);
   }
 
@@ -179,6 +212,7 @@ export class FtpAnalyzer implements TcpListener {
 
   transferOf(connId: number): Transfer | null {
     const app = this.apps.get(connId);
+    if (app?.lone) return app.lone;
     const track = app?.tracks[app.tracks.length - 1];
     return track ? track.t : null;
   }
@@ -187,7 +221,8 @@ export class FtpAnalyzer implements TcpListener {
 
   onConnection(conn: Connection, pkt: DecodedPacket): void {
     this.now = pkt.time;
-    const app: ConnApp = { role: 'probe', probe: null, session: null, setup: null, tracks: [], looksTls: null, ended: false };
+    this.attempts.expire(pkt.time);
+    const app: ConnApp = { role: 'probe', probe: null, session: null, setup: null, tracks: [], looksTls: null, ended: false, lone: null, tls: null, tlsRoles: null };
     conn.app = app;
     if (this.matchExpected(conn, app, pkt.time)) return;
     if (this.matchByTiming(conn, app)) return;
@@ -212,19 +247,23 @@ export class FtpAnalyzer implements TcpListener {
         if (app.looksTls === null) {
           app.looksTls = isTlsHandshakeStart(data, 0) || isTlsRecordHeader(data, 0);
           for (const t of app.tracks) if (t.t.dataLooksTls === null) t.t.dataLooksTls = app.looksTls;
+          if (app.looksTls) [app.tls, app.tlsRoles] = openDataTls(this.tlsContext, from, data);
         }
-        conn.deliver = false;
+        // TLS: handshake, alerts, how each side ended, and with keys the plaintext; else counts suffice
+        if (app.tls) app.tls.feed(app.tlsRoles![from], data, offset, frame, time);
+        else conn.deliver = false;
         break;
       default:
         conn.deliver = false;
     }
   }
 
-  onGap(conn: Connection, from: Side, _offset: number, _length: number, frame: number): void {
+  onGap(conn: Connection, from: Side, offset: number, length: number, frame: number): void {
     const app = conn.app as ConnApp | undefined;
     if (!app || app.ended) return;
-    if (app.role === 'control') app.session!.gap(from, frame, this.now);
+    if (app.role === 'control') app.session!.gap(from, frame, this.now, offset, length);
     else if (app.role === 'probe') app.probe!.gap(from, frame, this.now);
+    else if (app.tls) app.tls.gap(app.tlsRoles![from], offset, length, frame);
   }
 
   /** Two copies of a control connection's bytes disagree: the session says what each meant. */
@@ -236,6 +275,12 @@ export class FtpAnalyzer implements TcpListener {
   onControl(conn: Connection, from: Side, flags: number, frame: number, time: number): void {
     this.now = time;
     const app = conn.app as ConnApp | undefined;
+    // FTPS: how each side ended its TLS stream is judged against its FIN or RST
+    if (app && (flags & (TcpFlag.FIN | TcpFlag.RST)) !== 0) {
+      const kind = (flags & TcpFlag.RST) !== 0 ? 'rst' : 'fin';
+      if (app.role === 'control') app.session!.tlsClose(from, kind, frame);
+      else if (app.tls) app.tls.close(app.tlsRoles![from], kind, frame);
+    }
     if (!app || app.role !== 'data') return;
     // a (retransmitted) SYN toward the data endpoint: evidence for a 425
     if ((flags & TcpFlag.SYN) !== 0 && (flags & TcpFlag.ACK) === 0 && from === 'client') {
@@ -267,10 +312,33 @@ export class FtpAnalyzer implements TcpListener {
           this.maybeSettle(t);
         }
         break;
-      default:
+      default: {
         app.probe = null;
+        // a data connection no session claimed: analysed as a transfer of its own
+        const evidence = loneDataEvidence(conn);
+        if (evidence !== null) {
+          this.loneData(conn, app, evidence);
+          break;
+        }
+        // SYNs that got nowhere may be an attempt to reach an FTP server: decided later
+        if (this.attempts.offer(conn, this.now)) return;
+      }
     }
     this.events.connectionEnded?.(conn, this.roleOf(conn.id));
+  }
+
+  private loneData(conn: Connection, app: ConnApp, evidence: NonNullable<ReturnType<typeof loneDataEvidence>>): void {
+    const t = loneTransfer(this.transferCount++, conn, evidence);
+    this.transferMap.set(t.id, t);
+    app.role = 'data';
+    app.lone = t;
+    this.apps.set(conn.id, app);
+    this.events.transferDone?.(t);
+  }
+
+  private attemptDecided(conn: Connection): void {
+    this.events.connectionEnded?.(conn, 'other');
+    this.events.attemptDecided?.(conn);
   }
 
   /** A silent control connection stays open while a data connection of its session is still
@@ -280,6 +348,21 @@ export class FtpAnalyzer implements TcpListener {
     const app = conn.app as ConnApp | undefined;
     if (app?.role !== 'control' || app.session === null) return false;
     return app.session.tracks.some((t) => !t.settled && dataOpen(t));
+  }
+
+  /** The connection's other half across a NAT was found: the endpoint it shows for the
+   *  translated side may be the one a PORT/EPRT announced (active mode from inside a NAT: the
+   *  client announced its inside address, the server's SYN went to the NAT's). */
+  onNatPaired(conn: Connection): void {
+    const app = conn.app as ConnApp | undefined;
+    const nat = conn.nat;
+    if (!app || !nat || (app.role !== 'probe' && app.role !== 'other') || this.expected.size === 0) return;
+    const setup = this.expected.find(endpointKey(nat.addr, nat.port), this.now);
+    if (!setup) return;
+    const i = this.recent.findIndex((x) => x.conn === conn);
+    if (i >= 0) this.recent.splice(i, 1);
+    conn.deliver = false;
+    this.attachSetup(conn, app, setup, nat.translated);
   }
 
   onForget(conn: Connection): void {
@@ -300,6 +383,7 @@ export class FtpAnalyzer implements TcpListener {
     }
     for (const t of this.tracks.values()) if (!t.settled) this.settle(t);
     for (const cs of this.controls.values()) this.maybeEndSession(cs);
+    this.attempts.finish();
   }
 
   // ---- recognising control connections --------------------------------------------------------
@@ -329,9 +413,10 @@ export class FtpAnalyzer implements TcpListener {
 
   private promote(conn: Connection, app: ConnApp, probe: Probe, v: Verdict): void {
     const cs = new ControlSession(this.sessionCount++, conn, v.ftpServer, this.hooks,
-      v.kind === 'ftp-tls' ? { frame: probe.firstFrame } : null, this.limits);
+      v.kind === 'ftp-tls' ? { frame: probe.firstFrame } : null, this.limits, this.tlsContext);
     this.sessionMap.set(cs.session.id, cs.session);
     this.controls.set(cs.session.id, cs);
+    this.attempts.sessionStarted(cs.session.id, conn.client.addr, conn.server.addr, conn.server.port, conn.startTime);
     app.role = 'control';
     app.session = cs;
     this.apps.set(conn.id, app);
@@ -524,6 +609,7 @@ export class FtpAnalyzer implements TcpListener {
     if (!cs.session.ended || this.sessionsEnded.has(cs)) return;
     if (cs.tracks.some((t) => !t.settled)) return;
     this.sessionsEnded.add(cs);
+    this.ledger.add(cs.session);
     this.events.sessionEnded?.(cs.session);
   }
 
@@ -570,9 +656,22 @@ export class FtpAnalyzer implements TcpListener {
     let dataReset = false;
     if (conn) {
       t.dataConnection = conn.id;
-      const ftpServerEp = this.ftpServerEndpoint(track, conn);
+      const app = conn.app as ConnApp | undefined;
+      const tls = app?.tls ?? null;
+      // FTPS: the TLS client (the side that sent the ClientHello) is the FTP client
+      const ftpServerEp = tls && app!.tlsRoles ? (app!.tlsRoles.server === 'server' ? 'server' : 'client') : this.ftpServerEndpoint(track, conn);
+      if (tls) t.tlsData = tlsDataFacts(conn, tls, ftpServerEp);
+      const plain = tls !== null && tls.readable;
       let senderEp: Side;
-      if (t.command === 'unknown') {
+      if (t.command === 'unknown' && tls) {
+        // Command unreadable and the data TLS: TLS records flow both ways, so the direction stays
+        // unknown (tlsData.dataFrom says what the record sizes suggest); decrypted, the side that
+        // sent plaintext is the sender
+        const from = plain ? t.tlsData!.dataFrom.from : null;
+        senderEp = from === null || from === 'server' ? ftpServerEp : other(ftpServerEp);
+        t.sender = from;
+        t.direction = from === 'client' ? 'upload' : 'unknown';
+      } else if (t.command === 'unknown') {
         const cb = conn.client.bytesSent;
         const sb = conn.server.bytesSent;
         senderEp = cb === 0 && sb === 0 ? ftpServerEp : cb > sb ? 'client' : 'server';
@@ -587,6 +686,8 @@ export class FtpAnalyzer implements TcpListener {
       t.bytesAcked = Math.min(se.bytesAcked, se.bytesSent);
       t.bytesMissing = Math.max(0, se.bytesSent - se.bytesCaptured);
       t.receiverAckedAll = se.bytesAcked >= se.bytesSent;
+      // decrypted with the key log: the file's bytes are the plaintext
+      if (plain) Object.assign(t, tlsTransferBytes(tls!, senderEp === ftpServerEp ? 'server' : 'client', Math.min(se.bytesAcked, se.bytesSent)));
       const closer = conn.closedBy;
       t.dataClose = {
         by: closer === null ? null : closer === ftpServerEp ? 'server' : 'client',
@@ -596,6 +697,8 @@ export class FtpAnalyzer implements TcpListener {
       };
       dataEnded = conn.closeKind !== null;
       dataReset = conn.closeKind === 'rst';
+      const s = track.session.session;
+      inferProt(s, t, conn);
       t.duration = Math.max(0, conn.endTime - conn.startTime);
       t.rate = t.duration > 0 ? t.bytes / t.duration : null;
       t.startTime = Math.min(t.commandTime, conn.startTime);
@@ -606,6 +709,9 @@ export class FtpAnalyzer implements TcpListener {
       t.startTime = t.commandTime;
     }
     t.expectedBytes = t.announcedBytes !== null ? Math.max(0, t.announcedBytes - t.restOffset) : null;
+    // the capture stopped while it ran: nothing closed, nothing timed out, no final reply
+    const cutByEnd = (c: Connection) => c.closeKind === null && c.idleEndedAt === null && !c.evicted;
+    t.inProgressAtEnd = t.finalReply === null && cutByEnd(track.session.conn) && (conn === null || cutByEnd(conn));
     t.endTime = Math.max(t.commandTime, t.finalReply?.time ?? 0, conn?.endTime ?? 0);
     t.outcome = judgeOutcome({
       command: t.command,
@@ -619,7 +725,13 @@ export class FtpAnalyzer implements TcpListener {
       delivered: t.receiverAckedAll ? t.bytes : t.bytesAcked,
       receiverAckedAll: t.receiverAckedAll,
       expectedBytes: t.expectedBytes,
+      encrypted: t.tlsData !== null && t.tlsData.plaintext === null,
+      // an RST after the sender's TLS close_notify ended nothing: its data was all written
+      resetBySender: t.dataClose.byRole === 'sender' && t.tlsData?.verdict !== 'reset-after-close-notify',
     });
+    // without a data connection the bytes are unknown ('not captured'), not 0, unless the
+    // transfer was refused before one was due; TLS record bytes are not file bytes
+    t.bytesStatus = conn === null ? (t.outcome === 'failed' ? 'not-opened' : 'not-captured') : t.dataLooksTls === true && t.tlsData?.plaintext == null ? 'encrypted' : 'counted';
   }
 }
 

@@ -150,6 +150,24 @@ export function isTransferVerb(verb: string): verb is TransferVerb {
   return Object.prototype.hasOwnProperty.call(transferDirections, verb);
 }
 
+/** SITE subcommands that act on a file or directory: their refusals are about that file. */
+const SITE_FILE_COMMANDS: ReadonlySet<string> = new Set(['CHMOD', 'CHGRP', 'CHOWN', 'UTIME', 'SYMLINK', 'CPFR', 'CPTO', 'COPY', 'MKDIR', 'RMDIR', 'RMDIRS']);
+
+/**
+ * Reading a refusal by the command it answers: does the server say it does not support what was
+ * asked (rather than that a file is unavailable)? 500, 502 and 504 say so for any command
+ * (RFC 959 §4.2.1: unrecognised, not implemented, not implemented for that parameter); any
+ * 4yz/5yz to a verb outside the FTP RFCs does too; and to SITE, whose subcommands and options are
+ * the server's own (RFC 959 §4.1.3), unless the subcommand acts on a file (SITE CHMOD …):
+ *   SITE FIXrecfm 133 LRECL=133 RECFM=FB   →   550 Option on the SITE subcommand not recognized.
+ */
+export function saysNotSupported(verb: string, arg: string, code: number): boolean {
+  if (code === 500 || code === 502 || code === 504) return true;
+  if (code < 400 || code >= 600) return false;
+  if (verb === 'SITE') return !SITE_FILE_COMMANDS.has(arg.trim().split(/\s+/)[0]!.toUpperCase());
+  return verb !== '' && !isKnownVerb(verb);
+}
+
 /** Client verbs of SMTP (RFC 5321 and extensions) and NNTP (RFC 3977) that FTP does not have: one
  *  of them from a client means the connection is mail or news, whatever its 220 greeting and
  *  3-digit replies looked like. */

@@ -14,6 +14,8 @@ export interface OutcomeFacts {
   delivered: number; //             bytes the receiver acknowledged (all of them if it acked all)
   receiverAckedAll: boolean;
   expectedBytes: number | null; //  announced size minus REST offset
+  encrypted?: boolean; //           the data connection carried TLS (its bytes are not file bytes)
+  resetBySender?: boolean; //       the data connection was ended by a RST from the side sending the data
 }
 
 /**
@@ -29,13 +31,18 @@ export interface OutcomeFacts {
  *               when the data connection's close (FIN/RST) is in the capture. Or the
  *               data connection was reset while the receiver had not acknowledged every byte.
  *               Also with no final reply at all, when the data connection ended that way.
- *  4. complete  the final reply is 2xx (with no data connection in the capture, the server's
+ *  4. aborted   the final reply is 2xx but the sender ended the data connection with RST instead
+ *               of FIN (every byte acknowledged): it aborted rather than finished, whichever way
+ *               the data flowed (an upload-reset is never "complete").
+ *  5. complete  the final reply is 2xx (with no data connection in the capture, the server's
  *               word is taken: the capture simply lacks the data channel).
- *  5. unknown   anything else: no final reply (capture ended, or the control connection closed
+ *  6. unknown   anything else: no final reply (capture ended, or the control connection closed
  *               first), or a final 1xx/3xx/6xx code or an invalid reply line.
- * Transfers of command 'unknown' (encrypted control channel) have no replies and are judged on
- * the data connection alone: complete when it closed by FIN after the receiver acknowledged every
- * byte (and there were bytes), truncated when it was reset with unacknowledged bytes, else unknown.
+ * Transfers of command 'unknown' (encrypted control channel, or a data connection without its
+ * control connection) have no replies and are judged on the data connection alone: complete when
+ * it closed by FIN after the receiver acknowledged every byte (and there were bytes), truncated
+ * when it was reset with unacknowledged bytes, else unknown. When that data connection carried
+ * TLS, a clean close says only that the TLS stream ended, not that a file did: unknown.
  */
 export function judgeOutcome(f: OutcomeFacts): TransferOutcome {
   // only once the data connection's close was seen: a capture that stops recording the data
@@ -44,14 +51,14 @@ export function judgeOutcome(f: OutcomeFacts): TransferOutcome {
   const resetWithLoss = f.hasData && f.dataReset && !f.receiverAckedAll;
   if (f.command === 'unknown') {
     if (resetWithLoss) return 'truncated';
-    if (f.dataEnded && !f.dataReset && f.receiverAckedAll && f.bytes > 0) return 'complete';
+    if (f.dataEnded && !f.dataReset && f.receiverAckedAll && f.bytes > 0 && f.encrypted !== true) return 'complete';
     return 'unknown';
   }
   const code = f.finalCode;
   const finalClass = code !== null && f.finalValid ? Math.floor(code / 100) : 0;
   if (f.aborted || code === 426) return 'aborted';
   if (finalClass === 4 || finalClass === 5) return f.bytes > 0 ? 'aborted' : 'failed';
-  if (finalClass === 2) return shortByExpectation || resetWithLoss ? 'truncated' : 'complete';
+  if (finalClass === 2) return shortByExpectation || resetWithLoss ? 'truncated' : f.resetBySender === true && f.dataReset ? 'aborted' : 'complete';
   if (code === null && f.dataEnded && (resetWithLoss || shortByExpectation)) return 'truncated';
   return 'unknown';
 }

@@ -5,10 +5,11 @@
 
 import type { Connection, DataConflict, Side } from '../tcp/types.ts';
 import type { DataEndpointAnnouncement, FtpCommand, FtpReply, Session, Transfer } from './types.ts';
-import { isKnownVerb, isTransferVerb, plausibleReply, redactArgument, splitCommandLine, transferDirections } from './commands.ts';
+import { isKnownVerb, isTransferVerb, plausibleReply, redactArgument, saysNotSupported, splitCommandLine, transferDirections } from './commands.ts';
 import { DEFAULT_MAX_LINE, LineSplitter, type ControlLine } from './lines.ts';
 import { ReplyAssembler, isBlank } from './replies.ts';
 import { TlsRecordWalker, isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
+import { FtpTlsChannel, tlsEnding, type FtpTlsContext } from './tls-channel.ts';
 import { parse227, parse228, parse229, parseEprt, parseLprt, parsePort, type AnnouncedEndpoint } from './address-parsers.ts';
 import { parse150Size, parse213Size } from './reply-parsers.ts';
 import { cwdAfterReply, listingOperand, resolvePath } from './paths.ts';
@@ -159,6 +160,8 @@ export class ControlSession {
   private readonly conflicts: Array<{ c: DataConflict; cmd: FtpCommand | null }> = []; // copies that disagree, not judged yet (cmd null: its line has not ended)
   private cutCommand: FtpCommand | null = null; // the command of the client line last delivered cut (its end is still to come)
   private cutLines = 0; //                  client lines delivered cut: how a server treated them is unknown
+  private tls: FtpTlsChannel | null = null; // the control connection's TLS (FTPS), from AUTH's 234 or the first byte
+  private awaitFailureReply = false; //      cleartext came back after a failed handshake: its reply answers AUTH
 
   constructor(
     id: number,
@@ -167,6 +170,7 @@ export class ControlSession {
     private readonly hooks: SessionHooks,
     encryptedAtStart: { frame: number } | null, // implicit FTPS / capture began inside TLS
     private readonly limits: ControlLimits,
+    private readonly tlsContext: FtpTlsContext | null = null, // FTPS: key log and session cache (null: TLS not read)
   ) {
     this.conn = conn;
     this.sawSyn = !conn.roleGuessed;
@@ -182,6 +186,7 @@ export class ControlSession {
       user: null,
       password: null,
       loggedIn: false,
+      loginState: this.sawSyn ? 'not-logged-in' : 'unknown',
       // RFC 959 defaults (§3.1.1.1 ASCII, §3.4 stream, §3.1.2 file) hold from the greeting on;
       // a capture that began mid-session does not know them: ''
       type: this.sawSyn ? 'A' : '',
@@ -189,7 +194,7 @@ export class ControlSession {
       stru: this.sawSyn ? 'F' : '',
       cwd: null,
       features: [],
-      tls: { authFrame: null, encryptedFromFrame: null, pbsz: null, prot: null, clearAgainFrame: null },
+      tls: { authFrame: null, encryptedFromFrame: null, pbsz: null, prot: null, clearAgainFrame: null, implicit: false, decrypted: false, connection: null, ending: null, failureReply: null, protInferred: null, protEvidence: '' },
       commands: [],
       unparsedLines: 0,
       transfers: [],
@@ -217,12 +222,15 @@ export class ControlSession {
       this.modes.client = 'tls';
       this.modes.server = 'tls';
       this.session.tls.encryptedFromFrame = encryptedAtStart.frame;
+      // seen from its SYN, TLS from the first byte is implicit FTPS; else the capture began inside TLS
+      this.session.tls.implicit = this.sawSyn;
+      this.openTls();
     }
   }
 
-  /** The control channel is (at least one way) inside TLS now. */
+  /** The control channel is (at least one way) inside TLS now, and not read through a key log. */
   get encrypted(): boolean {
-    return this.modes.client === 'tls' || this.modes.server === 'tls';
+    return (this.modes.client === 'tls' || this.modes.server === 'tls') && !this.tls?.readable;
   }
 
   /** FTP role of a side of the control Connection. */
@@ -251,20 +259,29 @@ export class ControlSession {
         const before = w.bytes;
         const j = w.feed(data, i);
         if (w.bytes > before && this.session.tls.encryptedFromFrame === null) this.session.tls.encryptedFromFrame = frame;
+        if (j > i) this.tls?.feed(role, data.subarray(i, j), offset + i, frame, time);
         if (j < data.length) this.leaveTls(role, frame);
         i = j;
       }
     }
   }
 
-  /** Bytes of `connSide` are missing from the capture. */
-  gap(connSide: Side, frame: number, time: number): void {
+  /** Bytes of `connSide` are missing from the capture: `length` at stream offset `offset`
+   *  (-1: not said). */
+  gap(connSide: Side, frame: number, time: number, offset = NaN, length = -1): void {
     const role = this.roleOf(connSide);
-    this.session.gaps++;
     if (this.modes[role] === 'tls') {
+      this.session.gaps++;
       this.walkers[role].gap();
+      this.tls?.gap(role, offset, length, frame);
       return;
     }
+    this.linesGap(role, frame, time);
+  }
+
+  /** Lines of `role` went missing: from the capture, or a TLS record that did not decrypt. */
+  private linesGap(role: Side, frame: number, time: number): void {
+    this.session.gaps++;
     this.splitters[role].gap();
     if (role === 'server') {
       const r = this.assembler.interrupt(frame, time);
@@ -272,11 +289,43 @@ export class ControlSession {
     }
   }
 
+  /** `connSide` of the control connection sent a FIN or an RST (the TLS stage notes how each side ended). */
+  tlsClose(connSide: Side, kind: 'fin' | 'rst', frame: number): void {
+    this.tls?.close(this.roleOf(connSide), kind, frame);
+  }
+
+  /** FTPS: the TLS stage for this control connection, once TLS starts; decrypted lines go on to
+   *  the same parsers as cleartext ones. */
+  private openTls(): void {
+    if (this.tls || !this.tlsContext) return;
+    this.tls = new FtpTlsChannel(
+      this.tlsContext,
+      (role, data, frame, time) => this.plainLines(role, data, frame, time),
+      (role, _length, frame) => this.linesGap(role, frame, this.conn.endTime),
+    );
+  }
+
+  /** Decrypted control-channel bytes of `role`: the same line parsing as cleartext. */
+  private plainLines(role: Side, data: Buffer, frame: number, time: number): void {
+    const sp = this.splitters[role];
+    const sink = role === 'client' ? this.clientLine : this.serverLine;
+    for (let i = 0; i < data.length; ) i = sp.feed(data, i, frame, time, sink);
+  }
+
   /** The control connection was closed out (or the capture ended). */
   end(frame: number, time: number): void {
     if (this.session.ended) return;
     const r = this.assembler.interrupt(frame, time);
     if (r) this.onReply(r);
+    if (this.tls) {
+      const t = this.session.tls;
+      t.connection = this.tls.finish();
+      t.ending = tlsEnding(this.conn, t.connection, this.session.serverSide);
+      t.decrypted = this.tls.readable;
+      // a login inside a TLS session that went through cannot be seen without its keys
+      const handshook = t.connection.finished.client !== null && t.connection.finished.server !== null;
+      if (handshook && !t.decrypted && this.session.loginState === 'not-logged-in') this.session.loginState = 'unknown';
+    }
     for (const p of this.pending) p.cmd.unanswered = true;
     this.pending = [];
     this.session.ended = true;
@@ -286,6 +335,7 @@ export class ControlSession {
 
   private enterTls(role: Side, frame: number, time: number): void {
     if (this.modes[role] === 'tls') return;
+    this.openTls();
     this.modes[role] = 'tls';
     this.splitters[role].clear();
     if (role === 'server') {
@@ -295,6 +345,8 @@ export class ControlSession {
   }
 
   private leaveTls(role: Side, frame: number): void {
+    // the server writes in the clear after a handshake that failed (vsftpd: "500 OOPS: … unknown ca")
+    if (role === 'server' && this.tls?.handshakeFailed) this.awaitFailureReply = true;
     this.modes[role] = 'lines';
     this.splitters[role].clear();
     if (this.session.tls.clearAgainFrame === null) this.session.tls.clearAgainFrame = frame;
@@ -332,6 +384,7 @@ export class ControlSession {
       lastFrame: line.frame,
       overlong: line.overlong,
       unanswered: false,
+      unsupported: false,
     };
     if (this.session.commands.length < this.limits.maxCommands) this.session.commands.push(cmd);
     else this.session.commandsDropped++;
@@ -360,6 +413,7 @@ export class ControlSession {
       case 'USER':
         s.user = arg;
         s.loggedIn = false;
+        s.loginState = 'not-logged-in';
         break;
       case 'PASS':
         s.password = arg;
@@ -506,6 +560,10 @@ export class ControlSession {
       expectedBytes: null,
       announcedFrom: announcedBytes !== null ? '213' : null,
       dataLooksTls: null,
+      bytesStatus: 'not-captured',
+      dataEvidence: null,
+      inProgressAtEnd: false,
+      tlsData: null,
       commandTime: p.cmd.time,
     };
     const track: TransferTrack = { t, session: this, setup, conns: [], listeners: new Map(), ended: new Set(), settled: false };
@@ -561,6 +619,10 @@ export class ControlSession {
       expectedBytes: null,
       announcedFrom: null,
       dataLooksTls: null,
+      bytesStatus: 'not-captured',
+      dataEvidence: null,
+      inProgressAtEnd: false,
+      tlsData: null,
       commandTime: conn.startTime,
     };
     const track: TransferTrack = { t, session: this, setup: null, conns: [], listeners: new Map(), ended: new Set(), settled: false };
@@ -665,7 +727,8 @@ export class ControlSession {
     const reply = this.assembler.push(line);
     if (this.assembler.blankLines !== before) this.session.unparsedLines++;
     if (reply) this.onReply(reply);
-    return this.modes.server === 'lines'; // stop here if the reply switched the channel to TLS
+    // stop here if the reply switched the channel to TLS (decrypted lines go on: plainLines)
+    return this.modes.server === 'lines' || this.tls?.readable === true;
   };
 
   private addUnsolicited(r: FtpReply): void {
@@ -687,7 +750,10 @@ export class ControlSession {
         }
         this.greetingDone = true;
         s.greeting = reply;
-        if (reply.code === 220) s.startedMidSession = false;
+        if (reply.code === 220) {
+          s.startedMidSession = false;
+          if (s.loginState === 'unknown') s.loginState = 'not-logged-in';
+        }
         return;
       }
       this.greetingDone = true;
@@ -707,11 +773,24 @@ export class ControlSession {
     }
     const p = this.takePendingFor(reply);
     if (!p) {
+      if (this.awaitFailureReply && reply.valid) {
+        // Heuristic: "the server's word on a failed TLS handshake"
+        // The first cleartext reply after a handshake that failed (a fatal alert, or a close
+        // before both Finished messages), with no command pending, is the server's answer to the
+        // AUTH whose negotiation failed, not a reply to a command missing from the capture.
+        this.awaitFailureReply = false;
+        s.tls.failureReply = reply;
+        this.addUnsolicited(reply);
+        return;
+      }
       if (reply.valid && this.repairInvalid(reply)) return;
       this.addUnsolicited(reply);
+      // a 530 to a command the capture does not hold: a login refused (logins.ts)
+      if (reply.valid && code === 530 && !s.loggedIn) s.loginState = 'failed';
       return;
     }
     p.cmd.reply = reply;
+    p.cmd.unsupported = reply.valid && saysNotSupported(p.cmd.verb, p.cmd.arg, reply.code);
     this.lastInvalid = reply.valid ? null : p;
     this.commandAnswered(p, reply);
   }
@@ -726,7 +805,7 @@ export class ControlSession {
    */
   private answeredPartialLine(): void {
     const sp = this.splitters.client;
-    if (this.modes.client !== 'lines' || sp.partialBytes < ANSWERED_PARTIAL) return;
+    if ((this.modes.client !== 'lines' && !this.tls?.readable) || sp.partialBytes < ANSWERED_PARTIAL) return;
     const line = sp.cut();
     if (line) this.clientLine(line);
   }
@@ -744,6 +823,7 @@ export class ControlSession {
     if (!p || p.track || !p.cmd.reply || p.cmd.reply.valid) return false;
     this.addUnsolicited(p.cmd.reply);
     p.cmd.reply = reply;
+    p.cmd.unsupported = saysNotSupported(p.cmd.verb, p.cmd.arg, reply.code);
     this.commandAnswered(p, reply);
     return true;
   }
@@ -816,8 +896,13 @@ export class ControlSession {
       case 'USER':
       case 'PASS':
       case 'ACCT':
-        if (code === 230 || (verb === 'PASS' && code === 202)) s.loggedIn = true;
-        else if (code === 530) s.loggedIn = false;
+        if (code === 230 || (verb === 'PASS' && code === 202)) {
+          s.loggedIn = true;
+          s.loginState = 'logged-in';
+        } else if (code === 530) {
+          s.loggedIn = false;
+          s.loginState = 'failed';
+        }
         break;
       case 'TYPE':
         if (!ok && p.prev !== undefined) s.type = p.prev;
@@ -863,12 +948,19 @@ export class ControlSession {
         if (ok) s.tls.pbsz = arg.trim();
         break;
       case 'PROT':
-        if (ok) s.tls.prot = arg.trim().toUpperCase();
+        if (ok) {
+          s.tls.prot = arg.trim().toUpperCase();
+          if (s.tls.prot === 'P' || s.tls.prot === 'C') {
+            s.tls.protInferred = s.tls.prot;
+            s.tls.protEvidence = `PROT ${s.tls.prot} answered ${code} (frame ${reply.frame})`;
+          }
+        }
         break;
       case 'REIN':
         if (code === 220) {
           s.user = null;
           s.loggedIn = false;
+          s.loginState = 'not-logged-in';
         }
         break;
       case 'PASV':

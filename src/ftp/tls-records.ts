@@ -55,6 +55,8 @@ export class TlsRecordWalker {
   synced = true; //                    false after a gap or a non-TLS byte: boundaries are unknown
   records = 0; //                      records skipped
   bytes = 0; //                        bytes skipped
+  /** Called with each record's content type and body length as its header completes. */
+  onRecord: ((type: number, length: number) => void) | null = null;
 
   constructor(private readonly fromFtpServer: boolean) {}
 
@@ -96,6 +98,7 @@ export class TlsRecordWalker {
           }
           this.bodyLeft = (data[i + 3]! << 8) | data[i + 4]!;
           this.records++;
+          this.onRecord?.(type, this.bodyLeft);
           this.bytes += 5;
           i += 5;
           continue;
@@ -114,6 +117,7 @@ export class TlsRecordWalker {
         }
         this.bodyLeft = (header[3]! << 8) | header[4]!;
         this.records++;
+        this.onRecord?.(header[0]!, this.bodyLeft);
       }
     }
     return data.length;

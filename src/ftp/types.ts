@@ -2,6 +2,7 @@
 // Everything here is plain data (JSON-ready); the analyzer that fills it lives beside this file.
 
 import type { Side } from '../tcp/types.ts';
+import type { TlsFacts } from '../tls/types.ts';
 
 export interface FtpReply {
   code: number; //            three digits; 0 when the line had no valid code (then `valid` is false)
@@ -30,6 +31,7 @@ export interface FtpCommand {
   lastFrame: number; //       frame holding the line's end (differs from `frame` when the line was split)
   overlong: boolean; //       the line was longer than the line cap: `arg` was cut
   unanswered: boolean; //     settled without a final reply (control closed or capture ended first)
+  unsupported: boolean; //    its final reply says the server does not support it (commands.ts saysNotSupported)
 }
 
 /** 'unknown': a data connection of a session whose control channel was encrypted (AUTH TLS)
@@ -60,7 +62,7 @@ export interface DataClose {
 
 export interface Transfer {
   id: number; //              0-based across the capture
-  session: number; //         Session.id
+  session: number | null; //  Session.id; null for a data connection whose control connection is not in the capture
   command: TransferCommand;
   argument: string;
   path: string | null; //     argument resolved against the working directory, when known
@@ -98,8 +100,55 @@ export interface Transfer {
   expectedBytes: number | null; //   announcedBytes minus restOffset (what should cross the data connection)
   announcedFrom: '150' | '213' | null; // where announcedBytes came from
   dataLooksTls: boolean | null; //   the first data bytes were a TLS record; null if no data was seen
+  /** How to read `bytes`/`bytesAcked`: 'counted' (file bytes on a data connection in the
+   *  capture), 'not-captured' (a data connection was used but is not in the capture: unknown, not
+   *  0), 'not-opened' (refused before any data connection: none to count), 'encrypted' (TLS record
+   *  bytes, not file bytes). Set when the transfer is settled. */
+  bytesStatus: 'counted' | 'not-captured' | 'not-opened' | 'encrypted';
+  /** A data connection no session of the capture claimed, taken for one (lone-data.ts): 'port-20'
+   *  (active mode from the FTP data port) or 'one-way' (payload one way only, like a transfer);
+   *  null for a transfer of a session. */
+  dataEvidence: 'port-20' | 'one-way' | null;
+  /** Still running when the capture ended: no final reply, and neither its control connection nor
+   *  its data connection (if any) closed, timed out idle or evicted before the end. */
+  inProgressAtEnd: boolean;
+  /** A data connection carrying TLS (FTPS): TLS bytes each way, how it ended, its handshake and
+   *  which way the data went; null otherwise. */
+  tlsData: TlsDataFacts | null;
   commandTime: number; //            capture time of the command (of the data connection's SYN for 'unknown')
   transmissionMode: string; //       MODE in force at the command: S (stream), B (block), C (compressed); '' unknown
+}
+
+/** How a TLS stream over one connection ended, in FTP roles (tls-channel.ts tlsEnding). */
+export interface TlsEnding {
+  clientCloseNotify: 'sent' | 'not-sent' | 'unknown'; // its last TLS record was close_notify (unknown: record boundaries lost)
+  serverCloseNotify: 'sent' | 'not-sent' | 'unknown';
+  closedBy: Side | null; //      FTP role that closed the connection first
+  closeKind: 'fin' | 'rst' | null;
+  closeFrame: number | null;
+  verdict: 'clean' | 'no-close-notify' | 'reset-after-close-notify' | 'reset' | 'open' | 'unknown';
+  resetHarmless: boolean; //     its RST came after both TLS streams were over and threw away at most the peer's close_notify
+}
+
+/** Which way the data went on a TLS data connection (tls-channel.ts dataDirection). */
+export interface TlsDataFrom {
+  from: Side | null; //          FTP role that sent the data; null: none, or it cannot be told
+  confidence: 'high' | 'medium' | 'low' | null;
+  dataBytes: { client: number; server: number }; // application bytes each way the judgement used (plaintext with keys)
+  evidence: string; //           one line: what it rests on
+}
+
+export interface TlsDataFacts extends TlsEnding {
+  clientBytes: number; //        TLS bytes the FTP client sent
+  serverBytes: number; //        … the FTP server sent
+  connection: TlsFacts; //       the data connection's TLS handshake, alerts, ending, decryption
+  dataFrom: TlsDataFrom;
+  /** The server ended the connection right after the handshake: no data either way, the server
+   *  closed first (close_notify or FIN) — what a server that refuses the TLS session does
+   *  (vsftpd require_ssl_reuse), and also what an empty file looks like. */
+  endedAfterHandshake: boolean;
+  plaintext: { client: number; server: number } | null; // decrypted bytes each way (null: not decrypted)
+  plaintextMissing: number; //   bytes of records that did not decrypt, both ways
 }
 
 export interface Session {
@@ -112,6 +161,10 @@ export interface Session {
   user: string | null;
   password: string | null; //  as sent; redacted at output unless --show-passwords
   loggedIn: boolean;
+  /** What the capture says of the login: 'logged-in' (230), 'failed' (530 to USER/PASS/ACCT, or
+   *  to a command before the capture), 'not-logged-in' (seen from its start, no login yet),
+   *  'unknown' (began before the capture and no login reply seen since). Set as replies come. */
+  loginState: 'logged-in' | 'failed' | 'not-logged-in' | 'unknown';
   type: string; //            TYPE in force at the end
   mode: string; //            MODE (S, B, C)
   stru: string; //            STRU (F, R, P)
@@ -123,6 +176,14 @@ export interface Session {
     pbsz: string | null;
     prot: string | null; //          C, S, E, P
     clearAgainFrame: number | null; //  first frame where cleartext FTP lines resumed after TLS (CCC)
+    // --- FTPS (tls-channel.ts) ---
+    implicit: boolean; //             TLS from the connection's first byte (implicit FTPS, port 990)
+    decrypted: boolean; //            the control channel was read through the key log (--keylog)
+    connection: TlsFacts | null; //   the control connection's TLS handshake, alerts, ending (null: no TLS)
+    ending: TlsEnding | null; //      how its TLS stream ended (null: no TLS)
+    failureReply: FtpReply | null; // a cleartext reply after a failed handshake (vsftpd's "500 OOPS: … unknown ca"): the answer to AUTH
+    protInferred: 'P' | 'C' | null; // data protection in force, from PROT's reply or, unreadable, from the data connections (TLS or not)
+    protEvidence: string; //          what protInferred rests on ('' when null)
   };
   commands: FtpCommand[];
   unparsedLines: number; //   lines that were neither a command nor a reply

@@ -8,11 +8,16 @@
 // (e.g. a tcp-reset on a data connection by an upload-reset found later).
 
 import { CaptureError, linkTypeName, type CaptureSummary, type Frame } from '../capture/frame.ts';
-import { readCapture, type ReadOptions } from '../capture/read.ts';
+import type { ReadOptions } from '../capture/read.ts';
+import { readCaptures } from '../capture/merge.ts';
+import { RepeatFilter, type RepeatPolicy } from '../capture/repeats.ts';
 import { PacketDecoder, supportsLinkType, type DecoderOptions } from '../decode/decoder.ts';
+import type { DecodedPacket } from '../decode/packet.ts';
 import { TcpEngine } from '../tcp/engine.ts';
 import type { Connection, TcpEngineOptions } from '../tcp/types.ts';
 import { FtpAnalyzer, type ConnectionRole } from '../ftp/analyzer.ts';
+import { ftpTlsContext } from '../ftp/tls-channel.ts';
+import type { KeyLog } from '../tls/keylog.ts';
 import type { ControlLimits } from '../ftp/session.ts';
 import type { Session, Transfer } from '../ftp/types.ts';
 import { Diagnosis, finalizeFindings, RuleEvaluator, type DiagnoseInput } from '../diagnose/evaluate.ts';
@@ -45,17 +50,39 @@ export interface AnalysisOptions {
    * Not combined with onFinding/onTransfer.
    */
   release?(u: ReleasedUnit): void;
+  /** How copies of frames are recognised (capture/repeats.ts); default: by their bytes. */
+  repeats?: Partial<RepeatPolicy>;
+  /** FTPS: an NSS key log (--keylog) to decrypt TLS control and data connections with. */
+  keyLog?: KeyLog | null;
 }
 
 /** The resource bounds of an analysis (untrusted input: every table and buffer is capped; hitting
  *  a cap is reported as a finding). Plain data, so it crosses to worker threads. */
 export type AnalysisLimits = Pick<AnalysisOptions, 'tcp' | 'ftp'>;
 
+const DIRECTION_SLOTS = 1 << 16;
+
+/** Slot of a TCP packet's direction in Analysis.lastFrom; `reverse`: of the opposite direction. */
+function directionSlot(p: DecodedPacket, reverse: boolean): number {
+  const d = p.data;
+  const n = p.addrLength;
+  let h = reverse ? Math.imul(p.dstPort + 1, 0x9e3779b1) ^ p.srcPort : Math.imul(p.srcPort + 1, 0x9e3779b1) ^ p.dstPort;
+  const [a, b] = reverse ? [p.addrOffsetDst, p.addrOffsetSrc] : [p.addrOffsetSrc, p.addrOffsetDst];
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ d[a + i]!, 0x01000193);
+  for (let i = 0; i < n; i++) h = Math.imul(h + d[b + i]!, 0x5bd1e995) ^ (h >>> 15);
+  return (h ^ (h >>> 16)) & (DIRECTION_SLOTS - 1);
+}
+
 /** Key of a finding, to emit each one once across early and final passes. */
 const findingKey = (f: Finding) => `${f.id}|${f.connection}|${f.session}|${f.transfer}|${f.frames[0] ?? 0}`;
 
 export class Analysis {
   private readonly decoder: PacketDecoder;
+  private readonly repeats: RepeatFilter;
+  private peekDecoder: PacketDecoder | null = null; // answerLike()'s
+  /** Last frame sent in each direction of a TCP flow, by a hash of (source, destination): a
+   *  shared slot only makes answerLike() see traffic where there was none, keeping a frame. */
+  private readonly lastFrom = new Int32Array(DIRECTION_SLOTS);
   private readonly ftp: FtpAnalyzer;
   private readonly engine: TcpEngine;
   private readonly evaluator: RuleEvaluator;
@@ -80,6 +107,7 @@ export class Analysis {
     this.showPasswords = opts.showPasswords ?? false;
     this.decoder = new PacketDecoder(opts.decode);
     this.evaluator = new RuleEvaluator(opts.rules);
+    this.repeats = new RepeatFilter({ answerLike: (f, original) => this.answerLike(f, original), ...opts.repeats });
     const early = opts.onFinding !== undefined || opts.onTransfer !== undefined;
     if (opts.release && early) throw new Error('Analysis: release cannot be combined with onFinding/onTransfer');
     this.ftp = new FtpAnalyzer(
@@ -87,6 +115,7 @@ export class Analysis {
         ? {
             sessionEnded: (s) => this.releaser!.sessionEnded(s),
             connectionForgotten: (c) => this.releaser!.connectionForgotten(c),
+            attemptDecided: (c) => this.releaser!.attemptDecided(c),
           }
         : early
           ? {
@@ -96,6 +125,7 @@ export class Analysis {
             }
           : {},
       opts.ftp,
+      ftpTlsContext(opts.keyLog ?? null),
     );
     this.engine = new TcpEngine(this.ftp, opts.release ? { ...opts.tcp, keepConnections: false } : opts.tcp);
     if (opts.release) {
@@ -108,6 +138,17 @@ export class Analysis {
         sink: opts.release,
       });
     }
+  }
+
+  /** A frame its sender may send again identical at once: a TCP segment without payload (the RST
+   *  or ACK a stack sends for each incoming segment) when its peer sent something since frame
+   *  `original`, or its sender did (a stack that writes one IP ID into every packet reopens a
+   *  zero window with the very ACK it sent before closing it). Looked at with a decoder of its
+   *  own, whose state is not the analysis'; called only for a frame identical to a recent one. */
+  private answerLike(f: Frame, original: number): boolean {
+    const peek = (this.peekDecoder ??= new PacketDecoder(this.opts.decode));
+    if (peek.decode(f) !== 'tcp' || peek.packet.segmentLength !== 0) return false;
+    return this.lastFrom[directionSlot(peek.packet, true)]! > original || this.lastFrom[directionSlot(peek.packet, false)]! > original;
   }
 
   /** The streaming analysis' bookkeeping (release mode), for tests. */
@@ -129,9 +170,12 @@ export class Analysis {
     }
     this.frames++;
     this.lastOffset = f.offset;
+    // a copy of a frame already analysed keeps its number but is not analysed twice
+    if (this.repeats.check(f)) return;
     if (this.decoder.decode(f) === 'tcp') {
       const p = this.decoder.packet;
       if (p.time > this.lastTcpTime) this.lastTcpTime = p.time;
+      this.lastFrom[directionSlot(p, false)] = p.frame;
       this.engine.packet(p);
     }
   }
@@ -157,6 +201,7 @@ export class Analysis {
       showPasswords: this.showPasswords,
       capture,
       decode: this.decoder.counters,
+      attempts: this.ftp.attemptFacts,
     };
   }
 
@@ -244,16 +289,19 @@ export class Analysis {
     if (this.finished) return this.finished;
     this.engine.finish();
     this.ftp.finish(this.engine.connections);
-    const summary: CaptureSummary = capture ?? {
-      file: this.opts.file ?? '-',
-      format: 'pcap',
-      nanosecond: false,
-      compressed: null,
-      linkTypes: [...this.linkTypes],
-      frames: this.frames,
-      bytes: this.lastOffset,
-      truncated: false,
-      warnings: [],
+    const summary: CaptureSummary = {
+      ...(capture ?? {
+        file: this.opts.file ?? '-',
+        format: 'pcap',
+        nanosecond: false,
+        compressed: null,
+        linkTypes: [...this.linkTypes],
+        frames: this.frames,
+        bytes: this.lastOffset,
+        truncated: false,
+        warnings: [],
+      }),
+      repeats: this.repeats.summary,
     };
     const c = this.decoder.counters;
     const decode: DecodeSummary = {
@@ -272,8 +320,9 @@ export class Analysis {
     if (this.releaser) return this.finishReleased(summary, decode);
     // One full pass over final facts: early findings were made from facts as they stood then,
     // so the final list is recomputed rather than merged.
-    const d = new Diagnosis(this.evaluator, this.input(summary));
-    const all: Finding[] = [...d.capture(summary, this.engine.connections.length)];
+    const logins = this.ftp.logins;
+    const d = new Diagnosis(this.evaluator, { ...this.input(summary), logins });
+    const all: Finding[] = [...d.capture(summary, this.engine.connections.length), ...d.clients()];
     for (const conn of this.engine.connections) all.push(...d.connection(conn));
     for (const s of this.ftp.sessions) all.push(...d.session(s));
     for (const t of this.ftp.transfers) all.push(...d.transfer(t));
@@ -294,6 +343,8 @@ export class Analysis {
       findings,
       ruleErrors: this.evaluator.runErrors,
       showPasswords: this.showPasswords,
+      logins: logins.clients,
+      attempts: [...this.ftp.attemptFacts.keys()].sort((a, b) => a - b),
     };
     return this.finished;
   }
@@ -302,8 +353,9 @@ export class Analysis {
   private finishReleased(summary: CaptureSummary, decode: DecodeSummary): AnalysisResult {
     this.releaser!.finish(this.engine.connections);
     const totals = { connections: this.engine.connectionCount, ...this.ftp.counts };
-    const d = new Diagnosis(this.evaluator, { connections: [], sessions: [], transfers: [], showPasswords: this.showPasswords, capture: summary, decode: this.decoder.counters, totals });
-    const found = finalizeFindings(d.capture(summary, totals.connections), this.opts.rules);
+    const logins = this.ftp.logins;
+    const d = new Diagnosis(this.evaluator, { connections: [], sessions: [], transfers: [], showPasswords: this.showPasswords, capture: summary, decode: this.decoder.counters, totals, logins });
+    const found = finalizeFindings([...d.capture(summary, totals.connections), ...d.clients()], this.opts.rules);
     this.opts.release!({ connections: [], sessions: [], transfers: [], findings: tagFindings(found, SubjectGroup.capture, 0) });
     this.finished = {
       capture: { ...summary, decode },
@@ -313,6 +365,8 @@ export class Analysis {
       findings: [],
       ruleErrors: this.evaluator.runErrors,
       showPasswords: this.showPasswords,
+      logins: logins.clients,
+      attempts: [],
       released: totals,
     };
     return this.finished;
@@ -329,10 +383,11 @@ export interface AnalyzeFileOptions extends AnalysisOptions {
 /** The reason a frame count stopped the reading, as the capture's warning names it. */
 export const FRAME_COUNT_STOP = 'the frame count (-c)';
 
-/** Reads and analyses a capture file ('-' or '' = standard input). A CaptureError does not
- *  lose the work: the analysis is finished over the frames read before it and returned with it. */
-export async function analyzeFile(path: string, opts: AnalyzeFileOptions): Promise<{ result: AnalysisResult; error: CaptureError | null }> {
-  const file = path === '' ? '-' : path;
+/** Reads and analyses a capture file ('-' or '' = standard input), or several files merged by
+ *  time (capture/merge.ts). A CaptureError does not lose the work: the analysis is finished over
+ *  the frames read before it and returned with it. */
+export async function analyzeFile(path: string | readonly string[], opts: AnalyzeFileOptions): Promise<{ result: AnalysisResult; error: CaptureError | null }> {
+  const file = typeof path !== 'string' ? path.join(' + ') : path === '' ? '-' : path;
   const analysis = new Analysis({ ...opts, file });
   let sink = (f: Frame) => analysis.frame(f);
   let read = opts.read;
@@ -348,7 +403,7 @@ export async function analyzeFile(path: string, opts: AnalyzeFileOptions): Promi
     read = { ...read, stop: read?.stop ? AbortSignal.any([enough.signal, read.stop]) : enough.signal };
   }
   try {
-    const read1 = await readCapture(path, sink, read);
+    const read1 = await readCaptures(path, sink, read);
     const summary = max !== undefined && read1.frames > analysis.framesSeen ? { ...read1, frames: analysis.framesSeen } : read1;
     return { result: analysis.finish(summary), error: null };
   } catch (e) {

@@ -36,6 +36,8 @@ export interface ReleasedUnit {
   sessions: Session[];
   transfers: Transfer[];
   findings: ReleasedFinding[];
+  /** Of its connections, those that were attempts to reach an FTP server (ftp/attempts.ts). */
+  attempts?: number[];
 }
 
 export interface ReleaseContext {
@@ -66,9 +68,16 @@ export class UnitReleaser {
   connectionForgotten(c: Connection): void {
     this.held.set(c.id, c);
     if (this.held.size > this.maxHeld) this.maxHeld = this.held.size;
+    // an attempt to reach an FTP server waits for the session that may follow it (attemptDecided)
+    if (this.ctx.ftp.holds(c.id)) return;
     const s = this.ctx.ftp.sessionOf(c.id);
     if (s !== null && this.ctx.ftp.session(s.id) === s) this.tryRelease(s);
     else this.releaseLone(c);
+  }
+
+  /** A held connection attempt is decided: released alone once the engine has forgotten it. */
+  attemptDecided(c: Connection): void {
+    if (this.held.has(c.id)) this.releaseLone(c);
   }
 
   /** End of the capture: every connection still live is final now; release everything. */
@@ -84,11 +93,18 @@ export class UnitReleaser {
   private releaseLone(c: Connection): void {
     if (!this.held.has(c.id)) return;
     this.held.delete(c.id);
-    this.ctx.ftp.releaseConnection(c.id);
-    const d = this.diagnosis([c], [], []);
-    const findings = tagFindings(finalizeFindings(d.connection(c), this.ctx.evaluator.ruleSet), SubjectGroup.connection, c.id);
+    // a data connection whose control connection is not in the capture has a transfer of its own
+    const lone = this.ctx.ftp.transferOf(c.id);
+    const transfers = lone !== null && lone.session === null ? [lone] : [];
+    const d = this.diagnosis([c], [], transfers);
+    const tagged = tagFindings(d.connection(c), SubjectGroup.connection, c.id);
+    for (const t of transfers) tagged.push(...tagFindings(d.transfer(t), SubjectGroup.transfer, t.id));
+    const origin = new Map(tagged.map((r) => [r.finding, r] as const));
+    const findings = finalizeFindings(tagged.map((r) => r.finding), this.ctx.evaluator.ruleSet).map((f) => origin.get(f)!);
+    const attempts = this.ctx.ftp.attemptFacts.has(c.id) ? [c.id] : [];
+    this.ctx.ftp.releaseConnection(c.id); // after the diagnosis, which reads what the FTP stage kept
     this.released++;
-    this.ctx.sink({ connections: [c], sessions: [], transfers: [], findings });
+    this.ctx.sink({ connections: [c], sessions: [], transfers, findings, attempts });
   }
 
   private tryRelease(s: Session): void {
@@ -125,6 +141,7 @@ export class UnitReleaser {
       capture: null,
       decode: this.ctx.decode,
       captureEnd: this.ctx.now(),
+      attempts: this.ctx.ftp.attemptFacts,
     };
     return new Diagnosis(this.ctx.evaluator, input);
   }

@@ -7,6 +7,7 @@ import type { Finding } from '../diagnose/finding.ts';
 import type { RuleRunError } from '../diagnose/evaluate.ts';
 import type { DecodeCounts } from '../diagnose/facts.ts';
 import type { EncapsulationCount } from '../decode/counters.ts';
+import type { ClientLogins } from '../ftp/logins.ts';
 
 export interface DecodeSummary extends DecodeCounts {
   unsupportedLinkType: number; //  frames of a link type without a decoder
@@ -22,6 +23,9 @@ export interface AnalysisResult {
   findings: Finding[]; //         by severity, then first frame
   ruleErrors: RuleRunError[]; //  rules that failed at run time (reported, not fatal)
   showPasswords: boolean; //      how the result was built (facts redact PASS otherwise)
+  logins: ClientLogins[]; //      refused logins per client and server, across sessions (ftp/logins.ts)
+  attempts: number[]; //         connections that were attempts to reach an FTP server (ftp/attempts.ts); in a
+  //                             streaming analysis each released unit says its own
   /** Streaming analysis (AnalysisOptions.release): the lists above are empty, everything was
    *  handed on as it became final; these are the totals. */
   released?: { connections: number; sessions: number; transfers: number };

@@ -86,7 +86,10 @@ function checkTransfers(actual: readonly Transfer[], expected: readonly Expected
       out.push({ kind: 'transfer-field', message: `${label}: reply codes [${t.replyCodes.join(', ')}], expected [${want.replyCodes.join(', ')}]` });
     if (want.outcome !== undefined && want.outcome !== t.outcome)
       out.push({ kind: 'transfer-field', message: `${label}: outcome ${t.outcome}, expected ${want.outcome}` });
-    if (want.bytes !== undefined && want.bytes !== t.bytes)
+    // a transfer refused before any data connection moved nothing: its 0 stands
+    if (want.bytes !== undefined && t.bytesStatus !== 'counted' && t.bytesStatus !== 'not-opened')
+      out.push({ kind: 'transfer-field', message: `${label}: bytes not counted (${t.bytesStatus}), expected ${want.bytes}` });
+    else if (want.bytes !== undefined && want.bytes !== t.bytes)
       out.push({ kind: 'transfer-field', message: `${label}: ${plural(t.bytes, 'byte')}, expected ${want.bytes}` });
     if (want.mode !== undefined && want.mode !== t.mode)
       out.push({ kind: 'transfer-field', message: `${label}: mode ${t.mode ?? 'unknown'}, expected ${want.mode}` });

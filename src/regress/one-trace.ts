@@ -2,9 +2,11 @@
 // expectation. Runs in the main thread or in a worker; the outcome is plain data either way.
 
 import { existsSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { RuleSet } from '../diagnose/rule-types.ts';
 import { analyzeFile, type AnalysisLimits } from '../pipeline/analyze.ts';
+import type { AnalysisResult } from '../pipeline/result.ts';
+import { KeyLogError, readKeyLog } from '../tls/keylog.ts';
 import { checkAgainst } from './check.ts';
 import { ExpectationError, loadExpectation, unknownIds, type Expectation } from './expectation.ts';
 import { errorWords } from '../report/output-error.ts';
@@ -66,14 +68,28 @@ export async function regressOne(c: TraceCase, rules: RuleSet, update: boolean, 
   }
   const unknown = exp ? unknownIds(exp, known) : [];
   if (unknown.length > 0) return done({ status: 'error', error: [...unknown, 'ftpdiag rules lists the finding ids'].join('\n'), ...counts });
+  // FTPS: an expectation that names a key log is checked a second time, decrypted
+  let decrypted: AnalysisResult | null = null;
+  if (exp?.keylog) {
+    const keyFile = resolve(dirname(c.expectFile), exp.keylog);
+    try {
+      const keyLog = readKeyLog(keyFile);
+      const second = await analyzeFile(c.trace, { rules, file: c.trace, keyLog, ...opts.limits });
+      decrypted = second.result;
+    } catch (e) {
+      if (!(e instanceof KeyLogError)) throw e;
+      return done({ status: 'error', error: `${c.expectFile}: keylog: ${errorWords(e.message)}`, ...counts });
+    }
+  }
   if (update) {
     try {
-      writeFileSync(c.expectFile, expectationText(result, basename(c.trace), c.expectFile));
+      writeFileSync(c.expectFile, expectationText(result, basename(c.trace), c.expectFile, decrypted));
     } catch (e) {
       return done({ status: 'error', error: `${c.expectFile}: cannot write: ${errorWords(e)}`, ...counts });
     }
     return done({ status: 'updated', ...counts });
   }
   const mismatches = checkAgainst(result, exp!).map((m) => m.message);
+  if (decrypted && exp!.decrypted) mismatches.push(...checkAgainst(decrypted, exp!.decrypted).map((m) => `with the key log: ${m.message}`));
   return done({ status: mismatches.length === 0 ? 'pass' : 'fail', mismatches, ...counts });
 }

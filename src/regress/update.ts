@@ -31,7 +31,8 @@ function wanted(result: Analysed): Wanted {
     ...(t.mode ? { mode: t.mode } : {}),
     replyCodes: t.replyCodes,
     outcome: t.outcome,
-    bytes: t.bytes,
+    // only bytes that count a file (not TLS records, not a data connection missing from the capture)
+    ...(t.bytesStatus === 'counted' ? { bytes: t.bytes } : {}),
   }));
   return { present, transfers };
 }
@@ -49,18 +50,19 @@ function existing(expectFile: string): { doc: Document; exp: Expectation } | nul
   }
 }
 
-/** The expectation file's new text; `expectFile` is read first when it exists (its edits kept). */
-export function expectationText(result: Analysed, traceName: string, expectFile: string): string {
+/** What a new expectation says of one analysis (the top level, or the `decrypted:` block). */
+function freshBlock(result: Analysed): Record<string, unknown> {
   const w = wanted(result);
+  return { unexpected: 'warning', sessions: result.sessions.length, findings: { present: w.present, absent: [] }, transfers: w.transfers };
+}
+
+/** The expectation file's new text; `expectFile` is read first when it exists (its edits kept).
+ *  `decrypted`: the analysis with the key log the existing file names (FTPS), written under
+ *  `decrypted:`. */
+export function expectationText(result: Analysed, traceName: string, expectFile: string, decrypted: Analysed | null = null): string {
   const old = existing(expectFile);
-  if (old) return updated(old.doc, old.exp, w, result, traceName);
-  const doc = {
-    trace: traceName,
-    unexpected: 'warning',
-    sessions: result.sessions.length,
-    findings: { present: w.present, absent: [] },
-    transfers: w.transfers,
-  };
+  if (old) return updated(old.doc, old.exp, result, traceName, decrypted);
+  const doc = { trace: traceName, ...freshBlock(result) };
   const header = [
     `# Expected diagnosis of ${traceName}, written by \`ftpdiag regress --update\`.`,
     '# Review it before committing: CI holds the analyzer to every line. Add ids that must never',
@@ -116,9 +118,22 @@ const idOf = (item: unknown): string | null => {
   return null;
 };
 
-function updated(doc: Document, exp: Expectation, w: Wanted, result: Analysed, traceName: string): string {
+function updated(doc: Document, exp: Expectation, result: Analysed, traceName: string, decrypted: Analysed | null): string {
   const root = doc.contents as YAMLMap;
   put(doc, root, 'trace', traceName);
+  updateBlock(doc, root, exp, result);
+  // FTPS: the block of the analysis with the key log the file names, edited the same way
+  if (exp.keylog && decrypted) {
+    const block = root.get('decrypted', true);
+    if (isMap(block) && exp.decrypted) updateBlock(doc, block, exp.decrypted, decrypted);
+    else put(doc, root, 'decrypted', freshBlock(decrypted));
+  }
+  return render(doc);
+}
+
+/** One block of an expectation (the top level, or `decrypted:`) refreshed from `result`. */
+function updateBlock(doc: Document, root: YAMLMap, exp: Expectation, result: Analysed): void {
+  const w = wanted(result);
   if (!root.has('unexpected')) put(doc, root, 'unexpected', 'warning');
   put(doc, root, 'sessions', result.sessions.length);
 
@@ -156,7 +171,7 @@ function updated(doc: Document, exp: Expectation, w: Wanted, result: Analysed, t
       return;
     }
     for (const [k, v] of Object.entries(t)) put(doc, item, k, v);
-    if (!('mode' in t) && item.has('mode')) item.delete('mode');
+    for (const k of ['mode', 'bytes']) if (!(k in t) && item.has(k)) item.delete(k);
   });
-  return render(doc);
 }
+

@@ -43,7 +43,7 @@ function planFor(f: Finding, r: AnalysisResult): LadderPlan | null {
 
 /** The complete page. `path` null: the capture came from standard input and cannot be read
  *  again, so the page has no drawings (and says so). */
-export async function buildHtmlReport(path: string | null, r: AnalysisResult, opts: HtmlBuildOptions): Promise<string> {
+export async function buildHtmlReport(path: string | readonly string[] | null, r: AnalysisResult, opts: HtmlBuildOptions): Promise<string> {
   const findings = new Map<Finding, FindingDrawing>();
   const timeSequence: TimeSeqDrawing[] = [];
   let note: string | null = null;
@@ -120,8 +120,8 @@ function ladderArgs(f: Finding): string {
 /** `analyze --html FILE`: builds the page and writes it (to FILE.tmp, then renamed, so a
  *  browser never sees half a report). Throws an Error with a one-line message when FILE cannot
  *  be written. `trace` '-' or '' means standard input (no drawings). */
-export async function writeHtmlReport(file: string, trace: string, r: AnalysisResult, opts: HtmlBuildOptions): Promise<void> {
-  const html = await buildHtmlReport(isStdinPath(trace) ? null : trace, r, opts);
+export async function writeHtmlReport(file: string, trace: string | readonly string[], r: AnalysisResult, opts: HtmlBuildOptions): Promise<void> {
+  const html = await buildHtmlReport(typeof trace === 'string' && isStdinPath(trace) ? null : trace, r, opts);
   const tmp = `${file}.tmp-${process.pid}`;
   try {
     await writeFile(tmp, html, 'utf8');

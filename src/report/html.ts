@@ -15,7 +15,7 @@ import { escapeHtml, wireHtml } from './html-escape.ts';
 import { groupDigits, sizeText } from './ladder-text.ts';
 import { replyCodesSeen } from './reply-summary.ts';
 import { severityCounts } from './text.ts';
-import { encapsulationsText } from './text-blocks.ts';
+import { encapsulationsText, noData } from './text-blocks.ts';
 
 /** A finding's drawing: the ladder SVG, or why there is none. */
 export type FindingDrawing = { svg: string; caption: string } | { note: string };
@@ -140,6 +140,10 @@ function overview(r: AnalysisResult, opts: HtmlReportOptions): string {
     ['TCP traffic', Number.isFinite(first) ? `${utc(first)} to ${utc(last)} (${(last - first).toFixed(3)} s)` : 'none'],
     ['Seen', `${plural(r.connections.length, 'TCP connection')}, ${plural(r.sessions.length, 'FTP session')}, ${plural(r.transfers.length, 'transfer')}`],
   ];
+  if (c.merged) {
+    const files = c.merged.files.map((f) => `<code>${h(f.file)}</code> (${plural(f.frames, 'frame')})`).join(', ');
+    rows.splice(1, 0, ['Merged', `by time from ${files}; frame numbers are those of <code>${h(c.merged.command)}</code>`]);
+  }
   const warnings = c.warnings.map((w) => `<li>offset ${w.offset}: ${h(w.message)}</li>`).join('');
   return `<section id="overview"><h2>Overview</h2>
 <div class="verdict">${verdict}</div>
@@ -242,7 +246,7 @@ function transfersSection(r: AnalysisResult): string {
   if (r.transfers.length === 0) return `<section id="transfers"><h2>Transfers</h2><p>No transfer (RETR, STOR, LIST…) was seen.</p></section>`;
   const rows = r.transfers.map(
     (t) => `<tr><td class="num">${t.id}</td><td class="num">${t.session}</td><td class="mono">${e(t.command)}</td><td class="mono">${h(t.argument)}</td>
-<td>${t.mode ?? '–'}</td><td class="num">${t.dataConnection ?? '–'}</td><td class="num">${groupDigits(t.bytes)}</td><td class="num">${groupDigits(t.bytesAcked)}</td>
+<td>${t.mode ?? '–'}</td><td class="num">${t.dataConnection ?? '–'}</td><td class="num">${noData(t) ?? groupDigits(t.bytes)}</td><td class="num">${noData(t) ?? groupDigits(t.bytesAcked)}</td>
 <td class="num">${t.announcedBytes === null ? '–' : groupDigits(t.announcedBytes)}</td><td class="mono">${t.replyCodes.join(' ') || '–'}</td>
 <td class="num">${t.duration.toFixed(3)} s</td><td class="num">${t.rate === null ? '–' : sizeText(t.rate) + '/s'}</td>${outcomeCell(t)}</tr>`,
   );

@@ -8,7 +8,7 @@
 import { severitiesPresent } from '../diagnose/finding.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { ReleasedUnit } from '../pipeline/release.ts';
-import { connectionJson, connectionRoles, elementText, reportChunks, reportHead, sessionJson, type JsonReportOptions, type ListText } from './json.ts';
+import { connectionJson, connectionRoles, elementText, reportChunks, reportHead, sessionJson, transferJson, type JsonReportOptions, type ListText } from './json.ts';
 import { ReplyCodeCounter } from './reply-summary.ts';
 import { byFirstField, findingOrder, findingSortKey, SpoolDir, type SpoolFile, type Spool } from './spool.ts';
 import type { Severity } from '../diagnose/finding.ts';
@@ -32,13 +32,13 @@ export class JsonSpool {
 
   /** Takes a released unit (AnalysisOptions.release). */
   add(u: ReleasedUnit): void {
-    const roles = connectionRoles(u.sessions, u.transfers);
+    const roles = connectionRoles(u.sessions, u.transfers, u.attempts);
     for (const c of u.connections) this.connections.add(elementText(connectionJson(c, roles.get(c.id) ?? 'other', this.showPasswords)), [c.id]);
     for (const s of u.sessions) {
       this.sessions.add(elementText(sessionJson(s, this.showPasswords)), [s.id]);
       this.codes.add(s);
     }
-    for (const t of u.transfers) this.transfers.add(elementText(t), [t.id]);
+    for (const t of u.transfers) this.transfers.add(elementText(transferJson(t)), [t.id]);
     for (const r of u.findings) {
       const f = r.finding;
       this.severities[f.severity]++;
@@ -56,6 +56,7 @@ export class JsonSpool {
       ['sessions', spooled(this.sessions)],
       ['transfers', spooled(this.transfers)],
       ['findings', spooled(this.findings)],
+      ['logins', r.logins],
       ['replyCodes', this.codes.result()],
       ['ruleErrors', r.ruleErrors],
     ]);

@@ -29,6 +29,13 @@ export function connectionJson(c: Connection, role: string, showPasswords: boole
   return { ...rest, client: side(c.client), server: side(c.server), conflicts, role };
 }
 
+/** A transfer as the report gives it: byte counts are null when they count no file bytes (the
+ *  data connection not in the capture, none opened, or TLS records): never a 0 that was not. */
+export function transferJson(t: Transfer): Record<string, unknown> {
+  if (t.bytesStatus === 'counted') return { ...t };
+  return { ...t, bytes: null, bytesAcked: null, bytesMissing: null };
+}
+
 function commandJson(cmd: FtpCommand, showPasswords: boolean): Record<string, unknown> {
   return { ...cmd, arg: displayArg(cmd, showPasswords) };
 }
@@ -91,9 +98,11 @@ function objectList<T>(xs: readonly T[], f: (x: T) => unknown): ObjectList {
 
 const isLazy = (v: unknown): v is ListText => typeof v === 'object' && v !== null && (v as ListText).lazy === true;
 
-/** Each connection's role in the report: control, data (wins over control), else other. */
-export function connectionRoles(sessions: readonly Session[], transfers: readonly Transfer[]): Map<number, string> {
+/** Each connection's role in the report: control, data (wins over control), attempt (to reach
+ *  an FTP server, ftp/attempts.ts), else other. */
+export function connectionRoles(sessions: readonly Session[], transfers: readonly Transfer[], attempts: readonly number[] = []): Map<number, string> {
   const roles = new Map<number, string>();
+  for (const id of attempts) roles.set(id, 'attempt');
   for (const s of sessions) roles.set(s.control, 'control');
   for (const t of transfers) if (t.dataConnection !== null) roles.set(t.dataConnection, 'data');
   return roles;
@@ -140,14 +149,15 @@ export function reportHead(r: AnalysisResult, opts: JsonReportOptions, n: Report
 
 /** The report's top-level fields in order; connections, sessions and transfers left lazy. */
 function reportParts(r: AnalysisResult, opts: JsonReportOptions): Array<[string, unknown]> {
-  const roles = connectionRoles(r.sessions, r.transfers);
+  const roles = connectionRoles(r.sessions, r.transfers, r.attempts);
   const counts = { connections: r.connections.length, sessions: r.sessions.length, transfers: r.transfers.length, findings: r.findings.length, ...severityCounts(r.findings) };
   return [
     ...reportHead(r, opts, counts),
     ['connections', objectList(r.connections, (c) => connectionJson(c, roles.get(c.id) ?? 'other', r.showPasswords))],
     ['sessions', objectList(r.sessions, (s) => sessionJson(s, r.showPasswords))],
-    ['transfers', objectList(r.transfers, (t) => t)],
+    ['transfers', objectList(r.transfers, transferJson)],
     ['findings', r.findings],
+    ['logins', r.logins],
     ['replyCodes', replyCodesSeen(r.sessions)],
     ['ruleErrors', r.ruleErrors],
   ];

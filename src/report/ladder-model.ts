@@ -127,7 +127,7 @@ const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
 
 function roleOf(r: AnalysisResult, id: number): { role: LadderLane['role']; session: Session | null; transfer: Transfer | null } {
   for (const s of r.sessions) if (s.control === id) return { role: 'control', session: s, transfer: null };
-  for (const t of r.transfers) if (t.dataConnection === id) return { role: 'data', session: r.sessions[t.session] ?? null, transfer: t };
+  for (const t of r.transfers) if (t.dataConnection === id) return { role: 'data', session: t.session === null ? null : (r.sessions.find((s) => s.id === t.session) ?? null), transfer: t };
   return { role: 'other', session: null, transfer: null };
 }
 
@@ -174,6 +174,8 @@ function connectionLane(c: Connection, role: LadderLane['role'], tag: string, le
 export function planTransfer(r: AnalysisResult, id: number): LadderPlan {
   const t = r.transfers.find((x) => x.id === id);
   if (!t) throw new LadderError(`no transfer ${id} (this capture has ${plural(r.transfers.length, 'transfer')}${r.transfers.length ? `, 0–${r.transfers.length - 1}` : ''})`);
+  // a data connection whose control connection is not in the capture: its own ladder
+  if (t.session === null && t.dataConnection !== null) return planConnection(r, t.dataConnection);
   const s = r.sessions.find((x) => x.id === t.session);
   if (!s) throw new LadderError(`transfer ${id} has no session`);
   const control = connectionById(r, s.control);

@@ -5,7 +5,7 @@
 // keeps of them (and so the memory used) is its own business.
 
 import { CaptureError, type Frame } from '../capture/frame.ts';
-import { readCapture } from '../capture/read.ts';
+import { readCaptures } from '../capture/merge.ts';
 import { PacketDecoder, type DecoderOptions } from '../decode/decoder.ts';
 import type { DecodedPacket } from '../decode/packet.ts';
 import { RelativeSeq } from '../tcp/seq.ts';
@@ -30,7 +30,7 @@ export interface ReplayPacket {
 
 /** What the replay needs of a connection (a Connection has it; a consumer that outlives the
  *  analysis keeps only this). */
-export interface ReplayConnection extends Pick<Connection, 'id' | 'firstFrame' | 'lastFrame'> {
+export interface ReplayConnection extends Pick<Connection, 'id' | 'firstFrame' | 'lastFrame'>, Partial<Pick<Connection, 'nat'>> {
   client: Pick<Endpoint, 'addr' | 'port' | 'isn'>;
   server: Pick<Endpoint, 'addr' | 'port' | 'isn'>;
 }
@@ -73,12 +73,12 @@ const tupleKey = (aAddr: string, aPort: number, bAddr: string, bPort: number) =>
 /** Reads `path` once and hands every selected connection's segments to its consumers, in capture
  *  order. Stops reading after the last selected frame. A capture fault ends the pass (the first
  *  pass has reported it already) and is returned in the summary. */
-export async function replayConnections(path: string, consumers: readonly ReplayConsumer[], decode?: DecoderOptions): Promise<ReplaySummary> {
+export async function replayConnections(path: string | readonly string[], consumers: readonly ReplayConsumer[], decode?: DecoderOptions): Promise<ReplaySummary> {
   const summary: ReplaySummary = { error: null };
   const replay = new ConnectionReplay(consumers, decode);
   if (replay.empty) return summary;
   try {
-    await readCapture(path, (f) => {
+    await readCaptures(path, (f) => {
       if (f.number > replay.lastFrame) throw new StopReading();
       replay.frame(f);
     });
@@ -121,6 +121,15 @@ export class ConnectionReplay {
           byTuple.set(key, [...(byTuple.get(key) ?? []), t]);
           ports.add(c.client.port);
           ports.add(c.server.port);
+          // both sides of a NAT: the other half's packets carry the translated endpoint
+          if (c.nat) {
+            const [ca, cp] = c.nat.translated === 'client' ? [c.nat.addr, c.nat.port] : [c.client.addr, c.client.port];
+            const [sa, sp] = c.nat.translated === 'server' ? [c.nat.addr, c.nat.port] : [c.server.addr, c.server.port];
+            const alias = tupleKey(ca, cp, sa, sp);
+            byTuple.set(alias, [...(byTuple.get(alias) ?? []), t]);
+            ports.add(cp);
+            ports.add(sp);
+          }
         }
         t.routes.push({ consumer, sel });
         minFrame = Math.min(minFrame, sel.fromFrame);
@@ -190,7 +199,7 @@ function record(p: DecodedPacket, t: Track, from: Side): ReplayPacket {
 
 /** Which selected connection holds frame `n`: reads up to that frame and matches its 4-tuple.
  *  null when the frame is not a TCP segment of any of `connections`. */
-export async function connectionOfFrame(path: string, n: number, connections: readonly Connection[]): Promise<Connection | null> {
+export async function connectionOfFrame(path: string | readonly string[], n: number, connections: readonly Connection[]): Promise<Connection | null> {
   let found: Connection | null = null;
   const selections = connections.filter((c) => n >= c.firstFrame && n <= c.lastFrame).map((c) => ({ connection: c, fromFrame: n, toFrame: n }));
   await replayConnections(path, [{ selections, push: (p) => void (found ??= connections.find((c) => c.id === p.conn) ?? null) }]);

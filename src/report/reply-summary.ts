@@ -50,6 +50,9 @@ export class ReplyCodeCounter {
       for (const p of c.preliminary) add(p);
       if (c.reply) add(c.reply);
     }
+    // replies to no command in the capture (a session begun before it, a 421 on timeout) are
+    // codes the server sent as well
+    for (const r of s.unsolicited) add(r);
     for (const code of touched) {
       const slot = this.byCode.get(code)!;
       // trimmed when four times over: sorting 50 entries after every session was most of the

@@ -9,7 +9,7 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { CaptureError, type Frame } from '../capture/frame.ts';
 import { BufferedFileSink, PcapngAnnotator, type AnnotateStats, type CommentSource } from '../capture/pcapng-annotate.ts';
-import { readCapture } from '../capture/read.ts';
+import { readCaptures } from '../capture/merge.ts';
 import type { DecoderOptions } from '../decode/decoder.ts';
 import type { TransferExtractor } from './extract/extractor.ts';
 import { outputWriteError } from './output-error.ts';
@@ -31,7 +31,7 @@ class StopReading extends Error {}
 /** Reads `path` once for every target. An annotated capture is written to a temporary file
  *  beside `out` and renamed when complete, so a failed run never leaves half a capture under
  *  the name asked for. Throws OutputWriteError when a file cannot be written. */
-export async function secondPass(path: string, targets: SecondPassTargets): Promise<SecondPassResult> {
+export async function secondPass(path: string | readonly string[], targets: SecondPassTargets): Promise<SecondPassResult> {
   const extractor = targets.extract ?? null;
   const replay = extractor ? new ConnectionReplay([extractor], targets.decode) : null;
   const a = targets.annotate ?? null;
@@ -68,7 +68,7 @@ export async function secondPass(path: string, targets: SecondPassTargets): Prom
   try {
     try {
       if (annotator || (replay && !replay.empty)) {
-        await readCapture(path, onFrame, annotator ? { onRecord: (rec, n) => annotator.record(rec, n) } : {});
+        await readCaptures(path, onFrame, annotator ? { onRecord: (rec, n) => annotator.record(rec, n) } : {});
       }
     } catch (e) {
       if (e instanceof CaptureError) result.error = e;

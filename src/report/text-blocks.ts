@@ -71,6 +71,22 @@ export function encapsulationsLine(list: readonly EncapsulationCount[]): string 
   return `  encapsulations: ${encapsulationsText(list)} — inner packets analysed as if captured on the host`;
 }
 
+/** Under the summary line of a capture read from several files: what was merged, and the
+ *  mergecap command whose output has the same frame numbers. */
+export function mergedLine(c: CaptureSummary): string | null {
+  const m = c.merged;
+  if (!m) return null;
+  const files = m.files.map((f) => `${w(f.file)} (${plural(f.frames, 'frame')})`).join(', ');
+  return `  merged by time from ${plural(m.files.length, 'file')}: ${files}; frame numbers are those of \`${w(m.command)}\``;
+}
+
+const loginText: Record<Session['loginState'], string> = {
+  'logged-in': 'logged in',
+  failed: 'login failed',
+  'not-logged-in': 'not logged in',
+  unknown: 'login state unknown (began before the capture)',
+};
+
 function closeText(c: Connection | undefined): string {
   if (!c) return '';
   if (c.closeKind && c.closedBy) return `ended by ${c.closeKind.toUpperCase()} from the ${c.closedBy} at frame ${c.closeFrame}`;
@@ -79,7 +95,7 @@ function closeText(c: Connection | undefined): string {
 
 /** A session's block; `control` is its control connection when the capture has it. Each line is
  *  wrapped to `width` (IPv6 endpoints and long user names do not fit 80 columns). */
-export function sessionBlock(s: Session, control: Connection | undefined, showPasswords: boolean, st: Styler, width = 100): string {
+export function sessionBlock(s: Session, control: Connection | undefined, showPasswords: boolean, st: Styler, width = 100, tlsLines: readonly string[] = []): string {
   const frames = control ? `, frames ${control.firstFrame}–${control.lastFrame}` : '';
   const lines = [
     wrap(`${st.paint('bold', `Session ${s.id}`)}: client ${endpoint(s.client.addr, s.client.port)} → server ${endpoint(s.server.addr, s.server.port)} (connection ${s.control}${frames})`, width, '    ', ''),
@@ -88,8 +104,8 @@ export function sessionBlock(s: Session, control: Connection | undefined, showPa
   const who: string[] = [];
   who.push(s.user !== null ? `user ${w(clipProse(s.user))}` : 'no USER seen');
   if (s.password !== null) who.push(`password ${showPasswords ? w(clipProse(s.password)) : REDACTED}`);
-  who.push(s.loggedIn ? 'logged in' : 'not logged in');
-  if (s.startedMidSession) who.push('capture began mid-session');
+  who.push(s.loginState === 'unknown' && !s.startedMidSession && s.tls.encryptedFromFrame !== null ? 'login state unknown (inside TLS)' : loginText[s.loginState]);
+  if (s.startedMidSession && s.loginState !== 'unknown') who.push('capture began mid-session');
   more(who.join(', '));
   if (s.greeting) more(`greeting: ${s.greeting.valid ? s.greeting.code : '(invalid)'} ${w(clipProse(firstLine(s.greeting.text)))}`);
   // past the per-session cap commands are counted, not kept: say how many there were
@@ -98,6 +114,7 @@ export function sessionBlock(s: Session, control: Connection | undefined, showPa
   if (s.tls.encryptedFromFrame !== null) tail.push(`TLS from frame ${s.tls.encryptedFromFrame}`);
   const close = closeText(control);
   more(`${tail.join(', ')}${close ? '; ' + close : ''}`);
+  lines.push(...tlsLines); // FTPS: one line per TLS connection (tls-lines.ts), wrapped by the caller
   return lines.join('\n');
 }
 
@@ -156,10 +173,19 @@ export function transferListLine(row: readonly string[], width: number): string 
   return wrap(`#${id} ${command}${argument ? ` ${argument}` : ''} — ${facts.join(', ')}: ${outcome}`, width, '      ', '  ');
 }
 
-/** What the byte columns show for a transfer without a data connection in the capture. */
-export function noData(t: Transfer): 'n/c' | '–' | null {
-  if (t.dataConnection !== null) return null;
-  return t.outcome === 'failed' ? '–' : 'n/c';
+/** What the byte columns show when they hold no count of file bytes (Transfer.bytesStatus):
+ *  'n/c' the data connection is not in the capture, '–' none was opened, 'TLS' encrypted. */
+export function noData(t: Transfer): 'n/c' | '–' | 'TLS' | null {
+  switch (t.bytesStatus) {
+    case 'not-captured':
+      return 'n/c';
+    case 'not-opened':
+      return '–';
+    case 'encrypted':
+      return 'TLS';
+    default:
+      return null;
+  }
 }
 
 /** A finding's first lines: severity, id, title, frames, and its own summary. */

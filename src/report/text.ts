@@ -23,6 +23,7 @@ import {
   findingExplanation,
   findingHead,
   foldedLine,
+  mergedLine,
   noData,
   plural,
   replyCodesSection,
@@ -33,12 +34,13 @@ import {
   TRANSFER_HEAD,
   transferListLine,
   w,
+  wrap,
   type BackgroundGroup,
   type FoldedGroup,
   type ShownFinding,
 } from './text-blocks.ts';
 import { StreamedTable } from './text-table.ts';
-import { wrap } from './layout.ts';
+import { sessionTlsLines } from './tls-lines.ts';
 
 export { commandText, severityCounts, wrap } from './text-blocks.ts';
 
@@ -92,6 +94,7 @@ export class TextReport {
   private readonly findings: Spool;
   private readonly table: StreamedTable;
   private anyNotCaptured = false;
+  private anyEncrypted = false;
   private readonly codes = new ReplyCodeCounter();
   private readonly severities: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
   /** Instances per `severity|id`, background info findings apart as `bg|id`. */
@@ -133,17 +136,18 @@ export class TextReport {
    *  instead of sorting by id and frame (a whole-capture result, already in report order). */
   add(u: ReleasedUnit, order: 'id' | 'arrival' = 'id'): void {
     const controls = new Map(u.connections.map((c) => [c.id, c] as const));
-    const ftpConnections = new Set<number>(u.sessions.map((s) => s.control));
+    const ftpConnections = new Set<number>([...u.sessions.map((s) => s.control), ...(u.attempts ?? [])]);
     for (const t of u.transfers) if (t.dataConnection !== null) ftpConnections.add(t.dataConnection);
     for (const s of u.sessions) {
       const key = order === 'id' ? s.id : this.sessions.count;
-      this.sessions.add(sessionBlock(s, controls.get(s.control), this.showPasswords, this.st, this.width), [key]);
+      this.sessions.add(sessionBlock(s, controls.get(s.control), this.showPasswords, this.st, this.width, sessionTlsLines(s, u.transfers).map((l) => wrap(l, this.width, '        ', '    '))), [key]);
       this.codes.add(s);
     }
     for (const t of u.transfers) {
       const row = transferRow(t, this.st);
       this.table.measure(row);
       if (noData(t) === 'n/c') this.anyNotCaptured = true;
+      if (noData(t) === 'TLS') this.anyEncrypted = true;
       this.transfers.add(JSON.stringify(row), [order === 'id' ? t.id : this.transfers.count]);
     }
     for (const r of u.findings) this.addFinding(r, ftpConnections, order);
@@ -208,6 +212,8 @@ export class TextReport {
     if (filterNote) yield `\n${filterNote}`;
     const encapsulations = encapsulationsLine(r.capture.decode.encapsulations);
     if (encapsulations) yield `\n${wrap(encapsulations.trimStart(), width, '    ', '  ')}`;
+    const merged = mergedLine(r.capture);
+    if (merged) yield `\n${wrap(merged.trimStart(), width, '    ', '  ')}`;
     if (error) yield `\n\n${wrap(st.severity('error', `capture error: ${w(error)} (report covers the frames before it)`), width, '  ', '')}`;
     if (r.capture.warnings.length) yield `\n\n${r.capture.warnings.map((x) => wrap(`warning: offset ${x.offset}: ${w(x.message)}`, width, '    ', '  ')).join('\n')}`;
     if (this.sessions.count) {
@@ -230,6 +236,7 @@ export class TextReport {
         yield piece.join('\n');
       }
       if (this.anyNotCaptured) yield `\n${st.paint('dim', 'n/c: the data connection is not in the capture')}`;
+      if (this.anyEncrypted) yield `\n${st.paint('dim', 'TLS: the data connection carried TLS records, so file bytes are unknown')}`;
     }
     yield '\n\n';
     yield* this.findingsSection();
@@ -342,7 +349,7 @@ export function renderText(r: AnalysisResult, opts: TextReportOptions): string {
   const report = new TextReport(opts, r.showPasswords, false);
   // findings keep the result's order within a severity, as the result has them sorted
   const findings: ReleasedFinding[] = r.findings.map((finding, i) => ({ finding, group: 0, subject: 0, seq: i }));
-  report.add({ connections: r.connections, sessions: r.sessions, transfers: r.transfers, findings }, 'arrival');
+  report.add({ connections: r.connections, sessions: r.sessions, transfers: r.transfers, findings, attempts: r.attempts }, 'arrival');
   try {
     return [...report.render(r, opts.error ?? null, opts.filterNote ?? null)].join('');
   } finally {

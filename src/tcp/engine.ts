@@ -30,6 +30,7 @@ import { Reassembler } from './reassembler.ts';
 import { firstPacketRoles } from './roles.ts';
 import { seqDiff, seqGt, seqLe } from './seq.ts';
 import { endStall, noteWindow } from './window-stall.ts';
+import { NatHalves } from './nat-halves.ts';
 
 const SYN = TcpFlag.SYN;
 const FIN = TcpFlag.FIN;
@@ -78,6 +79,7 @@ export class TcpEngine {
   private closingHead: Flow | null = null;
   private closingTail: Flow | null = null;
   private closingCount = 0; // flows in the close-out queue (some may have ended another way)
+  private readonly nat = new NatHalves(); // connections whose halves cross a NAT (nat-halves.ts)
 
   constructor(
     private readonly listener: TcpListener,
@@ -124,9 +126,18 @@ export class TcpEngine {
       }
     }
     if (flow === null) {
-      flow = this.open(p);
-      fromA = true;
+      // the other half of a connection across a NAT, or a new conversation
+      const half = this.nat.lookup(p);
+      if (half !== null) {
+        flow = half.flow;
+        fromA = half.fromA;
+        if (half.paired) this.listener.onNatPaired?.(flow.conn);
+      } else {
+        flow = this.open(p);
+        fromA = true;
+      }
     }
+    if (flow.conn.nat !== null) this.nat.adjust(flow, fromA, p);
     this.segment(flow, fromA ? flow.fromA : flow.fromB, p);
     if (reused) this.lastFlags |= Flag.REUSED_PORTS; // Wireshark's tcp.analysis.reused_ports
     if (this.closingCount > this.opts.maxClosingFlows) this.shedClosing(p.frame);
@@ -197,6 +208,7 @@ export class TcpEngine {
       roles.guessed,
     );
     this.table.insert(flow);
+    this.nat.opened(flow, p);
     this.stats.liveFlows = this.table.size;
     if (this.opts.keepConnections) this.conns.push(flow.conn);
     else this.liveConns.set(flow.conn.id, flow.conn);

@@ -112,6 +112,7 @@ export class Flow extends FlowKey {
       idleEndedAt: null,
       events: {},
       reset: null,
+      nat: null,
       halfClose: null,
       strayAck: null,
       conflicts: NO_CONFLICTS,

@@ -222,6 +222,24 @@ export interface IpHistory {
   awaitingNext: boolean; //  a sample in `resets` still waits for nextIpId
 }
 
+/** An FTP-aware device (ALG) changed the length of a segment between the two halves of a
+ *  connection paired across a NAT (nat-halves.ts). */
+export interface AlgRewrite {
+  side: Side; //    whose bytes were rewritten (the sender of the segment)
+  frame: number; // the segment that carried the rewritten line
+  delta: number; // bytes the rewrite added (negative: removed)
+}
+
+/** A connection whose two directions the capture holds under different addresses (both sides
+ *  of a NAT), paired by sequence numbers (nat-halves.ts). */
+export interface NatPairing {
+  translated: Side; //  which endpoint the NAT changed: 'client' (source NAT), 'server' (destination NAT)
+  addr: string; //      that endpoint as the other half shows it
+  port: number;
+  frame: number; //     first frame of the other half (the SYN-ACK)
+  alg: AlgRewrite[]; // lines an ALG rewrote in between, at most 20
+}
+
 /** The longest silence of a connection: no segment either way between two frames. */
 export interface Silence {
   seconds: number;
@@ -253,6 +271,8 @@ export interface Connection {
   idleEndedAt: number | null;
   events: Partial<Record<TcpEventKind, TcpEventRecord>>;
   reset: ResetFact | null;
+  /** Both sides of a NAT: the other half's address for the translated endpoint; null otherwise. */
+  nat: NatPairing | null;
   halfClose: HalfCloseFact | null;
   strayAck: StrayAckFact | null;
   conflicts: readonly DataConflict[]; // the first MAX_CONFLICTS inconsistent retransmissions (NO_CONFLICTS, shared, while none)
@@ -285,6 +305,9 @@ export interface TcpListener {
   /** An ended connection left the flow table: no later packet can change it any more (one on
    *  its 4-tuple starts a new conversation), so whatever was built from it can be let go. */
   onForget?(conn: Connection): void;
+  /** The connection's other half, under other addresses across a NAT, was found (conn.nat is set
+   *  now): its endpoints as that half shows them may be the ones an application announced. */
+  onNatPaired?(conn: Connection): void;
   /** A live connection has been silent for idleTimeoutSeconds: true keeps it open (an FTP control
    *  connection stays quiet while its transfer runs), false lets the engine end it. */
   keepIdle?(conn: Connection): boolean;

@@ -141,7 +141,7 @@ describe('cli: ftpdiag analyze', function () {
   it('prints per-command help and exits 0', async () => {
     const r = await cli(['analyze', '--help']);
     expect(r.code).to.equal(0);
-    expect(r.out).to.include('ftpdiag analyze [trace] [filter..]');
+    expect(r.out).to.include('ftpdiag analyze [trace..]');
     expect(r.out).to.include('--fail-on');
     expect(r.out).to.include('--show-passwords');
   });

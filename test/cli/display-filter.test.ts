@@ -174,9 +174,34 @@ describe('cli: display filter, -r, -c', function () {
     expect(whole.capture.frames).to.be.greaterThan(12);
     expect(doc.capture.warnings.map((w) => w.message)).to.deep.include.members([`reading stopped by the frame count (-c): the frames after offset ${(doc.capture as unknown as { bytes: number }).bytes} were not analysed`]);
     expect(doc.sessions).to.have.length(1); // the second session starts later
-    const both = await cli(['analyze', '-r', file, file]);
-    expect(both.code).to.equal(2);
-    expect(both.err).to.match(/^ftpdiag: '.*two-sessions\.pcap': analyze reads one capture; a display filter after it starts with host/);
+
+  });
+
+  it('several captures (merged by time) before the filter, or each with -r; ladder takes one', async () => {
+    const t = new TraceBuilder();
+    const c = t.tcp({ client: '198.51.100.99:42000', server: '192.0.2.20:21' });
+    c.handshake();
+    c.server('PA', '220 ready\r\n');
+    c.client('PA', 'QUIT\r\n');
+    c.server('PA', '221 bye\r\n');
+    c.close();
+    const second = scratch.file('second.pcap');
+    t.writePcap(second);
+    const both = await shown(file, second);
+    expect(both.sessions).to.have.length(3);
+    const one = await shown(file, second, 'host', '198.51.100.99');
+    expect(one.sessions).to.have.length(1);
+    expect(one.transfers).to.deep.equal([]);
+    expect(await shown('-r', file, '-r', second, '-Y', 'host 198.51.100.99')).to.deep.equal(one);
+    expect(await shown('-r', file, '-r', second, 'host', '198.51.100.99')).to.deep.equal(one);
+    const log = await cli(['log', file, second, 'host', '198.51.100.99', '--format', 'tsv']);
+    expect(log.code, log.err).to.equal(0);
+    expect(log.err).to.match(/shown 1 of 3 FTP sessions/);
+    const ladder = await cli(['ladder', file, second, '--transfer', '0']);
+    expect(ladder.code).to.equal(2);
+    expect(ladder.err).to.match(/^ftpdiag: '.*second\.pcap': ladder reads one capture; a display filter after it starts with host/);
+    const r = await cli(['analyze', '-r', file, second]);
+    expect(r.err).to.match(/^ftpdiag: '.*second\.pcap': with -r every argument is the display filter, .*; to merge several captures: -r A -r B\n$/);
   });
 
   it('bad filters: one line saying what is wrong', () => {

@@ -180,6 +180,9 @@ describe('cli: usage errors, walked over every option of every command', functio
       [['analyze', TRACE, '--extract', join(TRACE, 'files')], /not a directory/],
       [['analyze', projectRoot], /is a directory/],
       [['regress', dir, '--junit', '/nonexistent/x.xml'], /^ftpdiag: --junit \/nonexistent\/x\.xml: cannot write: no such file or directory$/],
+      [['analyze', TRACE, '--keylog', '/nonexistent/x.keylog'], /^ftpdiag: --keylog \/nonexistent\/x\.keylog: cannot read the key log \(no such file or directory\)$/],
+      [['log', TRACE, '--keylog', '/nonexistent/x.keylog'], /^ftpdiag: --keylog \/nonexistent\/x\.keylog: /],
+      [['ladder', TRACE, '--transfer', '0', '--keylog', projectRoot], /^ftpdiag: --keylog .*: not a regular file$/],
     ];
     for (const [args, want] of cases) {
       const r = await cli(args);

@@ -10,7 +10,9 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import stringWidth from 'string-width';
+import { existsSync } from 'node:fs';
 import { analyzeFile } from '../../src/pipeline/analyze.ts';
+import { readKeyLog, type KeyLog } from '../../src/tls/keylog.ts';
 import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import type { RuleSet } from '../../src/diagnose/rule-types.ts';
 import type { AnalysisResult } from '../../src/pipeline/result.ts';
@@ -53,7 +55,14 @@ before(() => {
 
 /** Everything the commands print about one capture, at each width. */
 async function checkCapture(file: string): Promise<void> {
-  const { result } = await analyzeFile(file, { rules, showPasswords: false });
+  await checkAnalysis(file, null);
+  // an FTPS trace with its key log beside it: the decrypted analysis too (--keylog)
+  const keys = file.replace(/\.pcap(ng)?$/, '.keylog');
+  if (keys !== file && existsSync(keys)) await checkAnalysis(file, readKeyLog(keys));
+}
+
+async function checkAnalysis(file: string, keyLog: KeyLog | null): Promise<void> {
+  const { result } = await analyzeFile(file, { rules, showPasswords: false, keyLog });
   const ops = buildOperations(result, { all: true });
   const targets: LadderTarget[] = [];
   if (result.transfers.length) targets.push({ transfer: result.transfers[result.transfers.length - 1]!.id });
@@ -105,6 +114,16 @@ describe('cli: every output fits 80 and 100 columns', function () {
           const tty = await cli(args, { stdoutIsTTY: true, columns: width });
           expectFits(tty.out, width, `${args.join(' ')} on a terminal of ${width}`);
         }
+      }
+    }
+    // --keylog: the decrypted FTPS session, its TLS lines and findings
+    const ftps = join(projectRoot, 'captures', 'vsftpd-ftps-lftp.pcap');
+    const keys = join(projectRoot, 'captures', 'vsftpd-ftps-lftp.keylog');
+    for (const width of WIDTHS) {
+      for (const args of [['analyze', ftps], ['log', ftps, '--all'], ['ladder', ftps, '--transfer', '0']]) {
+        const r = await cli([...args, '--keylog', keys, '--width', String(width)]);
+        expect(r.err.split('\n').filter((l) => /internal error|ftpdiag: --keylog/.test(l))).to.deep.equal([]);
+        expectFits(r.out, width, `${args.join(' ')} --keylog at ${width}`);
       }
     }
     // a pipe: 100 columns; a terminal narrower than 80: laid out for 80

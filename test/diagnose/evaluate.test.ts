@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { diagnoseAll, RuleEvaluator, normalizeFrames, type DiagnoseInput } from '../../src/diagnose/evaluate.ts';
+import { LoginLedger } from '../../src/ftp/logins.ts';
 import { builtinRuleSet, parseRuleFile, emptyRuleSet } from '../../src/diagnose/rule-loader.ts';
 import { emptyDecodeCounts } from '../../src/diagnose/facts.ts';
 import type { Finding } from '../../src/diagnose/finding.ts';
@@ -123,15 +124,19 @@ describe('diagnose/evaluate', () => {
     expect(byId(fs, 'handshake-refused')).to.have.length(0);
   });
 
-  it('reports a failed login with the 530 frames', () => {
+  it('reports a failed login with the 530 frames, per client over its sessions', () => {
     const s = session(0, 0, {
       loggedIn: false,
+      loginState: 'failed',
       commands: [command(0, 'USER', 'bob', 5, reply(331, 6)), command(1, 'PASS', 'secret', 7, reply(530, 8, 'Login incorrect.'))],
     });
-    const [f] = byId(run({ connections: [connection(0)], sessions: [s] }), 'login-failed');
+    const ledger = new LoginLedger();
+    ledger.add(s);
+    const [f] = byId(run({ connections: [connection(0)], sessions: [s], logins: { clients: ledger.result(), untracked: 0 } }), 'login-failed');
     expect(f!.severity).to.equal('error');
     expect(f!.frames).to.deep.equal([8]);
-    expect(f!.summary).to.equal('session 0 (10.0.0.1:40000 → 10.0.0.2:21): 1 login attempt refused with 530 for user alice, first at frame 8; the session never logged in');
+    expect(f!.session).to.equal(null);
+    expect(f!.summary).to.equal('client 10.0.0.1 → server 10.0.0.2:21: 1 login attempt refused with 530 for user bob (1 session, first at frame 8); no login from this client succeeded in the capture');
   });
 
   it('never puts a PASS argument into a finding unless asked to', () => {

@@ -53,6 +53,7 @@ export function connection(id: number, over: Partial<Connection> = {}): Connecti
     conflicts: [],
     events: {},
     reset: null,
+    nat: null,
     halfClose: null,
     strayAck: null,
     deliver: true,
@@ -79,6 +80,7 @@ export function command(index: number, verb: string, arg: string, frame: number,
     lastFrame: frame,
     overlong: false,
     unanswered: final === null,
+    unsupported: false,
     ...over,
   };
 }
@@ -94,6 +96,7 @@ export function session(id: number, control: number, over: Partial<Session> = {}
     user: 'alice',
     password: 'hunter2',
     loggedIn: true,
+    loginState: 'logged-in',
     type: 'I',
     mode: 'S',
     stru: 'F',
@@ -155,6 +158,10 @@ export function transfer(id: number, over: Partial<Transfer> = {}): Transfer {
     expectedBytes: null,
     announcedFrom: null,
     dataLooksTls: null,
+    bytesStatus: 'counted',
+    dataEvidence: null,
+    inProgressAtEnd: false,
+    tlsData: null,
     commandTime: 1000,
     ...over,
   } as Transfer;
@@ -176,6 +183,8 @@ export function analysisResult(over: Partial<AnalysisResult> = {}): AnalysisResu
     findings: [],
     ruleErrors: [],
     showPasswords: false,
+    logins: [],
+    attempts: [],
     ...over,
   };
 }

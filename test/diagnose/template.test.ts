@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { formatValue, splitTemplate, TemplateSyntaxError } from '../../src/diagnose/template.ts';
-import { formatBytes, formatFrames, formatPercent, formatRate, formatSeconds, pluralOf } from '../../src/diagnose/cel-env.ts';
+import { formatValue, PROSE_MAX, SENTENCE_MAX, splitTemplate, TemplateSyntaxError } from '../../src/diagnose/template.ts';
+import { formatBytes, formatFrames, formatPercent, formatRate, formatSeconds, pluralOf, ruleFunctions } from '../../src/diagnose/cel-env.ts';
+import { builtinRuleSet, placeholderMax } from '../../src/diagnose/rule-loader.ts';
 
 describe('diagnose/template', () => {
   it('splits text and placeholders, with offsets of each expression', () => {
@@ -51,5 +52,43 @@ describe('diagnose/template', () => {
     expect(pluralOf('day')).to.equal('days');
     expect(pluralOf('ACK')).to.equal('ACKs');
     expect(pluralOf('mismatch')).to.equal('mismatches');
+  });
+});
+
+describe('diagnose/template: wire strings in placeholders are clipped', () => {
+  const long = `${'a'.repeat(4000)}/evil${'b'.repeat(3000)}.csv`;
+
+  it('one value is clipped to PROSE_MAX in the middle; a phrase composed in CEL only to SENTENCE_MAX', () => {
+    expect(placeholderMax('t.path')).to.equal(PROSE_MAX);
+    expect(placeholderMax('fmtBytes(t.bytes)')).to.equal(PROSE_MAX);
+    expect(placeholderMax('t.final == 0 ? "none" : "some"')).to.equal(SENTENCE_MAX);
+    expect(placeholderMax('s.unsupported.map(g, g.what).join(", ")')).to.equal(SENTENCE_MAX);
+    expect(placeholderMax('x.line + "?"')).to.equal(SENTENCE_MAX); // an operator outside a literal
+    expect(placeholderMax('"a + b ?"')).to.equal(PROSE_MAX); //          inside one it does not count
+    const one = formatValue(long, PROSE_MAX);
+    expect(one).to.have.length(PROSE_MAX);
+    expect(one.startsWith('aaa') && one.endsWith('.csv') && one.includes('…')).to.equal(true);
+    expect(formatValue(long, SENTENCE_MAX)).to.have.length(SENTENCE_MAX);
+    expect(ruleFunctions['clip']!.impl(long as never)).to.equal(one);
+  });
+
+  it('every built-in phrase composed in CEL passes its wire strings through clip()', () => {
+    // the fields that hold text from the wire (command lines and arguments, reply texts, user
+    // names, paths and labels made from them)
+    const wire = /(?<![\w(])(?:\w+\.)+(line|arg|argument|text|finalText|replyText|path|user|users|what|greeting|label)\b(?!\s*\()/g;
+    const unclipped: string[] = [];
+    for (const r of builtinRuleSet().rules) {
+      for (const t of [r.summary, r.explanation, r.action, ...r.variants.flatMap((v) => [v.summary, v.explanation, v.action])]) {
+        if (t === null) continue;
+        for (const p of splitTemplate(t.source)) {
+          if (p.kind !== 'expr' || placeholderMax(p.source) !== SENTENCE_MAX) continue;
+          // strip string literals, clip(…), size(…) and lists mapped through clip(); == comparisons do not count
+          const src = p.source.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, '""').replace(/clip\([^()]*(?:\([^()]*\)[^()]*)*\)/g, 'X').replace(/size\([^()]*\)/g, 'N').replace(/(?:\w+\.)+\w+\.map\(\s*(\w+)\s*,\s*X\s*\)/g, 'L');
+          const hits = [...src.matchAll(wire)].filter((m) => !/^\s*(==|!=|in\b)/.test(src.slice(m.index! + m[0].length)) && !/(==|!=)\s*$/.test(src.slice(0, m.index!)));
+          if (hits.length) unclipped.push(`${r.id}: {${p.source.replace(/\s+/g, ' ').slice(0, 120)}} names ${hits.map((m) => m[0]).join(', ')}`);
+        }
+      }
+    }
+    expect(unclipped).to.deep.equal([]);
   });
 });

@@ -158,7 +158,8 @@ describe('pipeline/release: memory follows what is open, not the length of the c
     // hundreds of table rows, folded repeats (the table's batches: test/report/text-table.test.ts)
     const wholeReport = await wholeText(info.file, tcp, false, 100);
     expect(streamedText).to.equal(wholeReport);
-    expect(wholeReport.match(/^│ \d+ +│ (RETR|STOR)/gm)?.length ?? 0).to.be.above(500);
+    // (how many depends on which traces captures/ holds: the trace replicates them)
+    expect(wholeReport.match(/^│ \d+ +│ (RETR|STOR)/gm)?.length ?? 0).to.be.above(200);
     expect(wholeReport).to.match(/… and \d+ more /);
   });
 });

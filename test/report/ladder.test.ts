@@ -89,7 +89,7 @@ describe('report/ladder: text ladder on real traces', function () {
     const data = r.connections.find((c) => c.id === t.dataConnection)!;
     const { code, out } = await cli(['ladder', UPLOAD_RST, '--transfer', String(t.id)]);
     expect(code).to.equal(0);
-    expect(out).to.match(new RegExp(`C\\s+control connection ${r.sessions[t.session]!.control}:`));
+    expect(out).to.match(new RegExp(`C\\s+control connection ${r.sessions[t.session!]!.control}:`));
     expect(out).to.match(new RegExp(`D\\s+data\\s+connection ${data.id}:`));
     const rows = rowsByFrame(out);
     const rst = rows.get(data.reset!.frame)!;

@@ -22,7 +22,7 @@ function hostileResult() {
     commands: [command(0, 'PASS', 'hunter2', 7, reply(230, 8)), command(1, 'RETR', evil, 20, reply(550, 21, `${evil}: nope`))],
     transfers: [0],
   });
-  const t = transfer(0, { argument: evil, replyCodes: [550], finalReply: reply(550, 21), outcome: 'failed' });
+  const t = transfer(0, { argument: evil, replyCodes: [550], finalReply: reply(550, 21), outcome: 'failed', bytesStatus: 'not-opened' });
   return analysisResult({
     connections: [connection(0)],
     sessions: [s],
@@ -75,7 +75,7 @@ describe('report/text', () => {
 
   it('shows "n/c" for a completed transfer whose data connection the capture does not hold', () => {
     // 150 then 226: the data connection existed, but not in this capture (control port only)
-    const r = analysisResult({ transfers: [transfer(0, { command: 'NLST', argument: '', dataConnection: null, replyCodes: [150, 226], outcome: 'complete' })] });
+    const r = analysisResult({ transfers: [transfer(0, { command: 'NLST', argument: '', dataConnection: null, replyCodes: [150, 226], outcome: 'complete', bytesStatus: 'not-captured' })] });
     const out = renderText(r, { color: false, width: 100 });
     expect(out).to.match(/│ 0 │ NLST\s+│\s+│ passive │\s+n\/c │\s+n\/c │/);
     expect(out).to.contain('n/c: the data connection is not in the capture');

@@ -20,12 +20,14 @@ export interface LftpResult {
   exitCode: number | null;
 }
 
-/** Runs `commands` (lftp syntax) against host:port; `cwd` is where get/put find local files. */
-export function runLftp(o: { host: string; port: number; user: string; password: string; commands: string[]; cwd: string; timeoutMs?: number }): Promise<LftpResult> {
+/** Runs `commands` (lftp syntax) against host:port; `cwd` is where get/put find local files;
+ *  `netns`: inside that network namespace; `env`: more environment (SSLKEYLOGFILE). */
+export function runLftp(o: { host: string; port: number; user: string; password: string; commands: string[]; cwd: string; timeoutMs?: number; netns?: string; env?: Record<string, string> }): Promise<LftpResult> {
   const script = ['set net:max-retries 1', 'set net:timeout 10', 'set cmd:fail-exit no', ...o.commands, 'quit'].join('; ');
   const args = ['-d', '-u', `${o.user},${o.password}`, '-p', String(o.port), '-e', script, o.host];
   return new Promise((resolve) => {
-    const child = spawn('lftp', args, { cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: o.cwd } });
+    const [cmd, full] = o.netns ? ['ip', ['netns', 'exec', o.netns, 'lftp', ...args]] : ['lftp', args];
+    const child = spawn(cmd, full, { cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: o.cwd, ...o.env } });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString('latin1')));
     child.stderr.on('data', (d: Buffer) => (out += d.toString('latin1')));

@@ -51,8 +51,9 @@ export async function runNetnsScript<T>(ctx: ScenarioContext, ns: string, label:
   return JSON.parse(out) as T;
 }
 
-/** `tag` prefixes the namespace and interface names (at most 9 characters: interface names have 15). */
-export function makeNetnsPath(ctx: ScenarioContext, tag = `fdc${process.pid % 100000}`): NetnsPath {
+/** `tag` prefixes the namespace and interface names (at most 9 characters: interface names have
+ *  15); FTPDIAG_NETNS_TAG names them for whoever records (a developer's issue prefix). */
+export function makeNetnsPath(ctx: ScenarioContext, tag = (process.env['FTPDIAG_NETNS_TAG'] ?? `fdc${process.pid % 100000}`).slice(0, 9)): NetnsPath {
   if (process.getuid?.() !== 0) ctx.skip('network namespaces need root');
   const p: NetnsPath = { client: `${tag}-cli`, router: `${tag}-rtr`, server: `${tag}-srv`, clientIf: `${tag}c`, clientAddr: '192.0.2.1', serverAddr: '198.51.100.2' };
   try {

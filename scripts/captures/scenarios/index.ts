@@ -11,6 +11,7 @@ import { controlHalfClose } from './control-half-close.ts';
 import { pasvWrongAddress } from './pasv-wrong-address.ts';
 import { restResume } from './rest-resume.ts';
 import { ftps } from './ftps.ts';
+import { ftpsTls } from './ftps-tls.ts';
 import { packetLoss } from './packet-loss.ts';
 import { craftedStrayAck } from './crafted-stray-ack.ts';
 import { otherServersClean } from './other-servers-clean.ts';
@@ -19,5 +20,6 @@ import { vsftpdClean } from './vsftpd-clean.ts';
 import { middleboxIpsReset, middleboxNatIdle } from './middlebox.ts';
 import { vxlanTunnel } from './vxlan-tunnel.ts';
 import { extractFiles } from './extract-files.ts';
+import { natFirewall } from './nat-firewall.ts';
 
-export const scenarios: Scenario[] = [ftpsrvClean, vsftpdClean, pyftpdlibClean, otherServersClean, ipv6, restResume, uploadRst, downloadRst, abor, portRefusedScenario, wrongPasswordScenario, missingFileScenario, tooManyClientsScenario, sequenceAndForeignPort, pasvWrongAddress, controlHalfClose, packetLoss, ftps, craftedStrayAck, middleboxNatIdle, middleboxIpsReset, vxlanTunnel, extractFiles];
+export const scenarios: Scenario[] = [ftpsrvClean, vsftpdClean, pyftpdlibClean, otherServersClean, ipv6, restResume, uploadRst, downloadRst, abor, portRefusedScenario, wrongPasswordScenario, missingFileScenario, tooManyClientsScenario, sequenceAndForeignPort, pasvWrongAddress, controlHalfClose, packetLoss, ftps, ftpsTls, craftedStrayAck, middleboxNatIdle, middleboxIpsReset, vxlanTunnel, extractFiles, natFirewall];

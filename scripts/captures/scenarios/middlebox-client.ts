@@ -4,13 +4,16 @@
 //
 //   {"plan":"idle","host":"198.51.100.2","port":21,"user":"anonymous","password":"x","file":"slow.bin","size":61440,"replyWaitMs":6000}
 //   {"plan":"ips","host":"198.51.100.2","port":21,"user":"anonymous","password":"x","upload":"incoming/blocked.exe","size":4096}
+//   {"plan":"nat","host":"198.51.100.2","port":21,"user":"anonymous","password":"x","file":"a.bin","size":65536,"file2":"b.bin","size2":32768}
 
 import { patternBytes, RawFtp } from '../lib/raw-ftp.ts';
 import { transfer } from '../lib/session.ts';
 import type { TruthTransfer } from '../lib/truth.ts';
 
 interface Plan {
-  plan: 'idle' | 'ips';
+  plan: 'idle' | 'ips' | 'nat';
+  file2?: string;
+  size2?: number;
   host: string;
   port: number;
   user: string;
@@ -40,6 +43,13 @@ async function main(): Promise<void> {
     } catch (e) {
       events.push(`NOOP: ${(e as Error).message}`);
     }
+  } else if (plan.plan === 'nat') {
+    // through a NAT with the FTP helper: an active RETR (its PORT rewritten), a passive listing,
+    // a passive RETR
+    transfers.push(await transfer(c, `RETR ${plan.file}`, { mode: 'active', expectedBytes: plan.size }));
+    transfers.push(await transfer(c, 'LIST', { mode: 'passive' }));
+    transfers.push(await transfer(c, `RETR ${plan.file2}`, { mode: 'passive', expectedBytes: plan.size2 }));
+    await c.cmd('QUIT').catch(() => undefined);
   } else {
     // an active-mode listing (PORT through the NAT's FTP helper), then an upload the IPS blocks
     transfers.push(await transfer(c, 'LIST', { mode: 'active' }));

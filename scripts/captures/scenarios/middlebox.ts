@@ -25,10 +25,11 @@ import type { DialogStep } from '../lib/transcript.ts';
 import type { Truth, TruthTransfer } from '../lib/truth.ts';
 import { KB, RAW_CLIENT, brief, endpoint, realTruth } from './common.ts';
 
-const CLIENT = fileURLToPath(new URL('./middlebox-client.ts', import.meta.url));
-const NAT_ADDR = '198.51.100.254'; // the router's address on the server's side: the client's public face
+export const CLIENT = fileURLToPath(new URL('./middlebox-client.ts', import.meta.url));
+export const NAT_ADDR = '198.51.100.254'; // the router's address on the server's side: the client's public face
 
-interface ClientOut {
+/** What middlebox-client.ts prints. */
+export interface ClientOut {
   client: string;
   dialog: DialogStep[];
   replyCodes: number[];

@@ -17,12 +17,13 @@ import { renderText, TextReport } from '../../report/text.ts';
 import { buildHtmlReport, writeHtmlReport } from '../../report/html-report.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
+import { cliKeyLog, keyLogOptionSpec, type KeyLogArgs } from '../keylog-option.ts';
 import { cliDecodeAs, decodeAsOptionSpec } from '../decode-as-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { ReadProgress } from '../progress.ts';
 import { CaptureOutputs, withCaptureOutputOptions, type CaptureOutputArgs } from '../capture-outputs.ts';
 import { ReadInterrupt, signalExitCode } from '../interrupt.ts';
-import { CAPTURE_POSITIONALS, captureFile, displayFilterOf, frameCount, withCaptureArgs, type CaptureArgs } from '../capture-args.ts';
+import { CAPTURE_POSITIONALS, captureFiles, displayFilterOf, frameCount, withCaptureArgs, type CaptureArgs } from '../capture-args.ts';
 import type { DisplayFilter } from '../display-filter.ts';
 import { cliWidth, type WidthArgs } from '../width-option.ts';
 import { wrap } from '../../report/layout.ts';
@@ -31,7 +32,7 @@ import { errorWords } from '../../report/output-error.ts';
 export const FAIL_ON = ['error', 'warning', 'info', 'none'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 
-export interface AnalyzeArgs extends LimitArgs, CaptureOutputArgs, CaptureArgs, WidthArgs {
+export interface AnalyzeArgs extends LimitArgs, CaptureOutputArgs, CaptureArgs, WidthArgs, KeyLogArgs {
   json: boolean;
   failOn: FailOn;
   rules: string | string[] | undefined;
@@ -45,9 +46,10 @@ export const command = `analyze ${CAPTURE_POSITIONALS}`;
 export const describe = 'Explain what went wrong in a capture of FTP traffic';
 
 export function builder(y: Argv): Argv<AnalyzeArgs> {
-  return withCaptureArgs(withCaptureOutputOptions(withLimitOptions(y)), { stdin: true })
+  return withCaptureArgs(withCaptureOutputOptions(withLimitOptions(y)), { stdin: true, several: true })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document instead of the text report' })
     .option('fail-on', { choices: FAIL_ON, default: 'error' as FailOn, describe: 'exit 1 when a finding of this severity or worse is found' })
+    .option('keylog', keyLogOptionSpec)
     .option('rules', rulesOptionSpec('directory (or file) of extra rules, added to the built-in ones; repeatable'))
     .option('show-passwords', { type: 'boolean', default: false, describe: 'show passwords and other credentials (PASS, ACCT, SITE PSWD …) instead of REDACTED' })
     .option('color', { type: 'boolean', describe: 'colour the text report (default: only on a terminal; never with NO_COLOR set)' })
@@ -62,7 +64,9 @@ export function builder(y: Argv): Argv<AnalyzeArgs> {
     .example('$0 analyze -r x.pcap -c 1000 -Y "session 3"', 'tcpdump/tshark habits: -r, -c, -Y')
     .example('$0 analyze -d udp.port==8472,vxlan x.pcap', 'a VXLAN mirror on a port other than 4789')
     .example('$0 analyze x.pcap --annotate x-ftpdiag.pcapng', 'also write the capture with the findings as packet comments')
+    .example('$0 analyze --keylog sslkeys.log ftps.pcap', 'decrypt FTPS with the key log curl or lftp wrote ($SSLKEYLOGFILE)')
     .example('$0 analyze x.pcap --extract files/', "also rebuild each transfer's file, with a manifest")
+    .example('$0 analyze ctl.pcap data.pcap', 'several files analysed as one capture, merged by time')
     .example('tcpdump -w - port 21 | $0 analyze -', 'read standard input') as unknown as Argv<AnalyzeArgs>;
 }
 
@@ -88,14 +92,15 @@ function stdoutOutput(args: AnalyzeArgs): string | null {
 }
 
 export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
-  const trace = captureFile(args, 'analyze');
-  const filter = displayFilterOf(args, 'analyze');
+  const trace = captureFiles(args, 'analyze');
+  const filter = displayFilterOf(args);
   const maxFrames = frameCount(args);
   const width = cliWidth(args, io);
   const toStdout = stdoutOutput(args);
   const rules = loadCliRules(args.rules);
   const limits = cliLimits(args);
   const decode = cliDecodeAs(args.decodeAs);
+  const keyLog = cliKeyLog(args.keylog);
   const outputs = CaptureOutputs.prepare(args, trace);
   const progress = new ReadProgress({ stderrIsTTY: io.stderrIsTTY ?? false, columns: io.stderrColumns });
   const interrupt = new ReadInterrupt(io);
@@ -108,7 +113,7 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
   try {
     const shown = (u: ReleasedUnit) => (filter ? filter.narrow(u) : u);
     const release = spool ? { release: (u: ReleasedUnit) => { const v = shown(u); spool.add(v); outputs?.add(v); } } : {};
-    const analysed = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, decode, ...limits, ...release, ...(maxFrames !== undefined ? { maxFrames } : {}) }).finally(() => {
+    const analysed = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, decode, keyLog, ...limits, ...release, ...(maxFrames !== undefined ? { maxFrames } : {}) }).finally(() => {
       progress.stop();
       interrupt.readDone();
     });
@@ -140,7 +145,7 @@ interface ReportSettings {
   toStdout: string | null; // '--html -' / '--annotate -': the text report is off
 }
 
-async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: AnalysisResult, error: CaptureError | null, spool: JsonSpool | TextReport | null, s: ReportSettings): Promise<ExitCode> {
+async function report(args: AnalyzeArgs, io: CliIO, trace: string | string[], result: AnalysisResult, error: CaptureError | null, spool: JsonSpool | TextReport | null, s: ReportSettings): Promise<ExitCode> {
   const nothingRead = error !== null && result.capture.frames === 0;
   // the fault as the text and HTML reports mention it at the top
   const errorText = error ? `offset ${error.offset}: ${error.reason}` : null;
@@ -168,7 +173,7 @@ async function report(args: AnalyzeArgs, io: CliIO, trace: string, result: Analy
   if (args.html && !nothingRead) {
     const page = { showPasswords: args.showPasswords, error: errorText, decode: s.decode };
     if (args.html === '-') {
-      io.out(await buildHtmlReport(isStdinPath(trace) ? null : trace, result, page));
+      io.out(await buildHtmlReport(typeof trace === 'string' && isStdinPath(trace) ? null : trace, result, page));
       await io.drained?.();
     } else {
       await writeHtmlReport(args.html, trace, result, page).catch((e: Error) => {
@@ -199,8 +204,8 @@ function summaryOf(r: AnalysisResult, width: number): string {
 
 /** `FILE: offset N: reason`, terminal-safe, a system error in words; a file that could not be
  *  opened at all is `FILE: cannot open: no such file or directory` (no offset to speak of). */
-export function captureErrorLine(e: CaptureError, trace: string): string {
-  const file = isStdinPath(trace) ? '-' : e.file;
+export function captureErrorLine(e: CaptureError, trace: string | readonly string[]): string {
+  const file = typeof trace === 'string' && isStdinPath(trace) ? '-' : e.file;
   const whole = e.offset === 0 && /^(cannot open|is a directory)/.test(e.reason);
   return escapeWire(`${file}: ${whole ? '' : `offset ${e.offset}: `}${errorWords(e.reason)}`);
 }

@@ -11,6 +11,7 @@ import { renderLadderText } from '../../report/ladder-text.ts';
 import { useColor } from '../../report/style.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
+import { cliKeyLog, keyLogOptionSpec, type KeyLogArgs } from '../keylog-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { captureErrorLine } from './analyze.ts';
 import { CAPTURE_POSITIONALS, captureFile, displayFilterOf, frameCount, withCaptureArgs, type CaptureArgs } from '../capture-args.ts';
@@ -21,7 +22,7 @@ import type { AnalysisResult } from '../../pipeline/result.ts';
 import { listText, MIN_WIDTH } from '../../report/layout.ts';
 import { escapeWire } from '../../report/escape.ts';
 
-export interface LadderArgs extends LimitArgs, CaptureArgs, WidthArgs {
+export interface LadderArgs extends LimitArgs, CaptureArgs, WidthArgs, KeyLogArgs {
   connection: number | undefined;
   transfer: number | undefined;
   frame: number | undefined;
@@ -35,13 +36,14 @@ export const command = `ladder ${CAPTURE_POSITIONALS}`;
 export const describe = 'Draw the packets of one connection or transfer as a ladder diagram';
 
 export function builder(y: Argv): Argv<LadderArgs> {
-  return withCaptureArgs(withLimitOptions(y), { stdin: false })
+  return withCaptureArgs(withLimitOptions(y), { stdin: false, several: false })
     .option('connection', { type: 'number', requiresArg: true, describe: 'connection id (as in the report; equals Wireshark\'s tcp.stream)' })
     .option('transfer', { type: 'number', requiresArg: true, describe: 'transfer id: its control and data connections together' })
     .option('frame', { type: 'number', requiresArg: true, describe: 'the connection holding this frame number' })
     .conflicts('connection', ['transfer', 'frame'])
     .conflicts('transfer', 'frame')
     .option('max', { type: 'number', default: DEFAULT_MAX, requiresArg: true, describe: 'packets drawn before runs of bulk data are folded into "…" lines' })
+    .option('keylog', keyLogOptionSpec)
     .option('rules', rulesOptionSpec('directory (or file) of extra rules; repeatable'))
     .option('show-passwords', { type: 'boolean', default: false, describe: 'show passwords and other credentials (PASS, ACCT, SITE PSWD …) instead of REDACTED' })
     .option('color', { type: 'boolean', describe: 'colour (default: only on a terminal; never with NO_COLOR set)' })
@@ -93,7 +95,7 @@ function fail(message: string): never {
 
 export async function run(args: LadderArgs, io: CliIO): Promise<ExitCode> {
   const trace = captureFile(args, 'ladder');
-  const filter = displayFilterOf(args, 'ladder');
+  const filter = displayFilterOf(args);
   const given = targetOf(args);
   if (given === null && filter === null) throw new CliError('choose what to draw: --connection ID, --transfer ID, --frame N or a display filter (transfer 3, host 192.0.2.7 and port 2121, …)');
   if (given !== null && filter !== null) throw new CliError('choose what to draw with --connection, --transfer or --frame, or with a display filter, not both');
@@ -105,7 +107,8 @@ export async function run(args: LadderArgs, io: CliIO): Promise<ExitCode> {
   if (isStdinPath(trace)) throw new CliError('ladder reads the capture twice: give a file, not standard input');
   const rules = loadCliRules(args.rules);
   const progress = new ReadProgress({ stderrIsTTY: io.stderrIsTTY ?? false, columns: io.stderrColumns });
-  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read: { onProgress: progress.onProgress }, ...cliLimits(args), ...(maxFrames !== undefined ? { maxFrames } : {}) }).finally(() => progress.stop());
+  const keyLog = cliKeyLog(args.keylog);
+  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, keyLog, read: { onProgress: progress.onProgress }, ...cliLimits(args), ...(maxFrames !== undefined ? { maxFrames } : {}) }).finally(() => progress.stop());
   if (error && result.capture.frames === 0) {
     io.err(`ftpdiag: ${captureErrorLine(error, trace)}\n`);
     return ExitCode.BAD_INPUT;

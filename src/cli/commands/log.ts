@@ -10,13 +10,14 @@ import { TIME_ZONES, type TimeZoneChoice } from '../../report/log/times.ts';
 import { useColor } from '../../report/style.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
+import { cliKeyLog, keyLogOptionSpec, type KeyLogArgs } from '../keylog-option.ts';
 import { ExitCode, type CliIO } from '../io.ts';
 import { captureErrorLine } from './analyze.ts';
-import { CAPTURE_POSITIONALS, captureFile, displayFilterOf, frameCount, withCaptureArgs, type CaptureArgs } from '../capture-args.ts';
+import { CAPTURE_POSITIONALS, captureFiles, displayFilterOf, frameCount, withCaptureArgs, type CaptureArgs } from '../capture-args.ts';
 import { cliWidth, type WidthArgs } from '../width-option.ts';
 import { ReadProgress } from '../progress.ts';
 
-export interface LogArgs extends LimitArgs, CaptureArgs, WidthArgs {
+export interface LogArgs extends LimitArgs, CaptureArgs, WidthArgs, KeyLogArgs {
   format: LogFormat;
   tz: TimeZoneChoice;
   all: boolean;
@@ -29,10 +30,11 @@ export const command = `log ${CAPTURE_POSITIONALS}`;
 export const describe = 'One line per FTP operation (logins, transfers, deletes, renames, …) as a table, TSV, CSV, NDJSON or xferlog';
 
 export function builder(y: Argv): Argv<LogArgs> {
-  return withCaptureArgs(withLimitOptions(y), { stdin: true })
+  return withCaptureArgs(withLimitOptions(y), { stdin: true, several: true })
     .option('format', { choices: LOG_FORMATS, default: 'table' as LogFormat, describe: 'output format (ndjson uses Zeek ftp.log field names; xferlog is the wu-ftpd/vsftpd/ProFTPD transfer log)' })
     .option('tz', { choices: TIME_ZONES, default: 'utc' as TimeZoneChoice, describe: 'time zone of printed times (ndjson ts is always epoch seconds)' })
     .option('all', { type: 'boolean', default: false, describe: 'a line for every command (PWD, TYPE, PASV, …), not only operations' })
+    .option('keylog', keyLogOptionSpec)
     .option('rules', rulesOptionSpec('directory (or file) of extra rules for the Finding column; repeatable'))
     .option('show-passwords', { type: 'boolean', default: false, describe: 'show passwords instead of REDACTED' })
     .option('color', { type: 'boolean', describe: 'colour the table (default: only on a terminal; never with NO_COLOR set)' })
@@ -43,14 +45,15 @@ export function builder(y: Argv): Argv<LogArgs> {
 }
 
 export async function run(args: LogArgs, io: CliIO): Promise<ExitCode> {
-  const trace = captureFile(args, 'log');
-  const filter = displayFilterOf(args, 'log');
+  const trace = captureFiles(args, 'log');
+  const filter = displayFilterOf(args);
   const maxFrames = frameCount(args);
   const width = cliWidth(args, io);
   const rules = loadCliRules(args.rules);
   const progress = new ReadProgress({ stderrIsTTY: io.stderrIsTTY ?? false, columns: io.stderrColumns });
   const read = { ...(io.stdin ? { stdin: io.stdin } : {}), onProgress: progress.onProgress };
-  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, ...cliLimits(args), ...(maxFrames !== undefined ? { maxFrames } : {}) }).finally(() => progress.stop());
+  const keyLog = cliKeyLog(args.keylog);
+  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, keyLog, ...cliLimits(args), ...(maxFrames !== undefined ? { maxFrames } : {}) }).finally(() => progress.stop());
   if (!(error !== null && result.capture.frames === 0)) {
     let ops = buildOperations(result, { all: args.all });
     if (filter) {

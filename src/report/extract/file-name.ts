@@ -23,9 +23,10 @@ export function safeComponent(text: string): string {
   return text.replace(UNSAFE_IN_NAME, '_').replace(/[. ]+$/, (tail) => '_'.repeat(tail.length));
 }
 
-/** `s<session>-t<transfer>-<COMMAND>[-<argument>]`, sanitised and bounded. */
-export function extractedFileName(session: number, transfer: number, command: string, argument: string): string {
-  const head = `s${session}-t${transfer}-${safeComponent(command)}`;
+/** `s<session>-t<transfer>-<COMMAND>[-<argument>]`, sanitised and bounded; without a session (a
+ *  data connection whose control connection is not in the capture) `t<transfer>-<COMMAND>`. */
+export function extractedFileName(session: number | null, transfer: number, command: string, argument: string): string {
+  const head = `${session === null ? '' : `s${session}-`}t${transfer}-${safeComponent(command)}`;
   const arg = safeComponent(argument.trim());
   if (arg === '') return head;
   return cutUtf8(`${head}-`, arg, MAX_NAME_BYTES);

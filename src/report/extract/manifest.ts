@@ -150,7 +150,7 @@ export function manifestText(m: ManifestInput): string {
 function details(f: ExtractedFile): string[] {
   const p = f.plan;
   const named = p.path ?? p.argument;
-  const out = [`${f.file ?? `transfer ${p.transfer}`} (session ${p.session}, transfer ${p.transfer}, ${p.command}${named ? ` ${escapeWire(named)}` : ''})`];
+  const out = [`${f.file ?? `transfer ${p.transfer}`} (${p.session === null ? 'no control connection in the capture' : `session ${p.session}`}, transfer ${p.transfer}, ${p.command}${named ? ` ${escapeWire(named)}` : ''})`];
   if (f.file === null) out.push(`  not written: ${f.notWritten}`);
   else {
     out.push(`  ${plural(f.written, 'byte')}, sha256 ${f.sha256}`);

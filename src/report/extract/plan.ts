@@ -10,7 +10,7 @@ import type { Connection, Side } from '../../tcp/types.ts';
 import type { ReplayConnection } from '../packet-replay.ts';
 
 export interface PlannedTransfer {
-  session: number;
+  session: number | null; // null: a data connection whose control connection is not in the capture
   transfer: number;
   command: Transfer['command'];
   argument: string;

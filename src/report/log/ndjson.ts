@@ -49,6 +49,7 @@ export function ndjsonRecord(op: Operation, opts: NdjsonOptions): Record<string,
   put('direction', op.direction);
   put('type', op.type);
   put('bytes', op.bytes);
+  if (op.bytesStatus !== null && op.bytesStatus !== 'counted') put('bytes_status', op.bytesStatus);
   put('duration', op.duration);
   put('rate', op.rate);
   put('outcome', op.outcome);

@@ -42,7 +42,8 @@ export interface Operation {
   direction: Transfer['direction'] | null; // for transfers
   type: string | null; //         TYPE in force, for transfers (A, I, …)
   reply: FtpReply | null; //      the final reply of the operation
-  bytes: number | null; //        payload bytes on the data connection (transfers only)
+  bytes: number | null; //        file bytes on the data connection (transfers only; null when not counted)
+  bytesStatus: Transfer['bytesStatus'] | null; // how a transfer's bytes stand ('not-captured': unknown, not 0)
   announcedBytes: number | null; // size from a 150 "(N bytes)" or a preceding 213 SIZE
   duration: number | null; //     seconds: data connection open to close for transfers, else first command to final reply
   rate: number | null; //         bytes per second on the data connection
@@ -222,6 +223,7 @@ class SessionLog {
       direction: null,
       type: null,
       bytes: null,
+      bytesStatus: null,
       announcedBytes: null,
       duration: null,
       rate: null,
@@ -331,7 +333,8 @@ class SessionLog {
       type: t.type,
       reply: t.finalReply,
       endTime: t.finalReply?.time ?? t.endTime,
-      bytes: t.bytes,
+      bytes: t.bytesStatus === 'counted' ? t.bytes : null,
+      bytesStatus: t.bytesStatus,
       announcedBytes: t.announcedBytes,
       duration: t.duration,
       rate: t.rate,
@@ -362,7 +365,9 @@ function dataChannel(t: Transfer, s: Session): DataChannel | null {
 export function buildOperations(r: AnalysisResult, opts: OperationLogOptions = {}): Operation[] {
   const drafts: Draft[] = [];
   const transfersOf = new Map<number, Transfer[]>();
+  // the log follows sessions: a data connection without its control connection has none
   for (const t of r.transfers) {
+    if (t.session === null) continue;
     const list = transfersOf.get(t.session);
     if (list) list.push(t);
     else transfersOf.set(t.session, [t]);

@@ -35,9 +35,9 @@ export function renderOperationLog(ops: readonly Operation[], o: LogRenderOption
       return { text: renderNdjson(ops, o), notes: [] };
     case 'xferlog': {
       const x = renderXferlog(ops, o);
-      const notes = x.skippedEncrypted > 0
-        ? [`${x.skippedEncrypted} ${x.skippedEncrypted === 1 ? 'transfer' : 'transfers'} of encrypted sessions left out of the xferlog (file name and direction unreadable)`]
-        : [];
+      const notes: string[] = [];
+      if (x.skippedEncrypted > 0) notes.push(`${x.skippedEncrypted} ${x.skippedEncrypted === 1 ? 'transfer' : 'transfers'} of encrypted sessions left out of the xferlog (file name and direction unreadable)`);
+      if (x.skippedNotCaptured > 0) notes.push(`${x.skippedNotCaptured} ${x.skippedNotCaptured === 1 ? 'transfer' : 'transfers'} left out of the xferlog: the size is unknown (the data connection is not in the capture, or carried TLS)`);
       return { text: x.text, notes };
     }
   }

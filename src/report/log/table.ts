@@ -104,7 +104,7 @@ function plainRows(ops: readonly Operation[], tz: TimeZoneChoice): { rows: strin
       clip(targetText(op), 2 * MAX_CELL) || '-',
       codeText(op) || '-',
       clip(replyLine(op), 2 * MAX_CELL),
-      op.bytes === null ? '' : String(op.bytes),
+      op.bytes === null ? bytesNote(op) : String(op.bytes),
       humanDuration(op.duration),
       op.bytes ? humanRate(op.rate) : '', // no rate for a transfer that moved nothing
       op.outcome,
@@ -264,4 +264,9 @@ export function renderTable(ops: readonly Operation[], opts: TableOptions): stri
   const t = tableCells(ops, opts);
   if (t === null) return operationList(ops, opts);
   return `${t.caption}\n${drawTable(t.head, t.rows, opts.color)}\n`;
+}
+
+/** The bytes cell of a transfer whose bytes count no file bytes (as the text report's table). */
+function bytesNote(op: Operation): string {
+  return op.bytesStatus === 'not-captured' ? 'n/c' : op.bytesStatus === 'encrypted' ? 'TLS' : '';
 }

@@ -41,6 +41,7 @@ export interface XferlogOptions {
 export interface XferlogOutput {
   text: string;
   skippedEncrypted: number; // transfers left out because their command could not be read
+  skippedNotCaptured: number; // transfers left out because their size is unknown (data connection not in the capture, or TLS)
 }
 
 const ANONYMOUS = new Set(['anonymous', 'ftp']);
@@ -86,13 +87,19 @@ export function xferlogLine(op: Operation, opts: XferlogOptions): string | null 
 export function renderXferlog(ops: readonly Operation[], opts: XferlogOptions): XferlogOutput {
   const lines: string[] = [];
   let skippedEncrypted = 0;
+  let skippedNotCaptured = 0;
   for (const op of ops) {
     if (op.operation === 'transfer' && op.command === '') {
       skippedEncrypted++;
       continue;
     }
+    // xferlog's file-size is a number: an unknown size is left out rather than written as 0
+    if (op.bytesStatus === 'not-captured' || op.bytesStatus === 'encrypted') {
+      skippedNotCaptured++;
+      continue;
+    }
     const line = xferlogLine(op, opts);
     if (line !== null) lines.push(line);
   }
-  return { text: lines.map((l) => l + '\n').join(''), skippedEncrypted };
+  return { text: lines.map((l) => l + '\n').join(''), skippedEncrypted, skippedNotCaptured };
 }

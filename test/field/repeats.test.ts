@@ -1,0 +1,174 @@
+// Class 3 of issue 23: a capture that repeats itself (frames recorded twice, a file written
+// twice, time going backwards) is analysed once, with one capture finding that says so.
+
+import { expect } from 'chai';
+import type { Frame } from '../../src/capture/frame.ts';
+import { RepeatFilter } from '../../src/capture/repeats.ts';
+import { TraceBuilder } from '../../src/craft/trace-builder.ts';
+import { analyzeFrames, analyzeTrace, byId, login, passiveRetr, quit, renumber } from './support.ts';
+
+function session(): TraceBuilder {
+  const t = new TraceBuilder();
+  const c = login(t);
+  passiveRetr(t, c, { bytes: 20_000 });
+  quit(c);
+  return t;
+}
+
+/** What must not change when copies are left out: the analysis itself. */
+function shape(r: ReturnType<typeof analyzeFrames>) {
+  return {
+    connections: r.connections.length,
+    sessions: r.sessions.map((s) => [s.user, s.loggedIn, s.commands.length]),
+    transfers: r.transfers.map((t) => [t.command, t.bytes, t.outcome, t.commandFrame]),
+    findings: r.findings.filter((f) => f.id !== 'capture-repeats').map((f) => `${f.severity}:${f.id}:${f.frames.join(',')}`),
+  };
+}
+
+const later = (f: Frame, seconds: number): Frame => {
+  const ns = f.tsNsec + Math.round(seconds * 1e9);
+  return { ...f, tsSec: f.tsSec + Math.floor(ns / 1e9), tsNsec: ns % 1e9, time: f.time + seconds };
+};
+
+describe('field captures: a capture that repeats itself', () => {
+  it('a capture written twice (time jumps back to its start) is analysed once, with the copies named', () => {
+    const frames = session().captureFrames();
+    const clean = analyzeFrames(frames);
+    const twice = analyzeFrames(renumber([...frames, ...frames]));
+    expect(shape(twice)).to.deep.equal(shape(clean));
+    const [f] = byId(twice, 'capture-repeats');
+    expect(f!.severity).to.equal('warning');
+    expect(f!.frames[0]).to.equal(frames.length + 1);
+    expect(f!.summary).to.include(`${frames.length} frames are byte-identical copies`);
+    expect(f!.summary).to.include(`a copy of frame 1)`);
+    expect(f!.summary).to.include('time goes back 1 time');
+    expect(twice.capture.repeats!.duplicates).to.equal(frames.length);
+  });
+
+  it('every packet recorded twice a few microseconds apart (a mirror port copying both directions)', () => {
+    const frames = session().captureFrames();
+    const clean = analyzeFrames(frames);
+    const doubled = renumber(frames.flatMap((f) => [f, later(f, 5e-6)]));
+    const r = analyzeFrames(doubled);
+    // frame numbers are the doubled file's: compare the analysis, not the numbers
+    expect(r.connections.length).to.equal(clean.connections.length);
+    expect(r.transfers.map((t) => [t.bytes, t.outcome])).to.deep.equal(clean.transfers.map((t) => [t.bytes, t.outcome]));
+    expect(r.findings.filter((f) => f.id !== 'capture-repeats').map((f) => f.id)).to.deep.equal(clean.findings.map((f) => f.id));
+    const [f] = byId(r, 'capture-repeats');
+    expect(f!.severity).to.equal('warning');
+    expect(f!.summary).to.include('each packet was recorded twice');
+    expect(f!.frames.slice(0, 3)).to.deep.equal([2, 4, 6]);
+    expect(byId(r, 'retransmission')).to.have.length(0);
+  });
+
+  it('identical RSTs a host sends for two incoming segments are traffic, not copies', () => {
+    const t = new TraceBuilder();
+    const c = t.tcp({ client: '[2001:db8::1]:40000', server: '[2001:db8::2]:21' });
+    c.handshake();
+    c.server('PA', '220 ready\r\n');
+    c.client('FA');
+    c.server('PA', '221 bye\r\n');
+    c.client('R', undefined, { seq: c.nextSeq('client') });
+    c.server('FA', undefined, { dt: 0 });
+    c.client('R', undefined, { seq: c.nextSeq('client') });
+    const r = analyzeTrace(t);
+    expect(r.capture.repeats!.duplicates).to.equal(0);
+    expect(byId(r, 'capture-repeats')).to.have.length(0);
+  });
+
+  it('an ACK sent again after a zero window by a stack with one IP ID is traffic, not a copy', () => {
+    // embedded stacks write the same IP ID into every packet: the window update that reopens a
+    // zero window is then byte-identical to the ACK before it, a fraction of a millisecond later
+    const t = new TraceBuilder({ step: 0.0002 }); // frames 0.2 ms apart
+    const c = t.tcp({ client: '192.0.2.1:40000', server: '198.51.100.2:5000' });
+    c.handshake();
+    c.client('PA', 'x'.repeat(500));
+    c.server('A', undefined, { ipId: 7 });
+    c.server('A', undefined, { ipId: 7, window: 0 });
+    c.server('A', undefined, { ipId: 7 }); // byte for byte frame 5, 0.4 ms later
+    c.client('PA', 'y'.repeat(500));
+    c.server('A', undefined, { ipId: 7 });
+    c.close();
+    const r = analyzeTrace(t);
+    expect(r.capture.repeats!.duplicates).to.equal(0);
+    expect(byId(r, 'capture-repeats')).to.have.length(0);
+    // the same ACK with nothing in between stays a copy
+    const frames = t.captureFrames();
+    const ack = frames[4]!;
+    const copied = analyzeFrames(renumber([...frames.slice(0, 5), later(ack, 2e-6), ...frames.slice(5)]));
+    expect(copied.capture.repeats!.duplicates).to.equal(1);
+  });
+
+  it('time going back without copies: a warning beyond timestamp jitter, info within it', () => {
+    const frames = session().captureFrames();
+    const swapped = renumber([...frames.slice(0, 10), later(frames[10]!, -2), ...frames.slice(11)]);
+    const big = byId(analyzeFrames(swapped), 'capture-repeats');
+    expect(big.map((f) => f.severity)).to.deep.equal(['warning']);
+    expect(big[0]!.summary).to.include('no frame repeats an earlier one');
+    expect(big[0]!.frames).to.deep.equal([11]);
+    const jitter = renumber([...frames.slice(0, 10), later(frames[10]!, -0.0015), ...frames.slice(11)]);
+    const small = byId(analyzeFrames(jitter), 'capture-repeats');
+    expect(small.map((f) => f.severity)).to.deep.equal(['info']);
+  });
+
+  it('says when a repeat lies beyond the frames it compares (the bound)', () => {
+    const frames = session().captureFrames();
+    const r = analyzeFrames(renumber([...frames, ...frames]), { repeats: { windowFrames: 10 } });
+    const [f] = byId(r, 'capture-repeats');
+    expect(r.capture.repeats!.beyondWindow).to.equal(1);
+    expect(r.capture.repeats!.duplicates).to.equal(0);
+    expect(f!.severity).to.equal('warning');
+    expect(f!.summary).to.include('one of the last 10 frames ftpdiag compares (copies of older frames cannot be recognised)');
+  });
+
+  it('the key is replaceable: a policy that ignores the link header finds copies with other MACs', () => {
+    const frames = session().captureFrames();
+    const otherMac = frames.map((f) => {
+      const data = Buffer.from(f.data);
+      data[5] = 0x77; // destination MAC's last byte: a second capture point
+      return later({ ...f, data }, 2e-6);
+    });
+    const mixed = renumber(frames.flatMap((f, i) => [f, otherMac[i]!]));
+    expect(analyzeFrames(mixed).capture.repeats!.duplicates).to.equal(0);
+    const ipOnly = (f: Frame) => {
+      let h = 0;
+      for (let i = 14; i < f.data.length; i++) h = (Math.imul(h, 31) + f.data[i]!) | 0;
+      return (h >>> 0) * 4096 + f.data.length;
+    };
+    const r = analyzeFrames(mixed, { repeats: { key: ipOnly } });
+    expect(r.capture.repeats!.duplicates).to.equal(frames.length);
+    expect(r.connections.length).to.equal(2);
+  });
+});
+
+describe('capture/repeats: the comparison window', () => {
+  it('finds exactly the copies a plain scan of the last N frames finds, through evictions and colliding homes', () => {
+    // keys from a small set (repeats), frames stamped so that only time going back makes copies
+    let seed = 12345;
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (const window of [1, 7, 50]) {
+      const f = new RepeatFilter({ windowFrames: window, key: (fr) => Number(fr.data.readUInt32BE(0)) * 0x40000000 + (fr.data.readUInt32BE(0) % 3) });
+      const recent: Array<{ key: number; time: number }> = [];
+      let maxTime = -Infinity;
+      let inRun = false;
+      for (let n = 1; n <= 5000; n++) {
+        const k = Math.floor(rnd() * 40);
+        const time = rnd() < 0.1 ? maxTime - 5 : n;
+        const data = Buffer.alloc(8);
+        data.writeUInt32BE(k, 0);
+        const frame = { number: n, offset: 0, tsSec: Math.floor(time), tsNsec: 0, time, linkType: 1, interfaceId: 0, capLen: 8, origLen: 8, data };
+        const key = Number(k) * 0x40000000 + (k % 3);
+        const hit = [...recent].reverse().find((x) => x.key === key);
+        const back: boolean = inRun || time < maxTime - 0.001;
+        const want: boolean = hit !== undefined && (back || Math.abs(time - hit.time) <= 0.001);
+        expect(f.check(frame), `window ${window}, frame ${n}`).to.equal(want);
+        inRun = want && back;
+        if (!want) {
+          if (time > maxTime) maxTime = time;
+          recent.push({ key, time });
+          if (recent.length > window) recent.shift();
+        }
+      }
+    }
+  });
+});
