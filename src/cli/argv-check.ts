@@ -9,7 +9,7 @@
 // cannot drift from the options --help lists.
 
 import yargs, { type Argv } from 'yargs';
-import { nearest, orList } from '../report/layout.ts';
+import { nearest, orList } from '../format/words.ts';
 
 export interface OptionInfo {
   key: string; //                      the name --help shows (the long one)

@@ -27,10 +27,10 @@
 import type { Finding } from '../diagnose/finding.ts';
 import type { Session, Transfer } from '../ftp/types.ts';
 import type { ReleasedFinding, ReleasedUnit } from '../pipeline/release.ts';
-import type { AnalysisResult } from '../pipeline/result.ts';
+import { resultUnit, type AnalysisResult } from '../pipeline/result.ts';
 import type { Connection } from '../tcp/types.ts';
 import { escapeWire } from '../report/escape.ts';
-import { plural } from '../report/layout.ts';
+import { plural } from '../format/words.ts';
 import type { Severity } from '../diagnose/finding.ts';
 import { CliError } from './io.ts';
 
@@ -498,7 +498,7 @@ export class DisplayFilter {
     count(this.sessions, sessions.length, u.sessions.length);
     count(this.transfers, transfers.length, u.transfers.length);
     count(this.connections, connections.length, u.connections.length);
-    return { connections, sessions, transfers, findings };
+    return { connections, sessions, transfers, findings, roles: u.roles };
   }
 
   private noteLogins(s: Session, shown: boolean): void {
@@ -511,7 +511,7 @@ export class DisplayFilter {
 
   /** narrow() of a whole-capture result: its lists narrowed, their counts its own. */
   narrowResult(r: AnalysisResult): AnalysisResult {
-    const u = this.narrow({ connections: r.connections, sessions: r.sessions, transfers: r.transfers, findings: r.findings.map((finding, seq) => ({ finding, group: 0, subject: 0, seq })) }, true);
+    const u = this.narrow(resultUnit(r), true);
     return { ...r, connections: u.connections, sessions: u.sessions, transfers: u.transfers, findings: u.findings.map((x) => x.finding) };
   }
 

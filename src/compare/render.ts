@@ -2,14 +2,16 @@
 // file names) goes through escapeWire before it reaches a terminal.
 
 import { escapeJsonText, escapeWire } from '../report/escape.ts';
-import { fitLines, plural, PIPE_WIDTH } from '../report/layout.ts';
+import { fitLines, PIPE_WIDTH } from '../report/layout.ts';
+import { plural } from '../format/words.ts';
 import { TOOL_VERSION } from '../report/tool-version.ts';
 import type { CompareResult, ConnectionReport, DirectionReport, PacketRef } from './compare.ts';
 
 export const COMPARE_JSON_VERSION = 1;
 
-/** What heads each compare JSON document: its format's version and the version of the tool. */
-export const compareJsonHead = (): { version: number; toolVersion: string } => ({ version: COMPARE_JSON_VERSION, toolVersion: TOOL_VERSION });
+/** What heads each compare JSON document: its format's version and, as in the analyze report,
+ *  the version of the tool (`ftpdiag.version`). */
+export const compareJsonHead = (): { version: number; ftpdiag: { version: string } } => ({ version: COMPARE_JSON_VERSION, ftpdiag: { version: TOOL_VERSION } });
 
 export function renderCompareJson(r: CompareResult): string {
   return escapeJsonText(JSON.stringify({ ...compareJsonHead(), ...r }, null, 2)) + '\n';

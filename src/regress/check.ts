@@ -4,7 +4,7 @@
 import { severityRank, type Finding } from '../diagnose/finding.ts';
 import type { Transfer } from '../ftp/types.ts';
 import type { Expectation, ExpectedTransfer } from './expectation.ts';
-import { plural } from '../report/layout.ts';
+import { plural } from '../format/words.ts';
 
 /** The part of an analysis a regression check reads. */
 export interface Analysed {

@@ -22,7 +22,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import type { Severity } from '../diagnose/finding.ts';
-import { nearest } from '../report/layout.ts';
+import { nearest } from '../format/words.ts';
 import { errorWords } from '../report/output-error.ts';
 
 

@@ -17,7 +17,9 @@ import type { Severity } from '../diagnose/finding.ts';
 import { escapeWire } from './escape.ts';
 import type { LadderGap, LadderMark, LadderModel, LadderRow } from './ladder-model.ts';
 import { Styler } from './style.ts';
-import { clip, listText, wrap } from './layout.ts';
+import { groupDigits, sizeText } from '../format/numbers.ts';
+import { clip, wrap } from '../format/words.ts';
+import { listText } from '../format/frames.ts';
 
 export interface LadderTextOptions {
   color: boolean;
@@ -46,20 +48,6 @@ export function packetLabel(r: LadderRow, room = Infinity): string {
   return `${flagText(r.flags, true)} ${tail.join(' ')}`; // PSH is the least telling flag
 }
 
-export const groupDigits = (n: number) => n.toLocaleString('en-US');
-
-export function sizeText(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let i = -1;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)} ${units[i]}`;
-}
-
 /** The elision line's text, longest variant that fits `room`. */
 export function gapText(g: LadderGap, room = Infinity): string {
   const n = groupDigits(g.packets);
@@ -82,8 +70,6 @@ export function gapText(g: LadderGap, room = Infinity): string {
 export function markText(marks: readonly LadderMark[]): string {
   return marks.length ? `◆ ${marks.map((m) => m.id).join(', ')}` : '';
 }
-
-export { clip };
 
 function sevStyle(st: Styler, sev: Severity | null, text: string): string {
   return sev === null ? st.paint('bold', text) : st.severity(sev, text);
@@ -110,17 +96,17 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
 
   // heading
   out.push(st.paint('bold', clip(w(m.title), width)));
-  out.push(wrapPlain(w(m.subtitle), width, '  ', ''));
+  out.push(wrap(w(m.subtitle), width, '  ', ''));
   if (tagged) {
     for (const l of m.lanes) {
       const name = l.role === 'control' ? 'control' : l.role === 'data' ? 'data   ' : 'other  ';
       // wrapped, not clipped: IPv6 endpoints do not fit 80 columns, and the server's is the point
-      out.push(wrapPlain(`${l.tag}  ${name} connection ${l.conn}: ${w(l.left)} ⇄ ${w(l.right)}`, width, '      ', '  '));
+      out.push(wrap(`${l.tag}  ${name} connection ${l.conn}: ${w(l.left)} ⇄ ${w(l.right)}`, width, '      ', '  '));
     }
   }
   const elided = m.items.some((x) => x.kind === 'gap');
   out.push(
-    wrapPlain(
+    wrap(
       `${groupDigits(m.packets)} ${m.packets === 1 ? 'packet' : 'packets'}${elided ? ` (${groupDigits(rows.length)} drawn)` : ''}; time: seconds since the capture's first frame; seq/ack: relative`,
       width,
       '  ',
@@ -204,7 +190,7 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
       if (f.drawn.length) where.push(`drawn: ${listFrames(f.drawn)}`);
       if (f.folded.length) where.push(`folded into "…": ${listFrames(f.folded)}`);
       if (f.elsewhere.length) where.push(`not in this ladder: ${listFrames(f.elsewhere)}`);
-      out.push(wrapPlain(`frames ${where.join('; ')}`, width, '      ', '    '));
+      out.push(wrap(`frames ${where.join('; ')}`, width, '      ', '    '));
     }
   }
   return out.join('\n') + '\n';
@@ -212,9 +198,4 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
 
 function listFrames(frames: readonly number[]): string {
   return listText(frames, frames.length, 'frame', 12);
-}
-
-/** Greedy wrap of plain (escaped) text, long words cut (layout.ts wrap). */
-export function wrapPlain(text: string, width: number, indent: string, first: string): string {
-  return wrap(text, width, indent, first);
 }

@@ -8,7 +8,8 @@
 
 import Table from 'cli-table3';
 import stringWidth from 'string-width';
-import { clip, fitColumns } from './layout.ts';
+import { fitColumns } from './layout.ts';
+import { clip } from '../format/words.ts';
 
 type Align = 'left' | 'right' | 'center';
 

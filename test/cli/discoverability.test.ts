@@ -31,8 +31,8 @@ describe('cli: rules, completion, -D, version, colour', function () {
       expect(line).to.include(r.severity).and.include(r.scope).and.include(r.title);
     }
     expect(text.out).to.match(/^rules\/tcp-setup-close\.yaml \(built-in\): \d+ rules$/m);
-    const json = JSON.parse((await cli(['rules', '--json'])).out) as { ftpdiag: { toolVersion: string }; rules: Array<{ id: string; severity: string; severities: string[]; scope: string; file: string; line: number }> };
-    expect(json.ftpdiag.toolVersion).to.equal(TOOL_VERSION);
+    const json = JSON.parse((await cli(['rules', '--json'])).out) as { ftpdiag: { version: string }; rules: Array<{ id: string; severity: string; severities: string[]; scope: string; file: string; line: number }> };
+    expect(json.ftpdiag.version).to.equal(TOOL_VERSION);
     expect(json.rules.map((r) => r.id)).to.deep.equal(rules.map((r) => r.id));
     const reset = json.rules.find((r) => r.id === 'injected-reset')!;
     expect(reset.file).to.equal('rules/middlebox.yaml');
@@ -51,14 +51,14 @@ describe('cli: rules, completion, -D, version, colour', function () {
   });
 
   it('the JSON report, compare --json and live --json (tested there) name the tool version', async () => {
-    const doc = JSON.parse((await cli(['analyze', '--json', TRACE])).out) as { ftpdiag: { reportVersion: number; toolVersion: string } };
-    expect(doc.ftpdiag.toolVersion).to.equal(TOOL_VERSION);
+    const doc = JSON.parse((await cli(['analyze', '--json', TRACE])).out) as { ftpdiag: { reportVersion: number; version: string } };
+    expect(doc.ftpdiag.version).to.equal(TOOL_VERSION);
     expect(TOOL_VERSION).to.match(/^\d+\.\d+\.\d+/);
     // compare's documents too, beside their own format's version
     const other = TRACE.replace('upload-rst', 'download-rst');
     for (const extra of [[], ['--ladder']]) {
-      const cmp = JSON.parse((await cli(['compare', '--json', TRACE, other, ...extra])).out) as { version: number; toolVersion: string };
-      expect(cmp.toolVersion, extra.join(' ')).to.equal(TOOL_VERSION);
+      const cmp = JSON.parse((await cli(['compare', '--json', TRACE, other, ...extra])).out) as { version: number; ftpdiag: { version: string } };
+      expect(cmp.ftpdiag.version, extra.join(' ')).to.equal(TOOL_VERSION);
       expect(cmp.version).to.be.a('number');
     }
   });

@@ -13,6 +13,7 @@ import stringWidth from 'string-width';
 import { existsSync } from 'node:fs';
 import { analyzeFile } from '../../src/pipeline/analyze.ts';
 import { readKeyLog, type KeyLog } from '../../src/tls/keylog.ts';
+import { resultView } from '../../src/view/result.ts';
 import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import type { RuleSet } from '../../src/diagnose/rule-types.ts';
 import type { AnalysisResult } from '../../src/pipeline/result.ts';
@@ -68,16 +69,17 @@ async function checkAnalysis(file: string, keyLog: KeyLog | null): Promise<void>
   if (result.transfers.length) targets.push({ transfer: result.transfers[result.transfers.length - 1]!.id });
   if (result.connections.length) targets.push({ connection: busiest(result) });
   const ladders = [];
-  for (const t of targets) ladders.push(await buildLadder(file, result, await planTarget(file, result, t), { max: 60, showPasswords: false }));
+  const view = resultView(result);
+  for (const t of targets) ladders.push(await buildLadder(file, view, await planTarget(file, view, t), { max: 60 }));
   for (const width of WIDTHS) {
     for (const color of [false, true]) {
       expectFits(renderText(result, { color, width }), width, `${file}: analyze${color ? ' (colour)' : ''}`);
-      expectFits(renderOperationLog(ops, { format: 'table', tz: 'utc', color, width, showPasswords: false }).text, width, `${file}: log`);
+      expectFits(renderOperationLog(ops, { format: 'table', tz: 'utc', color, width }).text, width, `${file}: log`);
     }
     for (const m of ladders) expectFits(renderLadderText(m, { color: false, width }), width, `${file}: ladder ${m.title}`);
     const st = new Styler(true);
     for (const f of result.findings) expectFits(liveFindingText(f, st, width, '12:00:00'), width, `${file}: live finding ${f.id}`);
-    for (const t of result.transfers) expectFits(liveTransferText(t, st, '12:00:00', width), width, `${file}: live transfer ${t.id}`);
+    for (const t of view.unit.transfers) expectFits(liveTransferText(t, st, '12:00:00', width), width, `${file}: live transfer ${t.t.id}`);
   }
 }
 

@@ -13,6 +13,7 @@ import { JsonSpool } from '../../report/json-spool.ts';
 import { inBatches } from '../../report/spool.ts';
 import type { ReleasedUnit } from '../../pipeline/release.ts';
 import { useColor } from '../../report/style.ts';
+import { unitView } from '../../view/unit.ts';
 import { renderText, TextReport } from '../../report/text.ts';
 import { buildHtmlReport, writeHtmlReport } from '../../report/html-report.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
@@ -21,12 +22,13 @@ import { cliKeyLog, keyLogOptionSpec, type KeyLogArgs } from '../keylog-option.t
 import { cliDecodeAs, decodeAsOptionSpec } from '../decode-as-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { ReadProgress } from '../progress.ts';
+import { resultView } from '../../view/result.ts';
 import { CaptureOutputs, withCaptureOutputOptions, type CaptureOutputArgs } from '../capture-outputs.ts';
 import { ReadInterrupt, signalExitCode } from '../interrupt.ts';
 import { CAPTURE_POSITIONALS, captureFiles, displayFilterOf, frameCount, withCaptureArgs, type CaptureArgs } from '../capture-args.ts';
 import type { DisplayFilter } from '../display-filter.ts';
 import { cliWidth, type WidthArgs } from '../width-option.ts';
-import { wrap } from '../../report/layout.ts';
+import { wrap } from '../../format/words.ts';
 import { errorWords } from '../../report/output-error.ts';
 
 export const FAIL_ON = ['error', 'warning', 'info', 'none'] as const;
@@ -109,10 +111,12 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
   // it is final, so memory follows what is open at a time, not the length of the capture. The
   // HTML report still needs the whole analysis at once.
   const color = toStdout === null && useColor(args.color, io.stdoutIsTTY, io.env);
-  const spool = args.html ? null : args.json ? new JsonSpool(args.showPasswords) : new TextReport({ color, width }, args.showPasswords, true);
+  const spool = args.html ? null : args.json ? new JsonSpool() : new TextReport({ color, width }, true);
   try {
+    // each unit's view is built once, with the options applied, and every output takes it: the
+    // display filter's part of the unit
     const shown = (u: ReleasedUnit) => (filter ? filter.narrow(u) : u);
-    const release = spool ? { release: (u: ReleasedUnit) => { const v = shown(u); spool.add(v); outputs?.add(v); } } : {};
+    const release = spool ? { release: (u: ReleasedUnit) => { const v = shown(u); spool.add(unitView(v, { showPasswords: args.showPasswords })); outputs?.add(v); } } : {};
     const analysed = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, decode, keyLog, ...limits, ...release, ...(maxFrames !== undefined ? { maxFrames } : {}) }).finally(() => {
       progress.stop();
       interrupt.readDone();
@@ -193,9 +197,9 @@ async function report(args: AnalyzeArgs, io: CliIO, trace: string | string[], re
 
 /** The summary line of a whole-capture result (the --html path keeps no text report). */
 function summaryOf(r: AnalysisResult, width: number): string {
-  const report = new TextReport({ color: false, width }, r.showPasswords, false);
+  const report = new TextReport({ color: false, width }, false);
   try {
-    report.add({ connections: r.connections, sessions: r.sessions, transfers: r.transfers, findings: r.findings.map((finding, seq) => ({ finding, group: 0, subject: 0, seq })) }, 'arrival');
+    report.add(resultView(r).unit, 'arrival');
     return report.summaryText(r);
   } finally {
     report.close();

@@ -5,7 +5,8 @@ import type { Argv } from 'yargs';
 import { listInterfaces, type LiveInterface } from '../../capture/live/index.ts';
 import { escapeJsonText, escapeWire } from '../../report/escape.ts';
 import { ExitCode, type CliIO } from '../io.ts';
-import { PIPE_WIDTH, wrap } from '../../report/layout.ts';
+import { PIPE_WIDTH } from '../../report/layout.ts';
+import { wrap } from '../../format/words.ts';
 import { cliWidth, type WidthArgs } from '../width-option.ts';
 
 export interface InterfacesArgs extends WidthArgs {

@@ -11,16 +11,17 @@ import type { Argv } from 'yargs';
 import type { CaptureSummary, Frame } from '../../capture/frame.ts';
 import { openLive, LiveError, type BackendChoice, type LiveCapture, type LiveSummary } from '../../capture/live/index.ts';
 import type { Finding } from '../../diagnose/finding.ts';
-import type { Transfer } from '../../ftp/types.ts';
 import { Analysis } from '../../pipeline/analyze.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
 import { escapeJsonText, escapeWire } from '../../report/escape.ts';
-import { buildJsonReport } from '../../report/json.ts';
+import { buildJsonReport, findingJson, transferJson } from '../../report/json.ts';
+import { repliesText, transferView, type TransferView } from '../../view/unit.ts';
 import { TOOL_VERSION } from '../../report/tool-version.ts';
 import { Styler, useColor } from '../../report/style.ts';
 import { renderText } from '../../report/text.ts';
-import { clip, framesText, glueFirst, PIPE_WIDTH, plural, wrap } from '../../report/layout.ts';
-import { replyCodesCell } from '../../report/text-blocks.ts';
+import { clip, glueFirst, plural, wrap } from '../../format/words.ts';
+import { framesText } from '../../format/frames.ts';
+import { PIPE_WIDTH } from '../../report/layout.ts';
 import { cliWidth, type WidthArgs } from '../width-option.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
@@ -133,11 +134,13 @@ export function liveFindingText(f: Finding, st: Styler, width: number, at: strin
 }
 
 /** One settled transfer, one line (wrapped to the width). */
-export function liveTransferText(t: Transfer, st: Styler, at: string, width = PIPE_WIDTH): string {
+export function liveTransferText(v: TransferView, st: Styler, at: string, width = PIPE_WIDTH): string {
+  const t = v.t;
   const arg = t.argument === '' ? '' : ` ${clip(escapeWire(t.argument), 60)}`;
-  const replies = t.replyCodes.length ? `, ${t.replyCodes.length === 1 ? 'reply' : 'replies'} ${replyCodesCell(t.replyCodes)}` : ', no reply';
+  const replies = t.replyCodes.length ? `, ${t.replyCodes.length === 1 ? 'reply' : 'replies'} ${repliesText(t)}` : ', no reply';
+  const bytes = typeof v.bytes === 'number' ? plural(v.bytes, 'byte') : `bytes ${v.bytes}`;
   const outcome = t.outcome === 'complete' ? st.paint('green', t.outcome) : t.outcome === 'unknown' ? t.outcome : st.paint('red', t.outcome);
-  const text = st.paint('dim', `${at} transfer ${t.id}:`) + ` ${t.command}${arg}${t.mode ? `, ${t.mode}` : ''}, ${plural(t.bytes, 'byte')}${replies} — ${outcome}`;
+  const text = st.paint('dim', `${at} transfer ${t.id}:`) + ` ${t.command}${arg}${t.mode ? `, ${t.mode}` : ''}, ${bytes}${replies} — ${outcome}`;
   return `${wrap(text, width, ' '.repeat(at.length + 3), '')}\n`;
 }
 
@@ -212,13 +215,16 @@ export async function run(args: LiveArgs, given: LiveIO): Promise<ExitCode> {
     ...limits,
     showPasswords: args.showPasswords,
     file: label,
-    onFinding: (f) => {
-      if (args.json) io.out(ndjson({ event: 'finding', ...f }));
-      else if (!finishing) io.out(liveFindingText(f, st, width, clock()));
-    },
-    onTransfer: (t) => {
-      if (args.json) io.out(ndjson({ event: 'transfer', ...t }));
-      else if (!finishing) io.out(liveTransferText(t, st, clock(), width));
+    provisional: {
+      finding: (f) => {
+        if (args.json) io.out(ndjson({ event: 'finding', ...findingJson(f) }));
+        else if (!finishing) io.out(liveFindingText(f, st, width, clock()));
+      },
+      transfer: (t) => {
+        const v = transferView(t);
+        if (args.json) io.out(ndjson({ event: 'transfer', ...transferJson(v) }));
+        else if (!finishing) io.out(liveTransferText(v, st, clock(), width));
+      },
     },
   });
 
@@ -298,7 +304,7 @@ export async function run(args: LiveArgs, given: LiveIO): Promise<ExitCode> {
     const until = args.duration !== undefined ? `for ${args.duration} s or ` : '';
     io.err(`ftpdiag: capturing on ${escapeWire(iface)} with ${capture.backend}, ${filterText}${writing} — ${until}Ctrl-C to stop\n`);
     if (args.json) {
-      io.out(ndjson({ event: 'start', toolVersion: TOOL_VERSION, iface, backend: capture.backend, filter: args.filter, linkType: capture.linkType, writeFile: args.write ?? null, startedAt: Date.now() / 1000 }));
+      io.out(ndjson({ event: 'start', ftpdiag: { version: TOOL_VERSION }, iface, backend: capture.backend, filter: args.filter, linkType: capture.linkType, writeFile: args.write ?? null, startedAt: Date.now() / 1000 }));
     }
 
     const tick = setInterval(() => {

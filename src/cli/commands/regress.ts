@@ -16,7 +16,7 @@ import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { cliWidth, type WidthArgs } from '../width-option.ts';
 import { StreamedTable } from '../../report/text-table.ts';
-import { plural, wrap } from '../../report/layout.ts';
+import { plural, wrap } from '../../format/words.ts';
 
 export interface RegressArgs extends LimitArgs, WidthArgs {
   paths: string[];

@@ -9,7 +9,7 @@ import { builtinRulesDir } from '../../diagnose/rule-loader.ts';
 import type { Rule } from '../../diagnose/rule-types.ts';
 import type { Severity } from '../../diagnose/finding.ts';
 import { escapeJsonText, escapeWire } from '../../report/escape.ts';
-import { clip, wrap } from '../../report/layout.ts';
+import { clip, wrap } from '../../format/words.ts';
 import { Styler, useColor } from '../../report/style.ts';
 import { TOOL_VERSION } from '../../report/tool-version.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
@@ -102,7 +102,7 @@ export async function run(args: RulesArgs, io: CliIO): Promise<ExitCode> {
   const set = loadCliRules(args.rules);
   const list = ruleList(set.rules);
   if (args.json) {
-    io.out(escapeJsonText(JSON.stringify({ ftpdiag: { toolVersion: TOOL_VERSION }, rules: list }, null, 2)) + '\n');
+    io.out(escapeJsonText(JSON.stringify({ ftpdiag: { version: TOOL_VERSION }, rules: list }, null, 2)) + '\n');
     return ExitCode.OK;
   }
   io.out(renderRuleList(list, cliWidth(args, io), useColor(args.color, io.stdoutIsTTY, io.env)));

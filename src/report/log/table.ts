@@ -5,10 +5,12 @@ import Table from 'cli-table3';
 import { Styler } from '../style.ts';
 import { escapeWire } from '../escape.ts';
 import { cellWidth } from '../text-table.ts';
-import { clip, endpoint } from '../text-blocks.ts';
-import { wrap } from '../layout.ts';
+import { endpoint } from '../text-blocks.ts';
+import { clip, wrap } from '../../format/words.ts';
 import type { Operation } from './operations.ts';
-import { codeText, humanDuration, humanRate, replyLine, targetText } from './fields.ts';
+import { codeText, humanDuration, replyLine, targetText } from './fields.ts';
+import { rateText } from '../../format/numbers.ts';
+import { byteText } from '../../view/unit.ts';
 import { dayAndClock, zoneLabel, type TimeZoneChoice } from './times.ts';
 
 export interface TableOptions {
@@ -104,9 +106,9 @@ function plainRows(ops: readonly Operation[], tz: TimeZoneChoice): { rows: strin
       clip(targetText(op), 2 * MAX_CELL) || '-',
       codeText(op) || '-',
       clip(replyLine(op), 2 * MAX_CELL),
-      op.bytes === null ? bytesNote(op) : String(op.bytes),
+      op.bytes === null ? '' : byteText(op.bytes),
       humanDuration(op.duration),
-      op.bytes ? humanRate(op.rate) : '', // no rate for a transfer that moved nothing
+      typeof op.bytes === 'number' && op.bytes > 0 && op.rate !== null ? rateText(op.rate) : '', // no rate for a transfer that moved nothing
       op.outcome,
       op.finding?.id ?? '',
     ];
@@ -264,9 +266,4 @@ export function renderTable(ops: readonly Operation[], opts: TableOptions): stri
   const t = tableCells(ops, opts);
   if (t === null) return operationList(ops, opts);
   return `${t.caption}\n${drawTable(t.head, t.rows, opts.color)}\n`;
-}
-
-/** The bytes cell of a transfer whose bytes count no file bytes (as the text report's table). */
-function bytesNote(op: Operation): string {
-  return op.bytesStatus === 'not-captured' ? 'n/c' : op.bytesStatus === 'encrypted' ? 'TLS' : '';
 }
