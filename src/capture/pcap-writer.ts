@@ -72,19 +72,29 @@ export function framesToPcap(frames: Iterable<FrameToWrite>, opts: PcapWriterOpt
   return Buffer.concat(chunks);
 }
 
-/** Writes every chunk to an fd with writeSync, looping over short writes. */
+/** Writes every chunk to an fd with writeSync, looping over short writes (and, on a
+ *  non-blocking descriptor such as a standard output Node made so, over a full pipe). */
 export function fdSink(fd: number): ByteSink {
   return (chunk) => {
     let done = 0;
-    while (done < chunk.length) done += fs.writeSync(fd, chunk, done, chunk.length - done);
+    while (done < chunk.length) {
+      try {
+        done += fs.writeSync(fd, chunk, done, chunk.length - done);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        Atomics.wait(PAUSE, 0, 0, 1); // the reader is behind: 1 ms, then again
+      }
+    }
   };
 }
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** Classic pcap written to a path for live `-w`. Every record is handed to the kernel with
  *  writeSync as soon as it is written (no user-space buffer), so a SIGINT/exit right after
  *  writeFrame returns never loses that packet. */
 export class PcapFileWriter {
   private fd: number | null;
+  private readonly owned: boolean;
   private readonly writer: PcapWriter;
   frames = 0; // frames written
 
@@ -92,7 +102,9 @@ export class PcapFileWriter {
     readonly path: string,
     opts: PcapWriterOptions,
   ) {
-    this.fd = fs.openSync(path, 'w');
+    // '-': standard output (tcpdump -w -), written to but never closed here
+    this.owned = path !== '-';
+    this.fd = this.owned ? fs.openSync(path, 'w') : 1;
     this.writer = new PcapWriter(fdSink(this.fd), opts);
   }
 
@@ -104,7 +116,7 @@ export class PcapFileWriter {
 
   close(): void {
     if (this.fd === null) return;
-    fs.closeSync(this.fd);
+    if (this.owned) fs.closeSync(this.fd);
     this.fd = null;
   }
 }

@@ -2,7 +2,8 @@
 // options, their checks before the analysis starts (so a mistake costs no analysis), what is
 // gathered while the analysis releases its units, and the second pass after the report.
 
-import { existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { isStdinPath } from '../capture/read.ts';
@@ -14,7 +15,7 @@ import { DEFAULT_EXTRACT_LIMITS, TransferExtractor, type ExtractLimits } from '.
 import { manifestJson, manifestText, manifestTotals } from '../report/extract/manifest.ts';
 import { ExtractionPlan } from '../report/extract/plan.ts';
 import type { ExtractTls } from '../report/extract/tls-decrypt.ts';
-import { outputWriteError, OutputWriteError } from '../report/output-error.ts';
+import { errorWords, outputWriteError, OutputWriteError } from '../report/output-error.ts';
 import { secondPass } from '../report/second-pass.ts';
 import { plural } from '../format/words.ts';
 import type { DecoderOptions } from '../decode/decoder.ts';
@@ -31,7 +32,7 @@ export interface CaptureOutputArgs {
 export function withCaptureOutputOptions<T>(y: Argv<T>): Argv<T & CaptureOutputArgs> {
   const group = 'Back to the capture:';
   return y
-    .option('annotate', { type: 'string', requiresArg: true, group, describe: 'also write the capture as pcapng with each finding as a comment on the frames it cites (Wireshark: frame.comment contains "ftpdiag")' })
+    .option('annotate', { type: 'string', requiresArg: true, group, describe: 'also write the capture as pcapng with each finding as a comment on the frames it cites (Wireshark: frame.comment contains "ftpdiag"); \'-\': to standard output (| wireshark -k -i -), the text report then off (its summary line on standard error)' })
     .option('extract', { type: 'string', requiresArg: true, group, describe: "also rebuild each transfer's data as a file in this directory, with manifest.json and manifest.txt (whole, cut or with holes)" })
     .option('extract-max', {
       type: 'string',
@@ -77,7 +78,7 @@ export class CaptureOutputs {
       throw new CliError(`--annotate writes a copy of one capture: merge the files first (${mergecapCommand(trace)}) and annotate merged.pcapng`);
     }
     const limits = parseExtractMax(args.extractMax);
-    if (args.annotate !== undefined) {
+    if (args.annotate !== undefined && args.annotate !== '-') {
       if (args.annotate === '') throw new CliError('--annotate needs a file name');
       if (typeof trace === 'string' && sameFile(args.annotate, trace)) throw new CliError(`--annotate ${escapeWire(args.annotate)} would overwrite the capture being read`);
       // found now rather than after a long analysis
@@ -88,10 +89,9 @@ export class CaptureOutputs {
     if (args.extract !== undefined) {
       if (args.extract === '') throw new CliError('--extract needs a directory');
       try {
-        mkdirSync(args.extract, { recursive: true });
-        if (!statSync(args.extract).isDirectory()) throw new Error('not a directory');
+        makeDirectory(args.extract);
       } catch (e) {
-        throw new CliError(`--extract ${escapeWire(args.extract)}: ${escapeWire(e instanceof Error ? e.message : String(e))}`);
+        throw new CliError(`--extract ${escapeWire(args.extract)}: ${escapeWire(errorWords(e))}`);
       }
     }
     return new CaptureOutputs(args, limits);
@@ -116,18 +116,23 @@ export class CaptureOutputs {
     const planned = this.plan?.sorted() ?? null;
     const dir = this.args.extract;
     const extractor = planned && dir !== undefined ? new TransferExtractor(dir, planned, this.limits, undefined, tls ?? null) : null;
+    // --annotate -: the capture is written to a temporary file first (whole and renamed, as for
+    // any --annotate), then copied to standard output
+    const toStdout = this.args.annotate === '-';
+    const tmp = toStdout && this.annotations ? mkdtempSync(join(tmpdir(), 'ftpdiag-annotate-')) : null;
     const annotate =
       this.annotations && this.args.annotate !== undefined
-        ? { out: this.args.annotate, comments: this.annotations, sectionComments: this.annotations.sectionComments(result.capture, totals) }
+        ? { out: tmp !== null ? join(tmp, 'annotated.pcapng') : this.args.annotate, comments: this.annotations, sectionComments: this.annotations.sectionComments(result.capture, totals) }
         : undefined;
     try {
       const pass = await secondPass(trace, { ...(annotate ? { annotate } : {}), ...(extractor ? { extract: extractor } : {}), ...(decode ? { decode } : {}) });
       if (annotate && pass.annotated) {
         const s = pass.annotated;
         const cited = this.annotations!.framesCited;
-        let line = `annotated capture ${escapeWire(annotate.out)}: ${plural(s.frames, 'frame')}, ${s.commented} with ftpdiag comments`;
+        if (tmp !== null) await copyToStdout(annotate.out, io);
+        let line = `annotated capture ${tmp !== null ? 'written to standard output' : escapeWire(annotate.out)}: ${plural(s.frames, 'frame')}, ${s.commented} with ftpdiag comments`;
         if (s.uncommentableCount) line += `; ${plural(s.uncommentableCount, 'cited frame')} in Simple Packet Blocks, which cannot carry comments (frames ${s.uncommentable.join(', ')}${s.uncommentableCount > s.uncommentable.length ? ', …' : ''})`;
-        if (s.commented + s.uncommentableCount < cited) line += `; ${cited - s.commented - s.uncommentableCount} cited frames not in the file read`;
+        if (s.commented + s.uncommentableCount < cited) line += `; ${plural(cited - s.commented - s.uncommentableCount, 'cited frame')} not in the file read`;
         io.err(`ftpdiag: ${line}\n`);
       }
       if (extractor && dir !== undefined) {
@@ -141,9 +146,29 @@ export class CaptureOutputs {
         );
       }
     } catch (e) {
-      if (e instanceof OutputWriteError) throw new CliError(`${e.message}; ${e.written} bytes written before it`);
+      if (e instanceof OutputWriteError) throw new CliError(`${e.message}; ${plural(e.written, 'byte')} written before it`);
       throw e;
+    } finally {
+      if (tmp !== null) rmSync(tmp, { recursive: true, force: true });
     }
+  }
+}
+
+/** A file's bytes to standard output, a MiB at a time, each after the reader took the last. */
+async function copyToStdout(path: string, io: CliIO): Promise<void> {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      const chunk = Buffer.from(buf.subarray(0, n));
+      if (io.outBytes) io.outBytes(chunk);
+      else io.out(chunk.toString('latin1'));
+      await io.drained?.();
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -153,6 +178,21 @@ function writeManifest(path: string, text: string, written: number): void {
   } catch (e) {
     throw outputWriteError(path, e, written);
   }
+}
+
+/** `mkdir -p`, one level at a time: Node's recursive mkdirSync never returns for a path under a
+ *  directory where nothing can be made (/proc/x). Throws ENOTDIR when `dir` or a parent is a file. */
+function makeDirectory(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const up = dirname(at);
+    if (up === at) break;
+    at = up;
+  }
+  if (!statSync(at).isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: 'ENOTDIR' });
+  for (const d of missing) mkdirSync(d);
 }
 
 /** Whether two paths name the same file (one of them may not exist yet). */

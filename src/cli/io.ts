@@ -9,8 +9,12 @@ export interface CliIO {
    *  memory (the 10M-frame bench trace's text report piped to cat: 520 MB peak RSS, not 175). */
   drained?(): Promise<void>;
   err(text: string): void; //  standard error (one-line diagnostics)
+  /** Bytes to standard output (`--annotate -`, `--html -`); absent: out() of their text. */
+  outBytes?(bytes: Uint8Array): void;
   stdoutIsTTY: boolean;
   columns: number | undefined; // terminal width for wrapping, when known
+  stderrIsTTY?: boolean; //     the progress bar is drawn on standard error when it is a terminal
+  stderrColumns?: number; //    … within its width
   env: NodeJS.ProcessEnv;
   stdin?: Readable; //         '-' reads this (default process.stdin)
   /** Aborted once the reader of standard output went away (EPIPE, `| head`): later output is
@@ -30,6 +34,8 @@ export function processIO(): CliIO {
     err: (t) => void process.stderr.write(t),
     stdoutIsTTY: process.stdout.isTTY === true,
     columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+    stderrIsTTY: process.stderr.isTTY === true,
+    ...(process.stderr.isTTY ? { stderrColumns: process.stderr.columns } : {}),
     env: process.env,
   };
 }
@@ -52,7 +58,7 @@ export function writeErrorText(e: unknown): string {
  * synchronous). When the reader goes away (EPIPE) output is dropped from then on and
  * `outputGone` aborts; any other write error goes to `onFault` (once), output dropped too.
  */
-export function streamOutput(stream: Writable, onFault?: (e: unknown) => void): Pick<CliIO, 'out' | 'drained' | 'outputGone'> {
+export function streamOutput(stream: Writable, onFault?: (e: unknown) => void): Pick<CliIO, 'out' | 'outBytes' | 'drained' | 'outputGone'> {
   let full = false;
   const gone = new AbortController();
   const fail = (e: unknown): void => {
@@ -62,15 +68,17 @@ export function streamOutput(stream: Writable, onFault?: (e: unknown) => void): 
     if (!(typeof code === 'string' && READER_GONE.has(code))) onFault?.(e);
   };
   stream.on('error', fail);
+  const write = (t: string | Uint8Array): void => {
+    if (gone.signal.aborted) return;
+    try {
+      if (!stream.write(t)) full = true;
+    } catch (e) {
+      fail(e);
+    }
+  };
   return {
-    out: (t) => {
-      if (gone.signal.aborted) return;
-      try {
-        if (!stream.write(t)) full = true;
-      } catch (e) {
-        fail(e);
-      }
-    },
+    out: write,
+    outBytes: write,
     drained: async () => {
       if (!full) return;
       full = false;

@@ -1,10 +1,12 @@
 // The --keylog option of the commands that analyse a capture (analyze, log, ladder): an NSS key
 // log (what curl and OpenSSL write to $SSLKEYLOGFILE, GnuTLS for lftp, Node's 'keylog' event,
 // browsers) to decrypt FTPS control and data connections with. A file that is not a key log is a
-// usage error (exit 2) in one line naming it; no secret is ever printed.
+// usage error (exit 2) in one line naming the option and the file (a system error in words, not
+// an errno name); no secret is ever printed.
 
 import { KeyLogError, readKeyLog, type KeyLog } from '../tls/keylog.ts';
 import { CliError } from './io.ts';
+import { errorWords } from '../report/output-error.ts';
 
 export interface KeyLogArgs {
   keylog: string | undefined;
@@ -22,7 +24,9 @@ export function cliKeyLog(path: string | undefined): KeyLog | null {
   try {
     return readKeyLog(path);
   } catch (e) {
-    if (e instanceof KeyLogError) throw new CliError(e.message);
+    // named by the option, a system error in words: `--keylog x.log: cannot read the key log (no
+    // such file or directory)`
+    if (e instanceof KeyLogError) throw new CliError(`--keylog ${errorWords(e.message)}`);
     throw e;
   }
 }

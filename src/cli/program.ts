@@ -1,6 +1,8 @@
 // The command-line program: yargs setup, one module per command under commands/, exit codes.
-// Usage errors exit 2 (yargs' own exit is disabled so the code is ours), input faults print one
-// line `ftpdiag: …` without a stack trace and exit 2.
+// A command line is checked first (argv-check.ts) so that a usage error is one plain line in a
+// fixed order; usage errors exit 2 (yargs' own exit is disabled so the code is ours), input
+// faults print one line `ftpdiag: …` without a stack trace and exit 2; "internal error" is kept
+// for what can only be a bug.
 
 import yargs, { type Argv } from 'yargs';
 import * as analyze from './commands/analyze.ts';
@@ -11,14 +13,19 @@ import * as interfaces from './commands/interfaces.ts';
 import * as log from './commands/log.ts';
 import * as codes from './commands/codes.ts';
 import * as compare from './commands/compare.ts';
+import * as rules from './commands/rules.ts';
+import * as completion from './commands/completion.ts';
+import { checkArgv, commandInfo, type CommandInfo, type OptionInfo } from './argv-check.ts';
 import { CliError, ExitCode, processIO, type CliIO } from './io.ts';
 import { escapeWire } from '../report/escape.ts';
 import { TOOL_VERSION } from '../report/tool-version.ts';
+import { widthOptionSpec } from './width-option.ts';
+import { MAX_WIDTH, MIN_WIDTH, outputWidth, PIPE_WIDTH } from '../report/layout.ts';
+import { COMPLETE_FLAG, completeWords, SHELLS, type Shell } from './commands/completion.ts';
 
 class UsageError extends Error {}
 
-/** What each commands/*.ts module exports. Later commands (live, regress, ladder, log, codes,
- *  compare, interfaces) are added to `commands` below. */
+/** What each commands/*.ts module exports. */
 export interface CommandModule<A> {
   command: string;
   describe: string;
@@ -26,49 +33,99 @@ export interface CommandModule<A> {
   run(args: A, io: CliIO): Promise<number>;
 }
 
-const commands: ReadonlyArray<CommandModule<never>> = [analyze, regress, live, interfaces, ladder, log, codes, compare].map((m) => m as unknown as CommandModule<never>);
+const commands: ReadonlyArray<CommandModule<never>> = [analyze, regress, live, interfaces, ladder, log, codes, compare, rules, completion].map((m) => m as unknown as CommandModule<never>);
+
+/** The options every command takes (yargs adds --help and --version itself). */
+function withGlobals(y: Argv): Argv {
+  return y.option('width', widthOptionSpec).alias('h', 'help');
+}
+
+/** tcpdump's -D (--list-interfaces): `ftpdiag -D` is `ftpdiag interfaces`. */
+const LIST_INTERFACES = new Set(['-D', '--list-interfaces']);
+
+/** Each command's options, read from its builder once (argv-check.ts); exported for the test
+ *  that walks them with bad values. */
+let infos: { commands: Map<string, CommandInfo & { describe: string }>; globals: Map<string, OptionInfo> } | null = null;
+export function commandInfos(): NonNullable<typeof infos> {
+  if (infos === null) {
+    const top = commandInfo('', '', (y) => withGlobals(y).option('D', { alias: 'list-interfaces', type: 'boolean' }));
+    infos = {
+      globals: top.options,
+      commands: new Map(commands.map((m) => [m.command.split(' ')[0]!, { ...commandInfo(m.command.split(' ')[0]!, m.command, (y) => m.builder(withGlobals(y))), describe: m.describe }])),
+    };
+  }
+  return infos;
+}
+
+/** The width --help is laid out in: `--width N` when given (and valid), else the terminal's
+ *  (a terminal that reports no size counts as none), at most PIPE_WIDTH: help is prose. */
+function helpWidth(args: readonly string[], io: CliIO): number {
+  const at = args.findIndex((a) => a === '--width' || a.startsWith('--width='));
+  const given = at < 0 ? NaN : Number(args[at]!.startsWith('--width=') ? args[at]!.slice(8) : args[at + 1]);
+  const width = Number.isInteger(given) && given >= MIN_WIDTH && given <= MAX_WIDTH ? given : outputWidth(undefined, io.stdoutIsTTY, io.columns);
+  return Math.min(PIPE_WIDTH, width);
+}
 
 /** Runs the program on `argv` (without node and script); resolves to the exit code. */
-export async function runCli(rawArgv: readonly string[], io: CliIO = processIO()): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  const args = LIST_INTERFACES.has(argv[0] ?? '') ? ['interfaces', ...argv.slice(1)] : [...argv];
+  const { commands: known, globals } = commandInfos();
+  // the completion scripts' question: `--complete SHELL -- WORDS…` (commands/completion.ts)
+  if (args[0] === COMPLETE_FLAG && (SHELLS as readonly string[]).includes(args[1] ?? '') && args[2] === '--') {
+    const answer = completeWords(args.slice(3), args[1] as Shell, known, globals);
+    if (answer.length) io.out(`${answer.join('\n')}\n`);
+    return ExitCode.OK;
+  }
+  const positions: number[] = [];
+  const problem = checkArgv(args, known, globals, positions);
+  if (problem !== null) {
+    io.err(`ftpdiag: ${escapeWire(problem)}\n`);
+    return ExitCode.BAD_INPUT;
+  }
   // yargs turns a lone '-' (standard input) into '' for a single positional but drops it from a
-  // variadic one (analyze <trace..>): give it '' everywhere, which isStdinPath() reads as '-'
-  const argv = rawArgv.map((a) => (a === '-' ? '' : a));
+  // variadic one (analyze [trace..]): a positional '-' is given as '', which isStdinPath() reads
+  // as '-'. An option's '-' (--html -, -w -: standard output) is left as it is.
+  for (const i of positions) if (args[i] === '-') args[i] = '';
   let code: number | null = null;
   let helpText = '';
-  let parser: Argv = yargs([...argv])
+  let parser: Argv = withGlobals(yargs([...args]))
     .scriptName('ftpdiag')
-    .usage('$0 <command> [options]\n\nExplains broken FTP transfers from packet captures, citing Wireshark frame numbers.');
+    .usage('$0 <command> [options]\n\nExplains broken FTP transfers from packet captures, citing Wireshark frame numbers.')
+    .option('D', { alias: 'list-interfaces', type: 'boolean', describe: 'list the capture interfaces and exit, as tcpdump -D (the same as ftpdiag interfaces)' });
   for (const m of commands) {
     parser = parser.command({
       command: m.command,
       describe: m.describe,
       builder: (y: Argv) => m.builder(y),
-      handler: async (args: unknown) => {
-        code = await m.run(args as never, io);
+      handler: async (a: unknown) => {
+        code = await m.run(a as never, io);
       },
     });
   }
   parser = parser
     .demandCommand(1, 'name a command (ftpdiag --help lists them)')
     .strict()
-    .recommendCommands()
+    .detectLocale(false) // messages in one language, so that they can be checked and fixed here
     .help()
-    .alias('h', 'help')
     .version(TOOL_VERSION) // package.json's, not yargs' guess (report/tool-version.ts)
-    .wrap(Math.min(100, io.columns ?? 100))
+    .wrap(helpWidth(args, io))
     .exitProcess(false)
     .showHelpOnFail(false)
     .fail((msg, err) => {
-      if (err && !(err instanceof UsageError)) throw err;
+      if (err && !(err instanceof UsageError) && err.name !== 'YError') throw err;
       throw new UsageError(msg ?? err?.message ?? 'usage error');
     });
   try {
-    await parser.parseAsync([...argv], {}, (_err, _argv, output) => {
+    await parser.parseAsync([...args], {}, (_err, _argv, output) => {
       helpText = output;
     });
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`ftpdiag: ${escapeWire(e.message)}\nRun 'ftpdiag --help' for usage.\n`);
+      // whatever yargs still finds (options that exclude each other): one line
+      const msg = e.message
+        .replace(/^Arguments ([\w-]+) and ([\w-]+) are mutually exclusive$/, '--$1 and --$2 cannot be given together')
+        .replace(/\s*\n\s*/g, '; ');
+      io.err(`ftpdiag: ${escapeWire(msg)}\n`);
       return ExitCode.BAD_INPUT;
     }
     if (e instanceof CliError) {

@@ -5,6 +5,7 @@ import { RuleFileError } from '../diagnose/rule-error.ts';
 import { loadRules } from '../diagnose/rule-loader.ts';
 import type { RuleSet } from '../diagnose/rule-types.ts';
 import { CliError } from './io.ts';
+import { errorWords } from '../report/output-error.ts';
 
 /** yargs gives a string for one --rules, an array for several, undefined for none. */
 export function rulePaths(arg: string | string[] | undefined): string[] {
@@ -15,7 +16,8 @@ export function loadCliRules(arg: string | string[] | undefined): RuleSet {
   try {
     return loadRules(rulePaths(arg));
   } catch (e) {
-    if (e instanceof RuleFileError) throw new CliError(e.message);
+    // a file that cannot be read names itself and why in words; a fault inside one, its line
+    if (e instanceof RuleFileError) throw new CliError(e.line === 0 ? `--rules ${e.file}: ${errorWords(e.reason)}` : e.message);
     throw e;
   }
 }

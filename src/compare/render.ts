@@ -2,12 +2,19 @@
 // file names) goes through escapeWire before it reaches a terminal.
 
 import { escapeJsonText, escapeWire } from '../report/escape.ts';
+import { fitLines, PIPE_WIDTH } from '../report/layout.ts';
+import { plural } from '../format/words.ts';
+import { TOOL_VERSION } from '../report/tool-version.ts';
 import type { CompareResult, ConnectionReport, DirectionReport, PacketRef } from './compare.ts';
 
 export const COMPARE_JSON_VERSION = 1;
 
+/** What heads each compare JSON document: its format's version and, as in the analyze report,
+ *  the version of the tool (`ftpdiag.version`). */
+export const compareJsonHead = (): { version: number; ftpdiag: { version: string } } => ({ version: COMPARE_JSON_VERSION, ftpdiag: { version: TOOL_VERSION } });
+
 export function renderCompareJson(r: CompareResult): string {
-  return escapeJsonText(JSON.stringify({ version: COMPARE_JSON_VERSION, ...r }, null, 2)) + '\n';
+  return escapeJsonText(JSON.stringify({ ...compareJsonHead(), ...r }, null, 2)) + '\n';
 }
 
 const ms = (s: number) => `${(s * 1000).toFixed(s < 0.01 ? 3 : 1)} ms`;
@@ -23,7 +30,7 @@ function packetLine(p: PacketRef): string {
 
 function listLine(label: string, bucket: { count: number; packets: PacketRef[] }, indent: string): string[] {
   if (bucket.count === 0) return [];
-  const out = [`${indent}${label} (${bucket.count}):`];
+  const out = [`${indent}${label} (${plural(bucket.count, 'segment')}):`];
   for (const p of bucket.packets.slice(0, 10)) out.push(`${indent}  ${escapeWire(packetLine(p))}`);
   if (bucket.count > 10) out.push(`${indent}  … ${bucket.count - 10} more (all of the first ${bucket.packets.length} in --json)`);
   return out;
@@ -42,7 +49,7 @@ function directionLines(c: ConnectionReport, d: DirectionReport): string[] {
   const peer = d.sender === 'client' ? 'server' : 'client';
   const way = d.upstream === null ? '' : ` (${d.upstream.toUpperCase()} → ${other(d.upstream)})`;
   const both = c.a !== null && c.b !== null;
-  let head = `  ${d.sender} → ${peer}${way}: ${d.packets.a} segments in A, ${d.packets.b} in B`;
+  let head = `  ${d.sender} → ${peer}${way}: ${plural(d.packets.a, 'segment')} in A, ${d.packets.b} in B`;
   if (both) {
     head += `; ${d.matched} unchanged, ${d.changed} changed`;
     if (d.delay) head += `; one-way delay ${ms(d.delay.min)} min, ${ms(d.delay.median)} median, ${ms(d.delay.max)} max`;
@@ -55,7 +62,7 @@ function directionLines(c: ConnectionReport, d: DirectionReport): string[] {
     if (d.optionsChanged) notes.push(`TCP options changed on ${d.optionsChanged}`);
     if (d.ipIdChanged) notes.push(`IP ID changed on ${d.ipIdChanged}`);
     if (d.seqShift) notes.push(`sequence numbers shifted by ${d.seqShift} (a device randomises ISNs)`);
-    if (d.lengthShift) notes.push(`stream ${d.lengthShift > 0 ? 'lengthened' : 'shortened'} by ${Math.abs(d.lengthShift)} bytes (payload rewritten)`);
+    if (d.lengthShift) notes.push(`stream ${d.lengthShift > 0 ? 'lengthened' : 'shortened'} by ${plural(Math.abs(d.lengthShift), 'byte')} (payload rewritten)`);
     if (d.synOptions) notes.push(`SYN options "${d.synOptions.a}" in A, "${d.synOptions.b}" in B`);
     if (notes.length) out.push(`    ${notes.join('; ')}`);
   }
@@ -70,10 +77,11 @@ function directionLines(c: ConnectionReport, d: DirectionReport): string[] {
   return out;
 }
 
-export function renderCompareText(r: CompareResult): string {
+/** The comparison as text, every line fitted to `width` (a long line continues indented). */
+export function renderCompareText(r: CompareResult, width = PIPE_WIDTH): string {
   const out: string[] = [];
   const cap = (x: CompareResult['a'], n: string) =>
-    `${n}: ${escapeWire(x.file)} (${x.frames} frames, ${x.tcpFrames} TCP, ${x.connections} ${x.connections === 1 ? 'connection' : 'connections'}${x.truncated ? ', cut at the segment limit' : ''}${x.error ? `; read error: ${escapeWire(x.error)}` : ''})`;
+    `${n}: ${escapeWire(x.file)} (${plural(x.frames, 'frame')}, ${x.tcpFrames} TCP, ${plural(x.connections, 'connection')}${x.truncated ? ', cut at the segment limit' : ''}${x.error ? `; read error: ${escapeWire(x.error)}` : ''})`;
   out.push(cap(r.a, 'A'), cap(r.b, 'B'));
   const v = r.sameTraffic;
   out.push(escapeWire(`Same traffic: ${v.verdict === 'unknown' ? 'cannot judge' : v.verdict} — ${v.summary}`));
@@ -114,5 +122,5 @@ export function renderCompareText(r: CompareResult): string {
     if (!claims && (c.a === null || c.b === null)) continue;
     for (const d of c.directions) if (d.packets.a + d.packets.b > 0) out.push(...directionLines(c, d));
   }
-  return out.join('\n') + '\n';
+  return fitLines(out.join('\n'), width) + '\n';
 }

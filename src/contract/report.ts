@@ -597,6 +597,18 @@ export const reportShape = obj({
   ftpdiag: obj({ reportVersion: exactly(REPORT_VERSION, 'the version of this shape'), version: str('the version of ftpdiag that wrote it') }),
   capture,
   error: nullable(obj({ message: str(), offset: int(), code: str() }, 'the capture could not be read to the end: the report covers what came before')),
+  displayFilter: nullable(
+    obj(
+      {
+        expression: str('as given after the capture or with -Y'),
+        sessions: obj({ shown: int(), total: int() }),
+        transfers: obj({ shown: int(), total: int() }),
+        connections: obj({ shown: int(), total: int() }),
+        hiddenFindings: obj({ error: int(), warning: int(), info: int() }, 'findings left out, by severity'),
+      },
+      "a display filter narrowed the report: the lists and the summary are what it shows, this is what it kept of what (null: no filter)",
+    ),
+  ),
   summary: obj({ connections: int(), sessions: int(), transfers: int(), findings: int(), errors: int(), warnings: int(), info: int() }),
   connections: list(connection),
   sessions: list(session),

@@ -5,7 +5,7 @@
 
 import { clipProse, pluralOf } from '../format/words.ts';
 import { bytesText, percentText, rateText, secondsText } from '../format/numbers.ts';
-import { formatFrames } from '../format/frames.ts';
+import { framesPhrase, listText } from '../format/frames.ts';
 import { Environment } from '@marcbachmann/cel-js';
 import { scopeVariables, Scopes, type Scope } from './fact-schema.ts';
 import { explainReplyCode } from './reply-codes.ts';
@@ -29,8 +29,22 @@ export const ruleFunctions: Record<string, RuleFunction> = {
   fmtSeconds: { signature: 'fmtSeconds(dyn): string', impl: (v: unknown) => secondsText(v === null ? null : num(v)), accepts: anyArgs },
   fmtFrames: {
     signature: 'fmtFrames(list): string',
-    impl: (v: unknown) => formatFrames(Array.isArray(v) ? v.map(num) : []),
+    impl: (v: unknown) => listText(Array.isArray(v) ? v.map(num) : []),
     accepts: (a) => Array.isArray(a[0]),
+  },
+  framesOf: {
+    signature: 'framesOf(list): string',
+    impl: (v: unknown) => framesPhrase(Array.isArray(v) ? v.map(num) : []),
+    accepts: (a) => Array.isArray(a[0]),
+  },
+  eventFrames: {
+    signature: 'eventFrames(dyn): string',
+    impl: (e: unknown) => {
+      const rec = (e ?? {}) as { frames?: unknown; count?: unknown };
+      const frames = Array.isArray(rec.frames) ? rec.frames.map(num) : [];
+      return framesPhrase(frames, Math.max(frames.length, num(rec.count ?? frames.length) || 0));
+    },
+    accepts: (a) => typeof a[0] === 'object' && a[0] !== null,
   },
   // a wire string inside a phrase a rule composes (placeholderMax): clipped in the middle as a
   // placeholder of one value is

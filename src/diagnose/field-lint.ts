@@ -9,6 +9,7 @@
 
 import type { ASTNode } from '@marcbachmann/cel-js';
 import { factObjects, scopeVariables, type FieldSpec, type Scope, type TypeSpec } from './fact-schema.ts';
+import { editDistance } from '../format/words.ts';
 
 export interface LintProblem {
   message: string;
@@ -122,20 +123,6 @@ function suggest(name: string, known: readonly string[]): string {
     }
   }
   return best && bestD <= Math.max(1, Math.floor(name.length / 3)) ? ` (did you mean "${best}"?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0]!;
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j]!;
-      prev[j] = Math.min(prev[j]! + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length]!;
 }
 
 /** The field a plain member chain names (`c.label`, `c.forgedResets[0].evidence`), or null for any

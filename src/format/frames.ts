@@ -1,22 +1,34 @@
 // Lists of frame numbers (or ids) as every output shows them: the first MAX_LISTED_FRAMES, then
-// how many more.
+// how many there were (`… (first 8 of 686 frames)`).
+
+import { plural, pluralOf } from './words.ts';
 
 export const MAX_LISTED_FRAMES = 8;
 
-// 12, 14, 20 … (+31 more)
-export function formatFrames(frames: readonly number[]): string {
-  return formatFrameList(frames, frames.length);
+/**
+ * A list known by its first numbers and its count, as every output prints it: `20`,
+ * `3, 5, 7`, `3, 5, 7, 9, 11, 13, 15, 17 … (first 8 of 686 frames)` (`noun` plural in the
+ * parenthesis). `first` may hold more than are shown; `total` is how many there were in all,
+ * which may be more than were kept (a streamed report keeps the first entries and the count).
+ */
+export function listText(first: readonly number[], total = first.length, noun = 'frame', max = MAX_LISTED_FRAMES): string {
+  if (total === 0 || first.length === 0) return 'none';
+  const shown = first.slice(0, max);
+  const list = shown.join(', ');
+  return total > shown.length ? `${list} … (first ${shown.length} of ${plural(total, noun)})` : list;
 }
 
-/** formatFrames of a list known by its first entries (at least MAX_LISTED_FRAMES of them, or
- *  all) and its length: what a streamed report keeps instead of the whole list. */
-export function formatFrameList(first: readonly number[], total: number): string {
-  if (total === 0) return 'none';
-  const shown = first.slice(0, MAX_LISTED_FRAMES).join(', ');
-  return total > MAX_LISTED_FRAMES ? `${shown} … (+${total - MAX_LISTED_FRAMES} more)` : shown;
+/** `frame 20` / `frames 3, 5, 7` / `frames 3, 5, … (first 8 of 686 frames)`. */
+export function framesText(first: readonly number[], total = first.length, noun = 'frame'): string {
+  return `${total === 1 ? noun : pluralOf(noun)} ${listText(first, total, noun)}`;
 }
 
-/** A list of frame numbers or ids as formatFrames shows it, gathered one at a time in bounded
+/** framesText, or 'no frames' for none: what rule texts say after "(" (framesOf, eventFrames). */
+export function framesPhrase(first: readonly number[], total = first.length): string {
+  return total === 0 ? 'no frames' : framesText(first, total);
+}
+
+/** A list of frame numbers or ids as listText shows it, gathered one at a time in bounded
  *  memory: the first entries and the count, with `distinct` only new values count (a bit set). */
 export class FrameList {
   readonly first: number[] = [];
@@ -43,6 +55,6 @@ export class FrameList {
   }
 
   toString(): string {
-    return formatFrameList(this.first, this.count);
+    return listText(this.first, this.count);
   }
 }

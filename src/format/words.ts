@@ -1,5 +1,10 @@
-// Words and lines: plurals, clipping a string to a width or in its middle, greedy wrapping.
+// Words and lines: plurals, clipping a string to a width or in its middle, greedy wrapping,
+// the nearest spelling of a word. Widths are terminal columns: SGR colour codes take none, East
+// Asian wide characters two (string-width), everything else one; wire strings reach these
+// functions already escaped (escapeWire), so they hold no control characters but the SGR codes a
+// Styler added.
 
+import stringWidth from 'string-width';
 /** English plural of a unit noun: segment → segments, reply → replies, ACK stays upper-case. */
 export function pluralOf(word: string): string {
   if (/[^aeiou]y$/i.test(word)) return word.slice(0, -1) + 'ies';
@@ -12,10 +17,140 @@ export function plural(n: number, word: string, many = pluralOf(word), group = f
   return `${group ? n.toLocaleString('en-US') : n} ${n === 1 ? word : many}`;
 }
 
-/** `s` cut to `n` characters (UTF-16 units), the last one an ellipsis when cut; '' for n ≤ 0. */
+// eslint-disable-next-line no-control-regex
+const SGR = /\u001b\[[\d;]*m/g;
+const PLAIN = /^[\x20-\x7e]*$/;
+
+/** A space wrap() never breaks at ("frame 14" stays on one line); wrap() prints it as a space. */
+export const GLUE = '\ue000';
+const GLUES = /\ue000/g;
+
+/** `s` with its first space made one that wrap() does not break at. */
+export const glueFirst = (s: string): string => s.replace(' ', GLUE);
+
+/** Columns `s` takes on a terminal. */
+export function visibleWidth(s: string): number {
+  if (PLAIN.test(s)) return s.length;
+  return stringWidth(s.replace(SGR, '').replace(GLUES, ' '));
+}
+
+/** `s` cut to `n` columns, the last one an ellipsis when cut (plain text: no SGR codes). */
 export function clip(s: string, n: number): string {
   if (n <= 0) return '';
-  return s.length > n ? s.slice(0, Math.max(0, n - 1)) + '…' : s;
+  if (visibleWidth(s) <= n) return s;
+  return sliceColumns(s, n - 1) + '…';
+}
+
+/** `s` cut to `n` columns in the middle: its first two thirds and last third around an
+ *  ellipsis (a path keeps its file name). Plain text. */
+export function clipMiddle(s: string, n: number): string {
+  if (visibleWidth(s) <= n) return s;
+  if (n <= 1) return n === 1 ? '…' : '';
+  const tail = Math.floor((n - 1) / 3);
+  const chars = [...s];
+  let end = '';
+  let w = 0;
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const cw = charWidth(chars[i]!);
+    if (w + cw > tail) break;
+    end = chars[i]! + end;
+    w += cw;
+  }
+  return sliceColumns(s, n - 1 - w) + '…' + end;
+}
+
+function charWidth(ch: string): number {
+  return ch.length === 1 && ch >= ' ' && ch <= '~' ? 1 : ch === GLUE ? 1 : stringWidth(ch);
+}
+
+/** The first `n` columns of `s`, SGR codes kept (and not counted). */
+export function sliceColumns(s: string, n: number): string {
+  if (PLAIN.test(s)) return s.slice(0, Math.max(0, n));
+  let out = '';
+  let w = 0;
+  for (let i = 0; i < s.length; ) {
+    if (s[i] === '\u001b') {
+      const m = /^\u001b\[[\d;]*m/.exec(s.slice(i));
+      if (m) {
+        out += m[0];
+        i += m[0].length;
+        continue;
+      }
+    }
+    const cp = s.codePointAt(i)!;
+    const ch = String.fromCodePoint(cp);
+    const cw = charWidth(ch);
+    if (w + cw > n) break;
+    out += ch;
+    w += cw;
+    i += ch.length;
+  }
+  return out;
+}
+
+/**
+ * Greedy word wrap: every line starts with `indent` (the first with `firstIndent`) and is at
+ * most `width` columns, SGR codes not counted. A word longer than a whole line (a path has no
+ * spaces, and how long it is depends on where the user keeps the file) is cut, after a '/'
+ * where one falls in the second half of the room, so that no line ever exceeds `width`.
+ */
+export function wrap(text: string, width: number, indent: string, firstIndent = indent): string {
+  const whole = firstIndent + text;
+  if (!text.includes('\n') && visibleWidth(whole) <= width) return whole.replace(GLUES, ' ');
+  const lines: string[] = [];
+  let line = firstIndent;
+  let lineW = visibleWidth(firstIndent);
+  const indentW = visibleWidth(indent);
+  let empty = true;
+  // the spaces between two words are kept when they stay on one line ("title  [frames 3]")
+  for (const m of text.replace(/\n/g, ' ').matchAll(/( *)([^ ]+)/g)) {
+    const gap = m[1]!.length === 0 ? 1 : m[1]!.length;
+    let word = m[2]!;
+    let wordW = visibleWidth(word);
+    for (;;) {
+      const lead = empty ? 0 : gap;
+      if (lineW + lead + wordW <= width) {
+        line += ' '.repeat(lead) + word;
+        lineW += lead + wordW;
+        empty = false;
+        break;
+      }
+      const room = width - lineW - lead;
+      // a word that fits no line whole is cut here when a useful piece fits, else on a new line
+      const cutHere = empty ? room >= 1 : indentW + wordW > width && room >= 8;
+      if (!cutHere) {
+        if (empty) {
+          // not even one column left after the indent: the word takes the line as it is
+          line += word;
+          lineW += wordW;
+          empty = false;
+          break;
+        }
+        lines.push(line);
+        line = indent;
+        lineW = indentW;
+        empty = true;
+        continue;
+      }
+      const plainWord = word.replace(SGR, '');
+      const slash = plainWord.lastIndexOf('/', room - 1);
+      const cut = slash >= room / 2 && PLAIN.test(plainWord) ? slash + 1 : room;
+      const head = sliceColumns(word, cut);
+      lines.push(line + ' '.repeat(lead) + head);
+      word = word.slice(head.length);
+      wordW = visibleWidth(word);
+      line = indent;
+      lineW = indentW;
+      empty = true;
+      if (wordW === 0) {
+        lines[lines.length - 1] += word; // a colour's closing code, if the cut fell before it
+        word = '';
+        break;
+      }
+    }
+  }
+  if (!empty || lines.length === 0) lines.push(line);
+  return lines.join('\n').replace(GLUES, ' ');
 }
 
 /** Characters of one string a sentence shows; a longer one (a 7,000-character file name) keeps
@@ -23,53 +158,46 @@ export function clip(s: string, n: number): string {
 export const PROSE_MAX = 100;
 
 // "reports/2024/…/q4-final.csv"
-/** `s` clipped to `max` characters in the middle: its first two thirds and last third kept. */
-export function clipProse(s: string, max = PROSE_MAX): string {
-  if (s.length <= max) return s;
-  const tail = Math.floor((max - 1) / 3);
-  return `${s.slice(0, max - 1 - tail)}…${s.slice(s.length - tail)}`;
-}
+/** A wire string inside a sentence: clipped in the middle to `max` columns (clipMiddle). */
+export const clipProse = (s: string, max = PROSE_MAX): string => clipMiddle(s, max);
 
-/**
- * Greedy wrap of plain (unstyled, escaped) text, every line after the first prefixed by
- * `indent`, the first by `first`. A word longer than a whole line (a file path has no spaces,
- * and its length depends on where the user keeps the trace) is cut, after a '/' where one falls
- * in the line, so that no line ever exceeds `width`.
- */
-export function wrap(text: string, width: number, indent: string, first = indent): string {
-  const lines: string[] = [];
-  let line = first;
-  let empty = true;
-  for (let word of text.split(' ')) {
-    for (;;) {
-      const lead = empty ? '' : ' ';
-      if (line.length + lead.length + word.length <= width) {
-        line += lead + word;
-        empty = false;
-        break;
-      }
-      const room = width - line.length - lead.length;
-      // a word that fits no line whole is cut here when a useful piece fits, else on a new line
-      const cutHere = empty ? room >= 1 : indent.length + word.length > width && room >= 8;
-      if (!cutHere) {
-        if (empty) {
-          line += word;
-          empty = false;
-          break;
-        }
-        lines.push(line);
-        line = indent;
-        empty = true;
-        continue;
-      }
-      const slash = word.lastIndexOf('/', room - 1);
-      const cut = slash >= room / 2 ? slash + 1 : room;
-      lines.push(line + lead + word.slice(0, cut));
-      word = word.slice(cut);
-      line = indent;
-      empty = true;
+/** Edit distance between two words (insertions, deletions, substitutions and swaps of two
+ *  neighbours each cost 1): how far a typo is from what was meant. */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
     }
   }
-  lines.push(line);
-  return lines.join('\n');
+  return d[a.length]![b.length]!;
+}
+
+/** The candidate nearest to `word` (a typo's likely meaning), or null when none is near: within
+ *  one edit for words of up to 4 characters (`fish` is two from `bash`, and means no shell of
+ *  ours), two up to 6, three from 7, or one that `word` begins or ends (`json`: ndjson). */
+export function nearest(word: string, candidates: Iterable<string>): string | null {
+  const w = word.toLowerCase();
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const lc = c.toLowerCase();
+    let dist = editDistance(w, lc);
+    if (w.length >= 2 && (lc.startsWith(w) || lc.endsWith(w))) dist = Math.min(dist, 1.5);
+    if (dist < bestD) {
+      best = c;
+      bestD = dist;
+    }
+  }
+  const limit = w.length >= 7 ? 3 : w.length >= 5 ? 2 : 1.5;
+  return best !== null && bestD <= limit && bestD < Math.max(w.length, 1) ? best : null;
+}
+
+/** `a`, `a or b`, `a, b or c`. */
+export function orList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }

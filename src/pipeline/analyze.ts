@@ -228,7 +228,13 @@ export class Analysis {
 
 export interface AnalyzeFileOptions extends AnalysisOptions {
   read?: ReadOptions;
+  /** Read only the first this many frames (tcpdump -c): the reading stops there and the summary
+   *  counts these frames, with a warning saying where the rest was left. */
+  maxFrames?: number;
 }
+
+/** The reason a frame count stopped the reading, as the capture's warning names it. */
+export const FRAME_COUNT_STOP = 'the frame count (-c)';
 
 /** Reads and analyses a capture file ('-' or '' = standard input), or several files merged by
  *  time (capture/merge.ts). A CaptureError does not lose the work: the analysis is finished over
@@ -236,8 +242,22 @@ export interface AnalyzeFileOptions extends AnalysisOptions {
 export async function analyzeFile(path: string | readonly string[], opts: AnalyzeFileOptions): Promise<{ result: AnalysisResult; error: CaptureError | null }> {
   const file = typeof path !== 'string' ? path.join(' + ') : path === '' ? '-' : path;
   const analysis = new Analysis({ ...opts, file });
+  let sink = (f: Frame) => analysis.frame(f);
+  let read = opts.read;
+  const max = opts.maxFrames;
+  if (max !== undefined) {
+    // frames parsed after the stop from the buffer already read are left out too
+    const enough = new AbortController();
+    sink = (f) => {
+      if (analysis.framesSeen >= max) return;
+      analysis.frame(f);
+      if (analysis.framesSeen === max) enough.abort(FRAME_COUNT_STOP);
+    };
+    read = { ...read, stop: read?.stop ? AbortSignal.any([enough.signal, read.stop]) : enough.signal };
+  }
   try {
-    const summary = await readCaptures(path, (f) => analysis.frame(f), opts.read);
+    const read1 = await readCaptures(path, sink, read);
+    const summary = max !== undefined && read1.frames > analysis.framesSeen ? { ...read1, frames: analysis.framesSeen } : read1;
     return { result: analysis.finish(summary), error: null };
   } catch (e) {
     if (!(e instanceof CaptureError)) throw e;

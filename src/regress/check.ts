@@ -4,6 +4,7 @@
 import { severityRank, type Finding } from '../diagnose/finding.ts';
 import type { Transfer } from '../ftp/types.ts';
 import type { Expectation, ExpectedTransfer } from './expectation.ts';
+import { plural } from '../format/words.ts';
 
 /** The part of an analysis a regression check reads. */
 export interface Analysed {
@@ -89,7 +90,7 @@ function checkTransfers(actual: readonly Transfer[], expected: readonly Expected
     if (want.bytes !== undefined && t.bytesStatus !== 'counted' && t.bytesStatus !== 'not-opened')
       out.push({ kind: 'transfer-field', message: `${label}: bytes not counted (${t.bytesStatus}), expected ${want.bytes}` });
     else if (want.bytes !== undefined && want.bytes !== t.bytes)
-      out.push({ kind: 'transfer-field', message: `${label}: ${t.bytes} bytes, expected ${want.bytes}` });
+      out.push({ kind: 'transfer-field', message: `${label}: ${plural(t.bytes, 'byte')}, expected ${want.bytes}` });
     if (want.mode !== undefined && want.mode !== t.mode)
       out.push({ kind: 'transfer-field', message: `${label}: mode ${t.mode ?? 'unknown'}, expected ${want.mode}` });
   }

@@ -22,6 +22,20 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import type { Severity } from '../diagnose/finding.ts';
+import { nearest } from '../format/words.ts';
+import { errorWords } from '../report/output-error.ts';
+
+
+/** The ids an expectation names that no rule reports, each as `FILE:LINE: …` with the nearest id
+ *  (one line each; the caller says once that `ftpdiag rules` lists them). */
+export function unknownIds(exp: Expectation, known: ReadonlySet<string>): string[] {
+  return [...exp.ids, ...(exp.decrypted?.ids ?? [])]
+    .filter((x) => !known.has(x.id))
+    .map((x) => {
+      const near = nearest(x.id, known);
+      return `${exp.file}:${x.line}: unknown finding id '${x.id}'${near ? ` (did you mean ${near}?)` : ''}`;
+    });
+}
 
 export interface ExpectedFinding {
   id: string;
@@ -46,6 +60,9 @@ export interface Expectation {
   absent: string[];
   transfers: ExpectedTransfer[] | null; // null: transfers not checked
   sessions: number | null; //       number of FTP sessions, when given
+  /** Every finding id the file names (present and absent), with its line: checked against the
+   *  rules, so that a typo is an error rather than a finding that is never expected. */
+  ids: Array<{ id: string; line: number }>;
   keylog: string | null; //         FTPS: an NSS key log, as written (relative to the expectation file)
   decrypted: Expectation | null; // what the analysis with that key log must give
 }
@@ -74,7 +91,7 @@ export function loadExpectation(file: string): Expectation {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ExpectationError(file, 0, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new ExpectationError(file, 0, `cannot read: ${errorWords(e)}`);
   }
   return parseExpectation(text, file);
 }
@@ -108,6 +125,7 @@ export function parseExpectation(text: string, file: string): Expectation {
       sessions: null,
       keylog: null,
       decrypted: null,
+      ids: [],
     } as Expectation;
     for (const pair of (map as { items: Array<{ key: unknown; value: unknown }> }).items) {
       const key = String((pair.key as { value?: unknown } | null)?.value ?? pair.key);
@@ -165,11 +183,13 @@ export function parseExpectation(text: string, file: string): Expectation {
           const id = (item as { value?: unknown }).value;
           if (typeof id !== 'string' || !/^[a-z0-9-]+$/.test(id)) fail(item, 'findings.absent: items are finding ids');
           exp.absent.push(id as string);
+          exp.ids.push({ id: id as string, line: lineOf(item) });
           continue;
         }
         const f = (item as { toJSON?: () => unknown }).toJSON?.();
         if (typeof f === 'string') {
           exp.present.push({ id: f });
+          exp.ids.push({ id: f, line: lineOf(item) });
           continue;
         }
         if (!isMap(item) || typeof f !== 'object' || f === null) return fail(item, 'findings.present: items are ids or {id, frames, severity}');
@@ -180,6 +200,7 @@ export function parseExpectation(text: string, file: string): Expectation {
           fail(item, 'findings.present: frames must be a list of frame numbers');
         if (o.severity !== undefined && !severities.includes(o.severity as Severity))
           fail(item, 'findings.present: severity must be error, warning or info');
+        exp.ids.push({ id: o.id as string, line: lineOf(item) });
         exp.present.push({
           id: o.id as string,
           ...(o.frames ? { frames: o.frames as number[] } : {}),

@@ -1,10 +1,17 @@
-// JUnit XML for CI systems: one <testcase> per trace, a <failure> listing its mismatches.
+// JUnit XML for CI systems: one <testcase> per trace, named relative to the directory given (the
+// same on every machine), grouped by that directory (classname), with the trace's path in a
+// `file` attribute, a <failure> listing its mismatches, and its text report in <system-out>.
+
+import { TOOL_VERSION } from '../report/tool-version.ts';
 
 export interface JunitCase {
-  name: string; //       trace path as given
+  name: string; //       trace name relative to the directory given
+  classname: string; //  that directory, as given
+  file: string; //       the trace's path (relative to the working directory when under it)
   seconds: number;
   failures: string[]; // empty when the trace passed
   error: string | null; // the trace or its expectation could not be read
+  report?: string | null; // the text report of the trace's analysis
 }
 
 export function junitXml(suite: string, cases: readonly JunitCase[]): string {
@@ -15,12 +22,22 @@ export function junitXml(suite: string, cases: readonly JunitCase[]): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites tests="${cases.length}" failures="${failed}" errors="${errors}" time="${total.toFixed(3)}">`,
     `  <testsuite name="${xml(suite)}" tests="${cases.length}" failures="${failed}" errors="${errors}" time="${total.toFixed(3)}">`,
+    '    <properties>',
+    `      <property name="ftpdiag.version" value="${xml(TOOL_VERSION)}"/>`,
+    '    </properties>',
   ];
   for (const c of cases) {
-    lines.push(`    <testcase classname="${xml(suite)}" name="${xml(c.name)}" time="${c.seconds.toFixed(3)}">`);
-    if (c.error !== null) lines.push(`      <error message="${xml(c.error)}"/>`);
-    else if (c.failures.length > 0)
-      lines.push(`      <failure message="${xml(`${c.failures.length} mismatch(es)`)}">${xml(c.failures.join('\n'))}</failure>`);
+    lines.push(`    <testcase classname="${xml(c.classname)}" name="${xml(c.name)}" file="${xml(c.file)}" time="${c.seconds.toFixed(3)}">`);
+    if (c.error !== null) {
+      // an attribute's line breaks are read as spaces: the first line is the message, all in the body
+      const [first, ...more] = c.error.split('\n');
+      lines.push(more.length === 0 ? `      <error message="${xml(c.error)}"/>` : `      <error message="${xml(first!)}">${xml(c.error)}</error>`);
+    }
+    else if (c.failures.length > 0) {
+      const n = c.failures.length;
+      lines.push(`      <failure message="${xml(`${n} ${n === 1 ? 'mismatch' : 'mismatches'}`)}">${xml(c.failures.join('\n'))}</failure>`);
+    }
+    if (c.report) lines.push(`      <system-out>${xml(c.report)}</system-out>`);
     lines.push('    </testcase>');
   }
   lines.push('  </testsuite>', '</testsuites>', '');

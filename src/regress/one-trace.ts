@@ -1,19 +1,24 @@
 // Regression of one trace: analyse it, then compare with (or, with --update, write) its
 // expectation. Runs in the main thread or in a worker; the outcome is plain data either way.
 
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { RuleSet } from '../diagnose/rule-types.ts';
 import { analyzeFile, type AnalysisLimits } from '../pipeline/analyze.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import { KeyLogError, readKeyLog } from '../tls/keylog.ts';
 import { checkAgainst } from './check.ts';
-import { ExpectationError, loadExpectation, type Expectation } from './expectation.ts';
+import { ExpectationError, loadExpectation, unknownIds, type Expectation } from './expectation.ts';
+import { errorWords } from '../report/output-error.ts';
+import { renderText } from '../report/text.ts';
+import { PIPE_WIDTH } from '../report/layout.ts';
 import { expectationText } from './update.ts';
 import type { TraceCase } from './discover.ts';
 
 export interface TraceOutcome {
   trace: string;
+  name: string; //          relative to the directory given (TraceCase.name)
+  suite: string; //         that directory
   expectFile: string;
   status: 'pass' | 'fail' | 'error' | 'updated';
   mismatches: string[]; //  why it failed
@@ -22,19 +27,33 @@ export interface TraceOutcome {
   frames: number;
   findings: number;
   transfers: number;
+  report: string | null; // the text report, when asked for (JUnit's system-out)
 }
 
-export async function regressOne(c: TraceCase, rules: RuleSet, update: boolean, limits: AnalysisLimits = {}): Promise<TraceOutcome> {
+export interface RegressOneOptions {
+  limits?: AnalysisLimits;
+  /** Keep the trace's text report in the outcome (for --junit). */
+  report?: boolean;
+}
+
+export async function regressOne(c: TraceCase, rules: RuleSet, update: boolean, opts: RegressOneOptions = {}): Promise<TraceOutcome> {
   const started = performance.now();
-  const base = { trace: c.trace, expectFile: c.expectFile, mismatches: [] as string[], error: null as string | null, frames: 0, findings: 0, transfers: 0 };
+  const base = { trace: c.trace, name: c.name, suite: c.suite, expectFile: c.expectFile, mismatches: [] as string[], error: null as string | null, frames: 0, findings: 0, transfers: 0, report: null as string | null };
   const done = (o: Partial<TraceOutcome> & Pick<TraceOutcome, 'status'>): TraceOutcome => ({
     ...base,
     ...o,
     seconds: (performance.now() - started) / 1000,
   });
-  const { result, error } = await analyzeFile(c.trace, { rules, file: c.trace, ...limits });
-  const counts = { frames: result.capture.frames, findings: result.findings.length, transfers: result.transfers.length };
+  const { result, error } = await analyzeFile(c.trace, { rules, file: c.trace, ...opts.limits });
+  const counts = {
+    frames: result.capture.frames,
+    findings: result.findings.length,
+    transfers: result.transfers.length,
+    report: opts.report ? renderText(result, { color: false, width: PIPE_WIDTH, error: error ? `offset ${error.offset}: ${error.reason}` : null }) : null,
+  };
   if (error) return done({ status: 'error', error: `${c.trace}: offset ${error.offset}: ${error.reason}`, ...counts });
+  // an id no rule reports is a typo, never a finding that simply did not appear
+  const known = new Set(rules.rules.map((r) => r.id));
   let exp: Expectation | null = null;
   try {
     exp = loadExpectation(c.expectFile);
@@ -42,26 +61,32 @@ export async function regressOne(c: TraceCase, rules: RuleSet, update: boolean, 
     if (!(e instanceof ExpectationError)) throw e;
     if (!update) {
       const reason = e.line === 0
-        ? `${c.expectFile}: missing (write it with: ftpdiag regress --update ${c.trace})`
+        ? existsSync(c.expectFile) ? e.message : `${c.expectFile}: missing (write it with: ftpdiag regress --update ${c.trace})`
         : e.message;
       return done({ status: 'error', error: reason, ...counts });
     }
   }
+  const unknown = exp ? unknownIds(exp, known) : [];
+  if (unknown.length > 0) return done({ status: 'error', error: [...unknown, 'ftpdiag rules lists the finding ids'].join('\n'), ...counts });
   // FTPS: an expectation that names a key log is checked a second time, decrypted
   let decrypted: AnalysisResult | null = null;
   if (exp?.keylog) {
     const keyFile = resolve(dirname(c.expectFile), exp.keylog);
     try {
       const keyLog = readKeyLog(keyFile);
-      const second = await analyzeFile(c.trace, { rules, file: c.trace, keyLog, ...limits });
+      const second = await analyzeFile(c.trace, { rules, file: c.trace, keyLog, ...opts.limits });
       decrypted = second.result;
     } catch (e) {
       if (!(e instanceof KeyLogError)) throw e;
-      return done({ status: 'error', error: `${c.expectFile}: keylog: ${e.message}`, ...counts });
+      return done({ status: 'error', error: `${c.expectFile}: keylog: ${errorWords(e.message)}`, ...counts });
     }
   }
   if (update) {
-    writeFileSync(c.expectFile, expectationText(result, basename(c.trace), c.expectFile, decrypted));
+    try {
+      writeFileSync(c.expectFile, expectationText(result, basename(c.trace), c.expectFile, decrypted));
+    } catch (e) {
+      return done({ status: 'error', error: `${c.expectFile}: cannot write: ${errorWords(e)}`, ...counts });
+    }
     return done({ status: 'updated', ...counts });
   }
   const mismatches = checkAgainst(result, exp!).map((m) => m.message);

@@ -13,6 +13,7 @@ export interface RegressOptions {
   update: boolean; //      write expectations instead of checking them
   limits?: AnalysisLimits; // resource bounds (--max-flows …); plain data, sent to the workers
   jobs: number; //         worker threads; 1 = in this thread
+  report?: boolean; //     keep each trace's text report (for --junit)
   onOutcome?(o: TraceOutcome): void; // progress, in completion order
 }
 
@@ -36,7 +37,7 @@ async function inThread(cases: readonly TraceCase[], opts: RegressOptions): Prom
   const rules = loadRules(opts.rulePaths);
   const out: TraceOutcome[] = [];
   for (const c of cases) {
-    const o = await regressOne(c, rules, opts.update, opts.limits);
+    const o = await regressOne(c, rules, opts.update, { ...(opts.limits ? { limits: opts.limits } : {}), report: opts.report ?? false });
     opts.onOutcome?.(o);
     out.push(o);
   }
@@ -72,7 +73,7 @@ function inWorkers(cases: readonly TraceCase[], opts: RegressOptions, jobs: numb
     for (let i = 0; i < jobs; i++) {
       const entry = workerEntry();
       const w = new Worker(entry.url, {
-        workerData: { module: entry.module, rulePaths: opts.rulePaths, update: opts.update, limits: opts.limits ?? {} },
+        workerData: { module: entry.module, rulePaths: opts.rulePaths, update: opts.update, limits: opts.limits ?? {}, report: opts.report ?? false },
       });
       workers.push(w);
       w.on('message', (m: WorkerReply) => {

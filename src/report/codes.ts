@@ -28,7 +28,7 @@ const groupText = (d: DigitMeaning) => `x${d.digit}z ${d.name}`;
 export function renderCodeDetail(s: CodeSheet, color: boolean, width = 100): string {
   const st = new Styler(color);
   const w = Math.max(40, width);
-  const lines = [`${st.paint('bold', codeText(s.code))}  ${s.meaning}`];
+  const lines = [wrap(`${st.paint('bold', codeText(s.code))}  ${s.meaning}`, w, '     ', '')];
   const field = (label: string, text: string) => lines.push(wrap(`${st.paint('bold', label)}: ${text}`, w, '      ', '  '));
   field('Class', `${classText(s.class)}: ${s.class.description}`);
   field('Group', `${groupText(s.group)}: ${s.group.description}`);
@@ -78,23 +78,40 @@ export function renderCodeComparison(sheets: readonly CodeSheet[], color: boolea
   const markW = 3;
   const fieldW = 15;
   // each column adds one border character; cli-table3's widths include the cell padding
-  const colW = Math.max(16, Math.floor((total - markW - fieldW - (sheets.length + 3)) / sheets.length));
+  const colW = Math.floor((total - markW - fieldW - (sheets.length + 3)) / sheets.length);
+  const rows = comparisonRows(sheets);
+  const differing = rows.filter((r) => r.differ).map((r) => r.field.toLowerCase());
+  const summary = differing.length === 0 ? 'The codes agree in every field.' : `${DIFFER_MARK} marks the rows that differ: ${differing.join(', ')}.`;
+  // too many codes for columns of 16 at this width: field by field, one code to a line
+  if (colW < 16) return `${comparisonList(rows, sheets, st, total)}\n${wrap(summary, total, '  ', '')}\n`;
   const table = new Table({
     head: ['', 'Field', ...sheets.map((s) => codeText(s.code))],
     colWidths: [markW, fieldW, ...sheets.map(() => colW)],
     wordWrap: true,
     style: tableStyle(color),
   });
-  const rows = comparisonRows(sheets);
   for (const row of rows) {
     if (row.values.every((v) => v === '')) continue;
     const mark = row.differ ? st.paint('boldYellow', DIFFER_MARK) : '';
     const label = row.differ ? st.paint('bold', row.field) : row.field;
     table.push([mark, label, ...row.values.map((v) => v || '–')]);
   }
-  const differing = rows.filter((r) => r.differ).map((r) => r.field.toLowerCase());
-  const summary = differing.length === 0 ? 'The codes agree in every field.' : `${DIFFER_MARK} marks the rows that differ: ${differing.join(', ')}.`;
-  return `${table.toString()}\n${summary}\n`;
+  return `${table.toString()}\n${wrap(summary, total, '  ', '')}\n`;
+}
+
+/** The comparison as a list: each field, then each code's value under it (a field where the
+ *  codes agree is given once). */
+function comparisonList(rows: readonly ComparisonRow[], sheets: readonly CodeSheet[], st: Styler, width: number): string {
+  const out: string[] = [];
+  for (const row of rows) {
+    if (row.values.every((v) => v === '')) continue;
+    out.push(`${row.differ ? st.paint('boldYellow', DIFFER_MARK) : ' '} ${st.paint('bold', row.field)}`);
+    const values = row.differ ? row.values.map((v, i) => [codeText(sheets[i]!.code), v] as const) : [['all', row.values[0]!] as const];
+    for (const [code, v] of values) {
+      for (const [k, line] of (v || '–').split('\n').entries()) out.push(wrap(line, width, ' '.repeat(11), k === 0 ? `    ${code.padEnd(5)}  ` : ' '.repeat(11)));
+    }
+  }
+  return out.join('\n');
 }
 
 // ---- the whole catalog ------------------------------------------------------------------------
@@ -120,9 +137,9 @@ export function renderCodeCatalog(color: boolean, width = 100): string {
       chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' }, // one line per code
     });
     for (const s of sheets) table.push([codeText(s.code), s.group.name, s.meaning]);
-    lines.push('', st.paint('bold', `${classText(sheets[0]!.class)}: ${sheets[0]!.class.description}`), table.toString());
+    lines.push('', st.paint('bold', wrap(`${classText(sheets[0]!.class)}: ${sheets[0]!.class.description}`, w, '    ', '')), table.toString());
   }
-  lines.push('', `ftpdiag codes CODE… explains codes in detail (causes, what to do); two or more are compared side by side.`);
+  lines.push('', wrap('ftpdiag codes CODE… explains codes in detail (causes, what to do); two or more are compared side by side.', w, '', ''));
   return lines.join('\n') + '\n';
 }
 

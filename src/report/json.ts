@@ -264,6 +264,8 @@ export function findingJson(f: Finding): FindingJson {
 
 export interface JsonReportOptions {
   error?: { message: string; offset: number; code: string } | null;
+  /** A display filter's expression and what it kept (the lists and counts are of what is shown). */
+  displayFilter?: ReportJson['displayFilter'];
 }
 
 /** A big list, written a run of elements at a time: each run is element texts joined by ',\n',
@@ -379,6 +381,7 @@ export function reportHead(r: AnalysisResult, opts: JsonReportOptions, n: Report
     ['ftpdiag', { reportVersion: REPORT_VERSION, version: TOOL_VERSION } satisfies ReportJson['ftpdiag']],
     ['capture', captureJson(r)],
     ['error', (opts.error ?? null) satisfies ReportJson['error']],
+    ['displayFilter', (opts.displayFilter ?? null) satisfies ReportJson['displayFilter']],
     [
       'summary',
       {

@@ -215,7 +215,7 @@ export function planTransfer(rv: ResultView, id: number): LadderPlan {
     // the side that opened it is the FTP client's in passive mode, the FTP server's in active mode
     lanes.push(connectionLane(c, 'attempt', 'A', t.mode === 'active' ? 'server' : 'client'));
   }
-  const bytes = typeof tv.bytes === 'number' ? `${groupDigits(tv.bytes)} bytes` : `bytes ${byteText(tv.bytes)}`;
+  const bytes = typeof tv.bytes === 'number' ? plural(tv.bytes, 'byte', 'bytes', true) : `bytes ${byteText(tv.bytes)}`;
   const facts = [t.mode ?? 'no PASV/PORT seen', bytes, t.replyCodes.length ? `replies ${repliesText(t)}` : 'no reply', t.outcome];
   if (!data) facts.push('no data connection seen');
   if (attempts.length > MAX_ATTEMPT_LANES) facts.push(`${attempts.length - MAX_ATTEMPT_LANES} more attempts not drawn (--connection ${attempts.slice(MAX_ATTEMPT_LANES).join(', ')})`);

@@ -19,6 +19,7 @@ import { PAUSE_MIN, type LadderGap, type LadderLane, type LadderMark, type Ladde
 import { Styler } from './style.ts';
 import { groupDigits, secondsText, sizeText } from '../format/numbers.ts';
 import { clip, wrap } from '../format/words.ts';
+import { listText } from '../format/frames.ts';
 
 export interface LadderTextOptions {
   color: boolean;
@@ -51,7 +52,7 @@ export function packetLabel(r: LadderRow, room = Infinity): string {
 export function gapText(g: LadderGap, room = Infinity): string {
   const n = groupDigits(g.packets);
   const pure = g.ftpLines === 0 && g.controlFlags === 0;
-  const what = pure ? `${n} ${g.packets === 1 ? 'packet' : 'packets'} of data` : `${n} packets`;
+  const what = `${n} ${g.packets === 1 ? 'packet' : 'packets'}${pure ? ' of data' : ''}`;
   const details: string[] = [];
   if (g.bytes > 0) details.push(sizeText(g.bytes));
   if (!pure && g.ftpLines) details.push(`${groupDigits(g.ftpLines)} FTP ${g.ftpLines === 1 ? 'line' : 'lines'}`);
@@ -137,7 +138,8 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
   if (tagged) {
     for (const l of m.lanes) {
       const name = l.role.padEnd(7);
-      out.push(clip(`  ${l.tag}  ${name} connection ${l.conn}: ${w(l.left)} ⇄ ${w(l.right)}`, width));
+      // wrapped, not clipped: IPv6 endpoints do not fit 80 columns, and the server's is the point
+      out.push(wrap(`${l.tag}  ${name} connection ${l.conn}: ${w(l.left)} ⇄ ${w(l.right)}`, width, '      ', '  '));
     }
   }
   const elided = m.items.some((x) => x.kind === 'gap');
@@ -154,13 +156,19 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
   const leftLabel = w(m.leftLabel);
   const rightLabel = w(m.rightLabel);
   const head = `${'time'.padStart(tw)} ${'frame'.padStart(fw)} ${tagged ? '  ' : ''}${ipColumn ? 'ttl/id'.padEnd(ipW + 1) : ''}`;
-  // the right label ends at the right bar when it can, else runs on into the mark column
+  // the right label ends at the right bar when it can, else runs on into the mark column; when
+  // both do not fit one line (IPv6 addresses), each gets its own: the left one over the left
+  // bar, the right one ending over the right bar (or at the width)
   const span = A + 2;
   const room = width - head.length;
-  const l = clip(leftLabel, Math.floor((room - 2) / 2));
-  const r = clip(rightLabel, room - l.length - 2);
-  const labels = l + ' '.repeat(Math.max(2, span - l.length - r.length)) + r;
-  out.push(st.paint('bold', head + labels));
+  if (leftLabel.length + 2 + rightLabel.length <= room) {
+    const labels = leftLabel + ' '.repeat(Math.max(2, span - leftLabel.length - rightLabel.length)) + rightLabel;
+    out.push(st.paint('bold', head + labels));
+  } else {
+    out.push(st.paint('bold', head + clip(leftLabel, room)));
+    const r = clip(rightLabel, width - head.length);
+    out.push(st.paint('bold', ' '.repeat(head.length + Math.max(0, Math.min(span, room) - r.length)) + r));
+  }
 
   /** A line between the bars, centred (pauses) or on the sender's side (holes). */
   const between = (text: string, bar: string, paint: 'dim' | 'red', side: 'centre' | 'left' | 'right' = 'centre') => {
@@ -250,7 +258,5 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
 }
 
 function listFrames(frames: readonly number[]): string {
-  const max = 12;
-  const shown = frames.slice(0, max).join(', ');
-  return frames.length > max ? `${shown} … (+${frames.length - max})` : shown;
+  return listText(frames, frames.length, 'frame', 12);
 }

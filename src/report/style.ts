@@ -29,10 +29,14 @@ export class Styler {
 }
 
 /** Colour decision: NO_COLOR (any non-empty value, https://no-color.org) always wins; otherwise
- *  an explicit --color/--no-color; otherwise colour only on a terminal. */
+ *  an explicit --color/--no-color; otherwise FORCE_COLOR as Node.js and most terminal tools
+ *  read it (set, empty, 1, 2, 3 or true: colour even into a pipe or file; 0 or false: none);
+ *  otherwise colour only on a terminal. */
 export function useColor(flag: boolean | undefined, isTTY: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
   if (env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') return false;
   if (flag !== undefined) return flag;
+  const force = env['FORCE_COLOR'];
+  if (force !== undefined) return !/^(0|false)$/i.test(force.trim());
   return isTTY;
 }
 

@@ -7,14 +7,15 @@ import type { CaptureSummary } from '../capture/frame.ts';
 import { linkTypeText } from '../format/link-types.ts';
 import type { Finding, Severity } from '../diagnose/finding.ts';
 import { endpointText } from '../format/endpoint.ts';
-import { formatFrameList, formatFrames, type FrameList } from '../format/frames.ts';
-import { clip, clipProse, plural, wrap } from '../format/words.ts';
+import { framesText, listText, type FrameList } from '../format/frames.ts';
+import { clip, clipProse, glueFirst, plural, wrap } from '../format/words.ts';
 import type { Transfer } from '../ftp/types.ts';
 import { byteText, closeText, repliesText, type SessionView, type TransferView } from '../view/unit.ts';
 import type { EncapsulationCount } from '../decode/counters.ts';
 import { escapeWire } from './escape.ts';
 import type { ReplyCodeSeen } from '../view/reply-codes.ts';
 import type { Styler } from './style.ts';
+
 
 export const w = escapeWire;
 /** endpointText (addr:port, an IPv6 address in brackets), escaped for the terminal. */
@@ -78,20 +79,21 @@ export function sessionBlock(v: SessionView, st: Styler, width: number): string 
   const control = v.control;
   const frames = control ? `, frames ${control.c.firstFrame}–${control.c.lastFrame}` : '';
   const lines = [
-    `${st.paint('bold', `Session ${s.id}`)}: client ${endpoint(s.client.addr, s.client.port)} → server ${endpoint(s.server.addr, s.server.port)} (connection ${s.control}${frames})`,
+    wrap(`${st.paint('bold', `Session ${s.id}`)}: client ${endpoint(s.client.addr, s.client.port)} → server ${endpoint(s.server.addr, s.server.port)} (connection ${s.control}${frames})`, width, '    ', ''),
   ];
+  const more = (text: string) => lines.push(wrap(text, width, '      ', '    '));
   const who: string[] = [];
   who.push(s.user !== null ? `user ${w(clipProse(s.user))}` : 'no USER seen');
   if (v.password !== null) who.push(`password ${w(clipProse(v.password))}`);
   who.push(v.login);
   if (s.startedMidSession && s.loginState !== 'unknown') who.push('capture began mid-session');
-  lines.push(`    ${who.join(', ')}`);
-  if (s.greeting) lines.push(`    greeting: ${s.greeting.valid ? s.greeting.code : '(invalid)'} ${w(clipProse(firstLine(s.greeting.text)))}`);
+  more(who.join(', '));
+  if (s.greeting) more(`greeting: ${s.greeting.valid ? s.greeting.code : '(invalid)'} ${w(clipProse(firstLine(s.greeting.text)))}`);
   // past the per-session cap commands are counted, not kept: say how many there were
   const commands = s.commandsDropped > 0 ? `${plural(s.commands.length + s.commandsDropped, 'command')} (the first ${s.commands.length} kept)` : plural(s.commands.length, 'command');
   const tail = [commands, plural(s.transfers.length, 'transfer')];
   if (s.tls.encryptedFromFrame !== null) tail.push(`TLS from frame ${s.tls.encryptedFromFrame}`);
-  lines.push(`    ${tail.join(', ')}${control ? '; ' + closeText(control) : ''}`);
+  more(`${tail.join(', ')}${control ? '; ' + closeText(control) : ''}`);
   for (const l of v.tls) lines.push(wrap(w(l), width, '        ', '    ')); // FTPS: one line per TLS connection
   return lines.join('\n');
 }
@@ -127,15 +129,29 @@ export function transferRow(v: TransferView, st: Styler): string[] {
   ];
 }
 
+/** A transfer's row of the table as the entry of the list drawn when the table does not fit the
+ *  width: `#0 STOR incoming/backup.tar — passive, 49152 bytes (49152 acked), replies 150 426:
+ *  aborted`, wrapped. */
+export function transferListLine(row: readonly string[], width: number): string {
+  const [id, command, argument, mode, bytes, acked, announced, replies, outcome] = row;
+  const facts: string[] = [];
+  if (mode !== '–') facts.push(mode!);
+  if (/^\d+$/.test(bytes!)) facts.push(`${plural(Number(bytes), 'byte')} (${acked} acked)`);
+  else if (bytes !== '–') facts.push(`bytes ${bytes}`);
+  if (announced !== '–') facts.push(`${announced} announced`);
+  facts.push(replies === '–' ? 'no reply' : `${replies!.includes(' ') ? 'replies' : 'reply'} ${replies}`);
+  return wrap(`#${id} ${command}${argument ? ` ${argument}` : ''} — ${facts.join(', ')}: ${outcome}`, width, '      ', '  ');
+}
+
 /** A finding's first lines: severity, id, title, frames, and its own summary. */
 export function findingHead(f: ShownFinding, st: Styler, width: number): string {
-  const head = `  ${st.severity(f.severity, f.severity.toUpperCase())} ${st.paint('bold', f.id)} — ${w(f.title)}`;
-  const frames = f.frameCount ? st.paint('dim', `  [${f.frameCount === 1 ? 'frame' : 'frames'} ${formatFrameList(f.frames, f.frameCount)}]`) : '';
-  return `${head}${frames}\n${wrap(w(f.summary), width, '      ', '    ')}`;
+  const head = `${st.severity(f.severity, f.severity.toUpperCase())} ${st.paint('bold', f.id)} — ${w(f.title)}`;
+  const frames = f.frameCount ? `  ${st.paint('dim', `[${glueFirst(framesText(f.frames, f.frameCount))}]`)}` : '';
+  return `${wrap(head + frames, width, '      ', '  ')}\n${wrap(w(f.summary), width, '      ', '    ')}`;
 }
 
 /** What a finding shown in full needs: the finding, with its frames known by the first
- *  MAX_LISTED_FRAMES and their count (formatFrameList). */
+ *  MAX_LISTED_FRAMES and their count (listText). */
 export type ShownFinding = Omit<Finding, 'frames'> & { frames: readonly number[]; frameCount: number };
 
 /** The rule's why, likely causes, what to do and references; printed once per rule and
@@ -158,15 +174,15 @@ export interface FoldedGroup {
   frames: FrameList; //      first frame of each instance that has one
 }
 
+/** ids or frames gathered in a FrameList, as listText shows them. */
+const listed = (l: FrameList, noun: string) => listText(l.first, l.count, noun);
+
 export function foldedLine(id: string, g: FoldedGroup, st: Styler, width: number): string {
-  const subjects = (ids: FrameList, noun: string) => (ids.count ? `${ids.count === 1 ? noun : `${noun}s`} ${ids}` : '');
+  const subjects = (ids: FrameList, noun: string) => (ids.count ? `${ids.count === 1 ? noun : `${noun}s`} ${listed(ids, noun)}` : '');
   const about = subjects(g.transfers, 'transfer') || subjects(g.sessions, 'session') || subjects(g.connections, 'connection');
-  return wrap(
-    `… and ${g.count} more ${st.paint('bold', id)} like these${about ? ` (${about}` : ' ('}${about ? '; ' : ''}first ${g.frames.count === 1 ? 'frame' : 'frames'} ${g.frames}); all of them with --json`,
-    width,
-    '      ',
-    '    ',
-  );
+  const first = g.frames.count ? `first ${g.frames.count === 1 ? 'frame' : 'frames'} ${listed(g.frames, 'frame')}` : '';
+  const what = [about, first].filter((x) => x !== '').join('; ');
+  return wrap(`… and ${g.count} more ${st.paint('bold', id)} like these${what ? ` (${what})` : ''}; all of them with --json`, width, '      ', '    ');
 }
 
 /** The info findings of one rule about connections that are neither FTP control nor data
@@ -182,16 +198,18 @@ export function backgroundHeading(st: Styler): string {
 }
 
 export function backgroundLine(id: string, g: BackgroundGroup, width: number): string {
-  return wrap(`${id} ×${g.count} — ${g.title} (${g.connections.count === 1 ? 'connection' : 'connections'} ${g.connections})`, width, '      ', '    ');
+  return wrap(`${id} ×${g.count} — ${g.title} (${g.connections.count === 1 ? 'connection' : 'connections'} ${listed(g.connections, 'connection')})`, width, '      ', '    ');
 }
 
-export function replyCodesSection(seen: readonly ReplyCodeSeen[], st: Styler): string {
+/** "Reply codes seen": one entry per code, wrapped under its meaning. A code seen more often
+ *  than frames were kept says so: `(first 8 of 686 frames)`. */
+export function replyCodesSection(seen: readonly ReplyCodeSeen[], st: Styler, width = 100): string {
   if (seen.length === 0) return '';
   const lines = [st.paint('bold', 'Reply codes seen')];
   for (const e of seen) {
     const code = e.code === 0 ? '???' : String(e.code);
-    const frames = st.paint('dim', `${e.count === 1 ? 'frame' : 'frames'} ${formatFrames(e.frames)}`);
-    lines.push(`  ${code}  ×${String(e.count).padEnd(4)} ${w(e.meaning)} (${e.className})  ${frames}`);
+    const frames = st.paint('dim', glueFirst(framesText(e.frames, e.count)));
+    lines.push(wrap(`${code}  ×${String(e.count).padEnd(4)} ${w(e.meaning)} (${e.className})  ${frames}`, width, ' '.repeat(13), '  '));
   }
   return lines.join('\n');
 }

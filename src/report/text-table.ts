@@ -8,6 +8,8 @@
 
 import Table from 'cli-table3';
 import stringWidth from 'string-width';
+import { fitColumns } from './layout.ts';
+import { clip } from '../format/words.ts';
 
 type Align = 'left' | 'right' | 'center';
 
@@ -45,6 +47,8 @@ interface Frame {
 
 export class StreamedTable {
   readonly widths: number[];
+  /** Columns narrowed by fitTo: their cells are clipped to this many columns when drawn. */
+  private readonly clipAt = new Map<number, number>();
 
   constructor(private readonly opts: StreamedTableOptions) {
     this.widths = opts.head.map((h) => cellWidth(h) + PADDING);
@@ -56,6 +60,26 @@ export class StreamedTable {
       const n = cellWidth(row[k]!) + PADDING;
       if (n > this.widths[k]!) this.widths[k] = n;
     }
+  }
+
+  /** Columns the table takes: cells, their padding and one border character each, and one more. */
+  get totalWidth(): number {
+    return this.widths.reduce((a, b) => a + b, 0) + this.widths.length + 1;
+  }
+
+  /** Narrows the columns in `shrink` (most willing first, each no narrower than its `min` columns
+   *  of text) until the table fits `total` columns; false, with nothing changed, when it cannot.
+   *  Call after every row was measured; the narrowed columns' cells are clipped with '…'. */
+  fitTo(total: number, shrink: ReadonlyArray<readonly [col: number, min: number]>): boolean {
+    const fitted = fitColumns(this.widths, this.widths.length + 1, total, shrink.map(([c, min]) => [c, min + PADDING] as const));
+    if (fitted === null) return false;
+    fitted.forEach((n, k) => {
+      if (n < this.widths[k]!) {
+        this.clipAt.set(k, n - PADDING);
+        this.widths[k] = n;
+      }
+    });
+    return true;
   }
 
   private table(head: boolean): InstanceType<typeof Table> {
@@ -90,7 +114,8 @@ export class StreamedTable {
     }
     let line = f.borders[0]!;
     for (let k = 0; k < this.widths.length; k++) {
-      const text = cells[k] ?? '';
+      const at = this.clipAt.get(k);
+      const text = at === undefined ? (cells[k] ?? '') : clip(cells[k] ?? '', at);
       const room = this.widths[k]! - PADDING;
       const gap = Math.max(0, room - cellWidth(text));
       const align = this.opts.colAligns[k] ?? 'left';

@@ -32,20 +32,31 @@ import {
   transferRow,
   TRANSFER_ALIGNS,
   TRANSFER_HEAD,
+  transferListLine,
   w,
   type BackgroundGroup,
   type FoldedGroup,
   type ShownFinding,
 } from './text-blocks.ts';
 import { StreamedTable } from './text-table.ts';
-import { plural } from '../format/words.ts';
+import { plural, wrap } from '../format/words.ts';
 
 
 export interface TextReportOptions {
   color: boolean;
-  width?: number; //  wrap width for prose; default 100
+  width?: number; //  columns every line fits (layout.ts outputWidth); default 100
   error?: string | null; // a capture fault to mention at the top (already one line)
+  /** Lines under the summary saying what a display filter left out (already escaped). */
+  filterNote?: string | null;
 }
+
+/** A report longer than this many lines repeats its summary line at the end, where a terminal
+ *  leaves the reader (and `tail -1` finds it). */
+export const REPEAT_SUMMARY_AFTER = 30;
+
+/** The Argument column of the transfer table is not narrowed below this; when the table does not
+ *  fit the width with it, the transfers are listed one to a (wrapped) line instead. */
+const MIN_ARGUMENT = 12;
 
 /** A finding that repeats for every transfer or session (687 transfers whose data connections a
  *  `port 21` filter left out, 30 failed logins of a brute force) is shown in full this many times,
@@ -68,7 +79,7 @@ type FindingRecord = [
   summary: string,
   explanation: string,
   action: string,
-  frames: number[], // the first MAX_LISTED_FRAMES (formatFrameList) …
+  frames: number[], // the first MAX_LISTED_FRAMES (listText) …
   frameCount: number, // … of this many
 ];
 
@@ -170,29 +181,62 @@ export class TextReport {
   }
 
   /** The report, in pieces. `totals`: counts of a streaming analysis (else those added). */
-  *render(r: AnalysisResult, error: string | null = null): Generator<string> {
-    const st = this.st;
+  *render(r: AnalysisResult, error: string | null = null, filterNote: string | null = null): Generator<string> {
+    let lines = 0;
+    for (const piece of this.body(r, error, filterNote)) {
+      for (let i = piece.indexOf('\n'); i >= 0; i = piece.indexOf('\n', i + 1)) lines++;
+      yield piece;
+    }
+    // the verdict again where a long report leaves the reader
+    if (lines > REPEAT_SUMMARY_AFTER) yield `\n${this.summary(r)}\n`;
+  }
+
+  /** The report's first line (wrapped), alone: what `--html -` prints on standard error. */
+  summaryText(r: AnalysisResult): string {
+    return this.summary(r);
+  }
+
+  private summary(r: AnalysisResult): string {
     const totals = r.released ?? { connections: r.connections.length, sessions: this.sessions.count, transfers: this.transfers.count };
-    yield summaryLine(r.capture, { ...totals, severities: this.severities }, st);
+    return wrap(summaryLine(r.capture, { ...totals, severities: this.severities }, this.st), this.width, '  ', '');
+  }
+
+  private *body(r: AnalysisResult, error: string | null, filterNote: string | null): Generator<string> {
+    const st = this.st;
+    const width = this.width;
+    yield this.summary(r);
+    if (filterNote) yield `\n${filterNote}`;
     const encapsulations = encapsulationsLine(r.capture.decode.encapsulations);
-    if (encapsulations) yield `\n${encapsulations}`;
+    if (encapsulations) yield `\n${wrap(encapsulations.trimStart(), width, '    ', '  ')}`;
     const merged = mergedLine(r.capture);
-    if (merged) yield `\n${merged}`;
-    if (error) yield `\n\n${st.severity('error', `capture error: ${w(error)} (report covers the frames before it)`)}`;
-    if (r.capture.warnings.length) yield `\n\n${r.capture.warnings.map((x) => `  warning: offset ${x.offset}: ${w(x.message)}`).join('\n')}`;
+    if (merged) yield `\n${wrap(merged.trimStart(), width, '    ', '  ')}`;
+    if (error) yield `\n\n${wrap(st.severity('error', `capture error: ${w(error)} (report covers the frames before it)`), width, '  ', '')}`;
+    if (r.capture.warnings.length) yield `\n\n${r.capture.warnings.map((x) => wrap(`warning: offset ${x.offset}: ${w(x.message)}`, width, '    ', '  ')).join('\n')}`;
     if (this.sessions.count) {
       yield `\n\n${st.paint('bold', 'FTP sessions')}`;
       for (const batch of this.sessions.sorted().texts()) yield '\n' + batch.join('\n');
     }
     if (this.transfers.count) {
       yield `\n\n${st.paint('bold', 'Transfers')}\n`;
-      yield* this.table.render(this.transferRows());
+      if (this.table.fitTo(width, [[TRANSFER_HEAD.indexOf('Argument'), MIN_ARGUMENT]])) yield* this.table.render(this.transferRows());
+      else {
+        // too narrow for the table: one entry per transfer, wrapped
+        let piece: string[] = [];
+        for (const row of this.transferRows()) {
+          piece.push(transferListLine(row, width));
+          if (piece.length >= 1000) {
+            yield piece.join('\n') + '\n';
+            piece = [];
+          }
+        }
+        yield piece.join('\n');
+      }
       if (this.anyNotCaptured) yield `\n${st.paint('dim', BYTE_MARKS['n/c'])}`;
       if (this.anyEncrypted) yield `\n${st.paint('dim', BYTE_MARKS.TLS)}`;
     }
     yield '\n\n';
     yield* this.findingsSection();
-    const codes = replyCodesSection(this.codes.result(), st);
+    const codes = replyCodesSection(this.codes.result(), st, width);
     if (codes) yield `\n\n${codes}`;
     yield '\n';
   }
@@ -302,7 +346,7 @@ export function renderText(r: AnalysisResult, opts: TextReportOptions): string {
   // findings keep the result's order within a severity, as the result has them sorted
   report.add(unitView(resultUnit(r), { showPasswords: r.showPasswords }), 'arrival');
   try {
-    return [...report.render(r, opts.error ?? null)].join('');
+    return [...report.render(r, opts.error ?? null, opts.filterNote ?? null)].join('');
   } finally {
     report.close();
   }

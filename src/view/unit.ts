@@ -199,6 +199,13 @@ export function loginText(s: Session): string {
 }
 
 /** A transfer's reply codes in order: '150 226', '–' for none. */
+/** Reply codes listed in a transfer's cell before the rest are counted (50 are kept). */
+const MAX_REPLY_CODES = 4;
+
+/** `150 226`, `–` for none, or `150 150 150 150 … +46` for a long list (a table cell). */
 export function repliesText(t: Transfer): string {
-  return t.replyCodes.join(' ') || '–';
+  const codes = t.replyCodes;
+  if (codes.length === 0) return '–';
+  if (codes.length <= MAX_REPLY_CODES + 1) return codes.join(' ');
+  return `${codes.slice(0, MAX_REPLY_CODES).join(' ')} … +${codes.length - MAX_REPLY_CODES}`;
 }

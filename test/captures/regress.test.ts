@@ -40,7 +40,7 @@ describe('captures/: regression on saved traces', function () {
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
     it('treats a trace without an expectation as an error, not a pass', () => {
-      const r = ftpdiag('regress', dir);
+      const r = ftpdiag('regress', '--width', '1000', dir);
       expect(r.code).to.equal(1);
       expect(r.out).to.contain('ERROR');
       expect(r.out).to.match(/incident\.expect\.yaml: missing \(write it with: ftpdiag regress --update /);
@@ -57,18 +57,18 @@ describe('captures/: regression on saved traces', function () {
       // A team's rule: this incident must never show a retransmission, and the upload must be complete.
       writeFileSync(file, text.replace('absent: []', 'absent: [upload-reset]').replace('outcome: aborted', 'outcome: complete'));
       const junit = join(dir, 'out.xml');
-      const r = ftpdiag('regress', '--junit', junit, dir);
+      const r = ftpdiag('regress', '--width', '1000', '--junit', junit, dir);
       expect(r.code).to.equal(1);
       expect(r.out).to.contain('finding upload-reset must not appear');
       expect(r.out).to.contain('outcome aborted, expected complete');
       const xml = readFileSync(junit, 'utf8');
       expect(xml).to.match(/tests="1" failures="1" errors="0"/);
-      expect(xml).to.contain('<failure message="2 mismatch(es)">');
+      expect(xml).to.contain('<failure message="2 mismatches">');
     });
 
     it('names file and line of a malformed expectation', () => {
       writeFileSync(join(dir, 'incident.expect.yaml'), 'trace: incident.pcap\nfindings:\n  present:\n    - id: upload-reset\n      framez: [1]\n');
-      const r = ftpdiag('regress', dir);
+      const r = ftpdiag('regress', '--width', '1000', dir);
       expect(r.code).to.equal(1);
       expect(r.out).to.match(/incident\.expect\.yaml:4: findings\.present: unknown key 'framez'/);
     });

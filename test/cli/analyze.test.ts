@@ -130,18 +130,18 @@ describe('cli: ftpdiag analyze', function () {
     expect(bad.err).to.equal(`ftpdiag: ${join(dir, 'broken.yaml')}:6: rule broken: when: Transfer has no field "nosuch" (see rules/FACTS.md)\n`);
   });
 
-  it('exits 2 on usage errors', async () => {
+  it('exits 2 on usage errors, each one line', async () => {
     for (const args of [['analyze'], ['analyze', '--fail-on', 'sometimes', 'x.pcap'], ['analyze', '--bogus', 'x.pcap'], ['frobnicate'], []]) {
       const r = await cli(args);
       expect(r.code, args.join(' ')).to.equal(2);
-      expect(r.err, args.join(' ')).to.match(/^ftpdiag: .+\nRun 'ftpdiag --help' for usage\.\n$/);
+      expect(r.err, args.join(' ')).to.match(/^ftpdiag: [^\n]+\n$/);
     }
   });
 
   it('prints per-command help and exits 0', async () => {
     const r = await cli(['analyze', '--help']);
     expect(r.code).to.equal(0);
-    expect(r.out).to.include('ftpdiag analyze <trace..>');
+    expect(r.out).to.include('ftpdiag analyze [trace..]');
     expect(r.out).to.include('--fail-on');
     expect(r.out).to.include('--show-passwords');
   });

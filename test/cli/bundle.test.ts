@@ -115,7 +115,7 @@ describe('the esbuild bundle (npm run build)', function () {
   for (const args of [
     ['analyze', '--json', join(repo, 'captures/pyftpdlib-missing-file-550.pcap')],
     ['analyze', '--no-color', join(repo, 'captures/crafted-windows-stray-ack-rst.pcap')],
-    ['regress', '--jobs', '2', join(repo, 'captures')],
+    ['regress', '--jobs', '2', '--width', '300', join(repo, 'captures')],
   ]) {
     it(`gives what the sources give: ${args.slice(0, 2).join(' ')}`, () => {
       const { viaBundle, viaSources } = both(args);

@@ -51,13 +51,13 @@ describe('cli: analyze --decode-as (tshark -d syntax) and the encapsulation head
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('without -d the VXLAN on 8472 is UDP: no FTP, no encapsulation line', async () => {
-    const r = await cli(['analyze', file]);
+    const r = await cli(['analyze', file, '--width', '300']);
     expect(r.out).to.include('0 FTP sessions');
     expect(r.out).to.not.include('encapsulations:');
   });
 
   it('with -d udp.port==8472,vxlan: the upload reset is found; the header names VXLAN and its frames', async () => {
-    const r = await cli(['analyze', '-d', 'udp.port==8472,vxlan', file]);
+    const r = await cli(['analyze', '-d', 'udp.port==8472,vxlan', file, '--width', '300']);
     expect(r.code).to.equal(1);
     const lines = r.out.split('\n');
     expect(lines[1]).to.equal('  encapsulations: VXLAN 27 frames — inner packets analysed as if captured on the host');

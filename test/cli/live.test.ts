@@ -5,7 +5,7 @@
 // root); those tests skip with the reason otherwise.
 import { expect } from 'chai';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ import type { TransferJson } from '../../src/contract/report.ts';
 import { transferView } from '../../src/view/unit.ts';
 import { transfer as transferRecord } from '../diagnose/fixtures.ts';
 import { Styler } from '../../src/report/style.ts';
+import { TOOL_VERSION } from '../../src/report/tool-version.ts';
 import { freePort, freeRange } from '../../scripts/captures/lib/net-util.ts';
 import { patternBytes, RawFtp } from '../../scripts/captures/lib/raw-ftp.ts';
 import { transfer } from '../../scripts/captures/lib/session.ts';
@@ -213,6 +214,7 @@ describe(`cli: ftpdiag live${rootNote}`, function () {
 
     const kinds = events.map((e) => e.line['event']);
     expect(kinds[0]).to.equal('start');
+    expect(events[0]!.line['ftpdiag']).to.deep.equal({ version: TOOL_VERSION });
     expect(kinds.at(-1)).to.equal('report');
     expect(kinds.filter((k) => k === 'report')).to.have.length(1);
     const resetAt = events.findIndex((e) => e.line['event'] === 'finding' && e.line['id'] === 'upload-reset');
@@ -280,7 +282,42 @@ describe(`cli: ftpdiag live${rootNote}`, function () {
     expect(summary.truncated).to.equal(false);
     expect(frames).to.equal(Number(m![1]));
     expect(frames).to.be.greaterThan(10);
-    expect(err).to.match(new RegExp(`stopped by signal after [\\d.]+ s: ${frames} frames \\(\\d+ dropped by the kernel\\), ${frames} written to `));
+    expect(err).to.match(new RegExp(`stopped after [\\d.]+ s \\(signal\\): ${frames} frames \\(\\d+ dropped by the kernel\\), ${frames} written to `));
+  });
+
+  it('-w - writes the capture to standard output (tcpdump -w -), the findings and the report to standard error', async function () {
+    if (!isRoot) this.skip();
+    const s = server!;
+    const child = spawn(process.execPath, [join(repo, 'bin/ftpdiag.js'), 'live', '-i', 'lo', '-f', filterFor(s), '-w', '-'], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    const chunks: Buffer[] = [];
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => chunks.push(b));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (err += t));
+    const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    try {
+      expect(await until(() => /capturing on lo/.test(err) || child.exitCode !== null, 10000), 'capture started').to.equal(true);
+      expect(err).to.match(/capturing on lo with \w+, filter '.*', writing the capture to standard output/);
+      await resetUpload(s);
+      await sleep(150);
+      child.kill('SIGINT');
+      expect(await exited, err).to.equal(1);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    const file = join(tmp, 'from-stdout.pcap');
+    writeFileSync(file, Buffer.concat(chunks));
+    let frames = 0;
+    const summary = await readCapture(file, () => void frames++);
+    expect(summary.truncated).to.equal(false);
+    expect(frames).to.be.greaterThan(10);
+    // nothing but the capture on standard output: the report is on standard error
+    expect(err).to.match(/ERROR upload-reset — /);
+    expect(err).to.match(new RegExp(`live capture on lo: pcap, EN10MB, ${frames} frames`));
+    expect(err).to.match(new RegExp(`stopped after [\\d.]+ s \\(signal\\): ${frames} frames \\(\\d+ dropped by the kernel\\), ${frames} written to standard output`));
   });
 
   it('the interface going away: reports what was captured and exits 2', async function () {
@@ -349,7 +386,7 @@ describe(`cli: ftpdiag live${rootNote}`, function () {
       expect(r.err).to.match(/^ftpdiag: /);
       expect(r.err).to.not.match(/capturing on/);
     }
-    expect((await cli(['live'])).err).to.match(/Missing required argument: interface/);
+    expect((await cli(['live'])).err).to.equal('ftpdiag: live needs an interface: -i NAME (ftpdiag interfaces lists them)\n');
   });
 
   it('--count stops the capture by itself', async function () {
@@ -364,7 +401,7 @@ describe(`cli: ftpdiag live${rootNote}`, function () {
     await c.quit();
     const r = await running;
     expect(r.code).to.equal(0);
-    expect(err).to.match(/stopped after --count after [\d.]+ s: \d+ frames/);
+    expect(err).to.match(/stopped after [\d.]+ s \(--count\): \d+ frames/);
     const report = JSON.parse(out.trim().split('\n').at(-1)!) as { live: { stopReason: string }; capture: { frames: number } };
     expect(report.live.stopReason).to.equal('count');
     expect(report.capture.frames).to.be.at.least(3);

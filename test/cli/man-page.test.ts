@@ -83,6 +83,14 @@ describe('man page: rendered from --help', () => {
     expect(page).to.include('longest-idle');
   });
 
+  it('names in ENVIRONMENT every environment variable the sources read', () => {
+    const src = spawnSync('grep', ['-rhoE', "env(\\['|\\.)[A-Z_]+", 'src'], { cwd: new URL('../../', import.meta.url), encoding: 'utf8' }).stdout;
+    const vars = [...new Set(src.split('\n').filter((l) => l).map((l) => l.replace(/^env(\['|\.)/, '')))];
+    expect(vars).to.include.members(['NO_COLOR', 'FORCE_COLOR', 'SHELL']);
+    const environment = page.split('.SH ENVIRONMENT')[1]!.split('.SH ')[0]!;
+    for (const v of vars) expect(environment, v).to.include(`.B ${v}`);
+  });
+
   it('is valid roff (no groff warnings) and fits 80 columns', function () {
     if (!hasGroff) {
       console.log('      (skipped: no groff; apt-get install groff-base)');

@@ -2,15 +2,13 @@ import { expect } from 'chai';
 import { PassThrough } from 'node:stream';
 import { PROGRESS_MIN_BYTES, ReadProgress, wantsProgress } from '../../src/cli/progress.ts';
 
-const tty = { json: false, stdoutIsTTY: true, stderrIsTTY: true };
+const tty = { stderrIsTTY: true, columns: 80 };
 
 describe('cli/progress', () => {
-  it('shows a bar only for large files read on a terminal without --json', () => {
+  it('shows a bar for large files whenever standard error is a terminal (also with standard output redirected)', () => {
     expect(wantsProgress(tty, PROGRESS_MIN_BYTES)).to.equal(true);
     expect(wantsProgress(tty, PROGRESS_MIN_BYTES - 1)).to.equal(false);
     expect(wantsProgress(tty, null)).to.equal(false); // standard input: size unknown
-    expect(wantsProgress({ ...tty, json: true }, 1e12)).to.equal(false);
-    expect(wantsProgress({ ...tty, stdoutIsTTY: false }, 1e12)).to.equal(false);
     expect(wantsProgress({ ...tty, stderrIsTTY: false }, 1e12)).to.equal(false);
   });
 
@@ -27,7 +25,7 @@ describe('cli/progress', () => {
     const quiet = new PassThrough();
     let none = '';
     quiet.on('data', (d: Buffer) => (none += d.toString()));
-    const q = new ReadProgress({ ...tty, json: true }, quiet);
+    const q = new ReadProgress({ ...tty, stderrIsTTY: false }, quiet);
     q.onProgress(1 << 20, 2 * PROGRESS_MIN_BYTES);
     q.stop();
     expect(none).to.equal('');

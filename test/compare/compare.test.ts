@@ -96,14 +96,14 @@ describe('compare: two crafted capture points', () => {
   });
 
   it('prints text and JSON through the CLI', async () => {
-    const text = await cli(['compare', f.a, f.b]);
+    const text = await cli(['compare', f.a, f.b, '--width', '1000']);
     expect(text.code).to.equal(0);
     const out = text.out;
     expect(out).to.contain("Clock: B's clock is 5250.0 ms ahead of A's");
     expect(out).to.contain('NAT: client 192.0.2.1:40000 (A) appears as 198.51.100.254:40000 (B)');
-    expect(out).to.contain('lost between A and B (seen in A only) (1):');
+    expect(out).to.contain('lost between A and B (seen in A only) (1 segment):');
     expect(out).to.contain('A#11 PSH ACK seq 48 len 6 "NOOP\\r\\n"');
-    expect(out).to.contain('appeared between B and A: injected (seen in A only) (1):');
+    expect(out).to.contain('appeared between B and A: injected (seen in A only) (1 segment):');
     expect(out).to.match(/changed A#\d+ → B#\d+: payload "PORT 192,0,2,1,156,65\\r\\n" → "PORT 198,51,100,254,156,65\\r\\n"/);
     const json = await cli(['compare', '--json', f.a, f.b]);
     expect(json.code).to.equal(0);

@@ -62,7 +62,8 @@ async function compared(a: Buffer, b: Buffer, args: string[] = []): Promise<{ r:
     writeFileSync(join(dir, 'a.pcap'), a);
     writeFileSync(join(dir, 'b.pcap'), b);
     const r = await compareFiles(join(dir, 'a.pcap'), join(dir, 'b.pcap'));
-    const t = await cli(['compare', join(dir, 'a.pcap'), join(dir, 'b.pcap'), ...args]);
+    // wide enough that no line wraps: the tests read sentences
+    const t = await cli(['compare', join(dir, 'a.pcap'), join(dir, 'b.pcap'), '--width', '1000', ...args]);
     return { r, text: t.out, code: t.code };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -200,7 +201,7 @@ describe('compare guardrails: the same traffic', () => {
     expectSound(r, text);
     expect(r.sameTraffic.verdict).to.equal('yes');
     expect(r.totals).to.include({ lost: 0, injected: 0, outside: 4 });
-    expect(text).to.contain('seen in A only, while B was not capturing (not judged) (2):');
+    expect(text).to.contain('seen in A only, while B was not capturing (not judged) (2 segments):');
   });
 });
 

@@ -120,7 +120,7 @@ describe('diagnose/evaluate', () => {
     const fs = run({ connections: [control, refused], sessions: [s], transfers: [t] });
     const [f] = byId(fs, 'data-connection-failed');
     expect(f!.severity).to.equal('error');
-    expect(f!.summary).to.equal("RETR file.bin (transfer 0): the client's connection to 10.0.0.2:30000 (frames 30) was refused with RST; the server answered 425");
+    expect(f!.summary).to.equal("RETR file.bin (transfer 0): the client's connection to 10.0.0.2:30000 (frame 30) was refused with RST; the server answered 425");
     expect(f!.frames).to.deep.equal([18, 20, 30, 31, 33]);
     expect(byId(fs, 'handshake-refused')).to.have.length(0);
   });

@@ -59,7 +59,7 @@ describe('field captures: several capture files at once', function () {
     expect(t.finalReply.frame).to.equal(final + 1);
     expect(doc.capture.merged.command).to.equal(`mergecap -w merged.pcapng ${a} ${b}`);
     expect(doc.capture.merged.files.map((f: { frames: number }) => f.frames)).to.deep.equal([control.length, data.length]);
-    const textOut = (await cli(['analyze', a, b])).out;
+    const textOut = (await cli(['analyze', a, b, '--width', '1000'])).out; // the line unwrapped
     expect(textOut).to.include(`frame numbers are those of \`mergecap -w merged.pcapng ${a} ${b}\``);
   });
 

@@ -103,13 +103,13 @@ describe('regress: FTPS expectations naming a key log', () => {
 describe('regress: JUnit XML', () => {
   it('escapes names and lists failures', () => {
     const xml = junitXml('ftpdiag', [
-      { name: 'a&b<.pcap', seconds: 0.5, failures: [], error: null },
-      { name: 'c.pcap', seconds: 1, failures: ['expected finding x, not reported'], error: null },
-      { name: 'd.pcap', seconds: 0, failures: [], error: 'd.expect.yaml:3: bad' },
+      { name: 'a&b<.pcap', classname: 'dir', file: 'dir/a&b<.pcap', seconds: 0.5, failures: [], error: null },
+      { name: 'c.pcap', classname: 'dir', file: 'dir/c.pcap', seconds: 1, failures: ['expected finding x, not reported'], error: null },
+      { name: 'd.pcap', classname: 'dir', file: 'dir/d.pcap', seconds: 0, failures: [], error: 'd.expect.yaml:3: bad' },
     ]);
     expect(xml).to.contain('name="a&amp;b&lt;.pcap"');
     expect(xml).to.match(/tests="3" failures="1" errors="1"/);
-    expect(xml).to.contain('<failure message="1 mismatch(es)">expected finding x, not reported</failure>');
+    expect(xml).to.contain('<failure message="1 mismatch">expected finding x, not reported</failure>');
     expect(xml).to.contain('<error message="d.expect.yaml:3: bad"/>');
   });
 });

@@ -57,7 +57,7 @@ function disagreements(name: string, r: AnalysisResult): string[] {
   const json = JSON.parse(renderJson(r)) as { transfers: Array<Record<string, unknown>>; sessions: Array<Record<string, unknown>>; connections: Array<Record<string, unknown>> };
   const html = renderHtml(v, { findings: new Map(), timeSequence: [], note: null });
   const ops = buildOperations(r);
-  const table = tableCells(ops, { tz: 'utc', color: false, width: 1000 }).rows;
+  const table = tableCells(ops, { tz: 'utc', color: false, width: 1000 })!.rows;
   const tsv = renderTsv(ops, { tz: 'utc' }).trimEnd().split('\n').slice(1).map((l) => l.split('\t'));
   const col = (c: (typeof DELIMITED_COLUMNS)[number]) => DELIMITED_COLUMNS.indexOf(c);
   const tt = textTransfers(text);

@@ -11,7 +11,8 @@ function result(showPasswords = false) {
 describe('report/json', () => {
   it('is one document with capture, connections, sessions, transfers, findings and reply codes', () => {
     const doc = JSON.parse(renderJson(result()));
-    expect(doc).to.have.keys('ftpdiag', 'capture', 'error', 'summary', 'connections', 'sessions', 'transfers', 'findings', 'logins', 'replyCodes', 'ruleErrors');
+    expect(doc).to.have.keys('ftpdiag', 'capture', 'error', 'displayFilter', 'summary', 'connections', 'sessions', 'transfers', 'findings', 'logins', 'replyCodes', 'ruleErrors');
+    expect(doc.displayFilter).to.equal(null); // no display filter given
     expect(doc.capture).to.include({ format: 'pcap', frames: 100 });
     expect(doc.capture.linkTypes).to.deep.equal([1]);
     expect(doc.capture.linkTypeNames).to.deep.equal(['EN10MB']);

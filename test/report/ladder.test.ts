@@ -148,7 +148,7 @@ describe('report/ladder: text ladder on real traces', function () {
   it('refuses a missing or impossible selection with exit 2', async () => {
     const none = await cli(['ladder', UPLOAD_RST]);
     expect(none.code).to.equal(2);
-    expect(none.err).to.include('--connection ID, --transfer ID or --frame N');
+    expect(none.err).to.include('--connection ID, --transfer ID, --frame N or a display filter');
     const two = await cli(['ladder', UPLOAD_RST, '--connection', '0', '--transfer', '0']);
     expect(two.code).to.equal(2);
     const missing = await cli(['ladder', UPLOAD_RST, '--connection', '99']);

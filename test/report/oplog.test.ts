@@ -403,7 +403,9 @@ describe('report/log: a crafted session with file actions and hostile names', ()
     expect(plain).to.not.include('\x1b');
     expect(plain).to.include('my file\\x1b[2J.txt');
     expect(plain).to.not.include('s3cret');
-    expect(plain.split('\n')[0]).to.match(/^10 operations; times UTC, 2026-11-01$/);
+    expect(plain.split('\n')[0]).to.match(/^10 operations by alice from 192\.0\.2\.10:\d+ to 192\.0\.2\.20:21 \(FTP\); times UTC, 2026-11-01$/);
+    // wide enough for every column: the caption only counts
+    expect(renderTable(ops, { tz: 'utc', color: false, width: 400 }).split('\n')[0]).to.equal('10 operations; times UTC, 2026-11-01');
     const coloured = renderTable(ops, { tz: 'utc', color: true, width: 200 });
     for (const seq of coloured.match(/\x1b[^m]*m?/g) ?? []) expect(seq).to.match(/^\x1b\[[0-9;]*m$/);
     expect(coloured).to.include('\x1b[');
@@ -415,6 +417,20 @@ describe('report/log: a crafted session with file actions and hostile names', ()
     const longest = (s: string) => Math.max(...s.split('\n').slice(1).map((l) => l.length));
     expect(longest(narrow)).to.be.lessThan(longest(wide));
     expect(narrow).to.include('…');
+  });
+
+  it('table: the rate, the duration and columns empty on every row go before the reply is cut to a word', () => {
+    // every operation with a long reply, none with a finding: at 100 columns the reply cut to 11
+    // characters ('OK. Current…') beside an empty Finding column and the rate
+    const long = buildOperations(r, { all: true }).map((op) => ({ ...op, finding: null, reply: op.reply === null ? null : { ...op.reply, text: `${op.reply.text} and a good deal more text after it` } }));
+    for (const width of [100, 120]) {
+      const t = tableCells(long, { tz: 'utc', color: false, width })!;
+      expect(t.head, `width ${width}`).to.not.include('Finding');
+      const reply = t.head.indexOf('Reply');
+      expect(reply, `width ${width}`).to.be.greaterThan(-1);
+      expect(Math.max(...t.rows.map((row) => row[reply]!.length)), `width ${width}`).to.be.at.least(24);
+      for (const line of renderTable(long, { tz: 'utc', color: false, width }).split('\n')) expect(line.length).to.be.at.most(width);
+    }
   });
 
   it('table: the one cli-table3 draws from all rows at once, for many rows of wide, coloured and hostile cells', () => {
@@ -437,11 +453,11 @@ describe('report/log: a crafted session with file actions and hostile names', ()
       });
     }
     for (const color of [false, true]) {
-      for (const width of [100, 240]) {
-        const { caption, rows } = tableCells(many, { tz: 'utc', color, width });
-        const t = new Table(tableOptions(color));
+      for (const width of [240, 400]) {
+        const { caption, head, rows } = tableCells(many, { tz: 'utc', color, width })!;
+        const t = new Table(tableOptions(color, undefined, head));
         t.push(...rows);
-        const body = t.toString().split('\n').map((l) => l.replace(/ +$/, '')).join('\n');
+        const body = t.toString().split('\n').map((l) => l.replace(/ +((?:\x1b\[[0-9;]*m)*)$/, '$1')).join('\n');
         expect(renderTable(many, { tz: 'utc', color, width }), `color ${color}, width ${width}`).to.equal(`${caption}\n${body}\n`);
       }
     }

@@ -59,7 +59,7 @@ describe('report/text', () => {
   });
 
   it('has the summary line, sessions, the transfer table, grouped findings and reply codes', () => {
-    const out = renderText(hostileResult(), { color: false });
+    const out = renderText(hostileResult(), { color: false, width: 200 });
     const lines = out.split('\n');
     expect(lines[0]).to.equal('trace.pcap: pcap, EN10MB, 100 frames — 1 TCP connection, 1 FTP session, 1 transfer — 1 error, 0 warnings, 1 info');
     expect(out).to.include('Session 0: client 10.0.0.1:40000 → server 10.0.0.2:21');
@@ -83,7 +83,7 @@ describe('report/text', () => {
   });
 
   it('notes a capture fault at the top', () => {
-    const out = renderText(analysisResult(), { color: false, error: 'offset 99: bad record length' });
+    const out = renderText(analysisResult(), { color: false, error: 'offset 99: bad record length', width: 200 });
     expect(out.split('\n')[2]).to.equal('capture error: offset 99: bad record length (report covers the frames before it)');
   });
 

@@ -36,6 +36,21 @@ export function loggedIn(t: TraceBuilder): TcpLadder {
   return c;
 }
 
+/** A passive RETR of `name` on the control connection `c` of `t`: PASV, the data connection
+ *  192.0.2.10:40001 → 192.0.2.20:50000 carrying `data` and closed, 226. */
+export function passiveRetr(t: TraceBuilder, c: TcpLadder, name: string, data: string | number): void {
+  c.client('PA', 'PASV\r\n');
+  c.server('PA', '227 Entering Passive Mode (192,0,2,20,195,80).\r\n');
+  const d = t.tcp({ client: '192.0.2.10:40001', server: '192.0.2.20:50000' });
+  d.handshake();
+  c.client('PA', `RETR ${name}\r\n`);
+  c.server('PA', '150 Opening BINARY mode data connection\r\n');
+  d.server('PA', data);
+  d.client('A');
+  d.close();
+  c.server('PA', '226 Transfer complete.\r\n');
+}
+
 /** A temporary directory for a test's files, removed by the returned cleanup. */
 export function scratchDir(prefix: string): { dir: string; file(name: string): string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -9,8 +9,9 @@ import { codeSheet } from '../../view/reply-codes.ts';
 import { escapeJsonText, escapeWire } from '../../report/escape.ts';
 import { useColor } from '../../report/style.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
+import { cliWidth, type WidthArgs } from '../width-option.ts';
 
-export interface CodesArgs {
+export interface CodesArgs extends WidthArgs {
   codes: Array<string | number> | undefined;
   json: boolean;
   color: boolean | undefined;
@@ -43,7 +44,7 @@ export async function run(args: CodesArgs, io: CliIO): Promise<ExitCode> {
     }
   }
   const color = useColor(args.color, io.stdoutIsTTY, io.env);
-  const width = io.columns ?? 100;
+  const width = cliWidth(args, io);
   if (numbers.length === 0) {
     io.out(args.json ? escapeJsonText(JSON.stringify(catalogJson(), null, 2)) + '\n' : renderCodeCatalog(color, width));
     return ExitCode.OK;

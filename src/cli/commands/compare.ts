@@ -5,7 +5,7 @@ import type { Argv } from 'yargs';
 import { isStdinPath } from '../../capture/read.ts';
 import { compareDetailed, readBoth } from '../../compare/compare.ts';
 import type { CompareResult } from '../../compare/compare.ts';
-import { COMPARE_JSON_VERSION, renderCompareJson, renderCompareText } from '../../compare/render.ts';
+import { compareJsonHead, renderCompareJson, renderCompareText } from '../../compare/render.ts';
 import { DEFAULT_MAX_SEGMENTS } from '../../compare/signatures.ts';
 import { buildTwoPointLadder, type TwoPointTarget } from '../../compare/two-point-ladder.ts';
 import { renderTwoPointLadderText } from '../../compare/two-point-ladder-text.ts';
@@ -13,8 +13,11 @@ import { escapeJsonText, escapeWire } from '../../report/escape.ts';
 import { DEFAULT_MAX, LadderError } from '../../report/ladder-model.ts';
 import { useColor } from '../../report/style.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
+import { cliWidth, type WidthArgs } from '../width-option.ts';
+import { MIN_WIDTH } from '../../report/layout.ts';
+import { errorWords } from '../../report/output-error.ts';
 
-export interface CompareArgs {
+export interface CompareArgs extends WidthArgs {
   a: string;
   b: string;
   json: boolean;
@@ -103,25 +106,33 @@ export function parseConnection(s: string): TwoPointTarget {
   return { capture: (m[1]?.toLowerCase() ?? 'a') as 'a' | 'b', id: Number(m[2]) };
 }
 
+/** A capture's fault as analyze prints it: a system error in words, no offset for a file that
+ *  could not be opened at all. */
+function faultText(e: string): string {
+  return errorWords(e).replace(/: offset 0: (cannot open|is a directory)/, ': $1');
+}
+
 export async function run(args: CompareArgs, io: CliIO): Promise<ExitCode> {
   // yargs turns a lone '-' into ''
   if (isStdinPath(args.a ?? '') && isStdinPath(args.b ?? '')) throw new CliError('only one of the captures can be standard input');
-  if (!(args.maxSegments > 0)) throw new CliError('--max-segments must be a positive number');
+  if (!(Number.isInteger(args.maxSegments) && args.maxSegments > 0)) throw new CliError(`--max-segments wants a positive whole number, not ${args.maxSegments}`);
   if (!args.ladder && args.connection !== undefined) throw new CliError('--connection chooses the connection of --ladder: add --ladder');
   const target = args.connection === undefined ? null : parseConnection(String(args.connection));
-  if (args.ladder && (!Number.isInteger(args.max) || args.max < 10)) throw new CliError('--max wants a whole number of at least 10');
+  if (args.ladder && (!Number.isInteger(args.max) || args.max < 10)) throw new CliError(`--max wants a whole number of at least 10, not ${args.max}`);
+  cliWidth(args, io); // a bad --width is a usage error before the captures are read
   const failOn = parseFailOn(args.failOn);
   const [A, B] = await readBoth(args.a || '-', args.b || '-', { maxSegments: Math.floor(args.maxSegments), read: io.stdin ? { stdin: io.stdin } : {}, showPasswords: args.showPasswords });
   const detail = compareDetailed(A, B);
   const r = detail.result;
-  if (r.a.frames === 0 && r.a.error) throw new CliError(r.a.error);
-  if (r.b.frames === 0 && r.b.error) throw new CliError(r.b.error);
-  if (!args.ladder) io.out(args.json ? renderCompareJson(r) : renderCompareText(r));
+  if (r.a.frames === 0 && r.a.error) throw new CliError(faultText(r.a.error));
+  if (r.b.frames === 0 && r.b.error) throw new CliError(faultText(r.b.error));
+  const width = cliWidth(args, io);
+  if (!args.ladder) io.out(args.json ? renderCompareJson(r) : renderCompareText(r, width));
   else {
     try {
       const model = buildTwoPointLadder(detail, target, { max: args.max });
-      if (args.json) io.out(escapeJsonText(JSON.stringify({ version: COMPARE_JSON_VERSION, ladder: model }, null, 2)) + '\n');
-      else io.out(renderTwoPointLadderText(model, { color: useColor(args.color, io.stdoutIsTTY, io.env), width: Math.min(80, io.columns ?? 80) }));
+      if (args.json) io.out(escapeJsonText(JSON.stringify({ ...compareJsonHead(), ladder: model }, null, 2)) + '\n');
+      else io.out(renderTwoPointLadderText(model, { color: useColor(args.color, io.stdoutIsTTY, io.env), width: args.width !== undefined ? width : MIN_WIDTH }));
     } catch (e) {
       if (e instanceof LadderError) throw new CliError(e.message);
       throw e;
@@ -129,6 +140,6 @@ export async function run(args: CompareArgs, io: CliIO): Promise<ExitCode> {
   }
   // a capture that faulted part-way was compared up to the fault (the report says so); the
   // fault is also the one line on standard error that every command gives for bad input
-  for (const e of [r.a.error, r.b.error]) if (e) io.err(`ftpdiag: ${escapeWire(e)}\n`);
+  for (const e of [r.a.error, r.b.error]) if (e) io.err(`ftpdiag: ${escapeWire(faultText(e))}\n`);
   return r.a.error || r.b.error ? ExitCode.BAD_INPUT : compareExitCode(r, failOn);
 }

@@ -5,8 +5,11 @@ import type { Argv } from 'yargs';
 import { listInterfaces, type LiveInterface } from '../../capture/live/index.ts';
 import { escapeJsonText, escapeWire } from '../../report/escape.ts';
 import { ExitCode, type CliIO } from '../io.ts';
+import { PIPE_WIDTH } from '../../report/layout.ts';
+import { wrap } from '../../format/words.ts';
+import { cliWidth, type WidthArgs } from '../width-option.ts';
 
-export interface InterfacesArgs {
+export interface InterfacesArgs extends WidthArgs {
   json: boolean;
 }
 
@@ -24,7 +27,7 @@ export function builder(y: Argv): Argv<InterfacesArgs> {
  *  description stands in for the addresses of devices without any ("any", nflog...). Names and
  *  descriptions come from the system, not the wire, but are escaped all the same: an interface
  *  name may hold any byte but '/' and NUL. */
-export function interfacesTable(list: readonly LiveInterface[]): string {
+export function interfacesTable(list: readonly LiveInterface[], width = PIPE_WIDTH): string {
   const rows = list.map((i) => [
     escapeWire(i.name),
     i.up ? 'up' : 'down',
@@ -33,11 +36,12 @@ export function interfacesTable(list: readonly LiveInterface[]): string {
   ]);
   const head = ['NAME', 'STATE', 'TYPE', 'ADDRESSES'];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((x, c) => (c === cells.length - 1 ? x : x.padEnd(widths[c]!)))
-      .join('  ')
-      .trimEnd();
+  // the addresses, last, wrap under their column (an interface with IPv6 addresses is wide)
+  const lead = widths.slice(0, -1).reduce((a, b) => a + b + 2, 0);
+  const line = (cells: string[]) => {
+    const first = cells.slice(0, -1).map((x, c) => x.padEnd(widths[c]!)).join('  ') + '  ';
+    return (first + wrap(cells[cells.length - 1]!, width, ' '.repeat(lead)).slice(lead)).trimEnd();
+  };
   return [line(head), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -51,6 +55,6 @@ export async function run(args: InterfacesArgs, io: CliIO): Promise<ExitCode> {
     io.err('ftpdiag: no network interfaces found\n');
     return ExitCode.BAD_INPUT;
   }
-  io.out(interfacesTable(list));
+  io.out(interfacesTable(list, cliWidth(args, io)));
   return ExitCode.OK;
 }

@@ -10,22 +10,26 @@
 import type { Argv } from 'yargs';
 import type { CaptureSummary, Frame } from '../../capture/frame.ts';
 import { openLive, LiveError, type BackendChoice, type LiveCapture, type LiveSummary } from '../../capture/live/index.ts';
-import { formatFrames } from '../../format/frames.ts';
 import type { Finding } from '../../diagnose/finding.ts';
 import { Analysis } from '../../pipeline/analyze.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
 import { escapeJsonText, escapeWire } from '../../report/escape.ts';
 import { buildJsonReport, findingJson, transferJson } from '../../report/json.ts';
 import { repliesText, transferView, type TransferView } from '../../view/unit.ts';
+import { TOOL_VERSION } from '../../report/tool-version.ts';
 import { Styler, useColor } from '../../report/style.ts';
 import { renderText } from '../../report/text.ts';
-import { clip, wrap } from '../../format/words.ts';
+import { clip, glueFirst, plural, wrap } from '../../format/words.ts';
+import { framesText } from '../../format/frames.ts';
+import { PIPE_WIDTH } from '../../report/layout.ts';
+import { cliWidth, type WidthArgs } from '../width-option.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { exitCodeFor, FAIL_ON, type FailOn } from './analyze.ts';
 
 export const BACKENDS = ['auto', 'tcpdump', 'cap'] as const;
+const MAX_DURATION_S = Math.floor((2 ** 31 - 1) / 1000);
 
 /** Heading: live clock.
  *  Definition: every LIVE_TICK_MS the analysis is told that capture time has reached the wall
@@ -39,8 +43,8 @@ export const BACKENDS = ['auto', 'tcpdump', 'cap'] as const;
 export const LIVE_TICK_MS = 250;
 export const LIVE_CLOCK_LAG_S = 0.5;
 
-export interface LiveArgs extends LimitArgs {
-  interface: string;
+export interface LiveArgs extends LimitArgs, WidthArgs {
+  interface: string | undefined;
   filter: string;
   write: string | undefined;
   duration: number | undefined;
@@ -67,15 +71,15 @@ export const describe = 'Capture on an interface and explain FTP problems as the
 export function builder(y: Argv): Argv<LiveArgs> {
   return (
     withLimitOptions(y)
-      .option('interface', { alias: 'i', type: 'string', demandOption: true, requiresArg: true, describe: 'interface to capture on (ftpdiag interfaces lists them)' })
+      .option('interface', { alias: 'i', type: 'string', requiresArg: true, describe: 'interface to capture on (required; ftpdiag interfaces lists them)' })
       // all TCP by default: passive and active data connections use ports nobody knows in advance
       .option('filter', { alias: 'f', type: 'string', default: 'tcp', requiresArg: true, describe: "BPF capture filter (pcap-filter(7)); '' captures everything" })
-      .option('write', { alias: 'w', type: 'string', requiresArg: true, describe: 'also write the captured frames to this pcap file (analyze can re-read it)' })
+      .option('write', { alias: 'w', type: 'string', requiresArg: true, describe: "also write the captured frames to this pcap file (analyze can re-read it); '-': to standard output, as tcpdump -w -, the findings and the report then on standard error" })
       .option('duration', { type: 'number', requiresArg: true, describe: 'stop after this many seconds' })
-      .option('count', { type: 'number', requiresArg: true, describe: 'stop after this many frames (frames already on their way while it stops are kept too)' })
+      .option('count', { alias: 'c', type: 'number', requiresArg: true, describe: 'stop after this many frames, as tcpdump -c (frames already on their way while it stops are kept too)' })
       .option('json', { type: 'boolean', default: false, describe: 'stream NDJSON events (start, finding, transfer, report) instead of text' })
       .option('backend', { choices: BACKENDS, default: 'auto' as BackendChoice, describe: 'capture backend: tcpdump subprocess (default) or the cap binding' })
-      .option('snaplen', { type: 'number', requiresArg: true, describe: 'bytes kept per frame (default: the whole frame)' })
+      .option('snaplen', { alias: 's', type: 'number', requiresArg: true, describe: 'bytes kept per frame, as tcpdump -s (default: the whole frame)' })
       .option('fail-on', { choices: FAIL_ON, default: 'error' as FailOn, describe: 'exit 1 when a finding of this severity or worse is found' })
       .option('rules', rulesOptionSpec('directory (or file) of extra rules, added to the built-in ones; repeatable'))
       .option('show-passwords', { type: 'boolean', default: false, describe: 'show passwords and other credentials (PASS, ACCT, SITE PSWD …) instead of REDACTED' })
@@ -83,12 +87,18 @@ export function builder(y: Argv): Argv<LiveArgs> {
       .example('$0 live -i eth0', 'follow FTP on eth0 until Ctrl-C')
       .example('$0 live -i eth0 -w ftp.pcap --duration 60', 'one minute, also saved for analyze')
       .example("$0 live -i any -f 'tcp and host 192.0.2.7'", 'only the TCP traffic of one host')
-      .example('$0 live -i eth0 --json | jq -c .', 'NDJSON events') as unknown as Argv<LiveArgs>
+      .example('$0 live -i eth0 --json | jq -c .', 'NDJSON events')
+      .example('$0 live -i eth0 -w - | tcpdump -r - -nn', 'the capture to standard output, findings on standard error') as unknown as Argv<LiveArgs>
   );
 }
 
 function checkArgs(a: LiveArgs): void {
-  if (a.duration !== undefined && !(Number.isFinite(a.duration) && a.duration > 0)) throw new CliError(`--duration must be a positive number of seconds (got ${a.duration})`);
+  if (a.interface === undefined || a.interface === '') throw new CliError('live needs an interface: -i NAME (ftpdiag interfaces lists them)');
+  if (a.write === '-' && a.json) throw new CliError('-w - and --json both write to standard output: give -w a file name');
+  // (a timer takes at most 2^31-1 ms: a longer one would fire at once)
+  if (a.duration !== undefined && !(Number.isFinite(a.duration) && a.duration > 0 && a.duration <= MAX_DURATION_S)) {
+    throw new CliError(`--duration wants a positive number of seconds, at most ${MAX_DURATION_S} (24 days), not ${a.duration}`);
+  }
   if (a.count !== undefined && !(Number.isInteger(a.count) && a.count > 0)) throw new CliError(`--count must be a positive whole number of frames (got ${a.count})`);
   if (a.snaplen !== undefined && !(Number.isInteger(a.snaplen) && a.snaplen > 0 && a.snaplen <= 262144)) {
     throw new CliError(`--snaplen must be a whole number of bytes from 1 to 262144 (got ${a.snaplen})`);
@@ -97,13 +107,14 @@ function checkArgs(a: LiveArgs): void {
 }
 
 /** Why the capture stopped, as the closing stderr line says it. */
-type StopReason = 'signal' | 'duration' | 'count' | 'aborted' | 'reader-gone';
+export type StopReason = 'signal' | 'duration' | 'count' | 'aborted' | 'reader-gone';
+/** What stopped the capture, said after its time: `stopped after 20.0 s (--duration)`. */
 const stopText: Record<StopReason, string> = {
-  signal: 'stopped by signal',
-  duration: 'stopped after --duration',
-  count: 'stopped after --count',
-  aborted: 'stopped',
-  'reader-gone': 'stopped: the reader of standard output went away',
+  signal: ' (signal)',
+  duration: ' (--duration)',
+  count: ' (--count)',
+  aborted: '',
+  'reader-gone': ': the reader of standard output went away',
 };
 
 /** HH:MM:SS of the wall clock: when the line was printed, which is when it was known. */
@@ -116,20 +127,21 @@ function clock(): string {
 /** One finding as the live text output prints it: a head line with severity, rule, title and
  *  frames, then the instance summary wrapped below. Every wire-derived string is escaped. */
 export function liveFindingText(f: Finding, st: Styler, width: number, at: string): string {
-  const frames = f.frames.length ? st.paint('dim', `  [${f.frames.length === 1 ? 'frame' : 'frames'} ${formatFrames(f.frames)}]`) : '';
+  const frames = f.frames.length ? `  ${st.paint('dim', `[${glueFirst(framesText(f.frames))}]`)}` : '';
   const head = `${at} ${st.severity(f.severity, f.severity.toUpperCase())} ${st.paint('bold', f.id)} — ${escapeWire(f.title)}${frames}`;
   const indent = ' '.repeat(at.length + 1);
-  return `${head}\n${wrap(escapeWire(f.summary), width, indent + '  ', indent)}\n`;
+  return `${wrap(head, width, indent + '  ', '')}\n${wrap(escapeWire(f.summary), width, indent + '  ', indent)}\n`;
 }
 
-/** One settled transfer, one line. */
-export function liveTransferText(v: TransferView, st: Styler, at: string): string {
+/** One settled transfer, one line (wrapped to the width). */
+export function liveTransferText(v: TransferView, st: Styler, at: string, width = PIPE_WIDTH): string {
   const t = v.t;
-  const arg = t.argument === '' ? '' : ` ${escapeWire(clip(t.argument, 60))}`;
-  const replies = t.replyCodes.length ? `, replies ${repliesText(t)}` : ', no reply';
-  const bytes = typeof v.bytes === 'number' ? `${v.bytes} bytes` : `bytes ${v.bytes}`;
+  const arg = t.argument === '' ? '' : ` ${clip(escapeWire(t.argument), 60)}`;
+  const replies = t.replyCodes.length ? `, ${t.replyCodes.length === 1 ? 'reply' : 'replies'} ${repliesText(t)}` : ', no reply';
+  const bytes = typeof v.bytes === 'number' ? plural(v.bytes, 'byte') : `bytes ${v.bytes}`;
   const outcome = t.outcome === 'complete' ? st.paint('green', t.outcome) : t.outcome === 'unknown' ? t.outcome : st.paint('red', t.outcome);
-  return st.paint('dim', `${at} transfer ${t.id}: `) + `${t.command}${arg}${t.mode ? `, ${t.mode}` : ''}, ${bytes}${replies} — ${outcome}\n`;
+  const text = st.paint('dim', `${at} transfer ${t.id}:`) + ` ${t.command}${arg}${t.mode ? `, ${t.mode}` : ''}, ${bytes}${replies} — ${outcome}`;
+  return `${wrap(text, width, ' '.repeat(at.length + 3), '')}\n`;
 }
 
 /** NDJSON line: compact JSON, terminal-safe, newline-terminated. */
@@ -177,15 +189,22 @@ function liveJson(s: LiveSummary, reason: StopReason | null): Record<string, unk
   };
 }
 
-export async function run(args: LiveArgs, io: LiveIO): Promise<ExitCode> {
+export async function run(args: LiveArgs, given: LiveIO): Promise<ExitCode> {
   checkArgs(args);
+  // -w -: standard output carries the capture (as tcpdump -w -); what would be printed there,
+  // the findings as they come and the report, goes to standard error
+  const toStdout = args.write === '-';
+  const io: LiveIO = toStdout
+    ? { ...given, out: given.err, stdoutIsTTY: given.stderrIsTTY ?? false, columns: given.stderrColumns, outputGone: undefined, drained: undefined }
+    : given;
   const rules = loadCliRules(args.rules);
   const limits = cliLimits(args);
   const color = !args.json && useColor(args.color, io.stdoutIsTTY, io.env);
   const st = new Styler(color);
-  const width = Math.max(40, io.columns ?? 100);
-  const iface = args.interface;
-  const label = args.write ?? `live capture on ${iface}`;
+  const width = cliWidth(args, io);
+  const iface = args.interface!;
+  const writeFile = args.write; // '-': file descriptor 1, one write(2) per frame as for a file
+  const label = args.write !== undefined && !toStdout ? args.write : `live capture on ${iface}`;
 
   // While frames flow, findings and transfers are printed as they come. finish() reports the
   // rest once more through the same callbacks: the text report that follows lists them, so text
@@ -204,7 +223,7 @@ export async function run(args: LiveArgs, io: LiveIO): Promise<ExitCode> {
       transfer: (t) => {
         const v = transferView(t);
         if (args.json) io.out(ndjson({ event: 'transfer', ...transferJson(v) }));
-        else if (!finishing) io.out(liveTransferText(v, st, clock()));
+        else if (!finishing) io.out(liveTransferText(v, st, clock(), width));
       },
     },
   });
@@ -263,7 +282,7 @@ export async function run(args: LiveArgs, io: LiveIO): Promise<ExitCode> {
         filter: args.filter,
         snaplen: args.snaplen,
         backend: args.backend,
-        writeFile: args.write,
+        writeFile,
         onFrame: (f: Frame) => {
           analysis.frame(f);
           if (args.count !== undefined && analysis.framesSeen >= args.count) requestStop('count');
@@ -281,11 +300,11 @@ export async function run(args: LiveArgs, io: LiveIO): Promise<ExitCode> {
     }
 
     const filterText = args.filter === '' ? 'no filter' : `filter '${escapeWire(args.filter)}'`;
-    const writing = args.write !== undefined ? `, writing ${escapeWire(args.write)}` : '';
+    const writing = toStdout ? ', writing the capture to standard output' : args.write !== undefined ? `, writing ${escapeWire(args.write)}` : '';
     const until = args.duration !== undefined ? `for ${args.duration} s or ` : '';
     io.err(`ftpdiag: capturing on ${escapeWire(iface)} with ${capture.backend}, ${filterText}${writing} — ${until}Ctrl-C to stop\n`);
     if (args.json) {
-      io.out(ndjson({ event: 'start', iface, backend: capture.backend, filter: args.filter, linkType: capture.linkType, writeFile: args.write ?? null, startedAt: Date.now() / 1000 }));
+      io.out(ndjson({ event: 'start', ftpdiag: { version: TOOL_VERSION }, iface, backend: capture.backend, filter: args.filter, linkType: capture.linkType, writeFile: args.write ?? null, startedAt: Date.now() / 1000 }));
     }
 
     const tick = setInterval(() => {
@@ -310,9 +329,9 @@ export async function run(args: LiveArgs, io: LiveIO): Promise<ExitCode> {
       const report = buildJsonReport(result, { error: error ? { message: error.message, offset: summary.bytes, code: error.code } : null });
       io.out(ndjson({ event: 'report', ...report, live: liveJson(summary, reason) }));
     } else {
-      io.out('\n' + renderText(result, { color, width: io.columns, error: error ? error.message : null }));
+      io.out('\n' + renderText(result, { color, width, error: error ? error.message : null }));
     }
-    io.err(closingLine(summary, reason));
+    io.err(closingLine(summary, reason, toStdout));
     for (const re of result.ruleErrors) {
       io.err(`ftpdiag: warning: rule ${re.rule} (${escapeWire(re.file)}:${re.line}) failed on ${re.count === 1 ? '1 subject' : `${re.count} subjects`}: ${escapeWire(re.message)}\n`);
     }
@@ -324,18 +343,18 @@ export async function run(args: LiveArgs, io: LiveIO): Promise<ExitCode> {
   }
 }
 
-/** `ftpdiag: stopped by signal after 12.3 s: 39 frames (0 dropped by the kernel), 39 written to F` */
-function closingLine(s: LiveSummary, reason: StopReason | null): string {
-  const how = s.endedBy === 'error' ? 'capture failed' : reason !== null ? stopText[reason] : 'capture ended';
+/** `ftpdiag: stopped after 12.3 s (signal): 39 frames (0 dropped by the kernel), 39 written to F` */
+export function closingLine(s: LiveSummary, reason: StopReason | null, toStdout = false): string {
   const secs = Math.max(0, s.endedAt - s.startedAt).toFixed(1);
+  const how = s.endedBy === 'error' ? `capture failed after ${secs} s` : reason !== null ? `stopped after ${secs} s${stopText[reason]}` : `capture ended after ${secs} s`;
   const dropped = s.kernel.dropped;
-  const parts = [`${s.frames} ${s.frames === 1 ? 'frame' : 'frames'}${dropped !== null ? ` (${dropped} dropped by the kernel)` : ''}`];
-  if (s.writeFile !== null) parts.push(`${s.framesWritten} written to ${escapeWire(s.writeFile)}`);
-  let out = `ftpdiag: ${how} after ${secs} s: ${parts.join(', ')}\n`;
+  const parts = [`${plural(s.frames, 'frame')}${dropped !== null ? ` (${dropped} dropped by the kernel)` : ''}`];
+  if (s.writeFile !== null) parts.push(`${s.framesWritten} written to ${toStdout ? 'standard output' : escapeWire(s.writeFile)}`);
+  let out = `ftpdiag: ${how}: ${parts.join(', ')}\n`;
   if (dropped !== null && dropped > 0) {
     out += `ftpdiag: warning: the kernel dropped ${dropped} ${dropped === 1 ? 'frame' : 'frames'}: gaps, retransmissions and resets in the report may be artefacts of the capture (a narrower -f filter helps)\n`;
   }
-  if (s.cutBySnaplen > 0) out += `ftpdiag: warning: ${s.cutBySnaplen} frames cut by the snaplen: their payload is incomplete\n`;
+  if (s.cutBySnaplen > 0) out += `ftpdiag: warning: ${plural(s.cutBySnaplen, 'frame')} cut by the snaplen: ${s.cutBySnaplen === 1 ? 'its' : 'their'} payload is incomplete\n`;
   for (const w of s.warnings) out += `ftpdiag: warning: ${escapeWire(w)}\n`;
   return out;
 }

@@ -11,11 +11,13 @@ import { useColor } from '../../report/style.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { cliKeyLog, keyLogOptionSpec, type KeyLogArgs } from '../keylog-option.ts';
-import { CliError, ExitCode, type CliIO } from '../io.ts';
-import { captureErrorLine, traceArg } from './analyze.ts';
+import { ExitCode, type CliIO } from '../io.ts';
+import { captureErrorLine } from './analyze.ts';
+import { CAPTURE_POSITIONALS, captureFiles, displayFilterOf, frameCount, withCaptureArgs, type CaptureArgs } from '../capture-args.ts';
+import { cliWidth, type WidthArgs } from '../width-option.ts';
+import { ReadProgress } from '../progress.ts';
 
-export interface LogArgs extends LimitArgs, KeyLogArgs {
-  trace: string | string[];
+export interface LogArgs extends LimitArgs, CaptureArgs, WidthArgs, KeyLogArgs {
   format: LogFormat;
   tz: TimeZoneChoice;
   all: boolean;
@@ -24,12 +26,11 @@ export interface LogArgs extends LimitArgs, KeyLogArgs {
   color: boolean | undefined;
 }
 
-export const command = 'log <trace..>';
+export const command = `log ${CAPTURE_POSITIONALS}`;
 export const describe = 'One line per FTP operation (logins, transfers, deletes, renames, …) as a table, TSV, CSV, NDJSON or xferlog';
 
 export function builder(y: Argv): Argv<LogArgs> {
-  return withLimitOptions(y)
-    .positional('trace', { type: 'string', describe: "pcap or pcapng file (gzip allowed); '-' reads standard input; several files are merged by time", demandOption: true })
+  return withCaptureArgs(withLimitOptions(y), { stdin: true, several: true })
     .option('format', { choices: LOG_FORMATS, default: 'table' as LogFormat, describe: 'output format (ndjson uses Zeek ftp.log field names; xferlog is the wu-ftpd/vsftpd/ProFTPD transfer log)' })
     .option('tz', { choices: TIME_ZONES, default: 'utc' as TimeZoneChoice, describe: 'time zone of printed times (ndjson ts is always epoch seconds)' })
     .option('all', { type: 'boolean', default: false, describe: 'a line for every command (PWD, TYPE, PASV, …), not only operations' })
@@ -39,21 +40,35 @@ export function builder(y: Argv): Argv<LogArgs> {
     .option('color', { type: 'boolean', describe: 'colour the table (default: only on a terminal; never with NO_COLOR set)' })
     .example('$0 log x.pcap', 'aligned table')
     .example('$0 log --format xferlog x.pcap > xferlog', 'feed xferlog tooling')
-    .example('$0 log --format ndjson x.pcap | jq .', 'Zeek-like JSON lines') as unknown as Argv<LogArgs>;
+    .example('$0 log --format ndjson x.pcap | jq .', 'Zeek-like JSON lines')
+    .example('$0 log x.pcap host 192.0.2.7', 'only the sessions and transfers of one host') as unknown as Argv<LogArgs>;
 }
 
 export async function run(args: LogArgs, io: CliIO): Promise<ExitCode> {
+  const trace = captureFiles(args, 'log');
+  const filter = displayFilterOf(args);
+  const maxFrames = frameCount(args);
+  const width = cliWidth(args, io);
   const rules = loadCliRules(args.rules);
-  const trace = traceArg(args.trace);
+  const progress = new ReadProgress({ stderrIsTTY: io.stderrIsTTY ?? false, columns: io.stderrColumns });
+  const read = { ...(io.stdin ? { stdin: io.stdin } : {}), onProgress: progress.onProgress };
   const keyLog = cliKeyLog(args.keylog);
-  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read: io.stdin ? { stdin: io.stdin } : {}, keyLog, ...cliLimits(args) });
+  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, keyLog, ...cliLimits(args), ...(maxFrames !== undefined ? { maxFrames } : {}) }).finally(() => progress.stop());
   if (!(error !== null && result.capture.frames === 0)) {
-    const ops = buildOperations(result, { all: args.all });
+    let ops = buildOperations(result, { all: args.all });
+    if (filter) {
+      // the operations of the sessions shown: their own lines, and their transfers that are shown
+      const shown = filter.narrowResult(result);
+      const sessions = new Set(shown.sessions.map((s) => s.id));
+      const transfers = new Set(shown.transfers.map((t) => t.id));
+      ops = ops.filter((op) => sessions.has(op.session) && (op.transfer === null || transfers.has(op.transfer))).map((op, seq) => ({ ...op, seq }));
+      io.err(`ftpdiag: note: ${filter.note()}\n`);
+    }
     const out = renderOperationLog(ops, {
       format: args.format,
       tz: args.tz,
       color: useColor(args.color, io.stdoutIsTTY, io.env),
-      ...(io.columns === undefined ? {} : { width: io.columns }),
+      width,
     });
     io.out(out.text);
     for (const n of out.notes) io.err(`ftpdiag: note: ${escapeWire(n)}\n`);

@@ -156,7 +156,7 @@ function details(f: ExtractedFile): string[] {
   const out = [`${f.file ?? `transfer ${p.transfer}`} (${p.session === null ? 'no control connection in the capture' : `session ${p.session}`}, transfer ${p.transfer}, ${p.command}${named ? ` ${escapeWire(named)}` : ''})`];
   if (f.file === null) out.push(`  not written: ${f.notWritten}`);
   else {
-    out.push(`  ${f.written} bytes, sha256 ${f.sha256}`);
+    out.push(`  ${plural(f.written, 'byte')}, sha256 ${f.sha256}`);
     out.push(`  ${fileStatus(f)}${f.cut ? `: ends at offset ${f.cut.offset} (${f.cut.reason}): ${f.cut.text}` : f.unconfirmed && !f.holeCount ? `: ${f.unconfirmed}` : ''}`);
     if (f.holeCount) {
       const listed = f.holes.map((h) => `${h.from}–${h.to} (${h.reason})`).join(', ');
