@@ -125,7 +125,7 @@ describe('report/ladder: the evidence is drawn', function () {
     const rr = await analysis(lossy);
     expect(rr.findings.some((x) => x.id === 'retransmission' && x.frames.length > 20)).to.equal(true);
     const small = await cli(['ladder', lossy, '--connection', '0', '--max', '10']);
-    expect(small.out.replace(/\n\s+/g, ' ')).to.match(/folded into "…": [\d, …+()]+ \(to draw them: --max \d+ draws the folded ones\)/);
+    expect(small.out.replace(/\n\s+/g, ' ')).to.match(/folded into "…": [\d, …]+(\(first \d+ of \d+ frames\) )?\(to draw them: --max \d+ draws the folded ones\)/);
   });
 
   describe('a reset forged in the server\'s name (forged-rst)', () => {
