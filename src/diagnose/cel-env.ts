@@ -22,7 +22,10 @@ export function formatRate(bytesPerSecond: number | null): string {
 
 export function formatSeconds(s: number | null): string {
   if (s === null || !Number.isFinite(s)) return 'unknown';
-  return Math.abs(s) < 10 ? `${s.toFixed(3)} s` : `${s.toFixed(1)} s`;
+  // below a millisecond "0.000 s" says nothing: microseconds (or nanoseconds below one)
+  const a = Math.abs(s);
+  if (a > 0 && a < 0.0005) return a < 1e-6 ? `${Math.round(s * 1e9)} ns` : `${Math.round(s * 1e6)} µs`;
+  return a < 10 ? `${s.toFixed(3)} s` : `${s.toFixed(1)} s`;
 }
 
 export const MAX_LISTED_FRAMES = 8;

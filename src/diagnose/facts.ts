@@ -371,6 +371,11 @@ export class FactBuilder {
             seconds: dbl(attempt.lastTime - attempt.firstTime),
             session: int(attempt.session ?? -1),
             sessionFrame: int(attempt.session === null ? 0 : (this.connection(this.sessionById(attempt.session)?.control ?? -1)?.firstFrame ?? 0)),
+            acceptFrame: int(attempt.acceptFrame ?? 0),
+            closeFrame: int(attempt.closeFrame ?? 0),
+            closeKind: attempt.closeKind ?? '',
+            openSeconds: dbl(attempt.openSeconds),
+            commandFrames: ints(session !== null && role === 'control' ? session.commands.slice(0, 20).map((x) => x.frame) : []),
           }
         : null,
     };

@@ -174,6 +174,7 @@ export class FtpAnalyzer implements TcpListener {
    */
   release(s: Session): void {
     for (const id of this.connectionsOf(s)) this.apps.delete(id);
+    this.attempts.release(s.control);
     for (const tid of s.transfers) {
       this.transferMap.delete(tid);
       this.tracks.delete(tid);
@@ -292,6 +293,8 @@ export class FtpAnalyzer implements TcpListener {
       case 'control': {
         const cs = app.session!;
         cs.end(conn.lastFrame, conn.endTime);
+        // seen from its SYN, the server closed it without a greeting (the client had sent a line)
+        if (cs.session.greeting === null && !conn.roleGuessed && cs.session.serverSide === 'server') this.attempts.closedSession(conn);
         this.dropHostPair(cs);
         this.maybeEndSession(cs);
         break;

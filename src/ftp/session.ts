@@ -177,7 +177,9 @@ export class ControlSession {
       control: conn.id,
       client: { addr: cli.addr, port: cli.port },
       server: { addr: srv.addr, port: srv.port },
-      startedMidSession: true,
+      // seen from its SYN, the session began in the capture, greeting or not (a server may close
+      // at once, or greet with 421)
+      startedMidSession: !this.sawSyn,
       greeting: null,
       user: null,
       password: null,

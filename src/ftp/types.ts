@@ -131,7 +131,7 @@ export interface Session {
   control: number; //         Connection.id of the control connection
   client: { addr: string; port: number };
   server: { addr: string; port: number };
-  startedMidSession: boolean; // no 220 greeting seen
+  startedMidSession: boolean; // began before the capture: neither the SYN nor a 220 greeting seen
   greeting: FtpReply | null;
   user: string | null;
   password: string | null; //  as sent; redacted at output unless --show-passwords

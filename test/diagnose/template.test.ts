@@ -44,6 +44,8 @@ describe('diagnose/template', () => {
     expect(formatRate(null)).to.equal('unknown');
     expect(formatSeconds(0.25)).to.equal('0.250 s');
     expect(formatSeconds(12.34)).to.equal('12.3 s');
+    // below half a millisecond "0.000 s" would say nothing (time stepping back by 37 µs)
+    expect([formatSeconds(0.000037), formatSeconds(-0.000046), formatSeconds(4e-7), formatSeconds(0.0006), formatSeconds(0)]).to.deep.equal(['37 µs', '-46 µs', '400 ns', '0.001 s', '0.000 s']);
     expect(formatFrames([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])).to.equal('1, 2, 3, 4, 5, 6, 7, 8 … (+2 more)');
     expect(formatFrames([])).to.equal('none');
     expect(formatPercent(3, 200)).to.equal('1.5%');
