@@ -187,6 +187,10 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     frame: f('int', 'first frame of the other half (its SYN-ACK)'),
     alg: f(list(obj('AlgRewrite')), 'lines an FTP-aware device (ALG) rewrote between the two halves, at most 20'),
   },
+  MissingReply: {
+    bytes: f('int', "bytes of the server's stream missing from the capture there"),
+    frame: f('int', "where the capture shows them missing: the client's ACK over them, or the server's next segment"),
+  },
   FtpAttempt: {
     outcome: f('string', "'refused' (answered by RST), 'unanswered', or 'closed' (the server accepted the connection, then closed it without sending a byte: no greeting)"),
     synFrames: f(list('int'), "the client's SYNs (retransmissions included), at most 20"),
@@ -261,6 +265,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     unsupported: f('bool', 'its reply says the server does not support it: 500/502/504, or a refusal of a SITE subcommand or option (other than on a file) or of a verb outside the FTP RFCs'),
     isLast: f('bool', 'the last command of its session'),
     transfer: f('int', 'Transfer id this command started, -1 if none'),
+    replyMissing: n(obj('MissingReply'), 'unanswered because the capture dropped its reply: server bytes after it are missing from the capture although the client acknowledged them; null otherwise'),
   },
   Mismatch: {
     transfer: f('int', 'Transfer id that used it, -1 if none did'),

@@ -517,7 +517,7 @@ export class FactBuilder {
   }
 
   commandFact(s: Session, cmd: FtpCommand, isLast: boolean, transfer: number): Fact {
-    const key = `${isLast}:${transfer}:${cmd.reply ? cmd.reply.frame : 0}:${cmd.preliminary.length}:${this.src.showPasswords}`;
+    const key = `${isLast}:${transfer}:${cmd.reply ? cmd.reply.frame : 0}:${cmd.preliminary.length}:${cmd.replyMissing?.frame ?? 0}:${this.src.showPasswords}`;
     const hit = FactBuilder.commandCache.get(cmd);
     if (hit && hit.key === key) return hit.fact;
     const arg = displayArg(cmd, this.src.showPasswords);
@@ -542,6 +542,7 @@ export class FactBuilder {
       unsupported: cmd.unsupported ?? false,
       isLast,
       transfer: int(transfer),
+      replyMissing: cmd.replyMissing ? { bytes: int(cmd.replyMissing.bytes), frame: int(cmd.replyMissing.frame) } : null,
     };
     FactBuilder.commandCache.set(cmd, { key, fact });
     return fact;

@@ -255,11 +255,13 @@ export class FtpAnalyzer implements TcpListener {
     }
   }
 
-  onGap(conn: Connection, from: Side, _offset: number, _length: number, frame: number): void {
+  onGap(conn: Connection, from: Side, offset: number, length: number, frame: number): void {
     const app = conn.app as ConnApp | undefined;
     if (!app || app.ended) return;
-    if (app.role === 'control') app.session!.gap(from, frame, this.now);
-    else if (app.role === 'probe') app.probe!.gap(from, frame, this.now);
+    // the receiver acknowledged the missing bytes: they arrived, the capture dropped them
+    const acked = conn[from].bytesAcked >= offset + length;
+    if (app.role === 'control') app.session!.gap(from, frame, this.now, length, acked);
+    else if (app.role === 'probe') app.probe!.gap(from, frame, this.now, length, acked);
     else if (app.tls) app.tls[from].gap();
   }
 
@@ -420,7 +422,7 @@ export class FtpAnalyzer implements TcpListener {
     // parse what was held back, in the order it came
     for (const c of probe.chunks) {
       if (c.data) cs.feed(c.side, c.data, c.frame, c.time, c.offset);
-      else cs.gap(c.side, c.frame, c.time);
+      else cs.gap(c.side, c.frame, c.time, c.gap?.bytes ?? 0, c.gap?.acked ?? false);
     }
     // copies that disagreed while it was still a probe
     for (const c of conn.conflicts) if (c.firstLine === null) cs.conflict(c.by, c);

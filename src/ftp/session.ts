@@ -42,6 +42,8 @@ const ANSWERED_PARTIAL = 512;
 const RECENT_LINES = 32;
 /** Copies that disagree waiting for their command's reply, per session. */
 const MAX_JUDGED_CONFLICTS = 20;
+/** Acknowledged gaps in the server's stream remembered, to tell a reply the capture dropped. */
+const MAX_DROPPED = 32;
 
 /** A client line and where it lies in the stream. */
 interface LineAt {
@@ -159,6 +161,7 @@ export class ControlSession {
   private readonly conflicts: Array<{ c: DataConflict; cmd: FtpCommand | null }> = []; // copies that disagree, not judged yet (cmd null: its line has not ended)
   private cutCommand: FtpCommand | null = null; // the command of the client line last delivered cut (its end is still to come)
   private cutLines = 0; //                  client lines delivered cut: how a server treated them is unknown
+  private readonly droppedReplies: Array<{ frame: number; bytes: number }> = []; // server bytes the capture dropped (acknowledged gaps), the latest MAX_DROPPED
 
   constructor(
     id: number,
@@ -260,10 +263,15 @@ export class ControlSession {
     }
   }
 
-  /** Bytes of `connSide` are missing from the capture. */
-  gap(connSide: Side, frame: number, time: number): void {
+  /** `bytes` bytes of `connSide` are missing from the capture; `acked`: the receiver acknowledged
+   *  them (they arrived: the capture dropped them). */
+  gap(connSide: Side, frame: number, time: number, bytes = 0, acked = false): void {
     const role = this.roleOf(connSide);
     this.session.gaps++;
+    if (role === 'server' && acked && bytes > 0) {
+      this.droppedReplies.push({ frame, bytes });
+      if (this.droppedReplies.length > MAX_DROPPED) this.droppedReplies.shift();
+    }
     if (this.modes[role] === 'tls') {
       this.walkers[role].gap();
       return;
@@ -280,7 +288,7 @@ export class ControlSession {
     if (this.session.ended) return;
     const r = this.assembler.interrupt(frame, time);
     if (r) this.onReply(r);
-    for (const p of this.pending) p.cmd.unanswered = true;
+    for (const p of this.pending) this.giveUp(p.cmd);
     this.pending = [];
     this.session.ended = true;
     if (this.setup && !this.setup.transfer) this.hooks.retired(this.setup);
@@ -336,6 +344,7 @@ export class ControlSession {
       overlong: line.overlong,
       unanswered: false,
       unsupported: false,
+      replyMissing: null,
     };
     if (this.session.commands.length < this.limits.maxCommands) this.session.commands.push(cmd);
     else this.session.commandsDropped++;
@@ -794,7 +803,7 @@ export class ControlSession {
       // if none can, a command lost from the capture.
       const k = this.pending.findIndex((q, n) => n > 0 && plausibleReply(q.cmd.verb, code));
       if (k < 0) return null;
-      for (const q of this.pending.splice(0, k)) q.cmd.unanswered = true;
+      for (const q of this.pending.splice(0, k)) this.giveUp(q.cmd);
       return this.pending.shift()!;
     }
     // RFC 959 §4.1.3: STAT during a transfer is answered at once (211/212/213) while the
@@ -804,6 +813,21 @@ export class ControlSession {
       if (k > 0) return this.pending.splice(k, 1)[0]!;
     }
     return this.pending.shift()!;
+  }
+
+  /**
+   * Heuristic: "the capture dropped the reply"
+   * A command given up without a final reply (a later reply answers a later command, or the
+   * session ended) lost its reply to the capture when, after the command was sent, bytes of the
+   * server's stream are missing from the capture that the client acknowledged: they reached the
+   * client, so the server did answer (zeek cwd-navigation: "200 Type set to I", 19 bytes, acked
+   * by the client's next segment). The first such gap after the command is named.
+   */
+  private giveUp(cmd: FtpCommand): void {
+    cmd.unanswered = true;
+    if (cmd.reply !== null) return;
+    const gap = this.droppedReplies.find((g) => g.frame >= cmd.lastFrame);
+    if (gap) cmd.replyMissing = { bytes: gap.bytes, frame: gap.frame };
   }
 
   private transferPreliminary(track: TransferTrack, reply: FtpReply): void {

@@ -31,6 +31,11 @@ export interface FtpCommand {
   overlong: boolean; //       the line was longer than the line cap: `arg` was cut
   unanswered: boolean; //     settled without a final reply (control closed or capture ended first)
   unsupported: boolean; //    its final reply says the server does not support it (commands.ts saysNotSupported)
+  /** Unanswered because the capture dropped the reply: after the command, bytes of the server's
+   *  stream are missing from the capture that the client acknowledged (so they arrived), and the
+   *  server's next reply answers a later command. `frame`: where the capture shows the hole (the
+   *  client's ACK over it, or the server's next segment). */
+  replyMissing: { bytes: number; frame: number } | null;
 }
 
 /** 'unknown': a data connection of a session whose control channel was encrypted (AUTH TLS)

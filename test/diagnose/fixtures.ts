@@ -81,6 +81,7 @@ export function command(index: number, verb: string, arg: string, frame: number,
     overlong: false,
     unanswered: final === null,
     unsupported: false,
+    replyMissing: null,
     ...over,
   };
 }
