@@ -337,7 +337,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     frames: f(list('int'), 'command and reply frames of the first 25'),
     afterTransfers: f('int', 'transfers started after the first of them'),
     afterComplete: f('int', 'of those, complete'),
-    after: f('string', "'succeeded' (every later transfer completed; without transfers: a later command was accepted), 'failed', 'nothing' (the session did nothing more)"),
+    after: f('string', "'succeeded' (no later transfer failed, was aborted or cut short; without transfers: a later command was accepted), 'failed', 'nothing' (the session did nothing more)"),
   },
   EmptyTransfers: {
     command: f('string', 'STOR, RETR, …'),

@@ -814,8 +814,10 @@ function refusalGroups(s: Session, transfers: readonly Transfer[]): Fact[] {
   return [...groups.values()].map((g) => {
     const later = transfers.filter((t) => t.commandFrame > g.first);
     const complete = later.filter((t) => t.outcome === 'complete').length;
+    // a transfer whose outcome the capture cannot tell (partly captured) did not fail
+    const failed = later.some((t) => t.outcome === 'failed' || t.outcome === 'aborted' || t.outcome === 'truncated');
     const answeredLater = s.commands.some((c) => c.frame > g.last && !c.unsupported && c.reply !== null && c.reply.valid && c.reply.code < 400);
-    const after = later.length > 0 ? (complete === later.length ? 'succeeded' : 'failed') : answeredLater ? 'succeeded' : 'nothing';
+    const after = later.length > 0 ? (failed ? 'failed' : 'succeeded') : answeredLater ? 'succeeded' : 'nothing';
     return {
       what: g.what,
       code: int(g.code),
