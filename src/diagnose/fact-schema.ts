@@ -276,6 +276,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     controlAddr: f('string', 'the address that side uses on the control connection'),
     accepted: f('bool', 'the server accepted it (2yz to PORT/EPRT/LPRT; always true for passive replies)'),
     connected: f('bool', 'a transfer used it and its data connection was made all the same'),
+    served: f('bool', "a transfer used it and the server answered it 2yz, so its data connection was made, whether or not the capture holds that connection"),
   },
   Tls: {
     authFrame: f('int', 'frame of the 234 answer to AUTH TLS/SSL, 0 if none'),

@@ -511,6 +511,7 @@ export class FactBuilder {
         controlAddr,
         accepted: passiveMode || (cmd.reply !== null && cmd.reply.code >= 200 && cmd.reply.code < 300),
         connected: t !== undefined && t.dataConnection !== null && this.handshakeOfTransfer(t) === 'established',
+        served: t !== undefined && t.finalReply !== null && t.finalReply.valid && t.finalReply.code >= 200 && t.finalReply.code < 300,
       });
     }
     return { passive, active };

@@ -649,6 +649,7 @@ export class FtpAnalyzer implements TcpListener {
     t.dataSetupFrames.sort((a, b) => a - b);
     let dataEnded = false;
     let dataReset = false;
+    let receiverResetEarly = false; // the receiver's RST came before the end of the file (the sender's FIN)
     if (conn) {
       t.dataConnection = conn.id;
       const ftpServerEp = this.ftpServerEndpoint(track, conn);
@@ -684,6 +685,7 @@ export class FtpAnalyzer implements TcpListener {
       };
       dataEnded = conn.closeKind !== null;
       dataReset = conn.closeKind === 'rst';
+      receiverResetEarly = conn.reset !== null && conn.reset.by !== senderEp && !conn.reset.peerFinished;
       if (tls) t.tlsData = tlsDataFacts(conn, tls, ftpServerEp);
       t.duration = Math.max(0, conn.endTime - conn.startTime);
       t.rate = t.duration > 0 ? t.bytes / t.duration : null;
@@ -713,6 +715,7 @@ export class FtpAnalyzer implements TcpListener {
       expectedBytes: t.expectedBytes,
       encrypted: t.tlsData !== null,
       resetBySender: t.dataClose.byRole === 'sender',
+      resetByReceiverEarly: receiverResetEarly,
     });
     // without a data connection the bytes are unknown ('not captured'), not 0, unless the
     // transfer was refused before one was due; TLS record bytes are not file bytes

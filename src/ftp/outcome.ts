@@ -16,6 +16,9 @@ export interface OutcomeFacts {
   expectedBytes: number | null; //  announced size minus REST offset
   encrypted?: boolean; //           the data connection carried TLS (its bytes are not file bytes)
   resetBySender?: boolean; //       the data connection was ended by a RST from the side sending the data
+  /** … by a RST from the receiving side before it had the end of the file (the sender's FIN
+   *  acknowledged): its application aborted the read. */
+  resetByReceiverEarly?: boolean;
 }
 
 /**
@@ -33,7 +36,9 @@ export interface OutcomeFacts {
  *               Also with no final reply at all, when the data connection ended that way.
  *  4. aborted   the final reply is 2xx but the sender ended the data connection with RST instead
  *               of FIN (every byte acknowledged): it aborted rather than finished, whichever way
- *               the data flowed (an upload-reset is never "complete").
+ *               the data flowed (an upload-reset is never "complete"). Or the receiver reset it
+ *               before the end of the file (the sender's FIN), unless it had every announced byte:
+ *               its application aborted the read, whichever way the data flowed.
  *  5. unknown   the final reply is 2xx, but the capture holds fewer bytes than announced and not
  *               the data connection's end (no FIN or RST in it): the rest of the transfer is
  *               missing from the capture, so whether the file arrived whole cannot be told.
@@ -64,7 +69,9 @@ export function judgeOutcome(f: OutcomeFacts): TransferOutcome {
   if (finalClass === 2) {
     if (shortByExpectation || resetWithLoss) return 'truncated';
     if (f.hasData && !f.dataEnded && f.expectedBytes !== null && f.delivered < f.expectedBytes) return 'unknown';
-    return f.resetBySender === true && f.dataReset ? 'aborted' : 'complete';
+    if (f.resetBySender === true && f.dataReset) return 'aborted';
+    const hadAll = f.expectedBytes !== null && f.delivered >= f.expectedBytes;
+    return f.resetByReceiverEarly === true && f.dataReset && !hadAll ? 'aborted' : 'complete';
   }
   if (code === null && f.dataEnded && (resetWithLoss || shortByExpectation)) return 'truncated';
   return 'unknown';
