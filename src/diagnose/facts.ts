@@ -44,6 +44,10 @@ export interface FactSources {
 
 export { REDACTED } from '../ftp/commands.ts';
 
+/** Replies without a command whose own findings tell them: 120 (a 220 follows), 421
+ *  (service-unavailable), 530 (the logins). */
+const ORPHANS_TOLD_ELSEWHERE: ReadonlySet<number> = new Set([120, 421, 530]);
+
 /** Commands whose 530 answer means the login itself failed (RFC 959 §5.4). */
 const LOGIN_VERBS: ReadonlySet<string> = new Set(['USER', 'PASS', 'ACCT']);
 
@@ -423,6 +427,13 @@ export class FactBuilder {
     const clientSide: Side = s.serverSide === 'server' ? 'client' : 'server';
     const oneWay = !control ? '' : control[s.serverSide].segments === 0 && control[clientSide].segments > 0 ? 'client' : control[clientSide].segments === 0 && control[s.serverSide].segments > 0 ? 'server' : '';
     const { passive, active } = this.mismatches(s, sessionTransfers);
+    const clientClose = control ? clientCloseFact(s, control, replies, sessionTransfers, this.src.showPasswords) : null;
+    const closedAt = clientClose ? Number(clientClose['frame'] as bigint) : 0;
+    for (const r of replies) r['afterClientClose'] = closedAt > 0 && Number(r['frame'] as bigint) > closedAt;
+    // replies no command of the capture explains, and why: 120 (the 220 follows), 421 and 530
+    // have findings of their own, and a 221 after the client closed is its goodbye
+    const orphans = replies.filter((r) => r['kind'] === 'unsolicited' && r['valid'] === true && !ORPHANS_TOLD_ELSEWHERE.has(Number(r['code'] as bigint)) && !(r['code'] === 221n && r['afterClientClose'] === true));
+    const clientBytesMissing = control ? Math.max(0, control[clientSide].bytesSent - control[clientSide].bytesCaptured) : 0;
     const fact: Fact = {
       id: int(s.id),
       control: int(s.control),
@@ -468,6 +479,10 @@ export class FactBuilder {
       pendingOverflowFrames: ints(s.pendingOverflowFrames ?? []),
       transfers: ints(s.transfers),
       quitFrame: int(quit?.frame ?? 0),
+      clientClose,
+      orphans,
+      orphanCause: s.startedMidSession ? 'before-capture' : clientBytesMissing > 0 ? 'command-lost' : 'unprompted',
+      clientBytesMissing: int(clientBytesMissing),
       passiveMismatches: passive,
       activeMismatches: active,
       unsupported: refusalGroups(s, sessionTransfers),
@@ -788,6 +803,36 @@ function replyFact(r: FtpReply, verb: string, kind: 'greeting' | 'preliminary' |
     kind,
     preliminary: kind === 'preliminary',
     incomplete: r.incomplete ?? false,
+  };
+}
+
+/**
+ * How the FTP client closed the control connection when it closed it first: FIN or RST, after
+ * QUIT or not, what it left waiting (commands without their reply yet, a transfer still running)
+ * and what the server still sent after it, and the client stack's RST that may have answered that.
+ * Null when the server closed first, or nobody closed in the capture.
+ */
+function clientCloseFact(s: Session, c: Connection, replies: readonly Fact[], transfers: readonly Transfer[], showPasswords: boolean): Fact | null {
+  const clientSide: Side = s.serverSide === 'server' ? 'client' : 'server';
+  if (c.closedBy !== clientSide || c.closeKind === null || c.closeFrame === null) return null;
+  const at = c.closeFrame;
+  const quit = s.commands.find((x) => x.verb === 'QUIT');
+  const pending = s.commands.filter((x) => x.frame <= at && x.verb !== '' && (x.reply === null || x.reply.frame > at));
+  const after = replies.filter((r) => Number(r['frame'] as bigint) > at);
+  const running = transfers.some((t) => t.commandFrame <= at && (t.finalReply === null || t.finalReply.frame > at));
+  const reset = c.reset !== null && c.reset.by === clientSide && c.reset.frame > at ? c.reset.frame : 0;
+  return {
+    kind: c.closeKind,
+    frame: int(at),
+    afterQuit: quit !== undefined && quit.frame <= at,
+    afterCommand: (() => {
+      const last = lastCommandBefore(s, at);
+      return last ? commandLine(last, showPasswords) : '';
+    })(),
+    pending: pending.map((x) => commandLine(x, showPasswords)),
+    transferRunning: running,
+    repliesAfter: after,
+    resetFrame: int(reset),
   };
 }
 
