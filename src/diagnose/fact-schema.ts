@@ -288,6 +288,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     accepted: f('bool', 'the server accepted it (2yz to PORT/EPRT/LPRT; always true for passive replies)'),
     connected: f('bool', 'a transfer used it and its data connection was made all the same'),
     served: f('bool', "a transfer used it and the server answered it 2yz, so its data connection was made, whether or not the capture holds that connection"),
+    failedFrame: f('int', 'the SYN of a connection its transfer tried to the announced endpoint that was refused or never answered, 0 if none'),
   },
   Tls: {
     authFrame: f('int', 'frame of the 234 answer to AUTH TLS/SSL, 0 if none'),

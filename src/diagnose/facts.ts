@@ -527,9 +527,23 @@ export class FactBuilder {
         accepted: passiveMode || (cmd.reply !== null && cmd.reply.code >= 200 && cmd.reply.code < 300),
         connected: t !== undefined && t.dataConnection !== null && this.handshakeOfTransfer(t) === 'established',
         served: t !== undefined && t.finalReply !== null && t.finalReply.valid && t.finalReply.code >= 200 && t.finalReply.code < 300,
+        failedFrame: int(t === undefined ? 0 : this.failedAttemptTo(t, ep.addr, ep.port)),
       });
     }
     return { passive, active };
+  }
+
+  /** The SYN of a connection a transfer tried toward `addr:port` that was refused or never
+   *  answered (the announced endpoint did not work), 0 if none. */
+  private failedAttemptTo(t: Transfer, addr: string, port: number): number {
+    for (const id of t.dataCandidates) {
+      const c = this.connection(id);
+      if (!c || c.client.synFrame === null) continue;
+      const to = c.server.addr === addr && c.server.port === port;
+      const h = handshakeOf(c);
+      if (to && (h === 'refused' || h === 'unanswered')) return c.client.synFrame;
+    }
+    return 0;
   }
 
   commandFact(s: Session, cmd: FtpCommand, isLast: boolean, transfer: number): Fact {

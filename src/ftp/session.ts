@@ -832,7 +832,7 @@ export class ControlSession {
 
   private transferPreliminary(track: TransferTrack, reply: FtpReply): void {
     const t = track.t;
-    if (t.replyCodes.length < MAX_REPLY_CODES) t.replyCodes.push(reply.code);
+    if (t.replyCodes.length < MAX_REPLY_CODES) t.replyCodes.push(reply.code); // a 1yz is valid (onReply)
     if (!t.preliminaryReply) t.preliminaryReply = reply;
     const n = parse150Size(reply.text);
     if (n !== null) {
@@ -849,7 +849,8 @@ export class ControlSession {
     const ok = reply.valid && code >= 200 && code < 300;
     if (p.track) {
       const t = p.track.t;
-      if (t.replyCodes.length < MAX_REPLY_CODES) t.replyCodes.push(code);
+      // a line that was not a valid reply counts as no code (0), not as the digits it began with
+      if (t.replyCodes.length < MAX_REPLY_CODES) t.replyCodes.push(reply.valid ? code : 0);
       t.finalReply = reply;
       const k = this.running.indexOf(p.track);
       if (k >= 0) this.running.splice(k, 1);

@@ -87,7 +87,7 @@ export interface Transfer {
   endTime: number;
   duration: number; //               seconds, data connection open to close (or command to reply)
   rate: number | null; //            bytes per second on the data connection
-  replyCodes: number[]; //           every code in order, preliminary and final
+  replyCodes: number[]; //           every code in order, preliminary and final; 0 for a line that was not a valid reply
   preliminaryReply: FtpReply | null;
   finalReply: FtpReply | null;
   aborted: boolean; //               ABOR sent while it ran

@@ -15,7 +15,7 @@ import { escapeHtml, wireHtml } from './html-escape.ts';
 import { groupDigits, sizeText } from './ladder-text.ts';
 import { replyCodesSeen } from './reply-summary.ts';
 import { severityCounts } from './text.ts';
-import { encapsulationsText, noData } from './text-blocks.ts';
+import { encapsulationsText, noData, replyCodeList } from './text-blocks.ts';
 
 /** A finding's drawing: the ladder SVG, or why there is none. */
 export type FindingDrawing = { svg: string; caption: string } | { note: string };
@@ -247,7 +247,7 @@ function transfersSection(r: AnalysisResult): string {
   const rows = r.transfers.map(
     (t) => `<tr><td class="num">${t.id}</td><td class="num">${t.session}</td><td class="mono">${e(t.command)}</td><td class="mono">${h(t.argument)}</td>
 <td>${t.mode ?? '–'}</td><td class="num">${t.dataConnection ?? '–'}</td><td class="num">${noData(t) ?? groupDigits(t.bytes)}</td><td class="num">${noData(t) ?? groupDigits(t.bytesAcked)}</td>
-<td class="num">${t.announcedBytes === null ? '–' : groupDigits(t.announcedBytes)}</td><td class="mono">${t.replyCodes.join(' ') || '–'}</td>
+<td class="num">${t.announcedBytes === null ? '–' : groupDigits(t.announcedBytes)}</td><td class="mono">${replyCodeList(t.replyCodes) || '–'}</td>
 <td class="num">${t.duration.toFixed(3)} s</td><td class="num">${t.rate === null ? '–' : sizeText(t.rate) + '/s'}</td>${outcomeCell(t)}</tr>`,
   );
   return `<section id="transfers"><h2>Transfers</h2>

@@ -18,7 +18,7 @@ import type { FtpReply, Session, Transfer } from '../ftp/types.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { Connection, Side } from '../tcp/types.ts';
 import { connectionOfFrame, replayConnections, type ReplayConsumer, type ReplayPacket, type ReplaySelection } from './packet-replay.ts';
-import { plural } from './text-blocks.ts';
+import { plural, replyCodeList } from './text-blocks.ts';
 
 export type LadderTarget = { connection: number } | { transfer: number } | { frame: number };
 
@@ -185,7 +185,7 @@ export function planTransfer(r: AnalysisResult, id: number): LadderPlan {
   const lanes = [connectionLane(control, 'control', 'C', clientSide, Math.max(from, control.firstFrame), Math.min(to, control.lastFrame))];
   if (data) lanes.push(connectionLane(data, 'data', 'D', dataClientSide(t, s, data)));
   const what = t.command === 'unknown' ? 'transfer with an unreadable command' : `${t.command}${t.argument ? ' ' + t.argument : ''}`;
-  const facts = [t.mode ?? 'no PASV/PORT seen', `${t.bytes.toLocaleString('en-US')} bytes`, t.replyCodes.length ? `replies ${t.replyCodes.join(' ')}` : 'no reply', t.outcome];
+  const facts = [t.mode ?? 'no PASV/PORT seen', `${t.bytes.toLocaleString('en-US')} bytes`, t.replyCodes.length ? `replies ${replyCodeList(t.replyCodes)}` : 'no reply', t.outcome];
   if (!data) facts.push('no data connection seen');
   return {
     title: `Transfer ${t.id}: ${what}`,

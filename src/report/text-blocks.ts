@@ -153,6 +153,11 @@ function outcomeStyle(t: Transfer, st: Styler): string {
 export const TRANSFER_HEAD = ['#', 'Command', 'Argument', 'Mode', 'Bytes', 'Acked', 'Announced', 'Replies', 'Outcome'];
 export const TRANSFER_ALIGNS = ['right', 'left', 'left', 'left', 'right', 'right', 'right', 'left', 'left'] as const;
 
+/** A transfer's reply codes as one string: '150 226'; '???' for a line that was not a valid reply. */
+export function replyCodeList(codes: readonly number[]): string {
+  return codes.map((c) => (c === 0 ? '???' : String(c))).join(' ');
+}
+
 /** A transfer's row of the transfer table. */
 export function transferRow(t: Transfer, st: Styler): string[] {
   return [
@@ -165,7 +170,7 @@ export function transferRow(t: Transfer, st: Styler): string[] {
     noData(t) ?? String(t.bytes),
     noData(t) ?? String(t.bytesAcked),
     t.announcedBytes === null ? '–' : String(t.announcedBytes),
-    t.replyCodes.join(' ') || '–',
+    replyCodeList(t.replyCodes) || '–',
     outcomeStyle(t, st),
   ];
 }

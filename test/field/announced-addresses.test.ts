@@ -3,8 +3,17 @@
 // that is not in the capture is not said to have gone anywhere (trial 1, A5).
 
 import { expect } from 'chai';
-import { TraceBuilder } from '../../src/craft/trace-builder.ts';
+import { TraceBuilder, type TcpLadder } from '../../src/craft/trace-builder.ts';
 import { analyzeTrace, byId, login, quit } from './support.ts';
+
+/** 3000 bytes from the server, its FIN, and the close. */
+function download(d: TcpLadder): void {
+  d.stream('server', 3000);
+  d.client('A');
+  d.server('FA');
+  d.client('FA');
+  d.server('A');
+}
 
 /** Passive RETRs whose 227 announces 203.0.113.9 (the server's public address) while the client
  *  reaches it at 198.51.100.20; `data` says what the capture holds of each data connection, and
@@ -25,11 +34,7 @@ function publicPasv(data: 'none' | 'to-control-address', last: 'ok' | '425' = 'o
       const d = t.tcp({ client: `192.0.2.10:${41_000 + i}`, server: `198.51.100.20:${port}` });
       d.handshake();
       c.server('PA', '150 Opening BINARY mode data connection\r\n');
-      d.stream('server', 3000);
-      d.client('A');
-      d.server('FA');
-      d.client('FA');
-      d.server('A');
+      download(d);
     } else c.server('PA', '150 Opening BINARY mode data connection\r\n');
     c.server('PA', '226 Transfer complete\r\n');
   }
@@ -59,6 +64,27 @@ describe('field captures: announced addresses', () => {
     expect(f!.severity).to.equal('info');
     expect(f!.summary).to.include('made anyway (the capture holds them)');
     expect(r.transfers.map((t) => t.outcome)).to.deep.equal(['complete', 'complete', 'complete']);
+  });
+
+  it('the client tried the announced address first and was refused, then got through: still a warning, saying so', () => {
+    const t = new TraceBuilder();
+    const c = login(t);
+    c.client('PA', 'PASV\r\n');
+    c.server('PA', '227 Entering Passive Mode (203,0,113,9,195,80)\r\n');
+    c.client('PA', 'RETR f.gz\r\n');
+    const tried = t.tcp({ client: '192.0.2.10:41000', server: '203.0.113.9:50000' });
+    const syn = tried.client('S');
+    tried.server('RA', undefined, { ack: 1 });
+    const d = t.tcp({ client: '192.0.2.10:41001', server: '198.51.100.20:50000' });
+    d.handshake();
+    c.server('PA', '150 Opening BINARY mode data connection\r\n');
+    download(d);
+    c.server('PA', '226 Transfer complete\r\n');
+    quit(c);
+    const r = analyzeTrace(t);
+    const [f] = byId(r, 'passive-address-mismatch');
+    expect(f!.severity).to.equal('warning');
+    expect(f!.summary).to.include(`the client's connection there failed (SYN at frame ${syn}) and it got through another way`);
   });
 
   it('one transfer that could not get its data connection keeps it a warning', () => {

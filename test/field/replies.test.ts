@@ -93,6 +93,21 @@ describe('field captures: replies to commands not in the capture', () => {
     expect(byId(analyzeTrace(m), 'reply-without-command')[0]!.summary).to.include('answering commands sent before the capture began');
   });
 
+  for (const [verb, line] of [['RETR', '230_no_space'], ['STOR', '2260 Transfer complete']] as const) {
+    it(`an invalid reply line (${line}) to ${verb} is quoted whole and not counted as a valid code in the transfer table`, () => {
+      const t = new TraceBuilder();
+      const c = login(t);
+      c.client('PA', `${verb} f.bin\r\n`);
+      c.server('PA', `${line}\r\n`);
+      const r = analyzeTrace(t);
+      expect(r.transfers[0]!.replyCodes).to.deep.equal([0]);
+      expect(r.transfers[0]!.outcome).to.equal('unknown');
+      expect(text(r)).to.match(new RegExp(`${verb} +│ f\\.bin +│[^\\n]*│ \\?\\?\\? +│ unknown`));
+      const [f] = byId(r, 'invalid-reply-code');
+      expect(f!.summary).to.include(`"${line}"`);
+    });
+  }
+
   it('commands without any reply in a one-way capture are not "the server hung"', () => {
     const t = new TraceBuilder();
     const c = t.tcp({ client: '192.0.2.10:40000', server: '198.51.100.20:21' });

@@ -19,6 +19,7 @@ import { escapeJsonText, escapeWire } from '../../report/escape.ts';
 import { buildJsonReport } from '../../report/json.ts';
 import { Styler, useColor } from '../../report/style.ts';
 import { renderText, wrap } from '../../report/text.ts';
+import { replyCodeList } from '../../report/text-blocks.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
@@ -124,7 +125,7 @@ export function liveFindingText(f: Finding, st: Styler, width: number, at: strin
 /** One settled transfer, one line. */
 export function liveTransferText(t: Transfer, st: Styler, at: string): string {
   const arg = t.argument === '' ? '' : ` ${escapeWire(t.argument.length > 60 ? t.argument.slice(0, 59) + '…' : t.argument)}`;
-  const replies = t.replyCodes.length ? `, replies ${t.replyCodes.join(' ')}` : ', no reply';
+  const replies = t.replyCodes.length ? `, replies ${replyCodeList(t.replyCodes)}` : ', no reply';
   const outcome = t.outcome === 'complete' ? st.paint('green', t.outcome) : t.outcome === 'unknown' ? t.outcome : st.paint('red', t.outcome);
   return st.paint('dim', `${at} transfer ${t.id}: `) + `${t.command}${arg}${t.mode ? `, ${t.mode}` : ''}, ${t.bytes} bytes${replies} — ${outcome}\n`;
 }
