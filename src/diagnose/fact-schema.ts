@@ -329,6 +329,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     unanswered: f('int', 'commands without a final reply'),
     unparsedLines: f('int', 'lines that were neither a command nor a reply'),
     overlongLines: f('int', "control lines longer than the FTP parser's line cap (cut), both directions"),
+    overlongServerLines: f('int', "of those, the server's (reply lines); the rest are the client's"),
     overlongFrames: f(list('int'), 'frames where such lines ended (at most 20)'),
     gaps: f('int', 'holes in the control stream (bytes missing from the capture)'),
     commandsDropped: f('int', "commands parsed but not kept (the per-session cap was reached)"),

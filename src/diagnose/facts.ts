@@ -472,6 +472,7 @@ export class FactBuilder {
       unanswered: int(s.commands.filter((c) => c.reply === null).length),
       unparsedLines: int(s.unparsedLines),
       overlongLines: int(s.overlongLines ?? 0),
+      overlongServerLines: int(s.overlongServerLines ?? 0),
       overlongFrames: ints(s.overlongFrames ?? []),
       gaps: int(s.gaps ?? 0),
       commandsDropped: int(s.commandsDropped ?? 0),

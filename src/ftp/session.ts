@@ -201,6 +201,7 @@ export class ControlSession {
       transfers: [],
       unsolicited: [],
       overlongLines: 0,
+      overlongServerLines: 0,
       overlongFrames: [],
       gaps: 0,
       pendingOverflow: 0,
@@ -311,16 +312,17 @@ export class ControlSession {
     if (this.session.tls.clearAgainFrame === null) this.session.tls.clearAgainFrame = frame;
   }
 
-  private noteOverlong(line: ControlLine): void {
+  private noteOverlong(line: ControlLine, role: Side): void {
     if (!line.overlong) return;
     this.session.overlongLines++;
+    if (role === 'server') this.session.overlongServerLines++;
     if (this.session.overlongFrames.length < MAX_OVERLONG_FRAMES) this.session.overlongFrames.push(line.frame);
   }
 
   // ---- client side: commands ------------------------------------------------------------------
 
   private readonly clientLine = (line: ControlLine): boolean => {
-    this.noteOverlong(line);
+    this.noteOverlong(line, 'client');
     const text = line.text;
     if (text.length > 0 && isBlank(text)) {
       // control characters only (no verb): not a command
@@ -682,7 +684,7 @@ export class ControlSession {
   // ---- server side: replies -------------------------------------------------------------------
 
   private readonly serverLine = (line: ControlLine): boolean => {
-    this.noteOverlong(line);
+    this.noteOverlong(line, 'server');
     const before = this.assembler.blankLines;
     const reply = this.assembler.push(line);
     if (this.assembler.blankLines !== before) this.session.unparsedLines++;

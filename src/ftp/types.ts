@@ -163,6 +163,7 @@ export interface Session {
   // --- added by the FTP stage ---
   unsolicited: FtpReply[]; // replies with no pending command (besides the greeting), e.g. a 421; ≤ 100 kept
   overlongLines: number; //   control lines longer than the line cap (cut); both directions
+  overlongServerLines: number; // of those, the server's (replies)
   overlongFrames: number[]; // frames where such lines ended, ≤ 20
   gaps: number; //            holes in the control stream (bytes missing from the capture)
   pendingOverflow: number; // commands dropped from the reply-pairing queue (cap reached): left unanswered

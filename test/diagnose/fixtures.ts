@@ -109,6 +109,7 @@ export function session(id: number, control: number, over: Partial<Session> = {}
     transfers: [],
     unsolicited: [],
     overlongLines: 0,
+    overlongServerLines: 0,
     overlongFrames: [],
     gaps: 0,
     pendingOverflow: 0,
