@@ -399,6 +399,15 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     span: f('double', 'seconds from the first refusal to the last'),
     firstSession: f('int', 'Session id of the first refusal'),
     success: n(obj('LoginSuccess'), 'the first successful login of this client to this server after its first refusal; null if none'),
+    reasons: f(list(obj('Refusal530')), 'what the 530 texts say, one entry per reason (first seen first), at most 8'),
+    reason: f('string', "the reason all refusals give ('connection-limit', 'anonymous-only', 'anonymous-refused', 'tls-required', 'host-denied', 'account', 'credentials', 'unstated': the text names none), or 'mixed'"),
+    reasonText: f('string', 'the first 530 text (of that reason, when there is one)'),
+  },
+  Refusal530: {
+    reason: f('string', "see Logins.reason"),
+    count: f('int', 'refusals giving it'),
+    text: f('string', 'the first 530 text giving it'),
+    frame: f('int', 'its frame'),
   },
   Transfer: {
     id: f('int', '0-based across the capture'),

@@ -607,6 +607,9 @@ export class FactBuilder {
       span: dbl(l.lastFailureTime - l.firstFailureTime),
       firstSession: int(l.firstSession),
       success: l.success ? { user: l.success.user, frame: int(l.success.frame), time: dbl(l.success.time), session: int(l.success.session) } : null,
+      reasons: (l.reasons ?? []).map((x) => ({ reason: x.reason, count: int(x.count), text: x.text, frame: int(x.frame) })),
+      reason: l.reasons === undefined || l.reasons.length === 0 ? 'unstated' : l.reasons.length === 1 ? l.reasons[0]!.reason : 'mixed',
+      reasonText: l.reasons?.[0]?.text ?? '',
     };
   }
 

@@ -136,7 +136,7 @@ describe('diagnose/evaluate', () => {
     expect(f!.severity).to.equal('error');
     expect(f!.frames).to.deep.equal([8]);
     expect(f!.session).to.equal(null);
-    expect(f!.summary).to.equal('client 10.0.0.1 → server 10.0.0.2:21: 1 login attempt refused with 530 for user bob (1 session, first at frame 8); no login from this client succeeded in the capture');
+    expect(f!.summary).to.equal('client 10.0.0.1 → server 10.0.0.2:21: 1 login attempt refused with 530 "Login incorrect." for user bob: wrong user name or password (1 session, first at frame 8); no login from this client succeeded in the capture');
   });
 
   it('never puts a PASS argument into a finding unless asked to', () => {
