@@ -1,5 +1,8 @@
 // The operation log's model: one record per FTP operation a server's own log would show (a
 // login, each transfer, DELE, MKD, RMD, a rename, CWD, SITE, …), built from a finished analysis.
+// Whatever analyze reports as an operation has its line: a reply whose command is not in the
+// capture (a 425 in a session begun before it) and a data connection whose control connection is
+// not in the capture (a lone transfer) too.
 // Records keep raw wire strings and the raw password; the renderers beside this file escape
 // and redact.
 
@@ -8,6 +11,7 @@ import { cwdAfterReply, listingOperand, parentPath, resolvePath } from '../../ft
 import { parse257 } from '../../ftp/reply-parsers.ts';
 import { isTransferVerb } from '../../ftp/commands.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
+import type { Connection } from '../../tcp/types.ts';
 import { FindingIndex, type AttachedFinding } from './worst-finding.ts';
 import { displayArg } from '../../diagnose/facts.ts';
 
@@ -27,15 +31,16 @@ export interface Operation {
   seq: number; //                 position in the log (0-based, after sorting)
   time: number; //                capture time of the operation's first command (s since epoch)
   endTime: number | null; //      capture time of its final reply, or of the data connection's end
-  session: number; //             Session.id
-  control: number; //             Connection.id of the control connection
+  session: number | null; //      Session.id; null for a lone data connection (its control connection is not in the capture)
+  control: number | null; //      Connection.id of the control connection; null as session
   protocol: 'FTP' | 'FTPS'; //    FTPS: the control channel was TLS then, or the data was TLS
   client: { addr: string; port: number };
   server: { addr: string; port: number };
   user: string | null; //         the latest USER name sent in the session (as sent)
   password: string | null; //     the latest PASS argument (raw: renderers redact)
-  operation: string; //           'login', 'rename', 'connect', 'transfer' (unreadable command) or the verb
-  command: string; //             the (first) verb as sent; '' for a transfer with an unreadable command
+  operation: string; //           'login', 'rename', 'connect', 'transfer' (command unreadable or not in the capture),
+  //                              'command' (a reply whose command is not in the capture) or the verb
+  command: string; //             the (first) verb as sent; '' when unreadable or not in the capture
   arg: string; //                 its argument as sent, secrets hidden unless shown (for a login: the user name, never the password)
   path: string | null; //         the argument resolved against the working directory, when it names one
   pathTo: string | null; //       rename target, resolved
@@ -120,6 +125,26 @@ function loginOutcome(r: FtpReply | null): OperationOutcome {
   return r.code < 400 ? 'incomplete' : 'failed';
 }
 
+// ---- replies whose command is not in the capture ------------------------------------------
+
+/** Replies that end a transfer or say it could not run (RFC 959 §4.1.3, §5.4). */
+const TRANSFER_REPLIES: ReadonlySet<number> = new Set([226, 425, 426]);
+/** Replies that end a login (LOGIN_OK, and 530 refusing it). */
+const LOGIN_REPLIES: ReadonlySet<number> = new Set([...LOGIN_OK, 530]);
+/** Replies that are no operation: 120 (the 220 follows), 221 (the goodbye to a QUIT), 421 (the
+ *  server closing the connection: a finding of its own, not something the client asked for). */
+const NO_OPERATION: ReadonlySet<number> = new Set([120, 221, 421]);
+
+/** What a reply whose command is not in the capture (a session begun before it, a command the
+ *  capture dropped) tells of the operation it ended: a transfer, a login, another command (a
+ *  refusal, or any with --all), or null when the log has no line for it. */
+function orphanOperation(r: FtpReply, all: boolean): 'transfer' | 'login' | 'command' | null {
+  if (!r.valid || r.code < 200 || NO_OPERATION.has(r.code)) return null; // 1yz: its final reply follows
+  if (TRANSFER_REPLIES.has(r.code)) return 'transfer';
+  if (LOGIN_REPLIES.has(r.code)) return 'login';
+  return all || r.code >= 400 ? 'command' : null;
+}
+
 function commandFrames(cmds: readonly FtpCommand[]): number[] {
   const out = new Set<number>();
   for (const c of cmds) {
@@ -148,6 +173,7 @@ class SessionLog {
   private login: { cmds: FtpCommand[] } | null = null; // a login waiting for PASS/ACCT
   private rename: FtpCommand | null = null; // an RNFR answered 350, waiting for RNTO
   private order = 0; //                      position of the next draft within the session
+  private orphanAt = 0; //                   next entry of Session.unsolicited to place
   readonly drafts: Draft[] = [];
 
   constructor(
@@ -160,7 +186,11 @@ class SessionLog {
   run(): Draft[] {
     const s = this.s;
     if (s.greeting && s.greeting.valid && s.greeting.code >= 400) this.connectRefused(s.greeting);
-    for (const cmd of s.commands) this.command(cmd);
+    for (const cmd of s.commands) {
+      this.orphansBefore(cmd.frame);
+      this.command(cmd);
+    }
+    this.orphansBefore(Infinity);
     this.flushLogin();
     this.flushRename();
     return this.drafts;
@@ -246,6 +276,28 @@ class SessionLog {
       duration: null,
       outcome: 'failed',
       frames: [...new Set([greeting.firstFrame, greeting.frame])],
+    });
+  }
+
+  /** Lines for the replies whose command is not in the capture, in their place among the commands. */
+  private orphansBefore(frame: number): void {
+    const list = this.s.unsolicited;
+    while (this.orphanAt < list.length && list[this.orphanAt]!.frame < frame) this.emitOrphan(list[this.orphanAt++]!);
+  }
+
+  private emitOrphan(r: FtpReply): void {
+    const operation = orphanOperation(r, this.all);
+    if (operation === null) return;
+    this.drafts.push({
+      ...this.base(null, r.time),
+      operation,
+      command: '',
+      arg: '',
+      path: null,
+      reply: r,
+      endTime: r.time,
+      outcome: operation === 'login' ? loginOutcome(r) : replyOutcome(r),
+      frames: [...new Set([r.firstFrame, r.frame])],
     });
   }
 
@@ -361,13 +413,54 @@ function dataChannel(t: Transfer, s: Session): DataChannel | null {
   };
 }
 
+/** A data connection whose control connection is not in the capture (ftp/lone-data.ts) as an
+ *  operation of its own. Its FTP sides follow from the transfer's mode: the FTP server listens
+ *  in passive mode and connects (from port 20) in active mode. */
+function loneOperation(t: Transfer, c: Connection): Draft {
+  const [client, server] = t.mode === 'active' ? [c.server, c.client] : [c.client, c.server];
+  return {
+    time: t.commandTime,
+    endTime: t.endTime,
+    session: null,
+    control: null,
+    protocol: t.tlsProtected || t.dataLooksTls === true ? 'FTPS' : 'FTP',
+    client: { addr: client.addr, port: client.port },
+    server: { addr: server.addr, port: server.port },
+    user: null,
+    password: null,
+    operation: 'transfer',
+    command: '',
+    arg: '',
+    path: null,
+    pathTo: null,
+    direction: t.direction,
+    type: null,
+    reply: null,
+    bytes: t.bytesStatus === 'counted' ? t.bytes : null,
+    bytesStatus: t.bytesStatus,
+    announcedBytes: null,
+    duration: t.duration,
+    rate: t.rate,
+    outcome: t.outcome,
+    transfer: t.id,
+    frames: [...new Set([c.firstFrame, c.closeFrame ?? c.lastFrame])],
+    dataChannel: null,
+    order: 0,
+    at: t.commandTime,
+  };
+}
+
 /** Every operation of the analysis, in time order (ties: session, then order within it). */
 export function buildOperations(r: AnalysisResult, opts: OperationLogOptions = {}): Operation[] {
   const drafts: Draft[] = [];
   const transfersOf = new Map<number, Transfer[]>();
-  // the log follows sessions: a data connection without its control connection has none
+  const connections = new Map(r.connections.map((c) => [c.id, c]));
   for (const t of r.transfers) {
-    if (t.session === null) continue;
+    if (t.session === null) {
+      const c = t.dataConnection === null ? undefined : connections.get(t.dataConnection);
+      if (c) drafts.push(loneOperation(t, c));
+      continue;
+    }
     const list = transfersOf.get(t.session);
     if (list) list.push(t);
     else transfersOf.set(t.session, [t]);
@@ -390,7 +483,7 @@ export function buildOperations(r: AnalysisResult, opts: OperationLogOptions = {
       drafts.push(d); // not push(...own): a session can have more operations than a call has room for arguments
     });
   }
-  drafts.sort((a, b) => a.at - b.at || a.session - b.session || a.order - b.order);
+  drafts.sort((a, b) => a.at - b.at || (a.session ?? -1) - (b.session ?? -1) || a.order - b.order);
   const index = new FindingIndex(r.findings);
   return drafts.map(({ order: _order, at: _at, ...d }, seq) => {
     const op: Operation = { ...d, seq, finding: null };
