@@ -248,5 +248,9 @@ describe('diagnose/evaluate', () => {
     const [f] = byId(run({ connections: [open], sessions: [s] }), 'unanswered-command');
     expect(f!.severity).to.equal('info');
     expect(f!.summary).to.match(/^LIST \(frame 50\) has no reply in the capture, which ends 1\.500 s later with the control connection still open$/);
+    // the command is the control connection's last packet: not "0.000 s later" (trial 1, B15)
+    const last = connection(0, { closeKind: null, closedBy: null, closeFrame: null, endTime: 1000.5 });
+    const [g] = byId(run({ connections: [last], sessions: [s] }), 'unanswered-command');
+    expect(g!.summary).to.equal('LIST (frame 50) has no reply in the capture, which ends there with the control connection still open');
   });
 });
