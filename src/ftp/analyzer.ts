@@ -15,7 +15,9 @@ import { AttemptTable, type FtpAttempt } from './attempts.ts';
 import { loneDataEvidence, loneTransfer } from './lone-data.ts';
 import { Probe } from './probe.ts';
 import { ControlSession, defaultControlLimits, type ControlLimits, type DataSetup, type SessionHooks, type TransferTrack } from './session.ts';
-import { isTlsHandshakeStart, isTlsRecordHeader, TlsCloseWatch } from './tls-records.ts';
+import { isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
+import { ftpTlsContext, type FtpTlsChannel, type FtpTlsContext } from './tls-channel.ts';
+import { inferProt, openDataTls, tlsDataFacts, tlsTransferBytes } from './tls-data.ts';
 
 export type ConnectionRole = 'control' | 'data' | 'other';
 
@@ -55,7 +57,8 @@ interface ConnApp {
   looksTls: boolean | null; //         data: its first payload was a TLS record
   ended: boolean; //                   onEnd seen
   lone: Transfer | null; //            data connection no session claimed, taken for one (lone-data.ts)
-  tls: Record<Side, TlsCloseWatch> | null; // data connection carrying TLS: how each side's stream ended
+  tls: FtpTlsChannel | null; //        data connection carrying TLS: its TLS stage (tls-data.ts)
+  tlsRoles: Record<Side, Side> | null; // … and the FTP role of each of its sides
 }
 
 const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
@@ -96,6 +99,7 @@ export class FtpAnalyzer implements TcpListener {
   constructor(
     private readonly events: FtpEvents = {},
     limits: Partial<ControlLimits> = {},
+    private readonly tlsContext: FtpTlsContext = ftpTlsContext(), // FTPS: the key log (--keylog) and TLS session cache
   ) {
     this.limits = { ...defaultControlLimits, ...limits };
     this.hooks = {
@@ -219,7 +223,7 @@ export class FtpAnalyzer implements TcpListener {
   onConnection(conn: Connection, pkt: DecodedPacket): void {
     this.now = pkt.time;
     this.attempts.expire(pkt.time);
-    const app: ConnApp = { role: 'probe', probe: null, session: null, setup: null, tracks: [], looksTls: null, ended: false, lone: null, tls: null };
+    const app: ConnApp = { role: 'probe', probe: null, session: null, setup: null, tracks: [], looksTls: null, ended: false, lone: null, tls: null, tlsRoles: null };
     conn.app = app;
     if (this.matchExpected(conn, app, pkt.time)) return;
     if (this.matchByTiming(conn, app)) return;
@@ -244,10 +248,10 @@ export class FtpAnalyzer implements TcpListener {
         if (app.looksTls === null) {
           app.looksTls = isTlsHandshakeStart(data, 0) || isTlsRecordHeader(data, 0);
           for (const t of app.tracks) if (t.t.dataLooksTls === null) t.t.dataLooksTls = app.looksTls;
-          if (app.looksTls) app.tls = { client: new TlsCloseWatch(), server: new TlsCloseWatch() };
+          if (app.looksTls) [app.tls, app.tlsRoles] = openDataTls(this.tlsContext, from, data);
         }
-        // TLS: the record headers tell how each side's stream ended (close_notify); else counts suffice
-        if (app.tls) app.tls[from].feed(data, frame);
+        // TLS: handshake, alerts, how each side ended, and with keys the plaintext; else counts suffice
+        if (app.tls) app.tls.feed(app.tlsRoles![from], data, offset, frame, time);
         else conn.deliver = false;
         break;
       default:
@@ -260,9 +264,9 @@ export class FtpAnalyzer implements TcpListener {
     if (!app || app.ended) return;
     // the receiver acknowledged the missing bytes: they arrived, the capture dropped them
     const acked = conn[from].bytesAcked >= offset + length;
-    if (app.role === 'control') app.session!.gap(from, frame, this.now, length, acked);
+    if (app.role === 'control') app.session!.gap(from, frame, this.now, offset, length, acked);
     else if (app.role === 'probe') app.probe!.gap(from, frame, this.now, length, acked);
-    else if (app.tls) app.tls[from].gap();
+    else if (app.tls) app.tls.gap(app.tlsRoles![from], offset, length, frame);
   }
 
   /** Two copies of a control connection's bytes disagree: the session says what each meant. */
@@ -274,6 +278,12 @@ export class FtpAnalyzer implements TcpListener {
   onControl(conn: Connection, from: Side, flags: number, frame: number, time: number): void {
     this.now = time;
     const app = conn.app as ConnApp | undefined;
+    // FTPS: how each side ended its TLS stream is judged against its FIN or RST
+    if (app && (flags & (TcpFlag.FIN | TcpFlag.RST)) !== 0) {
+      const kind = (flags & TcpFlag.RST) !== 0 ? 'rst' : 'fin';
+      if (app.role === 'control') app.session!.tlsClose(from, kind, frame);
+      else if (app.tls) app.tls.close(app.tlsRoles![from], kind, frame);
+    }
     if (!app || app.role !== 'data') return;
     // a (retransmitted) SYN toward the data endpoint: evidence for a 425
     if ((flags & TcpFlag.SYN) !== 0 && (flags & TcpFlag.ACK) === 0 && from === 'client') {
@@ -408,7 +418,7 @@ export class FtpAnalyzer implements TcpListener {
 
   private promote(conn: Connection, app: ConnApp, probe: Probe, v: Verdict): void {
     const cs = new ControlSession(this.sessionCount++, conn, v.ftpServer, this.hooks,
-      v.kind === 'ftp-tls' ? { frame: probe.firstFrame } : null, this.limits);
+      v.kind === 'ftp-tls' ? { frame: probe.firstFrame } : null, this.limits, this.tlsContext);
     this.sessionMap.set(cs.session.id, cs.session);
     this.controls.set(cs.session.id, cs);
     this.attempts.sessionStarted(cs.session.id, conn.client.addr, conn.server.addr, conn.server.port, conn.startTime);
@@ -422,7 +432,7 @@ export class FtpAnalyzer implements TcpListener {
     // parse what was held back, in the order it came
     for (const c of probe.chunks) {
       if (c.data) cs.feed(c.side, c.data, c.frame, c.time, c.offset);
-      else cs.gap(c.side, c.frame, c.time, c.gap?.bytes ?? 0, c.gap?.acked ?? false);
+      else cs.gap(c.side, c.frame, c.time, NaN, c.gap?.bytes ?? -1, c.gap?.acked ?? false);
     }
     // copies that disagreed while it was still a probe
     for (const c of conn.conflicts) if (c.firstLine === null) cs.conflict(c.by, c);
@@ -652,15 +662,21 @@ export class FtpAnalyzer implements TcpListener {
     let receiverResetEarly = false; // the receiver's RST came before the end of the file (the sender's FIN)
     if (conn) {
       t.dataConnection = conn.id;
-      const ftpServerEp = this.ftpServerEndpoint(track, conn);
-      const tls = (conn.app as ConnApp | undefined)?.tls ?? null;
+      const app = conn.app as ConnApp | undefined;
+      const tls = app?.tls ?? null;
+      // FTPS: the TLS client (the side that sent the ClientHello) is the FTP client
+      const ftpServerEp = tls && app!.tlsRoles ? (app!.tlsRoles.server === 'server' ? 'server' : 'client') : this.ftpServerEndpoint(track, conn);
+      if (tls) t.tlsData = tlsDataFacts(conn, tls, ftpServerEp);
+      const plain = tls !== null && tls.readable;
       let senderEp: Side;
       if (t.command === 'unknown' && tls) {
-        // Command unreadable and the data TLS: which way the file went cannot be told (TLS records
-        // flow both ways), so nothing is guessed from the byte counts
-        senderEp = ftpServerEp;
-        t.sender = null;
-        t.direction = 'unknown';
+        // Command unreadable and the data TLS: TLS records flow both ways, so the direction stays
+        // unknown (tlsData.dataFrom says what the record sizes suggest); decrypted, the side that
+        // sent plaintext is the sender
+        const from = plain ? t.tlsData!.dataFrom.from : null;
+        senderEp = from === null || from === 'server' ? ftpServerEp : other(ftpServerEp);
+        t.sender = from;
+        t.direction = from === 'client' ? 'upload' : 'unknown';
       } else if (t.command === 'unknown') {
         const cb = conn.client.bytesSent;
         const sb = conn.server.bytesSent;
@@ -676,6 +692,8 @@ export class FtpAnalyzer implements TcpListener {
       t.bytesAcked = Math.min(se.bytesAcked, se.bytesSent);
       t.bytesMissing = Math.max(0, se.bytesSent - se.bytesCaptured);
       t.receiverAckedAll = se.bytesAcked >= se.bytesSent;
+      // decrypted with the key log: the file's bytes are the plaintext
+      if (plain) Object.assign(t, tlsTransferBytes(tls!, senderEp === ftpServerEp ? 'server' : 'client', Math.min(se.bytesAcked, se.bytesSent)));
       const closer = conn.closedBy;
       t.dataClose = {
         by: closer === null ? null : closer === ftpServerEp ? 'server' : 'client',
@@ -686,7 +704,8 @@ export class FtpAnalyzer implements TcpListener {
       dataEnded = conn.closeKind !== null;
       dataReset = conn.closeKind === 'rst';
       receiverResetEarly = conn.reset !== null && conn.reset.by !== senderEp && !conn.reset.peerFinished;
-      if (tls) t.tlsData = tlsDataFacts(conn, tls, ftpServerEp);
+      const s = track.session.session;
+      inferProt(s, t, conn);
       t.duration = Math.max(0, conn.endTime - conn.startTime);
       t.rate = t.duration > 0 ? t.bytes / t.duration : null;
       t.startTime = Math.min(t.commandTime, conn.startTime);
@@ -713,13 +732,14 @@ export class FtpAnalyzer implements TcpListener {
       delivered: t.receiverAckedAll ? t.bytes : t.bytesAcked,
       receiverAckedAll: t.receiverAckedAll,
       expectedBytes: t.expectedBytes,
-      encrypted: t.tlsData !== null,
-      resetBySender: t.dataClose.byRole === 'sender',
+      encrypted: t.tlsData !== null && t.tlsData.plaintext === null,
+      // an RST after the sender's TLS close_notify ended nothing: its data was all written
+      resetBySender: t.dataClose.byRole === 'sender' && t.tlsData?.verdict !== 'reset-after-close-notify',
       resetByReceiverEarly: receiverResetEarly,
     });
     // without a data connection the bytes are unknown ('not captured'), not 0, unless the
     // transfer was refused before one was due; TLS record bytes are not file bytes
-    t.bytesStatus = conn === null ? (t.outcome === 'failed' ? 'not-opened' : 'not-captured') : t.dataLooksTls === true ? 'encrypted' : 'counted';
+    t.bytesStatus = conn === null ? (t.outcome === 'failed' ? 'not-opened' : 'not-captured') : t.dataLooksTls === true && t.tlsData?.plaintext == null ? 'encrypted' : 'counted';
   }
 }
 
@@ -732,32 +752,6 @@ function trimLists(track: TransferTrack): void {
   t.replyCodes = t.replyCodes.slice();
   t.dataCandidates = t.dataCandidates.slice();
   track.conns = track.conns.slice();
-}
-
-/** How a TLS data connection ended, in FTP roles: each side's close_notify, the TCP close, and a
- *  verdict. 'clean': the side that closed sent close_notify first; 'no-close-notify': a FIN
- *  without it (the end of the data is not protected: a cut cannot be told from the end, RFC 4217
- *  §10); 'reset-after-close-notify': an abortive close after a clean TLS end; 'reset': a RST
- *  without close_notify; 'open': no close in the capture; 'unknown': record boundaries lost. */
-function tlsDataFacts(conn: Connection, tls: Record<Side, TlsCloseWatch>, ftpServerEp: Side): NonNullable<Transfer['tlsData']> {
-  const clientEp = other(ftpServerEp);
-  const closer = conn.closedBy;
-  const closerNotify = closer === null ? 'unknown' : tls[closer].closeNotify;
-  let verdict: NonNullable<Transfer['tlsData']>['verdict'];
-  if (conn.closeKind === null) verdict = 'open';
-  else if (closerNotify === 'unknown') verdict = 'unknown';
-  else if (conn.closeKind === 'fin') verdict = closerNotify === 'sent' ? 'clean' : 'no-close-notify';
-  else verdict = closerNotify === 'sent' ? 'reset-after-close-notify' : 'reset';
-  return {
-    clientBytes: conn[clientEp].bytesSent,
-    serverBytes: conn[ftpServerEp].bytesSent,
-    clientCloseNotify: tls[clientEp].closeNotify,
-    serverCloseNotify: tls[ftpServerEp].closeNotify,
-    closedBy: closer === null ? null : closer === ftpServerEp ? 'server' : 'client',
-    closeKind: conn.closeKind,
-    closeFrame: conn.closeFrame,
-    verdict,
-  };
 }
 
 function addSetupFrame(t: Transfer, frame: number): void {

@@ -9,6 +9,7 @@ import { isKnownVerb, isTransferVerb, plausibleReply, redactArgument, saysNotSup
 import { DEFAULT_MAX_LINE, LineSplitter, type ControlLine } from './lines.ts';
 import { ReplyAssembler, isBlank } from './replies.ts';
 import { TlsRecordWalker, isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
+import { FtpTlsChannel, tlsEnding, type FtpTlsContext } from './tls-channel.ts';
 import { parse227, parse228, parse229, parseEprt, parseLprt, parsePort, type AnnouncedEndpoint } from './address-parsers.ts';
 import { parse150Size, parse213Size } from './reply-parsers.ts';
 import { cwdAfterReply, listingOperand, resolvePath } from './paths.ts';
@@ -162,6 +163,8 @@ export class ControlSession {
   private cutCommand: FtpCommand | null = null; // the command of the client line last delivered cut (its end is still to come)
   private cutLines = 0; //                  client lines delivered cut: how a server treated them is unknown
   private readonly droppedReplies: Array<{ frame: number; bytes: number }> = []; // server bytes the capture dropped (acknowledged gaps), the latest MAX_DROPPED
+  private tls: FtpTlsChannel | null = null; // the control connection's TLS (FTPS), from AUTH's 234 or the first byte
+  private awaitFailureReply = false; //      cleartext came back after a failed handshake: its reply answers AUTH
 
   constructor(
     id: number,
@@ -170,6 +173,7 @@ export class ControlSession {
     private readonly hooks: SessionHooks,
     encryptedAtStart: { frame: number } | null, // implicit FTPS / capture began inside TLS
     private readonly limits: ControlLimits,
+    private readonly tlsContext: FtpTlsContext | null = null, // FTPS: key log and session cache (null: TLS not read)
   ) {
     this.conn = conn;
     this.sawSyn = !conn.roleGuessed;
@@ -195,7 +199,7 @@ export class ControlSession {
       stru: this.sawSyn ? 'F' : '',
       cwd: null,
       features: [],
-      tls: { authFrame: null, encryptedFromFrame: null, pbsz: null, prot: null, clearAgainFrame: null },
+      tls: { authFrame: null, encryptedFromFrame: null, pbsz: null, prot: null, clearAgainFrame: null, implicit: false, decrypted: false, connection: null, ending: null, failureReply: null, protInferred: null, protEvidence: '' },
       commands: [],
       unparsedLines: 0,
       transfers: [],
@@ -224,12 +228,15 @@ export class ControlSession {
       this.modes.client = 'tls';
       this.modes.server = 'tls';
       this.session.tls.encryptedFromFrame = encryptedAtStart.frame;
+      // seen from its SYN, TLS from the first byte is implicit FTPS; else the capture began inside TLS
+      this.session.tls.implicit = this.sawSyn;
+      this.openTls();
     }
   }
 
-  /** The control channel is (at least one way) inside TLS now. */
+  /** The control channel is (at least one way) inside TLS now, and not read through a key log. */
   get encrypted(): boolean {
-    return this.modes.client === 'tls' || this.modes.server === 'tls';
+    return (this.modes.client === 'tls' || this.modes.server === 'tls') && !this.tls?.readable;
   }
 
   /** FTP role of a side of the control Connection. */
@@ -258,25 +265,33 @@ export class ControlSession {
         const before = w.bytes;
         const j = w.feed(data, i);
         if (w.bytes > before && this.session.tls.encryptedFromFrame === null) this.session.tls.encryptedFromFrame = frame;
+        if (j > i) this.tls?.feed(role, data.subarray(i, j), offset + i, frame, time);
         if (j < data.length) this.leaveTls(role, frame);
         i = j;
       }
     }
   }
 
-  /** `bytes` bytes of `connSide` are missing from the capture; `acked`: the receiver acknowledged
-   *  them (they arrived: the capture dropped them). */
-  gap(connSide: Side, frame: number, time: number, bytes = 0, acked = false): void {
+  /** Bytes of `connSide` are missing from the capture: `length` at stream offset `offset`
+   *  (-1: not said); `acked`: the receiver acknowledged them (they arrived: the capture dropped them). */
+  gap(connSide: Side, frame: number, time: number, offset = NaN, length = -1, acked = false): void {
     const role = this.roleOf(connSide);
-    this.session.gaps++;
-    if (role === 'server' && acked && bytes > 0) {
-      this.droppedReplies.push({ frame, bytes });
+    if (role === 'server' && acked && length > 0) {
+      this.droppedReplies.push({ frame, bytes: length });
       if (this.droppedReplies.length > MAX_DROPPED) this.droppedReplies.shift();
     }
     if (this.modes[role] === 'tls') {
+      this.session.gaps++;
       this.walkers[role].gap();
+      this.tls?.gap(role, offset, length, frame);
       return;
     }
+    this.linesGap(role, frame, time);
+  }
+
+  /** Lines of `role` went missing: from the capture, or a TLS record that did not decrypt. */
+  private linesGap(role: Side, frame: number, time: number): void {
+    this.session.gaps++;
     this.splitters[role].gap();
     if (role === 'server') {
       const r = this.assembler.interrupt(frame, time);
@@ -284,11 +299,43 @@ export class ControlSession {
     }
   }
 
+  /** `connSide` of the control connection sent a FIN or an RST (the TLS stage notes how each side ended). */
+  tlsClose(connSide: Side, kind: 'fin' | 'rst', frame: number): void {
+    this.tls?.close(this.roleOf(connSide), kind, frame);
+  }
+
+  /** FTPS: the TLS stage for this control connection, once TLS starts; decrypted lines go on to
+   *  the same parsers as cleartext ones. */
+  private openTls(): void {
+    if (this.tls || !this.tlsContext) return;
+    this.tls = new FtpTlsChannel(
+      this.tlsContext,
+      (role, data, frame, time) => this.plainLines(role, data, frame, time),
+      (role, _length, frame) => this.linesGap(role, frame, this.conn.endTime),
+    );
+  }
+
+  /** Decrypted control-channel bytes of `role`: the same line parsing as cleartext. */
+  private plainLines(role: Side, data: Buffer, frame: number, time: number): void {
+    const sp = this.splitters[role];
+    const sink = role === 'client' ? this.clientLine : this.serverLine;
+    for (let i = 0; i < data.length; ) i = sp.feed(data, i, frame, time, sink);
+  }
+
   /** The control connection was closed out (or the capture ended). */
   end(frame: number, time: number): void {
     if (this.session.ended) return;
     const r = this.assembler.interrupt(frame, time);
     if (r) this.onReply(r);
+    if (this.tls) {
+      const t = this.session.tls;
+      t.connection = this.tls.finish();
+      t.ending = tlsEnding(this.conn, t.connection, this.session.serverSide);
+      t.decrypted = this.tls.readable;
+      // a login inside a TLS session that went through cannot be seen without its keys
+      const handshook = t.connection.finished.client !== null && t.connection.finished.server !== null;
+      if (handshook && !t.decrypted && this.session.loginState === 'not-logged-in') this.session.loginState = 'unknown';
+    }
     for (const p of this.pending) this.giveUp(p.cmd);
     this.pending = [];
     this.session.ended = true;
@@ -298,6 +345,7 @@ export class ControlSession {
 
   private enterTls(role: Side, frame: number, time: number): void {
     if (this.modes[role] === 'tls') return;
+    this.openTls();
     this.modes[role] = 'tls';
     this.splitters[role].clear();
     if (role === 'server') {
@@ -307,6 +355,8 @@ export class ControlSession {
   }
 
   private leaveTls(role: Side, frame: number): void {
+    // the server writes in the clear after a handshake that failed (vsftpd: "500 OOPS: … unknown ca")
+    if (role === 'server' && this.tls?.handshakeFailed) this.awaitFailureReply = true;
     this.modes[role] = 'lines';
     this.splitters[role].clear();
     if (this.session.tls.clearAgainFrame === null) this.session.tls.clearAgainFrame = frame;
@@ -689,7 +739,8 @@ export class ControlSession {
     const reply = this.assembler.push(line);
     if (this.assembler.blankLines !== before) this.session.unparsedLines++;
     if (reply) this.onReply(reply);
-    return this.modes.server === 'lines'; // stop here if the reply switched the channel to TLS
+    // stop here if the reply switched the channel to TLS (decrypted lines go on: plainLines)
+    return this.modes.server === 'lines' || this.tls?.readable === true;
   };
 
   private addUnsolicited(r: FtpReply): void {
@@ -734,6 +785,16 @@ export class ControlSession {
     }
     const p = this.takePendingFor(reply);
     if (!p) {
+      if (this.awaitFailureReply && reply.valid) {
+        // Heuristic: "the server's word on a failed TLS handshake"
+        // The first cleartext reply after a handshake that failed (a fatal alert, or a close
+        // before both Finished messages), with no command pending, is the server's answer to the
+        // AUTH whose negotiation failed, not a reply to a command missing from the capture.
+        this.awaitFailureReply = false;
+        s.tls.failureReply = reply;
+        this.addUnsolicited(reply);
+        return;
+      }
       if (reply.valid && this.repairInvalid(reply)) return;
       this.addUnsolicited(reply);
       // a 530 to a command the capture does not hold: a login refused (logins.ts)
@@ -756,7 +817,7 @@ export class ControlSession {
    */
   private answeredPartialLine(): void {
     const sp = this.splitters.client;
-    if (this.modes.client !== 'lines' || sp.partialBytes < ANSWERED_PARTIAL) return;
+    if ((this.modes.client !== 'lines' && !this.tls?.readable) || sp.partialBytes < ANSWERED_PARTIAL) return;
     const line = sp.cut();
     if (line) this.clientLine(line);
   }
@@ -915,7 +976,13 @@ export class ControlSession {
         if (ok) s.tls.pbsz = arg.trim();
         break;
       case 'PROT':
-        if (ok) s.tls.prot = arg.trim().toUpperCase();
+        if (ok) {
+          s.tls.prot = arg.trim().toUpperCase();
+          if (s.tls.prot === 'P' || s.tls.prot === 'C') {
+            s.tls.protInferred = s.tls.prot;
+            s.tls.protEvidence = `PROT ${s.tls.prot} answered ${code} (frame ${reply.frame})`;
+          }
+        }
         break;
       case 'REIN':
         if (code === 220) {

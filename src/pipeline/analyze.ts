@@ -16,6 +16,8 @@ import type { DecodedPacket } from '../decode/packet.ts';
 import { TcpEngine } from '../tcp/engine.ts';
 import type { Connection, TcpEngineOptions } from '../tcp/types.ts';
 import { FtpAnalyzer, type ConnectionRole } from '../ftp/analyzer.ts';
+import { ftpTlsContext } from '../ftp/tls-channel.ts';
+import type { KeyLog } from '../tls/keylog.ts';
 import type { ControlLimits } from '../ftp/session.ts';
 import type { Session, Transfer } from '../ftp/types.ts';
 import { Diagnosis, finalizeFindings, RuleEvaluator, type DiagnoseInput } from '../diagnose/evaluate.ts';
@@ -50,6 +52,8 @@ export interface AnalysisOptions {
   release?(u: ReleasedUnit): void;
   /** How copies of frames are recognised (capture/repeats.ts); default: by their bytes. */
   repeats?: Partial<RepeatPolicy>;
+  /** FTPS: an NSS key log (--keylog) to decrypt TLS control and data connections with. */
+  keyLog?: KeyLog | null;
 }
 
 /** The resource bounds of an analysis (untrusted input: every table and buffer is capped; hitting
@@ -121,6 +125,7 @@ export class Analysis {
             }
           : {},
       opts.ftp,
+      ftpTlsContext(opts.keyLog ?? null),
     );
     this.engine = new TcpEngine(this.ftp, opts.release ? { ...opts.tcp, keepConnections: false } : opts.tcp);
     if (opts.release) {

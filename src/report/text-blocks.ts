@@ -112,7 +112,7 @@ function closeText(c: Connection | undefined): string {
 }
 
 /** A session's block; `control` is its control connection when the capture has it. */
-export function sessionBlock(s: Session, control: Connection | undefined, showPasswords: boolean, st: Styler): string {
+export function sessionBlock(s: Session, control: Connection | undefined, showPasswords: boolean, st: Styler, tlsLines: readonly string[] = []): string {
   const frames = control ? `, frames ${control.firstFrame}–${control.lastFrame}` : '';
   const lines = [
     `${st.paint('bold', `Session ${s.id}`)}: client ${endpoint(s.client.addr, s.client.port)} → server ${endpoint(s.server.addr, s.server.port)} (connection ${s.control}${frames})`,
@@ -120,7 +120,7 @@ export function sessionBlock(s: Session, control: Connection | undefined, showPa
   const who: string[] = [];
   who.push(s.user !== null ? `user ${w(clipProse(s.user))}` : 'no USER seen');
   if (s.password !== null) who.push(`password ${showPasswords ? w(clipProse(s.password)) : REDACTED}`);
-  who.push(loginText[s.loginState]);
+  who.push(s.loginState === 'unknown' && !s.startedMidSession && s.tls.encryptedFromFrame !== null ? 'login state unknown (inside TLS)' : loginText[s.loginState]);
   if (s.startedMidSession && s.loginState !== 'unknown') who.push('capture began mid-session');
   lines.push(`    ${who.join(', ')}`);
   if (s.greeting) lines.push(`    greeting: ${s.greeting.valid ? s.greeting.code : '(invalid)'} ${w(clipProse(firstLine(s.greeting.text)))}`);
@@ -130,6 +130,7 @@ export function sessionBlock(s: Session, control: Connection | undefined, showPa
   if (s.tls.encryptedFromFrame !== null) tail.push(`TLS from frame ${s.tls.encryptedFromFrame}`);
   const close = closeText(control);
   lines.push(`    ${tail.join(', ')}${close ? '; ' + close : ''}`);
+  lines.push(...tlsLines); // FTPS: one line per TLS connection (tls-lines.ts)
   return lines.join('\n');
 }
 

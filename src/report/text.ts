@@ -33,11 +33,13 @@ import {
   TRANSFER_ALIGNS,
   TRANSFER_HEAD,
   w,
+  wrap,
   type BackgroundGroup,
   type FoldedGroup,
   type ShownFinding,
 } from './text-blocks.ts';
 import { StreamedTable } from './text-table.ts';
+import { sessionTlsLines } from './tls-lines.ts';
 
 export { commandText, severityCounts, wrap } from './text-blocks.ts';
 
@@ -130,7 +132,7 @@ export class TextReport {
     for (const t of u.transfers) if (t.dataConnection !== null) ftpConnections.add(t.dataConnection);
     for (const s of u.sessions) {
       const key = order === 'id' ? s.id : this.sessions.count;
-      this.sessions.add(sessionBlock(s, controls.get(s.control), this.showPasswords, this.st), [key]);
+      this.sessions.add(sessionBlock(s, controls.get(s.control), this.showPasswords, this.st, sessionTlsLines(s, u.transfers).map((l) => wrap(l, this.width, '        ', '    '))), [key]);
       this.codes.add(s);
     }
     for (const t of u.transfers) {
