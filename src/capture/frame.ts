@@ -87,13 +87,5 @@ export const LinkType = {
   LINUX_SLL2: 276, //  Linux cooked capture v2 (tcpdump -i any)
 } as const;
 
-export const linkTypeName: Readonly<Record<number, string>> = {
-  0: 'NULL',
-  1: 'EN10MB',
-  101: 'RAW',
-  108: 'LOOP',
-  113: 'LINUX_SLL',
-  228: 'IPV4',
-  229: 'IPV6',
-  276: 'LINUX_SLL2',
-};
+/** Names of the link types decoded here (format/link-types.ts holds the one table). */
+export { linkTypeName } from '../format/link-types.ts';

@@ -15,7 +15,7 @@ import { manifestJson, manifestText, manifestTotals } from '../report/extract/ma
 import { ExtractionPlan } from '../report/extract/plan.ts';
 import { outputWriteError, OutputWriteError } from '../report/output-error.ts';
 import { secondPass } from '../report/second-pass.ts';
-import { plural } from '../report/text-blocks.ts';
+import { plural } from '../format/words.ts';
 import type { DecoderOptions } from '../decode/decoder.ts';
 import { mergecapCommand } from '../capture/merge.ts';
 import { CliError, type CliIO } from './io.ts';

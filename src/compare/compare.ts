@@ -25,7 +25,8 @@
 
 import type { ReadOptions } from '../capture/read.ts';
 import { TcpFlag, tcpFlagNames } from '../decode/packet.ts';
-import { endpointText } from '../diagnose/facts.ts';
+import { endpointText } from '../format/endpoint.ts';
+import { plural } from '../format/words.ts';
 import type { Side } from '../tcp/types.ts';
 import { alignDirection, buildSeqMap, type SeqMap } from './align.ts';
 import { matchConnections, type ConnPair } from './match-connections.ts';
@@ -353,7 +354,6 @@ function verdictOf(A: CaptureSigs, B: CaptureSigs, same: readonly Candidate[], r
   const list: RejectedPair[] = ordered
     .slice(0, MAX_LISTED)
     .map((c) => ({ a: c.p.a.id, b: c.p.b.id, verdict: c.j.verdict as Exclude<Verdict, 'same'>, matchedBy: c.p.by, reason: c.j.reason ?? '' }));
-  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
   if (same.length > 0) {
     // by the strongest evidence each has: ISNs, else timestamps, else content and timing
     const isn = same.filter((c) => c.e.isn.client || c.e.isn.server).length;

@@ -17,7 +17,9 @@
 
 import { escapeWire } from '../report/escape.ts';
 import type { LadderGap } from '../report/ladder-model.ts';
-import { clip, gapText, groupDigits, packetLabel, timeText, wrapPlain } from '../report/ladder-text.ts';
+import { gapText, packetLabel, timeText } from '../report/ladder-text.ts';
+import { groupDigits } from '../format/numbers.ts';
+import { clip, wrap } from '../format/words.ts';
 import { Styler, type StyleName } from '../report/style.ts';
 import type { SegmentDiff } from './compare.ts';
 import { payloadLines } from './payload-text.ts';
@@ -204,11 +206,11 @@ export function renderTwoPointLadderText(m: TwoPointLadder, opts: TwoPointTextOp
   const out: string[] = [];
 
   // heading: title, NAT, the four columns in path order, counts, how to read the numbers
-  out.push(st.paint('bold', wrapPlain(`${m.title}${m.matchedBy.length ? `, matched by ${m.matchedBy.join(', ')}` : ''}`, width, '    ', '')));
-  for (const n of m.nat) out.push(wrapPlain(`NAT: ${w(n)}`, width, '    ', '  '));
+  out.push(st.paint('bold', wrap(`${m.title}${m.matchedBy.length ? `, matched by ${m.matchedBy.join(', ')}` : ''}`, width, '    ', '')));
+  for (const n of m.nat) out.push(wrap(`NAT: ${w(n)}`, width, '    ', '  '));
   // the four columns, in path order
   const nameW = Math.max(m.left.label.length, m.right.label.length) + 2;
-  const col = (name: string, text: string) => wrapPlain(`${name.padEnd(nameW)}${text}`, width, ' '.repeat(2 + nameW), '  ');
+  const col = (name: string, text: string) => wrap(`${name.padEnd(nameW)}${text}`, width, ' '.repeat(2 + nameW), '  ');
   out.push(col(m.left.label, endText(m.left)));
   out.push(col(m.leftPoint.toUpperCase(), w(m.files[m.leftPoint])));
   out.push(col(rightPoint.toUpperCase(), w(m.files[rightPoint])));
@@ -224,12 +226,12 @@ export function renderTwoPointLadderText(m: TwoPointLadder, opts: TwoPointTextOp
   if (k['one-sided']) counts += `; ${groupDigits(k['one-sided'])} seen at one point only (which point is upstream is unknown)`;
   const hops = hopsText(m.hops.right, m.hops.left);
   if (hops) counts += `; ${hops}`;
-  out.push(wrapPlain(counts, width, '    ', '  '));
+  out.push(wrap(counts, width, '    ', '  '));
   const o = m.clock.offset;
   const clockText =
     o === null ? "B's clock offset unknown: B's times as recorded" : Math.abs(o) < 0.0005 ? "B's clock in step" : `B's clock ${delayText(Math.abs(o))} ms ${o > 0 ? 'ahead' : 'behind'}, corrected`;
   out.push(
-    wrapPlain(
+    wrap(
       `time: seconds since A's first frame, when the segment passed its first point (${clockText}); delay: one-way from the first point to the second, ms; seq/ack: relative, as the sender sent them`,
       width,
       '    ',
@@ -272,7 +274,7 @@ export function renderTwoPointLadderText(m: TwoPointLadder, opts: TwoPointTextOp
   if (used.has('one-sided')) legend.push('? seen at one point only');
   if (legend.length) {
     out.push('');
-    out.push(wrapPlain(legend.join('; '), width, '  ', ''));
+    out.push(wrap(legend.join('; '), width, '  ', ''));
   }
   return out.join('\n') + '\n';
 }

@@ -3,16 +3,17 @@
 // CEL `int` is BigInt in cel-js; times and rates stay JS numbers (CEL `double`).
 
 import type { CaptureSummary } from '../capture/frame.ts';
-import { linkTypeName } from '../capture/frame.ts';
 import type { Connection, DataConflict, Endpoint, Side, TcpEventRecord } from '../tcp/types.ts';
 import { TcpEventKinds } from '../tcp/types.ts';
 import { forgedResets } from '../tcp/reset-origin.ts';
 import type { DecodeCounters } from '../decode/counters.ts';
-import type { FtpCommand, FtpReply, Session, Transfer } from '../ftp/types.ts';
+import type { ConnectionRole as FtpConnectionRole, FtpCommand, FtpReply, Session, Transfer } from '../ftp/types.ts';
 import type { ClientLogins } from '../ftp/logins.ts';
 import type { FtpAttempt } from '../ftp/attempts.ts';
-import { parse227, parse228, parseEprt, parseLprt, parsePort, type AnnouncedEndpoint } from '../ftp/address-parsers.ts';
-import { hideCredentials, redactArgument, redactCommandLine, REDACTED } from '../ftp/commands.ts';
+import { conflictTexts, hideCredentials, shownArgument } from '../format/redact.ts';
+import { endpointText } from '../format/endpoint.ts';
+import { connectionLabel, sessionLabel, transferLabel } from '../format/labels.ts';
+import { linkTypeText } from '../format/link-types.ts';
 import { sessionTlsFact, tlsConnectionFact, transferTlsFact } from './tls-facts.ts';
 
 /** Decode-stage counters the capture facts report (the decoder's DecodeCounters fits). */
@@ -20,6 +21,8 @@ export type DecodeCounts = Pick<DecodeCounters, 'tcp' | 'notIp' | 'notTcp' | 'fr
 
 export const emptyDecodeCounts = (): DecodeCounts => ({ tcp: 0, notIp: 0, notTcp: 0, fragments: 0, malformed: 0, truncated: 0, fragmentConflicts: [], fragmentConflictCount: 0 });
 
+/** A connection's role as rules see it (`role`): an attempt to reach an FTP server is 'other',
+ *  with c.ftpAttempt saying what it was. */
 export type ConnectionRole = 'control' | 'data' | 'other';
 
 /** A fact object: what CEL sees. Kept loose on purpose; fact-schema.ts is the typed description. */
@@ -31,6 +34,8 @@ export interface FactSources {
   connections: readonly Connection[];
   sessions: readonly Session[];
   transfers: readonly Transfer[];
+  /** What the FTP stage made of each connection (FtpAnalyzer.roleOf); absent: 'other'. */
+  roles: ReadonlyMap<number, FtpConnectionRole>;
   showPasswords: boolean;
   /** Time of the capture's last TCP segment when the lists above are not the whole capture (a
    *  session diagnosed as soon as it is final); default: the latest end among `connections`. */
@@ -43,7 +48,6 @@ export interface FactSources {
   logins?: { clients: readonly ClientLogins[]; untracked: number };
 }
 
-export { REDACTED } from '../ftp/commands.ts';
 
 /** Replies without a command whose own findings tell them: 120 (a 220 follows), 421
  *  (service-unavailable), 530 (the logins). */
@@ -84,37 +88,7 @@ class ById<T extends { id: number }> {
 
 const dbl = (x: number): number => (Number.isFinite(x) ? x : 0);
 
-/** What each copy of an inconsistent retransmission said, as output may show it: the command
- *  lines when the FTP stage placed them (secrets hidden unless showPasswords), else the bytes
- *  (all hidden when they belong to a credential). */
-export function conflictTexts(c: DataConflict, showPasswords: boolean): { first: string; second: string } {
-  const line = (l: string) => (showPasswords ? l : redactCommandLine(l));
-  const bytes = (b: string) => (showPasswords ? b : c.secret ? REDACTED : hideCredentials(b));
-  return {
-    first: c.firstLine !== null ? line(c.firstLine) : bytes(c.first),
-    second: c.secondLine !== null ? line(c.secondLine) : bytes(c.second),
-  };
-}
-
-/** The argument as output may show it: secrets (PASS, ACCT, SITE PSWD …: redactArgument)
- *  hidden unless showPasswords. */
-export function displayArg(cmd: Pick<FtpCommand, 'verb' | 'arg'>, showPasswords: boolean): string {
-  return showPasswords ? cmd.arg : (redactArgument(cmd.verb, cmd.arg) ?? cmd.arg);
-}
-
-export function transferLabel(t: Transfer): string {
-  if (t.session === null) return `transfer ${t.id} (a data connection whose control connection is not in the capture)`;
-  if (t.command === 'unknown') return `transfer ${t.id} (its command is unreadable: the control channel was encrypted)`;
-  return `${t.command}${t.argument === '' ? '' : ' ' + t.argument} (transfer ${t.id})`;
-}
-
-export function endpointText(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
-}
-
-export function connectionEnds(c: Connection): string {
-  return `${endpointText(c.client.addr, c.client.port)} → ${endpointText(c.server.addr, c.server.port)}`;
-}
+const firstSecond = (t: { first: string; second: string }) => ({ first: t.first, second: t.second });
 
 /** Connection facts need FTP context (role, label, last command); the builder holds the lookups. */
 export class FactBuilder {
@@ -163,9 +137,8 @@ export class FactBuilder {
   }
 
   roleOf(connId: number): ConnectionRole {
-    if (this.sessionByControl.has(connId)) return 'control';
-    if (this.transferByData.has(connId)) return 'data';
-    return 'other';
+    const role = this.src.roles.get(connId);
+    return role === 'control' || role === 'data' ? role : 'other';
   }
 
   sessionOfConnection(connId: number): Session | null {
@@ -192,7 +165,7 @@ export class FactBuilder {
       nanosecond: summary.nanosecond,
       compressed: summary.compressed ?? '',
       linkTypes: ints(summary.linkTypes),
-      linkTypeNames: summary.linkTypes.map((lt) => linkTypeName[lt] ?? `LINKTYPE_${lt}`),
+      linkTypeNames: summary.linkTypes.map(linkTypeText),
       frames: int(summary.frames),
       bytes: int(summary.bytes),
       truncated: summary.truncated,
@@ -237,14 +210,7 @@ export class FactBuilder {
     const session = this.sessionOfConnection(c.id);
     const transfer = this.transferOfConnection(c.id);
     const attempt = this.src.attempts?.get(c.id) ?? null;
-    const label =
-      role === 'control' && session
-        ? `control connection of session ${session.id} (${connectionEnds(c)})`
-        : role === 'data' && transfer
-          ? `data connection of ${transferLabel(transfer)}`
-          : attempt
-            ? `connection attempt ${c.id} to the FTP server (${connectionEnds(c)})`
-            : `connection ${c.id} (${connectionEnds(c)})`;
+    const label = connectionLabel(c, this.src.roles.get(c.id) ?? 'other', { session: session?.id ?? null, transfer: transfer ? transferLabel(transfer) : null });
     const events: Record<string, Fact> = {};
     const kinds: string[] = [];
     for (const kind of TcpEventKinds) {
@@ -289,7 +255,7 @@ export class FactBuilder {
         by: x.by,
         firstFrame: int(x.firstFrame),
         frame: int(x.frame),
-        ...conflictTexts(x, this.src.showPasswords),
+        ...firstSecond(conflictTexts(x, this.src.showPasswords)),
         taken: x.taken ?? '',
         replyFrame: int(x.replyFrame),
       })),
@@ -377,7 +343,7 @@ export class FactBuilder {
             rstFrame: int(attempt.rstFrame ?? 0),
             seconds: dbl(attempt.lastTime - attempt.firstTime),
             session: int(attempt.session ?? -1),
-            sessionFrame: int(attempt.session === null ? 0 : (this.connection(this.sessionById(attempt.session)?.control ?? -1)?.firstFrame ?? 0)),
+            sessionFrame: int(attempt.sessionFrame),
             acceptFrame: int(attempt.acceptFrame ?? 0),
             closeFrame: int(attempt.closeFrame ?? 0),
             closeKind: attempt.closeKind ?? '',
@@ -441,7 +407,7 @@ export class FactBuilder {
     const fact: Fact = {
       id: int(s.id),
       control: int(s.control),
-      label: `session ${s.id} (${endpointText(s.client.addr, s.client.port)} → ${endpointText(s.server.addr, s.server.port)})`,
+      label: sessionLabel(s),
       client: { addr: s.client.addr, port: int(s.client.port) },
       server: { addr: s.server.addr, port: int(s.server.port) },
       firstFrame: int(control?.firstFrame ?? 0),
@@ -501,32 +467,22 @@ export class FactBuilder {
     const byFrame = new Map<number, Transfer>();
     for (const t of transfers) if (t.announcement) byFrame.set(t.announcement.frame, t);
     for (const cmd of s.commands) {
-      let ep: AnnouncedEndpoint | null = null;
-      let frame = cmd.frame;
-      let passiveMode = false;
-      if (cmd.verb === 'PORT') ep = parsePort(cmd.arg);
-      else if (cmd.verb === 'EPRT') ep = parseEprt(cmd.arg);
-      else if (cmd.verb === 'LPRT') ep = parseLprt(cmd.arg);
-      else if (cmd.reply && (cmd.verb === 'PASV' || cmd.verb === 'LPSV')) {
-        ep = cmd.reply.code === 227 ? parse227(cmd.reply.text) : cmd.reply.code === 228 ? parse228(cmd.reply.text) : null;
-        frame = cmd.reply.frame;
-        passiveMode = true;
-      }
-      if (!ep || ep.addr === null) continue;
-      const controlAddr = passiveMode ? s.server.addr : s.client.addr;
-      if (ep.addr === controlAddr) continue;
-      const t = byFrame.get(frame);
+      const a = cmd.announcement;
+      // EPSV's 229 names no address: nothing to differ
+      if (a === null || a.addr === null || !a.mismatch) continue;
+      const passiveMode = a.mode === 'passive';
+      const t = byFrame.get(a.frame);
       (passiveMode ? passive : active).push({
         transfer: int(t ? t.id : -1),
         command: cmd.verb,
-        frame: int(frame),
-        addr: ep.addr,
-        port: int(ep.port),
-        controlAddr,
+        frame: int(a.frame),
+        addr: a.addr,
+        port: int(a.port),
+        controlAddr: a.controlPeerAddr,
         accepted: passiveMode || (cmd.reply !== null && cmd.reply.code >= 200 && cmd.reply.code < 300),
         connected: t !== undefined && t.dataConnection !== null && this.handshakeOfTransfer(t) === 'established',
         served: t !== undefined && t.finalReply !== null && t.finalReply.valid && t.finalReply.code >= 200 && t.finalReply.code < 300,
-        failedFrame: int(t === undefined ? 0 : this.failedAttemptTo(t, ep.addr, ep.port)),
+        failedFrame: int(t === undefined ? 0 : this.failedAttemptTo(t, a.addr, a.port)),
       });
     }
     return { passive, active };
@@ -549,7 +505,7 @@ export class FactBuilder {
     const key = `${isLast}:${transfer}:${cmd.reply ? cmd.reply.frame : 0}:${cmd.preliminary.length}:${cmd.replyMissing?.frame ?? 0}:${this.src.showPasswords}`;
     const hit = FactBuilder.commandCache.get(cmd);
     if (hit && hit.key === key) return hit.fact;
-    const arg = displayArg(cmd, this.src.showPasswords);
+    const arg = shownArgument(cmd.verb, cmd.arg, this.src.showPasswords);
     const fact: Fact = {
       index: int(cmd.index),
       session: int(s.id),
@@ -643,14 +599,17 @@ export class FactBuilder {
     const cached = this.transferFacts.get(t.id);
     if (cached) return cached;
     const d = t.dataConnection !== null ? this.connection(t.dataConnection) : undefined;
-    const sender = ftpSender(t);
+    // the FTP role that sends, and its end of the data connection (FTP stage: Transfer.sender,
+    // Transfer.dataSides); with the direction unknown, the FTP server's, whose bytes are counted
+    const sender: Side = t.sender ?? 'server';
     const receiver: Side = sender === 'client' ? 'server' : 'client';
-    const senderSide = d ? (t.senderEndpoint ?? dataSideOf(t, d, sender, this.sessionById(t.session))) : null;
+    const sides = d ? t.dataSides : null;
+    const senderSide: Side | null = sides ? sides.counted : null;
     const receiverSide: Side | null = senderSide === null ? null : senderSide === 'client' ? 'server' : 'client';
     // Delivered bytes: what the receiver acknowledged, when its ACKs are in the capture at all;
     // a one-directional capture (no receiver segments) can only show what was sent.
     const receiverSeen = d && receiverSide ? d[receiverSide].segments > 0 : false;
-    const expected = t.expectedBytes !== undefined ? t.expectedBytes : t.announcedBytes === null ? null : Math.max(0, t.announcedBytes - t.restOffset);
+    const expected = t.expectedBytes; // the FTP stage's (data/measure.ts), not worked out again
     const a = t.announcement;
     const session = this.sessionById(t.session);
     const endpointAddr = a ? (a.addr ?? (a.mode === 'passive' ? (session?.server.addr ?? '') : (session?.client.addr ?? ''))) : '';
@@ -725,25 +684,6 @@ export class FactBuilder {
     const s = this.sessionById(t.session);
     return s ? ((this.sessionFact(s)['commands'] as Fact[])[t.commandIndex] ?? null) : null;
   }
-}
-
-/** FTP role that sends the data: fixed by the command (RFC 959 §4.1.3). */
-function ftpSender(t: Transfer): Side {
-  if (t.direction === 'upload') return 'client';
-  if (t.direction === 'download' || t.direction === 'listing') return 'server';
-  return t.sender ?? 'server';
-}
-
-/** Which end of the data connection the FTP `role` is. Passive: the FTP client connects, so it
- *  is the TCP client; active: the FTP server connects (from port 20), so the roles swap. Without
- *  a known mode, match the control connection's server address. */
-function dataSideOf(t: Transfer, d: Connection, role: Side, s: Session | null): Side {
-  let ftpClientIsTcpClient: boolean;
-  if (t.mode === 'passive') ftpClientIsTcpClient = true;
-  else if (t.mode === 'active') ftpClientIsTcpClient = false;
-  else ftpClientIsTcpClient = !(s && d.client.addr === s.server.addr && d.server.addr !== s.server.addr);
-  if (role === 'client') return ftpClientIsTcpClient ? 'client' : 'server';
-  return ftpClientIsTcpClient ? 'server' : 'client';
 }
 
 /** The fact of an event kind a connection never had: one shared, frozen object (most kinds on
@@ -924,6 +864,6 @@ function lastCommandBefore(s: Session, frame: number): FtpCommand | null {
 }
 
 function commandLine(cmd: FtpCommand, showPasswords: boolean): string {
-  const arg = displayArg(cmd, showPasswords);
+  const arg = shownArgument(cmd.verb, cmd.arg, showPasswords);
   return arg === '' ? cmd.verb : `${cmd.verb} ${arg}`;
 }

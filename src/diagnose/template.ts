@@ -3,6 +3,8 @@
 // '{{' and '}}' stand for literal braces. Splitting only finds the placeholders' ends (skipping
 // CEL string literals and nested braces); the expressions themselves are compiled by cel-js.
 
+import { PROSE_MAX, clipProse } from '../format/words.ts';
+
 export type TemplatePart = { kind: 'text'; text: string } | { kind: 'expr'; source: string; offset: number };
 
 export class TemplateSyntaxError extends Error {
@@ -73,20 +75,11 @@ function placeholderEnd(s: string, from: number): number {
   return -1;
 }
 
-/** Characters of one string a sentence shows; a longer one (a 7,000-character file name) keeps
- *  its start and end around an ellipsis. The full value stays in the facts and the JSON report. */
-export const PROSE_MAX = 100;
 /** … and a phrase a rule composes in CEL from several values (each wire value in it clipped to
  *  PROSE_MAX by clip()): a bound, not a layout. */
 export const SENTENCE_MAX = 1000;
 
-// "reports/2024/…/q4-final.csv"
-/** `s` clipped to `max` characters in the middle: its first two thirds and last third kept. */
-export function clipProse(s: string, max = PROSE_MAX): string {
-  if (s.length <= max) return s;
-  const tail = Math.floor((max - 1) / 3);
-  return `${s.slice(0, max - 1 - tail)}…${s.slice(s.length - tail)}`;
-}
+export { PROSE_MAX } from '../format/words.ts';
 
 /** Text form of a CEL value inside a summary; a string (or each string of a list) at most `max`
  *  characters. */

@@ -33,6 +33,7 @@ export interface FtpAttempt {
   closeFrame: number | null; //  'closed': the server's FIN or RST that closed it
   closeKind: 'fin' | 'rst' | null;
   openSeconds: number; //      'closed': from the SYN-ACK to that close; 0 otherwise
+  sessionFrame: number; //  first frame of that session's control connection (0: none)
 }
 
 /** Seconds of capture time an attempt waits for the session that may follow it. */
@@ -65,6 +66,7 @@ export function attemptOf(c: Connection): FtpAttempt | null {
     closeFrame: null,
     closeKind: null,
     openSeconds: 0,
+    sessionFrame: 0,
   };
 }
 
@@ -81,6 +83,7 @@ export function closedSilently(c: Connection): FtpAttempt | null {
     firstTime: c.startTime,
     lastTime: c.endTime,
     session: null,
+    sessionFrame: 0,
     acceptFrame: accept,
     closeFrame: c.closeFrame,
     closeKind: c.closeKind,
@@ -115,7 +118,7 @@ const MAX_SESSIONS = 4096;
  *  seen so far. */
 export class AttemptTable {
   private readonly pending: Pending[] = []; //          oldest first
-  private readonly sessions: Array<{ id: number; key: string; time: number }> = []; // by time
+  private readonly sessions: Array<{ id: number; key: string; time: number; frame: number }> = []; // by time
   private readonly controlPorts = new Set<number>([FTP_PORT]);
   /** Decided FTP attempts by connection id (what the diagnosis reads), until released. */
   readonly decided = new Map<number, FtpAttempt>();
@@ -135,6 +138,7 @@ export class AttemptTable {
     const next = this.sessions.find((x) => x.key === key && x.time >= attempt.firstTime);
     if (next) {
       attempt.session = next.id;
+      attempt.sessionFrame = next.frame;
       this.decided.set(conn.id, attempt);
       return false;
     }
@@ -144,18 +148,19 @@ export class AttemptTable {
     return this.isPending(conn.id);
   }
 
-  /** A session began between `client` and `server:port` at `time`: it takes the attempts before
-   *  it, and the port is known to speak FTP. */
-  sessionStarted(session: number, client: string, server: string, port: number, time: number): void {
+  /** A session began between `client` and `server:port` at `time` (its first frame `frame`): it takes the
+   *  attempts before it, and the port is known to speak FTP. */
+  sessionStarted(session: number, client: string, server: string, port: number, time: number, frame: number): void {
     if (this.controlPorts.size < MAX_CONTROL_PORTS) this.controlPorts.add(port);
     const key = pairKey(client, server, port);
-    this.sessions.push({ id: session, key, time });
+    this.sessions.push({ id: session, key, time, frame });
     while (this.sessions.length > MAX_SESSIONS || (this.sessions.length > 0 && time - this.sessions[0]!.time > SESSION_MEMORY)) this.sessions.shift();
     for (let k = 0; k < this.pending.length; ) {
       const p = this.pending[k]!;
       if (pairKey(p.conn.client.addr, p.conn.server.addr, p.conn.server.port) === key && p.attempt.firstTime <= time) {
         this.pending.splice(k, 1);
         p.attempt.session = session;
+        p.attempt.sessionFrame = frame;
         this.decided.set(p.conn.id, p.attempt);
         this.settled(p.conn);
       } else k++;

@@ -124,15 +124,15 @@ export class LoginLedger {
       this.entries.set(key, e);
     }
     e.sessions++;
-    let user: string | null = null;
     let failed = false;
     let loggedIn = false;
     const events: Array<{ r: FtpReply; user: string | null; ok: boolean }> = [];
     for (const cmd of s.commands) {
-      if (cmd.verb === 'USER') user = cmd.arg;
       if (cmd.verb === 'REIN' && cmd.reply?.code === 220) loggedIn = false;
       const r = cmd.reply;
       if (!r || !LOGIN_VERBS.has(cmd.verb)) continue;
+      // the user of the login the FTP stage put the command in
+      const user = cmd.login === null ? null : (s.logins[cmd.login]?.user ?? null);
       if (r.valid && r.code === 530) events.push({ r, user, ok: false });
       else if (isSuccess(cmd.verb, r)) events.push({ r, user, ok: true });
     }

@@ -58,3 +58,49 @@ export function listingOperand(arg: string): string {
   while (words.length > 0 && words[0]!.startsWith('-')) words.shift();
   return words.join(' ');
 }
+
+/** Verbs whose whole argument is one path. */
+const PATH_VERBS: ReadonlySet<string> = new Set(['DELE', 'RMD', 'XRMD', 'RMDA', 'CWD', 'XCWD', 'SMNT', 'SIZE', 'MDTM', 'MLST', 'RNFR', 'RNTO', 'MKD', 'XMKD']);
+
+// MFMT 20240131120000 reports/q4.csv      (draft-somers-ftp-mfxx: a time, then the path)
+// SITE CHMOD 644 upload.bin               (a subcommand and a mode, then the path)
+// LIST -la /pub                            (ls options, then the path)
+/** The path a command names, resolved against the working directory it is acted on in; null
+ *  when it names none or it cannot be placed (relative, with the directory unknown). */
+export function operandPath(verb: string, arg: string, cwd: string | null): string | null {
+  switch (verb) {
+    case 'CDUP':
+    case 'XCUP':
+      return parentPath(cwd);
+    case 'RETR':
+    case 'STOR':
+    case 'APPE':
+      return resolvePath(cwd, arg);
+    case 'STOU':
+      return arg.trim() === '' ? null : resolvePath(cwd, arg); // else the server picks the name
+    case 'LIST':
+    case 'NLST':
+    case 'MLSD':
+      return resolvePath(cwd, listingOperand(arg));
+    case 'MFMT':
+    case 'MFCT':
+    case 'MFF': {
+      const m = /^\S+\s+(.+)$/.exec(arg);
+      return m ? resolvePath(cwd, m[1]!) : null;
+    }
+    case 'SITE': {
+      const m = /^(?:CHMOD|CHGRP|CHOWN)\s+\S+\s+(.+)$/i.exec(arg);
+      return m ? resolvePath(cwd, m[1]!) : null;
+    }
+    default:
+      return PATH_VERBS.has(verb) && arg !== '' ? resolvePath(cwd, arg) : null;
+  }
+}
+
+// 257 "/pub/new" created
+/** The absolute path a 257 reply to MKD names, or null. */
+export function createdPath(reply: FtpReply): string | null {
+  if (reply.code !== 257) return null;
+  const p = parse257(reply.text);
+  return p !== null && p.startsWith('/') ? p : null;
+}

@@ -37,6 +37,24 @@ export interface FtpCommand {
    *  server's next reply answers a later command. `frame`: where the capture shows the hole (the
    *  client's ACK over it, or the server's next segment). */
   replyMissing: { bytes: number; frame: number } | null;
+  // --- recorded when the server acts on it: once every command before it is answered (a
+  // pipelined RETR after a CWD is placed in the directory the CWD's reply made), as Zeek's
+  // ftp_reply handling does ---
+  cwd: string | null; //      working directory it was acted on in; null when unknown
+  path: string | null; //     the path it names, resolved against `cwd` (RETR's file, DELE's, MKD's from its
+  //                          257, CDUP's parent, a listing's operand); null when it names none or cannot be placed
+  login: number | null; //    Session.logins index of the login in force (its own for USER/PASS/ACCT); null before any
+  /** The data endpoint it announced (PORT/EPRT/LPRT, parsed when sent) or its reply announced
+   *  (227/228/229 to PASV/LPSV/EPSV, parsed when answered); null for any other command or a
+   *  line that does not parse. */
+  announcement: DataEndpointAnnouncement | null;
+}
+
+/** One login attempt: USER, then PASS and ACCT while the server asks for them (331/332). */
+export interface LoginRecord {
+  user: string | null; //     USER argument as sent; for an attempt without USER, the one in force (null: none seen)
+  password: string | null; // PASS argument as sent (or the one in force); redacted at output unless asked
+  commands: number[]; //      FtpCommand.index of its commands, in order
 }
 
 /** 'unknown': a data connection of a session whose control channel was encrypted (AUTH TLS)
@@ -55,6 +73,15 @@ export interface DataEndpointAnnouncement {
   mismatch: boolean; //       addr differs from controlPeerAddr (NAT, misconfigured pasv_address)
   // --- added by the FTP stage ---
   family: 4 | 6; //           address family the announcement speaks of
+}
+
+/** The FTP roles of a data connection's two endpoints (Connection.client / Connection.server). */
+export interface DataSides {
+  ftpClient: Side;
+  ftpServer: Side;
+  sender: Side | null; //   null: the direction is unknown (an unreadable command over TLS)
+  receiver: Side | null;
+  counted: Side; //         the endpoint whose bytes Transfer.bytes counts: the sender's, else the FTP server's
 }
 
 /** How the data connection was closed, in FTP roles (see Transfer.dataClose). */
@@ -99,7 +126,10 @@ export interface Transfer {
   linkedBy: 'announcement' | 'timing' | null; // how dataConnection was found: the announced endpoint,
   //                                  or (no usable announcement / encrypted control) hosts + timing
   dataCandidates: number[]; //       every Connection.id that went to the announced endpoint (retries), ≤ 50
-  senderEndpoint: Side | null; //    which Endpoint of the data Connection is the sender's (client/server of that Connection)
+  /** Which endpoint (client/server of that Connection) of the data connection is the FTP client,
+   *  the FTP server, the sender and the receiver of the data; null without a data connection.
+   *  sender and receiver are null when the direction is unknown (an unreadable command over TLS). */
+  dataSides: DataSides | null;
   dataClose: DataClose; //           how the data connection ended; all null without one
   receiverAckedAll: boolean; //      the receiver acknowledged every byte the sender sent (false without data connection)
   expectedBytes: number | null; //   announcedBytes minus restOffset (what should cross the data connection)
@@ -191,6 +221,7 @@ export interface Session {
     protEvidence: string; //          what protInferred rests on ('' when null)
   };
   commands: FtpCommand[];
+  logins: LoginRecord[]; //   login attempts in order (FtpCommand.login points here), ≤ MAX_LOGINS kept
   unparsedLines: number; //   lines that were neither a command nor a reply
   transfers: number[]; //     Transfer.ids
   // --- added by the FTP stage ---
@@ -206,3 +237,9 @@ export interface Session {
   //                          'server' only when the capture missed the SYN and the engine guessed wrong)
   ended: boolean; //          the control connection was closed out
 }
+
+/** What the FTP stage made of a TCP connection: the control connection of a session, the data
+ *  connection that carried a transfer, an attempt to reach an FTP server that got nowhere
+ *  (attempts.ts), or other traffic (retries toward a data endpoint that did not carry its
+ *  transfer included). Final once the connection's unit is released. */
+export type ConnectionRole = 'control' | 'data' | 'attempt' | 'other';

@@ -1,11 +1,8 @@
-// The one pipeline every command uses: frames in (from a file, or later from a live capture or a
-// regression run), decode → TCP → FTP → diagnosis, an AnalysisResult out.
-//
-// Findings can be had early: with `onFinding`, each subject is diagnosed as soon as it is final
-// (a connection that belongs to no FTP session when it closes, a transfer when the FTP stage
-// settles it, a session when it ends). finish() diagnoses the rest and returns the complete,
-// de-duplicated list, which is authoritative: an early finding may still be superseded there
-// (e.g. a tcp-reset on a data connection by an upload-reset found later).
+// The one pipeline every command uses: frames in (from a file, a live capture or a regression
+// run), decode → TCP → FTP → diagnosis, released units out (release.ts, the only path that
+// diagnoses). A caller either streams the units (AnalysisOptions.release) or gets them put
+// together into a whole-capture AnalysisResult at finish(); a live source may also ask for
+// findings as soon as their subject is settled (AnalysisOptions.provisional).
 
 import { CaptureError, linkTypeName, type CaptureSummary, type Frame } from '../capture/frame.ts';
 import type { ReadOptions } from '../capture/read.ts';
@@ -14,27 +11,21 @@ import { RepeatFilter, type RepeatPolicy } from '../capture/repeats.ts';
 import { PacketDecoder, supportsLinkType, type DecoderOptions } from '../decode/decoder.ts';
 import type { DecodedPacket } from '../decode/packet.ts';
 import { TcpEngine } from '../tcp/engine.ts';
-import type { Connection, TcpEngineOptions } from '../tcp/types.ts';
-import { FtpAnalyzer, type ConnectionRole } from '../ftp/analyzer.ts';
+import type { TcpEngineOptions } from '../tcp/types.ts';
+import { FtpAnalyzer } from '../ftp/analyzer.ts';
+import type { ControlLimits } from '../ftp/control/session.ts';
 import { ftpTlsContext } from '../ftp/tls-channel.ts';
 import type { KeyLog } from '../tls/keylog.ts';
-import type { ControlLimits } from '../ftp/session.ts';
-import type { Session, Transfer } from '../ftp/types.ts';
-import { Diagnosis, finalizeFindings, RuleEvaluator, type DiagnoseInput } from '../diagnose/evaluate.ts';
-import type { Finding } from '../diagnose/finding.ts';
+import { RuleEvaluator } from '../diagnose/evaluate.ts';
 import type { RuleSet } from '../diagnose/rule-types.ts';
-import type { AnalysisResult, DecodeSummary } from './result.ts';
-import { SubjectGroup, tagFindings, UnitReleaser, type ReleasedUnit } from './release.ts';
+import { ResultCollector, type AnalysisResult, type DecodeSummary } from './result.ts';
+import { UnitReleaser, type ProvisionalSink, type ReleasedUnit } from './release.ts';
 
 export type { AnalysisResult } from './result.ts';
 
 export interface AnalysisOptions {
   rules: RuleSet;
   showPasswords?: boolean;
-  onFinding?(f: Finding): void;
-  /** Called once per transfer when the FTP stage settles it (its facts and outcome are final),
-   *  after its early findings; live capture streams it. */
-  onTransfer?(t: Transfer): void;
   /** Capture name for errors raised here (unsupported link type); default '-'. */
   file?: string;
   tcp?: Partial<TcpEngineOptions>;
@@ -45,11 +36,14 @@ export interface AnalysisOptions {
   /**
    * Streaming: each session (with its transfers and connections) and each connection outside
    * any session is diagnosed as soon as it is final, handed here, and forgotten; finish() hands
-   * the rest and the capture's own findings, and returns a result with empty lists and the
-   * totals in `released`. Memory then follows what is open at a time, not the file length.
-   * Not combined with onFinding/onTransfer.
+   * the capture's own findings last, and returns a result with empty lists and the totals in
+   * `released`. Memory then follows what is open at a time, not the file length. Without it,
+   * finish() returns the units put together.
    */
   release?(u: ReleasedUnit): void;
+  /** Findings (and settled transfers) as soon as their subject is settled, before the unit is
+   *  released: `live` prints them at once. */
+  provisional?: ProvisionalSink;
   /** How copies of frames are recognised (capture/repeats.ts); default: by their bytes. */
   repeats?: Partial<RepeatPolicy>;
   /** FTPS: an NSS key log (--keylog) to decrypt TLS control and data connections with. */
@@ -73,9 +67,6 @@ function directionSlot(p: DecodedPacket, reverse: boolean): number {
   return (h ^ (h >>> 16)) & (DIRECTION_SLOTS - 1);
 }
 
-/** Key of a finding, to emit each one once across early and final passes. */
-const findingKey = (f: Finding) => `${f.id}|${f.connection}|${f.session}|${f.transfer}|${f.frames[0] ?? 0}`;
-
 export class Analysis {
   private readonly decoder: PacketDecoder;
   private readonly repeats: RepeatFilter;
@@ -91,16 +82,9 @@ export class Analysis {
   private readonly linkTypes: number[] = []; //         in order of first appearance
   private frames = 0; //                                frames passed to frame()
   private lastOffset = 0; //                            byte offset of the last frame
-  // early diagnosis (only with onFinding)
-  private readonly early: Finding[] = []; //          findings emitted early, in order
-  private supersededBy: Map<string, string[]> | null = null; // rule id → ids of rules superseding it
-  private readonly emitted = new Set<string>();
-  private readonly doneConnections = new Set<number>(); // connections diagnosed
-  private readonly doneTransfers = new Set<number>();
-  private readonly doneSessions = new Set<number>();
-  private readonly endedConnections = new Set<number>();
   private finished: AnalysisResult | null = null;
-  private readonly releaser: UnitReleaser | null = null;
+  private readonly releaser: UnitReleaser;
+  private readonly collector: ResultCollector | null; // the units, when the caller does not stream them
   private lastTcpTime = 0; //                          capture time of the latest TCP segment
 
   constructor(private readonly opts: AnalysisOptions) {
@@ -108,36 +92,29 @@ export class Analysis {
     this.decoder = new PacketDecoder(opts.decode);
     this.evaluator = new RuleEvaluator(opts.rules);
     this.repeats = new RepeatFilter({ answerLike: (f, original) => this.answerLike(f, original), ...opts.repeats });
-    const early = opts.onFinding !== undefined || opts.onTransfer !== undefined;
-    if (opts.release && early) throw new Error('Analysis: release cannot be combined with onFinding/onTransfer');
+    this.collector = opts.release ? null : new ResultCollector();
+    const provisional = opts.provisional !== undefined;
     this.ftp = new FtpAnalyzer(
-      opts.release
-        ? {
-            sessionEnded: (s) => this.releaser!.sessionEnded(s),
-            connectionForgotten: (c) => this.releaser!.connectionForgotten(c),
-            attemptDecided: (c) => this.releaser!.attemptDecided(c),
-          }
-        : early
-          ? {
-              connectionEnded: (c, role) => this.connectionEnded(c, role),
-              transferDone: (t) => this.transferDone(t),
-              sessionEnded: (s) => this.sessionEnded(s),
-            }
-          : {},
+      {
+        sessionEnded: (s) => this.releaser.sessionEnded(s),
+        connectionForgotten: (c) => this.releaser.connectionForgotten(c),
+        attemptDecided: (c) => this.releaser.attemptDecided(c),
+        ...(provisional ? { transferDone: (t) => this.releaser.transferDone(t), connectionEnded: (c) => this.releaser.connectionEnded(c) } : {}),
+      },
       opts.ftp,
       ftpTlsContext(opts.keyLog ?? null),
     );
-    this.engine = new TcpEngine(this.ftp, opts.release ? { ...opts.tcp, keepConnections: false } : opts.tcp);
-    if (opts.release) {
-      this.releaser = new UnitReleaser({
-        evaluator: this.evaluator,
-        ftp: this.ftp,
-        showPasswords: this.showPasswords,
-        decode: this.decoder.counters,
-        now: () => this.lastTcpTime,
-        sink: opts.release,
-      });
-    }
+    this.engine = new TcpEngine(this.ftp, { ...opts.tcp, keepConnections: false });
+    const collector = this.collector;
+    this.releaser = new UnitReleaser({
+      evaluator: this.evaluator,
+      ftp: this.ftp,
+      showPasswords: this.showPasswords,
+      decode: this.decoder.counters,
+      now: () => this.lastTcpTime,
+      sink: opts.release ?? ((u) => collector!.add(u)),
+      ...(opts.provisional ? { provisional: opts.provisional } : {}),
+    });
   }
 
   /** A frame its sender may send again identical at once: a TCP segment without payload (the RST
@@ -151,9 +128,8 @@ export class Analysis {
     return this.lastFrom[directionSlot(peek.packet, true)]! > original || this.lastFrom[directionSlot(peek.packet, false)]! > original;
   }
 
-  /** The streaming analysis' bookkeeping (release mode), for tests. */
-  get releaseStats(): { released: number; maxHeld: number; liveSessions: number; liveConnections: number } | null {
-    if (!this.releaser) return null;
+  /** The release bookkeeping, for tests. */
+  get releaseStats(): { released: number; maxHeld: number; liveSessions: number; liveConnections: number } {
     return { released: this.releaser.released, maxHeld: this.releaser.maxHeld, liveSessions: this.ftp.liveSessionCount, liveConnections: this.engine.connections.length };
   }
 
@@ -181,8 +157,8 @@ export class Analysis {
   }
 
   /** A live source's clock: capture time has reached `now` (s since 1970) without a frame, so
-   *  connections closed long enough ago end and their findings come out (onFinding) without
-   *  waiting for the next frame. No frame older than `now` may follow. */
+   *  connections closed long enough ago end and their findings come out without waiting for the
+   *  next frame. No frame older than `now` may follow. */
   advance(now: number): void {
     if (this.finished === null) this.engine.advance(now);
   }
@@ -191,100 +167,9 @@ export class Analysis {
     return this.frames;
   }
 
-  // ---- early diagnosis ---------------------------------------------------------------------
-
-  private input(capture: CaptureSummary | null): DiagnoseInput {
-    return {
-      connections: this.engine.connections,
-      sessions: this.ftp.sessions,
-      transfers: this.ftp.transfers,
-      showPasswords: this.showPasswords,
-      capture,
-      decode: this.decoder.counters,
-      attempts: this.ftp.attemptFacts,
-    };
-  }
-
-  /** Whether an early finding already emitted supersedes `f` (an upload-reset emitted with its
-   *  transfer hides the file-unavailable its session yields later), as the final pass would. */
-  private hiddenByEarlier(f: Finding): boolean {
-    if (this.supersededBy === null) {
-      this.supersededBy = new Map();
-      for (const r of this.opts.rules.rules) {
-        for (const id of r.supersedes) this.supersededBy.set(id, [...(this.supersededBy.get(id) ?? []), r.id]);
-      }
-    }
-    const by = this.supersededBy.get(f.id);
-    if (by === undefined) return false;
-    const candidates = this.early.filter((e) => by.includes(e.id));
-    return candidates.length > 0 && !finalizeFindings([...candidates, f], this.opts.rules).includes(f);
-  }
-
-  private emit(findings: Finding[]): void {
-    const kept = finalizeFindings(findings, this.opts.rules);
-    for (const f of kept) {
-      if (this.hiddenByEarlier(f)) continue;
-      this.early.push(f);
-      const key = findingKey(f);
-      if (this.emitted.has(key)) continue;
-      this.emitted.add(key);
-      this.opts.onFinding?.(f);
-    }
-  }
-
-  private connectionEnded(c: Connection, role: ConnectionRole): void {
-    this.endedConnections.add(c.id);
-    if (role !== 'other' || this.doneConnections.has(c.id)) {
-      // a data connection whose transfer is already settled is diagnosed with it now
-      const t = role === 'data' ? this.ftp.transferOf(c.id) : null;
-      if (t && this.doneTransfers.has(t.id) && !this.doneConnections.has(c.id)) {
-        this.doneConnections.add(c.id);
-        this.emit(new Diagnosis(this.evaluator, this.input(null)).connection(c));
-      }
-      return;
-    }
-    this.doneConnections.add(c.id);
-    this.emit(new Diagnosis(this.evaluator, this.input(null)).connection(c));
-  }
-
-  private transferDone(t: Transfer): void {
-    if (this.doneTransfers.has(t.id)) return;
-    this.doneTransfers.add(t.id);
-    const d = new Diagnosis(this.evaluator, this.input(null));
-    const out = d.transfer(t);
-    const dataId = t.dataConnection;
-    // the FTP stage settles a transfer from the data connection's end before it reports that end
-    // (connectionEnded): the engine's flag already says it, so both are diagnosed in one batch
-    // and the batch's supersedes apply (tcp-reset under upload-reset)
-    const dataEnded = dataId !== null && (this.endedConnections.has(dataId) || this.engine.connections[dataId]?.ended === true);
-    if (dataId !== null && dataEnded && !this.doneConnections.has(dataId)) {
-      const conn = d.facts.connection(dataId);
-      if (conn) {
-        this.doneConnections.add(dataId);
-        out.push(...d.connection(conn));
-      }
-    }
-    this.emit(out);
-    this.opts.onTransfer?.(t);
-  }
-
-  private sessionEnded(s: Session): void {
-    if (this.doneSessions.has(s.id)) return;
-    this.doneSessions.add(s.id);
-    const d = new Diagnosis(this.evaluator, this.input(null));
-    const out = d.session(s);
-    const conn = d.facts.connection(s.control);
-    if (conn && !this.doneConnections.has(conn.id)) {
-      this.doneConnections.add(conn.id);
-      out.push(...d.connection(conn));
-    }
-    this.emit(out);
-  }
-
-  // ---- end ----------------------------------------------------------------------------------
-
-  /** Ends the analysis: flushes TCP and FTP state and diagnoses everything. `capture` is the
-   *  reader's summary; without one (a live source) a minimal one is made up. */
+  /** Ends the analysis: flushes TCP and FTP state, releases what is left, then the capture's own
+   *  findings. `capture` is the reader's summary; without one (a live source) a minimal one is
+   *  made up. */
   finish(capture?: CaptureSummary | null): AnalysisResult {
     if (this.finished) return this.finished;
     this.engine.finish();
@@ -317,57 +202,17 @@ export class Analysis {
       fragmentConflicts: c.fragmentConflicts,
       fragmentConflictCount: c.fragmentConflictCount,
     };
-    if (this.releaser) return this.finishReleased(summary, decode);
-    // One full pass over final facts: early findings were made from facts as they stood then,
-    // so the final list is recomputed rather than merged.
-    const logins = this.ftp.logins;
-    const d = new Diagnosis(this.evaluator, { ...this.input(summary), logins });
-    const all: Finding[] = [...d.capture(summary, this.engine.connections.length), ...d.clients()];
-    for (const conn of this.engine.connections) all.push(...d.connection(conn));
-    for (const s of this.ftp.sessions) all.push(...d.session(s));
-    for (const t of this.ftp.transfers) all.push(...d.transfer(t));
-    const findings = finalizeFindings(all, this.opts.rules);
-    if (this.opts.onFinding) {
-      for (const f of findings) {
-        const key = findingKey(f);
-        if (this.emitted.has(key)) continue;
-        this.emitted.add(key);
-        this.opts.onFinding(f);
-      }
-    }
-    this.finished = {
-      capture: { ...summary, decode },
-      connections: [...this.engine.connections],
-      sessions: this.ftp.sessions,
-      transfers: this.ftp.transfers,
-      findings,
-      ruleErrors: this.evaluator.runErrors,
-      showPasswords: this.showPasswords,
-      logins: logins.clients,
-      attempts: [...this.ftp.attemptFacts.keys()].sort((a, b) => a - b),
-    };
-    return this.finished;
-  }
-
-  /** finish() of the streaming analysis: hands on what is left, then the capture's findings. */
-  private finishReleased(summary: CaptureSummary, decode: DecodeSummary): AnalysisResult {
-    this.releaser!.finish(this.engine.connections);
+    this.releaser.finish(this.engine.connections);
     const totals = { connections: this.engine.connectionCount, ...this.ftp.counts };
-    const logins = this.ftp.logins;
-    const d = new Diagnosis(this.evaluator, { connections: [], sessions: [], transfers: [], showPasswords: this.showPasswords, capture: summary, decode: this.decoder.counters, totals, logins });
-    const found = finalizeFindings([...d.capture(summary, totals.connections), ...d.clients()], this.opts.rules);
-    this.opts.release!({ connections: [], sessions: [], transfers: [], findings: tagFindings(found, SubjectGroup.capture, 0) });
+    this.releaser.finishCapture(summary, totals);
+    const lists = this.collector ? this.collector.lists() : { connections: [], sessions: [], transfers: [], findings: [], roles: new Map() };
     this.finished = {
       capture: { ...summary, decode },
-      connections: [],
-      sessions: [],
-      transfers: [],
-      findings: [],
+      ...lists,
       ruleErrors: this.evaluator.runErrors,
       showPasswords: this.showPasswords,
-      logins: logins.clients,
-      attempts: [],
-      released: totals,
+      logins: this.ftp.logins.clients,
+      ...(this.collector ? {} : { released: totals }),
     };
     return this.finished;
   }

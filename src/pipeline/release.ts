@@ -1,6 +1,9 @@
-// Streaming analysis: each FTP session is diagnosed and handed on as soon as nothing in the
-// capture can change it any more, then forgotten, so that memory follows the sessions and
-// connections open at a time and not the length of the file.
+// The one driver of diagnosis: each FTP session is diagnosed and handed on as soon as nothing in
+// the capture can change it any more, then forgotten, so that memory follows the sessions and
+// connections open at a time and not the length of the file. Every command consumes what this
+// releases: `analyze` streams it into its reports, a whole-capture result (regress, --html, log,
+// ladder) is these units put together (result.ts), and `live` also asks for a provisional
+// diagnosis of a subject as soon as the FTP stage has settled it, to print findings early.
 //
 // The unit of release is a session with its transfers and every connection they used (control
 // connection, data connections and the retries toward a data endpoint); a connection outside any
@@ -10,11 +13,12 @@
 // (tcp-reset under upload-reset) only ever relate findings about one transfer or connection, so
 // finalizing within the unit keeps exactly the findings a whole-capture pass keeps.
 
+import type { CaptureSummary } from '../capture/frame.ts';
 import type { Connection } from '../tcp/types.ts';
 import type { FtpAnalyzer } from '../ftp/analyzer.ts';
-import type { Session, Transfer } from '../ftp/types.ts';
+import type { ConnectionRole, Session, Transfer } from '../ftp/types.ts';
 import { Diagnosis, finalizeFindings, type DiagnoseInput, type RuleEvaluator } from '../diagnose/evaluate.ts';
-import type { Finding } from '../diagnose/finding.ts';
+import { severityRank, type Finding } from '../diagnose/finding.ts';
 import type { DecodeCounts } from '../diagnose/facts.ts';
 
 /** Where a finding came from, so that released findings can be put back in the order a
@@ -30,14 +34,28 @@ export interface ReleasedFinding {
   seq: number; //     position in that subject's list of findings
 }
 
-/** One released unit: its objects in id order and their findings. */
+/** One released unit: its objects in id order, what the FTP stage made of each connection, and
+ *  the findings about them. */
 export interface ReleasedUnit {
   connections: Connection[];
   sessions: Session[];
   transfers: Transfer[];
   findings: ReleasedFinding[];
-  /** Of its connections, those that were attempts to reach an FTP server (ftp/attempts.ts). */
-  attempts?: number[];
+  roles: ReadonlyMap<number, ConnectionRole>; // by Connection.id, for each of `connections`
+}
+
+/** The order of a released finding in the report: severity (worst first), first frame (none
+ *  last), then subject group, subject id and position (sortFindings' order). */
+export function findingSortKey(r: ReleasedFinding): number[] {
+  return [severityRank[r.finding.severity], r.finding.frames[0] ?? Infinity, r.group, r.subject, r.seq];
+}
+
+/** Findings of a live source as soon as their subject is settled, before its unit is released
+ *  (`live`). Each finding is told once; the unit's final diagnosis tells the ones it adds. */
+export interface ProvisionalSink {
+  finding(f: Finding): void;
+  /** A transfer the FTP stage settled (its facts and outcome are final). */
+  transfer?(t: Transfer): void;
 }
 
 export interface ReleaseContext {
@@ -48,11 +66,16 @@ export interface ReleaseContext {
   /** Capture time of the latest TCP segment so far. */
   now(): number;
   sink(u: ReleasedUnit): void;
+  provisional?: ProvisionalSink;
 }
+
+/** Key of a finding, to tell each one once across provisional and final diagnoses. */
+const findingKey = (f: Finding) => `${f.id}|${f.connection}|${f.session}|${f.transfer}|${f.frames[0] ?? 0}`;
 
 export class UnitReleaser {
   private readonly held = new Map<number, Connection>(); // forgotten connections awaiting their unit
   private readonly ended = new Set<number>(); //          sessions the FTP stage ended, not released
+  private readonly told = new Set<string>(); //           findings given to the provisional sink
   /** Units released (sessions and lone connections), for tests and the progress of live. */
   released = 0;
   /** Most connections held at once: the memory bound the tests check. */
@@ -62,6 +85,7 @@ export class UnitReleaser {
 
   sessionEnded(s: Session): void {
     this.ended.add(s.id);
+    if (this.ctx.provisional) this.provisionalSession(s);
     this.tryRelease(s);
   }
 
@@ -90,21 +114,34 @@ export class UnitReleaser {
     for (const c of [...this.held.values()].sort((a, b) => a.id - b.id)) this.releaseLone(c);
   }
 
+  /** The capture's own findings and the clients' (logins across sessions), last. */
+  finishCapture(summary: CaptureSummary, totals: { connections: number; sessions: number; transfers: number }): void {
+    const logins = this.ctx.ftp.logins;
+    const input: DiagnoseInput = { connections: [], sessions: [], transfers: [], roles: new Map(), showPasswords: this.ctx.showPasswords, capture: summary, decode: this.ctx.decode, totals, logins };
+    const d = new Diagnosis(this.ctx.evaluator, input);
+    const found = finalizeFindings([...d.capture(summary, totals.connections), ...d.clients()], this.ctx.evaluator.ruleSet);
+    this.hand({ connections: [], sessions: [], transfers: [], findings: tagFindings(found, SubjectGroup.capture, 0), roles: new Map() });
+  }
+
+  private hand(u: ReleasedUnit): void {
+    this.released++;
+    if (this.ctx.provisional) this.tell(u.findings.map((r) => r.finding));
+    this.ctx.sink(u);
+  }
+
   private releaseLone(c: Connection): void {
     if (!this.held.has(c.id)) return;
     this.held.delete(c.id);
     // a data connection whose control connection is not in the capture has a transfer of its own
     const lone = this.ctx.ftp.transferOf(c.id);
     const transfers = lone !== null && lone.session === null ? [lone] : [];
-    const d = this.diagnosis([c], [], transfers);
+    const roles = this.roles([c]);
+    const d = this.diagnosis([c], [], transfers, roles);
     const tagged = tagFindings(d.connection(c), SubjectGroup.connection, c.id);
     for (const t of transfers) tagged.push(...tagFindings(d.transfer(t), SubjectGroup.transfer, t.id));
-    const origin = new Map(tagged.map((r) => [r.finding, r] as const));
-    const findings = finalizeFindings(tagged.map((r) => r.finding), this.ctx.evaluator.ruleSet).map((f) => origin.get(f)!);
-    const attempts = this.ctx.ftp.attemptFacts.has(c.id) ? [c.id] : [];
+    const findings = this.finalize(tagged);
     this.ctx.ftp.releaseConnection(c.id); // after the diagnosis, which reads what the FTP stage kept
-    this.released++;
-    this.ctx.sink({ connections: [c], sessions: [], transfers, findings, attempts });
+    this.hand({ connections: [c], sessions: [], transfers, findings, roles });
   }
 
   private tryRelease(s: Session): void {
@@ -112,31 +149,46 @@ export class UnitReleaser {
     const ids = this.ctx.ftp.connectionsOf(s);
     if (!ids.every((id) => this.held.has(id))) return;
     const connections = ids.map((id) => this.held.get(id)!).sort((a, b) => a.id - b.id);
-    const transfers: Transfer[] = [];
-    for (const id of s.transfers) {
-      const t = this.ctx.ftp.transfer(id);
-      if (t) transfers.push(t);
-    }
-    const d = this.diagnosis(connections, [s], transfers);
+    const transfers = this.transfersOf(s);
+    const roles = this.roles(connections);
+    const d = this.diagnosis(connections, [s], transfers, roles);
     // per subject, in the order a whole-capture pass evaluates them; supersedes within the unit
     const tagged: ReleasedFinding[] = [];
     for (const c of connections) tagged.push(...tagFindings(d.connection(c), SubjectGroup.connection, c.id));
     tagged.push(...tagFindings(d.session(s), SubjectGroup.session, s.id));
     for (const t of transfers) tagged.push(...tagFindings(d.transfer(t), SubjectGroup.transfer, t.id));
-    const origin = new Map(tagged.map((r) => [r.finding, r] as const));
-    const kept = finalizeFindings(tagged.map((r) => r.finding), this.ctx.evaluator.ruleSet);
+    const findings = this.finalize(tagged);
     for (const c of connections) this.held.delete(c.id);
     this.ended.delete(s.id);
     this.ctx.ftp.release(s);
-    this.released++;
-    this.ctx.sink({ connections, sessions: [s], transfers, findings: kept.map((f) => origin.get(f)!) });
+    this.hand({ connections, sessions: [s], transfers, findings, roles });
   }
 
-  private diagnosis(connections: Connection[], sessions: Session[], transfers: Transfer[]): Diagnosis {
+  private transfersOf(s: Session): Transfer[] {
+    const out: Transfer[] = [];
+    for (const id of s.transfers) {
+      const t = this.ctx.ftp.transfer(id);
+      if (t) out.push(t);
+    }
+    return out;
+  }
+
+  /** The unit's findings after supersedes, each with where it came from. */
+  private finalize(tagged: ReleasedFinding[]): ReleasedFinding[] {
+    const origin = new Map(tagged.map((r) => [r.finding, r] as const));
+    return finalizeFindings(tagged.map((r) => r.finding), this.ctx.evaluator.ruleSet).map((f) => origin.get(f)!);
+  }
+
+  private roles(connections: readonly Connection[]): Map<number, ConnectionRole> {
+    return new Map(connections.map((c) => [c.id, this.ctx.ftp.roleOf(c)] as const));
+  }
+
+  private diagnosis(connections: Connection[], sessions: Session[], transfers: Transfer[], roles: ReadonlyMap<number, ConnectionRole>): Diagnosis {
     const input: DiagnoseInput = {
       connections,
       sessions,
       transfers,
+      roles,
       showPasswords: this.ctx.showPasswords,
       capture: null,
       decode: this.ctx.decode,
@@ -144,6 +196,65 @@ export class UnitReleaser {
       attempts: this.ctx.ftp.attemptFacts,
     };
     return new Diagnosis(this.ctx.evaluator, input);
+  }
+
+  // ---- provisional diagnosis (live) ---------------------------------------------------------
+
+  private tell(findings: readonly Finding[]): void {
+    for (const f of findings) {
+      const key = findingKey(f);
+      if (this.told.has(key)) continue;
+      this.told.add(key);
+      this.ctx.provisional!.finding(f);
+    }
+  }
+
+  /** A batch of subjects diagnosed together (supersedes among them apply) and told. */
+  private provisionalBatch(connections: Connection[], sessions: Session[], transfers: Transfer[]): void {
+    const roles = this.roles(connections);
+    const d = this.diagnosis(connections, sessions, transfers, roles);
+    const out: Finding[] = [];
+    for (const c of connections) out.push(...d.connection(c));
+    for (const s of sessions) out.push(...d.session(s));
+    for (const t of transfers) out.push(...d.transfer(t));
+    this.tell(finalizeFindings(out, this.ctx.evaluator.ruleSet));
+  }
+
+  /** A transfer of a session was settled: it is diagnosed with its data connection if that has
+   *  ended (a lone data connection's transfer is diagnosed with it: connectionEnded). */
+  transferDone(t: Transfer): void {
+    const p = this.ctx.provisional;
+    if (!p) return;
+    const s = t.session === null ? undefined : this.ctx.ftp.session(t.session);
+    if (s) {
+      const control = this.ctx.ftp.connectionOf(s, s.control);
+      const data = t.dataConnection === null ? null : this.ctx.ftp.connectionOf(s, t.dataConnection);
+      const conns = [control, data?.ended ? data : null].filter((c): c is Connection => c !== null);
+      const d = this.diagnosis(conns, [s], [t], this.roles(conns));
+      const out = d.transfer(t);
+      if (data?.ended) out.push(...d.connection(data));
+      this.tell(finalizeFindings(out, this.ctx.evaluator.ruleSet));
+    }
+    p.transfer?.(t);
+  }
+
+  /** A connection outside any session ended (an attempt once decided; a lone data connection
+   *  with its transfer): diagnosed now. */
+  connectionEnded(c: Connection): void {
+    if (!this.ctx.provisional || this.ctx.ftp.holds(c.id)) return;
+    const role = this.ctx.ftp.roleOf(c);
+    const lone = this.ctx.ftp.transferOf(c.id);
+    if (lone !== null && lone.session === null) this.provisionalBatch([c], [], [lone]);
+    else if (role === 'other' || role === 'attempt') this.provisionalBatch([c], [], []);
+  }
+
+  /** A session ended, its transfers all settled: diagnosed with its connections that ended. */
+  private provisionalSession(s: Session): void {
+    const conns = this.ctx.ftp
+      .connectionsOf(s)
+      .map((id) => this.ctx.ftp.connectionOf(s, id))
+      .filter((c): c is Connection => c !== null && c.ended);
+    this.provisionalBatch(conns.sort((a, b) => a.id - b.id), [s], this.transfersOf(s));
   }
 }
 

@@ -12,7 +12,8 @@ import type { CommentSource } from '../capture/pcapng-annotate.ts';
 import { severityRank, type Finding, type Severity } from '../diagnose/finding.ts';
 import { escapeWire } from './escape.ts';
 import { Styler } from './style.ts';
-import { plural, summaryLine, type ReportTotals } from './text-blocks.ts';
+import { summaryLine, type ReportTotals } from './text-blocks.ts';
+import { plural } from '../format/words.ts';
 
 export interface AnnotationLimits {
   maxFindings: number; //    findings kept as comments

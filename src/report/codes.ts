@@ -1,31 +1,12 @@
 // `ftpdiag codes`: what FTP reply codes mean. The entries (meaning, explanation, causes, what to
-// do, references) come from the one catalog, rules/reply-codes.yaml (src/diagnose/reply-codes.ts);
-// this module adds what the digits say (RFC 959 §4.2.1) and lays entries out: one in detail,
+// do, references) come from the one catalog, rules/reply-codes.yaml, through its view
+// (src/view/reply-codes.ts: with what the digits say, RFC 959 §4.2.1); this module lays entries out: one in detail,
 // several side by side with their differences marked, or the whole catalog as a table.
 
 import Table from 'cli-table3';
-import { CLASS_DIGITS, GROUP_DIGITS, explainReplyCode, replyCatalog } from '../diagnose/reply-codes.ts';
+import { CLASS_DIGITS, GROUP_DIGITS, catalogSheets, codeSheet, type CodeSheet, type DigitMeaning } from '../view/reply-codes.ts';
 import { Styler, tableStyle } from './style.ts';
-import { wrap } from './text.ts';
-
-export interface DigitMeaning {
-  digit: string;
-  name: string;
-  description: string;
-  valid: boolean; //    the RFCs define this digit in this position
-}
-
-export interface CodeSheet {
-  code: number;
-  known: boolean; //    listed in the catalog
-  meaning: string;
-  class: DigitMeaning;
-  group: DigitMeaning;
-  explanation: string;
-  causes: string[];
-  action: string;
-  references: string[];
-}
+import { wrap } from '../format/words.ts';
 
 /** Thrown for an argument that is not a three-digit reply code. */
 export class CodeArgumentError extends Error {}
@@ -38,41 +19,6 @@ export function parseCodeArgument(text: string): number {
   return Number(t);
 }
 
-function digitMeaning(digit: string, table: typeof CLASS_DIGITS, what: string, defined: string): DigitMeaning {
-  const hit = table[digit];
-  if (hit) return { digit, ...hit, valid: true };
-  return { digit, name: `no such ${what}`, description: `the RFCs define ${defined} only: a server sending this is broken or is not an FTP server`, valid: false };
-}
-
-/** Everything known about a code: the catalog's entry, or what its digits say. */
-export function codeSheet(code: number): CodeSheet {
-  const digits = String(code).padStart(3, '0');
-  const cls = digitMeaning(digits[0]!, CLASS_DIGITS, 'class', '1yz–5yz (RFC 959) and 6yz (RFC 2228)');
-  const grp = digitMeaning(digits[1]!, GROUP_DIGITS, 'group', 'x0z–x5z (RFC 959)');
-  const e = explainReplyCode(code);
-  if (e.known) {
-    return { code, known: true, meaning: e.meaning, class: cls, group: grp, explanation: e.explanation, causes: e.causes, action: e.action, references: e.references };
-  }
-  const byDigits = cls.valid && grp.valid ? `${cls.name}, ${grp.name}` : [cls, grp].filter((d) => !d.valid).map((d) => d.name).join(', ');
-  return {
-    code,
-    known: false,
-    meaning: `not defined by any FTP RFC (by its digits: ${byDigits})`,
-    class: cls,
-    group: grp,
-    explanation: cls.valid && grp.valid ? 'A server-specific code: read its text, and the server\'s documentation.' : '',
-    causes: [],
-    action: '',
-    references: ['RFC 959 §4.2.1'],
-  };
-}
-
-/** The codes of the catalog, ascending. */
-export function catalogSheets(): CodeSheet[] {
-  return [...replyCatalog().keys()].sort((a, b) => a - b).map(codeSheet);
-}
-
-/** A code as printed: always three digits (042, not 42). */
 export const codeText = (code: number) => String(code).padStart(3, '0');
 const classText = (d: DigitMeaning) => `${d.digit}yz ${d.name}`;
 const groupText = (d: DigitMeaning) => `x${d.digit}z ${d.name}`;

@@ -8,12 +8,13 @@ import type { AnalysisResult } from '../pipeline/result.ts';
 import { renderHtml, type FindingDrawing, type HtmlDrawings, type TimeSeqDrawing } from './html.ts';
 import { LadderBuilder, LadderError, planConnection, planTransfer, type LadderPlan } from './ladder-model.ts';
 import { renderLadderSvg } from './ladder-svg.ts';
-import { groupDigits, sizeText } from './ladder-text.ts';
+import { groupDigits, sizeText } from '../format/numbers.ts';
 import { replayConnections, type ReplayConsumer } from './packet-replay.ts';
 import { TimeSeqBuilder } from './time-sequence.ts';
 import { TOOL_VERSION } from './tool-version.ts';
 import { renderTimeSequenceSvg } from './time-sequence-svg.ts';
 import type { DecoderOptions } from '../decode/decoder.ts';
+import { resultView, type ResultView } from '../view/result.ts';
 
 export interface HtmlBuildOptions {
   showPasswords: boolean;
@@ -27,13 +28,13 @@ export interface HtmlBuildOptions {
 
 /** Which packets illustrate a finding: its transfer (control + data), else its connection, else
  *  its session's control connection; null for capture-wide findings. */
-function planFor(f: Finding, r: AnalysisResult): LadderPlan | null {
+function planFor(f: Finding, rv: ResultView): LadderPlan | null {
   try {
-    if (f.transfer !== null) return planTransfer(r, f.transfer);
-    if (f.connection !== null) return planConnection(r, f.connection);
+    if (f.transfer !== null) return planTransfer(rv, f.transfer);
+    if (f.connection !== null) return planConnection(rv, f.connection);
     if (f.session !== null) {
-      const s = r.sessions.find((x) => x.id === f.session);
-      if (s) return planConnection(r, s.control);
+      const s = rv.sessions.get(f.session);
+      if (s) return planConnection(rv, s.s.control);
     }
   } catch (e) {
     if (!(e instanceof LadderError)) throw e;
@@ -44,6 +45,8 @@ function planFor(f: Finding, r: AnalysisResult): LadderPlan | null {
 /** The complete page. `path` null: the capture came from standard input and cannot be read
  *  again, so the page has no drawings (and says so). */
 export async function buildHtmlReport(path: string | readonly string[] | null, r: AnalysisResult, opts: HtmlBuildOptions): Promise<string> {
+  // the views of the whole capture, built once for the page, its ladders and its graphs
+  const rv = resultView(r, { showPasswords: opts.showPasswords });
   const findings = new Map<Finding, FindingDrawing>();
   const timeSequence: TimeSeqDrawing[] = [];
   let note: string | null = null;
@@ -60,7 +63,7 @@ export async function buildHtmlReport(path: string | readonly string[] | null, r
         findings.set(f, { note: 'This finding cites no frame, so there is no ladder for it.' });
         continue;
       }
-      const plan = planFor(f, r);
+      const plan = planFor(f, rv);
       if (!plan) {
         findings.set(f, { note: 'This finding is about the capture as a whole: no single connection to draw.' });
         continue;
@@ -71,7 +74,7 @@ export async function buildHtmlReport(path: string | readonly string[] | null, r
         continue;
       }
       perId.set(f.id, n + 1);
-      ladders.push({ f, b: new LadderBuilder(r, plan, { max: opts.ladderRows ?? 24, showPasswords: opts.showPasswords, findings: [f], context: 3, keepEnds: false }) });
+      ladders.push({ f, b: new LadderBuilder(rv, plan, { max: opts.ladderRows ?? 24, findings: [f], context: 3, keepEnds: false }) });
     }
     // graphs: data connections of transfers with findings first, then the others, in transfer order
     const withFindings = new Set(r.findings.map((f) => f.transfer).filter((x): x is number => x !== null));
@@ -80,10 +83,10 @@ export async function buildHtmlReport(path: string | readonly string[] | null, r
     chosen.sort((a, b) => a.id - b.id);
     const seenConn = new Set<number>();
     for (const t of chosen) {
-      const c = r.connections.find((x) => x.id === t.dataConnection);
+      const c = t.dataConnection === null ? undefined : rv.connections.get(t.dataConnection)?.c;
       if (!c || seenConn.has(c.id)) continue;
       seenConn.add(c.id);
-      graphs.push(new TimeSeqBuilder(c, t));
+      graphs.push(new TimeSeqBuilder(c, rv.transfers.get(t.id)!));
     }
     if (candidates.length > chosen.length) note = `Time-sequence graphs are drawn for ${chosen.length} of ${candidates.length} data connections (those with findings first).`;
     const consumers: ReplayConsumer[] = [...ladders.map((l) => l.b), ...graphs];
@@ -108,7 +111,7 @@ export async function buildHtmlReport(path: string | readonly string[] | null, r
     timeSequence.push({ conn: m.conn, transfer: m.transfer, title: m.title, svg: renderTimeSequenceSvg(m), caption });
   }
   const drawings: HtmlDrawings = { findings, timeSequence, note };
-  return renderHtml(r, drawings, { error: opts.error ?? null, version: TOOL_VERSION });
+  return renderHtml(rv, drawings, { error: opts.error ?? null, version: TOOL_VERSION });
 }
 
 function ladderArgs(f: Finding): string {

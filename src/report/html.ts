@@ -5,17 +5,22 @@
 // Every string that came off the wire goes through wireHtml (control characters escaped, then
 // markup), so a file named `<script>` or ESC[2J is shown, never run or obeyed.
 
-import { linkTypeName } from '../capture/frame.ts';
+import { linkTypeText } from '../format/link-types.ts';
 import type { Finding, Severity } from '../diagnose/finding.ts';
-import { displayArg, endpointText, REDACTED } from '../diagnose/facts.ts';
+import { endpointText } from '../format/endpoint.ts';
 import type { FtpReply, Session, Transfer } from '../ftp/types.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { Connection } from '../tcp/types.ts';
 import { escapeHtml, wireHtml } from './html-escape.ts';
-import { groupDigits, sizeText } from './ladder-text.ts';
-import { replyCodesSeen } from './reply-summary.ts';
-import { severityCounts } from './text.ts';
-import { encapsulationsText, noData, replyCodeList } from './text-blocks.ts';
+import { groupDigits, rateText, sizeText } from '../format/numbers.ts';
+import { plural } from '../format/words.ts';
+import { replyCodesSeen } from '../view/reply-codes.ts';
+import { severityCounts } from '../view/unit.ts';
+import { encapsulationsText } from './text-blocks.ts';
+import { BYTE_MARKS, byteText, closeText, repliesText } from '../view/unit.ts';
+import type { ResultView } from '../view/result.ts';
+
+type PageView = ResultView;
 
 /** A finding's drawing: the ladder SVG, or why there is none. */
 export type FindingDrawing = { svg: string; caption: string } | { note: string };
@@ -41,7 +46,7 @@ export interface HtmlReportOptions {
 
 const h = wireHtml;
 const e = escapeHtml;
-const plural = (n: number, word: string, many = word + 's') => `${groupDigits(n)} ${n === 1 ? word : many}`;
+const grouped = (n: number, word: string) => plural(n, word, undefined, true);
 
 const CSS = `
 :root{--fg:#1d2329;--muted:#5c6670;--line:#dde2e7;--bg:#f6f7f9;--card:#fff;--err:#c92a2a;--warn:#b35900;--info:#1c7ed6;--ok:#2b8a3e;
@@ -115,7 +120,7 @@ function utc(t: number): string {
 function overview(r: AnalysisResult, opts: HtmlReportOptions): string {
   const c = r.capture;
   const n = severityCounts(r.findings);
-  const links = c.linkTypes.map((lt) => linkTypeName[lt] ?? `LINKTYPE_${lt}`).join(', ') || '–';
+  const links = c.linkTypes.map(linkTypeText).join(', ') || '–';
   // a loop: Math.min(...spread) throws RangeError past ~150k connections
   let first = r.connections.length ? Infinity : NaN;
   let last = r.connections.length ? -Infinity : NaN;
@@ -138,10 +143,10 @@ function overview(r: AnalysisResult, opts: HtmlReportOptions): string {
     ['Decoded', decodeBits.join(', ')],
     ...(d.encapsulations.length ? [['Encapsulations', `${h(encapsulationsText(d.encapsulations))}; inner packets analysed as if captured on the host`] as [string, string]] : []),
     ['TCP traffic', Number.isFinite(first) ? `${utc(first)} to ${utc(last)} (${(last - first).toFixed(3)} s)` : 'none'],
-    ['Seen', `${plural(r.connections.length, 'TCP connection')}, ${plural(r.sessions.length, 'FTP session')}, ${plural(r.transfers.length, 'transfer')}`],
+    ['Seen', `${grouped(r.connections.length, 'TCP connection')}, ${grouped(r.sessions.length, 'FTP session')}, ${grouped(r.transfers.length, 'transfer')}`],
   ];
   if (c.merged) {
-    const files = c.merged.files.map((f) => `<code>${h(f.file)}</code> (${plural(f.frames, 'frame')})`).join(', ');
+    const files = c.merged.files.map((f) => `<code>${h(f.file)}</code> (${grouped(f.frames, 'frame')})`).join(', ');
     rows.splice(1, 0, ['Merged', `by time from ${files}; frame numbers are those of <code>${h(c.merged.command)}</code>`]);
   }
   const warnings = c.warnings.map((w) => `<li>offset ${w.offset}: ${h(w.message)}</li>`).join('');
@@ -153,24 +158,24 @@ ${warnings ? `<p>Capture warnings:</p><ul>${warnings}</ul>` : ''}
 </section>`;
 }
 
-function subjectText(f: Finding, r: AnalysisResult): string {
+function subjectText(f: Finding, v: PageView): string {
   const bits: string[] = [];
   if (f.transfer !== null) {
-    const t = r.transfers.find((x) => x.id === f.transfer);
-    bits.push(t && t.command !== 'unknown' ? `transfer ${f.transfer} (${h(t.command)}${t.argument ? ' ' + h(t.argument) : ''})` : `transfer ${f.transfer}`);
+    const t = v.transfers.get(f.transfer);
+    bits.push(t ? h(t.label) : `transfer ${f.transfer}`);
   }
   if (f.session !== null) bits.push(`session ${f.session}`);
   if (f.connection !== null) bits.push(`connection ${f.connection}`);
   return bits.join(', ');
 }
 
-function findingArticle(f: Finding, i: number, r: AnalysisResult, d: HtmlDrawings): string {
+function findingArticle(f: Finding, i: number, v: PageView, d: HtmlDrawings): string {
   const out: string[] = [];
   out.push(`<article class="finding ${f.severity}" id="finding-${i}" data-id="${e(f.id)}">`);
   out.push(`<h3><span class="badge ${f.severity}">${f.severity.toUpperCase()}</span><span class="fid">${e(f.id)}</span>${h(f.title)}</h3>`);
   out.push(`<p class="summary">${h(f.summary)}</p>`);
   const dl: Array<[string, string]> = [];
-  const about = subjectText(f, r);
+  const about = subjectText(f, v);
   if (about) dl.push(['About', about]);
   if (f.frames.length) dl.push([f.frames.length === 1 ? 'Frame' : 'Frames', `<span class="mono">${f.frames.slice(0, 60).join(', ')}${f.frames.length > 60 ? ` … (+${f.frames.length - 60})` : ''}</span>`]);
   if (f.explanation) dl.push(['Why', h(f.explanation)]);
@@ -185,20 +190,14 @@ function findingArticle(f: Finding, i: number, r: AnalysisResult, d: HtmlDrawing
   return out.join('\n');
 }
 
-function findingsSection(r: AnalysisResult, d: HtmlDrawings): string {
+function findingsSection(r: AnalysisResult, v: PageView, d: HtmlDrawings): string {
   if (r.findings.length === 0) return `<section id="findings"><h2>Findings</h2><p>None: nothing in this capture matched a rule.</p></section>`;
   const n = severityCounts(r.findings);
   return `<section id="findings"><h2>Findings</h2>
-<p class="note">${plural(n.error, 'error')}, ${plural(n.warning, 'warning')}, ${groupDigits(n.info)} info. Each ladder shows the packets around the frames a finding cites (shaded), with relative sequence numbers as Wireshark shows them; <code>ftpdiag ladder</code> draws the same in a terminal.</p>
+<p class="note">${grouped(n.error, 'error')}, ${grouped(n.warning, 'warning')}, ${groupDigits(n.info)} info. Each ladder shows the packets around the frames a finding cites (shaded), with relative sequence numbers as Wireshark shows them; <code>ftpdiag ladder</code> draws the same in a terminal.</p>
 ${d.note ? `<p class="note">${h(d.note)}</p>` : ''}
-${r.findings.map((f, i) => findingArticle(f, i, r, d)).join('\n')}
+${r.findings.map((f, i) => findingArticle(f, i, v, d)).join('\n')}
 </section>`;
-}
-
-function closeText(c: Connection | undefined): string {
-  if (!c) return '–';
-  if (c.closeKind && c.closedBy) return `${c.closeKind.toUpperCase()} from the ${c.closedBy}, frame ${c.closeFrame}`;
-  return 'open at the end of the capture';
 }
 
 function replyCell(rep: FtpReply | null): string {
@@ -209,29 +208,27 @@ function replyCell(rep: FtpReply | null): string {
 
 const MAX_COMMAND_ROWS = 500;
 
-function sessionsSection(r: AnalysisResult): string {
-  if (r.sessions.length === 0) return `<section id="sessions"><h2>Sessions</h2><p>No FTP control connection was found.</p></section>`;
-  const conns = new Map(r.connections.map((c) => [c.id, c]));
-  const rows = r.sessions.map((s) => {
-    const pw = s.password === null ? '–' : r.showPasswords ? `<code>${h(s.password)}</code>` : REDACTED;
+function sessionsSection(v: PageView): string {
+  if (v.unit.sessions.length === 0) return `<section id="sessions"><h2>Sessions</h2><p>No FTP control connection was found.</p></section>`;
+  const rows = v.unit.sessions.map((sv) => {
+    const s = sv.s;
+    const pw = sv.password === null ? '–' : `<code>${h(sv.password)}</code>`;
     const tls = s.tls.encryptedFromFrame !== null ? `TLS from frame ${s.tls.encryptedFromFrame}` : s.tls.authFrame !== null ? 'AUTH TLS' : 'clear';
     return `<tr><td class="num">${s.id}</td><td class="mono">${h(endpointText(s.client.addr, s.client.port))}</td><td class="mono">${h(endpointText(s.server.addr, s.server.port))}</td>
-<td class="mono">${s.user === null ? '–' : h(s.user)}</td><td>${pw}</td><td>${s.loggedIn ? 'yes' : 'no'}</td>
+<td class="mono">${s.user === null ? '–' : h(s.user)}</td><td>${pw}</td><td>${e(sv.login)}</td>
 <td class="mono">${s.greeting ? `${s.greeting.valid ? s.greeting.code : '?'} ${h(s.greeting.text.split('\n', 1)[0] ?? '')}` : s.startedMidSession ? '(capture began mid-session)' : '–'}</td>
-<td class="num">${groupDigits(s.commands.length)}</td><td class="num">${groupDigits(s.transfers.length)}</td><td>${tls}</td><td>${closeText(conns.get(s.control))}</td></tr>`;
+<td class="num">${groupDigits(s.commands.length)}</td><td class="num">${groupDigits(s.transfers.length)}</td><td>${tls}</td><td>${sv.control ? e(closeText(sv.control)) : '–'}</td></tr>`;
   });
-  const logs = r.sessions.map((s) => {
+  const logs = v.unit.sessions.map((sv) => {
+    const s = sv.s;
     if (s.commands.length === 0) return '';
-    const lines = s.commands.slice(0, MAX_COMMAND_ROWS).map((c) => {
-      const arg = displayArg(c, r.showPasswords);
-      return `<tr><td class="num">${c.frame}</td><td class="mono">${h(c.verb)}${arg ? ' ' + h(arg) : ''}</td>${replyCell(c.reply)}<td class="num">${c.reply ? c.reply.frame : ''}</td></tr>`;
-    });
+    const lines = sv.commands.slice(0, MAX_COMMAND_ROWS).map((c) => `<tr><td class="num">${c.cmd.frame}</td><td class="mono">${h(c.line)}</td>${replyCell(c.cmd.reply)}<td class="num">${c.cmd.reply ? c.cmd.reply.frame : ''}</td></tr>`);
     const more = s.commands.length > MAX_COMMAND_ROWS ? `<p class="note">… and ${groupDigits(s.commands.length - MAX_COMMAND_ROWS)} more commands (all of them with --json).</p>` : '';
     return `<details><summary>Session ${s.id}: commands and replies (${groupDigits(s.commands.length)})</summary>
 <table class="commands"><thead><tr><th>Frame</th><th>Command</th><th>Reply</th><th>Text</th><th>Reply frame</th></tr></thead><tbody>${lines.join('')}</tbody></table>${more}</details>`;
   });
   return `<section id="sessions"><h2>Sessions</h2>
-<table><thead><tr><th>#</th><th>Client</th><th>Server</th><th>User</th><th>Password</th><th>Logged in</th><th>Greeting</th><th>Commands</th><th>Transfers</th><th>Control channel</th><th>Ended by</th></tr></thead>
+<table><thead><tr><th>#</th><th>Client</th><th>Server</th><th>User</th><th>Password</th><th>Login</th><th>Greeting</th><th>Commands</th><th>Transfers</th><th>Control channel</th><th>Control connection</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table>
 ${logs.join('\n')}
 </section>`;
@@ -242,17 +239,22 @@ function outcomeCell(t: Transfer): string {
   return `<td class="outcome ${cls}">${e(t.outcome)}</td>`;
 }
 
-function transfersSection(r: AnalysisResult): string {
-  if (r.transfers.length === 0) return `<section id="transfers"><h2>Transfers</h2><p>No transfer (RETR, STOR, LIST…) was seen.</p></section>`;
-  const rows = r.transfers.map(
-    (t) => `<tr><td class="num">${t.id}</td><td class="num">${t.session}</td><td class="mono">${e(t.command)}</td><td class="mono">${h(t.argument)}</td>
-<td>${t.mode ?? '–'}</td><td class="num">${t.dataConnection ?? '–'}</td><td class="num">${noData(t) ?? groupDigits(t.bytes)}</td><td class="num">${noData(t) ?? groupDigits(t.bytesAcked)}</td>
-<td class="num">${t.announcedBytes === null ? '–' : groupDigits(t.announcedBytes)}</td><td class="mono">${replyCodeList(t.replyCodes) || '–'}</td>
-<td class="num">${t.duration.toFixed(3)} s</td><td class="num">${t.rate === null ? '–' : sizeText(t.rate) + '/s'}</td>${outcomeCell(t)}</tr>`,
+function transfersSection(v: PageView): string {
+  if (v.unit.transfers.length === 0) return `<section id="transfers"><h2>Transfers</h2><p>No transfer (RETR, STOR, LIST…) was seen.</p></section>`;
+  const rows = v.unit.transfers.map(
+    (tv) => {
+      const t = tv.t;
+      return `<tr><td class="num">${t.id}</td><td class="num">${t.session ?? '–'}</td><td class="mono">${e(t.command)}</td><td class="mono">${h(t.argument)}</td>
+<td>${t.mode ?? '–'}</td><td class="num">${t.dataConnection ?? '–'}</td><td class="num">${byteText(tv.bytes, true)}</td><td class="num">${byteText(tv.bytesAcked, true)}</td>
+<td class="num">${t.announcedBytes === null ? '–' : groupDigits(t.announcedBytes)}</td><td class="mono">${repliesText(t)}</td>
+<td class="num">${t.duration.toFixed(3)} s</td><td class="num">${t.rate === null ? '–' : rateText(t.rate)}</td>${outcomeCell(t)}</tr>`;
+    },
   );
+  const marks = [...new Set(v.unit.transfers.map((tv) => byteText(tv.bytes)))].filter((m): m is keyof typeof BYTE_MARKS => m in BYTE_MARKS);
   return `<section id="transfers"><h2>Transfers</h2>
 <table><thead><tr><th>#</th><th>Session</th><th>Command</th><th>Argument</th><th>Mode</th><th>Data conn.</th><th>Bytes</th><th>Acked</th><th>Announced</th><th>Replies</th><th>Duration</th><th>Rate</th><th>Outcome</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table>
+${marks.map((m) => `<p class="note">${e(BYTE_MARKS[m])}</p>`).join('\n')}
 </section>`;
 }
 
@@ -280,7 +282,8 @@ function repliesSection(r: AnalysisResult): string {
 }
 
 /** The whole page. */
-export function renderHtml(r: AnalysisResult, d: HtmlDrawings, opts: HtmlReportOptions = {}): string {
+export function renderHtml(v: ResultView, d: HtmlDrawings, opts: HtmlReportOptions = {}): string {
+  const r = v.result;
   const file = r.capture.file;
   return `<!DOCTYPE html>
 <html lang="en">
@@ -297,9 +300,9 @@ export function renderHtml(r: AnalysisResult, d: HtmlDrawings, opts: HtmlReportO
 <nav><a href="#overview">Overview</a><a href="#findings">Findings</a><a href="#sessions">Sessions</a><a href="#transfers">Transfers</a><a href="#time-sequence">Data connections</a><a href="#replies">Reply codes</a></nav>
 <main>
 ${overview(r, opts)}
-${findingsSection(r, d)}
-${sessionsSection(r)}
-${transfersSection(r)}
+${findingsSection(r, v, d)}
+${sessionsSection(v)}
+${transfersSection(v)}
 ${timeSequenceSection(r, d)}
 ${repliesSection(r)}
 </main>

@@ -7,9 +7,9 @@
 
 import { severitiesPresent } from '../diagnose/finding.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
-import type { ReleasedUnit } from '../pipeline/release.ts';
-import { connectionJson, connectionRoles, elementText, reportChunks, reportHead, sessionJson, transferJson, type JsonReportOptions, type ListText } from './json.ts';
-import { ReplyCodeCounter } from './reply-summary.ts';
+import type { UnitView } from '../view/unit.ts';
+import { connectionJson, elementText, findingJson, reportChunks, reportHead, sessionJson, transferJson, type JsonReportOptions, type ListText } from './json.ts';
+import { ReplyCodeCounter } from '../view/reply-codes.ts';
 import { byFirstField, findingOrder, findingSortKey, SpoolDir, type SpoolFile, type Spool } from './spool.ts';
 import type { Severity } from '../diagnose/finding.ts';
 
@@ -22,7 +22,7 @@ export class JsonSpool {
   private readonly codes = new ReplyCodeCounter();
   private readonly severities: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
 
-  constructor(private readonly showPasswords: boolean) {
+  constructor() {
     this.connections = this.dir.file('connections', 1, byFirstField);
     this.sessions = this.dir.file('sessions', 1, byFirstField);
     this.transfers = this.dir.file('transfers', 1, byFirstField);
@@ -30,19 +30,18 @@ export class JsonSpool {
     this.dir.detach();
   }
 
-  /** Takes a released unit (AnalysisOptions.release). */
-  add(u: ReleasedUnit): void {
-    const roles = connectionRoles(u.sessions, u.transfers, u.attempts);
-    for (const c of u.connections) this.connections.add(elementText(connectionJson(c, roles.get(c.id) ?? 'other', this.showPasswords)), [c.id]);
+  /** Takes the view of a released unit (AnalysisOptions.release). */
+  add(u: UnitView): void {
+    for (const c of u.connections) this.connections.add(elementText(connectionJson(c)), [c.c.id]);
     for (const s of u.sessions) {
-      this.sessions.add(elementText(sessionJson(s, this.showPasswords)), [s.id]);
-      this.codes.add(s);
+      this.sessions.add(elementText(sessionJson(s)), [s.s.id]);
+      this.codes.add(s.s);
     }
-    for (const t of u.transfers) this.transfers.add(elementText(transferJson(t)), [t.id]);
+    for (const t of u.transfers) this.transfers.add(elementText(transferJson(t)), [t.t.id]);
     for (const r of u.findings) {
       const f = r.finding;
       this.severities[f.severity]++;
-      this.findings.add(elementText(f), findingSortKey(r));
+      this.findings.add(elementText(findingJson(f)), findingSortKey(r));
     }
   }
 

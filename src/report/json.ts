@@ -1,49 +1,251 @@
-// The machine report: one JSON document with the capture, connections, sessions, transfers,
-// findings and reply codes. PASS arguments and session passwords are redacted unless
-// --show-passwords; the text is made terminal-safe (escapeJsonText) without changing its value.
+// The machine report: one JSON document whose every field is declared in the public contract
+// (src/contract/report.ts, shipped as schema/report.schema.json). The mappers below turn the views
+// of released units (src/view/) into the contract's types, and nothing else: secrets are already
+// hidden in the views unless --show-passwords. The text is made terminal-safe (escapeJsonText)
+// without changing its value.
 
-import { linkTypeName } from '../capture/frame.ts';
-import { conflictTexts, displayArg, REDACTED } from '../diagnose/facts.ts';
-import { hideCredentials } from '../ftp/commands.ts';
-import type { FtpCommand, Session, Transfer } from '../ftp/types.ts';
-import type { Connection } from '../tcp/types.ts';
+import type { Endpoint } from '../tcp/types.ts';
+import type { DataEndpointAnnouncement, FtpReply } from '../ftp/types.ts';
+import type { Finding } from '../diagnose/finding.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
+import { resultUnit } from '../pipeline/result.ts';
+import { REPORT_VERSION, sessionTls, transferTls, type CommandJson, type ConnectionJson, type EndpointJson, type FindingJson, type ReplyJson, type ReportJson, type SessionJson, type TransferJson } from '../contract/report.ts';
+import { project } from '../contract/schema.ts';
+import { hideCredentials } from '../format/redact.ts';
+import { linkTypeText } from '../format/link-types.ts';
+import { unitView, type ByteCell, type CommandView, type ConnectionView, type SessionView, type TransferView, type UnitView } from '../view/unit.ts';
+import { replyCodesSeen } from '../view/reply-codes.ts';
 import { escapeJsonText } from './escape.ts';
-import { replyCodesSeen } from './reply-summary.ts';
-import { severityCounts } from './text.ts';
+import { TOOL_VERSION } from './tool-version.ts';
 
-export const JSON_REPORT_VERSION = 1;
+/** The report's version (the contract's). */
+export const JSON_REPORT_VERSION = REPORT_VERSION;
 
-export function connectionJson(c: Connection, role: string, showPasswords: boolean): Record<string, unknown> {
-  // `app` is the FTP stage's private slot and `deliver` an engine switch: not report data.
-  const { app: _app, deliver: _deliver, ...rest } = c;
-  // a state-change list at its cap says how many changes it left out
-  const side = (e: Connection['client']) => (e.transitions.notKept > 0 ? { ...e, transitionsNotKept: e.transitions.notKept } : e);
-  // the copies of an inconsistent retransmission, as any output shows them (secrets hidden)
-  const conflicts = c.conflicts.map((x) => {
-    const shown = conflictTexts(x, showPasswords);
-    const bytes = (b: string) => (showPasswords ? b : x.secret ? REDACTED : hideCredentials(b));
-    return { ...x, first: bytes(x.first), second: bytes(x.second), firstLine: x.firstLine === null ? null : shown.first, secondLine: x.secondLine === null ? null : shown.second };
-  });
-  return { ...rest, client: side(c.client), server: side(c.server), conflicts, role };
-}
+// ---- mappers: views → the contract's types -------------------------------------------------
 
-/** A transfer as the report gives it: byte counts are null when they count no file bytes (the
- *  data connection not in the capture, none opened, or TLS records): never a 0 that was not. */
-export function transferJson(t: Transfer): Record<string, unknown> {
-  if (t.bytesStatus === 'counted') return { ...t };
-  return { ...t, bytes: null, bytesAcked: null, bytesMissing: null };
-}
-
-function commandJson(cmd: FtpCommand, showPasswords: boolean): Record<string, unknown> {
-  return { ...cmd, arg: displayArg(cmd, showPasswords) };
-}
-
-export function sessionJson(s: Session, showPasswords: boolean): Record<string, unknown> {
+export function endpointJson(e: Endpoint): EndpointJson {
+  const st = e.stall;
   return {
-    ...s,
-    password: s.password === null ? null : showPasswords ? s.password : REDACTED,
-    commands: s.commands.map((c) => commandJson(c, showPasswords)),
+    addr: e.addr,
+    port: e.port,
+    state: e.state,
+    transitions: e.transitions.toJSON(),
+    transitionsNotKept: e.transitions.notKept,
+    isn: e.isn,
+    synFrame: e.synFrame,
+    finFrame: e.finFrame,
+    rstFrame: e.rstFrame,
+    bytesSent: e.bytesSent,
+    bytesAcked: e.bytesAcked,
+    bytesCaptured: e.bytesCaptured,
+    segments: e.segments,
+    windowScale: e.windowScale,
+    mss: e.mss,
+    lastTtl: e.lastTtl,
+    stall: st ? { count: st.count, periods: st.periods, total: st.total, longest: st.longest, longestFrom: st.longestFrom, longestTo: st.longestTo, closedAtEnd: st.closedAtEnd } : null,
+    retransmissionsAfterFin: e.retransmissionsAfterFin,
+    gapBytesFilled: e.gapBytesFilled,
+    missingUnacked: e.missingUnacked,
+  };
+}
+
+export function connectionJson(v: ConnectionView): ConnectionJson {
+  const c = v.c;
+  const events: ConnectionJson['events'] = {};
+  for (const [kind, rec] of Object.entries(c.events)) if (rec) events[kind] = { count: rec.count, frames: rec.frames, client: rec.client, server: rec.server };
+  const r = c.reset;
+  return {
+    id: c.id,
+    role: v.role,
+    label: v.label,
+    ipVersion: c.ipVersion,
+    client: endpointJson(c.client),
+    server: endpointJson(c.server),
+    roleGuessed: c.roleGuessed,
+    firstFrame: c.firstFrame,
+    lastFrame: c.lastFrame,
+    startTime: c.startTime,
+    endTime: c.endTime,
+    connState: c.connState,
+    history: c.history,
+    closedBy: c.closedBy,
+    closeKind: c.closeKind,
+    closeFrame: c.closeFrame,
+    ended: c.ended,
+    evicted: c.evicted,
+    idleEndedAt: c.idleEndedAt,
+    events,
+    reset: r
+      ? {
+          by: r.by,
+          frame: r.frame,
+          time: r.time,
+          senderState: r.senderState,
+          peerState: r.peerState,
+          unackedBySender: r.unackedBySender,
+          unackedByPeer: r.unackedByPeer,
+          afterStrayAck: r.afterStrayAck,
+          senderFinFrame: r.senderFinFrame,
+          peerFinFrame: r.peerFinFrame,
+          peerFinished: r.peerFinished,
+        }
+      : null,
+    nat: c.nat ? { translated: c.nat.translated, addr: c.nat.addr, port: c.nat.port, frame: c.nat.frame, alg: c.nat.alg.map((x) => ({ side: x.side, frame: x.frame, delta: x.delta })) } : null,
+    halfClose: c.halfClose ? { by: c.halfClose.by, finFrame: c.halfClose.finFrame, peerBytesAfter: c.halfClose.peerBytesAfter, peerFramesAfter: c.halfClose.peerFramesAfter } : null,
+    strayAck: c.strayAck ? { by: c.strayAck.by, finAckFrame: c.strayAck.finAckFrame, frame: c.strayAck.frame, rstFrame: c.strayAck.rstFrame, ackBelow: c.strayAck.ackBelow } : null,
+    conflicts: v.conflicts.map((x) => ({
+      by: x.conflict.by,
+      offset: x.conflict.offset,
+      firstFrame: x.conflict.firstFrame,
+      frame: x.conflict.frame,
+      first: x.firstBytes,
+      second: x.secondBytes,
+      firstLine: x.conflict.firstLine === null ? null : x.first,
+      secondLine: x.conflict.secondLine === null ? null : x.second,
+      taken: x.conflict.taken,
+      replyFrame: x.conflict.replyFrame,
+    })),
+    longestSilence: c.longestSilence
+      ? { seconds: c.longestSilence.seconds, fromFrame: c.longestSilence.fromFrame, toFrame: c.longestSilence.toFrame, fromTime: c.longestSilence.fromTime, toTime: c.longestSilence.toTime }
+      : null,
+  };
+}
+
+export function replyJson(r: FtpReply): ReplyJson {
+  return { code: r.code, text: r.text, lines: r.lines, valid: r.valid, firstFrame: r.firstFrame, frame: r.frame, time: r.time, overlong: r.overlong, incomplete: r.incomplete };
+}
+
+const replyOrNull = (r: FtpReply | null): ReplyJson | null => (r === null ? null : replyJson(r));
+
+function announcementJson(a: DataEndpointAnnouncement | null): TransferJson['announcement'] {
+  return a === null ? null : { mode: a.mode, command: a.command, addr: a.addr, port: a.port, frame: a.frame, controlPeerAddr: a.controlPeerAddr, mismatch: a.mismatch, family: a.family };
+}
+
+export function commandJson(v: CommandView): CommandJson {
+  const c = v.cmd;
+  return {
+    index: c.index,
+    verb: c.verb,
+    arg: v.arg,
+    frame: c.frame,
+    lastFrame: c.lastFrame,
+    time: c.time,
+    known: c.known,
+    preliminary: c.preliminary.map(replyJson),
+    reply: replyOrNull(c.reply),
+    telnetInterrupt: c.telnetInterrupt,
+    overlong: c.overlong,
+    unanswered: c.unanswered,
+    unsupported: c.unsupported,
+    replyMissing: c.replyMissing === null ? null : { bytes: c.replyMissing.bytes, frame: c.replyMissing.frame },
+    cwd: c.cwd,
+    path: c.path,
+    login: c.login,
+    announcement: announcementJson(c.announcement),
+  };
+}
+
+export function sessionJson(v: SessionView): SessionJson {
+  const s = v.s;
+  return {
+    id: s.id,
+    control: s.control,
+    client: { addr: s.client.addr, port: s.client.port },
+    server: { addr: s.server.addr, port: s.server.port },
+    startedMidSession: s.startedMidSession,
+    greeting: replyOrNull(s.greeting),
+    user: s.user,
+    password: v.password,
+    loggedIn: s.loggedIn,
+    loginState: s.loginState,
+    logins: v.logins,
+    type: s.type,
+    mode: s.mode,
+    stru: s.stru,
+    cwd: s.cwd,
+    features: s.features,
+    tls: project(sessionTls, s.tls),
+    commands: v.commands.map(commandJson),
+    commandsDropped: s.commandsDropped,
+    unsolicited: s.unsolicited.map(replyJson),
+    unparsedLines: s.unparsedLines,
+    overlongLines: s.overlongLines,
+    overlongServerLines: s.overlongServerLines,
+    overlongFrames: s.overlongFrames,
+    gaps: s.gaps,
+    pendingOverflow: s.pendingOverflow,
+    pendingOverflowFrames: s.pendingOverflowFrames,
+    transfers: s.transfers,
+    ended: s.ended,
+  };
+}
+
+/** A byte cell as JSON: the count, or null (bytesStatus says why). */
+const count = (b: ByteCell): number | null => (typeof b === 'number' ? b : null);
+
+export function transferJson(v: TransferView): TransferJson {
+  const t = v.t;
+  return {
+    id: t.id,
+    session: t.session,
+    label: v.label,
+    command: t.command,
+    argument: t.argument,
+    path: t.path,
+    direction: t.direction,
+    commandFrame: t.commandFrame,
+    commandTime: t.commandTime,
+    mode: t.mode,
+    transmissionMode: t.transmissionMode,
+    type: t.type,
+    announcement: announcementJson(t.announcement),
+    dataConnection: t.dataConnection,
+    dataCandidates: t.dataCandidates,
+    dataSetupFrames: t.dataSetupFrames,
+    linkedBy: t.linkedBy,
+    dataEvidence: t.dataEvidence,
+    sender: t.sender,
+    dataSides: t.dataSides ? { ...t.dataSides } : null,
+    bytesStatus: t.bytesStatus,
+    bytes: count(v.bytes),
+    bytesAcked: count(v.bytesAcked),
+    bytesMissing: count(v.bytesMissing),
+    announcedBytes: t.announcedBytes,
+    announcedFrom: t.announcedFrom,
+    expectedBytes: t.expectedBytes,
+    restOffset: t.restOffset,
+    startTime: t.startTime,
+    endTime: t.endTime,
+    duration: t.duration,
+    rate: t.rate,
+    replyCodes: t.replyCodes,
+    preliminaryReply: replyOrNull(t.preliminaryReply),
+    finalReply: replyOrNull(t.finalReply),
+    aborted: t.aborted,
+    tlsProtected: t.tlsProtected,
+    dataLooksTls: t.dataLooksTls,
+    tlsData: t.tlsData ? project(transferTls, t.tlsData) : null,
+    dataClose: { ...t.dataClose },
+    receiverAckedAll: t.receiverAckedAll,
+    inProgressAtEnd: t.inProgressAtEnd,
+    outcome: t.outcome,
+  };
+}
+
+export function findingJson(f: Finding): FindingJson {
+  return {
+    id: f.id,
+    severity: f.severity,
+    title: f.title,
+    summary: f.summary,
+    explanation: f.explanation,
+    causes: f.causes ?? [],
+    action: f.action,
+    references: f.references,
+    frames: f.frames,
+    connection: f.connection,
+    session: f.session,
+    transfer: f.transfer,
   };
 }
 
@@ -95,16 +297,6 @@ function objectList<T>(xs: readonly T[], f: (x: T) => unknown): ObjectList {
 
 const isLazy = (v: unknown): v is ListText => typeof v === 'object' && v !== null && (v as ListText).lazy === true;
 
-/** Each connection's role in the report: control, data (wins over control), attempt (to reach
- *  an FTP server, ftp/attempts.ts), else other. */
-export function connectionRoles(sessions: readonly Session[], transfers: readonly Transfer[], attempts: readonly number[] = []): Map<number, string> {
-  const roles = new Map<number, string>();
-  for (const id of attempts) roles.set(id, 'attempt');
-  for (const s of sessions) roles.set(s.control, 'control');
-  for (const t of transfers) if (t.dataConnection !== null) roles.set(t.dataConnection, 'data');
-  return roles;
-}
-
 export interface ReportCounts {
   connections: number;
   sessions: number;
@@ -115,19 +307,57 @@ export interface ReportCounts {
   info: number;
 }
 
-/** The decoder's counts, the bytes of disagreeing fragments with their secrets hidden. */
-function decodeJson(r: AnalysisResult): AnalysisResult['capture']['decode'] {
-  const d = r.capture.decode;
-  if (r.showPasswords || d.fragmentConflicts.length === 0) return d;
-  return { ...d, fragmentConflicts: d.fragmentConflicts.map((x) => ({ ...x, first: hideCredentials(x.first), second: hideCredentials(x.second) })) };
+/** The capture section: the reader's summary, the decoder's counts (the bytes of disagreeing
+ *  fragments with their secrets hidden unless shown). */
+function captureJson(r: AnalysisResult): ReportJson['capture'] {
+  const c = r.capture;
+  const d = c.decode;
+  const bytes = (b: string) => (r.showPasswords ? b : hideCredentials(b));
+  const rp = c.repeats;
+  return {
+    file: c.file,
+    format: c.format,
+    nanosecond: c.nanosecond,
+    compressed: c.compressed,
+    linkTypes: c.linkTypes,
+    linkTypeNames: c.linkTypes.map(linkTypeText),
+    frames: c.frames,
+    bytes: c.bytes,
+    truncated: c.truncated,
+    warnings: c.warnings.map((w) => ({ offset: w.offset, message: w.message })),
+    merged: c.merged ? { files: c.merged.files.map((f) => ({ file: f.file, frames: f.frames, format: f.format })), command: c.merged.command } : null,
+    repeats: {
+      duplicates: rp?.duplicates ?? 0,
+      duplicateFrames: rp?.duplicateFrames ?? [],
+      originalFrames: rp?.originalFrames ?? [],
+      stepsBack: rp?.stepsBack ?? 0,
+      largestStepBack: rp?.largestStepBack ?? 0,
+      stepBackFrames: rp?.stepBackFrames ?? [],
+      windowFrames: rp?.windowFrames ?? 0,
+      beyondWindow: rp?.beyondWindow ?? 0,
+    },
+    decode: {
+      tcp: d.tcp,
+      notIp: d.notIp,
+      notTcp: d.notTcp,
+      fragments: d.fragments,
+      malformed: d.malformed,
+      truncated: d.truncated,
+      unsupportedLinkType: d.unsupportedLinkType,
+      firstMalformed: d.firstMalformed ? { frame: d.firstMalformed.frame, reason: d.firstMalformed.reason } : null,
+      encapsulations: d.encapsulations.map((e) => ({ id: e.id, name: e.name, frames: e.frames, malformed: e.malformed, truncated: e.truncated })),
+      fragmentConflicts: d.fragmentConflicts.map((x) => ({ offset: x.offset, firstFrame: x.firstFrame, frame: x.frame, first: bytes(x.first), second: bytes(x.second) })),
+      fragmentConflictCount: d.fragmentConflictCount,
+    },
+  };
 }
 
 /** The fields before the lists: version, capture, error, summary. */
 export function reportHead(r: AnalysisResult, opts: JsonReportOptions, n: ReportCounts): Array<[string, unknown]> {
   return [
-    ['ftpdiag', { reportVersion: JSON_REPORT_VERSION }],
-    ['capture', { ...r.capture, decode: decodeJson(r), linkTypeNames: r.capture.linkTypes.map((lt) => linkTypeName[lt] ?? `LINKTYPE_${lt}`) }],
-    ['error', opts.error ?? null],
+    ['ftpdiag', { reportVersion: REPORT_VERSION, version: TOOL_VERSION } satisfies ReportJson['ftpdiag']],
+    ['capture', captureJson(r)],
+    ['error', (opts.error ?? null) satisfies ReportJson['error']],
     [
       'summary',
       {
@@ -138,31 +368,33 @@ export function reportHead(r: AnalysisResult, opts: JsonReportOptions, n: Report
         errors: n.error,
         warnings: n.warning,
         info: n.info,
-      },
+      } satisfies ReportJson['summary'],
     ],
   ];
 }
 
 /** The report's top-level fields in order; connections, sessions and transfers left lazy. */
-function reportParts(r: AnalysisResult, opts: JsonReportOptions): Array<[string, unknown]> {
-  const roles = connectionRoles(r.sessions, r.transfers, r.attempts);
-  const counts = { connections: r.connections.length, sessions: r.sessions.length, transfers: r.transfers.length, findings: r.findings.length, ...severityCounts(r.findings) };
+function reportParts(r: AnalysisResult, v: UnitView, opts: JsonReportOptions): Array<[string, unknown]> {
+  const counts = { connections: r.connections.length, sessions: r.sessions.length, transfers: r.transfers.length, findings: r.findings.length, ...v.severities };
   return [
     ...reportHead(r, opts, counts),
-    ['connections', objectList(r.connections, (c) => connectionJson(c, roles.get(c.id) ?? 'other', r.showPasswords))],
-    ['sessions', objectList(r.sessions, (s) => sessionJson(s, r.showPasswords))],
-    ['transfers', objectList(r.transfers, transferJson)],
-    ['findings', r.findings],
-    ['logins', r.logins],
-    ['replyCodes', replyCodesSeen(r.sessions)],
-    ['ruleErrors', r.ruleErrors],
+    ['connections', objectList(v.connections, connectionJson)],
+    ['sessions', objectList(v.sessions, sessionJson)],
+    ['transfers', objectList(v.transfers, transferJson)],
+    ['findings', r.findings.map(findingJson)],
+    ['logins', r.logins satisfies ReportJson['logins']],
+    ['replyCodes', replyCodesSeen(r.sessions) satisfies ReportJson['replyCodes']],
+    ['ruleErrors', r.ruleErrors satisfies ReportJson['ruleErrors']],
   ];
 }
 
-export function buildJsonReport(r: AnalysisResult, opts: JsonReportOptions = {}): Record<string, unknown> {
+const wholeView = (r: AnalysisResult): UnitView => unitView(resultUnit(r), { showPasswords: r.showPasswords });
+
+/** The report of a whole-capture result as an object of the contract's type. */
+export function buildJsonReport(r: AnalysisResult, opts: JsonReportOptions = {}): ReportJson {
   const doc: Record<string, unknown> = {};
-  for (const [k, v] of reportParts(r, opts)) doc[k] = isLazy(v) ? Array.from({ length: v.count }, (_, i) => (v as ObjectList).item(i)) : v;
-  return doc;
+  for (const [k, v] of reportParts(r, wholeView(r), opts)) doc[k] = isLazy(v) ? Array.from({ length: v.count }, (_, i) => (v as ObjectList).item(i)) : v;
+  return doc as ReportJson;
 }
 
 export function renderJson(r: AnalysisResult, opts: JsonReportOptions = {}): string {
@@ -175,7 +407,7 @@ export function renderJson(r: AnalysisResult, opts: JsonReportOptions = {}): str
  * when its turn comes. Joined, the pieces equal renderJson's output.
  */
 export function* renderJsonChunks(r: AnalysisResult, opts: JsonReportOptions = {}): Generator<string> {
-  yield* reportChunks(reportParts(r, opts));
+  yield* reportChunks(reportParts(r, wholeView(r), opts));
 }
 
 /** Writes a report's top-level fields in order, lists run by run (renderJsonChunks, and the

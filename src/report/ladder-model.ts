@@ -12,13 +12,16 @@
 
 import type { Finding, Severity } from '../diagnose/finding.ts';
 import { severityRank } from '../diagnose/finding.ts';
-import { displayArg, endpointText } from '../diagnose/facts.ts';
+import { endpointText } from '../format/endpoint.ts';
+import { groupDigits } from '../format/numbers.ts';
+import type { ResultView } from '../view/result.ts';
+import { byteText, repliesText } from '../view/unit.ts';
 import { TcpFlag } from '../decode/packet.ts';
 import type { FtpReply, Session, Transfer } from '../ftp/types.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { Connection, Side } from '../tcp/types.ts';
 import { connectionOfFrame, replayConnections, type ReplayConsumer, type ReplayPacket, type ReplaySelection } from './packet-replay.ts';
-import { plural, replyCodeList } from './text-blocks.ts';
+import { plural } from '../format/words.ts';
 
 export type LadderTarget = { connection: number } | { transfer: number } | { frame: number };
 
@@ -94,7 +97,6 @@ export interface LadderModel {
 
 export interface LadderOptions {
   max: number; //         rows budget (packets drawn before elision kicks in)
-  showPasswords: boolean;
   /** Only these findings are marked and kept (HTML: one ladder per finding); default all. */
   findings?: readonly Finding[];
   /** Packets kept around each error/warning frame (each side). */
@@ -125,25 +127,11 @@ export interface LadderPlan {
 
 const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
 
-function roleOf(r: AnalysisResult, id: number): { role: LadderLane['role']; session: Session | null; transfer: Transfer | null } {
-  for (const s of r.sessions) if (s.control === id) return { role: 'control', session: s, transfer: null };
-  for (const t of r.transfers) if (t.dataConnection === id) return { role: 'data', session: t.session === null ? null : (r.sessions.find((s) => s.id === t.session) ?? null), transfer: t };
-  return { role: 'other', session: null, transfer: null };
-}
-
-function connectionById(r: AnalysisResult, id: number): Connection {
-  const c = r.connections.find((x) => x.id === id);
-  if (!c) throw new LadderError(`no connection ${id} (this capture has ${plural(r.connections.length, 'connection')}${r.connections.length ? `, 0–${r.connections.length - 1}` : ''})`);
+function connectionById(rv: ResultView, id: number): Connection {
+  const c = rv.connections.get(id)?.c;
+  const n = rv.result.connections.length;
+  if (!c) throw new LadderError(`no connection ${id} (this capture has ${plural(n, 'connection')}${n ? `, 0–${n - 1}` : ''})`);
   return c;
-}
-
-/** Which TCP side of a transfer's data connection belongs to the FTP client's host: passive
- *  mode, the one that opened it; active mode, the one that accepted; else by address. */
-function dataClientSide(t: Transfer, s: Session | null, data: Connection): Side {
-  if (t.mode === 'passive') return 'client';
-  if (t.mode === 'active') return 'server';
-  if (s && data.server.addr === s.client.addr && data.client.addr !== s.client.addr) return 'server';
-  return 'client';
 }
 
 const SETUP_VERBS: ReadonlySet<string> = new Set(['PASV', 'EPSV', 'LPSV', 'PORT', 'EPRT', 'LPRT', 'REST']);
@@ -171,24 +159,26 @@ function connectionLane(c: Connection, role: LadderLane['role'], tag: string, le
   return { conn: c.id, tag, role, leftSide, left: endpointText(l.addr, l.port), right: endpointText(rt.addr, rt.port), fromFrame: from, toFrame: to };
 }
 
-export function planTransfer(r: AnalysisResult, id: number): LadderPlan {
-  const t = r.transfers.find((x) => x.id === id);
-  if (!t) throw new LadderError(`no transfer ${id} (this capture has ${plural(r.transfers.length, 'transfer')}${r.transfers.length ? `, 0–${r.transfers.length - 1}` : ''})`);
+export function planTransfer(rv: ResultView, id: number): LadderPlan {
+  const tv = rv.transfers.get(id);
+  const n = rv.result.transfers.length;
+  if (!tv) throw new LadderError(`no transfer ${id} (this capture has ${plural(n, 'transfer')}${n ? `, 0–${n - 1}` : ''})`);
+  const t = tv.t;
   // a data connection whose control connection is not in the capture: its own ladder
-  if (t.session === null && t.dataConnection !== null) return planConnection(r, t.dataConnection);
-  const s = r.sessions.find((x) => x.id === t.session);
+  if (t.session === null && t.dataConnection !== null) return planConnection(rv, t.dataConnection);
+  const s = t.session === null ? undefined : rv.sessions.get(t.session)?.s;
   if (!s) throw new LadderError(`transfer ${id} has no session`);
-  const control = connectionById(r, s.control);
-  const data = t.dataConnection !== null ? connectionById(r, t.dataConnection) : null;
+  const control = connectionById(rv, s.control);
+  const data = t.dataConnection !== null ? connectionById(rv, t.dataConnection) : null;
   const [from, to] = transferControlRange(t, s, data);
   const clientSide = other(s.serverSide);
   const lanes = [connectionLane(control, 'control', 'C', clientSide, Math.max(from, control.firstFrame), Math.min(to, control.lastFrame))];
-  if (data) lanes.push(connectionLane(data, 'data', 'D', dataClientSide(t, s, data)));
-  const what = t.command === 'unknown' ? 'transfer with an unreadable command' : `${t.command}${t.argument ? ' ' + t.argument : ''}`;
-  const facts = [t.mode ?? 'no PASV/PORT seen', `${t.bytes.toLocaleString('en-US')} bytes`, t.replyCodes.length ? `replies ${replyCodeList(t.replyCodes)}` : 'no reply', t.outcome];
+  if (data) lanes.push(connectionLane(data, 'data', 'D', t.dataSides?.ftpClient ?? 'client'));
+  const bytes = typeof tv.bytes === 'number' ? `${groupDigits(tv.bytes)} bytes` : `bytes ${byteText(tv.bytes)}`;
+  const facts = [t.mode ?? 'no PASV/PORT seen', bytes, t.replyCodes.length ? `replies ${repliesText(t)}` : 'no reply', t.outcome];
   if (!data) facts.push('no data connection seen');
   return {
-    title: `Transfer ${t.id}: ${what}`,
+    title: `Transfer ${t.id}: ${tv.what || 'transfer with an unreadable command'}`,
     subtitle: facts.join(', '),
     leftLabel: `FTP client ${s.client.addr}`,
     rightLabel: `FTP server ${s.server.addr}`,
@@ -197,26 +187,28 @@ export function planTransfer(r: AnalysisResult, id: number): LadderPlan {
   };
 }
 
-export function planConnection(r: AnalysisResult, id: number, highlight: number[] = []): LadderPlan {
-  const c = connectionById(r, id);
-  const { role, session, transfer } = roleOf(r, id);
+export function planConnection(rv: ResultView, id: number, highlight: number[] = []): LadderPlan {
+  const c = connectionById(rv, id);
+  const role = rv.connections.get(id)!.role;
   let leftSide: Side = 'client';
   let subtitle = 'not an FTP connection';
   let leftLabel = 'client';
   let rightLabel = 'server';
-  if (role === 'control' && session) {
+  const session = role === 'control' ? rv.unit.sessions.find((v) => v.s.control === id)?.s : undefined;
+  const transfer = role === 'data' ? rv.transferOfData.get(id) : undefined;
+  if (session) {
     leftSide = other(session.serverSide);
     subtitle = `FTP control connection of session ${session.id}`;
     leftLabel = 'FTP client';
     rightLabel = 'FTP server';
-  } else if (role === 'data' && transfer) {
-    leftSide = dataClientSide(transfer, session, c);
-    const what = transfer.command === 'unknown' ? '' : ` of ${transfer.command}${transfer.argument ? ' ' + transfer.argument : ''}`;
-    subtitle = `FTP data connection${what} (transfer ${transfer.id}; --transfer ${transfer.id} draws it with its control connection)`;
+  } else if (transfer) {
+    const t = transfer.t;
+    leftSide = t.dataSides?.ftpClient ?? 'client';
+    subtitle = `FTP data connection${transfer.what ? ` of ${transfer.what}` : ''} (transfer ${t.id}; --transfer ${t.id} draws it with its control connection)`;
     leftLabel = 'FTP client';
     rightLabel = 'FTP server';
   }
-  const lane = connectionLane(c, role, '', leftSide);
+  const lane = connectionLane(c, role === 'attempt' ? 'other' : role, '', leftSide);
   return {
     title: `Connection ${c.id}: ${lane.left} ⇄ ${lane.right}`,
     subtitle: `${subtitle}; frames ${c.firstFrame}–${c.lastFrame}`,
@@ -228,14 +220,15 @@ export function planConnection(r: AnalysisResult, id: number, highlight: number[
 }
 
 /** Resolves --connection / --transfer / --frame (the last one reads the capture up to frame N). */
-export async function planTarget(path: string, r: AnalysisResult, target: LadderTarget): Promise<LadderPlan> {
-  if ('connection' in target) return planConnection(r, target.connection);
-  if ('transfer' in target) return planTransfer(r, target.transfer);
+export async function planTarget(path: string, rv: ResultView, target: LadderTarget): Promise<LadderPlan> {
+  const r = rv.result;
+  if ('connection' in target) return planConnection(rv, target.connection);
+  if ('transfer' in target) return planTransfer(rv, target.transfer);
   const n = target.frame;
   if (!Number.isInteger(n) || n < 1 || n > r.capture.frames) throw new LadderError(`no frame ${n} (this capture has ${plural(r.capture.frames, 'frame')})`);
   const c = await connectionOfFrame(path, n, r.connections);
   if (!c) throw new LadderError(`frame ${n} is not a TCP segment of any connection`);
-  return planConnection(r, c.id, [n]);
+  return planConnection(rv, c.id, [n]);
 }
 
 // ---- FTP lines per frame ---------------------------------------------------------------------
@@ -248,9 +241,9 @@ function replyLine(rep: FtpReply): string {
 
 /** FTP lines of the sessions on the `controls` lanes, by the frame that carried them (a command
  *  at the frame where it starts, a reply at its first line), only for frames in the lane's range
- *  (a long session's other lines would be built and held for nothing). PASS is redacted unless
- *  showPasswords. */
-function ftpLinesByFrame(r: AnalysisResult, controls: readonly LadderLane[], showPasswords: boolean): Map<number, string[]> {
+ *  (a long session's other lines would be built and held for nothing). Secrets are the view's:
+ *  hidden unless shown. */
+function ftpLinesByFrame(rv: ResultView, controls: readonly LadderLane[]): Map<number, string[]> {
   const out = new Map<number, string[]>();
   let lane: LadderLane | undefined;
   const add = (frame: number, line: () => string) => {
@@ -260,18 +253,16 @@ function ftpLinesByFrame(r: AnalysisResult, controls: readonly LadderLane[], sho
     else out.set(frame, [line()]);
   };
   const addReply = (rep: FtpReply) => add(rep.firstFrame, () => replyLine(rep));
-  for (const s of r.sessions) {
+  for (const v of rv.unit.sessions) {
+    const s = v.s;
     lane = controls.find((l) => l.conn === s.control);
     if (!lane) continue;
     // replies and commands interleave by frame; within a frame, keep wire order by sorting later
     if (s.greeting) addReply(s.greeting);
-    for (const c of s.commands) {
-      add(c.frame, () => {
-        const arg = displayArg(c, showPasswords);
-        return arg === '' ? c.verb : `${c.verb} ${arg}`;
-      });
-      for (const p of c.preliminary) addReply(p);
-      if (c.reply) addReply(c.reply);
+    for (const c of v.commands) {
+      add(c.cmd.frame, () => c.line);
+      for (const p of c.cmd.preliminary) addReply(p);
+      if (c.cmd.reply) addReply(c.cmd.reply);
     }
     for (const u of s.unsolicited) addReply(u);
   }
@@ -511,14 +502,14 @@ export class LadderBuilder implements ReplayConsumer {
   private readonly findings: readonly Finding[]; //       the findings marked on this ladder
 
   constructor(
-    private readonly r: AnalysisResult,
+    rv: ResultView,
     readonly plan: LadderPlan,
     private readonly opts: LadderOptions,
   ) {
-    this.selections = plan.lanes.map((l) => ({ connection: connectionById(r, l.conn), fromFrame: l.fromFrame, toFrame: l.toFrame }));
+    this.selections = plan.lanes.map((l) => ({ connection: connectionById(rv, l.conn), fromFrame: l.fromFrame, toFrame: l.toFrame }));
     plan.lanes.forEach((l, i) => this.laneOf.set(l.conn, i));
-    this.lines = ftpLinesByFrame(r, plan.lanes.filter((l) => l.role === 'control'), opts.showPasswords);
-    this.findings = opts.findings ?? r.findings;
+    this.lines = ftpLinesByFrame(rv, plan.lanes.filter((l) => l.role === 'control'));
+    this.findings = opts.findings ?? rv.result.findings;
     this.marks = marksByFrame(this.findings);
     for (const h of plan.highlight) {
       const l = this.marks.get(h) ?? [];
@@ -623,8 +614,8 @@ export class LadderBuilder implements ReplayConsumer {
 }
 
 /** Reads the capture again for one ladder. */
-export async function buildLadder(path: string, r: AnalysisResult, plan: LadderPlan, opts: LadderOptions): Promise<LadderModel> {
-  const b = new LadderBuilder(r, plan, opts);
+export async function buildLadder(path: string, rv: ResultView, plan: LadderPlan, opts: LadderOptions): Promise<LadderModel> {
+  const b = new LadderBuilder(rv, plan, opts);
   await replayConnections(path, [b]);
   return b.finish();
 }

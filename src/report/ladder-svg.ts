@@ -7,7 +7,8 @@ import { TcpFlag } from '../decode/packet.ts';
 import type { Severity } from '../diagnose/finding.ts';
 import { escapeHtml, wireHtml } from './html-escape.ts';
 import type { LadderModel, LadderRow } from './ladder-model.ts';
-import { clip, gapText, packetLabel, timeText } from './ladder-text.ts';
+import { gapText, packetLabel, timeText } from './ladder-text.ts';
+import { clip } from '../format/words.ts';
 
 export interface LadderSvgOptions {
   /** Frames to shade (the finding the ladder illustrates). */

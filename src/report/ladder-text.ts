@@ -17,6 +17,8 @@ import type { Severity } from '../diagnose/finding.ts';
 import { escapeWire } from './escape.ts';
 import type { LadderGap, LadderMark, LadderModel, LadderRow } from './ladder-model.ts';
 import { Styler } from './style.ts';
+import { groupDigits, sizeText } from '../format/numbers.ts';
+import { clip, wrap } from '../format/words.ts';
 
 export interface LadderTextOptions {
   color: boolean;
@@ -45,20 +47,6 @@ export function packetLabel(r: LadderRow, room = Infinity): string {
   return `${flagText(r.flags, true)} ${tail.join(' ')}`; // PSH is the least telling flag
 }
 
-export const groupDigits = (n: number) => n.toLocaleString('en-US');
-
-export function sizeText(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let i = -1;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)} ${units[i]}`;
-}
-
 /** The elision line's text, longest variant that fits `room`. */
 export function gapText(g: LadderGap, room = Infinity): string {
   const n = groupDigits(g.packets);
@@ -80,11 +68,6 @@ export function gapText(g: LadderGap, room = Infinity): string {
 
 export function markText(marks: readonly LadderMark[]): string {
   return marks.length ? `◆ ${marks.map((m) => m.id).join(', ')}` : '';
-}
-
-export function clip(s: string, n: number): string {
-  if (n <= 0) return '';
-  return s.length > n ? s.slice(0, Math.max(0, n - 1)) + '…' : s;
 }
 
 function sevStyle(st: Styler, sev: Severity | null, text: string): string {
@@ -112,7 +95,7 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
 
   // heading
   out.push(st.paint('bold', clip(w(m.title), width)));
-  out.push(wrapPlain(w(m.subtitle), width, '  ', ''));
+  out.push(wrap(w(m.subtitle), width, '  ', ''));
   if (tagged) {
     for (const l of m.lanes) {
       const name = l.role === 'control' ? 'control' : l.role === 'data' ? 'data   ' : 'other  ';
@@ -121,7 +104,7 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
   }
   const elided = m.items.some((x) => x.kind === 'gap');
   out.push(
-    wrapPlain(
+    wrap(
       `${groupDigits(m.packets)} ${m.packets === 1 ? 'packet' : 'packets'}${elided ? ` (${groupDigits(rows.length)} drawn)` : ''}; time: seconds since the capture's first frame; seq/ack: relative`,
       width,
       '  ',
@@ -199,7 +182,7 @@ export function renderLadderText(m: LadderModel, opts: LadderTextOptions): strin
       if (f.drawn.length) where.push(`drawn: ${listFrames(f.drawn)}`);
       if (f.folded.length) where.push(`folded into "…": ${listFrames(f.folded)}`);
       if (f.elsewhere.length) where.push(`not in this ladder: ${listFrames(f.elsewhere)}`);
-      out.push(wrapPlain(`frames ${where.join('; ')}`, width, '      ', '    '));
+      out.push(wrap(`frames ${where.join('; ')}`, width, '      ', '    '));
     }
   }
   return out.join('\n') + '\n';
@@ -209,47 +192,4 @@ function listFrames(frames: readonly number[]): string {
   const max = 12;
   const shown = frames.slice(0, max).join(', ');
   return frames.length > max ? `${shown} … (+${frames.length - max})` : shown;
-}
-
-/**
- * Greedy wrap of plain (unstyled, escaped) text. A word longer than a whole line (a file path
- * has no spaces, and its length depends on where the user keeps the trace) is cut, after a '/'
- * where one falls in the line, so that no line ever exceeds `width`.
- */
-export function wrapPlain(text: string, width: number, indent: string, first: string): string {
-  const lines: string[] = [];
-  let line = first;
-  let empty = true;
-  for (let word of text.split(' ')) {
-    for (;;) {
-      const lead = empty ? '' : ' ';
-      if (line.length + lead.length + word.length <= width) {
-        line += lead + word;
-        empty = false;
-        break;
-      }
-      const room = width - line.length - lead.length;
-      // a word that fits no line whole is cut here when a useful piece fits, else on a new line
-      const cutHere = empty ? room >= 1 : indent.length + word.length > width && room >= 8;
-      if (!cutHere) {
-        if (empty) {
-          line += word;
-          empty = false;
-          break;
-        }
-        lines.push(line);
-        line = indent;
-        empty = true;
-        continue;
-      }
-      const slash = word.lastIndexOf('/', room - 1);
-      const cut = slash >= room / 2 ? slash + 1 : room;
-      lines.push(line + lead + word.slice(0, cut));
-      word = word.slice(cut);
-      line = indent;
-      empty = true;
-    }
-  }
-  lines.push(line);
-  return lines.join('\n');
 }

@@ -9,8 +9,7 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { severityRank } from '../diagnose/finding.ts';
-import type { ReleasedFinding } from '../pipeline/release.ts';
+export { findingSortKey } from '../pipeline/release.ts';
 
 /** Bytes of text gathered before a write to a spool file (one buffer per spool, up to four open). */
 const WRITE_CHUNK = 256 * 1024;
@@ -379,12 +378,6 @@ export class MemorySpool implements Spool {
   close(): void {
     this.items.length = 0;
   }
-}
-
-/** The sort key of a released finding: the order a whole-capture pass gives (severity, first
- *  frame, then capture, connections, sessions, transfers by id, then the rules' order). */
-export function findingSortKey(r: ReleasedFinding): number[] {
-  return [severityRank[r.finding.severity], r.finding.frames[0] ?? Infinity, r.group, r.subject, r.seq];
 }
 
 /** Orders records whose first fields are findingSortKey's. */

@@ -3,49 +3,23 @@
 // or from a streaming analysis' released units alike (text.ts).
 // Every string that came off the wire goes through escapeWire (via `w`) before it is printed.
 
-import { linkTypeName, type CaptureSummary } from '../capture/frame.ts';
+import type { CaptureSummary } from '../capture/frame.ts';
+import { linkTypeText } from '../format/link-types.ts';
 import type { Finding, Severity } from '../diagnose/finding.ts';
-import { displayArg, endpointText, REDACTED } from '../diagnose/facts.ts';
-import { formatFrameList, formatFrames, type FrameList } from '../diagnose/cel-env.ts';
-import { clipProse } from '../diagnose/template.ts';
-import type { Session, Transfer } from '../ftp/types.ts';
-import type { Connection } from '../tcp/types.ts';
+import { endpointText } from '../format/endpoint.ts';
+import { formatFrameList, formatFrames, type FrameList } from '../format/frames.ts';
+import { clip, clipProse, plural, wrap } from '../format/words.ts';
+import type { Transfer } from '../ftp/types.ts';
+import { byteText, closeText, repliesText, type SessionView, type TransferView } from '../view/unit.ts';
 import type { EncapsulationCount } from '../decode/counters.ts';
 import { escapeWire } from './escape.ts';
-import type { ReplyCodeSeen } from './reply-summary.ts';
+import type { ReplyCodeSeen } from '../view/reply-codes.ts';
 import type { Styler } from './style.ts';
 
 export const w = escapeWire;
-export const plural = (n: number, word: string, many = word + 's') => `${n} ${n === 1 ? word : many}`;
-
 /** endpointText (addr:port, an IPv6 address in brackets), escaped for the terminal. */
 export function endpoint(addr: string, port: number): string {
   return w(endpointText(addr, port));
-}
-
-/** Greedy word wrap of already-escaped text, every line prefixed by `indent`. */
-export function wrap(text: string, width: number, indent: string, firstIndent = indent): string {
-  const words = text.split(/ +/).filter((x) => x !== '');
-  const lines: string[] = [];
-  let line = firstIndent;
-  let empty = true;
-  for (const word of words) {
-    if (!empty && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = indent + word;
-    } else {
-      line += (empty ? '' : ' ') + word;
-    }
-    empty = false;
-  }
-  lines.push(line);
-  return lines.join('\n');
-}
-
-export function severityCounts(findings: readonly Finding[]): Record<Severity, number> {
-  const n: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
-  for (const f of findings) n[f.severity]++;
-  return n;
 }
 
 /** What the summary line counts. */
@@ -57,7 +31,7 @@ export interface ReportTotals {
 }
 
 export function summaryLine(c: CaptureSummary, n: ReportTotals, st: Styler): string {
-  const links = c.linkTypes.map((lt) => linkTypeName[lt] ?? `LINKTYPE_${lt}`).join('/');
+  const links = c.linkTypes.map(linkTypeText).join('/');
   const fmt = `${c.format}${c.compressed ? '.gz' : ''}${links ? ', ' + links : ''}`;
   const s = n.severities;
   const verdict = [
@@ -98,29 +72,18 @@ export function mergedLine(c: CaptureSummary): string | null {
   return `  merged by time from ${plural(m.files.length, 'file')}: ${files}; frame numbers are those of \`${w(m.command)}\``;
 }
 
-const loginText: Record<Session['loginState'], string> = {
-  'logged-in': 'logged in',
-  failed: 'login failed',
-  'not-logged-in': 'not logged in',
-  unknown: 'login state unknown (began before the capture)',
-};
-
-function closeText(c: Connection | undefined): string {
-  if (!c) return '';
-  if (c.closeKind && c.closedBy) return `ended by ${c.closeKind.toUpperCase()} from the ${c.closedBy} at frame ${c.closeFrame}`;
-  return 'still open at the end of the capture';
-}
-
-/** A session's block; `control` is its control connection when the capture has it. */
-export function sessionBlock(s: Session, control: Connection | undefined, showPasswords: boolean, st: Styler, tlsLines: readonly string[] = []): string {
-  const frames = control ? `, frames ${control.firstFrame}–${control.lastFrame}` : '';
+/** A session's block, its prose wrapped at `width`. */
+export function sessionBlock(v: SessionView, st: Styler, width: number): string {
+  const s = v.s;
+  const control = v.control;
+  const frames = control ? `, frames ${control.c.firstFrame}–${control.c.lastFrame}` : '';
   const lines = [
     `${st.paint('bold', `Session ${s.id}`)}: client ${endpoint(s.client.addr, s.client.port)} → server ${endpoint(s.server.addr, s.server.port)} (connection ${s.control}${frames})`,
   ];
   const who: string[] = [];
   who.push(s.user !== null ? `user ${w(clipProse(s.user))}` : 'no USER seen');
-  if (s.password !== null) who.push(`password ${showPasswords ? w(clipProse(s.password)) : REDACTED}`);
-  who.push(s.loginState === 'unknown' && !s.startedMidSession && s.tls.encryptedFromFrame !== null ? 'login state unknown (inside TLS)' : loginText[s.loginState]);
+  if (v.password !== null) who.push(`password ${w(clipProse(v.password))}`);
+  who.push(v.login);
   if (s.startedMidSession && s.loginState !== 'unknown') who.push('capture began mid-session');
   lines.push(`    ${who.join(', ')}`);
   if (s.greeting) lines.push(`    greeting: ${s.greeting.valid ? s.greeting.code : '(invalid)'} ${w(clipProse(firstLine(s.greeting.text)))}`);
@@ -128,22 +91,14 @@ export function sessionBlock(s: Session, control: Connection | undefined, showPa
   const commands = s.commandsDropped > 0 ? `${plural(s.commands.length + s.commandsDropped, 'command')} (the first ${s.commands.length} kept)` : plural(s.commands.length, 'command');
   const tail = [commands, plural(s.transfers.length, 'transfer')];
   if (s.tls.encryptedFromFrame !== null) tail.push(`TLS from frame ${s.tls.encryptedFromFrame}`);
-  const close = closeText(control);
-  lines.push(`    ${tail.join(', ')}${close ? '; ' + close : ''}`);
-  lines.push(...tlsLines); // FTPS: one line per TLS connection (tls-lines.ts)
+  lines.push(`    ${tail.join(', ')}${control ? '; ' + closeText(control) : ''}`);
+  for (const l of v.tls) lines.push(wrap(w(l), width, '        ', '    ')); // FTPS: one line per TLS connection
   return lines.join('\n');
 }
 
 function firstLine(text: string): string {
   const i = text.indexOf('\n');
   return i < 0 ? text : `${text.slice(0, i)} …`;
-}
-
-const MAX_ARG = 40;
-
-/** `s` cut to `n` characters (UTF-16 units), the last one an ellipsis when cut. */
-export function clip(s: string, n: number): string {
-  return s.length > n ? s.slice(0, n - 1) + '…' : s;
 }
 
 function outcomeStyle(t: Transfer, st: Styler): string {
@@ -154,41 +109,22 @@ function outcomeStyle(t: Transfer, st: Styler): string {
 export const TRANSFER_HEAD = ['#', 'Command', 'Argument', 'Mode', 'Bytes', 'Acked', 'Announced', 'Replies', 'Outcome'];
 export const TRANSFER_ALIGNS = ['right', 'left', 'left', 'left', 'right', 'right', 'right', 'left', 'left'] as const;
 
-/** A transfer's reply codes as one string: '150 226'; '???' for a line that was not a valid reply. */
-export function replyCodeList(codes: readonly number[]): string {
-  return codes.map((c) => (c === 0 ? '???' : String(c))).join(' ');
-}
+const MAX_ARG = 40;
 
 /** A transfer's row of the transfer table. */
-export function transferRow(t: Transfer, st: Styler): string[] {
+export function transferRow(v: TransferView, st: Styler): string[] {
+  const t = v.t;
   return [
     String(t.id),
     t.command,
     clip(w(t.argument), MAX_ARG),
     t.mode ?? '–',
-    // no data connection in the capture: its byte counts are unknown ('n/c'), not zero; a
-    // transfer refused before any data connection has none to show ('–')
-    noData(t) ?? String(t.bytes),
-    noData(t) ?? String(t.bytesAcked),
+    byteText(v.bytes),
+    byteText(v.bytesAcked),
     t.announcedBytes === null ? '–' : String(t.announcedBytes),
-    replyCodeList(t.replyCodes) || '–',
+    repliesText(t),
     outcomeStyle(t, st),
   ];
-}
-
-/** What the byte columns show when they hold no count of file bytes (Transfer.bytesStatus):
- *  'n/c' the data connection is not in the capture, '–' none was opened, 'TLS' encrypted. */
-export function noData(t: Transfer): 'n/c' | '–' | 'TLS' | null {
-  switch (t.bytesStatus) {
-    case 'not-captured':
-      return 'n/c';
-    case 'not-opened':
-      return '–';
-    case 'encrypted':
-      return 'TLS';
-    default:
-      return null;
-  }
 }
 
 /** A finding's first lines: severity, id, title, frames, and its own summary. */
@@ -258,10 +194,4 @@ export function replyCodesSection(seen: readonly ReplyCodeSeen[], st: Styler): s
     lines.push(`  ${code}  ×${String(e.count).padEnd(4)} ${w(e.meaning)} (${e.className})  ${frames}`);
   }
   return lines.join('\n');
-}
-
-/** A command line as a report shows it: PASS argument redacted unless asked otherwise. */
-export function commandText(verb: string, arg: string, showPasswords: boolean): string {
-  const a = displayArg({ verb, arg }, showPasswords);
-  return w(a === '' ? verb : `${verb} ${a}`);
 }

@@ -9,11 +9,13 @@
 // (text-blocks.ts), and the transfer table is drawn row by row into its final column widths
 // (text-table.ts).
 
-import { FrameList, MAX_LISTED_FRAMES } from '../diagnose/cel-env.ts';
+import { FrameList, MAX_LISTED_FRAMES } from '../format/frames.ts';
 import { severitiesPresent, severityRank, type Finding, type Severity } from '../diagnose/finding.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
-import type { ReleasedFinding, ReleasedUnit } from '../pipeline/release.ts';
-import { ReplyCodeCounter } from './reply-summary.ts';
+import type { ReleasedFinding } from '../pipeline/release.ts';
+import { resultUnit } from '../pipeline/result.ts';
+import { BYTE_MARKS, unitView, type UnitView } from '../view/unit.ts';
+import { ReplyCodeCounter } from '../view/reply-codes.ts';
 import { byFirstField, findingOrder, findingSortKey, MemorySpool, SpoolDir, type SortedTexts, type Spool } from './spool.ts';
 import { Styler, tableStyle } from './style.ts';
 import {
@@ -24,8 +26,6 @@ import {
   findingHead,
   foldedLine,
   mergedLine,
-  noData,
-  plural,
   replyCodesSection,
   sessionBlock,
   summaryLine,
@@ -33,15 +33,13 @@ import {
   TRANSFER_ALIGNS,
   TRANSFER_HEAD,
   w,
-  wrap,
   type BackgroundGroup,
   type FoldedGroup,
   type ShownFinding,
 } from './text-blocks.ts';
 import { StreamedTable } from './text-table.ts';
-import { sessionTlsLines } from './tls-lines.ts';
+import { plural } from '../format/words.ts';
 
-export { commandText, severityCounts, wrap } from './text-blocks.ts';
 
 export interface TextReportOptions {
   color: boolean;
@@ -98,7 +96,6 @@ export class TextReport {
   /** `spoolToFiles`: keep the pieces in temporary files (a streaming analysis) or in memory. */
   constructor(
     opts: Pick<TextReportOptions, 'color' | 'width'>,
-    private readonly showPasswords: boolean,
     spoolToFiles: boolean,
   ) {
     this.st = new Styler(opts.color);
@@ -124,23 +121,22 @@ export class TextReport {
     }
   }
 
-  /** Takes a released unit (AnalysisOptions.release). `order`: keep the order of arrival
-   *  instead of sorting by id and frame (a whole-capture result, already in report order). */
-  add(u: ReleasedUnit, order: 'id' | 'arrival' = 'id'): void {
-    const controls = new Map(u.connections.map((c) => [c.id, c] as const));
-    const ftpConnections = new Set<number>([...u.sessions.map((s) => s.control), ...(u.attempts ?? [])]);
-    for (const t of u.transfers) if (t.dataConnection !== null) ftpConnections.add(t.dataConnection);
+  /** Takes the view of a released unit (AnalysisOptions.release). `order`: keep the order of
+   *  arrival instead of sorting by id and frame (a whole-capture result, already in report order). */
+  add(u: UnitView, order: 'id' | 'arrival' = 'id'): void {
+    const ftpConnections = new Set<number>();
+    for (const c of u.connections) if (c.role !== 'other') ftpConnections.add(c.c.id);
     for (const s of u.sessions) {
-      const key = order === 'id' ? s.id : this.sessions.count;
-      this.sessions.add(sessionBlock(s, controls.get(s.control), this.showPasswords, this.st, sessionTlsLines(s, u.transfers).map((l) => wrap(l, this.width, '        ', '    '))), [key]);
-      this.codes.add(s);
+      const key = order === 'id' ? s.s.id : this.sessions.count;
+      this.sessions.add(sessionBlock(s, this.st, this.width), [key]);
+      this.codes.add(s.s);
     }
     for (const t of u.transfers) {
       const row = transferRow(t, this.st);
       this.table.measure(row);
-      if (noData(t) === 'n/c') this.anyNotCaptured = true;
-      if (noData(t) === 'TLS') this.anyEncrypted = true;
-      this.transfers.add(JSON.stringify(row), [order === 'id' ? t.id : this.transfers.count]);
+      if (t.bytes === 'not captured') this.anyNotCaptured = true;
+      if (t.bytes === 'encrypted') this.anyEncrypted = true;
+      this.transfers.add(JSON.stringify(row), [order === 'id' ? t.t.id : this.transfers.count]);
     }
     for (const r of u.findings) this.addFinding(r, ftpConnections, order);
   }
@@ -202,8 +198,8 @@ export class TextReport {
     if (this.transfers.count) {
       yield `\n\n${st.paint('bold', 'Transfers')}\n`;
       yield* this.table.render(this.transferRows());
-      if (this.anyNotCaptured) yield `\n${st.paint('dim', 'n/c: the data connection is not in the capture')}`;
-      if (this.anyEncrypted) yield `\n${st.paint('dim', 'TLS: the data connection carried TLS records, so file bytes are unknown')}`;
+      if (this.anyNotCaptured) yield `\n${st.paint('dim', BYTE_MARKS['n/c'])}`;
+      if (this.anyEncrypted) yield `\n${st.paint('dim', BYTE_MARKS.TLS)}`;
     }
     yield '\n\n';
     yield* this.findingsSection();
@@ -313,10 +309,9 @@ export class TextReport {
 
 /** The text report of a whole-capture result. */
 export function renderText(r: AnalysisResult, opts: TextReportOptions): string {
-  const report = new TextReport(opts, r.showPasswords, false);
+  const report = new TextReport(opts, false);
   // findings keep the result's order within a severity, as the result has them sorted
-  const findings: ReleasedFinding[] = r.findings.map((finding, i) => ({ finding, group: 0, subject: 0, seq: i }));
-  report.add({ connections: r.connections, sessions: r.sessions, transfers: r.transfers, findings, attempts: r.attempts }, 'arrival');
+  report.add(unitView(resultUnit(r), { showPasswords: r.showPasswords }), 'arrival');
   try {
     return [...report.render(r, opts.error ?? null)].join('');
   } finally {

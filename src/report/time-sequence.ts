@@ -7,7 +7,8 @@
 // time buckets (min/max per bucket), which is what a screen of ~800 px shows anyway.
 
 import { TcpFlag } from '../decode/packet.ts';
-import { endpointText, transferLabel } from '../diagnose/facts.ts';
+import { endpointText } from '../format/endpoint.ts';
+import type { TransferView } from '../view/unit.ts';
 import type { Transfer } from '../ftp/types.ts';
 import type { Connection, Side } from '../tcp/types.ts';
 import type { ReplayConsumer, ReplayPacket, ReplaySelection } from './packet-replay.ts';
@@ -53,12 +54,6 @@ const MAX_POINTS = 3000;
 const BUCKETS = 800;
 const MAX_EVENTS = 40;
 
-/** Which side sends the data, and a label for the graph. */
-function senderOf(c: Connection, t: Transfer | null): Side {
-  if (t?.senderEndpoint) return t.senderEndpoint;
-  return c.server.bytesSent >= c.client.bytesSent ? 'server' : 'client';
-}
-
 /** Window scale shift of `side`'s advertisements: known when both SYNs were seen (RFC 7323:
  *  the option applies only if both sent it; else no scaling). -1 when unknown. */
 function scaleOf(c: Connection, side: Side): number {
@@ -84,12 +79,14 @@ export class TimeSeqBuilder implements ReplayConsumer {
   private readonly t0: number; //   connection start, seconds since epoch
   private readonly span: number; // connection duration, seconds (> 0)
 
+  /** The data connection `c` of transfer `transfer`: its sender is the FTP stage's record
+   *  (Transfer.dataSides: the endpoint whose bytes are counted). */
   constructor(
     private readonly c: Connection,
-    private readonly transfer: Transfer | null,
+    private readonly transfer: TransferView,
   ) {
     this.selections = [{ connection: c, fromFrame: c.firstFrame, toFrame: c.lastFrame }];
-    this.sender = senderOf(c, transfer);
+    this.sender = transfer.t.dataSides?.counted ?? 'server';
     this.scale = scaleOf(c, this.sender === 'client' ? 'server' : 'client');
     this.t0 = c.startTime;
     this.span = Math.max(c.endTime - c.startTime, 1e-6);
@@ -195,11 +192,10 @@ export class TimeSeqBuilder implements ReplayConsumer {
     const s = c[this.sender];
     const rcv = c[this.sender === 'client' ? 'server' : 'client'];
     const t = this.transfer;
-    const what = t ? (t.command === 'unknown' ? `transfer ${t.id}` : transferLabel(t)) : `connection ${c.id}`;
     return {
       conn: c.id,
-      transfer: t?.id ?? null,
-      title: `Connection ${c.id}: data of ${what}`,
+      transfer: t.t.id,
+      title: `Connection ${c.id}: data of ${t.label}`,
       senderLabel: endpointText(s.addr, s.port),
       receiverLabel: endpointText(rcv.addr, rcv.port),
       start: this.rel(c.startTime),

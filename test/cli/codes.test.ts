@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import type { CliIO } from '../../src/cli/io.ts';
 import * as support from '../support/cli.ts';
 import { replyCatalog } from '../../src/diagnose/reply-codes.ts';
-import { codeSheet, comparisonRows, DIFFER_MARK, parseCodeArgument } from '../../src/report/codes.ts';
+import { comparisonRows, DIFFER_MARK, parseCodeArgument } from '../../src/report/codes.ts';
+import { codeSheet } from '../../src/view/reply-codes.ts';
 
 /** The CLI on a 100-column terminal width (unless `extra` says otherwise). */
 const cli = (args: string[], extra: Partial<CliIO> = {}) => support.cli(args, { columns: 100, ...extra });

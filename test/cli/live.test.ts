@@ -19,7 +19,9 @@ import { liveFindingText, liveTransferText, type LiveIO } from '../../src/cli/co
 import { interfacesTable } from '../../src/cli/commands/interfaces.ts';
 import { readCapture } from '../../src/capture/read.ts';
 import type { Finding } from '../../src/diagnose/finding.ts';
-import type { Transfer } from '../../src/ftp/types.ts';
+import type { TransferJson } from '../../src/contract/report.ts';
+import { transferView } from '../../src/view/unit.ts';
+import { transfer as transferRecord } from '../diagnose/fixtures.ts';
 import { Styler } from '../../src/report/style.ts';
 import { freePort, freeRange } from '../../scripts/captures/lib/net-util.ts';
 import { patternBytes, RawFtp } from '../../scripts/captures/lib/raw-ftp.ts';
@@ -217,7 +219,7 @@ describe(`cli: ftpdiag live${rootNote}`, function () {
     expect(events[resetAt]!.stopped, 'upload-reset printed before the stop').to.equal(false);
 
     // transfers streamed as they settled: the clean STOR and RETR, then the cut STOR
-    const transfers = events.filter((e) => e.line['event'] === 'transfer').map((e) => e.line as unknown as Transfer);
+    const transfers = events.filter((e) => e.line['event'] === 'transfer').map((e) => e.line as unknown as TransferJson);
     expect(transfers.map((t) => `${t.command} ${t.argument} ${t.outcome}`)).to.deep.equal(['STOR clean.bin complete', 'RETR clean.bin complete', `STOR cut.bin ${transfers[2]?.outcome}`]);
     expect(transfers[2]!.outcome).to.not.equal('complete');
 
@@ -391,8 +393,11 @@ describe('cli: live output lines escape wire strings', () => {
   });
 
   it('a transfer line: argument escaped', () => {
-    const t = { id: 3, command: 'RETR', argument: 'a\u202eb\r\n', mode: 'passive', bytes: 10, replyCodes: [150, 226], outcome: 'complete' } as unknown as Transfer;
-    expect(liveTransferText(t, new Styler(false), '12:00:00')).to.equal('12:00:00 transfer 3: RETR a\\u{202E}b\\x0d\\x0a, passive, 10 bytes, replies 150 226 — complete\n');
+    const t = transferRecord(3, { command: 'RETR', argument: 'a\u202eb\r\n', mode: 'passive', bytes: 10, replyCodes: [150, 226], outcome: 'complete' });
+    expect(liveTransferText(transferView(t), new Styler(false), '12:00:00')).to.equal('12:00:00 transfer 3: RETR a\\u{202E}b\\x0d\\x0a, passive, 10 bytes, replies 150 226 — complete\n');
+    // a transfer whose data connection is not in the capture: its bytes are not 0
+    const nc = transferView(transferRecord(4, { bytesStatus: 'not-captured', replyCodes: [150, 226] }));
+    expect(liveTransferText(nc, new Styler(false), '12:00:00')).to.include(', bytes not captured,');
   });
 });
 

@@ -32,16 +32,18 @@ describe('diagnose over the corpus', function () {
     expect(failures).to.deep.equal([]);
   });
 
-  it('emits each final finding through onFinding, some before the end of the capture', async () => {
+  it('tells each final finding provisionally, some before the end of the capture', async () => {
     const t = join(corpus, 'zeek/bruteforce.pcap');
     const seen: Finding[] = [];
     let framesAtFirst = -1;
     let frames = 0;
     const analysis = new Analysis({
       rules: builtinRuleSet(),
-      onFinding: (f) => {
-        if (seen.length === 0) framesAtFirst = frames;
-        seen.push(f);
+      provisional: {
+        finding: (f) => {
+          if (seen.length === 0) framesAtFirst = frames;
+          seen.push(f);
+        },
       },
     });
     const summary = await readCapture(t, (f) => {

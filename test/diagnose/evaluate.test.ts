@@ -5,10 +5,11 @@ import { builtinRuleSet, parseRuleFile, emptyRuleSet } from '../../src/diagnose/
 import { emptyDecodeCounts } from '../../src/diagnose/facts.ts';
 import type { Finding } from '../../src/diagnose/finding.ts';
 import type { RuleSet } from '../../src/diagnose/rule-types.ts';
-import { captureSummary, command, connection, endpoint, reply, session, transfer, uploadResetScenario } from './fixtures.ts';
+import { dataSides } from '../../src/ftp/data/measure.ts';
+import { captureSummary, fixtureRoles, command, connection, endpoint, reply, session, transfer, uploadResetScenario } from './fixtures.ts';
 
 function input(parts: Partial<DiagnoseInput>): DiagnoseInput {
-  return { connections: [], sessions: [], transfers: [], showPasswords: false, capture: captureSummary(), decode: emptyDecodeCounts(), ...parts };
+  return { connections: [], sessions: [], transfers: [], roles: fixtureRoles(parts.sessions ?? [], parts.transfers ?? []), showPasswords: false, capture: captureSummary(), decode: emptyDecodeCounts(), ...parts };
 }
 
 function run(parts: Partial<DiagnoseInput>, rules: RuleSet = builtinRuleSet()): Finding[] {
@@ -60,7 +61,7 @@ describe('diagnose/evaluate', () => {
       const [f] = byId(run(uploadResetScenario(100_000, 64_000, 226)), 'upload-reset');
       expect(f!.severity).to.equal('error');
       expect(f!.summary).to.match(/answered 226 and kept a file shorter than the client wrote/);
-      expect(f!.summary).to.match(/sent 100\.0 kB \(100000 bytes\), but only 64\.0 kB \(64000 bytes\) were acknowledged/);
+      expect(f!.summary).to.match(/sent 100 kB \(100000 bytes\), but only 64\.0 kB \(64000 bytes\) were acknowledged/);
       expect(f!.summary).to.match(/remaining 36\.0 kB \(36000 bytes\)/);
       expect(f!.explanation).to.match(/discard the 36\.0 kB/);
     });
@@ -90,7 +91,7 @@ describe('diagnose/evaluate', () => {
       const sc = uploadResetScenario(5000, 1000, 426);
       const t = sc.transfers[0]!;
       t.mode = 'active';
-      t.senderEndpoint = null;
+      t.dataSides = dataSides('client', 'server'); // active: the FTP server connected
       expect(byId(run(sc), 'upload-reset')).to.have.length(0);
       sc.connections[1]!.reset!.by = 'server';
       expect(byId(run(sc), 'upload-reset')).to.have.length(1);
@@ -128,7 +129,9 @@ describe('diagnose/evaluate', () => {
     const s = session(0, 0, {
       loggedIn: false,
       loginState: 'failed',
-      commands: [command(0, 'USER', 'bob', 5, reply(331, 6)), command(1, 'PASS', 'secret', 7, reply(530, 8, 'Login incorrect.'))],
+      // as the FTP stage records them: USER and PASS in one login (the ledger reads its user)
+      commands: [command(0, 'USER', 'bob', 5, reply(331, 6), { login: 0 }), command(1, 'PASS', 'secret', 7, reply(530, 8, 'Login incorrect.'), { login: 0 })],
+      logins: [{ user: 'bob', password: 'secret', commands: [0, 1] }],
     });
     const ledger = new LoginLedger();
     ledger.add(s);
@@ -173,7 +176,7 @@ describe('diagnose/evaluate', () => {
     const s = session(0, 0, { transfers: [0, 1, 2] });
     const ts = [transfer(0, { rate: 250_000 }), transfer(1, { rate: 5_000_000 }), transfer(2, { rate: null })];
     const fs = run({ connections: [connection(0)], sessions: [s], transfers: ts }, slow);
-    expect(fs.map((f) => f.summary)).to.deep.equal(['RETR file.bin (transfer 0) ran at 250.0 kB/s']);
+    expect(fs.map((f) => f.summary)).to.deep.equal(['RETR file.bin (transfer 0) ran at 250 kB/s']);
   });
 
   it("binds cmd to the transfer's own command when the client pipelined several in one frame", () => {

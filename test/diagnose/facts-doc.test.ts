@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { renderFactsMarkdown } from '../../src/diagnose/facts-doc.ts';
 import { factObjects } from '../../src/diagnose/fact-schema.ts';
 import { FactBuilder } from '../../src/diagnose/facts.ts';
-import { captureSummary, connection, session, transfer, command, reply } from './fixtures.ts';
+import { captureSummary, connection, fixtureRoles, session, transfer, command, reply } from './fixtures.ts';
 import { emptyDecodeCounts } from '../../src/diagnose/facts.ts';
 
 const factsMd = new URL('../../rules/FACTS.md', import.meta.url);
@@ -43,11 +43,13 @@ describe('diagnose/facts (model and its documentation)', () => {
     const data = connection(1);
     const t = transfer(0, { dataConnection: 1, rate: 1000, announcedBytes: 10, finalReply: reply(226, 40) });
     const s = session(0, 0, {
-      commands: [command(0, 'PASV', '', 18, reply(227, 19, 'Entering Passive Mode (192,168,1,5,117,48)')), command(1, 'RETR', 'file.bin', 20, reply(226, 40), { preliminary: [reply(150, 21)] })],
+      commands: [command(0, 'PASV', '', 18, reply(227, 19, 'Entering Passive Mode (192,168,1,5,117,48)'), {
+        announcement: { mode: 'passive', command: 'PASV', addr: '192.168.1.5', port: 30000, frame: 19, controlPeerAddr: '10.0.0.2', mismatch: true, family: 4 },
+      }), command(1, 'RETR', 'file.bin', 20, reply(226, 40), { preliminary: [reply(150, 21)] })],
       transfers: [0],
       unsolicited: [reply(421, 50, 'Timeout')],
     });
-    const b = new FactBuilder({ connections: [conn, data], sessions: [s], transfers: [t], showPasswords: false });
+    const b = new FactBuilder({ connections: [conn, data], sessions: [s], transfers: [t], roles: fixtureRoles([s], [t]), showPasswords: false });
     expect(conforms('Connection', b.connectionFact(conn), 'c')).to.deep.equal([]);
     const sf = b.sessionFact(s);
     expect(conforms('Session', sf, 's')).to.deep.equal([]);

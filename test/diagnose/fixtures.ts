@@ -3,9 +3,11 @@
 
 import type { Connection, Endpoint } from '../../src/tcp/types.ts';
 import { TransitionLog } from '../../src/tcp/transition-log.ts';
-import type { FtpCommand, FtpReply, Session, Transfer } from '../../src/ftp/types.ts';
+import type { ConnectionRole, FtpCommand, FtpReply, Session, Transfer } from '../../src/ftp/types.ts';
 import type { CaptureSummary } from '../../src/capture/frame.ts';
 import type { AnalysisResult } from '../../src/pipeline/result.ts';
+import { newCommand, newSession, newTransfer } from '../../src/ftp/records.ts';
+import { dataSides } from '../../src/ftp/data/measure.ts';
 
 export function endpoint(over: Partial<Endpoint> = {}): Endpoint {
   return {
@@ -67,27 +69,11 @@ export function reply(code: number, frame: number, text = 'ok', over: Partial<Ft
 }
 
 export function command(index: number, verb: string, arg: string, frame: number, final: FtpReply | null, over: Partial<FtpCommand> = {}): FtpCommand {
-  return {
-    index,
-    verb,
-    arg,
-    frame,
-    time: 1000 + frame / 100,
-    known: true,
-    preliminary: [],
-    reply: final,
-    telnetInterrupt: false,
-    lastFrame: frame,
-    overlong: false,
-    unanswered: final === null,
-    unsupported: false,
-    replyMissing: null,
-    ...over,
-  };
+  return newCommand({ index, verb, arg, frame, time: 1000 + frame / 100, known: true, reply: final, unanswered: final === null, ...over });
 }
 
 export function session(id: number, control: number, over: Partial<Session> = {}): Session {
-  return {
+  return newSession({
     id,
     control,
     client: { addr: '10.0.0.1', port: 40000 + control },
@@ -102,27 +88,13 @@ export function session(id: number, control: number, over: Partial<Session> = {}
     mode: 'S',
     stru: 'F',
     cwd: '/',
-    features: [],
-    tls: { authFrame: null, encryptedFromFrame: null, pbsz: null, prot: null, clearAgainFrame: null },
-    commands: [],
-    unparsedLines: 0,
-    transfers: [],
-    unsolicited: [],
-    overlongLines: 0,
-    overlongServerLines: 0,
-    overlongFrames: [],
-    gaps: 0,
-    pendingOverflow: 0,
-    pendingOverflowFrames: [],
-    commandsDropped: 0,
-    serverSide: 'server',
     ended: true,
     ...over,
-  } as Session;
+  });
 }
 
 export function transfer(id: number, over: Partial<Transfer> = {}): Transfer {
-  return {
+  return newTransfer({
     id,
     session: 0,
     command: 'RETR',
@@ -130,47 +102,30 @@ export function transfer(id: number, over: Partial<Transfer> = {}): Transfer {
     path: '/file.bin',
     direction: 'download',
     commandFrame: 20,
+    commandTime: 1000,
     mode: 'passive',
-    announcement: null,
-    dataConnection: null,
-    dataSetupFrames: [],
     sender: 'server',
-    bytes: 0,
-    bytesAcked: 0,
-    bytesMissing: 0,
-    announcedBytes: null,
-    restOffset: 0,
     type: 'I',
     startTime: 1000,
     endTime: 1001,
     duration: 1,
-    rate: null,
-    replyCodes: [],
-    preliminaryReply: null,
-    finalReply: null,
-    aborted: false,
-    tlsProtected: false,
     outcome: 'complete',
-    commandIndex: null,
-    linkedBy: null,
-    dataCandidates: [],
-    senderEndpoint: null,
-    dataClose: { by: null, byRole: null, kind: null, frame: null },
-    receiverAckedAll: false,
-    expectedBytes: null,
-    announcedFrom: null,
-    dataLooksTls: null,
     bytesStatus: 'counted',
-    dataEvidence: null,
-    inProgressAtEnd: false,
-    tlsData: null,
-    commandTime: 1000,
     ...over,
-  } as Transfer;
+  });
 }
 
 export function captureSummary(over: Partial<CaptureSummary> = {}): CaptureSummary {
   return { file: 'trace.pcap', format: 'pcap', nanosecond: false, compressed: null, linkTypes: [1], frames: 100, bytes: 10000, truncated: false, warnings: [], ...over };
+}
+
+/** The roles the FTP stage would record for hand-made sessions and transfers: each session's
+ *  control connection, each transfer's data connection. */
+export function fixtureRoles(sessions: readonly Session[], transfers: readonly Transfer[]): Map<number, ConnectionRole> {
+  const roles = new Map<number, ConnectionRole>();
+  for (const s of sessions) roles.set(s.control, 'control');
+  for (const t of transfers) if (t.dataConnection !== null) roles.set(t.dataConnection, 'data');
+  return roles;
 }
 
 export function analysisResult(over: Partial<AnalysisResult> = {}): AnalysisResult {
@@ -186,7 +141,7 @@ export function analysisResult(over: Partial<AnalysisResult> = {}): AnalysisResu
     ruleErrors: [],
     showPasswords: false,
     logins: [],
-    attempts: [],
+    roles: fixtureRoles(over.sessions ?? [], over.transfers ?? []),
     ...over,
   };
 }
@@ -214,7 +169,7 @@ export function uploadResetScenario(sent: number, acked: number, final: number) 
     commandFrame: 25,
     dataConnection: 1,
     sender: 'client',
-    senderEndpoint: 'client',
+    dataSides: dataSides('server', 'client'),
     bytes: sent,
     bytesAcked: acked,
     replyCodes: [150, final],
@@ -225,5 +180,5 @@ export function uploadResetScenario(sent: number, acked: number, final: number) 
   });
   const stor = command(0, 'STOR', 'big.bin', 25, t.finalReply, { preliminary: [reply(150, 28)] });
   const s = session(0, 0, { commands: [stor], transfers: [0] });
-  return { connections: [control, data], sessions: [s], transfers: [t] };
+  return { connections: [control, data], sessions: [s], transfers: [t], roles: fixtureRoles([s], [t]) };
 }

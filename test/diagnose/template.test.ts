@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { formatValue, PROSE_MAX, SENTENCE_MAX, splitTemplate, TemplateSyntaxError } from '../../src/diagnose/template.ts';
-import { formatBytes, formatFrames, formatPercent, formatRate, formatSeconds, pluralOf, ruleFunctions } from '../../src/diagnose/cel-env.ts';
+import { ruleFunctions } from '../../src/diagnose/cel-env.ts';
+import { bytesText as formatBytes, percentText as formatPercent, rateText as formatRate, secondsText as formatSeconds } from '../../src/format/numbers.ts';
+import { formatFrames } from '../../src/format/frames.ts';
+import { pluralOf } from '../../src/format/words.ts';
 import { builtinRuleSet, placeholderMax } from '../../src/diagnose/rule-loader.ts';
 
 describe('diagnose/template', () => {
@@ -40,7 +43,7 @@ describe('diagnose/template', () => {
     expect(formatBytes(1)).to.equal('1 byte');
     expect(formatBytes(999)).to.equal('999 bytes');
     expect(formatBytes(1_461_302)).to.equal('1.46 MB (1461302 bytes)');
-    expect(formatRate(250_000)).to.equal('250.0 kB/s');
+    expect(formatRate(250_000)).to.equal('250 kB/s');
     expect(formatRate(null)).to.equal('unknown');
     expect(formatSeconds(0.25)).to.equal('0.250 s');
     expect(formatSeconds(12.34)).to.equal('12.3 s');

@@ -22,7 +22,7 @@ function carried(t: TraceBuilder, client: string, server: string, sender: 'clien
 }
 
 const render = (ops: ReturnType<typeof buildOperations>, format: 'table' | 'xferlog' | 'csv' | 'ndjson') =>
-  renderOperationLog(ops, { format, tz: 'utc', color: false, showPasswords: false });
+  renderOperationLog(ops, { format, tz: 'utc', color: false });
 
 describe('field captures: the operation log holds what analyze reports', () => {
   it('a 425 and a 530 whose commands are not in the capture: a failed transfer and a failed login, with their findings', () => {

@@ -51,11 +51,11 @@ describe('field captures: order on the wire', () => {
     const html = await buildHtmlReport(null, r, { showPasswords: false });
     expect(html).to.match(/report\.pdf<\/td>\n<td>passive<\/td><td class="num">–<\/td><td class="num">n\/c<\/td><td class="num">n\/c<\/td>/);
     const ops = buildOperations(r);
-    const log = (format: 'table' | 'csv' | 'ndjson' | 'xferlog') => renderOperationLog(ops, { format, tz: 'utc', color: false, showPasswords: false });
+    const log = (format: 'table' | 'csv' | 'ndjson' | 'xferlog') => renderOperationLog(ops, { format, tz: 'utc', color: false });
     expect(log('table').text.split('\n').find((l) => l.includes('report.pdf'))).to.match(/\sn\/c\s/);
     const csv = log('csv').text.split('\n');
     const bytesColumn = csv[0]!.split(',').indexOf('bytes');
-    expect(csv.find((l) => l.includes('report.pdf'))!.split(',')[bytesColumn]).to.equal('');
+    expect(csv.find((l) => l.includes('report.pdf'))!.split(',')[bytesColumn]).to.equal('n/c');
     const nd = JSON.parse(log('ndjson').text.split('\n').find((l) => l.includes('report.pdf'))!);
     expect([nd.bytes, nd.bytes_status]).to.deep.equal([undefined, 'not-captured']);
     const x = log('xferlog');

@@ -125,8 +125,8 @@ describe('ftp over the public corpus', function () {
         for (const c of r.connections) {
           const hosts = new Set([c.client.addr, c.server.addr]);
           const between = hosts.has(s.client.addr) && hosts.has(s.server.addr) && hosts.size === (s.client.addr === s.server.addr ? 1 : 2);
-          if (!between || r.ftp.roleOf(c.id) === 'control' || c.client.bytesSent + c.server.bytesSent === 0) continue;
-          expect(r.ftp.roleOf(c.id), `${t.name} conn ${c.id}`).to.equal('data');
+          if (!between || r.ftp.roleOf(c) === 'control' || c.client.bytesSent + c.server.bytesSent === 0) continue;
+          expect(r.ftp.roleOf(c), `${t.name} conn ${c.id}`).to.equal('data');
           const x = r.ftp.transferOf(c.id);
           expect(x, `${t.name} conn ${c.id} transfer`).to.not.equal(null);
           expect(x!.bytes, `${t.name} conn ${c.id} bytes`).to.be.greaterThan(0);
@@ -142,7 +142,7 @@ describe('ftp over the public corpus', function () {
       if ((dataPackets.get(t.name) ?? 0) > 0) expect(linked.length, t.name).to.be.greaterThan(0);
       for (const x of linked) {
         const c = r.connections[x.dataConnection!]!;
-        expect(x.bytes, t.name).to.equal(c[x.senderEndpoint!].bytesSent);
+        expect(x.bytes, t.name).to.equal(c[x.dataSides!.counted].bytesSent);
         expect(r.ftp.transferOf(c.id), t.name).to.equal(x);
       }
     }

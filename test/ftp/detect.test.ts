@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { judgeControlChannel, type ProbeInput } from '../../src/ftp/detect.ts';
+import { judgeControlChannel, type ProbeInput } from '../../src/ftp/control/detect.ts';
 import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import { checkHostileSession } from '../fuzz/harness/hostile.ts';
 import { Rng } from '../fuzz/harness/rng.ts';

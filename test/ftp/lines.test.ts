@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { LineSplitter, decodeText, type ControlLine } from '../../src/ftp/lines.ts';
+import { LineSplitter, decodeText, type ControlLine } from '../../src/ftp/control/lines.ts';
 
 /** Feeds `chunks` (one frame each, numbered from 1) and collects the lines. */
 function split(chunks: Buffer[], max?: number): { lines: ControlLine[]; sp: LineSplitter } {

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { TraceBuilder } from '../../src/craft/trace-builder.ts';
 import { loggedIn } from '../support/crafted-sessions.ts';
-import { LineSplitter, type ControlLine } from '../../src/ftp/lines.ts';
+import { LineSplitter, type ControlLine } from '../../src/ftp/control/lines.ts';
 import { analyse, withId } from '../support/analyse.ts';
 
 describe('ftp: overlong control lines', function () {

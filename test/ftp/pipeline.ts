@@ -22,7 +22,7 @@ function pipeline(): { ftp: FtpAnalyzer; engine: TcpEngine; decoder: PacketDecod
   const ftp = new FtpAnalyzer({
     transferDone: (t) => events.push(`transfer:${t.id}:${t.outcome}`),
     sessionEnded: (s) => events.push(`session:${s.id}`),
-    connectionEnded: (c, role) => events.push(`conn:${c.id}:${role}`),
+    connectionEnded: (c) => events.push(`conn:${c.id}:${ftp.roleOf(c)}`),
   });
   return { ftp, engine: new TcpEngine(ftp), decoder: new PacketDecoder(), events };
 }

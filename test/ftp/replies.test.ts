@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { LineSplitter } from '../../src/ftp/lines.ts';
-import { ReplyAssembler, isValidCode, parseReplyLine } from '../../src/ftp/replies.ts';
+import { LineSplitter } from '../../src/ftp/control/lines.ts';
+import { ReplyAssembler, isValidCode, parseReplyLine } from '../../src/ftp/control/replies.ts';
 import type { FtpReply } from '../../src/ftp/types.ts';
 
 /** Runs server bytes (one chunk per frame) through a splitter and an assembler. */

@@ -63,7 +63,7 @@ describe('ftp sessions (crafted traces through decoder + engine)', () => {
     ]);
     const x = r.ftp.transfers[0]!;
     expect(x.commandFrame).to.equal(retr);
-    expect([x.command, x.direction, x.mode, x.sender, x.senderEndpoint, x.linkedBy]).to.deep.equal(['RETR', 'download', 'passive', 'server', 'server', 'announcement']);
+    expect([x.command, x.direction, x.mode, x.sender, x.dataSides?.sender, x.linkedBy]).to.deep.equal(['RETR', 'download', 'passive', 'server', 'server', 'announcement']);
     expect(x.dataConnection).to.equal(1);
     expect([x.bytes, x.bytesAcked, x.bytesMissing, x.announcedBytes, x.expectedBytes, x.announcedFrom]).to.deep.equal([5000, 5000, 0, 5000, 5000, '150']);
     expect(x.replyCodes).to.deep.equal([150, 226]);
@@ -72,8 +72,8 @@ describe('ftp sessions (crafted traces through decoder + engine)', () => {
     expect(x.outcome).to.equal('complete');
     expect(x.rate).to.be.greaterThan(0);
     expect(x.announcement).to.deep.include({ mode: 'passive', command: 'PASV', addr: SERVER, port: 50000, mismatch: false });
-    expect(r.ftp.roleOf(0)).to.equal('control');
-    expect(r.ftp.roleOf(1)).to.equal('data');
+    expect(r.ftp.roleOf(r.connections[0]!)).to.equal('control');
+    expect(r.ftp.roleOf(r.connections[1]!)).to.equal('data');
     expect(r.ftp.transferOf(1)).to.equal(x);
     expect(r.ftp.sessionOf(1)).to.equal(s);
     expect(r.connections[1]!.deliver).to.equal(false);
@@ -94,7 +94,7 @@ describe('ftp sessions (crafted traces through decoder + engine)', () => {
     ctl.server('PA', '226 Transfer complete.\r\n');
     const r = runCrafted(t.frames());
     const x = r.ftp.transfers[0]!;
-    expect([x.mode, x.direction, x.sender, x.senderEndpoint, x.dataConnection, x.bytes]).to.deep.equal(['active', 'upload', 'client', 'server', 1, 1200]);
+    expect([x.mode, x.direction, x.sender, x.dataSides?.sender, x.dataConnection, x.bytes]).to.deep.equal(['active', 'upload', 'client', 'server', 1, 1200]);
     expect(x.dataClose.by).to.equal('client');
     expect(x.outcome).to.equal('complete');
   });
@@ -342,7 +342,7 @@ describe('ftp sessions (crafted traces through decoder + engine)', () => {
     bin.client('PA', Buffer.from([0, 1, 2, 3, 0xde, 0xad, 0xbe, 0xef, 10]));
     const r = runCrafted(t.frames());
     expect(r.ftp.sessions).to.have.length(0);
-    expect(r.connections.map((c) => [r.ftp.roleOf(c.id), c.deliver])).to.deep.equal([
+    expect(r.connections.map((c) => [r.ftp.roleOf(c), c.deliver])).to.deep.equal([
       ['other', false], ['other', false], ['other', false], ['other', false],
     ]);
   });
@@ -471,7 +471,7 @@ describe('ftp sessions (crafted traces through decoder + engine)', () => {
     const x = r.ftp.transfers[0]!;
     expect([x.dataConnection, x.bytes, x.outcome]).to.deep.equal([1, 14, 'complete']);
     expect(x.dataSetupFrames).to.deep.equal([syn]);
-    expect(r.ftp.roleOf(1)).to.equal('data');
+    expect(r.ftp.roleOf(r.connections[1]!)).to.equal('data');
   });
 
   it('implicit FTPS on port 990: a session encrypted from its first byte', () => {
@@ -522,7 +522,7 @@ describe('ftp sessions (crafted traces through decoder + engine)', () => {
     const r = runCrafted(frames);
     const x = r.ftp.transfers[0]!;
     expect(x.announcement).to.deep.include({ command: 'LPSV', addr: SERVER, port: 2600, family: 4 });
-    expect([x.dataConnection, x.bytes, x.senderEndpoint, x.outcome]).to.deep.equal([1, 3000, 'server', 'complete']);
+    expect([x.dataConnection, x.bytes, x.dataSides?.sender, x.outcome]).to.deep.equal([1, 3000, 'server', 'complete']);
     expect(r.connections[1]!.roleGuessed).to.equal(true);
   });
 });

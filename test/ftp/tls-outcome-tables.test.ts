@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { TlsRecordWalker, isTlsRecordHeader, looksLikeFtpLineStart } from '../../src/ftp/tls-records.ts';
-import { judgeOutcome, type OutcomeFacts } from '../../src/ftp/outcome.ts';
-import { ExpectedConnections, endpointKey } from '../../src/ftp/expectations.ts';
+import { judgeOutcome, type OutcomeFacts } from '../../src/ftp/data/outcome.ts';
+import { ExpectedConnections, endpointKey } from '../../src/ftp/data/expectations.ts';
 import { commandCatalog, commandInfo, isTransferVerb, plausibleReply } from '../../src/ftp/commands.ts';
 
 const record = (type: number, body: number): Buffer => Buffer.concat([Buffer.from([type, 3, 3, body >> 8, body & 0xff]), Buffer.alloc(body, 0xaa)]);

@@ -10,6 +10,7 @@ import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import { renderJsonChunks } from '../../src/report/json.ts';
 import { JsonSpool } from '../../src/report/json-spool.ts';
 import { renderText, TextReport } from '../../src/report/text.ts';
+import { unitView } from '../../src/view/unit.ts';
 import type { TcpEngineOptions } from '../../src/tcp/types.ts';
 import { benchTrace } from '../../bench/big-trace.ts';
 import { corpusPresent, everyTrace, projectRoot, RELEASE_TEST_TRACE } from '../support/trace-files.ts';
@@ -35,7 +36,7 @@ async function whole(path: string, tcp: Partial<TcpEngineOptions>): Promise<{ te
 }
 
 async function streamed(path: string, tcp: Partial<TcpEngineOptions>): Promise<{ text: string; units: number }> {
-  const spool = new JsonSpool(false);
+  const spool = new JsonSpool();
   let units = 0;
   try {
     const { result, error } = await analyzeFile(path, {
@@ -43,7 +44,7 @@ async function streamed(path: string, tcp: Partial<TcpEngineOptions>): Promise<{
       tcp,
       release: (u) => {
         units++;
-        spool.add(u);
+        spool.add(unitView(u, { showPasswords: false }));
       },
     });
     const opts = { error: error ? { message: error.reason, offset: error.offset, code: error.code } : null };
@@ -86,9 +87,9 @@ async function wholeText(path: string, tcp: Partial<TcpEngineOptions>, color: bo
 }
 
 async function streamedText(path: string, tcp: Partial<TcpEngineOptions>, color: boolean, width: number): Promise<string> {
-  const report = new TextReport({ color, width }, false, true);
+  const report = new TextReport({ color, width }, true);
   try {
-    const { result, error } = await analyzeFile(path, { rules, tcp, release: (u) => report.add(u) });
+    const { result, error } = await analyzeFile(path, { rules, tcp, release: (u) => report.add(unitView(u, { showPasswords: false })) });
     return [...report.render(result, error ? `offset ${error.offset}: ${error.reason}` : null)].join('');
   } finally {
     report.close();
@@ -120,8 +121,8 @@ describe('pipeline/release: memory follows what is open, not the length of the c
     const info = await benchTrace(RELEASE_TEST_TRACE, { log: () => {} });
     // the trace packs ~1,000 sessions into 2 s of capture time: the time bounds are scaled to it
     const tcp = { maxEndedFlows: 64, closeGraceSeconds: 0.05, idleTimeoutSeconds: 0.3 };
-    const spool = new JsonSpool(false);
-    const text = new TextReport({ color: false }, false, true);
+    const spool = new JsonSpool();
+    const text = new TextReport({ color: false }, true);
     let maxLiveSessions = 0;
     let maxLiveConnections = 0;
     let frames = 0;
@@ -129,8 +130,9 @@ describe('pipeline/release: memory follows what is open, not the length of the c
       rules,
       tcp,
       release: (u) => {
-        spool.add(u);
-        text.add(u);
+        const v = unitView(u, { showPasswords: false });
+        spool.add(v);
+        text.add(v);
       },
     });
     let stats = a.releaseStats!;

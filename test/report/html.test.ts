@@ -47,7 +47,7 @@ describe('report/html', function () {
     const dataConns = new Set(r.transfers.map((t) => t.dataConnection).filter((x) => x !== null));
     expect(count(html, /<svg class="tsg"/g)).to.equal(dataConns.size);
     const reset = r.connections.find((c) => c.reset)!;
-    expect(html).to.include(`RST from ${reset.reset!.by === r.transfers[0]!.senderEndpoint ? 'sender' : 'receiver'} (frame ${reset.reset!.frame})`);
+    expect(html).to.include(`RST from ${reset.reset!.by === r.transfers[0]!.dataSides?.counted ? 'sender' : 'receiver'} (frame ${reset.reset!.frame})`);
   });
 
   it('is self-contained: no script, no external reference, a CSP that forbids loading', async () => {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { TcpFlag } from '../../src/decode/packet.ts';
 import { LadderFolder, type LadderItem, type LadderRow } from '../../src/report/ladder-model.ts';
 import { replayConnections, type ReplayPacket } from '../../src/report/packet-replay.ts';
-import { wrapPlain } from '../../src/report/ladder-text.ts';
+import { wrap as wrapPlain } from '../../src/format/words.ts';
 import { cli } from '../support/cli.ts';
 import { HOSTILE_NAME, SECRET, hostileTrace } from './ladder-traces.ts';
 import { analysis } from './support.ts';

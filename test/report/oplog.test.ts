@@ -10,7 +10,8 @@ import { TraceBuilder, type TcpLadder } from '../../src/craft/trace-builder.ts';
 import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import type { Finding } from '../../src/diagnose/finding.ts';
 import { Analysis, analyzeFile, type AnalysisResult } from '../../src/pipeline/analyze.ts';
-import { buildOperations, commandPath, type Operation } from '../../src/report/log/operations.ts';
+import { buildOperations, type Operation } from '../../src/report/log/operations.ts';
+import { operandPath } from '../../src/ftp/paths.ts';
 import { worstFinding } from '../../src/report/log/worst-finding.ts';
 import { renderCsv, renderTsv, DELIMITED_COLUMNS } from '../../src/report/log/delimited.ts';
 import { renderNdjson } from '../../src/report/log/ndjson.ts';
@@ -232,7 +233,7 @@ describe('report/log: xferlog', function () {
   it('every line of every capture has the 14 fields of xferlog(5) (18 words), each of the right syntax', async () => {
     let lines = 0;
     for (const trace of [...PLAIN_TRACES, 'vsftpd-download-rst.pcap', 'vsftpd-abor-urgent.pcap', 'vsftpd-netns-packet-loss.pcap']) {
-      const { text } = renderXferlog(buildOperations(await analysis(trace)), { tz: 'utc', showPasswords: false });
+      const { text } = renderXferlog(buildOperations(await analysis(trace)), { tz: 'utc' });
       for (const line of text.split('\n').filter((l) => l !== '')) {
         checkXferlogLine(line);
         lines++;
@@ -253,7 +254,7 @@ describe('report/log: xferlog', function () {
       const truth = truthOf(trace);
       const server = vsftpdTransfers(truth);
       expect(server.length).to.be.greaterThan(0);
-      const { text } = renderXferlog(buildOperations(await analysis(trace)), { tz: 'utc', showPasswords: false });
+      const { text } = renderXferlog(buildOperations(await analysis(trace)), { tz: 'utc' });
       const mine = text.split('\n').filter((l) => l !== '').map(checkXferlogLine);
       expect(mine.map((f) => [f['remote-host'], f['filename'], Number(f['file-size']), f['direction'], f['completion-status']]))
         .to.deep.equal(server.map((s) => [s.host, s.file, s.bytes, s.dir, s.ok ? 'c' : 'i']));
@@ -270,7 +271,7 @@ describe('report/log: xferlog', function () {
     const trace = 'pureftpd-mixed-modes-clean.pcap';
     const truth = truthOf(trace);
     const user = truth.sessions[0]!.dialog.find((d) => d.command?.startsWith('USER '))!.command!.slice(5);
-    const { text } = renderXferlog(buildOperations(await analysis(trace)), { tz: 'utc', showPasswords: false });
+    const { text } = renderXferlog(buildOperations(await analysis(trace)), { tz: 'utc' });
     const lines = text.trim().split('\n').map(checkXferlogLine);
     // pure-ftpd's log: 127.0.0.1 - ftpdiag "GET /report.bin" 200 65536
     const server = (truth.serverLog ?? []).map((l) => /"(GET|PUT) (\S+)" \d+ (\d+)/.exec(l)!).filter(Boolean);
@@ -279,7 +280,7 @@ describe('report/log: xferlog', function () {
   });
 
   it('transfers of an encrypted session are counted, not written', async () => {
-    const out = renderXferlog(buildOperations(await analysis('vsftpd-ftps-explicit.pcap')), { tz: 'utc', showPasswords: false });
+    const out = renderXferlog(buildOperations(await analysis('vsftpd-ftps-explicit.pcap')), { tz: 'utc' });
     expect(out.text).to.equal('');
     expect(out.skippedEncrypted).to.equal(truthOf('vsftpd-ftps-explicit.pcap').transfers.length);
   });
@@ -357,6 +358,7 @@ function craftedSession(): AnalysisResult {
 describe('report/log: a crafted session with file actions and hostile names', () => {
   const r = craftedSession();
   const ops = buildOperations(r);
+  const shownOps = () => buildOperations(r, { showPasswords: true });
 
   it('groups USER+PASS and RNFR+RNTO, resolves every path against the replayed working directory', () => {
     expect(ops.map((op) => [op.operation, op.path, op.pathTo, op.reply?.code, op.outcome])).to.deep.equal([
@@ -372,7 +374,8 @@ describe('report/log: a crafted session with file actions and hostile names', ()
       ['RETR', '/home/alice/docs/my file\x1b[2J.txt', null, 226, 'complete'],
     ]);
     const login = ops[0]!;
-    expect([login.user, login.arg, login.command, login.password]).to.deep.equal(['alice', 'alice', 'USER', 's3cret']);
+    expect([login.user, login.arg, login.command, login.password]).to.deep.equal(['alice', 'alice', 'USER', 'REDACTED']);
+    expect(shownOps()[0]!.password).to.equal('s3cret');
     expect(login.frames.length).to.equal(4); // USER, 331, PASS, 230
     const retr = ops[ops.length - 1]!;
     expect([retr.bytes, retr.type, retr.direction, retr.protocol]).to.deep.equal([3000, 'A', 'download', 'FTP']);
@@ -388,7 +391,7 @@ describe('report/log: a crafted session with file actions and hostile names', ()
   });
 
   it('xferlog: the ASCII download and the successful delete, file names as single tokens', () => {
-    const lines = renderXferlog(ops, { tz: 'utc', showPasswords: false }).text.trim().split('\n').map(checkXferlogLine);
+    const lines = renderXferlog(ops, { tz: 'utc' }).text.trim().split('\n').map(checkXferlogLine);
     expect(lines.map((f) => [f['filename'], f['direction'], f['transfer-type'], f['file-size'], f['transfer-time'], f['access-mode'], f['username'], f['completion-status']])).to.deep.equal([
       ['/home/alice/docs/junk.txt', 'd', 'b', '0', '0', 'r', 'alice', 'c'],
       ['/home/alice/docs/my_file_[2J.txt', 'o', 'a', '3000', '1', 'r', 'alice', 'c'],
@@ -449,8 +452,8 @@ describe('report/log: a crafted session with file actions and hostile names', ()
     for (const [name, text] of [
       ['table', renderTable(all, { tz: 'utc', color: false, width: 200 })],
       ['table, coloured', renderTable(all, { tz: 'utc', color: true, width: 200 }).replace(/\x1b\[[0-9;]*m/g, '')],
-      ['TSV', renderTsv(all, { tz: 'utc', showPasswords: false })],
-      ['CSV', renderCsv(all, { tz: 'utc', showPasswords: false })],
+      ['TSV', renderTsv(all, { tz: 'utc' })],
+      ['CSV', renderCsv(all, { tz: 'utc' })],
     ] as const) {
       expect(text, name).to.not.include('\x1b');
       expect(text, name).to.include('X\\x1b[2JY');
@@ -458,18 +461,18 @@ describe('report/log: a crafted session with file actions and hostile names', ()
   });
 
   it('TSV: one header, the same number of fields on every line, tabs and ESC escaped', () => {
-    const lines = renderTsv(ops, { tz: 'utc', showPasswords: false }).trimEnd().split('\n');
+    const lines = renderTsv(ops, { tz: 'utc' }).trimEnd().split('\n');
     expect(lines[0]!.split('\t')).to.deep.equal([...DELIMITED_COLUMNS]);
     for (const l of lines) expect(l.split('\t')).to.have.length(DELIMITED_COLUMNS.length);
     expect(lines.join('\n')).to.not.include('\x1b');
     const row = (op: string) => Object.fromEntries(DELIMITED_COLUMNS.map((c, i) => [c, lines.find((l) => l.split('\t')[9] === op)!.split('\t')[i]]));
     expect(row('login')['password']).to.equal('REDACTED');
     expect(row('RETR')).to.include({ path: '/home/alice/docs/my file\\x1b[2J.txt', reply_code: '226', bytes: '3000', time: isoTime(ops[ops.length - 1]!.time, 'utc') });
-    expect(renderTsv(ops, { tz: 'utc', showPasswords: true })).to.include('\ts3cret\t');
+    expect(renderTsv(shownOps(), { tz: 'utc' })).to.include('\ts3cret\t');
   });
 
   it('CSV: RFC 4180 quoting (comma and quote in a file name), CRLF line ends', () => {
-    const csv = renderCsv(ops, { tz: 'utc', showPasswords: false });
+    const csv = renderCsv(ops, { tz: 'utc' });
     expect(csv.endsWith('\r\n')).to.equal(true);
     expect(csv.split('\r\n').slice(0, -1).every((l) => !l.includes('\n'))).to.equal(true);
     expect(csv).to.include('"/home/alice/docs/new,""name"".txt"');
@@ -482,7 +485,7 @@ describe('report/log: a crafted session with file actions and hostile names', ()
   });
 
   it('NDJSON: Zeek ftp.log field names, raw values, password redacted unless asked', () => {
-    const lines = renderNdjson(ops, { showPasswords: false }).trimEnd().split('\n');
+    const lines = renderNdjson(ops).trimEnd().split('\n');
     expect(lines).to.have.length(ops.length);
     expect(lines.join('\n')).to.not.include('\x1b');
     const recs = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -495,7 +498,7 @@ describe('report/log: a crafted session with file actions and hostile names', ()
     });
     expect(typeof retr['ts']).to.equal('number');
     expect(recs.find((x) => x['operation'] === 'rename')).to.include({ command: 'RNFR', path_to: '/home/alice/docs/new,"name".txt' });
-    expect(renderNdjson(ops, { showPasswords: true })).to.include('"password":"s3cret"');
+    expect(renderNdjson(shownOps())).to.include('"password":"s3cret"');
   });
 });
 
@@ -530,13 +533,13 @@ describe('report/log: the worst finding of an operation', () => {
   });
 });
 
-describe('report/log: commandPath', () => {
+describe('ftp/paths: operandPath', () => {
   it('knows which argument is a path', () => {
-    expect(commandPath('MFMT', '20240131120000 q4 final.csv', '/r', null)).to.equal('/r/q4 final.csv');
-    expect(commandPath('SITE', 'CHMOD 644 a b', '/r', null)).to.equal('/r/a b');
-    expect(commandPath('SITE', 'IDLE 60', '/r', null)).to.equal(null);
-    expect(commandPath('CDUP', '', '/r/s', null)).to.equal('/r');
-    expect(commandPath('DELE', 'x', null, null)).to.equal(null);
-    expect(commandPath('DELE', '/abs/x', null, null)).to.equal('/abs/x');
+    expect(operandPath('MFMT', '20240131120000 q4 final.csv', '/r')).to.equal('/r/q4 final.csv');
+    expect(operandPath('SITE', 'CHMOD 644 a b', '/r')).to.equal('/r/a b');
+    expect(operandPath('SITE', 'IDLE 60', '/r')).to.equal(null);
+    expect(operandPath('CDUP', '', '/r/s')).to.equal('/r');
+    expect(operandPath('DELE', 'x', null)).to.equal(null);
+    expect(operandPath('DELE', '/abs/x', null)).to.equal('/abs/x');
   });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyzeFile } from '../../src/pipeline/analyze.ts';
 import { loadRules } from '../../src/diagnose/rule-loader.ts';
-import { ReplyCodeCounter, replyCodesSeen } from '../../src/report/reply-summary.ts';
+import { ReplyCodeCounter, replyCodesSeen } from '../../src/view/reply-codes.ts';
 import { corpusIt } from '../support/trace-files.ts';
 
 const corpus = fileURLToPath(new URL('../../../shared/corpus/public/', import.meta.url));

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { renderText, wrap } from '../../src/report/text.ts';
+import { renderText } from '../../src/report/text.ts';
+import { wrap } from '../../src/format/words.ts';
 import { useColor } from '../../src/report/style.ts';
 import type { Finding } from '../../src/diagnose/finding.ts';
 import { analysisResult, command, connection, reply, session, transfer } from '../diagnose/fixtures.ts';

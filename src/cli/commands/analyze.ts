@@ -13,6 +13,7 @@ import { JsonSpool } from '../../report/json-spool.ts';
 import { inBatches } from '../../report/spool.ts';
 import type { ReleasedUnit } from '../../pipeline/release.ts';
 import { useColor } from '../../report/style.ts';
+import { unitView } from '../../view/unit.ts';
 import { renderText, TextReport } from '../../report/text.ts';
 import { writeHtmlReport } from '../../report/html-report.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
@@ -91,9 +92,10 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
   // it is final, so memory follows what is open at a time, not the length of the capture. The
   // HTML report still needs the whole analysis at once.
   const color = useColor(args.color, io.stdoutIsTTY, io.env);
-  const spool = args.html ? null : args.json ? new JsonSpool(args.showPasswords) : new TextReport({ color, width: io.columns }, args.showPasswords, true);
+  const spool = args.html ? null : args.json ? new JsonSpool() : new TextReport({ color, width: io.columns }, true);
   try {
-    const release = spool ? { release: (u: ReleasedUnit) => (spool.add(u), outputs?.add(u)) } : {};
+    // each unit's view is built once, with the options applied, and every output takes it
+    const release = spool ? { release: (u: ReleasedUnit) => (spool.add(unitView(u, { showPasswords: args.showPasswords })), outputs?.add(u)) } : {};
     const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, decode, keyLog, ...limits, ...release }).finally(() => {
       progress.stop();
       interrupt.readDone();

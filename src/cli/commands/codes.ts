@@ -3,8 +3,9 @@
 
 import type { Argv } from 'yargs';
 import {
-  catalogJson, codeSheet, codesJson, CodeArgumentError, parseCodeArgument, renderCodeCatalog, renderCodeComparison, renderCodeDetail,
+  catalogJson, codesJson, CodeArgumentError, parseCodeArgument, renderCodeCatalog, renderCodeComparison, renderCodeDetail,
 } from '../../report/codes.ts';
+import { codeSheet } from '../../view/reply-codes.ts';
 import { escapeJsonText, escapeWire } from '../../report/escape.ts';
 import { useColor } from '../../report/style.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';

@@ -9,6 +9,7 @@ import { analyzeFile } from '../../pipeline/analyze.ts';
 import { buildLadder, DEFAULT_MAX, LadderError, planTarget, type LadderTarget } from '../../report/ladder-model.ts';
 import { renderLadderText } from '../../report/ladder-text.ts';
 import { useColor } from '../../report/style.ts';
+import { resultView } from '../../view/result.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { cliKeyLog, keyLogOptionSpec, type KeyLogArgs } from '../keylog-option.ts';
@@ -72,8 +73,9 @@ export async function run(args: LadderArgs, io: CliIO): Promise<ExitCode> {
     return ExitCode.BAD_INPUT;
   }
   try {
-    const plan = await planTarget(trace, result, target);
-    const model = await buildLadder(trace, result, plan, { max: args.max, showPasswords: args.showPasswords });
+    const view = resultView(result, { showPasswords: args.showPasswords });
+    const plan = await planTarget(trace, view, target);
+    const model = await buildLadder(trace, view, plan, { max: args.max });
     const color = useColor(args.color, io.stdoutIsTTY, io.env);
     io.out(renderLadderText(model, { color, width: Math.min(80, io.columns ?? 80) }));
   } catch (e) {

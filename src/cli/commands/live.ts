@@ -10,16 +10,16 @@
 import type { Argv } from 'yargs';
 import type { CaptureSummary, Frame } from '../../capture/frame.ts';
 import { openLive, LiveError, type BackendChoice, type LiveCapture, type LiveSummary } from '../../capture/live/index.ts';
-import { formatFrames } from '../../diagnose/cel-env.ts';
+import { formatFrames } from '../../format/frames.ts';
 import type { Finding } from '../../diagnose/finding.ts';
-import type { Transfer } from '../../ftp/types.ts';
 import { Analysis } from '../../pipeline/analyze.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
 import { escapeJsonText, escapeWire } from '../../report/escape.ts';
-import { buildJsonReport } from '../../report/json.ts';
+import { buildJsonReport, findingJson, transferJson } from '../../report/json.ts';
+import { repliesText, transferView, type TransferView } from '../../view/unit.ts';
 import { Styler, useColor } from '../../report/style.ts';
-import { renderText, wrap } from '../../report/text.ts';
-import { replyCodeList } from '../../report/text-blocks.ts';
+import { renderText } from '../../report/text.ts';
+import { clip, wrap } from '../../format/words.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
@@ -123,11 +123,13 @@ export function liveFindingText(f: Finding, st: Styler, width: number, at: strin
 }
 
 /** One settled transfer, one line. */
-export function liveTransferText(t: Transfer, st: Styler, at: string): string {
-  const arg = t.argument === '' ? '' : ` ${escapeWire(t.argument.length > 60 ? t.argument.slice(0, 59) + '…' : t.argument)}`;
-  const replies = t.replyCodes.length ? `, replies ${replyCodeList(t.replyCodes)}` : ', no reply';
+export function liveTransferText(v: TransferView, st: Styler, at: string): string {
+  const t = v.t;
+  const arg = t.argument === '' ? '' : ` ${escapeWire(clip(t.argument, 60))}`;
+  const replies = t.replyCodes.length ? `, replies ${repliesText(t)}` : ', no reply';
+  const bytes = typeof v.bytes === 'number' ? `${v.bytes} bytes` : `bytes ${v.bytes}`;
   const outcome = t.outcome === 'complete' ? st.paint('green', t.outcome) : t.outcome === 'unknown' ? t.outcome : st.paint('red', t.outcome);
-  return st.paint('dim', `${at} transfer ${t.id}: `) + `${t.command}${arg}${t.mode ? `, ${t.mode}` : ''}, ${t.bytes} bytes${replies} — ${outcome}\n`;
+  return st.paint('dim', `${at} transfer ${t.id}: `) + `${t.command}${arg}${t.mode ? `, ${t.mode}` : ''}, ${bytes}${replies} — ${outcome}\n`;
 }
 
 /** NDJSON line: compact JSON, terminal-safe, newline-terminated. */
@@ -194,13 +196,16 @@ export async function run(args: LiveArgs, io: LiveIO): Promise<ExitCode> {
     ...limits,
     showPasswords: args.showPasswords,
     file: label,
-    onFinding: (f) => {
-      if (args.json) io.out(ndjson({ event: 'finding', ...f }));
-      else if (!finishing) io.out(liveFindingText(f, st, width, clock()));
-    },
-    onTransfer: (t) => {
-      if (args.json) io.out(ndjson({ event: 'transfer', ...t }));
-      else if (!finishing) io.out(liveTransferText(t, st, clock()));
+    provisional: {
+      finding: (f) => {
+        if (args.json) io.out(ndjson({ event: 'finding', ...findingJson(f) }));
+        else if (!finishing) io.out(liveFindingText(f, st, width, clock()));
+      },
+      transfer: (t) => {
+        const v = transferView(t);
+        if (args.json) io.out(ndjson({ event: 'transfer', ...transferJson(v) }));
+        else if (!finishing) io.out(liveTransferText(v, st, clock()));
+      },
     },
   });
 

@@ -54,7 +54,6 @@ export async function run(args: LogArgs, io: CliIO): Promise<ExitCode> {
       tz: args.tz,
       color: useColor(args.color, io.stdoutIsTTY, io.env),
       ...(io.columns === undefined ? {} : { width: io.columns }),
-      showPasswords: args.showPasswords,
     });
     io.out(out.text);
     for (const n of out.notes) io.err(`ftpdiag: note: ${escapeWire(n)}\n`);

@@ -5,7 +5,7 @@
 // and why) or has holes (which ranges, and why they are missing).
 
 import { escapeJsonText, escapeWire } from '../escape.ts';
-import { plural } from '../text-blocks.ts';
+import { plural } from '../../format/words.ts';
 import type { ExtractedFile, ExtractLimits } from './extractor.ts';
 
 /** The version of manifest.json's layout: changes when a field changes meaning or goes. */

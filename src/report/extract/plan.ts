@@ -73,7 +73,7 @@ export class ExtractionPlan {
 }
 
 function planned(t: Transfer, c: Connection | undefined): PlannedTransfer {
-  const sender = t.senderEndpoint;
+  const sender = t.dataSides?.counted ?? null;
   return {
     session: t.session,
     transfer: t.id,

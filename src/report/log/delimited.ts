@@ -7,12 +7,12 @@
 
 import { escapeWire } from '../escape.ts';
 import type { Operation } from './operations.ts';
-import { codeText, passwordText } from './fields.ts';
+import { codeText } from './fields.ts';
+import { byteText } from '../../view/unit.ts';
 import { isoTime, type TimeZoneChoice } from './times.ts';
 
 export interface DelimitedOptions {
   tz: TimeZoneChoice;
-  showPasswords: boolean;
 }
 
 export const DELIMITED_COLUMNS = [
@@ -50,7 +50,7 @@ function rawValues(op: Operation, opts: DelimitedOptions): string[] {
     wire(op.server.addr),
     String(op.server.port),
     wire(op.user),
-    wire(passwordText(op, opts.showPasswords)),
+    wire(op.password),
     wire(op.operation), // the verb, from the wire, for other commands
     wire(op.command),
     wire(op.arg),
@@ -58,7 +58,7 @@ function rawValues(op: Operation, opts: DelimitedOptions): string[] {
     wire(op.pathTo),
     codeText(op),
     wire(op.reply?.text ?? null),
-    num(op.bytes),
+    op.bytes === null ? '' : byteText(op.bytes),
     num(op.duration, 6),
     op.rate === null ? '' : num(Math.round(op.rate)),
     op.outcome,

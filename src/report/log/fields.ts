@@ -1,15 +1,9 @@
 // Field values of the operation log as the text formats (table, TSV, CSV) print them. Wire
-// strings (user, argument, path, reply text) pass through escapeWire here; passwords are
-// REDACTED unless the user asked to see them.
+// strings (user, argument, path, reply text) pass through escapeWire here (secrets are hidden in
+// the views the operations are built from, unless the user asked to see them).
 
-import { REDACTED } from '../../diagnose/facts.ts';
 import { escapeWire } from '../escape.ts';
 import type { Operation } from './operations.ts';
-
-export function passwordText(op: Operation, showPasswords: boolean): string | null {
-  if (op.password === null) return null;
-  return showPasswords ? op.password : REDACTED;
-}
 
 /** What the operation acted on: the resolved path, else the raw argument ('' if neither). */
 export function targetText(op: Operation): string {
@@ -32,20 +26,6 @@ export function codeText(op: Operation): string {
 export function replyLine(op: Operation): string {
   if (op.reply === null) return '';
   return escapeWire(op.reply.text.split('\n').map((l) => l.trim()).filter((l) => l !== '').join(' | '));
-}
-
-/** A byte rate with a decimal unit, three significant digits: 29.1 MB/s. */
-export function humanRate(rate: number | null): string {
-  if (rate === null || !Number.isFinite(rate)) return '';
-  const units = ['B/s', 'kB/s', 'MB/s', 'GB/s', 'TB/s'];
-  let v = rate;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  const digits = v >= 100 || i === 0 ? 0 : v >= 10 ? 1 : 2;
-  return `${v.toFixed(digits)} ${units[i]}`;
 }
 
 /** Seconds with millisecond precision for people: 0.009. */

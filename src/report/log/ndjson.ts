@@ -7,14 +7,13 @@
 
 import { escapeJsonText } from '../escape.ts';
 import type { Operation } from './operations.ts';
-import { passwordText } from './fields.ts';
+import type { ByteCell } from '../../view/unit.ts';
 
-export interface NdjsonOptions {
-  showPasswords: boolean;
-}
+/** A transfer's bytes that are not a count, named as the JSON report's bytesStatus names them. */
+const BYTES_STATUS: Record<Exclude<ByteCell, number>, string> = { 'not captured': 'not-captured', 'not opened': 'not-opened', encrypted: 'encrypted' };
 
 /** One operation as a Zeek-like record (keys in a fixed order). */
-export function ndjsonRecord(op: Operation, opts: NdjsonOptions): Record<string, unknown> {
+export function ndjsonRecord(op: Operation): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   const put = (k: string, v: unknown) => {
     if (v !== null && v !== undefined && v !== '') o[k] = v;
@@ -26,7 +25,7 @@ export function ndjsonRecord(op: Operation, opts: NdjsonOptions): Record<string,
   put('id.resp_h', op.server.addr);
   put('id.resp_p', op.server.port);
   put('user', op.user);
-  put('password', passwordText(op, opts.showPasswords));
+  put('password', op.password);
   put('command', op.command);
   put('arg', op.arg);
   put('file_size', op.announcedBytes); // Zeek: the size the server announced (150 "(N bytes)" or SIZE)
@@ -48,8 +47,8 @@ export function ndjsonRecord(op: Operation, opts: NdjsonOptions): Record<string,
   put('path_to', op.pathTo);
   put('direction', op.direction);
   put('type', op.type);
-  put('bytes', op.bytes);
-  if (op.bytesStatus !== null && op.bytesStatus !== 'counted') put('bytes_status', op.bytesStatus);
+  if (typeof op.bytes === 'number') put('bytes', op.bytes);
+  else if (op.bytes !== null) put('bytes_status', BYTES_STATUS[op.bytes]);
   put('duration', op.duration);
   put('rate', op.rate);
   put('outcome', op.outcome);
@@ -62,6 +61,6 @@ export function ndjsonRecord(op: Operation, opts: NdjsonOptions): Record<string,
   return o;
 }
 
-export function renderNdjson(ops: readonly Operation[], opts: NdjsonOptions): string {
-  return ops.map((op) => escapeJsonText(JSON.stringify(ndjsonRecord(op, opts))) + '\n').join('');
+export function renderNdjson(ops: readonly Operation[]): string {
+  return ops.map((op) => escapeJsonText(JSON.stringify(ndjsonRecord(op))) + '\n').join('');
 }

@@ -1,19 +1,18 @@
 // The operation log's model: one record per FTP operation a server's own log would show (a
-// login, each transfer, DELE, MKD, RMD, a rename, CWD, SITE, …), built from a finished analysis.
+// login, each transfer, DELE, MKD, RMD, a rename, CWD, SITE, …), built from the views of a
+// finished analysis (src/view/): secrets are already hidden there unless asked, paths and logins
+// are the FTP stage's. Records keep wire strings raw; the renderers beside this file escape them.
 // Whatever analyze reports as an operation has its line: a reply whose command is not in the
 // capture (a 425 in a session begun before it) and a data connection whose control connection is
 // not in the capture (a lone transfer) too.
-// Records keep raw wire strings and the raw password; the renderers beside this file escape
-// and redact.
 
 import type { FtpCommand, FtpReply, Session, Transfer, TransferOutcome } from '../../ftp/types.ts';
-import { cwdAfterReply, listingOperand, parentPath, resolvePath } from '../../ftp/paths.ts';
-import { parse257 } from '../../ftp/reply-parsers.ts';
+import { resultUnit } from '../../pipeline/result.ts';
+import { unitView, type ByteCell, type SessionView, type TransferView } from '../../view/unit.ts';
 import { isTransferVerb } from '../../ftp/commands.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
 import type { Connection } from '../../tcp/types.ts';
 import { FindingIndex, type AttachedFinding } from './worst-finding.ts';
-import { displayArg } from '../../diagnose/facts.ts';
 
 /** How an operation ended. Transfers keep the FTP stage's verdict (TransferOutcome); other
  *  operations are 'complete' (1yz–3yz final reply, or the login/rename reached its end),
@@ -37,7 +36,8 @@ export interface Operation {
   client: { addr: string; port: number };
   server: { addr: string; port: number };
   user: string | null; //         the latest USER name sent in the session (as sent)
-  password: string | null; //     the latest PASS argument (raw: renderers redact)
+  password: string | null; //     the PASS argument of the login in force, as shown (REDACTED unless asked)
+  passwordShown: boolean; //      … and it is the password itself (--show-passwords), not REDACTED
   operation: string; //           'login', 'rename', 'connect', 'transfer' (command unreadable or not in the capture),
   //                              'command' (a reply whose command is not in the capture) or the verb
   command: string; //             the (first) verb as sent; '' when unreadable or not in the capture
@@ -47,8 +47,7 @@ export interface Operation {
   direction: Transfer['direction'] | null; // for transfers
   type: string | null; //         TYPE in force, for transfers (A, I, …)
   reply: FtpReply | null; //      the final reply of the operation
-  bytes: number | null; //        file bytes on the data connection (transfers only; null when not counted)
-  bytesStatus: Transfer['bytesStatus'] | null; // how a transfer's bytes stand ('not-captured': unknown, not 0)
+  bytes: ByteCell | null; //      file bytes on the data connection, or why none are counted (transfers only)
   announcedBytes: number | null; // size from a 150 "(N bytes)" or a preceding 213 SIZE
   duration: number | null; //     seconds: data connection open to close for transfers, else first command to final reply
   rate: number | null; //         bytes per second on the data connection
@@ -61,6 +60,7 @@ export interface Operation {
 
 export interface OperationLogOptions {
   all?: boolean; //               every command gets a record, not only operations
+  showPasswords?: boolean; //     passwords and other secrets shown (default: as the analysis ran)
 }
 
 // ---- which commands are operations ----------------------------------------------------------
@@ -73,42 +73,8 @@ const OPERATION_VERBS: ReadonlySet<string> = new Set([
   'DELE', 'MKD', 'XMKD', 'RMD', 'XRMD', 'RMDA', 'CWD', 'XCWD', 'CDUP', 'XCUP', 'SMNT', 'SITE',
   'MFMT', 'MFCT', 'MFF', 'AUTH', 'CCC', 'REIN',
 ]);
-const LOGIN_VERBS: ReadonlySet<string> = new Set(['USER', 'PASS', 'ACCT']);
 /** Replies that end a login successfully (RFC 959 §5.4: 230; 202 to a superfluous PASS; RFC 2228: 232). */
 const LOGIN_OK: ReadonlySet<number> = new Set([230, 232, 202]);
-
-// ---- paths ----------------------------------------------------------------------------------
-
-/** Verbs whose whole argument is one path. */
-const PATH_VERBS: ReadonlySet<string> = new Set(['DELE', 'RMD', 'XRMD', 'RMDA', 'CWD', 'XCWD', 'SMNT', 'SIZE', 'MDTM', 'MLST', 'RNFR', 'RNTO', 'MKD', 'XMKD']);
-
-// MFMT 20240131120000 reports/q4.csv      (draft-somers-ftp-mfxx: a time, then the path)
-// SITE CHMOD 644 upload.bin               (a subcommand and a mode, then the path)
-/** The path named by a command, resolved against `cwd`; null when it names none or cannot be placed. */
-export function commandPath(verb: string, arg: string, cwd: string | null, reply: FtpReply | null): string | null {
-  if (verb === 'CDUP' || verb === 'XCUP') return parentPath(cwd);
-  if ((verb === 'MKD' || verb === 'XMKD') && reply?.code === 257) {
-    const created = parse257(reply.text);
-    if (created !== null && created.startsWith('/')) return created;
-  }
-  if (PATH_VERBS.has(verb)) return arg === '' ? null : resolvePath(cwd, arg);
-  if (verb === 'MFMT' || verb === 'MFCT' || verb === 'MFF') {
-    const m = /^\S+\s+(.+)$/.exec(arg);
-    return m ? resolvePath(cwd, m[1]!) : null;
-  }
-  if (verb === 'SITE') {
-    const m = /^(?:CHMOD|CHGRP|CHOWN)\s+\S+\s+(.+)$/i.exec(arg);
-    return m ? resolvePath(cwd, m[1]!) : null;
-  }
-  if (verb === 'LIST' || verb === 'NLST' || verb === 'MLSD') return resolvePath(cwd, listingOperand(arg));
-  return null;
-}
-
-/** The session's working directory after `cmd`, by the FTP stage's rules (cwdAfterReply, as
- *  session.ts replays them). */
-function cwdAfter(cwd: string | null, cmd: FtpCommand): string | null {
-  return cmd.reply ? cwdAfterReply(cwd, cmd.verb, cmd.arg, cmd.reply) : cwd;
-}
 
 // ---- outcomes -------------------------------------------------------------------------------
 
@@ -166,22 +132,26 @@ function commandFrames(cmds: readonly FtpCommand[]): number[] {
 
 type Draft = Omit<Operation, 'seq' | 'finding'> & { order: number; at: number };
 
+/** One session's operations, in its command order. The working directory, the paths and the
+ *  login each command falls under are the FTP stage's (FtpCommand.cwd, .path, .login): the log
+ *  only groups commands into operations. */
 class SessionLog {
-  private cwd: string | null = null; //       working directory as replayed so far
-  private user: string | null = null; //      latest USER argument
-  private password: string | null = null; // latest PASS argument
-  private login: { cmds: FtpCommand[] } | null = null; // a login waiting for PASS/ACCT
+  private readonly s: Session;
+  private login: { cmds: FtpCommand[] } | null = null; // a login's commands, while it goes on (FtpCommand.login)
   private rename: FtpCommand | null = null; // an RNFR answered 350, waiting for RNTO
   private order = 0; //                      position of the next draft within the session
   private orphanAt = 0; //                   next entry of Session.unsolicited to place
+  private lastCommand: FtpCommand | null = null; // the latest command placed (its login is in force)
   readonly drafts: Draft[] = [];
 
   constructor(
-    private readonly s: Session,
-    private readonly transfersByCommand: ReadonlyMap<number, Transfer>,
+    private readonly v: SessionView,
+    private readonly transfersByCommand: ReadonlyMap<number, TransferView>,
     private readonly all: boolean,
     private readonly showPasswords: boolean,
-  ) {}
+  ) {
+    this.s = v.s;
+  }
 
   run(): Draft[] {
     const s = this.s;
@@ -189,6 +159,7 @@ class SessionLog {
     for (const cmd of s.commands) {
       this.orphansBefore(cmd.frame);
       this.command(cmd);
+      this.lastCommand = cmd;
     }
     this.orphansBefore(Infinity);
     this.flushLogin();
@@ -198,24 +169,18 @@ class SessionLog {
 
   private command(cmd: FtpCommand): void {
     const verb = cmd.verb;
-    if (verb === 'PASS' || verb === 'ACCT') {
-      if (verb === 'PASS') this.password = cmd.arg;
-      if (this.login) {
+    if (verb === 'USER' || verb === 'PASS' || verb === 'ACCT') {
+      // the FTP stage put it in a login: the one of the commands before, or a new one
+      if (this.login && cmd.login !== null && this.login.cmds[0]!.login === cmd.login) {
         this.login.cmds.push(cmd);
-        if (!(cmd.reply && cmd.reply.valid && (cmd.reply.code === 332 || cmd.reply.code === 331))) this.flushLogin();
         return;
       }
-      this.emitLogin([cmd]);
+      this.flushLogin();
+      this.flushRename();
+      this.login = { cmds: [cmd] };
       return;
     }
     this.flushLogin();
-    if (verb === 'USER') {
-      this.user = cmd.arg;
-      const r = cmd.reply;
-      if (r && r.valid && r.code >= 300 && r.code < 400) this.login = { cmds: [cmd] };
-      else this.emitLogin([cmd]);
-      return;
-    }
     if (verb === 'RNTO') {
       const from = this.rename;
       this.rename = null;
@@ -231,11 +196,19 @@ class SessionLog {
     const t = this.transfersByCommand.get(cmd.index);
     if (t) this.emitTransfer(t, cmd);
     else if (this.all || OPERATION_VERBS.has(verb) || isTransferVerb(verb)) this.emitCommand(cmd);
-    this.cwd = cwdAfter(this.cwd, cmd);
   }
 
-  private base(first: FtpCommand | null, time: number): Omit<Draft, 'operation' | 'command' | 'arg' | 'path' | 'reply' | 'outcome' | 'frames'> {
+  /** The login a command falls under (the FTP stage's record; for a transfer whose command is
+   *  unreadable, the latest), if any. */
+  private loginOf(cmd: FtpCommand | null): SessionView['logins'][number] | null {
+    const logins = this.v.logins;
+    if (cmd === null) return logins[logins.length - 1] ?? null;
+    return cmd.login === null ? null : (logins[cmd.login] ?? null);
+  }
+
+  private base(first: FtpCommand | null, time: number, last: FtpCommand | null = first): Omit<Draft, 'operation' | 'command' | 'arg' | 'path' | 'reply' | 'outcome' | 'frames'> {
     const s = this.s;
+    const login = this.loginOf(last);
     const tls = s.tls;
     const frame = first?.frame ?? 0;
     const encrypted = tls.encryptedFromFrame !== null && frame > tls.encryptedFromFrame && (tls.clearAgainFrame === null || frame < tls.clearAgainFrame);
@@ -247,13 +220,13 @@ class SessionLog {
       protocol: encrypted ? 'FTPS' : 'FTP',
       client: s.client,
       server: s.server,
-      user: this.user,
-      password: this.password,
+      user: login?.user ?? null,
+      password: login?.password ?? null,
+      passwordShown: this.showPasswords && login?.password !== null && login?.password !== undefined,
       pathTo: null,
       direction: null,
       type: null,
       bytes: null,
-      bytesStatus: null,
       announcedBytes: null,
       duration: null,
       rate: null,
@@ -288,8 +261,14 @@ class SessionLog {
   private emitOrphan(r: FtpReply): void {
     const operation = orphanOperation(r, this.all);
     if (operation === null) return;
+    // a login that has its final reply is over: its line comes first
+    const lastOfLogin = this.login?.cmds[this.login.cmds.length - 1];
+    if (lastOfLogin?.reply && !(lastOfLogin.reply.code >= 300 && lastOfLogin.reply.code < 400)) this.flushLogin();
+    // under the login of the command before it; before any command, none
+    const noLogin = this.lastCommand === null ? { user: null, password: null, passwordShown: false } : {};
     this.drafts.push({
-      ...this.base(null, r.time),
+      ...this.base(null, r.time, this.lastCommand),
+      ...noLogin,
       operation,
       command: '',
       arg: '',
@@ -307,8 +286,7 @@ class SessionLog {
     const reply = last.reply;
     const userCmd = cmds.find((c) => c.verb === 'USER');
     this.drafts.push({
-      ...this.base(first, first.time),
-      user: userCmd ? userCmd.arg : this.user,
+      ...this.base(first, first.time, last),
       operation: 'login',
       command: first.verb,
       arg: userCmd ? userCmd.arg : '',
@@ -340,8 +318,8 @@ class SessionLog {
       operation: 'rename',
       command: first.verb,
       arg: from ? from.arg : '',
-      path: from ? commandPath('RNFR', from.arg, this.cwd, from.reply) : null,
-      pathTo: to ? commandPath('RNTO', to.arg, this.cwd, to.reply) : null,
+      path: from ? from.path : null,
+      pathTo: to ? to.path : null,
       reply,
       endTime: reply?.time ?? null,
       duration: reply ? reply.time - first.time : null,
@@ -363,8 +341,8 @@ class SessionLog {
       ...this.base(cmd, cmd.time),
       operation: cmd.verb,
       command: cmd.verb,
-      arg: displayArg(cmd, this.showPasswords), // SITE PSWD old new, ADAT, … (--all)
-      path: commandPath(cmd.verb, cmd.arg, this.cwd, reply),
+      arg: this.v.commands[cmd.index]!.arg, // SITE PSWD old new, ADAT, … (--all); commands are kept from index 0
+      path: cmd.path,
       reply,
       endTime: reply?.time ?? null,
       duration: reply ? reply.time - cmd.time : null,
@@ -373,8 +351,9 @@ class SessionLog {
     });
   }
 
-  emitTransfer(t: Transfer, cmd: FtpCommand | null): void {
+  emitTransfer(tv: TransferView, cmd: FtpCommand | null): void {
     const s = this.s;
+    const t = tv.t;
     const d: Draft = {
       ...this.base(cmd, t.commandTime),
       operation: cmd ? cmd.verb : 'transfer',
@@ -385,8 +364,7 @@ class SessionLog {
       type: t.type,
       reply: t.finalReply,
       endTime: t.finalReply?.time ?? t.endTime,
-      bytes: t.bytesStatus === 'counted' ? t.bytes : null,
-      bytesStatus: t.bytesStatus,
+      bytes: tv.bytes,
       announcedBytes: t.announcedBytes,
       duration: t.duration,
       rate: t.rate,
@@ -413,11 +391,13 @@ function dataChannel(t: Transfer, s: Session): DataChannel | null {
   };
 }
 
-/** A data connection whose control connection is not in the capture (ftp/lone-data.ts) as an
- *  operation of its own. Its FTP sides follow from the transfer's mode: the FTP server listens
- *  in passive mode and connects (from port 20) in active mode. */
-function loneOperation(t: Transfer, c: Connection): Draft {
-  const [client, server] = t.mode === 'active' ? [c.server, c.client] : [c.client, c.server];
+/** A data connection whose control connection is not in the capture (ftp/data/lone-data.ts) as
+ *  an operation of its own, its client and server the FTP stage's sides of it. */
+function loneOperation(tv: TransferView, c: Connection): Draft {
+  const t = tv.t;
+  // the FTP stage's sides of the data connection; without them, the mode's
+  const ftpServer = t.dataSides?.ftpServer ?? (t.mode === 'active' ? 'client' : 'server');
+  const [client, server] = ftpServer === 'client' ? [c.server, c.client] : [c.client, c.server];
   return {
     time: t.commandTime,
     endTime: t.endTime,
@@ -428,6 +408,7 @@ function loneOperation(t: Transfer, c: Connection): Draft {
     server: { addr: server.addr, port: server.port },
     user: null,
     password: null,
+    passwordShown: false,
     operation: 'transfer',
     command: '',
     arg: '',
@@ -436,8 +417,7 @@ function loneOperation(t: Transfer, c: Connection): Draft {
     direction: t.direction,
     type: null,
     reply: null,
-    bytes: t.bytesStatus === 'counted' ? t.bytes : null,
-    bytesStatus: t.bytesStatus,
+    bytes: tv.bytes,
     announcedBytes: null,
     duration: t.duration,
     rate: t.rate,
@@ -452,31 +432,34 @@ function loneOperation(t: Transfer, c: Connection): Draft {
 
 /** Every operation of the analysis, in time order (ties: session, then order within it). */
 export function buildOperations(r: AnalysisResult, opts: OperationLogOptions = {}): Operation[] {
+  const showPasswords = opts.showPasswords ?? r.showPasswords;
+  const view = unitView(resultUnit(r), { showPasswords });
   const drafts: Draft[] = [];
-  const transfersOf = new Map<number, Transfer[]>();
+  const transfersOf = new Map<number, TransferView[]>();
   const connections = new Map(r.connections.map((c) => [c.id, c]));
-  for (const t of r.transfers) {
-    if (t.session === null) {
-      const c = t.dataConnection === null ? undefined : connections.get(t.dataConnection);
-      if (c) drafts.push(loneOperation(t, c));
+  for (const tv of view.transfers) {
+    const sid = tv.t.session;
+    if (sid === null) {
+      const c = tv.t.dataConnection === null ? undefined : connections.get(tv.t.dataConnection);
+      if (c) drafts.push(loneOperation(tv, c));
       continue;
     }
-    const list = transfersOf.get(t.session);
-    if (list) list.push(t);
-    else transfersOf.set(t.session, [t]);
+    const list = transfersOf.get(sid);
+    if (list) list.push(tv);
+    else transfersOf.set(sid, [tv]);
   }
-  for (const s of r.sessions) {
-    const ts = transfersOf.get(s.id) ?? [];
-    const byCommand = new Map<number, Transfer>();
-    for (const t of ts) if (t.commandIndex !== null) byCommand.set(t.commandIndex, t);
-    const log = new SessionLog(s, byCommand, opts.all === true, r.showPasswords);
+  for (const sv of view.sessions) {
+    const ts = transfersOf.get(sv.s.id) ?? [];
+    const byCommand = new Map<number, TransferView>();
+    for (const tv of ts) if (tv.t.commandIndex !== null) byCommand.set(tv.t.commandIndex, tv);
+    const log = new SessionLog(sv, byCommand, opts.all === true, showPasswords);
     const own = log.run();
     // A session's operations keep their stream order: a command whose segment was captured late
     // (lost, then retransmitted) has a later frame time than the ones after it in the stream,
     // and a server acted on them in stream order. Each is placed at the latest time so far.
     const inStream = own.length;
     // transfers whose command was unreadable (encrypted control channel) go in by time
-    for (const t of ts) if (t.commandIndex === null) log.emitTransfer(t, null);
+    for (const tv of ts) if (tv.t.commandIndex === null) log.emitTransfer(tv, null);
     let at = -Infinity;
     own.forEach((d, k) => {
       if (k < inStream) d.at = at = Math.max(at, d.time);

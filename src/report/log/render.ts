@@ -15,7 +15,6 @@ export interface LogRenderOptions {
   tz: TimeZoneChoice;
   color: boolean; //          table only
   width?: number; //          table only
-  showPasswords: boolean;
 }
 
 export interface LogOutput {
@@ -32,7 +31,7 @@ export function renderOperationLog(ops: readonly Operation[], o: LogRenderOption
     case 'csv':
       return { text: renderCsv(ops, o), notes: [] };
     case 'ndjson':
-      return { text: renderNdjson(ops, o), notes: [] };
+      return { text: renderNdjson(ops), notes: [] };
     case 'xferlog': {
       const x = renderXferlog(ops, o);
       const notes: string[] = [];

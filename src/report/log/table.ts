@@ -5,9 +5,12 @@ import Table from 'cli-table3';
 import { Styler } from '../style.ts';
 import { escapeWire } from '../escape.ts';
 import { cellWidth } from '../text-table.ts';
-import { clip, endpoint } from '../text-blocks.ts';
+import { endpoint } from '../text-blocks.ts';
+import { clip } from '../../format/words.ts';
 import type { Operation } from './operations.ts';
-import { codeText, humanDuration, humanRate, replyLine, targetText } from './fields.ts';
+import { codeText, humanDuration, replyLine, targetText } from './fields.ts';
+import { rateText } from '../../format/numbers.ts';
+import { byteText } from '../../view/unit.ts';
 import { dayAndClock, zoneLabel, type TimeZoneChoice } from './times.ts';
 
 export interface TableOptions {
@@ -85,9 +88,9 @@ export function tableCells(ops: readonly Operation[], opts: TableOptions): { cap
       clip(targetText(op), 2 * MAX_CELL) || '-',
       codeText(op) || '-',
       clip(replyLine(op), 2 * MAX_CELL),
-      op.bytes === null ? bytesNote(op) : String(op.bytes),
+      op.bytes === null ? '' : byteText(op.bytes),
       humanDuration(op.duration),
-      op.bytes ? humanRate(op.rate) : '', // no rate for a transfer that moved nothing
+      typeof op.bytes === 'number' && op.bytes > 0 && op.rate !== null ? rateText(op.rate) : '', // no rate for a transfer that moved nothing
       op.outcome,
       op.finding?.id ?? '',
     ];
@@ -156,9 +159,4 @@ export function renderTable(ops: readonly Operation[], opts: TableOptions): stri
   if (ops.length === 0) return 'No FTP operations found.\n';
   const { caption, rows } = tableCells(ops, opts);
   return `${caption}\n${drawTable(rows, opts.color)}\n`;
-}
-
-/** The bytes cell of a transfer whose bytes count no file bytes (as the text report's table). */
-function bytesNote(op: Operation): string {
-  return op.bytesStatus === 'not-captured' ? 'n/c' : op.bytesStatus === 'encrypted' ? 'TLS' : '';
 }

@@ -36,7 +36,6 @@ import { xferlogTime, type TimeZoneChoice } from './times.ts';
 
 export interface XferlogOptions {
   tz: TimeZoneChoice;
-  showPasswords: boolean;
 }
 
 export interface XferlogOutput {
@@ -66,12 +65,12 @@ export function xferlogLine(op: Operation, opts: XferlogOptions): string | null 
   const isDelete = op.command === 'DELE';
   if (isDelete ? op.outcome !== 'complete' : !FILE_VERBS.has(op.command)) return null;
   const anon = isAnonymous(op.user);
-  const name = anon && opts.showPasswords && op.password ? op.password : (op.user ?? '*');
+  const name = anon && op.passwordShown && op.password ? op.password : (op.user ?? '*');
   const fields = [
     xferlogTime(op.endTime ?? op.time, opts.tz),
     String(isDelete ? 0 : Math.max(1, Math.round(op.duration ?? 0))),
     xferlogToken(op.client.addr),
-    String(isDelete ? 0 : (op.bytes ?? 0)),
+    String(isDelete || typeof op.bytes !== 'number' ? 0 : op.bytes),
     xferlogToken(op.path ?? op.arg) || '-',
     (op.type ?? 'I').toUpperCase().startsWith('A') ? 'a' : 'b',
     '_',
@@ -101,7 +100,7 @@ export function renderXferlog(ops: readonly Operation[], opts: XferlogOptions): 
       continue;
     }
     // xferlog's file-size is a number: an unknown size is left out rather than written as 0
-    if (op.bytesStatus === 'not-captured' || op.bytesStatus === 'encrypted') {
+    if (op.bytes === 'not captured' || op.bytes === 'encrypted') {
       skippedNotCaptured++;
       continue;
     }

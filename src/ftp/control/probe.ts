@@ -2,7 +2,7 @@
 // recogniser (detect.ts) decides, so that a connection found to be FTP can be parsed from its
 // first byte (the greeting) after all. Bounded per direction.
 
-import type { Side } from '../tcp/types.ts';
+import type { Side } from '../../tcp/types.ts';
 
 /** Bytes kept per direction for replay; reaching it forces a decision. */
 export const PROBE_LIMIT = 16 * 1024;

@@ -1,13 +1,14 @@
-// FTPS in the text report: one line per TLS connection of a session (its control connection and
+// FTPS in a session's view: one line per TLS connection of a session (its control connection and
 // each data connection), from the facts the FTP stage recorded (Session.tls, Transfer.tlsData):
 // version and suite, SNI, resumption, the server certificate when visible, alerts, decryption
-// and how it ended. Only formatting; wire strings (SNI, certificate names) escaped and clipped.
+// and how it ended. Only wording; wire strings (SNI, certificate names) are clipped here and
+// escaped by each output (the text report escapes the whole line).
 
 import type { Session, TlsEnding, Transfer } from '../ftp/types.ts';
 import { cipherSuiteName } from '../tls/cipher-suites.ts';
 import { versionName } from '../tls/names.ts';
 import type { TlsFacts } from '../tls/types.ts';
-import { clip, w } from './text-blocks.ts';
+import { clip } from '../format/words.ts';
 
 /** Longest wire string (SNI, certificate subject) shown in a TLS line. */
 const MAX_NAME = 40;
@@ -34,12 +35,12 @@ function endingText(e: TlsEnding | null): string {
 export function tlsLine(label: string, f: TlsFacts, e: TlsEnding | null, extra = ''): string {
   const parts: string[] = [];
   parts.push(f.version === null ? 'TLS (no ServerHello seen)' : `${versionName(f.version)} ${f.cipherSuite === null ? '' : cipherSuiteName(f.cipherSuite)}`.trim());
-  if (f.clientHello?.sni) parts.push(`SNI ${w(clip(f.clientHello.sni, MAX_NAME))}`);
+  if (f.clientHello?.sni) parts.push(`SNI ${clip(f.clientHello.sni, MAX_NAME)}`);
   const r = f.resumption;
   if (r.accepted === true) parts.push(`resumed (${r.how ?? 'session'})`);
   else if (r.accepted === false) parts.push(r.offered.length ? `full handshake (offered ${r.offered.join(', ')})` : 'full handshake');
   const cert = f.certificates.find((c) => c.from === 'server' && c.index === 0);
-  if (cert && cert.error === null) parts.push(`cert ${w(clip(cert.subject, MAX_NAME))}${cert.selfSigned ? ' (self-signed)' : ''}, ${cert.keyType.toUpperCase()} ${cert.keyBits}, until ${cert.validTo.slice(0, 10)}`);
+  if (cert && cert.error === null) parts.push(`cert ${clip(cert.subject, MAX_NAME)}${cert.selfSigned ? ' (self-signed)' : ''}, ${cert.keyType.toUpperCase()} ${cert.keyBits}, until ${cert.validTo.slice(0, 10)}`);
   for (const a of f.alerts) if (a.name !== 'close_notify' && a.name !== 'encrypted') parts.push(`${a.levelName} alert ${a.name} from the ${a.from} (frame ${a.frame})`);
   if (extra) parts.push(extra);
   const dec = f.decryption;

@@ -14,9 +14,11 @@
 //    the FTP server (passive mode). Weaker evidence, said as such.
 // Direction follows: the FTP server sends in a download, receives in an upload.
 
-import type { Connection, Side } from '../tcp/types.ts';
+import type { Connection, Side } from '../../tcp/types.ts';
 import { judgeOutcome } from './outcome.ts';
-import type { Transfer } from './types.ts';
+import type { Transfer } from '../types.ts';
+import { newTransfer } from '../records.ts';
+import { dataSides } from './measure.ts';
 
 export type LoneDataEvidence = 'port-20' | 'one-way';
 
@@ -50,40 +52,26 @@ export function loneTransfer(id: number, c: Connection, evidence: LoneDataEviden
   const receiverAckedAll = se !== null && se.bytesAcked >= se.bytesSent;
   const closer = c.closedBy;
   const duration = Math.max(0, c.endTime - c.startTime);
-  const t: Transfer = {
+  const t = newTransfer({
     id,
     session: null,
     command: 'unknown',
-    argument: '',
     transmissionMode: '', // no control connection: the MODE in force is not known
-    path: null,
     direction: sender === null ? 'unknown' : sender === 'server' ? 'download' : 'upload',
     commandFrame: c.firstFrame,
+    commandTime: c.startTime,
     mode: ftpServerEp === 'client' ? 'active' : 'passive',
-    announcement: null,
     dataConnection: c.id,
     dataSetupFrames: c.client.synFrame !== null ? [c.client.synFrame] : [],
     sender,
     bytes,
     bytesAcked,
     bytesMissing: se ? Math.max(0, se.bytesSent - se.bytesCaptured) : 0,
-    announcedBytes: null,
-    restOffset: 0,
-    type: '',
-    startTime: c.startTime,
     endTime: c.endTime,
     duration,
     rate: duration > 0 ? bytes / duration : null,
-    replyCodes: [],
-    preliminaryReply: null,
-    finalReply: null,
-    aborted: false,
-    tlsProtected: false,
-    outcome: 'unknown',
-    commandIndex: null,
-    linkedBy: null,
     dataCandidates: [c.id],
-    senderEndpoint: senderEp,
+    dataSides: dataSides(ftpServerEp, senderEp),
     dataClose: {
       by: closer === null ? null : closer === ftpServerEp ? 'server' : 'client',
       byRole: closer === null || senderEp === null ? null : closer === senderEp ? 'sender' : 'receiver',
@@ -91,15 +79,9 @@ export function loneTransfer(id: number, c: Connection, evidence: LoneDataEviden
       frame: c.closeFrame,
     },
     receiverAckedAll,
-    expectedBytes: null,
-    announcedFrom: null,
-    dataLooksTls: null,
     bytesStatus: 'counted',
-    commandTime: c.startTime,
     dataEvidence: evidence,
-    inProgressAtEnd: false,
-    tlsData: null,
-  };
+  });
   t.outcome = judgeOutcome({
     command: 'unknown',
     finalCode: null,

@@ -4,7 +4,7 @@
 // "DDD SP text" with the same code, and lines in between that "may start with anything" — even
 // another code — except the closing "DDD SP". RFC 2228 adds the 6yz codes of protected replies.
 
-import type { FtpReply } from './types.ts';
+import type { FtpReply } from '../types.ts';
 import type { ControlLine } from './lines.ts';
 
 /** Text kept per reply, in characters; longer replies keep counting lines. */

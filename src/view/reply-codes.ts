@@ -1,7 +1,9 @@
-// "Reply codes seen": every reply code the servers sent, counted, with its RFC meaning.
+// Reply codes as outputs show them: "Reply codes seen" (every reply code the servers sent, counted,
+// with its RFC meaning), and a code's sheet for `ftpdiag codes` (its catalog entry, or what its
+// digits say). The meanings come from the one catalog, rules/reply-codes.yaml.
 
 import type { FtpReply, Session } from '../ftp/types.ts';
-import { explainReplyCode } from '../diagnose/reply-codes.ts';
+import { CLASS_DIGITS, GROUP_DIGITS, explainReplyCode, replyCatalog } from '../diagnose/reply-codes.ts';
 
 export interface ReplyCodeSeen {
   code: number; //       0 for replies without a valid code
@@ -78,3 +80,61 @@ export function replyCodesSeen(sessions: readonly Session[]): ReplyCodeSeen[] {
   for (const s of sessions) counter.add(s);
   return counter.result();
 }
+
+export interface DigitMeaning {
+  digit: string;
+  name: string;
+  description: string;
+  valid: boolean; //    the RFCs define this digit in this position
+}
+
+export interface CodeSheet {
+  code: number;
+  known: boolean; //    listed in the catalog
+  meaning: string;
+  class: DigitMeaning;
+  group: DigitMeaning;
+  explanation: string;
+  causes: string[];
+  action: string;
+  references: string[];
+}
+
+function digitMeaning(digit: string, table: typeof CLASS_DIGITS, what: string, defined: string): DigitMeaning {
+  const hit = table[digit];
+  if (hit) return { digit, ...hit, valid: true };
+  return { digit, name: `no such ${what}`, description: `the RFCs define ${defined} only: a server sending this is broken or is not an FTP server`, valid: false };
+}
+
+/** Everything known about a code: the catalog's entry, or what its digits say. */
+export function codeSheet(code: number): CodeSheet {
+  const digits = String(code).padStart(3, '0');
+  const cls = digitMeaning(digits[0]!, CLASS_DIGITS, 'class', '1yz–5yz (RFC 959) and 6yz (RFC 2228)');
+  const grp = digitMeaning(digits[1]!, GROUP_DIGITS, 'group', 'x0z–x5z (RFC 959)');
+  const e = explainReplyCode(code);
+  if (e.known) {
+    return { code, known: true, meaning: e.meaning, class: cls, group: grp, explanation: e.explanation, causes: e.causes, action: e.action, references: e.references };
+  }
+  const byDigits = cls.valid && grp.valid ? `${cls.name}, ${grp.name}` : [cls, grp].filter((d) => !d.valid).map((d) => d.name).join(', ');
+  return {
+    code,
+    known: false,
+    meaning: `not defined by any FTP RFC (by its digits: ${byDigits})`,
+    class: cls,
+    group: grp,
+    explanation: cls.valid && grp.valid ? 'A server-specific code: read its text, and the server\'s documentation.' : '',
+    causes: [],
+    action: '',
+    references: ['RFC 959 §4.2.1'],
+  };
+}
+
+/** The codes of the catalog, ascending. */
+export function catalogSheets(): CodeSheet[] {
+  return [...replyCatalog().keys()].sort((a, b) => a - b).map(codeSheet);
+}
+
+/** A code as printed: always three digits (042, not 42). */
+
+/** What each first and second digit of a reply code says (RFC 959 §4.2.1), for the catalog's heading. */
+export { CLASS_DIGITS, GROUP_DIGITS };

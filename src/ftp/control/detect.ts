@@ -1,11 +1,11 @@
 // Control-channel recogniser: decides from the first bytes of both directions whether a TCP
 // connection is an FTP control connection, on any port, with or without the 220 greeting.
 
-import type { Side } from '../tcp/types.ts';
-import { isKnownVerb, otherProtocolVerbs, ambiguousVerbs, splitCommandLine } from './commands.ts';
+import type { Side } from '../../tcp/types.ts';
+import { isKnownVerb, otherProtocolVerbs, ambiguousVerbs, splitCommandLine } from '../commands.ts';
 import { LineSplitter } from './lines.ts';
 import { parseReplyLine, isValidCode, isBlank } from './replies.ts';
-import { isTlsHandshakeStart } from './tls-records.ts';
+import { isTlsHandshakeStart } from '../tls-records.ts';
 import { JUDGE_BYTES } from './probe.ts';
 
 /** The registered FTP control port (RFC 959) and implicit FTPS (RFC 4217 §1, port 990). */

@@ -2,9 +2,9 @@
 // transfer takes from it — its TlsDataFacts, the plaintext bytes when a key log decrypted it, and
 // what its TLS says of the session's data protection (PROT) when the command was unreadable.
 
-import type { Connection, Side } from '../tcp/types.ts';
-import { FtpTlsChannel, dataDirection, rolesOf, tlsEnding, type FtpTlsContext } from './tls-channel.ts';
-import type { Session, TlsDataFacts, Transfer } from './types.ts';
+import type { Connection, Side } from '../../tcp/types.ts';
+import { FtpTlsChannel, dataDirection, rolesOf, tlsEnding, type FtpTlsContext } from '../tls-channel.ts';
+import type { Session, TlsDataFacts, Transfer } from '../types.ts';
 
 /** Handshake message type of a ClientHello, at byte 5 of its first record. */
 const CLIENT_HELLO = 1;

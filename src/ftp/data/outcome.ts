@@ -1,6 +1,6 @@
 // How a transfer ended, from its replies and its data connection's final facts.
 
-import type { TransferOutcome } from './types.ts';
+import type { TransferOutcome } from '../types.ts';
 
 export interface OutcomeFacts {
   command: string; //               TransferCommand ('unknown': control channel was encrypted)

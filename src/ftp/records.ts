@@ -1,0 +1,104 @@
+// The one place the FTP stage's records are made: a session, a command, a transfer, each complete
+// with neutral defaults that the caller overrides. The control parser, the data linker, lone data
+// connections and the test fixtures all build them here, so a field added to types.ts is added
+// once.
+
+import type { FtpCommand, Session, Transfer } from './types.ts';
+
+/** A session record; `over` sets what is known (id, control connection, endpoints, …). */
+export function newSession(over: Partial<Session> & Pick<Session, 'id' | 'control' | 'client' | 'server'>): Session {
+  return {
+    startedMidSession: true,
+    greeting: null,
+    user: null,
+    password: null,
+    loggedIn: false,
+    loginState: 'unknown',
+    type: '',
+    mode: '',
+    stru: '',
+    cwd: null,
+    features: [],
+    tls: { authFrame: null, encryptedFromFrame: null, pbsz: null, prot: null, clearAgainFrame: null, implicit: false, decrypted: false, connection: null, ending: null, failureReply: null, protInferred: null, protEvidence: '' },
+    commands: [],
+    logins: [],
+    unparsedLines: 0,
+    transfers: [],
+    unsolicited: [],
+    overlongLines: 0,
+    overlongServerLines: 0,
+    overlongFrames: [],
+    gaps: 0,
+    pendingOverflow: 0,
+    pendingOverflowFrames: [],
+    commandsDropped: 0,
+    serverSide: 'server',
+    ended: false,
+    ...over,
+  };
+}
+
+/** A command record as its line was read: not answered, not yet placed (cwd, path, login). */
+export function newCommand(over: Partial<FtpCommand> & Pick<FtpCommand, 'index' | 'verb' | 'arg' | 'frame' | 'time'>): FtpCommand {
+  return {
+    known: false,
+    preliminary: [],
+    reply: null,
+    telnetInterrupt: false,
+    lastFrame: over.frame,
+    overlong: false,
+    unanswered: false,
+    unsupported: false,
+    replyMissing: null,
+    cwd: null,
+    path: null,
+    login: null,
+    announcement: null,
+    ...over,
+  };
+}
+
+/** A transfer record before its data connection is measured: no bytes, outcome unknown. */
+export function newTransfer(over: Partial<Transfer> & Pick<Transfer, 'id' | 'session' | 'command' | 'commandFrame' | 'commandTime'>): Transfer {
+  return {
+    argument: '',
+    path: null,
+    direction: 'unknown',
+    mode: null,
+    announcement: null,
+    dataConnection: null,
+    dataSetupFrames: [],
+    sender: null,
+    bytes: 0,
+    bytesAcked: 0,
+    bytesMissing: 0,
+    announcedBytes: null,
+    restOffset: 0,
+    type: '',
+    transmissionMode: '',
+    startTime: over.commandTime,
+    endTime: over.commandTime,
+    duration: 0,
+    rate: null,
+    replyCodes: [],
+    preliminaryReply: null,
+    finalReply: null,
+    aborted: false,
+    tlsProtected: false,
+    outcome: 'unknown',
+    commandIndex: null,
+    linkedBy: null,
+    dataCandidates: [],
+    dataSides: null,
+    dataClose: { by: null, byRole: null, kind: null, frame: null },
+    receiverAckedAll: false,
+    expectedBytes: null,
+    announcedFrom: null,
+    dataLooksTls: null,
+    bytesStatus: 'not-captured',
+    dataEvidence: null,
+    inProgressAtEnd: false,
+    tlsData: null,
+    ...over,
+  };
+}
