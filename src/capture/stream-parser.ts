@@ -97,6 +97,12 @@ export class CaptureStreamParser {
         'not-a-capture',
       );
     }
+    if (this.pending > 0 && ctx.consumed === 0) {
+      // not even the file header (pcap) or the first block (pcapng: the section header) is
+      // whole: a file this short holds no capture, whatever its first bytes say
+      const unit = this.loop.unitName === 'block' ? 'section header block' : this.loop.unitName;
+      throw ctx.fail(0, `not a capture: the file ends inside its ${unit} (${this.pending} bytes, at least ${ctx.need} needed)`, 'not-a-capture');
+    }
     if (this.pending > 0) {
       summary.truncated = true;
       ctx.warn(

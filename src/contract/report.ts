@@ -416,6 +416,12 @@ const command = ref(
     overlong: bool(),
     unanswered: bool(),
     unsupported: bool(),
+    replyMissing: nullable(
+      obj(
+        { bytes: int('server bytes missing from the capture after it'), frame: int('where the capture shows the hole') },
+        'unanswered because the capture dropped its reply: the client acknowledged server bytes the capture lacks',
+      ),
+    ),
     cwd: nullable(str('working directory it was acted on in (once the commands before it were answered)')),
     path: nullable(str('the path it names, resolved against cwd')),
     login: nullable(int('index into the session\'s logins of the login in force')),
@@ -466,7 +472,7 @@ const session = ref(
     control: int('Connection.id of the control connection'),
     client: obj({ addr: str(), port: int() }),
     server: obj({ addr: str(), port: int() }),
-    startedMidSession: bool('no 220 greeting seen'),
+    startedMidSession: bool('began before the capture: neither its SYN nor a 220 greeting seen'),
     greeting: nullable(reply),
     user: nullable(str()),
     password: nullable(str('REDACTED unless --show-passwords')),
@@ -484,6 +490,7 @@ const session = ref(
     unsolicited: list(reply, 'replies with no command pending'),
     unparsedLines: int(),
     overlongLines: int(),
+    overlongServerLines: int("of those, the server's (replies)"),
     overlongFrames: frameList('the first 20'),
     gaps: int('holes in the control stream'),
     pendingOverflow: int(),
@@ -535,7 +542,7 @@ const transfer = ref(
     endTime: num(),
     duration: num('seconds'),
     rate: nullable(num('bytes per second')),
-    replyCodes: list(int()),
+    replyCodes: list(int(), 'every code in order, preliminary and final; 0 for a line that was not a valid reply'),
     preliminaryReply: nullable(reply),
     finalReply: nullable(reply),
     aborted: bool(),
@@ -588,6 +595,15 @@ const clientLogins = ref(
     lastFailureTime: num(),
     firstSession: int(),
     success: nullable(obj({ user: str(), frame: int(), time: num(), session: int() })),
+    reasons: list(
+      obj({
+        reason: oneOf(['connection-limit', 'anonymous-only', 'anonymous-refused', 'tls-required', 'host-denied', 'account', 'credentials', 'unstated']),
+        count: int('refusals giving it'),
+        text: str('the first 530 text giving it'),
+        frame: int('its frame'),
+      }),
+      'what the 530 texts say, one entry per reason (first seen first), at most 8',
+    ),
   }),
 );
 

@@ -97,6 +97,8 @@ export class RuleEvaluator {
           continue;
         }
         let severity: Severity = rule.severity;
+        let title = rule.title;
+        let causes = rule.causes;
         let summary = rule.summary;
         let explanation = rule.explanation;
         let action = rule.action;
@@ -105,6 +107,8 @@ export class RuleEvaluator {
           stage = v.when;
           if (v.when.run(vars) !== true) continue;
           severity = v.severity ?? severity;
+          title = v.title ?? title;
+          causes = v.causes ?? causes;
           summary = v.summary ?? summary;
           explanation = v.explanation ?? explanation;
           action = v.action ?? action;
@@ -117,10 +121,10 @@ export class RuleEvaluator {
         findings.push({
           id: rule.id,
           severity,
-          title: rule.title,
+          title,
           summary: this.render(summary, vars),
           explanation: this.render(explanation, vars),
-          causes: rule.causes,
+          causes,
           action: this.render(action, vars),
           references: rule.references,
           frames: frameList,

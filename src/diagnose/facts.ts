@@ -52,6 +52,10 @@ export interface FactSources {
 }
 
 
+/** Replies without a command whose own findings tell them: 120 (a 220 follows), 421
+ *  (service-unavailable), 530 (the logins). */
+const ORPHANS_TOLD_ELSEWHERE: ReadonlySet<number> = new Set([120, 421, 530]);
+
 /** Commands whose 530 answer means the login itself failed (RFC 959 §5.4). */
 const LOGIN_VERBS: ReadonlySet<string> = new Set(['USER', 'PASS', 'ACCT']);
 
@@ -367,6 +371,11 @@ export class FactBuilder {
             seconds: dbl(attempt.lastTime - attempt.firstTime),
             session: int(attempt.session ?? -1),
             sessionFrame: int(attempt.sessionFrame),
+            acceptFrame: int(attempt.acceptFrame ?? 0),
+            closeFrame: int(attempt.closeFrame ?? 0),
+            closeKind: attempt.closeKind ?? '',
+            openSeconds: dbl(attempt.openSeconds),
+            commandFrames: ints(session !== null && role === 'control' ? session.commands.slice(0, 20).map((x) => x.frame) : []),
           }
         : null,
     };
@@ -425,6 +434,13 @@ export class FactBuilder {
     const clientSide: Side = s.serverSide === 'server' ? 'client' : 'server';
     const oneWay = !control ? '' : control[s.serverSide].segments === 0 && control[clientSide].segments > 0 ? 'client' : control[clientSide].segments === 0 && control[s.serverSide].segments > 0 ? 'server' : '';
     const { passive, active } = this.mismatches(s, sessionTransfers);
+    const clientClose = control ? clientCloseFact(s, control, replies, sessionTransfers, this.src.showPasswords) : null;
+    const closedAt = clientClose ? Number(clientClose['frame'] as bigint) : 0;
+    for (const r of replies) r['afterClientClose'] = closedAt > 0 && Number(r['frame'] as bigint) > closedAt;
+    // replies no command of the capture explains, and why: 120 (the 220 follows), 421 and 530
+    // have findings of their own, and a 221 after the client closed is its goodbye
+    const orphans = replies.filter((r) => r['kind'] === 'unsolicited' && r['valid'] === true && !ORPHANS_TOLD_ELSEWHERE.has(Number(r['code'] as bigint)) && !(r['code'] === 221n && r['afterClientClose'] === true));
+    const clientBytesMissing = control ? Math.max(0, control[clientSide].bytesSent - control[clientSide].bytesCaptured) : 0;
     const fact: Fact = {
       id: int(s.id),
       control: int(s.control),
@@ -457,6 +473,7 @@ export class FactBuilder {
       unanswered: int(s.commands.filter((c) => c.reply === null).length),
       unparsedLines: int(s.unparsedLines),
       overlongLines: int(s.overlongLines ?? 0),
+      overlongServerLines: int(s.overlongServerLines ?? 0),
       overlongFrames: ints(s.overlongFrames ?? []),
       gaps: int(s.gaps ?? 0),
       commandsDropped: int(s.commandsDropped ?? 0),
@@ -464,6 +481,10 @@ export class FactBuilder {
       pendingOverflowFrames: ints(s.pendingOverflowFrames ?? []),
       transfers: ints(s.transfers),
       quitFrame: int(quit?.frame ?? 0),
+      clientClose,
+      orphans,
+      orphanCause: s.startedMidSession ? 'before-capture' : clientBytesMissing > 0 ? 'command-lost' : 'unprompted',
+      clientBytesMissing: int(clientBytesMissing),
       passiveMismatches: passive,
       activeMismatches: active,
       unsupported: refusalGroups(s, sessionTransfers),
@@ -497,14 +518,29 @@ export class FactBuilder {
         controlAddr: a.controlPeerAddr,
         accepted: passiveMode || (cmd.reply !== null && cmd.reply.code >= 200 && cmd.reply.code < 300),
         connected: t !== undefined && t.dataConnection !== null && this.handshakeOfTransfer(t) === 'established',
+        served: t !== undefined && t.finalReply !== null && t.finalReply.valid && t.finalReply.code >= 200 && t.finalReply.code < 300,
+        failedFrame: int(t === undefined ? 0 : this.failedAttemptTo(t, a.addr, a.port)),
       });
     }
     return { passive, active };
   }
 
+  /** The SYN of a connection a transfer tried toward `addr:port` that was refused or never
+   *  answered (the announced endpoint did not work), 0 if none. */
+  private failedAttemptTo(t: Transfer, addr: string, port: number): number {
+    for (const id of t.dataCandidates) {
+      const c = this.connection(id);
+      if (!c || c.client.synFrame === null) continue;
+      const to = c.server.addr === addr && c.server.port === port;
+      const h = handshakeOf(c);
+      if (to && (h === 'refused' || h === 'unanswered')) return c.client.synFrame;
+    }
+    return 0;
+  }
+
   commandFact(s: Session, cmd: FtpCommand, isLast: boolean, transfer: number): Fact {
     const reuse = this.src.reuseCommandFacts === true;
-    const key = reuse ? `${isLast}:${transfer}:${cmd.reply ? cmd.reply.frame : 0}:${cmd.preliminary.length}:${this.src.showPasswords}` : '';
+    const key = reuse ? `${isLast}:${transfer}:${cmd.reply ? cmd.reply.frame : 0}:${cmd.preliminary.length}:${cmd.replyMissing?.frame ?? 0}:${this.src.showPasswords}` : '';
     const hit = reuse ? FactBuilder.commandCache.get(cmd) : undefined;
     if (hit && hit.key === key) return hit.fact;
     const arg = shownArgument(cmd.verb, cmd.arg, this.src.showPasswords);
@@ -529,6 +565,7 @@ export class FactBuilder {
       unsupported: cmd.unsupported ?? false,
       isLast,
       transfer: int(transfer),
+      replyMissing: cmd.replyMissing ? { bytes: int(cmd.replyMissing.bytes), frame: int(cmd.replyMissing.frame) } : null,
     };
     if (reuse) FactBuilder.commandCache.set(cmd, { key, fact });
     return fact;
@@ -562,6 +599,9 @@ export class FactBuilder {
       span: dbl(l.lastFailureTime - l.firstFailureTime),
       firstSession: int(l.firstSession),
       success: l.success ? { user: l.success.user, frame: int(l.success.frame), time: dbl(l.success.time), session: int(l.success.session) } : null,
+      reasons: (l.reasons ?? []).map((x) => ({ reason: x.reason, count: int(x.count), text: x.text, frame: int(x.frame) })),
+      reason: l.reasons === undefined || l.reasons.length === 0 ? 'unstated' : l.reasons.length === 1 ? l.reasons[0]!.reason : 'mixed',
+      reasonText: l.reasons?.[0]?.text ?? '',
     };
   }
 
@@ -759,6 +799,36 @@ function replyFact(r: FtpReply, verb: string, kind: 'greeting' | 'preliminary' |
   };
 }
 
+/**
+ * How the FTP client closed the control connection when it closed it first: FIN or RST, after
+ * QUIT or not, what it left waiting (commands without their reply yet, a transfer still running)
+ * and what the server still sent after it, and the client stack's RST that may have answered that.
+ * Null when the server closed first, or nobody closed in the capture.
+ */
+function clientCloseFact(s: Session, c: Connection, replies: readonly Fact[], transfers: readonly Transfer[], showPasswords: boolean): Fact | null {
+  const clientSide: Side = s.serverSide === 'server' ? 'client' : 'server';
+  if (c.closedBy !== clientSide || c.closeKind === null || c.closeFrame === null) return null;
+  const at = c.closeFrame;
+  const quit = s.commands.find((x) => x.verb === 'QUIT');
+  const pending = s.commands.filter((x) => x.frame <= at && x.verb !== '' && (x.reply === null || x.reply.frame > at));
+  const after = replies.filter((r) => Number(r['frame'] as bigint) > at);
+  const running = transfers.some((t) => t.commandFrame <= at && (t.finalReply === null || t.finalReply.frame > at));
+  const reset = c.reset !== null && c.reset.by === clientSide && c.reset.frame > at ? c.reset.frame : 0;
+  return {
+    kind: c.closeKind,
+    frame: int(at),
+    afterQuit: quit !== undefined && quit.frame <= at,
+    afterCommand: (() => {
+      const last = lastCommandBefore(s, at);
+      return last ? commandLine(last, showPasswords) : '';
+    })(),
+    pending: pending.map((x) => commandLine(x, showPasswords)),
+    transferRunning: running,
+    repliesAfter: after,
+    resetFrame: int(reset),
+  };
+}
+
 /** Frames kept per refusal group and per empty-transfer group. */
 const MAX_GROUP_FRAMES = 50;
 
@@ -783,8 +853,10 @@ function refusalGroups(s: Session, transfers: readonly Transfer[]): Fact[] {
   return [...groups.values()].map((g) => {
     const later = transfers.filter((t) => t.commandFrame > g.first);
     const complete = later.filter((t) => t.outcome === 'complete').length;
+    // a transfer whose outcome the capture cannot tell (partly captured) did not fail
+    const failed = later.some((t) => t.outcome === 'failed' || t.outcome === 'aborted' || t.outcome === 'truncated');
     const answeredLater = s.commands.some((c) => c.frame > g.last && !c.unsupported && c.reply !== null && c.reply.valid && c.reply.code < 400);
-    const after = later.length > 0 ? (complete === later.length ? 'succeeded' : 'failed') : answeredLater ? 'succeeded' : 'nothing';
+    const after = later.length > 0 ? (failed ? 'failed' : 'succeeded') : answeredLater ? 'succeeded' : 'nothing';
     return {
       what: g.what,
       code: int(g.code),

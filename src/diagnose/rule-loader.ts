@@ -22,7 +22,7 @@ const RULE_FIELDS = [
   'id', 'severity', 'title', 'scope', 'when', 'frames', 'summary', 'explanation', 'causes', 'action', 'references', 'variants', 'supersedes', 'ladder',
 ] as const;
 const REQUIRED_FIELDS = ['id', 'severity', 'title', 'scope', 'when', 'summary', 'explanation', 'action'] as const;
-const VARIANT_FIELDS = ['when', 'severity', 'summary', 'explanation', 'action', 'frames'] as const;
+const VARIANT_FIELDS = ['when', 'severity', 'title', 'summary', 'explanation', 'causes', 'action', 'frames'] as const;
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 const ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -234,8 +234,10 @@ function parseRule(ctx: FileContext, map: YAMLMap): Rule {
       variants.push({
         when: compileExpr(ctx, scope, vWhen, vWhen.value as string, 0, `${label} variant when`, 'bool'),
         severity: vf.has('severity') ? severityOf(ctx, vv('severity'), vl('severity')) : null,
+        title: vf.has('title') ? (scalarString(ctx, vv('title'), `${label} variant title`, vl('title')).value as string) : null,
         summary: vTpl('summary'),
         explanation: vTpl('explanation'),
+        causes: vf.has('causes') ? stringList(ctx, vv('causes'), `${label} variant causes`, vl('causes')) : null,
         action: vTpl('action'),
         frames: vFrames,
       });

@@ -28,8 +28,10 @@ export interface CompiledTemplate {
 export interface RuleVariant {
   when: CompiledExpr;
   severity: Severity | null;
+  title: string | null; //            the finding's heading for this case (null: the rule's)
   summary: CompiledTemplate | null;
   explanation: CompiledTemplate | null;
+  causes: string[] | null; //         the likely causes of this case (null: the rule's)
   action: CompiledTemplate | null;
   frames: CompiledExpr | null;
 }

@@ -38,10 +38,13 @@ export function rateText(bytesPerSecond: number | null): string {
   return `${siText(bytesPerSecond, 'B')}/s`;
 }
 
-/** Seconds in a sentence: '0.250 s', '12.5 s'; 'unknown' without one. */
+/** Seconds in a sentence: '0.250 s', '12.5 s', '46 µs'; 'unknown' without one. */
 export function secondsText(s: number | null): string {
   if (s === null || !Number.isFinite(s)) return 'unknown';
-  return Math.abs(s) < 10 ? `${s.toFixed(3)} s` : `${s.toFixed(1)} s`;
+  // below half a millisecond "0.000 s" says nothing: microseconds (or nanoseconds below one)
+  const a = Math.abs(s);
+  if (a > 0 && a < 0.0005) return a < 1e-6 ? `${Math.round(s * 1e9)} ns` : `${Math.round(s * 1e6)} µs`;
+  return a < 10 ? `${s.toFixed(3)} s` : `${s.toFixed(1)} s`;
 }
 
 /** `part` of `whole` in per cent: '4.2%', '42%'; '0%' of nothing. */

@@ -160,6 +160,7 @@ export class FtpAnalyzer implements TcpListener {
    */
   release(s: Session): void {
     for (const id of this.connectionsOf(s)) this.apps.delete(id);
+    this.attempts.release(s.control);
     for (const tid of s.transfers) {
       this.transferMap.delete(tid);
       this.tracks.delete(tid);
@@ -235,8 +236,10 @@ export class FtpAnalyzer implements TcpListener {
   onGap(conn: Connection, from: Side, offset: number, length: number, frame: number): void {
     const app = conn.app as ConnApp | undefined;
     if (!app || app.ended) return;
-    if (app.role === 'control') app.session!.gap(from, frame, this.now, offset, length);
-    else if (app.role === 'probe') app.probe!.gap(from, frame, this.now);
+    // the receiver acknowledged the missing bytes: they arrived, the capture dropped them
+    const acked = conn[from].bytesAcked >= offset + length;
+    if (app.role === 'control') app.session!.gap(from, frame, this.now, offset, length, acked);
+    else if (app.role === 'probe') app.probe!.gap(from, frame, this.now, length, acked);
     else if (app.tls) app.tls.gap(app.tlsRoles![from], offset, length, frame);
   }
 
@@ -276,6 +279,8 @@ export class FtpAnalyzer implements TcpListener {
       case 'control': {
         const cs = app.session!;
         cs.end(conn.lastFrame, conn.endTime);
+        // seen from its SYN, the server closed it without a greeting (the client had sent a line)
+        if (cs.session.greeting === null && !conn.roleGuessed && cs.session.serverSide === 'server') this.attempts.closedSession(conn);
         this.linker.sessionEnded(cs);
         this.maybeEndSession(cs);
         break;
@@ -391,7 +396,7 @@ export class FtpAnalyzer implements TcpListener {
     // parse what was held back, in the order it came
     for (const c of probe.chunks) {
       if (c.data) cs.feed(c.side, c.data, c.frame, c.time, c.offset);
-      else cs.gap(c.side, c.frame, c.time);
+      else cs.gap(c.side, c.frame, c.time, NaN, c.gap?.bytes ?? -1, c.gap?.acked ?? false);
     }
     // copies that disagreed while it was still a probe
     for (const c of conn.conflicts) if (c.firstLine === null) cs.conflict(c.by, c);

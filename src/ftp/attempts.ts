@@ -10,17 +10,29 @@
 // spoke FTP. It stays pending for ATTEMPT_WINDOW seconds of capture time: a session from the same
 // client address to the same server endpoint in that time takes it (a retry that got through);
 // otherwise it is judged alone.
+//
+// Heuristic: "accepted, then closed without a greeting"
+// Plain definition: a connection seen from its SYN whose server answered the handshake (SYN-ACK)
+// and then closed it (FIN or RST) first, without sending a byte: no 220 (RFC 959 §5.4 has the
+// server greet every connection). tcp_wrappers and hosts.deny, a per-address or total
+// connection limit, or a service that dies on accept look like this. Without client bytes it is
+// an attempt like the ones above; a client that sent a line first (QUIT, USER) made the
+// connection a session, which the FTP stage judges the same way when it ends (closedSilently).
 
 import type { Connection } from '../tcp/types.ts';
 
 /** What the diagnosis knows of an attempt (facts.ts turns it into c.ftpAttempt). */
 export interface FtpAttempt {
-  outcome: 'refused' | 'unanswered';
+  outcome: 'refused' | 'unanswered' | 'closed'; // 'closed': accepted, then closed by the server without a greeting
   synFrames: number[]; //   the client's SYNs (with retransmissions), at most MAX_FRAMES
   rstFrame: number | null; // the RST that refused it
   firstTime: number; //     first SYN, seconds since 1970
   lastTime: number; //      last packet
   session: number | null; // Session.id of the session from the same client that came next, if any
+  acceptFrame: number | null; // 'closed': the server's SYN-ACK
+  closeFrame: number | null; //  'closed': the server's FIN or RST that closed it
+  closeKind: 'fin' | 'rst' | null;
+  openSeconds: number; //      'closed': from the SYN-ACK to that close; 0 otherwise
   sessionFrame: number; //  first frame of that session's control connection (0: none)
 }
 
@@ -33,10 +45,12 @@ const MAX_CONTROL_PORTS = 64;
 const MAX_FRAMES = 20;
 const FTP_PORT = 21;
 
-/** A connection that only tried to open: the client's SYNs, then nothing or a RST. */
+/** A connection that only tried to open: the client's SYNs, then nothing or a RST; or one the
+ *  server accepted and closed without a byte (closedSilently). */
 export function attemptOf(c: Connection): FtpAttempt | null {
-  if (c.roleGuessed || c.client.synFrame === null || c.server.synFrame !== null) return null;
+  if (c.roleGuessed || c.client.synFrame === null) return null;
   if (c.client.bytesSent > 0 || c.server.bytesSent > 0) return null;
+  if (c.server.synFrame !== null) return closedSilently(c);
   const refused = c.server.rstFrame !== null;
   if (!refused && c.server.segments > 0) return null;
   const syns = c.events['handshake-unanswered']?.frames ?? c.events['handshake-refused']?.frames ?? [];
@@ -48,8 +62,46 @@ export function attemptOf(c: Connection): FtpAttempt | null {
     firstTime: c.startTime,
     lastTime: c.endTime,
     session: null,
+    acceptFrame: null,
+    closeFrame: null,
+    closeKind: null,
+    openSeconds: 0,
     sessionFrame: 0,
   };
+}
+
+/** The connection as an attempt the server accepted and closed without greeting: handshake
+ *  seen, the server sent no byte and closed first (FIN or RST). Null otherwise. */
+export function closedSilently(c: Connection): FtpAttempt | null {
+  const accept = c.server.synFrame;
+  if (c.roleGuessed || c.client.synFrame === null || accept === null || c.server.bytesSent > 0) return null;
+  if (c.closedBy !== 'server' || c.closeKind === null || c.closeFrame === null) return null;
+  return {
+    outcome: 'closed',
+    synFrames: [c.client.synFrame],
+    rstFrame: c.server.rstFrame,
+    firstTime: c.startTime,
+    lastTime: c.endTime,
+    session: null,
+    sessionFrame: 0,
+    acceptFrame: accept,
+    closeFrame: c.closeFrame,
+    closeKind: c.closeKind,
+    openSeconds: Math.max(0, timeOfFrame(c, c.closeFrame) - timeOfFrame(c, accept)),
+  };
+}
+
+/** Capture time of a frame at which one of the connection's endpoints changed state (its SYN-ACK,
+ *  FIN or RST); the connection's start when none did. */
+function timeOfFrame(c: Connection, frame: number): number {
+  for (const ep of [c.server, c.client]) {
+    const log = ep.transitions;
+    for (let i = 0; i < log.length; i++) {
+      const t = log.at(i);
+      if (t.frame === frame) return t.time;
+    }
+  }
+  return c.startTime;
 }
 
 interface Pending {
@@ -123,6 +175,14 @@ export class AttemptTable {
   /** End of the capture: every attempt still waiting is judged alone. */
   finish(): void {
     while (this.pending.length > 0) this.judge(this.pending.shift()!);
+  }
+
+  /** A session's control connection that the server closed without a greeting: decided at once
+   *  (its findings go with the session). */
+  closedSession(conn: Connection): boolean {
+    const a = closedSilently(conn);
+    if (a !== null) this.decided.set(conn.id, a);
+    return a !== null;
   }
 
   /** Forgets a released connection's attempt. */

@@ -29,9 +29,45 @@ export interface ClientLogins {
   firstSession: number; //            Session.id of the earliest session with a refused attempt, -1 if none
   /** The first successful login after the first refused one, null if none came. */
   success: { user: string; frame: number; time: number; session: number } | null;
+  /** Why the refusals say they were refused (loginRefusalReason of their 530 text), one entry
+   *  per reason in order of first appearance, with its first text; at most MAX_REASONS. */
+  reasons: Array<{ reason: LoginRefusal; count: number; text: string; frame: number }>;
+}
+
+/** What a 530's text says of a refused login. */
+export type LoginRefusal =
+  | 'connection-limit' //  too many connections from this host, or in all
+  | 'anonymous-only' //    the server takes anonymous logins only
+  | 'anonymous-refused' // it takes no anonymous logins
+  | 'tls-required' //      it requires TLS (AUTH TLS) before the login
+  | 'host-denied' //       it refuses this client's address
+  | 'account' //           the account is disabled, locked, expired or not allowed on FTP
+  | 'credentials' //       wrong user name or password
+  | 'unstated'; //         the text gives no reason ("Not logged in.", "Login failed.")
+
+// 530 Sorry, only 3 connections per host!          530 This FTP server is anonymous only.
+// 530 Non-anonymous sessions must use encryption.  530 Login incorrect.      530 Not logged in.
+/** Texts of refusals by what they say, tried in order: the first pattern that matches names
+ *  the reason (a limit or a policy before the generic words "denied" and "incorrect"). */
+const REFUSAL_TEXTS: ReadonlyArray<[LoginRefusal, RegExp]> = [
+  ['connection-limit', /too many|connections? (?:per|from)|only \d+ (?:connections|users|clients|sessions)|maximum (?:number of )?(?:users|clients|connections|sessions|logins?)|(?:login|connection|user|client|session)s? limit|limit (?:of|on) (?:connections|users|clients|sessions)|already connected|\bmax(?:imum)? \d+ (?:users|clients|connections|sessions)/i],
+  ['anonymous-only', /anonymous (?:access |logins? |users? )?only|only anonymous/i],
+  ['tls-required', /\b(?:TLS|SSL|encryption|AUTH)\b.{0,40}\b(?:required|mandatory)\b|\bmust use (?:AUTH|TLS|SSL|encryption)|requires? (?:TLS|SSL|encryption|AUTH)|\bpolicy requires\b/i],
+  ['anonymous-refused', /anonymous.{0,40}\b(?:not allowed|not permitted|denied|disabled|refused|forbidden|not accepted)|\bno anonymous\b|does not allow anonymous/i],
+  ['host-denied', /(?:not allowed|denied|refused|forbidden|blocked|banned).{0,40}(?:\b(?:host|address|IP|location)\b|\bfrom (?:your|\d|\[?[0-9a-f]*:))|\byour (?:host|address|IP)\b.{0,30}\b(?:not|denied|blocked|banned)\b/i],
+  ['account', /\b(?:account|user)\b.{0,40}\b(?:disabled|locked|expired|suspended|not allowed|not permitted|denied|forbidden)\b|\bpermission denied\b|\baccess denied\b|\bnot allowed to log ?in\b|\bpassword (?:has )?expired\b/i],
+  ['credentials', /\bincorrect\b|\binvalid\b|\bwrong\b|authentication failed|\bbad (?:password|user)|\bpassword\b|unknown user|no such user|login authentication/i],
+];
+
+/** What a 530's text says of the refused login; 'unstated' when it names no reason. */
+export function loginRefusalReason(text: string): LoginRefusal {
+  for (const [reason, re] of REFUSAL_TEXTS) if (re.test(text)) return reason;
+  return 'unstated';
 }
 
 const MAX_FRAMES = 200;
+/** Refusal reasons kept per client and server. */
+const MAX_REASONS = 8;
 const MAX_USERS = 20;
 const MAX_USER_SET = 1000;
 /** Client/server pairs tracked; beyond, sessions are counted in `untracked`. */
@@ -81,6 +117,7 @@ export class LoginLedger {
         lastFailureTime: 0,
         firstSession: -1,
         success: null,
+        reasons: [],
         userSet: new Set(),
         successes: [],
       };
@@ -117,6 +154,12 @@ export class LoginLedger {
 
   private noteFailure(e: Entry, r: FtpReply, user: string | null, session: number): void {
     e.failures++;
+    const reason = loginRefusalReason(r.text);
+    const known = e.reasons.find((x) => x.reason === reason);
+    if (known) {
+      known.count++;
+      if (r.frame < known.frame) Object.assign(known, { text: r.text, frame: r.frame }); // sessions end out of order: keep the first
+    } else if (e.reasons.length < MAX_REASONS) e.reasons.push({ reason, count: 1, text: r.text, frame: r.frame });
     if (e.firstFailureFrame === 0 || r.time < e.firstFailureTime) {
       e.firstFailureFrame = r.frame;
       e.firstFailureTime = r.time;
@@ -162,7 +205,8 @@ export class LoginLedger {
       if (e.failures === 0) continue;
       const { userSet: _u, successes, ...rest } = e;
       const success = successes.find((x) => x.time > e.firstFailureTime || (x.time === e.firstFailureTime && x.frame > e.firstFailureFrame)) ?? null;
-      out.push({ ...rest, failureFrames: [...e.failureFrames], users: [...e.users], success });
+      const reasons = e.reasons.map((x) => ({ ...x })).sort((a, b) => a.frame - b.frame);
+      out.push({ ...rest, failureFrames: [...e.failureFrames], users: [...e.users], success, reasons });
     }
     return out.sort((a, b) => a.firstFailureFrame - b.firstFailureFrame);
   }

@@ -32,6 +32,11 @@ export interface FtpCommand {
   overlong: boolean; //       the line was longer than the line cap: `arg` was cut
   unanswered: boolean; //     settled without a final reply (control closed or capture ended first)
   unsupported: boolean; //    its final reply says the server does not support it (commands.ts saysNotSupported)
+  /** Unanswered because the capture dropped the reply: after the command, bytes of the server's
+   *  stream are missing from the capture that the client acknowledged (so they arrived), and the
+   *  server's next reply answers a later command. `frame`: where the capture shows the hole (the
+   *  client's ACK over it, or the server's next segment). */
+  replyMissing: { bytes: number; frame: number } | null;
   // --- recorded when the server acts on it: once every command before it is answered (a
   // pipelined RETR after a CWD is placed in the directory the CWD's reply made), as Zeek's
   // ftp_reply handling does ---
@@ -110,7 +115,7 @@ export interface Transfer {
   endTime: number;
   duration: number; //               seconds, data connection open to close (or command to reply)
   rate: number | null; //            bytes per second on the data connection
-  replyCodes: number[]; //           every code in order, preliminary and final
+  replyCodes: number[]; //           every code in order, preliminary and final; 0 for a line that was not a valid reply
   preliminaryReply: FtpReply | null;
   finalReply: FtpReply | null;
   aborted: boolean; //               ABOR sent while it ran
@@ -186,7 +191,7 @@ export interface Session {
   control: number; //         Connection.id of the control connection
   client: { addr: string; port: number };
   server: { addr: string; port: number };
-  startedMidSession: boolean; // no 220 greeting seen
+  startedMidSession: boolean; // began before the capture: neither the SYN nor a 220 greeting seen
   greeting: FtpReply | null;
   user: string | null;
   password: string | null; //  as sent; redacted at output unless --show-passwords
@@ -222,6 +227,7 @@ export interface Session {
   // --- added by the FTP stage ---
   unsolicited: FtpReply[]; // replies with no pending command (besides the greeting), e.g. a 421; ≤ 100 kept
   overlongLines: number; //   control lines longer than the line cap (cut); both directions
+  overlongServerLines: number; // of those, the server's (replies)
   overlongFrames: number[]; // frames where such lines ended, ≤ 20
   gaps: number; //            holes in the control stream (bytes missing from the capture)
   pendingOverflow: number; // commands dropped from the reply-pairing queue (cap reached): left unanswered

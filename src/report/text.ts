@@ -81,6 +81,7 @@ type FindingRecord = [
   action: string,
   frames: number[], // the first MAX_LISTED_FRAMES (listText) …
   frameCount: number, // … of this many
+  causes: number, //   index of its likely causes in TextReport.causeLists (a rule's variants may differ)
 ];
 
 export class TextReport {
@@ -98,7 +99,9 @@ export class TextReport {
   /** Instances per `severity|id`, background info findings apart as `bg|id`. */
   private readonly perId = new Map<string, number>();
   /** A rule's causes and references (the same for all its findings), by rule id. */
-  private readonly ruleTexts = new Map<string, Pick<Finding, 'causes' | 'references'>>();
+  private readonly ruleTexts = new Map<string, Pick<Finding, 'references'>>();
+  private readonly causeIds = new Map<string, number>(); // a list of causes (joined) → its index in causeLists
+  private readonly causeLists: string[][] = [];
   private background = 0;
 
   /** `spoolToFiles`: keep the pieces in temporary files (a streaming analysis) or in memory. */
@@ -156,7 +159,14 @@ export class TextReport {
     const count = background ? `bg|${f.id}` : `${f.severity}|${f.id}`;
     this.perId.set(count, (this.perId.get(count) ?? 0) + 1);
     if (background) this.background++;
-    if (!this.ruleTexts.has(f.id)) this.ruleTexts.set(f.id, { causes: f.causes, references: f.references });
+    if (!this.ruleTexts.has(f.id)) this.ruleTexts.set(f.id, { references: f.references });
+    const causesKey = (f.causes ?? []).join('\n');
+    let causes = this.causeIds.get(causesKey);
+    if (causes === undefined) {
+      causes = this.causeLists.length;
+      this.causeIds.set(causesKey, causes);
+      this.causeLists.push(f.causes ?? []);
+    }
     const record: FindingRecord = [
       f.id,
       background ? 1 : 0,
@@ -171,6 +181,7 @@ export class TextReport {
       f.action,
       f.frames.length > MAX_LISTED_FRAMES ? f.frames.slice(0, MAX_LISTED_FRAMES) : f.frames,
       f.frames.length,
+      causes,
     ];
     this.findings.add(JSON.stringify(record), order === 'id' ? findingSortKey(r) : [severityRank[f.severity], 0, 0, 0, r.seq]);
   }
@@ -304,14 +315,14 @@ export class TextReport {
     const shown = new Map<string, number>();
     const explained = new Set<string>();
     const foldedDone = new Set<string>();
-    for (const [id, bg, transfer, session, connection, , severity, title, summary, explanation, action, frames, frameCount] of this.findingRecords(order, from, to)) {
+    for (const [id, bg, transfer, session, connection, , severity, title, summary, explanation, action, frames, frameCount, causes] of this.findingRecords(order, from, to)) {
       if (apart && bg) continue;
       const k = shown.get(id) ?? 0;
       if (!folds(k, id)) {
         shown.set(id, k + 1);
-        const f: ShownFinding = { id, severity, title, summary, explanation, action, frames, frameCount, transfer, session, connection, ...this.ruleTexts.get(id)! };
+        const f: ShownFinding = { id, severity, title, summary, explanation, action, frames, frameCount, transfer, session, connection, causes: this.causeLists[causes], ...this.ruleTexts.get(id)! };
         let block = findingHead(f, st, this.width);
-        const key = `${id}|${explanation}`;
+        const key = `${id}|${explanation}|${causes}`;
         if (sev !== 'info' && !explained.has(key)) {
           explained.add(key);
           const text = findingExplanation(f, this.width);

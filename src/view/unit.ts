@@ -204,7 +204,8 @@ const MAX_REPLY_CODES = 4;
 
 /** `150 226`, `–` for none, or `150 150 150 150 … +46` for a long list (a table cell). */
 export function repliesText(t: Transfer): string {
-  const codes = t.replyCodes;
+  // 0: a line that was not a valid reply ('230_no_space'), not a code
+  const codes = t.replyCodes.map((c) => (c === 0 ? '???' : String(c)));
   if (codes.length === 0) return '–';
   if (codes.length <= MAX_REPLY_CODES + 1) return codes.join(' ');
   return `${codes.slice(0, MAX_REPLY_CODES).join(' ')} … +${codes.length - MAX_REPLY_CODES}`;

@@ -47,7 +47,6 @@ describe('malformed captures', () => {
     const cases: Array<[string, Buffer, number, number, string]> = [
       ['pcap cut inside a record header', pcap.subarray(0, 100 + 8), 1, 100, 'record at offset 100 (8 of 16 bytes)'],
       ['pcap cut inside record data', pcap.subarray(0, 100 + 16 + 10), 1, 100, 'record at offset 100 (26 of 76 bytes)'],
-      ['pcap cut inside the file header', pcap.subarray(0, 10), 0, 0, 'file header at offset 0 (10 of 24 bytes)'],
       ['pcapng cut inside a block', pcapng.subarray(0, 140 + 50), 1, 140, 'block at offset 140 (50 of 92 bytes)'],
       ['pcapng cut inside a block header', pcapng.subarray(0, 140 + 4), 1, 140, 'block at offset 140 (4 of 12 bytes)'],
     ];
@@ -165,6 +164,20 @@ describe('malformed captures', () => {
         expect(e.code).to.equal('not-a-capture');
         expect(e.reason).to.contain(`only ${n} bytes, starts with d4`);
       }
+    });
+
+    it('a file shorter than its file header (pcap) or first block (pcapng): one line, not an empty capture', async () => {
+      for (const n of [4, 10, 20, 23]) {
+        const e = await readError(pcap.subarray(0, n));
+        expect(e, `pcap ${n}`).to.include({ code: 'not-a-capture', offset: 0, reason: `not a capture: the file ends inside its file header (${n} bytes, at least 24 needed)` });
+      }
+      for (const n of [4, 11, 20, 27]) {
+        const e = await readError(pcapng.subarray(0, n));
+        expect(e.code, `pcapng ${n}`).to.equal('not-a-capture');
+        expect(e.reason, `pcapng ${n}`).to.match(/^not a capture: the file ends inside its section header block/);
+      }
+      // a whole header and nothing else is a capture with no packet
+      expect((await readBytes(pcap.subarray(0, 24))).summary.frames).to.equal(0);
     });
 
     it('an empty gzip stream, and a gzip of a non-capture', async () => {

@@ -89,6 +89,15 @@ describe('cli: ftpdiag analyze', function () {
     expect(r.err).to.match(new RegExp(`^ftpdiag: ${notCapture.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: offset 0: [^\\n]+\\n$`));
   });
 
+  it('answers a pcap shorter than its 24-byte header (head -c 20) with one line and exit 2', async () => {
+    const short = join(tmp, 'short.pcap');
+    writeFileSync(short, Buffer.from('d4c3b2a1020004000000000000000000ffff0000', 'hex'));
+    const r = await cli(['analyze', short]);
+    expect(r.code).to.equal(2);
+    expect(r.out).to.equal('');
+    expect(r.err).to.equal(`ftpdiag: ${short}: offset 0: not a capture: the file ends inside its file header (20 bytes, at least 24 needed)\n`);
+  });
+
   corpusIt('still reports what was read before a corrupt record, then exits 2', async () => {
     const { data, offset } = corruptRecord(readFileSync(trace(RETR_425)), 17);
     const bad = join(tmp, 'corrupt.pcap');

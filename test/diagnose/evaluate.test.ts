@@ -139,7 +139,7 @@ describe('diagnose/evaluate', () => {
     expect(f!.severity).to.equal('error');
     expect(f!.frames).to.deep.equal([8]);
     expect(f!.session).to.equal(null);
-    expect(f!.summary).to.equal('client 10.0.0.1 → server 10.0.0.2:21: 1 login attempt refused with 530 for user bob (1 session, first at frame 8); no login from this client succeeded in the capture');
+    expect(f!.summary).to.equal('client 10.0.0.1 → server 10.0.0.2:21: 1 login attempt refused with 530 "Login incorrect." for user bob: wrong user name or password (1 session, first at frame 8); no login from this client succeeded in the capture');
   });
 
   it('never puts a PASS argument into a finding unless asked to', () => {
@@ -251,5 +251,9 @@ describe('diagnose/evaluate', () => {
     const [f] = byId(run({ connections: [open], sessions: [s] }), 'unanswered-command');
     expect(f!.severity).to.equal('info');
     expect(f!.summary).to.match(/^LIST \(frame 50\) has no reply in the capture, which ends 1\.500 s later with the control connection still open$/);
+    // the command is the control connection's last packet: not "0.000 s later" (trial 1, B15)
+    const last = connection(0, { closeKind: null, closedBy: null, closeFrame: null, endTime: 1000.5 });
+    const [g] = byId(run({ connections: [last], sessions: [s] }), 'unanswered-command');
+    expect(g!.summary).to.equal('LIST (frame 50) has no reply in the capture, which ends there with the control connection still open');
   });
 });

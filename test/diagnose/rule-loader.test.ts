@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtinRuleSet, loadRuleSet, loadRules, parseRuleFile, builtinRulesDir } from '../../src/diagnose/rule-loader.ts';
 import { RuleFileError } from '../../src/diagnose/rule-error.ts';
+import { RuleEvaluator } from '../../src/diagnose/evaluate.ts';
 import { TcpEventKinds } from '../../src/tcp/types.ts';
 
 /** A minimal valid rule; `over` replaces or adds lines (key → raw YAML value). */
@@ -126,6 +127,18 @@ describe('diagnose/rule-loader', () => {
     expect(loadError(text).reason).to.match(/severity must be one of/);
     const text2 = rule({}).trimEnd() + '\n    variants:\n      - summary: x\n';
     expect(loadError(text2).reason).to.match(/variant: missing required field "when"/);
+  });
+
+  it("lets a variant give its own title and likely causes (the rule's stand otherwise)", () => {
+    const text = rule({ causes: '[a rule cause]' }).trimEnd() +
+      "\n    variants:\n      - when: t.final == 426\n        title: Aborted\n        causes: [a variant cause]\n      - when: t.final == 425\n        severity: error\n";
+    const [r] = parseRuleFile(text, 'x.yaml')!;
+    expect(r!.variants.map((v) => [v.title, v.causes])).to.deep.equal([['Aborted', ['a variant cause']], [null, null]]);
+    const ev = new RuleEvaluator({ rules: [r!], byScope: { capture: [], connection: [], session: [], transfer: [r!], command: [], client: [] } });
+    const at = (final: bigint) => ev.evaluate('transfer', { t: { bytes: 5n, final, label: 'x' } }, { connection: null, session: null, transfer: 0 })[0]!;
+    expect([at(426n).title, at(426n).causes]).to.deep.equal(['Aborted', ['a variant cause']]);
+    expect([at(425n).title, at(425n).causes, at(425n).severity]).to.deep.equal(['My rule', ['a rule cause'], 'error']);
+    expect(loadError(rule({}).trimEnd() + '\n    variants:\n      - when: t.final == 1\n        causes: 3\n').reason).to.match(/causes/);
   });
 
   it('skips the reply-code catalog that lives beside the rules', () => {

@@ -53,6 +53,8 @@ describe('diagnose/template', () => {
     expect(formatSeconds(12.34)).to.equal('12.3 s');
     expect(listText([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])).to.equal('1, 2, 3, 4, 5, 6, 7, 8 … (first 8 of 10 frames)');
     expect(listText([])).to.equal('none');
+    // below half a millisecond "0.000 s" would say nothing (time stepping back by 37 µs)
+    expect([formatSeconds(0.000037), formatSeconds(-0.000046), formatSeconds(4e-7), formatSeconds(0.0006), formatSeconds(0)]).to.deep.equal(['37 µs', '-46 µs', '400 ns', '0.001 s', '0.000 s']);
     expect(formatPercent(3, 200)).to.equal('1.5%');
     expect(formatPercent(1, 0)).to.equal('0%');
     expect(pluralOf('reply')).to.equal('replies');

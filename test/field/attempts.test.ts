@@ -59,6 +59,26 @@ describe('field captures: attempts to reach the FTP server', () => {
     expect(f!.summary).to.include('no answer to 2 SYNs), then got through');
   });
 
+  it('each case has its own title and likely causes: no "not running" for silence, no "could not reach" when too soon to tell', () => {
+    const dropped = new TraceBuilder();
+    attempt(dropped, '192.0.2.7:49210', '198.51.100.21:21', 3);
+    const [u] = byId(analyzeTrace(dropped), 'ftp-server-unreachable');
+    expect(u!.title).to.equal('Client could not reach the FTP server');
+    expect(u!.causes!.join(' ')).to.not.match(/not running|refused/);
+    const refused = new TraceBuilder();
+    attempt(refused, '192.0.2.7:49211', '198.51.100.21:21', 1, true);
+    const [f] = byId(analyzeTrace(refused), 'ftp-server-unreachable');
+    expect(f!.title).to.equal('FTP server refused the connection');
+    expect(f!.causes!.join(' ')).to.include('not running').and.not.include('dropping');
+    const cut = new TraceBuilder();
+    quit(login(cut, { client: '192.0.2.9:40000' }));
+    attempt(cut, '192.0.2.7:49212', '198.51.100.20:21', 1);
+    const [c] = byId(analyzeTrace(cut), 'ftp-server-unreachable');
+    expect(c!.severity).to.equal('info');
+    expect(c!.summary).to.include('too soon to see whether the server answered');
+    expect(c!.title).to.not.match(/could not reach/);
+  });
+
   it('a port another session uses for control counts; other ports stay background traffic', () => {
     const t = new TraceBuilder();
     attempt(t, '192.0.2.8:49300', '198.51.100.20:2121', 2);

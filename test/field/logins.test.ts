@@ -84,7 +84,7 @@ describe('field captures: logins judged per client', () => {
       ['error', 'client 192.0.2.1 → server 198.51.100.20'],
       ['error', 'client 192.0.2.2 → server 198.51.100.20'],
     ]);
-    expect(fs[0]!.summary).to.include('25 login attempts refused with 530 for user bob (25 sessions');
+    expect(fs[0]!.summary).to.include('25 login attempts refused with 530 "Login incorrect." for user bob: wrong user name or password (25 sessions');
   });
 
   it('a 530 from a session begun before the capture counts as a refused login whose USER is not in the capture', () => {
@@ -113,5 +113,63 @@ describe('field captures: logins judged per client', () => {
     const released = streamedFindings(t);
     expect(released.map((f) => `${f.severity}:${f.id}:${f.summary}`).sort()).to.deep.equal([...whole].sort());
     expect(whole.filter((x) => x.includes('password-guessing'))[0]).to.match(/^error:password-guessing:/);
+  });
+});
+
+/** One session from `client` whose PASS is refused with `text`. */
+function refused(t: TraceBuilder, text: string, client = '192.0.2.20:40000', user = 'hello'): void {
+  const c = t.tcp({ client, server: '198.51.100.20:21' });
+  c.handshake();
+  c.server('PA', '220 ready\r\n');
+  c.client('PA', `USER ${user}\r\n`);
+  c.server('PA', '331 password please\r\n');
+  c.client('PA', 'PASS secret\r\n');
+  c.server('PA', `530 ${text}\r\n`);
+  quit(c);
+}
+
+describe('field captures: a 530 read for what its text says', () => {
+  const cases: Array<[string, string, string, string]> = [
+    ['Sorry, only 3 connections per host!', 'connection-limit', 'Login refused by a connection limit', 'a connection limit of the server, not the credentials'],
+    ['Too many connections (8) from this IP', 'connection-limit', 'Login refused by a connection limit', 'a connection limit of the server, not the credentials'],
+    ['This FTP server is anonymous only.', 'anonymous-only', 'Login refused (anonymous logins only)', 'the server takes anonymous logins only'],
+    ['Non-anonymous sessions must use encryption.', 'tls-required', 'Login refused (TLS required)', 'the server requires TLS (AUTH TLS) before a login'],
+    ['This FTP server does not allow anonymous logins.', 'anonymous-refused', 'Login refused (no anonymous logins)', 'the server accepts no anonymous logins'],
+    ['Login not allowed from your host', 'host-denied', 'Login refused (client address not allowed)', "the server refuses logins from this client's address"],
+    ['Permission denied.', 'account', 'Login refused (account not allowed)', 'the account is not allowed'],
+    ['Password expired', 'account', 'Login refused (account not allowed)', 'the account is not allowed'],
+    ['Login incorrect.', 'credentials', 'Login failed (530)', 'wrong user name or password'],
+    ['Not logged in.', 'unstated', 'Login failed (530, no reason given)', 'the reply gives no reason'],
+  ];
+  for (const [text530, reason, title, phrase] of cases) {
+    it(`530 ${text530} → ${reason}`, () => {
+      const t = new TraceBuilder();
+      refused(t, text530);
+      const r = analyzeTrace(t);
+      expect(r.logins[0]!.reasons.map((x) => x.reason)).to.deep.equal([reason]);
+      const [f] = byId(r, 'login-failed');
+      expect([f!.severity, f!.title]).to.deep.equal(['error', title]);
+      expect(f!.summary).to.include(`refused with 530 "${text530}" for user hello: ${phrase}`);
+      if (reason !== 'credentials' && reason !== 'unstated') expect(f!.summary + (f!.causes ?? []).join(' ')).to.not.include('wrong user name or password');
+    });
+  }
+
+  it('refusals giving different reasons are listed with their counts', () => {
+    const t = new TraceBuilder();
+    refused(t, 'Login incorrect.', '192.0.2.20:40000');
+    refused(t, 'Sorry, only 3 connections per host!', '192.0.2.20:40001');
+    refused(t, 'Login incorrect.', '192.0.2.20:40002');
+    const [f] = byId(analyzeTrace(t), 'login-failed');
+    expect(f!.summary).to.include('the replies give several reasons: 2 × Login incorrect., 1 × Sorry, only 3 connections per host!');
+  });
+
+  it('a connection limit, then a login that gets in: information, not "found working credentials"', () => {
+    const t = new TraceBuilder();
+    refused(t, 'Sorry, only 3 connections per host!', '192.0.2.10:39000');
+    quit(login(t, { client: '192.0.2.10:39001', user: 'hello' }));
+    const [f] = byId(analyzeTrace(t), 'login-failed');
+    expect(f!.severity).to.equal('info');
+    expect(f!.summary).to.include('a connection limit refused the first tries');
+    expect(f!.summary).to.not.include('working credentials');
   });
 });

@@ -112,3 +112,60 @@ describe('field captures: captures that start or stop in the middle', () => {
     expect(r.transfers.map((x) => [x.bytes, x.outcome])).to.deep.equal([[50_000, 'complete']]);
   });
 });
+
+/** A RETR of an announced `size` bytes (150 "(N bytes)", or a SIZE answer first) of which the
+ *  capture holds `held`; `end` says how its data connection ends in the capture: not at all
+ *  (the capture stopped recording it), or a FIN after the bytes held. The server answers 226. */
+function announcedRetr(how: '150' | 'SIZE', held: number, size: number, end: 'missing' | 'fin'): TraceBuilder {
+  const t = new TraceBuilder();
+  const c = login(t);
+  if (how === 'SIZE') {
+    c.client('PA', 'SIZE big.zip\r\n');
+    c.server('PA', `213 ${size}\r\n`);
+  }
+  const d = openPassiveRetr(t, c, 'big.zip', how === '150' ? `150 Opening BINARY mode data connection for big.zip (${size} bytes)` : '150 Opening BINARY mode data connection');
+  d.stream('server', held);
+  d.client('A');
+  if (end === 'fin') {
+    d.server('FA');
+    d.client('FA');
+    d.server('A');
+  } else d.lose('server', size - held); // sent, never recorded: no more of the data connection
+  c.server('PA', '226 Transfer complete\r\n', { dt: 1 });
+  c.client('A');
+  t.wait(1.5);
+  c.client('PA', 'NOOP\r\n');
+  c.server('PA', '200 NOOP ok\r\n');
+  return t;
+}
+
+describe('field captures: an announced size the capture does not reach', () => {
+  for (const how of ['150', 'SIZE'] as const) {
+    it(`announced by ${how}, the data connection's end missing: not "complete", the capture said to lack the rest`, () => {
+      const r = analyzeTrace(announcedRetr(how, 14_600, 1_048_576, 'missing'));
+      const t = r.transfers[0]!;
+      expect([t.bytes, t.expectedBytes, t.outcome]).to.deep.equal([14_600, 1_048_576, 'unknown']);
+      const [f] = byId(r, 'transfer-partly-captured');
+      expect(f!.severity).to.equal('info');
+      expect(f!.summary).to.include('the capture holds 14.6 kB (14600 bytes) of the 1.05 MB (1048576 bytes) the server announced');
+      expect(f!.summary).to.include(how === 'SIZE' ? '(SIZE)' : '(150 reply)');
+      expect(f!.summary).to.include("the data connection's end is missing (no FIN or RST");
+      expect(f!.summary).to.include('although the server answered 226');
+      expect(worse(r)).to.deep.equal([]);
+      expect(text(r)).to.match(/RETR +│ big\.zip.*│ unknown +│/);
+    });
+  }
+
+  it('the same data connection closed by FIN short of the size: still transfer-truncated (error)', () => {
+    const r = analyzeTrace(announcedRetr('150', 14_600, 1_048_576, 'fin'));
+    expect(r.transfers[0]!.outcome).to.equal('truncated');
+    expect(byId(r, 'transfer-truncated').map((f) => f.severity)).to.deep.equal(['error']);
+    expect(byId(r, 'transfer-partly-captured')).to.deep.equal([]);
+  });
+
+  it('every announced byte held but the end missing: complete, nothing said', () => {
+    const r = analyzeTrace(announcedRetr('SIZE', 20_000, 20_000, 'missing'));
+    expect(r.transfers[0]!.outcome).to.equal('complete');
+    expect(byId(r, 'transfer-partly-captured')).to.deep.equal([]);
+  });
+});

@@ -116,6 +116,20 @@ describe('field captures: a capture that repeats itself', () => {
     expect(small.map((f) => f.severity)).to.deep.equal(['info']);
   });
 
+  it('a capture whose clock only steps back is not titled "repeats itself", and sub-millisecond steps read in µs', () => {
+    const frames = session().captureFrames();
+    // the next frame is 1 ms later: stamped 1.04 ms late, it is 40 µs before the one after it
+    const tiny = byId(analyzeFrames(renumber([...frames.slice(0, 10), later(frames[10]!, 0.00104), ...frames.slice(11)])), 'capture-repeats');
+    expect(tiny.map((f) => [f.severity, f.title])).to.deep.equal([['info', 'Time steps back in the capture']]);
+    expect(tiny[0]!.summary).to.include('by at most 40 µs');
+    expect(tiny[0]!.summary).to.not.include('0.000 s');
+    expect(tiny[0]!.explanation).to.not.match(/written twice|copies/);
+    const big = byId(analyzeFrames(renumber([...frames.slice(0, 10), later(frames[10]!, -2), ...frames.slice(11)])), 'capture-repeats');
+    expect(big.map((f) => [f.severity, f.title])).to.deep.equal([['warning', 'Time goes back in the capture']]);
+    const twice = byId(analyzeFrames(renumber([...frames, ...frames])), 'capture-repeats');
+    expect(twice.map((f) => f.title)).to.deep.equal(['The capture repeats itself']);
+  });
+
   it('says when a repeat lies beyond the frames it compares (the bound)', () => {
     const frames = session().captureFrames();
     const r = analyzeFrames(renumber([...frames, ...frames]), { repeats: { windowFrames: 10 } });

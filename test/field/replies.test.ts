@@ -57,6 +57,57 @@ describe('field captures: replies to commands not in the capture', () => {
     expect(json(r).replyCodes.map((x: { code: number }) => x.code)).to.deep.equal([221, 421]);
   });
 
+  it('a reply with no command pending in a session captured from its SYN is unprompted, not "answering commands not in the capture"', () => {
+    const t = new TraceBuilder();
+    const c = login(t);
+    c.client('PA', 'NOOP\r\n');
+    c.server('PA', '200 NOOP ok\r\n');
+    c.server('PA', '221 Goodbye.\r\n', { dt: 0.5 });
+    c.server('FA');
+    c.client('FA');
+    c.server('A');
+    const r = analyzeTrace(t);
+    const [f] = byId(r, 'reply-without-command');
+    expect([f!.severity, f!.title]).to.deep.equal(['info', 'Reply with no command pending']);
+    expect(f!.summary).to.match(/221 Goodbye\. \(frame \d+\) with no command pending/);
+    expect(f!.summary).to.include('so the server sent it unprompted');
+    expect(f!.summary).to.not.include('not in the capture');
+  });
+
+  it('replies to commands the capture dropped (client bytes missing) say so, with the bytes', () => {
+    const t = new TraceBuilder();
+    const c = login(t);
+    c.lose('client', 'PASV\r\n');
+    c.server('PA', '227 Entering Passive Mode (198,51,100,20,195,80)\r\n');
+    c.client('PA', 'NOOP\r\n');
+    c.server('PA', '200 NOOP ok\r\n');
+    const r = analyzeTrace(t);
+    const [f] = byId(r, 'reply-without-command');
+    expect(f!.title).to.equal('Reply to a command not in the capture');
+    expect(f!.summary).to.include('answering commands missing from the capture (6 bytes of the client');
+    // and from a session begun before the capture: commands sent before it
+    const m = new TraceBuilder();
+    const mid = midSession(m, '203.0.113.5:50127');
+    mid.server('PA', '250 OK.\r\n');
+    mid.client('A');
+    expect(byId(analyzeTrace(m), 'reply-without-command')[0]!.summary).to.include('answering commands sent before the capture began');
+  });
+
+  for (const [verb, line] of [['RETR', '230_no_space'], ['STOR', '2260 Transfer complete']] as const) {
+    it(`an invalid reply line (${line}) to ${verb} is quoted whole and not counted as a valid code in the transfer table`, () => {
+      const t = new TraceBuilder();
+      const c = login(t);
+      c.client('PA', `${verb} f.bin\r\n`);
+      c.server('PA', `${line}\r\n`);
+      const r = analyzeTrace(t);
+      expect(r.transfers[0]!.replyCodes).to.deep.equal([0]);
+      expect(r.transfers[0]!.outcome).to.equal('unknown');
+      expect(text(r)).to.match(new RegExp(`${verb} +│ f\\.bin +│[^\\n]*│ \\?\\?\\? +│ unknown`));
+      const [f] = byId(r, 'invalid-reply-code');
+      expect(f!.summary).to.include(`"${line}"`);
+    });
+  }
+
   it('commands without any reply in a one-way capture are not "the server hung"', () => {
     const t = new TraceBuilder();
     const c = t.tcp({ client: '192.0.2.10:40000', server: '198.51.100.20:21' });

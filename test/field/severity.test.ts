@@ -13,10 +13,10 @@ import { everyTrace, projectRoot, traceFiles } from '../support/trace-files.ts';
 import { analyzeTrace, login, quit } from './support.ts';
 
 type Dir = 'upload' | 'download';
-type End = 'sender-rst' | 'receiver-rst-after-fin';
+type End = 'sender-rst' | 'receiver-rst-after-fin' | 'receiver-rst-early';
 
 /** A passive transfer of 20,000 bytes whose data connection ends as `end` says, answered 226. */
-function transfer(dir: Dir, end: End): TraceBuilder {
+function transfer(dir: Dir, end: End, preliminary = '150 Ok'): TraceBuilder {
   const t = new TraceBuilder();
   const c = login(t);
   c.client('PA', 'PASV\r\n');
@@ -24,12 +24,13 @@ function transfer(dir: Dir, end: End): TraceBuilder {
   c.client('PA', dir === 'upload' ? 'STOR a.bin\r\n' : 'RETR a.bin\r\n');
   const d = t.tcp({ client: '192.0.2.10:41000', server: '198.51.100.20:50000' });
   d.handshake();
-  c.server('PA', '150 Ok\r\n');
+  c.server('PA', `${preliminary}\r\n`);
   const sender = dir === 'upload' ? 'client' : 'server';
   const receiver = dir === 'upload' ? 'server' : 'client';
   d.stream(sender, 20_000);
   d.send(receiver, 'A');
   if (end === 'sender-rst') d.send(sender, 'RA');
+  else if (end === 'receiver-rst-early') d.send(receiver, 'RA');
   else {
     d.send(sender, 'FA');
     d.send(receiver, 'A');
@@ -91,10 +92,31 @@ describe('field captures: severity that means something', function () {
     }
   });
 
+  it('a receiver that resets before the end of the file (no FIN yet), answered 226: the same error and outcome both ways', () => {
+    const up = analyzeTrace(transfer('upload', 'receiver-rst-early'));
+    const down = analyzeTrace(transfer('download', 'receiver-rst-early'));
+    expect([up.transfers[0]!.outcome, down.transfers[0]!.outcome]).to.deep.equal(['aborted', 'aborted']);
+    expect(about(up)).to.deep.equal(['error:receiver-reset']);
+    expect(about(down)).to.deep.equal(['error:receiver-reset']);
+    // one sentence for both, only the roles swapped
+    const words = (r: AnalysisResult) => r.findings.find((f) => f.id === 'receiver-reset')!.summary.replace(/STOR|RETR/, 'X').replace(/upload|download/, 'D').replace('the server answered', 'R');
+    expect(words(up).replace(/server/g, 'A').replace(/client/g, 'B')).to.equal(words(down).replace(/client/g, 'A').replace(/server/g, 'B'));
+    expect(words(down)).to.include('reporting success for a transfer the client aborted');
+  });
+
+  it('a receiver that resets after every announced byte, before the FIN: information, complete, both ways', () => {
+    for (const dir of ['upload', 'download'] as const) {
+      const r = analyzeTrace(transfer(dir, 'receiver-rst-early', '150 Opening BINARY mode data connection for a.bin (20000 bytes)'));
+      expect(r.transfers[0]!.outcome, dir).to.equal('complete');
+      expect(about(r), dir).to.deep.equal(['info:receiver-reset']);
+      expect(r.findings.find((f) => f.id === 'receiver-reset')!.summary, dir).to.include('complete on the wire, closed abortively');
+    }
+  });
+
   // The findings that judge a transfer's data (its connection, its bytes, its end). Not those about
   // the session around it: control-idle-timeout, for one, reports a control connection lost
   // after the file had all arrived.
-  const DATA_VERDICTS = new Set(['upload-reset', 'transfer-truncated', 'transfer-aborted', 'data-connection-failed', 'tcp-reset', 'lone-data-connection', 'encrypted-data-connection']);
+  const DATA_VERDICTS = new Set(['upload-reset', 'receiver-reset', 'transfer-truncated', 'transfer-aborted', 'data-connection-failed', 'tcp-reset', 'lone-data-connection', 'encrypted-data-connection']);
 
   it('no transfer an error about its data concerns is "complete", on every trace here and in the corpus', async () => {
     const wrong: string[] = [];

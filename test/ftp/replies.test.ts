@@ -63,8 +63,8 @@ describe('ftp/replies', () => {
     expect(brief(replies)).to.deep.equal([
       [0, false, 1, '99 PASV invalid'],
       [0, false, 1, 'SYST not supported'],
-      [230, false, 1, '_no_space'],
-      [700, false, 1, 'x'],
+      [230, false, 1, '230_no_space'],
+      [700, false, 1, '700 x'],
     ]);
     expect(asm.blankLines).to.equal(1);
   });

@@ -87,8 +87,10 @@ describe('ftp/outcome judgeOutcome', () => {
     expect(o({ expectedBytes: null, dataReset: true, receiverAckedAll: false, delivered: 500 })).to.equal('truncated');
     expect(o({ finalCode: null, dataReset: true, receiverAckedAll: false, delivered: 500 })).to.equal('truncated');
   });
-  it('not truncated when the capture stopped recording the data connection before its end', () => {
-    expect(o({ dataEnded: false, delivered: 100, bytes: 100 })).to.equal('complete');
+  it('not truncated when the capture stopped recording the data connection before its end: unknown while short of the announced size', () => {
+    expect(o({ dataEnded: false, delivered: 100, bytes: 100 })).to.equal('unknown');
+    expect(o({ dataEnded: false, delivered: 100, bytes: 100, expectedBytes: null })).to.equal('complete');
+    expect(o({ dataEnded: false, delivered: 1000, bytes: 1000, expectedBytes: 1000 })).to.equal('complete');
   });
   it('unknown: no final reply, or an odd one', () => {
     expect(o({ finalCode: null })).to.equal('unknown');

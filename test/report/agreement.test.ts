@@ -76,7 +76,7 @@ function disagreements(name: string, r: AnalysisResult): string[] {
     const h = ht.get(t.id);
     if (row < htmlRows) say(`${id} html`, h && [h[6], h[7], h[8], h[9], h[12]], [byteText(tv.bytes, true), byteText(tv.bytesAcked, true), t.announcedBytes === null ? '–' : t.announcedBytes.toLocaleString('en-US'), repliesText(t), t.outcome]);
     const j = json.transfers.find((x) => x['id'] === t.id)!;
-    say(`${id} json`, [j['bytes'], j['bytesAcked'], j['announcedBytes'], (j['replyCodes'] as number[]).join(' ') || '–', j['outcome'], j['label'], j['path']], [
+    say(`${id} json`, [j['bytes'], j['bytesAcked'], j['announcedBytes'], (j['replyCodes'] as number[]).map((c) => (c === 0 ? '???' : String(c))).join(' ') || '–', j['outcome'], j['label'], j['path']], [
       typeof tv.bytes === 'number' ? tv.bytes : null,
       typeof tv.bytesAcked === 'number' ? tv.bytesAcked : null,
       t.announcedBytes,
@@ -85,7 +85,7 @@ function disagreements(name: string, r: AnalysisResult): string[] {
       tv.label,
       t.path,
     ]);
-    if (t.session === null) continue; // the log follows sessions
+    // a lone data connection (no session) has its line too
     const k = ops.findIndex((op) => op.transfer === t.id);
     if (k < 0) {
       bad.push(`${name}: ${id} not in the log`);
@@ -105,7 +105,8 @@ function disagreements(name: string, r: AnalysisResult): string[] {
     if (!block.includes(sv.login)) bad.push(`${name}: ${id} text: no '${sv.login}'`);
     if (sv.password !== null && !block.includes(`password ${escapeWire(sv.password)}`) && sv.password.length <= 100) bad.push(`${name}: ${id} text: no password ${sv.password}`);
     for (const op of ops) {
-      if (op.session !== s.id || op.operation !== 'login') continue;
+      // a 230/530 whose command is not in the capture (command '') belongs to no login record
+      if (op.session !== s.id || op.operation !== 'login' || op.command === '') continue;
       const login = sv.logins.find((l) => l.user === op.user && l.password === op.password);
       if (!login) bad.push(`${name}: ${id} log: login of ${op.user} / ${op.password} is none of the session's`);
     }

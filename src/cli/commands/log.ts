@@ -61,7 +61,10 @@ export async function run(args: LogArgs, io: CliIO): Promise<ExitCode> {
       const shown = filter.narrowResult(result);
       const sessions = new Set(shown.sessions.map((s) => s.id));
       const transfers = new Set(shown.transfers.map((t) => t.id));
-      ops = ops.filter((op) => sessions.has(op.session) && (op.transfer === null || transfers.has(op.transfer))).map((op, seq) => ({ ...op, seq }));
+      // a lone data connection's line (no session) is shown with its transfer
+      ops = ops
+        .filter((op) => (op.session === null ? op.transfer !== null && transfers.has(op.transfer) : sessions.has(op.session) && (op.transfer === null || transfers.has(op.transfer))))
+        .map((op, seq) => ({ ...op, seq }));
       io.err(`ftpdiag: note: ${filter.note()}\n`);
     }
     const out = renderOperationLog(ops, {

@@ -7,7 +7,7 @@
 // is answered or given up itself. That is when the server acts on it, so a pipelined RETR after
 // a CWD is placed in the directory the CWD's reply made.
 
-import type { FtpReply, Session } from '../types.ts';
+import type { FtpCommand, FtpReply, Session } from '../types.ts';
 import { plausibleReply } from '../commands.ts';
 import type { Pending } from './verbs.ts';
 
@@ -21,6 +21,7 @@ export class ReplyPairing {
     private readonly session: Session,
     private readonly maxPending: number,
     private readonly place: (p: Pending) => void,
+    private readonly giveUp: (cmd: FtpCommand) => void, // a command left without its reply (it may say why: session.ts)
   ) {}
 
   get waiting(): boolean {
@@ -84,7 +85,7 @@ export class ReplyPairing {
       const k = this.pending.findIndex((q, n) => n > 0 && plausibleReply(q.cmd.verb, code));
       if (k < 0) return null;
       this.placeThrough(k);
-      for (const q of this.pending.splice(0, k)) q.cmd.unanswered = true;
+      for (const q of this.pending.splice(0, k)) this.giveUp(q.cmd);
       return this.pending.shift()!;
     }
     // RFC 959 §4.1.3: STAT during a transfer is answered at once (211/212/213) while the
@@ -103,7 +104,7 @@ export class ReplyPairing {
   /** The control connection ended: every command still waiting is placed and left unanswered. */
   end(): void {
     this.placeThrough(this.pending.length - 1);
-    for (const p of this.pending) p.cmd.unanswered = true;
+    for (const p of this.pending) this.giveUp(p.cmd);
     this.pending = [];
   }
 }

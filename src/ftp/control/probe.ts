@@ -15,6 +15,7 @@ export interface ProbeChunk {
   frame: number;
   time: number;
   offset: number; //      stream offset of data[0] (NaN for a gap)
+  gap: { bytes: number; acked: boolean } | null; // a gap: its length, and whether the receiver acknowledged it
 }
 
 export class Probe {
@@ -30,7 +31,7 @@ export class Probe {
   /** Keeps a copy of `data`. Returns true when it added to what the recogniser looks at. */
   add(side: Side, data: Buffer, frame: number, time: number, offset = NaN): boolean {
     if (this.firstFrame === 0) this.firstFrame = frame;
-    this.chunks.push({ side, data: Buffer.from(data), frame, time, offset });
+    this.chunks.push({ side, data: Buffer.from(data), frame, time, offset, gap: null });
     this.held[side] += data.length;
     if (this.held[side] >= PROBE_LIMIT) this.full = true;
     const have = this.headLen[side];
@@ -43,9 +44,9 @@ export class Probe {
     return true;
   }
 
-  gap(side: Side, frame: number, time: number): void {
+  gap(side: Side, frame: number, time: number, bytes = 0, acked = false): void {
     this.gapSeen[side] = true;
-    this.chunks.push({ side, data: null, frame, time, offset: NaN });
+    this.chunks.push({ side, data: null, frame, time, offset: NaN, gap: { bytes, acked } });
     // what follows a gap is the tail of some line: keep the head as it was before it
     if (this.headLen[side] > 0) this.frozen[side] = true;
   }

@@ -80,7 +80,8 @@ export class ReplyAssembler {
     const valid = isValidCode(code) && (sep === ' ' || sep === '');
     return {
       code,
-      text: code === 0 ? t : sep === ' ' || sep === '' ? t.slice(4) : t.slice(3),
+      // a line that is not a valid reply is kept whole ("230_no_space", "700 x"), as it came
+      text: valid ? t.slice(4) : t,
       lines: 1,
       valid,
       firstFrame: line.firstFrame,

@@ -50,6 +50,8 @@ const MAX_SIZES = 256;
 const ANSWERED_PARTIAL = 512;
 /** Frames kept in Session.overlongFrames. */
 const MAX_OVERLONG_FRAMES = 20;
+/** Acknowledged gaps in the server's stream remembered, to tell a reply the capture dropped. */
+const MAX_DROPPED = 32;
 
 export interface SessionHooks {
   /** A data endpoint is known (PORT sent, or 227/228/229 received): expect a connection to it. */
@@ -87,6 +89,7 @@ export class ControlSession implements ControlRef, VerbContext {
   private cutLines = 0; //                  client lines delivered cut: how a server treated them is unknown
   private tlsChannel: FtpTlsChannel | null = null; // the control connection's TLS stage (FTPS), from AUTH's 234 or the first byte
   private awaitFailureReply = false; //      cleartext came back after a failed handshake: its reply answers AUTH
+  private readonly droppedReplies: Array<{ frame: number; bytes: number }> = []; // server bytes the capture dropped (acknowledged gaps), the latest MAX_DROPPED
 
   constructor(
     id: number,
@@ -106,6 +109,9 @@ export class ControlSession implements ControlRef, VerbContext {
       control: conn.id,
       client: { addr: cli.addr, port: cli.port },
       server: { addr: srv.addr, port: srv.port },
+      // seen from its SYN, the session began in the capture, greeting or not (a server may close
+      // at once, or greet with 421)
+      startedMidSession: !this.sawSyn,
       loginState: this.sawSyn ? 'not-logged-in' : 'unknown',
       // RFC 959 defaults (§3.1.1.1 ASCII, §3.4 stream, §3.1.2 file) hold from the greeting on;
       // a capture that began mid-session does not know them: ''
@@ -122,7 +128,7 @@ export class ControlSession implements ControlRef, VerbContext {
       }),
       server: new LineSplitter(limits.maxLine, serverLineStart),
     };
-    this.pairing = new ReplyPairing(this.session, limits.maxPending, (p) => this.place(p));
+    this.pairing = new ReplyPairing(this.session, limits.maxPending, (p) => this.place(p), (cmd) => this.giveUp(cmd));
     this.tls = new TlsSwitch(encryptedAtStart !== null);
     if (encryptedAtStart) {
       this.session.tls.encryptedFromFrame = encryptedAtStart.frame;
@@ -169,9 +175,13 @@ export class ControlSession implements ControlRef, VerbContext {
   }
 
   /** Bytes of `connSide` are missing from the capture: `length` at stream offset `offset`
-   *  (-1: not said). */
-  gap(connSide: Side, frame: number, time: number, offset = NaN, length = -1): void {
+   *  (-1: not said); `acked`: the receiver acknowledged them (they arrived: the capture dropped them). */
+  gap(connSide: Side, frame: number, time: number, offset = NaN, length = -1, acked = false): void {
     const role = this.roleOf(connSide);
+    if (role === 'server' && acked && length > 0) {
+      this.droppedReplies.push({ frame, bytes: length });
+      if (this.droppedReplies.length > MAX_DROPPED) this.droppedReplies.shift();
+    }
     if (this.tls.isTls(role)) {
       this.session.gaps++;
       this.tls.gap(role);
@@ -257,16 +267,17 @@ export class ControlSession implements ControlRef, VerbContext {
     if (this.session.tls.clearAgainFrame === null) this.session.tls.clearAgainFrame = frame;
   }
 
-  private noteOverlong(line: ControlLine): void {
+  private noteOverlong(line: ControlLine, role: Side): void {
     if (!line.overlong) return;
     this.session.overlongLines++;
+    if (role === 'server') this.session.overlongServerLines++;
     if (this.session.overlongFrames.length < MAX_OVERLONG_FRAMES) this.session.overlongFrames.push(line.frame);
   }
 
   // ---- client side: commands ------------------------------------------------------------------
 
   private readonly clientLine = (line: ControlLine): boolean => {
-    this.noteOverlong(line);
+    this.noteOverlong(line, 'client');
     const text = line.text;
     if (text.length > 0 && isBlank(text)) {
       // control characters only (no verb): not a command
@@ -533,7 +544,7 @@ export class ControlSession implements ControlRef, VerbContext {
   // ---- server side: replies -------------------------------------------------------------------
 
   private readonly serverLine = (line: ControlLine): boolean => {
-    this.noteOverlong(line);
+    this.noteOverlong(line, 'server');
     const before = this.assembler.blankLines;
     const reply = this.assembler.push(line);
     if (this.assembler.blankLines !== before) this.session.unparsedLines++;
@@ -638,6 +649,21 @@ export class ControlSession implements ControlRef, VerbContext {
     return true;
   }
 
+  /**
+   * Heuristic: "the capture dropped the reply"
+   * A command given up without a final reply (a later reply answers a later command, or the
+   * session ended) lost its reply to the capture when, after the command was sent, bytes of the
+   * server's stream are missing from the capture that the client acknowledged: they reached the
+   * client, so the server did answer (zeek cwd-navigation: "200 Type set to I", 19 bytes, acked
+   * by the client's next segment). The first such gap after the command is named.
+   */
+  private giveUp(cmd: FtpCommand): void {
+    cmd.unanswered = true;
+    if (cmd.reply !== null) return;
+    const gap = this.droppedReplies.find((g) => g.frame >= cmd.lastFrame);
+    if (gap) cmd.replyMissing = { bytes: gap.bytes, frame: gap.frame };
+  }
+
   /** Replies are paired by plausibility, not only in order: bytes went missing, or a client
    *  line was cut. */
   private get alignLoosely(): boolean {
@@ -646,7 +672,7 @@ export class ControlSession implements ControlRef, VerbContext {
 
   private transferPreliminary(track: TransferTrack, reply: FtpReply): void {
     const t = track.t;
-    if (t.replyCodes.length < MAX_REPLY_CODES) t.replyCodes.push(reply.code);
+    if (t.replyCodes.length < MAX_REPLY_CODES) t.replyCodes.push(reply.code); // a 1yz is valid (onReply)
     if (!t.preliminaryReply) t.preliminaryReply = reply;
     const n = parse150Size(reply.text);
     if (n !== null) {
@@ -661,7 +687,8 @@ export class ControlSession implements ControlRef, VerbContext {
     const track = p.track as TransferTrack | undefined;
     if (track) {
       const t = track.t;
-      if (t.replyCodes.length < MAX_REPLY_CODES) t.replyCodes.push(code);
+      // a line that was not a valid reply counts as no code (0), not as the digits it began with
+      if (t.replyCodes.length < MAX_REPLY_CODES) t.replyCodes.push(reply.valid ? code : 0);
       t.finalReply = reply;
       const k = this.running.indexOf(track);
       if (k >= 0) this.running.splice(k, 1);

@@ -65,6 +65,7 @@ export function measureTransfer(track: TransferTrack): void {
   t.dataSetupFrames.sort((a, b) => a - b);
   let dataEnded = false;
   let dataReset = false;
+  let receiverResetEarly = false; // the receiver's RST came before the end of the file (the sender's FIN)
   if (conn) {
     t.dataConnection = conn.id;
     const app = conn.app as ConnApp | undefined;
@@ -109,6 +110,7 @@ export function measureTransfer(track: TransferTrack): void {
     };
     dataEnded = conn.closeKind !== null;
     dataReset = conn.closeKind === 'rst';
+    receiverResetEarly = conn.reset !== null && sides.sender !== null && conn.reset.by !== sides.sender && !conn.reset.peerFinished;
     inferProt(track.control.session, t, conn);
     t.duration = Math.max(0, conn.endTime - conn.startTime);
     t.rate = t.duration > 0 ? t.bytes / t.duration : null;
@@ -139,6 +141,7 @@ export function measureTransfer(track: TransferTrack): void {
     encrypted: t.tlsData !== null && t.tlsData.plaintext === null,
     // an RST after the sender's TLS close_notify ended nothing: its data was all written
     resetBySender: t.dataClose.byRole === 'sender' && t.tlsData?.verdict !== 'reset-after-close-notify',
+    resetByReceiverEarly: receiverResetEarly,
   });
   // without a data connection the bytes are unknown ('not captured'), not 0, unless the
   // transfer was refused before one was due; TLS record bytes are not file bytes

@@ -16,6 +16,9 @@ export interface OutcomeFacts {
   expectedBytes: number | null; //  announced size minus REST offset
   encrypted?: boolean; //           the data connection carried TLS (its bytes are not file bytes)
   resetBySender?: boolean; //       the data connection was ended by a RST from the side sending the data
+  /** … by a RST from the receiving side before it had the end of the file (the sender's FIN
+   *  acknowledged): its application aborted the read. */
+  resetByReceiverEarly?: boolean;
 }
 
 /**
@@ -33,10 +36,15 @@ export interface OutcomeFacts {
  *               Also with no final reply at all, when the data connection ended that way.
  *  4. aborted   the final reply is 2xx but the sender ended the data connection with RST instead
  *               of FIN (every byte acknowledged): it aborted rather than finished, whichever way
- *               the data flowed (an upload-reset is never "complete").
- *  5. complete  the final reply is 2xx (with no data connection in the capture, the server's
+ *               the data flowed (an upload-reset is never "complete"). Or the receiver reset it
+ *               before the end of the file (the sender's FIN), unless it had every announced byte:
+ *               its application aborted the read, whichever way the data flowed.
+ *  5. unknown   the final reply is 2xx, but the capture holds fewer bytes than announced and not
+ *               the data connection's end (no FIN or RST in it): the rest of the transfer is
+ *               missing from the capture, so whether the file arrived whole cannot be told.
+ *  6. complete  the final reply is 2xx (with no data connection in the capture, the server's
  *               word is taken: the capture simply lacks the data channel).
- *  6. unknown   anything else: no final reply (capture ended, or the control connection closed
+ *  7. unknown   anything else: no final reply (capture ended, or the control connection closed
  *               first), or a final 1xx/3xx/6xx code or an invalid reply line.
  * Transfers of command 'unknown' (encrypted control channel, or a data connection without its
  * control connection) have no replies and are judged on the data connection alone: complete when
@@ -58,7 +66,13 @@ export function judgeOutcome(f: OutcomeFacts): TransferOutcome {
   const finalClass = code !== null && f.finalValid ? Math.floor(code / 100) : 0;
   if (f.aborted || code === 426) return 'aborted';
   if (finalClass === 4 || finalClass === 5) return f.bytes > 0 ? 'aborted' : 'failed';
-  if (finalClass === 2) return shortByExpectation || resetWithLoss ? 'truncated' : f.resetBySender === true && f.dataReset ? 'aborted' : 'complete';
+  if (finalClass === 2) {
+    if (shortByExpectation || resetWithLoss) return 'truncated';
+    if (f.hasData && !f.dataEnded && f.expectedBytes !== null && f.delivered < f.expectedBytes) return 'unknown';
+    if (f.resetBySender === true && f.dataReset) return 'aborted';
+    const hadAll = f.expectedBytes !== null && f.delivered >= f.expectedBytes;
+    return f.resetByReceiverEarly === true && f.dataReset && !hadAll ? 'aborted' : 'complete';
+  }
   if (code === null && f.dataEnded && (resetWithLoss || shortByExpectation)) return 'truncated';
   return 'unknown';
 }

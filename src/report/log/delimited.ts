@@ -43,7 +43,7 @@ export function delimitedValues(op: Operation, opts: DelimitedOptions): string[]
 function rawValues(op: Operation, opts: DelimitedOptions): string[] {
   return [
     isoTime(op.time, opts.tz),
-    String(op.session),
+    num(op.session),
     op.protocol,
     wire(op.client.addr),
     String(op.client.port),

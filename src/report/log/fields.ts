@@ -9,6 +9,8 @@ import type { Operation } from './operations.ts';
 export function targetText(op: Operation): string {
   const from = op.path ?? op.arg;
   if (op.operation === 'rename') return `${escapeWire(from)} → ${escapeWire(op.pathTo ?? '?')}`;
+  if (op.command === '' && op.session === null) return '(data only)'; // the capture holds the data connection, not its control connection
+  if (op.command === '' && op.transfer === null && op.operation !== 'connect') return '(no command)'; // a reply whose command is not in the capture
   if (op.operation === 'transfer' && op.command === '') return '(command encrypted)';
   if (op.operation === 'login') return ''; // its argument is the user name, shown in the User column
   return escapeWire(from);

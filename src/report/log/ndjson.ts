@@ -19,7 +19,7 @@ export function ndjsonRecord(op: Operation): Record<string, unknown> {
     if (v !== null && v !== undefined && v !== '') o[k] = v;
   };
   put('ts', op.time);
-  put('uid', `S${op.session}`); //  Zeek's uid names the control connection; here its session
+  put('uid', op.session === null ? null : `S${op.session}`); //  Zeek's uid names the control connection; here its session
   put('id.orig_h', op.client.addr);
   put('id.orig_p', op.client.port);
   put('id.resp_h', op.server.addr);

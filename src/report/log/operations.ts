@@ -2,12 +2,16 @@
 // login, each transfer, DELE, MKD, RMD, a rename, CWD, SITE, …), built from the views of a
 // finished analysis (src/view/): secrets are already hidden there unless asked, paths and logins
 // are the FTP stage's. Records keep wire strings raw; the renderers beside this file escape them.
+// Whatever analyze reports as an operation has its line: a reply whose command is not in the
+// capture (a 425 in a session begun before it) and a data connection whose control connection is
+// not in the capture (a lone transfer) too.
 
 import type { FtpCommand, FtpReply, Session, Transfer, TransferOutcome } from '../../ftp/types.ts';
 import { resultUnit } from '../../pipeline/result.ts';
 import { unitView, type ByteCell, type SessionView, type TransferView } from '../../view/unit.ts';
 import { isTransferVerb } from '../../ftp/commands.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
+import type { Connection } from '../../tcp/types.ts';
 import { FindingIndex, type AttachedFinding } from './worst-finding.ts';
 
 /** How an operation ended. Transfers keep the FTP stage's verdict (TransferOutcome); other
@@ -26,16 +30,17 @@ export interface Operation {
   seq: number; //                 position in the log (0-based, after sorting)
   time: number; //                capture time of the operation's first command (s since epoch)
   endTime: number | null; //      capture time of its final reply, or of the data connection's end
-  session: number; //             Session.id
-  control: number; //             Connection.id of the control connection
+  session: number | null; //      Session.id; null for a lone data connection (its control connection is not in the capture)
+  control: number | null; //      Connection.id of the control connection; null as session
   protocol: 'FTP' | 'FTPS'; //    FTPS: the control channel was TLS then, or the data was TLS
   client: { addr: string; port: number };
   server: { addr: string; port: number };
   user: string | null; //         the latest USER name sent in the session (as sent)
   password: string | null; //     the PASS argument of the login in force, as shown (REDACTED unless asked)
   passwordShown: boolean; //      … and it is the password itself (--show-passwords), not REDACTED
-  operation: string; //           'login', 'rename', 'connect', 'transfer' (unreadable command) or the verb
-  command: string; //             the (first) verb as sent; '' for a transfer with an unreadable command
+  operation: string; //           'login', 'rename', 'connect', 'transfer' (command unreadable or not in the capture),
+  //                              'command' (a reply whose command is not in the capture) or the verb
+  command: string; //             the (first) verb as sent; '' when unreadable or not in the capture
   arg: string; //                 its argument as sent, secrets hidden unless shown (for a login: the user name, never the password)
   path: string | null; //         the argument resolved against the working directory, when it names one
   pathTo: string | null; //       rename target, resolved
@@ -86,6 +91,26 @@ function loginOutcome(r: FtpReply | null): OperationOutcome {
   return r.code < 400 ? 'incomplete' : 'failed';
 }
 
+// ---- replies whose command is not in the capture ------------------------------------------
+
+/** Replies that end a transfer or say it could not run (RFC 959 §4.1.3, §5.4). */
+const TRANSFER_REPLIES: ReadonlySet<number> = new Set([226, 425, 426]);
+/** Replies that end a login (LOGIN_OK, and 530 refusing it). */
+const LOGIN_REPLIES: ReadonlySet<number> = new Set([...LOGIN_OK, 530]);
+/** Replies that are no operation: 120 (the 220 follows), 221 (the goodbye to a QUIT), 421 (the
+ *  server closing the connection: a finding of its own, not something the client asked for). */
+const NO_OPERATION: ReadonlySet<number> = new Set([120, 221, 421]);
+
+/** What a reply whose command is not in the capture (a session begun before it, a command the
+ *  capture dropped) tells of the operation it ended: a transfer, a login, another command (a
+ *  refusal, or any with --all), or null when the log has no line for it. */
+function orphanOperation(r: FtpReply, all: boolean): 'transfer' | 'login' | 'command' | null {
+  if (!r.valid || r.code < 200 || NO_OPERATION.has(r.code)) return null; // 1yz: its final reply follows
+  if (TRANSFER_REPLIES.has(r.code)) return 'transfer';
+  if (LOGIN_REPLIES.has(r.code)) return 'login';
+  return all || r.code >= 400 ? 'command' : null;
+}
+
 function commandFrames(cmds: readonly FtpCommand[]): number[] {
   const out = new Set<number>();
   for (const c of cmds) {
@@ -115,6 +140,8 @@ class SessionLog {
   private login: { cmds: FtpCommand[] } | null = null; // a login's commands, while it goes on (FtpCommand.login)
   private rename: FtpCommand | null = null; // an RNFR answered 350, waiting for RNTO
   private order = 0; //                      position of the next draft within the session
+  private orphanAt = 0; //                   next entry of Session.unsolicited to place
+  private lastCommand: FtpCommand | null = null; // the latest command placed (its login is in force)
   readonly drafts: Draft[] = [];
 
   constructor(
@@ -129,7 +156,12 @@ class SessionLog {
   run(): Draft[] {
     const s = this.s;
     if (s.greeting && s.greeting.valid && s.greeting.code >= 400) this.connectRefused(s.greeting);
-    for (const cmd of s.commands) this.command(cmd);
+    for (const cmd of s.commands) {
+      this.orphansBefore(cmd.frame);
+      this.command(cmd);
+      this.lastCommand = cmd;
+    }
+    this.orphansBefore(Infinity);
     this.flushLogin();
     this.flushRename();
     return this.drafts;
@@ -217,6 +249,34 @@ class SessionLog {
       duration: null,
       outcome: 'failed',
       frames: [...new Set([greeting.firstFrame, greeting.frame])],
+    });
+  }
+
+  /** Lines for the replies whose command is not in the capture, in their place among the commands. */
+  private orphansBefore(frame: number): void {
+    const list = this.s.unsolicited;
+    while (this.orphanAt < list.length && list[this.orphanAt]!.frame < frame) this.emitOrphan(list[this.orphanAt++]!);
+  }
+
+  private emitOrphan(r: FtpReply): void {
+    const operation = orphanOperation(r, this.all);
+    if (operation === null) return;
+    // a login that has its final reply is over: its line comes first
+    const lastOfLogin = this.login?.cmds[this.login.cmds.length - 1];
+    if (lastOfLogin?.reply && !(lastOfLogin.reply.code >= 300 && lastOfLogin.reply.code < 400)) this.flushLogin();
+    // under the login of the command before it; before any command, none
+    const noLogin = this.lastCommand === null ? { user: null, password: null, passwordShown: false } : {};
+    this.drafts.push({
+      ...this.base(null, r.time, this.lastCommand),
+      ...noLogin,
+      operation,
+      command: '',
+      arg: '',
+      path: null,
+      reply: r,
+      endTime: r.time,
+      outcome: operation === 'login' ? loginOutcome(r) : replyOutcome(r),
+      frames: [...new Set([r.firstFrame, r.frame])],
     });
   }
 
@@ -331,16 +391,59 @@ function dataChannel(t: Transfer, s: Session): DataChannel | null {
   };
 }
 
+/** A data connection whose control connection is not in the capture (ftp/data/lone-data.ts) as
+ *  an operation of its own, its client and server the FTP stage's sides of it. */
+function loneOperation(tv: TransferView, c: Connection): Draft {
+  const t = tv.t;
+  // the FTP stage's sides of the data connection; without them, the mode's
+  const ftpServer = t.dataSides?.ftpServer ?? (t.mode === 'active' ? 'client' : 'server');
+  const [client, server] = ftpServer === 'client' ? [c.server, c.client] : [c.client, c.server];
+  return {
+    time: t.commandTime,
+    endTime: t.endTime,
+    session: null,
+    control: null,
+    protocol: t.tlsProtected || t.dataLooksTls === true ? 'FTPS' : 'FTP',
+    client: { addr: client.addr, port: client.port },
+    server: { addr: server.addr, port: server.port },
+    user: null,
+    password: null,
+    passwordShown: false,
+    operation: 'transfer',
+    command: '',
+    arg: '',
+    path: null,
+    pathTo: null,
+    direction: t.direction,
+    type: null,
+    reply: null,
+    bytes: tv.bytes,
+    announcedBytes: null,
+    duration: t.duration,
+    rate: t.rate,
+    outcome: t.outcome,
+    transfer: t.id,
+    frames: [...new Set([c.firstFrame, c.closeFrame ?? c.lastFrame])],
+    dataChannel: null,
+    order: 0,
+    at: t.commandTime,
+  };
+}
+
 /** Every operation of the analysis, in time order (ties: session, then order within it). */
 export function buildOperations(r: AnalysisResult, opts: OperationLogOptions = {}): Operation[] {
   const showPasswords = opts.showPasswords ?? r.showPasswords;
   const view = unitView(resultUnit(r), { showPasswords });
   const drafts: Draft[] = [];
   const transfersOf = new Map<number, TransferView[]>();
-  // the log follows sessions: a data connection without its control connection has none
+  const connections = new Map(r.connections.map((c) => [c.id, c]));
   for (const tv of view.transfers) {
     const sid = tv.t.session;
-    if (sid === null) continue;
+    if (sid === null) {
+      const c = tv.t.dataConnection === null ? undefined : connections.get(tv.t.dataConnection);
+      if (c) drafts.push(loneOperation(tv, c));
+      continue;
+    }
     const list = transfersOf.get(sid);
     if (list) list.push(tv);
     else transfersOf.set(sid, [tv]);
@@ -363,7 +466,7 @@ export function buildOperations(r: AnalysisResult, opts: OperationLogOptions = {
       drafts.push(d); // not push(...own): a session can have more operations than a call has room for arguments
     });
   }
-  drafts.sort((a, b) => a.at - b.at || a.session - b.session || a.order - b.order);
+  drafts.sort((a, b) => a.at - b.at || (a.session ?? -1) - (b.session ?? -1) || a.order - b.order);
   const index = new FindingIndex(r.findings);
   return drafts.map(({ order: _order, at: _at, ...d }, seq) => {
     const op: Operation = { ...d, seq, finding: null };

@@ -36,6 +36,7 @@ export function renderOperationLog(ops: readonly Operation[], o: LogRenderOption
       const x = renderXferlog(ops, o);
       const notes: string[] = [];
       if (x.skippedEncrypted > 0) notes.push(`${x.skippedEncrypted} ${x.skippedEncrypted === 1 ? 'transfer' : 'transfers'} of encrypted sessions left out of the xferlog (file name and direction unreadable)`);
+      if (x.skippedNoControl > 0) notes.push(`${x.skippedNoControl} ${x.skippedNoControl === 1 ? 'transfer' : 'transfers'} left out of the xferlog: the control connection is not in the capture (no file name, no user)`);
       if (x.skippedNotCaptured > 0) notes.push(`${x.skippedNotCaptured} ${x.skippedNotCaptured === 1 ? 'transfer' : 'transfers'} left out of the xferlog: the size is unknown (the data connection is not in the capture, or carried TLS)`);
       return { text: x.text, notes };
     }

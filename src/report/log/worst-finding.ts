@@ -8,7 +8,7 @@ export interface AttachedFinding {
 }
 
 export interface FindingTarget {
-  session: number;
+  session: number | null; //  null: a data connection without its control connection
   transfer: number | null;
   frames: readonly number[]; // the operation's command and reply frames
 }

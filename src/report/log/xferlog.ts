@@ -27,7 +27,8 @@
 // - service-name 'ftp', authentication-method '0' (no RFC 931 ident), authenticated-user-id '*'.
 // - completion-status: 'c' when the transfer is complete, 'i' otherwise.
 // Listings (LIST/NLST/MLSD) are not logged, as no server logs them in xferlog; nor are transfers
-// whose command was encrypted (filename and direction unknown): renderXferlog counts them.
+// whose command was encrypted (filename and direction unknown) or whose control connection is not
+// in the capture (no file name, no user): renderXferlog counts them.
 
 import { UNSAFE_CHARS } from '../escape.ts';
 import type { Operation } from './operations.ts';
@@ -40,6 +41,7 @@ export interface XferlogOptions {
 export interface XferlogOutput {
   text: string;
   skippedEncrypted: number; // transfers left out because their command could not be read
+  skippedNoControl: number; // data connections left out because their control connection is not in the capture
   skippedNotCaptured: number; // transfers left out because their size is unknown (data connection not in the capture, or TLS)
 }
 
@@ -86,9 +88,14 @@ export function xferlogLine(op: Operation, opts: XferlogOptions): string | null 
 export function renderXferlog(ops: readonly Operation[], opts: XferlogOptions): XferlogOutput {
   const lines: string[] = [];
   let skippedEncrypted = 0;
+  let skippedNoControl = 0;
   let skippedNotCaptured = 0;
   for (const op of ops) {
-    if (op.operation === 'transfer' && op.command === '') {
+    if (op.session === null) {
+      skippedNoControl++;
+      continue;
+    }
+    if (op.operation === 'transfer' && op.command === '' && op.transfer !== null) {
       skippedEncrypted++;
       continue;
     }
@@ -100,5 +107,5 @@ export function renderXferlog(ops: readonly Operation[], opts: XferlogOptions): 
     const line = xferlogLine(op, opts);
     if (line !== null) lines.push(line);
   }
-  return { text: lines.map((l) => l + '\n').join(''), skippedEncrypted, skippedNotCaptured };
+  return { text: lines.map((l) => l + '\n').join(''), skippedEncrypted, skippedNoControl, skippedNotCaptured };
 }
