@@ -274,7 +274,7 @@ describe('field captures: loss stories', () => {
       expect(more).to.have.length(0);
       expect(f!.severity).to.equal('info');
       expect(f!.frames).to.include(ack);
-      expect(f!.summary).to.include(`(frames ${ack})`);
+      expect(f!.summary).to.include(`(frame ${ack})`);
     });
 
     it('a RETR the client resets, answered 426: transfer-aborted alone, citing the RST', () => {
