@@ -23,13 +23,14 @@ import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { ReadProgress } from '../progress.ts';
 import { CaptureOutputs, withCaptureOutputOptions, type CaptureOutputArgs } from '../capture-outputs.ts';
 import { ReadInterrupt, signalExitCode } from '../interrupt.ts';
+import { logDir, outputFormat, withExportOptions, type ExportArgs, type OutputFormat } from '../export-option.ts';
+import { eveLines, writeZeekLogs } from '../../export/index.ts';
 
 export const FAIL_ON = ['error', 'warning', 'info', 'none'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 
-export interface AnalyzeArgs extends LimitArgs, CaptureOutputArgs {
+export interface AnalyzeArgs extends LimitArgs, CaptureOutputArgs, ExportArgs {
   trace: string | string[];
-  json: boolean;
   failOn: FailOn;
   rules: string | string[] | undefined;
   showPasswords: boolean;
@@ -42,7 +43,7 @@ export const command = 'analyze <trace..>';
 export const describe = 'Explain what went wrong in a capture of FTP traffic';
 
 export function builder(y: Argv): Argv<AnalyzeArgs> {
-  return withCaptureOutputOptions(withLimitOptions(y))
+  return withExportOptions(withCaptureOutputOptions(withLimitOptions(y)), 'findings, transfers and connections')
     .positional('trace', { type: 'string', describe: "pcap or pcapng file (gzip allowed); '-' reads standard input; several files are merged by time as mergecap merges them", demandOption: true })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document instead of the text report' })
     .option('fail-on', { choices: FAIL_ON, default: 'error' as FailOn, describe: 'exit 1 when a finding of this severity or worse is found' })
@@ -53,6 +54,8 @@ export function builder(y: Argv): Argv<AnalyzeArgs> {
     .option('decode-as', decodeAsOptionSpec)
     .example('$0 analyze upload.pcapng', 'text report')
     .example('$0 analyze --json x.pcap', 'one JSON document')
+    .example('$0 analyze --format eve x.pcap > eve.json', 'eve.json-shaped events for a SIEM')
+    .example('$0 analyze --format zeek --log-dir logs/ x.pcap', 'conn.log and ftp.log as Zeek writes them')
     .example('$0 analyze --fail-on warning x.pcap', 'exit 1 on warnings too')
     .example('$0 analyze --rules ./my-rules x.pcap', 'add your own rules')
     .example('$0 analyze x.pcap --html report.html', 'also write an HTML report')
@@ -76,19 +79,22 @@ export function exitCodeForSeverities(found: ReadonlySet<Severity>, failOn: Fail
 }
 
 export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
+  const format = outputFormat(args);
+  const opened = new Date();
   const rules = loadCliRules(args.rules);
   const limits = cliLimits(args);
   const decode = cliDecodeAs(args.decodeAs);
   const trace = traceArg(args.trace);
   const outputs = CaptureOutputs.prepare(args, trace);
-  const progress = new ReadProgress({ json: args.json, stdoutIsTTY: io.stdoutIsTTY, stderrIsTTY: process.stderr.isTTY === true });
+  const progress = new ReadProgress({ json: format !== 'text', stdoutIsTTY: io.stdoutIsTTY, stderrIsTTY: process.stderr.isTTY === true });
   const interrupt = new ReadInterrupt(io);
   const read = { ...(io.stdin ? { stdin: io.stdin } : {}), onProgress: progress.onProgress, stop: interrupt.signal };
   // The JSON and text reports stream: each session is diagnosed and written to a spool as soon as
   // it is final, so memory follows what is open at a time, not the length of the capture. The
   // HTML report still needs the whole analysis at once.
   const color = useColor(args.color, io.stdoutIsTTY, io.env);
-  const spool = args.html ? null : args.json ? new JsonSpool() : new TextReport({ color, width: io.columns }, true);
+  // eve and Zeek logs are ordered by time across the capture: they take the whole analysis
+  const spool = args.html || format === 'eve' || format === 'zeek' ? null : format === 'json' ? new JsonSpool() : new TextReport({ color, width: io.columns }, true);
   try {
     // each unit's view is built once, with the options applied, and every output takes it
     const release = spool ? { release: (u: ReleasedUnit) => (spool.add(unitView(u, { showPasswords: args.showPasswords })), outputs?.add(u)) } : {};
@@ -97,7 +103,7 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
       interrupt.readDone();
     });
     if (!spool) outputs?.addResult(result);
-    const code = await report(args, io, trace, result, error, spool, color, decode);
+    const code = await report(args, format, io, trace, result, error, spool, color, decode, opened);
     const sig = interrupt.interruptedBy;
     if (sig === null) {
       // the annotated capture and the rebuilt transfers need the capture's bytes again: a second pass
@@ -113,14 +119,38 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
   }
 }
 
-async function report(args: AnalyzeArgs, io: CliIO, trace: string | string[], result: AnalysisResult, error: CaptureError | null, spool: JsonSpool | TextReport | null, color: boolean, decode: DecoderOptions): Promise<ExitCode> {
+async function report(
+  args: AnalyzeArgs,
+  format: OutputFormat,
+  io: CliIO,
+  trace: string | string[],
+  result: AnalysisResult,
+  error: CaptureError | null,
+  spool: JsonSpool | TextReport | null,
+  color: boolean,
+  decode: DecoderOptions,
+  opened: Date,
+): Promise<ExitCode> {
   const nothingRead = error !== null && result.capture.frames === 0;
   // the fault as the text and HTML reports mention it at the top
   const errorText = error ? `offset ${error.offset}: ${error.reason}` : null;
   if (!nothingRead) {
     // in pieces: the report of a capture of millions of frames is too long for one string
     // and each after the reader took the last (io.drained)
-    if (args.json) {
+    if (format === 'eve') {
+      for (const line of eveLines(result)) {
+        io.out(line);
+        await io.drained?.();
+      }
+    } else if (format === 'zeek') {
+      const dir = logDir(args);
+      try {
+        const logs = writeZeekLogs(dir, result, opened);
+        io.err(`ftpdiag: wrote conn.log (${logs.connRows} rows) and ftp.log (${logs.ftpRows} rows) in ${escapeWire(dir)}\n`);
+      } catch (e) {
+        throw new CliError(`--log-dir ${escapeWire(dir)}: ${escapeWire(e instanceof Error ? e.message : String(e))}`);
+      }
+    } else if (format === 'json') {
       const jsonError = { error: error ? { message: error.reason, offset: error.offset, code: error.code } : null };
       for (const chunk of spool instanceof JsonSpool ? spool.render(result, jsonError) : renderJsonChunks(result, jsonError)) {
         io.out(chunk);

@@ -3,7 +3,7 @@
 // finished analysis (src/view/): secrets are already hidden there unless asked, paths and logins
 // are the FTP stage's. Records keep wire strings raw; the renderers beside this file escape them.
 
-import type { FtpCommand, FtpReply, Session, Transfer, TransferOutcome } from '../../ftp/types.ts';
+import type { DataEndpointAnnouncement, FtpCommand, FtpReply, Session, Transfer, TransferOutcome } from '../../ftp/types.ts';
 import { resultUnit } from '../../pipeline/result.ts';
 import { unitView, type ByteCell, type SessionView, type TransferView } from '../../view/unit.ts';
 import { isTransferVerb } from '../../ftp/commands.ts';
@@ -320,8 +320,12 @@ class SessionLog {
 }
 
 function dataChannel(t: Transfer, s: Session): DataChannel | null {
-  const a = t.announcement;
-  if (!a) return null;
+  return t.announcement ? announcedChannel(t.announcement, s) : null;
+}
+
+/** The data connection an announcement (PORT/EPRT, 227/229) sets up, as Zeek's data_channel
+ *  names it: who will open it and the endpoint it goes to. */
+export function announcedChannel(a: DataEndpointAnnouncement, s: Session): DataChannel {
   const passive = a.mode === 'passive';
   return {
     passive,
