@@ -175,6 +175,7 @@ describe(`cli: ftpdiag live${rootNote}`, function () {
 
   it('follows FTP on lo: the upload-reset finding while capturing, then the report; findings equal analyze of the -w file', async function () {
     if (!isRoot) this.skip();
+    this.timeout(30000); // events are held 3 s of capture time so that they come in time order
     const s = server!;
     const file = join(tmp, 'live.pcap');
     const stop = new AbortController();
@@ -202,7 +203,7 @@ describe(`cli: ftpdiag live${rootNote}`, function () {
       const replies = await resetUpload(s);
       expect(replies[0]).to.equal(150);
       // the finding must arrive while the capture still runs, not with the final report
-      expect(await until(() => events.some((e) => e.line['event'] === 'finding' && e.line['id'] === 'upload-reset'), 5000), 'upload-reset streamed').to.equal(true);
+      expect(await until(() => events.some((e) => e.line['event'] === 'finding' && e.line['id'] === 'upload-reset'), 9000), 'upload-reset streamed (held 3 s of capture time for the order)').to.equal(true);
       await sleep(150); // the QUIT exchange's last frames
     } finally {
       stop.abort();
@@ -217,6 +218,17 @@ describe(`cli: ftpdiag live${rootNote}`, function () {
     expect(kinds.filter((k) => k === 'report')).to.have.length(1);
     const resetAt = events.findIndex((e) => e.line['event'] === 'finding' && e.line['id'] === 'upload-reset');
     expect(events[resetAt]!.stopped, 'upload-reset printed before the stop').to.equal(false);
+
+    // every finding and transfer stands alone in a log pipeline: its time and addresses, in
+    // time order
+    const streamedEvents = events.map((e) => e.line).filter((l) => l['event'] === 'finding' || l['event'] === 'transfer');
+    for (const l of streamedEvents) {
+      expect(l['timestamp']).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000$/);
+      expect(l['client']).to.have.keys('addr', 'port');
+      expect(l['server']).to.have.keys('addr', 'port');
+    }
+    const ts = streamedEvents.map((l) => l['ts'] as number);
+    expect(ts).to.deep.equal([...ts].sort((a, b) => a - b));
 
     // transfers streamed as they settled: the clean STOR and RETR, then the cut STOR
     const transfers = events.filter((e) => e.line['event'] === 'transfer').map((e) => e.line as unknown as TransferJson);
