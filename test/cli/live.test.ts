@@ -5,7 +5,7 @@
 // root); those tests skip with the reason otherwise.
 import { expect } from 'chai';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { Styler } from '../../src/report/style.ts';
 import { freePort, freeRange } from '../../scripts/captures/lib/net-util.ts';
 import { patternBytes, RawFtp } from '../../scripts/captures/lib/raw-ftp.ts';
 import { transfer } from '../../scripts/captures/lib/session.ts';
+import { readZeekLog } from '../export/zeek-reader.ts';
 
 const require = createRequire(import.meta.url);
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -380,6 +381,28 @@ describe(`cli: ftpdiag live${rootNote}`, function () {
     const report = JSON.parse(out.trim().split('\n').at(-1)!) as { live: { stopReason: string }; capture: { frames: number } };
     expect(report.live.stopReason).to.equal('count');
     expect(report.capture.frames).to.be.at.least(3);
+  });
+
+  it('--format zeek: conn.log and ftp.log in --log-dir when the capture stops', async function () {
+    if (!isRoot) this.skip();
+    const s = server!;
+    const dir = join(tmp, 'zeek-logs');
+    let err = '';
+    let out = '';
+    const running = cli(['live', '-i', 'lo', '-f', filterFor(s), '--count', '8', '--duration', '10', '--format', 'zeek', '--log-dir', dir], { out: (t) => void (out += t), err: (t) => void (err += t) });
+    expect(await until(() => /capturing on/.test(err), 8000)).to.equal(true);
+    const c = await RawFtp.connect({ host: '127.0.0.1', port: s.port, timeoutMs: 5000 });
+    await c.quit();
+    const r = await running;
+    expect(r.code, err).to.equal(0);
+    expect(out).to.equal('');
+    expect(err).to.match(/wrote conn\.log \(\d+ rows?\) and ftp\.log \(0 rows\) in /);
+    const conn = readZeekLog(readFileSync(join(dir, 'conn.log'), 'utf8')).rows;
+    expect(conn.some((x) => x['service'] === 'ftp' && x['id.resp_p'] === s.port)).to.equal(true);
+    expect(readZeekLog(readFileSync(join(dir, 'ftp.log'), 'utf8')).header.path).to.equal('ftp');
+    const bad = await cli(['live', '-i', 'lo', '--log-dir', dir]);
+    expect(bad.code).to.equal(2);
+    expect(bad.err).to.match(/^ftpdiag: --log-dir goes with --format zeek/);
   });
 });
 
