@@ -8,7 +8,7 @@
 // Fail-safe: bytes the stream never delivered (a gap) and the rest of a line whose start went
 // missing are hidden too, since nothing says whose argument they are.
 
-import { REDACTED, redactArgument, splitCommandLine } from '../ftp/commands.ts';
+import { REDACTED, redactArgument, splitCommandLine } from '../format/redact.ts';
 
 /** Text bytes of a line looked at to decide whether it carries a secret (verb, SITE subcommand). */
 const HEAD = 64;

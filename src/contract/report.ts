@@ -185,6 +185,161 @@ const connection = ref(
   }),
 );
 
+// ---- TLS (FTPS) --------------------------------------------------------------------------------
+
+const frameOrNull = (description?: string) => nullable(int(description));
+
+const tlsSideEnd = ref(
+  'TlsSideEnd',
+  obj({
+    closeNotifyFrame: frameOrNull('its close_notify alert'),
+    closeNotify: nullable(oneOf(['clear', 'decrypted', 'probable'])),
+    closeNotifyKnowable: bool('false where an alert could hide in undecrypted TLS 1.3 records'),
+    fatalAlertFrame: frameOrNull(),
+    finFrame: frameOrNull(),
+    rstFrame: frameOrNull(),
+    lastRecordFrame: frameOrNull(),
+    lastRecordLength: int(),
+    ending: oneOf(['close-notify', 'probable-close-notify', 'fin-without-close-notify', 'rst-without-close-notify', 'fin-unknown', 'rst-unknown', 'open']),
+  }),
+);
+
+const tlsConnection = ref(
+  'TlsConnection',
+  obj(
+    {
+      clientHello: nullable(
+        obj({
+          frame: int(),
+          time: num(),
+          recordVersion: int('version in the record header that carried it'),
+          legacyVersion: int('client_version (0x0303 for TLS 1.2 and 1.3 clients)'),
+          versions: list(int(), 'supported_versions when present, else [legacyVersion]'),
+          cipherSuites: list(int(), 'offered, the first 128'),
+          cipherSuitesDropped: int('offered beyond those'),
+          sni: nullable(str('server_name, raw')),
+          alpn: list(str(), 'protocols offered, raw'),
+          sessionId: str('legacy_session_id, hex ("" none)'),
+          ticket: oneOf(['absent', 'empty', 'present'], 'session_ticket extension (present: a ticket offered for resumption)'),
+          ticketLength: int(),
+          ticketDigest: str('sha256 of the offered ticket, first 16 hex digits ("" none)'),
+          pskIdentities: int('TLS 1.3 pre_shared_key identities offered'),
+          pskModes: list(int()),
+          earlyData: bool('0-RTT offered'),
+          extendedMasterSecret: bool(),
+          encryptThenMac: bool(),
+          renegotiationInfo: bool(),
+          extensions: list(int(), 'extension types in order, the first 128'),
+          sslv2: bool('framed as an SSLv2-compatible hello'),
+          random: str('client random, hex'),
+        }),
+      ),
+      serverHello: nullable(
+        obj({
+          frame: int(),
+          time: num(),
+          legacyVersion: int(),
+          version: int('chosen'),
+          cipherSuite: int(),
+          sessionId: str('hex'),
+          helloRetryRequest: bool(),
+          alpn: nullable(str()),
+          extendedMasterSecret: bool(),
+          encryptThenMac: bool(),
+          ticketExtension: bool('the server will send a NewSessionTicket'),
+          pskSelected: nullable(int('TLS 1.3: index of the identity the server accepted')),
+          extensions: list(int()),
+          random: str('hex'),
+        }),
+      ),
+      helloRetry: bool(),
+      version: nullable(int('negotiated (0x0304: TLS 1.3)')),
+      cipherSuite: nullable(int()),
+      resumption: obj({
+        offered: list(oneOf(['session-id', 'ticket', 'psk'])),
+        accepted: nullable(bool('null: the handshake did not get far enough to say')),
+        how: nullable(oneOf(['session-id', 'ticket', 'psk'])),
+        evidence: str('what the decision rests on'),
+      }),
+      certificates: list(
+        obj({
+          from: side,
+          frame: int(),
+          index: int('position in the chain (0: the sender\'s own)'),
+          visible: oneOf(['clear', 'decrypted']),
+          subject: str('raw'),
+          issuer: str('raw'),
+          serialNumber: str(),
+          validFrom: str('ISO 8601'),
+          validTo: str('ISO 8601'),
+          keyType: str(),
+          keyBits: int('0 unknown'),
+          curve: nullable(str()),
+          selfSigned: bool(),
+          fingerprint256: str(),
+          altNames: nullable(str('subjectAltName, raw')),
+          error: nullable(str('the DER could not be read (the other fields are then empty)')),
+        }),
+        'the first 10',
+      ),
+      certificatesDropped: int(),
+      alerts: list(
+        obj({
+          from: side,
+          frame: int(),
+          time: num(),
+          visible: oneOf(['clear', 'decrypted', 'encrypted']),
+          level: int('1 warning, 2 fatal, -1 unknown (encrypted)'),
+          levelName: oneOf(['warning', 'fatal', 'unknown']),
+          description: int('-1 unknown (encrypted)'),
+          name: str("'close_notify', 'unknown_ca', … ('encrypted' when unknown)"),
+          meaning: str(),
+        }),
+        'the first 16',
+      ),
+      alertsDropped: int(),
+      changeCipherSpec: obj({ client: frameOrNull(), server: frameOrNull() }, "frame of each side's first"),
+      newSessionTickets: obj({ count: int(), firstFrame: frameOrNull(), visible: nullable(oneOf(['clear', 'decrypted'])), digests: list(str(), 'TLS ≤ 1.2 tickets issued, the first 4') }),
+      finished: obj({ client: frameOrNull(), server: frameOrNull() }, "frame of each side's Finished"),
+      keyUpdates: obj({ client: int(), server: int() }, 'TLS 1.3 KeyUpdate messages (decrypted)'),
+      records: obj({ client: int(), server: int() }),
+      applicationData: obj(
+        {
+          client: obj({ records: int(), bytes: int('ciphertext bytes'), plaintextEstimate: int('-1 unknown'), sizes: list(int(), 'body lengths of the first 4 records') }),
+          server: obj({ records: int(), bytes: int('ciphertext bytes'), plaintextEstimate: int('-1 unknown'), sizes: list(int(), 'body lengths of the first 4 records') }),
+        },
+        'application_data records after the handshake',
+      ),
+      plaintext: obj({ client: int('plaintext application bytes decrypted'), server: int('plaintext application bytes decrypted') }),
+      end: obj({ client: tlsSideEnd, server: tlsSideEnd }),
+      decryption: obj({
+        state: oneOf(['no-key-log', 'no-keys-for-connection', 'unsupported-version', 'unsupported-cipher-suite', 'no-handshake', 'decrypting', 'failing']),
+        reason: nullable(str('why, in one line (never a key)')),
+        missingLabels: list(str(), 'key log labels needed and absent'),
+        records: obj({ client: int('records decrypted'), server: int('records decrypted') }),
+        failures: list(obj({ from: side, frame: int(), reason: oneOf(['bad-record-mac', 'bad-padding', 'bad-length', 'incomplete-record', 'early-data', 'lost-sync']) }), 'the first 16'),
+        failureCount: int(),
+      }),
+      anomalies: list(
+        obj({ kind: oneOf(['lost-sync', 'resynced', 'malformed-handshake', 'handshake-too-large', 'unexpected-record', 'bytes-missing', 'not-tls']), from: side, frame: int(), detail: str() }),
+        'the first 16',
+      ),
+    },
+    'one TLS connection as src/tls read it (FTPS control or data connection); no key material',
+  ),
+);
+
+/** How a TLS stream ended, in FTP roles (the session's control connection, a transfer's data connection). */
+const tlsEndingProps = {
+  clientCloseNotify: oneOf(['sent', 'not-sent', 'unknown']),
+  serverCloseNotify: oneOf(['sent', 'not-sent', 'unknown']),
+  closedBy: nullable(side),
+  closeKind: nullable(oneOf(['fin', 'rst'])),
+  closeFrame: nullable(int()),
+  verdict: oneOf(['clean', 'no-close-notify', 'reset-after-close-notify', 'reset', 'open', 'unknown']),
+  resetHarmless: bool('its RST came after both TLS streams were over'),
+} as const;
+
 // ---- FTP ---------------------------------------------------------------------------------------
 
 const reply = ref(
@@ -239,6 +394,42 @@ const command = ref(
   }),
 );
 
+/** A session's TLS (FTPS control channel): AUTH, PBSZ/PROT and what src/tls read. */
+export const sessionTls = obj({
+  authFrame: nullable(int()),
+  encryptedFromFrame: nullable(int()),
+  pbsz: nullable(str()),
+  prot: nullable(str()),
+  clearAgainFrame: nullable(int()),
+  implicit: bool('TLS from the first byte (implicit FTPS, port 990)'),
+  decrypted: bool('the control channel was read through the key log (--keylog)'),
+  connection: nullable(tlsConnection),
+  ending: nullable(obj(tlsEndingProps)),
+  failureReply: nullable(reply),
+  protInferred: nullable(oneOf(['P', 'C'], "data protection in force, from PROT's reply or, unreadable, from the data connections")),
+  protEvidence: str('what protInferred rests on ("" when null)'),
+});
+
+/** A transfer's data connection carrying TLS. */
+export const transferTls = obj({
+  ...tlsEndingProps,
+  clientBytes: int('TLS bytes the FTP client sent'),
+  serverBytes: int('TLS bytes the FTP server sent'),
+  connection: tlsConnection,
+  dataFrom: obj(
+    {
+      from: nullable(side),
+      confidence: nullable(oneOf(['high', 'medium', 'low'])),
+      dataBytes: obj({ client: int(), server: int() }, 'application bytes each way the judgement used (plaintext with keys)'),
+      evidence: str(),
+    },
+    'which FTP role sent the data, from the TLS records (certain when decrypted)',
+  ),
+  endedAfterHandshake: bool('the server ended it right after the handshake, no data either way'),
+  plaintext: nullable(obj({ client: int(), server: int() }, 'decrypted bytes each way (null: not decrypted)')),
+  plaintextMissing: int('bytes of records that did not decrypt, both ways'),
+});
+
 const session = ref(
   'Session',
   obj({
@@ -258,7 +449,7 @@ const session = ref(
     stru: str(),
     cwd: nullable(str('working directory at the end')),
     features: list(str()),
-    tls: obj({ authFrame: nullable(int()), encryptedFromFrame: nullable(int()), pbsz: nullable(str()), prot: nullable(str()), clearAgainFrame: nullable(int()) }),
+    tls: sessionTls,
     commands: list(command),
     commandsDropped: int('commands past the per-session cap, counted not kept'),
     unsolicited: list(reply, 'replies with no command pending'),
@@ -321,18 +512,7 @@ const transfer = ref(
     aborted: bool(),
     tlsProtected: bool(),
     dataLooksTls: nullable(bool()),
-    tlsData: nullable(
-      obj({
-        clientBytes: int(),
-        serverBytes: int(),
-        clientCloseNotify: oneOf(['sent', 'not-sent', 'unknown']),
-        serverCloseNotify: oneOf(['sent', 'not-sent', 'unknown']),
-        closedBy: nullable(side),
-        closeKind: nullable(oneOf(['fin', 'rst'])),
-        closeFrame: nullable(int()),
-        verdict: oneOf(['clean', 'no-close-notify', 'reset-after-close-notify', 'reset', 'open', 'unknown']),
-      }),
-    ),
+    tlsData: nullable(transferTls),
     dataClose: obj({ by: nullable(side), byRole: nullable(oneOf(['sender', 'receiver'])), kind: nullable(oneOf(['fin', 'rst'])), frame: nullable(int()) }),
     receiverAckedAll: bool(),
     inProgressAtEnd: bool(),

@@ -152,3 +152,39 @@ function toSchema(s: Shape, defs: Record<string, Schema>): Schema {
       return { $ref: `#/$defs/${s.name}` };
   }
 }
+
+/**
+ * `value` cut to exactly what `shape` declares: an object's declared properties only (nothing
+ * else a record happens to carry reaches the output), arrays item by item. The mapper's return
+ * type (a JsonOf<> of the contract) makes the compiler check that the record's declared fields
+ * fit; the copy keeps out whatever else it holds.
+ */
+export function project<T>(shape: Shape, value: T): T {
+  return cut(shape, value) as T;
+}
+
+function cut(s: Shape, v: unknown): unknown {
+  switch (s.kind) {
+    case 'nullable':
+      return v === null || v === undefined ? null : cut(s.of, v);
+    case 'optional':
+      return cut(s.of, v);
+    case 'ref':
+      return cut(s.of(), v);
+    case 'array':
+      return (v as unknown[]).map((x) => cut(s.items, x));
+    case 'object': {
+      const o = v as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const [k, p] of Object.entries(s.props)) if (p.kind !== 'optional' || o[k] !== undefined) out[k] = cut(p, o[k]);
+      return out;
+    }
+    case 'record': {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = cut(s.values, x);
+      return out;
+    }
+    default:
+      return v;
+  }
+}

@@ -235,6 +235,21 @@ function receiverCall([name, receiverNode, argNodes]: [string, ASTNode, ASTNode[
       return list.join(s);
     };
   }
+  // string methods the FTPS rules read reply texts with: CEL's lowerAscii lowers A–Z only
+  if (name === 'lowerAscii' && argNodes.length === 0) {
+    return (vars) => {
+      const v = receiver(vars);
+      return typeof v === 'string' ? v.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : giveUp();
+    };
+  }
+  if (name === 'contains' && argNodes.length === 1) {
+    const arg = node(argNodes[0]!, sc);
+    return (vars) => {
+      const v = receiver(vars);
+      const x = arg(vars);
+      return typeof v === 'string' && typeof x === 'string' ? v.includes(x) : giveUp();
+    };
+  }
   const macro = name === 'exists' || name === 'all' || name === 'filter' || name === 'map';
   if (!macro || argNodes.length < 2 || argNodes.length > (name === 'map' ? 3 : 2) || argNodes[0]!.op !== 'id') giveUp();
   const slot = sc.locals.length;

@@ -14,6 +14,7 @@ import { conflictTexts, hideCredentials, shownArgument } from '../format/redact.
 import { endpointText } from '../format/endpoint.ts';
 import { connectionLabel, sessionLabel, transferLabel } from '../format/labels.ts';
 import { linkTypeText } from '../format/link-types.ts';
+import { sessionTlsFact, tlsConnectionFact, transferTlsFact } from './tls-facts.ts';
 
 /** Decode-stage counters the capture facts report (the decoder's DecodeCounters fits). */
 export type DecodeCounts = Pick<DecodeCounters, 'tcp' | 'notIp' | 'notTcp' | 'fragments' | 'malformed' | 'truncated' | 'fragmentConflicts' | 'fragmentConflictCount'>;
@@ -318,6 +319,8 @@ export class FactBuilder {
       // and one the engine stopped waiting for counts until then, the same however far the
       // capture goes on (a streaming analysis diagnoses it before the capture's end is known)
       idleAtEnd: c.closeKind !== null ? 0 : dbl(Math.max(0, (c.idleEndedAt ?? this.captureEndTime()) - c.endTime)),
+      // FTPS: the TLS over this connection (control or data), as the FTP stage read it
+      tls: role === 'control' && session?.tls.connection ? tlsConnectionFact(session.tls.connection) : role === 'data' && transfer?.tlsData ? tlsConnectionFact(transfer.tlsData.connection) : null,
       nat: c.nat
         ? {
             translated: c.nat.translated,
@@ -367,7 +370,8 @@ export class FactBuilder {
     }
     const unsolicited = s.unsolicited ?? [];
     if (unsolicited.length > 0) {
-      for (const r of unsolicited) replies.push(replyFact(r, '', 'unsolicited'));
+      // a cleartext reply after a failed TLS handshake answers the AUTH whose negotiation failed
+      for (const r of unsolicited) replies.push(r === s.tls.failureReply ? replyFact(r, 'AUTH', 'tls-failure') : replyFact(r, '', 'unsolicited'));
       replies.sort((a, b) => Number((a['frame'] as bigint) - (b['frame'] as bigint)));
     }
     // A 530 to USER/PASS/ACCT is a failed login; to anything else, a command sent before logging in.
@@ -407,13 +411,7 @@ export class FactBuilder {
       stru: s.stru,
       cwd: s.cwd ?? '',
       features: [...s.features],
-      tls: {
-        authFrame: int(s.tls.authFrame ?? 0),
-        encryptedFromFrame: int(s.tls.encryptedFromFrame ?? 0),
-        pbsz: s.tls.pbsz ?? '',
-        prot: s.tls.prot ?? '',
-        clearAgainFrame: int(s.tls.clearAgainFrame ?? 0),
-      },
+      tls: sessionTlsFact(s),
       commands,
       commandCount: int(commands.length),
       replies,
@@ -571,7 +569,7 @@ export class FactBuilder {
     // Delivered bytes: what the receiver acknowledged, when its ACKs are in the capture at all;
     // a one-directional capture (no receiver segments) can only show what was sent.
     const receiverSeen = d && receiverSide ? d[receiverSide].segments > 0 : false;
-    const expected = t.expectedBytes !== undefined ? t.expectedBytes : t.announcedBytes === null ? null : Math.max(0, t.announcedBytes - t.restOffset);
+    const expected = t.expectedBytes; // the FTP stage's (data/measure.ts), not worked out again
     const a = t.announcement;
     const session = this.sessionById(t.session);
     const endpointAddr = a ? (a.addr ?? (a.mode === 'passive' ? (session?.server.addr ?? '') : (session?.client.addr ?? ''))) : '';
@@ -582,18 +580,7 @@ export class FactBuilder {
       label: transferLabel(t),
       dataEvidence: t.dataEvidence ?? '',
       inProgressAtEnd: t.inProgressAtEnd ?? false,
-      tls: t.tlsData
-        ? {
-            clientBytes: int(t.tlsData.clientBytes),
-            serverBytes: int(t.tlsData.serverBytes),
-            clientCloseNotify: t.tlsData.clientCloseNotify,
-            serverCloseNotify: t.tlsData.serverCloseNotify,
-            closedBy: t.tlsData.closedBy ?? '',
-            closeKind: t.tlsData.closeKind ?? '',
-            closeFrame: int(t.tlsData.closeFrame ?? 0),
-            verdict: t.tlsData.verdict,
-          }
-        : null,
+      tls: transferTlsFact(t),
       command: t.command,
       argument: t.argument,
       path: t.path ?? '',
@@ -708,7 +695,7 @@ function endpointFact(e: Endpoint): Fact {
   };
 }
 
-function replyFact(r: FtpReply, verb: string, kind: 'greeting' | 'preliminary' | 'final' | 'unsolicited'): Fact {
+function replyFact(r: FtpReply, verb: string, kind: 'greeting' | 'preliminary' | 'final' | 'unsolicited' | 'tls-failure'): Fact {
   return {
     code: int(r.code),
     text: r.text,

@@ -21,7 +21,9 @@ import { measureTransfer, trimLists } from './data/measure.ts';
 import { loneDataEvidence, loneTransfer } from './data/lone-data.ts';
 import { LoginLedger, type ClientLogins } from './logins.ts';
 import { AttemptTable, type FtpAttempt } from './attempts.ts';
-import { isTlsHandshakeStart, isTlsRecordHeader, TlsCloseWatch } from './tls-records.ts';
+import { isTlsHandshakeStart, isTlsRecordHeader } from './tls-records.ts';
+import { ftpTlsContext, type FtpTlsContext } from './tls-channel.ts';
+import { openDataTls } from './data/tls-data.ts';
 
 export interface FtpEvents {
   /** A transfer's final reply and its data connection's end are both known (or it definitely
@@ -58,6 +60,7 @@ export class FtpAnalyzer implements TcpListener {
   constructor(
     private readonly events: FtpEvents = {},
     limits: Partial<ControlLimits> = {},
+    private readonly tlsContext: FtpTlsContext = ftpTlsContext(), // FTPS: the key log (--keylog) and TLS session cache
   ) {
     this.limits = { ...defaultControlLimits, ...limits };
     this.hooks = {
@@ -218,10 +221,10 @@ export class FtpAnalyzer implements TcpListener {
         if (app.looksTls === null) {
           app.looksTls = isTlsHandshakeStart(data, 0) || isTlsRecordHeader(data, 0);
           for (const t of app.tracks) if (t.t.dataLooksTls === null) t.t.dataLooksTls = app.looksTls;
-          if (app.looksTls) app.tls = { client: new TlsCloseWatch(), server: new TlsCloseWatch() };
+          if (app.looksTls) [app.tls, app.tlsRoles] = openDataTls(this.tlsContext, from, data);
         }
-        // TLS: the record headers tell how each side's stream ended (close_notify); else counts suffice
-        if (app.tls) app.tls[from].feed(data, frame);
+        // TLS: handshake, alerts, how each side ended, and with keys the plaintext; else counts suffice
+        if (app.tls) app.tls.feed(app.tlsRoles![from], data, offset, frame, time);
         else conn.deliver = false;
         break;
       default:
@@ -229,12 +232,12 @@ export class FtpAnalyzer implements TcpListener {
     }
   }
 
-  onGap(conn: Connection, from: Side, _offset: number, _length: number, frame: number): void {
+  onGap(conn: Connection, from: Side, offset: number, length: number, frame: number): void {
     const app = conn.app as ConnApp | undefined;
     if (!app || app.ended) return;
-    if (app.role === 'control') app.session!.gap(from, frame, this.now);
+    if (app.role === 'control') app.session!.gap(from, frame, this.now, offset, length);
     else if (app.role === 'probe') app.probe!.gap(from, frame, this.now);
-    else if (app.tls) app.tls[from].gap();
+    else if (app.tls) app.tls.gap(app.tlsRoles![from], offset, length, frame);
   }
 
   /** Two copies of a control connection's bytes disagree: the session says what each meant. */
@@ -246,6 +249,12 @@ export class FtpAnalyzer implements TcpListener {
   onControl(conn: Connection, from: Side, flags: number, frame: number, time: number): void {
     this.now = time;
     const app = conn.app as ConnApp | undefined;
+    // FTPS: how each side ended its TLS stream is judged against its FIN or RST
+    if (app && (flags & (TcpFlag.FIN | TcpFlag.RST)) !== 0) {
+      const kind = (flags & TcpFlag.RST) !== 0 ? 'rst' : 'fin';
+      if (app.role === 'control') app.session!.tlsClose(from, kind, frame);
+      else if (app.tls) app.tls.close(app.tlsRoles![from], kind, frame);
+    }
     if (!app || app.role !== 'data') return;
     // a (retransmitted) SYN toward the data endpoint: evidence for a 425
     if ((flags & TcpFlag.SYN) !== 0 && (flags & TcpFlag.ACK) === 0 && from === 'client') {
@@ -371,7 +380,7 @@ export class FtpAnalyzer implements TcpListener {
 
   private promote(conn: Connection, app: ConnApp, probe: Probe, v: Verdict): void {
     const cs = new ControlSession(this.sessionCount++, conn, v.ftpServer, this.hooks,
-      v.kind === 'ftp-tls' ? { frame: probe.firstFrame } : null, this.limits);
+      v.kind === 'ftp-tls' ? { frame: probe.firstFrame } : null, this.limits, this.tlsContext);
     this.sessionMap.set(cs.session.id, cs.session);
     this.controls.set(cs.session.id, cs);
     this.attempts.sessionStarted(cs.session.id, conn.client.addr, conn.server.addr, conn.server.port, conn.startTime, conn.firstFrame);

@@ -6,7 +6,7 @@ import type { Transfer } from './types.ts';
 import type { Probe } from './control/probe.ts';
 import type { ControlSession } from './control/session.ts';
 import type { DataSetup, TransferTrack } from './tracks.ts';
-import type { TlsCloseWatch } from './tls-records.ts';
+import type { FtpTlsChannel } from './tls-channel.ts';
 
 /** While it is being judged ('probe'), then what it is. */
 export type AppRole = 'probe' | 'control' | 'data' | 'other';
@@ -20,9 +20,10 @@ export interface ConnApp {
   looksTls: boolean | null; //         data: its first payload was a TLS record
   ended: boolean; //                   onEnd seen
   lone: Transfer | null; //            data connection no session claimed, taken for one (data/lone-data.ts)
-  tls: Record<Side, TlsCloseWatch> | null; // data connection carrying TLS: how each side's stream ended
+  tls: FtpTlsChannel | null; //        data connection carrying TLS: its TLS stage (data/tls-data.ts)
+  tlsRoles: Record<Side, Side> | null; // … and the FTP role of each of its sides
 }
 
 export function newConnApp(): ConnApp {
-  return { role: 'probe', probe: null, session: null, setup: null, tracks: [], looksTls: null, ended: false, lone: null, tls: null };
+  return { role: 'probe', probe: null, session: null, setup: null, tracks: [], looksTls: null, ended: false, lone: null, tls: null, tlsRoles: null };
 }

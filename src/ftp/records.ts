@@ -19,7 +19,7 @@ export function newSession(over: Partial<Session> & Pick<Session, 'id' | 'contro
     stru: '',
     cwd: null,
     features: [],
-    tls: { authFrame: null, encryptedFromFrame: null, pbsz: null, prot: null, clearAgainFrame: null },
+    tls: { authFrame: null, encryptedFromFrame: null, pbsz: null, prot: null, clearAgainFrame: null, implicit: false, decrypted: false, connection: null, ending: null, failureReply: null, protInferred: null, protEvidence: '' },
     commands: [],
     logins: [],
     unparsedLines: 0,

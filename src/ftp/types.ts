@@ -2,6 +2,7 @@
 // Everything here is plain data (JSON-ready); the analyzer that fills it lives beside this file.
 
 import type { Side } from '../tcp/types.ts';
+import type { TlsFacts } from '../tls/types.ts';
 
 export interface FtpReply {
   code: number; //            three digits; 0 when the line had no valid code (then `valid` is false)
@@ -141,19 +142,43 @@ export interface Transfer {
   /** Still running when the capture ended: no final reply, and neither its control connection nor
    *  its data connection (if any) closed, timed out idle or evicted before the end. */
   inProgressAtEnd: boolean;
-  /** A data connection carrying TLS (FTPS): TLS bytes each way and how it ended; null otherwise. */
-  tlsData: {
-    clientBytes: number; //        TLS bytes the FTP client sent
-    serverBytes: number; //        … the FTP server sent
-    clientCloseNotify: 'sent' | 'not-sent' | 'unknown'; // its last TLS record was close_notify
-    serverCloseNotify: 'sent' | 'not-sent' | 'unknown';
-    closedBy: Side | null; //      FTP role that closed the data connection first
-    closeKind: 'fin' | 'rst' | null;
-    closeFrame: number | null;
-    verdict: 'clean' | 'no-close-notify' | 'reset-after-close-notify' | 'reset' | 'open' | 'unknown';
-  } | null;
+  /** A data connection carrying TLS (FTPS): TLS bytes each way, how it ended, its handshake and
+   *  which way the data went; null otherwise. */
+  tlsData: TlsDataFacts | null;
   commandTime: number; //            capture time of the command (of the data connection's SYN for 'unknown')
   transmissionMode: string; //       MODE in force at the command: S (stream), B (block), C (compressed); '' unknown
+}
+
+/** How a TLS stream over one connection ended, in FTP roles (tls-channel.ts tlsEnding). */
+export interface TlsEnding {
+  clientCloseNotify: 'sent' | 'not-sent' | 'unknown'; // its last TLS record was close_notify (unknown: record boundaries lost)
+  serverCloseNotify: 'sent' | 'not-sent' | 'unknown';
+  closedBy: Side | null; //      FTP role that closed the connection first
+  closeKind: 'fin' | 'rst' | null;
+  closeFrame: number | null;
+  verdict: 'clean' | 'no-close-notify' | 'reset-after-close-notify' | 'reset' | 'open' | 'unknown';
+  resetHarmless: boolean; //     its RST came after both TLS streams were over and threw away at most the peer's close_notify
+}
+
+/** Which way the data went on a TLS data connection (tls-channel.ts dataDirection). */
+export interface TlsDataFrom {
+  from: Side | null; //          FTP role that sent the data; null: none, or it cannot be told
+  confidence: 'high' | 'medium' | 'low' | null;
+  dataBytes: { client: number; server: number }; // application bytes each way the judgement used (plaintext with keys)
+  evidence: string; //           one line: what it rests on
+}
+
+export interface TlsDataFacts extends TlsEnding {
+  clientBytes: number; //        TLS bytes the FTP client sent
+  serverBytes: number; //        … the FTP server sent
+  connection: TlsFacts; //       the data connection's TLS handshake, alerts, ending, decryption
+  dataFrom: TlsDataFrom;
+  /** The server ended the connection right after the handshake: no data either way, the server
+   *  closed first (close_notify or FIN) — what a server that refuses the TLS session does
+   *  (vsftpd require_ssl_reuse), and also what an empty file looks like. */
+  endedAfterHandshake: boolean;
+  plaintext: { client: number; server: number } | null; // decrypted bytes each way (null: not decrypted)
+  plaintextMissing: number; //   bytes of records that did not decrypt, both ways
 }
 
 export interface Session {
@@ -181,6 +206,14 @@ export interface Session {
     pbsz: string | null;
     prot: string | null; //          C, S, E, P
     clearAgainFrame: number | null; //  first frame where cleartext FTP lines resumed after TLS (CCC)
+    // --- FTPS (tls-channel.ts) ---
+    implicit: boolean; //             TLS from the connection's first byte (implicit FTPS, port 990)
+    decrypted: boolean; //            the control channel was read through the key log (--keylog)
+    connection: TlsFacts | null; //   the control connection's TLS handshake, alerts, ending (null: no TLS)
+    ending: TlsEnding | null; //      how its TLS stream ended (null: no TLS)
+    failureReply: FtpReply | null; // a cleartext reply after a failed handshake (vsftpd's "500 OOPS: … unknown ca"): the answer to AUTH
+    protInferred: 'P' | 'C' | null; // data protection in force, from PROT's reply or, unreadable, from the data connections (TLS or not)
+    protEvidence: string; //          what protInferred rests on ('' when null)
   };
   commands: FtpCommand[];
   logins: LoginRecord[]; //   login attempts in order (FtpCommand.login points here), ≤ MAX_LOGINS kept

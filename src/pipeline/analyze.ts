@@ -14,6 +14,8 @@ import { TcpEngine } from '../tcp/engine.ts';
 import type { TcpEngineOptions } from '../tcp/types.ts';
 import { FtpAnalyzer } from '../ftp/analyzer.ts';
 import type { ControlLimits } from '../ftp/control/session.ts';
+import { ftpTlsContext } from '../ftp/tls-channel.ts';
+import type { KeyLog } from '../tls/keylog.ts';
 import { RuleEvaluator } from '../diagnose/evaluate.ts';
 import type { RuleSet } from '../diagnose/rule-types.ts';
 import { ResultCollector, type AnalysisResult, type DecodeSummary } from './result.ts';
@@ -44,6 +46,8 @@ export interface AnalysisOptions {
   provisional?: ProvisionalSink;
   /** How copies of frames are recognised (capture/repeats.ts); default: by their bytes. */
   repeats?: Partial<RepeatPolicy>;
+  /** FTPS: an NSS key log (--keylog) to decrypt TLS control and data connections with. */
+  keyLog?: KeyLog | null;
 }
 
 /** The resource bounds of an analysis (untrusted input: every table and buffer is capped; hitting
@@ -98,6 +102,7 @@ export class Analysis {
         ...(provisional ? { transferDone: (t) => this.releaser.transferDone(t), connectionEnded: (c) => this.releaser.connectionEnded(c) } : {}),
       },
       opts.ftp,
+      ftpTlsContext(opts.keyLog ?? null),
     );
     this.engine = new TcpEngine(this.ftp, { ...opts.tcp, keepConnections: false });
     const collector = this.collector;

@@ -14,6 +14,10 @@
 //     replyCodes: [150, 426]
 //     outcome: aborted
 //     bytes: 1461302             # optional
+// keylog: upload-reset-vsftpd.keylog   # optional: FTPS; the trace is analysed again with this
+// decrypted:                           # NSS key log (path relative to this file), and the
+//   unexpected: warning                # analysis must then match this block (same keys as above)
+//   findings: …
 
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
@@ -42,6 +46,8 @@ export interface Expectation {
   absent: string[];
   transfers: ExpectedTransfer[] | null; // null: transfers not checked
   sessions: number | null; //       number of FTP sessions, when given
+  keylog: string | null; //         FTPS: an NSS key log, as written (relative to the expectation file)
+  decrypted: Expectation | null; // what the analysis with that key log must give
 }
 
 export class ExpectationError extends Error {
@@ -56,7 +62,9 @@ export class ExpectationError extends Error {
 }
 
 const severities = ['error', 'warning', 'info'] as const;
-const topKeys = new Set(['trace', 'unexpected', 'findings', 'transfers', 'sessions', 'note']);
+const topKeys = new Set(['trace', 'unexpected', 'findings', 'transfers', 'sessions', 'note', 'keylog', 'decrypted']);
+/** Keys of the `decrypted:` block: what the analysis with the key log must give. */
+const decryptedKeys = new Set(['unexpected', 'findings', 'transfers', 'sessions', 'note']);
 const findingKeys = new Set(['id', 'frames', 'severity', 'note']);
 const transferKeys = new Set(['command', 'argument', 'replyCodes', 'outcome', 'bytes', 'mode', 'note']);
 
@@ -85,20 +93,32 @@ export function parseExpectation(text: string, file: string): Expectation {
   }
   const root = doc.contents;
   if (!isMap(root)) return fail(root, 'an expectation file is a YAML mapping (trace:, findings:, transfers:)');
+  const exp = readBlock(root, topKeys);
+  if (exp.decrypted && !exp.keylog) fail(root, 'decrypted: needs keylog: (the key log to decrypt with)');
+  return exp;
 
-  const exp: Expectation = {
-    file,
-    trace: null,
-    unexpected: 'none',
-    present: [],
-    absent: [],
-    transfers: null,
-    sessions: null,
-  };
-  for (const pair of root.items) {
-    const key = String((pair.key as { value?: unknown } | null)?.value ?? pair.key);
-    const value = pair.value as Node | null;
-    if (!topKeys.has(key)) fail(pair.key as Node, `unknown key '${key}' (expected one of ${[...topKeys].join(', ')})`);
+  function readBlock(map: Node, keys: ReadonlySet<string>): Expectation {
+    const block = {
+      file,
+      trace: null,
+      unexpected: 'none',
+      present: [],
+      absent: [],
+      transfers: null,
+      sessions: null,
+      keylog: null,
+      decrypted: null,
+    } as Expectation;
+    for (const pair of (map as { items: Array<{ key: unknown; value: unknown }> }).items) {
+      const key = String((pair.key as { value?: unknown } | null)?.value ?? pair.key);
+      const value = pair.value as Node | null;
+      if (!keys.has(key)) fail(pair.key as Node, `unknown key '${key}' (expected one of ${[...keys].join(', ')})`);
+      readKey(block, key, value);
+    }
+    return block;
+  }
+
+  function readKey(exp: Expectation, key: string, value: Node | null): void {
     const plain = (value as { toJSON?: () => unknown } | null)?.toJSON?.() ?? null;
     switch (key) {
       case 'trace':
@@ -115,18 +135,25 @@ export function parseExpectation(text: string, file: string): Expectation {
         exp.sessions = plain as number;
         break;
       case 'findings':
-        readFindings(value);
+        readFindings(exp, value);
         break;
       case 'transfers':
         exp.transfers = readTransfers(value);
+        break;
+      case 'keylog':
+        if (typeof plain !== 'string' || plain === '') fail(value, 'keylog: must be the file name of an NSS key log');
+        exp.keylog = plain as string;
+        break;
+      case 'decrypted':
+        if (!isMap(value)) fail(value, 'decrypted: must be a mapping (unexpected:, sessions:, findings:, transfers:)');
+        exp.decrypted = readBlock(value!, decryptedKeys);
         break;
       case 'note':
         break;
     }
   }
-  return exp;
 
-  function readFindings(node: Node | null): void {
+  function readFindings(exp: Expectation, node: Node | null): void {
     if (!isMap(node)) return fail(node, 'findings: must be a mapping with present: and/or absent:');
     for (const pair of node.items) {
       const key = String((pair.key as { value?: unknown }).value);

@@ -10,7 +10,9 @@ import { loadExpectation, type Expectation } from './expectation.ts';
  *  finding citing one more retransmission does not read as a regression. */
 const PINNED_FRAMES = 6;
 
-export function expectationText(result: Analysed, traceName: string, expectFile: string): string {
+/** `decrypted`: the analysis with the key log the previous expectation named (FTPS), written
+ *  under `decrypted:`. */
+export function expectationText(result: Analysed, traceName: string, expectFile: string, decrypted: Analysed | null = null): string {
   let previous: Expectation | null = null;
   if (existsSync(expectFile)) {
     try {
@@ -19,6 +21,29 @@ export function expectationText(result: Analysed, traceName: string, expectFile:
       previous = null; // a broken file is replaced whole
     }
   }
+  const doc: Record<string, unknown> = { trace: traceName, ...expectationBody(result, previous) };
+  if (previous?.keylog) {
+    doc['keylog'] = previous.keylog;
+    if (decrypted) doc['decrypted'] = expectationBody(decrypted, previous.decrypted);
+  }
+  const header = [
+    `# Expected diagnosis of ${traceName}, written by \`ftpdiag regress --update\`.`,
+    '# Review it before committing: CI holds the analyzer to every line. Add ids that must never',
+    '# appear under findings.absent; `unexpected: warning` fails on any unlisted warning or error.',
+    '',
+  ].join('\n');
+  // Lists of numbers (frames, reply codes) read best on one line: [150, 226].
+  const yaml = new Document(doc);
+  visit(yaml, {
+    Seq(_key, node) {
+      if (isSeq(node) && node.items.every((i) => isScalar(i) && typeof i.value === 'number')) node.flow = true;
+    },
+  });
+  return header + yaml.toString({ lineWidth: 0, flowCollectionPadding: false });
+}
+
+/** What an expectation says of one analysis (the top level, or the `decrypted:` block). */
+function expectationBody(result: Analysed, previous: Expectation | null): Record<string, unknown> {
   const seen = new Set<string>();
   const present: Array<{ id: string; severity: string; frames: number[] }> = [];
   for (const f of result.findings) {
@@ -26,8 +51,7 @@ export function expectationText(result: Analysed, traceName: string, expectFile:
     seen.add(f.id);
     present.push({ id: f.id, severity: f.severity, frames: f.frames.slice(0, PINNED_FRAMES) });
   }
-  const doc = {
-    trace: traceName,
+  return {
     unexpected: previous?.unexpected ?? 'warning',
     sessions: result.sessions.length,
     findings: {
@@ -44,18 +68,4 @@ export function expectationText(result: Analysed, traceName: string, expectFile:
       ...(t.bytesStatus === 'counted' ? { bytes: t.bytes } : {}),
     })),
   };
-  const header = [
-    `# Expected diagnosis of ${traceName}, written by \`ftpdiag regress --update\`.`,
-    '# Review it before committing: CI holds the analyzer to every line. Add ids that must never',
-    '# appear under findings.absent; `unexpected: warning` fails on any unlisted warning or error.',
-    '',
-  ].join('\n');
-  // Lists of numbers (frames, reply codes) read best on one line: [150, 226].
-  const yaml = new Document(doc);
-  visit(yaml, {
-    Seq(_key, node) {
-      if (isSeq(node) && node.items.every((i) => isScalar(i) && typeof i.value === 'number')) node.flow = true;
-    },
-  });
-  return header + yaml.toString({ lineWidth: 0, flowCollectionPadding: false });
 }

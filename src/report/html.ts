@@ -17,7 +17,7 @@ import { plural } from '../format/words.ts';
 import { replyCodesSeen } from '../view/reply-codes.ts';
 import { severityCounts } from '../view/unit.ts';
 import { encapsulationsText } from './text-blocks.ts';
-import { BYTE_MARKS, byteText, closeText, LOGIN_TEXT, repliesText } from '../view/unit.ts';
+import { BYTE_MARKS, byteText, closeText, repliesText } from '../view/unit.ts';
 import type { ResultView } from '../view/result.ts';
 
 type PageView = ResultView;
@@ -215,7 +215,7 @@ function sessionsSection(v: PageView): string {
     const pw = sv.password === null ? '–' : `<code>${h(sv.password)}</code>`;
     const tls = s.tls.encryptedFromFrame !== null ? `TLS from frame ${s.tls.encryptedFromFrame}` : s.tls.authFrame !== null ? 'AUTH TLS' : 'clear';
     return `<tr><td class="num">${s.id}</td><td class="mono">${h(endpointText(s.client.addr, s.client.port))}</td><td class="mono">${h(endpointText(s.server.addr, s.server.port))}</td>
-<td class="mono">${s.user === null ? '–' : h(s.user)}</td><td>${pw}</td><td>${e(LOGIN_TEXT[s.loginState])}</td>
+<td class="mono">${s.user === null ? '–' : h(s.user)}</td><td>${pw}</td><td>${e(sv.login)}</td>
 <td class="mono">${s.greeting ? `${s.greeting.valid ? s.greeting.code : '?'} ${h(s.greeting.text.split('\n', 1)[0] ?? '')}` : s.startedMidSession ? '(capture began mid-session)' : '–'}</td>
 <td class="num">${groupDigits(s.commands.length)}</td><td class="num">${groupDigits(s.transfers.length)}</td><td>${tls}</td><td>${sv.control ? e(closeText(sv.control)) : '–'}</td></tr>`;
   });

@@ -9,7 +9,8 @@ import type { DataEndpointAnnouncement, FtpReply } from '../ftp/types.ts';
 import type { Finding } from '../diagnose/finding.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import { resultUnit } from '../pipeline/result.ts';
-import { REPORT_VERSION, type CommandJson, type ConnectionJson, type EndpointJson, type FindingJson, type ReplyJson, type ReportJson, type SessionJson, type TransferJson } from '../contract/report.ts';
+import { REPORT_VERSION, sessionTls, transferTls, type CommandJson, type ConnectionJson, type EndpointJson, type FindingJson, type ReplyJson, type ReportJson, type SessionJson, type TransferJson } from '../contract/report.ts';
+import { project } from '../contract/schema.ts';
 import { hideCredentials } from '../format/redact.ts';
 import { linkTypeText } from '../format/link-types.ts';
 import { unitView, type ByteCell, type CommandView, type ConnectionView, type SessionView, type TransferView, type UnitView } from '../view/unit.ts';
@@ -162,7 +163,7 @@ export function sessionJson(v: SessionView): SessionJson {
     stru: s.stru,
     cwd: s.cwd,
     features: s.features,
-    tls: { ...s.tls },
+    tls: project(sessionTls, s.tls),
     commands: v.commands.map(commandJson),
     commandsDropped: s.commandsDropped,
     unsolicited: s.unsolicited.map(replyJson),
@@ -221,7 +222,7 @@ export function transferJson(v: TransferView): TransferJson {
     aborted: t.aborted,
     tlsProtected: t.tlsProtected,
     dataLooksTls: t.dataLooksTls,
-    tlsData: t.tlsData ? { ...t.tlsData } : null,
+    tlsData: t.tlsData ? project(transferTls, t.tlsData) : null,
     dataClose: { ...t.dataClose },
     receiverAckedAll: t.receiverAckedAll,
     inProgressAtEnd: t.inProgressAtEnd,

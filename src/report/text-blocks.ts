@@ -10,7 +10,7 @@ import { endpointText } from '../format/endpoint.ts';
 import { formatFrameList, formatFrames, type FrameList } from '../format/frames.ts';
 import { clip, clipProse, plural, wrap } from '../format/words.ts';
 import type { Transfer } from '../ftp/types.ts';
-import { byteText, closeText, LOGIN_TEXT, repliesText, type SessionView, type TransferView } from '../view/unit.ts';
+import { byteText, closeText, repliesText, type SessionView, type TransferView } from '../view/unit.ts';
 import type { EncapsulationCount } from '../decode/counters.ts';
 import { escapeWire } from './escape.ts';
 import type { ReplyCodeSeen } from '../view/reply-codes.ts';
@@ -72,8 +72,8 @@ export function mergedLine(c: CaptureSummary): string | null {
   return `  merged by time from ${plural(m.files.length, 'file')}: ${files}; frame numbers are those of \`${w(m.command)}\``;
 }
 
-/** A session's block. */
-export function sessionBlock(v: SessionView, st: Styler): string {
+/** A session's block, its prose wrapped at `width`. */
+export function sessionBlock(v: SessionView, st: Styler, width: number): string {
   const s = v.s;
   const control = v.control;
   const frames = control ? `, frames ${control.c.firstFrame}–${control.c.lastFrame}` : '';
@@ -83,7 +83,7 @@ export function sessionBlock(v: SessionView, st: Styler): string {
   const who: string[] = [];
   who.push(s.user !== null ? `user ${w(clipProse(s.user))}` : 'no USER seen');
   if (v.password !== null) who.push(`password ${w(clipProse(v.password))}`);
-  who.push(LOGIN_TEXT[s.loginState]);
+  who.push(v.login);
   if (s.startedMidSession && s.loginState !== 'unknown') who.push('capture began mid-session');
   lines.push(`    ${who.join(', ')}`);
   if (s.greeting) lines.push(`    greeting: ${s.greeting.valid ? s.greeting.code : '(invalid)'} ${w(clipProse(firstLine(s.greeting.text)))}`);
@@ -92,6 +92,7 @@ export function sessionBlock(v: SessionView, st: Styler): string {
   const tail = [commands, plural(s.transfers.length, 'transfer')];
   if (s.tls.encryptedFromFrame !== null) tail.push(`TLS from frame ${s.tls.encryptedFromFrame}`);
   lines.push(`    ${tail.join(', ')}${control ? '; ' + closeText(control) : ''}`);
+  for (const l of v.tls) lines.push(wrap(w(l), width, '        ', '    ')); // FTPS: one line per TLS connection
   return lines.join('\n');
 }
 

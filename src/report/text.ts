@@ -125,7 +125,7 @@ export class TextReport {
     for (const c of u.connections) if (c.role !== 'other') ftpConnections.add(c.c.id);
     for (const s of u.sessions) {
       const key = order === 'id' ? s.s.id : this.sessions.count;
-      this.sessions.add(sessionBlock(s, this.st), [key]);
+      this.sessions.add(sessionBlock(s, this.st, this.width), [key]);
       this.codes.add(s.s);
     }
     for (const t of u.transfers) {

@@ -62,6 +62,8 @@ const SEQ_SEARCH = 2048;
 const SEQ_SEARCH_RECORDS = 4;
 /** Body length of a TLS 1.3 record holding one alert and no padding: alert(2) + type(1) + tag(16). */
 const TLS13_ALERT_RECORD = 19;
+/** Application-data record sizes kept per side (RecordBytes.sizes). */
+const FIRST_SIZES = 4;
 
 class Direction {
   readonly reader: TlsRecordReader;
@@ -82,6 +84,7 @@ class Direction {
   lastVersion = 0; //              record-layer version of its last record
   lastProtected = false;
   sentHandshakeFlightDone = false; // TLS 1.3 without keys: its first protected records were the handshake
+  flightRecords = 0; //            TLS 1.3 without keys: client records taken for its handshake flight so far
   probableAlertUncounted = false; // finish() took its probable close_notify out of the data counts
   fullHandshakeSeen = false; //    server: Certificate / ServerKeyExchange / ServerHelloDone seen (TLS ≤ 1.2)
 
@@ -100,7 +103,7 @@ function emptyEnd(): SideEndFact {
 }
 
 function emptyBytes(): RecordBytes {
-  return { records: 0, bytes: 0, plaintextEstimate: 0 };
+  return { records: 0, bytes: 0, plaintextEstimate: 0, sizes: [] };
 }
 
 export class TlsConnection {
@@ -203,6 +206,7 @@ export class TlsConnection {
             d.probableAlertUncounted = true;
             const a = f.applicationData[side];
             a.records--;
+            if (a.sizes.length > a.records) a.sizes.pop();
             a.bytes -= TLS13_ALERT_RECORD;
             if (a.plaintextEstimate >= 0) a.plaintextEstimate -= TLS13_ALERT_RECORD - 17;
           }
@@ -304,9 +308,9 @@ export class TlsConnection {
         if (d.handshakeRecordsAfterCcs++ === 0) f.finished[d.side] ??= r.frame;
         return;
       }
-      if (tls13 && !this.afterHandshakeTls13(d)) {
+      if (tls13 && !this.afterHandshakeTls13(d, r)) {
         // its handshake flight (server: EncryptedExtensions … Finished; client: Finished)
-        if (d.side === 'client') f.finished.client ??= r.frame;
+        if (d.side === 'client') f.finished.client = r.frame;
         else f.finished.server = r.frame;
         return;
       }
@@ -327,13 +331,21 @@ export class TlsConnection {
     if (d.stopAfterRecord) d.decryptor = null;
   }
 
-  /** TLS 1.3 without keys: a side's handshake flight is over once the peer has answered it (the
-   *  client's Finished) — for the server, once any client record of type 23 was seen; for the
-   *  client, after its first one. */
-  private afterHandshakeTls13(d: Direction): boolean {
+  /**
+   * Heuristic: "the end of a TLS 1.3 handshake flight, without keys"
+   * A side's handshake flight is over once the peer has answered it: for the server, once any
+   * client record of type 23 was seen (the client's flight ends with its Finished). The client's
+   * flight is its Finished, after a Certificate and CertificateVerify when the server asked for
+   * one (vsftpd does): its records up to the first one of exactly a Finished's size (type byte,
+   * 4-byte header, the suite's hash, 16-byte tag: 53 bytes for SHA-256 suites, 69 for SHA-384;
+   * OpenSSL and GnuTLS do not pad), at most four.
+   */
+  private afterHandshakeTls13(d: Direction, r: TlsRecord): boolean {
     if (d.sentHandshakeFlightDone) return true;
     if (d.side === 'client') {
-      d.sentHandshakeFlightDone = true; // the next one is data
+      d.flightRecords++;
+      const finished = this.finishedRecordLength();
+      if (finished < 0 || r.length === finished || d.flightRecords >= 4) d.sentHandshakeFlightDone = true; // the next one is data
       return false;
     }
     if (this.facts.finished.client !== null) {
@@ -343,8 +355,16 @@ export class TlsConnection {
     return false;
   }
 
+  /** Body length of a TLS 1.3 record holding only a Finished message, -1 when the suite is unknown. */
+  private finishedRecordLength(): number {
+    const p = this.facts.cipherSuite === null ? null : suiteParams(this.facts.cipherSuite);
+    if (!p || typeof p === 'string') return -1;
+    return 1 + 4 + (p.prfHash === 'sha384' ? 48 : 32) + p.tagLength;
+  }
+
   private countAppData(d: Direction, r: TlsRecord): void {
     const a = this.facts.applicationData[d.side];
+    if (a.sizes.length < FIRST_SIZES) a.sizes.push(r.length);
     a.records++;
     a.bytes += r.length;
     const overhead = this.recordOverhead();
@@ -406,6 +426,7 @@ export class TlsConnection {
         return this.alerts(d, plaintext, r.frame, r.time, 'decrypted');
       case ContentType.applicationData: {
         const a = this.facts.applicationData[d.side];
+        if (a.sizes.length < FIRST_SIZES) a.sizes.push(r.length);
         a.records++;
         a.bytes += r.length;
         a.plaintextEstimate += plaintext.length;

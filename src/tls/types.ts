@@ -175,6 +175,7 @@ export interface RecordBytes {
    *  without padding: exact for OpenSSL/GnuTLS peers, an upper bound in general); -1 unknown
    *  (CBC padding varies, or the suite is not known). */
   plaintextEstimate: number;
+  sizes: number[]; //          body lengths of the first 4 records (a TLS 1.3 server's session tickets look alike)
 }
 
 export interface TlsAnomaly {

@@ -11,6 +11,7 @@ import type { Severity } from '../diagnose/finding.ts';
 import { connectionEnds } from '../format/endpoint.ts';
 import { connectionLabel, sessionLabel, transferLabel, transferWhat } from '../format/labels.ts';
 import { conflictTexts, shownArgument, shownSecret } from '../format/redact.ts';
+import { sessionTlsLines } from './tls-lines.ts';
 
 /** A byte count as every output shows it: a number, or why there is none. */
 export type ByteCell = number | 'not captured' | 'not opened' | 'encrypted';
@@ -46,6 +47,8 @@ export interface SessionView {
   readonly s: Session;
   label: string;
   password: string | null; // shown or REDACTED
+  login: string; //           its login state in words: 'logged in', 'login state unknown (inside TLS)'
+  tls: string[]; //           FTPS: one line per TLS connection (control, then each data connection), wire strings raw
   logins: Array<{ user: string | null; password: string | null; commands: number[] }>;
   commands: CommandView[];
   /** Its control connection, when the capture holds it in the same unit. */
@@ -99,11 +102,14 @@ export function commandView(cmd: FtpCommand, opts: ViewOptions): CommandView {
   return { cmd, arg, line: arg === '' ? cmd.verb : `${cmd.verb} ${arg}` };
 }
 
-export function sessionView(s: Session, control: ConnectionView | null, opts: ViewOptions): SessionView {
+/** `transfers`: the transfers of its unit (its data connections' TLS lines come from them). */
+export function sessionView(s: Session, control: ConnectionView | null, opts: ViewOptions, transfers: readonly Transfer[] = []): SessionView {
   return {
     s,
     label: sessionLabel(s),
     password: shownSecret(s.password, opts.showPasswords),
+    login: loginText(s),
+    tls: sessionTlsLines(s, transfers),
     logins: s.logins.map((l) => ({ user: l.user, password: shownSecret(l.password, opts.showPasswords), commands: l.commands })),
     commands: s.commands.map((c) => commandView(c, opts)),
     control,
@@ -139,7 +145,7 @@ export function unitView(u: ReleasedUnit, opts: ViewOptions): UnitView {
   const byId = new Map(connections.map((v) => [v.c.id, v] as const));
   return {
     connections,
-    sessions: u.sessions.map((s) => sessionView(s, byId.get(s.control) ?? null, opts)),
+    sessions: u.sessions.map((s) => sessionView(s, byId.get(s.control) ?? null, opts, u.transfers)),
     transfers: u.transfers.map(transferView),
     findings: u.findings,
     severities: severityCounts(u.findings.map((r) => r.finding)),
@@ -175,12 +181,19 @@ export function closeText(v: ConnectionView): string {
 }
 
 /** A session's login as the reports say it. */
-export const LOGIN_TEXT: Readonly<Record<Session['loginState'], string>> = {
+const LOGIN_TEXT: Readonly<Record<Session['loginState'], string>> = {
   'logged-in': 'logged in',
   failed: 'login failed',
   'not-logged-in': 'not logged in',
   unknown: 'login state unknown (began before the capture)',
 };
+
+/** A session's login state in words; seen from its start, a login unknown because it went on
+ *  inside TLS says so. */
+export function loginText(s: Session): string {
+  if (s.loginState === 'unknown' && !s.startedMidSession && s.tls.encryptedFromFrame !== null) return 'login state unknown (inside TLS)';
+  return LOGIN_TEXT[s.loginState];
+}
 
 /** A transfer's reply codes in order: '150 226', '–' for none. */
 export function repliesText(t: Transfer): string {

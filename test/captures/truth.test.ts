@@ -6,8 +6,10 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import { analyzeFile, type AnalysisResult } from '../../src/pipeline/analyze.ts';
+import { readKeyLog } from '../../src/tls/keylog.ts';
 import type { Transfer } from '../../src/ftp/types.ts';
 
 const dir = fileURLToPath(new URL('../../captures/', import.meta.url));
@@ -149,8 +151,39 @@ describe('captures/: the analyzer agrees with the ground truth of every recordin
           expect(ids).to.include('login-failed');
         if (codes.includes(421)) expect(ids).to.include('service-unavailable');
         // a clean recording yields no error and no warning
-        if (/-clean$/.test(truth.trace.replace(/\.pcapng?$/, '')))
+        if (/-clean$/.test(truth.trace.replace(/\.pcap(ng)?$/, '')))
           expect(r.findings.filter((f) => f.severity !== 'info').map((f) => `${f.id}: ${f.summary}`)).to.deep.equal([]);
+      });
+    });
+  }
+});
+
+// FTPS with the client's key log (NAME.keylog): the whole dialog inside TLS is read, and every
+// transfer with its replies and the file bytes the client wrote or read.
+describe('captures/: FTPS traces decrypted with their key logs agree with the ground truth', () => {
+  for (const truth of truths.filter((t) => existsSync(dir + t.trace.replace(/\.pcap(ng)?$/, '.keylog')))) {
+    const decrypted = () => analyzeFile(dir + truth.trace, { rules, keyLog: readKeyLog(dir + truth.trace.replace(/\.pcap(ng)?$/, '.keylog')) }).then(({ result }) => result);
+    it(`${truth.trace}: every command and reply, every transfer and its bytes`, async () => {
+      const r = await decrypted();
+      expect(r.sessions.length, 'FTP sessions').to.equal(truth.sessions.length);
+      truth.sessions.forEach((ts, i) => {
+        const s = r.sessions[i]!;
+        const commands = ts.dialog.filter((d) => d.command !== null && !d.command.startsWith('<')).map((d) => split(d.command!).verb);
+        expect(s.commands.slice(0, commands.length).map((c) => c.verb), `commands of session ${ts.label}`).to.deep.equal(commands);
+        const codes = ts.dialog.flatMap((d) => d.replies.map((x) => x.code));
+        const replies = [...(s.greeting ? [s.greeting] : []), ...s.commands.flatMap((c) => [...c.preliminary, ...(c.reply ? [c.reply] : [])])].sort((a, b) => a.firstFrame - b.firstFrame);
+        expect(replies.slice(0, codes.length).map((x) => x.code), `replies of session ${ts.label}`).to.deep.equal(codes);
+      });
+      const mine = matchTransfers(r.transfers, truth.transfers);
+      truth.transfers.forEach((tt, i) => {
+        const t = mine[i];
+        expect(t, `transfer ${tt.command}`).to.not.equal(undefined);
+        // the client may close before reading the last reply: its codes are a prefix of ours
+        expect(t!.replyCodes.slice(0, tt.replies.length), tt.command).to.deep.equal(tt.replies);
+        expect(t!.bytesStatus, tt.command).to.equal('counted');
+        const done = tt.replies.at(-1) === 226;
+        if (done && tt.clientWrote !== undefined) expect([t!.bytes, t!.bytesAcked], `${tt.command}: bytes the client wrote`).to.deep.equal([tt.clientWrote, tt.clientWrote]);
+        if (done && tt.clientRead !== undefined) expect(t!.bytes, `${tt.command}: bytes the client read`).to.equal(tt.clientRead);
       });
     });
   }

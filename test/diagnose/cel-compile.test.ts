@@ -71,6 +71,8 @@ describe('diagnose/cel-compile: compiled rule expressions answer as cel-js does'
     ['"RETR" in ["SIZE", "RETR"] && !(s.commands[2].verb in ["A"])', 'fast'],
     ['[s.commands[0].code, s.gaps]', 'fast'],
     ['pct(s.gaps, 8) >= 25.0', 'fast'],
+    ['("RETR " + s.name).lowerAscii().contains("retr hé") && !s.commands[0].verb.lowerAscii().contains("x")', 'fast'],
+    ['s.gaps.contains("2")', 'fallback'], //           a method of a string on an int
     // left to cel-js: CEL's answer (or error) is whatever cel-js says
     ['s.gaps == 2.0', 'fallback'], //                mixed int/double equality
     ['s.gaps > 1.5', 'fallback'], //                 mixed int/double order

@@ -129,7 +129,9 @@ describe('diagnose/evaluate', () => {
     const s = session(0, 0, {
       loggedIn: false,
       loginState: 'failed',
-      commands: [command(0, 'USER', 'bob', 5, reply(331, 6)), command(1, 'PASS', 'secret', 7, reply(530, 8, 'Login incorrect.'))],
+      // as the FTP stage records them: USER and PASS in one login (the ledger reads its user)
+      commands: [command(0, 'USER', 'bob', 5, reply(331, 6), { login: 0 }), command(1, 'PASS', 'secret', 7, reply(530, 8, 'Login incorrect.'), { login: 0 })],
+      logins: [{ user: 'bob', password: 'secret', commands: [0, 1] }],
     });
     const ledger = new LoginLedger();
     ledger.add(s);

@@ -11,7 +11,7 @@ import { runFuzz } from './harness/pool.ts';
 import { Rng } from './harness/rng.ts';
 
 describe('fuzz/pipeline (whole-pipeline mutation pass)', function () {
-  this.timeout(30_000);
+  this.timeout(90_000); // ~17 s of CPU alone; a bound against a hung worker, not a speed check
 
   it('1200 mutants of the FTP captures: no exception but CaptureError, no hang, no raw control bytes', async () => {
     const iterations = 1200;

@@ -75,6 +75,31 @@ describe('regress: expectation files', () => {
   });
 });
 
+describe('regress: FTPS expectations naming a key log', () => {
+  it('reads keylog: and a decrypted: block with the keys of the top level', () => {
+    const exp = parseExpectation(
+      ['trace: x.pcap', 'unexpected: warning', 'keylog: x.keylog', 'decrypted:', '  unexpected: error', '  sessions: 1', '  findings:', '    present: [upload-reset]', '    absent: [tls-keys-missing]',
+        '  transfers:', '    - command: STOR', '      bytes: 1461302'].join('\n'),
+      'x.expect.yaml',
+    );
+    expect([exp.keylog, exp.decrypted?.unexpected, exp.decrypted?.sessions, exp.decrypted?.absent]).to.deep.equal(['x.keylog', 'error', 1, ['tls-keys-missing']]);
+    expect(checkAgainst(result, exp.decrypted!)).to.deep.equal([]);
+  });
+
+  it('names file and line for a decrypted: block without keylog:, a bad key, a keylog that is not a name', () => {
+    expect(errorOf('trace: a\ndecrypted:\n  sessions: 1\n').message).to.contain('decrypted: needs keylog:');
+    expect(errorOf('keylog: k\ndecrypted:\n  trace: b\n').line).to.equal(3);
+    expect(errorOf('keylog: k\ndecrypted:\n  keylog: k2\n').line).to.equal(3);
+    expect(errorOf('keylog: [1]\n').line).to.equal(1);
+    expect(errorOf('keylog: k\ndecrypted: 3\n').line).to.equal(2);
+  });
+
+  it('--update writes the decrypted analysis under decrypted: when the expectation names a key log', () => {
+    const text = expectationText(result, 'x.pcap', '/nonexistent/x.expect.yaml', { ...result, findings: [finding('tls-close-without-notify', 'error', [9])] });
+    expect(text, 'no key log named: no decrypted block').to.not.contain('decrypted:');
+  });
+});
+
 describe('regress: JUnit XML', () => {
   it('escapes names and lists failures', () => {
     const xml = junitXml('ftpdiag', [

@@ -1,6 +1,6 @@
 // Test support: a capture run through the real reader, decoder and TCP engine into one
-// TlsConnection per TCP connection that carries TLS — what the FTP stage will do once it is
-// wired (part 2 of issue 29). Where TLS starts is found the simple way: on a connection whose
+// TlsConnection per TCP connection that carries TLS, without the FTP stage (which runs the same
+// through src/ftp/tls-channel.ts), to check src/tls alone. Where TLS starts is found the simple way: on a connection whose
 // client speaks first with a TLS handshake (FTPS data, implicit FTPS) at offset 0; on an FTP
 // control connection after the client's "AUTH TLS|SSL" line and the server's "234" reply line.
 

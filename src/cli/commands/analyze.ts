@@ -18,6 +18,7 @@ import { renderText, TextReport } from '../../report/text.ts';
 import { writeHtmlReport } from '../../report/html-report.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
+import { cliKeyLog, keyLogOptionSpec, type KeyLogArgs } from '../keylog-option.ts';
 import { cliDecodeAs, decodeAsOptionSpec } from '../decode-as-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { ReadProgress } from '../progress.ts';
@@ -29,7 +30,7 @@ import { eveLines, writeZeekLogs } from '../../export/index.ts';
 export const FAIL_ON = ['error', 'warning', 'info', 'none'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 
-export interface AnalyzeArgs extends LimitArgs, CaptureOutputArgs, ExportArgs {
+export interface AnalyzeArgs extends LimitArgs, CaptureOutputArgs, KeyLogArgs, ExportArgs {
   trace: string | string[];
   failOn: FailOn;
   rules: string | string[] | undefined;
@@ -47,6 +48,7 @@ export function builder(y: Argv): Argv<AnalyzeArgs> {
     .positional('trace', { type: 'string', describe: "pcap or pcapng file (gzip allowed); '-' reads standard input; several files are merged by time as mergecap merges them", demandOption: true })
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document instead of the text report' })
     .option('fail-on', { choices: FAIL_ON, default: 'error' as FailOn, describe: 'exit 1 when a finding of this severity or worse is found' })
+    .option('keylog', keyLogOptionSpec)
     .option('rules', rulesOptionSpec('directory (or file) of extra rules, added to the built-in ones; repeatable'))
     .option('show-passwords', { type: 'boolean', default: false, describe: 'show passwords and other credentials (PASS, ACCT, SITE PSWD …) instead of REDACTED' })
     .option('color', { type: 'boolean', describe: 'colour the text report (default: only on a terminal; never with NO_COLOR set)' })
@@ -61,6 +63,7 @@ export function builder(y: Argv): Argv<AnalyzeArgs> {
     .example('$0 analyze x.pcap --html report.html', 'also write an HTML report')
     .example('$0 analyze -d udp.port==8472,vxlan x.pcap', 'a VXLAN mirror on a port other than 4789')
     .example('$0 analyze x.pcap --annotate x-ftpdiag.pcapng', 'also write the capture with the findings as packet comments')
+    .example('$0 analyze --keylog sslkeys.log ftps.pcap', 'decrypt FTPS with the key log curl or lftp wrote ($SSLKEYLOGFILE)')
     .example('$0 analyze x.pcap --extract files/', "also rebuild each transfer's file, with a manifest")
     .example('$0 analyze ctl.pcap data.pcap', 'several files analysed as one capture, merged by time')
     .example('tcpdump -w - port 21 | $0 analyze -', 'read standard input') as unknown as Argv<AnalyzeArgs>;
@@ -84,6 +87,7 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
   const rules = loadCliRules(args.rules);
   const limits = cliLimits(args);
   const decode = cliDecodeAs(args.decodeAs);
+  const keyLog = cliKeyLog(args.keylog);
   const trace = traceArg(args.trace);
   const outputs = CaptureOutputs.prepare(args, trace);
   const progress = new ReadProgress({ json: format !== 'text', stdoutIsTTY: io.stdoutIsTTY, stderrIsTTY: process.stderr.isTTY === true });
@@ -98,7 +102,7 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
   try {
     // each unit's view is built once, with the options applied, and every output takes it
     const release = spool ? { release: (u: ReleasedUnit) => (spool.add(unitView(u, { showPasswords: args.showPasswords })), outputs?.add(u)) } : {};
-    const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, decode, ...limits, ...release }).finally(() => {
+    const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, decode, keyLog, ...limits, ...release }).finally(() => {
       progress.stop();
       interrupt.readDone();
     });

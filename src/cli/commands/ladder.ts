@@ -12,10 +12,11 @@ import { useColor } from '../../report/style.ts';
 import { resultView } from '../../view/result.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
+import { cliKeyLog, keyLogOptionSpec, type KeyLogArgs } from '../keylog-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { captureErrorLine } from './analyze.ts';
 
-export interface LadderArgs extends LimitArgs {
+export interface LadderArgs extends LimitArgs, KeyLogArgs {
   trace: string;
   connection: number | undefined;
   transfer: number | undefined;
@@ -38,6 +39,7 @@ export function builder(y: Argv): Argv<LadderArgs> {
     .conflicts('connection', ['transfer', 'frame'])
     .conflicts('transfer', 'frame')
     .option('max', { type: 'number', default: DEFAULT_MAX, requiresArg: true, describe: 'packets drawn before runs of bulk data are folded into "…" lines' })
+    .option('keylog', keyLogOptionSpec)
     .option('rules', rulesOptionSpec('directory (or file) of extra rules; repeatable'))
     .option('show-passwords', { type: 'boolean', default: false, describe: 'show passwords and other credentials (PASS, ACCT, SITE PSWD …) instead of REDACTED' })
     .option('color', { type: 'boolean', describe: 'colour (default: only on a terminal; never with NO_COLOR set)' })
@@ -64,7 +66,8 @@ export async function run(args: LadderArgs, io: CliIO): Promise<ExitCode> {
   const trace = args.trace ?? '';
   if (isStdinPath(trace)) throw new CliError('ladder reads the capture twice: give a file, not standard input');
   const rules = loadCliRules(args.rules);
-  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, ...cliLimits(args) });
+  const keyLog = cliKeyLog(args.keylog);
+  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, keyLog, ...cliLimits(args) });
   if (error && result.capture.frames === 0) {
     io.err(`ftpdiag: ${captureErrorLine(error, trace)}\n`);
     return ExitCode.BAD_INPUT;

@@ -10,10 +10,11 @@ import { TIME_ZONES, type TimeZoneChoice } from '../../report/log/times.ts';
 import { useColor } from '../../report/style.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
+import { cliKeyLog, keyLogOptionSpec, type KeyLogArgs } from '../keylog-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { captureErrorLine, traceArg } from './analyze.ts';
 
-export interface LogArgs extends LimitArgs {
+export interface LogArgs extends LimitArgs, KeyLogArgs {
   trace: string | string[];
   format: LogFormat;
   tz: TimeZoneChoice;
@@ -32,6 +33,7 @@ export function builder(y: Argv): Argv<LogArgs> {
     .option('format', { choices: LOG_FORMATS, default: 'table' as LogFormat, describe: 'output format (ndjson uses Zeek ftp.log field names; xferlog is the wu-ftpd/vsftpd/ProFTPD transfer log)' })
     .option('tz', { choices: TIME_ZONES, default: 'utc' as TimeZoneChoice, describe: 'time zone of printed times (ndjson ts is always epoch seconds)' })
     .option('all', { type: 'boolean', default: false, describe: 'a line for every command (PWD, TYPE, PASV, …), not only operations' })
+    .option('keylog', keyLogOptionSpec)
     .option('rules', rulesOptionSpec('directory (or file) of extra rules for the Finding column; repeatable'))
     .option('show-passwords', { type: 'boolean', default: false, describe: 'show passwords instead of REDACTED' })
     .option('color', { type: 'boolean', describe: 'colour the table (default: only on a terminal; never with NO_COLOR set)' })
@@ -43,7 +45,8 @@ export function builder(y: Argv): Argv<LogArgs> {
 export async function run(args: LogArgs, io: CliIO): Promise<ExitCode> {
   const rules = loadCliRules(args.rules);
   const trace = traceArg(args.trace);
-  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read: io.stdin ? { stdin: io.stdin } : {}, ...cliLimits(args) });
+  const keyLog = cliKeyLog(args.keylog);
+  const { result, error } = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read: io.stdin ? { stdin: io.stdin } : {}, keyLog, ...cliLimits(args) });
   if (!(error !== null && result.capture.frames === 0)) {
     const ops = buildOperations(result, { all: args.all });
     const out = renderOperationLog(ops, {

@@ -1,5 +1,6 @@
 // One FTP control connection: splits both directions into lines (lines.ts), switches to TLS and
-// back (tls-switch.ts), assembles replies (replies.ts), pairs them with commands (pairing.ts) and
+// back (tls-switch.ts; with FTPS the TLS stage reads the handshake and, with keys, decrypts the
+// lines: ../tls-channel.ts), assembles replies (replies.ts), pairs them with commands (pairing.ts) and
 // applies what each command does (verbs.ts). Each fact is recorded when it happens: a command's
 // working directory, path and login when the server acts on it (placed), its announcement when
 // sent or answered; data-channel commands become DataSetups and transfer commands TransferTracks,
@@ -17,6 +18,7 @@ import { DEFAULT_MAX_LINE, LineSplitter, type ControlLine } from './lines.ts';
 import { ReplyAssembler, isBlank } from './replies.ts';
 import { clientLineStart, serverLineStart } from './line-starts.ts';
 import { TlsSwitch } from './tls-switch.ts';
+import { FtpTlsChannel, tlsEnding, type FtpTlsContext } from '../tls-channel.ts';
 import { ConflictJudge } from './conflicts.ts';
 import { ReplyPairing } from './pairing.ts';
 import { verbRules, type Pending, type VerbContext } from './verbs.ts';
@@ -83,6 +85,8 @@ export class ControlSession implements ControlRef, VerbContext {
   private openLogin: { index: number; last: FtpCommand } | null = null; // the latest login, while the server may ask to go on with it (331/332)
   private cutCommand: FtpCommand | null = null; // the command of the client line last delivered cut (its end is still to come)
   private cutLines = 0; //                  client lines delivered cut: how a server treated them is unknown
+  private tlsChannel: FtpTlsChannel | null = null; // the control connection's TLS stage (FTPS), from AUTH's 234 or the first byte
+  private awaitFailureReply = false; //      cleartext came back after a failed handshake: its reply answers AUTH
 
   constructor(
     id: number,
@@ -91,6 +95,7 @@ export class ControlSession implements ControlRef, VerbContext {
     private readonly hooks: SessionHooks,
     encryptedAtStart: { frame: number } | null, // implicit FTPS / capture began inside TLS
     private readonly limits: ControlLimits,
+    private readonly tlsContext: FtpTlsContext | null = null, // FTPS: key log and session cache (null: TLS not read)
   ) {
     this.conn = conn;
     this.sawSyn = !conn.roleGuessed;
@@ -119,12 +124,17 @@ export class ControlSession implements ControlRef, VerbContext {
     };
     this.pairing = new ReplyPairing(this.session, limits.maxPending, (p) => this.place(p));
     this.tls = new TlsSwitch(encryptedAtStart !== null);
-    if (encryptedAtStart) this.session.tls.encryptedFromFrame = encryptedAtStart.frame;
+    if (encryptedAtStart) {
+      this.session.tls.encryptedFromFrame = encryptedAtStart.frame;
+      // seen from its SYN, TLS from the first byte is implicit FTPS; else the capture began inside TLS
+      this.session.tls.implicit = this.sawSyn;
+      this.openTls();
+    }
   }
 
-  /** The control channel is (at least one way) inside TLS now. */
+  /** The control channel is (at least one way) inside TLS now, and not read through a key log. */
   get encrypted(): boolean {
-    return this.tls.encrypted;
+    return this.tls.encrypted && !this.tlsChannel?.readable;
   }
 
   /** FTP role of a side of the control Connection. */
@@ -151,20 +161,29 @@ export class ControlSession implements ControlRef, VerbContext {
       } else {
         const { next, records } = this.tls.feed(role, data, i);
         if (records && this.session.tls.encryptedFromFrame === null) this.session.tls.encryptedFromFrame = frame;
+        if (next > i) this.tlsChannel?.feed(role, data.subarray(i, next), offset + i, frame, time);
         if (next < data.length) this.leftTls(role, frame);
         i = next;
       }
     }
   }
 
-  /** Bytes of `connSide` are missing from the capture. */
-  gap(connSide: Side, frame: number, time: number): void {
+  /** Bytes of `connSide` are missing from the capture: `length` at stream offset `offset`
+   *  (-1: not said). */
+  gap(connSide: Side, frame: number, time: number, offset = NaN, length = -1): void {
     const role = this.roleOf(connSide);
-    this.session.gaps++;
     if (this.tls.isTls(role)) {
+      this.session.gaps++;
       this.tls.gap(role);
+      this.tlsChannel?.gap(role, offset, length, frame);
       return;
     }
+    this.linesGap(role, frame, time);
+  }
+
+  /** Lines of `role` went missing: from the capture, or a TLS record that did not decrypt. */
+  private linesGap(role: Side, frame: number, time: number): void {
+    this.session.gaps++;
     this.splitters[role].gap();
     if (role === 'server') {
       const r = this.assembler.interrupt(frame, time);
@@ -178,11 +197,43 @@ export class ControlSession implements ControlRef, VerbContext {
     if (this.roleOf(connSide) === 'client') this.conflicts.conflict(c);
   }
 
+  /** `connSide` of the control connection sent a FIN or an RST (the TLS stage notes how each side ended). */
+  tlsClose(connSide: Side, kind: 'fin' | 'rst', frame: number): void {
+    this.tlsChannel?.close(this.roleOf(connSide), kind, frame);
+  }
+
+  /** FTPS: the TLS stage for this control connection, once TLS starts; decrypted lines go on to
+   *  the same parsers as cleartext ones. */
+  private openTls(): void {
+    if (this.tlsChannel || !this.tlsContext) return;
+    this.tlsChannel = new FtpTlsChannel(
+      this.tlsContext,
+      (role, data, frame, time) => this.plainLines(role, data, frame, time),
+      (role, _length, frame) => this.linesGap(role, frame, this.conn.endTime),
+    );
+  }
+
+  /** Decrypted control-channel bytes of `role`: the same line parsing as cleartext. */
+  private plainLines(role: Side, data: Buffer, frame: number, time: number): void {
+    const sp = this.splitters[role];
+    const sink = role === 'client' ? this.clientLine : this.serverLine;
+    for (let i = 0; i < data.length; ) i = sp.feed(data, i, frame, time, sink);
+  }
+
   /** The control connection was closed out (or the capture ended). */
   end(frame: number, time: number): void {
     if (this.session.ended) return;
     const r = this.assembler.interrupt(frame, time);
     if (r) this.onReply(r);
+    if (this.tlsChannel) {
+      const t = this.session.tls;
+      t.connection = this.tlsChannel.finish();
+      t.ending = tlsEnding(this.conn, t.connection, this.session.serverSide);
+      t.decrypted = this.tlsChannel.readable;
+      // a login inside a TLS session that went through cannot be seen without its keys
+      const handshook = t.connection.finished.client !== null && t.connection.finished.server !== null;
+      if (handshook && !t.decrypted && this.session.loginState === 'not-logged-in') this.session.loginState = 'unknown';
+    }
     this.pairing.end();
     this.session.ended = true;
     if (this.setup && !this.setup.transfer) this.hooks.retired(this.setup);
@@ -191,6 +242,7 @@ export class ControlSession implements ControlRef, VerbContext {
 
   private enterTls(role: Side, frame: number, time: number): void {
     if (!this.tls.enter(role)) return;
+    this.openTls();
     this.splitters[role].clear();
     if (role === 'server') {
       const r = this.assembler.interrupt(frame, time);
@@ -199,6 +251,8 @@ export class ControlSession implements ControlRef, VerbContext {
   }
 
   private leftTls(role: Side, frame: number): void {
+    // the server writes in the clear after a handshake that failed (vsftpd: "500 OOPS: … unknown ca")
+    if (role === 'server' && this.tlsChannel?.handshakeFailed) this.awaitFailureReply = true;
     this.splitters[role].clear();
     if (this.session.tls.clearAgainFrame === null) this.session.tls.clearAgainFrame = frame;
   }
@@ -484,7 +538,8 @@ export class ControlSession implements ControlRef, VerbContext {
     const reply = this.assembler.push(line);
     if (this.assembler.blankLines !== before) this.session.unparsedLines++;
     if (reply) this.onReply(reply);
-    return !this.tls.isTls('server'); // stop here if the reply switched the channel to TLS
+    // stop here if the reply switched the channel to TLS (decrypted lines go on: plainLines)
+    return !this.tls.isTls('server') || this.tlsChannel?.readable === true;
   };
 
   private addUnsolicited(r: FtpReply): void {
@@ -527,6 +582,16 @@ export class ControlSession implements ControlRef, VerbContext {
     }
     const p = this.pairing.takeFor(reply, this.alignLoosely);
     if (!p) {
+      if (this.awaitFailureReply && reply.valid) {
+        // Heuristic: "the server's word on a failed TLS handshake"
+        // The first cleartext reply after a handshake that failed (a fatal alert, or a close
+        // before both Finished messages), with no command pending, is the server's answer to the
+        // AUTH whose negotiation failed, not a reply to a command missing from the capture.
+        this.awaitFailureReply = false;
+        s.tls.failureReply = reply;
+        this.addUnsolicited(reply);
+        return;
+      }
       if (reply.valid && this.repairInvalid(reply)) return;
       this.addUnsolicited(reply);
       // a 530 to a command the capture does not hold: a login refused (logins.ts)
@@ -550,7 +615,7 @@ export class ControlSession implements ControlRef, VerbContext {
    */
   private answeredPartialLine(): void {
     const sp = this.splitters.client;
-    if (this.tls.isTls('client') || sp.partialBytes < ANSWERED_PARTIAL) return;
+    if ((this.tls.isTls('client') && !this.tlsChannel?.readable) || sp.partialBytes < ANSWERED_PARTIAL) return;
     const line = sp.cut();
     if (line) this.clientLine(line);
   }

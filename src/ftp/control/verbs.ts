@@ -166,8 +166,14 @@ export const verbRules: Readonly<Record<string, VerbRule>> = {
     },
   },
   PROT: {
-    answered(ctx, p, _reply, ok) {
-      if (ok) ctx.session.tls.prot = p.cmd.arg.trim().toUpperCase();
+    answered(ctx, p, reply, ok) {
+      if (!ok) return;
+      const tls = ctx.session.tls;
+      tls.prot = p.cmd.arg.trim().toUpperCase();
+      if (tls.prot === 'P' || tls.prot === 'C') {
+        tls.protInferred = tls.prot;
+        tls.protEvidence = `PROT ${tls.prot} answered ${reply.code} (frame ${reply.frame})`;
+      }
     },
   },
   REIN: {

@@ -4,11 +4,11 @@
 // Transfer.dataSides and the rest, and never work them out again.
 
 import type { Connection, Side } from '../../tcp/types.ts';
-import type { DataSides, Transfer } from '../types.ts';
+import type { DataSides } from '../types.ts';
 import type { TransferTrack } from '../tracks.ts';
 import type { ConnApp } from '../conn-app.ts';
-import type { TlsCloseWatch } from '../tls-records.ts';
 import { judgeOutcome } from './outcome.ts';
+import { inferProt, tlsDataFacts, tlsTransferBytes } from './tls-data.ts';
 
 const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
 
@@ -67,15 +67,21 @@ export function measureTransfer(track: TransferTrack): void {
   let dataReset = false;
   if (conn) {
     t.dataConnection = conn.id;
-    const ftpServerEp = ftpServerEndpoint(track, conn);
-    const tls = (conn.app as ConnApp | undefined)?.tls ?? null;
+    const app = conn.app as ConnApp | undefined;
+    const tls = app?.tls ?? null;
+    // FTPS: the TLS client (the side that sent the ClientHello) is the FTP client
+    const ftpServerEp: Side = tls && app!.tlsRoles ? (app!.tlsRoles.server === 'server' ? 'server' : 'client') : ftpServerEndpoint(track, conn);
+    if (tls) t.tlsData = tlsDataFacts(conn, tls, ftpServerEp);
+    const plain = tls !== null && tls.readable;
     let senderEp: Side | null;
     if (t.command === 'unknown' && tls) {
-      // Command unreadable and the data TLS: which way the file went cannot be told (TLS records
-      // flow both ways), so nothing is guessed from the byte counts
-      senderEp = null;
-      t.sender = null;
-      t.direction = 'unknown';
+      // Command unreadable and the data TLS: TLS records flow both ways, so the direction stays
+      // unknown (tlsData.dataFrom says what the record sizes suggest) and nothing is guessed from
+      // the byte counts; decrypted, the side that sent plaintext is the sender
+      const from = plain ? t.tlsData!.dataFrom.from : null;
+      senderEp = from === null ? null : from === 'server' ? ftpServerEp : other(ftpServerEp);
+      t.sender = from;
+      t.direction = from === 'client' ? 'upload' : 'unknown';
     } else if (t.command === 'unknown') {
       const cb = conn.client.bytesSent;
       const sb = conn.server.bytesSent;
@@ -92,6 +98,8 @@ export function measureTransfer(track: TransferTrack): void {
     t.bytesAcked = Math.min(se.bytesAcked, se.bytesSent);
     t.bytesMissing = Math.max(0, se.bytesSent - se.bytesCaptured);
     t.receiverAckedAll = se.bytesAcked >= se.bytesSent;
+    // decrypted with the key log: the file's bytes are the plaintext
+    if (plain) Object.assign(t, tlsTransferBytes(tls!, sides.counted === ftpServerEp ? 'server' : 'client', Math.min(se.bytesAcked, se.bytesSent)));
     const closer = conn.closedBy;
     t.dataClose = {
       by: closer === null ? null : closer === ftpServerEp ? 'server' : 'client',
@@ -101,7 +109,7 @@ export function measureTransfer(track: TransferTrack): void {
     };
     dataEnded = conn.closeKind !== null;
     dataReset = conn.closeKind === 'rst';
-    if (tls) t.tlsData = tlsDataFacts(conn, tls, ftpServerEp);
+    inferProt(track.control.session, t, conn);
     t.duration = Math.max(0, conn.endTime - conn.startTime);
     t.rate = t.duration > 0 ? t.bytes / t.duration : null;
     t.startTime = Math.min(t.commandTime, conn.startTime);
@@ -128,12 +136,13 @@ export function measureTransfer(track: TransferTrack): void {
     delivered: t.receiverAckedAll ? t.bytes : t.bytesAcked,
     receiverAckedAll: t.receiverAckedAll,
     expectedBytes: t.expectedBytes,
-    encrypted: t.tlsData !== null,
-    resetBySender: t.dataClose.byRole === 'sender',
+    encrypted: t.tlsData !== null && t.tlsData.plaintext === null,
+    // an RST after the sender's TLS close_notify ended nothing: its data was all written
+    resetBySender: t.dataClose.byRole === 'sender' && t.tlsData?.verdict !== 'reset-after-close-notify',
   });
   // without a data connection the bytes are unknown ('not captured'), not 0, unless the
   // transfer was refused before one was due; TLS record bytes are not file bytes
-  t.bytesStatus = conn === null ? (t.outcome === 'failed' ? 'not-opened' : 'not-captured') : t.dataLooksTls === true ? 'encrypted' : 'counted';
+  t.bytesStatus = conn === null ? (t.outcome === 'failed' ? 'not-opened' : 'not-captured') : t.dataLooksTls === true && t.tlsData?.plaintext == null ? 'encrypted' : 'counted';
 }
 
 /** A settled transfer's lists rarely grow again, and the session holds it until the session is
@@ -145,30 +154,4 @@ export function trimLists(track: TransferTrack): void {
   t.replyCodes = t.replyCodes.slice();
   t.dataCandidates = t.dataCandidates.slice();
   track.conns = track.conns.slice();
-}
-
-/** How a TLS data connection ended, in FTP roles: each side's close_notify, the TCP close, and a
- *  verdict. 'clean': the side that closed sent close_notify first; 'no-close-notify': a FIN
- *  without it (the end of the data is not protected: a cut cannot be told from the end, RFC 4217
- *  §10); 'reset-after-close-notify': an abortive close after a clean TLS end; 'reset': a RST
- *  without close_notify; 'open': no close in the capture; 'unknown': record boundaries lost. */
-export function tlsDataFacts(conn: Connection, tls: Record<Side, TlsCloseWatch>, ftpServerEp: Side): NonNullable<Transfer['tlsData']> {
-  const clientEp = other(ftpServerEp);
-  const closer = conn.closedBy;
-  const closerNotify = closer === null ? 'unknown' : tls[closer].closeNotify;
-  let verdict: NonNullable<Transfer['tlsData']>['verdict'];
-  if (conn.closeKind === null) verdict = 'open';
-  else if (closerNotify === 'unknown') verdict = 'unknown';
-  else if (conn.closeKind === 'fin') verdict = closerNotify === 'sent' ? 'clean' : 'no-close-notify';
-  else verdict = closerNotify === 'sent' ? 'reset-after-close-notify' : 'reset';
-  return {
-    clientBytes: conn[clientEp].bytesSent,
-    serverBytes: conn[ftpServerEp].bytesSent,
-    clientCloseNotify: tls[clientEp].closeNotify,
-    serverCloseNotify: tls[ftpServerEp].closeNotify,
-    closedBy: closer === null ? null : closer === ftpServerEp ? 'server' : 'client',
-    closeKind: conn.closeKind,
-    closeFrame: conn.closeFrame,
-    verdict,
-  };
 }
