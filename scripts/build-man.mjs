@@ -190,11 +190,20 @@ const STATIC_SECTIONS = [
   `.I ${esc('<package>/rules/*.yaml')}`,
   `The built-in rules (YAML and CEL), evaluated with any given by ${bold('--rules')};`,
   `${esc('rules/README.md')} and ${esc('rules/FACTS.md')} beside them describe how to write one.`,
+  '.TP',
+  `.I ${esc('<package>/schema/eve.schema.json')}`,
+  `The JSON Schema of one event of ${bold('--format eve')}; ${esc('report.schema.json')} beside it is that of ${bold('--json')}.`,
+  '.TP',
+  `.I ${esc('conn.log, ftp.log')}`,
+  `Written by ${bold('--format zeek')} into ${bold('--log-dir')} (default: the current directory), in Zeek's ASCII log format.`,
   '.SH SEE ALSO',
   '.BR tcpdump (1),',
   '.BR tshark (1),',
   '.BR pcap-filter (7),',
-  '.BR xferlog (5)',
+  '.BR xferlog (5),',
+  '.BR zeek-cut (1),',
+  '.BR suricata (1),',
+  '.BR jq (1)',
 ];
 
 // ---- the build step ----

@@ -14,6 +14,7 @@ export type Shape =
   | { kind: 'object'; props: Readonly<Record<string, Shape>>; description?: string }
   | { kind: 'record'; values: Shape; keys?: readonly string[]; description?: string }
   | { kind: 'nullable'; of: Shape }
+  | { kind: 'optional'; of: Shape }
   | { kind: 'ref'; name: string; of: () => Shape };
 
 type Described = { description?: string };
@@ -50,6 +51,12 @@ export function nullable<const S extends Shape>(of: S): { kind: 'nullable'; of: 
   return { kind: 'nullable', of };
 }
 
+/** A property that may be left out of its object (eve events leave out what does not apply, as
+ *  Suricata does); only meaningful as a value of obj(). */
+export function optional<const S extends Shape>(of: S): { kind: 'optional'; of: S } {
+  return { kind: 'optional', of };
+}
+
 /** A named shape, written once into the schema's $defs. */
 export function ref<const S extends Shape>(name: string, of: S): { kind: 'ref'; name: string; of: () => S } {
   return { kind: 'ref', name, of: () => of };
@@ -71,14 +78,19 @@ export type JsonOf<S> = S extends { kind: 'const'; value: infer N }
           : S extends { kind: 'array'; items: infer I }
             ? JsonOf<I>[]
             : S extends { kind: 'object'; props: infer P }
-              ? { [K in keyof P]: JsonOf<P[K]> }
+              ? { [K in Exclude<keyof P, OptionalKeys<P>>]: JsonOf<P[K]> } & { [K in OptionalKeys<P>]?: JsonOf<P[K]> }
               : S extends { kind: 'record'; values: infer V }
                 ? Record<string, JsonOf<V>>
                 : S extends { kind: 'nullable'; of: infer O }
                   ? JsonOf<O> | null
-                  : S extends { kind: 'ref'; of: () => infer O }
+                  : S extends { kind: 'optional'; of: infer O }
                     ? JsonOf<O>
-                    : never;
+                    : S extends { kind: 'ref'; of: () => infer O }
+                      ? JsonOf<O>
+                      : never;
+
+/** The keys of an object's props declared optional(). */
+type OptionalKeys<P> = { [K in keyof P]: P[K] extends { kind: 'optional' } ? K : never }[keyof P];
 
 type Schema = Record<string, unknown>;
 
@@ -116,7 +128,7 @@ function toSchema(s: Shape, defs: Record<string, Schema>): Schema {
         type: 'object',
         ...d,
         properties: Object.fromEntries(Object.entries(s.props).map(([k, v]) => [k, toSchema(v, defs)])),
-        required: Object.keys(s.props),
+        required: Object.keys(s.props).filter((k) => s.props[k]!.kind !== 'optional'),
         additionalProperties: false,
       };
     case 'record':
@@ -126,6 +138,8 @@ function toSchema(s: Shape, defs: Record<string, Schema>): Schema {
         ...(s.keys ? { propertyNames: { enum: [...s.keys] } } : {}),
         additionalProperties: toSchema(s.values, defs),
       };
+    case 'optional':
+      return toSchema(s.of, defs);
     case 'nullable': {
       const inner = toSchema(s.of, defs);
       return { anyOf: [inner, { type: 'null' }] };
@@ -153,6 +167,8 @@ function cut(s: Shape, v: unknown): unknown {
   switch (s.kind) {
     case 'nullable':
       return v === null || v === undefined ? null : cut(s.of, v);
+    case 'optional':
+      return cut(s.of, v);
     case 'ref':
       return cut(s.of(), v);
     case 'array':
@@ -160,7 +176,7 @@ function cut(s: Shape, v: unknown): unknown {
     case 'object': {
       const o = v as Record<string, unknown>;
       const out: Record<string, unknown> = {};
-      for (const [k, p] of Object.entries(s.props)) out[k] = cut(p, o[k]);
+      for (const [k, p] of Object.entries(s.props)) if (p.kind !== 'optional' || o[k] !== undefined) out[k] = cut(p, o[k]);
       return out;
     }
     case 'record': {

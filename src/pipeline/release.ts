@@ -50,12 +50,17 @@ export function findingSortKey(r: ReleasedFinding): number[] {
   return [severityRank[r.finding.severity], r.finding.frames[0] ?? Infinity, r.group, r.subject, r.seq];
 }
 
+/** What a provisional finding or transfer is about: the subjects diagnosed with it (its
+ *  connections with their roles, its session, its transfers), so that an output can say where and
+ *  when it happened without asking the pipeline again. */
+export type ProvisionalContext = Omit<ReleasedUnit, 'findings'>;
+
 /** Findings of a live source as soon as their subject is settled, before its unit is released
  *  (`live`). Each finding is told once; the unit's final diagnosis tells the ones it adds. */
 export interface ProvisionalSink {
-  finding(f: Finding): void;
+  finding(f: Finding, about: ProvisionalContext): void;
   /** A transfer the FTP stage settled (its facts and outcome are final). */
-  transfer?(t: Transfer): void;
+  transfer?(t: Transfer, about: ProvisionalContext): void;
 }
 
 export interface ReleaseContext {
@@ -125,7 +130,7 @@ export class UnitReleaser {
 
   private hand(u: ReleasedUnit): void {
     this.released++;
-    if (this.ctx.provisional) this.tell(u.findings.map((r) => r.finding));
+    if (this.ctx.provisional) this.tell(u.findings.map((r) => r.finding), u);
     this.ctx.sink(u);
   }
 
@@ -201,42 +206,46 @@ export class UnitReleaser {
 
   // ---- provisional diagnosis (live) ---------------------------------------------------------
 
-  private tell(findings: readonly Finding[]): void {
+  private tell(findings: readonly Finding[], about: ProvisionalContext): void {
     for (const f of findings) {
       const key = findingKey(f);
       if (this.told.has(key)) continue;
       this.told.add(key);
-      this.ctx.provisional!.finding(f);
+      this.ctx.provisional!.finding(f, about);
     }
   }
 
   /** A batch of subjects diagnosed together (supersedes among them apply) and told. */
-  private provisionalBatch(connections: Connection[], sessions: Session[], transfers: Transfer[]): void {
+  private provisionalBatch(connections: Connection[], sessions: Session[], transfers: Transfer[]): ProvisionalContext {
     const roles = this.roles(connections);
     const d = this.diagnosis(connections, sessions, transfers, roles);
     const out: Finding[] = [];
     for (const c of connections) out.push(...d.connection(c));
     for (const s of sessions) out.push(...d.session(s));
     for (const t of transfers) out.push(...d.transfer(t));
-    this.tell(finalizeFindings(out, this.ctx.evaluator.ruleSet));
+    const about = { connections, sessions, transfers, roles };
+    this.tell(finalizeFindings(out, this.ctx.evaluator.ruleSet), about);
+    return about;
   }
 
   /** A transfer of a session was settled: it is diagnosed with its data connection if that has
-   *  ended (a lone data connection's transfer is diagnosed with it: connectionEnded). */
+   *  ended (a lone data connection's transfer is diagnosed and told with it: connectionEnded). */
   transferDone(t: Transfer): void {
     const p = this.ctx.provisional;
     if (!p) return;
     const s = t.session === null ? undefined : this.ctx.ftp.session(t.session);
-    if (s) {
-      const control = this.ctx.ftp.connectionOf(s, s.control);
-      const data = t.dataConnection === null ? null : this.ctx.ftp.connectionOf(s, t.dataConnection);
-      const conns = [control, data?.ended ? data : null].filter((c): c is Connection => c !== null);
-      const d = this.diagnosis(conns, [s], [t], this.roles(conns));
-      const out = d.transfer(t);
-      if (data?.ended) out.push(...d.connection(data));
-      this.tell(finalizeFindings(out, this.ctx.evaluator.ruleSet));
-    }
-    p.transfer?.(t);
+    if (!s) return;
+    const control = this.ctx.ftp.connectionOf(s, s.control);
+    const data = t.dataConnection === null ? null : this.ctx.ftp.connectionOf(s, t.dataConnection);
+    const conns = [control, data].filter((c): c is Connection => c !== null);
+    const roles = this.roles(conns);
+    const judged = conns.filter((c) => c !== data || c.ended);
+    const d = this.diagnosis(judged, [s], [t], roles);
+    const out = d.transfer(t);
+    if (data?.ended) out.push(...d.connection(data));
+    const about = { connections: conns, sessions: [s], transfers: [t], roles };
+    this.tell(finalizeFindings(out, this.ctx.evaluator.ruleSet), about);
+    p.transfer?.(t, about);
   }
 
   /** A connection outside any session ended (an attempt once decided; a lone data connection
@@ -245,8 +254,10 @@ export class UnitReleaser {
     if (!this.ctx.provisional || this.ctx.ftp.holds(c.id)) return;
     const role = this.ctx.ftp.roleOf(c);
     const lone = this.ctx.ftp.transferOf(c.id);
-    if (lone !== null && lone.session === null) this.provisionalBatch([c], [], [lone]);
-    else if (role === 'other' || role === 'attempt') this.provisionalBatch([c], [], []);
+    if (lone !== null && lone.session === null) {
+      const about = this.provisionalBatch([c], [], [lone]);
+      this.ctx.provisional.transfer?.(lone, about);
+    } else if (role === 'other' || role === 'attempt') this.provisionalBatch([c], [], []);
   }
 
   /** A session ended, its transfers all settled: diagnosed with its connections that ended. */

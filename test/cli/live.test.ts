@@ -5,7 +5,7 @@
 // root); those tests skip with the reason otherwise.
 import { expect } from 'chai';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ import { TOOL_VERSION } from '../../src/report/tool-version.ts';
 import { freePort, freeRange } from '../../scripts/captures/lib/net-util.ts';
 import { patternBytes, RawFtp } from '../../scripts/captures/lib/raw-ftp.ts';
 import { transfer } from '../../scripts/captures/lib/session.ts';
+import { readZeekLog } from '../export/zeek-reader.ts';
 
 const require = createRequire(import.meta.url);
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -176,6 +177,7 @@ describe(`cli: ftpdiag live${rootNote}`, function () {
 
   it('follows FTP on lo: the upload-reset finding while capturing, then the report; findings equal analyze of the -w file', async function () {
     if (!isRoot) this.skip();
+    this.timeout(30000); // events are held 3 s of capture time so that they come in time order
     const s = server!;
     const file = join(tmp, 'live.pcap');
     const stop = new AbortController();
@@ -203,7 +205,7 @@ describe(`cli: ftpdiag live${rootNote}`, function () {
       const replies = await resetUpload(s);
       expect(replies[0]).to.equal(150);
       // the finding must arrive while the capture still runs, not with the final report
-      expect(await until(() => events.some((e) => e.line['event'] === 'finding' && e.line['id'] === 'upload-reset'), 5000), 'upload-reset streamed').to.equal(true);
+      expect(await until(() => events.some((e) => e.line['event'] === 'finding' && e.line['id'] === 'upload-reset'), 9000), 'upload-reset streamed (held 3 s of capture time for the order)').to.equal(true);
       await sleep(150); // the QUIT exchange's last frames
     } finally {
       stop.abort();
@@ -219,6 +221,17 @@ describe(`cli: ftpdiag live${rootNote}`, function () {
     expect(kinds.filter((k) => k === 'report')).to.have.length(1);
     const resetAt = events.findIndex((e) => e.line['event'] === 'finding' && e.line['id'] === 'upload-reset');
     expect(events[resetAt]!.stopped, 'upload-reset printed before the stop').to.equal(false);
+
+    // every finding and transfer stands alone in a log pipeline: its time and addresses, in
+    // time order
+    const streamedEvents = events.map((e) => e.line).filter((l) => l['event'] === 'finding' || l['event'] === 'transfer');
+    for (const l of streamedEvents) {
+      expect(l['timestamp']).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000$/);
+      expect(l['client']).to.have.keys('addr', 'port');
+      expect(l['server']).to.have.keys('addr', 'port');
+    }
+    const ts = streamedEvents.map((l) => l['ts'] as number);
+    expect(ts).to.deep.equal([...ts].sort((a, b) => a - b));
 
     // transfers streamed as they settled: the clean STOR and RETR, then the cut STOR
     const transfers = events.filter((e) => e.line['event'] === 'transfer').map((e) => e.line as unknown as TransferJson);
@@ -405,6 +418,28 @@ describe(`cli: ftpdiag live${rootNote}`, function () {
     const report = JSON.parse(out.trim().split('\n').at(-1)!) as { live: { stopReason: string }; capture: { frames: number } };
     expect(report.live.stopReason).to.equal('count');
     expect(report.capture.frames).to.be.at.least(3);
+  });
+
+  it('--format zeek: conn.log and ftp.log in --log-dir when the capture stops', async function () {
+    if (!isRoot) this.skip();
+    const s = server!;
+    const dir = join(tmp, 'zeek-logs');
+    let err = '';
+    let out = '';
+    const running = cli(['live', '-i', 'lo', '-f', filterFor(s), '--count', '8', '--duration', '10', '--format', 'zeek', '--log-dir', dir], { out: (t) => void (out += t), err: (t) => void (err += t) });
+    expect(await until(() => /capturing on/.test(err), 8000)).to.equal(true);
+    const c = await RawFtp.connect({ host: '127.0.0.1', port: s.port, timeoutMs: 5000 });
+    await c.quit();
+    const r = await running;
+    expect(r.code, err).to.equal(0);
+    expect(out).to.equal('');
+    expect(err).to.match(/wrote conn\.log \(\d+ rows?\) and ftp\.log \(0 rows\) in /);
+    const conn = readZeekLog(readFileSync(join(dir, 'conn.log'), 'utf8')).rows;
+    expect(conn.some((x) => x['service'] === 'ftp' && x['id.resp_p'] === s.port)).to.equal(true);
+    expect(readZeekLog(readFileSync(join(dir, 'ftp.log'), 'utf8')).header.path).to.equal('ftp');
+    const bad = await cli(['live', '-i', 'lo', '--log-dir', dir]);
+    expect(bad.code).to.equal(2);
+    expect(bad.err).to.match(/^ftpdiag: --log-dir goes with --format zeek/);
   });
 });
 

@@ -13,7 +13,7 @@ import { TcpEngine } from '../../src/tcp/engine.ts';
 const CORPUS = fileURLToPath(new URL('../../../shared/corpus/public/', import.meta.url));
 
 /** Zeek conn.log rows: originator port, responder port, conn_state, history, orig/resp bytes. */
-const ZEEK_BASELINES: Record<string, Array<[number, number, string, string, number, number]>> = {
+export const ZEEK_BASELINES: Record<string, Array<[number, number, string, string, number, number]>> = {
   'zeek/ipv4.pcap': [
     [37604, 56666, 'SF', 'ShAdfFa', 0, 342],
     [59378, 56667, 'SF', 'ShAdfFa', 0, 77],

@@ -31,12 +31,13 @@ import type { DisplayFilter } from '../display-filter.ts';
 import { cliWidth, type WidthArgs } from '../width-option.ts';
 import { wrap } from '../../format/words.ts';
 import { errorWords } from '../../report/output-error.ts';
+import { logDir, outputFormat, withExportOptions, type ExportArgs, type OutputFormat } from '../export-option.ts';
+import { eveLines, writeZeekLogs } from '../../export/index.ts';
 
 export const FAIL_ON = ['error', 'warning', 'info', 'none'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 
-export interface AnalyzeArgs extends LimitArgs, CaptureOutputArgs, CaptureArgs, WidthArgs, KeyLogArgs {
-  json: boolean;
+export interface AnalyzeArgs extends LimitArgs, CaptureOutputArgs, CaptureArgs, WidthArgs, KeyLogArgs, ExportArgs {
   failOn: FailOn;
   rules: string | string[] | undefined;
   showPasswords: boolean;
@@ -49,7 +50,7 @@ export const command = `analyze ${CAPTURE_POSITIONALS}`;
 export const describe = 'Explain what went wrong in a capture of FTP traffic';
 
 export function builder(y: Argv): Argv<AnalyzeArgs> {
-  return withCaptureArgs(withCaptureOutputOptions(withLimitOptions(y)), { stdin: true, several: true })
+  return withExportOptions(withCaptureArgs(withCaptureOutputOptions(withLimitOptions(y)), { stdin: true, several: true }), 'findings, transfers and connections')
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON document instead of the text report' })
     .option('fail-on', { choices: FAIL_ON, default: 'error' as FailOn, describe: 'exit 1 when a finding of this severity or worse is found' })
     .option('keylog', keyLogOptionSpec)
@@ -60,6 +61,8 @@ export function builder(y: Argv): Argv<AnalyzeArgs> {
     .option('decode-as', decodeAsOptionSpec)
     .example('$0 analyze upload.pcapng', 'text report')
     .example('$0 analyze --json x.pcap', 'one JSON document')
+    .example('$0 analyze --format eve x.pcap > eve.json', 'eve.json-shaped events for a SIEM')
+    .example('$0 analyze --format zeek --log-dir logs/ x.pcap', 'conn.log and ftp.log as Zeek writes them')
     .example('$0 analyze --fail-on warning x.pcap', 'exit 1 on warnings too')
     .example('$0 analyze --rules ./my-rules x.pcap', 'add your own rules')
     .example('$0 analyze x.pcap --html report.html', 'also write an HTML report')
@@ -87,19 +90,22 @@ export function exitCodeForSeverities(found: ReadonlySet<Severity>, failOn: Fail
 
 /** Which option writes to standard output instead of a file, if any (`--html -`, `--annotate -`);
  *  the text report is then left out and its summary line goes to standard error. */
-function stdoutOutput(args: AnalyzeArgs): string | null {
+function stdoutOutput(args: AnalyzeArgs, format: OutputFormat): string | null {
   const taking = [args.html === '-' ? '--html -' : null, args.annotate === '-' ? '--annotate -' : null].filter((x): x is string => x !== null);
   if (taking.length > 1) throw new CliError(`${taking.join(' and ')} both write to standard output: give one of them a file name`);
-  if (taking.length === 1 && args.json) throw new CliError(`${taking[0]} and --json both write to standard output: give ${taking[0]!.split(' ')[0]} a file name`);
+  const other = format === 'json' ? (args.json ? '--json' : '--format json') : format === 'eve' ? '--format eve' : null;
+  if (taking.length === 1 && other) throw new CliError(`${taking[0]} and ${other} both write to standard output: give ${taking[0]!.split(' ')[0]} a file name`);
   return taking[0] ?? null;
 }
 
 export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
+  const format = outputFormat(args);
+  const opened = new Date();
   const trace = captureFiles(args, 'analyze');
   const filter = displayFilterOf(args);
   const maxFrames = frameCount(args);
   const width = cliWidth(args, io);
-  const toStdout = stdoutOutput(args);
+  const toStdout = stdoutOutput(args, format);
   const rules = loadCliRules(args.rules);
   const limits = cliLimits(args);
   const decode = cliDecodeAs(args.decodeAs);
@@ -114,7 +120,8 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
   // it is final, so memory follows what is open at a time, not the length of the capture. The
   // HTML report still needs the whole analysis at once.
   const color = toStdout === null && useColor(args.color, io.stdoutIsTTY, io.env);
-  const spool = args.html ? null : args.json ? new JsonSpool() : new TextReport({ color, width }, true);
+  // eve and Zeek logs are ordered by time across the capture: they take the whole analysis
+  const spool = args.html || format === 'eve' || format === 'zeek' ? null : format === 'json' ? new JsonSpool() : new TextReport({ color, width }, true);
   try {
     // each unit's view is built once, with the options applied, and every output takes it: the
     // display filter's part of the unit
@@ -128,7 +135,7 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
     // what the report shows: the filter's part of the capture, counted as shown
     const result = spool ? (filter ? { ...analysed.result, released: filter.shownTotals } : analysed.result) : filter ? filter.narrowResult(analysed.result) : analysed.result;
     if (!spool) outputs?.addResult(result);
-    const code = await report(args, io, trace, result, error, spool, { color, width, decode, filter, toStdout });
+    const code = await report(args, io, trace, result, error, spool, { color, width, decode, filter, toStdout, format, opened });
     const sig = interrupt.interruptedBy;
     if (sig === null) {
       // the annotated capture and the rebuilt transfers need the capture's bytes again: a second pass
@@ -150,6 +157,8 @@ interface ReportSettings {
   decode: DecoderOptions;
   filter: DisplayFilter | null;
   toStdout: string | null; // '--html -' / '--annotate -': the text report is off
+  format: OutputFormat;
+  opened: Date; // when the analysis began: Zeek's #open line
 }
 
 async function report(args: AnalyzeArgs, io: CliIO, trace: string | string[], result: AnalysisResult, error: CaptureError | null, spool: JsonSpool | TextReport | null, s: ReportSettings): Promise<ExitCode> {
@@ -160,7 +169,20 @@ async function report(args: AnalyzeArgs, io: CliIO, trace: string | string[], re
   if (!nothingRead) {
     // in pieces: the report of a capture of millions of frames is too long for one string
     // and each after the reader took the last (io.drained)
-    if (args.json) {
+    if (s.format === 'eve') {
+      for (const line of eveLines(result)) {
+        io.out(line);
+        await io.drained?.();
+      }
+    } else if (s.format === 'zeek') {
+      const dir = logDir(args);
+      try {
+        const logs = writeZeekLogs(dir, result, s.opened);
+        io.err(`ftpdiag: wrote conn.log (${logs.connRows} rows) and ftp.log (${logs.ftpRows} rows) in ${escapeWire(dir)}\n`);
+      } catch (e) {
+        throw new CliError(`--log-dir ${escapeWire(dir)}: ${escapeWire(errorWords(e))}`);
+      }
+    } else if (s.format === 'json') {
       const jsonError = { error: error ? { message: error.reason, offset: error.offset, code: error.code } : null, ...(s.filter ? { displayFilter: s.filter.tally } : {}) };
       for (const chunk of spool instanceof JsonSpool ? spool.render(result, jsonError) : renderJsonChunks(result, jsonError)) {
         io.out(chunk);

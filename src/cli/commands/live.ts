@@ -14,7 +14,7 @@ import type { Finding } from '../../diagnose/finding.ts';
 import { Analysis } from '../../pipeline/analyze.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
 import { escapeJsonText, escapeWire } from '../../report/escape.ts';
-import { buildJsonReport, findingJson, transferJson } from '../../report/json.ts';
+import { buildJsonReport } from '../../report/json.ts';
 import { repliesText, transferView, type TransferView } from '../../view/unit.ts';
 import { TOOL_VERSION } from '../../report/tool-version.ts';
 import { Styler, useColor } from '../../report/style.ts';
@@ -27,6 +27,11 @@ import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { exitCodeFor, FAIL_ON, type FailOn } from './analyze.ts';
+import { logDir, outputFormat, withExportOptions, type ExportArgs } from '../export-option.ts';
+import { LiveEventStream } from '../../export/live-events.ts';
+import { eveTimestamp } from '../../export/times.ts';
+import { writeZeekLogs } from '../../export/index.ts';
+import { defaultTcpEngineOptions } from '../../tcp/types.ts';
 
 export const BACKENDS = ['auto', 'tcpdump', 'cap'] as const;
 const MAX_DURATION_S = Math.floor((2 ** 31 - 1) / 1000);
@@ -43,13 +48,12 @@ const MAX_DURATION_S = Math.floor((2 ** 31 - 1) / 1000);
 export const LIVE_TICK_MS = 250;
 export const LIVE_CLOCK_LAG_S = 0.5;
 
-export interface LiveArgs extends LimitArgs, WidthArgs {
+export interface LiveArgs extends LimitArgs, WidthArgs, ExportArgs {
   interface: string | undefined;
   filter: string;
   write: string | undefined;
   duration: number | undefined;
   count: number | undefined;
-  json: boolean;
   backend: BackendChoice;
   snaplen: number | undefined;
   failOn: FailOn;
@@ -70,14 +74,14 @@ export const describe = 'Capture on an interface and explain FTP problems as the
 
 export function builder(y: Argv): Argv<LiveArgs> {
   return (
-    withLimitOptions(y)
+    withExportOptions(withLimitOptions(y), 'findings and transfers as they are known, in time order')
       .option('interface', { alias: 'i', type: 'string', requiresArg: true, describe: 'interface to capture on (required; ftpdiag interfaces lists them)' })
       // all TCP by default: passive and active data connections use ports nobody knows in advance
       .option('filter', { alias: 'f', type: 'string', default: 'tcp', requiresArg: true, describe: "BPF capture filter (pcap-filter(7)); '' captures everything" })
       .option('write', { alias: 'w', type: 'string', requiresArg: true, describe: "also write the captured frames to this pcap file (analyze can re-read it); '-': to standard output, as tcpdump -w -, the findings and the report then on standard error" })
       .option('duration', { type: 'number', requiresArg: true, describe: 'stop after this many seconds' })
       .option('count', { alias: 'c', type: 'number', requiresArg: true, describe: 'stop after this many frames, as tcpdump -c (frames already on their way while it stops are kept too)' })
-      .option('json', { type: 'boolean', default: false, describe: 'stream NDJSON events (start, finding, transfer, report) instead of text' })
+      .option('json', { type: 'boolean', default: false, describe: 'stream NDJSON events (start, finding, transfer, report) instead of text, in time order, each with its time and addresses' })
       .option('backend', { choices: BACKENDS, default: 'auto' as BackendChoice, describe: 'capture backend: tcpdump subprocess (default) or the cap binding' })
       .option('snaplen', { alias: 's', type: 'number', requiresArg: true, describe: 'bytes kept per frame, as tcpdump -s (default: the whole frame)' })
       .option('fail-on', { choices: FAIL_ON, default: 'error' as FailOn, describe: 'exit 1 when a finding of this severity or worse is found' })
@@ -88,13 +92,15 @@ export function builder(y: Argv): Argv<LiveArgs> {
       .example('$0 live -i eth0 -w ftp.pcap --duration 60', 'one minute, also saved for analyze')
       .example("$0 live -i any -f 'tcp and host 192.0.2.7'", 'only the TCP traffic of one host')
       .example('$0 live -i eth0 --json | jq -c .', 'NDJSON events')
+      .example('$0 live -i eth0 --format eve >> /var/log/ftpdiag/eve.json', 'eve.json-shaped events for a SIEM')
       .example('$0 live -i eth0 -w - | tcpdump -r - -nn', 'the capture to standard output, findings on standard error') as unknown as Argv<LiveArgs>
   );
 }
 
 function checkArgs(a: LiveArgs): void {
   if (a.interface === undefined || a.interface === '') throw new CliError('live needs an interface: -i NAME (ftpdiag interfaces lists them)');
-  if (a.write === '-' && a.json) throw new CliError('-w - and --json both write to standard output: give -w a file name');
+  const events = a.json ? '--json' : a.format === 'json' || a.format === 'eve' ? `--format ${a.format}` : null;
+  if (a.write === '-' && events) throw new CliError(`-w - and ${events} both write to standard output: give -w a file name`);
   // (a timer takes at most 2^31-1 ms: a longer one would fire at once)
   if (a.duration !== undefined && !(Number.isFinite(a.duration) && a.duration > 0 && a.duration <= MAX_DURATION_S)) {
     throw new CliError(`--duration wants a positive number of seconds, at most ${MAX_DURATION_S} (24 days), not ${a.duration}`);
@@ -191,6 +197,8 @@ function liveJson(s: LiveSummary, reason: StopReason | null): Record<string, unk
 
 export async function run(args: LiveArgs, given: LiveIO): Promise<ExitCode> {
   checkArgs(args);
+  const format = outputFormat(args);
+  const opened = new Date();
   // -w -: standard output carries the capture (as tcpdump -w -); what would be printed there,
   // the findings as they come and the report, goes to standard error
   const toStdout = args.write === '-';
@@ -199,16 +207,27 @@ export async function run(args: LiveArgs, given: LiveIO): Promise<ExitCode> {
     : given;
   const rules = loadCliRules(args.rules);
   const limits = cliLimits(args);
-  const color = !args.json && useColor(args.color, io.stdoutIsTTY, io.env);
+  const color = format === 'text' && useColor(args.color, io.stdoutIsTTY, io.env);
   const st = new Styler(color);
   const width = cliWidth(args, io);
   const iface = args.interface!;
   const writeFile = args.write; // '-': file descriptor 1, one write(2) per frame as for a file
   const label = args.write !== undefined && !toStdout ? args.write : `live capture on ${iface}`;
 
+  // NDJSON and eve events are written in time order, each when the capture clock is past its
+  // time by the TCP close-out grace and a second (export/live-order.ts): subjects settle out of
+  // order, a refused transfer before the ones still closing.
+  const streamed =
+    format === 'json' || format === 'eve'
+      ? new LiveEventStream(
+          { format, showPasswords: args.showPasswords, file: args.write ?? null, holdSeconds: (limits.tcp?.closeGraceSeconds ?? defaultTcpEngineOptions.closeGraceSeconds) + 1 },
+          (line) => io.out(line),
+        )
+      : null;
+
   // While frames flow, findings and transfers are printed as they come. finish() reports the
   // rest once more through the same callbacks: the text report that follows lists them, so text
-  // output drops them; NDJSON keeps them (a consumer may only read events).
+  // output drops them; NDJSON and eve keep them (a consumer may only read events).
   let finishing = false;
   const analysis = new Analysis({
     rules,
@@ -216,14 +235,13 @@ export async function run(args: LiveArgs, given: LiveIO): Promise<ExitCode> {
     showPasswords: args.showPasswords,
     file: label,
     provisional: {
-      finding: (f) => {
-        if (args.json) io.out(ndjson({ event: 'finding', ...findingJson(f) }));
-        else if (!finishing) io.out(liveFindingText(f, st, width, clock()));
+      finding: (f, about) => {
+        if (streamed) streamed.finding(f, about);
+        else if (format === 'text' && !finishing) io.out(liveFindingText(f, st, width, clock()));
       },
-      transfer: (t) => {
-        const v = transferView(t);
-        if (args.json) io.out(ndjson({ event: 'transfer', ...transferJson(v) }));
-        else if (!finishing) io.out(liveTransferText(v, st, clock(), width));
+      transfer: (t, about) => {
+        if (streamed) streamed.transfer(t, about);
+        else if (format === 'text' && !finishing) io.out(liveTransferText(transferView(t), st, clock(), width));
       },
     },
   });
@@ -285,6 +303,7 @@ export async function run(args: LiveArgs, given: LiveIO): Promise<ExitCode> {
         writeFile,
         onFrame: (f: Frame) => {
           analysis.frame(f);
+          streamed?.advance(f.time);
           if (args.count !== undefined && analysis.framesSeen >= args.count) requestStop('count');
         },
         // said at once, not when the capture is over: the user is watching
@@ -303,13 +322,15 @@ export async function run(args: LiveArgs, given: LiveIO): Promise<ExitCode> {
     const writing = toStdout ? ', writing the capture to standard output' : args.write !== undefined ? `, writing ${escapeWire(args.write)}` : '';
     const until = args.duration !== undefined ? `for ${args.duration} s or ` : '';
     io.err(`ftpdiag: capturing on ${escapeWire(iface)} with ${capture.backend}, ${filterText}${writing} — ${until}Ctrl-C to stop\n`);
-    if (args.json) {
-      io.out(ndjson({ event: 'start', ftpdiag: { version: TOOL_VERSION }, iface, backend: capture.backend, filter: args.filter, linkType: capture.linkType, writeFile: args.write ?? null, startedAt: Date.now() / 1000 }));
+    if (format === 'json') {
+      io.out(ndjson({ event: 'start', timestamp: eveTimestamp(Date.now() / 1000), ftpdiag: { version: TOOL_VERSION }, iface, backend: capture.backend, filter: args.filter, linkType: capture.linkType, writeFile: args.write ?? null, startedAt: Date.now() / 1000 }));
     }
 
     const tick = setInterval(() => {
       try {
-        analysis.advance(Date.now() / 1000 - LIVE_CLOCK_LAG_S);
+        const now = Date.now() / 1000 - LIVE_CLOCK_LAG_S;
+        analysis.advance(now);
+        streamed?.advance(now);
       } catch (e) {
         // a failing output (closed pipe) while reporting: stop as for any capture fault
         io.err(`ftpdiag: ${escapeWire(e instanceof Error ? e.message : String(e))}\n`);
@@ -325,10 +346,14 @@ export async function run(args: LiveArgs, given: LiveIO): Promise<ExitCode> {
     finishing = true;
     const result: AnalysisResult = analysis.finish(captureSummary(summary, analysis.framesSeen, label));
     const error = summary.error;
-    if (args.json) {
+    streamed?.flush();
+    if (format === 'json') {
       const report = buildJsonReport(result, { error: error ? { message: error.message, offset: summary.bytes, code: error.code } : null });
-      io.out(ndjson({ event: 'report', ...report, live: liveJson(summary, reason) }));
-    } else {
+      io.out(ndjson({ event: 'report', timestamp: eveTimestamp(summary.endedAt), ...report, live: liveJson(summary, reason) }));
+    } else if (format === 'zeek') {
+      const logs = writeZeekLogs(logDir(args), result, opened);
+      io.err(`ftpdiag: wrote conn.log (${logs.connRows} rows) and ftp.log (${logs.ftpRows} rows) in ${escapeWire(logDir(args))}\n`);
+    } else if (format === 'text') {
       io.out('\n' + renderText(result, { color, width, error: error ? error.message : null }));
     }
     io.err(closingLine(summary, reason, toStdout));

@@ -6,7 +6,7 @@
 // capture (a 425 in a session begun before it) and a data connection whose control connection is
 // not in the capture (a lone transfer) too.
 
-import type { FtpCommand, FtpReply, Session, Transfer, TransferOutcome } from '../../ftp/types.ts';
+import type { DataEndpointAnnouncement, FtpCommand, FtpReply, Session, Transfer, TransferOutcome } from '../../ftp/types.ts';
 import { resultUnit } from '../../pipeline/result.ts';
 import { unitView, type ByteCell, type SessionView, type TransferView } from '../../view/unit.ts';
 import { isTransferVerb } from '../../ftp/commands.ts';
@@ -380,8 +380,12 @@ class SessionLog {
 }
 
 function dataChannel(t: Transfer, s: Session): DataChannel | null {
-  const a = t.announcement;
-  if (!a) return null;
+  return t.announcement ? announcedChannel(t.announcement, s) : null;
+}
+
+/** The data connection an announcement (PORT/EPRT, 227/229) sets up, as Zeek's data_channel
+ *  names it: who will open it and the endpoint it goes to. */
+export function announcedChannel(a: DataEndpointAnnouncement, s: Session): DataChannel {
   const passive = a.mode === 'passive';
   return {
     passive,
