@@ -18,13 +18,10 @@ function pushBounded(list: number[], v: number): boolean {
   return true;
 }
 
-export function parseClientHello(body: Buffer, frame: number, time: number, recordVersion: number): ClientHelloFact {
-  const c = new Cursor(body);
-  const legacyVersion = c.u16('client_version');
-  const random = c.bytes(32, 'random');
-  const sessionId = c.vec(1, 'session_id');
-  const suites = c.sub(2, 'cipher_suites');
-  const f: ClientHelloFact = {
+/** A ClientHello with only its fixed fields read: every extension-derived field holds what an
+ *  absent extension means. Both hello framings start from it. */
+function newClientHello(frame: number, time: number, recordVersion: number, legacyVersion: number, sessionId: Buffer, random: Buffer, sslv2: boolean): ClientHelloFact {
+  return {
     frame,
     time,
     recordVersion,
@@ -45,14 +42,27 @@ export function parseClientHello(body: Buffer, frame: number, time: number, reco
     encryptThenMac: false,
     renegotiationInfo: false,
     extensions: [],
-    sslv2: false,
+    sslv2,
     random: random.toString('hex'),
   };
+}
+
+/** One offered cipher suite: TLS_EMPTY_RENEGOTIATION_INFO_SCSV noted, the list kept bounded. */
+function offerSuite(f: ClientHelloFact, s: number): void {
+  if (s === 0x00ff) f.renegotiationInfo = true;
+  if (!pushBounded(f.cipherSuites, s)) f.cipherSuitesDropped++;
+}
+
+export function parseClientHello(body: Buffer, frame: number, time: number, recordVersion: number): ClientHelloFact {
+  const c = new Cursor(body);
+  const legacyVersion = c.u16('client_version');
+  const random = c.bytes(32, 'random');
+  const sessionId = c.vec(1, 'session_id');
+  const suites = c.sub(2, 'cipher_suites');
+  const f = newClientHello(frame, time, recordVersion, legacyVersion, sessionId, random, false);
   while (suites.left >= 2) {
     const s = suites.u16();
-    if (s === 0x00ff) f.renegotiationInfo = true; // TLS_EMPTY_RENEGOTIATION_INFO_SCSV
-    if (isGrease(s)) continue;
-    if (!pushBounded(f.cipherSuites, s)) f.cipherSuitesDropped++;
+    if (!isGrease(s)) offerSuite(f, s);
   }
   c.vec(1, 'compression_methods');
   if (c.left > 0) readExtensions(c.sub(2, 'extensions'), (type, e) => clientExtension(f, type, e));
@@ -198,40 +208,13 @@ export function parseSslv2ClientHello(version: number, body: Buffer, frame: numb
   // the client random is the challenge right-aligned in 32 bytes (RFC 5246 §E.2)
   const random = Buffer.alloc(32);
   challenge.copy(random, 32 - chLen);
-  const suites: number[] = [];
-  let dropped = 0;
-  let reneg = false;
+  const f = newClientHello(frame, time, 0x0002, version, sid, random, true);
+  f.versions.push(version);
   for (let i = 0; i < specs.length; i += 3) {
     if (specs[i] !== 0) continue; // an SSLv2-only kind
-    const s = (specs[i + 1]! << 8) | specs[i + 2]!;
-    if (s === 0x00ff) reneg = true;
-    if (suites.length < MAX_LIST) suites.push(s);
-    else dropped++;
+    offerSuite(f, (specs[i + 1]! << 8) | specs[i + 2]!);
   }
-  return {
-    frame,
-    time,
-    recordVersion: 0x0002,
-    legacyVersion: version,
-    versions: [version],
-    cipherSuites: suites,
-    cipherSuitesDropped: dropped,
-    sni: null,
-    alpn: [],
-    sessionId: sid.toString('hex'),
-    ticket: 'absent',
-    ticketLength: 0,
-    ticketDigest: '',
-    pskIdentities: 0,
-    pskModes: [],
-    earlyData: false,
-    extendedMasterSecret: false,
-    encryptThenMac: false,
-    renegotiationInfo: reneg,
-    extensions: [],
-    sslv2: true,
-    random: random.toString('hex'),
-  };
+  return f;
 }
 
 /** A short name for a session ticket (RFC 5077): the first 16 hex digits of its SHA-256. The same
