@@ -121,6 +121,19 @@ export class FactBuilder {
     return this.connsById.get(id);
   }
 
+  /** Facts built and still held (connections and transfers), for the memory bound tests check. */
+  get heldFacts(): number {
+    return this.connFacts.size + this.transferFacts.size;
+  }
+
+  /** Drops the facts of a transfer and of connections whose findings are made: a session of 10^5
+   *  transfers is diagnosed one transfer at a time, not with every fact of it held at once. A fact
+   *  asked for again is built again, the same (facts are functions of the records). */
+  forget(connections: readonly number[], transfer: number | null): void {
+    for (const id of connections) this.connFacts.delete(id);
+    if (transfer !== null) this.transferFacts.delete(transfer);
+  }
+
   private connectionBySyn(frame: number): Connection | undefined {
     if (!this.connBySynFrame) {
       this.connBySynFrame = new Map();

@@ -1,0 +1,47 @@
+// One long FTP session (issue 27): its transfers are diagnosed one at a time, each with the
+// connections tried for it, and their facts dropped at once, so that a session of 10^5 transfers
+// does not hold every fact of it while it is diagnosed. The findings must be exactly those of a
+// pass that holds every fact at once (diagnoseAll).
+
+import { expect } from 'chai';
+import { Analysis } from '../../src/pipeline/analyze.ts';
+import type { ReleasedUnit } from '../../src/pipeline/release.ts';
+import { loadRules } from '../../src/diagnose/rule-loader.ts';
+import { diagnoseAll, RuleEvaluator } from '../../src/diagnose/evaluate.ts';
+import type { Finding } from '../../src/diagnose/finding.ts';
+import { manyTransfers } from '../support/crafted-sessions.ts';
+
+const rules = loadRules();
+
+const key = (f: Finding) => JSON.stringify(f);
+
+describe('pipeline/release: a long session is diagnosed one transfer at a time', () => {
+  it('holds the facts of one transfer at a time, and finds what a pass holding every fact finds', () => {
+    const n = 150;
+    const units: ReleasedUnit[] = [];
+    const a = new Analysis({ rules, release: (u) => units.push(u) });
+    for (const f of manyTransfers(n).captureFrames()) a.frame(f);
+    a.finish(null);
+    const session = units.find((u) => u.sessions.length === 1)!;
+    expect(session.transfers).to.have.length(n);
+    // a data connection (its retries at most one more) and its transfer; not the 2n of a whole pass
+    expect(a.releaseStats.maxFacts).to.be.within(1, 4);
+
+    const streamed = units.flatMap((u) => u.findings.map((r) => r.finding)).filter((f) => f.session !== null || f.connection !== null);
+    const ev = new RuleEvaluator(rules);
+    const all = diagnoseAll(ev, {
+      connections: session.connections,
+      sessions: session.sessions,
+      transfers: session.transfers,
+      roles: session.roles,
+      showPasswords: false,
+      capture: null,
+      decode: { tcp: 0, notIp: 0, notTcp: 0, fragments: 0, malformed: 0, truncated: 0, fragmentConflicts: [], fragmentConflictCount: 0 },
+    });
+    expect(streamed.map(key).sort()).to.deep.equal(all.map(key).sort());
+    // findings of several kinds about transfers and their connections: failures, 425, 426, resets
+    const ids = new Set(all.map((f) => f.id));
+    expect(ids.size).to.be.at.least(3);
+    expect(all.filter((f) => f.transfer !== null).length).to.be.at.least(n / 5);
+  });
+});
