@@ -287,6 +287,7 @@ export class FtpAnalyzer implements TcpListener {
       }
       case 'data':
         for (const t of app.tracks) {
+          if (t.settled) continue;
           t.ended.add(conn.id);
           this.maybeSettle(t);
         }

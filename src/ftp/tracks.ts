@@ -39,7 +39,7 @@ export interface TransferTrack {
   control: ControlRef;
   setup: DataSetup | null;
   conns: Connection[]; //            candidate data connections, in order seen (≤ 50)
-  listeners: Map<number, Side>; //   per candidate: its endpoint that was the announced listener
-  ended: Set<number>; //             candidates whose onEnd has come
+  listeners: Map<number, Side>; //   per candidate: its endpoint that was the announced listener (emptied once settled)
+  ended: Set<number>; //             candidates whose onEnd has come (emptied once settled)
   settled: boolean; //               facts and outcome are final; transferDone fired
 }

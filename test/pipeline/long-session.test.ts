@@ -10,6 +10,8 @@ import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import { diagnoseAll, RuleEvaluator } from '../../src/diagnose/evaluate.ts';
 import type { Finding } from '../../src/diagnose/finding.ts';
 import { manyTransfers } from '../support/crafted-sessions.ts';
+import { runCrafted } from '../ftp/pipeline.ts';
+import type { ConnApp } from '../../src/ftp/conn-app.ts';
 
 const rules = loadRules();
 
@@ -43,5 +45,17 @@ describe('pipeline/release: a long session is diagnosed one transfer at a time',
     const ids = new Set(all.map((f) => f.id));
     expect(ids.size).to.be.at.least(3);
     expect(all.filter((f) => f.transfer !== null).length).to.be.at.least(n / 5);
+  });
+
+  it('keeps no working state of a transfer once it is settled', () => {
+    const r = runCrafted(manyTransfers(50).frames());
+    const control = r.connections.map((c) => c.app as ConnApp | undefined).find((a) => a?.role === 'control')!;
+    const tracks = control.session!.tracks;
+    expect(tracks).to.have.length(50);
+    for (const t of tracks) {
+      expect(t.settled).to.equal(true);
+      // the announced listener of each candidate and the candidates that ended: read once, to settle it
+      expect(t.listeners.size + t.ended.size).to.equal(0);
+    }
   });
 });

@@ -156,9 +156,9 @@ export class DataLinker {
     if (!app.tracks.includes(track)) app.tracks.push(track);
     if (track.conns.length < MAX_CANDIDATES && !track.conns.includes(conn)) {
       track.conns.push(conn);
-      if (listener) track.listeners.set(conn.id, listener);
+      if (listener && !track.settled) track.listeners.set(conn.id, listener);
     }
-    if (app.ended) track.ended.add(conn.id);
+    if (app.ended && !track.settled) track.ended.add(conn.id);
     const t = track.t;
     if (t.dataConnection === null) t.dataConnection = conn.id;
     if (t.linkedBy === null) t.linkedBy = how;

@@ -157,4 +157,12 @@ export function trimLists(track: TransferTrack): void {
   t.replyCodes = t.replyCodes.slice();
   t.dataCandidates = t.dataCandidates.slice();
   track.conns = track.conns.slice();
+  // what only settling read: a Map and a Set per transfer were a tenth of a long session's memory
+  track.listeners = SETTLED_LISTENERS;
+  track.ended = SETTLED_ENDED;
 }
+
+/** The working state of every settled track: empty, and never written (writers check
+ *  TransferTrack.settled first). */
+const SETTLED_LISTENERS: Map<number, Side> = new Map();
+const SETTLED_ENDED: Set<number> = new Set();
