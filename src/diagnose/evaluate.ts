@@ -184,7 +184,8 @@ export class Diagnosis {
     const subject = { connection: session.control, session: session.id, transfer: null };
     const out = this.evaluator.evaluate('session', { s, c }, subject);
     if (this.evaluator.ruleSet.byScope.command.length > 0) {
-      for (const cmd of s['commands'] as Fact[]) {
+      for (let i = 0; i < session.commands.length; i++) {
+        const cmd = this.facts.commandFactOf(session, i);
         const tr = idOf(cmd, 'transfer');
         out.push(...this.evaluator.evaluate('command', { cmd, s, c }, { ...subject, transfer: tr !== null && tr >= 0 ? tr : null }));
       }

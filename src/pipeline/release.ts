@@ -11,7 +11,11 @@
 // TCP engine has forgotten each of its connections (ended, and quiet for endedFlowSeconds, or
 // pushed out of the table): only then could a late packet no longer change a fact. Supersedes
 // (tcp-reset under upload-reset) only ever relate findings about one transfer or connection, so
-// finalizing within the unit keeps exactly the findings a whole-capture pass keeps.
+// finalizing within the unit keeps exactly the findings a whole-capture pass keeps. Within a
+// session's unit each transfer is diagnosed with the connections tried for it and their facts are
+// dropped at once (diagnoseSession); the objects themselves are still kept until the session ends,
+// because transfer and connection rules read the session's and its control connection's final
+// facts (s, c) and session rules read every transfer and command.
 
 import type { CaptureSummary } from '../capture/frame.ts';
 import type { Connection } from '../tcp/types.ts';
