@@ -5,7 +5,7 @@
 
 import type { Connection, Side } from '../../tcp/types.ts';
 import type { DataSides } from '../types.ts';
-import type { TransferTrack } from '../tracks.ts';
+import { NO_ENDED, NO_LISTENERS, type TransferTrack } from '../tracks.ts';
 import type { ConnApp } from '../conn-app.ts';
 import { judgeOutcome } from './outcome.ts';
 import { inferProt, tlsDataFacts, tlsTransferBytes } from './tls-data.ts';
@@ -157,12 +157,7 @@ export function trimLists(track: TransferTrack): void {
   t.replyCodes = t.replyCodes.slice();
   t.dataCandidates = t.dataCandidates.slice();
   track.conns = track.conns.slice();
-  // what only settling read: a Map and a Set per transfer were a tenth of a long session's memory
-  track.listeners = SETTLED_LISTENERS;
-  track.ended = SETTLED_ENDED;
+  // what only settling read (writers check TransferTrack.settled first)
+  track.listeners = NO_LISTENERS;
+  track.ended = NO_ENDED;
 }
-
-/** The working state of every settled track: empty, and never written (writers check
- *  TransferTrack.settled first). */
-const SETTLED_LISTENERS: Map<number, Side> = new Map();
-const SETTLED_ENDED: Set<number> = new Set();
