@@ -65,8 +65,11 @@ export class RuleEvaluator {
 
   constructor(readonly ruleSet: RuleSet) {}
 
+  /** In the rule set's order, not the order the subjects were evaluated in: a unit diagnoses its
+   *  subjects in the order that bounds its memory (release.ts diagnoseSession). */
   get runErrors(): RuleRunError[] {
-    return [...this.errors.values()];
+    const order = new Map(this.ruleSet.rules.map((r, i) => [r.id, i] as const));
+    return [...this.errors.values()].sort((a, b) => (order.get(a.rule) ?? 0) - (order.get(b.rule) ?? 0));
   }
 
   private fail(rule: Rule, expr: CompiledExpr | null, e: unknown): void {
