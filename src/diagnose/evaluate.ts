@@ -65,8 +65,11 @@ export class RuleEvaluator {
 
   constructor(readonly ruleSet: RuleSet) {}
 
+  /** In the rule set's order, not the order the subjects were evaluated in: a unit diagnoses its
+   *  subjects in the order that bounds its memory (release.ts diagnoseSession). */
   get runErrors(): RuleRunError[] {
-    return [...this.errors.values()];
+    const order = new Map(this.ruleSet.rules.map((r, i) => [r.id, i] as const));
+    return [...this.errors.values()].sort((a, b) => (order.get(a.rule) ?? 0) - (order.get(b.rule) ?? 0));
   }
 
   private fail(rule: Rule, expr: CompiledExpr | null, e: unknown): void {
@@ -184,7 +187,8 @@ export class Diagnosis {
     const subject = { connection: session.control, session: session.id, transfer: null };
     const out = this.evaluator.evaluate('session', { s, c }, subject);
     if (this.evaluator.ruleSet.byScope.command.length > 0) {
-      for (const cmd of s['commands'] as Fact[]) {
+      for (let i = 0; i < session.commands.length; i++) {
+        const cmd = this.facts.commandFactOf(session, i);
         const tr = idOf(cmd, 'transfer');
         out.push(...this.evaluator.evaluate('command', { cmd, s, c }, { ...subject, transfer: tr !== null && tr >= 0 ? tr : null }));
       }

@@ -102,6 +102,8 @@ export class FactBuilder {
   private readonly connFacts = new Map<number, Fact>(); //      by Connection.id, built once per builder
   private readonly sessionFacts = new Map<number, Fact>(); //   by Session.id
   private readonly transferFacts = new Map<number, Fact>(); //  by Transfer.id
+  private readonly transferOfFrame = new Map<number, Map<number, number>>(); // by Session.id: command frame → Transfer.id
+  private readonly commandLists = new Map<number, Fact[]>(); // by Session.id: s.commands once a rule read it
   private readonly connsById: ById<Connection>;
   private readonly sessionsById: ById<Session>;
   private readonly transfersById: ById<Transfer>;
@@ -119,6 +121,19 @@ export class FactBuilder {
 
   connection(id: number): Connection | undefined {
     return this.connsById.get(id);
+  }
+
+  /** Facts built and still held (connections and transfers), for the memory bound tests check. */
+  get heldFacts(): number {
+    return this.connFacts.size + this.transferFacts.size;
+  }
+
+  /** Drops the facts of a transfer and of connections whose findings are made: a session of 10^5
+   *  transfers is diagnosed one transfer at a time, not with every fact of it held at once. A fact
+   *  asked for again is built again, the same (facts are functions of the records). */
+  forget(connections: readonly number[], transfer: number | null): void {
+    for (const id of connections) this.connFacts.delete(id);
+    if (transfer !== null) this.transferFacts.delete(transfer);
   }
 
   private connectionBySyn(frame: number): Connection | undefined {
@@ -407,7 +422,7 @@ export class FactBuilder {
       sessionTransfers.push(t);
       transferOfFrame.set(t.commandFrame, t.id);
     }
-    const commands = s.commands.map((cmd, i) => this.commandFact(s, cmd, i === s.commands.length - 1, transferOfFrame.get(cmd.frame) ?? -1));
+    this.transferOfFrame.set(s.id, transferOfFrame);
     const replies: Fact[] = [];
     if (s.greeting) replies.push(replyFact(s.greeting, '', 'greeting'));
     for (const cmd of s.commands) {
@@ -465,8 +480,8 @@ export class FactBuilder {
       cwd: s.cwd ?? '',
       features: [...s.features],
       tls: sessionTlsFact(s),
-      commands,
-      commandCount: int(commands.length),
+      commands: undefined, // made on first read (below)
+      commandCount: int(s.commands.length),
       replies,
       replyCodes: replies.map((r) => r['code'] as bigint),
       invalidReplies: int(invalid),
@@ -491,8 +506,31 @@ export class FactBuilder {
       emptyTransfers: emptyTransferGroups(sessionTransfers),
       oneWay,
     };
+    // the list of command facts is made when a rule reads s.commands: the command scope and a
+    // transfer's `cmd` take one fact at a time (commandFactOf), so a session of 10^5 transfers is
+    // diagnosed without 2·10^5 command facts held at once unless a rule asks for the list
+    Object.defineProperty(fact, 'commands', {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        const list = s.commands.map((_, i) => this.commandFactOf(s, i));
+        Object.defineProperty(fact, 'commands', { value: list, enumerable: true, writable: true, configurable: true });
+        this.commandLists.set(s.id, list);
+        return list;
+      },
+    });
     this.sessionFacts.set(s.id, fact);
     return fact;
+  }
+
+  /** The fact of the session's command at `i` (Session.commands), from the session fact's list
+   *  when a rule made it, else made alone. */
+  commandFactOf(s: Session, i: number): Fact {
+    const list = this.commandLists.get(s.id);
+    if (list) return list[i]!;
+    const cmd = s.commands[i]!;
+    if (!this.transferOfFrame.has(s.id)) this.sessionFact(s);
+    return this.commandFact(s, cmd, i === s.commands.length - 1, this.transferOfFrame.get(s.id)!.get(cmd.frame) ?? -1);
   }
 
   /** Data endpoints announced with another address than the control connection's: every
@@ -573,8 +611,7 @@ export class FactBuilder {
 
   /** The command fact of one command, as the command scope binds it. */
   commandFactAt(s: Session, index: number): Fact {
-    const sf = this.sessionFact(s);
-    return (sf['commands'] as Fact[])[index]!;
+    return this.commandFactOf(s, index);
   }
 
   // ---- logins of a client ----------------------------------------------------------------------
@@ -722,7 +759,7 @@ export class FactBuilder {
   transferCommandFact(t: Transfer): Fact | null {
     if (t.commandIndex === null) return null;
     const s = this.sessionById(t.session);
-    return s ? ((this.sessionFact(s)['commands'] as Fact[])[t.commandIndex] ?? null) : null;
+    return s && t.commandIndex < s.commands.length ? this.commandFactOf(s, t.commandIndex) : null;
   }
 }
 

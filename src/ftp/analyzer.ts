@@ -11,7 +11,7 @@ import { TcpFlag } from '../decode/packet.ts';
 import type { Connection, DataConflict, Side, TcpListener } from '../tcp/types.ts';
 import type { ConnectionRole, Session, Transfer } from './types.ts';
 import { newConnApp, type ConnApp } from './conn-app.ts';
-import type { TransferTrack } from './tracks.ts';
+import { addEnded, type TransferTrack } from './tracks.ts';
 import { judgeControlChannel, type Verdict } from './control/detect.ts';
 import { Probe } from './control/probe.ts';
 import { ControlSession, defaultControlLimits, type ControlLimits, type SessionHooks } from './control/session.ts';
@@ -287,7 +287,8 @@ export class FtpAnalyzer implements TcpListener {
       }
       case 'data':
         for (const t of app.tracks) {
-          t.ended.add(conn.id);
+          if (t.settled) continue;
+          addEnded(t, conn.id);
           this.maybeSettle(t);
         }
         break;

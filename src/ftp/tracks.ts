@@ -33,13 +33,31 @@ export interface DataSetup {
   keys: string[]; //                               expectation-table keys registered for it (the linker's)
 }
 
+/** No connections yet: the working state a setup or track starts with and a settled track goes
+ *  back to, shared and never written (a Map and a Set per transfer were a tenth of a long
+ *  session's memory). A writer makes its own first: addListener, addEnded. */
+export const NO_LISTENERS: Map<number, Side> = new Map();
+export const NO_ENDED: Set<number> = new Set();
+
+/** Notes which endpoint of connection `conn` was the announced listener. */
+export function addListener(x: { listeners: Map<number, Side> }, conn: number, side: Side): void {
+  if (x.listeners === NO_LISTENERS) x.listeners = new Map();
+  x.listeners.set(conn, side);
+}
+
+/** Notes that candidate `conn` of a transfer not yet settled has ended. */
+export function addEnded(track: TransferTrack, conn: number): void {
+  if (track.ended === NO_ENDED) track.ended = new Set();
+  track.ended.add(conn);
+}
+
 /** A transfer and the FTP stage's working state for it. */
 export interface TransferTrack {
   t: Transfer;
   control: ControlRef;
   setup: DataSetup | null;
   conns: Connection[]; //            candidate data connections, in order seen (≤ 50)
-  listeners: Map<number, Side>; //   per candidate: its endpoint that was the announced listener
-  ended: Set<number>; //             candidates whose onEnd has come
+  listeners: Map<number, Side>; //   per candidate: its endpoint that was the announced listener (emptied once settled)
+  ended: Set<number>; //             candidates whose onEnd has come (emptied once settled)
   settled: boolean; //               facts and outcome are final; transferDone fired
 }

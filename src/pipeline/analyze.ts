@@ -137,8 +137,8 @@ export class Analysis {
   }
 
   /** The release bookkeeping, for tests. */
-  get releaseStats(): { released: number; maxHeld: number; liveSessions: number; liveConnections: number } {
-    return { released: this.releaser.released, maxHeld: this.releaser.maxHeld, liveSessions: this.ftp.liveSessionCount, liveConnections: this.engine.connections.length };
+  get releaseStats(): { released: number; maxHeld: number; maxFacts: number; liveSessions: number; liveConnections: number } {
+    return { released: this.releaser.released, maxHeld: this.releaser.maxHeld, maxFacts: this.releaser.maxFacts, liveSessions: this.ftp.liveSessionCount, liveConnections: this.engine.connections.length };
   }
 
   /** One captured frame: decode → TCP → FTP. Throws CaptureError for a link type without a

@@ -11,7 +11,11 @@
 // TCP engine has forgotten each of its connections (ended, and quiet for endedFlowSeconds, or
 // pushed out of the table): only then could a late packet no longer change a fact. Supersedes
 // (tcp-reset under upload-reset) only ever relate findings about one transfer or connection, so
-// finalizing within the unit keeps exactly the findings a whole-capture pass keeps.
+// finalizing within the unit keeps exactly the findings a whole-capture pass keeps. Within a
+// session's unit each transfer is diagnosed with the connections tried for it and their facts are
+// dropped at once (diagnoseSession); the objects themselves are still kept until the session ends,
+// because transfer and connection rules read the session's and its control connection's final
+// facts (s, c) and session rules read every transfer and command.
 
 import type { CaptureSummary } from '../capture/frame.ts';
 import type { Connection } from '../tcp/types.ts';
@@ -85,6 +89,9 @@ export class UnitReleaser {
   released = 0;
   /** Most connections held at once: the memory bound the tests check. */
   maxHeld = 0;
+  /** Most connection and transfer facts held at once while a session was diagnosed (the same
+   *  bound for its diagnosis). */
+  maxFacts = 0;
 
   constructor(private readonly ctx: ReleaseContext) {}
 
@@ -156,17 +163,42 @@ export class UnitReleaser {
     const connections = ids.map((id) => this.held.get(id)!).sort((a, b) => a.id - b.id);
     const transfers = this.transfersOf(s);
     const roles = this.roles(connections);
-    const d = this.diagnosis(connections, [s], transfers, roles);
-    // per subject, in the order a whole-capture pass evaluates them; supersedes within the unit
-    const tagged: ReleasedFinding[] = [];
-    for (const c of connections) tagged.push(...tagFindings(d.connection(c), SubjectGroup.connection, c.id));
-    tagged.push(...tagFindings(d.session(s), SubjectGroup.session, s.id));
-    for (const t of transfers) tagged.push(...tagFindings(d.transfer(t), SubjectGroup.transfer, t.id));
-    const findings = this.finalize(tagged);
+    const findings = this.finalize(this.diagnoseSession(s, connections, transfers, roles));
     for (const c of connections) this.held.delete(c.id);
     this.ended.delete(s.id);
     this.ctx.ftp.release(s);
     this.hand({ connections, sessions: [s], transfers, findings, roles });
+  }
+
+  /** The findings of a session's unit, per subject, in the order a whole-capture pass lists them
+   *  (connections, the session, transfers, each by id). Each transfer is diagnosed with the
+   *  connections tried for it and their facts are dropped at once, so that a session of 10^5
+   *  transfers holds the facts of one transfer at a time besides its session's. */
+  private diagnoseSession(s: Session, connections: Connection[], transfers: Transfer[], roles: ReadonlyMap<number, ConnectionRole>): ReleasedFinding[] {
+    const d = this.diagnosis(connections, [s], transfers, roles);
+    const byId = new Map(connections.map((c) => [c.id, c] as const));
+    const ofConnection = new Map<number, ReleasedFinding[]>();
+    const judge = (c: Connection) => ofConnection.set(c.id, tagFindings(d.connection(c), SubjectGroup.connection, c.id));
+    const ofSession = tagFindings(d.session(s), SubjectGroup.session, s.id);
+    const ofTransfers: ReleasedFinding[] = [];
+    for (const t of transfers) {
+      const tried = t.dataConnection === null ? t.dataCandidates : [...t.dataCandidates, t.dataConnection];
+      const mine: number[] = [];
+      for (const id of tried) {
+        const c = byId.get(id);
+        if (!c || id === s.control || ofConnection.has(id)) continue;
+        judge(c);
+        mine.push(id);
+      }
+      ofTransfers.push(...tagFindings(d.transfer(t), SubjectGroup.transfer, t.id));
+      if (d.facts.heldFacts > this.maxFacts) this.maxFacts = d.facts.heldFacts;
+      d.facts.forget(mine, t.id);
+    }
+    for (const c of connections) if (!ofConnection.has(c.id)) judge(c);
+    const tagged: ReleasedFinding[] = [];
+    for (const c of connections) tagged.push(...ofConnection.get(c.id)!);
+    tagged.push(...ofSession, ...ofTransfers);
+    return tagged;
   }
 
   private transfersOf(s: Session): Transfer[] {

@@ -215,6 +215,33 @@ describe('diagnose/evaluate', () => {
     expect(ev.runErrors[0]).to.include({ rule: 'careless', file: 'test.yaml', line: 6, count: 2 });
   });
 
+  it('lists rules that failed in the rule set\'s order, whatever order the subjects were diagnosed in', () => {
+    const broken = ruleSetOf(`rules:
+  - id: first
+    severity: warning
+    title: first
+    scope: session
+    when: int(s.label) == 1
+    summary: x
+    explanation: x
+    action: y
+  - id: second
+    severity: warning
+    title: second
+    scope: transfer
+    when: int(t.label) == 1
+    summary: x
+    explanation: x
+    action: y
+`);
+    const s = session(0, 0, { transfers: [0] });
+    const ev = new RuleEvaluator(broken);
+    // a transfer diagnosed before its session (as a long session's unit is: release.ts)
+    ev.evaluate('transfer', { t: { label: 'RETR a (transfer 0)' } }, { connection: 0, session: 0, transfer: 0 });
+    diagnoseAll(ev, input({ connections: [connection(0)], sessions: [s], transfers: [] }));
+    expect(ev.runErrors.map((e) => e.rule)).to.deep.equal(['first', 'second']);
+  });
+
   it('orders findings by severity, then first frame', () => {
     const rules = ruleSetOf(`rules:
   - id: a

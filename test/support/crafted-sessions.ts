@@ -51,6 +51,63 @@ export function passiveRetr(t: TraceBuilder, c: TcpLadder, name: string, data: s
   c.server('PA', '226 Transfer complete.\r\n');
 }
 
+/** A logged-in session (loggedIn) of `n` transfers of five kinds in turn: a clean download, a 550, an active RETR
+ *  whose data connection the client refuses (425), a download the client resets half-way (426),
+ *  an upload ended by the client's RST after its last byte (426). */
+export function manyTransfers(n: number, t = new TraceBuilder()): TraceBuilder {
+  const ctl = loggedIn(t);
+  for (let i = 0; i < n; i++) {
+    const port = 50000 + i;
+    const pasv = `227 Entering Passive Mode (192,0,2,20,${port >> 8},${port & 0xff}).\r\n`;
+    switch (i % 5) {
+      case 0: {
+        ctl.client('PA', 'PASV\r\n');
+        ctl.server('PA', pasv);
+        const d = t.tcp({ client: `192.0.2.10:${30000 + i}`, server: `192.0.2.20:${port}` });
+        ctl.client('PA', `RETR f${i}\r\n`);
+        d.handshake();
+        ctl.server('PA', '150 Opening BINARY mode data connection.\r\n');
+        d.stream('server', 3000);
+        d.client('A');
+        d.close();
+        ctl.server('PA', '226 Transfer complete.\r\n');
+        break;
+      }
+      case 1:
+        ctl.client('PA', `RETR missing${i}\r\n`);
+        ctl.server('PA', '550 Failed to open file.\r\n');
+        break;
+      case 2: {
+        ctl.client('PA', `PORT 192,0,2,10,${port >> 8},${port & 0xff}\r\n`);
+        ctl.server('PA', '200 PORT command successful.\r\n');
+        ctl.client('PA', `RETR f${i}\r\n`);
+        const d = t.tcp({ client: `192.0.2.20:20`, server: `192.0.2.10:${port}` });
+        d.send('client', 'S');
+        d.send('server', 'RA');
+        ctl.server('PA', "425 Can't open data connection.\r\n");
+        break;
+      }
+      default: {
+        const upload = i % 5 === 4;
+        ctl.client('PA', 'PASV\r\n');
+        ctl.server('PA', pasv);
+        const d = t.tcp({ client: `192.0.2.10:${30000 + i}`, server: `192.0.2.20:${port}` });
+        ctl.client('PA', `${upload ? 'STOR' : 'RETR'} f${i}\r\n`);
+        d.handshake();
+        ctl.server('PA', '150 Ok to send data.\r\n');
+        d.stream(upload ? 'client' : 'server', 4000);
+        if (upload) d.send('server', 'A');
+        d.send('client', 'RA');
+        ctl.server('PA', '426 Connection closed; transfer aborted.\r\n');
+      }
+    }
+  }
+  ctl.client('PA', 'QUIT\r\n');
+  ctl.server('PA', '221 bye\r\n');
+  ctl.close();
+  return t;
+}
+
 /** A temporary directory for a test's files, removed by the returned cleanup. */
 export function scratchDir(prefix: string): { dir: string; file(name: string): string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -13,7 +13,7 @@ import { parse150Size } from '../reply-parsers.ts';
 import { parse227, parse228, parse229, type AnnouncedEndpoint } from '../address-parsers.ts';
 import { operandPath } from '../paths.ts';
 import { newCommand, newSession, newTransfer } from '../records.ts';
-import type { ControlRef, DataSetup, TransferTrack } from '../tracks.ts';
+import { NO_ENDED, NO_LISTENERS, type ControlRef, type DataSetup, type TransferTrack } from '../tracks.ts';
 import { DEFAULT_MAX_LINE, LineSplitter, type ControlLine } from './lines.ts';
 import { ReplyAssembler, isBlank } from './replies.ts';
 import { clientLineStart, serverLineStart } from './line-starts.ts';
@@ -385,7 +385,7 @@ export class ControlSession implements ControlRef, VerbContext {
       refused: false,
       transfer: null,
       conns: [],
-      listeners: new Map(),
+      listeners: NO_LISTENERS,
       keys: [],
     };
     p.setup = setup;
@@ -440,7 +440,7 @@ export class ControlSession implements ControlRef, VerbContext {
       tlsProtected: s.tls.prot === 'P',
       commandIndex: p.cmd.index,
     });
-    const track: TransferTrack = { t, control: this, setup, conns: [], listeners: new Map(), ended: new Set(), settled: false };
+    const track: TransferTrack = { t, control: this, setup, conns: [], listeners: NO_LISTENERS, ended: NO_ENDED, settled: false };
     if (setup) setup.transfer = track;
     p.track = track;
     this.running.push(track);
@@ -465,7 +465,7 @@ export class ControlSession implements ControlRef, VerbContext {
       transmissionMode: s.mode,
       tlsProtected: s.tls.prot === 'P',
     });
-    const track: TransferTrack = { t, control: this, setup: null, conns: [], listeners: new Map(), ended: new Set(), settled: false };
+    const track: TransferTrack = { t, control: this, setup: null, conns: [], listeners: NO_LISTENERS, ended: NO_ENDED, settled: false };
     this.tracks.push(track);
     this.hooks.transferStarted(track);
     return track;
@@ -587,7 +587,9 @@ export class ControlSession implements ControlRef, VerbContext {
         this.addUnsolicited(reply);
         return;
       }
-      if (head.cmd.preliminary.length < MAX_PRELIMINARY) head.cmd.preliminary.push(reply);
+      // most commands get one at most: a list of its exact size, not a grown one of 16 slots
+      if (head.cmd.preliminary.length === 0) head.cmd.preliminary = [reply];
+      else if (head.cmd.preliminary.length < MAX_PRELIMINARY) head.cmd.preliminary.push(reply);
       if (head.track) this.transferPreliminary(head.track as TransferTrack, reply);
       return;
     }

@@ -6,7 +6,7 @@
 
 import type { Connection, Side } from '../../tcp/types.ts';
 import type { Transfer } from '../types.ts';
-import type { ControlRef, DataSetup, TransferTrack } from '../tracks.ts';
+import { addEnded, addListener, NO_LISTENERS, type ControlRef, type DataSetup, type TransferTrack } from '../tracks.ts';
 import type { ConnApp } from '../conn-app.ts';
 import { ExpectedConnections, endpointKey } from './expectations.ts';
 
@@ -145,7 +145,7 @@ export class DataLinker {
     app.setup = setup;
     if (setup.conns.length >= MAX_CANDIDATES) return;
     setup.conns.push(conn);
-    setup.listeners.set(conn.id, listener);
+    addListener(setup, conn.id, listener);
   }
 
   private attachTrack(conn: Connection, app: ConnApp, track: TransferTrack, listener: Side | null, how: 'announcement' | 'timing'): void {
@@ -153,12 +153,14 @@ export class DataLinker {
     app.probe = null;
     app.setup = null;
     this.linked(conn, app);
-    if (!app.tracks.includes(track)) app.tracks.push(track);
+    // nearly always its only one: a list of one, not a grown one of 16 slots
+    if (app.tracks.length === 0) app.tracks = [track];
+    else if (!app.tracks.includes(track)) app.tracks.push(track);
     if (track.conns.length < MAX_CANDIDATES && !track.conns.includes(conn)) {
       track.conns.push(conn);
-      if (listener) track.listeners.set(conn.id, listener);
+      if (listener && !track.settled) addListener(track, conn.id, listener);
     }
-    if (app.ended) track.ended.add(conn.id);
+    if (app.ended && !track.settled) addEnded(track, conn.id);
     const t = track.t;
     if (t.dataConnection === null) t.dataConnection = conn.id;
     if (t.linkedBy === null) t.linkedBy = how;
@@ -209,6 +211,6 @@ export class DataLinker {
       this.attachTrack(conn, app, track, setup.listeners.get(conn.id) ?? null, 'announcement');
     }
     setup.conns = [];
-    setup.listeners.clear();
+    setup.listeners = NO_LISTENERS;
   }
 }

@@ -5,7 +5,7 @@
 
 import type { Connection, Side } from '../../tcp/types.ts';
 import type { DataSides } from '../types.ts';
-import type { TransferTrack } from '../tracks.ts';
+import { NO_ENDED, NO_LISTENERS, type TransferTrack } from '../tracks.ts';
 import type { ConnApp } from '../conn-app.ts';
 import { judgeOutcome } from './outcome.ts';
 import { inferProt, tlsDataFacts, tlsTransferBytes } from './tls-data.ts';
@@ -157,4 +157,7 @@ export function trimLists(track: TransferTrack): void {
   t.replyCodes = t.replyCodes.slice();
   t.dataCandidates = t.dataCandidates.slice();
   track.conns = track.conns.slice();
+  // what only settling read (writers check TransferTrack.settled first)
+  track.listeners = NO_LISTENERS;
+  track.ended = NO_ENDED;
 }
