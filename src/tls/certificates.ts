@@ -1,11 +1,14 @@
 // Certificate messages (RFC 5246 §7.4.2; RFC 8446 §4.4.2) and what each certificate says, read with
-// node's crypto.X509Certificate (no ASN.1 parser of our own).
+// node's crypto.X509Certificate (no ASN.1 parser of our own). A server sends the same chain on every
+// connection, and parsing it (with the self-signature check) cost ~10 % of a capture of short FTPS
+// sessions: what a certificate says is worked out once per distinct DER and kept in a bounded
+// cache keyed by its SHA-256, as Zeek caches certificates by their hash.
 //
 //   TLS ≤ 1.2: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>
 //   TLS 1.3:   certificate_request_context<0..255>,
 //              certificate_list<0..2^24-1> of { cert_data<1..2^24-1>, extensions<0..2^16-1> }
 
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { Cursor } from './cursor.ts';
 import type { CertificateFact, Side } from './types.ts';
 
@@ -27,12 +30,66 @@ export function certificateList(body: Buffer, tls13: boolean, max: number): { de
 
 const CURVE_BITS: Record<string, number> = { prime256v1: 256, secp256r1: 256, secp384r1: 384, secp521r1: 521, secp256k1: 256, prime192v1: 192, secp224r1: 224 };
 
-export function describeCertificate(der: Buffer, from: Side, frame: number, index: number, visible: 'clear' | 'decrypted'): CertificateFact {
-  const base: CertificateFact = {
-    from,
-    frame,
-    index,
-    visible,
+/** What a certificate says, whoever sent it and wherever: the part of a CertificateFact a cache can share. */
+export type CertificateContent = Omit<CertificateFact, 'from' | 'frame' | 'index' | 'visible'>;
+
+/** Distinct certificates whose description is kept: a capture with more servers than this only
+ *  parses some of their certificates again. The bound is not visible in any output (a cached
+ *  description is the one parsing gives), so hitting it is counted here, not reported. */
+export const CERTIFICATE_CACHE_SIZE = 1024;
+
+/** Descriptions of certificates by the SHA-256 of their DER, the least recently used dropped
+ *  first. The entries are frozen: every connection that sent the certificate shares one. */
+export class CertificateCache {
+  private readonly entries = new Map<string, Readonly<CertificateContent>>();
+  hits = 0;
+  misses = 0;
+  evicted = 0; // descriptions dropped for the bound
+
+  constructor(readonly capacity = CERTIFICATE_CACHE_SIZE) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  content(der: Buffer): Readonly<CertificateContent> {
+    const key = createHash('sha256').update(der).digest('base64');
+    const seen = this.entries.get(key);
+    if (seen !== undefined) {
+      this.hits++;
+      // most recently used goes last (Map keeps insertion order)
+      this.entries.delete(key);
+      this.entries.set(key, seen);
+      return seen;
+    }
+    this.misses++;
+    const made = Object.freeze(readCertificate(der));
+    if (this.entries.size >= this.capacity) {
+      this.entries.delete(this.entries.keys().next().value!);
+      this.evicted++;
+    }
+    this.entries.set(key, made);
+    return made;
+  }
+}
+
+/** The process' cache (each worker thread has its own). */
+export const certificateCache = new CertificateCache();
+
+export function describeCertificate(
+  der: Buffer,
+  from: Side,
+  frame: number,
+  index: number,
+  visible: 'clear' | 'decrypted',
+  cache: CertificateCache = certificateCache,
+): CertificateFact {
+  return { from, frame, index, visible, ...cache.content(der) };
+}
+
+/** Parses one DER certificate (the expensive part: X.509 decoding and the self-signature check). */
+function readCertificate(der: Buffer): CertificateContent {
+  const base: CertificateContent = {
     subject: '',
     issuer: '',
     serialNumber: '',

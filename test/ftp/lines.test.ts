@@ -59,6 +59,32 @@ describe('ftp/lines LineSplitter', () => {
     );
   });
 
+  it('gives the same lines, wire counts and counters whole and byte by byte, on any bytes (property)', () => {
+    // runs of text are copied at once (LineSplitter's fast path), single bytes one by one: both
+    // must agree on text, CR/LF, Telnet commands, control bytes and lines cut at a small cap
+    const alphabet = [0x41, 0x61, 0x20, 0x09, 0x0d, 0x0a, 0xff, 0xfb, 0xfa, 0xf0, 0xf4, 0x01, 0x7f, 0xc3, 0xa9];
+    const full = (sp: LineSplitter, ls: ControlLine[]) => [
+      ls.map((l) => [l.text, l.wireBytes, l.overlong, l.interrupt, l.bareLf, l.offset]),
+      sp.lines,
+      sp.overlongLines,
+      sp.telnetCommands,
+      sp.partialBytes,
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 120 }), fc.integer({ min: 4, max: 24 }), (bytes, max) => {
+        const data = Buffer.from(bytes);
+        const a = new LineSplitter(max);
+        const la: ControlLine[] = [];
+        a.feed(data, 0, 1, 1, (l) => (la.push(l), true), 0);
+        const b = new LineSplitter(max);
+        const lb: ControlLine[] = [];
+        for (let i = 0; i < data.length; i++) b.feed(data.subarray(i, i + 1), 0, 1, 1, (l) => (lb.push(l), true), i);
+        expect(full(b, lb)).to.deep.equal(full(a, la));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('records the frames of a line split across segments', () => {
     const { lines } = split([Buffer.from('RETR lo'), Buffer.from('ng-name'), Buffer.from('\r\nNOOP\r\n')]);
     expect(lines.map((l) => [l.text, l.firstFrame, l.frame])).to.deep.equal([

@@ -147,6 +147,20 @@ export class LineSplitter {
       }
       this.lastFrame = frame;
       this.lastTime = time;
+      if (this.telnet === TelnetState.text && b !== 0x0a && b !== Telnet.IAC && this.len < this.max) {
+        // A run of plain text bytes (no line feed, no IAC, within the cap), scanned with locals
+        // and copied at once: what put() does byte by byte, without a field write per byte.
+        const end = runEnd(data, i, Math.min(data.length, i + (this.max - this.len)));
+        const n = end - i;
+        while (this.len + n > this.buf!.length) this.grow();
+        data.copy(this.buf!, this.len, i, end);
+        this.len += n;
+        this.wire += n;
+        this.lastWasCr = data[end - 1] === 0x0d;
+        if (!this.binary && hasControlByte(data, i, end)) this.binary = true;
+        i = end - 1;
+        continue;
+      }
       this.wire++;
       switch (this.telnet) {
         case TelnetState.iac:
@@ -302,6 +316,25 @@ export class LineSplitter {
     this.skipping = false;
     this.cutting = false;
   }
+}
+
+/** End of the run of bytes from `i` (before `limit`) that are neither a line feed nor IAC. */
+function runEnd(data: Buffer, i: number, limit: number): number {
+  while (i < limit) {
+    const b = data[i]!;
+    if (b === 0x0a || b === Telnet.IAC) break;
+    i++;
+  }
+  return i;
+}
+
+/** A byte in data[i, end) that makes a line binary rather than text (put()'s test). */
+function hasControlByte(data: Buffer, i: number, end: number): boolean {
+  for (; i < end; i++) {
+    const b = data[i]!;
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0d) || b === 0x7f) return true;
+  }
+  return false;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
