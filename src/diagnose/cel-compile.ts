@@ -31,6 +31,10 @@ function giveUp(): never {
 // facts are plain objects (facts.ts); anything else (a Map, a typed array) is cel-js's to judge
 const isFact = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && (v as object).constructor === Object;
 
+/** A name every plain object answers through its prototype (toString, constructor, …): read as
+ *  a fact's field only when it is the object's own. */
+const inherited = (name: string): boolean => name in Object.prototype;
+
 const bool = (v: unknown): boolean => (v === true ? true : v === false ? false : giveUp());
 
 const int64 = (v: bigint): bigint => (v < INT64_MIN || v > INT64_MAX ? giveUp() : v);
@@ -94,15 +98,27 @@ function node(n: ASTNode, sc: Scope): Fn {
         const locals = sc.locals;
         return () => locals[slot];
       }
-      return (vars) => (Object.hasOwn(vars, name) ? vars[name] : giveUp());
+      if (inherited(name)) return (vars) => (Object.hasOwn(vars, name) ? vars[name] : giveUp());
+      return (vars) => {
+        const v = vars[name];
+        return v === undefined ? giveUp() : v;
+      };
     }
     case '.': {
       const [baseNode, name] = a as [ASTNode, string];
       const base = node(baseNode, sc);
+      if (inherited(name)) {
+        return (vars) => {
+          const o = base(vars);
+          if (!isFact(o) || !Object.hasOwn(o, name)) giveUp();
+          const v = o[name];
+          return v === undefined ? giveUp() : v;
+        };
+      }
+      // a name no plain object inherits: absent from the fact's own fields reads undefined
       return (vars) => {
         const o = base(vars);
-        if (!isFact(o) || !Object.hasOwn(o, name)) giveUp();
-        const v = o[name];
+        const v = isFact(o) ? o[name] : undefined;
         return v === undefined ? giveUp() : v;
       };
     }
