@@ -31,6 +31,10 @@ function giveUp(): never {
 // facts are plain objects (facts.ts); anything else (a Map, a typed array) is cel-js's to judge
 const isFact = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && (v as object).constructor === Object;
 
+/** A name every plain object answers through its prototype (toString, constructor, …): read as
+ *  a fact's field only when it is the object's own. */
+const inherited = (name: string): boolean => name in Object.prototype;
+
 const bool = (v: unknown): boolean => (v === true ? true : v === false ? false : giveUp());
 
 const int64 = (v: bigint): bigint => (v < INT64_MIN || v > INT64_MAX ? giveUp() : v);
@@ -94,19 +98,35 @@ function node(n: ASTNode, sc: Scope): Fn {
         const locals = sc.locals;
         return () => locals[slot];
       }
-      return (vars) => (Object.hasOwn(vars, name) ? vars[name] : giveUp());
+      if (inherited(name)) return (vars) => (Object.hasOwn(vars, name) ? vars[name] : giveUp());
+      return (vars) => {
+        const v = vars[name];
+        return v === undefined ? giveUp() : v;
+      };
     }
     case '.': {
+      const fused = fieldPath(n, sc);
+      if (fused) return fused;
       const [baseNode, name] = a as [ASTNode, string];
       const base = node(baseNode, sc);
+      if (inherited(name)) {
+        return (vars) => {
+          const o = base(vars);
+          if (!isFact(o) || !Object.hasOwn(o, name)) giveUp();
+          const v = o[name];
+          return v === undefined ? giveUp() : v;
+        };
+      }
+      // a name no plain object inherits: absent from the fact's own fields reads undefined
       return (vars) => {
         const o = base(vars);
-        if (!isFact(o) || !Object.hasOwn(o, name)) giveUp();
-        const v = o[name];
+        const v = isFact(o) ? o[name] : undefined;
         return v === undefined ? giveUp() : v;
       };
     }
     case '[]': {
+      const fused = fieldPath(n, sc);
+      if (fused) return fused;
       const [baseNode, indexNode] = a as [ASTNode, ASTNode];
       const base = node(baseNode, sc);
       const index = node(indexNode, sc);
@@ -143,7 +163,20 @@ function node(n: ASTNode, sc: Scope): Fn {
     }
     case '==':
     case '!=': {
-      const [l, r] = (a as ASTNode[]).map((x) => node(x, sc)) as [Fn, Fn];
+      const [ln, rn] = a as [ASTNode, ASTNode];
+      const k = constant(rn) ?? constant(ln);
+      if (k !== undefined) {
+        // against a literal: the same type compares with ===; null equals only null
+        const x = node(k.side === rn ? ln : rn, sc);
+        const kv = k.value;
+        const kt = typeof kv;
+        const eq: Fn = kv === null ? (vars) => x(vars) === null : (vars) => {
+          const v = x(vars);
+          return typeof v === kt ? v === kv : equal(v, kv);
+        };
+        return n.op === '==' ? eq : (vars) => !eq(vars);
+      }
+      const [l, r] = [ln, rn].map((y) => node(y, sc)) as [Fn, Fn];
       return n.op === '==' ? (vars) => equal(l(vars), r(vars)) : (vars) => !equal(l(vars), r(vars));
     }
     case '<':
@@ -192,8 +225,58 @@ function node(n: ASTNode, sc: Scope): Fn {
 }
 
 function compare(a: unknown, sc: Scope, holds: (c: number) => boolean): Fn {
-  const [l, r] = (a as ASTNode[]).map((x) => node(x, sc)) as [Fn, Fn];
+  const [ln, rn] = a as [ASTNode, ASTNode];
+  const k = constant(rn);
+  if (k !== undefined && typeof k.value === 'bigint') {
+    // an int against an int literal (the usual `x > 0`): ordered at once
+    const x = node(ln, sc);
+    const kv = k.value;
+    return (vars) => {
+      const v = x(vars);
+      return holds(typeof v === 'bigint' ? (v < kv ? -1 : v > kv ? 1 : 0) : order(v, kv));
+    };
+  }
+  const [l, r] = [ln, rn].map((x) => node(x, sc)) as [Fn, Fn];
   return (vars) => holds(order(l(vars), r(vars)));
+}
+
+/** A literal operand, with the node it is. */
+function constant(n: ASTNode): { side: ASTNode; value: unknown } | undefined {
+  return n.op === 'value' && literal(n.args) ? { side: n, value: n.args } : undefined;
+}
+
+/** A run of field reads from a variable (`c.events["x"].count`) as one closure: each step a
+ *  fact's own field, as '.' reads it (a string index of a fact reads the same). Null when the
+ *  run starts elsewhere than at a variable of the scope (a comprehension's, an expression) or
+ *  names a field every object inherits. */
+function fieldPath(n: ASTNode, sc: Scope): Fn | null {
+  const names: string[] = [];
+  let at = n;
+  for (;;) {
+    if (at.op === '.') {
+      const [base, name] = at.args as [ASTNode, string];
+      names.push(name);
+      at = base;
+    } else if (at.op === '[]') {
+      const [base, index] = at.args as [ASTNode, ASTNode];
+      if (index.op !== 'value' || typeof index.args !== 'string') return null;
+      names.push(index.args);
+      at = base;
+    } else break;
+  }
+  if (at.op !== 'id' || sc.bound.has(at.args as string)) return null;
+  const root = at.args as string;
+  names.reverse();
+  if (inherited(root) || names.some(inherited)) return null;
+  return (vars) => {
+    let o: unknown = vars[root];
+    for (const name of names) {
+      const v = isFact(o) ? o[name] : undefined;
+      if (v === undefined) giveUp();
+      o = v;
+    }
+    return o === undefined ? giveUp() : o;
+  };
 }
 
 function call([name, argNodes]: [string, ASTNode[]], sc: Scope): Fn {

@@ -88,10 +88,18 @@ export class RuleEvaluator {
     return out;
   }
 
-  /** Runs every rule of `scope` on one subject. */
-  evaluate(scope: Scope, vars: Record<string, unknown>, subject: Subject): Finding[] {
+  /** Some rule of `scope` may hold for a subject that has the presence flags `have`. */
+  anyRuleFor(scope: Scope, have: Uint8Array): boolean {
+    for (const rule of this.ruleSet.byScope[scope]) if (hasAll(have, rule.requires)) return true;
+    return false;
+  }
+
+  /** Runs every rule of `scope` on one subject; given its presence flags (presence.ts), only the
+   *  rules whose required flags it has: the others' `when` is false. */
+  evaluate(scope: Scope, vars: Record<string, unknown>, subject: Subject, have?: Uint8Array): Finding[] {
     const findings: Finding[] = [];
     for (const rule of this.ruleSet.byScope[scope]) {
+      if (have !== undefined && !hasAll(have, rule.requires)) continue;
       let stage: CompiledExpr | null = rule.when;
       try {
         const hit = rule.when.run(vars);
@@ -144,6 +152,11 @@ export class RuleEvaluator {
   }
 }
 
+function hasAll(have: Uint8Array, flags: readonly number[]): boolean {
+  for (const i of flags) if (have[i] === 0) return false;
+  return true;
+}
+
 /** Input of one diagnosis pass. */
 export interface DiagnoseInput extends FactSources {
   capture: CaptureSummary | null; //  null: no capture-scope rules (incremental passes)
@@ -168,6 +181,9 @@ export class Diagnosis {
   }
 
   connection(conn: Connection): Finding[] {
+    // a connection none of whose rules can hold is not worth its facts (most are clean)
+    const have = this.facts.connectionPresence(conn);
+    if (!this.evaluator.anyRuleFor('connection', have)) return [];
     const c = this.facts.connectionFact(conn);
     const session = this.facts.sessionOfConnection(conn.id);
     const transfer = this.facts.transferOfConnection(conn.id);
@@ -176,7 +192,7 @@ export class Diagnosis {
     // an attempt that a session followed belongs with that session in the reports
     const later = (c['ftpAttempt'] as Fact | null)?.['session'];
     const sessionId = session?.id ?? (typeof later === 'bigint' && later >= 0n ? Number(later) : null);
-    return this.evaluator.evaluate('connection', { c, role: c['role'], s, t }, { connection: conn.id, session: sessionId, transfer: transfer?.id ?? null });
+    return this.evaluator.evaluate('connection', { c, role: c['role'], s, t }, { connection: conn.id, session: sessionId, transfer: transfer?.id ?? null }, have);
   }
 
   session(session: Session): Finding[] {

@@ -15,6 +15,7 @@ import { endpointText } from '../format/endpoint.ts';
 import { connectionLabel, sessionLabel, transferLabel } from '../format/labels.ts';
 import { linkTypeText } from '../format/link-types.ts';
 import { sessionTlsFact, tlsConnectionFact, transferTlsFact } from './tls-facts.ts';
+import { connectionPresence, connectionTls } from './presence.ts';
 
 /** Decode-stage counters the capture facts report (the decoder's DecodeCounters fits). */
 export type DecodeCounts = Pick<DecodeCounters, 'tcp' | 'notIp' | 'notTcp' | 'fragments' | 'malformed' | 'truncated' | 'fragmentConflicts' | 'fragmentConflictCount'>;
@@ -233,6 +234,7 @@ export class FactBuilder {
     const session = this.sessionOfConnection(c.id);
     const transfer = this.transferOfConnection(c.id);
     const attempt = this.src.attempts?.get(c.id) ?? null;
+    const tls = connectionTls(role, session, transfer);
     const label = connectionLabel(c, this.src.roles.get(c.id) ?? 'other', { session: session?.id ?? null, transfer: transfer ? transferLabel(transfer) : null });
     const events: Record<string, Fact> = {};
     const kinds: string[] = [];
@@ -366,7 +368,7 @@ export class FactBuilder {
       // capture goes on (a streaming analysis diagnoses it before the capture's end is known)
       idleAtEnd: c.closeKind !== null ? 0 : dbl(Math.max(0, (c.idleEndedAt ?? this.captureEndTime()) - c.endTime)),
       // FTPS: the TLS over this connection (control or data), as the FTP stage read it
-      tls: role === 'control' && session?.tls.connection ? tlsConnectionFact(session.tls.connection) : role === 'data' && transfer?.tlsData ? tlsConnectionFact(transfer.tlsData.connection) : null,
+      tls: tls ? tlsConnectionFact(tls) : null,
       nat: c.nat
         ? {
             translated: c.nat.translated,
@@ -396,6 +398,14 @@ export class FactBuilder {
     };
     this.connFacts.set(c.id, fact);
     return fact;
+  }
+
+  /** What the connection had (presence.ts), from its records: which of its facts may hold,
+   *  without building them. */
+  connectionPresence(c: Connection): Uint8Array {
+    const role = this.roleOf(c.id);
+    const tls = connectionTls(role, this.sessionOfConnection(c.id), this.transferOfConnection(c.id));
+    return connectionPresence({ conn: c, role, tls, attempt: this.src.attempts?.has(c.id) === true });
   }
 
   /** How the reports name one end of a connection: its FTP role on a data connection (whose TCP

@@ -10,6 +10,7 @@ import { Scopes, type Scope } from './fact-schema.ts';
 import { scopeEnvironment } from './cel-env.ts';
 import { compileCel } from './cel-compile.ts';
 import { fieldOf, lintFields } from './field-lint.ts';
+import { requiredPresence } from './presence.ts';
 import type { ASTNode } from '@marcbachmann/cel-js';
 import { RuleFileError } from './rule-error.ts';
 import type { CompiledExpr, CompiledTemplate, Rule, RuleSet, RuleVariant } from './rule-types.ts';
@@ -74,7 +75,7 @@ class FileContext {
   }
 }
 
-function compileExpr(ctx: FileContext, scope: Scope, node: Scalar, source: string, baseOffset: number, what: string, want: 'bool' | 'list' | 'any'): CompiledExpr {
+function compileExpr(ctx: FileContext, scope: Scope, node: Scalar, source: string, baseOffset: number, what: string, want: 'bool' | 'list' | 'any'): CompiledExpr & { ast: ASTNode } {
   const env = scopeEnvironment(scope);
   const where = (offset: number) => ctx.valueLine(node, baseOffset + offset);
   let parsed: ReturnType<typeof env.parse>;
@@ -96,7 +97,8 @@ function compileExpr(ctx: FileContext, scope: Scope, node: Scalar, source: strin
   if (problems.length > 0) throw ctx.error(where(problems[0]!.start), `${what}: ${problems[0]!.message} (see rules/FACTS.md)`);
   const line = where(0);
   const compiled = compileCel(parsed.ast);
-  if (!compiled) return { source, line, run: (vars) => parsed(vars) };
+  const ast = parsed.ast;
+  if (!compiled) return { source, line, ast, run: (vars) => parsed(vars) };
   // any throw of the compiled form (NOT_COMPILED, or a bug) is answered by cel-js itself
   const run = (vars: Record<string, unknown>) => {
     try {
@@ -105,7 +107,7 @@ function compileExpr(ctx: FileContext, scope: Scope, node: Scalar, source: strin
       return parsed(vars);
     }
   };
-  return { source, line, run };
+  return { source, line, ast, run };
 }
 
 /** How long a placeholder's text may be: one value (a field, a function of fields such as
@@ -253,6 +255,7 @@ function parseRule(ctx: FileContext, map: YAMLMap): Rule {
     title,
     scope,
     when,
+    requires: requiredPresence(scope, when.ast),
     frames,
     summary: tpl('summary'),
     explanation: tpl('explanation'),

@@ -42,6 +42,9 @@ export interface Rule {
   title: string;
   scope: Scope;
   when: CompiledExpr;
+  /** What a subject must have for `when` to hold (presence.ts, derived from `when`): indexes of
+   *  the scope's presence flags. A subject without one of them is not evaluated. */
+  requires: readonly number[];
   frames: CompiledExpr | null; //  null: the scope's default frames
   summary: CompiledTemplate;
   explanation: CompiledTemplate;

@@ -87,7 +87,8 @@ export function formatValue(v: unknown, max = PROSE_MAX): string {
   if (v === null || v === undefined) return 'none';
   if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toFixed(3)));
-  if (typeof v === 'string') return clipProse(v, max);
+  // no character takes more than two columns: a string of at most max/2 characters fits as it is
+  if (typeof v === 'string') return v.length * 2 <= max ? v : clipProse(v, max);
   if (typeof v === 'boolean') return v ? 'yes' : 'no';
   const f = (x: unknown) => formatValue(x, max);
   if (Array.isArray(v)) return v.map(f).join(', ');

@@ -86,6 +86,13 @@ describe('diagnose/cel-compile: compiled rule expressions answer as cel-js does'
     ['s.name < "z"', 'fallback'], //                 string order
     ['s.frames + [s.gaps] + s.frames', 'fast'],
     ['s.gaps != null && s.name != null && s.frames != null && null == s.nothing', 'fast'],
+    // field runs read as one step, literals compared at once
+    ['s.events["zero-window"].count == 4 && 2 == s.gaps && s.tls.authFrame <= 0', 'fast'],
+    ['s.loggedIn == true && s.name != "x" && s.seconds != 1.5', 'fast'],
+    ['s.tls.nope == 0', 'fallback'], //              no such field
+    ['s.tls.constructor == null', 'fallback'], //    inherited, not a field
+    ['s.events["zero-window"].count.x == 1', 'fallback'], // field of an int
+    ['s.gaps == "2"', 'fallback'], //                 int against a string literal
   ];
   for (const [src, expected] of cases) {
     it(`${src} → ${expected}`, () => {
