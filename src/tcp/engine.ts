@@ -704,7 +704,6 @@ export class TcpEngine {
  *  slots, then half as many again), ~1 KB a flow. */
 function trimArrays(flow: Flow): void {
   for (const t of [flow.client, flow.server]) {
-    t.ep.transitions.trim();
     if (t.synFrames !== null) t.synFrames = t.synFrames.slice();
     t.cov.trim();
   }

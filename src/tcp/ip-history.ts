@@ -182,18 +182,35 @@ export function noteIpHeaders(conn: Connection, s: Endpoint, r: Endpoint, p: Dec
 
 // ---- recent segments: what an RST may have copied
 
+/** Entries a ring starts with. */
+const RECENT_MIN = 8;
+
 function newRecent(): RecentSegments {
-  return { slots: new Float64Array(8 * 4), next: 0, filled: 0 };
+  return { slots: new Float64Array(RECENT_MIN * 4), next: 0, filled: 0 };
 }
 
-/** Appends segment `p` (the ring grows by doubling up to RECENT_MAX entries, then wraps). */
+/** Appends segment `p`. The ring grows by doubling up to RECENT_MAX entries, but only while the
+ *  entry it would overwrite is still within RECENT_SECONDS of `p`: an older one can never be
+ *  the segment a later RST copied (findCopied stops at the first entry that old), so a
+ *  connection that sends a few segments a second keeps the 8-entry ring it started with, and one
+ *  whose newest entry is already that old starts over in a fresh 8-entry ring. */
 function remember(r: RecentSegments, p: DecodedPacket): void {
   let cap = r.slots.length >> 2;
-  if (r.filled === cap && cap < RECENT_MAX) {
-    // full for the first time: the entries lie oldest first in 0..filled-1 (next wrapped to 0);
-    // the next one goes after them
+  const time = p.time;
+  if (r.filled > 0 && time - r.slots[((r.next + cap - 1) % cap) * 4]! > RECENT_SECONDS) {
+    // every entry is stale
+    if (cap > RECENT_MIN) {
+      r.slots = new Float64Array(RECENT_MIN * 4);
+      cap = RECENT_MIN;
+    }
+    r.next = 0;
+    r.filled = 0;
+  } else if (r.filled === cap && cap < RECENT_MAX && time - r.slots[r.next * 4]! <= RECENT_SECONDS) {
+    // full of entries that still count: copy them oldest first into a ring twice as large
+    const old = r.slots;
     const grown = new Float64Array(Math.min(RECENT_MAX, cap * 2) * 4);
-    grown.set(r.slots);
+    grown.set(old.subarray(r.next * 4));
+    grown.set(old.subarray(0, r.next * 4), (cap - r.next) * 4);
     r.slots = grown;
     r.next = r.filled;
     cap = grown.length >> 2;

@@ -241,7 +241,8 @@ export interface IpHistory {
 }
 
 /** A ring of an endpoint's last segments: what an RST in its peer's name may have copied. Grows
- *  from 8 to RECENT_MAX entries as the endpoint sends (most connections are short). Per entry:
+ *  from 8 to RECENT_MAX entries while the endpoint sends faster than 8 segments in
+ *  RECENT_SECONDS (most connections are short or slow). Per entry:
  *  time (s), frame * 65536 + IP ID, ack (uint32), sequence end (uint32: seq + length + SYN/FIN). */
 export interface RecentSegments {
   slots: Float64Array; //    4 numbers per entry
