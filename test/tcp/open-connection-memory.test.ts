@@ -60,11 +60,11 @@ describe('tcp: memory held per open connection', function () {
     // a ring per endpoint: 8 entries of 4 doubles (256 B) each; grown to 64 entries it was 2 KB
     for (const c of open.slice(0, 3)) {
       for (const side of ['client', 'server'] as const) {
-        expect(c[side].ipHistory!.recent!.slots.length, side).to.equal(8 * 4);
+        expect(c[side].ipHistory!.recent!.size, side).to.equal(8);
       }
     }
-    // two rings (512 B) and the server's unacknowledged reply kept in 256 B of its own; before:
-    // 4 KB of rings and a share of an 8 KB pool slab per connection
+    // two rings (512 B, in the engine's slab of 8-entry rings) and the server's unacknowledged
+    // reply kept in 256 B of its own; before: 4 KB of rings and a share of an 8 KB pool slab
     expect(perConn, `${perConn.toFixed(0)} B of ArrayBuffer memory per open connection`).to.be.below(1024);
   });
 
@@ -77,7 +77,34 @@ describe('tcp: memory held per open connection', function () {
     const engine = new TcpEngine({ onConnection: (k) => void open.push(k), onData() {}, onGap() {}, onEnd() {} });
     const dec = new PacketDecoder();
     for (const f of t.captureFrames()) if (dec.decode(f) === 'tcp') engine.packet(dec.packet);
-    expect(open[0]!.server.ipHistory!.recent!.slots.length).to.equal(64 * 4);
+    expect(open[0]!.server.ipHistory!.recent!.size).to.equal(64);
     expect(RECENT_SECONDS).to.be.above(0.1);
+  });
+
+  it('the rings of ended connections are reused: the slabs follow the connections open at once, not the total', () => {
+    const t = new TraceBuilder({ step: 0.001 });
+    const batch = (k: number) => {
+      const conns = Array.from({ length: 200 }, (_, i) => t.tcp({ client: `10.2.${k}.${i}:40000`, server: '192.0.2.2:21' }));
+      for (const c of conns) c.handshake();
+      for (const c of conns) c.client('PA', 'NOOP\r\n');
+      for (const c of conns) c.server('PA', '200 ok\r\n');
+      for (const c of conns) c.close();
+      t.wait(10); // past the close grace
+    };
+    for (let k = 0; k < 10; k++) batch(k);
+    const ended: Connection[] = [];
+    const engine = new TcpEngine({ onConnection() {}, onData() {}, onGap() {}, onEnd: (c) => void ended.push(c) });
+    const dec = new PacketDecoder();
+    let most = 0;
+    for (const f of t.captureFrames()) {
+      if (dec.decode(f) === 'tcp') engine.packet(dec.packet);
+      most = Math.max(most, engine.recentRings.bytes);
+    }
+    engine.finish();
+    expect(ended).to.have.length(2000);
+    expect(ended.every((c) => c.client.ipHistory!.recent === null && c.server.ipHistory!.recent === null)).to.equal(true);
+    // 200 connections open at a time, two 8-entry rings each (256 B): 100 KB, doubled at most by
+    // the slab's growth; 2,000 connections' rings would be 1 MB
+    expect(most).to.be.at.most(2 * 200 * 2 * 256);
   });
 });
