@@ -24,7 +24,7 @@ import { defaultTcpEngineOptions, MAX_EVENT_FRAMES, MAX_HOLES } from './types.ts
 import { analyzeSegment, Flag, noteHandshakeTiming, noteSynWindowScale } from './analysis.ts';
 import { onAckSent, onFinSent, onRstSent, onSynAckSent, onSynSent, type EndpointTracker } from './endpoint-state.ts';
 import { FlowTable } from './flow-table.ts';
-import { endIpHistory, noteIpHeaders } from './ip-history.ts';
+import { endIpHistory, noteIpHeaders, RecentRings } from './ip-history.ts';
 import { RtoChain, rtoStory } from './rto-chain.ts';
 import { holeOpened, noteHandshakeAck, noteHoleReport, noteSyn, reorderedFill } from './reordering.ts';
 import { DirectionSink, Flow } from './flow.ts';
@@ -82,6 +82,8 @@ export class TcpEngine {
   private closingTail: Flow | null = null;
   private closingCount = 0; // flows in the close-out queue (some may have ended another way)
   private readonly nat = new NatHalves(); // connections whose halves cross a NAT (nat-halves.ts)
+  /** Every live endpoint's ring of recent segments (ip-history.ts). */
+  readonly recentRings = new RecentRings();
 
   constructor(
     private readonly listener: TcpListener,
@@ -319,7 +321,7 @@ export class TcpEngine {
     conn.lost = rtoStory(flow.client.rto, flow.server.rto);
     this.updateSummary(flow);
     trimArrays(flow);
-    endIpHistory(conn);
+    endIpHistory(this.recentRings, conn);
     conn.ended = true;
     this.table.markEnded(flow);
     // forget the longest-ended flows beyond the cap: memory follows concurrency, not file length
@@ -369,7 +371,7 @@ export class TcpEngine {
     const hasAck = (flags & ACK) !== 0;
     const live = !conn.ended;
 
-    noteIpHeaders(conn, ep, r.ep, p); // before lastFrame/endTime move: it measures the silence
+    noteIpHeaders(this.recentRings, conn, ep, r.ep, p); // before lastFrame/endTime move: it measures the silence
     conn.lastFrame = frame;
     conn.endTime = time;
     flow.lastTime = time;
@@ -704,7 +706,6 @@ export class TcpEngine {
  *  slots, then half as many again), ~1 KB a flow. */
 function trimArrays(flow: Flow): void {
   for (const t of [flow.client, flow.server]) {
-    t.ep.transitions.trim();
     if (t.synFrames !== null) t.synFrames = t.synFrames.slice();
     t.cov.trim();
   }

@@ -2,7 +2,9 @@
 // IPv4 identification, window), and each connection's longest silence. The engine calls
 // noteIpHeaders() once per segment; everything here is O(1) per segment and allocates only when
 // an endpoint is first seen, when it sends an RST (at most MAX_RST_SAMPLES kept), and when a
-// connection's first silence is recorded.
+// connection's first silence is recorded. The rings of recent segments live in typed slabs the
+// engine owns (RecentRings): a slot is taken when an endpoint first sends and given back when its
+// connection ends, so no typed array is made per connection.
 //
 // Why: a device that forges an RST in a host's name (a firewall rejecting with tcp-reset, an IPS,
 // a NAT that lost its state) builds the IP header itself. It sits at another hop count than the
@@ -50,17 +52,22 @@ export function newIpHistory(): IpHistory {
   };
 }
 
-/** The connection ended: the rings of recent segments go (only RSTs while it is live use them). */
-export function endIpHistory(conn: Connection): void {
-  if (conn.client.ipHistory) conn.client.ipHistory.recent = null;
-  if (conn.server.ipHistory) conn.server.ipHistory.recent = null;
+/** The connection ended: the rings of recent segments go back to the slabs (only RSTs while it
+ *  is live use them). */
+export function endIpHistory(rings: RecentRings, conn: Connection): void {
+  for (const h of [conn.client.ipHistory, conn.server.ipHistory]) {
+    if (h?.recent) {
+      rings.release(h.recent.size, h.recent.slot);
+      h.recent = null;
+    }
+  }
 }
 
 /**
  * One segment sent by `s` (its peer `r`) on `conn`. Call before the connection's lastFrame and
  * endTime move to this segment: the silence is measured from them.
  */
-export function noteIpHeaders(conn: Connection, s: Endpoint, r: Endpoint, p: DecodedPacket): void {
+export function noteIpHeaders(rings: RecentRings, conn: Connection, s: Endpoint, r: Endpoint, p: DecodedPacket): void {
   // the connection's longest silence (a capture with timestamps going backwards gives gaps < 0: ignored)
   const gap = p.time - conn.endTime;
   if (gap > 0) {
@@ -106,7 +113,7 @@ export function noteIpHeaders(conn: Connection, s: Endpoint, r: Endpoint, p: Dec
         laterTtl: 0,
         laterAck: 0,
       };
-      if (ipId > 0 && peer?.recent) findCopied(peer.recent, sample, p);
+      if (ipId > 0 && peer?.recent) findCopied(rings, peer.recent, sample, p);
       h.resets.push(sample);
       h.awaitingNext = ipId >= 0;
       h.awaitingLater = true;
@@ -127,7 +134,7 @@ export function noteIpHeaders(conn: Connection, s: Endpoint, r: Endpoint, p: Dec
       }
       h.lastAck = p.ack;
     }
-    if (ipId > 0 && !conn.ended) remember((h.recent ??= newRecent()), p);
+    if (ipId > 0 && !conn.ended) remember(rings, (h.recent ??= rings.take(RECENT_MIN)), p);
     // TTL: a few distinct values with their counts
     const ttl = p.ttl;
     const ttls = h.ttls;
@@ -182,26 +189,101 @@ export function noteIpHeaders(conn: Connection, s: Endpoint, r: Endpoint, p: Dec
 
 // ---- recent segments: what an RST may have copied
 
-function newRecent(): RecentSegments {
-  return { slots: new Float64Array(8 * 4), next: 0, filled: 0 };
+/** Entries a ring starts with. */
+const RECENT_MIN = 8;
+
+/**
+ * The rings of every live endpoint, by size (8, 16, 32, 64 entries of 4 numbers): one
+ * Float64Array per size holding its rings side by side, and the slots given back for reuse. A
+ * typed array per endpoint cost two objects and a backing store each (~0.3 KB with the ring,
+ * allocated and collected per connection); the slabs grow by doubling and keep their size (they
+ * follow the most connections open at once).
+ */
+export class RecentRings {
+  private readonly slabs: Float64Array[] = [];
+  private readonly used: number[] = []; //   slots ever handed out, per size
+  private readonly free: number[][] = []; // slots given back, per size
+
+  /** The slab of rings of `size` entries (ring `slot` starts at slot * size * 4). */
+  slab(size: number): Float64Array {
+    return this.slabs[sizeClass(size)]!;
+  }
+
+  /** A fresh ring of `size` entries. */
+  take(size: number): RecentSegments {
+    const c = sizeClass(size);
+    const free = (this.free[c] ??= []);
+    let slot = free.pop();
+    if (slot === undefined) {
+      slot = this.used[c] ?? 0;
+      this.used[c] = slot + 1;
+      const slab = this.slabs[c];
+      const need = (slot + 1) * size * 4;
+      if (slab === undefined || slab.length < need) {
+        const grown = new Float64Array(Math.max(need, 2 * (slab?.length ?? 0), 16 * size * 4));
+        if (slab !== undefined) grown.set(slab);
+        this.slabs[c] = grown;
+      }
+    }
+    return { size, slot, next: 0, filled: 0 };
+  }
+
+  release(size: number, slot: number): void {
+    this.free[sizeClass(size)]!.push(slot);
+  }
+
+  /** Bytes of the slabs (what the rings hold, free slots included). */
+  get bytes(): number {
+    let n = 0;
+    for (const s of this.slabs) if (s !== undefined) n += s.byteLength;
+    return n;
+  }
 }
 
-/** Appends segment `p` (the ring grows by doubling up to RECENT_MAX entries, then wraps). */
-function remember(r: RecentSegments, p: DecodedPacket): void {
-  let cap = r.slots.length >> 2;
-  if (r.filled === cap && cap < RECENT_MAX) {
-    // full for the first time: the entries lie oldest first in 0..filled-1 (next wrapped to 0);
-    // the next one goes after them
-    const grown = new Float64Array(Math.min(RECENT_MAX, cap * 2) * 4);
-    grown.set(r.slots);
-    r.slots = grown;
+function sizeClass(size: number): number {
+  return 31 - Math.clz32(size / RECENT_MIN);
+}
+
+/** Appends segment `p`. The ring grows by doubling up to RECENT_MAX entries, but only while the
+ *  entry it would overwrite is still within RECENT_SECONDS of `p`: an older one can never be
+ *  the segment a later RST copied (findCopied stops at the first entry that old), so a
+ *  connection that sends a few segments a second keeps the 8-entry ring it started with, and one
+ *  whose newest entry is already that old starts over in an 8-entry ring. */
+function remember(rings: RecentRings, r: RecentSegments, p: DecodedPacket): void {
+  const time = p.time;
+  let cap = r.size;
+  let sl = rings.slab(cap);
+  let base = r.slot * cap * 4;
+  if (r.filled > 0 && time - sl[base + ((r.next + cap - 1) % cap) * 4]! > RECENT_SECONDS) {
+    // every entry is stale
+    if (cap > RECENT_MIN) {
+      rings.release(cap, r.slot);
+      const fresh = rings.take(RECENT_MIN);
+      r.size = cap = RECENT_MIN;
+      r.slot = fresh.slot;
+      sl = rings.slab(cap);
+      base = r.slot * cap * 4;
+    }
+    r.next = 0;
+    r.filled = 0;
+  } else if (r.filled === cap && cap < RECENT_MAX && time - sl[base + r.next * 4]! <= RECENT_SECONDS) {
+    // full of entries that still count: copy them oldest first into a ring twice as large
+    const grown = rings.take(cap * 2);
+    const to = rings.slab(grown.size); // (taking may have grown that slab: read the old one after)
+    const from = rings.slab(cap);
+    const at = grown.slot * grown.size * 4;
+    to.set(from.subarray(base + r.next * 4, base + cap * 4), at);
+    to.set(from.subarray(base, base + r.next * 4), at + (cap - r.next) * 4);
+    rings.release(cap, r.slot);
+    r.size = cap = grown.size;
+    r.slot = grown.slot;
     r.next = r.filled;
-    cap = grown.length >> 2;
+    sl = to;
+    base = at;
   }
-  const i = r.next * 4;
-  const sl = r.slots;
+  const i = base + r.next * 4;
   const flags = p.flags;
-  sl[i] = p.time;
+  sl[i] = time;
   sl[i + 1] = p.frame * 65536 + p.ipId;
   sl[i + 2] = flags & TcpFlag.ACK ? p.ack : -1;
   sl[i + 3] = (p.seq + p.segmentLength + (flags & TcpFlag.SYN ? 1 : 0) + (flags & TcpFlag.FIN ? 1 : 0)) >>> 0;
@@ -218,12 +300,13 @@ function remember(r: RecentSegments, p: DecodedPacket): void {
  *   recent segment of the peer (newest first, up to RECENT_SECONDS back) is a candidate; one whose
  *   ID equals the RST's and whose numbers it answers is the copy.
  */
-function findCopied(r: RecentSegments, rs: RstSample, p: DecodedPacket): void {
-  const sl = r.slots;
-  const cap = sl.length >> 2;
+function findCopied(rings: RecentRings, r: RecentSegments, rs: RstSample, p: DecodedPacket): void {
+  const sl = rings.slab(r.size);
+  const cap = r.size;
+  const base = r.slot * cap * 4;
   const hasAck = (p.flags & TcpFlag.ACK) !== 0;
   for (let k = 1; k <= r.filled; k++) {
-    const i = ((r.next - k + cap) % cap) * 4;
+    const i = base + ((r.next - k + cap) % cap) * 4;
     const t = sl[i]!;
     if (rs.time - t > RECENT_SECONDS) return;
     const tag = sl[i + 1]!;

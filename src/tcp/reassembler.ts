@@ -277,7 +277,9 @@ export class Reassembler {
       this.kept = null;
     }
     if (this.kept === null) {
-      this.kept = Buffer.allocUnsafe(Math.max(256, length));
+      // not from the shared pool: a connection may keep these bytes for minutes, and a slice of
+      // the pool holds the whole 8 KB slab it was cut from
+      this.kept = Buffer.allocUnsafeSlow(Math.max(256, length));
       this.keptFrom = offset;
       this.keptFrames = [];
     }
@@ -287,7 +289,7 @@ export class Reassembler {
       used = offset - this.keptFrom;
     }
     if (used + length > this.kept.length) {
-      const bigger = Buffer.allocUnsafe(Math.min(MAX_UNACKED_KEPT, Math.max(2 * this.kept.length, used + length)));
+      const bigger = Buffer.allocUnsafeSlow(Math.min(MAX_UNACKED_KEPT, Math.max(2 * this.kept.length, used + length)));
       this.kept.copy(bigger, 0, 0, used);
       this.kept = bigger;
     }

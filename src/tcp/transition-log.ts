@@ -26,7 +26,9 @@ export class TransitionLog {
   push(state: TcpState, frame: number, time: number): void {
     const p = this.packed;
     if (p.length < 3 * MAX_TRANSITIONS) {
-      p.push(CODE.get(state)!, frame, time);
+      // an exact-length copy, not push(): push onto [] reserves 17 slots and then half as many
+      // again, and an endpoint changes state a handful of times while it may stay open for hours
+      this.packed = p.length === 0 ? [CODE.get(state)!, frame, time] : p.concat(CODE.get(state)!, frame, time);
       return;
     }
     // full: the last slot always holds the latest change
@@ -47,12 +49,6 @@ export class TransitionLog {
     const out: Transition[] = [];
     for (let i = 0; i < this.length; i++) out.push(this.at(i));
     return out;
-  }
-
-  /** Gives back the room push() reserved beyond the changes held (the log of an ended
-   *  connection rarely grows again). */
-  trim(): void {
-    this.packed = this.packed.slice();
   }
 
   /** The JSON report shows the changes as a list of objects. */
