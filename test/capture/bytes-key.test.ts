@@ -1,0 +1,89 @@
+// The repeat filter's key (capture/repeats.ts bytesKey), hashed a word at a time: equal bytes give
+// equal keys whatever the alignment, the skipped bytes (TTL, IPv4 header checksum) never count,
+// and a change of any other hashed byte, of a length or of a seed gives another key.
+import { expect } from 'chai';
+import { bytesKey, RepeatFilter } from '../../src/capture/repeats.ts';
+import type { Frame } from '../../src/capture/frame.ts';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s;
+  };
+}
+
+describe('capture/repeats bytesKey', () => {
+  const next = rng(27);
+  const sample = (n: number) => Uint8Array.from({ length: n }, () => next() & 0xff);
+
+  it('is the same for the same bytes at any offset of any buffer', () => {
+    for (const n of [0, 1, 3, 4, 5, 19, 20, 64, 191, 192, 255, 256, 257, 1500]) {
+      const bytes = sample(n);
+      const keys = new Set<number>();
+      for (let pad = 0; pad < 5; pad++) {
+        const d = new Uint8Array(pad + n + 3);
+        d.set(bytes, pad);
+        d.fill(0xaa, 0, pad);
+        d.fill(0x55, pad + n);
+        keys.add(bytesKey(d, pad, pad + n, n, 7, n > 8 ? pad + 8 : -1, n > 11 ? pad + 10 : -1));
+      }
+      expect(keys.size, `length ${n}`).to.equal(1);
+    }
+  });
+
+  it('ignores the skipped bytes and nothing else of the head and tail', () => {
+    for (const n of [20, 40, 60, 146, 256, 300, 1500]) {
+      const d = sample(n);
+      const skip = 8;
+      const pair = 10;
+      const key = bytesKey(d, 0, n, n, 1, skip, pair);
+      const hashed = (i: number) => n < 256 || i < 192 || i >= n - 64;
+      for (let i = 0; i < n; i++) {
+        const e = d.slice();
+        e[i] = e[i]! ^ (1 + (next() % 255));
+        const other = bytesKey(e, 0, n, n, 1, skip, pair);
+        if (i === skip || i === pair || i === pair + 1 || !hashed(i)) expect(other, `byte ${i} of ${n}`).to.equal(key);
+        else expect(other, `byte ${i} of ${n}`).to.not.equal(key);
+      }
+    }
+  });
+
+  it('depends on the seeds (lengths, link type)', () => {
+    const d = sample(60);
+    const k = bytesKey(d, 0, 60, 60, 1500, -1, -1);
+    expect(bytesKey(d, 0, 60, 61, 1500, -1, -1)).to.not.equal(k);
+    expect(bytesKey(d, 0, 60, 60, 1501, -1, -1)).to.not.equal(k);
+  });
+
+  it('tells apart 10^5 random packets that differ in one header word', () => {
+    const base = sample(54);
+    const seen = new Set<number>();
+    for (let i = 0; i < 100_000; i++) {
+      const d = base.slice();
+      new DataView(d.buffer).setUint32(38, i); // a sequence number
+      seen.add(bytesKey(d, 14, 54, 40, 40, 22, 24));
+    }
+    expect(seen.size).to.equal(100_000);
+  });
+});
+
+describe('capture/repeats RepeatFilter table', () => {
+  it('finds a repeat exactly when its key is among the last windowFrames frames kept (small window, many collisions)', () => {
+    const next = rng(2027);
+    for (const w of [1, 2, 3, 8, 13, 64]) {
+      const keyOf = new Map<object, number>();
+      const filter = new RepeatFilter({ key: (f) => keyOf.get(f)!, windowFrames: w, sameTimeSeconds: 0.001 });
+      const kept: number[] = []; // keys of the frames kept, oldest first (the reference model)
+      for (let n = 1; n <= 5000; n++) {
+        // keys from a small space, some equal modulo the table size, all at one time stamp
+        const key = (next() % (3 * w + 5)) * 0x40000 + (next() % 2) * 0x100000000;
+        const f = { number: n, time: 1 } as unknown as Frame;
+        keyOf.set(f, key);
+        const expected = kept.slice(-w).includes(key);
+        expect(filter.check(f), `window ${w}, frame ${n}`).to.equal(expected);
+        if (!expected) kept.push(key);
+      }
+    }
+  });
+});
