@@ -66,6 +66,17 @@ function helpWidth(args: readonly string[], io: CliIO): number {
   return Math.min(PIPE_WIDTH, width);
 }
 
+/** yargs lays out the whole help of a command each time it starts the command's handler, and
+ *  keeps it for a failure after that to print (a fifth of a short run's start-up: cliui and
+ *  string-width over every option and example). Our failures never print help (.fail above,
+ *  showHelpOnFail(false)), so the layout is skipped; --help itself lays it out as before. The
+ *  usage object is yargs' own (getInternalMethods, yargs 17): without it, nothing changes. */
+export function skipHelpCache(parser: Argv): void {
+  const internal = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
+  const usage = internal?.getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
+}
+
 /** Runs the program on `argv` (without node and script); resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
   const args = LIST_INTERFACES.has(argv[0] ?? '') ? ['interfaces', ...argv.slice(1)] : [...argv];
@@ -115,6 +126,7 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO()): 
       if (err && !(err instanceof UsageError) && err.name !== 'YError') throw err;
       throw new UsageError(msg ?? err?.message ?? 'usage error');
     });
+  skipHelpCache(parser);
   try {
     await parser.parseAsync([...args], {}, (_err, _argv, output) => {
       helpText = output;

@@ -1,9 +1,10 @@
 // Spools for the streamed reports: element texts are appended as a streaming analysis releases
 // them, with a few numbers each (the sort key); at the end they are read back in sorted order.
 // SpoolFile keeps the texts in a file, and of the index (sort key, offset, length of each text)
-// only one run of elements in memory: a full run is sorted and written to a second file, and at
-// the end the runs are merged (an external merge sort). So a report of millions of elements
-// takes the same memory as one of thousands. MemorySpool keeps it all in memory, for a report
+// only one run of elements in memory: a full run is sorted, its texts written to the text file in
+// that order and its index to a second file, and at the end the runs are merged (an external
+// merge sort). Read back, each run's texts come in file order, so a few large reads serve them
+// all. So a report of millions of elements takes the same memory as one of thousands. MemorySpool keeps it all in memory, for a report
 // built from a whole-capture result that is in memory anyway.
 
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
@@ -17,9 +18,17 @@ const WRITE_CHUNK = 256 * 1024;
  *  batch and the strings joined from it then die young, where 1 MiB batches left ~20 MB of
  *  large-object garbage at the end of a long report. */
 const BATCH_CHARS = 32 * 1024;
+/** Bytes of the text file read at once when texts are read back, and how many such windows a
+ *  spool keeps: a run's texts lie in the file in sorted order, and the merge reads from a few
+ *  runs at a time (they arrive nearly in sorted order), so each window serves the texts that
+ *  follow it in its run. A read per text cost a syscall per connection, session, transfer and
+ *  finding. */
+const READ_WINDOW = 64 * 1024;
+const READ_WINDOWS = 16;
 
-/** Compares the record at offset `ia` of `a` with the record at offset `ib` of `b`. */
-export type RecordOrder = (a: Float64Array, ia: number, b: Float64Array, ib: number) => number;
+/** Compares the record at offset `ia` of `a` with the record at offset `ib` of `b` (an index's
+ *  Float64Array, or a key not yet added). */
+export type RecordOrder = (a: ArrayLike<number>, ia: number, b: ArrayLike<number>, ib: number) => number;
 
 /** Orders by the first field (an id). */
 export const byFirstField: RecordOrder = (a, ia, b, ib) => a[ia]! - b[ib]!;
@@ -36,6 +45,9 @@ export interface Spool {
 export interface SortedTexts {
   /** The texts at sorted positions [from, to), in batches of about BATCH_CHARS characters. */
   texts(from?: number, to?: number): Generator<string[]>;
+  /** The sort keys at sorted positions [from, to), each as it was added (fields beyond those the
+   *  order reads carry numbers of the element). One array, overwritten for the next key. */
+  keys(from?: number, to?: number): Generator<Float64Array>;
 }
 
 /** Texts gathered into batches of about BATCH_CHARS characters. */
@@ -96,9 +108,12 @@ export interface RunSizes {
   run: number;
   fanIn: number;
   block: number;
+  /** Bytes of text a run holds in memory until it is sorted and written (a longer text is a
+   *  run of its own); default 1 MiB. */
+  textBytes?: number;
 }
 
-const RUN_SIZES: RunSizes = { run: 16384, fanIn: 64, block: 512 };
+const RUN_SIZES: RunSizes = { run: 16384, fanIn: 64, block: 512, textBytes: 1024 * 1024 };
 
 function writeAll(fd: number, bytes: Uint8Array, at: number): void {
   let done = 0;
@@ -167,7 +182,11 @@ export class SpoolFile implements Spool {
   private readonly indexFd: number;
   private indexBytes = 0;
   private readonly runs: Run[] = [];
-  // texts are encoded straight into this buffer (no join, no second encoding pass)
+  /** The texts of the run being filled, encoded straight into this buffer (no join, no second
+   *  encoding pass); its index records hold their offsets in it until the run is written. */
+  private runText: Buffer;
+  private runTextBytes = 0;
+  /** Texts of a sorted run gathered for one write to the text file. */
   private pending = Buffer.allocUnsafeSlow(WRITE_CHUNK);
   private pendingBytes = 0;
   private written = 0;
@@ -178,7 +197,10 @@ export class SpoolFile implements Spool {
   /** The run in sorted order, as written. */
   private spillBuf: Float64Array | null = null;
   private done: SortedTexts | null = null;
-  private readBuf = Buffer.allocUnsafeSlow(0);
+  /** Windows of the text file read, the one used last first. */
+  private readonly windows: Array<{ buf: Buffer; at: number; bytes: number }> = [];
+  /** Positioned reads of the text file so far. */
+  reads = 0;
   count = 0;
 
   constructor(
@@ -191,27 +213,36 @@ export class SpoolFile implements Spool {
     this.indexFd = openSync(`${path}.index`, 'w+');
     this.width = sortFields + 2;
     this.run = new Float64Array(sizes.run * this.width);
+    this.runText = Buffer.allocUnsafeSlow(sizes.textBytes ?? RUN_SIZES.textBytes!);
   }
 
   add(text: string, sortKey: readonly number[]): void {
     // a UTF-16 code unit takes at most 3 bytes of UTF-8
-    if (this.pendingBytes + text.length * 3 > this.pending.length) this.flush();
-    let len: number;
-    if (text.length * 3 > this.pending.length) {
-      const buf = Buffer.from(text);
-      len = buf.length;
-      writeAll(this.fd, buf, this.written);
-      this.written += len;
-    } else {
-      len = this.pending.write(text, this.pendingBytes);
-      this.pendingBytes += len;
+    const most = text.length * 3;
+    if (this.runTextBytes + most > this.runText.length) {
+      if (this.inRun > 0) this.spill();
+      if (most > this.runText.length) this.runText = Buffer.allocUnsafeSlow(most);
     }
+    const len = this.runText.write(text, this.runTextBytes);
     const at = this.inRun * this.width;
     for (let k = 0; k < this.sortFields; k++) this.run[at + k] = sortKey[k]!;
-    this.run[at + this.sortFields] = this.written + this.pendingBytes - len;
+    this.run[at + this.sortFields] = this.runTextBytes; // in runText, until the run is written
     this.run[at + this.sortFields + 1] = len;
+    this.runTextBytes += len;
     this.count++;
     if (++this.inRun === this.sizes.run) this.spill();
+  }
+
+  /** Appends bytes to the text file, through `pending`. */
+  private append(bytes: Uint8Array): void {
+    if (this.pendingBytes + bytes.length > this.pending.length) this.flush();
+    if (bytes.length > this.pending.length) {
+      writeAll(this.fd, bytes, this.written);
+      this.written += bytes.length;
+    } else {
+      this.pending.set(bytes, this.pendingBytes);
+      this.pendingBytes += bytes.length;
+    }
   }
 
   private flush(): void {
@@ -221,14 +252,24 @@ export class SpoolFile implements Spool {
     this.pendingBytes = 0;
   }
 
-  /** Sorts the run in memory and appends it to the index file. */
+  /** Sorts the run in memory, writes its texts in that order to the text file and its index
+   *  (now with the texts' offsets in the file) to the index file. */
   private spill(): void {
     const w = this.width;
     const positions = sortedPositions(this.run, this.inRun, w, this.order);
     const out = (this.spillBuf ??= new Float64Array(this.run.length));
-    for (let j = 0; j < positions.length; j++) out.set(this.run.subarray(positions[j]! * w, positions[j]! * w + w), j * w);
+    for (let j = 0; j < positions.length; j++) {
+      const o = j * w;
+      out.set(this.run.subarray(positions[j]! * w, positions[j]! * w + w), o);
+      const from = out[o + this.sortFields]!;
+      const len = out[o + this.sortFields + 1]!;
+      out[o + this.sortFields] = this.written + this.pendingBytes;
+      this.append(this.runText.subarray(from, from + len));
+    }
+    this.flush();
     this.runs.push({ at: this.appendIndex(out, this.inRun), count: this.inRun });
     this.inRun = 0;
+    this.runTextBytes = 0;
   }
 
   /** Appends the first `records` records of `from` to the index file; returns where they start. */
@@ -242,7 +283,6 @@ export class SpoolFile implements Spool {
 
   sorted(): SortedTexts {
     if (this.done) return this.done;
-    this.flush();
     // the last run, or the only one (possibly empty), goes to the file like the others
     if (this.inRun > 0 || this.runs.length === 0) this.spill();
     let runs = this.runs;
@@ -252,7 +292,10 @@ export class SpoolFile implements Spool {
       runs = merged;
     }
     const final = runs[0]!;
-    this.done = { texts: (from = 0, to = final.count) => inBatches(this.finalTexts(final, from, to)) };
+    this.done = {
+      texts: (from = 0, to = final.count) => inBatches(this.finalTexts(final, from, to)),
+      keys: (from = 0, to = final.count) => this.finalKeys(final, from, to),
+    };
     return this.done;
   }
 
@@ -304,18 +347,52 @@ export class SpoolFile implements Spool {
     return { at, count };
   }
 
+  /** A cursor over the merged run's records [from, to). */
+  private finalCursor(run: Run, from: number, to: number): RunCursor {
+    return new RunCursor(this.indexFd, { at: run.at + from * this.width * 8, count: Math.max(0, to - from) }, this.width, this.sizes.block);
+  }
+
   /** Texts of the merged run's records [from, to). */
   private *finalTexts(run: Run, from: number, to: number): Generator<string> {
-    const cursor = new RunCursor(this.indexFd, { at: run.at + from * this.width * 8, count: Math.max(0, to - from) }, this.width, this.sizes.block);
+    const cursor = this.finalCursor(run, from, to);
     while (cursor.advance()) yield this.readText(cursor.buf[cursor.pos + this.sortFields]!, cursor.buf[cursor.pos + this.sortFields + 1]!);
   }
 
-  /** The text of `len` bytes at byte `start` of the text file. */
+  /** Sort keys of the merged run's records [from, to). */
+  private *finalKeys(run: Run, from: number, to: number): Generator<Float64Array> {
+    const cursor = this.finalCursor(run, from, to);
+    const key = new Float64Array(this.sortFields);
+    while (cursor.advance()) {
+      key.set(cursor.buf.subarray(cursor.pos, cursor.pos + this.sortFields));
+      yield key;
+    }
+  }
+
+  /** The text of `len` bytes at byte `start` of the text file: from a window read before, else
+   *  from a new one that starts at it (READ_WINDOW bytes, or the text when longer) in place of
+   *  the window used longest ago. */
   private readText(start: number, len: number): string {
-    // one buffer for all reads: a fresh 64 KiB buffer per text cost a tenth of a long report's time
-    if (len > this.readBuf.length) this.readBuf = Buffer.allocUnsafeSlow(Math.max(len, 64 * 1024));
-    readAll(this.fd, this.readBuf.subarray(0, len), start);
-    return this.readBuf.toString('utf8', 0, len);
+    const windows = this.windows;
+    let k = 0;
+    while (k < windows.length && (start < windows[k]!.at || start + len > windows[k]!.at + windows[k]!.bytes)) k++;
+    if (k === windows.length) {
+      const bytes = Math.min(Math.max(len, READ_WINDOW), this.written - start);
+      if (windows.length < READ_WINDOWS) windows.push({ buf: Buffer.allocUnsafeSlow(READ_WINDOW), at: 0, bytes: 0 });
+      k = windows.length - 1;
+      const w = windows[k]!;
+      // one buffer per window for all reads: a fresh buffer per read cost a tenth of a long report's time
+      if (bytes > w.buf.length) w.buf = Buffer.allocUnsafeSlow(bytes);
+      readAll(this.fd, w.buf.subarray(0, bytes), start);
+      this.reads++;
+      w.at = start;
+      w.bytes = bytes;
+    }
+    const w = windows[k]!;
+    if (k > 0) {
+      windows.splice(k, 1);
+      windows.unshift(w);
+    }
+    return w.buf.toString('utf8', start - w.at, start - w.at + len);
   }
 
   close(): void {
@@ -366,11 +443,19 @@ export class MemorySpool implements Spool {
   sorted(): SortedTexts {
     const positions = sortedPositions(this.index.data, this.index.count, this.index.width, this.order);
     const items = this.items;
+    const { data, width } = this.index;
     return {
       *texts(from = 0, to = positions.length) {
         yield* inBatches((function* () {
           for (let j = from; j < to; j++) yield items[positions[j]!]!;
         })());
+      },
+      *keys(from = 0, to = positions.length) {
+        const key = new Float64Array(width);
+        for (let j = from; j < to; j++) {
+          key.set(data.subarray(positions[j]! * width, positions[j]! * width + width));
+          yield key;
+        }
       },
     };
   }

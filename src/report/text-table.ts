@@ -9,7 +9,7 @@
 import Table from 'cli-table3';
 import stringWidth from 'string-width';
 import { fitColumns } from './layout.ts';
-import { clip } from '../format/words.ts';
+import { clip, narrowWidth } from '../format/words.ts';
 
 type Align = 'left' | 'right' | 'center';
 
@@ -25,13 +25,12 @@ const PADDING = 2;
 // cli-table3 measures a cell without its SGR colour codes
 const SGR = /\u001b\[(?:\d*;){0,5}\d*m/g;
 
-// one line of printable ASCII: its width is its length (string-width would say the same, after
-// stripping escapes it cannot contain; most cells are this, and measuring is per cell)
-const PLAIN_LINE = /^[\x20-\x7e]*$/;
-
 /** A cell's width as cli-table3 measures it (its widest line, without colour codes). */
 export function cellWidth(text: string): number {
-  if (PLAIN_LINE.test(text)) return text.length;
+  // one line of printable ASCII, colour codes and the narrow characters we print (most cells):
+  // string-width would say the same, and measuring is per cell
+  const narrow = narrowWidth(text);
+  if (narrow >= 0) return narrow;
   let max = 0;
   for (const line of text.replace(SGR, '').split('\n')) max = Math.max(max, stringWidth(line));
   return max;

@@ -64,25 +64,47 @@ const MIN_ARGUMENT = 12;
 const SHOWN_PER_ID = 2;
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
-/** A finding as spooled: what the findings section needs of it. Its texts are made at render
- *  time, and only for the instances shown in full: most instances of a busy trace are folded
- *  into one line, and wrapping every one of them was a third of the report's allocations. */
-type FindingRecord = [
-  id: string,
-  background: 0 | 1,
-  transfer: number | null,
-  session: number | null,
-  connection: number | null,
-  firstFrame: number | null,
-  severity: Severity,
-  title: string,
-  summary: string,
-  explanation: string,
-  action: string,
-  frames: number[], // the first MAX_LISTED_FRAMES (listText) …
-  frameCount: number, // … of this many
-  causes: number, //   index of its likely causes in TextReport.causeLists (a rule's variants may differ)
-];
+/** A finding as spooled: its sort key (findingSortKey's fields), then numbers only — no text.
+ *  A busy trace has thousands of instances of a rule, and all but SHOWN_PER_ID of them are
+ *  folded into one line made of these numbers; the texts of the few that may be shown in full
+ *  are kept apart (ShownTexts). Subjects and frames absent are -1. */
+const KEY_FIELDS = 5;
+const RULE = KEY_FIELDS; //      index of the rule id in TextReport.ruleIds
+const BACKGROUND = RULE + 1; //  1: an info finding about a connection that is not FTP's
+const TRANSFER = RULE + 2;
+const SESSION = RULE + 3;
+const CONNECTION = RULE + 4;
+const FIRST_FRAME = RULE + 5;
+const ARRIVAL = RULE + 6; //     which finding of those added: the key of its ShownTexts
+const RECORD_FIELDS = RULE + 7;
+
+/** The texts of a finding that may be shown in full: one of the first SHOWN_PER_ID + 1 of its
+ *  rule, severity and background-ness in report order (the most the findings section shows in
+ *  full of such a group), so they are kept for at most that many instances per rule. */
+interface ShownTexts {
+  key: readonly number[]; // the sort key
+  arrival: number;
+  title: string;
+  summary: string;
+  explanation: string;
+  action: string;
+  frames: number[]; //     the first MAX_LISTED_FRAMES (listText) …
+  frameCount: number; //   … of this many
+  causes: number; //       index of its likely causes in TextReport.causeLists (a rule's variants may differ)
+}
+
+/** A spooled finding, read back. */
+interface FindingRecord {
+  id: string;
+  background: boolean;
+  transfer: number | null;
+  session: number | null;
+  connection: number | null;
+  firstFrame: number | null;
+  arrival: number;
+}
+
+const orNull = (n: number): number | null => (n < 0 ? null : n);
 
 export class TextReport {
   private readonly st: Styler;
@@ -103,6 +125,12 @@ export class TextReport {
   private readonly causeIds = new Map<string, number>(); // a list of causes (joined) → its index in causeLists
   private readonly causeLists: string[][] = [];
   private background = 0;
+  /** Rule ids of the findings, indexed as the spooled records have them. */
+  private readonly ruleIds: string[] = [];
+  private readonly ruleIndex = new Map<string, number>();
+  /** Per `severity|id` or `bg|id` (as perId): the texts of its first instances in report order. */
+  private readonly shownTexts = new Map<string, ShownTexts[]>();
+  private readonly record = new Array<number>(RECORD_FIELDS).fill(0);
 
   /** `spoolToFiles`: keep the pieces in temporary files (a streaming analysis) or in memory. */
   constructor(
@@ -123,12 +151,12 @@ export class TextReport {
       this.dir = dir;
       this.sessions = dir.file('sessions', 1, byFirstField);
       this.transfers = dir.file('transfers', 1, byFirstField);
-      this.findings = dir.file('findings', 5, findingOrder);
+      this.findings = dir.file('findings', RECORD_FIELDS, findingOrder);
       dir.detach();
     } else {
       this.sessions = new MemorySpool(1, byFirstField);
       this.transfers = new MemorySpool(1, byFirstField);
-      this.findings = new MemorySpool(5, findingOrder);
+      this.findings = new MemorySpool(RECORD_FIELDS, findingOrder);
     }
   }
 
@@ -159,7 +187,36 @@ export class TextReport {
     const count = background ? `bg|${f.id}` : `${f.severity}|${f.id}`;
     this.perId.set(count, (this.perId.get(count) ?? 0) + 1);
     if (background) this.background++;
-    if (!this.ruleTexts.has(f.id)) this.ruleTexts.set(f.id, { references: f.references });
+    let rule = this.ruleIndex.get(f.id);
+    if (rule === undefined) {
+      rule = this.ruleIds.length;
+      this.ruleIds.push(f.id);
+      this.ruleIndex.set(f.id, rule);
+      this.ruleTexts.set(f.id, { references: f.references });
+    }
+    const key = order === 'id' ? findingSortKey(r) : [severityRank[f.severity], 0, 0, 0, r.seq];
+    const arrival = this.findings.count;
+    const record = this.record;
+    for (let k = 0; k < KEY_FIELDS; k++) record[k] = key[k]!;
+    record[RULE] = rule;
+    record[BACKGROUND] = background ? 1 : 0;
+    record[TRANSFER] = f.transfer ?? -1;
+    record[SESSION] = f.session ?? -1;
+    record[CONNECTION] = f.connection ?? -1;
+    record[FIRST_FRAME] = f.frames[0] ?? -1;
+    record[ARRIVAL] = arrival;
+    this.findings.add('', record);
+    this.keepTexts(count, key, arrival, f);
+  }
+
+  /** Keeps `f`'s texts when it is among the first SHOWN_PER_ID + 1 of its group in report order
+   *  so far (equal keys: the earlier one first, as the spools order them). */
+  private keepTexts(group: string, key: readonly number[], arrival: number, f: Finding): void {
+    let kept = this.shownTexts.get(group);
+    if (!kept) this.shownTexts.set(group, (kept = []));
+    let at = kept.length;
+    while (at > 0 && findingOrder(key, 0, kept[at - 1]!.key, 0) < 0) at--;
+    if (at > SHOWN_PER_ID) return;
     const causesKey = (f.causes ?? []).join('\n');
     let causes = this.causeIds.get(causesKey);
     if (causes === undefined) {
@@ -167,23 +224,9 @@ export class TextReport {
       this.causeIds.set(causesKey, causes);
       this.causeLists.push(f.causes ?? []);
     }
-    const record: FindingRecord = [
-      f.id,
-      background ? 1 : 0,
-      f.transfer,
-      f.session,
-      f.connection,
-      f.frames[0] ?? null,
-      f.severity,
-      f.title,
-      f.summary,
-      f.explanation,
-      f.action,
-      f.frames.length > MAX_LISTED_FRAMES ? f.frames.slice(0, MAX_LISTED_FRAMES) : f.frames,
-      f.frames.length,
-      causes,
-    ];
-    this.findings.add(JSON.stringify(record), order === 'id' ? findingSortKey(r) : [severityRank[f.severity], 0, 0, 0, r.seq]);
+    const frames = f.frames.length > MAX_LISTED_FRAMES ? f.frames.slice(0, MAX_LISTED_FRAMES) : f.frames;
+    kept.splice(at, 0, { key, arrival, title: f.title, summary: f.summary, explanation: f.explanation, action: f.action, frames, frameCount: f.frames.length, causes });
+    if (kept.length > SHOWN_PER_ID + 1) kept.pop();
   }
 
   /** Severities of the findings taken so far. */
@@ -287,12 +330,13 @@ export class TextReport {
     // and background lines, which are printed where their first instance falls
     const folded = new Map<string, FoldedGroup>();
     const background = new Map<string, BackgroundGroup>();
+    const texts = this.textsByArrival();
     if (apart || to - from > SHOWN_PER_ID + 1) {
       const shown = new Map<string, number>();
-      for (const [id, bg, t, s, c, frame, , title] of this.findingRecords(order, from, to)) {
+      for (const { id, background: bg, transfer: t, session: s, connection: c, firstFrame: frame, arrival } of this.findingRecords(order, from, to)) {
         if (apart && bg) {
           let g = background.get(id);
-          if (!g) background.set(id, (g = { count: 0, title: w(title), connections: new FrameList(true) }));
+          if (!g) background.set(id, (g = { count: 0, title: w(texts.get(arrival)!.title), connections: new FrameList(true) }));
           g.count++;
           g.connections.add(c!);
           continue;
@@ -315,12 +359,15 @@ export class TextReport {
     const shown = new Map<string, number>();
     const explained = new Set<string>();
     const foldedDone = new Set<string>();
-    for (const [id, bg, transfer, session, connection, , severity, title, summary, explanation, action, frames, frameCount, causes] of this.findingRecords(order, from, to)) {
+    for (const { id, background: bg, transfer, session, connection, arrival } of this.findingRecords(order, from, to)) {
       if (apart && bg) continue;
       const k = shown.get(id) ?? 0;
       if (!folds(k, id)) {
         shown.set(id, k + 1);
-        const f: ShownFinding = { id, severity, title, summary, explanation, action, frames, frameCount, transfer, session, connection, causes: this.causeLists[causes], ...this.ruleTexts.get(id)! };
+        // one of the first SHOWN_PER_ID + 1 of its group (fewer are shown when it folds): kept
+        const x = texts.get(arrival)!;
+        const { title, summary, explanation, action, frames, frameCount, causes } = x;
+        const f: ShownFinding = { id, severity: sev, title, summary, explanation, action, frames, frameCount, transfer, session, connection, causes: this.causeLists[causes], ...this.ruleTexts.get(id)! };
         let block = findingHead(f, st, this.width);
         const key = `${id}|${explanation}|${causes}`;
         if (sev !== 'info' && !explained.has(key)) {
@@ -340,8 +387,25 @@ export class TextReport {
     }
   }
 
+  /** The kept texts of findings that may be shown, by arrival. */
+  private textsByArrival(): Map<number, ShownTexts> {
+    const byArrival = new Map<number, ShownTexts>();
+    for (const kept of this.shownTexts.values()) for (const x of kept) byArrival.set(x.arrival, x);
+    return byArrival;
+  }
+
   private *findingRecords(order: SortedTexts, from: number, to: number): Generator<FindingRecord> {
-    for (const batch of order.texts(from, to)) for (const t of batch) yield JSON.parse(t) as FindingRecord;
+    for (const r of order.keys(from, to)) {
+      yield {
+        id: this.ruleIds[r[RULE]!]!,
+        background: r[BACKGROUND] === 1,
+        transfer: orNull(r[TRANSFER]!),
+        session: orNull(r[SESSION]!),
+        connection: orNull(r[CONNECTION]!),
+        firstFrame: orNull(r[FIRST_FRAME]!),
+        arrival: r[ARRIVAL]!,
+      };
+    }
   }
 
   /** Removes the spool files. */

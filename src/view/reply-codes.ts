@@ -22,7 +22,10 @@ const MAX_FRAMES = 50;
  * the first MAX_FRAMES in (session id, order within the session).
  */
 export class ReplyCodeCounter {
-  private readonly byCode = new Map<number, { e: ReplyCodeSeen; firsts: Array<[number, number, number]> }>(); // [session, position, frame]
+  /** `firsts`: [session, position, frame] of replies that may be among the first MAX_FRAMES;
+   *  `last`: once cut to them, the MAX_FRAMES-th — a later reply is kept only when it comes before
+   *  it (sessions arrive nearly in id order, so most are only counted, with nothing allocated). */
+  private readonly byCode = new Map<number, { e: ReplyCodeSeen; firsts: Array<[number, number, number]>; last: [number, number, number] | null }>();
 
   add(s: Session): void {
     let pos = 0;
@@ -40,11 +43,14 @@ export class ReplyCodeCounter {
           className: code === 0 ? 'invalid' : info.className,
           references: info.references,
         };
-        slot = { e, firsts: [] };
+        slot = { e, firsts: [], last: null };
         this.byCode.set(code, slot);
       }
       slot.e.count++;
-      slot.firsts.push([s.id, pos++, r.frame]);
+      const last = slot.last;
+      const at = pos++;
+      if (last !== null && (s.id > last[0] || (s.id === last[0] && at > last[1]))) return;
+      slot.firsts.push([s.id, at, r.frame]);
       touched.add(code);
     };
     if (s.greeting) add(s.greeting);
@@ -62,6 +68,7 @@ export class ReplyCodeCounter {
       if (slot.firsts.length <= 4 * MAX_FRAMES) continue;
       slot.firsts.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
       slot.firsts.length = MAX_FRAMES;
+      slot.last = slot.firsts[MAX_FRAMES - 1]!;
     }
   }
 

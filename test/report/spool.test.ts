@@ -60,6 +60,9 @@ describe('report spools', () => {
     ['runs merged in one pass', { run: 50, fanIn: 64, block: 7 }],
     ['runs merged in several passes', { run: 9, fanIn: 3, block: 2 }],
     ['a run of one element', { run: 1, fanIn: 2, block: 1 }],
+    // runs cut by the bytes of their texts, some texts longer than a run holds
+    ['runs of a few kB of text', { run: 10_000, fanIn: 4, block: 3, textBytes: 4096 }],
+    ['runs of one text', { run: 10_000, fanIn: 64, block: 3, textBytes: 1 }],
   ];
   for (const [name, sizes] of shapes) {
     it(`reads findings back in the in-memory order: ${name}`, () => {
@@ -123,6 +126,35 @@ describe('report spools', () => {
     let n = 0;
     for (const batch of file.sorted().texts()) n += batch.length;
     expect(n).to.equal(200_000);
+    file.close();
+  });
+  it('reads back texts in nearly the order they came with few reads, and any order right', () => {
+    // ids that arrive nearly in order (units released a little out of order), ~100 bytes each
+    const ids = Array.from({ length: 20_000 }, (_, i) => i + (i % 10 === 3 ? 5 : 0) - (i % 10 === 8 ? 5 : 0));
+    const elements = ids.map((id) => ({ text: `session ${id}: ${'x→'.repeat(40)}`, key: [id] }));
+    const { file, memory } = filled(elements, 1, byFirstField, { run: 4096, fanIn: 8, block: 64 });
+    expect(all(file)).to.deep.equal(all(memory));
+    // ~2.2 MB of text in a few reads of many texts each, not one per text
+    expect(file.reads).to.be.lessThan(elements.length / 100);
+    file.close();
+    // a reversed order misses the window at every text, and still reads right
+    const reversed = filled(elements, 1, (a, ia, b, ib) => b[ib]! - a[ia]!, { run: 4096, fanIn: 8, block: 64 });
+    expect(all(reversed.file)).to.deep.equal(all(reversed.memory));
+    reversed.file.close();
+  });
+
+  it('gives back the sort keys with the fields the order does not read, in sorted order', () => {
+    const elements = findingElements(500, 11).map((e, i) => ({ text: '', key: [...e.key, i * 3, -1] }));
+    const { file, memory } = filled(elements, 7, findingOrder, { run: 37, fanIn: 3, block: 5 });
+    const keys = (spool: Spool, from?: number, to?: number) => {
+      const out: number[][] = [];
+      for (const k of spool.sorted().keys(from, to)) out.push([...k]); // one array, overwritten
+      return out;
+    };
+    const expected = keys(memory);
+    expect(expected.map((k) => k[5])).to.have.members(elements.map((e) => e.key[5]));
+    expect(keys(file)).to.deep.equal(expected);
+    expect(keys(file, 120, 300)).to.deep.equal(expected.slice(120, 300));
     file.close();
   });
 });
