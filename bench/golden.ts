@@ -17,14 +17,20 @@ import { projectRoot, traceFiles } from '../test/support/trace-files.ts';
 function traces(): Array<{ name: string; file: string }> {
   const out: Array<{ name: string; file: string }> = [];
   const named = (prefix: string, dir: string) => {
-    for (const file of traceFiles(dir)) out.push({ name: `${prefix}_${path.relative(dir, file).replace(/[^A-Za-z0-9._-]/g, '_')}`, file });
+    for (const file of traceFiles(dir)) out.push({ name: `${prefix}_${path.relative(dir, file).replace(/[^A-Za-z0-9._-]/g, '_')}`, file: path.relative(projectRoot, file) });
   };
   named('captures', path.join(projectRoot, 'captures'));
-  named('corpus', corpusArg ?? path.join(projectRoot, '..', 'shared', 'corpus'));
+  named('corpus', corpusArg !== null ? path.resolve(startDir, corpusArg) : path.join(projectRoot, '..', 'shared', 'corpus'));
   const replicated = path.join(BENCH_DIR, 'test-release-sequential.pcap');
-  if (fs.existsSync(replicated)) out.push({ name: 'replicated_test-release-sequential.pcap', file: replicated });
+  if (fs.existsSync(replicated)) out.push({ name: 'replicated_test-release-sequential.pcap', file: path.relative(projectRoot, replicated) });
   return out;
 }
+
+// The reports name their capture and wrap that line at the report's width: the captures are given
+// by paths relative to the project root (the working directory), so that two checkouts at paths of
+// different lengths wrap alike (with absolute paths every report naming a file differed).
+const startDir = process.cwd(); // DIR and --corpus as given are relative to it
+process.chdir(projectRoot);
 
 async function report(args: string[]): Promise<string> {
   let out = '';
@@ -43,7 +49,8 @@ if ((mode !== 'write' && mode !== 'check') || !dir) {
   console.error('usage: bench/golden.ts write|check DIR');
   process.exit(2);
 }
-fs.mkdirSync(dir, { recursive: true });
+const outDir = path.resolve(startDir, dir);
+fs.mkdirSync(outDir, { recursive: true });
 let differ = 0;
 let n = 0;
 for (const t of traces()) {
@@ -52,7 +59,7 @@ for (const t of traces()) {
     ['json', ['analyze', '--json', t.file]],
   ] as const) {
     const text = await report([...args]);
-    const ref = path.join(dir, `${t.name}.${ext}`);
+    const ref = path.join(outDir, `${t.name}.${ext}`);
     n++;
     if (mode === 'write') fs.writeFileSync(ref, text);
     else if (!fs.existsSync(ref)) {
