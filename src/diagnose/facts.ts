@@ -619,11 +619,6 @@ export class FactBuilder {
     return fact;
   }
 
-  /** The command fact of one command, as the command scope binds it. */
-  commandFactAt(s: Session, index: number): Fact {
-    return this.commandFactOf(s, index);
-  }
-
   // ---- logins of a client ----------------------------------------------------------------------
 
   loginsFact(l: ClientLogins): Fact {

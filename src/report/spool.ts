@@ -4,8 +4,9 @@
 // only one run of elements in memory: a full run is sorted, its texts written to the text file in
 // that order and its index to a second file, and at the end the runs are merged (an external
 // merge sort). Read back, each run's texts come in file order, so a few large reads serve them
-// all. So a report of millions of elements takes the same memory as one of thousands. MemorySpool keeps it all in memory, for a report
-// built from a whole-capture result that is in memory anyway.
+// all. So a report of millions of elements takes the same memory as one of thousands.
+// MemorySpool keeps it all in memory, for a report built from a whole-capture result that is in
+// memory anyway.
 
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -276,7 +276,7 @@ export class LineSplitter {
       this.buf![this.len++] = b;
     } else this.overlong = true;
     this.lastWasCr = b === 0x0d;
-    if ((b < 0x20 && b !== 0x09 && b !== 0x0d) || b === 0x7f) this.binary = true;
+    if (isControlByte(b)) this.binary = true;
   }
 
   private grow(): void {
@@ -328,12 +328,14 @@ function runEnd(data: Buffer, i: number, limit: number): number {
   return i;
 }
 
-/** A byte in data[i, end) that makes a line binary rather than text (put()'s test). */
+/** A byte that makes a line binary rather than text: a control character other than TAB and CR. */
+function isControlByte(b: number): boolean {
+  return (b < 0x20 && b !== 0x09 && b !== 0x0d) || b === 0x7f;
+}
+
+/** A byte in data[i, end) that makes a line binary (isControlByte). */
 function hasControlByte(data: Buffer, i: number, end: number): boolean {
-  for (; i < end; i++) {
-    const b = data[i]!;
-    if ((b < 0x20 && b !== 0x09 && b !== 0x0d) || b === 0x7f) return true;
-  }
+  for (; i < end; i++) if (isControlByte(data[i]!)) return true;
   return false;
 }
 
