@@ -98,99 +98,34 @@ export function frameBytesKey(f: Frame): number {
 
 /** Key of d[start, end): its first HEAD_BYTES and last TAIL_BYTES with `seed1`/`seed2` (lengths,
  *  link type), the bytes at `skip` and at `skipPair`, `skipPair + 1` read as 0 (-1: none).
- *  It runs on every frame: read a 32-bit little-endian word at a time into four independent
- *  lanes (xxHash32's round: the processor works on the four at once, where one chain of two
- *  multiplies a word made the key a sixth of a bulk data frame's CPU), the bytes after the last
- *  whole word one at a time into the last lane; the skipped bytes are masked out of the word that
- *  holds them. Two 32-bit finishes of the lanes make the 53-bit key: a difference in one word
- *  changes both halves (each round and each finish is a bijection of its lane). */
+ *  Hashed a 32-bit little-endian word at a time (the bytes after the last whole word one at a
+ *  time): it runs on every frame, and byte by byte it was half the CPU of a bulk transfer's
+ *  frames. The skipped bytes are masked out of the word that holds them. */
 export function bytesKey(d: Uint8Array, start: number, end: number, seed1: number, seed2: number, skip: number, skipPair: number): number {
-  let l0 = (seed1 + 0x24234428) | 0; // xxHash32's initial lanes (P1 + P2, P2, 0, -P1) moved by the seeds
-  let l1 = 0x85ebca77 ^ seed2;
-  let l2 = seed1 ^ 0x165667b1;
-  let l3 = 0x61c8864f ^ seed2;
+  let h1 = 0x811c9dc5 ^ seed1;
+  let h2 = 0x9747b28c ^ seed2;
   const n = end - start;
   const headEnd = start + (n < HEAD_BYTES + TAIL_BYTES ? n : HEAD_BYTES);
   const tailStart = headEnd < end ? end - TAIL_BYTES : end;
   const pairEnd = skipPair >= 0 ? skipPair + 1 : -1;
-  if (d.buffer !== wordsOf) {
-    wordsOf = d.buffer;
-    words = new DataView(d.buffer);
-  }
-  const dv = words;
-  const o = d.byteOffset;
   for (let i = start, to = headEnd; ; to = end, i = tailStart) {
-    // the (at most two) words of this stretch holding skipped bytes, and what of them is kept
-    let at1 = -1;
-    let keep1 = -1;
-    let at2 = -1;
-    let keep2 = -1;
-    for (let k = 0; k < 3; k++) {
-      const p = k === 0 ? skip : k === 1 ? skipPair : pairEnd;
-      if (p < i || p >= to) continue;
-      const at = i + ((p - i) & ~3);
-      const keep = ~(0xff << (((p - i) & 3) << 3));
-      if (at1 < 0 || at1 === at) {
-        at1 = at;
-        keep1 &= keep;
-      } else {
-        at2 = at;
-        keep2 &= keep;
-      }
+    for (; i + 4 <= to; i += 4) {
+      let w = d[i]! | (d[i + 1]! << 8) | (d[i + 2]! << 16) | (d[i + 3]! << 24);
+      if (skip >= i && skip < i + 4) w &= ~(0xff << ((skip - i) << 3));
+      if (skipPair >= i && skipPair < i + 4) w &= ~(0xff << ((skipPair - i) << 3));
+      if (pairEnd >= i && pairEnd < i + 4) w &= ~(0xff << ((pairEnd - i) << 3));
+      h1 = Math.imul(h1 ^ w, 0x01000193);
+      h1 ^= h1 >>> 15;
+      h2 = Math.imul(h2 + w, 0x5bd1e995) ^ (h2 >>> 13);
     }
-    const masked = at1 > at2 ? at1 : at2; // no mask after this word
-    for (; i + 16 <= to; i += 16) {
-      let w0 = dv.getInt32(o + i, true);
-      let w1 = dv.getInt32(o + i + 4, true);
-      let w2 = dv.getInt32(o + i + 8, true);
-      let w3 = dv.getInt32(o + i + 12, true);
-      if (i <= masked) {
-        w0 &= i === at1 ? keep1 : i === at2 ? keep2 : -1;
-        w1 &= i + 4 === at1 ? keep1 : i + 4 === at2 ? keep2 : -1;
-        w2 &= i + 8 === at1 ? keep1 : i + 8 === at2 ? keep2 : -1;
-        w3 &= i + 12 === at1 ? keep1 : i + 12 === at2 ? keep2 : -1;
-      }
-      l0 = round(l0, w0);
-      l1 = round(l1, w1);
-      l2 = round(l2, w2);
-      l3 = round(l3, w3);
+    for (; i < to; i++) {
+      const b = i === skip || i === skipPair || i === pairEnd ? 0 : d[i]!;
+      h1 = Math.imul(h1 ^ b, 0x01000193);
+      h2 = Math.imul(h2 + b, 0x5bd1e995) ^ (h2 >>> 13);
     }
-    for (let k = 0; i + 4 <= to; i += 4, k++) {
-      let w = dv.getInt32(o + i, true);
-      w &= i === at1 ? keep1 : i === at2 ? keep2 : -1;
-      if (k === 0) l0 = round(l0, w);
-      else if (k === 1) l1 = round(l1, w);
-      else l2 = round(l2, w);
-    }
-    for (; i < to; i++) l3 = round(l3, i === skip || i === skipPair || i === pairEnd ? 0 : d[i]!);
     if (to === end) break;
   }
-  const h1 = avalanche(rotl(l0, 1) + rotl(l1, 7) + rotl(l2, 12) + rotl(l3, 18) + n, 0x85ebca6b, 0xc2b2ae35);
-  const h2 = avalanche((l0 ^ rotl(l1, 11)) + (rotl(l2, 19) ^ rotl(l3, 27)) + seed2, 0x7feb352d, 0x846ca68b);
-  return (h1 >>> 0) * 0x200000 + (h2 & 0x1fffff);
-}
-
-// a DataView of the buffer last hashed (the reader's chunk, reused frame after frame): bytesKey
-// reads words through it, one bounds check a word instead of four
-let wordsOf: ArrayBufferLike | null = null;
-let words: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
-
-function rotl(x: number, r: number): number {
-  return (x << r) | (x >>> (32 - r));
-}
-
-/** xxHash32's round: the lane takes a word. */
-function round(lane: number, w: number): number {
-  return Math.imul(rotl((lane + Math.imul(w, 0x85ebca77)) | 0, 13), 0x9e3779b1);
-}
-
-/** A 32-bit finish whose every output bit depends on every input bit (murmur3's fmix32 shape). */
-function avalanche(h: number, m1: number, m2: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, m1);
-  h ^= h >>> 13;
-  h = Math.imul(h, m2);
-  return h ^ (h >>> 16);
+  return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
 }
 
 export const defaultRepeatPolicy: RepeatPolicy = { key: frameBytesKey, windowFrames: 100_000, sameTimeSeconds: 0.001, otherPointSeconds: 0.05 };
