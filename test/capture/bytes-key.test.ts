@@ -114,6 +114,7 @@ describe('capture/repeats RepeatFilter recent index', () => {
       // silences, now and then a step back of up to 0.2 s
       const r = next() % 100;
       if (backEvery > 0 && next() % backEvery === 0) t -= (next() % 200) / 1000;
+      else if (r < 10) t -= (next() % 10) / 10_000; // jitter within sameTimeSeconds: not a step back
       else t += r < 70 ? ((next() % 4) * step) / 4 : r < 95 ? step * 2 : 0.3;
       const f = { number: n, time: t, k: (next() % 40) * 0x40000 + (next() % 2) * 0x100000000, v: next() % 3 < 2 ? 0 : 1 + (next() % 255) };
       copies.push(filter.check(f as unknown as Frame));
@@ -125,6 +126,7 @@ describe('capture/repeats RepeatFilter recent index', () => {
     [0, 0.0002], // never back: the recent index all along (or outgrown when frames crowd)
     [0, 0.002],
     [0, 0.02],
+    [0, 0.02525], // two steps: just over otherPointSeconds (the margin a frame leaving the index keeps)
     [500, 0.002], // a step back now and then: the whole window indexed from the first one
     [40, 0.0005],
   ] as const) {
@@ -140,4 +142,19 @@ describe('capture/repeats RepeatFilter recent index', () => {
       }
     });
   }
+
+  it('keeps a frame that leaves the recent index while a frame just behind the latest may still copy it', () => {
+    // frame 1 leaves an index of one when frame 2 comes 50.5 ms later; frame 3, 0.8 ms behind
+    // frame 2 (not a step back: within sameTimeSeconds), is frame 1's packet seen elsewhere 49.7 ms
+    // after it (another view): a two-points copy, as with the whole window indexed
+    const frames = [
+      { number: 1, time: 1000, k: 7, v: 0 },
+      { number: 2, time: 1000.0505, k: 8, v: 0 },
+      { number: 3, time: 1000.0497, k: 7, v: 1 },
+    ];
+    for (const recent of [1, 64]) {
+      const filter = new RepeatFilter({ key: (f) => (f as unknown as { k: number }).k, view: (f) => (f as unknown as { v: number }).v, windowFrames: 64 }, recent);
+      expect(frames.map((f) => filter.check(f as unknown as Frame)), `recent ${recent}`).to.deep.equal([false, false, true]);
+    }
+  });
 });
