@@ -1,13 +1,16 @@
 // Per-stage cost of the analysis hot path, in-process, CPU ns per frame (user + system CPU time,
-// which a busy shared machine disturbs less than wall time): reader alone, + decoder,
+// which a busy shared machine disturbs less than wall time): reader alone, reader + the repeat
+// filter with the analysis' keys (its own figure: the chain below does not run it), + decoder,
 // + TCP engine (a listener that ignores everything), + FTP stage, + the full Analysis per-frame
 // chain; then finish() (diagnosis). Usage: node --import tsx bench/stages.ts FILE [runs]
 import type { Frame } from '../src/capture/frame.ts';
 import { readCapture } from '../src/capture/read.ts';
+import { RepeatFilter } from '../src/capture/repeats.ts';
 import { PacketDecoder } from '../src/decode/decoder.ts';
 import { loadRules } from '../src/diagnose/rule-loader.ts';
 import { FtpAnalyzer } from '../src/ftp/analyzer.ts';
 import { Analysis } from '../src/pipeline/analyze.ts';
+import { InnerPacketKeys } from '../src/pipeline/inner-packet.ts';
 import { renderJsonChunks } from '../src/report/json.ts';
 import { TcpEngine } from '../src/tcp/engine.ts';
 import type { TcpListener } from '../src/tcp/types.ts';
@@ -28,6 +31,11 @@ export async function stageCosts(file: string, runs = 3): Promise<Array<{ stage:
   const rules = loadRules([]);
   const stages: Array<[string, () => (f: Frame) => void, (() => void)?]> = [
     ['reader', () => () => {}],
+    ['reader + repeat filter', () => {
+      const inner = new InnerPacketKeys();
+      const r = new RepeatFilter({ key: (f) => inner.key(f), view: (f) => inner.view(f) });
+      return (f) => void r.check(f);
+    }],
     ['+ decoder', () => {
       const d = new PacketDecoder();
       return (f) => void d.decode(f);

@@ -66,7 +66,8 @@ function directionSlot(p: DecodedPacket, reverse: boolean): number {
   const d = p.data;
   const n = p.addrLength;
   let h = reverse ? Math.imul(p.dstPort + 1, 0x9e3779b1) ^ p.srcPort : Math.imul(p.srcPort + 1, 0x9e3779b1) ^ p.dstPort;
-  const [a, b] = reverse ? [p.addrOffsetDst, p.addrOffsetSrc] : [p.addrOffsetSrc, p.addrOffsetDst];
+  const a = reverse ? p.addrOffsetDst : p.addrOffsetSrc; // runs on every TCP frame: no array pair
+  const b = reverse ? p.addrOffsetSrc : p.addrOffsetDst;
   for (let i = 0; i < n; i++) h = Math.imul(h ^ d[a + i]!, 0x01000193);
   for (let i = 0; i < n; i++) h = Math.imul(h + d[b + i]!, 0x5bd1e995) ^ (h >>> 15);
   return (h ^ (h >>> 16)) & (DIRECTION_SLOTS - 1);

@@ -48,7 +48,7 @@ export class InnerPacketKeys {
     if (this.frame !== f) this.key(f);
     const off = this.ipOffset;
     if (off < 0) return 0;
-    const outer = off === 0 ? 0 : bytesKey(this.data, 0, off, off, f.linkType, -1, -1) % 0x200000;
+    const outer = off === 0 ? 0 : bytesKey(this.data, 0, off, off, f.linkType, -1, -1) & 0x1fffff;
     return outer * 256 + this.ttl;
   }
 

@@ -87,3 +87,74 @@ describe('capture/repeats RepeatFilter table', () => {
     }
   });
 });
+
+describe('capture/repeats RepeatFilter recent index', () => {
+  // While time moves forward only the latest kept frames are indexed (a copy lies at most
+  // max(sameTimeSeconds, otherPointSeconds) behind); a step back, or a frame leaving that index
+  // while still within reach, makes the whole window indexed. Every decision and the summary
+  // must be those of a filter that indexes the whole window from the start (checked above
+  // against a plain window scan).
+  function run(recent: number, seed: number, backEvery: number, step: number): { copies: boolean[]; summary: unknown } {
+    const next = rng(seed);
+    const filter = new RepeatFilter(
+      {
+        key: (f) => (f as unknown as { k: number }).k,
+        view: (f) => (f as unknown as { v: number }).v,
+        answerLike: (f, original) => (f.number + original) % 5 === 0,
+        windowFrames: 64,
+        sameTimeSeconds: 0.001,
+        otherPointSeconds: 0.05,
+      },
+      recent,
+    );
+    const copies: boolean[] = [];
+    let t = 1000;
+    for (let n = 1; n <= 4000; n++) {
+      // mostly small steps forward (several frames within reach of each other), some long
+      // silences, now and then a step back of up to 0.2 s
+      const r = next() % 100;
+      if (backEvery > 0 && next() % backEvery === 0) t -= (next() % 200) / 1000;
+      else if (r < 10) t -= (next() % 10) / 10_000; // jitter within sameTimeSeconds: not a step back
+      else t += r < 70 ? ((next() % 4) * step) / 4 : r < 95 ? step * 2 : 0.3;
+      const f = { number: n, time: t, k: (next() % 40) * 0x40000 + (next() % 2) * 0x100000000, v: next() % 3 < 2 ? 0 : 1 + (next() % 255) };
+      copies.push(filter.check(f as unknown as Frame));
+    }
+    return { copies, summary: filter.summary };
+  }
+
+  for (const [backEvery, step] of [
+    [0, 0.0002], // never back: the recent index all along (or outgrown when frames crowd)
+    [0, 0.002],
+    [0, 0.02],
+    [0, 0.02525], // two steps: just over otherPointSeconds (the margin a frame leaving the index keeps)
+    [500, 0.002], // a step back now and then: the whole window indexed from the first one
+    [40, 0.0005],
+  ] as const) {
+    it(`decides as a whole-window index does (step ${step} s, back ${backEvery ? `1 in ${backEvery}` : 'never'})`, () => {
+      for (const seed of [1, 2, 3]) {
+        const whole = run(64, seed, backEvery, step);
+        for (const recent of [1, 2, 5, 16, 40]) {
+          const got = run(recent, seed, backEvery, step);
+          expect(got.copies, `recent ${recent}, seed ${seed}`).to.deep.equal(whole.copies);
+          expect(got.summary, `recent ${recent}, seed ${seed}`).to.deep.equal(whole.summary);
+        }
+        expect(whole.copies.filter(Boolean).length, 'the trace has copies').to.be.greaterThan(10);
+      }
+    });
+  }
+
+  it('keeps a frame that leaves the recent index while a frame just behind the latest may still copy it', () => {
+    // frame 1 leaves an index of one when frame 2 comes 50.5 ms later; frame 3, 0.8 ms behind
+    // frame 2 (not a step back: within sameTimeSeconds), is frame 1's packet seen elsewhere 49.7 ms
+    // after it (another view): a two-points copy, as with the whole window indexed
+    const frames = [
+      { number: 1, time: 1000, k: 7, v: 0 },
+      { number: 2, time: 1000.0505, k: 8, v: 0 },
+      { number: 3, time: 1000.0497, k: 7, v: 1 },
+    ];
+    for (const recent of [1, 64]) {
+      const filter = new RepeatFilter({ key: (f) => (f as unknown as { k: number }).k, view: (f) => (f as unknown as { v: number }).v, windowFrames: 64 }, recent);
+      expect(frames.map((f) => filter.check(f as unknown as Frame)), `recent ${recent}`).to.deep.equal([false, false, true]);
+    }
+  });
+});
