@@ -28,11 +28,11 @@ export interface ExprData {
   line: number;
 }
 
-export type TemplatePartData = { text: string } | (ExprData & { max: number });
-
+/** A template's text; its placeholders' lines and bounds (placeholderMax), in order. The parts
+ *  are split again when first rendered (template.ts): keeping them too would double the data. */
 export interface TemplateData {
   source: string;
-  parts: TemplatePartData[];
+  placeholders: Array<[line: number, max: number]>;
 }
 
 export interface VariantData {

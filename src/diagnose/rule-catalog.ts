@@ -9,6 +9,7 @@ import { scopeEnvironment } from './cel-env.ts';
 import { builtinRulesDir, sourcesHash, type CatalogData, type ExprData, type TemplateData } from './catalog-data.ts';
 import type { Scope } from './fact-schema.ts';
 import type { ReplyCodeInfo } from './reply-codes.ts';
+import { splitTemplate } from './template.ts';
 import type { CompiledExpr, CompiledTemplate, CompiledTemplatePart, Rule, RuleVariant } from './rule-types.ts';
 
 /** Runs the compiled closure of `parsed`, answering any throw of it (an expression the compiler
@@ -30,7 +31,7 @@ export function celRunner(parsed: { (vars: Record<string, unknown>): unknown; as
 const exprData = (e: CompiledExpr): ExprData => ({ source: e.source, line: e.line });
 const templateData = (t: CompiledTemplate): TemplateData => ({
   source: t.source,
-  parts: t.parts.map((p) => ('text' in p ? { text: p.text } : { ...exprData(p.expr), max: p.max })),
+  placeholders: t.parts.flatMap((p) => ('text' in p ? [] : [[p.expr.line, p.max] as [number, number]])),
 });
 const maybe = <T, U>(v: T | null, f: (v: T) => U): U | null => (v === null ? null : f(v));
 
@@ -92,7 +93,12 @@ function lazyTemplate(scope: Scope, d: TemplateData): CompiledTemplate {
   return {
     source: d.source,
     get parts() {
-      parts ??= d.parts.map((p) => ('text' in p ? { text: p.text } : { expr: lazyExpr(scope, p), max: p.max }));
+      let i = 0;
+      parts ??= splitTemplate(d.source).map((p) => {
+        if (p.kind === 'text') return { text: p.text };
+        const [line, max] = d.placeholders[i++]!;
+        return { expr: lazyExpr(scope, { source: p.source, line }), max };
+      });
       return parts;
     },
   };
