@@ -168,14 +168,14 @@ async function report(args: AnalyzeArgs, io: CliIO, trace: string | string[], re
     // in pieces: the report of a capture of millions of frames is too long for one string
     // and each after the reader took the last (io.drained)
     if (s.format === 'eve') {
-      const { eveLines } = await import('../../export/index.ts');
+      const { eveLines } = await import('./on-demand.ts');
       for (const line of eveLines(result)) {
         io.out(line);
         await io.drained?.();
       }
     } else if (s.format === 'zeek') {
       const dir = logDir(args);
-      const { writeZeekLogs } = await import('../../export/index.ts');
+      const { writeZeekLogs } = await import('./on-demand.ts');
       try {
         const logs = writeZeekLogs(dir, result, s.opened);
         io.err(`ftpdiag: wrote conn.log (${logs.connRows} rows) and ftp.log (${logs.ftpRows} rows) in ${escapeWire(dir)}\n`);
@@ -200,8 +200,8 @@ async function report(args: AnalyzeArgs, io: CliIO, trace: string | string[], re
     } else io.out(renderText(result, { color: s.color, width: s.width, error: errorText, filterNote }));
   }
   if (args.html && !nothingRead) {
-    // the page's renderers (ladders, graphs) load only for it
-    const { buildHtmlReport, writeHtmlReport } = await import('../../report/html-report.ts');
+    // the page's renderers (ladders, graphs) load only for it (on-demand.ts)
+    const { buildHtmlReport, writeHtmlReport } = await import('./on-demand.ts');
     const page = { showPasswords: args.showPasswords, error: errorText, decode: s.decode };
     if (args.html === '-') {
       io.out(await buildHtmlReport(typeof trace === 'string' && isStdinPath(trace) ? null : trace, result, page));

@@ -28,11 +28,8 @@ export function builder(y: Argv): Argv<CodesArgs> {
 }
 
 export async function run(args: CodesArgs, io: CliIO): Promise<ExitCode> {
-  // what only this command runs is loaded with it (a run of another command does not pay for it)
-  const [{ catalogJson, codesJson, CodeArgumentError, parseCodeArgument, renderCodeCatalog, renderCodeComparison, renderCodeDetail }, { codeSheet }] = await Promise.all([
-    import('../../report/codes.ts'),
-    import('../../view/reply-codes.ts'),
-  ]);
+  // loaded when this command runs (on-demand.ts)
+  const { catalogJson, codesJson, CodeArgumentError, parseCodeArgument, renderCodeCatalog, renderCodeComparison, renderCodeDetail, codeSheet } = await import('./on-demand.ts');
   const raw = (args.codes ?? []).map(String);
   const numbers: number[] = [];
   for (const r of raw) {

@@ -110,16 +110,9 @@ function faultText(e: string): string {
 }
 
 export async function run(args: CompareArgs, io: CliIO): Promise<ExitCode> {
-  // what only this command runs is loaded with it (a run of another command does not pay for it);
-  // LadderError from the same import as what throws it (tsx gives a dynamic import a module
-  // instance of its own under mocha)
-  const [{ compareDetailed, readBoth }, { compareJsonHead, renderCompareJson, renderCompareText }, { buildTwoPointLadder }, { renderTwoPointLadderText }, { LadderError }] = await Promise.all([
-    import('../../compare/compare.ts'),
-    import('../../compare/render.ts'),
-    import('../../compare/two-point-ladder.ts'),
-    import('../../compare/two-point-ladder-text.ts'),
-    import('../../report/ladder-model.ts'),
-  ]);
+  // loaded when this command runs (on-demand.ts); LadderError from the same import as what throws
+  // it (under mocha, tsx gives a dynamic import module instances of their own)
+  const { compareDetailed, readBoth, compareJsonHead, renderCompareJson, renderCompareText, buildTwoPointLadder, renderTwoPointLadderText, LadderError } = await import('./on-demand.ts');
   // yargs turns a lone '-' into ''
   if (isStdinPath(args.a ?? '') && isStdinPath(args.b ?? '')) throw new CliError('only one of the captures can be standard input');
   if (!(Number.isInteger(args.maxSegments) && args.maxSegments > 0)) throw new CliError(`--max-segments wants a positive whole number, not ${args.maxSegments}`);

@@ -46,8 +46,8 @@ export function interfacesTable(list: readonly LiveInterface[], width = PIPE_WID
 }
 
 export async function run(args: InterfacesArgs, io: CliIO): Promise<ExitCode> {
-  // what only this command runs is loaded with it (a run of another command does not pay for it)
-  const { listInterfaces } = await import('../../capture/live/index.ts');
+  // loaded when this command runs (on-demand.ts)
+  const { listInterfaces } = await import('./on-demand.ts');
   const list = await listInterfaces();
   if (args.json) {
     io.out(escapeJsonText(JSON.stringify(list, null, 2)) + '\n');

@@ -95,10 +95,9 @@ function fail(message: string): never {
 }
 
 export async function run(args: LadderArgs, io: CliIO): Promise<ExitCode> {
-  // what only this command runs is loaded with it (a run of another command does not pay for it);
-  // LadderError from the same import as what throws it (tsx gives a dynamic import a module
-  // instance of its own under mocha)
-  const [{ buildLadder, planTarget, LadderError }, { renderLadderText }] = await Promise.all([import('../../report/ladder-model.ts'), import('../../report/ladder-text.ts')]);
+  // loaded when this command runs (on-demand.ts); LadderError from the same import as what throws
+  // it (under mocha, tsx gives a dynamic import module instances of their own)
+  const { buildLadder, planTarget, LadderError, renderLadderText } = await import('./on-demand.ts');
   const trace = captureFile(args, 'ladder');
   const filter = displayFilterOf(args);
   const given = targetOf(args);

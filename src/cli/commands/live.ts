@@ -194,8 +194,8 @@ function liveJson(s: LiveSummary, reason: StopReason | null): Record<string, unk
 }
 
 export async function run(args: LiveArgs, given: LiveIO): Promise<ExitCode> {
-  // what only this command runs is loaded with it (a run of another command does not pay for it)
-  const [{ openLive, LiveError }, { LiveEventStream }, { writeZeekLogs }] = await Promise.all([import('../../capture/live/index.ts'), import('../../export/live-events.ts'), import('../../export/index.ts')]);
+  // loaded when this command runs (on-demand.ts)
+  const { openLive, LiveError, LiveEventStream, writeZeekLogs } = await import('./on-demand.ts');
   checkArgs(args);
   const format = outputFormat(args);
   const opened = new Date();

@@ -44,8 +44,8 @@ export function builder(y: Argv): Argv<LogArgs> {
 }
 
 export async function run(args: LogArgs, io: CliIO): Promise<ExitCode> {
-  // what only this command runs is loaded with it (a run of another command does not pay for it)
-  const [{ buildOperations }, { renderOperationLog }] = await Promise.all([import('../../report/log/operations.ts'), import('../../report/log/render.ts')]);
+  // loaded when this command runs (on-demand.ts)
+  const { buildOperations, renderOperationLog } = await import('./on-demand.ts');
   const trace = captureFiles(args, 'log');
   const filter = displayFilterOf(args);
   const maxFrames = frameCount(args);
