@@ -8,7 +8,12 @@
 // package runs without its TypeScript sources and without tsx. Every file lands in one folder,
 // dist/cli/, as deep below the package root as src/<stage>/ is: modules find rules/ and
 // package.json by paths relative to themselves (bin/ftpdiag.js decides when the bundle is run).
+//
+// The built-in catalog (rules/*.yaml) is read here, through the sources' own YAML path, and
+// embedded in the bundle as data (src/diagnose/catalog-data.ts): a run then parses no YAML and
+// checks no CEL at start-up, and falls back to the YAML when rules/ has changed since.
 import { build } from 'esbuild';
+import { tsImport } from 'tsx/esm/api';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -25,6 +30,7 @@ const REGRESS_WORKER = 'regress-worker';
  *  which is emptied first (chunk names change with their content: old ones would be packed). */
 export async function buildBundle(outdir = BUNDLE_DIR) {
   rmSync(outdir, { recursive: true, force: true });
+  const { builtinCatalogData } = await tsImport('../src/diagnose/rule-loader.ts', import.meta.url);
   await build({
     entryPoints: { ftpdiag: `${root}src/cli/main.ts`, [REGRESS_WORKER]: `${root}src/regress/worker.ts` },
     bundle: true,
@@ -36,7 +42,10 @@ export async function buildBundle(outdir = BUNDLE_DIR) {
     outdir,
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunk-[hash]', // in outdir itself, not a subfolder: the depth matters (above)
-    define: { FTPDIAG_BUNDLED_REGRESS_WORKER: JSON.stringify(`${REGRESS_WORKER}.mjs`) },
+    define: {
+      FTPDIAG_BUNDLED_REGRESS_WORKER: JSON.stringify(`${REGRESS_WORKER}.mjs`),
+      FTPDIAG_BUILTIN_CATALOG: JSON.stringify(JSON.stringify(builtinCatalogData())),
+    },
     logLevel: 'warning',
   });
 }

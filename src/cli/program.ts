@@ -43,16 +43,53 @@ function withGlobals(y: Argv): Argv {
 /** tcpdump's -D (--list-interfaces): `ftpdiag -D` is `ftpdiag interfaces`. */
 const LIST_INTERFACES = new Set(['-D', '--list-interfaces']);
 
-/** Each command's options, read from its builder once (argv-check.ts); exported for the test
- *  that walks them with bad values. */
-let infos: { commands: Map<string, CommandInfo & { describe: string }>; globals: Map<string, OptionInfo> } | null = null;
+type CommandEntry = CommandInfo & { describe: string };
+
+/** Each command's options, read from its builder (argv-check.ts) when first asked for: a run
+ *  checks the line of one command, and reading every command's builder was a tenth of a short
+ *  run's start-up. Iterating reads them all. */
+class CommandInfoTable implements ReadonlyMap<string, CommandEntry> {
+  readonly #modules = new Map(commands.map((m) => [m.command.split(' ')[0]!, m]));
+  readonly #read = new Map<string, CommandEntry>();
+
+  get size(): number {
+    return this.#modules.size;
+  }
+  has(name: string): boolean {
+    return this.#modules.has(name);
+  }
+  get(name: string): CommandEntry | undefined {
+    let entry = this.#read.get(name);
+    const m = this.#modules.get(name);
+    if (entry === undefined && m !== undefined) {
+      entry = { ...commandInfo(name, m.command, (y) => m.builder(withGlobals(y))), describe: m.describe };
+      this.#read.set(name, entry);
+    }
+    return entry;
+  }
+  keys(): MapIterator<string> {
+    return this.#modules.keys();
+  }
+  values(): MapIterator<CommandEntry> {
+    return new Map([...this.entries()]).values();
+  }
+  entries(): MapIterator<[string, CommandEntry]> {
+    return new Map([...this.#modules.keys()].map((name) => [name, this.get(name)!])).entries();
+  }
+  forEach(f: (value: CommandEntry, key: string, map: ReadonlyMap<string, CommandEntry>) => void): void {
+    for (const [k, v] of this.entries()) f(v, k, this);
+  }
+  [Symbol.iterator](): MapIterator<[string, CommandEntry]> {
+    return this.entries();
+  }
+}
+
+let infos: { commands: ReadonlyMap<string, CommandEntry>; globals: Map<string, OptionInfo> } | null = null;
+/** Exported for the test that walks every command's options with bad values. */
 export function commandInfos(): NonNullable<typeof infos> {
   if (infos === null) {
     const top = commandInfo('', '', (y) => withGlobals(y).option('D', { alias: 'list-interfaces', type: 'boolean' }));
-    infos = {
-      globals: top.options,
-      commands: new Map(commands.map((m) => [m.command.split(' ')[0]!, { ...commandInfo(m.command.split(' ')[0]!, m.command, (y) => m.builder(withGlobals(y))), describe: m.describe }])),
-    };
+    infos = { globals: top.options, commands: new CommandInfoTable() };
   }
   return infos;
 }

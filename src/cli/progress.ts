@@ -4,7 +4,12 @@
 // cleared when the read ends. Off when standard error is not a terminal (CI logs, 2>file), for
 // standard input (no known size) and for small files.
 
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgress from 'cli-progress';
+
+/** cli-progress, loaded when a bar is drawn: most runs draw none, and loading it was ~5 % of a
+ *  short run's start-up (a CommonJS package: require() loads it at the first progress call). */
+const bars = (): typeof cliProgress => createRequire(import.meta.url)('cli-progress') as typeof cliProgress;
 
 /** Files smaller than this are read in well under a second: no bar. */
 export const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
@@ -51,7 +56,8 @@ export class ReadProgress {
     if (!this.decided) {
       this.decided = true;
       if (!wantsProgress(this.ctx, totalBytes)) return;
-      this.bar = new cliProgress.SingleBar(
+      const { SingleBar, Presets } = bars();
+      this.bar = new SingleBar(
         {
           stream: this.stream,
           ...progressLayout(this.ctx.columns ?? 80),
@@ -60,7 +66,7 @@ export class ReadProgress {
           fps: 5,
           noTTYOutput: true, // the caller checked the terminal already (and tests draw into a pipe)
         },
-        cliProgress.Presets.shades_classic,
+        Presets.shades_classic,
       );
       this.bar.start(totalBytes!, 0, { done: '0', size: (totalBytes! / 1e6).toFixed(0) });
     }

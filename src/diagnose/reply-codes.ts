@@ -1,10 +1,12 @@
 // The reply-code catalog (rules/reply-codes.yaml): what each FTP reply code means, per the RFCs.
-// Read once, on first use.
+// Read once, on first use: from the bundle's built-in catalog data when it is current
+// (catalog-data.ts), from the YAML otherwise.
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
+import { embeddedCatalog } from './catalog-data.ts';
 import { RuleFileError } from './rule-error.ts';
+import { yaml } from './yaml-lib.ts';
 
 export interface ReplyCodeInfo {
   code: number;
@@ -44,6 +46,7 @@ const ENTRY_FIELDS = new Set(['code', 'meaning', 'explanation', 'causes', 'actio
 
 /** Parses a catalog file; throws RuleFileError naming file and line on any fault. */
 export function parseReplyCodes(text: string, file: string): Map<number, ReplyCodeInfo> {
+  const { isMap, isSeq, LineCounter, parseDocument } = yaml();
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   const at = (offset: number | undefined): number => (offset === undefined ? 1 : lc.linePos(offset).line);
@@ -82,7 +85,10 @@ export function parseReplyCodes(text: string, file: string): Map<number, ReplyCo
 let catalog: Map<number, ReplyCodeInfo> | null = null;
 
 export function replyCatalog(): ReadonlyMap<number, ReplyCodeInfo> {
-  catalog ??= parseReplyCodes(readFileSync(replyCodesPath, 'utf8'), replyCodesPath);
+  if (catalog === null) {
+    const data = embeddedCatalog();
+    catalog = data === null ? parseReplyCodes(readFileSync(replyCodesPath, 'utf8'), replyCodesPath) : new Map(data.replyCodes.map((c) => [c.code, c]));
+  }
   return catalog;
 }
 

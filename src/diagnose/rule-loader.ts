@@ -1,14 +1,17 @@
 // Loads rule files (YAML, schema in rules/README.md), validates every field, compiles every CEL
 // expression and template placeholder, and lints the fields they name. Any fault is a
-// RuleFileError naming the file and line.
+// RuleFileError naming the file and line. The built-in catalog comes from the data the bundle was
+// built with when that is current (catalog-data.ts), from its YAML otherwise.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import type { Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { yaml } from './yaml-lib.ts';
+import { builtinRulesDir, embeddedCatalog, yamlFilesOf, type CatalogData } from './catalog-data.ts';
+import { catalogData, celRunner, rulesOfData } from './rule-catalog.ts';
+import { parseReplyCodes, replyCodesPath } from './reply-codes.ts';
 import { Scopes, type Scope } from './fact-schema.ts';
 import { scopeEnvironment } from './cel-env.ts';
-import { compileCel } from './cel-compile.ts';
 import { fieldOf, lintFields } from './field-lint.ts';
 import { requiredPresence } from './presence.ts';
 import type { ASTNode } from '@marcbachmann/cel-js';
@@ -17,7 +20,11 @@ import type { CompiledExpr, CompiledTemplate, Rule, RuleSet, RuleVariant } from 
 import { PROSE_MAX, SENTENCE_MAX, splitTemplate, TemplateSyntaxError } from './template.ts';
 import { LADDER_EXTRAS, type LadderExtra, type Severity } from './finding.ts';
 
-export const builtinRulesDir = fileURLToPath(new URL('../../rules/', import.meta.url));
+export { builtinRulesDir };
+
+const isMap = (n: unknown): n is YAMLMap => yaml().isMap(n);
+const isScalar = (n: unknown): n is Scalar => yaml().isScalar(n);
+const isSeq = (n: unknown): n is YAMLSeq => yaml().isSeq(n);
 
 const RULE_FIELDS = [
   'id', 'severity', 'title', 'scope', 'when', 'frames', 'summary', 'explanation', 'causes', 'action', 'references', 'variants', 'supersedes', 'ladder',
@@ -36,7 +43,7 @@ export function isBlank(c: number): boolean {
 
 /** Where one scalar sits in the file, to turn an offset inside its value into a line. */
 class FileContext {
-  readonly lc = new LineCounter();
+  readonly lc = new (yaml().LineCounter)();
   constructor(
     readonly file: string,
     readonly text: string,
@@ -105,19 +112,7 @@ function compileExpr(ctx: FileContext, scope: Scope, node: Scalar, source: strin
   if (want === 'list' && !type.startsWith('list') && type !== 'dyn') throw ctx.error(where(0), `${what} must be a list of frame numbers, but is ${type}`);
   const problems = lintFields(parsed.ast, scope);
   if (problems.length > 0) throw ctx.error(where(problems[0]!.start), `${what}: ${problems[0]!.message} (see rules/FACTS.md)`);
-  const line = where(0);
-  const compiled = compileCel(parsed.ast);
-  const ast = parsed.ast;
-  if (!compiled) return { source, line, ast, run: (vars) => parsed(vars) };
-  // any throw of the compiled form (NOT_COMPILED, or a bug) is answered by cel-js itself
-  const run = (vars: Record<string, unknown>) => {
-    try {
-      return compiled(vars);
-    } catch {
-      return parsed(vars);
-    }
-  };
-  return { source, line, ast, run };
+  return { source, line: where(0), ast: parsed.ast, run: celRunner(parsed) };
 }
 
 /** How long a placeholder's text may be: one value (a field, a function of fields such as
@@ -299,7 +294,7 @@ function parseRule(ctx: FileContext, map: YAMLMap): Rule {
  *  catalog (top-level `codes:`), which lives beside the rules. */
 export function parseRuleFile(text: string, file: string, lazyTemplates = false): Rule[] | null {
   const ctx = new FileContext(file, text, lazyTemplates);
-  const doc = parseDocument(text, { lineCounter: ctx.lc, prettyErrors: false, uniqueKeys: true });
+  const doc = yaml().parseDocument(text, { lineCounter: ctx.lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     throw ctx.error(ctx.lineAt(e.pos[0]), `YAML: ${e.message.split("\n")[0]}`);
@@ -330,10 +325,7 @@ export function ruleFiles(path: string): string[] {
     throw new RuleFileError(path, 0, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   if (!st.isDirectory()) return [path];
-  return readdirSync(path)
-    .filter((n) => /\.ya?ml$/i.test(n))
-    .sort()
-    .map((n) => join(path, n));
+  return yamlFilesOf(path).map((n) => join(path, n));
 }
 
 export function emptyRuleSet(): RuleSet {
@@ -342,10 +334,15 @@ export function emptyRuleSet(): RuleSet {
 
 /** Loads rules from each path in order (directories or files). A rule whose id an earlier path
  *  already defined replaces it (user rules can retune a built-in one); the same id twice within
- *  one path is an error. */
-export function loadRuleSet(paths: readonly string[]): RuleSet {
+ *  one path is an error. The built-in rules come from the bundle's data when it is current,
+ *  unless `fromYaml`. */
+export function loadRuleSet(paths: readonly string[], fromYaml = false): RuleSet {
   const byId = new Map<string, { rule: Rule; path: string }>();
   for (const path of paths) {
+    if (path === builtinRulesDir && !fromYaml && embeddedCatalog() !== null) {
+      for (const rule of builtinRuleSet().rules) byId.set(rule.id, { rule, path });
+      continue;
+    }
     for (const file of ruleFiles(path)) {
       let text: string;
       try {
@@ -367,20 +364,32 @@ export function loadRuleSet(paths: readonly string[]): RuleSet {
       }
     }
   }
-  const set = emptyRuleSet();
-  for (const { rule } of byId.values()) {
-    set.rules.push(rule);
-    set.byScope[rule.scope].push(rule);
-  }
-  return set;
+  return ruleSetOf([...byId.values()].map((v) => v.rule));
 }
 
 let builtin: RuleSet | null = null;
 
 /** The built-in catalog (rules/), loaded once. */
 export function builtinRuleSet(): RuleSet {
-  builtin ??= loadRuleSet([builtinRulesDir]);
+  if (builtin === null) {
+    const data = embeddedCatalog();
+    builtin = data === null ? loadRuleSet([builtinRulesDir]) : ruleSetOf(rulesOfData(data));
+  }
   return builtin;
+}
+
+export function ruleSetOf(rules: readonly Rule[]): RuleSet {
+  const set = emptyRuleSet();
+  for (const rule of rules) {
+    set.rules.push(rule);
+    set.byScope[rule.scope].push(rule);
+  }
+  return set;
+}
+
+/** The built-in catalog as data, read from its YAML (scripts/build-bundle.mjs embeds it). */
+export function builtinCatalogData(): CatalogData {
+  return catalogData(loadRuleSet([builtinRulesDir], true).rules, parseReplyCodes(readFileSync(replyCodesPath, 'utf8'), replyCodesPath).values());
 }
 
 /** Built-in rules plus the user's (--rules DIR, repeatable). */

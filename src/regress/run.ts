@@ -1,7 +1,6 @@
 // `ftpdiag regress`: every trace in the given directories against its expectation, in parallel
 // worker threads when there are several traces and more than one core.
 
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { loadRules } from '../diagnose/rule-loader.ts';
 import type { AnalysisLimits } from '../pipeline/analyze.ts';
@@ -27,10 +26,6 @@ export async function runRegression(cases: readonly TraceCase[], opts: RegressOp
     : await inThread(cases, opts);
   const order = new Map(cases.map((c, i) => [c.trace, i]));
   return outcomes.sort((a, b) => order.get(a.trace)! - order.get(b.trace)!);
-}
-
-export function defaultJobs(): number {
-  return availableParallelism();
 }
 
 async function inThread(cases: readonly TraceCase[], opts: RegressOptions): Promise<TraceOutcome[]> {

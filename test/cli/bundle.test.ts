@@ -2,7 +2,7 @@
 // file under src/, and the bundle must behave exactly as the sources do.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,4 +127,40 @@ describe('the esbuild bundle (npm run build)', function () {
       expect(viaBundle.stdout.length).to.be.greaterThan(100);
     });
   }
+
+  // the built-in catalog is data in the bundle (src/diagnose/catalog-data.ts): a run parses no
+  // YAML; once a rules/*.yaml changed after the build, it reads the YAML and says what it says
+  describe('its built-in catalog', () => {
+    let tree = '';
+    const hook = join(tmpdir(), `i27-yaml-hook-${process.pid}.cjs`);
+    before(() => {
+      // a package tree of its own: the built bundle at dist/cli/, a copy of rules/, package.json
+      tree = mkdtempSync(join(tmpdir(), 'i27-bundle-rules-'));
+      cpSync(join(repo, 'test-artifacts/bundle-test'), join(tree, 'dist/cli'), { recursive: true });
+      cpSync(join(repo, 'rules'), join(tree, 'rules'), { recursive: true });
+      copyFileSync(join(repo, 'package.json'), join(tree, 'package.json'));
+      symlinkSync(join(repo, 'node_modules'), join(tree, 'node_modules'));
+      // says on standard error when the yaml package is loaded
+      writeFileSync(hook, "const M = require('node:module'); const load = M._load; M._load = function (r, ...a) { if (r === 'yaml') process.stderr.write('yaml loaded\\n'); return load.call(this, r, ...a); };\n");
+    });
+    after(() => {
+      rmSync(tree, { recursive: true, force: true });
+      rmSync(hook, { force: true });
+    });
+    const analyze = () => spawnSync(process.execPath, ['--require', hook, join(tree, 'dist/cli/ftpdiag.mjs'), 'analyze', join(repo, 'captures/vsftpd-upload-rst.pcap')], { encoding: 'utf8', cwd: repo });
+
+    it('loads no YAML parser while rules/ is as it was built', () => {
+      const r = analyze();
+      expect(r.stderr).to.equal('');
+      expect(r.stdout).to.include('Upload ended with RST instead of FIN');
+    });
+
+    it('reads the YAML after a rules/*.yaml was edited without rebuilding, and shows the edit', () => {
+      const file = join(tree, 'rules/ftp-transfer.yaml');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('title: Upload ended with RST instead of FIN', 'title: Upload ended with RST (edited)'));
+      const r = analyze();
+      expect(r.stderr).to.equal('yaml loaded\n');
+      expect(r.stdout).to.include('Upload ended with RST (edited)');
+    });
+  });
 });

@@ -28,6 +28,7 @@ import { freePort, freeRange } from '../../scripts/captures/lib/net-util.ts';
 import { patternBytes, RawFtp } from '../../scripts/captures/lib/raw-ftp.ts';
 import { transfer } from '../../scripts/captures/lib/session.ts';
 import { readZeekLog } from '../export/zeek-reader.ts';
+import { builtinCatalogData } from '../../src/diagnose/rule-loader.ts';
 
 const require = createRequire(import.meta.url);
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -59,6 +60,9 @@ async function placeForNobody(): Promise<{ script: string; cwd: string; remove()
       entryPoints: [join(repo, 'src/cli/main.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: script, logLevel: 'error',
       external: ['cap'], // optional, native: found at run time if at all
       banner: { js: "import { createRequire as __ftpdiagRequire } from 'node:module'; const require = __ftpdiagRequire(import.meta.url);" },
+      // the built-in catalog as data, as npm run build embeds it: the YAML parser is loaded at
+      // run time only for YAML (src/diagnose/yaml-lib.ts), from a node_modules this place lacks
+      define: { FTPDIAG_BUILTIN_CATALOG: JSON.stringify(JSON.stringify(builtinCatalogData())) },
     });
     cpSync(join(repo, 'rules'), join(dir, 'rules'), { recursive: true });
     cpSync(join(repo, 'package.json'), join(dir, 'package.json'));

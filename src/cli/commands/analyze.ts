@@ -15,7 +15,6 @@ import type { ReleasedUnit } from '../../pipeline/release.ts';
 import { useColor } from '../../report/style.ts';
 import { unitView } from '../../view/unit.ts';
 import { renderText, TextReport } from '../../report/text.ts';
-import { buildHtmlReport, writeHtmlReport } from '../../report/html-report.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { cliKeyLog, keyLogOptionSpec, type KeyLogArgs } from '../keylog-option.ts';
@@ -32,7 +31,6 @@ import { cliWidth, type WidthArgs } from '../width-option.ts';
 import { wrap } from '../../format/words.ts';
 import { errorWords } from '../../report/output-error.ts';
 import { logDir, outputFormat, withExportOptions, type ExportArgs, type OutputFormat } from '../export-option.ts';
-import { eveLines, writeZeekLogs } from '../../export/index.ts';
 
 export const FAIL_ON = ['error', 'warning', 'info', 'none'] as const;
 export type FailOn = (typeof FAIL_ON)[number];
@@ -170,12 +168,14 @@ async function report(args: AnalyzeArgs, io: CliIO, trace: string | string[], re
     // in pieces: the report of a capture of millions of frames is too long for one string
     // and each after the reader took the last (io.drained)
     if (s.format === 'eve') {
+      const { eveLines } = await import('./on-demand.ts');
       for (const line of eveLines(result)) {
         io.out(line);
         await io.drained?.();
       }
     } else if (s.format === 'zeek') {
       const dir = logDir(args);
+      const { writeZeekLogs } = await import('./on-demand.ts');
       try {
         const logs = writeZeekLogs(dir, result, s.opened);
         io.err(`ftpdiag: wrote conn.log (${logs.connRows} rows) and ftp.log (${logs.ftpRows} rows) in ${escapeWire(dir)}\n`);
@@ -200,6 +200,8 @@ async function report(args: AnalyzeArgs, io: CliIO, trace: string | string[], re
     } else io.out(renderText(result, { color: s.color, width: s.width, error: errorText, filterNote }));
   }
   if (args.html && !nothingRead) {
+    // the page's renderers (ladders, graphs) load only for it (on-demand.ts)
+    const { buildHtmlReport, writeHtmlReport } = await import('./on-demand.ts');
     const page = { showPasswords: args.showPasswords, error: errorText, decode: s.decode };
     if (args.html === '-') {
       io.out(await buildHtmlReport(typeof trace === 'string' && isStdinPath(trace) ? null : trace, result, page));

@@ -2,10 +2,6 @@
 // several side by side with their differences marked.
 
 import type { Argv } from 'yargs';
-import {
-  catalogJson, codesJson, CodeArgumentError, parseCodeArgument, renderCodeCatalog, renderCodeComparison, renderCodeDetail,
-} from '../../report/codes.ts';
-import { codeSheet } from '../../view/reply-codes.ts';
 import { escapeJsonText, escapeWire } from '../../report/escape.ts';
 import { useColor } from '../../report/style.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
@@ -32,6 +28,8 @@ export function builder(y: Argv): Argv<CodesArgs> {
 }
 
 export async function run(args: CodesArgs, io: CliIO): Promise<ExitCode> {
+  // loaded when this command runs (on-demand.ts)
+  const { catalogJson, codesJson, CodeArgumentError, parseCodeArgument, renderCodeCatalog, renderCodeComparison, renderCodeDetail, codeSheet } = await import('./on-demand.ts');
   const raw = (args.codes ?? []).map(String);
   const numbers: number[] = [];
   for (const r of raw) {

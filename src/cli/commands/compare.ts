@@ -3,14 +3,11 @@
 
 import type { Argv } from 'yargs';
 import { isStdinPath } from '../../capture/read.ts';
-import { compareDetailed, readBoth } from '../../compare/compare.ts';
 import type { CompareResult } from '../../compare/compare.ts';
-import { compareJsonHead, renderCompareJson, renderCompareText } from '../../compare/render.ts';
 import { DEFAULT_MAX_SEGMENTS } from '../../compare/signatures.ts';
-import { buildTwoPointLadder, type TwoPointTarget } from '../../compare/two-point-ladder.ts';
-import { renderTwoPointLadderText } from '../../compare/two-point-ladder-text.ts';
+import type { TwoPointTarget } from '../../compare/two-point-ladder.ts';
 import { escapeJsonText, escapeWire } from '../../report/escape.ts';
-import { DEFAULT_MAX, LadderError } from '../../report/ladder-model.ts';
+import { DEFAULT_MAX } from '../../report/ladder-model.ts';
 import { useColor } from '../../report/style.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { cliWidth, type WidthArgs } from '../width-option.ts';
@@ -113,6 +110,9 @@ function faultText(e: string): string {
 }
 
 export async function run(args: CompareArgs, io: CliIO): Promise<ExitCode> {
+  // loaded when this command runs (on-demand.ts); LadderError from the same import as what throws
+  // it (under mocha, tsx gives a dynamic import module instances of their own)
+  const { compareDetailed, readBoth, compareJsonHead, renderCompareJson, renderCompareText, buildTwoPointLadder, renderTwoPointLadderText, LadderError } = await import('./on-demand.ts');
   // yargs turns a lone '-' into ''
   if (isStdinPath(args.a ?? '') && isStdinPath(args.b ?? '')) throw new CliError('only one of the captures can be standard input');
   if (!(Number.isInteger(args.maxSegments) && args.maxSegments > 0)) throw new CliError(`--max-segments wants a positive whole number, not ${args.maxSegments}`);

@@ -2,7 +2,7 @@
 // Listing needs no privilege (tcpdump -D and the kernel's view); capturing does.
 
 import type { Argv } from 'yargs';
-import { listInterfaces, type LiveInterface } from '../../capture/live/index.ts';
+import type { LiveInterface } from '../../capture/live/index.ts';
 import { escapeJsonText, escapeWire } from '../../report/escape.ts';
 import { ExitCode, type CliIO } from '../io.ts';
 import { PIPE_WIDTH } from '../../report/layout.ts';
@@ -46,6 +46,8 @@ export function interfacesTable(list: readonly LiveInterface[], width = PIPE_WID
 }
 
 export async function run(args: InterfacesArgs, io: CliIO): Promise<ExitCode> {
+  // loaded when this command runs (on-demand.ts)
+  const { listInterfaces } = await import('./on-demand.ts');
   const list = await listInterfaces();
   if (args.json) {
     io.out(escapeJsonText(JSON.stringify(list, null, 2)) + '\n');

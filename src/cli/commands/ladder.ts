@@ -6,8 +6,7 @@
 import type { Argv } from 'yargs';
 import { isStdinPath } from '../../capture/read.ts';
 import { analyzeFile } from '../../pipeline/analyze.ts';
-import { buildLadder, DEFAULT_MAX, LadderError, planTarget, type LadderTarget } from '../../report/ladder-model.ts';
-import { renderLadderText } from '../../report/ladder-text.ts';
+import { DEFAULT_MAX, type LadderTarget } from '../../report/ladder-model.ts';
 import { useColor } from '../../report/style.ts';
 import { resultView } from '../../view/result.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
@@ -96,6 +95,9 @@ function fail(message: string): never {
 }
 
 export async function run(args: LadderArgs, io: CliIO): Promise<ExitCode> {
+  // loaded when this command runs (on-demand.ts); LadderError from the same import as what throws
+  // it (under mocha, tsx gives a dynamic import module instances of their own)
+  const { buildLadder, planTarget, LadderError, renderLadderText } = await import('./on-demand.ts');
   const trace = captureFile(args, 'ladder');
   const filter = displayFilterOf(args);
   const given = targetOf(args);

@@ -9,7 +9,7 @@
 
 import type { Argv } from 'yargs';
 import type { CaptureSummary, Frame } from '../../capture/frame.ts';
-import { openLive, LiveError, type BackendChoice, type LiveCapture, type LiveSummary } from '../../capture/live/index.ts';
+import type { BackendChoice, LiveCapture, LiveSummary } from '../../capture/live/index.ts';
 import type { Finding } from '../../diagnose/finding.ts';
 import { Analysis } from '../../pipeline/analyze.ts';
 import type { AnalysisResult } from '../../pipeline/result.ts';
@@ -28,9 +28,7 @@ import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts
 import { CliError, ExitCode, type CliIO } from '../io.ts';
 import { exitCodeFor, FAIL_ON, type FailOn } from './analyze.ts';
 import { logDir, outputFormat, withExportOptions, type ExportArgs } from '../export-option.ts';
-import { LiveEventStream } from '../../export/live-events.ts';
 import { eveTimestamp } from '../../export/times.ts';
-import { writeZeekLogs } from '../../export/index.ts';
 import { defaultTcpEngineOptions } from '../../tcp/types.ts';
 
 export const BACKENDS = ['auto', 'tcpdump', 'cap'] as const;
@@ -196,6 +194,8 @@ function liveJson(s: LiveSummary, reason: StopReason | null): Record<string, unk
 }
 
 export async function run(args: LiveArgs, given: LiveIO): Promise<ExitCode> {
+  // loaded when this command runs (on-demand.ts)
+  const { openLive, LiveError, LiveEventStream, writeZeekLogs } = await import('./on-demand.ts');
   checkArgs(args);
   const format = outputFormat(args);
   const opened = new Date();

@@ -4,8 +4,7 @@
 import type { Argv } from 'yargs';
 import { analyzeFile } from '../../pipeline/analyze.ts';
 import { escapeWire } from '../../report/escape.ts';
-import { buildOperations } from '../../report/log/operations.ts';
-import { LOG_FORMATS, renderOperationLog, type LogFormat } from '../../report/log/render.ts';
+import { LOG_FORMATS, type LogFormat } from '../../report/log/formats.ts';
 import { TIME_ZONES, type TimeZoneChoice } from '../../report/log/times.ts';
 import { useColor } from '../../report/style.ts';
 import { loadCliRules, rulesOptionSpec } from '../rules-option.ts';
@@ -45,6 +44,8 @@ export function builder(y: Argv): Argv<LogArgs> {
 }
 
 export async function run(args: LogArgs, io: CliIO): Promise<ExitCode> {
+  // loaded when this command runs (on-demand.ts)
+  const { buildOperations, renderOperationLog } = await import('./on-demand.ts');
   const trace = captureFiles(args, 'log');
   const filter = displayFilterOf(args);
   const maxFrames = frameCount(args);

@@ -2,15 +2,13 @@
 // NAME.expect.yaml beside it; a pass/fail table, JUnit XML on request, exit 1 on any regression.
 
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { errorWords } from '../../report/output-error.ts';
 import type { Argv } from 'yargs';
 import { escapeWire } from '../../report/escape.ts';
 import { Styler, tableStyle, useColor } from '../../report/style.ts';
-import { discoverTraces } from '../../regress/discover.ts';
-import { junitXml } from '../../regress/junit.ts';
 import type { TraceOutcome } from '../../regress/one-trace.ts';
-import { defaultJobs, runRegression } from '../../regress/run.ts';
 import { loadCliRules, rulePaths, rulesOptionSpec } from '../rules-option.ts';
 import { cliLimits, withLimitOptions, type LimitArgs } from '../limits-option.ts';
 import { CliError, ExitCode, type CliIO } from '../io.ts';
@@ -36,7 +34,7 @@ export function builder(y: Argv): Argv<RegressArgs> {
     .option('update', { type: 'boolean', default: false, describe: 'write or refresh NAME.expect.yaml from the current analysis (review before committing)' })
     .option('junit', { type: 'string', requiresArg: true, describe: "also write JUnit XML to this file (one testcase per trace, named relative to the directory given, its report in system-out); '-': to standard output, the table then on standard error" })
     .option('rules', rulesOptionSpec('directory of extra rules, as for analyze; repeatable'))
-    .option('jobs', { alias: 'j', type: 'number', default: defaultJobs(), describe: 'traces analysed in parallel (worker threads)' })
+    .option('jobs', { alias: 'j', type: 'number', default: availableParallelism(), describe: 'traces analysed in parallel (worker threads)' })
     .option('color', { type: 'boolean', describe: 'colour the table (default: only on a terminal; never with NO_COLOR set)' })
     .example('$0 regress captures/', 'check every trace in captures/')
     .example('$0 regress --junit regress.xml incidents/', 'for CI')
@@ -44,6 +42,8 @@ export function builder(y: Argv): Argv<RegressArgs> {
 }
 
 export async function run(args: RegressArgs, io: CliIO): Promise<ExitCode> {
+  // loaded when this command runs (regress-on-demand.ts): with the YAML parser, ~0.1 s of CPU
+  const { discoverTraces, junitXml, runRegression } = await import('./regress-on-demand.ts');
   const paths = rulePaths(args.rules);
   loadCliRules(args.rules); // fail once, here, with file:line, rather than in every worker
   const limits = cliLimits(args);

@@ -6,9 +6,8 @@ import { renderCsv, renderTsv } from './delimited.ts';
 import { renderNdjson } from './ndjson.ts';
 import { renderXferlog } from './xferlog.ts';
 import type { TimeZoneChoice } from './times.ts';
+import type { LogFormat } from './formats.ts';
 
-export const LOG_FORMATS = ['table', 'tsv', 'csv', 'ndjson', 'xferlog'] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface LogRenderOptions {
   format: LogFormat;
