@@ -160,7 +160,9 @@ export function commandJson(v: CommandView): CommandJson {
   };
 }
 
-export function sessionJson(v: SessionView): SessionJson {
+/** `commands`: the session's command views (another list for sessionTextPieces, which writes
+ *  them apart). */
+export function sessionJson(v: SessionView, commands: readonly CommandView[] = v.commands): SessionJson {
   const s = v.s;
   return {
     id: s.id,
@@ -180,7 +182,7 @@ export function sessionJson(v: SessionView): SessionJson {
     cwd: s.cwd,
     features: s.features,
     tls: project(sessionTls, s.tls),
-    commands: v.commands.map(commandJson),
+    commands: commands.map(commandJson),
     commandsDropped: s.commandsDropped,
     unsolicited: s.unsolicited.map(replyJson),
     unparsedLines: s.unparsedLines,
@@ -315,7 +317,7 @@ export function* sessionTextPieces(v: SessionView): Generator<string> {
     yield elementText(sessionJson(v));
     return;
   }
-  const text = elementText(sessionJson({ ...v, commands: [] }));
+  const text = elementText(sessionJson(v, []));
   const at = text.indexOf(SESSION_COMMANDS);
   if (at < 0 || text.indexOf(SESSION_COMMANDS, at + 1) >= 0) throw new Error('session JSON: no single commands field');
   const open = at + SESSION_COMMANDS.length - 2; // the '[' of the empty list
