@@ -431,6 +431,7 @@ export const factObjects: Readonly<Record<string, ObjectSpec>> = {
     commandCount: f('int', 'size(s.commands)'),
     replies: f(list(obj('Reply')), 'every reply, greeting and preliminary ones included, in order'),
     replyCodes: f(list('int'), 'their codes, in order'),
+    codesSeen: f(list('int'), 'each reply code seen, once, in order of first appearance: a test for a code reads this, not s.replies (a session of 10^5 transfers has 3·10^5 replies and a handful of codes)'),
     invalidReplies: f('int', 'replies without a valid code'),
     unanswered: f('int', 'commands without a final reply'),
     unparsedLines: f('int', 'lines that were neither a command nor a reply'),

@@ -433,38 +433,66 @@ export class FactBuilder {
       transferOfFrame.set(t.commandFrame, t.id);
     }
     this.transferOfFrame.set(s.id, transferOfFrame);
-    const replies: Fact[] = [];
-    if (s.greeting) replies.push(replyFact(s.greeting, '', 'greeting'));
-    for (const cmd of s.commands) {
-      for (const r of cmd.preliminary) replies.push(replyFact(r, cmd.verb, 'preliminary'));
-      if (cmd.reply) replies.push(replyFact(cmd.reply, cmd.verb, 'final'));
-    }
+    // Every reply as a fact (s.replies) is made when a rule reads the list: a session of 10^5
+    // transfers has 3·10^5 of them. Without unsolicited replies the list is the greeting, then each
+    // command's replies in command order, and what this fact needs of it (530 frames, invalid
+    // replies, the codes, the replies after the client's close) is read from the records in that
+    // order; unsolicited replies are sorted in by frame, so such a session makes the list at once.
     const unsolicited = s.unsolicited ?? [];
-    if (unsolicited.length > 0) {
-      // a cleartext reply after a failed TLS handshake answers the AUTH whose negotiation failed
-      for (const r of unsolicited) replies.push(r === s.tls.failureReply ? replyFact(r, 'AUTH', 'tls-failure') : replyFact(r, '', 'unsolicited'));
-      replies.sort((a, b) => Number((a['frame'] as bigint) - (b['frame'] as bigint)));
-    }
+    const eachReply = (f: (r: FtpReply, verb: string, kind: ReplyKind) => void): void => {
+      if (s.greeting) f(s.greeting, '', 'greeting');
+      for (const cmd of s.commands) {
+        for (const r of cmd.preliminary) f(r, cmd.verb, 'preliminary');
+        if (cmd.reply) f(cmd.reply, cmd.verb, 'final');
+      }
+    };
+    const replyList = (): Fact[] => {
+      const list: Fact[] = [];
+      eachReply((r, verb, kind) => list.push(replyFact(r, verb, kind)));
+      if (unsolicited.length > 0) {
+        // a cleartext reply after a failed TLS handshake answers the AUTH whose negotiation failed
+        for (const r of unsolicited) list.push(r === s.tls.failureReply ? replyFact(r, 'AUTH', 'tls-failure') : replyFact(r, '', 'unsolicited'));
+        list.sort((a, b) => Number((a['frame'] as bigint) - (b['frame'] as bigint)));
+      }
+      return list;
+    };
+    const replies = unsolicited.length > 0 ? replyList() : null;
     // A 530 to USER/PASS/ACCT is a failed login; to anything else, a command sent before logging in.
     const loginFailureFrames: bigint[] = [];
     const notLoggedInFrames: bigint[] = [];
+    const codesSeen: bigint[] = [];
     let invalid = 0;
-    for (const r of replies) {
+    const count = (code: bigint, frame: bigint, verb: string, kind: string, valid: boolean): void => {
       // a 530 with no command in the capture counts with the logins (ftp/logins.ts)
-      if (r['code'] === 530n) (LOGIN_VERBS.has(r['command'] as string) || r['kind'] === 'unsolicited' ? loginFailureFrames : notLoggedInFrames).push(r['frame'] as bigint);
-      if (r['valid'] === false) invalid++;
-    }
+      if (code === 530n) (LOGIN_VERBS.has(verb) || kind === 'unsolicited' ? loginFailureFrames : notLoggedInFrames).push(frame);
+      if (!valid) invalid++;
+      if (!codesSeen.includes(code)) codesSeen.push(code);
+    };
+    if (replies) for (const r of replies) count(r['code'] as bigint, r['frame'] as bigint, r['command'] as string, r['kind'] as string, r['valid'] === true);
+    else eachReply((r, verb, kind) => count(int(r.code), int(r.frame), verb, kind, r.valid));
     const quit = s.commands.find((c) => c.verb === 'QUIT');
     // which side of the control connection the capture holds nothing of (one direction only)
     const clientSide: Side = s.serverSide === 'server' ? 'client' : 'server';
     const oneWay = !control ? '' : control[s.serverSide].segments === 0 && control[clientSide].segments > 0 ? 'client' : control[clientSide].segments === 0 && control[s.serverSide].segments > 0 ? 'server' : '';
     const { passive, active } = this.mismatches(s, sessionTransfers);
-    const clientClose = control ? clientCloseFact(s, control, replies, sessionTransfers, this.src.showPasswords) : null;
+    const repliesAfter = (at: number): Fact[] => {
+      if (replies) return replies.filter((r) => Number(r['frame'] as bigint) > at);
+      const after: Fact[] = [];
+      eachReply((r, verb, kind) => {
+        if (r.frame > at) after.push(replyFact(r, verb, kind));
+      });
+      return after;
+    };
+    const clientClose = control ? clientCloseFact(s, control, repliesAfter, sessionTransfers, this.src.showPasswords) : null;
     const closedAt = clientClose ? Number(clientClose['frame'] as bigint) : 0;
-    for (const r of replies) r['afterClientClose'] = closedAt > 0 && Number(r['frame'] as bigint) > closedAt;
+    const markClose = (list: readonly Fact[]): void => {
+      for (const r of list) r['afterClientClose'] = closedAt > 0 && Number(r['frame'] as bigint) > closedAt;
+    };
+    if (replies) markClose(replies);
+    if (clientClose) markClose(clientClose['repliesAfter'] as Fact[]);
     // replies no command of the capture explains, and why: 120 (the 220 follows), 421 and 530
     // have findings of their own, and a 221 after the client closed is its goodbye
-    const orphans = replies.filter((r) => r['kind'] === 'unsolicited' && r['valid'] === true && !ORPHANS_TOLD_ELSEWHERE.has(Number(r['code'] as bigint)) && !(r['code'] === 221n && r['afterClientClose'] === true));
+    const orphans = (replies ?? []).filter((r) => r['kind'] === 'unsolicited' && r['valid'] === true && !ORPHANS_TOLD_ELSEWHERE.has(Number(r['code'] as bigint)) && !(r['code'] === 221n && r['afterClientClose'] === true));
     const clientBytesMissing = control ? Math.max(0, control[clientSide].bytesSent - control[clientSide].bytesCaptured) : 0;
     const fact: Fact = {
       id: int(s.id),
@@ -492,8 +520,9 @@ export class FactBuilder {
       tls: sessionTlsFact(s),
       commands: undefined, // made on first read (below)
       commandCount: int(s.commands.length),
-      replies,
-      replyCodes: replies.map((r) => r['code'] as bigint),
+      replies: replies ?? undefined, // made on first read (below) without unsolicited replies
+      replyCodes: replies ? replies.map((r) => r['code'] as bigint) : undefined,
+      codesSeen,
       invalidReplies: int(invalid),
       unanswered: int(s.commands.filter((c) => c.reply === null).length),
       unparsedLines: int(s.unparsedLines),
@@ -519,16 +548,23 @@ export class FactBuilder {
     // the list of command facts is made when a rule reads s.commands: the command scope and a
     // transfer's `cmd` take one fact at a time (commandFactOf), so a session of 10^5 transfers is
     // diagnosed without 2·10^5 command facts held at once unless a rule asks for the list
-    Object.defineProperty(fact, 'commands', {
-      enumerable: true,
-      configurable: true,
-      get: () => {
-        const list = s.commands.map((_, i) => this.commandFactOf(s, i));
-        Object.defineProperty(fact, 'commands', { value: list, enumerable: true, writable: true, configurable: true });
-        this.commandLists.set(s.id, list);
-        return list;
-      },
+    madeOnRead(fact, 'commands', () => {
+      const list = s.commands.map((_, i) => this.commandFactOf(s, i));
+      this.commandLists.set(s.id, list);
+      return list;
     });
+    if (!replies) {
+      madeOnRead(fact, 'replies', () => {
+        const list = replyList();
+        markClose(list);
+        return list;
+      });
+      madeOnRead(fact, 'replyCodes', () => {
+        const codes: bigint[] = [];
+        eachReply((r) => codes.push(int(r.code)));
+        return codes;
+      });
+    }
     this.sessionFacts.set(s.id, fact);
     return fact;
   }
@@ -825,7 +861,22 @@ function endpointFact(e: Endpoint, who: string): Fact {
   };
 }
 
-function replyFact(r: FtpReply, verb: string, kind: 'greeting' | 'preliminary' | 'final' | 'unsolicited' | 'tls-failure'): Fact {
+type ReplyKind = 'greeting' | 'preliminary' | 'final' | 'unsolicited' | 'tls-failure';
+
+/** Makes `key` of `fact` a list made when first read, then kept in its place. */
+function madeOnRead(fact: Fact, key: string, make: () => unknown): void {
+  Object.defineProperty(fact, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const value = make();
+      Object.defineProperty(fact, key, { value, enumerable: true, writable: true, configurable: true });
+      return value;
+    },
+  });
+}
+
+function replyFact(r: FtpReply, verb: string, kind: ReplyKind): Fact {
   return {
     code: int(r.code),
     text: r.text,
@@ -847,13 +898,13 @@ function replyFact(r: FtpReply, verb: string, kind: 'greeting' | 'preliminary' |
  * and what the server still sent after it, and the client stack's RST that may have answered that.
  * Null when the server closed first, or nobody closed in the capture.
  */
-function clientCloseFact(s: Session, c: Connection, replies: readonly Fact[], transfers: readonly Transfer[], showPasswords: boolean): Fact | null {
+function clientCloseFact(s: Session, c: Connection, repliesAfter: (frame: number) => Fact[], transfers: readonly Transfer[], showPasswords: boolean): Fact | null {
   const clientSide: Side = s.serverSide === 'server' ? 'client' : 'server';
   if (c.closedBy !== clientSide || c.closeKind === null || c.closeFrame === null) return null;
   const at = c.closeFrame;
   const quit = s.commands.find((x) => x.verb === 'QUIT');
   const pending = s.commands.filter((x) => x.frame <= at && x.verb !== '' && (x.reply === null || x.reply.frame > at));
-  const after = replies.filter((r) => Number(r['frame'] as bigint) > at);
+  const after = repliesAfter(at);
   const running = transfers.some((t) => t.commandFrame <= at && (t.finalReply === null || t.finalReply.frame > at));
   const reset = c.reset !== null && c.reset.by === clientSide && c.reset.frame > at ? c.reset.frame : 0;
   return {

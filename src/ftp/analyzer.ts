@@ -421,7 +421,13 @@ export class FtpAnalyzer implements TcpListener {
     track.settled = true;
     measureTransfer(track);
     trimLists(track);
-    if (track.setup) this.linker.retire(track.setup);
+    if (track.setup) {
+      this.linker.retire(track.setup);
+      // answered, it has left the session's running transfers, the only reader of a track's setup
+      // after it started (linking by timing): the PASV/PORT exchange's working state (its
+      // expectation keys, candidate lists) goes with it, ~200 bytes a transfer of a long session
+      if (track.t.finalReply !== null) track.setup = null;
+    }
     this.events.transferDone?.(track.t);
     this.maybeEndSession(track.control as ControlSession);
   }

@@ -8,9 +8,9 @@
 import { severitiesPresent } from '../diagnose/finding.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { UnitView } from '../view/unit.ts';
-import { connectionJson, elementText, findingJson, reportChunks, reportHead, sessionJson, transferJson, type JsonReportOptions, type ListText } from './json.ts';
+import { connectionJson, elementText, findingJson, reportChunks, reportHead, sessionTextPieces, transferJson, type JsonReportOptions, type ListText } from './json.ts';
 import { ReplyCodeCounter } from '../view/reply-codes.ts';
-import { byFirstField, findingOrder, findingSortKey, SpoolDir, type SpoolFile, type Spool } from './spool.ts';
+import { byFirstField, findingOrder, findingSortKey, SpoolDir, type SpoolFile } from './spool.ts';
 import type { Severity } from '../diagnose/finding.ts';
 
 export class JsonSpool {
@@ -34,7 +34,7 @@ export class JsonSpool {
   add(u: UnitView): void {
     for (const c of u.connections) this.connections.add(elementText(connectionJson(c)), [c.c.id]);
     for (const s of u.sessions) {
-      this.sessions.add(elementText(sessionJson(s)), [s.s.id]);
+      this.sessions.addPieces(sessionTextPieces(s), [s.s.id]);
       this.codes.add(s.s);
     }
     for (const t of u.transfers) this.transfers.add(elementText(transferJson(t)), [t.t.id]);
@@ -74,12 +74,13 @@ export class JsonSpool {
 }
 
 /** A spooled list as the report writer takes it, read back in sort order. */
-function spooled(file: Spool): ListText {
+function spooled(file: SpoolFile): ListText {
   return {
     lazy: true,
     count: file.count,
     *runs() {
       for (const batch of file.sorted().texts()) yield batch.join(',\n');
     },
+    pieces: () => file.joined(',\n'),
   };
 }

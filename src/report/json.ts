@@ -160,7 +160,9 @@ export function commandJson(v: CommandView): CommandJson {
   };
 }
 
-export function sessionJson(v: SessionView): SessionJson {
+/** `commands`: the session's command views (another list for sessionTextPieces, which writes
+ *  them apart). */
+export function sessionJson(v: SessionView, commands: readonly CommandView[] = v.commands): SessionJson {
   const s = v.s;
   return {
     id: s.id,
@@ -180,7 +182,7 @@ export function sessionJson(v: SessionView): SessionJson {
     cwd: s.cwd,
     features: s.features,
     tls: project(sessionTls, s.tls),
-    commands: v.commands.map(commandJson),
+    commands: commands.map(commandJson),
     commandsDropped: s.commandsDropped,
     unsolicited: s.unsolicited.map(replyJson),
     unparsedLines: s.unparsedLines,
@@ -276,6 +278,9 @@ export interface ListText {
   readonly lazy: true;
   count: number;
   runs(): Iterable<string>;
+  /** The same list's text as pieces cut anywhere, separators included (runs() joined by ',\n'):
+   *  a spool that holds one element too long for a run hands it out a window at a time. */
+  pieces?(): Iterable<string>;
 }
 
 /** A list of report objects, produced one element at a time (also for buildJsonReport). */
@@ -295,6 +300,34 @@ const nestedText = (elements: unknown[]): string => escapeJsonText(JSON.stringif
 
 /** One element's text as a run holds it. */
 export const elementText = (v: unknown): string => nestedText([v]);
+
+/** Where the commands of a session's element text go (elementText indents a session's fields by
+ *  six spaces), and their list as JSON.stringify writes it when it is empty. */
+const SESSION_COMMANDS = '\n      "commands": []';
+
+/**
+ * A session's element text, equal to elementText(sessionJson(v)), in pieces: the commands are
+ * stringified BATCH at a time nested four arrays deep (`[[[[a, b, …]]]]`, which indents them as
+ * they sit in the session, eight spaces) and the wrapper's brackets cut off again, so that a
+ * session of 10^5 transfers never has the JSON objects of all its commands, nor their text, at
+ * once (the JSON report's spool writes the pieces straight to its file).
+ */
+export function* sessionTextPieces(v: SessionView): Generator<string> {
+  if (v.commands.length <= BATCH) {
+    yield elementText(sessionJson(v));
+    return;
+  }
+  const text = elementText(sessionJson(v, []));
+  const at = text.indexOf(SESSION_COMMANDS);
+  if (at < 0 || text.indexOf(SESSION_COMMANDS, at + 1) >= 0) throw new Error('session JSON: no single commands field');
+  const open = at + SESSION_COMMANDS.length - 2; // the '[' of the empty list
+  yield `${text.slice(0, open + 1)}\n`;
+  for (let i = 0; i < v.commands.length; i += BATCH) {
+    const batch = v.commands.slice(i, i + BATCH).map(commandJson);
+    yield `${i === 0 ? '' : ',\n'}${escapeJsonText(JSON.stringify([[[batch]]], null, 2).slice(20, -20))}`;
+  }
+  yield `\n      ${text.slice(open + 1)}`;
+}
 
 function objectList<T>(xs: readonly T[], f: (x: T) => unknown): ObjectList {
   const item = (i: number) => f(xs[i]!);
@@ -451,10 +484,13 @@ export function* reportChunks(fields: Array<[string, unknown]>): Generator<strin
       yield `  ${JSON.stringify(k)}: []${comma}\n`;
     } else {
       yield `  ${JSON.stringify(k)}: [\n`;
-      let first = true;
-      for (const run of v.runs()) {
-        yield first ? run : `,\n${run}`;
-        first = false;
+      if (v.pieces) yield* v.pieces();
+      else {
+        let first = true;
+        for (const run of v.runs()) {
+          yield first ? run : `,\n${run}`;
+          first = false;
+        }
       }
       yield `\n  ]${comma}\n`;
     }

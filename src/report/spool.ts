@@ -11,6 +11,7 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 export { findingSortKey } from '../pipeline/release.ts';
 
 /** Bytes of text gathered before a write to a spool file (one buffer per spool, up to four open). */
@@ -198,6 +199,7 @@ export class SpoolFile implements Spool {
   /** The run in sorted order, as written. */
   private spillBuf: Float64Array | null = null;
   private done: SortedTexts | null = null;
+  private final: Run | null = null; // the merged run, once sorted
   /** Windows of the text file read, the one used last first. */
   private readonly windows: Array<{ buf: Buffer; at: number; bytes: number }> = [];
   /** Positioned reads of the text file so far. */
@@ -232,6 +234,23 @@ export class SpoolFile implements Spool {
     this.runTextBytes += len;
     this.count++;
     if (++this.inRun === this.sizes.run) this.spill();
+  }
+
+  /** One element whose text comes in pieces (the JSON of a session of 10^5 commands): written to
+   *  the text file as the pieces come, in a run of its own, so that neither its whole text nor a
+   *  buffer for it is ever made (the run buffer took three bytes per character of it). */
+  addPieces(pieces: Iterable<string>, sortKey: readonly number[]): void {
+    if (this.inRun > 0) this.spill();
+    const start = this.written + this.pendingBytes;
+    for (const p of pieces) this.append(Buffer.from(p, 'utf8'));
+    const len = this.written + this.pendingBytes - start;
+    this.flush();
+    const record = new Float64Array(this.width);
+    for (let k = 0; k < this.sortFields; k++) record[k] = sortKey[k]!;
+    record[this.sortFields] = start;
+    record[this.sortFields + 1] = len;
+    this.runs.push({ at: this.appendIndex(record, 1), count: 1 });
+    this.count++;
   }
 
   /** Appends bytes to the text file, through `pending`. */
@@ -293,6 +312,7 @@ export class SpoolFile implements Spool {
       runs = merged;
     }
     const final = runs[0]!;
+    this.final = final;
     this.done = {
       texts: (from = 0, to = final.count) => inBatches(this.finalTexts(final, from, to)),
       keys: (from = 0, to = final.count) => this.finalKeys(final, from, to),
@@ -357,6 +377,55 @@ export class SpoolFile implements Spool {
   private *finalTexts(run: Run, from: number, to: number): Generator<string> {
     const cursor = this.finalCursor(run, from, to);
     while (cursor.advance()) yield this.readText(cursor.buf[cursor.pos + this.sortFields]!, cursor.buf[cursor.pos + this.sortFields + 1]!);
+  }
+
+  /** Every text in sort order, joined by `sep`, in pieces of about BATCH_CHARS characters; a text
+   *  longer than a read window (a session of 10^5 commands) is read and decoded a window at a time,
+   *  so that no string or buffer holds it whole. */
+  *joined(sep: string): Generator<string> {
+    this.sorted();
+    const run = this.final!;
+    const cursor = this.finalCursor(run, 0, run.count);
+    let batch: string[] = [];
+    let chars = 0;
+    let first = true;
+    const sepIfNotFirst = () => {
+      const s = first ? '' : sep;
+      first = false;
+      return s;
+    };
+    while (cursor.advance()) {
+      const start = cursor.buf[cursor.pos + this.sortFields]!;
+      const len = cursor.buf[cursor.pos + this.sortFields + 1]!;
+      if (len <= READ_WINDOW) {
+        const text = this.readText(start, len);
+        batch.push(text);
+        chars += text.length;
+        if (chars < BATCH_CHARS) continue;
+      }
+      if (batch.length > 0) yield sepIfNotFirst() + batch.join(sep);
+      batch = [];
+      chars = 0;
+      if (len <= READ_WINDOW) continue;
+      const lead = sepIfNotFirst();
+      if (lead !== '') yield lead;
+      yield* this.readPieces(start, len);
+    }
+    if (batch.length > 0) yield sepIfNotFirst() + batch.join(sep);
+  }
+
+  /** The text of `len` bytes at byte `start` of the text file, a window at a time. */
+  private *readPieces(start: number, len: number): Generator<string> {
+    const decoder = new StringDecoder('utf8');
+    const buf = Buffer.allocUnsafeSlow(READ_WINDOW);
+    for (let at = 0; at < len; at += READ_WINDOW) {
+      const n = Math.min(READ_WINDOW, len - at);
+      readAll(this.fd, buf.subarray(0, n), start + at);
+      this.reads++;
+      yield decoder.write(buf.subarray(0, n));
+    }
+    const rest = decoder.end();
+    if (rest !== '') yield rest;
   }
 
   /** Sort keys of the merged run's records [from, to). */

@@ -24,7 +24,7 @@ import { defaultTcpEngineOptions, MAX_EVENT_FRAMES, MAX_HOLES } from './types.ts
 import { analyzeSegment, Flag, noteHandshakeTiming, noteSynWindowScale } from './analysis.ts';
 import { onAckSent, onFinSent, onRstSent, onSynAckSent, onSynSent, type EndpointTracker } from './endpoint-state.ts';
 import { FlowTable } from './flow-table.ts';
-import { endIpHistory, noteIpHeaders, RecentRings } from './ip-history.ts';
+import { endIpHistory, forgetIpHistory, noteIpHeaders, RecentRings } from './ip-history.ts';
 import { RtoChain, rtoStory } from './rto-chain.ts';
 import { holeOpened, noteHandshakeAck, noteHoleReport, noteSyn, reorderedFill } from './reordering.ts';
 import { DirectionSink, Flow } from './flow.ts';
@@ -181,6 +181,7 @@ export class TcpEngine {
   private forget(flow: Flow): void {
     this.table.remove(flow);
     this.stats.liveFlows = this.table.size;
+    forgetIpHistory(flow.conn);
     this.listener.onForget?.(flow.conn);
     if (!this.opts.keepConnections) this.liveConns.delete(flow.conn.id);
   }

@@ -63,6 +63,18 @@ export function endIpHistory(rings: RecentRings, conn: Connection): void {
   }
 }
 
+/** The connection left the engine's table: no segment can reach it any more. Its IP history is
+ *  read after that only to judge its RSTs (reset-origin.ts judgeResets, presence.ts), so a
+ *  connection without any RST keeps none: ~650 bytes of each ended connection a long session
+ *  holds until it is released. */
+export function forgetIpHistory(conn: Connection): void {
+  const c = conn.client.ipHistory;
+  const s = conn.server.ipHistory;
+  if ((c?.resets.length ?? 0) + (s?.resets.length ?? 0) > 0) return;
+  if (c) conn.client.ipHistory = undefined;
+  if (s) conn.server.ipHistory = undefined;
+}
+
 /**
  * One segment sent by `s` (its peer `r`) on `conn`. Call before the connection's lastFrame and
  * endTime move to this segment: the silence is measured from them.

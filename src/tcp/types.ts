@@ -168,7 +168,8 @@ export interface Endpoint {
   gapsReordered: number; //    holes in its stream an out-of-order segment closed completely: no loss behind those lost-segment flags
   missingUnacked: number; //   bytes of its stream never captured nor acknowledged by the peer (final at the end)
   /** IP/TCP header history of what it sent, to tell its own RSTs from forged ones
-   *  (ip-history.ts fills it, reset-origin.ts judges). Always set by the engine. */
+   *  (ip-history.ts fills it, reset-origin.ts judges). Set by the engine while the connection is in
+   *  its table; dropped when it is forgotten without any RST (forgetIpHistory). */
   ipHistory?: IpHistory;
 }
 

@@ -87,15 +87,40 @@ export function byteCell(t: Transfer, n: number): ByteCell {
   }
 }
 
+/** A connection's view. Its texts are made when an output first reads them: the text report reads
+ *  none of them, and a session of 10^5 transfers made them all at once at its release. */
+class LazyConnectionView implements ConnectionView {
+  private labelText: string | null = null;
+  private endsText: string | null = null;
+  private conflictViews: ConflictView[] | null = null;
+
+  constructor(
+    readonly c: Connection,
+    readonly role: ConnectionRole,
+    private readonly of: { session: number | null; transfer: Transfer | null },
+    private readonly showPasswords: boolean,
+  ) {}
+
+  get label(): string {
+    return (this.labelText ??= connectionLabel(this.c, this.role, { session: this.of.session, transfer: this.of.transfer ? transferLabel(this.of.transfer) : null }));
+  }
+
+  get ends(): string {
+    return (this.endsText ??= connectionEnds(this.c));
+  }
+
+  get close(): ConnectionView['close'] {
+    const c = this.c;
+    return c.closeKind && c.closedBy ? { kind: c.closeKind, by: c.closedBy, frame: c.closeFrame } : null;
+  }
+
+  get conflicts(): ConflictView[] {
+    return (this.conflictViews ??= this.c.conflicts.map((x) => ({ conflict: x, ...conflictTexts(x, this.showPasswords) })));
+  }
+}
+
 export function connectionView(c: Connection, role: ConnectionRole, of: { session: number | null; transfer: Transfer | null }, opts: ViewOptions): ConnectionView {
-  return {
-    c,
-    role,
-    label: connectionLabel(c, role, { session: of.session, transfer: of.transfer ? transferLabel(of.transfer) : null }),
-    ends: connectionEnds(c),
-    close: c.closeKind && c.closedBy ? { kind: c.closeKind, by: c.closedBy, frame: c.closeFrame } : null,
-    conflicts: c.conflicts.map((x) => ({ conflict: x, ...conflictTexts(x, opts.showPasswords) })),
-  };
+  return new LazyConnectionView(c, role, of, opts.showPasswords);
 }
 
 export function commandView(cmd: FtpCommand, opts: ViewOptions): CommandView {
@@ -103,9 +128,11 @@ export function commandView(cmd: FtpCommand, opts: ViewOptions): CommandView {
   return { cmd, arg, line: arg === '' ? cmd.verb : `${cmd.verb} ${arg}` };
 }
 
-/** `transfers`: the transfers of its unit (its data connections' TLS lines come from them). */
+/** `transfers`: the transfers of its unit (its data connections' TLS lines come from them). Its
+ *  command views are made when an output first reads them (the text report does not). */
 export function sessionView(s: Session, control: ConnectionView | null, opts: ViewOptions, transfers: readonly Transfer[] = []): SessionView {
   const tlsRows = sessionTlsRows(s, transfers);
+  let commands: CommandView[] | null = null;
   return {
     s,
     label: sessionLabel(s),
@@ -114,20 +141,43 @@ export function sessionView(s: Session, control: ConnectionView | null, opts: Vi
     tls: tlsRows.map((r) => r.line),
     tlsRows,
     logins: s.logins.map((l) => ({ user: l.user, password: shownSecret(l.password, opts.showPasswords), commands: l.commands })),
-    commands: s.commands.map((c) => commandView(c, opts)),
+    get commands() {
+      return (commands ??= s.commands.map((c) => commandView(c, opts)));
+    },
     control,
   };
 }
 
+/** A transfer's view; its texts made when an output first reads them (as LazyConnectionView). */
+class LazyTransferView implements TransferView {
+  private labelText: string | null = null;
+  private whatText: string | null = null;
+
+  constructor(readonly t: Transfer) {}
+
+  get label(): string {
+    return (this.labelText ??= transferLabel(this.t));
+  }
+
+  get what(): string {
+    return (this.whatText ??= transferWhat(this.t));
+  }
+
+  get bytes(): ByteCell {
+    return byteCell(this.t, this.t.bytes);
+  }
+
+  get bytesAcked(): ByteCell {
+    return byteCell(this.t, this.t.bytesAcked);
+  }
+
+  get bytesMissing(): ByteCell {
+    return byteCell(this.t, this.t.bytesMissing);
+  }
+}
+
 export function transferView(t: Transfer): TransferView {
-  return {
-    t,
-    label: transferLabel(t),
-    what: transferWhat(t),
-    bytes: byteCell(t, t.bytes),
-    bytesAcked: byteCell(t, t.bytesAcked),
-    bytesMissing: byteCell(t, t.bytesMissing),
-  };
+  return new LazyTransferView(t);
 }
 
 export function severityCounts(findings: Iterable<{ severity: Severity }>): Record<Severity, number> {

@@ -59,7 +59,10 @@ describe('pipeline/release: a long session is diagnosed one transfer at a time',
       expect(t.settled).to.equal(true);
       // the announced listener of each candidate and the candidates that ended: read once, to settle it
       expect(t.listeners.size + t.ended.size).to.equal(0);
+      // the PASV/PORT exchange that set it up, once it was answered (its expectation keys, candidates)
+      if (t.t.finalReply !== null) expect(t.setup).to.equal(null);
     }
+    expect(tracks.filter((t) => t.t.finalReply !== null).length).to.be.at.least(25);
   });
 
   it('makes the list of command facts only when a rule reads it', () => {

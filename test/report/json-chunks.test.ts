@@ -2,7 +2,10 @@ import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
 import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import { analyzeFile } from '../../src/pipeline/analyze.ts';
-import { renderJson, renderJsonChunks } from '../../src/report/json.ts';
+import { elementText, renderJson, renderJsonChunks, sessionJson, sessionTextPieces } from '../../src/report/json.ts';
+import { JsonSpool } from '../../src/report/json-spool.ts';
+import { resultView } from '../../src/view/result.ts';
+import { sessionView } from '../../src/view/unit.ts';
 import { analysisResult, command, connection, reply, session, transfer } from '../diagnose/fixtures.ts';
 
 const captures = (name: string) => fileURLToPath(new URL(`../../captures/${name}`, import.meta.url));
@@ -25,4 +28,26 @@ describe('report/json streamed in pieces', () => {
       expect(pieces.join('')).to.equal(renderJson(result));
     });
   }
+
+  it('a session of many commands is written in batches of commands, to the same text', () => {
+    // 700 commands: three batches and a rest; a credential, C1 bytes and non-ASCII in arguments
+    const commands = Array.from({ length: 700 }, (_, i) =>
+      i === 1 ? command(i, 'PASS', 'sécret', 10 + 2 * i, reply(230, 11 + 2 * i)) : command(i, 'RETR', `f${i}\x9b€`, 10 + 2 * i, reply(226, 11 + 2 * i)),
+    );
+    const s = session(0, 0, { commands, transfers: [] });
+    const v = sessionView(s, null, { showPasswords: false });
+    const pieces = [...sessionTextPieces(v)];
+    expect(pieces.length).to.be.above(3);
+    expect(pieces.join('')).to.equal(elementText(sessionJson(v)));
+    // and through the streamed report's spool, the whole document as renderJson gives it
+    const r = analysisResult({ connections: [connection(0)], sessions: [s], transfers: [] });
+    const spool = new JsonSpool();
+    try {
+      spool.add(resultView(r).unit);
+      // a streamed result carries its totals apart (its lists are empty)
+      expect([...spool.render({ ...r, released: { connections: 1, sessions: 1, transfers: 0 } })].join('')).to.equal(renderJson(r));
+    } finally {
+      spool.close();
+    }
+  });
 });

@@ -157,4 +157,33 @@ describe('report spools', () => {
     expect(keys(file, 120, 300)).to.deep.equal(expected.slice(120, 300));
     file.close();
   });
+
+  it('writes an element given in pieces straight to its file and reads it back a window at a time', () => {
+    const dir = new SpoolDir('ftpdiag-spool-test-');
+    dirs.push(dir);
+    const file = dir.file('x', 1, byFirstField, { run: 4, fanIn: 2, block: 3 });
+    // multi-byte characters across every piece and read-window boundary: 'é' is 2 bytes, '€' 3
+    const big = Array.from({ length: 3000 }, (_, i) => `${i % 7 === 0 ? 'é€' : 'ab'}${'x'.repeat(i % 97)}`);
+    const elements: Array<{ key: number; text: string }> = [];
+    for (let i = 0; i < 9; i++) {
+      const key = (i * 5) % 9;
+      if (i === 3 || i === 7) {
+        file.addPieces(big.map((p) => `${key}:${p}`), [key]);
+        elements.push({ key, text: big.map((p) => `${key}:${p}`).join('') });
+      } else {
+        file.add(`small ${key} é`, [key]);
+        elements.push({ key, text: `small ${key} é` });
+      }
+    }
+    expect(file.count).to.equal(9);
+    const expected = elements.sort((a, b) => a.key - b.key).map((e) => e.text);
+    const pieces = [...file.joined(',\n')];
+    expect(pieces.join('')).to.equal(expected.join(',\n'));
+    // the long elements (~150k characters each) came in pieces of at most a read window
+    expect(expected.filter((t) => t.length > 100_000)).to.have.length(2);
+    expect(Math.max(...pieces.map((p) => p.length))).to.be.at.most(64 * 1024);
+    // and read back whole by texts(), as before
+    expect(all(file)).to.deep.equal(expected);
+    file.close();
+  });
 });

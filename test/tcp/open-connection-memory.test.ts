@@ -102,9 +102,31 @@ describe('tcp: memory held per open connection', function () {
     }
     engine.finish();
     expect(ended).to.have.length(2000);
-    expect(ended.every((c) => c.client.ipHistory!.recent === null && c.server.ipHistory!.recent === null)).to.equal(true);
+    expect(ended.every((c) => (c.client.ipHistory?.recent ?? null) === null && (c.server.ipHistory?.recent ?? null) === null)).to.equal(true);
     // 200 connections open at a time, two 8-entry rings each (256 B): 100 KB, doubled at most by
     // the slab's growth; 2,000 connections' rings would be 1 MB
     expect(most).to.be.at.most(2 * 200 * 2 * 256);
+  });
+
+  it('a forgotten connection keeps its IP history only when it has an RST to judge', () => {
+    const t = new TraceBuilder({ step: 0.001 });
+    const closed = t.tcp({ client: '10.3.0.1:40000', server: '192.0.2.2:21' });
+    closed.handshake();
+    closed.client('PA', 'NOOP\r\n');
+    closed.close();
+    const reset = t.tcp({ client: '10.3.0.2:40000', server: '192.0.2.2:21' });
+    reset.handshake();
+    reset.client('PA', 'NOOP\r\n');
+    reset.server('R');
+    t.wait(30); // past the ended-flow grace: both are forgotten at the next frame
+    t.tcp({ client: '10.3.0.3:40000', server: '192.0.2.2:21' }).handshake();
+    const forgotten: Connection[] = [];
+    const engine = new TcpEngine({ onConnection() {}, onData() {}, onGap() {}, onEnd() {}, onForget: (c) => void forgotten.push(c) });
+    const dec = new PacketDecoder();
+    for (const f of t.captureFrames()) if (dec.decode(f) === 'tcp') engine.packet(dec.packet);
+    expect(forgotten.map((c) => c.id)).to.deep.equal([0, 1]);
+    expect([forgotten[0]!.client.ipHistory, forgotten[0]!.server.ipHistory]).to.deep.equal([undefined, undefined]);
+    expect(forgotten[1]!.server.ipHistory!.resets.map((r) => r.frame)).to.deep.equal([forgotten[1]!.server.rstFrame]);
+    expect(forgotten[1]!.client.ipHistory).to.not.equal(undefined); // the RST is judged against its peer's segments too
   });
 });
