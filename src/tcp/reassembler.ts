@@ -2,6 +2,8 @@
 // the layer above (Reassembler). Offsets are relative stream offsets (first data byte = 0), plain
 // numbers, so streams longer than 4 GiB are fine once sequence numbers are unwrapped.
 
+import { copyBytes } from './bytes.ts';
+
 /** Out-of-order segments held per direction, whatever their size: the byte cap alone let 4 M
  *  one-byte segments (each with its own record, and work per insert growing with them) be held.
  *  4,096 full-size segments are more than the default 4 MiB byte cap holds. Past it the earliest
@@ -117,6 +119,38 @@ export const CONFLICT_BYTES = 256;
 /** Delivered bytes kept until the peer acknowledges them, per direction: a copy that disagrees
  *  with them can only be told while they are kept. Past this the oldest go unkept. */
 export const MAX_UNACKED_KEPT = 16 * 1024;
+
+/** Smallest buffer kept bytes go into; kept buffers come in power-of-two sizes from here up to
+ *  MAX_UNACKED_KEPT, so that a freed one fits the next connection's needs. */
+const KEPT_MIN = 256;
+/** Bytes of freed kept buffers held for reuse, per size: a control connection keeps each
+ *  command or reply until it is acknowledged, and a fresh buffer outside the shared pool per
+ *  segment (an ArrayBuffer with its own backing store) cost more than the parsing behind it. */
+const KEPT_POOL_BYTES = 256 * 1024;
+
+/** Freed kept buffers by size class (KEPT_MIN << k), at most KEPT_POOL_BYTES of each. */
+const keptPool: Buffer[][] = [];
+for (let size = KEPT_MIN; size <= MAX_UNACKED_KEPT; size *= 2) keptPool.push([]);
+
+/** A buffer of at least `length` (≤ MAX_UNACKED_KEPT) bytes for kept bytes: a freed one of its
+ *  size class, or a new one — not from Node's shared pool: a connection may keep these bytes for
+ *  minutes, and a slice of the pool holds the whole 8 KB slab it was cut from. */
+function takeKept(length: number): Buffer {
+  let size = KEPT_MIN;
+  let k = 0;
+  while (size < length) {
+    size *= 2;
+    k++;
+  }
+  return keptPool[k]!.pop() ?? Buffer.allocUnsafeSlow(size);
+}
+
+/** Gives a kept buffer back for reuse (its bytes are not read again). */
+function freeKept(buf: Buffer): void {
+  const k = Math.log2(buf.length / KEPT_MIN);
+  const list = keptPool[k];
+  if (list !== undefined && (list.length + 1) * buf.length <= KEPT_POOL_BYTES) list.push(buf);
+}
 
 /** Where reassembled bytes go. */
 export interface StreamSink {
@@ -238,8 +272,7 @@ export class Reassembler {
     if (this.buffered > 0) this.sink.bufferedDelta(-this.buffered);
     this.pending.length = 0;
     this.buffered = 0;
-    this.kept = null;
-    this.keptFrames = [];
+    this.dropAllKept();
   }
 
   private gapTo(end: number, frame: number): void {
@@ -256,8 +289,7 @@ export class Reassembler {
   release(offset: number): void {
     if (this.kept === null) return;
     if (offset >= this.next) {
-      this.kept = null;
-      this.keptFrames = [];
+      this.dropAllKept();
       this.keptFrom = this.next;
       return;
     }
@@ -274,14 +306,12 @@ export class Reassembler {
       start += length - MAX_UNACKED_KEPT;
       offset += length - MAX_UNACKED_KEPT;
       length = MAX_UNACKED_KEPT;
-      this.kept = null;
+      this.dropAllKept();
     }
     if (this.kept === null) {
-      // not from the shared pool: a connection may keep these bytes for minutes, and a slice of
-      // the pool holds the whole 8 KB slab it was cut from
-      this.kept = Buffer.allocUnsafeSlow(Math.max(256, length));
+      this.kept = takeKept(length);
       this.keptFrom = offset;
-      this.keptFrames = [];
+      this.keptFrames.length = 0;
     }
     let used = offset - this.keptFrom;
     if (used + length > MAX_UNACKED_KEPT) {
@@ -289,12 +319,20 @@ export class Reassembler {
       used = offset - this.keptFrom;
     }
     if (used + length > this.kept.length) {
-      const bigger = Buffer.allocUnsafeSlow(Math.min(MAX_UNACKED_KEPT, Math.max(2 * this.kept.length, used + length)));
+      const bigger = takeKept(used + length);
       this.kept.copy(bigger, 0, 0, used);
+      freeKept(this.kept);
       this.kept = bigger;
     }
-    buf.copy(this.kept, used, start, start + length);
+    copyBytes(buf, start, this.kept, used, length);
     this.keptFrames.push(offset, frame);
+  }
+
+  /** Lets every kept byte go; the buffer goes back for reuse. */
+  private dropAllKept(): void {
+    if (this.kept !== null) freeKept(this.kept);
+    this.kept = null;
+    this.keptFrames.length = 0;
   }
 
   /** Forgets the first `n` kept bytes (of those before `next`). */

@@ -92,8 +92,9 @@ class Direction {
     readonly side: Side,
     onRecord: (d: Direction, r: TlsRecord) => void,
     onMessage: (d: Direction, type: number, body: Buffer, frame: number, time: number) => void,
+    keys: boolean, // a key log was given: application data may be decrypted
   ) {
-    this.reader = new TlsRecordReader((r) => onRecord(this, r), side === 'client');
+    this.reader = new TlsRecordReader((r) => onRecord(this, r), side === 'client', !keys);
     this.hs = new HandshakeAssembler((type, body, frame, time) => onMessage(this, type, body, frame, time));
   }
 }
@@ -125,8 +126,9 @@ export class TlsConnection {
     this.listener = opts.listener ?? {};
     const onRecord = (d: Direction, r: TlsRecord) => this.record(d, r);
     const onMessage = (d: Direction, t: number, b: Buffer, f: number, time: number) => this.message(d, t, b, f, time);
-    this.client = new Direction('client', onRecord, onMessage);
-    this.server = new Direction('server', onRecord, onMessage);
+    // without a key log no application_data body is read (its length and frames are the facts)
+    this.client = new Direction('client', onRecord, onMessage, this.keyLog !== null);
+    this.server = new Direction('server', onRecord, onMessage, this.keyLog !== null);
     this.facts = {
       clientHello: null,
       serverHello: null,

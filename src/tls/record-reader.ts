@@ -13,6 +13,9 @@
 // decryption of later records possible). A gap over a header loses the record boundaries: the
 // reader then waits for a segment that starts with a plausible header (`resyncs` counts them).
 //
+// Without keys an application_data record's body is never read (only its type, length and
+// frames are facts): with `skipAppData` such a body split across segments is counted, not copied.
+//
 // The first bytes of a client may also be an SSLv2-compatible ClientHello (RFC 5246 §E.2):
 //
 //   80 2e 01 03 01 00 15 00 00 00 10 …       2-byte length with the high bit set, msg_type 1, version
@@ -25,10 +28,14 @@ export const MAX_RECORD_BODY = 16384 + 2048;
 /** Pseudo content type for an SSLv2-compatible ClientHello. */
 export const SSLV2_CLIENT_HELLO = 0x80;
 
+/** The body of a record whose bytes were not kept (skipAppData). */
+const NO_BODY = Buffer.alloc(0);
+
 export interface TlsRecord {
   type: number; //       content type (20–24), or SSLV2_CLIENT_HELLO
   version: number; //    legacy record version, e.g. 0x0303
-  body: Buffer; //       the fragment (for SSLv2: the message after the 2-byte header); valid during the call
+  body: Buffer; //       the fragment (for SSLv2: the message after the 2-byte header); valid during the call;
+  //                     empty for an application_data record split across segments when skipAppData
   offset: number; //     stream offset of the record's first header byte
   length: number; //     fragment length from the header
   missing: number; //    bytes of the body lost in a capture gap (0: complete; then body.length === length)
@@ -63,6 +70,7 @@ export class TlsRecordReader {
   private recOffset = 0;
   private recFirstFrame = 0;
   private inBody = false; //         header read, body being collected
+  private skipBody = false; //       the current body is counted, not kept (skipAppData)
   private atStart = true; //         nothing read yet (an SSLv2 hello may come)
   private tooLong = false; //        the header just refused gave a length over MAX_RECORD_BODY
   synced = true; //                  false after a bad header or a gap over a header
@@ -76,6 +84,7 @@ export class TlsRecordReader {
   constructor(
     private readonly sink: RecordSink,
     private readonly fromClient: boolean,
+    private readonly skipAppData = false, // bodies of application_data records are not read (no keys)
   ) {}
 
   /** In-order stream bytes: data[0] is at stream offset `offset`. */
@@ -98,6 +107,12 @@ export class TlsRecordReader {
           // the whole body is in this segment: a view, no copy
           this.deliver(data.subarray(i, i + n), frame, time);
           i += n;
+          continue;
+        }
+        if (this.skipBody) {
+          this.bodyLen += n;
+          i += n;
+          if (this.bodyLen === this.recLength) this.deliver(NO_BODY, frame, time);
           continue;
         }
         const body = (this.body ??= Buffer.allocUnsafe(this.recLength));
@@ -132,6 +147,13 @@ export class TlsRecordReader {
       const want = this.recLength - this.bodyLen;
       if (length <= want) {
         // inside the body: the boundary of the next record is still known
+        if (this.skipBody) {
+          this.bodyLen += length;
+          this.missing += length;
+          this.bytesLost += length;
+          if (this.bodyLen === this.recLength) this.deliver(NO_BODY, frame, 0);
+          return;
+        }
         const body = (this.body ??= Buffer.allocUnsafe(this.recLength));
         body.fill(0, this.bodyLen, this.bodyLen + length);
         this.bodyLen += length;
@@ -156,6 +178,7 @@ export class TlsRecordReader {
         this.recOffset = streamOffset;
         this.recFirstFrame = frame;
         this.inBody = true;
+        this.skipBody = false;
         this.bodyLen = 0;
         this.missing = 0;
         this.body = null;
@@ -177,6 +200,7 @@ export class TlsRecordReader {
     this.bodyLen = 0;
     this.missing = 0;
     this.body = null;
+    this.skipBody = this.skipAppData && type === 23; // application_data
     if (len === 0) {
       // an empty record (legal for application data in TLS ≤ 1.2): delivered at once
       this.deliver(Buffer.alloc(0), frame, 0);

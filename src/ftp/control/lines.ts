@@ -4,6 +4,8 @@
 // its own (bounded: an overlong line is delivered cut as soon as it passes the cap, flagged, and
 // the rest of it up to its line feed is dropped).
 
+import { copyBytes } from '../../tcp/bytes.ts';
+
 /** Telnet command bytes (RFC 854) that FTP control channels may carry. */
 export const Telnet = {
   IAC: 255, // interpret as command
@@ -153,7 +155,7 @@ export class LineSplitter {
         const end = runEnd(data, i, Math.min(data.length, i + (this.max - this.len)));
         const n = end - i;
         while (this.len + n > this.buf!.length) this.grow();
-        data.copy(this.buf!, this.len, i, end);
+        copyBytes(data, i, this.buf!, this.len, n);
         this.len += n;
         this.wire += n;
         this.lastWasCr = data[end - 1] === 0x0d;

@@ -21,8 +21,11 @@ export interface ProbeChunk {
 export class Probe {
   readonly chunks: ProbeChunk[] = [];
   private readonly held: Record<Side, number> = { client: 0, server: 0 }; //    bytes kept, per direction
-  private readonly heads: Record<Side, Buffer | null> = { client: null, server: null }; // first JUDGE_BYTES
+  // The first JUDGE_BYTES of each side: the copy of its first chunk while that holds them all
+  // (most connections are judged on their first segment each way), else a buffer of its own.
+  private readonly heads: Record<Side, Buffer | null> = { client: null, server: null };
   private readonly headLen: Record<Side, number> = { client: 0, server: 0 };
+  private readonly headOwned: Record<Side, boolean> = { client: false, server: false }; // heads[side] is not a chunk
   private readonly frozen: Record<Side, boolean> = { client: false, server: false }; // head ends at a gap
   readonly gapSeen: Record<Side, boolean> = { client: false, server: false };
   firstFrame = 0; //  frame of the first payload byte (either direction)
@@ -31,15 +34,25 @@ export class Probe {
   /** Keeps a copy of `data`. Returns true when it added to what the recogniser looks at. */
   add(side: Side, data: Buffer, frame: number, time: number, offset = NaN): boolean {
     if (this.firstFrame === 0) this.firstFrame = frame;
-    this.chunks.push({ side, data: Buffer.from(data), frame, time, offset, gap: null });
+    const copy = Buffer.from(data);
+    this.chunks.push({ side, data: copy, frame, time, offset, gap: null });
     this.held[side] += data.length;
     if (this.held[side] >= PROBE_LIMIT) this.full = true;
     const have = this.headLen[side];
     if (have >= JUDGE_BYTES || this.frozen[side]) return this.full;
-    let head = this.heads[side];
-    if (!head) head = this.heads[side] = Buffer.alloc(JUDGE_BYTES);
     const n = Math.min(JUDGE_BYTES - have, data.length);
-    data.copy(head, have, 0, n);
+    if (have === 0) {
+      this.heads[side] = copy; // chunks are never written to
+    } else {
+      let head = this.heads[side]!;
+      if (!this.headOwned[side]) {
+        const own = Buffer.allocUnsafe(JUDGE_BYTES);
+        head.copy(own, 0, 0, have);
+        head = this.heads[side] = own;
+        this.headOwned[side] = true;
+      }
+      data.copy(head, have, 0, n);
+    }
     this.headLen[side] = have + n;
     return true;
   }

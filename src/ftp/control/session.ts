@@ -78,6 +78,7 @@ export class ControlSession implements ControlRef, VerbContext {
   private commandCount = 0; //              commands parsed (FtpCommand.index)
   private greetingDone = false; //          the first reply has been placed
   private readonly sawSyn: boolean; //      the control connection was seen from its handshake
+  private readonly serverSide: Side; //      session.serverSide, read per segment (roleOf)
   private setup: DataSetup | null = null; // latest data-channel set-up no transfer has used yet
   private readonly running: TransferTrack[] = []; // transfers without a final reply
   readonly tracks: TransferTrack[] = []; // every transfer of this session
@@ -102,6 +103,7 @@ export class ControlSession implements ControlRef, VerbContext {
   ) {
     this.conn = conn;
     this.sawSyn = !conn.roleGuessed;
+    this.serverSide = ftpServer;
     const srv = conn[ftpServer];
     const cli = conn[other(ftpServer)];
     this.session = newSession({
@@ -145,7 +147,7 @@ export class ControlSession implements ControlRef, VerbContext {
 
   /** FTP role of a side of the control Connection. */
   roleOf(connSide: Side): Side {
-    return connSide === this.session.serverSide ? 'server' : 'client';
+    return connSide === this.serverSide ? 'server' : 'client';
   }
 
   // ---- input ----------------------------------------------------------------------------------
