@@ -242,12 +242,12 @@ export interface IpHistory {
 }
 
 /** A ring of an endpoint's last segments: what an RST in its peer's name may have copied. Grows
- *  from 8 to RECENT_MAX entries while the endpoint sends faster than 8 segments in
+ *  from 4 to RECENT_MAX entries while the endpoint sends faster than 4 segments in
  *  RECENT_SECONDS (most connections are short or slow). Its entries live in the engine's typed
  *  slabs (ip-history.ts RecentRings), not in an array of its own. Per entry: time (s),
  *  frame * 65536 + IP ID, ack (uint32), sequence end (uint32: seq + length + SYN/FIN). */
 export interface RecentSegments {
-  size: number; //           entries (8, 16, 32 or RECENT_MAX)
+  size: number; //           entries (4, 8, 16, 32 or RECENT_MAX)
   slot: number; //           its place in the slab of rings of that size
   next: number; //           entry to write next
   filled: number; //         entries in use

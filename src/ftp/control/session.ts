@@ -83,7 +83,7 @@ export class ControlSession implements ControlRef, VerbContext {
   private readonly running: TransferTrack[] = []; // transfers without a final reply
   readonly tracks: TransferTrack[] = []; // every transfer of this session
   private rest: { offset: number; by: Pending } | null = null; // REST waiting for its transfer
-  private readonly sizes = new Map<string, number>(); // SIZE answers: path (or raw argument) → bytes
+  private sizes: Map<string, number> | null = null; // SIZE answers: path (or raw argument) → bytes (made at the first; most sessions send none)
   private lastInvalid: Pending | null = null; // the latest command answered by an invalid line
   private openLogin: { index: number; last: FtpCommand } | null = null; // the latest login, while the server may ask to go on with it (331/332)
   private cutCommand: FtpCommand | null = null; // the command of the client line last delivered cut (its end is still to come)
@@ -338,7 +338,8 @@ export class ControlSession implements ControlRef, VerbContext {
       const t = track.t;
       t.path = cmd.path;
       if (cmd.verb === 'RETR' && t.announcedBytes === null) {
-        const n = this.sizes.get(cmd.path ?? `\0${cmd.arg}`) ?? this.sizes.get(`\0${cmd.arg}`) ?? null;
+        const sizes = this.sizes;
+        const n = sizes === null ? null : (sizes.get(cmd.path ?? `\0${cmd.arg}`) ?? sizes.get(`\0${cmd.arg}`) ?? null);
         if (n !== null) {
           t.announcedBytes = n;
           t.announcedFrom = '213';
@@ -538,9 +539,10 @@ export class ControlSession implements ControlRef, VerbContext {
   }
 
   sizeAnswered(cmd: FtpCommand, n: number): void {
-    if (this.sizes.size >= MAX_SIZES) this.sizes.delete(this.sizes.keys().next().value!);
-    this.sizes.set(`\0${cmd.arg}`, n);
-    if (cmd.path !== null) this.sizes.set(cmd.path, n);
+    const sizes = (this.sizes ??= new Map());
+    if (sizes.size >= MAX_SIZES) sizes.delete(sizes.keys().next().value!);
+    sizes.set(`\0${cmd.arg}`, n);
+    if (cmd.path !== null) sizes.set(cmd.path, n);
   }
 
   // ---- server side: replies -------------------------------------------------------------------

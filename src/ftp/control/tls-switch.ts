@@ -8,7 +8,9 @@ import { TlsRecordWalker, isTlsHandshakeStart, isTlsRecordHeader } from '../tls-
 
 export class TlsSwitch {
   private readonly inTls: Record<Side, boolean> = { client: false, server: false }; // by FTP role
-  private readonly walkers: Record<Side, TlsRecordWalker> = { client: new TlsRecordWalker(false), server: new TlsRecordWalker(true) };
+  // made when a direction first enters TLS: most control connections never do, and a pair of
+  // walkers is ~0.14 KB per session
+  private walkers: Record<Side, TlsRecordWalker> | null = null;
   private auth = false; // AUTH was sent: a TLS handshake may follow
 
   /** `encryptedAtStart`: implicit FTPS, or a capture that began inside TLS. */
@@ -17,6 +19,7 @@ export class TlsSwitch {
       this.auth = true;
       this.inTls.client = true;
       this.inTls.server = true;
+      this.walkers = newWalkers();
     }
   }
 
@@ -42,13 +45,14 @@ export class TlsSwitch {
   enter(role: Side): boolean {
     if (this.inTls[role]) return false;
     this.inTls[role] = true;
+    this.walkers ??= newWalkers();
     return true;
   }
 
   /** TLS records of `role` from data[start]: where they stop (data.length: all of it is TLS; less:
    *  cleartext lines resume there, and `role` is back to lines) and whether record bytes came. */
   feed(role: Side, data: Buffer, start: number): { next: number; records: boolean } {
-    const w = this.walkers[role];
+    const w = this.walkers![role]; // made when `role` entered TLS
     const before = w.bytes;
     const next = w.feed(data, start);
     if (next < data.length) this.inTls[role] = false;
@@ -57,6 +61,10 @@ export class TlsSwitch {
 
   /** Bytes of `role` are missing while it is TLS. */
   gap(role: Side): void {
-    this.walkers[role].gap();
+    this.walkers![role].gap(); // made when `role` entered TLS
   }
+}
+
+function newWalkers(): Record<Side, TlsRecordWalker> {
+  return { client: new TlsRecordWalker(false), server: new TlsRecordWalker(true) };
 }
