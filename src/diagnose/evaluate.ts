@@ -281,6 +281,8 @@ export function finalizeFindings(findings: Finding[], ruleSet: RuleSet): Finding
   // hours. A superseding finding can only share a subject with `b` through b's transfer, b's
   // connection or b's first frame (sameSubject), so those are the only candidates looked at.
   const supersedes = supersedesOf(ruleSet);
+  // most units hold no finding that supersedes another: nothing to index or drop
+  if (!findings.some((a) => (supersedes.get(a.id) ?? []).length > 0)) return sortFindings(findings);
   const byTransfer = new Map<number, Finding[]>();
   const byConnection = new Map<number, Finding[]>();
   const byFrame = new Map<number, Finding[]>();
@@ -306,6 +308,7 @@ export function finalizeFindings(findings: Finding[], ruleSet: RuleSet): Finding
 }
 
 export function sortFindings(findings: Finding[]): Finding[] {
+  if (findings.length < 2) return findings.slice();
   return findings
     .map((f, i) => ({ f, i }))
     .sort((x, y) => severityRank[y.f.severity] - severityRank[x.f.severity] || (x.f.frames[0] ?? Infinity) - (y.f.frames[0] ?? Infinity) || x.i - y.i)
