@@ -2,7 +2,7 @@
 // time) and back to rules (at run time), each expression compiled when it is first run: most
 // rules never run in a capture (their scope is absent, or presence.ts skips them).
 
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { ASTNode } from '@marcbachmann/cel-js';
 import { compileCel } from './cel-compile.ts';
 import { scopeEnvironment } from './cel-env.ts';
@@ -64,7 +64,7 @@ export function catalogData(rules: readonly Rule[], replyCodes: Iterable<ReplyCo
       })),
       supersedes: r.supersedes,
       ladder: r.ladder,
-      file: r.source.file.slice(r.source.file.lastIndexOf('/') + 1),
+      file: basename(r.source.file), // a bundle built on Windows names its files with backslashes
       line: r.source.line,
     })),
     replyCodes: [...replyCodes],

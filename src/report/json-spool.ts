@@ -8,7 +8,7 @@
 import { severitiesPresent } from '../diagnose/finding.ts';
 import type { AnalysisResult } from '../pipeline/result.ts';
 import type { UnitView } from '../view/unit.ts';
-import { connectionJson, elementText, findingJson, reportChunks, reportHead, sessionTextPieces, transferJson, type JsonReportOptions, type ListText } from './json.ts';
+import { connectionJson, elementText, findingJson, reportChunks, reportHead, sessionInPieces, sessionJson, sessionTextPieces, transferJson, type JsonReportOptions, type ListText } from './json.ts';
 import { ReplyCodeCounter } from '../view/reply-codes.ts';
 import { byFirstField, findingOrder, findingSortKey, SpoolDir, type SpoolFile } from './spool.ts';
 import type { Severity } from '../diagnose/finding.ts';
@@ -34,7 +34,8 @@ export class JsonSpool {
   add(u: UnitView): void {
     for (const c of u.connections) this.connections.add(elementText(connectionJson(c)), [c.c.id]);
     for (const s of u.sessions) {
-      this.sessions.addPieces(sessionTextPieces(s), [s.s.id]);
+      if (sessionInPieces(s)) this.sessions.addPieces(sessionTextPieces(s), [s.s.id]);
+      else this.sessions.add(elementText(sessionJson(s)), [s.s.id]);
       this.codes.add(s.s);
     }
     for (const t of u.transfers) this.transfers.add(elementText(transferJson(t)), [t.t.id]);

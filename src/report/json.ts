@@ -305,6 +305,11 @@ export const elementText = (v: unknown): string => nestedText([v]);
  *  six spaces), and their list as JSON.stringify writes it when it is empty. */
 const SESSION_COMMANDS = '\n      "commands": []';
 
+/** Whether a session's element is worth writing in pieces: more commands than one batch (a
+ *  session in pieces is a run of its own in the spool, so every short session in pieces made
+ *  the final merge one run per session). Counted on the records, not the lazy command views. */
+export const sessionInPieces = (v: SessionView): boolean => v.s.commands.length > BATCH;
+
 /**
  * A session's element text, equal to elementText(sessionJson(v)), in pieces: the commands are
  * stringified BATCH at a time nested four arrays deep (`[[[[a, b, …]]]]`, which indents them as
@@ -313,7 +318,7 @@ const SESSION_COMMANDS = '\n      "commands": []';
  * once (the JSON report's spool writes the pieces straight to its file).
  */
 export function* sessionTextPieces(v: SessionView): Generator<string> {
-  if (v.commands.length <= BATCH) {
+  if (!sessionInPieces(v)) {
     yield elementText(sessionJson(v));
     return;
   }

@@ -236,6 +236,11 @@ export class SpoolFile implements Spool {
     if (++this.inRun === this.sizes.run) this.spill();
   }
 
+  /** Sorted runs written so far (each is a cursor in the final merge). */
+  get runsWritten(): number {
+    return this.runs.length;
+  }
+
   /** One element whose text comes in pieces (the JSON of a session of 10^5 commands): written to
    *  the text file as the pieces come, in a run of its own, so that neither its whole text nor a
    *  buffer for it is ever made (the run buffer took three bytes per character of it). */

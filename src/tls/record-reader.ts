@@ -38,7 +38,7 @@ export interface TlsRecord {
   //                     empty for an application_data record split across segments when skipAppData
   offset: number; //     stream offset of the record's first header byte
   length: number; //     fragment length from the header
-  missing: number; //    bytes of the body lost in a capture gap (0: complete; then body.length === length)
+  missing: number; //    bytes of the body lost in a capture gap (0: complete; then body.length === length, except an application_data body skipped as above)
   firstFrame: number; // frame holding the header
   frame: number; //      frame holding the last byte (where the record became whole)
   time: number; //       that frame's time (seconds)
