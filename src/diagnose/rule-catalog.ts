@@ -88,20 +88,28 @@ function lazyExpr(scope: Scope, d: ExprData): CompiledExpr {
   return expr;
 }
 
-function lazyTemplate(scope: Scope, d: TemplateData): CompiledTemplate {
+/** A template whose parts are made by `make` when first read (most rules never fire, so most
+ *  texts are never rendered); the YAML path's built-in templates use it too. */
+export function templateOnFirstRead(source: string, make: () => CompiledTemplatePart[]): CompiledTemplate {
   let parts: CompiledTemplatePart[] | null = null;
   return {
-    source: d.source,
+    source,
     get parts() {
-      let i = 0;
-      parts ??= splitTemplate(d.source).map((p) => {
-        if (p.kind === 'text') return { text: p.text };
-        const [line, max] = d.placeholders[i++]!;
-        return { expr: lazyExpr(scope, { source: p.source, line }), max };
-      });
+      parts ??= make();
       return parts;
     },
   };
+}
+
+function lazyTemplate(scope: Scope, d: TemplateData): CompiledTemplate {
+  return templateOnFirstRead(d.source, () => {
+    let i = 0;
+    return splitTemplate(d.source).map((p) => {
+      if (p.kind === 'text') return { text: p.text };
+      const [line, max] = d.placeholders[i++]!;
+      return { expr: lazyExpr(scope, { source: p.source, line }), max };
+    });
+  });
 }
 
 /** The rule set of catalog data, rules' files named as if read from `dir`. */

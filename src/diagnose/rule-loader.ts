@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import type { Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { yaml } from './yaml-lib.ts';
 import { builtinRulesDir, embeddedCatalog, yamlFilesOf, type CatalogData } from './catalog-data.ts';
-import { catalogData, celRunner, rulesOfData } from './rule-catalog.ts';
+import { catalogData, celRunner, rulesOfData, templateOnFirstRead } from './rule-catalog.ts';
 import { parseReplyCodes, replyCodesPath } from './reply-codes.ts';
 import { Scopes, type Scope } from './fact-schema.ts';
 import { scopeEnvironment } from './cel-env.ts';
@@ -142,14 +142,7 @@ function compileTemplate(ctx: FileContext, scope: Scope, node: Scalar, what: str
   if (ctx.lazyTemplates) {
     // a rule's texts are needed only when it fires: most rules never do in a capture, and
     // compiling every template of the catalog was a third of the start-up's CPU
-    let compiled: CompiledTemplate | null = null;
-    return {
-      source: String(node.value),
-      get parts() {
-        compiled ??= compileTemplateNow(ctx, scope, node, what);
-        return compiled.parts;
-      },
-    };
+    return templateOnFirstRead(String(node.value), () => compileTemplateNow(ctx, scope, node, what).parts);
   }
   return compileTemplateNow(ctx, scope, node, what);
 }
