@@ -145,6 +145,11 @@ export class ControlSession implements ControlRef, VerbContext {
     return this.tls.encrypted && !this.tlsChannel?.readable;
   }
 
+  /** Bytes of the FTP client's stream the server has acknowledged so far. */
+  private get clientBytesAcked(): number {
+    return this.conn[other(this.serverSide)].bytesAcked;
+  }
+
   /** FTP role of a side of the control Connection. */
   roleOf(connSide: Side): Side {
     return connSide === this.serverSide ? 'server' : 'client';
@@ -307,7 +312,7 @@ export class ControlSession implements ControlRef, VerbContext {
       this.cutCommand = cmd;
       this.cutLines++;
     }
-    this.conflicts.noteLine(cmd, line);
+    this.conflicts.noteLine(cmd, line, this.clientBytesAcked);
     const p: Pending = { cmd, kept, placed: false };
     this.pairing.push(p, line.frame);
     this.verbSent(p);
@@ -549,6 +554,8 @@ export class ControlSession implements ControlRef, VerbContext {
 
   private readonly serverLine = (line: ControlLine): boolean => {
     this.noteOverlong(line, 'server');
+    // a reply usually carries the acknowledgment of the command it answers
+    this.conflicts.forgetAcked(this.clientBytesAcked);
     const before = this.assembler.blankLines;
     const reply = this.assembler.push(line);
     if (this.assembler.blankLines !== before) this.session.unparsedLines++;
