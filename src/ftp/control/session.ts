@@ -14,7 +14,7 @@ import { parse227, parse228, parse229, type AnnouncedEndpoint } from '../address
 import { operandPath } from '../paths.ts';
 import { newCommand, newSession, newTransfer } from '../records.ts';
 import { NO_ENDED, NO_LISTENERS, type ControlRef, type DataSetup, type TransferTrack } from '../tracks.ts';
-import { DEFAULT_MAX_LINE, LineSplitter, type ControlLine } from './lines.ts';
+import { DEFAULT_MAX_LINE, giveBackSplitter, takeSplitter, type ControlLine, type LineSplitter } from './lines.ts';
 import { ReplyAssembler, isBlank } from './replies.ts';
 import { clientLineStart, serverLineStart } from './line-starts.ts';
 import { TlsSwitch } from './tls-switch.ts';
@@ -70,7 +70,11 @@ const LOGIN_VERBS: ReadonlySet<string> = new Set(['USER', 'PASS', 'ACCT']);
 export class ControlSession implements ControlRef, VerbContext {
   readonly session: Session;
   readonly conn: Connection;
-  private readonly splitters: Record<Side, LineSplitter>; //  by FTP role
+  // Each direction's line splitter, held only while a line of it is unfinished (or Telnet or
+  // gap state is pending); between lines none is held (lines.ts takeSplitter)
+  private clientSplitter: LineSplitter | null = null;
+  private serverSplitter: LineSplitter | null = null;
+  private feeding: LineSplitter | null = null; // the splitter whose feed() is running (not given back under it)
   private readonly tls: TlsSwitch;
   private readonly assembler = new ReplyAssembler();
   private readonly pairing: ReplyPairing;
@@ -122,14 +126,6 @@ export class ControlSession implements ControlRef, VerbContext {
       stru: this.sawSyn ? 'F' : '',
       serverSide: ftpServer,
     });
-    this.splitters = {
-      client: new LineSplitter(limits.maxLine, clientLineStart, (frame) => {
-        // the line feed of a command delivered cut: the command's line ends here
-        if (this.cutCommand !== null) this.cutCommand.lastFrame = frame;
-        this.cutCommand = null;
-      }),
-      server: new LineSplitter(limits.maxLine, serverLineStart),
-    };
     this.pairing = new ReplyPairing(this.session, limits.maxPending, (p) => this.place(p), (cmd) => this.giveUp(cmd));
     this.tls = new TlsSwitch(encryptedAtStart !== null);
     if (encryptedAtStart) {
@@ -164,13 +160,15 @@ export class ControlSession implements ControlRef, VerbContext {
     let i = 0;
     while (i < data.length) {
       if (!this.tls.isTls(role)) {
-        const sp = this.splitters[role];
         // TLS where a line should start: after AUTH (the handshake), or again after CCC
-        if (sp.atLineStart && this.tls.beginsAt(data, i)) {
+        if (this.atLineStart(role) && this.tls.beginsAt(data, i)) {
           this.enterTls(role, frame, time);
           continue;
         }
+        const sp = (this.feeding = this.splitter(role));
         i = sp.feed(data, i, frame, time, role === 'client' ? this.clientLine : this.serverLine, offset + i);
+        this.feeding = null;
+        this.letGoSplitter(role);
       } else {
         const { next, records } = this.tls.feed(role, data, i);
         if (records && this.session.tls.encryptedFromFrame === null) this.session.tls.encryptedFromFrame = frame;
@@ -180,6 +178,40 @@ export class ControlSession implements ControlRef, VerbContext {
       }
     }
   }
+
+  /** The line splitter of `role`, taken when its bytes come. */
+  private splitter(role: Side): LineSplitter {
+    if (role === 'client') return (this.clientSplitter ??= takeSplitter(this.limits.maxLine, clientLineStart, this.cutLineEnd));
+    return (this.serverSplitter ??= takeSplitter(this.limits.maxLine, serverLineStart, null));
+  }
+
+  /** The splitter of `role` is given back if it holds nothing (after a feed, a clear) and is not
+   *  being fed (a reply's sink switched the channel to TLS). */
+  private letGoSplitter(role: Side): void {
+    const sp = role === 'client' ? this.clientSplitter : this.serverSplitter;
+    if (sp === null || !sp.idle || sp === this.feeding) return;
+    if (role === 'client') this.clientSplitter = null;
+    else this.serverSplitter = null;
+    giveBackSplitter(sp);
+  }
+
+  /** No byte of a next line of `role` has arrived yet. */
+  private atLineStart(role: Side): boolean {
+    const sp = role === 'client' ? this.clientSplitter : this.serverSplitter;
+    return sp === null || sp.atLineStart;
+  }
+
+  /** Drops a partial line of `role` (TLS starts or stops). */
+  private clearLines(role: Side): void {
+    (role === 'client' ? this.clientSplitter : this.serverSplitter)?.clear();
+    this.letGoSplitter(role);
+  }
+
+  /** The line feed of a command delivered cut: the command's line ends here. */
+  private readonly cutLineEnd = (frame: number): void => {
+    if (this.cutCommand !== null) this.cutCommand.lastFrame = frame;
+    this.cutCommand = null;
+  };
 
   /** Bytes of `connSide` are missing from the capture: `length` at stream offset `offset`
    *  (-1: not said); `acked`: the receiver acknowledged them (they arrived: the capture dropped them). */
@@ -201,7 +233,7 @@ export class ControlSession implements ControlRef, VerbContext {
   /** Lines of `role` went missing: from the capture, or a TLS record that did not decrypt. */
   private linesGap(role: Side, frame: number, time: number): void {
     this.session.gaps++;
-    this.splitters[role].gap();
+    this.splitter(role).gap();
     if (role === 'server') {
       const r = this.assembler.interrupt(frame, time);
       if (r) this.onReply(r);
@@ -232,9 +264,13 @@ export class ControlSession implements ControlRef, VerbContext {
 
   /** Decrypted control-channel bytes of `role`: the same line parsing as cleartext. */
   private plainLines(role: Side, data: Buffer, frame: number, time: number): void {
-    const sp = this.splitters[role];
     const sink = role === 'client' ? this.clientLine : this.serverLine;
-    for (let i = 0; i < data.length; ) i = sp.feed(data, i, frame, time, sink);
+    for (let i = 0; i < data.length; ) {
+      const sp = (this.feeding = this.splitter(role));
+      i = sp.feed(data, i, frame, time, sink);
+      this.feeding = null;
+    }
+    this.letGoSplitter(role);
   }
 
   /** The control connection was closed out (or the capture ended). */
@@ -260,7 +296,7 @@ export class ControlSession implements ControlRef, VerbContext {
   private enterTls(role: Side, frame: number, time: number): void {
     if (!this.tls.enter(role)) return;
     this.openTls();
-    this.splitters[role].clear();
+    this.clearLines(role);
     if (role === 'server') {
       const r = this.assembler.interrupt(frame, time);
       if (r) this.onReply(r);
@@ -270,7 +306,7 @@ export class ControlSession implements ControlRef, VerbContext {
   private leftTls(role: Side, frame: number): void {
     // the server writes in the clear after a handshake that failed (vsftpd: "500 OOPS: … unknown ca")
     if (role === 'server' && this.tlsChannel?.handshakeFailed) this.awaitFailureReply = true;
-    this.splitters[role].clear();
+    this.clearLines(role);
     if (this.session.tls.clearAgainFrame === null) this.session.tls.clearAgainFrame = frame;
   }
 
@@ -540,7 +576,7 @@ export class ControlSession implements ControlRef, VerbContext {
     // RFC 4217 §4: the TLS handshake starts right after the 234
     this.session.tls.authFrame = reply.frame;
     this.enterTls('server', reply.frame, reply.time);
-    if (this.splitters.client.atLineStart) this.enterTls('client', reply.frame, reply.time);
+    if (this.atLineStart('client')) this.enterTls('client', reply.frame, reply.time);
   }
 
   sizeAnswered(cmd: FtpCommand, n: number): void {
@@ -638,8 +674,8 @@ export class ControlSession implements ControlRef, VerbContext {
    * never ends (5 MB without CRLF, answered 500, connection closed) is seen so.
    */
   private answeredPartialLine(): void {
-    const sp = this.splitters.client;
-    if ((this.tls.isTls('client') && !this.tlsChannel?.readable) || sp.partialBytes < ANSWERED_PARTIAL) return;
+    const sp = this.clientSplitter;
+    if ((this.tls.isTls('client') && !this.tlsChannel?.readable) || sp === null || sp.partialBytes < ANSWERED_PARTIAL) return;
     const line = sp.cut();
     if (line) this.clientLine(line);
   }
