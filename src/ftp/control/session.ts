@@ -20,7 +20,7 @@ import { clientLineStart, serverLineStart } from './line-starts.ts';
 import { TlsSwitch } from './tls-switch.ts';
 import { FtpTlsChannel, tlsEnding, type FtpTlsContext } from '../tls-channel.ts';
 import { ConflictJudge } from './conflicts.ts';
-import { ReplyPairing } from './pairing.ts';
+import { ReplyPairing, type PairingOwner } from './pairing.ts';
 import { verbRules, type Pending, type VerbContext } from './verbs.ts';
 
 export { clientLineStart, serverLineStart } from './line-starts.ts';
@@ -67,7 +67,7 @@ export interface SessionHooks {
 const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
 const LOGIN_VERBS: ReadonlySet<string> = new Set(['USER', 'PASS', 'ACCT']);
 
-export class ControlSession implements ControlRef, VerbContext {
+export class ControlSession implements ControlRef, VerbContext, PairingOwner {
   readonly session: Session;
   readonly conn: Connection;
   // Each direction's line splitter, held only while a line of it is unfinished (or Telnet or
@@ -75,7 +75,7 @@ export class ControlSession implements ControlRef, VerbContext {
   private clientSplitter: LineSplitter | null = null;
   private serverSplitter: LineSplitter | null = null;
   private feeding: LineSplitter | null = null; // the splitter whose feed() is running (not given back under it)
-  private readonly tls: TlsSwitch;
+  private tls: TlsSwitch | null = null; //   lines or TLS, per direction: made at AUTH (or TLS from the start); most sessions never need it
   private readonly assembler = new ReplyAssembler();
   private readonly pairing: ReplyPairing;
   private readonly conflicts = new ConflictJudge();
@@ -94,7 +94,7 @@ export class ControlSession implements ControlRef, VerbContext {
   private cutLines = 0; //                  client lines delivered cut: how a server treated them is unknown
   private tlsChannel: FtpTlsChannel | null = null; // the control connection's TLS stage (FTPS), from AUTH's 234 or the first byte
   private awaitFailureReply = false; //      cleartext came back after a failed handshake: its reply answers AUTH
-  private readonly droppedReplies: Array<{ frame: number; bytes: number }> = []; // server bytes the capture dropped (acknowledged gaps), the latest MAX_DROPPED
+  private droppedReplies: Array<{ frame: number; bytes: number }> | null = null; // server bytes the capture dropped (acknowledged gaps), the latest MAX_DROPPED (made at the first)
 
   constructor(
     id: number,
@@ -126,8 +126,8 @@ export class ControlSession implements ControlRef, VerbContext {
       stru: this.sawSyn ? 'F' : '',
       serverSide: ftpServer,
     });
-    this.pairing = new ReplyPairing(this.session, limits.maxPending, (p) => this.place(p), (cmd) => this.giveUp(cmd));
-    this.tls = new TlsSwitch(encryptedAtStart !== null);
+    this.pairing = new ReplyPairing(this.session, limits.maxPending, this);
+    if (encryptedAtStart) this.tls = new TlsSwitch(true);
     if (encryptedAtStart) {
       this.session.tls.encryptedFromFrame = encryptedAtStart.frame;
       // seen from its SYN, TLS from the first byte is implicit FTPS; else the capture began inside TLS
@@ -138,7 +138,7 @@ export class ControlSession implements ControlRef, VerbContext {
 
   /** The control channel is (at least one way) inside TLS now, and not read through a key log. */
   get encrypted(): boolean {
-    return this.tls.encrypted && !this.tlsChannel?.readable;
+    return this.tls !== null && this.tls.encrypted && !this.tlsChannel?.readable;
   }
 
   /** Bytes of the FTP client's stream the server has acknowledged so far. */
@@ -159,9 +159,10 @@ export class ControlSession implements ControlRef, VerbContext {
     const role = this.roleOf(connSide);
     let i = 0;
     while (i < data.length) {
-      if (!this.tls.isTls(role)) {
+      const tls = this.tls;
+      if (tls === null || !tls.isTls(role)) {
         // TLS where a line should start: after AUTH (the handshake), or again after CCC
-        if (this.atLineStart(role) && this.tls.beginsAt(data, i)) {
+        if (tls !== null && this.atLineStart(role) && tls.beginsAt(data, i)) {
           this.enterTls(role, frame, time);
           continue;
         }
@@ -170,7 +171,7 @@ export class ControlSession implements ControlRef, VerbContext {
         this.feeding = null;
         this.letGoSplitter(role);
       } else {
-        const { next, records } = this.tls.feed(role, data, i);
+        const { next, records } = tls.feed(role, data, i);
         if (records && this.session.tls.encryptedFromFrame === null) this.session.tls.encryptedFromFrame = frame;
         if (next > i) this.tlsChannel?.feed(role, data.subarray(i, next), offset + i, frame, time);
         if (next < data.length) this.leftTls(role, frame);
@@ -218,10 +219,11 @@ export class ControlSession implements ControlRef, VerbContext {
   gap(connSide: Side, frame: number, time: number, offset = NaN, length = -1, acked = false): void {
     const role = this.roleOf(connSide);
     if (role === 'server' && acked && length > 0) {
-      this.droppedReplies.push({ frame, bytes: length });
-      if (this.droppedReplies.length > MAX_DROPPED) this.droppedReplies.shift();
+      const dropped = (this.droppedReplies ??= []);
+      dropped.push({ frame, bytes: length });
+      if (dropped.length > MAX_DROPPED) dropped.shift();
     }
-    if (this.tls.isTls(role)) {
+    if (this.tls !== null && this.tls.isTls(role)) {
       this.session.gaps++;
       this.tls.gap(role);
       this.tlsChannel?.gap(role, offset, length, frame);
@@ -294,7 +296,7 @@ export class ControlSession implements ControlRef, VerbContext {
   }
 
   private enterTls(role: Side, frame: number, time: number): void {
-    if (!this.tls.enter(role)) return;
+    if (!(this.tls ??= new TlsSwitch(false)).enter(role)) return;
     this.openTls();
     this.clearLines(role);
     if (role === 'server') {
@@ -367,7 +369,7 @@ export class ControlSession implements ControlRef, VerbContext {
    * directory and the login it falls under are those the earlier replies left. Its path, and a
    * transfer's path and announced size (a SIZE answered before it), are fixed here.
    */
-  private place(p: Pending): void {
+  placeCommand(p: Pending): void {
     p.placed = true;
     const s = this.session;
     const cmd = p.cmd;
@@ -569,7 +571,7 @@ export class ControlSession implements ControlRef, VerbContext {
   }
 
   authSent(): void {
-    this.tls.authSent();
+    (this.tls ??= new TlsSwitch(false)).authSent();
   }
 
   authAccepted(reply: FtpReply): void {
@@ -597,7 +599,7 @@ export class ControlSession implements ControlRef, VerbContext {
     if (this.assembler.blankLines !== before) this.session.unparsedLines++;
     if (reply) this.onReply(reply);
     // stop here if the reply switched the channel to TLS (decrypted lines go on: plainLines)
-    return !this.tls.isTls('server') || this.tlsChannel?.readable === true;
+    return this.tls === null || !this.tls.isTls('server') || this.tlsChannel?.readable === true;
   };
 
   private addUnsolicited(r: FtpReply): void {
@@ -675,7 +677,7 @@ export class ControlSession implements ControlRef, VerbContext {
    */
   private answeredPartialLine(): void {
     const sp = this.clientSplitter;
-    if ((this.tls.isTls('client') && !this.tlsChannel?.readable) || sp === null || sp.partialBytes < ANSWERED_PARTIAL) return;
+    if ((this.tls !== null && this.tls.isTls('client') && !this.tlsChannel?.readable) || sp === null || sp.partialBytes < ANSWERED_PARTIAL) return;
     const line = sp.cut();
     if (line) this.clientLine(line);
   }
@@ -706,10 +708,10 @@ export class ControlSession implements ControlRef, VerbContext {
    * client, so the server did answer (zeek cwd-navigation: "200 Type set to I", 19 bytes, acked
    * by the client's next segment). The first such gap after the command is named.
    */
-  private giveUp(cmd: FtpCommand): void {
+  commandGivenUp(cmd: FtpCommand): void {
     cmd.unanswered = true;
     if (cmd.reply !== null) return;
-    const gap = this.droppedReplies.find((g) => g.frame >= cmd.lastFrame);
+    const gap = this.droppedReplies?.find((g) => g.frame >= cmd.lastFrame);
     if (gap) cmd.replyMissing = { bytes: gap.bytes, frame: gap.frame };
   }
 
