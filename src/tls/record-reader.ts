@@ -104,8 +104,8 @@ export class TlsRecordReader {
         const want = this.recLength - this.bodyLen;
         const n = Math.min(want, data.length - i);
         if (this.body === null && n === want && this.bodyLen === 0) {
-          // the whole body is in this segment: a view, no copy
-          this.deliver(data.subarray(i, i + n), frame, time);
+          // the whole body is in this segment: a view, no copy (none for a body not read)
+          this.deliver(this.skipBody ? NO_BODY : data.subarray(i, i + n), frame, time);
           i += n;
           continue;
         }
