@@ -127,8 +127,8 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
       serverSide: ftpServer,
     });
     this.pairing = new ReplyPairing(this.session, limits.maxPending, this);
-    if (encryptedAtStart) this.tls = new TlsSwitch(true);
     if (encryptedAtStart) {
+      this.tls = new TlsSwitch(true);
       this.session.tls.encryptedFromFrame = encryptedAtStart.frame;
       // seen from its SYN, TLS from the first byte is implicit FTPS; else the capture began inside TLS
       this.session.tls.implicit = this.sawSyn;
