@@ -28,9 +28,20 @@ export function splitCommandLine(text: string): CommandLineParts {
   let j = i;
   while (j < text.length && !isCommandSpace(text.charCodeAt(j))) j++;
   // ASCII letters only: verbs are ASCII (RFC 959 §5.3), and 'ß'.toUpperCase() is two letters
-  const verb = text.slice(i, j).replace(/[a-z]+/g, (m) => m.toUpperCase());
+  // (most verbs come upper-case: then the slice is the verb, with no replace per line)
+  const word = text.slice(i, j);
+  const verb = hasLowerAscii(text, i, j) ? word.replace(/[a-z]+/g, (m) => m.toUpperCase()) : word;
   const argStart = j < text.length ? j + 1 : j;
   return { verb, arg: text.slice(argStart), argStart };
+}
+
+/** A character a–z in text[i, j). */
+function hasLowerAscii(text: string, i: number, j: number): boolean {
+  for (; i < j; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x61 && c <= 0x7a) return true;
+  }
+  return false;
 }
 
 /** Verbs whose whole argument is a credential: PASS (RFC 959), ACCT (RFC 959 §4.1.1: account

@@ -8,7 +8,7 @@
 //   TLS 1.3:   certificate_request_context<0..255>,
 //              certificate_list<0..2^24-1> of { cert_data<1..2^24-1>, extensions<0..2^16-1> }
 
-import { createHash, X509Certificate } from 'node:crypto';
+import { hash, X509Certificate } from 'node:crypto';
 import { Cursor } from './cursor.ts';
 import type { CertificateFact, Side } from './types.ts';
 
@@ -53,7 +53,7 @@ export class CertificateCache {
   }
 
   content(der: Buffer): Readonly<CertificateContent> {
-    const key = createHash('sha256').update(der).digest('base64');
+    const key = hash('sha256', der, 'base64'); // one call: no Hash object per certificate
     const seen = this.entries.get(key);
     if (seen !== undefined) {
       this.hits++;

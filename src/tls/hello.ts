@@ -6,7 +6,7 @@
 //   ClientHello: 03 03 <random 32> <session_id<0..32>> <cipher_suites<2..2^16-2>>
 //                <compression<1..2^8-1>> <extensions<8..2^16-1>>
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isGrease } from './cipher-suites.ts';
 import { Cursor, TlsDecodeError } from './cursor.ts';
 import { Ext, HELLO_RETRY_RANDOM } from './names.ts';
@@ -220,7 +220,7 @@ export function parseSslv2ClientHello(version: number, body: Buffer, frame: numb
 /** A short name for a session ticket (RFC 5077): the first 16 hex digits of its SHA-256. The same
  *  digest in a NewSessionTicket and a later ClientHello says which session a client resumed. */
 export function ticketDigest(ticket: Buffer): string {
-  return createHash('sha256').update(ticket).digest('hex').slice(0, 16);
+  return hash('sha256', ticket, 'hex').slice(0, 16);
 }
 
 /** TLS ≤ 1.2 NewSessionTicket (RFC 5077 §3.3): lifetime_hint(4) ticket<0..2^16-1>. */

@@ -59,7 +59,7 @@ export function plausibleHeader(data: Buffer, i: number): boolean {
 export type ReaderProblem = 'bad-header' | 'record-too-long' | 'gap-in-header';
 
 export class TlsRecordReader {
-  private readonly header = Buffer.alloc(5); // a header split across segments
+  private header: Buffer | null = null; // a header split across segments (made at the first: ~0.2 KB with its ArrayBuffer)
   private headerLen = 0; //          header bytes collected
   private body: Buffer | null = null; // body of a record split across segments
   private bodyLen = 0; //            bytes of `body` filled (including lost ones)
@@ -104,8 +104,8 @@ export class TlsRecordReader {
         const want = this.recLength - this.bodyLen;
         const n = Math.min(want, data.length - i);
         if (this.body === null && n === want && this.bodyLen === 0) {
-          // the whole body is in this segment: a view, no copy
-          this.deliver(data.subarray(i, i + n), frame, time);
+          // the whole body is in this segment: a view, no copy (none for a body not read)
+          this.deliver(this.skipBody ? NO_BODY : data.subarray(i, i + n), frame, time);
           i += n;
           continue;
         }
@@ -128,10 +128,11 @@ export class TlsRecordReader {
         i += 5;
         continue;
       }
-      this.header[this.headerLen++] = data[i++]!;
+      const header = (this.header ??= Buffer.alloc(5));
+      header[this.headerLen++] = data[i++]!;
       if (this.headerLen === 5) {
         this.headerLen = 0;
-        if (!this.startRecord(this.header, 0, offset + i - 5, frame)) return this.lose(data.length - i, 'bad-header', offset + i - 5, frame);
+        if (!this.startRecord(header, 0, offset + i - 5, frame)) return this.lose(data.length - i, 'bad-header', offset + i - 5, frame);
       }
     }
   }
@@ -203,7 +204,7 @@ export class TlsRecordReader {
     this.skipBody = this.skipAppData && type === 23; // application_data
     if (len === 0) {
       // an empty record (legal for application data in TLS ≤ 1.2): delivered at once
-      this.deliver(Buffer.alloc(0), frame, 0);
+      this.deliver(NO_BODY, frame, 0);
       return true;
     }
     this.inBody = true;

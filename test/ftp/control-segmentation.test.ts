@@ -76,10 +76,28 @@ function craft(messages: Message[], cut: (b: Buffer) => number[], resendEvery: n
   return t;
 }
 
+/** The same session on two control connections whose segments alternate (each message cut by
+ *  `cut`, a piece of one connection, then a piece of the other): lines of both are unfinished at
+ *  once, so each must keep its own splitter state (lines.ts takeSplitter). */
+function craftTwo(messages: Message[], cut: (b: Buffer) => number[]): TraceBuilder {
+  const t = new TraceBuilder();
+  const conns = [40000, 40001].map((port) => t.tcp({ client: `192.0.2.10:${port}`, server: '192.0.2.20:21' }));
+  for (const c of conns) c.handshake();
+  for (const [side, data] of messages) {
+    const pieces: Buffer[] = [];
+    let i = 0;
+    for (const n of cut(data)) pieces.push(data.subarray(i, (i += n)));
+    pieces.forEach((p) => conns.forEach((c) => c.send(side, 'PA', p)));
+    for (const c of conns) c.send(side === 'client' ? 'server' : 'client', 'A');
+  }
+  for (const c of conns) c.close();
+  return t;
+}
+
 /** What the session says, without frame numbers (the segmentation changes them). */
-function story(t: TraceBuilder): unknown {
+function story(t: TraceBuilder, which = 0): unknown {
   const run = runCrafted(t.frames());
-  const [s] = run.ftp.sessions;
+  const s = run.ftp.sessions[which];
   expect(s, 'a session').to.not.equal(undefined);
   const tls = s!.tls.connection;
   return {
@@ -128,6 +146,17 @@ describe('ftp/control: the same session however its bytes are segmented', () => 
         }),
         { numRuns: 25 },
       );
+    });
+
+    it(`${name}: two connections whose segments alternate, lines of both unfinished at once`, () => {
+      const small = messages.filter(([, d]) => d.length < 2000);
+      const want = story(craft(small, whole, 0));
+      const cuts = [bytewise, (b: Buffer) => Array.from({ length: Math.ceil(b.length / 3) }, (_, k) => Math.min(3, b.length - 3 * k))];
+      for (const cut of cuts) {
+        const t = craftTwo(small, cut);
+        expect(story(t, 0)).to.deep.equal(want);
+        expect(story(t, 1)).to.deep.equal(want);
+      }
     });
   }
 });

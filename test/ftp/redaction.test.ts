@@ -49,6 +49,11 @@ describe('ftp: secrets on the control channel', () => {
     expect(splitCommandLine('NOOP')).to.deep.equal({ verb: 'NOOP', arg: '', argStart: 4 });
     expect(splitCommandLine('')).to.deep.equal({ verb: '', arg: '', argStart: 0 });
     expect(splitCommandLine('USER\x0bbob').verb).to.equal('USER');
+    // any a-z in the verb is upper-cased (the last letter too), only ASCII letters are
+    expect(splitCommandLine('RETr a.txt').verb).to.equal('RETR');
+    expect(splitCommandLine('sTOR x').verb).to.equal('STOR');
+    expect(splitCommandLine('retrß x').verb).to.equal('RETRß');
+    expect(splitCommandLine('XÄBC x').verb).to.equal('XÄBC');
   });
 
   it('decides redaction on the parsed verb: PASS, ACCT, ADAT, and SITE PSWD/CHPWD/PASSWD/CHPASS/ADDUSER/GADDUSER', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { LineSplitter } from '../../src/ftp/control/lines.ts';
-import { ReplyAssembler, isValidCode, parseReplyLine } from '../../src/ftp/control/replies.ts';
+import { ReplyAssembler, isBlank, isValidCode, parseReplyLine } from '../../src/ftp/control/replies.ts';
 import type { FtpReply } from '../../src/ftp/types.ts';
 
 /** Runs server bytes (one chunk per frame) through a splitter and an assembler. */
@@ -86,5 +86,17 @@ describe('ftp/replies', () => {
     expect(replies).to.have.length(1);
     expect(replies[0]!.lines).to.equal(5002);
     expect(replies[0]!.text.length).to.be.at.most(64 * 1024 + 10);
+  });
+
+  it('a blank line has no printable character: none of ! to ~, nor any code unit from U+0080 on', () => {
+    const printable = (c: number) => (c >= 0x21 && c <= 0x7e) || c >= 0x80;
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      expect(isBlank(ch), `U+${c.toString(16)}`).to.equal(!printable(c));
+      expect(isBlank(` \t${ch}\r`), `U+${c.toString(16)} between blanks`).to.equal(!printable(c));
+    }
+    expect(isBlank('')).to.equal(true);
+    expect(isBlank('\x00\x1b[0m')).to.equal(false); // an escape's letters are printable
+    expect(isBlank('\x00\x01 \x7f')).to.equal(true);
   });
 });

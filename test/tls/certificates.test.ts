@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CertificateCache, describeCertificate } from '../../src/tls/certificates.ts';
+import { ticketDigest } from '../../src/tls/hello.ts';
 
 const pem = readFileSync(fileURLToPath(new URL('../support/tls-fixture/server.crt', import.meta.url)), 'utf8');
 const der = new X509Certificate(pem).raw;
@@ -53,5 +54,22 @@ describe('src/tls certificate cache', () => {
     cache.content(ders[1]!);
     expect(cache.misses, 'the least recently used one was dropped').to.equal(misses + 1);
     expect(cache.size).to.equal(2);
+  });
+});
+
+describe('src/tls digests', () => {
+  it("a session ticket's digest is the first 16 hex digits of its SHA-256 (FIPS 180-2's 'abc' example)", () => {
+    expect(ticketDigest(Buffer.from('abc'))).to.equal('ba7816bf8f01cfea');
+    expect(ticketDigest(Buffer.alloc(0))).to.equal('e3b0c44298fc1c14');
+  });
+
+  it('tells certificates apart by their bytes, not by their length or buffer', () => {
+    const cache = new CertificateCache();
+    const twin = Buffer.from(der);
+    twin[twin.length - 1]! ^= 1; // same length, last byte differs
+    cache.content(der);
+    cache.content(twin);
+    cache.content(Buffer.from(der));
+    expect([cache.misses, cache.hits, cache.size]).to.deep.equal([2, 1, 2]);
   });
 });

@@ -76,6 +76,16 @@ describe('src/tls record reader: application_data bodies skipped without keys', 
     );
   });
 
+  it('hands out no application_data body when told to skip them, whole in a segment or split', () => {
+    const bodies: Array<[number, number, number]> = [];
+    const reader = new TlsRecordReader((r) => void bodies.push([r.type, r.length, r.body.length]), false, true);
+    const stream = Buffer.concat([rec(23, Buffer.alloc(300, 1)), rec(22, Buffer.alloc(10, 2)), rec(23, Buffer.alloc(5, 3))]);
+    reader.feed(stream, 0, 1, 0); // each body whole in the segment
+    reader.feed(stream.subarray(0, 100), stream.length, 2, 0); // split
+    reader.feed(stream.subarray(100, 305), stream.length + 100, 3, 0);
+    expect(bodies).to.deep.equal([[23, 300, 0], [22, 10, 10], [23, 5, 0], [23, 300, 0]]);
+  });
+
   it('a TLS connection without keys has the same facts whether its records come whole or byte by byte', () => {
     // ClientHello-less stream: application data records split across segments and a close_notify-sized one
     const client = Buffer.concat([rec(22, Buffer.of(1, 0, 0, 0)), rec(20, Buffer.of(1)), rec(23, Buffer.alloc(3000, 7)), rec(21, Buffer.alloc(26, 1))]);

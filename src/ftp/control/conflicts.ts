@@ -18,12 +18,21 @@ interface LineAt {
   offset: number; //  stream offset of its first byte
   wire: number; //    bytes it took on the wire
   text: string;
-  exact: boolean; //  text[i] is the byte at offset + i (no Telnet command, not cut, Latin-1)
+  plain: boolean; //  no Telnet command, not cut: its text maps byte for byte onto the wire (if Latin-1: exact())
+  ackedAt: number; // the server's acknowledgment of the client's stream when the line was noted (bytes)
 }
 
 interface Waiting {
   c: DataConflict;
   cmd: FtpCommand | null; // null: its line has not ended yet
+}
+
+/** Copies waiting to be judged while there are none: one frozen list for every session. */
+const NO_WAITING: readonly Waiting[] = Object.freeze([]);
+
+/** text[i] is the byte at the line's offset + i: mapped byte for byte, and every character Latin-1. */
+function exact(at: LineAt): boolean {
+  return at.plain && !/[^\x00-\xff]/.test(at.text);
 }
 
 /** Whether reply text names the verb (a word) or the file name (its last path part, 3+ characters). */
@@ -35,23 +44,52 @@ function names(text: string, cmd: { verb: string; arg: string }): boolean {
 }
 
 export class ConflictJudge {
-  private readonly recentLines: LineAt[] = []; // the latest client command lines, where they lie in the stream
-  private readonly waiting: Waiting[] = []; //    copies that disagree, not judged yet
+  // The latest client command lines whose bytes a later copy can still disagree with (null: none).
+  // The TCP stage compares a later copy only with bytes not yet acknowledged (or held out of
+  // order): once the server's acknowledgment has moved on after a line was delivered and covers
+  // it, that line can never be placed again and is let go (forgetAcked). A session between
+  // commands keeps none: 32 lines were ~0.6-1.1 KB per open control connection.
+  private recentLines: LineAt[] | null = null;
+  private waiting: Waiting[] = NO_WAITING as Waiting[]; // copies that disagree, not judged yet (NO_WAITING until the first)
 
   get pending(): boolean {
     return this.waiting.length > 0;
   }
 
-  /** Where a client line lies in the stream; the last RECENT_LINES kept. */
-  noteLine(cmd: FtpCommand, line: ControlLine): void {
+  /** Where a client line lies in the stream; the last RECENT_LINES not yet let go are kept.
+   *  `acked`: how much of the client's stream the server has acknowledged now (bytes). */
+  noteLine(cmd: FtpCommand, line: ControlLine, acked: number): void {
     if (Number.isNaN(line.offset)) return;
-    const lines = this.recentLines;
+    this.forgetAcked(acked);
     // its text maps byte for byte onto the wire: no Telnet command, not cut (then a later copy's
     // bytes can be put in its place)
-    const exact = !line.overlong && line.text.length + (line.bareLf ? 1 : 2) === line.wireBytes && !/[^\x00-\xff]/.test(line.text);
-    lines.push({ cmd, offset: line.offset, wire: line.wireBytes, text: line.text, exact });
-    if (lines.length > RECENT_LINES) lines.shift();
-    for (const w of this.waiting) if (w.cmd === null && w.c.offset >= line.offset && w.c.offset < line.offset + line.wireBytes) this.place(w, lines[lines.length - 1]!);
+    const plain = !line.overlong && line.text.length + (line.bareLf ? 1 : 2) === line.wireBytes;
+    const at: LineAt = { cmd, offset: line.offset, wire: line.wireBytes, text: line.text, plain, ackedAt: acked };
+    const lines = this.recentLines;
+    if (lines === null) this.recentLines = [at];
+    else {
+      lines.push(at);
+      if (lines.length > RECENT_LINES) lines.shift();
+    }
+    for (const w of this.waiting) if (w.cmd === null && w.c.offset >= line.offset && w.c.offset < line.offset + line.wireBytes) this.place(w, at);
+  }
+
+  /**
+   * Lets go of the oldest lines that no later copy can disagree with any more: the server's
+   * acknowledgment (`acked`, bytes of the client's stream) covers the line and has moved on since
+   * the line was delivered (an acknowledgment captured before the bytes it covers, then those
+   * bytes: the TCP stage keeps them until the next one). The TCP stage releases the bytes it keeps
+   * for comparing at each acknowledgment that moves on (tcp/reassembler.ts release()). Copies
+   * that disagreed while the connection was still being recognised are placed right after its
+   * lines are replayed, with no acknowledgment between: those lines are all still here.
+   */
+  forgetAcked(acked: number): void {
+    const lines = this.recentLines;
+    if (lines === null) return;
+    let k = 0;
+    while (k < lines.length && lines[k]!.offset + lines[k]!.wire <= acked && acked > lines[k]!.ackedAt) k++;
+    if (k === lines.length) this.recentLines = null;
+    else if (k > 0) lines.splice(0, k);
   }
 
   /**
@@ -60,9 +98,10 @@ export class ConflictJudge {
    */
   conflict(c: DataConflict): void {
     if (this.waiting.length >= MAX_JUDGED_CONFLICTS) return;
-    const at = this.recentLines.find((l) => c.offset >= l.offset && c.offset < l.offset + l.wire);
+    const at = this.recentLines?.find((l) => c.offset >= l.offset && c.offset < l.offset + l.wire);
     const w: Waiting = { c, cmd: null };
-    this.waiting.push(w);
+    if (this.waiting === NO_WAITING) this.waiting = [w];
+    else this.waiting.push(w);
     if (at) this.place(w, at); // else: its line has not ended yet (noteLine places it)
   }
 
@@ -70,7 +109,7 @@ export class ConflictJudge {
     const c = w.c;
     w.cmd = at.cmd;
     c.firstLine = at.text;
-    if (at.exact) {
+    if (exact(at)) {
       // the later copy's bytes put where they lie in the line (its CRLF left out)
       const from = c.offset - at.offset;
       const to = Math.min(at.text.length, from + c.second.length);

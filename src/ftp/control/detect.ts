@@ -3,7 +3,7 @@
 
 import type { Side } from '../../tcp/types.ts';
 import { isKnownVerb, otherProtocolVerbs, ambiguousVerbs, splitCommandLine } from '../commands.ts';
-import { LineSplitter } from './lines.ts';
+import { giveBackSplitter, takeSplitter } from './lines.ts';
 import { parseReplyLine, isValidCode, isBlank } from './replies.ts';
 import { isTlsHandshakeStart } from '../tls-records.ts';
 import { JUDGE_BYTES } from './probe.ts';
@@ -98,7 +98,7 @@ function verbOf(t: string): string {
 const isVerbLine = (t: string): boolean => isKnownVerb(verbOf(t));
 
 function view(bytes: Buffer): SideView {
-  const splitter = new LineSplitter(1024);
+  const splitter = takeSplitter(1024, null, null); // (given back below when idle: a connection may be judged at each segment)
   const raw: string[] = []; //   the non-blank lines as sent
   const lines: string[] = []; // … without terminal escapes
   let seen = 0;
@@ -114,6 +114,7 @@ function view(bytes: Buffer): SideView {
     // answered 500 by a server) must not push the first command out of sight
     return (lines.length < LINES_LOOKED_AT || !grammar) && ++seen < MAX_RAW_LINES;
   });
+  giveBackSplitter(splitter);
   const v: SideView = {
     lines,
     bytes: bytes.length,

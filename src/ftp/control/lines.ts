@@ -88,20 +88,26 @@ export class LineSplitter {
   private firstOffset = NaN; //          stream offset of the current line's first byte
   private lastFrame = 0; //              frame of the current line's latest byte
   private lastTime = 0; //               its capture time, seconds
-  lines = 0; //                          complete lines delivered
+  lines = 0; //                          complete lines delivered (since made or taken: takeSplitter)
   overlongLines = 0; //                  of those, cut at the cap
   fragmentsDropped = 0; //               partial lines thrown away at gaps
   telnetCommands = 0; //                 IAC sequences removed (IAC IAC excluded: that is data)
 
   constructor(
-    readonly max = DEFAULT_MAX_LINE,
-    private readonly lineStart: LineStartTest | null = null,
-    private readonly cutEnd: CutEndSink | null = null,
+    public max = DEFAULT_MAX_LINE, //                    (set again when taken: takeSplitter)
+    private lineStart: LineStartTest | null = null,
+    private cutEnd: CutEndSink | null = null,
   ) {}
 
   /** True between lines: no byte of a next line has arrived yet. */
   get atLineStart(): boolean {
     return !this.started && !this.skipping && !this.cutting;
+  }
+
+  /** Between lines and outside any Telnet command: it holds nothing a new splitter would not
+   *  (its counters aside), so it may be given back (giveBackSplitter). */
+  get idle(): boolean {
+    return !this.started && !this.skipping && !this.cutting && this.telnet === TelnetState.text;
   }
 
   /** Bytes of an unfinished line held (wire count). */
@@ -289,6 +295,18 @@ export class LineSplitter {
     this.buf = bigger;
   }
 
+  /** Taken again (takeSplitter): idle, so only its settings and counters change. */
+  retake(max: number, lineStart: LineStartTest | null, cutEnd: CutEndSink | null): void {
+    this.max = max;
+    this.buf = null; // len is 0: a buffer of its own left by a clear() holds nothing
+    this.lineStart = lineStart;
+    this.cutEnd = cutEnd;
+    this.lines = 0;
+    this.overlongLines = 0;
+    this.fragmentsDropped = 0;
+    this.telnetCommands = 0;
+  }
+
   private reset(): void {
     this.len = 0;
     this.wire = 0;
@@ -318,6 +336,28 @@ export class LineSplitter {
     this.skipping = false;
     this.cutting = false;
   }
+}
+
+/** Idle splitters given back, for the next one taken: one feed runs at a time, so a few do. */
+const spares: LineSplitter[] = [];
+const MAX_SPARES = 8;
+
+/**
+ * A splitter for one direction of a control connection, made or taken from those given back. A
+ * control session holds one only while a line of that direction is unfinished (or Telnet or
+ * skipping state is pending) and gives it back when it is idle after a feed: an open connection
+ * between its lines holds none (two splitters and their times were ~0.5 KB per connection).
+ */
+export function takeSplitter(max: number, lineStart: LineStartTest | null, cutEnd: CutEndSink | null): LineSplitter {
+  const sp = spares.pop();
+  if (sp === undefined) return new LineSplitter(max, lineStart, cutEnd);
+  sp.retake(max, lineStart, cutEnd);
+  return sp;
+}
+
+/** Gives back a splitter that is idle (its owner lets go of it). */
+export function giveBackSplitter(sp: LineSplitter): void {
+  if (sp.idle && spares.length < MAX_SPARES) spares.push(sp);
 }
 
 /** End of the run of bytes from `i` (before `limit`) that are neither a line feed nor IAC. */

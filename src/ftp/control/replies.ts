@@ -28,14 +28,23 @@ export function isValidCode(code: number): boolean {
   return code >= 100 && code <= 699;
 }
 
-/** A line that holds no printable character: nothing to pair. */
+/** A line that holds no printable character (none of '!'..'~', nor any code unit from U+0080 on):
+ *  nothing to pair. Read per server line and per command: a loop that stops at the first
+ *  printable character, not a regex call. */
 export function isBlank(text: string): boolean {
-  return !/[!-~\u0080-\uffff]/.test(text);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 0x21 && c <= 0x7e) || c >= 0x80) return false;
+  }
+  return true;
 }
+
+/** The text lines while no multi-line reply is open: one frozen list for every assembler. */
+const NO_PARTS: readonly string[] = Object.freeze([]);
 
 export class ReplyAssembler {
   private code = 0; //            code of the open multi-line reply, 0 when none is open
-  private parts: string[] = []; // its text lines so far
+  private parts: string[] = NO_PARTS as string[]; // its text lines so far (a list made when one opens)
   private textChars = 0; //       characters in parts
   private lineCount = 0; //       lines so far (counted past the text cap)
   private firstFrame = 0;
@@ -122,7 +131,7 @@ export class ReplyAssembler {
       incomplete,
     };
     this.code = 0;
-    this.parts = [];
+    this.parts = NO_PARTS as string[];
     this.textChars = 0;
     this.lineCount = 0;
     return reply;

@@ -14,13 +14,13 @@ import { parse227, parse228, parse229, type AnnouncedEndpoint } from '../address
 import { operandPath } from '../paths.ts';
 import { newCommand, newSession, newTransfer } from '../records.ts';
 import { NO_ENDED, NO_LISTENERS, type ControlRef, type DataSetup, type TransferTrack } from '../tracks.ts';
-import { DEFAULT_MAX_LINE, LineSplitter, type ControlLine } from './lines.ts';
+import { DEFAULT_MAX_LINE, giveBackSplitter, takeSplitter, type ControlLine, type LineSplitter } from './lines.ts';
 import { ReplyAssembler, isBlank } from './replies.ts';
 import { clientLineStart, serverLineStart } from './line-starts.ts';
 import { TlsSwitch } from './tls-switch.ts';
 import { FtpTlsChannel, tlsEnding, type FtpTlsContext } from '../tls-channel.ts';
 import { ConflictJudge } from './conflicts.ts';
-import { ReplyPairing } from './pairing.ts';
+import { ReplyPairing, type PairingOwner } from './pairing.ts';
 import { verbRules, type Pending, type VerbContext } from './verbs.ts';
 
 export { clientLineStart, serverLineStart } from './line-starts.ts';
@@ -67,11 +67,15 @@ export interface SessionHooks {
 const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
 const LOGIN_VERBS: ReadonlySet<string> = new Set(['USER', 'PASS', 'ACCT']);
 
-export class ControlSession implements ControlRef, VerbContext {
+export class ControlSession implements ControlRef, VerbContext, PairingOwner {
   readonly session: Session;
   readonly conn: Connection;
-  private readonly splitters: Record<Side, LineSplitter>; //  by FTP role
-  private readonly tls: TlsSwitch;
+  // Each direction's line splitter, held only while a line of it is unfinished (or Telnet or
+  // gap state is pending); between lines none is held (lines.ts takeSplitter)
+  private clientSplitter: LineSplitter | null = null;
+  private serverSplitter: LineSplitter | null = null;
+  private feeding: LineSplitter | null = null; // the splitter whose feed() is running (not given back under it)
+  private tls: TlsSwitch | null = null; //   lines or TLS, per direction: made at AUTH (or TLS from the start); most sessions never need it
   private readonly assembler = new ReplyAssembler();
   private readonly pairing: ReplyPairing;
   private readonly conflicts = new ConflictJudge();
@@ -90,7 +94,7 @@ export class ControlSession implements ControlRef, VerbContext {
   private cutLines = 0; //                  client lines delivered cut: how a server treated them is unknown
   private tlsChannel: FtpTlsChannel | null = null; // the control connection's TLS stage (FTPS), from AUTH's 234 or the first byte
   private awaitFailureReply = false; //      cleartext came back after a failed handshake: its reply answers AUTH
-  private readonly droppedReplies: Array<{ frame: number; bytes: number }> = []; // server bytes the capture dropped (acknowledged gaps), the latest MAX_DROPPED
+  private droppedReplies: Array<{ frame: number; bytes: number }> | null = null; // server bytes the capture dropped (acknowledged gaps), the latest MAX_DROPPED (made at the first)
 
   constructor(
     id: number,
@@ -122,17 +126,9 @@ export class ControlSession implements ControlRef, VerbContext {
       stru: this.sawSyn ? 'F' : '',
       serverSide: ftpServer,
     });
-    this.splitters = {
-      client: new LineSplitter(limits.maxLine, clientLineStart, (frame) => {
-        // the line feed of a command delivered cut: the command's line ends here
-        if (this.cutCommand !== null) this.cutCommand.lastFrame = frame;
-        this.cutCommand = null;
-      }),
-      server: new LineSplitter(limits.maxLine, serverLineStart),
-    };
-    this.pairing = new ReplyPairing(this.session, limits.maxPending, (p) => this.place(p), (cmd) => this.giveUp(cmd));
-    this.tls = new TlsSwitch(encryptedAtStart !== null);
+    this.pairing = new ReplyPairing(this.session, limits.maxPending, this);
     if (encryptedAtStart) {
+      this.tls = new TlsSwitch(true);
       this.session.tls.encryptedFromFrame = encryptedAtStart.frame;
       // seen from its SYN, TLS from the first byte is implicit FTPS; else the capture began inside TLS
       this.session.tls.implicit = this.sawSyn;
@@ -142,7 +138,12 @@ export class ControlSession implements ControlRef, VerbContext {
 
   /** The control channel is (at least one way) inside TLS now, and not read through a key log. */
   get encrypted(): boolean {
-    return this.tls.encrypted && !this.tlsChannel?.readable;
+    return this.tls !== null && this.tls.encrypted && !this.tlsChannel?.readable;
+  }
+
+  /** Bytes of the FTP client's stream the server has acknowledged so far. */
+  private get clientBytesAcked(): number {
+    return this.conn[other(this.serverSide)].bytesAcked;
   }
 
   /** FTP role of a side of the control Connection. */
@@ -158,16 +159,19 @@ export class ControlSession implements ControlRef, VerbContext {
     const role = this.roleOf(connSide);
     let i = 0;
     while (i < data.length) {
-      if (!this.tls.isTls(role)) {
-        const sp = this.splitters[role];
+      const tls = this.tls;
+      if (tls === null || !tls.isTls(role)) {
         // TLS where a line should start: after AUTH (the handshake), or again after CCC
-        if (sp.atLineStart && this.tls.beginsAt(data, i)) {
+        if (tls !== null && this.atLineStart(role) && tls.beginsAt(data, i)) {
           this.enterTls(role, frame, time);
           continue;
         }
+        const sp = (this.feeding = this.splitter(role));
         i = sp.feed(data, i, frame, time, role === 'client' ? this.clientLine : this.serverLine, offset + i);
+        this.feeding = null;
+        this.letGoSplitter(role);
       } else {
-        const { next, records } = this.tls.feed(role, data, i);
+        const { next, records } = tls.feed(role, data, i);
         if (records && this.session.tls.encryptedFromFrame === null) this.session.tls.encryptedFromFrame = frame;
         if (next > i) this.tlsChannel?.feed(role, data.subarray(i, next), offset + i, frame, time);
         if (next < data.length) this.leftTls(role, frame);
@@ -176,15 +180,50 @@ export class ControlSession implements ControlRef, VerbContext {
     }
   }
 
+  /** The line splitter of `role`, taken when its bytes come. */
+  private splitter(role: Side): LineSplitter {
+    if (role === 'client') return (this.clientSplitter ??= takeSplitter(this.limits.maxLine, clientLineStart, this.cutLineEnd));
+    return (this.serverSplitter ??= takeSplitter(this.limits.maxLine, serverLineStart, null));
+  }
+
+  /** The splitter of `role` is given back if it holds nothing (after a feed, a clear) and is not
+   *  being fed (a reply's sink switched the channel to TLS). */
+  private letGoSplitter(role: Side): void {
+    const sp = role === 'client' ? this.clientSplitter : this.serverSplitter;
+    if (sp === null || !sp.idle || sp === this.feeding) return;
+    if (role === 'client') this.clientSplitter = null;
+    else this.serverSplitter = null;
+    giveBackSplitter(sp);
+  }
+
+  /** No byte of a next line of `role` has arrived yet. */
+  private atLineStart(role: Side): boolean {
+    const sp = role === 'client' ? this.clientSplitter : this.serverSplitter;
+    return sp === null || sp.atLineStart;
+  }
+
+  /** Drops a partial line of `role` (TLS starts or stops). */
+  private clearLines(role: Side): void {
+    (role === 'client' ? this.clientSplitter : this.serverSplitter)?.clear();
+    this.letGoSplitter(role);
+  }
+
+  /** The line feed of a command delivered cut: the command's line ends here. */
+  private readonly cutLineEnd = (frame: number): void => {
+    if (this.cutCommand !== null) this.cutCommand.lastFrame = frame;
+    this.cutCommand = null;
+  };
+
   /** Bytes of `connSide` are missing from the capture: `length` at stream offset `offset`
    *  (-1: not said); `acked`: the receiver acknowledged them (they arrived: the capture dropped them). */
   gap(connSide: Side, frame: number, time: number, offset = NaN, length = -1, acked = false): void {
     const role = this.roleOf(connSide);
     if (role === 'server' && acked && length > 0) {
-      this.droppedReplies.push({ frame, bytes: length });
-      if (this.droppedReplies.length > MAX_DROPPED) this.droppedReplies.shift();
+      const dropped = (this.droppedReplies ??= []);
+      dropped.push({ frame, bytes: length });
+      if (dropped.length > MAX_DROPPED) dropped.shift();
     }
-    if (this.tls.isTls(role)) {
+    if (this.tls !== null && this.tls.isTls(role)) {
       this.session.gaps++;
       this.tls.gap(role);
       this.tlsChannel?.gap(role, offset, length, frame);
@@ -196,7 +235,7 @@ export class ControlSession implements ControlRef, VerbContext {
   /** Lines of `role` went missing: from the capture, or a TLS record that did not decrypt. */
   private linesGap(role: Side, frame: number, time: number): void {
     this.session.gaps++;
-    this.splitters[role].gap();
+    this.splitter(role).gap();
     if (role === 'server') {
       const r = this.assembler.interrupt(frame, time);
       if (r) this.onReply(r);
@@ -227,9 +266,13 @@ export class ControlSession implements ControlRef, VerbContext {
 
   /** Decrypted control-channel bytes of `role`: the same line parsing as cleartext. */
   private plainLines(role: Side, data: Buffer, frame: number, time: number): void {
-    const sp = this.splitters[role];
     const sink = role === 'client' ? this.clientLine : this.serverLine;
-    for (let i = 0; i < data.length; ) i = sp.feed(data, i, frame, time, sink);
+    for (let i = 0; i < data.length; ) {
+      const sp = (this.feeding = this.splitter(role));
+      i = sp.feed(data, i, frame, time, sink);
+      this.feeding = null;
+    }
+    this.letGoSplitter(role);
   }
 
   /** The control connection was closed out (or the capture ended). */
@@ -253,9 +296,9 @@ export class ControlSession implements ControlRef, VerbContext {
   }
 
   private enterTls(role: Side, frame: number, time: number): void {
-    if (!this.tls.enter(role)) return;
+    if (!(this.tls ??= new TlsSwitch(false)).enter(role)) return;
     this.openTls();
-    this.splitters[role].clear();
+    this.clearLines(role);
     if (role === 'server') {
       const r = this.assembler.interrupt(frame, time);
       if (r) this.onReply(r);
@@ -265,7 +308,7 @@ export class ControlSession implements ControlRef, VerbContext {
   private leftTls(role: Side, frame: number): void {
     // the server writes in the clear after a handshake that failed (vsftpd: "500 OOPS: … unknown ca")
     if (role === 'server' && this.tlsChannel?.handshakeFailed) this.awaitFailureReply = true;
-    this.splitters[role].clear();
+    this.clearLines(role);
     if (this.session.tls.clearAgainFrame === null) this.session.tls.clearAgainFrame = frame;
   }
 
@@ -307,7 +350,7 @@ export class ControlSession implements ControlRef, VerbContext {
       this.cutCommand = cmd;
       this.cutLines++;
     }
-    this.conflicts.noteLine(cmd, line);
+    this.conflicts.noteLine(cmd, line, this.clientBytesAcked);
     const p: Pending = { cmd, kept, placed: false };
     this.pairing.push(p, line.frame);
     this.verbSent(p);
@@ -326,7 +369,7 @@ export class ControlSession implements ControlRef, VerbContext {
    * directory and the login it falls under are those the earlier replies left. Its path, and a
    * transfer's path and announced size (a SIZE answered before it), are fixed here.
    */
-  private place(p: Pending): void {
+  placeCommand(p: Pending): void {
     p.placed = true;
     const s = this.session;
     const cmd = p.cmd;
@@ -528,14 +571,14 @@ export class ControlSession implements ControlRef, VerbContext {
   }
 
   authSent(): void {
-    this.tls.authSent();
+    (this.tls ??= new TlsSwitch(false)).authSent();
   }
 
   authAccepted(reply: FtpReply): void {
     // RFC 4217 §4: the TLS handshake starts right after the 234
     this.session.tls.authFrame = reply.frame;
     this.enterTls('server', reply.frame, reply.time);
-    if (this.splitters.client.atLineStart) this.enterTls('client', reply.frame, reply.time);
+    if (this.atLineStart('client')) this.enterTls('client', reply.frame, reply.time);
   }
 
   sizeAnswered(cmd: FtpCommand, n: number): void {
@@ -549,12 +592,14 @@ export class ControlSession implements ControlRef, VerbContext {
 
   private readonly serverLine = (line: ControlLine): boolean => {
     this.noteOverlong(line, 'server');
+    // a reply usually carries the acknowledgment of the command it answers
+    this.conflicts.forgetAcked(this.clientBytesAcked);
     const before = this.assembler.blankLines;
     const reply = this.assembler.push(line);
     if (this.assembler.blankLines !== before) this.session.unparsedLines++;
     if (reply) this.onReply(reply);
     // stop here if the reply switched the channel to TLS (decrypted lines go on: plainLines)
-    return !this.tls.isTls('server') || this.tlsChannel?.readable === true;
+    return this.tls === null || !this.tls.isTls('server') || this.tlsChannel?.readable === true;
   };
 
   private addUnsolicited(r: FtpReply): void {
@@ -631,8 +676,8 @@ export class ControlSession implements ControlRef, VerbContext {
    * never ends (5 MB without CRLF, answered 500, connection closed) is seen so.
    */
   private answeredPartialLine(): void {
-    const sp = this.splitters.client;
-    if ((this.tls.isTls('client') && !this.tlsChannel?.readable) || sp.partialBytes < ANSWERED_PARTIAL) return;
+    const sp = this.clientSplitter;
+    if ((this.tls !== null && this.tls.isTls('client') && !this.tlsChannel?.readable) || sp === null || sp.partialBytes < ANSWERED_PARTIAL) return;
     const line = sp.cut();
     if (line) this.clientLine(line);
   }
@@ -663,10 +708,10 @@ export class ControlSession implements ControlRef, VerbContext {
    * client, so the server did answer (zeek cwd-navigation: "200 Type set to I", 19 bytes, acked
    * by the client's next segment). The first such gap after the command is named.
    */
-  private giveUp(cmd: FtpCommand): void {
+  commandGivenUp(cmd: FtpCommand): void {
     cmd.unanswered = true;
     if (cmd.reply !== null) return;
-    const gap = this.droppedReplies.find((g) => g.frame >= cmd.lastFrame);
+    const gap = this.droppedReplies?.find((g) => g.frame >= cmd.lastFrame);
     if (gap) cmd.replyMissing = { bytes: gap.bytes, frame: gap.frame };
   }
 

@@ -12,7 +12,7 @@ import { cwdAfterReply, createdPath } from '../paths.ts';
 export interface Pending {
   cmd: FtpCommand;
   kept: boolean; //             cmd is in Session.commands (the per-session cap drops later ones)
-  placed: boolean; //           its working directory, path and login are recorded (place())
+  placed: boolean; //           its working directory, path and login are recorded (session.ts placeCommand())
   prev?: string; //             TYPE/MODE/STRU in force before this command (undone on refusal)
   setup?: unknown; //           the DataSetup it made (PORT/PASV …), owned by the session
   track?: unknown; //           the TransferTrack it started (RETR …), owned by the session
