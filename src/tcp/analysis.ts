@@ -76,7 +76,7 @@ export class SeqAnalysisConn {
 }
 
 /** Window in bytes a direction last advertised, scaled as Wireshark does for window-full. */
-function advertisedWindow(d: SeqAnalysisDir): number {
+export function advertisedWindow(d: SeqAnalysisDir): number {
   if (d.windowFromSyn || d.winScale < 0) return d.window;
   return d.window * (1 << d.winScale);
 }

@@ -203,14 +203,35 @@ export class ZeekConn {
       // nothing after a RST is trusted
     } else if (deltaLast > 0) {
       ep.lastSeq = onePast;
-    } else if (len > 0) {
-      if (++ep.rxmit === ep.rxmitNext) {
-        this.add(isOrig, 'T');
-        ep.rxmitNext *= 10;
-      }
-    }
+    } else if (len > 0) this.retransmitted(isOrig, ep);
 
     this.updateStates(isOrig, ep, peer, flags, len, seq);
+  }
+
+  /** Both endpoints are ESTABLISHED or PARTIAL: what established() asks. */
+  bothEstablished(): boolean {
+    const o = this.orig.state;
+    const r = this.resp.state;
+    return (o === ESTABLISHED || o === PARTIAL) && (r === ESTABLISHED || r === PARTIAL);
+  }
+
+  /** segment() for a segment with ACK and without SYN, FIN or RST, advertising a window > 0,
+   *  while bothEstablished(): only the history and the retransmission count can move. */
+  established(isOrig: boolean, seq: number, len: number): void {
+    const ep = isOrig ? this.orig : this.resp;
+    if (len > 0) this.check(isOrig, H_DATA, 'D');
+    else this.check(isOrig, H_ACK, 'A');
+    const onePast = (seq + len) >>> 0;
+    if (seqDiff(onePast, ep.lastSeq) > 0) ep.lastSeq = onePast;
+    else if (len > 0) this.retransmitted(isOrig, ep);
+  }
+
+  /** Counts a retransmission of `ep`; 'T' at the 1st, 10th, 100th … */
+  private retransmitted(isOrig: boolean, ep: ZeekEndpoint): void {
+    if (++ep.rxmit === ep.rxmitNext) {
+      this.add(isOrig, 'T');
+      ep.rxmitNext *= 10;
+    }
   }
 
   private updateStates(isOrig: boolean, ep: ZeekEndpoint, peer: ZeekEndpoint, flags: number, len: number, seq: number): void {
