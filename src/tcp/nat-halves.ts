@@ -50,6 +50,7 @@ interface Candidate {
 
 /** Per paired connection: what ALG detection needs. */
 interface PairState {
+  keys: [string, string]; //                                  its alias 4-tuples, one per direction
   ends: Record<Side, Array<{ end: number; frame: number }>>; // absolute ends of recent data segments
   shift: Record<Side, number>; //                           taken out of acks of that side's bytes
   pending: Record<Side, { delta: number; frame: number; end: number } | null>; // a mismatch awaiting confirmation
@@ -108,12 +109,22 @@ export class NatHalves {
       };
       const fromA = c.flow.fromA === c.flow.server; // the SYN-ACK comes from the connection's server
       if (this.aliases.size >= MAX_ALIASES) this.aliases.delete(this.aliases.keys().next().value!);
+      const back = `${dst}|${src}`;
       this.aliases.set(key, { flow: c.flow, fromA });
-      this.aliases.set(`${dst}|${src}`, { flow: c.flow, fromA: !fromA });
-      this.pairs.set(c.flow, { ends: { client: [], server: [] }, shift: { client: 0, server: 0 }, pending: { client: null, server: null } });
+      this.aliases.set(back, { flow: c.flow, fromA: !fromA });
+      this.pairs.set(c.flow, { keys: [key, back], ends: { client: [], server: [] }, shift: { client: 0, server: 0 }, pending: { client: null, server: null } });
       return { flow: c.flow, fromA, paired: true };
     }
     return null;
+  }
+
+  /** `flow` left the engine's table: its aliases go (a packet on one of them later would find a
+   *  forgotten flow and be taken as new anyway), so that once no paired connection is left a new
+   *  flow's SYN is looked up without endpoint strings again. */
+  forgotten(flow: Flow): void {
+    const st = this.pairs.get(flow);
+    if (!st) return;
+    for (const k of st.keys) if (this.aliases.get(k)?.flow === flow) this.aliases.delete(k);
   }
 
   /** A packet of a connection paired across a NAT, before the engine sees it: its acknowledgment
