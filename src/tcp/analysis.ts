@@ -8,6 +8,7 @@
 // with tshark's on SYNs, whose ack field is 0.
 
 import { TcpFlag } from '../decode/packet.ts';
+import { doubles } from './doubles.ts';
 import { seqGt, seqLe, seqLt } from './seq.ts';
 
 /** Analysis flag bits of one segment. */
@@ -43,20 +44,66 @@ const DEFAULT_OOO_THRESHOLD = 0.003; // seconds
 /** Fast retransmission: resent within this long after the second duplicate ACK. */
 const FAST_RETRANSMISSION_WINDOW = 0.02; // seconds
 
-/** One direction's analysis state (what Wireshark keeps per flow direction). */
+/** One direction's analysis state (what Wireshark keeps per flow direction). Its sequence
+ *  numbers and times live in the flow's array of doubles (doubles.ts), at `o`. */
 export class SeqAnalysisDir {
+  /** Slots it takes in a flow's doubles. */
+  static readonly SLOTS = 6;
   baseSet = false; //      base below is known
-  base = 0; //             Wireshark's base_seq: ISN (SYN seen) or first seq − 1 (uint32)
-  nextSeq = 0; //          highest seq + len (+1 for SYN/FIN) seen; 0 = unknown (uint32)
-  nextSeqTime = 0; //      capture time when nextSeq last advanced, seconds
-  lastAck = 0; //          ack field of this direction's last segment; 0 = unknown (uint32)
-  lastAckTime = 0; //      seconds
   window = -1; //          raw window field of the last segment; -1 = none yet
   windowFromSyn = false; // that window came from a SYN (never scaled)
   winScale = -1; //        shift: -1 unknown (no SYN seen), -2 scaling not in use, 0..14
   dupAckNum = 0; //        duplicate ACKs in a row; -1 after an ACKed-unseen report against this direction
   lastSegFlags = 0; //     Flag bits of this direction's last segment
-  maxSeqToBeAcked = 0; //  highest in-sequence end seen; acks beyond it acknowledge unseen data (uint32)
+
+  constructor(
+    private readonly d: number[] = doubles(SeqAnalysisDir.SLOTS),
+    private readonly o = 0,
+  ) {}
+
+  /** Wireshark's base_seq: ISN (SYN seen) or first seq − 1 (uint32). */
+  get base(): number {
+    return this.d[this.o + 0]!;
+  }
+  set base(v: number) {
+    this.d[this.o + 0] = v;
+  }
+  /** Highest seq + len (+1 for SYN/FIN) seen; 0 = unknown (uint32). */
+  get nextSeq(): number {
+    return this.d[this.o + 1]!;
+  }
+  set nextSeq(v: number) {
+    this.d[this.o + 1] = v;
+  }
+  /** Capture time when nextSeq last advanced, seconds. */
+  get nextSeqTime(): number {
+    return this.d[this.o + 2]!;
+  }
+  set nextSeqTime(v: number) {
+    this.d[this.o + 2] = v;
+  }
+  /** Ack field of this direction's last segment; 0 = unknown (uint32). */
+  get lastAck(): number {
+    return this.d[this.o + 3]!;
+  }
+  set lastAck(v: number) {
+    this.d[this.o + 3] = v;
+  }
+  /** Capture time of that segment, seconds. */
+  get lastAckTime(): number {
+    return this.d[this.o + 4]!;
+  }
+  set lastAckTime(v: number) {
+    this.d[this.o + 4] = v;
+  }
+  /** Highest in-sequence end seen; acks beyond it acknowledge unseen data (uint32). */
+  get maxSeqToBeAcked(): number {
+    return this.d[this.o + 5]!;
+  }
+  set maxSeqToBeAcked(v: number) {
+    this.d[this.o + 5] = v;
+  }
+
 
   /** Forgets the sequence state after the endpoint re-synchronised (a SYN-ACK with a new ISN). */
   resync(base: number): void {
@@ -69,14 +116,33 @@ export class SeqAnalysisDir {
   }
 }
 
-/** Connection-wide analysis state. */
+/** Connection-wide analysis state, in the flow's doubles at `o`. */
 export class SeqAnalysisConn {
-  mruSynTime = 0; // capture time of the most recent SYN without ACK, seconds; 0 = none
-  firstRtt = 0; //  handshake round-trip time (SYN to the first ACK without SYN), seconds; 0 = unknown
+  static readonly SLOTS = 2;
+
+  constructor(
+    private readonly d: number[] = doubles(SeqAnalysisConn.SLOTS),
+    private readonly o = 0,
+  ) {}
+
+  /** Capture time of the most recent SYN without ACK, seconds; 0 = none. */
+  get mruSynTime(): number {
+    return this.d[this.o + 0]!;
+  }
+  set mruSynTime(v: number) {
+    this.d[this.o + 0] = v;
+  }
+  /** Handshake round-trip time (SYN to the first ACK without SYN), seconds; 0 = unknown. */
+  get firstRtt(): number {
+    return this.d[this.o + 1]!;
+  }
+  set firstRtt(v: number) {
+    this.d[this.o + 1] = v;
+  }
 }
 
 /** Window in bytes a direction last advertised, scaled as Wireshark does for window-full. */
-function advertisedWindow(d: SeqAnalysisDir): number {
+export function advertisedWindow(d: SeqAnalysisDir): number {
   if (d.windowFromSyn || d.winScale < 0) return d.window;
   return d.window * (1 << d.winScale);
 }

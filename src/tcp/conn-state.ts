@@ -10,6 +10,7 @@
 
 import type { ConnState } from './types.ts';
 import { TcpFlag } from '../decode/packet.ts';
+import { doubles } from './doubles.ts';
 import { seqDiff } from './seq.ts';
 
 export const ZeekState = {
@@ -42,20 +43,63 @@ const H_ACK = 1 << 5;
 const H_MULTI = 1 << 6;
 const H_GAP = 1 << 7;
 
+/** One endpoint's Zeek state; its sequence numbers live in the flow's doubles at `o`. */
 export class ZeekEndpoint {
+  static readonly SLOTS = 5;
   /** Set when state changes; the connection's summary is recomputed then (not per packet). */
   changed = false;
   state: ZState = INACTIVE;
   prev: ZState = INACTIVE; //  state before the last change
-  startSeq = 0; //            uint32: ISN, or first seq − 1 without a SYN
-  lastSeq = 0; //             uint32: highest seq + segment length seen
-  histLastSyn = -1; //        seq of the last SYN logged in the history (uint32, -1 none)
-  histLastFin = -1; //        end of the last FIN logged
-  histLastRst = -1; //        seq of the last RST logged
   rxmit = 0; //               retransmissions (segments with data not beyond lastSeq)
   rxmitNext = 1; //           count at which 'T' is logged next (1, 10, 100, …)
   zeroWindows = 0; //         zero-window advertisements
   zeroWindowNext = 1; //      count at which 'W' is logged next
+
+  constructor(
+    private readonly d: number[] = doubles(ZeekEndpoint.SLOTS),
+    private readonly o = 0,
+  ) {
+    this.histLastSyn = -1;
+    this.histLastFin = -1;
+    this.histLastRst = -1;
+  }
+
+  /** uint32: ISN, or first seq − 1 without a SYN. */
+  get startSeq(): number {
+    return this.d[this.o + 0]!;
+  }
+  set startSeq(v: number) {
+    this.d[this.o + 0] = v;
+  }
+  /** uint32: highest seq + segment length seen. */
+  get lastSeq(): number {
+    return this.d[this.o + 1]!;
+  }
+  set lastSeq(v: number) {
+    this.d[this.o + 1] = v;
+  }
+  /** Seq of the last SYN logged in the history (uint32, -1 none). */
+  get histLastSyn(): number {
+    return this.d[this.o + 2]!;
+  }
+  set histLastSyn(v: number) {
+    this.d[this.o + 2] = v;
+  }
+  /** End of the last FIN logged (-1 none). */
+  get histLastFin(): number {
+    return this.d[this.o + 3]!;
+  }
+  set histLastFin(v: number) {
+    this.d[this.o + 3] = v;
+  }
+  /** Seq of the last RST logged (-1 none). */
+  get histLastRst(): number {
+    return this.d[this.o + 4]!;
+  }
+  set histLastRst(v: number) {
+    this.d[this.o + 4] = v;
+  }
+
 
   set(s: ZState): void {
     if (s !== this.state) {
@@ -71,12 +115,17 @@ export class ZeekConn {
   /** History or an endpoint state changed since the last takeChanged(). */
   private dirty = true;
   private seen = 0; //        history bits logged (originator low 16, responder high 16)
-  readonly orig = new ZeekEndpoint();
-  readonly resp = new ZeekEndpoint();
+  readonly orig: ZeekEndpoint;
+  readonly resp: ZeekEndpoint;
+  /** Slots it takes in a flow's doubles. */
+  static readonly SLOTS = 2 * ZeekEndpoint.SLOTS;
 
-  /** `flipped`: the first packet came from the responder (Zeek logs '^'). */
-  constructor(flipped: boolean) {
+  /** `flipped`: the first packet came from the responder (Zeek logs '^'). `d`, `o`: the
+   *  doubles its endpoints keep their sequence numbers in. */
+  constructor(flipped: boolean, d: number[] = doubles(ZeekConn.SLOTS), o = 0) {
     if (flipped) this.history = '^';
+    this.orig = new ZeekEndpoint(d, o);
+    this.resp = new ZeekEndpoint(d, o + ZeekEndpoint.SLOTS);
   }
 
   /** Logs `code` the first time `mask` is seen for that direction; true when already seen. */
@@ -203,14 +252,35 @@ export class ZeekConn {
       // nothing after a RST is trusted
     } else if (deltaLast > 0) {
       ep.lastSeq = onePast;
-    } else if (len > 0) {
-      if (++ep.rxmit === ep.rxmitNext) {
-        this.add(isOrig, 'T');
-        ep.rxmitNext *= 10;
-      }
-    }
+    } else if (len > 0) this.retransmitted(isOrig, ep);
 
     this.updateStates(isOrig, ep, peer, flags, len, seq);
+  }
+
+  /** Both endpoints are ESTABLISHED or PARTIAL: what established() asks. */
+  bothEstablished(): boolean {
+    const o = this.orig.state;
+    const r = this.resp.state;
+    return (o === ESTABLISHED || o === PARTIAL) && (r === ESTABLISHED || r === PARTIAL);
+  }
+
+  /** segment() for a segment with ACK and without SYN, FIN or RST, advertising a window > 0,
+   *  while bothEstablished(): only the history and the retransmission count can move. */
+  established(isOrig: boolean, seq: number, len: number): void {
+    const ep = isOrig ? this.orig : this.resp;
+    if (len > 0) this.check(isOrig, H_DATA, 'D');
+    else this.check(isOrig, H_ACK, 'A');
+    const onePast = (seq + len) >>> 0;
+    if (seqDiff(onePast, ep.lastSeq) > 0) ep.lastSeq = onePast;
+    else if (len > 0) this.retransmitted(isOrig, ep);
+  }
+
+  /** Counts a retransmission of `ep`; 'T' at the 1st, 10th, 100th … */
+  private retransmitted(isOrig: boolean, ep: ZeekEndpoint): void {
+    if (++ep.rxmit === ep.rxmitNext) {
+      this.add(isOrig, 'T');
+      ep.rxmitNext *= 10;
+    }
   }
 
   private updateStates(isOrig: boolean, ep: ZeekEndpoint, peer: ZeekEndpoint, flags: number, len: number, seq: number): void {

@@ -6,6 +6,7 @@
 import { RtoChain } from './rto-chain.ts';
 import type { Endpoint, Side, TcpState } from './types.ts';
 import { SeqAnalysisDir } from './analysis.ts';
+import { doubles } from './doubles.ts';
 import { Coverage, type Reassembler } from './reassembler.ts';
 import { TransitionLog } from './transition-log.ts';
 
@@ -38,25 +39,25 @@ export function newEndpoint(addr: string, port: number): Endpoint {
   };
 }
 
-/** Per-endpoint tracking state. `ep` is the public view the listener reads. */
+/** Per-endpoint tracking state. `ep` is the public view the listener reads. Its sequence
+ *  numbers and times, and those of its Wireshark state, live in the flow's doubles at `o`. */
 export class EndpointTracker {
+  /** Slots it takes in a flow's doubles, its Wireshark state's included. */
+  static readonly SLOTS = 8 + SeqAnalysisDir.SLOTS;
   peer!: EndpointTracker;
   // sequence space (relative offsets: the first data byte is 0)
   baseKnown = false; //     base below is known
-  base = 0; //              uint32 sequence number of offset 0 (ISN + 1, or inferred mid-stream)
   hiRel = 0; //             end of the highest data byte sent (offset, bytes)
   synSeen = false; //       it sent a SYN (its ISN is known)
   finSeen = false; //       it sent a FIN
   finRel = 0; //            offset of the FIN (= stream length), valid when finSeen
   ackedRel = -1; //         highest offset of this stream the peer acknowledged (-1: none); a FIN counts 1
   // what this endpoint acknowledged of its peer
-  lastAck = 0; //           ack field of its last ACK segment (uint32)
-  highAck = 0; //           highest ack field it sent (uint32, wrap-safe), valid when ackSent
   ackSent = false; //       it sent a segment with ACK (so it heard from its peer)
   ackedPeerFinFrame = 0; // frame where it first acknowledged the peer's FIN (0: not yet)
   needsAnswer = false; //   it sent data/SYN/FIN, a probe or an old duplicate, and the peer has sent nothing since
   // Wireshark-compatible analysis state of what it sends
-  readonly ws = new SeqAnalysisDir();
+  readonly ws: SeqAnalysisDir;
   // what the capture holds of its stream, and delivery
   readonly cov = new Coverage();
   rsm: Reassembler | null = null;
@@ -66,19 +67,76 @@ export class EndpointTracker {
   // keeps retransmitting, if any (rto-chain.ts; made at its first retransmission)
   lastNewStart = -1; //      relative offset of that segment's first byte, -1 none
   lastNewFrame = 0;
-  lastNewTime = 0; //        seconds
   rto: RtoChain | null = null;
-  // reordering or loss (reordering.ts): its latest hole and the handshake's turnaround
+  // reordering or loss (reordering.ts): its latest hole
   holeStart = -1; //     relative offset where the latest hole in its stream begins, -1 none
-  holeOpened = 0; //     seconds: when a segment beyond that hole was seen
-  holeReported = -1; //  seconds: the peer's first ACK stuck at holeStart after that, -1 none
-  synTime = 0; //        seconds: its SYN or SYN-ACK, 0 unseen
-  turnaround = 0; //     seconds from the peer's handshake segment to its answer, as the capture point sees them (0 unknown)
 
   constructor(
     readonly ep: Endpoint,
     readonly side: Side,
-  ) {}
+    private readonly d: number[] = doubles(EndpointTracker.SLOTS),
+    private readonly o = 0,
+  ) {
+    this.ws = new SeqAnalysisDir(d, o + 8);
+    this.holeReported = -1;
+  }
+
+  /** uint32 sequence number of offset 0 (ISN + 1, or inferred mid-stream). */
+  get base(): number {
+    return this.d[this.o + 0]!;
+  }
+  set base(v: number) {
+    this.d[this.o + 0] = v;
+  }
+  /** Ack field of its last ACK segment (uint32). */
+  get lastAck(): number {
+    return this.d[this.o + 1]!;
+  }
+  set lastAck(v: number) {
+    this.d[this.o + 1] = v;
+  }
+  /** Highest ack field it sent (uint32, wrap-safe), valid when ackSent. */
+  get highAck(): number {
+    return this.d[this.o + 2]!;
+  }
+  set highAck(v: number) {
+    this.d[this.o + 2] = v;
+  }
+  /** Seconds: when its latest segment of new data was sent. */
+  get lastNewTime(): number {
+    return this.d[this.o + 3]!;
+  }
+  set lastNewTime(v: number) {
+    this.d[this.o + 3] = v;
+  }
+  /** Seconds: when a segment beyond its latest hole was seen (reordering.ts). */
+  get holeOpened(): number {
+    return this.d[this.o + 4]!;
+  }
+  set holeOpened(v: number) {
+    this.d[this.o + 4] = v;
+  }
+  /** Seconds: the peer's first ACK stuck at holeStart after that, -1 none. */
+  get holeReported(): number {
+    return this.d[this.o + 5]!;
+  }
+  set holeReported(v: number) {
+    this.d[this.o + 5] = v;
+  }
+  /** Seconds: its SYN or SYN-ACK, 0 unseen. */
+  get synTime(): number {
+    return this.d[this.o + 6]!;
+  }
+  set synTime(v: number) {
+    this.d[this.o + 6] = v;
+  }
+  /** Seconds from the peer's handshake segment to its answer, as the capture point sees them (0 unknown). */
+  get turnaround(): number {
+    return this.d[this.o + 7]!;
+  }
+  set turnaround(v: number) {
+    this.d[this.o + 7] = v;
+  }
 
   /** Relative offset of sequence number `seq` (wrap-safe near the highest point). */
   rel(seq: number): number {

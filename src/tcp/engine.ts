@@ -21,7 +21,7 @@ import type { DecodedPacket } from '../decode/packet.ts';
 import { TcpFlag } from '../decode/packet.ts';
 import type { Connection, Side, TcpEngineOptions, TcpEngineStats, TcpEventKind, TcpListener, TcpState } from './types.ts';
 import { defaultTcpEngineOptions, MAX_EVENT_FRAMES, MAX_HOLES } from './types.ts';
-import { analyzeSegment, Flag, noteHandshakeTiming, noteSynWindowScale } from './analysis.ts';
+import { advertisedWindow, analyzeSegment, Flag, noteHandshakeTiming, noteSynWindowScale } from './analysis.ts';
 import { onAckSent, onFinSent, onRstSent, onSynAckSent, onSynSent, type EndpointTracker } from './endpoint-state.ts';
 import { FlowTable } from './flow-table.ts';
 import { endIpHistory, forgetIpHistory, noteIpHeaders, RecentRings } from './ip-history.ts';
@@ -38,6 +38,7 @@ const SYN = TcpFlag.SYN;
 const FIN = TcpFlag.FIN;
 const RST = TcpFlag.RST;
 const ACK = TcpFlag.ACK;
+const PSH = TcpFlag.PSH;
 /** Analysis flags of segments that answer (or are) a probe: never a stray ACK. */
 const PROBE_FLAGS = Flag.KEEP_ALIVE | Flag.KEEP_ALIVE_ACK | Flag.ZERO_WINDOW_PROBE_ACK;
 
@@ -181,6 +182,7 @@ export class TcpEngine {
   private forget(flow: Flow): void {
     this.table.remove(flow);
     this.stats.liveFlows = this.table.size;
+    if (flow.conn.nat !== null) this.nat.forgotten(flow);
     forgetIpHistory(flow.conn);
     this.listener.onForget?.(flow.conn);
     if (!this.opts.keepConnections) this.liveConns.delete(flow.conn.id);
@@ -355,6 +357,7 @@ export class TcpEngine {
   // one segment
 
   private segment(flow: Flow, s: EndpointTracker, p: DecodedPacket): void {
+    if (this.opts.inOrderPath && this.inOrder(flow, s, p)) return;
     const r = s.peer;
     const conn = flow.conn;
     const ep = s.ep;
@@ -372,16 +375,7 @@ export class TcpEngine {
     const hasAck = (flags & ACK) !== 0;
     const live = !conn.ended;
 
-    noteIpHeaders(this.recentRings, conn, ep, r.ep, p); // before lastFrame/endTime move: it measures the silence
-    conn.lastFrame = frame;
-    conn.endTime = time;
-    flow.lastTime = time;
-    this.table.touch(flow);
-    ep.segments++;
-    ep.lastTtl = p.ttl;
-    this.lastConnection = conn;
-    this.lastDataOffset = -1;
-    if (!conn.deliver && (s.rsm !== null || r.rsm !== null)) this.stopDelivery(flow);
+    this.begin(flow, s, p);
 
     // 1. Wireshark-compatible analysis
     const af = analyzeSegment(s.ws, r.ws, flow.ws, seq, ack, seglen, flags, p.window, time);
@@ -506,38 +500,7 @@ export class TcpEngine {
         hc.peerBytesAfter += dataEnd - (dataStart > s.hiRel ? dataStart : s.hiRel);
         if (hc.peerFramesAfter.length < MAX_HALF_CLOSE_FRAMES) hc.peerFramesAfter.push(frame);
       }
-      const seenBefore = s.cov.hi; // bytes of this stream seen before this segment (offset)
-      const fresh = s.cov.add(dataStart, dataStart + paylen);
-      ep.bytesCaptured += fresh;
-      // fresh bytes below what was seen before fill a hole: the network lost them and a resend
-      // came, or it only reordered them (reordering.ts)
-      const above = dataStart + paylen > seenBefore ? dataStart + paylen - (dataStart > seenBefore ? dataStart : seenBefore) : 0;
-      if (dataStart > seenBefore) holeOpened(s, seenBefore, time);
-      if (fresh > above) {
-        if (af & Flag.OUT_OF_ORDER && reorderedFill(s, dataStart, time)) {
-          ep.gapBytesReordered += fresh - above;
-          ep.gapsReordered += s.cov.closed;
-        } else ep.gapBytesFilled += fresh - above;
-      }
-      if (dataEnd > s.hiRel) s.hiRel = dataEnd;
-      ep.bytesSent = s.dataEnd();
-      if (live && conn.deliver) {
-        let rsm = s.rsm;
-        if (rsm === null) {
-          rsm = new Reassembler(new DirectionSink(flow, side, this.listener, this.stats), this.opts.maxBufferedBytesPerFlow);
-          // delivery switched (back) on mid-stream: start with this segment, not with a gap
-          // covering everything that went by undelivered
-          if (seenBefore > 0 && dataStart > 0) rsm.next = dataStart;
-          s.rsm = rsm;
-        }
-        if (paylen > 0 && rsm.insert(dataStart, p.data, p.payloadOffset, paylen, frame, time)) {
-          flow.note('reassembly-overflow', side, frame);
-        }
-        if (this.stats.bufferedBytes > this.opts.maxBufferedBytesTotal) this.relieveBuffers(frame);
-        // bytes the peer acknowledged before they showed up here will never come: gaps now
-        if (s.ackedRel > rsm.next) rsm.flushTo(s.ackedRel < s.hiRel ? s.ackedRel : s.hiRel, frame);
-      }
-      s.needsAnswer = true;
+      this.carry(flow, s, p, dataStart, dataEnd, paylen, af, live);
     } else if (af & (Flag.KEEP_ALIVE | Flag.ZERO_WINDOW_PROBE) || dataStart < s.ackedRel) {
       // probes, and segments from before what the peer already acknowledged (an old duplicate:
       // RFC 9293 §3.10.7.4 has the receiver answer those with an ACK) ask for an answer too
@@ -577,6 +540,147 @@ export class TcpEngine {
     // often missing (the capture stopped, or the host had gone); the grace still takes it, and a
     // connection waiting for it would otherwise stay open to the end of the capture.
     if (flow.closeAt < 0 && s.finSeen && r.finSeen) this.closeOut(flow, time);
+  }
+
+  /** What every segment `p` sent by `s` does first: its IP header fields (before the
+   *  connection's lastFrame and endTime move: the silence is measured from them), the flow's
+   *  place on the LRU list, the sender's counts. */
+  private begin(flow: Flow, s: EndpointTracker, p: DecodedPacket): void {
+    const conn = flow.conn;
+    const r = s.peer;
+    const ep = s.ep;
+    noteIpHeaders(this.recentRings, conn, ep, r.ep, p);
+    conn.lastFrame = p.frame;
+    conn.endTime = p.time;
+    flow.lastTime = p.time;
+    this.table.touch(flow);
+    ep.segments++;
+    ep.lastTtl = p.ttl;
+    this.lastConnection = conn;
+    this.lastDataOffset = -1;
+    if (!conn.deliver && (s.rsm !== null || r.rsm !== null)) this.stopDelivery(flow);
+  }
+
+  /**
+   * The common case in fewer steps: a segment with no flag but ACK (and PSH) on a connection both
+   * of whose ends are established and neither closing, starting at the sender's next expected
+   * sequence number, neither a repeated ACK nor raising any analysis flag, with an open window.
+   * Does what segment() does for such a segment, in the same order, leaving out the steps that
+   * cannot apply (test/tcp/in-order-path.test.ts runs traces through both paths and compares
+   * every state after every packet). Returns false, having changed nothing, for any other segment.
+   */
+  private inOrder(flow: Flow, s: EndpointTracker, p: DecodedPacket): boolean {
+    const flags = p.flags;
+    if ((flags & ~PSH) !== ACK) return false;
+    const conn = flow.conn;
+    const r = s.peer;
+    const window = p.window;
+    if (conn.ended || window === 0 || flow.rstFrame !== 0 || s.finSeen || r.finSeen || s.ackedPeerFinFrame !== 0 || !s.baseKnown || !r.baseKnown) return false;
+    if (s.ep.state !== 'ESTABLISHED' || r.ep.state !== 'ESTABLISHED' || !flow.zeek.bothEstablished()) return false;
+    // what analyzeSegment would flag: nothing, when these hold
+    const fw = s.ws;
+    const rv = r.ws;
+    const seq = p.seq;
+    const ack = p.ack;
+    const seglen = p.segmentLength;
+    if (!fw.baseSet || !rv.baseSet || fw.nextSeq === 0 || seq !== fw.nextSeq) return false;
+    if (rv.maxSeqToBeAcked !== 0 && seqGt(ack, rv.maxSeqToBeAcked)) return false; // ACKed unseen segment
+    if (seglen === 0) {
+      if (ack === fw.lastAck) return false; // duplicate ACK, window update, keep-alive or probe ACK
+    } else {
+      if (seglen === 1 && rv.window === 0) return false; // zero-window probe
+      const end = (seq + seglen) >>> 0;
+      if (rv.lastAck !== 0 && seqLe(end, rv.lastAck)) return false; // spurious retransmission
+      if (rv.winScale !== -1 && rv.window >= 0 && end === ((rv.lastAck + advertisedWindow(rv)) >>> 0)) return false; // window full
+    }
+
+    const ep = s.ep;
+    const frame = p.frame;
+    const time = p.time;
+    const paylen = p.payloadLength < seglen ? p.payloadLength : seglen;
+    this.begin(flow, s, p);
+
+    // 1. the analysis' state moves on (analyzeSegment's updates for an unflagged in-order segment)
+    if (ack !== fw.lastAck) fw.dupAckNum = 0;
+    if (seglen > 0) {
+      fw.nextSeq = (seq + seglen) >>> 0;
+      fw.nextSeqTime = time;
+    }
+    if (seq === fw.maxSeqToBeAcked || fw.maxSeqToBeAcked === 0) fw.maxSeqToBeAcked = fw.nextSeq;
+    fw.window = window;
+    fw.windowFromSyn = false;
+    fw.lastAck = ack;
+    fw.lastAckTime = time;
+    fw.lastSegFlags = 0;
+    this.lastFlags = 0;
+    noteHandshakeTiming(flow.ws, flags, time);
+    if (ep.stall !== undefined) noteWindow(ep, window, time, frame);
+
+    // 2. (no stray ACK to answer: one is only watched for after a FIN)
+    r.needsAnswer = false;
+
+    // 3. offsets, and the sender's latest new data (rto-chain.ts)
+    const dataStart = s.rel(seq);
+    const dataEnd = dataStart + seglen;
+    if (paylen > 0) this.lastDataOffset = dataStart;
+    if (r.rto !== null) r.rto.peerSent();
+    if (seglen > 0 && dataEnd > s.hiRel) {
+      s.lastNewStart = dataStart;
+      s.lastNewFrame = frame;
+      s.lastNewTime = time;
+      if (s.rto !== null) s.rto.sentNew(dataStart);
+    }
+
+    // 4. what it acknowledges, 5. what it carries
+    noteHandshakeAck(s, time);
+    this.acknowledge(flow, s, ack, false, frame, time, true);
+    if (seglen > 0) this.carry(flow, s, p, dataStart, dataEnd, paylen, 0, true);
+    else if (dataStart < s.ackedRel) s.needsAnswer = true;
+
+    // 8. Zeek's view
+    flow.zeek.established(s === flow.client, seq, seglen);
+    if (flow.zeek.takeChanged()) this.updateSummary(flow);
+    return true;
+  }
+
+  /** The bytes [dataStart, dataEnd) of `s`'s stream that segment `p` carries (`paylen` of them
+   *  captured; `af` its analysis flags): coverage, the sender's counts and delivery. */
+  private carry(flow: Flow, s: EndpointTracker, p: DecodedPacket, dataStart: number, dataEnd: number, paylen: number, af: number, live: boolean): void {
+    const ep = s.ep;
+    const frame = p.frame;
+    const time = p.time;
+    const seenBefore = s.cov.hi; // bytes of this stream seen before this segment (offset)
+    const fresh = s.cov.add(dataStart, dataStart + paylen);
+    ep.bytesCaptured += fresh;
+    // fresh bytes below what was seen before fill a hole: the network lost them and a resend
+    // came, or it only reordered them (reordering.ts)
+    const above = dataStart + paylen > seenBefore ? dataStart + paylen - (dataStart > seenBefore ? dataStart : seenBefore) : 0;
+    if (dataStart > seenBefore) holeOpened(s, seenBefore, time);
+    if (fresh > above) {
+      if (af & Flag.OUT_OF_ORDER && reorderedFill(s, dataStart, time)) {
+        ep.gapBytesReordered += fresh - above;
+        ep.gapsReordered += s.cov.closed;
+      } else ep.gapBytesFilled += fresh - above;
+    }
+    if (dataEnd > s.hiRel) s.hiRel = dataEnd;
+    ep.bytesSent = s.dataEnd();
+    if (live && flow.conn.deliver) {
+      let rsm = s.rsm;
+      if (rsm === null) {
+        rsm = new Reassembler(new DirectionSink(flow, s.side, this.listener, this.stats), this.opts.maxBufferedBytesPerFlow);
+        // delivery switched (back) on mid-stream: start with this segment, not with a gap
+        // covering everything that went by undelivered
+        if (seenBefore > 0 && dataStart > 0) rsm.next = dataStart;
+        s.rsm = rsm;
+      }
+      if (paylen > 0 && rsm.insert(dataStart, p.data, p.payloadOffset, paylen, frame, time)) {
+        flow.note('reassembly-overflow', s.side, frame);
+      }
+      if (this.stats.bufferedBytes > this.opts.maxBufferedBytesTotal) this.relieveBuffers(frame);
+      // bytes the peer acknowledged before they showed up here will never come: gaps now
+      if (s.ackedRel > rsm.next) rsm.flushTo(s.ackedRel < s.hiRel ? s.ackedRel : s.hiRel, frame);
+    }
+    s.needsAnswer = true;
   }
 
   /** `s` acknowledges `ack` of its peer's stream. */

@@ -5,6 +5,7 @@ import type { Connection, Side, TcpEventKind, TcpListener } from './types.ts';
 import { MAX_CONFLICTS, MAX_EVENT_FRAMES, NO_CONFLICTS, type DataConflict } from './types.ts';
 import { SeqAnalysisConn } from './analysis.ts';
 import { ZeekConn } from './conn-state.ts';
+import { doubles } from './doubles.ts';
 import { EndpointTracker, newEndpoint } from './endpoint-state.ts';
 import { FlowKey } from './flow-table.ts';
 import type { StreamConflict, StreamSink } from './reassembler.ts';
@@ -52,19 +53,26 @@ export class DirectionSink implements StreamSink {
   }
 }
 
+/** A flow's own doubles (closeAt, lastTime), then where its records' begin. */
+const FLOW_SLOTS = 2;
+const CLIENT_AT = FLOW_SLOTS + SeqAnalysisConn.SLOTS;
+const ZEEK_AT = CLIENT_AT + 2 * EndpointTracker.SLOTS;
+const DOUBLES = ZEEK_AT + ZeekConn.SLOTS;
+
 export class Flow extends FlowKey {
   readonly conn: Connection;
   readonly client: EndpointTracker;
   readonly server: EndpointTracker;
   readonly fromA: EndpointTracker; //  sender of packets from side A (the first packet's source)
   readonly fromB: EndpointTracker;
-  readonly ws = new SeqAnalysisConn();
+  readonly ws: SeqAnalysisConn;
   readonly zeek: ZeekConn;
-  closeAt = -1; //                  capture time of the close-out (both FINs acknowledged, or RST); -1 open
+  /** Its numbers that are not small integers, and its records' (doubles.ts): its own first
+   *  (FLOW_SLOTS), then the Wireshark connection state, the two trackers, Zeek's endpoints. */
+  private readonly d: number[];
   nextClosing: Flow | null = null; // close-out queue link
   rstFrame = 0; //                  first acceptable RST (0: none)
   refused = false; //               the handshake was refused (the first RST answered the SYN)
-  lastTime = 0; //                  capture time of the last packet, seconds
   strayBy: EndpointTracker | null = null; // sent a stray ACK after FIN; the peer's next segment is watched
   strayFrame = 0; //                that stray ACK's frame
   strayBelow = 0; //                bytes its ack lay below the highest its sender had sent
@@ -80,17 +88,21 @@ export class Flow extends FlowKey {
     roleGuessed: boolean,
   ) {
     super();
+    const d = doubles(DOUBLES);
+    this.d = d;
+    this.ws = new SeqAnalysisConn(d, FLOW_SLOTS);
+    this.closeAt = -1;
     const srcEp = newEndpoint(srcAddr, srcPort);
     const dstEp = newEndpoint(dstAddr, dstPort);
     const clientEp = dstIsServer ? srcEp : dstEp;
     const serverEp = dstIsServer ? dstEp : srcEp;
-    this.client = new EndpointTracker(clientEp, 'client');
-    this.server = new EndpointTracker(serverEp, 'server');
+    this.client = new EndpointTracker(clientEp, 'client', d, CLIENT_AT);
+    this.server = new EndpointTracker(serverEp, 'server', d, CLIENT_AT + EndpointTracker.SLOTS);
     this.client.peer = this.server;
     this.server.peer = this.client;
     this.fromA = dstIsServer ? this.client : this.server;
     this.fromB = this.fromA.peer;
-    this.zeek = new ZeekConn(!dstIsServer);
+    this.zeek = new ZeekConn(!dstIsServer, d, ZEEK_AT);
     this.lastTime = first.time;
     this.conn = {
       id,
@@ -124,6 +136,22 @@ export class Flow extends FlowKey {
       holes: undefined,
       longestSilence: undefined,
     };
+  }
+
+  /** Capture time of the close-out (both FINs acknowledged, or RST), seconds; -1 open. */
+  get closeAt(): number {
+    return this.d[0]!;
+  }
+  set closeAt(v: number) {
+    this.d[0] = v;
+  }
+
+  /** Capture time of the last packet, seconds. */
+  get lastTime(): number {
+    return this.d[1]!;
+  }
+  set lastTime(v: number) {
+    this.d[1] = v;
   }
 
   /** Counts one occurrence of `kind` in a segment sent by `by` (null: not about one side's

@@ -43,15 +43,14 @@ const MAX_ENDS = 16;
 const MAX_ALG = 20;
 
 interface Candidate {
-  flow: Flow;
+  flow: Flow; //           its client sent the SYN to its server
   isn: number; //          the SYN's sequence number
   time: number;
-  src: string; //          'addr|port' of the SYN's sender and receiver
-  dst: string;
 }
 
 /** Per paired connection: what ALG detection needs. */
 interface PairState {
+  keys: [string, string]; //                                  its alias 4-tuples, one per direction
   ends: Record<Side, Array<{ end: number; frame: number }>>; // absolute ends of recent data segments
   shift: Record<Side, number>; //                           taken out of acks of that side's bytes
   pending: Record<Side, { delta: number; frame: number; end: number } | null>; // a mismatch awaiting confirmation
@@ -69,13 +68,16 @@ export class NatHalves {
     if ((p.flags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) return;
     const c = this.candidates;
     while (c.length > 0 && (c.length >= MAX_CANDIDATES || p.time - c[0]!.time > PAIR_SECONDS)) c.shift();
-    c.push({ flow, isn: p.seq, time: p.time, src: ep(flow.conn.client.addr, flow.conn.client.port), dst: ep(flow.conn.server.addr, flow.conn.server.port) });
+    c.push({ flow, isn: p.seq, time: p.time });
   }
 
   /** A packet on a 4-tuple the flow table does not know: an alias of a paired connection, or the
    *  other half of a recent SYN. `paired` is set when this packet made the pair. */
   lookup(p: DecodedPacket): { flow: Flow; fromA: boolean; paired: boolean } | null {
-    if (this.aliases.size === 0 && this.candidates.length === 0) return null;
+    // with no alias only a SYN-ACK can find a connection: a new flow's SYN (every one of them
+    // comes here) makes no endpoint strings
+    const synAck = (p.flags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK);
+    if (this.aliases.size === 0 && (!synAck || this.candidates.length === 0)) return null;
     const src = ep(p.srcAddr(), p.srcPort);
     const dst = ep(p.dstAddr(), p.dstPort);
     const key = `${src}|${dst}`;
@@ -84,17 +86,19 @@ export class NatHalves {
       if (hit.flow.inTable) return { ...hit, paired: false };
       this.aliases.delete(key); // its connection was forgotten: a new conversation
     }
-    if ((p.flags & (TcpFlag.SYN | TcpFlag.ACK)) !== (TcpFlag.SYN | TcpFlag.ACK)) return null;
+    if (!synAck) return null;
     for (let k = this.candidates.length - 1; k >= 0; k--) {
       const c = this.candidates[k]!;
       if (p.time - c.time > PAIR_SECONDS) break;
       if (p.ack !== ((c.isn + 1) >>> 0) || !c.flow.inTable || c.flow.server.ep.segments > 0) continue;
+      const conn = c.flow.conn;
+      const synSrc = ep(conn.client.addr, conn.client.port); // the SYN's sender and receiver
+      const synDst = ep(conn.server.addr, conn.server.port);
       // one endpoint kept, the other translated
-      const sourceNat = src === c.dst && dst !== c.src; //      the server answers the NAT's address
-      const destinationNat = dst === c.src && src !== c.dst; // the client hears from the real server
+      const sourceNat = src === synDst && dst !== synSrc; //      the server answers the NAT's address
+      const destinationNat = dst === synSrc && src !== synDst; // the client hears from the real server
       if (!sourceNat && !destinationNat) continue;
       this.candidates.splice(k, 1);
-      const conn = c.flow.conn;
       const [addr, port] = (sourceNat ? dst : src).split('|') as [string, string];
       conn.nat = {
         translated: sourceNat ? 'client' : 'server',
@@ -105,12 +109,22 @@ export class NatHalves {
       };
       const fromA = c.flow.fromA === c.flow.server; // the SYN-ACK comes from the connection's server
       if (this.aliases.size >= MAX_ALIASES) this.aliases.delete(this.aliases.keys().next().value!);
+      const back = `${dst}|${src}`;
       this.aliases.set(key, { flow: c.flow, fromA });
-      this.aliases.set(`${dst}|${src}`, { flow: c.flow, fromA: !fromA });
-      this.pairs.set(c.flow, { ends: { client: [], server: [] }, shift: { client: 0, server: 0 }, pending: { client: null, server: null } });
+      this.aliases.set(back, { flow: c.flow, fromA: !fromA });
+      this.pairs.set(c.flow, { keys: [key, back], ends: { client: [], server: [] }, shift: { client: 0, server: 0 }, pending: { client: null, server: null } });
       return { flow: c.flow, fromA, paired: true };
     }
     return null;
+  }
+
+  /** `flow` left the engine's table: its aliases go (a packet on one of them later would find a
+   *  forgotten flow and be taken as new anyway), so that once no paired connection is left a new
+   *  flow's SYN is looked up without endpoint strings again. */
+  forgotten(flow: Flow): void {
+    const st = this.pairs.get(flow);
+    if (!st) return;
+    for (const k of st.keys) if (this.aliases.get(k)?.flow === flow) this.aliases.delete(k);
   }
 
   /** A packet of a connection paired across a NAT, before the engine sees it: its acknowledgment
