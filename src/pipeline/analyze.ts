@@ -108,7 +108,8 @@ export class Analysis {
         sessionEnded: (s) => this.releaser.sessionEnded(s),
         connectionForgotten: (c) => this.releaser.connectionForgotten(c),
         attemptDecided: (c) => this.releaser.attemptDecided(c),
-        ...(provisional ? { transferDone: (t) => this.releaser.transferDone(t), connectionEnded: (c) => this.releaser.connectionEnded(c) } : {}),
+        transferDone: (t) => this.releaser.transferDone(t),
+        ...(provisional ? { connectionEnded: (c) => this.releaser.connectionEnded(c) } : {}),
       },
       opts.ftp,
       ftpTlsContext(opts.keyLog ?? null, opts.tlsSessions),
@@ -138,8 +139,9 @@ export class Analysis {
   }
 
   /** The release bookkeeping, for tests. */
-  get releaseStats(): { released: number; maxHeld: number; maxFacts: number; liveSessions: number; liveConnections: number } {
-    return { released: this.releaser.released, maxHeld: this.releaser.maxHeld, maxFacts: this.releaser.maxFacts, liveSessions: this.ftp.liveSessionCount, liveConnections: this.engine.connections.length };
+  get releaseStats(): { released: number; parts: number; maxHeld: number; maxFacts: number; liveSessions: number; liveTransfers: number; liveConnections: number } {
+    const r = this.releaser;
+    return { released: r.released, parts: r.parts, maxHeld: r.maxHeld, maxFacts: r.maxFacts, liveSessions: this.ftp.liveSessionCount, liveTransfers: this.ftp.liveTransferCount, liveConnections: this.engine.connections.length };
   }
 
   /** One captured frame: decode → TCP → FTP. Throws CaptureError for a link type without a

@@ -10,7 +10,9 @@ import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import { Diagnosis, diagnoseAll, RuleEvaluator, type DiagnoseInput } from '../../src/diagnose/evaluate.ts';
 import type { Fact } from '../../src/diagnose/facts.ts';
 import type { Finding } from '../../src/diagnose/finding.ts';
-import { manyTransfers } from '../support/crafted-sessions.ts';
+import { loggedIn, manyTransfers } from '../support/crafted-sessions.ts';
+import { TraceBuilder } from '../../src/craft/trace-builder.ts';
+import { PARTS_AFTER } from '../../src/pipeline/release.ts';
 import { runCrafted } from '../ftp/pipeline.ts';
 import type { ConnApp } from '../../src/ftp/conn-app.ts';
 
@@ -29,6 +31,22 @@ const inputOf = (u: ReleasedUnit): DiagnoseInput => ({
   decode: { tcp: 0, notIp: 0, notTcp: 0, fragments: 0, malformed: 0, truncated: 0, fragmentConflicts: [], fragmentConflictCount: 0 },
 });
 
+/** The session's unit and the parts of it released before it ended (release.ts tryPart), put
+ *  together again: the unit a session of the same capture released whole would be. */
+function sessionWhole(units: readonly ReleasedUnit[]): { session: ReleasedUnit; parts: ReleasedUnit[]; whole: ReleasedUnit } {
+  const session = units.find((u) => u.sessions.length === 1)!;
+  const id = session.sessions[0]!.id;
+  const parts = units.filter((u) => u.sessions.length === 0 && u.transfers.length > 0 && u.transfers.every((x) => x.session === id));
+  const whole: ReleasedUnit = {
+    connections: [...session.connections, ...parts.flatMap((u) => u.connections)].sort((x, y) => x.id - y.id),
+    sessions: session.sessions,
+    transfers: [...session.transfers, ...parts.flatMap((u) => u.transfers)].sort((x, y) => x.id - y.id),
+    findings: [...session.findings, ...parts.flatMap((u) => u.findings)],
+    roles: new Map([...session.roles, ...parts.flatMap((u) => [...u.roles])]),
+  };
+  return { session, parts, whole };
+}
+
 describe('pipeline/release: a long session is diagnosed one transfer at a time', () => {
   it('holds the facts of one transfer at a time, and finds what a pass holding every fact finds', () => {
     const n = 150;
@@ -36,7 +54,7 @@ describe('pipeline/release: a long session is diagnosed one transfer at a time',
     const a = new Analysis({ rules, release: (u) => units.push(u) });
     for (const f of manyTransfers(n).captureFrames()) a.frame(f);
     a.finish(null);
-    const session = units.find((u) => u.sessions.length === 1)!;
+    const { whole: session } = sessionWhole(units);
     expect(session.transfers).to.have.length(n);
     // a data connection (its retries at most one more) and its transfer; not the 2n of a whole pass
     expect(a.releaseStats.maxFacts).to.be.within(1, 4);
@@ -87,5 +105,82 @@ describe('pipeline/release: a long session is diagnosed one transfer at a time',
     expect(JSON.stringify(list[t.commandIndex!], (_, v) => (typeof v === 'bigint' ? String(v) : v))).to.equal(
       JSON.stringify(new Diagnosis(new RuleEvaluator(rules), inputOf(unit)).facts.transferCommandFact(t), (_, v) => (typeof v === 'bigint' ? String(v) : v)),
     );
+  });
+
+  it('releases settled transfers before the session ends, and judges them on its final state', () => {
+    // a session of n quick downloads; download `slow` runs 12 s while the control connection is
+    // silent, and the client resets the control connection 3 s after the 226 that ends the silence:
+    // control-idle-timeout, a rule that reads the control connection's final longest silence
+    const slow = 2 * PARTS_AFTER + 20;
+    const n = slow + 11;
+    const t = new TraceBuilder();
+    const ctl = loggedIn(t);
+    for (let i = 0; i < n; i++) {
+      const port = 50000 + i;
+      ctl.client('PA', 'PASV\r\n');
+      ctl.server('PA', `227 Entering Passive Mode (192,0,2,20,${port >> 8},${port & 0xff}).\r\n`);
+      const d = t.tcp({ client: `192.0.2.10:${30000 + i}`, server: `192.0.2.20:${port}` });
+      ctl.client('PA', `RETR f${i}\r\n`);
+      d.handshake();
+      ctl.server('PA', '150 Opening BINARY mode data connection.\r\n');
+      if (i === slow) {
+        for (let k = 0; k < 4; k++) {
+          t.wait(3);
+          d.server('PA', 1000);
+          d.client('A');
+        }
+      } else d.stream('server', 2000);
+      d.close();
+      ctl.server('PA', '226 Transfer complete.\r\n');
+      ctl.client('A');
+      // quiet enough for the engine to forget a data connection a few transfers later
+      t.wait(0.2);
+    }
+    ctl.client('RA');
+    const units: ReleasedUnit[] = [];
+    // ended data connections are forgotten after a second (the default is 5 s, or 512 of them)
+    const a = new Analysis({ rules, release: (u) => units.push(u), tcp: { endedFlowSeconds: 1, closeGraceSeconds: 0.5 } });
+    let mostLive = 0;
+    for (const f of t.captureFrames()) {
+      a.frame(f);
+      mostLive = Math.max(mostLive, a.releaseStats.liveTransfers);
+    }
+    a.finish(null);
+    const { session, parts, whole } = sessionWhole(units);
+    // most transfers went out as parts of the session's unit before it ended, each with its data
+    // connection, so that the FTP stage held a few at a time, not n
+    // (the first PARTS_AFTER go whole: the session was not long when they settled)
+    expect(parts.length).to.be.at.least(slow - PARTS_AFTER);
+    expect(units.indexOf(parts[0]!)).to.be.below(units.indexOf(session));
+    expect(mostLive).to.be.below(PARTS_AFTER + 16);
+    expect(a.releaseStats.parts).to.equal(parts.length);
+    const slowId = parts.flatMap((u) => u.transfers).find((x) => x.argument === `f${slow}`)?.id;
+    expect(slowId, 'the slow transfer went out as a part').to.be.a('number');
+
+    // the findings are those of one pass over the session's unit put together
+    const streamed = whole.findings.map((r) => r.finding);
+    const all = diagnoseAll(new RuleEvaluator(rules), inputOf(whole));
+    expect(streamed.map(key).sort()).to.deep.equal(all.map(key).sort());
+    // … among them control-idle-timeout about the slow transfer, judged when the session ended
+    const idle = streamed.filter((f) => f.id === 'control-idle-timeout');
+    expect(idle.map((f) => f.transfer)).to.deep.equal([slowId]);
+    expect(session.findings.some((r) => r.finding.id === 'control-idle-timeout')).to.equal(true);
+  });
+
+  it('finds in parts what a pass over the whole session finds, failures and resets included', () => {
+    // 425s, 426s, 550s and resets; the engine forgets ended connections at once (few may wait)
+    const units: ReleasedUnit[] = [];
+    const a = new Analysis({ rules, release: (u) => units.push(u), tcp: { maxEndedFlows: 2, maxClosingFlows: 2 } });
+    for (const f of manyTransfers(3 * PARTS_AFTER).captureFrames()) a.frame(f);
+    a.finish(null);
+    const { parts, whole } = sessionWhole(units);
+    expect(parts.length).to.be.at.least(PARTS_AFTER / 4);
+    // the 550s (no connection, tried again once a command followed) went out in parts too
+    const kinds = new Set(parts.flatMap((u) => u.transfers.map((x) => x.finalReply?.code)));
+    expect([...kinds]).to.include.members([226, 550]);
+    const streamed = whole.findings.map((r) => r.finding);
+    const all = diagnoseAll(new RuleEvaluator(rules), inputOf(whole));
+    expect(streamed.map(key).sort()).to.deep.equal(all.map(key).sort());
+    expect(all.filter((f) => f.transfer !== null).length).to.be.at.least(PARTS_AFTER);
   });
 });
