@@ -457,8 +457,10 @@ export class FactBuilder {
     const summaries: TransferSummary[] = [];
     const released = this.src.releasedTransfers?.get(s.id);
     for (const id of s.transfers) {
-      const whole = this.transferById(id);
-      const t = whole ?? released?.get(id);
+      // a released one first: a miss in transferById scans the list
+      const part = released?.get(id);
+      const whole = part === undefined ? this.transferById(id) : null;
+      const t = whole ?? part;
       if (!t) continue;
       if (whole) sessionTransfers.push(whole);
       summaries.push(t);

@@ -50,6 +50,9 @@ export interface AnalysisOptions {
   repeats?: Partial<RepeatPolicy>;
   /** FTPS: an NSS key log (--keylog) to decrypt TLS control and data connections with. */
   keyLog?: KeyLog | null;
+  /** Release each session's unit whole, never in parts before the session ends (release.ts
+   *  tryPart): a display filter judges a transfer with its session's control connection. */
+  wholeSessions?: boolean;
   /** FTPS: the TLS ≤ 1.2 session cache the analysis fills (a caller that decrypts again after
    *  it, as --extract does, passes one and keeps it: resumed sessions need their master secret). */
   tlsSessions?: TlsSessionCache;
@@ -124,6 +127,7 @@ export class Analysis {
       now: () => this.lastTcpTime,
       sink: opts.release ?? ((u) => collector!.add(u)),
       ...(opts.provisional ? { provisional: opts.provisional } : {}),
+      wholeSessions: opts.wholeSessions === true,
     });
   }
 

@@ -28,7 +28,7 @@ import type { ConnectionRole, Session, Transfer } from '../ftp/types.ts';
 import { Diagnosis, finalizeFindings, hasAll, type DiagnoseInput, type LateRecord, type RuleEvaluator } from '../diagnose/evaluate.ts';
 import { severityRank, type Finding } from '../diagnose/finding.ts';
 import { transferSummary, type DecodeCounts, type TransferSummary } from '../diagnose/facts.ts';
-import { lateRules } from '../diagnose/late-rules.ts';
+import { lateRules, type LateRules } from '../diagnose/late-rules.ts';
 import type { Rule, RuleSet } from '../diagnose/rule-types.ts';
 
 /** Where a finding came from, so that released findings can be put back in the order a
@@ -82,7 +82,12 @@ export interface ReleaseContext {
   now(): number;
   sink(u: ReleasedUnit): void;
   provisional?: ProvisionalSink;
+  /** Never release a session's unit in parts (AnalysisOptions.wholeSessions). */
+  wholeSessions?: boolean;
 }
+
+/** Transfers released as parts together: one diagnosis and one unit for them. */
+const PART_BATCH = 32;
 
 /** Transfers a session has had before it releases them in parts: a short session goes whole (one
  *  diagnosis, one unit), a longer one hands out each later transfer as it can (tryPart). */
@@ -126,11 +131,12 @@ export class UnitReleaser {
   /** Most connection and transfer facts held at once while a session was diagnosed (the same
    *  bound for its diagnosis). */
   maxFacts = 0;
-  /** Transfers released as parts of their session's unit before it ended. */
+  /** Parts of sessions' units released before their session ended (each a batch of transfers). */
   parts = 0;
   private readonly partsOf = new Map<number, SessionParts>(); // by Session.id
   private readonly releasedTransfers = new Map<number, ReadonlyMap<number, TransferSummary>>();
   private readonly waiting = new Map<number, Transfer[]>(); // by Session.id: settled, its command the last so far
+  private readonly batches = new Map<number, Map<number, { t: Transfer; conns: readonly Connection[]; control: Connection }>>(); // by Session.id: ready, by Transfer.id
 
   constructor(private readonly ctx: ReleaseContext) {}
 
@@ -214,6 +220,7 @@ export class UnitReleaser {
     this.partsOf.delete(s.id);
     this.releasedTransfers.delete(s.id);
     this.waiting.delete(s.id);
+    this.batches.delete(s.id);
     this.ctx.ftp.release(s);
     this.hand({ connections, sessions: [s], transfers, findings, roles });
   }
@@ -272,7 +279,7 @@ export class UnitReleaser {
    * fields of its facts they read (late-rules.ts).
    */
   private tryPart(s: Session, t: Transfer): void {
-    if (this.ctx.provisional || s.transfers.length <= PARTS_AFTER) return;
+    if (this.ctx.provisional || this.ctx.wholeSessions || s.transfers.length <= PARTS_AFTER) return;
     // transfers whose command was the session's last when they were tried: tried again
     const waiting = this.waiting.get(s.id);
     if (waiting) {
@@ -280,18 +287,21 @@ export class UnitReleaser {
       for (const w of waiting) if (w !== t) this.tryPart(s, w);
     }
     if (t.finalReply === null || t.tlsData !== null || t.announcement?.mismatch === true || t.commandIndex === null) return;
-    const cmd = s.commands[t.commandIndex];
-    if (cmd === undefined || cmd.frame !== t.commandFrame) return;
-    if (t.commandIndex >= s.commands.length - 1) {
-      const list = this.waiting.get(s.id);
-      if (!list) this.waiting.set(s.id, [t]);
-      else if (list.length < PARTS_AFTER && !list.includes(t)) list.push(t);
-      return;
+    // a command past the session's bound on kept commands has no fact (`cmd` is null either way)
+    if (t.commandIndex < s.commands.length) {
+      const cmd = s.commands[t.commandIndex]!;
+      if (cmd.frame !== t.commandFrame) return;
+      if (t.commandIndex === s.commands.length - 1) {
+        const list = this.waiting.get(s.id);
+        if (!list) this.waiting.set(s.id, [t]);
+        else if (list.length < PARTS_AFTER && !list.includes(t)) list.push(t);
+        return;
+      }
+      const at = s.transfers.indexOf(t.id, Math.max(0, s.transfers.length - 256));
+      if (at < 0) return;
+      const next = at + 1 < s.transfers.length ? this.ctx.ftp.transfer(s.transfers[at + 1]!) : undefined;
+      if (next !== undefined && next.commandFrame === t.commandFrame) return;
     }
-    const at = s.transfers.indexOf(t.id, Math.max(0, s.transfers.length - 256));
-    if (at < 0) return;
-    const next = at + 1 < s.transfers.length ? this.ctx.ftp.transfer(s.transfers[at + 1]!) : undefined;
-    if (next !== undefined && next.commandFrame === t.commandFrame) return;
     const part = this.ctx.ftp.partOf(t);
     if (!part) return;
     for (const c of part.conns) {
@@ -299,32 +309,60 @@ export class UnitReleaser {
       // a connection's idleAtEnd reads the capture's end when it neither closed nor idled out
       if (c.closeKind === null && c.idleEndedAt === null) return;
     }
-    const connections = [...part.conns].sort((a, b) => a.id - b.id);
-    const roles = this.roles(connections);
-    const all = [part.control, ...connections].sort((a, b) => a.id - b.id);
-    const d = this.diagnosis(all, [s], [t], this.roles(all));
+    let batch = this.batches.get(s.id);
+    if (!batch) this.batches.set(s.id, (batch = new Map()));
+    batch.set(t.id, { t, conns: part.conns, control: part.control });
+    if (batch.size >= PART_BATCH) this.releaseParts(s, batch);
+  }
+
+  /** Releases a batch of transfers tryPart found ready (one diagnosis and one unit for the batch:
+   *  a diagnosis and a unit per transfer cost more than the transfer's own diagnosis). */
+  private releaseParts(s: Session, batch: Map<number, { t: Transfer; conns: readonly Connection[]; control: Connection }>): void {
+    this.batches.delete(s.id);
+    const items = [...batch.values()];
+    const all = [items[0]!.control, ...items.flatMap((x) => x.conns)].sort((a, b) => a.id - b.id);
+    const d = this.diagnosis(all, [s], items.map((x) => x.t), this.roles(all));
     const late = lateRules(this.ctx.evaluator.ruleSet);
-    for (const c of connections) {
-      const have = d.facts.connectionPresence(c);
-      if (late.connection.some((r) => hasAll(have, r.requires))) return;
-    }
     const superseding = supersedeRules(this.ctx.evaluator.ruleSet);
+    const connections: Connection[] = [];
+    const transfers: Transfer[] = [];
     const findings: ReleasedFinding[] = [];
-    for (const c of connections) findings.push(...tagFindings(d.connection(c, true), SubjectGroup.connection, c.id));
-    const mine = d.transferPart(t, late);
-    if (!mine) return;
-    mine.findings.forEach((finding, i) => findings.push({ finding, group: SubjectGroup.transfer, subject: t.id, seq: late.index.get(mine.rules[i]!)! }));
-    if (findings.some((r) => superseding.has(r.finding.id))) return;
     let parts = this.partsOf.get(s.id);
-    if (!parts) {
-      this.partsOf.set(s.id, (parts = { summaries: new Map(), late: [] }));
-      this.releasedTransfers.set(s.id, parts.summaries);
+    for (const { t, conns } of items) {
+      const ids = conns.map((c) => c.id);
+      const mine = this.partFindings(d, t, conns, late);
+      d.facts.forget(ids, t.id);
+      if (!mine || mine.findings.some((r) => superseding.has(r.finding.id))) continue;
+      if (!parts) {
+        this.partsOf.set(s.id, (parts = { summaries: new Map(), late: [] }));
+        this.releasedTransfers.set(s.id, parts.summaries);
+      }
+      parts.summaries.set(t.id, transferSummary(t));
+      if (mine.record) parts.late.push(mine.record);
+      for (const c of conns) this.held.delete(c.id);
+      this.ctx.ftp.releasePart(t);
+      connections.push(...conns);
+      transfers.push(t);
+      findings.push(...mine.findings);
     }
-    parts.summaries.set(t.id, transferSummary(t));
-    if (mine.record) parts.late.push(mine.record);
-    for (const c of connections) this.held.delete(c.id);
-    this.ctx.ftp.releasePart(t);
-    this.hand({ connections, sessions: [], transfers: [t], findings: this.finalize(findings), roles }, true);
+    if (transfers.length === 0) return;
+    connections.sort((a, b) => a.id - b.id);
+    this.hand({ connections, sessions: [], transfers, findings: this.finalize(findings), roles: this.roles(connections) }, true);
+  }
+
+  /** A transfer's findings and those of its connections when it goes out before its session ends,
+   *  with what its late rules keep; null when a connection rule reading `s` may hold for one. */
+  private partFindings(d: Diagnosis, t: Transfer, conns: readonly Connection[], late: LateRules): { findings: ReleasedFinding[]; record: LateRecord | null } | null {
+    for (const c of conns) {
+      const have = d.facts.connectionPresence(c);
+      if (late.connection.some((r) => hasAll(have, r.requires))) return null;
+    }
+    const findings: ReleasedFinding[] = [];
+    for (const c of [...conns].sort((a, b) => a.id - b.id)) findings.push(...tagFindings(d.connection(c, true), SubjectGroup.connection, c.id));
+    const mine = d.transferPart(t, late);
+    if (!mine) return null;
+    mine.findings.forEach((finding, i) => findings.push({ finding, group: SubjectGroup.transfer, subject: t.id, seq: late.index.get(mine.rules[i]!)! }));
+    return { findings, record: mine.record };
   }
 
   private transfersOf(s: Session): Transfer[] {

@@ -10,7 +10,7 @@ import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import { Diagnosis, diagnoseAll, RuleEvaluator, type DiagnoseInput } from '../../src/diagnose/evaluate.ts';
 import type { Fact } from '../../src/diagnose/facts.ts';
 import type { Finding } from '../../src/diagnose/finding.ts';
-import { loggedIn, manyTransfers } from '../support/crafted-sessions.ts';
+import { loggedIn, manyTransfers, numberedDownload } from '../support/crafted-sessions.ts';
 import { TraceBuilder } from '../../src/craft/trace-builder.ts';
 import { PARTS_AFTER } from '../../src/pipeline/release.ts';
 import { runCrafted } from '../ftp/pipeline.ts';
@@ -111,35 +111,26 @@ describe('pipeline/release: a long session is diagnosed one transfer at a time',
     // a session of n quick downloads; download `slow` runs 12 s while the control connection is
     // silent, and the client resets the control connection 3 s after the 226 that ends the silence:
     // control-idle-timeout, a rule that reads the control connection's final longest silence
-    const slow = 2 * PARTS_AFTER + 20;
-    const n = slow + 11;
+    const slow = PARTS_AFTER + 8;
+    const n = slow + 72;
     const t = new TraceBuilder();
     const ctl = loggedIn(t);
     for (let i = 0; i < n; i++) {
-      const port = 50000 + i;
-      ctl.client('PA', 'PASV\r\n');
-      ctl.server('PA', `227 Entering Passive Mode (192,0,2,20,${port >> 8},${port & 0xff}).\r\n`);
-      const d = t.tcp({ client: `192.0.2.10:${30000 + i}`, server: `192.0.2.20:${port}` });
-      ctl.client('PA', `RETR f${i}\r\n`);
-      d.handshake();
-      ctl.server('PA', '150 Opening BINARY mode data connection.\r\n');
-      if (i === slow) {
+      numberedDownload(t, ctl, i, (d) => {
+        if (i !== slow) return d.stream('server', 2000);
         for (let k = 0; k < 4; k++) {
           t.wait(3);
           d.server('PA', 1000);
           d.client('A');
         }
-      } else d.stream('server', 2000);
-      d.close();
-      ctl.server('PA', '226 Transfer complete.\r\n');
-      ctl.client('A');
-      // quiet enough for the engine to forget a data connection a few transfers later
-      t.wait(0.2);
+      });
+      // quiet enough for the engine to forget a data connection a transfer later
+      t.wait(0.02);
     }
     ctl.client('RA');
     const units: ReleasedUnit[] = [];
-    // ended data connections are forgotten after a second (the default is 5 s, or 512 of them)
-    const a = new Analysis({ rules, release: (u) => units.push(u), tcp: { endedFlowSeconds: 1, closeGraceSeconds: 0.5 } });
+    // ended data connections are forgotten at once (the default is after 5 s, or 512 of them)
+    const a = new Analysis({ rules, release: (u) => units.push(u), tcp: { endedFlowSeconds: 0.01, closeGraceSeconds: 0.01 } });
     let mostLive = 0;
     for (const f of t.captureFrames()) {
       a.frame(f);
@@ -149,12 +140,14 @@ describe('pipeline/release: a long session is diagnosed one transfer at a time',
     const { session, parts, whole } = sessionWhole(units);
     // most transfers went out as parts of the session's unit before it ended, each with its data
     // connection, so that the FTP stage held a few at a time, not n
-    // (the first PARTS_AFTER go whole: the session was not long when they settled)
-    expect(parts.length).to.be.at.least(slow - PARTS_AFTER);
+    // (the first PARTS_AFTER go whole: the session was not long when they settled; the parts go
+    // out in batches, the last one whole with the session)
+    const released = parts.flatMap((u) => u.transfers);
+    expect(released.length).to.be.at.least(n - PARTS_AFTER - 40);
     expect(units.indexOf(parts[0]!)).to.be.below(units.indexOf(session));
-    expect(mostLive).to.be.below(PARTS_AFTER + 16);
+    expect(mostLive).to.be.below(PARTS_AFTER + 48);
     expect(a.releaseStats.parts).to.equal(parts.length);
-    const slowId = parts.flatMap((u) => u.transfers).find((x) => x.argument === `f${slow}`)?.id;
+    const slowId = released.find((x) => x.argument === `f${slow}`)?.id;
     expect(slowId, 'the slow transfer went out as a part').to.be.a('number');
 
     // the findings are those of one pass over the session's unit put together
@@ -174,7 +167,7 @@ describe('pipeline/release: a long session is diagnosed one transfer at a time',
     for (const f of manyTransfers(3 * PARTS_AFTER).captureFrames()) a.frame(f);
     a.finish(null);
     const { parts, whole } = sessionWhole(units);
-    expect(parts.length).to.be.at.least(PARTS_AFTER / 4);
+    expect(parts.flatMap((u) => u.transfers).length).to.be.at.least(PARTS_AFTER / 2);
     // the 550s (no connection, tried again once a command followed) went out in parts too
     const kinds = new Set(parts.flatMap((u) => u.transfers.map((x) => x.finalReply?.code)));
     expect([...kinds]).to.include.members([226, 550]);
@@ -182,5 +175,22 @@ describe('pipeline/release: a long session is diagnosed one transfer at a time',
     const all = diagnoseAll(new RuleEvaluator(rules), inputOf(whole));
     expect(streamed.map(key).sort()).to.deep.equal(all.map(key).sort());
     expect(all.filter((f) => f.transfer !== null).length).to.be.at.least(PARTS_AFTER);
+  });
+
+  it('goes on releasing parts past the bound on kept commands', () => {
+    // the session keeps its first 2·PARTS_AFTER commands; the transfers after them have no
+    // command fact, in parts as in a pass over the whole session
+    const units: ReleasedUnit[] = [];
+    const a = new Analysis({ rules, release: (u) => units.push(u), tcp: { maxEndedFlows: 2, maxClosingFlows: 2 }, ftp: { maxCommands: 2 * PARTS_AFTER } });
+    for (const f of manyTransfers(4 * PARTS_AFTER).captureFrames()) a.frame(f);
+    a.finish(null);
+    const { whole } = sessionWhole(units);
+    const s = whole.sessions[0]!;
+    expect(s.commandsDropped).to.be.above(0);
+    const late = sessionWhole(units).parts.flatMap((u) => u.transfers).filter((x) => x.commandIndex! >= s.commands.length);
+    expect(late.length).to.be.at.least(PARTS_AFTER / 2);
+    const streamed = whole.findings.map((r) => r.finding);
+    const all = diagnoseAll(new RuleEvaluator(rules), inputOf(whole));
+    expect(streamed.map(key).sort()).to.deep.equal(all.map(key).sort());
   });
 });
