@@ -98,8 +98,6 @@ const ints = (xs: readonly number[]): bigint[] => xs.map(int);
  *  position; a released unit lists its own from 0, so that misses and a map (first object of each
  *  id) is built once: a scan per lookup was quadratic in a session of 10^4 transfers. A list that
  *  grew since the map was built is scanned, as before. */
-const SCAN_AT_MOST = 8;
-
 class ById<T extends { id: number }> {
   private index: Map<number, T> | null = null;
   constructor(private readonly list: readonly T[]) {}
@@ -107,8 +105,6 @@ class ById<T extends { id: number }> {
   get(id: number): T | undefined {
     const x = this.list[id];
     if (x && x.id === id) return x;
-    // a part of a session's unit (a transfer and its few connections): a scan, no map
-    if (this.list.length <= SCAN_AT_MOST) return this.list.find((y) => y.id === id);
     if (!this.index) {
       this.index = new Map();
       for (const y of this.list) if (!this.index.has(y.id)) this.index.set(y.id, y);
@@ -165,7 +161,6 @@ export class FactBuilder {
   }
 
   private connectionBySyn(frame: number): Connection | undefined {
-    if (this.src.connections.length <= SCAN_AT_MOST) return this.src.connections.find((c) => c.client.synFrame === frame);
     if (!this.connBySynFrame) {
       this.connBySynFrame = new Map();
       for (const c of this.src.connections) if (c.client.synFrame !== null) this.connBySynFrame.set(c.client.synFrame, c);

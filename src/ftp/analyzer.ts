@@ -15,7 +15,7 @@ import { addEnded, type TransferTrack } from './tracks.ts';
 import { judgeControlChannel, type Verdict } from './control/detect.ts';
 import { Probe } from './control/probe.ts';
 import { ControlSession, defaultControlLimits, type ControlLimits, type SessionHooks } from './control/session.ts';
-import { addSetupFrame, DataLinker } from './data/link.ts';
+import { addSetupFrame, DataLinker, MAX_CANDIDATES } from './data/link.ts';
 import { dataOpen, readyToSettle } from './data/settle.ts';
 import { measureTransfer, trimLists } from './data/measure.ts';
 import { loneDataEvidence, loneTransfer } from './data/lone-data.ts';
@@ -183,8 +183,9 @@ export class FtpAnalyzer implements TcpListener {
     const track = this.tracks.get(t.id);
     const cs = t.session === null ? undefined : this.controls.get(t.session);
     if (!track || !track.settled || !cs || cs.session.ended) return null;
-    // every connection tried is a candidate (the list is not cut at its bound)
-    if (track.conns.length !== t.dataCandidates.length) return null;
+    // every connection tried is a candidate: the lists are not at their bound (a connection past it
+    // still has the track, and its SYN among the transfer's setup frames)
+    if (track.conns.length !== t.dataCandidates.length || track.conns.length >= MAX_CANDIDATES) return null;
     if (t.dataConnection !== null && !t.dataCandidates.includes(t.dataConnection)) return null;
     for (const c of track.conns) {
       const app = c.app as ConnApp | undefined;
