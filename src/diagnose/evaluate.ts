@@ -10,6 +10,15 @@ import { FactBuilder, type DecodeCounts, type Fact, type FactSources } from './f
 import { severityRank, type Finding, type Severity } from './finding.ts';
 import type { CompiledExpr, CompiledTemplate, Rule, RuleSet } from './rule-types.ts';
 import { formatValue } from './template.ts';
+import { keepForLate, keptVars, type KeptFacts, type LateRules } from './late-rules.ts';
+
+/** What a transfer released before its session ended keeps for its late rules (late-rules.ts):
+ *  its ids, the rules that may still hold for it and the fields of its facts they read. */
+export interface LateRecord {
+  transfer: number;
+  connection: number;
+  kept: KeptFacts;
+}
 
 /** A rule that failed at run time (e.g. compared null with a number): reported, not fatal. */
 export interface RuleRunError {
@@ -20,7 +29,7 @@ export interface RuleRunError {
   count: number; //  subjects it failed on
 }
 
-interface Subject {
+export interface Subject {
   connection: number | null;
   session: number | null;
   transfer: number | null;
@@ -96,10 +105,11 @@ export class RuleEvaluator {
 
   /** Runs every rule of `scope` on one subject; given its presence flags (presence.ts), only the
    *  rules whose required flags it has: the others' `when` is false. */
-  evaluate(scope: Scope, vars: Record<string, unknown>, subject: Subject, have?: Uint8Array): Finding[] {
+  evaluate(scope: Scope, vars: Record<string, unknown>, subject: Subject, have?: Uint8Array, only?: (rule: Rule) => boolean, rules?: Rule[]): Finding[] {
     const findings: Finding[] = [];
     for (const rule of this.ruleSet.byScope[scope]) {
       if (have !== undefined && !hasAll(have, rule.requires)) continue;
+      if (only !== undefined && !only(rule)) continue;
       let stage: CompiledExpr | null = rule.when;
       try {
         const hit = rule.when.run(vars);
@@ -129,6 +139,7 @@ export class RuleEvaluator {
         stage = frames;
         const frameList = normalizeFrames(frames ? frames.run(vars) : defaultFrames(scope, vars));
         stage = null;
+        rules?.push(rule);
         findings.push({
           id: rule.id,
           severity,
@@ -152,7 +163,7 @@ export class RuleEvaluator {
   }
 }
 
-function hasAll(have: Uint8Array, flags: readonly number[]): boolean {
+export function hasAll(have: Uint8Array, flags: readonly number[]): boolean {
   for (const i of flags) if (have[i] === 0) return false;
   return true;
 }
@@ -180,14 +191,16 @@ export class Diagnosis {
     return this.evaluator.evaluate('capture', { capture: this.facts.capture(summary, this.input.decode, connectionCount) }, { connection: null, session: null, transfer: null });
   }
 
-  connection(conn: Connection): Finding[] {
+  /** `withoutSession`: a data connection released before its session ends, none of whose rules
+   *  that read `s` can hold (release.ts): `s` is not built. */
+  connection(conn: Connection, withoutSession = false): Finding[] {
     // a connection none of whose rules can hold is not worth its facts (most are clean)
     const have = this.facts.connectionPresence(conn);
     if (!this.evaluator.anyRuleFor('connection', have)) return [];
     const c = this.facts.connectionFact(conn);
     const session = this.facts.sessionOfConnection(conn.id);
     const transfer = this.facts.transferOfConnection(conn.id);
-    const s = session ? this.facts.sessionFact(session) : null;
+    const s = session && !withoutSession ? this.facts.sessionFact(session) : null;
     const t = transfer ? this.facts.transferFact(transfer) : null;
     // an attempt that a session followed belongs with that session in the reports
     const later = (c['ftpAttempt'] as Fact | null)?.['session'];
@@ -224,21 +237,49 @@ export class Diagnosis {
   }
 
   transfer(transfer: Transfer): Finding[] {
+    const x = this.transferVars(transfer, false);
+    return x ? this.evaluator.evaluate('transfer', x.vars, x.subject) : [];
+  }
+
+  /** A transfer released before its session ends (release.ts): the rules that read neither `s`
+   *  nor `c` (LateRules) now, each finding with its rule; and for the late ones, the fields of
+   *  `t`, `d` and `cmd` they read, to run over when the session ends (lateTransfer). The command
+   *  fact is the one the session's pass makes: `cmd`, not the session's last command, of this
+   *  transfer (the caller checks both). */
+  transferPart(transfer: Transfer, late: LateRules): { findings: Finding[]; rules: Rule[]; record: LateRecord | null } | null {
+    const x = this.transferVars(transfer, true);
+    if (!x) return null;
+    const rules: Rule[] = [];
+    const findings = this.evaluator.evaluate('transfer', x.vars, x.subject, undefined, (r) => !late.isLate.has(r), rules);
+    const kept = late.transfer.length === 0 ? null : keepForLate(late, x.vars);
+    return { findings, rules, record: kept && { transfer: transfer.id, connection: x.subject.connection!, kept } };
+  }
+
+  /** The late rules (LateRules) over a transfer released before its session ended. */
+  lateTransfer(r: LateRecord, session: Session, rules: Rule[]): Finding[] {
+    const conn = this.facts.connection(session.control);
+    if (!conn) return [];
+    const vars = { ...keptVars(r.kept), s: this.facts.sessionFact(session), c: this.facts.connectionFact(conn) };
+    const mayHold = r.kept.shape.rules;
+    return this.evaluator.evaluate('transfer', vars, { connection: r.connection, session: session.id, transfer: r.transfer }, undefined, (rule) => mayHold.includes(rule), rules);
+  }
+
+  private transferVars(transfer: Transfer, part: boolean): { vars: { t: Fact; s: Fact | null; c: Fact | null; d: Fact | null; cmd: Fact | null }; subject: Subject } | null {
     // a data connection without its control connection (lone-data.ts) has no session: s and c null
     const session = this.facts.sessionById(transfer.session);
-    if (!session && transfer.session !== null) return [];
+    if (!session && transfer.session !== null) return null;
     const control = session ? this.facts.connection(session.control) : undefined;
-    if (session && !control) return [];
+    if (session && !control) return null;
     const data = transfer.dataConnection !== null ? this.facts.connection(transfer.dataConnection) : undefined;
-    if (!control && !data) return [];
+    if (!control && !data) return null;
     const vars = {
       t: this.facts.transferFact(transfer),
-      s: session ? this.facts.sessionFact(session) : null,
-      c: control ? this.facts.connectionFact(control) : null,
+      s: session && !part ? this.facts.sessionFact(session) : null,
+      c: control && !part ? this.facts.connectionFact(control) : null,
       d: data ? this.facts.connectionFact(data) : null,
-      cmd: this.facts.transferCommandFact(transfer),
+      cmd: part && session ? this.facts.partCommandFact(session, transfer) : this.facts.transferCommandFact(transfer),
     };
-    return this.evaluator.evaluate('transfer', vars, { connection: data?.id ?? control!.id, session: session?.id ?? null, transfer: transfer.id });
+    return { vars, subject: { connection: data?.id ?? control!.id, session: session?.id ?? null, transfer: transfer.id } };
   }
 }
 

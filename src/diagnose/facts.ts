@@ -50,6 +50,29 @@ export interface FactSources {
   /** Keep command facts across builders (live: a session's facts are built again for each
    *  provisional diagnosis). A released unit builds each once, where the cache only costs. */
   reuseCommandFacts?: boolean;
+  /** Transfers of a session already released as parts of its unit (release.ts), by session id:
+   *  what the session's facts read of each, since the Transfer itself is gone. */
+  releasedTransfers?: ReadonlyMap<number, ReadonlyMap<number, TransferSummary>>;
+}
+
+/** What a session's facts read of each of its transfers (the transfers it ran, their client's
+ *  close, refusal and empty-transfer groups): a released transfer leaves this much behind. A
+ *  Transfer is one. */
+export interface TransferSummary {
+  readonly id: number;
+  readonly command: Transfer['command'];
+  readonly direction: Transfer['direction'];
+  readonly commandFrame: number;
+  readonly outcome: Transfer['outcome'];
+  readonly bytesStatus: Transfer['bytesStatus'];
+  readonly bytes: number;
+  readonly finalReply: Pick<FtpReply, 'frame' | 'valid' | 'code'> | null;
+}
+
+/** The summary a released transfer leaves (TransferSummary), its reply reduced to what is read. */
+export function transferSummary(t: Transfer): TransferSummary {
+  const r = t.finalReply;
+  return { id: t.id, command: t.command, direction: t.direction, commandFrame: t.commandFrame, outcome: t.outcome, bytesStatus: t.bytesStatus, bytes: t.bytes, finalReply: r === null ? null : { frame: r.frame, valid: r.valid, code: r.code } };
 }
 
 
@@ -426,10 +449,16 @@ export class FactBuilder {
     const control = this.connection(s.control);
     const transferOfFrame = new Map<number, number>();
     const sessionTransfers: Transfer[] = [];
+    const summaries: TransferSummary[] = [];
+    const released = this.src.releasedTransfers?.get(s.id);
     for (const id of s.transfers) {
-      const t = this.transferById(id);
+      // a released one first: a miss in transferById scans the list
+      const part = released?.get(id);
+      const whole = part === undefined ? this.transferById(id) : null;
+      const t = whole ?? part;
       if (!t) continue;
-      sessionTransfers.push(t);
+      if (whole) sessionTransfers.push(whole);
+      summaries.push(t);
       transferOfFrame.set(t.commandFrame, t.id);
     }
     this.transferOfFrame.set(s.id, transferOfFrame);
@@ -483,7 +512,7 @@ export class FactBuilder {
       });
       return after;
     };
-    const clientClose = control ? clientCloseFact(s, control, repliesAfter, sessionTransfers, this.src.showPasswords) : null;
+    const clientClose = control ? clientCloseFact(s, control, repliesAfter, summaries, this.src.showPasswords) : null;
     const closedAt = clientClose ? Number(clientClose['frame'] as bigint) : 0;
     const markClose = (list: readonly Fact[]): void => {
       for (const r of list) r['afterClientClose'] = closedAt > 0 && Number(r['frame'] as bigint) > closedAt;
@@ -541,8 +570,8 @@ export class FactBuilder {
       clientBytesMissing: int(clientBytesMissing),
       passiveMismatches: passive,
       activeMismatches: active,
-      unsupported: refusalGroups(s, sessionTransfers),
-      emptyTransfers: emptyTransferGroups(sessionTransfers),
+      unsupported: refusalGroups(s, summaries),
+      emptyTransfers: emptyTransferGroups(summaries),
       oneWay,
     };
     // the list of command facts is made when a rule reads s.commands: the command scope and a
@@ -797,6 +826,14 @@ export class FactBuilder {
   /** The command fact that started a transfer, or null: a transfer of command 'unknown' (data
    *  seen while the control channel was encrypted) has none. By index, not by frame: a client
    *  that pipelines (PASV and RETR in one segment) sends several commands in one frame. */
+  /** transferCommandFact of a transfer released before its session ends, without the session's
+   *  fact: the caller (release.ts) has checked that a later command followed it and that no later
+   *  transfer shares its command's frame, so `isLast` is false and the frame names `t`. */
+  partCommandFact(s: Session, t: Transfer): Fact | null {
+    if (t.commandIndex === null || t.commandIndex >= s.commands.length) return null;
+    return this.commandFact(s, s.commands[t.commandIndex]!, false, t.id);
+  }
+
   transferCommandFact(t: Transfer): Fact | null {
     if (t.commandIndex === null) return null;
     const s = this.sessionById(t.session);
@@ -898,7 +935,7 @@ function replyFact(r: FtpReply, verb: string, kind: ReplyKind): Fact {
  * and what the server still sent after it, and the client stack's RST that may have answered that.
  * Null when the server closed first, or nobody closed in the capture.
  */
-function clientCloseFact(s: Session, c: Connection, repliesAfter: (frame: number) => Fact[], transfers: readonly Transfer[], showPasswords: boolean): Fact | null {
+function clientCloseFact(s: Session, c: Connection, repliesAfter: (frame: number) => Fact[], transfers: readonly TransferSummary[], showPasswords: boolean): Fact | null {
   const clientSide: Side = s.serverSide === 'server' ? 'client' : 'server';
   if (c.closedBy !== clientSide || c.closeKind === null || c.closeFrame === null) return null;
   const at = c.closeFrame;
@@ -931,7 +968,7 @@ const MAX_GROUP_FRAMES = 50;
  * same unsupported option before every upload), with what came after the first of them: the
  * transfers started later, and whether they all completed.
  */
-function refusalGroups(s: Session, transfers: readonly Transfer[]): Fact[] {
+function refusalGroups(s: Session, transfers: readonly TransferSummary[]): Fact[] {
   const groups = new Map<string, { what: string; code: number; text: string; count: number; frames: number[]; first: number; last: number }>();
   for (const cmd of s.commands) {
     if (!cmd.unsupported || !cmd.reply) continue;
@@ -965,7 +1002,7 @@ function refusalGroups(s: Session, transfers: readonly Transfer[]): Fact[] {
 
 /** Uploads and downloads answered 2yz whose data connection, in the capture, carried no byte,
  *  by command. Listings are left out: an empty directory lists nothing. */
-function emptyTransferGroups(transfers: readonly Transfer[]): Fact[] {
+function emptyTransferGroups(transfers: readonly TransferSummary[]): Fact[] {
   const byCommand = new Map<string, { total: number; ids: number[]; frames: number[] }>();
   for (const t of transfers) {
     if (t.direction !== 'upload' && t.direction !== 'download') continue;

@@ -85,7 +85,7 @@ export function connectionPresence(x: ConnectionContext): Uint8Array {
 const scratch = new Uint8Array(connectionFlags.length);
 
 /** The fact path an AST names (`c.events["x"].count` → c, events, x, count), or null. */
-function pathOf(n: ASTNode): string[] | null {
+export function pathOf(n: ASTNode): string[] | null {
   if (n.op === 'id') return [n.args as string];
   if (n.op === '.') {
     const [base, name] = n.args as [ASTNode, string];

@@ -15,7 +15,7 @@ import { addEnded, type TransferTrack } from './tracks.ts';
 import { judgeControlChannel, type Verdict } from './control/detect.ts';
 import { Probe } from './control/probe.ts';
 import { ControlSession, defaultControlLimits, type ControlLimits, type SessionHooks } from './control/session.ts';
-import { addSetupFrame, DataLinker } from './data/link.ts';
+import { addSetupFrame, DataLinker, MAX_CANDIDATES } from './data/link.ts';
 import { dataOpen, readyToSettle } from './data/settle.ts';
 import { measureTransfer, trimLists } from './data/measure.ts';
 import { loneDataEvidence, loneTransfer } from './data/lone-data.ts';
@@ -110,6 +110,11 @@ export class FtpAnalyzer implements TcpListener {
     return this.sessionMap.size;
   }
 
+  /** Transfers not released (with their session or as parts of its unit). */
+  get liveTransferCount(): number {
+    return this.transferMap.size;
+  }
+
   session(id: number): Session | undefined {
     return this.sessionMap.get(id);
   }
@@ -169,6 +174,37 @@ export class FtpAnalyzer implements TcpListener {
     if (cs) this.sessionsEnded.delete(cs);
     this.controls.delete(s.id);
     this.sessionMap.delete(s.id);
+  }
+
+  /** A settled transfer of a session not ended, with the connections tried for it, when each of
+   *  them was tried for it alone (and none is the control connection): what can be released as a
+   *  part of the session's unit before the session ends (release.ts). Null otherwise. */
+  partOf(t: Transfer): { conns: readonly Connection[]; control: Connection } | null {
+    const track = this.tracks.get(t.id);
+    const cs = t.session === null ? undefined : this.controls.get(t.session);
+    if (!track || !track.settled || !cs || cs.session.ended) return null;
+    // every connection tried is a candidate: the lists are not at their bound (a connection past it
+    // still has the track, and its SYN among the transfer's setup frames)
+    if (track.conns.length !== t.dataCandidates.length || track.conns.length >= MAX_CANDIDATES) return null;
+    if (t.dataConnection !== null && !t.dataCandidates.includes(t.dataConnection)) return null;
+    for (const c of track.conns) {
+      const app = c.app as ConnApp | undefined;
+      if (c === cs.conn || !app || app.role !== 'data' || app.tracks.length !== 1 || app.tracks[0] !== track || app.setup !== null) return null;
+    }
+    return { conns: track.conns, control: cs.conn };
+  }
+
+  /** Forgets a transfer released as a part of its session's unit (partOf), with what was kept for
+   *  its connections; the session keeps its id in Session.transfers. */
+  releasePart(t: Transfer): void {
+    const track = this.tracks.get(t.id);
+    if (!track) return;
+    for (const c of track.conns) this.apps.delete(c.id);
+    this.transferMap.delete(t.id);
+    this.tracks.delete(t.id);
+    const cs = t.session === null ? undefined : this.controls.get(t.session);
+    const at = cs ? cs.tracks.lastIndexOf(track) : -1; // a recent one: from the end
+    if (at >= 0) cs!.tracks.splice(at, 1);
   }
 
   /** Forgets what was kept for a connection outside any session. */

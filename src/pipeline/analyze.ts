@@ -50,6 +50,9 @@ export interface AnalysisOptions {
   repeats?: Partial<RepeatPolicy>;
   /** FTPS: an NSS key log (--keylog) to decrypt TLS control and data connections with. */
   keyLog?: KeyLog | null;
+  /** Release each session's unit whole, never in parts before the session ends (release.ts
+   *  tryPart): a display filter judges a transfer with its session's control connection. */
+  wholeSessions?: boolean;
   /** FTPS: the TLS ≤ 1.2 session cache the analysis fills (a caller that decrypts again after
    *  it, as --extract does, passes one and keeps it: resumed sessions need their master secret). */
   tlsSessions?: TlsSessionCache;
@@ -108,7 +111,8 @@ export class Analysis {
         sessionEnded: (s) => this.releaser.sessionEnded(s),
         connectionForgotten: (c) => this.releaser.connectionForgotten(c),
         attemptDecided: (c) => this.releaser.attemptDecided(c),
-        ...(provisional ? { transferDone: (t) => this.releaser.transferDone(t), connectionEnded: (c) => this.releaser.connectionEnded(c) } : {}),
+        transferDone: (t) => this.releaser.transferDone(t),
+        ...(provisional ? { connectionEnded: (c) => this.releaser.connectionEnded(c) } : {}),
       },
       opts.ftp,
       ftpTlsContext(opts.keyLog ?? null, opts.tlsSessions),
@@ -123,6 +127,7 @@ export class Analysis {
       now: () => this.lastTcpTime,
       sink: opts.release ?? ((u) => collector!.add(u)),
       ...(opts.provisional ? { provisional: opts.provisional } : {}),
+      wholeSessions: opts.wholeSessions === true,
     });
   }
 
@@ -138,8 +143,9 @@ export class Analysis {
   }
 
   /** The release bookkeeping, for tests. */
-  get releaseStats(): { released: number; maxHeld: number; maxFacts: number; liveSessions: number; liveConnections: number } {
-    return { released: this.releaser.released, maxHeld: this.releaser.maxHeld, maxFacts: this.releaser.maxFacts, liveSessions: this.ftp.liveSessionCount, liveConnections: this.engine.connections.length };
+  get releaseStats(): { released: number; parts: number; maxHeld: number; maxFacts: number; liveSessions: number; liveTransfers: number; liveConnections: number } {
+    const r = this.releaser;
+    return { released: r.released, parts: r.parts, maxHeld: r.maxHeld, maxFacts: r.maxFacts, liveSessions: this.ftp.liveSessionCount, liveTransfers: this.ftp.liveTransferCount, liveConnections: this.engine.connections.length };
   }
 
   /** One captured frame: decode → TCP → FTP. Throws CaptureError for a link type without a

@@ -13,17 +13,23 @@
 // (tcp-reset under upload-reset) only ever relate findings about one transfer or connection, so
 // finalizing within the unit keeps exactly the findings a whole-capture pass keeps. Within a
 // session's unit each transfer is diagnosed with the connections tried for it and their facts are
-// dropped at once (diagnoseSession); the objects themselves are still kept until the session ends,
-// because transfer and connection rules read the session's and its control connection's final
-// facts (s, c) and session rules read every transfer and command.
+// dropped at once (diagnoseSession). A long session (more than PARTS_AFTER transfers) also hands
+// its unit out in parts: a settled transfer whose connections the engine has forgotten is
+// diagnosed and handed on with them, and forgotten (tryPart says when the result is the same);
+// the rules that read the session's or its control connection's final state run over what it
+// kept of its facts when the session ends (diagnose/late-rules.ts), and the session's facts read
+// what it kept of the transfer itself (TransferSummary). The reports order what they take by id
+// and finding order, so a part is one more unit to them.
 
 import type { CaptureSummary } from '../capture/frame.ts';
 import type { Connection } from '../tcp/types.ts';
 import type { FtpAnalyzer } from '../ftp/analyzer.ts';
 import type { ConnectionRole, Session, Transfer } from '../ftp/types.ts';
-import { Diagnosis, finalizeFindings, type DiagnoseInput, type RuleEvaluator } from '../diagnose/evaluate.ts';
+import { Diagnosis, finalizeFindings, hasAll, type DiagnoseInput, type LateRecord, type RuleEvaluator } from '../diagnose/evaluate.ts';
 import { severityRank, type Finding } from '../diagnose/finding.ts';
-import type { DecodeCounts } from '../diagnose/facts.ts';
+import { transferSummary, type DecodeCounts, type TransferSummary } from '../diagnose/facts.ts';
+import { lateRules, type LateRules } from '../diagnose/late-rules.ts';
+import type { Rule, RuleSet } from '../diagnose/rule-types.ts';
 
 /** Where a finding came from, so that released findings can be put back in the order a
  *  whole-capture pass gives (severity, first frame, then capture, connections, sessions,
@@ -76,6 +82,39 @@ export interface ReleaseContext {
   now(): number;
   sink(u: ReleasedUnit): void;
   provisional?: ProvisionalSink;
+  /** Never release a session's unit in parts (AnalysisOptions.wholeSessions). */
+  wholeSessions?: boolean;
+}
+
+/** Transfers released as parts together: one diagnosis and one unit for them. */
+const PART_BATCH = 32;
+
+/** Transfers a session has had before it releases them in parts: a short session goes whole (one
+ *  diagnosis, one unit), a longer one hands out each later transfer as it can (tryPart). */
+export const PARTS_AFTER = 64;
+
+/** Rules named in some rule's `supersedes`, and rules that name some: a finding of one of them
+ *  may hide or be hidden by a finding of another subject of its unit, so a transfer that has one
+ *  is not released before its session ends (finalizeFindings judges the unit at once). */
+const supersedingByRuleSet = new WeakMap<RuleSet, ReadonlySet<string>>();
+function supersedeRules(ruleSet: RuleSet): ReadonlySet<string> {
+  let ids = supersedingByRuleSet.get(ruleSet);
+  if (!ids) {
+    const set = new Set<string>();
+    for (const r of ruleSet.rules) {
+      if (r.supersedes.length === 0) continue;
+      set.add(r.id);
+      for (const id of r.supersedes) set.add(id);
+    }
+    supersedingByRuleSet.set(ruleSet, (ids = set));
+  }
+  return ids;
+}
+
+/** What a session whose transfers went out in parts keeps of them until it ends. */
+interface SessionParts {
+  summaries: Map<number, TransferSummary>; // by Transfer.id: what its facts read (TransferSummary)
+  late: LateRecord[]; //                    what its late rules read, in transfer order
 }
 
 /** Key of a finding, to tell each one once across provisional and final diagnoses. */
@@ -92,6 +131,12 @@ export class UnitReleaser {
   /** Most connection and transfer facts held at once while a session was diagnosed (the same
    *  bound for its diagnosis). */
   maxFacts = 0;
+  /** Parts of sessions' units released before their session ended (each a batch of transfers). */
+  parts = 0;
+  private readonly partsOf = new Map<number, SessionParts>(); // by Session.id
+  private readonly releasedTransfers = new Map<number, ReadonlyMap<number, TransferSummary>>();
+  private readonly waiting = new Map<number, Transfer[]>(); // by Session.id: settled, its command the last so far
+  private readonly batches = new Map<number, Map<number, { t: Transfer; conns: readonly Connection[]; control: Connection }>>(); // by Session.id: ready, by Transfer.id
 
   constructor(private readonly ctx: ReleaseContext) {}
 
@@ -107,8 +152,13 @@ export class UnitReleaser {
     // an attempt to reach an FTP server waits for the session that may follow it (attemptDecided)
     if (this.ctx.ftp.holds(c.id)) return;
     const s = this.ctx.ftp.sessionOf(c.id);
-    if (s !== null && this.ctx.ftp.session(s.id) === s) this.tryRelease(s);
-    else this.releaseLone(c);
+    if (s !== null && this.ctx.ftp.session(s.id) === s) {
+      if (!this.ended.has(s.id)) {
+        const t = this.ctx.ftp.transferOf(c.id);
+        if (t !== null && t.session === s.id) this.tryPart(s, t);
+      }
+      this.tryRelease(s);
+    } else this.releaseLone(c);
   }
 
   /** A held connection attempt is decided: released alone once the engine has forgotten it. */
@@ -135,8 +185,9 @@ export class UnitReleaser {
     this.hand({ connections: [], sessions: [], transfers: [], findings: tagFindings(found, SubjectGroup.capture, 0), roles: new Map() });
   }
 
-  private hand(u: ReleasedUnit): void {
-    this.released++;
+  private hand(u: ReleasedUnit, part = false): void {
+    if (part) this.parts++;
+    else this.released++;
     if (this.ctx.provisional) this.tell(u.findings.map((r) => r.finding), u);
     this.ctx.sink(u);
   }
@@ -166,6 +217,10 @@ export class UnitReleaser {
     const findings = this.finalize(this.diagnoseSession(s, connections, transfers, roles));
     for (const c of connections) this.held.delete(c.id);
     this.ended.delete(s.id);
+    this.partsOf.delete(s.id);
+    this.releasedTransfers.delete(s.id);
+    this.waiting.delete(s.id);
+    this.batches.delete(s.id);
     this.ctx.ftp.release(s);
     this.hand({ connections, sessions: [s], transfers, findings, roles });
   }
@@ -195,10 +250,119 @@ export class UnitReleaser {
       d.facts.forget(mine, t.id);
     }
     for (const c of connections) if (!ofConnection.has(c.id)) judge(c);
+    // the late rules of the transfers released before the session ended, over what they kept
+    const parts = this.partsOf.get(s.id);
+    if (parts) {
+      const late = lateRules(this.ctx.evaluator.ruleSet);
+      for (const r of parts.late) {
+        const rules: Rule[] = [];
+        const found = d.lateTransfer(r, s, rules);
+        found.forEach((finding, i) => ofTransfers.push({ finding, group: SubjectGroup.transfer, subject: r.transfer, seq: late.index.get(rules[i]!)! }));
+      }
+    }
     const tagged: ReleasedFinding[] = [];
     for (const c of connections) tagged.push(...ofConnection.get(c.id)!);
     tagged.push(...ofSession, ...ofTransfers);
     return tagged;
+  }
+
+  /**
+   * Releases a settled transfer of a session not ended, with the connections tried for it, as a
+   * part of the session's unit, and forgets them: a session of 10^5 transfers then holds the
+   * transfers not yet settled, not all of them. Only when the result is the one the session's
+   * own pass gives: each connection forgotten and tried for this transfer alone (its facts final),
+   * none of them one a connection rule reading `s` may hold for, the transfer's command followed
+   * by another and its frame no later transfer's (its `cmd` fact), no announcement to another
+   * address (the session's mismatches read its connections), no TLS (the session's TLS lines
+   * list it), and no finding of a rule that supersedes or is superseded (those are judged with the
+   * whole unit). Its transfer rules that read `s` or `c` run when the session ends, over the
+   * fields of its facts they read (late-rules.ts).
+   */
+  private tryPart(s: Session, t: Transfer): void {
+    if (this.ctx.provisional || this.ctx.wholeSessions || s.transfers.length <= PARTS_AFTER) return;
+    // transfers whose command was the session's last when they were tried: tried again
+    const waiting = this.waiting.get(s.id);
+    if (waiting) {
+      this.waiting.delete(s.id);
+      for (const w of waiting) if (w !== t) this.tryPart(s, w);
+    }
+    if (t.finalReply === null || t.tlsData !== null || t.announcement?.mismatch === true || t.commandIndex === null) return;
+    // a command past the session's bound on kept commands has no fact (`cmd` is null either way)
+    if (t.commandIndex < s.commands.length) {
+      const cmd = s.commands[t.commandIndex]!;
+      if (cmd.frame !== t.commandFrame) return;
+      if (t.commandIndex === s.commands.length - 1) {
+        const list = this.waiting.get(s.id);
+        if (!list) this.waiting.set(s.id, [t]);
+        else if (list.length < PARTS_AFTER && !list.includes(t)) list.push(t);
+        return;
+      }
+      const at = s.transfers.indexOf(t.id, Math.max(0, s.transfers.length - 256));
+      if (at < 0) return;
+      const next = at + 1 < s.transfers.length ? this.ctx.ftp.transfer(s.transfers[at + 1]!) : undefined;
+      if (next !== undefined && next.commandFrame === t.commandFrame) return;
+    }
+    const part = this.ctx.ftp.partOf(t);
+    if (!part) return;
+    for (const c of part.conns) {
+      if (!this.held.has(c.id)) return;
+      // a connection's idleAtEnd reads the capture's end when it neither closed nor idled out
+      if (c.closeKind === null && c.idleEndedAt === null) return;
+    }
+    let batch = this.batches.get(s.id);
+    if (!batch) this.batches.set(s.id, (batch = new Map()));
+    batch.set(t.id, { t, conns: part.conns, control: part.control });
+    if (batch.size >= PART_BATCH) this.releaseParts(s, batch);
+  }
+
+  /** Releases a batch of transfers tryPart found ready (one diagnosis and one unit for the batch:
+   *  a diagnosis and a unit per transfer cost more than the transfer's own diagnosis). */
+  private releaseParts(s: Session, batch: Map<number, { t: Transfer; conns: readonly Connection[]; control: Connection }>): void {
+    this.batches.delete(s.id);
+    const items = [...batch.values()];
+    const all = [items[0]!.control, ...items.flatMap((x) => x.conns)].sort((a, b) => a.id - b.id);
+    const d = this.diagnosis(all, [s], items.map((x) => x.t), this.roles(all));
+    const late = lateRules(this.ctx.evaluator.ruleSet);
+    const superseding = supersedeRules(this.ctx.evaluator.ruleSet);
+    const connections: Connection[] = [];
+    const transfers: Transfer[] = [];
+    const findings: ReleasedFinding[] = [];
+    let parts = this.partsOf.get(s.id);
+    for (const { t, conns } of items) {
+      const ids = conns.map((c) => c.id);
+      const mine = this.partFindings(d, t, conns, late);
+      d.facts.forget(ids, t.id);
+      if (!mine || mine.findings.some((r) => superseding.has(r.finding.id))) continue;
+      if (!parts) {
+        this.partsOf.set(s.id, (parts = { summaries: new Map(), late: [] }));
+        this.releasedTransfers.set(s.id, parts.summaries);
+      }
+      parts.summaries.set(t.id, transferSummary(t));
+      if (mine.record) parts.late.push(mine.record);
+      for (const c of conns) this.held.delete(c.id);
+      this.ctx.ftp.releasePart(t);
+      connections.push(...conns);
+      transfers.push(t);
+      findings.push(...mine.findings);
+    }
+    if (transfers.length === 0) return;
+    connections.sort((a, b) => a.id - b.id);
+    this.hand({ connections, sessions: [], transfers, findings: this.finalize(findings), roles: this.roles(connections) }, true);
+  }
+
+  /** A transfer's findings and those of its connections when it goes out before its session ends,
+   *  with what its late rules keep; null when a connection rule reading `s` may hold for one. */
+  private partFindings(d: Diagnosis, t: Transfer, conns: readonly Connection[], late: LateRules): { findings: ReleasedFinding[]; record: LateRecord | null } | null {
+    for (const c of conns) {
+      const have = d.facts.connectionPresence(c);
+      if (late.connection.some((r) => hasAll(have, r.requires))) return null;
+    }
+    const findings: ReleasedFinding[] = [];
+    for (const c of [...conns].sort((a, b) => a.id - b.id)) findings.push(...tagFindings(d.connection(c, true), SubjectGroup.connection, c.id));
+    const mine = d.transferPart(t, late);
+    if (!mine) return null;
+    mine.findings.forEach((finding, i) => findings.push({ finding, group: SubjectGroup.transfer, subject: t.id, seq: late.index.get(mine.rules[i]!)! }));
+    return { findings, record: mine.record };
   }
 
   private transfersOf(s: Session): Transfer[] {
@@ -232,6 +396,7 @@ export class UnitReleaser {
       captureEnd: this.ctx.now(),
       attempts: this.ctx.ftp.attemptFacts,
       reuseCommandFacts: this.ctx.provisional !== undefined,
+      releasedTransfers: this.releasedTransfers,
     };
     return new Diagnosis(this.ctx.evaluator, input);
   }
@@ -264,7 +429,11 @@ export class UnitReleaser {
    *  ended (a lone data connection's transfer is diagnosed and told with it: connectionEnded). */
   transferDone(t: Transfer): void {
     const p = this.ctx.provisional;
-    if (!p) return;
+    if (!p) {
+      const s = t.session === null ? undefined : this.ctx.ftp.session(t.session);
+      if (s && !this.ended.has(s.id)) this.tryPart(s, t);
+      return;
+    }
     const s = t.session === null ? undefined : this.ctx.ftp.session(t.session);
     if (!s) return;
     const control = this.ctx.ftp.connectionOf(s, s.control);

@@ -14,7 +14,8 @@ import { expect } from 'chai';
 import { TraceBuilder } from '../../src/craft/trace-builder.ts';
 import { DisplayFilter } from '../../src/cli/display-filter.ts';
 import { cli } from '../support/cli.ts';
-import { loggedIn, scratchDir } from '../support/crafted-sessions.ts';
+import { loggedIn, numberedDownload, scratchDir } from '../support/crafted-sessions.ts';
+import { PARTS_AFTER } from '../../src/pipeline/release.ts';
 
 function crafted(): TraceBuilder {
   const t = new TraceBuilder();
@@ -202,6 +203,28 @@ describe('cli: display filter, -r, -c', function () {
     expect(ladder.err).to.match(/^ftpdiag: '.*second\.pcap': ladder reads one capture; a display filter after it starts with host/);
     const r = await cli(['analyze', '-r', file, second]);
     expect(r.err).to.match(/^ftpdiag: '.*second\.pcap': with -r every argument is the display filter, .*; to merge several captures: -r A -r B\n$/);
+  });
+
+  it('a long session: a filter on its control connection shows every transfer of it', async () => {
+    // more transfers than a session holds before it goes out in parts (release.ts), each data
+    // connection forgotten by the engine before the session ends: the filter judges a transfer
+    // with its control connection, so the session's unit goes whole
+    const t = new TraceBuilder();
+    const c = loggedIn(t);
+    const n = PARTS_AFTER + 40;
+    for (let i = 0; i < n; i++) {
+      numberedDownload(t, c, i, (d) => {
+        d.server('PA', 100);
+        d.client('A');
+      });
+      t.wait(6);
+    }
+    c.close();
+    const long = scratch.file('long-session.pcap');
+    t.writePcap(long);
+    const filtered = await shown(long, 'port', '21');
+    expect(filtered.sessions).to.deep.equal([0]);
+    expect(filtered.transfers).to.have.length(n);
   });
 
   it('bad filters: one line saying what is wrong', () => {

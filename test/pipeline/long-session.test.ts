@@ -10,7 +10,9 @@ import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import { Diagnosis, diagnoseAll, RuleEvaluator, type DiagnoseInput } from '../../src/diagnose/evaluate.ts';
 import type { Fact } from '../../src/diagnose/facts.ts';
 import type { Finding } from '../../src/diagnose/finding.ts';
-import { manyTransfers } from '../support/crafted-sessions.ts';
+import { loggedIn, manyTransfers, numberedDownload } from '../support/crafted-sessions.ts';
+import { TraceBuilder } from '../../src/craft/trace-builder.ts';
+import { PARTS_AFTER } from '../../src/pipeline/release.ts';
 import { runCrafted } from '../ftp/pipeline.ts';
 import type { ConnApp } from '../../src/ftp/conn-app.ts';
 
@@ -29,6 +31,22 @@ const inputOf = (u: ReleasedUnit): DiagnoseInput => ({
   decode: { tcp: 0, notIp: 0, notTcp: 0, fragments: 0, malformed: 0, truncated: 0, fragmentConflicts: [], fragmentConflictCount: 0 },
 });
 
+/** The session's unit and the parts of it released before it ended (release.ts tryPart), put
+ *  together again: the unit a session of the same capture released whole would be. */
+function sessionWhole(units: readonly ReleasedUnit[]): { session: ReleasedUnit; parts: ReleasedUnit[]; whole: ReleasedUnit } {
+  const session = units.find((u) => u.sessions.length === 1)!;
+  const id = session.sessions[0]!.id;
+  const parts = units.filter((u) => u.sessions.length === 0 && u.transfers.length > 0 && u.transfers.every((x) => x.session === id));
+  const whole: ReleasedUnit = {
+    connections: [...session.connections, ...parts.flatMap((u) => u.connections)].sort((x, y) => x.id - y.id),
+    sessions: session.sessions,
+    transfers: [...session.transfers, ...parts.flatMap((u) => u.transfers)].sort((x, y) => x.id - y.id),
+    findings: [...session.findings, ...parts.flatMap((u) => u.findings)],
+    roles: new Map([...session.roles, ...parts.flatMap((u) => [...u.roles])]),
+  };
+  return { session, parts, whole };
+}
+
 describe('pipeline/release: a long session is diagnosed one transfer at a time', () => {
   it('holds the facts of one transfer at a time, and finds what a pass holding every fact finds', () => {
     const n = 150;
@@ -36,7 +54,7 @@ describe('pipeline/release: a long session is diagnosed one transfer at a time',
     const a = new Analysis({ rules, release: (u) => units.push(u) });
     for (const f of manyTransfers(n).captureFrames()) a.frame(f);
     a.finish(null);
-    const session = units.find((u) => u.sessions.length === 1)!;
+    const { whole: session } = sessionWhole(units);
     expect(session.transfers).to.have.length(n);
     // a data connection (its retries at most one more) and its transfer; not the 2n of a whole pass
     expect(a.releaseStats.maxFacts).to.be.within(1, 4);
@@ -87,5 +105,92 @@ describe('pipeline/release: a long session is diagnosed one transfer at a time',
     expect(JSON.stringify(list[t.commandIndex!], (_, v) => (typeof v === 'bigint' ? String(v) : v))).to.equal(
       JSON.stringify(new Diagnosis(new RuleEvaluator(rules), inputOf(unit)).facts.transferCommandFact(t), (_, v) => (typeof v === 'bigint' ? String(v) : v)),
     );
+  });
+
+  it('releases settled transfers before the session ends, and judges them on its final state', () => {
+    // a session of n quick downloads; download `slow` runs 12 s while the control connection is
+    // silent, and the client resets the control connection 3 s after the 226 that ends the silence:
+    // control-idle-timeout, a rule that reads the control connection's final longest silence
+    const slow = PARTS_AFTER + 8;
+    const n = slow + 72;
+    const t = new TraceBuilder();
+    const ctl = loggedIn(t);
+    for (let i = 0; i < n; i++) {
+      numberedDownload(t, ctl, i, (d) => {
+        if (i !== slow) return d.stream('server', 2000);
+        for (let k = 0; k < 4; k++) {
+          t.wait(3);
+          d.server('PA', 1000);
+          d.client('A');
+        }
+      });
+      // quiet enough for the engine to forget a data connection a transfer later
+      t.wait(0.02);
+    }
+    ctl.client('RA');
+    const units: ReleasedUnit[] = [];
+    // ended data connections are forgotten at once (the default is after 5 s, or 512 of them)
+    const a = new Analysis({ rules, release: (u) => units.push(u), tcp: { endedFlowSeconds: 0.01, closeGraceSeconds: 0.01 } });
+    let mostLive = 0;
+    for (const f of t.captureFrames()) {
+      a.frame(f);
+      mostLive = Math.max(mostLive, a.releaseStats.liveTransfers);
+    }
+    a.finish(null);
+    const { session, parts, whole } = sessionWhole(units);
+    // most transfers went out as parts of the session's unit before it ended, each with its data
+    // connection, so that the FTP stage held a few at a time, not n
+    // (the first PARTS_AFTER go whole: the session was not long when they settled; the parts go
+    // out in batches, the last one whole with the session)
+    const released = parts.flatMap((u) => u.transfers);
+    expect(released.length).to.be.at.least(n - PARTS_AFTER - 40);
+    expect(units.indexOf(parts[0]!)).to.be.below(units.indexOf(session));
+    expect(mostLive).to.be.below(PARTS_AFTER + 48);
+    expect(a.releaseStats.parts).to.equal(parts.length);
+    const slowId = released.find((x) => x.argument === `f${slow}`)?.id;
+    expect(slowId, 'the slow transfer went out as a part').to.be.a('number');
+
+    // the findings are those of one pass over the session's unit put together
+    const streamed = whole.findings.map((r) => r.finding);
+    const all = diagnoseAll(new RuleEvaluator(rules), inputOf(whole));
+    expect(streamed.map(key).sort()).to.deep.equal(all.map(key).sort());
+    // … among them control-idle-timeout about the slow transfer, judged when the session ended
+    const idle = streamed.filter((f) => f.id === 'control-idle-timeout');
+    expect(idle.map((f) => f.transfer)).to.deep.equal([slowId]);
+    expect(session.findings.some((r) => r.finding.id === 'control-idle-timeout')).to.equal(true);
+  });
+
+  it('finds in parts what a pass over the whole session finds, failures and resets included', () => {
+    // 425s, 426s, 550s and resets; the engine forgets ended connections at once (few may wait)
+    const units: ReleasedUnit[] = [];
+    const a = new Analysis({ rules, release: (u) => units.push(u), tcp: { maxEndedFlows: 2, maxClosingFlows: 2 } });
+    for (const f of manyTransfers(3 * PARTS_AFTER).captureFrames()) a.frame(f);
+    a.finish(null);
+    const { parts, whole } = sessionWhole(units);
+    expect(parts.flatMap((u) => u.transfers).length).to.be.at.least(PARTS_AFTER / 2);
+    // the 550s (no connection, tried again once a command followed) went out in parts too
+    const kinds = new Set(parts.flatMap((u) => u.transfers.map((x) => x.finalReply?.code)));
+    expect([...kinds]).to.include.members([226, 550]);
+    const streamed = whole.findings.map((r) => r.finding);
+    const all = diagnoseAll(new RuleEvaluator(rules), inputOf(whole));
+    expect(streamed.map(key).sort()).to.deep.equal(all.map(key).sort());
+    expect(all.filter((f) => f.transfer !== null).length).to.be.at.least(PARTS_AFTER);
+  });
+
+  it('goes on releasing parts past the bound on kept commands', () => {
+    // the session keeps its first 2·PARTS_AFTER commands; the transfers after them have no
+    // command fact, in parts as in a pass over the whole session
+    const units: ReleasedUnit[] = [];
+    const a = new Analysis({ rules, release: (u) => units.push(u), tcp: { maxEndedFlows: 2, maxClosingFlows: 2 }, ftp: { maxCommands: 2 * PARTS_AFTER } });
+    for (const f of manyTransfers(4 * PARTS_AFTER).captureFrames()) a.frame(f);
+    a.finish(null);
+    const { whole } = sessionWhole(units);
+    const s = whole.sessions[0]!;
+    expect(s.commandsDropped).to.be.above(0);
+    const late = sessionWhole(units).parts.flatMap((u) => u.transfers).filter((x) => x.commandIndex! >= s.commands.length);
+    expect(late.length).to.be.at.least(PARTS_AFTER / 2);
+    const streamed = whole.findings.map((r) => r.finding);
+    const all = diagnoseAll(new RuleEvaluator(rules), inputOf(whole));
+    expect(streamed.map(key).sort()).to.deep.equal(all.map(key).sort());
   });
 });

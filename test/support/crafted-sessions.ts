@@ -51,6 +51,22 @@ export function passiveRetr(t: TraceBuilder, c: TcpLadder, name: string, data: s
   c.server('PA', '226 Transfer complete.\r\n');
 }
 
+/** Download `i` of a long session on control connection `ctl`: PASV (port 50000 + i), RETR f<i>,
+ *  its data connection from 192.0.2.10:(30000 + i) carrying what `send` sends and closed, 226. */
+export function numberedDownload(t: TraceBuilder, ctl: TcpLadder, i: number, send: (d: TcpLadder) => void): void {
+  const port = 50000 + i;
+  ctl.client('PA', 'PASV\r\n');
+  ctl.server('PA', `227 Entering Passive Mode (192,0,2,20,${port >> 8},${port & 0xff}).\r\n`);
+  const d = t.tcp({ client: `192.0.2.10:${30000 + i}`, server: `192.0.2.20:${port}` });
+  ctl.client('PA', `RETR f${i}\r\n`);
+  d.handshake();
+  ctl.server('PA', '150 Opening BINARY mode data connection.\r\n');
+  send(d);
+  d.close();
+  ctl.server('PA', '226 Transfer complete.\r\n');
+  ctl.client('A');
+}
+
 /** A logged-in session (loggedIn) of `n` transfers of five kinds in turn: a clean download, a 550, an active RETR
  *  whose data connection the client refuses (425), a download the client resets half-way (426),
  *  an upload ended by the client's RST after its last byte (426). */
