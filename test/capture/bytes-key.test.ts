@@ -13,9 +13,55 @@ function rng(seed: number): () => number {
   };
 }
 
+/** The key as first defined: each word made of four byte reads, every byte tested against the
+ *  skipped ones. bytesKey reads words through a DataView and tests only the words up to the last
+ *  skipped byte; its keys must stay these (the repeat filter's decisions depend on nothing else). */
+function referenceKey(d: Uint8Array, start: number, end: number, seed1: number, seed2: number, skip: number, skipPair: number): number {
+  let h1 = 0x811c9dc5 ^ seed1;
+  let h2 = 0x9747b28c ^ seed2;
+  const n = end - start;
+  const headEnd = start + (n < 256 ? n : 192);
+  const tailStart = headEnd < end ? end - 64 : end;
+  const skipped = (i: number) => i === skip || (skipPair >= 0 && (i === skipPair || i === skipPair + 1));
+  const byte = (i: number) => (skipped(i) ? 0 : d[i]!);
+  for (let i = start, to = headEnd; ; to = end, i = tailStart) {
+    for (; i + 4 <= to; i += 4) {
+      const w = byte(i) | (byte(i + 1) << 8) | (byte(i + 2) << 16) | (byte(i + 3) << 24);
+      h1 = Math.imul(h1 ^ w, 0x01000193);
+      h1 ^= h1 >>> 15;
+      h2 = Math.imul(h2 + w, 0x5bd1e995) ^ (h2 >>> 13);
+    }
+    for (; i < to; i++) {
+      h1 = Math.imul(h1 ^ byte(i), 0x01000193);
+      h2 = Math.imul(h2 + byte(i), 0x5bd1e995) ^ (h2 >>> 13);
+    }
+    if (to === end) break;
+  }
+  return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
+}
+
 describe('capture/repeats bytesKey', () => {
   const next = rng(27);
   const sample = (n: number) => Uint8Array.from({ length: n }, () => next() & 0xff);
+
+  it('is the reference definition, at every alignment, length and skip position (head and tail)', () => {
+    const pool = Buffer.alloc(4096); // one ArrayBuffer for many keys, as the reader's chunk is
+    for (const n of [0, 1, 2, 3, 4, 7, 12, 13, 40, 146, 255, 256, 257, 300, 1500]) {
+      const bytes = sample(n);
+      for (let pad = 0; pad < 4; pad++) {
+        pool.set(bytes, 100 + pad);
+        const own = Uint8Array.from(bytes); // its own ArrayBuffer, at offset 0
+        for (const [skip, pair] of [[-1, -1], [8, 10], [7, -1], [0, 2], [n - 1, -1], [n - 5, n - 3], [195, 250], [n + 3, -1]] as const) {
+          const at = (p: number, base: number) => (p >= 0 ? base + p : -1);
+          const want = referenceKey(own, 0, n, n, 9, skip, pair);
+          expect(bytesKey(own, 0, n, n, 9, skip, pair), `length ${n}, skips ${skip}/${pair}`).to.equal(want);
+          expect(bytesKey(pool, 100 + pad, 100 + pad + n, n, 9, at(skip, 100 + pad), at(pair, 100 + pad)), `length ${n}, pad ${pad}, skips ${skip}/${pair}`).to.equal(want);
+          const view = pool.subarray(50 + pad); // a view whose byteOffset is not 0
+          expect(bytesKey(view, 50, 50 + n, n, 9, at(skip, 50), at(pair, 50)), `view, length ${n}, pad ${pad}`).to.equal(want);
+        }
+      }
+    }
+  });
 
   it('is the same for the same bytes at any offset of any buffer', () => {
     for (const n of [0, 1, 3, 4, 5, 19, 20, 64, 191, 192, 255, 256, 257, 1500]) {
