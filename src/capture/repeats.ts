@@ -93,7 +93,10 @@ const TAIL_BYTES = 64;
 /** Default key: the frame's bytes (head and tail) with its captured and original lengths. Two
  *  32-bit hashes (FNV-1a and a multiply-rotate mix) folded into 53 bits. */
 export function frameBytesKey(f: Frame): number {
-  return bytesKey(f.data, 0, f.data.length, f.capLen, Math.imul(f.origLen, 0x9e3779b1) ^ f.linkType, -1, -1);
+  const buf = f.buf;
+  if (buf === undefined) return bytesKey(f.data, 0, f.data.length, f.capLen, Math.imul(f.origLen, 0x9e3779b1) ^ f.linkType, -1, -1);
+  const at = f.at!;
+  return bytesKey(buf, at, at + f.capLen, f.capLen, Math.imul(f.origLen, 0x9e3779b1) ^ f.linkType, -1, -1);
 }
 
 /** A DataView over the ArrayBuffer bytesKey last hashed from (the reader's chunk: one view per
