@@ -139,7 +139,9 @@ describe('capture/repeats RepeatFilter recent index', () => {
   // max(sameTimeSeconds, otherPointSeconds) behind); a step back, or a frame leaving that index
   // while still within reach, makes the whole window indexed. Every decision and the summary
   // must be those of a filter that indexes the whole window from the start (checked above
-  // against a plain window scan).
+  // against a plain window scan). The recent frames are indexed in epochs of `recent` kept frames
+  // (two tables, the older one emptied when the newer is full), where two epochs fit in the
+  // window (recent <= 32 of 64); over that, the whole window from the start.
   function run(recent: number, seed: number, backEvery: number, step: number): { copies: boolean[]; summary: unknown } {
     const next = rng(seed);
     const filter = new RepeatFilter(
@@ -179,7 +181,7 @@ describe('capture/repeats RepeatFilter recent index', () => {
     it(`decides as a whole-window index does (step ${step} s, back ${backEvery ? `1 in ${backEvery}` : 'never'})`, () => {
       for (const seed of [1, 2, 3]) {
         const whole = run(64, seed, backEvery, step);
-        for (const recent of [1, 2, 5, 16, 40]) {
+        for (const recent of [1, 2, 3, 5, 16, 31, 32, 33, 40]) {
           const got = run(recent, seed, backEvery, step);
           expect(got.copies, `recent ${recent}, seed ${seed}`).to.deep.equal(whole.copies);
           expect(got.summary, `recent ${recent}, seed ${seed}`).to.deep.equal(whole.summary);
