@@ -26,6 +26,11 @@ export class InnerPacketKeys {
   private end = 0; //                            the end of its captured bytes in them
   private ipOffset = -1; //                      the IP packet's offset in them, -1: no IP packet
   private ttl = 0;
+  // The outer layers' hashes of the last two frames (view()): a capture's frames nearly always
+  // repeat one of two link headers (a connection's two directions), and comparing ≤ 32 bytes
+  // costs less than hashing them (the hash was a third of the repeat filter's key time).
+  private readonly outerSeen = [new OuterLayers(), new OuterLayers()];
+  private outerNext = 0; //                      the entry the next new layers replace
 
   constructor(opts: DecoderOptions = {}) {
     this.decoder = new PacketDecoder({ ...opts, reassembleFragments: false });
@@ -51,8 +56,20 @@ export class InnerPacketKeys {
     const off = this.ipOffset;
     if (off < 0) return 0;
     const at = this.at;
-    const outer = off === at ? 0 : bytesKey(this.data, at, off, off - at, f.linkType, -1, -1) & 0x1fffff;
+    const outer = off === at ? 0 : this.outerHash(this.data, at, off, f.linkType);
     return outer * 256 + this.ttl;
+  }
+
+  /** The 21-bit hash of d[at, off), the layers before the IP header (as bytesKey gives it). */
+  private outerHash(d: Uint8Array, at: number, off: number, linkType: number): number {
+    const n = off - at;
+    for (const e of this.outerSeen) if (e.holds(d, at, n, linkType)) return e.hash;
+    const hash = bytesKey(d, at, off, n, linkType, -1, -1) & 0x1fffff;
+    if (n <= OuterLayers.MAX) {
+      this.outerSeen[this.outerNext]!.keep(d, at, n, linkType, hash);
+      this.outerNext ^= 1;
+    }
+    return hash;
   }
 
   /** Finds the frame's inner IP packet: at once for plain Ethernet and raw IP (nearly every frame
@@ -83,6 +100,30 @@ export class InnerPacketKeys {
     const p = dec.packet;
     if (outcome === 'not-ip' || outcome === 'malformed' || p.ipVersion === 0 || p.data !== d) return;
     if (plainIp(d, p.ipOffset, end)) this.ipOffset = p.ipOffset;
+  }
+}
+
+/** One outer layer (link and tunnel headers) and its hash, remembered by InnerPacketKeys. */
+class OuterLayers {
+  static readonly MAX = 32; //           bytes: Ethernet with two VLAN tags fits, a tunnel's layers not
+  private readonly bytes = new Uint8Array(OuterLayers.MAX);
+  private length = -1; //                bytes held, -1: none
+  private linkType = -1;
+  hash = 0;
+
+  /** d[at, at + n) with `linkType` are the layers held. */
+  holds(d: Uint8Array, at: number, n: number, linkType: number): boolean {
+    if (n !== this.length || linkType !== this.linkType) return false;
+    const b = this.bytes;
+    for (let i = 0; i < n; i++) if (b[i] !== d[at + i]) return false;
+    return true;
+  }
+
+  keep(d: Uint8Array, at: number, n: number, linkType: number, hash: number): void {
+    for (let i = 0; i < n; i++) this.bytes[i] = d[at + i]!;
+    this.length = n;
+    this.linkType = linkType;
+    this.hash = hash;
   }
 }
 
