@@ -29,7 +29,10 @@ export interface Frame {
  * reads every frame at offsets in `buf`, and a view per frame (a Buffer object, then garbage) was
  * ~65 ns of a bulk data frame. `buf` and `at` are not enumerable and `data` is an enumerable own
  * accessor, so a spread (`{ ...f }`, a frame kept past the sink) copies the view of the bytes and
- * not the chunk the reader goes on to reuse.
+ * not the chunk the reader goes on to reuse. The accessor's getter is one function for every
+ * instance: a closure per instance gave each one after the first dictionary-mode properties (V8
+ * shares an object shape only for the same getter), and every stage reading frames slowed down
+ * in a process that reads more than one capture.
  */
 export class ReaderFrame implements Frame {
   number = 0;
@@ -44,13 +47,14 @@ export class ReaderFrame implements Frame {
   declare data: Buffer;
   declare buf: Buffer;
   declare at: number;
-  #view: Buffer | null = null; // data, once read for this record
+  declare view: Buffer | null; // data, once read for this record
 
   constructor() {
     Object.defineProperties(this, {
       buf: { value: EMPTY, writable: true, enumerable: false },
       at: { value: 0, writable: true, enumerable: false },
-      data: { get: () => (this.#view ??= this.buf.subarray(this.at, this.at + this.capLen)), enumerable: true },
+      view: { value: null, writable: true, enumerable: false },
+      data: { get: readerFrameData, enumerable: true },
     });
   }
 
@@ -58,8 +62,12 @@ export class ReaderFrame implements Frame {
   locate(buf: Buffer, at: number): void {
     this.buf = buf;
     this.at = at;
-    this.#view = null;
+    this.view = null;
   }
+}
+
+function readerFrameData(this: ReaderFrame): Buffer {
+  return (this.view ??= this.buf.subarray(this.at, this.at + this.capLen));
 }
 
 const EMPTY = Buffer.alloc(0);

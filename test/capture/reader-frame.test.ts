@@ -4,7 +4,7 @@
 // must decode and key exactly as a copy of it made by a spread (a plain frame at offset 0) does.
 import { expect } from 'chai';
 import { join } from 'node:path';
-import type { Frame } from '../../src/capture/frame.ts';
+import { ReaderFrame, type Frame } from '../../src/capture/frame.ts';
 import { readCapture } from '../../src/capture/read.ts';
 import { PacketDecoder } from '../../src/decode/decoder.ts';
 import type { DecodedPacket } from '../../src/decode/packet.ts';
@@ -53,5 +53,16 @@ describe('capture: the reader frame, read at its offset in the chunk', () => {
     }
     expect(atNonZero, 'frames inside the chunk').to.be.greaterThan(1000);
     expect([...linkTypes].sort((a, b) => a - b), 'link types covered').to.include.members([1, 113, 276]);
+  });
+
+  it('gives every reader frame the same data getter (one object shape for all: a getter per frame made the second and later ones dictionary-mode objects)', () => {
+    const [a, b] = [new ReaderFrame(), new ReaderFrame()];
+    const getter = (f: ReaderFrame) => Object.getOwnPropertyDescriptor(f, 'data')!.get;
+    expect(getter(a)).to.be.a('function');
+    expect(getter(a)).to.equal(getter(b));
+    b.locate(Buffer.from([1, 2, 3, 4, 5]), 1);
+    b.capLen = 3;
+    expect([...b.data]).to.deep.equal([2, 3, 4]);
+    expect(Object.keys(b)).to.include('data').and.not.include.members(['buf', 'at', 'view']);
   });
 });
