@@ -1,21 +1,10 @@
 // State shared by the format-specific record loops (pcap-records.ts, pcapng-blocks.ts) and the
 // stream parser that drives them.
-import { CaptureError, type CaptureSummary, type Frame, type FrameSink, type RecordSink } from './frame.ts';
+import { CaptureError, ReaderFrame, type CaptureSummary, type FrameSink, type RecordSink } from './frame.ts';
 
 export class ParseContext {
   /** The one Frame every delivery reuses (see Frame's validity rule). */
-  readonly frame: Frame = {
-    number: 0,
-    offset: 0,
-    tsSec: 0,
-    tsNsec: 0,
-    time: 0,
-    linkType: 0,
-    interfaceId: 0,
-    capLen: 0,
-    origLen: 0,
-    data: Buffer.alloc(0),
-  };
+  readonly frame = new ReaderFrame();
   readonly summary: CaptureSummary;
   /** Bytes needed from the position a loop returned, to make progress; bytes. */
   need = 1;

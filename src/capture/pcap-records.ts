@@ -55,7 +55,7 @@ export class PcapRecords implements RecordLoop {
   }
 
   // The two loops below are the hot path: one per byte order so the field reads stay branch-free.
-  // Nothing is allocated per record except the `data` view.
+  // Nothing is allocated per record (the frame's `data` view only when a sink reads it).
 
   private recordsLE(buf: Buffer, pos: number, end: number, base: number): number {
     const ctx = this.ctx;
@@ -92,7 +92,7 @@ export class PcapRecords implements RecordLoop {
       f.interfaceId = 0;
       f.capLen = capLen;
       f.origLen = u32le(buf, pos + 12);
-      f.data = buf.subarray(pos + PCAP_RECORD_HEADER_LEN, recEnd);
+      f.locate(buf, pos + PCAP_RECORD_HEADER_LEN);
       if (onRecord !== null) onRecord(buf.subarray(pos, recEnd), f.number);
       pos = recEnd;
       sink(f);
@@ -136,7 +136,7 @@ export class PcapRecords implements RecordLoop {
       f.interfaceId = 0;
       f.capLen = capLen;
       f.origLen = u32be(buf, pos + 12);
-      f.data = buf.subarray(pos + PCAP_RECORD_HEADER_LEN, recEnd);
+      f.locate(buf, pos + PCAP_RECORD_HEADER_LEN);
       if (onRecord !== null) onRecord(buf.subarray(pos, recEnd), f.number);
       pos = recEnd;
       sink(f);

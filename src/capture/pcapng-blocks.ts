@@ -228,7 +228,7 @@ export class PcapngBlocks implements RecordLoop {
     f.interfaceId = localId;
     f.capLen = capLen;
     f.origLen = origLen;
-    f.data = buf.subarray(pos + dataAt, pos + dataAt + capLen);
+    f.locate(buf, pos + dataAt);
     this.ctx.onFrame(f);
   }
 

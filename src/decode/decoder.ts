@@ -51,17 +51,22 @@ export class PacketDecoder {
   }
 
   /** Decodes one frame into `this.packet` (valid until the next call) and counts the outcome.
-   *  Never throws on bad bytes. */
+   *  Never throws on bad bytes. A reader's frame is decoded where it lies in the reader's chunk
+   *  (Frame.buf, Frame.at), without a view of its own: the packet's data is then that chunk and
+   *  its offsets are offsets in it. */
   decode(frame: Frame): DecodeOutcome {
     const pkt = this.packet;
     pkt.reset();
     pkt.frame = frame.number;
     pkt.time = frame.time;
-    pkt.data = frame.data;
+    const buf = frame.buf;
+    const data = buf === undefined ? frame.data : buf;
+    const at = buf === undefined ? 0 : frame.at!;
+    pkt.data = data;
     if (this.fragments !== null) this.fragments.frame = frame.number;
     let outcome: DecodeOutcome;
     try {
-      outcome = this.decodeLayers(frame);
+      outcome = this.decodeLayers(frame, data, at, buf === undefined ? data.length : at + frame.capLen);
     } catch {
       // a decoder bug on hostile bytes (every read is bounds-checked, so this should not happen):
       // count the frame as malformed rather than stopping the whole analysis
@@ -82,7 +87,8 @@ export class PacketDecoder {
     return outcome;
   }
 
-  private decodeLayers(frame: Frame): DecodeOutcome {
+  /** The frame's bytes are data[at, end). */
+  private decodeLayers(frame: Frame, data: Buffer, at: number, end: number): DecodeOutcome {
     if (frame.linkType !== this.lastLinkType) {
       this.lastLinkType = frame.linkType;
       this.lastLinkDecoder = linkDecoders.get(frame.linkType);
@@ -92,10 +98,10 @@ export class PacketDecoder {
       this.counters.unsupportedLinkType++;
       return 'not-ip';
     }
-    const data = frame.data;
     const ctx = this.ctx;
-    ctx.wireEnd = frame.origLen > data.length ? frame.origLen : data.length;
-    ctx.capEnd = data.length;
+    const capLen = end - at;
+    ctx.wireEnd = at + (frame.origLen > capLen ? frame.origLen : capLen);
+    ctx.capEnd = end;
     ctx.time = frame.time;
     if (ctx.depth !== 0 || ctx.tunnelled) {
       // the previous frame went through a tunnel (rare enough to test before writing)
@@ -106,18 +112,18 @@ export class PacketDecoder {
     }
     // Fast path: untagged Ethernet carrying IPv4 or IPv6 (nearly every frame of a real capture)
     // goes straight to the network decoder, without the two table lookups.
-    if (frame.linkType === LinkType.ETHERNET && data.length > 14) {
-      const type = (data[12]! << 8) | data[13]!;
+    if (frame.linkType === LinkType.ETHERNET && capLen > 14) {
+      const type = (data[at + 12]! << 8) | data[at + 13]!;
       if (type === EtherType.IPV4 || type === EtherType.IPV6) {
-        return (type === EtherType.IPV4 ? decodeIpv4 : decodeIpv6)(data, 14, this.packet, ctx);
+        return (type === EtherType.IPV4 ? decodeIpv4 : decodeIpv6)(data, at + 14, this.packet, ctx);
       }
     }
     const link = this.link;
     link.etherType = -1;
-    if (!linkDecoder(data, link, this.packet)) return 'truncated';
+    if (!linkDecoder(data, at, end, link, this.packet)) return 'truncated';
     const network = ctx.tables.etherTypes.get(link.etherType);
     if (network === undefined) return 'not-ip';
-    if (link.offset >= data.length) return 'truncated';
+    if (link.offset >= end) return 'truncated';
     return network(data, link.offset, this.packet, ctx);
   }
 }

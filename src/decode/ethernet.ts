@@ -21,7 +21,7 @@ export function isVlanTpid(t: number): boolean {
 /** Unwraps VLAN tags starting at `offset` whose type field said `etherType`; records the first two
  *  VLAN ids in `pkt`. Sets out.offset / out.etherType; false when the bytes (up to `end`) end
  *  inside a tag. */
-export function unwrapVlanTags(data: Buffer, offset: number, etherType: number, out: LinkLayer, pkt: DecodedPacket, end = data.length): boolean {
+export function unwrapVlanTags(data: Buffer, offset: number, etherType: number, out: LinkLayer, pkt: DecodedPacket, end: number): boolean {
   let off = offset;
   let type = etherType;
   for (let tags = 0; isVlanTpid(type) && tags < MAX_TAGS; tags++) {
@@ -37,9 +37,9 @@ export function unwrapVlanTags(data: Buffer, offset: number, etherType: number, 
   return true;
 }
 
-export function decodeEthernet(data: Buffer, out: LinkLayer, pkt: DecodedPacket): boolean {
-  if (data.length < 14) return false;
-  return unwrapVlanTags(data, 14, data.readUInt16BE(12), out, pkt);
+export function decodeEthernet(data: Buffer, at: number, end: number, out: LinkLayer, pkt: DecodedPacket): boolean {
+  if (end - at < 14) return false;
+  return unwrapVlanTags(data, at + 14, (data[at + 12]! << 8) | data[at + 13]!, out, pkt, end);
 }
 
 /**

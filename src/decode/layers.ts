@@ -9,12 +9,13 @@ import type { FragmentReassembler } from './ip-fragments.ts';
 
 /** Scratch result of a link decoder (one per PacketDecoder, overwritten per frame). */
 export class LinkLayer {
-  offset = 0; //     byte offset of the network-layer packet in the frame
+  offset = 0; //     byte offset of the network-layer packet in the data (as `at`, not from the frame's start)
   etherType = -1; // EtherType of that packet; -1 when it is not one we could name (LLC, unknown AF)
 }
 
-/** Returns false when the frame ends inside the link header (truncated). */
-export type LinkDecoder = (data: Buffer, out: LinkLayer, pkt: DecodedPacket) => boolean;
+/** Decodes the link header of the frame data[at, end) (the reader's chunk and the frame's place in
+ *  it). Returns false when the frame ends inside the link header (truncated). */
+export type LinkDecoder = (data: Buffer, at: number, end: number, out: LinkLayer, pkt: DecodedPacket) => boolean;
 
 /**
  * Decodes the header at `offset` (and what it carries) into `pkt`. The bytes it may use end at
@@ -40,7 +41,7 @@ export interface DispatchTables {
 /** What a payload decoder needs beyond the bytes: bounds, tables and per-frame scratch. One per
  *  PacketDecoder, reset for each frame. */
 export interface NetworkContext {
-  wireEnd: number; //      end of the current packet on the wire, as a frame offset (a frame: max of origLen and capLen)
+  wireEnd: number; //      end of the current packet on the wire, as an offset in data (a frame: at + max of origLen and capLen)
   capEnd: number; //       end of its captured bytes (<= data.length)
   time: number; //         capture time, seconds (fragment timeouts)
   fragments: FragmentReassembler | null; // null: fragments are counted, not reassembled

@@ -12,7 +12,7 @@ import { unwrapVlanTags } from './ethernet.ts';
 
 export const SLL_HEADER_LENGTH = 16;
 
-export function decodeLinuxSll(data: Buffer, out: LinkLayer, pkt: DecodedPacket): boolean {
-  if (data.length < SLL_HEADER_LENGTH) return false;
-  return unwrapVlanTags(data, SLL_HEADER_LENGTH, data.readUInt16BE(14), out, pkt);
+export function decodeLinuxSll(data: Buffer, at: number, end: number, out: LinkLayer, pkt: DecodedPacket): boolean {
+  if (end - at < SLL_HEADER_LENGTH) return false;
+  return unwrapVlanTags(data, at + SLL_HEADER_LENGTH, data.readUInt16BE(at + 14), out, pkt, end);
 }

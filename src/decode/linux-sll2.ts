@@ -9,7 +9,7 @@ import { unwrapVlanTags } from './ethernet.ts';
 
 export const SLL2_HEADER_LENGTH = 20;
 
-export function decodeLinuxSll2(data: Buffer, out: LinkLayer, pkt: DecodedPacket): boolean {
-  if (data.length < SLL2_HEADER_LENGTH) return false;
-  return unwrapVlanTags(data, SLL2_HEADER_LENGTH, data.readUInt16BE(0), out, pkt);
+export function decodeLinuxSll2(data: Buffer, at: number, end: number, out: LinkLayer, pkt: DecodedPacket): boolean {
+  if (end - at < SLL2_HEADER_LENGTH) return false;
+  return unwrapVlanTags(data, at + SLL2_HEADER_LENGTH, data.readUInt16BE(at), out, pkt, end);
 }

@@ -24,18 +24,18 @@ function familyToEtherType(af: number): number {
 // Definition: families are small numbers (< 65536), so a value with any of its upper 16 bits set
 // was written by a host of the other byte order; read it swapped. (Wireshark's packet-null.c
 // makes the same test.)
-export function decodeNull(data: Buffer, out: LinkLayer, _pkt: DecodedPacket): boolean {
-  if (data.length < 4) return false;
-  let af = data.readUInt32LE(0);
-  if (af & 0xffff0000) af = data.readUInt32BE(0);
-  out.offset = 4;
+export function decodeNull(data: Buffer, at: number, end: number, out: LinkLayer, _pkt: DecodedPacket): boolean {
+  if (end - at < 4) return false;
+  let af = data.readUInt32LE(at);
+  if (af & 0xffff0000) af = data.readUInt32BE(at);
+  out.offset = at + 4;
   out.etherType = familyToEtherType(af);
   return true;
 }
 
-export function decodeLoop(data: Buffer, out: LinkLayer, _pkt: DecodedPacket): boolean {
-  if (data.length < 4) return false;
-  out.offset = 4;
-  out.etherType = familyToEtherType(data.readUInt32BE(0));
+export function decodeLoop(data: Buffer, at: number, end: number, out: LinkLayer, _pkt: DecodedPacket): boolean {
+  if (end - at < 4) return false;
+  out.offset = at + 4;
+  out.etherType = familyToEtherType(data.readUInt32BE(at));
   return true;
 }

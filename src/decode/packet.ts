@@ -44,7 +44,8 @@ export class DecodedPacket {
   // frame
   frame = 0; //            frame number (1-based)
   time = 0; //             capture time, seconds since epoch (float)
-  data: Buffer = Buffer.alloc(0); // the frame's bytes (view; valid until the next frame)
+  data: Buffer = Buffer.alloc(0); // bytes holding the frame, valid until the next frame: the reader's
+  //                       chunk (Frame.buf; every offset below is an offset in it) or the frame's data
   // network layer
   ipVersion: 0 | 4 | 6 = 0;
   ipOffset = 0; //         offset of the IP header in data

@@ -5,22 +5,22 @@ import type { DecodedPacket } from './packet.ts';
 import type { LinkLayer } from './layers.ts';
 import { EtherType } from './protocol-numbers.ts';
 
-export function decodeRawIp(data: Buffer, out: LinkLayer, _pkt: DecodedPacket): boolean {
-  if (data.length < 1) return false;
-  const version = data[0]! >> 4;
-  out.offset = 0;
+export function decodeRawIp(data: Buffer, at: number, end: number, out: LinkLayer, _pkt: DecodedPacket): boolean {
+  if (end - at < 1) return false;
+  const version = data[at]! >> 4;
+  out.offset = at;
   out.etherType = version === 4 ? EtherType.IPV4 : version === 6 ? EtherType.IPV6 : -1;
   return true;
 }
 
-export function decodeIpv4Link(_data: Buffer, out: LinkLayer, _pkt: DecodedPacket): boolean {
-  out.offset = 0;
+export function decodeIpv4Link(_data: Buffer, at: number, _end: number, out: LinkLayer, _pkt: DecodedPacket): boolean {
+  out.offset = at;
   out.etherType = EtherType.IPV4;
   return true;
 }
 
-export function decodeIpv6Link(_data: Buffer, out: LinkLayer, _pkt: DecodedPacket): boolean {
-  out.offset = 0;
+export function decodeIpv6Link(_data: Buffer, at: number, _end: number, out: LinkLayer, _pkt: DecodedPacket): boolean {
+  out.offset = at;
   out.etherType = EtherType.IPV6;
   return true;
 }

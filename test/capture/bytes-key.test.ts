@@ -13,9 +13,55 @@ function rng(seed: number): () => number {
   };
 }
 
+/** The key as first defined: each word made of four byte reads, every byte tested against the
+ *  skipped ones. bytesKey reads words through a DataView and tests only the words up to the last
+ *  skipped byte; its keys must stay these (the repeat filter's decisions depend on nothing else). */
+function referenceKey(d: Uint8Array, start: number, end: number, seed1: number, seed2: number, skip: number, skipPair: number): number {
+  let h1 = 0x811c9dc5 ^ seed1;
+  let h2 = 0x9747b28c ^ seed2;
+  const n = end - start;
+  const headEnd = start + (n < 256 ? n : 192);
+  const tailStart = headEnd < end ? end - 64 : end;
+  const skipped = (i: number) => i === skip || (skipPair >= 0 && (i === skipPair || i === skipPair + 1));
+  const byte = (i: number) => (skipped(i) ? 0 : d[i]!);
+  for (let i = start, to = headEnd; ; to = end, i = tailStart) {
+    for (; i + 4 <= to; i += 4) {
+      const w = byte(i) | (byte(i + 1) << 8) | (byte(i + 2) << 16) | (byte(i + 3) << 24);
+      h1 = Math.imul(h1 ^ w, 0x01000193);
+      h1 ^= h1 >>> 15;
+      h2 = Math.imul(h2 + w, 0x5bd1e995) ^ (h2 >>> 13);
+    }
+    for (; i < to; i++) {
+      h1 = Math.imul(h1 ^ byte(i), 0x01000193);
+      h2 = Math.imul(h2 + byte(i), 0x5bd1e995) ^ (h2 >>> 13);
+    }
+    if (to === end) break;
+  }
+  return (h1 >>> 0) * 0x200000 + ((h2 >>> 0) & 0x1fffff);
+}
+
 describe('capture/repeats bytesKey', () => {
   const next = rng(27);
   const sample = (n: number) => Uint8Array.from({ length: n }, () => next() & 0xff);
+
+  it('is the reference definition, at every alignment, length and skip position (head and tail)', () => {
+    const pool = Buffer.alloc(4096); // one ArrayBuffer for many keys, as the reader's chunk is
+    for (const n of [0, 1, 2, 3, 4, 7, 12, 13, 40, 146, 255, 256, 257, 300, 1500]) {
+      const bytes = sample(n);
+      for (let pad = 0; pad < 4; pad++) {
+        pool.set(bytes, 100 + pad);
+        const own = Uint8Array.from(bytes); // its own ArrayBuffer, at offset 0
+        for (const [skip, pair] of [[-1, -1], [8, 10], [7, -1], [0, 2], [n - 1, -1], [n - 5, n - 3], [195, 250], [n + 3, -1]] as const) {
+          const at = (p: number, base: number) => (p >= 0 ? base + p : -1);
+          const want = referenceKey(own, 0, n, n, 9, skip, pair);
+          expect(bytesKey(own, 0, n, n, 9, skip, pair), `length ${n}, skips ${skip}/${pair}`).to.equal(want);
+          expect(bytesKey(pool, 100 + pad, 100 + pad + n, n, 9, at(skip, 100 + pad), at(pair, 100 + pad)), `length ${n}, pad ${pad}, skips ${skip}/${pair}`).to.equal(want);
+          const view = pool.subarray(50 + pad); // a view whose byteOffset is not 0
+          expect(bytesKey(view, 50, 50 + n, n, 9, at(skip, 50), at(pair, 50)), `view, length ${n}, pad ${pad}`).to.equal(want);
+        }
+      }
+    }
+  });
 
   it('is the same for the same bytes at any offset of any buffer', () => {
     for (const n of [0, 1, 3, 4, 5, 19, 20, 64, 191, 192, 255, 256, 257, 1500]) {
@@ -93,7 +139,9 @@ describe('capture/repeats RepeatFilter recent index', () => {
   // max(sameTimeSeconds, otherPointSeconds) behind); a step back, or a frame leaving that index
   // while still within reach, makes the whole window indexed. Every decision and the summary
   // must be those of a filter that indexes the whole window from the start (checked above
-  // against a plain window scan).
+  // against a plain window scan). The recent frames are indexed in epochs of `recent` kept frames
+  // (two tables, the older one emptied when the newer is full), where two epochs fit in the
+  // window (recent <= 32 of 64); over that, the whole window from the start.
   function run(recent: number, seed: number, backEvery: number, step: number): { copies: boolean[]; summary: unknown } {
     const next = rng(seed);
     const filter = new RepeatFilter(
@@ -133,7 +181,7 @@ describe('capture/repeats RepeatFilter recent index', () => {
     it(`decides as a whole-window index does (step ${step} s, back ${backEvery ? `1 in ${backEvery}` : 'never'})`, () => {
       for (const seed of [1, 2, 3]) {
         const whole = run(64, seed, backEvery, step);
-        for (const recent of [1, 2, 5, 16, 40]) {
+        for (const recent of [1, 2, 3, 5, 16, 31, 32, 33, 40]) {
           const got = run(recent, seed, backEvery, step);
           expect(got.copies, `recent ${recent}, seed ${seed}`).to.deep.equal(whole.copies);
           expect(got.summary, `recent ${recent}, seed ${seed}`).to.deep.equal(whole.summary);
