@@ -69,6 +69,8 @@ export function normalizeFrames(v: unknown): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
+const NO_ERRORS: ReadonlyMap<string, number> = new Map();
+
 export class RuleEvaluator {
   private readonly errors = new Map<string, RuleRunError>();
 
@@ -79,6 +81,23 @@ export class RuleEvaluator {
   get runErrors(): RuleRunError[] {
     const order = new Map(this.ruleSet.rules.map((r, i) => [r.id, i] as const));
     return [...this.errors.values()].sort((a, b) => (order.get(a.rule) ?? 0) - (order.get(b.rule) ?? 0));
+  }
+
+  /** The run-time error counts so far, to undo what a diagnosis that is thrown away counted (a
+   *  transfer of a long session tried as a part and kept for its session's pass: rollBackErrors). */
+  errorMark(): ReadonlyMap<string, number> {
+    if (this.errors.size === 0) return NO_ERRORS;
+    const mark = new Map<string, number>();
+    for (const [id, e] of this.errors) mark.set(id, e.count);
+    return mark;
+  }
+
+  rollBackErrors(mark: ReadonlyMap<string, number>): void {
+    for (const [id, e] of this.errors) {
+      const n = mark.get(id);
+      if (n === undefined) this.errors.delete(id);
+      else e.count = n;
+    }
   }
 
   private fail(rule: Rule, expr: CompiledExpr | null, e: unknown): void {
@@ -139,7 +158,6 @@ export class RuleEvaluator {
         stage = frames;
         const frameList = normalizeFrames(frames ? frames.run(vars) : defaultFrames(scope, vars));
         stage = null;
-        rules?.push(rule);
         findings.push({
           id: rule.id,
           severity,
@@ -155,6 +173,9 @@ export class RuleEvaluator {
           transfer: subject.transfer,
           ...(rule.ladder.length ? { ladder: rule.ladder } : {}),
         });
+        // after the finding is made: a template that fails leaves both lists as they were, so
+        // rules[i] stays the rule of findings[i]
+        rules?.push(rule);
       } catch (e) {
         this.fail(rule, stage, e);
       }

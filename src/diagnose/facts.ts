@@ -823,9 +823,6 @@ export class FactBuilder {
     return fact;
   }
 
-  /** The command fact that started a transfer, or null: a transfer of command 'unknown' (data
-   *  seen while the control channel was encrypted) has none. By index, not by frame: a client
-   *  that pipelines (PASV and RETR in one segment) sends several commands in one frame. */
   /** transferCommandFact of a transfer released before its session ends, without the session's
    *  fact: the caller (release.ts) has checked that a later command followed it and that no later
    *  transfer shares its command's frame, so `isLast` is false and the frame names `t`. */
@@ -834,6 +831,9 @@ export class FactBuilder {
     return this.commandFact(s, s.commands[t.commandIndex]!, false, t.id);
   }
 
+  /** The command fact that started a transfer, or null: a transfer of command 'unknown' (data
+   *  seen while the control channel was encrypted) has none. By index, not by frame: a client
+   *  that pipelines (PASV and RETR in one segment) sends several commands in one frame. */
   transferCommandFact(t: Transfer): Fact | null {
     if (t.commandIndex === null) return null;
     const s = this.sessionById(t.session);

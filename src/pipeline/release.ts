@@ -297,6 +297,9 @@ export class UnitReleaser {
         else if (list.length < PARTS_AFTER && !list.includes(t)) list.push(t);
         return;
       }
+      // pipelined transfer commands in one frame: the session's pass names the last transfer of
+      // that frame in the command's fact, which the next transfer may not have yet
+      if (s.commands[t.commandIndex + 1]?.frame === t.commandFrame) return;
       const at = s.transfers.indexOf(t.id, Math.max(0, s.transfers.length - 256));
       if (at < 0) return;
       const next = at + 1 < s.transfers.length ? this.ctx.ftp.transfer(s.transfers[at + 1]!) : undefined;
@@ -330,9 +333,15 @@ export class UnitReleaser {
     let parts = this.partsOf.get(s.id);
     for (const { t, conns } of items) {
       const ids = conns.map((c) => c.id);
+      const mark = this.ctx.evaluator.errorMark();
       const mine = this.partFindings(d, t, conns, late);
       d.facts.forget(ids, t.id);
-      if (!mine || mine.findings.some((r) => superseding.has(r.finding.id))) continue;
+      if (!mine || mine.findings.some((r) => superseding.has(r.finding.id))) {
+        // kept for the session's pass, which evaluates its rules again: a rule that failed on it
+        // is counted there, once
+        this.ctx.evaluator.rollBackErrors(mark);
+        continue;
+      }
       if (!parts) {
         this.partsOf.set(s.id, (parts = { summaries: new Map(), late: [] }));
         this.releasedTransfers.set(s.id, parts.summaries);

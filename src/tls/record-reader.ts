@@ -14,7 +14,8 @@
 // reader then waits for a segment that starts with a plausible header (`resyncs` counts them).
 //
 // Without keys an application_data record's body is never read (only its type, length and
-// frames are facts): with `skipAppData` such a body split across segments is counted, not copied.
+// frames are facts): with `skipAppData` such a body is neither copied nor handed out (a record whole
+// in its segment or split across segments is delivered with an empty body).
 //
 // The first bytes of a client may also be an SSLv2-compatible ClientHello (RFC 5246 §E.2):
 //
@@ -35,7 +36,7 @@ export interface TlsRecord {
   type: number; //       content type (20–24), or SSLV2_CLIENT_HELLO
   version: number; //    legacy record version, e.g. 0x0303
   body: Buffer; //       the fragment (for SSLv2: the message after the 2-byte header); valid during the call;
-  //                     empty for an application_data record split across segments when skipAppData
+  //                     empty for an application_data record when skipAppData
   offset: number; //     stream offset of the record's first header byte
   length: number; //     fragment length from the header
   missing: number; //    bytes of the body lost in a capture gap (0: complete; then body.length === length, except an application_data body skipped as above)

@@ -6,13 +6,13 @@
 import { expect } from 'chai';
 import { Analysis } from '../../src/pipeline/analyze.ts';
 import type { ReleasedUnit } from '../../src/pipeline/release.ts';
-import { loadRules } from '../../src/diagnose/rule-loader.ts';
+import { builtinRuleSet, loadRules, parseRuleFile, ruleSetOf } from '../../src/diagnose/rule-loader.ts';
 import { Diagnosis, diagnoseAll, RuleEvaluator, type DiagnoseInput } from '../../src/diagnose/evaluate.ts';
 import type { Fact } from '../../src/diagnose/facts.ts';
 import type { Finding } from '../../src/diagnose/finding.ts';
 import { loggedIn, manyTransfers, numberedDownload } from '../support/crafted-sessions.ts';
 import { TraceBuilder } from '../../src/craft/trace-builder.ts';
-import { PARTS_AFTER } from '../../src/pipeline/release.ts';
+import { findingSortKey, PARTS_AFTER, type ReleasedFinding } from '../../src/pipeline/release.ts';
 import { runCrafted } from '../ftp/pipeline.ts';
 import type { ConnApp } from '../../src/ftp/conn-app.ts';
 
@@ -192,5 +192,34 @@ describe('pipeline/release: a long session is diagnosed one transfer at a time',
     const streamed = whole.findings.map((r) => r.finding);
     const all = diagnoseAll(new RuleEvaluator(rules), inputOf(whole));
     expect(streamed.map(key).sort()).to.deep.equal(all.map(key).sort());
+  });
+  it('counts a rule that fails at run time once per subject, and orders findings as a session released whole', () => {
+    // a user rule failing on every transfer: a transfer tried as a part and kept for its session
+    // (a reset's finding supersedes) is evaluated twice; the first try must not count
+    const rule = (id: string, when: string, summary: string) =>
+      `  - id: ${id}\n    severity: info\n    title: ${id}\n    scope: transfer\n    when: "${when}"\n    summary: "${summary}"\n    explanation: x\n    action: y\n`;
+    const extra = parseRuleFile(`rules:\n${rule('careless', '10 / (t.id - t.id) > 0', 'x')}${rule('careless-text', 'true', 'rate {10 / (t.id - t.id)}')}${rule('after-it', 'true', 'transfer {t.id}')}`, 'test.yaml')!;
+    const set = ruleSetOf([extra[1]!, ...builtinRuleSet().rules, extra[0]!, extra[2]!]);
+    const order = (a: ReleasedFinding, b: ReleasedFinding) => {
+      const x = findingSortKey(a);
+      const y = findingSortKey(b);
+      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+      return 0;
+    };
+    const run = (wholeSessions: boolean) => {
+      const units: ReleasedUnit[] = [];
+      const a = new Analysis({ rules: set, release: (u) => units.push(u), tcp: { maxEndedFlows: 2, maxClosingFlows: 2 }, wholeSessions });
+      for (const f of manyTransfers(3 * PARTS_AFTER).captureFrames()) a.frame(f);
+      const r = a.finish(null);
+      const parts = units.filter((u) => u.sessions.length === 0 && u.transfers.length > 0).length;
+      const findings = units.flatMap((u) => u.findings).sort(order).map((x) => key(x.finding));
+      return { parts, errors: r.ruleErrors.map((e) => [e.rule, e.count]), findings };
+    };
+    const inParts = run(false);
+    const whole = run(true);
+    expect(inParts.parts).to.be.above(0);
+    expect(whole.parts).to.equal(0);
+    expect(inParts.errors).to.deep.equal(whole.errors);
+    expect(inParts.findings).to.deep.equal(whole.findings);
   });
 });

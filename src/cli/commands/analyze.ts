@@ -123,10 +123,11 @@ export async function run(args: AnalyzeArgs, io: CliIO): Promise<number> {
   try {
     // each unit's view is built once, with the options applied, and every output takes it: the
     // display filter's part of the unit
-    // (it judges a transfer with its session's control connection: sessions go whole, not in parts)
+    // (it judges a transfer with its session's control connection: sessions go whole, not in parts;
+    // so with --annotate, whose comments on one frame keep the order of a unit's findings)
     const shown = (u: ReleasedUnit) => (filter ? filter.narrow(u) : u);
     const release = spool ? { release: (u: ReleasedUnit) => { const v = shown(u); spool.add(unitView(v, { showPasswords: args.showPasswords })); outputs?.add(v); } } : {};
-    const analysed = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, decode, keyLog, ...(tls ? { tlsSessions: tls.sessions } : {}), ...limits, ...release, ...(filter ? { wholeSessions: true } : {}), ...(maxFrames !== undefined ? { maxFrames } : {}) }).finally(() => {
+    const analysed = await analyzeFile(trace, { rules, showPasswords: args.showPasswords, read, decode, keyLog, ...(tls ? { tlsSessions: tls.sessions } : {}), ...limits, ...release, ...(filter || args.annotate !== undefined ? { wholeSessions: true } : {}), ...(maxFrames !== undefined ? { maxFrames } : {}) }).finally(() => {
       progress.stop();
       interrupt.readDone();
     });

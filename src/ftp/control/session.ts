@@ -166,9 +166,11 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
           this.enterTls(role, frame, time);
           continue;
         }
+        // the splitter of an outer feed, if a line sink ever feeds again, stays protected
+        const outer = this.feeding;
         const sp = (this.feeding = this.splitter(role));
         i = sp.feed(data, i, frame, time, role === 'client' ? this.clientLine : this.serverLine, offset + i);
-        this.feeding = null;
+        this.feeding = outer;
         this.letGoSplitter(role);
       } else {
         const { next, records } = tls.feed(role, data, i);
@@ -268,9 +270,10 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
   private plainLines(role: Side, data: Buffer, frame: number, time: number): void {
     const sink = role === 'client' ? this.clientLine : this.serverLine;
     for (let i = 0; i < data.length; ) {
+      const outer = this.feeding;
       const sp = (this.feeding = this.splitter(role));
       i = sp.feed(data, i, frame, time, sink);
-      this.feeding = null;
+      this.feeding = outer;
     }
     this.letGoSplitter(role);
   }
