@@ -313,14 +313,19 @@ describe('decode/encapsulations: the hot path allocates nothing', () => {
         for (const f of inChunk) d.decode(f);
       }
     };
+    // The least growth of three rounds: what the JIT allocates when it reoptimises happens in
+    // one round (a full run of the suite met 74–158 KB so), what is kept per frame in each.
     decodeAll(20_000);
-    gc();
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    decodeAll(20_000);
-    gc();
-    gc();
-    const grown = process.memoryUsage().heapUsed - before;
+    let grown = Infinity;
+    for (let round = 0; round < 3; round++) {
+      gc();
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      decodeAll(20_000);
+      gc();
+      gc();
+      grown = Math.min(grown, process.memoryUsage().heapUsed - before);
+    }
     expect(grown, `heap kept after 20,000 tunnelled frames: ${grown} B`).to.be.below(64 * 1024);
   });
 });
