@@ -9,10 +9,13 @@ import { collectHelp, renderManPage } from '../../scripts/build-man.mjs';
 import { hasNpm, packRepo, pkg, repo, type Packed } from './support.ts';
 
 /** Bounds with room to grow; what the package held when they were set: 19 files, 0.23 MB
- *  packed, 0.81 MB unpacked (before: 427 files, 0.97 MB packed, 4.6 MB unpacked). */
+ *  packed, 0.81 MB unpacked (before: 427 files, 0.97 MB packed, 4.6 MB unpacked). Raised on
+ *  2026-12-06 from 512 KiB and 2 MiB, when it held 28 files, 524,268 B packed (20 B under) and
+ *  1.97 MB unpacked: the built-in rule catalog as data in the bundle (~250 KB of JSON, for
+ *  start-up) and the performance work's code; a further rise wants a look at what grew. */
 const MAX_FILES = 40;
-const MAX_PACKED = 512 * 1024;
-const MAX_UNPACKED = 2 * 1024 * 1024;
+const MAX_PACKED = 768 * 1024;
+const MAX_UNPACKED = 3 * 1024 * 1024;
 
 /** Where a published file may come from. */
 const ALLOWED = [/^bin\/ftpdiag\.js$/, /^dist\/cli\/[\w-]+\.mjs$/, /^dist\/man\/ftpdiag\.1$/, /^rules\/[\w-]+\.(yaml|md)$/, /^schema\//, /^(README\.md|LICENSE|CHANGELOG\.md|package\.json|npm-shrinkwrap\.json)$/];
