@@ -23,6 +23,19 @@ export interface Frame {
   readonly at?: number;
 }
 
+/** The buffer a frame's captured bytes lie in: the reader's chunk (Frame.buf) or their own view;
+ *  they are frameBytes(f)[frameStart(f), frameEnd(f)). For the stages that read every frame at
+ *  offsets (the repeat filter's key, the decoder, the inner packet's view). */
+export function frameBytes(f: Frame): Buffer {
+  return f.buf ?? f.data;
+}
+export function frameStart(f: Frame): number {
+  return f.buf === undefined ? 0 : f.at!;
+}
+export function frameEnd(f: Frame): number {
+  return f.buf === undefined ? f.data.length : f.at! + f.capLen;
+}
+
 /**
  * The readers' one reused Frame. The record's bytes are given as the reader's chunk and an offset
  * (`buf`, `at`), and `data`, a view of them, is made only when something reads it: the analysis

@@ -38,7 +38,7 @@
 // back in time to before the oldest frame still compared is counted (`beyondWindow`): a repeat that
 // far back cannot be recognised, and the report says so.
 
-import type { Frame } from './frame.ts';
+import { frameBytes, frameEnd, frameStart, type Frame } from './frame.ts';
 
 export interface RepeatPolicy {
   /** The frame's identity: equal keys mean equal frames. */
@@ -93,10 +93,7 @@ const TAIL_BYTES = 64;
 /** Default key: the frame's bytes (head and tail) with its captured and original lengths. Two
  *  32-bit hashes (FNV-1a and a multiply-rotate mix) folded into 53 bits. */
 export function frameBytesKey(f: Frame): number {
-  const buf = f.buf;
-  if (buf === undefined) return bytesKey(f.data, 0, f.data.length, f.capLen, Math.imul(f.origLen, 0x9e3779b1) ^ f.linkType, -1, -1);
-  const at = f.at!;
-  return bytesKey(buf, at, at + f.capLen, f.capLen, Math.imul(f.origLen, 0x9e3779b1) ^ f.linkType, -1, -1);
+  return bytesKey(frameBytes(f), frameStart(f), frameEnd(f), f.capLen, Math.imul(f.origLen, 0x9e3779b1) ^ f.linkType, -1, -1);
 }
 
 /** A DataView over the ArrayBuffer bytesKey last hashed from (the reader's chunk: one view per

@@ -1,7 +1,7 @@
 // Frame → DecodedPacket: link header, IP, TCP — through any tunnels, label stacks and PPPoE
 // sessions on the way (dispatch.ts) — written into one reused record.
 
-import { LinkType, type Frame } from '../capture/frame.ts';
+import { frameBytes, frameEnd, frameStart, LinkType, type Frame } from '../capture/frame.ts';
 import { DecodeCounters } from './counters.ts';
 import { dispatchTables, linkDecoders, type DispatchOptions } from './dispatch.ts';
 import { DEFAULT_FRAGMENT_LIMITS, FragmentReassembler, type FragmentLimits } from './ip-fragments.ts';
@@ -59,14 +59,12 @@ export class PacketDecoder {
     pkt.reset();
     pkt.frame = frame.number;
     pkt.time = frame.time;
-    const buf = frame.buf;
-    const data = buf === undefined ? frame.data : buf;
-    const at = buf === undefined ? 0 : frame.at!;
+    const data = frameBytes(frame);
     pkt.data = data;
     if (this.fragments !== null) this.fragments.frame = frame.number;
     let outcome: DecodeOutcome;
     try {
-      outcome = this.decodeLayers(frame, data, at, buf === undefined ? data.length : at + frame.capLen);
+      outcome = this.decodeLayers(frame, data, frameStart(frame), frameEnd(frame));
     } catch {
       // a decoder bug on hostile bytes (every read is bounds-checked, so this should not happen):
       // count the frame as malformed rather than stopping the whole analysis

@@ -336,6 +336,24 @@ function supersedesOf(ruleSet: RuleSet): ReadonlyMap<string, readonly string[]> 
   return m;
 }
 
+const relatedByRuleSet = new WeakMap<RuleSet, ReadonlySet<string>>();
+
+/** Rules that supersede some rule or are superseded by one (from supersedesOf, once per rule
+ *  set): a finding of one of them is judged with every finding of its unit. */
+export function supersedeRelated(ruleSet: RuleSet): ReadonlySet<string> {
+  let ids = relatedByRuleSet.get(ruleSet);
+  if (!ids) {
+    const set = new Set<string>();
+    for (const [id, hidden] of supersedesOf(ruleSet)) {
+      if (hidden.length === 0) continue;
+      set.add(id);
+      for (const h of hidden) set.add(h);
+    }
+    relatedByRuleSet.set(ruleSet, (ids = set));
+  }
+  return ids;
+}
+
 /** Drops findings a more specific one supersedes (e.g. tcp-reset under upload-reset), then
  *  orders by severity, then first frame. */
 export function finalizeFindings(findings: Finding[], ruleSet: RuleSet): Finding[] {

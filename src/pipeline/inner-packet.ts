@@ -10,7 +10,7 @@
 //
 // Frames that hold no IP packet (ARP, LLDP, a malformed header) keep the whole-frame key.
 
-import { LinkType, type Frame } from '../capture/frame.ts';
+import { frameBytes, frameEnd, frameStart, LinkType, type Frame } from '../capture/frame.ts';
 import { bytesKey, frameBytesKey } from '../capture/repeats.ts';
 import { PacketDecoder, type DecoderOptions } from '../decode/decoder.ts';
 
@@ -77,10 +77,9 @@ export class InnerPacketKeys {
    *  read where it lies in the reader's chunk (Frame.buf, Frame.at), as the decoder reads it. */
   private locate(f: Frame): void {
     this.frame = f;
-    const buf = f.buf;
-    const d = buf === undefined ? f.data : buf;
-    const at = buf === undefined ? 0 : f.at!;
-    const end = buf === undefined ? d.length : at + f.capLen;
+    const d = frameBytes(f);
+    const at = frameStart(f);
+    const end = frameEnd(f);
     this.data = d;
     this.at = at;
     this.end = end;

@@ -25,11 +25,11 @@ import type { CaptureSummary } from '../capture/frame.ts';
 import type { Connection } from '../tcp/types.ts';
 import type { FtpAnalyzer } from '../ftp/analyzer.ts';
 import type { ConnectionRole, Session, Transfer } from '../ftp/types.ts';
-import { Diagnosis, finalizeFindings, hasAll, type DiagnoseInput, type LateRecord, type RuleEvaluator } from '../diagnose/evaluate.ts';
+import { Diagnosis, finalizeFindings, hasAll, supersedeRelated, type DiagnoseInput, type LateRecord, type RuleEvaluator } from '../diagnose/evaluate.ts';
 import { severityRank, type Finding } from '../diagnose/finding.ts';
 import { transferSummary, type DecodeCounts, type TransferSummary } from '../diagnose/facts.ts';
 import { lateRules, type LateRules } from '../diagnose/late-rules.ts';
-import type { Rule, RuleSet } from '../diagnose/rule-types.ts';
+import type { Rule } from '../diagnose/rule-types.ts';
 
 /** Where a finding came from, so that released findings can be put back in the order a
  *  whole-capture pass gives (severity, first frame, then capture, connections, sessions,
@@ -92,24 +92,6 @@ const PART_BATCH = 32;
 /** Transfers a session has had before it releases them in parts: a short session goes whole (one
  *  diagnosis, one unit), a longer one hands out each later transfer as it can (tryPart). */
 export const PARTS_AFTER = 64;
-
-/** Rules named in some rule's `supersedes`, and rules that name some: a finding of one of them
- *  may hide or be hidden by a finding of another subject of its unit, so a transfer that has one
- *  is not released before its session ends (finalizeFindings judges the unit at once). */
-const supersedingByRuleSet = new WeakMap<RuleSet, ReadonlySet<string>>();
-function supersedeRules(ruleSet: RuleSet): ReadonlySet<string> {
-  let ids = supersedingByRuleSet.get(ruleSet);
-  if (!ids) {
-    const set = new Set<string>();
-    for (const r of ruleSet.rules) {
-      if (r.supersedes.length === 0) continue;
-      set.add(r.id);
-      for (const id of r.supersedes) set.add(id);
-    }
-    supersedingByRuleSet.set(ruleSet, (ids = set));
-  }
-  return ids;
-}
 
 /** What a session whose transfers went out in parts keeps of them until it ends. */
 interface SessionParts {
@@ -326,7 +308,9 @@ export class UnitReleaser {
     const all = [items[0]!.control, ...items.flatMap((x) => x.conns)].sort((a, b) => a.id - b.id);
     const d = this.diagnosis(all, [s], items.map((x) => x.t), this.roles(all));
     const late = lateRules(this.ctx.evaluator.ruleSet);
-    const superseding = supersedeRules(this.ctx.evaluator.ruleSet);
+    // a finding of a rule in a supersedes relation may hide or be hidden by one of another subject
+    // of the unit (finalizeFindings judges the unit at once): its transfer waits for the session
+    const superseding = supersedeRelated(this.ctx.evaluator.ruleSet);
     const connections: Connection[] = [];
     const transfers: Transfer[] = [];
     const findings: ReleasedFinding[] = [];
