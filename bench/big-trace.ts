@@ -30,7 +30,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LinkType, type Frame } from '../src/capture/frame.ts';
+import { LinkType, frameEnd, frameStart, type Frame } from '../src/capture/frame.ts';
 import { PcapWriter, PCAP_DEFAULT_SNAPLEN } from '../src/capture/pcap-writer.ts';
 import { readCapture } from '../src/capture/read.ts';
 import { PacketDecoder } from '../src/decode/decoder.ts';
@@ -152,17 +152,19 @@ async function loadTemplate(file: string): Promise<Template> {
   await readCapture(file, (f: Frame) => {
     if (dec.decode(f) !== 'tcp') return;
     const p = dec.packet;
+    // the decoder's offsets are offsets in p.data, the reader's chunk (frameBytes), not in f.data
     const ipOff = p.ipOffset;
-    const eth = Buffer.alloc(14 + f.data.length - ipOff);
+    const end = frameEnd(f);
+    const eth = Buffer.alloc(14 + end - ipOff);
     Buffer.from('020000000002020000000001', 'hex').copy(eth, 0);
     eth.writeUInt16BE(p.ipVersion === 6 ? 0x86dd : 0x0800, 12);
-    f.data.copy(eth, 14, ipOff);
+    p.data.copy(eth, 14, ipOff, end);
     const shift = 14 - ipOff;
     const key = tuple(p.srcAddr(), p.srcPort, p.dstAddr(), p.dstPort);
     raw.push({
       time: f.time,
       data: eth,
-      origLen: f.origLen + shift,
+      origLen: f.origLen + 14 - (ipOff - frameStart(f)),
       v6: p.ipVersion === 6,
       ctl: control.has(key),
       key,
