@@ -5,7 +5,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { CaptureSummary } from './frame.ts';
 import type { CaptureStreamParser } from './stream-parser.ts';
-import { chunkPair } from './wasm-chunks.ts';
+import { chunkPair, giveBackChunkPair, takeChunkPair } from './wasm-chunks.ts';
 
 export const READ_CHUNK = 1 << 20; // bytes per read
 
@@ -26,9 +26,27 @@ export async function pumpFile(
   onRead: (bytesRead: number) => void,
   stop?: AbortSignal,
 ): Promise<CaptureSummary> {
-  let room = INITIAL_HEADROOM;
   // in WebAssembly memory: the repeat key reads the frames there (wasm-chunks.ts)
-  let [cur, other] = chunkPair(room + READ_CHUNK);
+  const pair = takeChunkPair(INITIAL_HEADROOM + READ_CHUNK);
+  try {
+    return await pumpChunks(read, parser, first, firstLen, onRead, stop, pair);
+  } finally {
+    // no read is in flight at any return or throw of pumpChunks
+    giveBackChunkPair(pair);
+  }
+}
+
+async function pumpChunks(
+  read: ReadAt,
+  parser: CaptureStreamParser,
+  first: Buffer,
+  firstLen: number,
+  onRead: (bytesRead: number) => void,
+  stop: AbortSignal | undefined,
+  pair: [Buffer, Buffer],
+): Promise<CaptureSummary> {
+  let room = INITIAL_HEADROOM;
+  let [cur, other] = pair;
   first.copy(cur, room, 0, firstLen);
   let fileOffset = firstLen; // bytes read from the file
   let tailLen = 0; //           unparsed bytes just before `room` in cur

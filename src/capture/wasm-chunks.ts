@@ -29,6 +29,27 @@ export function chunkPair(size: number): [Buffer, Buffer] {
   return [Buffer.from(memory.buffer, 0, size), Buffer.from(memory.buffer, size, size)];
 }
 
+/** Pairs given back by finished reads (giveBackChunkPair), at most FREE_PAIRS: making a memory
+ *  and its instance cost ~0.3 ms (an address-space reservation of several GiB, mapped and later
+ *  unmapped), ~0.8 ms a file with the collections it brought, which reading 980 small captures
+ *  in one process (the tests, `regress`) paid 2.5× the CPU of the reads for. */
+const freePairs: Array<[Buffer, Buffer]> = [];
+const FREE_PAIRS = 2;
+
+/** A pair of chunks of `size` bytes each: one a finished read gave back, else a new one. The
+ *  bytes are whatever the last read left there (as Buffer.allocUnsafe's). */
+export function takeChunkPair(size: number): [Buffer, Buffer] {
+  const i = freePairs.findIndex((p) => p[0].length === size);
+  return i >= 0 ? freePairs.splice(i, 1)[0]! : chunkPair(size);
+}
+
+/** The read that took `pair` is over and nothing reads its bytes any more (frames and records
+ *  are valid only while their sink runs); kept for the next read while fewer than FREE_PAIRS
+ *  are, else left to the collector. */
+export function giveBackChunkPair(pair: [Buffer, Buffer]): void {
+  if (freePairs.length < FREE_PAIRS) freePairs.push(pair);
+}
+
 /** The key function over `buffer` when it is a chunk memory, else undefined. */
 export function wasmKeyOf(buffer: ArrayBufferLike): WasmKey | undefined {
   return keyOfMemory.get(buffer);
