@@ -1,7 +1,9 @@
 // The ceiling for `ftpdiag analyze`: the capture reader alone, every frame handed to an empty
-// sink. Spawned by bench/e2e.ts like the CLI, so both pay the same start-up and are measured
-// the same way. Prints one JSON line: frames, bytes, in-process milliseconds.
-// Usage: node --import tsx bench/read-only.ts FILE
+// sink. bench/e2e.ts bundles it into one JavaScript file and spawns that with plain node, as the
+// CLI's bundle runs, so both pay only node's own start-up and are measured the same way (run
+// through tsx, compiling the sources was most of its CPU time). Prints one JSON line: frames,
+// bytes, in-process milliseconds.
+// Usage: node --import tsx bench/read-only.ts FILE (by hand; the bench runs its bundle)
 import { readCapture } from '../src/capture/read.ts';
 
 const file = process.argv[2];

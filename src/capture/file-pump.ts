@@ -5,6 +5,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { CaptureSummary } from './frame.ts';
 import type { CaptureStreamParser } from './stream-parser.ts';
+import { chunkPair, giveBackChunkPair, takeChunkPair } from './wasm-chunks.ts';
 
 export const READ_CHUNK = 1 << 20; // bytes per read
 
@@ -25,9 +26,27 @@ export async function pumpFile(
   onRead: (bytesRead: number) => void,
   stop?: AbortSignal,
 ): Promise<CaptureSummary> {
+  // in WebAssembly memory: the repeat key reads the frames there (wasm-chunks.ts)
+  const pair = takeChunkPair(INITIAL_HEADROOM + READ_CHUNK);
+  try {
+    return await pumpChunks(read, parser, first, firstLen, onRead, stop, pair);
+  } finally {
+    // no read is in flight at any return or throw of pumpChunks
+    giveBackChunkPair(pair);
+  }
+}
+
+async function pumpChunks(
+  read: ReadAt,
+  parser: CaptureStreamParser,
+  first: Buffer,
+  firstLen: number,
+  onRead: (bytesRead: number) => void,
+  stop: AbortSignal | undefined,
+  pair: [Buffer, Buffer],
+): Promise<CaptureSummary> {
   let room = INITIAL_HEADROOM;
-  let cur = Buffer.allocUnsafe(room + READ_CHUNK);
-  let other = Buffer.allocUnsafe(room + READ_CHUNK);
+  let [cur, other] = pair;
   first.copy(cur, room, 0, firstLen);
   let fileOffset = firstLen; // bytes read from the file
   let tailLen = 0; //           unparsed bytes just before `room` in cur
@@ -57,12 +76,12 @@ export async function pumpFile(
       // record's length), so memory follows the bytes actually read and a record of n bytes
       // costs O(log n) regrowths
       const bigger = Math.max(tailLen, Math.min(parser.need, 2 * tailLen));
-      const grown = Buffer.allocUnsafe(bigger + READ_CHUNK);
+      const [grown, spare] = chunkPair(bigger + READ_CHUNK);
       cur.copy(grown, bigger - tailLen, p, end);
       other.copy(grown, bigger, room, room + got);
       room = bigger;
       cur = grown;
-      other = Buffer.allocUnsafe(room + READ_CHUNK);
+      other = spare;
     } else {
       cur.copy(other, room - tailLen, p, end);
       [cur, other] = [other, cur];

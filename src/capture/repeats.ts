@@ -39,6 +39,7 @@
 // far back cannot be recognised, and the report says so.
 
 import { frameBytes, frameEnd, frameStart, type Frame } from './frame.ts';
+import { wasmKeyOf, type WasmKey } from './wasm-chunks.ts';
 
 export interface RepeatPolicy {
   /** The frame's identity: equal keys mean equal frames. */
@@ -96,20 +97,37 @@ export function frameBytesKey(f: Frame): number {
   return bytesKey(frameBytes(f), frameStart(f), frameEnd(f), f.capLen, Math.imul(f.origLen, 0x9e3779b1) ^ f.linkType, -1, -1);
 }
 
-/** A DataView over the ArrayBuffer bytesKey last hashed from (the reader's chunk: one view per
- *  chunk, not per frame). */
+/** The ArrayBuffer bytesKey last hashed from (the reader's chunk: looked up once per chunk, not
+ *  per frame): its key function in WebAssembly when it is a chunk memory (wasm-chunks.ts), else a
+ *  DataView over it. */
 let wordBuffer: ArrayBufferLike | null = null;
+let wasmKey: WasmKey | undefined;
 let words: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
 
 /** Key of d[start, end): its first HEAD_BYTES and last TAIL_BYTES with `seed1`/`seed2` (lengths,
  *  link type), the bytes at `skip` and at `skipPair`, `skipPair + 1` read as 0 (-1: none).
- *  Hashed a 32-bit little-endian word at a time (the bytes after the last whole word one at a
- *  time): it runs on every frame. Each word is one DataView read, and only the words up to the
- *  last skipped byte are tested for skipped bytes (masked out of the word that holds them): a
- *  bulk data frame's key (146 bytes) took ~117 ns with each word made of four byte reads and
- *  three skip tests, ~95 ns so, the same key. The two multiply chains are the floor: each word
- *  waits for the previous one's product. */
+ *  Computed in WebAssembly where d lies in a chunk memory (the reader's chunks: every frame of a
+ *  capture file), else by the JavaScript below, which is the definition (repeat-key-wat.ts is
+ *  the same steps; a test holds the two to the same keys). */
 export function bytesKey(d: Uint8Array, start: number, end: number, seed1: number, seed2: number, skip: number, skipPair: number): number {
+  if (d.buffer !== wordBuffer) {
+    wordBuffer = d.buffer;
+    wasmKey = wasmKeyOf(d.buffer);
+    if (wasmKey === undefined) words = new DataView(d.buffer);
+  }
+  if (wasmKey !== undefined) {
+    const b = d.byteOffset;
+    return wasmKey(b + start, b + end, seed1, seed2, skip < 0 ? -1 : b + skip, skipPair < 0 ? -1 : b + skipPair, skipPair < 0 ? -1 : b + skipPair + 1);
+  }
+  return jsBytesKey(d, start, end, seed1, seed2, skip, skipPair);
+}
+
+/** bytesKey in JavaScript. Hashed a 32-bit little-endian word at a time (the bytes after the
+ *  last whole word one at a time): it runs on every frame. Each word is one DataView read, and
+ *  only the words up to the last skipped byte are tested for skipped bytes (masked out of the
+ *  word that holds them): a bulk data frame's key (146 bytes) took ~117 ns with each word made
+ *  of four byte reads and three skip tests, ~95 ns so, the same key. */
+function jsBytesKey(d: Uint8Array, start: number, end: number, seed1: number, seed2: number, skip: number, skipPair: number): number {
   let h1 = 0x811c9dc5 ^ seed1;
   let h2 = 0x9747b28c ^ seed2;
   const n = end - start;
@@ -117,10 +135,6 @@ export function bytesKey(d: Uint8Array, start: number, end: number, seed1: numbe
   const tailStart = headEnd < end ? end - TAIL_BYTES : end;
   const pairEnd = skipPair >= 0 ? skipPair + 1 : -1;
   const lastSkipped = skip > pairEnd ? skip : pairEnd; // -1: none
-  if (d.buffer !== wordBuffer) {
-    wordBuffer = d.buffer;
-    words = new DataView(d.buffer);
-  }
   const dv = words;
   const base = d.byteOffset;
   for (let i = start, to = headEnd; ; to = end, i = tailStart) {

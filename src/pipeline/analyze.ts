@@ -88,6 +88,7 @@ export class Analysis {
   private readonly evaluator: RuleEvaluator;
   private readonly showPasswords: boolean;
   private readonly checkedLinkTypes = new Set<number>();
+  private lastLinkType = -1; //                         link type of the previous frame (checked)
   private readonly linkTypes: number[] = []; //         in order of first appearance
   private frames = 0; //                                frames passed to frame()
   private lastOffset = 0; //                            byte offset of the last frame
@@ -151,14 +152,7 @@ export class Analysis {
   /** One captured frame: decode → TCP → FTP. Throws CaptureError for a link type without a
    *  decoder (the capture cannot be analysed further). */
   frame(f: Frame): void {
-    if (!this.checkedLinkTypes.has(f.linkType)) {
-      this.checkedLinkTypes.add(f.linkType);
-      if (!supportsLinkType(f.linkType)) {
-        const name = linkTypeName[f.linkType] ?? 'unknown';
-        throw new CaptureError(this.opts.file ?? '-', f.offset, `unsupported link type ${f.linkType} (${name})`, 'unsupported-link-type');
-      }
-      this.linkTypes.push(f.linkType);
-    }
+    if (f.linkType !== this.lastLinkType) this.checkLinkType(f);
     this.frames++;
     this.lastOffset = f.offset;
     // a copy of a frame already analysed keeps its number but is not analysed twice
@@ -169,6 +163,21 @@ export class Analysis {
       this.lastFrom[directionSlot(p, false)] = p.frame;
       this.engine.packet(p);
     }
+  }
+
+  /** A frame of another link type than the frame before it: throws for one without a decoder,
+   *  notes its first appearance. Not a Set lookup per frame: a capture's frames nearly all have
+   *  one link type. */
+  private checkLinkType(f: Frame): void {
+    if (!this.checkedLinkTypes.has(f.linkType)) {
+      this.checkedLinkTypes.add(f.linkType);
+      if (!supportsLinkType(f.linkType)) {
+        const name = linkTypeName[f.linkType] ?? 'unknown';
+        throw new CaptureError(this.opts.file ?? '-', f.offset, `unsupported link type ${f.linkType} (${name})`, 'unsupported-link-type');
+      }
+      this.linkTypes.push(f.linkType);
+    }
+    this.lastLinkType = f.linkType;
   }
 
   /** A live source's clock: capture time has reached `now` (s since 1970) without a frame, so

@@ -2,8 +2,13 @@
 // equal keys whatever the alignment, the skipped bytes (TTL, IPv4 header checksum) never count,
 // and a change of any other hashed byte, of a length or of a seed gives another key.
 import { expect } from 'chai';
-import { bytesKey, RepeatFilter } from '../../src/capture/repeats.ts';
+import { bytesKey, frameBytesKey, RepeatFilter } from '../../src/capture/repeats.ts';
 import type { Frame } from '../../src/capture/frame.ts';
+import { readCapture } from '../../src/capture/read.ts';
+import { chunkPair, wasmKeyOf } from '../../src/capture/wasm-chunks.ts';
+import { assembleWat } from '../../src/capture/wasm-assemble.ts';
+import { InnerPacketKeys } from '../../src/pipeline/inner-packet.ts';
+import { everyTrace } from '../support/trace-files.ts';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -63,6 +68,56 @@ describe('capture/repeats bytesKey', () => {
     }
   });
 
+  it('is the reference definition in WebAssembly too, over both chunks of a pair, at every alignment, length and skip position', () => {
+    // the reader's chunks lie in WebAssembly memory (wasm-chunks.ts): bytesKey computes their
+    // keys there; the second chunk of a pair starts at a non-zero address of its memory
+    const [first, second] = chunkPair(8192);
+    expect(wasmKeyOf(first.buffer), 'a chunk is keyed in WebAssembly').to.be.a('function');
+    for (const n of [0, 1, 2, 3, 4, 5, 7, 12, 13, 40, 146, 191, 192, 193, 255, 256, 257, 259, 300, 1500]) {
+      const bytes = sample(n);
+      const own = Uint8Array.from(bytes);
+      for (const chunk of [first, second]) {
+        for (let pad = 0; pad < 8; pad++) {
+          chunk.fill(0xa5);
+          chunk.set(bytes, 100 + pad);
+          for (const [skip, pair] of [[-1, -1], [8, 10], [7, -1], [0, 2], [n - 1, -1], [n - 2, -1], [n - 5, n - 3], [195, 250], [n - 64, n - 63], [n + 3, -1], [-1, n - 1]] as const) {
+            const at = (p: number, base: number) => (p >= 0 ? base + p : -1);
+            const want = referenceKey(own, 0, n, n, 9, skip, pair);
+            expect(bytesKey(chunk, 100 + pad, 100 + pad + n, n, 9, at(skip, 100 + pad), at(pair, 100 + pad)), `length ${n}, pad ${pad}, skips ${skip}/${pair}`).to.equal(want);
+            const view = chunk.subarray(40 + pad); // a view of the chunk at another offset
+            expect(bytesKey(view, 60, 60 + n, n, 9, at(skip, 60), at(pair, 60)), `view, length ${n}, pad ${pad}, skips ${skip}/${pair}`).to.equal(want);
+          }
+        }
+      }
+    }
+    // seeds over the whole 32-bit range
+    const d = sample(77);
+    first.set(d, 3);
+    for (const [s1, s2] of [[0, 0], [-1, -1], [0x7fffffff, -0x80000000], [123456789, -987654321]] as const) {
+      expect(bytesKey(first, 3, 80, s1, s2, 11, 13)).to.equal(referenceKey(d, 0, 77, s1, s2, 8, 10));
+    }
+  });
+
+  it('is the same in WebAssembly as in JavaScript on every frame of every capture (the analysis keys and views too)', async function () {
+    this.timeout(120_000);
+    let inChunks = 0;
+    for (const file of everyTrace()) {
+      const wasmKeys = new InnerPacketKeys();
+      const jsKeys = new InnerPacketKeys();
+      await readCapture(file, (f) => {
+        // the same frame with its bytes copied out of the chunk: keyed by the JavaScript
+        const copy = { ...f, data: Buffer.from(f.data) } as Frame;
+        if (f.buf !== undefined && wasmKeyOf(f.buf.buffer) !== undefined) inChunks++;
+        const where = `${file} frame ${f.number}`;
+        expect(frameBytesKey(f), where).to.equal(frameBytesKey(copy));
+        expect(wasmKeys.key(f), where).to.equal(jsKeys.key(copy));
+        expect(wasmKeys.view(f), where).to.equal(jsKeys.view(copy));
+      });
+    }
+    // not vacuous: the plain files' frames were read from chunk memory
+    expect(inChunks).to.be.greaterThan(10_000);
+  });
+
   it('is the same for the same bytes at any offset of any buffer', () => {
     for (const n of [0, 1, 3, 4, 5, 19, 20, 64, 191, 192, 255, 256, 257, 1500]) {
       const bytes = sample(n);
@@ -111,6 +166,30 @@ describe('capture/repeats bytesKey', () => {
       seen.add(bytesKey(d, 14, 54, 40, 40, 22, 24));
     }
     expect(seen.size).to.equal(100_000);
+  });
+});
+
+describe('capture/wasm-assemble', () => {
+  it('assembles a module the engine accepts and runs', () => {
+    const bytes = assembleWat(`(module (func $f (export "f") (param $a i32) (param $b i64) (result f64) (local $t i32)
+      block $out
+        loop $again
+          local.get $a i32.const 10 i32.ge_u br_if $out
+          local.get $a i32.const 3 i32.add local.set $a
+          br $again
+        end
+      end
+      local.get $a f64.convert_i32_u local.get $b i64.const -1 i64.xor i64.const 0 i64.sub drop f64.const 0.5 f64.add))`);
+    const f = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports['f'] as (a: number, b: bigint) => number;
+    expect(f(1, 0n)).to.equal(10.5);
+    expect(f(11, 0n)).to.equal(11.5);
+  });
+
+  it('names what it does not know', () => {
+    expect(() => assembleWat('(module (func $f i32.popcnt))')).to.throw(/unknown instruction i32.popcnt/);
+    expect(() => assembleWat('(module (func $f br $nowhere))')).to.throw(/unknown label/);
+    expect(() => assembleWat('(module (func $f (i32.add (i32.const 1) (i32.const 2))))')).to.throw(/folded/);
+    expect(() => assembleWat('(module (func $f local.get $x))')).to.throw(/unknown local \$x/);
   });
 });
 
