@@ -6,7 +6,8 @@
 // instance of the key module over it; the memory never grows (growing would detach the chunks'
 // views), a bigger pair is a new memory. Frames whose bytes lie anywhere else (a pipe, gzip,
 // merged files, frames made by tests) are keyed by bytesKey's JavaScript, which defines the key.
-// Node 20 always has WebAssembly, so there is no other fallback.
+// Node 20 has WebAssembly unless started with --jitless (or a policy that forbids compiling it):
+// then the chunks are plain buffers and every frame is keyed by the JavaScript, with the same keys.
 
 import { REPEAT_KEY_WAT } from './repeat-key-wat.ts';
 import { assembleWat } from './wasm-assemble.ts';
@@ -22,12 +23,23 @@ const PAGE = 65536;
 
 /** Two buffers of `size` bytes, side by side in a new WebAssembly memory with a key instance. */
 export function chunkPair(size: number): [Buffer, Buffer] {
-  const memory = new WebAssembly.Memory({ initial: Math.ceil((2 * size) / PAGE) });
-  keyModule ??= new WebAssembly.Module(assembleWat(REPEAT_KEY_WAT));
-  const instance = new WebAssembly.Instance(keyModule, { env: { memory } });
-  keyOfMemory.set(memory.buffer, instance.exports['key'] as WasmKey);
-  return [Buffer.from(memory.buffer, 0, size), Buffer.from(memory.buffer, size, size)];
+  if (wasmMissing) return [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+  try {
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((2 * size) / PAGE) });
+    keyModule ??= new WebAssembly.Module(assembleWat(REPEAT_KEY_WAT));
+    const instance = new WebAssembly.Instance(keyModule, { env: { memory } });
+    keyOfMemory.set(memory.buffer, instance.exports['key'] as WasmKey);
+    return [Buffer.from(memory.buffer, 0, size), Buffer.from(memory.buffer, size, size)];
+  } catch {
+    // no WebAssembly here (--jitless: the global is absent) or no room for a memory: plain
+    // buffers, keyed by the JavaScript definition; not tried again in this process
+    wasmMissing = true;
+    return [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)];
+  }
 }
+
+/** Set once making a chunk memory failed: the process reads into plain buffers from then on. */
+let wasmMissing = typeof WebAssembly === 'undefined';
 
 /** Pairs given back by finished reads (giveBackChunkPair), at most FREE_PAIRS: making a memory
  *  and its instance cost ~0.3 ms (an address-space reservation of several GiB, mapped and later

@@ -3,6 +3,7 @@
 // reading the small captures of the tests), at most two pairs are kept, and a read that fails
 // gives its pair back too.
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { CaptureError } from '../../src/capture/frame.ts';
 import { readCapture } from '../../src/capture/read.ts';
@@ -54,5 +55,21 @@ describe('capture/wasm-chunks', () => {
     const err = await readCapture(tempFile('impossible.pcap', bad), () => {}).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(CaptureError);
     expect(await memoryOf(a!)).to.equal(before);
+  });
+
+  it('reads and keys every frame alike where WebAssembly is missing (node --jitless)', function () {
+    this.timeout(60_000);
+    // a child without WebAssembly (the global is absent under --jitless) reads each capture into
+    // plain buffers and keys every frame by the JavaScript definition: the same report
+    const run = (flags: string[], file: string) =>
+      spawnSync(process.execPath, [...flags, '--import', 'tsx', join(projectRoot, 'src', 'cli', 'main.ts'), 'analyze', '--json', file], { encoding: 'utf8', cwd: projectRoot });
+    for (const file of [a!, b!]) {
+      const plain = run([], file);
+      const jitless = run(['--jitless'], file);
+      expect(jitless.stderr, file).to.not.match(/Error|at /);
+      expect(jitless.status, file).to.equal(plain.status);
+      expect(jitless.stdout, file).to.equal(plain.stdout);
+      expect(plain.stdout.length, file).to.be.greaterThan(100);
+    }
   });
 });
