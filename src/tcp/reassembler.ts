@@ -164,7 +164,7 @@ function freeKept(buf: Buffer): void {
  *  (the list, then its first growth). At most FRAME_LISTS are held, each of at most
  *  FRAME_LIST_SLOTS entries (a longer one goes to the collector). */
 const frameLists: number[][] = [];
-const FRAME_LISTS = 4096;
+const FRAME_LISTS = 1024;
 const FRAME_LIST_SLOTS = 64;
 
 /** Where reassembled bytes go. */
