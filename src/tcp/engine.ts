@@ -27,7 +27,7 @@ import { FlowTable } from './flow-table.ts';
 import { endIpHistory, forgetIpHistory, noteIpHeaders, RecentRings } from './ip-history.ts';
 import { RtoChain, rtoStory } from './rto-chain.ts';
 import { holeOpened, noteHandshakeAck, noteHoleReport, noteSyn, reorderedFill } from './reordering.ts';
-import { DirectionSink, Flow } from './flow.ts';
+import { Flow, type Delivery } from './flow.ts';
 import { Reassembler } from './reassembler.ts';
 import { firstPacketRoles } from './roles.ts';
 import { seqDiff, seqGt, seqLe } from './seq.ts';
@@ -45,6 +45,9 @@ const PROBE_FLAGS = Flag.KEEP_ALIVE | Flag.KEEP_ALIVE_ACK | Flag.ZERO_WINDOW_PRO
 /** An RST whose sequence number lies this far beyond what its receiver acknowledged is not
  *  acceptable (a blind injection or garbage); within it we assume the receiver took it. */
 const RST_ACCEPT_WINDOW = 1 << 20; // bytes
+
+/** IPv4 address texts kept for sharing (engine addressText): past it the table starts over. */
+const ADDRESS_NAMES = 4096;
 
 /** Frames listed in a HalfCloseFact. */
 const MAX_HALF_CLOSE_FRAMES = 20;
@@ -85,12 +88,17 @@ export class TcpEngine {
   private readonly nat = new NatHalves(); // connections whose halves cross a NAT (nat-halves.ts)
   /** Every live endpoint's ring of recent segments (ip-history.ts). */
   readonly recentRings = new RecentRings();
+  /** IPv4 address texts by address (addressText). */
+  private readonly addressNames = new Map<number, string>();
+  /** Where every flow delivers its bytes (each flow's endpoints are the sinks of its directions). */
+  private readonly delivery: Delivery;
 
   constructor(
     private readonly listener: TcpListener,
     opts?: Partial<TcpEngineOptions>,
   ) {
     this.opts = { ...defaultTcpEngineOptions, ...opts };
+    this.delivery = { listener, stats: this.stats };
   }
 
   /** Every connection so far, by id (without keepConnections: those not forgotten yet). */
@@ -207,12 +215,13 @@ export class TcpEngine {
     const flow = new Flow(
       this.connCount++,
       { frame: p.frame, time: p.time, ipVersion: p.ipVersion === 6 ? 6 : 4 },
-      p.srcAddr(),
+      this.addressText(p, p.addrOffsetSrc),
       p.srcPort,
-      p.dstAddr(),
+      this.addressText(p, p.addrOffsetDst),
       p.dstPort,
       roles.dstIsServer,
       roles.guessed,
+      this.delivery,
     );
     this.table.insert(flow);
     this.nat.opened(flow, p);
@@ -221,6 +230,22 @@ export class TcpEngine {
     else this.liveConns.set(flow.conn.id, flow.conn);
     this.listener.onConnection(flow.conn, p);
     return flow;
+  }
+
+  /** The text of the address at `offset` of `p`. IPv4 texts are shared between the flows of the
+   *  same address (a server's, a busy client's), from a table of the latest ADDRESS_NAMES: a
+   *  string each was ~32 B per endpoint and the formatting a dozen string operations per flow. */
+  private addressText(p: DecodedPacket, offset: number): string {
+    if (p.addrLength !== 4) return offset === p.addrOffsetSrc ? p.srcAddr() : p.dstAddr();
+    const d = p.data;
+    const word = (d[offset]! << 24) | (d[offset + 1]! << 16) | (d[offset + 2]! << 8) | d[offset + 3]!; // int32: a small integer key
+    let text = this.addressNames.get(word);
+    if (text === undefined) {
+      text = offset === p.addrOffsetSrc ? p.srcAddr() : p.dstAddr();
+      if (this.addressNames.size >= ADDRESS_NAMES) this.addressNames.clear();
+      this.addressNames.set(word, text);
+    }
+    return text;
   }
 
   // ---- total reassembly memory
@@ -667,7 +692,7 @@ export class TcpEngine {
     if (live && flow.conn.deliver) {
       let rsm = s.rsm;
       if (rsm === null) {
-        rsm = new Reassembler(new DirectionSink(flow, s.side, this.listener, this.stats), this.opts.maxBufferedBytesPerFlow);
+        rsm = new Reassembler(s === flow.client ? flow.client : flow.server, this.opts.maxBufferedBytesPerFlow);
         // delivery switched (back) on mid-stream: start with this segment, not with a gap
         // covering everything that went by undelivered
         if (seenBefore > 0 && dataStart > 0) rsm.next = dataStart;

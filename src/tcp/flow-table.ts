@@ -17,25 +17,35 @@ import type { DecodedPacket } from '../decode/packet.ts';
 
 /** What the table needs of a flow. */
 export class FlowKey {
-  v6 = false; //                    IPv6 addresses (16 bytes) rather than IPv4 (4)
-  // side A (the first packet's source) and side B: address as 32-bit words (IPv4 uses the first
-  // only, the others stay 0), big-endian, and the port
+  // side A (the first packet's source) and side B: the first (IPv4: only) 32-bit word of the
+  // address, big-endian, and the port
   a0 = 0;
-  a1 = 0;
-  a2 = 0;
-  a3 = 0;
   ap = 0; //                        port of side A
   b0 = 0;
-  b1 = 0;
-  b2 = 0;
-  b3 = 0;
   bp = 0; //                        port of side B
+  /** An IPv6 key's further address words (A's second to fourth, then B's); null for IPv4. Six
+   *  fields each, zero for every IPv4 flow, were 48 B of every flow. */
+  v6: number[] | null = null;
   hash = 0; //                      bucket key (30 bits, symmetric in A and B)
   nextInBucket: FlowKey | null = null; // next flow with the same hash
   lruPrev: FlowKey | null = null; //    neighbours on the LRU list this flow is on
   lruNext: FlowKey | null = null;
   onEndedList = false; //           on the ended (closed-out) list rather than the live one
   inTable = false; //               still reachable by its 4-tuple
+}
+
+/** Does `f` have the key (s, sp) → (d, dp) from side A to B? `fwd`: compare A with s; else A
+ *  with d (the packet goes from B to A). */
+function sameKey(f: FlowKey, fwd: boolean, v6: boolean, s0: number, s1: number, s2: number, s3: number, sp: number, d0: number, d1: number, d2: number, d3: number, dp: number): boolean {
+  const x = f.v6;
+  if (x === null) {
+    if (v6) return false;
+    return fwd ? f.ap === sp && f.bp === dp && f.a0 === s0 && f.b0 === d0 : f.ap === dp && f.bp === sp && f.a0 === d0 && f.b0 === s0;
+  }
+  if (!v6) return false;
+  return fwd
+    ? f.ap === sp && f.bp === dp && f.a0 === s0 && f.b0 === d0 && x[0] === s1 && x[1] === s2 && x[2] === s3 && x[3] === d1 && x[4] === d2 && x[5] === d3
+    : f.ap === dp && f.bp === sp && f.a0 === d0 && f.b0 === s0 && x[0] === d1 && x[1] === d2 && x[2] === d3 && x[3] === s1 && x[4] === s2 && x[5] === s3;
 }
 
 function rd32(d: Buffer, o: number): number {
@@ -218,12 +228,12 @@ export class FlowTable<T extends FlowKey> {
     this.khash = -1;
     // consecutive packets mostly belong to the same flow: try the last one before hashing
     const last = this.last;
-    if (last !== null && last.inTable && last.v6 === v6) {
-      if (last.ap === sp && last.bp === dp && last.a0 === s0 && last.b0 === d0 && last.a1 === s1 && last.a2 === s2 && last.a3 === s3 && last.b1 === d1 && last.b2 === d2 && last.b3 === d3) {
+    if (last !== null && last.inTable) {
+      if (sameKey(last, true, v6, s0, s1, s2, s3, sp, d0, d1, d2, d3, dp)) {
         this.fromA = true;
         return last;
       }
-      if (last.ap === dp && last.bp === sp && last.a0 === d0 && last.b0 === s0 && last.a1 === d1 && last.a2 === d2 && last.a3 === d3 && last.b1 === s1 && last.b2 === s2 && last.b3 === s3) {
+      if (sameKey(last, false, v6, s0, s1, s2, s3, sp, d0, d1, d2, d3, dp)) {
         this.fromA = false;
         return last;
       }
@@ -232,17 +242,15 @@ export class FlowTable<T extends FlowKey> {
     this.khash = hash;
     let f = this.buckets.get(hash) ?? null;
     while (f !== null) {
-      if (f.v6 === v6) {
-        if (f.ap === sp && f.bp === dp && f.a0 === s0 && f.b0 === d0 && f.a1 === s1 && f.a2 === s2 && f.a3 === s3 && f.b1 === d1 && f.b2 === d2 && f.b3 === d3) {
-          this.fromA = true;
-          this.last = f;
-          return f;
-        }
-        if (f.ap === dp && f.bp === sp && f.a0 === d0 && f.b0 === s0 && f.a1 === d1 && f.a2 === d2 && f.a3 === d3 && f.b1 === s1 && f.b2 === s2 && f.b3 === s3) {
-          this.fromA = false;
-          this.last = f;
-          return f;
-        }
+      if (sameKey(f, true, v6, s0, s1, s2, s3, sp, d0, d1, d2, d3, dp)) {
+        this.fromA = true;
+        this.last = f;
+        return f;
+      }
+      if (sameKey(f, false, v6, s0, s1, s2, s3, sp, d0, d1, d2, d3, dp)) {
+        this.fromA = false;
+        this.last = f;
+        return f;
       }
       f = f.nextInBucket as T | null;
     }
@@ -252,17 +260,11 @@ export class FlowTable<T extends FlowKey> {
   /** Adds `f` keyed by the packet last passed to find(), its source as side A. */
   insert(f: T): void {
     if (this.khash < 0) this.khash = flowHash(this.k0, this.k1, this.kv6, this.s0, this.s1, this.s2, this.s3, this.sp, this.d0, this.d1, this.d2, this.d3, this.dp) & this.mask;
-    f.v6 = this.kv6;
     f.a0 = this.s0;
-    f.a1 = this.s1;
-    f.a2 = this.s2;
-    f.a3 = this.s3;
     f.ap = this.sp;
     f.b0 = this.d0;
-    f.b1 = this.d1;
-    f.b2 = this.d2;
-    f.b3 = this.d3;
     f.bp = this.dp;
+    f.v6 = this.kv6 ? [this.s1, this.s2, this.s3, this.d1, this.d2, this.d3] : null;
     f.hash = this.khash;
     f.nextInBucket = this.buckets.get(this.khash) ?? null;
     this.buckets.set(this.khash, f);
@@ -293,7 +295,11 @@ export class FlowTable<T extends FlowKey> {
     for (const head of this.buckets.values()) for (let f: T | null = head; f !== null; f = f.nextInBucket as T | null) flows.push(f);
     this.buckets.clear();
     for (const f of flows) {
-      f.hash = flowHash(this.k0, this.k1, f.v6, f.a0, f.a1, f.a2, f.a3, f.ap, f.b0, f.b1, f.b2, f.b3, f.bp) & this.mask;
+      const x = f.v6;
+      f.hash =
+        (x === null
+          ? flowHash(this.k0, this.k1, false, f.a0, 0, 0, 0, f.ap, f.b0, 0, 0, 0, f.bp)
+          : flowHash(this.k0, this.k1, true, f.a0, x[0]!, x[1]!, x[2]!, f.ap, f.b0, x[3]!, x[4]!, x[5]!, f.bp)) & this.mask;
       f.nextInBucket = this.buckets.get(f.hash) ?? null;
       this.buckets.set(f.hash, f);
     }

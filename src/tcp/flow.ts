@@ -10,32 +10,36 @@ import { EndpointTracker, newEndpoint } from './endpoint-state.ts';
 import { FlowKey } from './flow-table.ts';
 import type { StreamConflict, StreamSink } from './reassembler.ts';
 
-/** Delivers one direction's reassembled bytes to the listener. */
-export class DirectionSink implements StreamSink {
-  constructor(
-    private readonly flow: Flow,
-    private readonly from: Side,
-    private readonly listener: TcpListener,
-    private readonly stats: { bufferedBytes: number },
-  ) {}
+/** Where every flow's reassembled bytes go: the engine's listener, and its count of bytes held. */
+export interface Delivery {
+  readonly listener: TcpListener;
+  readonly stats: { bufferedBytes: number };
+}
+
+/** One end of a flow, and the sink of its direction's reassembled bytes (delivered to the
+ *  listener): a sink object of its own per direction was 56 B and an allocation more per
+ *  direction that carried data. */
+export class FlowEndpoint extends EndpointTracker implements StreamSink {
+  flow!: Flow;
 
   streamData(data: Buffer, start: number, length: number, offset: number, frame: number, time: number): void {
-    this.listener.onData(this.flow.conn, this.from, data.subarray(start, start + length), offset, frame, time);
+    this.flow.out.listener.onData(this.flow.conn, this.side, data.subarray(start, start + length), offset, frame, time);
   }
 
   streamGap(offset: number, length: number, frame: number): void {
-    this.listener.onGap(this.flow.conn, this.from, offset, length, frame);
+    this.flow.out.listener.onGap(this.flow.conn, this.side, offset, length, frame);
   }
 
   bufferedDelta(delta: number): void {
-    this.stats.bufferedBytes += delta;
+    this.flow.out.stats.bufferedBytes += delta;
   }
 
   streamConflict(c: StreamConflict): void {
-    const conn = this.flow.conn;
-    this.flow.note('inconsistent-retransmission', this.from, c.frame);
+    const flow = this.flow;
+    const conn = flow.conn;
+    flow.note('inconsistent-retransmission', this.side, c.frame);
     const fact: DataConflict = {
-      by: this.from,
+      by: this.side,
       offset: c.offset,
       firstFrame: c.firstFrame,
       frame: c.frame,
@@ -49,9 +53,13 @@ export class DirectionSink implements StreamSink {
     };
     if (conn.conflicts === NO_CONFLICTS) conn.conflicts = [fact];
     else if (conn.conflicts.length < MAX_CONFLICTS) (conn.conflicts as DataConflict[]).push(fact);
-    this.listener.onConflict?.(conn, this.from, fact);
+    flow.out.listener.onConflict?.(conn, this.side, fact);
   }
 }
+
+/** The events of a connection without any (most connections): one frozen empty record for all;
+ *  its own at the first event (note). An object each was 56 B and an allocation per flow. */
+const NO_EVENTS: Connection['events'] = Object.freeze({});
 
 /** A flow's own doubles (closeAt, lastTime), then where its records' begin. */
 const FLOW_SLOTS = 2;
@@ -61,10 +69,10 @@ const DOUBLES = ZEEK_AT + ZeekConn.SLOTS;
 
 export class Flow extends FlowKey {
   readonly conn: Connection;
-  readonly client: EndpointTracker;
-  readonly server: EndpointTracker;
-  readonly fromA: EndpointTracker; //  sender of packets from side A (the first packet's source)
-  readonly fromB: EndpointTracker;
+  readonly client: FlowEndpoint;
+  readonly server: FlowEndpoint;
+  readonly fromA: FlowEndpoint; //  sender of packets from side A (the first packet's source)
+  readonly fromB: FlowEndpoint;
   readonly ws: SeqAnalysisConn;
   readonly zeek: ZeekConn;
   /** Its numbers that are not small integers, and its records' (doubles.ts): its own first
@@ -86,6 +94,7 @@ export class Flow extends FlowKey {
     dstPort: number,
     dstIsServer: boolean,
     roleGuessed: boolean,
+    readonly out: Delivery,
   ) {
     super();
     const d = doubles(DOUBLES);
@@ -96,12 +105,14 @@ export class Flow extends FlowKey {
     const dstEp = newEndpoint(dstAddr, dstPort);
     const clientEp = dstIsServer ? srcEp : dstEp;
     const serverEp = dstIsServer ? dstEp : srcEp;
-    this.client = new EndpointTracker(clientEp, 'client', d, CLIENT_AT);
-    this.server = new EndpointTracker(serverEp, 'server', d, CLIENT_AT + EndpointTracker.SLOTS);
+    this.client = new FlowEndpoint(clientEp, 'client', d, CLIENT_AT);
+    this.server = new FlowEndpoint(serverEp, 'server', d, CLIENT_AT + EndpointTracker.SLOTS);
     this.client.peer = this.server;
     this.server.peer = this.client;
+    this.client.flow = this;
+    this.server.flow = this;
     this.fromA = dstIsServer ? this.client : this.server;
-    this.fromB = this.fromA.peer;
+    this.fromB = dstIsServer ? this.server : this.client;
     this.zeek = new ZeekConn(!dstIsServer, d, ZEEK_AT);
     this.lastTime = first.time;
     this.conn = {
@@ -122,7 +133,7 @@ export class Flow extends FlowKey {
       ended: false,
       evicted: false,
       idleEndedAt: null,
-      events: {},
+      events: NO_EVENTS,
       reset: null,
       nat: null,
       halfClose: null,
@@ -157,7 +168,7 @@ export class Flow extends FlowKey {
   /** Counts one occurrence of `kind` in a segment sent by `by` (null: not about one side's
    *  segment, e.g. an eviction). Records are made on first use. */
   note(kind: TcpEventKind, by: Side | null, frame: number): void {
-    const events = this.conn.events;
+    const events = this.events();
     let r = events[kind];
     if (r === undefined) {
       r = { count: 0, frames: [], client: 0, server: 0 };
@@ -178,10 +189,17 @@ export class Flow extends FlowKey {
     else if (by === 'server') r.server++;
   }
 
+  /** The connection's events, to add to: its own record from the first on. */
+  private events(): Connection['events'] {
+    const conn = this.conn;
+    if (conn.events === NO_EVENTS) conn.events = {};
+    return conn.events;
+  }
+
   /** Counts `n` more occurrences whose frames are not kept (past a list's cap). */
   noteUncited(kind: TcpEventKind, by: Side | null, n: number): void {
     if (n <= 0) return;
-    const r = (this.conn.events[kind] ??= { count: 0, frames: [], client: 0, server: 0 });
+    const r = (this.events()[kind] ??= { count: 0, frames: [], client: 0, server: 0 });
     r.count += n;
     if (by === 'client') r.client += n;
     else if (by === 'server') r.server += n;

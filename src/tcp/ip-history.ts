@@ -14,22 +14,23 @@
 
 import type { DecodedPacket } from '../decode/packet.ts';
 import { TcpFlag } from '../decode/packet.ts';
-import type { Connection, Endpoint, IpHistory, RecentSegments, RstSample } from './types.ts';
+import type { Connection, Endpoint, IpHistory, RstSample } from './types.ts';
 import { MAX_RST_SAMPLES, MAX_TTL_VALUES, RECENT_MAX, RECENT_SECONDS } from './types.ts';
 
 /** Largest rise between consecutive IP IDs of one endpoint still taken as its counter moving on
  *  (a host-wide counter advances with the host's other traffic too). */
 export const IPID_MAX_STEP = 8192;
 
-/** The lists of an endpoint that has none yet: one frozen empty list for all (three of their own
- *  per endpoint were ~0.1 KB per connection); TTLs are replaced by longer copies (concat), RST
- *  samples get a list of their own at the first. */
+/** The lists of an endpoint that has none yet: one frozen empty list for all (lists of their own
+ *  per endpoint were ~0.1 KB per connection); further TTLs are replaced by longer copies
+ *  (concat), RST samples get a list of their own at the first. */
 const NONE: never[] = Object.freeze([]) as unknown as never[];
 
 export function newIpHistory(): IpHistory {
   return {
-    ttls: NONE,
-    ttlCounts: NONE,
+    ttl: -1,
+    moreTtls: NONE,
+    ttlSegments: 0,
     ttlOther: 0,
     idCount: 0,
     idZero: 0,
@@ -53,7 +54,10 @@ export function newIpHistory(): IpHistory {
     awaitingNext: false,
     awaitingLater: false,
     lastAck: -1,
-    recent: null,
+    recentSize: 0,
+    recentSlot: 0,
+    recentNext: 0,
+    recentFilled: 0,
   };
 }
 
@@ -61,9 +65,11 @@ export function newIpHistory(): IpHistory {
  *  is live use them). */
 export function endIpHistory(rings: RecentRings, conn: Connection): void {
   for (const h of [conn.client.ipHistory, conn.server.ipHistory]) {
-    if (h?.recent) {
-      rings.release(h.recent.size, h.recent.slot);
-      h.recent = null;
+    if (h !== undefined && h.recentSize > 0) {
+      rings.release(h.recentSize, h.recentSlot);
+      h.recentSize = 0;
+      h.recentNext = 0;
+      h.recentFilled = 0;
     }
   }
 }
@@ -130,7 +136,7 @@ export function noteIpHeaders(rings: RecentRings, conn: Connection, s: Endpoint,
         laterTtl: 0,
         laterAck: 0,
       };
-      if (ipId > 0 && peer?.recent) findCopied(rings, peer.recent, sample, p);
+      if (ipId > 0 && peer !== undefined && peer.recentSize > 0) findCopied(rings, peer, sample, p);
       if (h.resets === NONE) h.resets = [sample];
       else h.resets.push(sample);
       h.awaitingNext = ipId >= 0;
@@ -152,19 +158,30 @@ export function noteIpHeaders(rings: RecentRings, conn: Connection, s: Endpoint,
       }
       h.lastAck = p.ack;
     }
-    if (ipId > 0 && !conn.ended) remember(rings, (h.recent ??= rings.take(RECENT_MIN)), p);
-    // TTL: a few distinct values with their counts
+    if (ipId > 0 && !conn.ended) {
+      if (h.recentSize === 0) {
+        h.recentSlot = rings.take(RECENT_MIN);
+        h.recentSize = RECENT_MIN;
+      }
+      remember(rings, h, p);
+    }
+    // TTL: a few distinct values, and how many segments had one of them
     const ttl = p.ttl;
-    const ttls = h.ttls;
-    let i = 0;
-    while (i < ttls.length && ttls[i] !== ttl) i++;
-    if (i < ttls.length) h.ttlCounts[i]!++;
-    else if (ttls.length < MAX_TTL_VALUES) {
-      // new arrays of the exact length (concat), not push() nor a spread: either reserves 17
-      // slots, and two such arrays per endpoint were ~4 MB of the heap with 6,000 flows held
-      h.ttls = ttls.concat(ttl);
-      h.ttlCounts = h.ttlCounts.concat(1);
-    } else h.ttlOther++;
+    if (ttl === h.ttl) h.ttlSegments++;
+    else if (h.ttl < 0) {
+      h.ttl = ttl;
+      h.ttlSegments++;
+    } else {
+      const more = h.moreTtls;
+      let i = 0;
+      while (i < more.length && more[i] !== ttl) i++;
+      if (i < more.length) h.ttlSegments++;
+      else if (1 + more.length < MAX_TTL_VALUES) {
+        // a new array of the exact length (concat), not push() nor a spread: either reserves 17 slots
+        h.moreTtls = more.concat(ttl);
+        h.ttlSegments++;
+      } else h.ttlOther++;
+    }
     // IP ID sequence (IPv4): zeros apart, rises classified
     if (ipId === 0) h.idZero++;
     else if (ipId > 0) {
@@ -228,8 +245,8 @@ export class RecentRings {
     return this.slabs[sizeClass(size)]!;
   }
 
-  /** A fresh ring of `size` entries. */
-  take(size: number): RecentSegments {
+  /** A fresh ring of `size` entries: its slot. */
+  take(size: number): number {
     const c = sizeClass(size);
     const free = (this.free[c] ??= []);
     let slot = free.pop();
@@ -244,7 +261,7 @@ export class RecentRings {
         this.slabs[c] = grown;
       }
     }
-    return { size, slot, next: 0, filled: 0 };
+    return slot;
   }
 
   release(size: number, slot: number): void {
@@ -268,46 +285,45 @@ function sizeClass(size: number): number {
  *  the segment a later RST copied (findCopied stops at the first entry that old), so a
  *  connection that sends a segment a second keeps the 4-entry ring it started with, and one
  *  whose newest entry is already that old starts over in a 4-entry ring. */
-function remember(rings: RecentRings, r: RecentSegments, p: DecodedPacket): void {
+function remember(rings: RecentRings, r: IpHistory, p: DecodedPacket): void {
   const time = p.time;
-  let cap = r.size;
+  let cap = r.recentSize;
   let sl = rings.slab(cap);
-  let base = r.slot * cap * 4;
-  if (r.filled > 0 && time - sl[base + ((r.next + cap - 1) % cap) * 4]! > RECENT_SECONDS) {
+  let base = r.recentSlot * cap * 4;
+  if (r.recentFilled > 0 && time - sl[base + ((r.recentNext + cap - 1) % cap) * 4]! > RECENT_SECONDS) {
     // every entry is stale
     if (cap > RECENT_MIN) {
-      rings.release(cap, r.slot);
-      const fresh = rings.take(RECENT_MIN);
-      r.size = cap = RECENT_MIN;
-      r.slot = fresh.slot;
+      rings.release(cap, r.recentSlot);
+      r.recentSlot = rings.take(RECENT_MIN);
+      r.recentSize = cap = RECENT_MIN;
       sl = rings.slab(cap);
-      base = r.slot * cap * 4;
+      base = r.recentSlot * cap * 4;
     }
-    r.next = 0;
-    r.filled = 0;
-  } else if (r.filled === cap && cap < RECENT_MAX && time - sl[base + r.next * 4]! <= RECENT_SECONDS) {
+    r.recentNext = 0;
+    r.recentFilled = 0;
+  } else if (r.recentFilled === cap && cap < RECENT_MAX && time - sl[base + r.recentNext * 4]! <= RECENT_SECONDS) {
     // full of entries that still count: copy them oldest first into a ring twice as large
-    const grown = rings.take(cap * 2);
-    const to = rings.slab(grown.size); // (taking may have grown that slab: read the old one after)
+    const grownSlot = rings.take(cap * 2);
+    const to = rings.slab(cap * 2); // (taking may have grown that slab: read the old one after)
     const from = rings.slab(cap);
-    const at = grown.slot * grown.size * 4;
-    to.set(from.subarray(base + r.next * 4, base + cap * 4), at);
-    to.set(from.subarray(base, base + r.next * 4), at + (cap - r.next) * 4);
-    rings.release(cap, r.slot);
-    r.size = cap = grown.size;
-    r.slot = grown.slot;
-    r.next = r.filled;
+    const at = grownSlot * cap * 2 * 4;
+    to.set(from.subarray(base + r.recentNext * 4, base + cap * 4), at);
+    to.set(from.subarray(base, base + r.recentNext * 4), at + (cap - r.recentNext) * 4);
+    rings.release(cap, r.recentSlot);
+    r.recentSize = cap = cap * 2;
+    r.recentSlot = grownSlot;
+    r.recentNext = r.recentFilled;
     sl = to;
     base = at;
   }
-  const i = base + r.next * 4;
+  const i = base + r.recentNext * 4;
   const flags = p.flags;
   sl[i] = time;
   sl[i + 1] = p.frame * 65536 + p.ipId;
   sl[i + 2] = flags & TcpFlag.ACK ? p.ack : -1;
   sl[i + 3] = (p.seq + p.segmentLength + (flags & TcpFlag.SYN ? 1 : 0) + (flags & TcpFlag.FIN ? 1 : 0)) >>> 0;
-  r.next = r.next + 1 === cap ? 0 : r.next + 1;
-  if (r.filled < cap) r.filled++;
+  r.recentNext = r.recentNext + 1 === cap ? 0 : r.recentNext + 1;
+  if (r.recentFilled < cap) r.recentFilled++;
 }
 
 /**
@@ -319,13 +335,13 @@ function remember(rings: RecentRings, r: RecentSegments, p: DecodedPacket): void
  *   recent segment of the peer (newest first, up to RECENT_SECONDS back) is a candidate; one whose
  *   ID equals the RST's and whose numbers it answers is the copy.
  */
-function findCopied(rings: RecentRings, r: RecentSegments, rs: RstSample, p: DecodedPacket): void {
-  const sl = rings.slab(r.size);
-  const cap = r.size;
-  const base = r.slot * cap * 4;
+function findCopied(rings: RecentRings, r: IpHistory, rs: RstSample, p: DecodedPacket): void {
+  const sl = rings.slab(r.recentSize);
+  const cap = r.recentSize;
+  const base = r.recentSlot * cap * 4;
   const hasAck = (p.flags & TcpFlag.ACK) !== 0;
-  for (let k = 1; k <= r.filled; k++) {
-    const i = base + ((r.next - k + cap) % cap) * 4;
+  for (let k = 1; k <= r.recentFilled; k++) {
+    const i = base + ((r.recentNext - k + cap) % cap) * 4;
     const t = sl[i]!;
     if (rs.time - t > RECENT_SECONDS) return;
     const tag = sl[i + 1]!;

@@ -158,6 +158,15 @@ function freeKept(buf: Buffer): void {
   if (list !== undefined && (list.length + 1) * buf.length <= KEPT_POOL_BYTES) list.push(buf);
 }
 
+/** Lists of kept segments' (offset, frame) pairs given back when their direction's bytes were
+ *  all acknowledged, for the next direction that keeps some: a control connection keeps each
+ *  command or reply until it is acknowledged, and a fresh list per line was two allocations
+ *  (the list, then its first growth). At most FRAME_LISTS are held, each of at most
+ *  FRAME_LIST_SLOTS entries (a longer one goes to the collector). */
+const frameLists: number[][] = [];
+const FRAME_LISTS = 1024;
+const FRAME_LIST_SLOTS = 64;
+
 /** Where reassembled bytes go. */
 export interface StreamSink {
   streamData(data: Buffer, start: number, length: number, offset: number, frame: number, time: number): void;
@@ -176,6 +185,10 @@ interface Pending {
   time: number;
 }
 
+/** The held segments of a direction holding none: one frozen empty list for all (most directions
+ *  never hold any; a list each was 32 B and an allocation per direction); its own at the first. */
+const NO_PENDING: Pending[] = Object.freeze([]) as unknown as Pending[];
+
 /**
  * In-order delivery with overlap trimming and a bounded out-of-order buffer. Overlaps: bytes
  * already delivered or already buffered win over later copies (first copy wins, as Windows and
@@ -185,13 +198,15 @@ interface Pending {
 export class Reassembler {
   next = 0; //                    offset of the next byte owed to the sink
   buffered = 0; //                bytes held out of order
-  private readonly pending: Pending[] = []; // sorted by offset, non-overlapping, all beyond `next`
-  // Delivered bytes not yet acknowledged: [keptFrom, next) in `kept` (allocated on first use,
-  // released when all is acknowledged); `keptFrames` pairs (start offset, frame) of the segments
-  // they came in, ascending.
+  private pending: Pending[] = NO_PENDING; // sorted by offset, non-overlapping, all beyond `next`
+  // Delivered bytes not yet acknowledged: [keptFrom, next) in `kept` (taken on first use, given
+  // back when all is acknowledged); the first `keptPairs` slots of `keptFrames` pair (start
+  // offset, frame) of the segments they came in, ascending (a list of its own, from frameLists,
+  // while bytes are kept; its slots past keptPairs are stale).
   private kept: Buffer | null = null;
   private keptFrom = 0; //        stream offset of kept[0]
-  private keptFrames: number[] = NONE; // its own list from the first kept segment on
+  private keptFrames: number[] = NONE;
+  private keptPairs = 0; //       slots of keptFrames in use
 
   constructor(
     private readonly sink: StreamSink,
@@ -276,7 +291,7 @@ export class Reassembler {
   /** Drops everything held (delivery was switched off). */
   discard(): void {
     if (this.buffered > 0) this.sink.bufferedDelta(-this.buffered);
-    this.pending.length = 0;
+    this.pending = NO_PENDING;
     this.buffered = 0;
     this.dropAllKept();
   }
@@ -317,7 +332,8 @@ export class Reassembler {
     if (this.kept === null) {
       this.kept = takeKept(length);
       this.keptFrom = offset;
-      this.keptFrames = [];
+      this.keptFrames = frameLists.pop() ?? [];
+      this.keptPairs = 0;
     }
     let used = offset - this.keptFrom;
     if (used + length > MAX_UNACKED_KEPT) {
@@ -331,14 +347,22 @@ export class Reassembler {
       this.kept = bigger;
     }
     copyBytes(buf, start, this.kept, used, length);
-    this.keptFrames.push(offset, frame);
+    const f = this.keptFrames;
+    const n = this.keptPairs;
+    // at the list's length, a write extends it (as push would); below, it reuses a stale slot
+    f[n] = offset;
+    f[n + 1] = frame;
+    this.keptPairs = n + 2;
   }
 
   /** Lets every kept byte go; the buffer goes back for reuse. */
   private dropAllKept(): void {
     if (this.kept !== null) freeKept(this.kept);
     this.kept = null;
+    const f = this.keptFrames;
+    if (f !== NONE && f.length <= FRAME_LIST_SLOTS && frameLists.length < FRAME_LISTS) frameLists.push(f);
     this.keptFrames = NONE;
+    this.keptPairs = 0;
   }
 
   /** Forgets the first `n` kept bytes (of those before `next`). */
@@ -347,15 +371,19 @@ export class Reassembler {
     const used = this.next - this.keptFrom;
     if (n >= used) {
       this.keptFrom = this.next;
-      this.keptFrames = [];
+      this.keptPairs = 0;
       return;
     }
     kept.copy(kept, 0, n, used);
     this.keptFrom += n;
     const f = this.keptFrames;
+    const pairs = this.keptPairs;
     let k = 0;
-    while (k + 2 < f.length && f[k + 2]! <= this.keptFrom) k += 2;
-    if (k > 0) f.splice(0, k);
+    while (k + 2 < pairs && f[k + 2]! <= this.keptFrom) k += 2;
+    if (k > 0) {
+      f.copyWithin(0, k, pairs);
+      this.keptPairs = pairs - k;
+    }
   }
 
   /** Compares a later copy of [from, to) (delivered bytes) with what was kept of them. */
@@ -374,7 +402,7 @@ export class Reassembler {
   private keptFrameAt(offset: number): number {
     const f = this.keptFrames;
     let frame = 0;
-    for (let k = 0; k < f.length && f[k]! <= offset; k += 2) frame = f[k + 1]!;
+    for (let k = 0; k < this.keptPairs && f[k]! <= offset; k += 2) frame = f[k + 1]!;
     return frame;
   }
 
@@ -429,6 +457,7 @@ export class Reassembler {
 
   /** Copies the parts of [offset, end) not already held. */
   private hold(offset: number, end: number, buf: Buffer, start: number, frame: number, time: number): void {
+    if (this.pending === NO_PENDING) this.pending = [];
     const pend = this.pending;
     // insertion point: first held segment ending after `offset` (search from the end: out-of-order
     // data usually extends the tail)

@@ -143,11 +143,15 @@ function sameBurst(a: RstSample, b: RstSample): boolean {
  *  STILL_ACKING_SECONDS later or acknowledging new data, with its one TTL, from a sender that had
  *  not closed before (a host in TIME-WAIT still ACKs a retransmitted FIN after answering a stray
  *  segment with RST) and had been acknowledging as an established connection does. */
+/** The sender used one TTL on at least two segments (its RSTs aside), and no other. */
+function ttlStable(h: IpHistory): boolean {
+  return h.ttlSegments >= 2 && h.ttlOther === 0 && h.moreTtls.length === 0;
+}
+
 function stillSpeaking(h: IpHistory, rs: RstSample): boolean {
   if (rs.laterFrame === 0 || rs.senderClosed || rs.ackBefore < 0) return false;
   if (rs.laterTime - rs.time < STILL_ACKING_SECONDS && !seqGt(rs.laterAck, rs.ackBefore)) return false;
-  const ttlStable = h.ttlCounts.reduce((a, b) => a + b, 0) >= 2 && h.ttlOther === 0 && h.ttls.length === 1;
-  return !ttlStable || rs.laterTtl === h.ttls[0];
+  return !ttlStable(h) || rs.laterTtl === h.ttl;
 }
 
 function judgeOne(conn: Connection, by: Side, ep: Endpoint, peer: Endpoint, rs: RstSample, witness: RstSample | null): ResetJudgement {
@@ -157,12 +161,12 @@ function judgeOne(conn: Connection, by: Side, ep: Endpoint, peer: Endpoint, rs: 
   const limits: string[] = [];
 
   // TTL: only a sender with one TTL on every other segment
-  const samples = h.ttlCounts.reduce((a, b) => a + b, 0);
-  const ttlStable = samples >= 2 && h.ttlOther === 0 && h.ttls.length === 1;
-  if (ttlStable && rs.ttl !== h.ttls[0]) {
+  const samples = h.ttlSegments;
+  const oneTtl = ttlStable(h);
+  if (oneTtl && rs.ttl !== h.ttl) {
     signals.push('ttl');
-    words.push(`TTL ${rs.ttl} vs ${h.ttls[0]} on every other segment from ${ep.addr} (${samples})`);
-  } else if (samples >= 2 && !ttlStable) limits.push(`${ep.addr} used ${h.ttls.length + (h.ttlOther > 0 ? 1 : 0)} TTLs, so TTL proves nothing`);
+    words.push(`TTL ${rs.ttl} vs ${h.ttl} on every other segment from ${ep.addr} (${samples})`);
+  } else if (samples >= 2 && !oneTtl) limits.push(`${ep.addr} used ${1 + h.moreTtls.length + (h.ttlOther > 0 ? 1 : 0)} TTLs, so TTL proves nothing`);
 
   // IP ID: only a sender whose IDs vary; first whether the RST continues its counter, then
   // whether it was copied from the packet it answers
@@ -224,8 +228,8 @@ function judgeOne(conn: Connection, by: Side, ep: Endpoint, peer: Endpoint, rs: 
   let evidence = words.length ? words.join('; ') : 'its TTL, IP ID and window fit the sender';
   if (signals.length > 0 && !forged) evidence += hostReason !== '' ? `; but ${hostReason}: the host's own RST` : '; one weak signal is not enough';
   if (forged && limits.length > 0) evidence += ` (${limits.join('; ')})`;
-  const hostTtl = ttlStable ? h.ttls[0]! : 0;
-  return { by, sample: rs, forged, signals, confidence, ipIdPattern: pattern, ttlStable, hostReason, evidence, hostTtl, location: whereFrom(rs.ttl, hostTtl, ep.addr) };
+  const hostTtl = oneTtl ? h.ttl : 0;
+  return { by, sample: rs, forged, signals, confidence, ipIdPattern: pattern, ttlStable: oneTtl, hostReason, evidence, hostTtl, location: whereFrom(rs.ttl, hostTtl, ep.addr) };
 }
 
 /** The initial TTL a sender most likely started from: the next common one (64, 128, 255). */

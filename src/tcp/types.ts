@@ -210,9 +210,13 @@ export interface RstSample {
 
 /** Running summary of an endpoint's IP headers (RSTs excluded), updated in O(1) per segment. */
 export interface IpHistory {
-  ttls: number[]; //         distinct TTL / hop-limit values, first seen first, at most MAX_TTL_VALUES
-  ttlCounts: number[]; //    segments with each of them
-  ttlOther: number; //       segments whose TTL did not fit in `ttls` (a fifth distinct value or more)
+  // its distinct TTL / hop-limit values, first seen first, at most MAX_TTL_VALUES: the first in a
+  // field (nearly every endpoint has one), the others in a list (two lists of their own per
+  // endpoint were ~0.1 KB and two allocations)
+  ttl: number; //            the first, -1 none yet
+  moreTtls: number[]; //     the others
+  ttlSegments: number; //    segments with one of them
+  ttlOther: number; //       segments whose TTL was none of them (a fifth distinct value or more)
   idCount: number; //        IPv4 segments with a non-zero IP ID
   idZero: number; //         IPv4 segments with IP ID 0 (Linux SYN-ACKs, old Linux with DF)
   idLast: number; //         last non-zero IP ID, -1 none
@@ -235,23 +239,20 @@ export interface IpHistory {
   awaitingNext: boolean; //  a sample in `resets` still waits for nextIpId
   awaitingLater: boolean; // a sample in `resets` still waits for laterFrame
   lastAck: number; //        ack field (uint32) of its last non-SYN, non-RST segment with ACK, -1 none
-  /** Its recent IPv4 segments with a non-zero ID (RSTs aside), newest last, for the peer's RSTs to
-   *  be compared with (ip-history.ts RecentSegments); null until the first such segment, and again
-   *  once the connection ended. */
-  recent: RecentSegments | null;
+  /** A ring of its recent IPv4 segments with a non-zero ID (RSTs aside), newest last, for the
+   *  peer's RSTs to be compared with: what an RST in its name may have copied. Grows from 4 to
+   *  RECENT_MAX entries while the endpoint sends faster than 4 segments in RECENT_SECONDS (most
+   *  connections are short or slow). Its entries live in the engine's typed slabs (ip-history.ts
+   *  RecentRings); here only where (its fields, not an object of their own: one per endpoint, made
+   *  again at each growth). Per entry: time (s), frame * 65536 + IP ID, ack (uint32), sequence
+   *  end (uint32: seq + length + SYN/FIN). */
+  recentSize: number; //     entries (4, 8, 16, 32 or RECENT_MAX); 0 none: until its first such
+  //                         segment, and again once the connection ended
+  recentSlot: number; //     its place in the slab of rings of that size
+  recentNext: number; //     entry to write next
+  recentFilled: number; //   entries in use
 }
 
-/** A ring of an endpoint's last segments: what an RST in its peer's name may have copied. Grows
- *  from 4 to RECENT_MAX entries while the endpoint sends faster than 4 segments in
- *  RECENT_SECONDS (most connections are short or slow). Its entries live in the engine's typed
- *  slabs (ip-history.ts RecentRings), not in an array of its own. Per entry: time (s),
- *  frame * 65536 + IP ID, ack (uint32), sequence end (uint32: seq + length + SYN/FIN). */
-export interface RecentSegments {
-  size: number; //           entries (4, 8, 16, 32 or RECENT_MAX)
-  slot: number; //           its place in the slab of rings of that size
-  next: number; //           entry to write next
-  filled: number; //         entries in use
-}
 /** Entries kept per endpoint: a window of segments in flight one round trip before an RST. */
 export const RECENT_MAX = 64;
 /** How far back (seconds) an RST may answer a segment: a capture point one RTT or more away from

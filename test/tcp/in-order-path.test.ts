@@ -38,9 +38,12 @@ function snapshot(x: unknown, path = '$', seen = new Map<object, string>()): unk
   if (Array.isArray(x)) return x.map((v, i) => snapshot(v, `${path}[${i}]`, seen));
   const out: Record<string, unknown> = { '': x.constructor?.name };
   const o = x as Record<string, unknown>;
-  // a reassembler's kept bytes come from a shared pool of reused buffers: only [keptFrom, next) counts
-  if (x.constructor?.name === 'Reassembler' && Buffer.isBuffer(o.kept)) {
-    return { ...(snapshot({ ...o, kept: null }, path, seen) as object), kept: o.kept.subarray(0, (o.next as number) - (o.keptFrom as number)).toString('hex') };
+  // a reassembler's kept bytes and their frames come from shared pools of reused buffers and
+  // lists: only [keptFrom, next) and the first keptPairs slots count
+  if (x.constructor?.name === 'Reassembler') {
+    const frames = (o.keptFrames as number[]).slice(0, o.keptPairs as number);
+    const kept = Buffer.isBuffer(o.kept) ? o.kept.subarray(0, (o.next as number) - (o.keptFrom as number)).toString('hex') : null;
+    return { ...(snapshot({ ...o, kept: null, keptFrames: null }, path, seen) as object), kept, keptFrames: frames };
   }
   for (const k of Object.keys(x)) {
     // the listener and the engine-wide counters are the same objects for every flow; a flow's

@@ -33,6 +33,18 @@ describe('tcp/transition-log TransitionLog', () => {
     TcpStates.forEach((s, i) => log.push(s, i + 1, i));
     expect(log.list().map((t) => t.state)).to.deep.equal([...TcpStates]);
   });
+  it('makes an array per two changes (up to six), not one per change: a closed endpoint takes three', () => {
+    const log = new TransitionLog();
+    const arrays = new Set<unknown>();
+    for (const c of [...changes, { state: 'CLOSED' as const, frame: 9, time: 2 }]) {
+      log.push(c.state, c.frame, c.time);
+      arrays.add((log as unknown as { packed: number[] }).packed);
+    }
+    expect(log.length).to.equal(6);
+    expect(arrays.size).to.equal(3); // a copy per change (concat) made six
+    expect(log.list().slice(0, 5)).to.deep.equal(changes);
+  });
+
   it('holds two numbers per change: an endpoint that changed state four times costs < 165 B of heap', () => {
     // (three numbers per change, state code apart from the frame, were ~185 B; every open
     // connection has two logs)
