@@ -578,7 +578,11 @@ export class FactBuilder {
     // transfer's `cmd` take one fact at a time (commandFactOf), so a session of 10^5 transfers is
     // diagnosed without 2·10^5 command facts held at once unless a rule asks for the list
     madeOnRead(fact, 'commands', () => {
-      const list = s.commands.map((_, i) => this.commandFactOf(s, i));
+      const n = s.commands.length;
+      const made = (i: number) => this.commandFact(s, s.commands[i]!, i === n - 1, transferOfFrame.get(s.commands[i]!.frame) ?? -1);
+      // a long session's list makes each command's fact when it is read (one rule reads the last
+      // kept command of 10^5: the list of all of them held every fact at once)
+      const list = n > LAZY_COMMAND_LIST ? factsOnRead(n, made) : s.commands.map((_, i) => made(i));
       this.commandLists.set(s.id, list);
       return list;
     });
@@ -901,6 +905,36 @@ function endpointFact(e: Endpoint, who: string): Fact {
 type ReplyKind = 'greeting' | 'preliminary' | 'final' | 'unsolicited' | 'tls-failure';
 
 /** Makes `key` of `fact` a list made when first read, then kept in its place. */
+/** Commands past which a session's list of command facts makes each fact when it is read. */
+const LAZY_COMMAND_LIST = 1024;
+
+/**
+ * A list of `n` facts, each made when it is read (and made again at the next read: equal, not
+ * the same). CEL reads a list by index, length and iteration, all of which an array behind a
+ * proxy answers element by element (`has` keeps filter/map from taking the unmade slots for
+ * holes).
+ */
+function factsOnRead(n: number, make: (i: number) => Fact): Fact[] {
+  const at = (key: string | symbol): number => {
+    if (typeof key !== 'string') return -1;
+    const i = Number(key);
+    return Number.isInteger(i) && i >= 0 && i < n && String(i) === key ? i : -1;
+  };
+  return new Proxy(new Array<Fact>(n), {
+    get(target, key, receiver) {
+      const i = at(key);
+      return i >= 0 ? make(i) : Reflect.get(target, key, receiver);
+    },
+    has(target, key) {
+      return at(key) >= 0 || Reflect.has(target, key);
+    },
+    getOwnPropertyDescriptor(target, key) {
+      const i = at(key);
+      return i >= 0 ? { value: make(i), writable: true, enumerable: true, configurable: true } : Reflect.getOwnPropertyDescriptor(target, key);
+    },
+  });
+}
+
 function madeOnRead(fact: Fact, key: string, make: () => unknown): void {
   Object.defineProperty(fact, key, {
     enumerable: true,
