@@ -52,12 +52,12 @@ export interface FactSources {
   reuseCommandFacts?: boolean;
   /** Transfers of a session already released as parts of its unit (release.ts), by session id:
    *  what the session's facts read of each, since the Transfer itself is gone. */
-  releasedTransfers?: ReadonlyMap<number, ReadonlyMap<number, TransferSummary>>;
+  releasedTransfers?: ReadonlyMap<number, { get(id: number): TransferSummary | undefined }>;
 }
 
 /** What a session's facts read of each of its transfers (the transfers it ran, their client's
- *  close, refusal and empty-transfer groups): a released transfer leaves this much behind. A
- *  Transfer is one. */
+ *  close, refusal and empty-transfer groups): a released transfer leaves this much behind, in
+ *  columns (released.ts SummaryColumns). A Transfer is one. */
 export interface TransferSummary {
   readonly id: number;
   readonly command: Transfer['command'];
@@ -68,13 +68,6 @@ export interface TransferSummary {
   readonly bytes: number;
   readonly finalReply: Pick<FtpReply, 'frame' | 'valid' | 'code'> | null;
 }
-
-/** The summary a released transfer leaves (TransferSummary), its reply reduced to what is read. */
-export function transferSummary(t: Transfer): TransferSummary {
-  const r = t.finalReply;
-  return { id: t.id, command: t.command, direction: t.direction, commandFrame: t.commandFrame, outcome: t.outcome, bytesStatus: t.bytesStatus, bytes: t.bytes, finalReply: r === null ? null : { frame: r.frame, valid: r.valid, code: r.code } };
-}
-
 
 /** Replies without a command whose own findings tell them: 120 (a 220 follows), 421
  *  (service-unavailable), 530 (the logins). */
