@@ -39,47 +39,63 @@ const RI = 4;
 // announcement columns: double (frame) and int32s (port, flags, command, addr, controlPeerAddr)
 const AI = 5;
 
-/** A growable column of `width` numbers per record. */
+/** Records per block of a column. */
+const BLOCK = 4096;
+
+/**
+ * A column of `width` numbers per record, in blocks of BLOCK records: a long session's columns
+ * grow without copies and without the unused half a doubled array has (the first block alone
+ * grows, so that a session that stores a few commands holds a few). Record `slot` lies in
+ * block(slot) from at(slot).
+ */
 class Column<T extends Float64Array | Int32Array> {
   count = 0;
+  private readonly blocks: T[];
   constructor(
-    public data: T,
+    private readonly make: (n: number) => T,
     private readonly width: number,
-  ) {}
+  ) {
+    this.blocks = [make(16 * width)];
+  }
 
-  /** The offset of a new record. */
+  /** The slot of a new record. */
   add(): number {
-    const need = (this.count + 1) * this.width;
-    if (need > this.data.length) {
-      const grown = new (this.data.constructor as { new (n: number): T })(Math.max(need, 2 * this.data.length));
-      grown.set(this.data);
-      this.data = grown;
+    const slot = this.count++;
+    const b = Math.floor(slot / BLOCK);
+    if (b === this.blocks.length) this.blocks.push(this.make(BLOCK * this.width));
+    else if (b === 0 && slot * this.width >= this.blocks[0]!.length) {
+      const grown = this.make(Math.min(BLOCK, 2 * slot) * this.width);
+      grown.set(this.blocks[0]!);
+      this.blocks[0] = grown;
     }
-    return this.count++ * this.width;
+    return slot;
+  }
+
+  block(slot: number): T {
+    return this.blocks[Math.floor(slot / BLOCK)]!;
+  }
+
+  at(slot: number): number {
+    return (slot % BLOCK) * this.width;
   }
 }
 
 export class CommandColumns {
   readonly texts = new TextArena();
-  private readonly cmdD = new Column(new Float64Array(CD * 256), CD);
-  private readonly cmdI = new Column(new Int32Array(CI * 256), CI);
-  private readonly repD = new Column(new Float64Array(RD * 256), RD);
-  private readonly repI = new Column(new Int32Array(RI * 256), RI);
-  private readonly annD = new Column(new Float64Array(64), 1);
-  private readonly annI = new Column(new Int32Array(AI * 64), AI);
+  private readonly cmdD = new Column((n) => new Float64Array(n), CD);
+  private readonly cmdI = new Column((n) => new Int32Array(n), CI);
+  private readonly repD = new Column((n) => new Float64Array(n), RD);
+  private readonly repI = new Column((n) => new Int32Array(n), RI);
+  private readonly annD = new Column((n) => new Float64Array(n), 1);
+  private readonly annI = new Column((n) => new Int32Array(n), AI);
   private readonly missing = new Map<number, { bytes: number; frame: number }>(); // by slot: FtpCommand.replyMissing (rare)
-
-  /** Commands stored. */
-  get count(): number {
-    return this.cmdI.count;
-  }
 
   /** Stores a command whose record can no longer change; what to keep in its place. */
   store(c: FtpCommand): StoredCommand {
-    const slot = this.cmdI.count;
-    const d = this.cmdD.add();
-    const i = this.cmdI.add();
-    const cd = this.cmdD.data;
+    const slot = this.cmdI.add();
+    this.cmdD.add();
+    const cd = this.cmdD.block(slot);
+    const d = this.cmdD.at(slot);
     cd[d] = c.frame;
     cd[d + 1] = c.lastFrame;
     cd[d + 2] = c.time;
@@ -87,7 +103,8 @@ export class CommandColumns {
     for (const r of c.preliminary) this.storeReply(r);
     if (c.reply !== null) this.storeReply(c.reply);
     const ann = c.announcement === null ? 0 : this.storeAnnouncement(c.announcement) + 1;
-    const ci = this.cmdI.data;
+    const ci = this.cmdI.block(slot);
+    const i = this.cmdI.at(slot);
     const t = this.texts;
     ci[i] = c.index;
     ci[i + 1] = t.put(c.verb);
@@ -107,19 +124,19 @@ export class CommandColumns {
   // ---- reading a stored command's fields (StoredCommand) ----
 
   num(slot: number, k: number): number {
-    return this.cmdD.data[slot * CD + k]!;
+    return this.cmdD.block(slot)[this.cmdD.at(slot) + k]!;
   }
 
   int(slot: number, k: number): number {
-    return this.cmdI.data[slot * CI + k]!;
+    return this.cmdI.block(slot)[this.cmdI.at(slot) + k]!;
   }
 
   text(slot: number, k: number): string | null {
-    return this.texts.getOrNull(this.cmdI.data[slot * CI + k]!);
+    return this.texts.getOrNull(this.int(slot, k));
   }
 
   flag(slot: number, f: number): boolean {
-    return (this.cmdI.data[slot * CI + 6]! & f) !== 0;
+    return (this.int(slot, 6) & f) !== 0;
   }
 
   replyMissing(slot: number): { bytes: number; frame: number } | null {
@@ -128,10 +145,10 @@ export class CommandColumns {
   }
 
   reply(r: number): FtpReply {
-    const d = r * RD;
-    const i = r * RI;
-    const rd = this.repD.data;
-    const ri = this.repI.data;
+    const d = this.repD.at(r);
+    const i = this.repI.at(r);
+    const rd = this.repD.block(r);
+    const ri = this.repI.block(r);
     const flags = ri[i + 2]!;
     return {
       code: ri[i]!,
@@ -147,15 +164,15 @@ export class CommandColumns {
   }
 
   announcement(a: number): DataEndpointAnnouncement {
-    const i = a * AI;
-    const ai = this.annI.data;
+    const i = this.annI.at(a);
+    const ai = this.annI.block(a);
     const flags = ai[i + 1]!;
     return {
       mode: (flags & PASSIVE) !== 0 ? 'passive' : 'active',
       command: this.texts.get(ai[i + 2]!),
       addr: this.texts.getOrNull(ai[i + 3]!),
       port: ai[i]!,
-      frame: this.annD.data[a]!,
+      frame: this.annD.block(a)[this.annD.at(a)]!,
       controlPeerAddr: this.texts.get(ai[i + 4]!),
       mismatch: (flags & MISMATCH) !== 0,
       family: (flags & FAMILY_6) !== 0 ? 6 : 4,
@@ -163,10 +180,12 @@ export class CommandColumns {
   }
 
   private storeReply(r: FtpReply): void {
-    const d = this.repD.add();
-    const i = this.repI.add();
-    const rd = this.repD.data;
-    const ri = this.repI.data;
+    const slot = this.repI.add();
+    this.repD.add();
+    const d = this.repD.at(slot);
+    const i = this.repI.at(slot);
+    const rd = this.repD.block(slot);
+    const ri = this.repI.block(slot);
     rd[d] = r.firstFrame;
     rd[d + 1] = r.frame;
     rd[d + 2] = r.time;
@@ -177,11 +196,11 @@ export class CommandColumns {
   }
 
   private storeAnnouncement(a: DataEndpointAnnouncement): number {
-    const slot = this.annI.count;
-    const d = this.annD.add();
-    this.annD.data[d] = a.frame;
-    const i = this.annI.add();
-    const ai = this.annI.data;
+    const slot = this.annI.add();
+    this.annD.add();
+    this.annD.block(slot)[this.annD.at(slot)] = a.frame;
+    const i = this.annI.at(slot);
+    const ai = this.annI.block(slot);
     ai[i] = a.port;
     ai[i + 1] = (a.mode === 'passive' ? PASSIVE : 0) | (a.mismatch ? MISMATCH : 0) | (a.family === 6 ? FAMILY_6 : 0);
     ai[i + 2] = this.texts.put(a.command);

@@ -4,8 +4,10 @@
 // UTF-16, so that any JavaScript string comes back exactly). Short strings that repeat (verbs,
 // working directories, addresses, "Transfer complete.") are kept once, up to a bound.
 
-/** Bytes per chunk; a longer string gets a chunk of its own. */
+/** Bytes per chunk at most (the first chunks are smaller, each twice the last, so that a session
+ *  that keeps a few strings holds a few KiB); a longer string gets a chunk of its own. */
 const CHUNK = 256 * 1024;
+const FIRST_CHUNK = 4096;
 /** Strings up to this many code units are looked up among those kept once. */
 const SHARED_LENGTH = 48;
 /** Distinct short strings kept once at most; later ones go to the chunks like any other. */
@@ -75,8 +77,9 @@ export class TextArena {
       // longer than a chunk: a chunk of its own (the one being filled goes on being filled)
       chunkIndex = this.chunks.push(Buffer.allocUnsafeSlow(size)) - 1;
     } else {
-      if (this.filling < 0 || this.used + size > CHUNK) {
-        this.filling = this.chunks.push(Buffer.allocUnsafeSlow(CHUNK)) - 1;
+      if (this.filling < 0 || this.used + size > this.chunks[this.filling]!.length) {
+        const last = this.filling < 0 ? FIRST_CHUNK / 2 : this.chunks[this.filling]!.length;
+        this.filling = this.chunks.push(Buffer.allocUnsafeSlow(Math.max(size, Math.min(CHUNK, 2 * last)))) - 1;
         this.used = 0;
       }
       chunkIndex = this.filling;

@@ -92,6 +92,13 @@ describe('ftp/command-columns', () => {
     ];
     const cols = new CommandColumns();
     for (const c of commands) expect(fields(cols.store(c))).to.deep.equal(fields(c));
+    // past a block of every column: each read back after all are stored
+    const more = Array.from({ length: 10_000 }, (_, i) => {
+      const base = commands[i % commands.length]!;
+      return { ...base, index: 4 + i, frame: 12 + i, lastFrame: 12 + i, arg: `${base.arg}${i}`, preliminary: i % 3 === 0 ? [...base.preliminary, reply] : base.preliminary };
+    });
+    const stored = more.map((c) => cols.store(c));
+    stored.forEach((x, i) => expect(fields(x)).to.deep.equal(fields(more[i]!)));
   });
 
   it('keeps a long session\'s settled commands in columns, each the command its transfer records', () => {
