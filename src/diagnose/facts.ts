@@ -52,12 +52,12 @@ export interface FactSources {
   reuseCommandFacts?: boolean;
   /** Transfers of a session already released as parts of its unit (release.ts), by session id:
    *  what the session's facts read of each, since the Transfer itself is gone. */
-  releasedTransfers?: ReadonlyMap<number, ReadonlyMap<number, TransferSummary>>;
+  releasedTransfers?: ReadonlyMap<number, { get(id: number): TransferSummary | undefined }>;
 }
 
 /** What a session's facts read of each of its transfers (the transfers it ran, their client's
- *  close, refusal and empty-transfer groups): a released transfer leaves this much behind. A
- *  Transfer is one. */
+ *  close, refusal and empty-transfer groups): a released transfer leaves this much behind, in
+ *  columns (released.ts SummaryColumns). A Transfer is one. */
 export interface TransferSummary {
   readonly id: number;
   readonly command: Transfer['command'];
@@ -68,13 +68,6 @@ export interface TransferSummary {
   readonly bytes: number;
   readonly finalReply: Pick<FtpReply, 'frame' | 'valid' | 'code'> | null;
 }
-
-/** The summary a released transfer leaves (TransferSummary), its reply reduced to what is read. */
-export function transferSummary(t: Transfer): TransferSummary {
-  const r = t.finalReply;
-  return { id: t.id, command: t.command, direction: t.direction, commandFrame: t.commandFrame, outcome: t.outcome, bytesStatus: t.bytesStatus, bytes: t.bytes, finalReply: r === null ? null : { frame: r.frame, valid: r.valid, code: r.code } };
-}
-
 
 /** Replies without a command whose own findings tell them: 120 (a 220 follows), 421
  *  (service-unavailable), 530 (the logins). */
@@ -449,7 +442,9 @@ export class FactBuilder {
     const control = this.connection(s.control);
     const transferOfFrame = new Map<number, number>();
     const sessionTransfers: Transfer[] = [];
-    const summaries: TransferSummary[] = [];
+    // the session's transfers as its facts read them: a released one by its id, its summary made
+    // again at each pass (a session of 10^5 released transfers made every summary at once)
+    const items: Array<Transfer | number> = [];
     const released = this.src.releasedTransfers?.get(s.id);
     for (const id of s.transfers) {
       // a released one first: a miss in transferById scans the list
@@ -458,9 +453,14 @@ export class FactBuilder {
       const t = whole ?? part;
       if (!t) continue;
       if (whole) sessionTransfers.push(whole);
-      summaries.push(t);
+      items.push(whole ?? id);
       transferOfFrame.set(t.commandFrame, t.id);
     }
+    const summaries: Iterable<TransferSummary> = {
+      *[Symbol.iterator]() {
+        for (const x of items) yield typeof x === 'number' ? released!.get(x)! : x;
+      },
+    };
     this.transferOfFrame.set(s.id, transferOfFrame);
     // Every reply as a fact (s.replies) is made when a rule reads the list: a session of 10^5
     // transfers has 3·10^5 of them. Without unsolicited replies the list is the greeting, then each
@@ -578,7 +578,11 @@ export class FactBuilder {
     // transfer's `cmd` take one fact at a time (commandFactOf), so a session of 10^5 transfers is
     // diagnosed without 2·10^5 command facts held at once unless a rule asks for the list
     madeOnRead(fact, 'commands', () => {
-      const list = s.commands.map((_, i) => this.commandFactOf(s, i));
+      const n = s.commands.length;
+      const made = (i: number) => this.commandFact(s, s.commands[i]!, i === n - 1, transferOfFrame.get(s.commands[i]!.frame) ?? -1);
+      // a long session's list makes each command's fact when it is read (one rule reads the last
+      // kept command of 10^5: the list of all of them held every fact at once)
+      const list = n > LAZY_COMMAND_LIST ? factsOnRead(n, made) : s.commands.map((_, i) => made(i));
       this.commandLists.set(s.id, list);
       return list;
     });
@@ -901,6 +905,36 @@ function endpointFact(e: Endpoint, who: string): Fact {
 type ReplyKind = 'greeting' | 'preliminary' | 'final' | 'unsolicited' | 'tls-failure';
 
 /** Makes `key` of `fact` a list made when first read, then kept in its place. */
+/** Commands past which a session's list of command facts makes each fact when it is read. */
+const LAZY_COMMAND_LIST = 1024;
+
+/**
+ * A list of `n` facts, each made when it is read (and made again at the next read: equal, not
+ * the same). CEL reads a list by index, length and iteration, all of which an array behind a
+ * proxy answers element by element (`has` keeps filter/map from taking the unmade slots for
+ * holes).
+ */
+function factsOnRead(n: number, make: (i: number) => Fact): Fact[] {
+  const at = (key: string | symbol): number => {
+    if (typeof key !== 'string') return -1;
+    const i = Number(key);
+    return Number.isInteger(i) && i >= 0 && i < n && String(i) === key ? i : -1;
+  };
+  return new Proxy(new Array<Fact>(n), {
+    get(target, key, receiver) {
+      const i = at(key);
+      return i >= 0 ? make(i) : Reflect.get(target, key, receiver);
+    },
+    has(target, key) {
+      return at(key) >= 0 || Reflect.has(target, key);
+    },
+    getOwnPropertyDescriptor(target, key) {
+      const i = at(key);
+      return i >= 0 ? { value: make(i), writable: true, enumerable: true, configurable: true } : Reflect.getOwnPropertyDescriptor(target, key);
+    },
+  });
+}
+
 function madeOnRead(fact: Fact, key: string, make: () => unknown): void {
   Object.defineProperty(fact, key, {
     enumerable: true,
@@ -935,14 +969,20 @@ function replyFact(r: FtpReply, verb: string, kind: ReplyKind): Fact {
  * and what the server still sent after it, and the client stack's RST that may have answered that.
  * Null when the server closed first, or nobody closed in the capture.
  */
-function clientCloseFact(s: Session, c: Connection, repliesAfter: (frame: number) => Fact[], transfers: readonly TransferSummary[], showPasswords: boolean): Fact | null {
+function clientCloseFact(s: Session, c: Connection, repliesAfter: (frame: number) => Fact[], transfers: Iterable<TransferSummary>, showPasswords: boolean): Fact | null {
   const clientSide: Side = s.serverSide === 'server' ? 'client' : 'server';
   if (c.closedBy !== clientSide || c.closeKind === null || c.closeFrame === null) return null;
   const at = c.closeFrame;
   const quit = s.commands.find((x) => x.verb === 'QUIT');
   const pending = s.commands.filter((x) => x.frame <= at && x.verb !== '' && (x.reply === null || x.reply.frame > at));
   const after = repliesAfter(at);
-  const running = transfers.some((t) => t.commandFrame <= at && (t.finalReply === null || t.finalReply.frame > at));
+  let running = false;
+  for (const t of transfers) {
+    if (t.commandFrame <= at && (t.finalReply === null || t.finalReply.frame > at)) {
+      running = true;
+      break;
+    }
+  }
   const reset = c.reset !== null && c.reset.by === clientSide && c.reset.frame > at ? c.reset.frame : 0;
   return {
     kind: c.closeKind,
@@ -968,7 +1008,7 @@ const MAX_GROUP_FRAMES = 50;
  * same unsupported option before every upload), with what came after the first of them: the
  * transfers started later, and whether they all completed.
  */
-function refusalGroups(s: Session, transfers: readonly TransferSummary[]): Fact[] {
+function refusalGroups(s: Session, transfers: Iterable<TransferSummary>): Fact[] {
   const groups = new Map<string, { what: string; code: number; text: string; count: number; frames: number[]; first: number; last: number }>();
   for (const cmd of s.commands) {
     if (!cmd.unsupported || !cmd.reply) continue;
@@ -981,19 +1021,25 @@ function refusalGroups(s: Session, transfers: readonly TransferSummary[]): Fact[
     if (g.frames.length < MAX_GROUP_FRAMES) g.frames.push(cmd.frame, cmd.reply.frame);
   }
   return [...groups.values()].map((g) => {
-    const later = transfers.filter((t) => t.commandFrame > g.first);
-    const complete = later.filter((t) => t.outcome === 'complete').length;
-    // a transfer whose outcome the capture cannot tell (partly captured) did not fail
-    const failed = later.some((t) => t.outcome === 'failed' || t.outcome === 'aborted' || t.outcome === 'truncated');
+    let later = 0;
+    let complete = 0;
+    let failed = false;
+    for (const t of transfers) {
+      if (t.commandFrame <= g.first) continue;
+      later++;
+      if (t.outcome === 'complete') complete++;
+      // a transfer whose outcome the capture cannot tell (partly captured) did not fail
+      else if (t.outcome === 'failed' || t.outcome === 'aborted' || t.outcome === 'truncated') failed = true;
+    }
     const answeredLater = s.commands.some((c) => c.frame > g.last && !c.unsupported && c.reply !== null && c.reply.valid && c.reply.code < 400);
-    const after = later.length > 0 ? (failed ? 'failed' : 'succeeded') : answeredLater ? 'succeeded' : 'nothing';
+    const after = later > 0 ? (failed ? 'failed' : 'succeeded') : answeredLater ? 'succeeded' : 'nothing';
     return {
       what: g.what,
       code: int(g.code),
       text: g.text,
       count: int(g.count),
       frames: ints(g.frames),
-      afterTransfers: int(later.length),
+      afterTransfers: int(later),
       afterComplete: int(complete),
       after,
     };
@@ -1002,7 +1048,7 @@ function refusalGroups(s: Session, transfers: readonly TransferSummary[]): Fact[
 
 /** Uploads and downloads answered 2yz whose data connection, in the capture, carried no byte,
  *  by command. Listings are left out: an empty directory lists nothing. */
-function emptyTransferGroups(transfers: readonly TransferSummary[]): Fact[] {
+function emptyTransferGroups(transfers: Iterable<TransferSummary>): Fact[] {
   const byCommand = new Map<string, { total: number; ids: number[]; frames: number[] }>();
   for (const t of transfers) {
     if (t.direction !== 'upload' && t.direction !== 'download') continue;

@@ -27,7 +27,8 @@ import type { FtpAnalyzer } from '../ftp/analyzer.ts';
 import type { ConnectionRole, Session, Transfer } from '../ftp/types.ts';
 import { Diagnosis, finalizeFindings, hasAll, supersedeRelated, type DiagnoseInput, type LateRecord, type RuleEvaluator } from '../diagnose/evaluate.ts';
 import { severityRank, type Finding } from '../diagnose/finding.ts';
-import { transferSummary, type DecodeCounts, type TransferSummary } from '../diagnose/facts.ts';
+import type { DecodeCounts } from '../diagnose/facts.ts';
+import { LateColumns, SummaryColumns } from '../diagnose/released.ts';
 import { lateRules, type LateRules } from '../diagnose/late-rules.ts';
 import type { Rule } from '../diagnose/rule-types.ts';
 
@@ -95,8 +96,8 @@ export const PARTS_AFTER = 64;
 
 /** What a session whose transfers went out in parts keeps of them until it ends. */
 interface SessionParts {
-  summaries: Map<number, TransferSummary>; // by Transfer.id: what its facts read (TransferSummary)
-  late: LateRecord[]; //                    what its late rules read, in transfer order
+  summaries: SummaryColumns; // by Transfer.id: what its facts read (TransferSummary)
+  late: LateColumns; //       what its late rules read, in transfer order
 }
 
 /** Key of a finding, to tell each one once across provisional and final diagnoses. */
@@ -116,7 +117,7 @@ export class UnitReleaser {
   /** Parts of sessions' units released before their session ended (each a batch of transfers). */
   parts = 0;
   private readonly partsOf = new Map<number, SessionParts>(); // by Session.id
-  private readonly releasedTransfers = new Map<number, ReadonlyMap<number, TransferSummary>>();
+  private readonly releasedTransfers = new Map<number, SummaryColumns>();
   private readonly waiting = new Map<number, Transfer[]>(); // by Session.id: settled, its command the last so far
   private readonly batches = new Map<number, Map<number, { t: Transfer; conns: readonly Connection[]; control: Connection }>>(); // by Session.id: ready, by Transfer.id
 
@@ -327,11 +328,11 @@ export class UnitReleaser {
         continue;
       }
       if (!parts) {
-        this.partsOf.set(s.id, (parts = { summaries: new Map(), late: [] }));
+        this.partsOf.set(s.id, (parts = { summaries: new SummaryColumns(), late: new LateColumns() }));
         this.releasedTransfers.set(s.id, parts.summaries);
       }
-      parts.summaries.set(t.id, transferSummary(t));
-      if (mine.record) parts.late.push(mine.record);
+      parts.summaries.add(t);
+      if (mine.record) parts.late.add(mine.record);
       for (const c of conns) this.held.delete(c.id);
       this.ctx.ftp.releasePart(t);
       connections.push(...conns);

@@ -4,6 +4,7 @@
 // pass that holds every fact at once (diagnoseAll).
 
 import { expect } from 'chai';
+import { types } from 'node:util';
 import { Analysis } from '../../src/pipeline/analyze.ts';
 import type { ReleasedUnit } from '../../src/pipeline/release.ts';
 import { builtinRuleSet, loadRules, parseRuleFile, ruleSetOf } from '../../src/diagnose/rule-loader.ts';
@@ -105,6 +106,36 @@ describe('pipeline/release: a long session is diagnosed one transfer at a time',
     expect(JSON.stringify(list[t.commandIndex!], (_, v) => (typeof v === 'bigint' ? String(v) : v))).to.equal(
       JSON.stringify(new Diagnosis(new RuleEvaluator(rules), inputOf(unit)).facts.transferCommandFact(t), (_, v) => (typeof v === 'bigint' ? String(v) : v)),
     );
+  });
+
+  it('past 1,024 commands, makes each command fact of the list when it is read', () => {
+    const units: ReleasedUnit[] = [];
+    const a = new Analysis({ rules, release: (u) => units.push(u), wholeSessions: true });
+    for (const f of manyTransfers(600).captureFrames()) a.frame(f);
+    a.finish(null);
+    const unit = units.find((u) => u.sessions.length === 1)!;
+    const s = unit.sessions[0]!;
+    expect(s.commands.length).to.be.above(1024);
+    const d = new Diagnosis(new RuleEvaluator(rules), inputOf(unit));
+    const list = d.facts.sessionFact(s)['commands'] as Fact[];
+    // a list made as it is read, not 10^3 facts at once
+    expect(types.isProxy(list)).to.equal(true);
+    expect(Array.isArray(list)).to.equal(true);
+    expect(list).to.have.length(s.commands.length);
+    const text = (x: unknown) => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? String(v) : v));
+    for (const t of unit.transfers.filter((x) => x.id % 97 === 0)) {
+      const alone = new Diagnosis(new RuleEvaluator(rules), inputOf(unit)).facts.transferCommandFact(t);
+      expect(text(list[t.commandIndex!])).to.equal(text(alone));
+    }
+    expect(list.filter((x) => x['code'] === 550n)).to.have.length(s.commands.filter((c) => c.reply?.code === 550).length);
+    expect([...list].map((x) => x['frame'])).to.deep.equal(s.commands.map((c) => BigInt(c.frame)));
+    // CEL reads it by index, length, filter and exists as it reads a list
+    const extra = parseRuleFile(
+      `rules:\n  - id: long-list\n    severity: info\n    title: t\n    scope: session\n    when: "s.commands.exists(x, x.code == 550) && s.commands[s.commandCount - 1].frame > 0"\n    summary: "{s.commands[s.commandCount - 1].frame} {size(s.commands.filter(x, x.code == 550))} {s.commands.map(x, x.verb).filter(v, v == 'PORT').size()}"\n    explanation: x\n    action: y\n`,
+      'test.yaml',
+    )!;
+    const found = new Diagnosis(new RuleEvaluator(ruleSetOf([...extra])), inputOf(unit)).session(s);
+    expect(found.map((f) => f.summary)).to.deep.equal([`${s.commands.at(-1)!.frame} ${s.commands.filter((c) => c.reply?.code === 550).length} ${s.commands.filter((c) => c.verb === 'PORT').length}`]);
   });
 
   it('releases settled transfers before the session ends, and judges them on its final state', () => {

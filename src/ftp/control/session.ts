@@ -20,6 +20,7 @@ import { clientLineStart, serverLineStart } from './line-starts.ts';
 import { TlsSwitch } from './tls-switch.ts';
 import { FtpTlsChannel, tlsEnding, type FtpTlsContext } from '../tls-channel.ts';
 import { ConflictJudge } from './conflicts.ts';
+import { CommandColumns, KEEP_RECENT } from '../command-columns.ts';
 import { ReplyPairing, type PairingOwner } from './pairing.ts';
 import { verbRules, type Pending, type VerbContext } from './verbs.ts';
 
@@ -91,6 +92,8 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
   private lastInvalid: Pending | null = null; // the latest command answered by an invalid line
   private openLogin: { index: number; last: FtpCommand } | null = null; // the latest login, while the server may ask to go on with it (331/332)
   private cutCommand: FtpCommand | null = null; // the command of the client line last delivered cut (its end is still to come)
+  private columns: CommandColumns | null = null; // a long session's settled commands (made at the first stored)
+  private storedUpTo = 0; //                Session.commands before this are stored in `columns`
   private cutLines = 0; //                  client lines delivered cut: how a server treated them is unknown
   private tlsChannel: FtpTlsChannel | null = null; // the control connection's TLS stage (FTPS), from AUTH's 234 or the first byte
   private awaitFailureReply = false; //      cleartext came back after a failed handshake: its reply answers AUTH
@@ -347,8 +350,10 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
       overlong: line.overlong,
     });
     const kept = this.session.commands.length < this.limits.maxCommands;
-    if (kept) this.session.commands.push(cmd);
-    else this.session.commandsDropped++;
+    if (kept) {
+      this.session.commands.push(cmd);
+      if (this.session.commands.length > KEEP_RECENT) this.storeSettled();
+    } else this.session.commandsDropped++;
     if (line.overlong) {
       this.cutCommand = cmd;
       this.cutLines++;
@@ -360,6 +365,20 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
     this.pairing.placeHead();
     return true;
   };
+
+  /** Stores the session's commands that can no longer change, oldest first, behind its newest
+   *  KEEP_RECENT (command-columns.ts); a command still waiting for its reply stops the walk until
+   *  it is answered or given up. */
+  private storeSettled(): void {
+    const list = this.session.commands;
+    const until = list.length - KEEP_RECENT;
+    while (this.storedUpTo < until) {
+      const c = list[this.storedUpTo]!;
+      if ((c.reply === null && !c.unanswered) || c === this.cutCommand || c === this.lastInvalid?.cmd) return;
+      this.columns ??= new CommandColumns();
+      list[this.storedUpTo++] = this.columns.store(c);
+    }
+  }
 
   private verbSent(p: Pending): void {
     const rule = verbRules[p.cmd.verb];
