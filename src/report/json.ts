@@ -327,8 +327,8 @@ export function* sessionTextPieces(v: SessionView): Generator<string> {
   if (at < 0 || text.indexOf(SESSION_COMMANDS, at + 1) >= 0) throw new Error('session JSON: no single commands field');
   const open = at + SESSION_COMMANDS.length - 2; // the '[' of the empty list
   yield `${text.slice(0, open + 1)}\n`;
-  for (let i = 0; i < v.commands.length; i += BATCH) {
-    const batch = v.commands.slice(i, i + BATCH).map(commandJson);
+  for (let i = 0; i < v.s.commands.length; i += BATCH) {
+    const batch = v.commandRange(i, i + BATCH).map(commandJson);
     yield `${i === 0 ? '' : ',\n'}${escapeJsonText(JSON.stringify([[[batch]]], null, 2).slice(20, -20))}`;
   }
   yield `\n      ${text.slice(open + 1)}`;

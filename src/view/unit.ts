@@ -52,6 +52,9 @@ export interface SessionView {
   tlsRows: TlsRowView[]; //   the same, field by field
   logins: Array<{ user: string | null; password: string | null; commands: number[] }>;
   commands: CommandView[];
+  /** The views of commands [from, to) — made for the range only, unless `commands` was read: a
+   *  writer that goes through a long session's commands a batch at a time never holds them all. */
+  commandRange(from: number, to: number): CommandView[];
   /** Its control connection, when the capture holds it in the same unit. */
   control: ConnectionView | null;
 }
@@ -143,6 +146,9 @@ export function sessionView(s: Session, control: ConnectionView | null, opts: Vi
     logins: s.logins.map((l) => ({ user: l.user, password: shownSecret(l.password, opts.showPasswords), commands: l.commands })),
     get commands() {
       return (commands ??= s.commands.map((c) => commandView(c, opts)));
+    },
+    commandRange(from: number, to: number) {
+      return commands !== null ? commands.slice(from, to) : s.commands.slice(from, to).map((c) => commandView(c, opts));
     },
     control,
   };
