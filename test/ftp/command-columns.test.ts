@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { analyzeFile } from '../../src/pipeline/analyze.ts';
 import { loadRules } from '../../src/diagnose/rule-loader.ts';
 import { CommandColumns, KEEP_RECENT, StoredCommand } from '../../src/ftp/command-columns.ts';
+import { MAX_COMMANDS } from '../../src/ftp/control/session.ts';
 import { NULL_TEXT, TextArena } from '../../src/ftp/text-arena.ts';
 import type { FtpCommand } from '../../src/ftp/types.ts';
 import { newCommand } from '../../src/ftp/records.ts';
@@ -143,5 +144,28 @@ describe('ftp/command-columns', () => {
     expect(stored.length).to.be.above(0);
     for (const c of stored) expect(c.reply !== null || c.unanswered).to.equal(true);
     expect(s.commands.filter((c) => c.verb === 'SIZE').every((c) => !(c instanceof StoredCommand))).to.equal(true);
+  });
+
+  it('keeps every command of a session past 100,000 by default (commandsDropped 0: no commands-not-kept)', function () {
+    this.timeout(120_000);
+    // a mirror job of 10^5 files sends ~2·10^5 commands; with settled commands in columns the
+    // default cap (MAX_COMMANDS) is above that, so such a healthy session draws no warning
+    const n = 120_000;
+    expect(MAX_COMMANDS).to.be.above(2 * 100_000);
+    const t = new TraceBuilder();
+    const ctl = loggedIn(t);
+    for (let i = 0; i < n; i++) {
+      ctl.client('PA', 'NOOP\r\n');
+      ctl.server('PA', '200 ok\r\n');
+    }
+    ctl.client('PA', 'QUIT\r\n');
+    ctl.server('PA', '221 bye\r\n');
+    const r = runCrafted(t.frames());
+    const app = r.connections.map((c) => c.app as ConnApp | undefined).find((a) => a?.role === 'control')!;
+    const s = app.session!.session;
+    expect(s.commandsDropped).to.equal(0);
+    expect(s.commands.length).to.equal(n + 3);
+    expect(s.commands[n + 1]!.verb).to.equal('NOOP');
+    expect(s.commands[n + 1]!.reply!.code).to.equal(200);
   });
 });
