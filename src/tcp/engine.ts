@@ -190,7 +190,7 @@ export class TcpEngine {
   private forget(flow: Flow): void {
     this.table.remove(flow);
     this.stats.liveFlows = this.table.size;
-    if (flow.conn.nat !== null) this.nat.forgotten(flow);
+    this.nat.forgotten(flow);
     forgetIpHistory(flow.conn);
     this.listener.onForget?.(flow.conn);
     if (!this.opts.keepConnections) this.liveConns.delete(flow.conn.id);

@@ -43,7 +43,7 @@ const MAX_ENDS = 16;
 const MAX_ALG = 20;
 
 interface Candidate {
-  flow: Flow; //           its client sent the SYN to its server
+  flow: Flow | null; //    its client sent the SYN to its server; null once the engine forgot it
   isn: number; //          the SYN's sequence number
   time: number;
 }
@@ -62,13 +62,22 @@ export class NatHalves {
   private readonly candidates: Candidate[] = []; //   SYNs of new flows, oldest first
   private readonly aliases = new Map<string, { flow: Flow; fromA: boolean }>(); // 'src|sp|dst|dp' → flow
   private readonly pairs = new WeakMap<Flow, PairState>();
+  /** Each candidate by its flow, so that a forgotten flow lets go of its candidate: up to 4,096
+   *  SYNs of the last PAIR_SECONDS each held a whole forgotten Flow (19 MB of the short-session
+   *  prefix's live heap at its peak; a forgotten flow is never paired: lookup skips it). */
+  private readonly candidateOf = new Map<Flow, Candidate>();
 
   /** A new flow was opened by this packet: a SYN may be half of a connection across a NAT. */
   opened(flow: Flow, p: DecodedPacket): void {
     if ((p.flags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) return;
     const c = this.candidates;
-    while (c.length > 0 && (c.length >= MAX_CANDIDATES || p.time - c[0]!.time > PAIR_SECONDS)) c.shift();
-    c.push({ flow, isn: p.seq, time: p.time });
+    while (c.length > 0 && (c.length >= MAX_CANDIDATES || p.time - c[0]!.time > PAIR_SECONDS)) {
+      const gone = c.shift()!;
+      if (gone.flow !== null) this.candidateOf.delete(gone.flow);
+    }
+    const cand = { flow, isn: p.seq, time: p.time };
+    c.push(cand);
+    this.candidateOf.set(flow, cand);
   }
 
   /** A packet on a 4-tuple the flow table does not know: an alias of a paired connection, or the
@@ -90,8 +99,9 @@ export class NatHalves {
     for (let k = this.candidates.length - 1; k >= 0; k--) {
       const c = this.candidates[k]!;
       if (p.time - c.time > PAIR_SECONDS) break;
-      if (p.ack !== ((c.isn + 1) >>> 0) || !c.flow.inTable || c.flow.server.ep.segments > 0) continue;
-      const conn = c.flow.conn;
+      if (c.flow === null || p.ack !== ((c.isn + 1) >>> 0) || !c.flow.inTable || c.flow.server.ep.segments > 0) continue;
+      const flow = c.flow;
+      const conn = flow.conn;
       const synSrc = ep(conn.client.addr, conn.client.port); // the SYN's sender and receiver
       const synDst = ep(conn.server.addr, conn.server.port);
       // one endpoint kept, the other translated
@@ -99,6 +109,7 @@ export class NatHalves {
       const destinationNat = dst === synSrc && src !== synDst; // the client hears from the real server
       if (!sourceNat && !destinationNat) continue;
       this.candidates.splice(k, 1);
+      this.candidateOf.delete(flow);
       const [addr, port] = (sourceNat ? dst : src).split('|') as [string, string];
       conn.nat = {
         translated: sourceNat ? 'client' : 'server',
@@ -107,13 +118,13 @@ export class NatHalves {
         frame: p.frame,
         alg: [],
       };
-      const fromA = c.flow.fromA === c.flow.server; // the SYN-ACK comes from the connection's server
+      const fromA = flow.fromA === flow.server; // the SYN-ACK comes from the connection's server
       if (this.aliases.size >= MAX_ALIASES) this.aliases.delete(this.aliases.keys().next().value!);
       const back = `${dst}|${src}`;
-      this.aliases.set(key, { flow: c.flow, fromA });
-      this.aliases.set(back, { flow: c.flow, fromA: !fromA });
-      this.pairs.set(c.flow, { keys: [key, back], ends: { client: [], server: [] }, shift: { client: 0, server: 0 }, pending: { client: null, server: null } });
-      return { flow: c.flow, fromA, paired: true };
+      this.aliases.set(key, { flow, fromA });
+      this.aliases.set(back, { flow, fromA: !fromA });
+      this.pairs.set(flow, { keys: [key, back], ends: { client: [], server: [] }, shift: { client: 0, server: 0 }, pending: { client: null, server: null } });
+      return { flow, fromA, paired: true };
     }
     return null;
   }
@@ -122,6 +133,8 @@ export class NatHalves {
    *  forgotten flow and be taken as new anyway), so that once no paired connection is left a new
    *  flow's SYN is looked up without endpoint strings again. */
   forgotten(flow: Flow): void {
+    const cand = this.candidateOf.get(flow);
+    if (cand) { cand.flow = null; this.candidateOf.delete(flow); }
     const st = this.pairs.get(flow);
     if (!st) return;
     for (const k of st.keys) if (this.aliases.get(k)?.flow === flow) this.aliases.delete(k);

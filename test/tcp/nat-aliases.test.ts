@@ -38,3 +38,20 @@ describe('tcp/nat-halves: aliases of a forgotten connection', () => {
     expect(r.conns[2]!.firstFrame).to.equal(late);
   });
 });
+
+describe('tcp/nat-halves: SYN candidates of forgotten flows', () => {
+  it('let go of the flow when the engine forgets it (a candidate held the whole flow for 10 s)', () => {
+    const t = new TraceBuilder();
+    for (let i = 0; i < 40; i++) {
+      const c = t.tcp({ client: `10.0.0.5:${40000 + i}`, server: '198.51.100.20:21' });
+      c.handshake();
+      c.client('R');
+    }
+    const r = run(t, { maxEndedFlows: 1, closeGraceSeconds: 0 }, undefined, true);
+    expect(r.rec.forgotten().length).to.be.above(30);
+    const nat = (r.engine as unknown as { nat: { candidates: Array<{ flow: { inTable: boolean } | null }> } }).nat;
+    expect(nat.candidates.length).to.be.above(30); // all within PAIR_SECONDS: still candidates
+    const holding = nat.candidates.filter((c) => c.flow !== null && !c.flow.inTable);
+    expect(holding).to.have.length(0);
+  });
+});
