@@ -124,21 +124,32 @@ export function sliceColumns(s: string, n: number): string {
  */
 export function wrap(text: string, width: number, indent: string, firstIndent = indent): string {
   const whole = firstIndent + text;
-  if (!text.includes('\n') && visibleWidth(whole) <= width) return whole.replace(GLUES, ' ');
-  const lines: string[] = [];
+  const newline = text.indexOf('\n') >= 0;
+  if (!newline && visibleWidth(whole) <= width) return unglue(whole);
+  let out = ''; // the lines done, each followed by '\n'
   let line = firstIndent;
   let lineW = visibleWidth(firstIndent);
   const indentW = visibleWidth(indent);
   let empty = true;
-  // the spaces between two words are kept when they stay on one line ("title  [frames 3]")
-  for (const m of text.replace(/\n/g, ' ').matchAll(/( *)([^ ]+)/g)) {
-    const gap = m[1]!.length === 0 ? 1 : m[1]!.length;
-    let word = m[2]!;
+  const flat = newline ? text.replace(/\n/g, ' ') : text;
+  const n = flat.length;
+  // each word with the spaces before it (at least one counts between two words); the spaces
+  // between two words are kept when they stay on one line ("title  [frames 3]"). A scan, not a
+  // regular expression: a session block wraps several lines per session.
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j < n && flat.charCodeAt(j) === 0x20) j++;
+    if (j === n) break;
+    let k = j + 1;
+    while (k < n && flat.charCodeAt(k) !== 0x20) k++;
+    const gap = j === i ? 1 : j - i;
+    let word = flat.slice(j, k);
+    i = k;
     let wordW = visibleWidth(word);
     for (;;) {
       const lead = empty ? 0 : gap;
       if (lineW + lead + wordW <= width) {
-        line += ' '.repeat(lead) + word;
+        line += lead === 1 ? ' ' + word : ' '.repeat(lead) + word;
         lineW += lead + wordW;
         empty = false;
         break;
@@ -154,7 +165,7 @@ export function wrap(text: string, width: number, indent: string, firstIndent = 
           empty = false;
           break;
         }
-        lines.push(line);
+        out += line + '\n';
         line = indent;
         lineW = indentW;
         empty = true;
@@ -164,22 +175,25 @@ export function wrap(text: string, width: number, indent: string, firstIndent = 
       const slash = plainWord.lastIndexOf('/', room - 1);
       const cut = slash >= room / 2 && PLAIN.test(plainWord) ? slash + 1 : room;
       const head = sliceColumns(word, cut);
-      lines.push(line + ' '.repeat(lead) + head);
-      word = word.slice(head.length);
-      wordW = visibleWidth(word);
+      const rest = word.slice(head.length);
+      const restW = visibleWidth(rest);
+      // a colour's closing code, if the cut fell before it, ends the cut line
+      out += line + ' '.repeat(lead) + head + (restW === 0 ? rest : '') + '\n';
       line = indent;
       lineW = indentW;
       empty = true;
-      if (wordW === 0) {
-        lines[lines.length - 1] += word; // a colour's closing code, if the cut fell before it
-        word = '';
-        break;
-      }
+      if (restW === 0) break;
+      word = rest;
+      wordW = restW;
     }
   }
-  if (!empty || lines.length === 0) lines.push(line);
-  return lines.join('\n').replace(GLUES, ' ');
+  if (!empty || out === '') out += line;
+  else out = out.slice(0, -1);
+  return unglue(out);
 }
+
+/** `s` with its GLUEs printed as spaces. */
+const unglue = (s: string): string => (s.indexOf(GLUE) < 0 ? s : s.replace(GLUES, ' '));
 
 /** Characters of one string a sentence shows; a longer one (a 7,000-character file name) keeps
  *  its start and end around an ellipsis. The full value stays in the facts and the JSON report. */
