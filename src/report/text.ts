@@ -128,6 +128,8 @@ export class TextReport {
   /** Rule ids of the findings, indexed as the spooled records have them. */
   private readonly ruleIds: string[] = [];
   private readonly ruleIndex = new Map<string, number>();
+  /** Per rule (as ruleIds): its keys of perId and shownTexts. */
+  private readonly groupKeys: Array<Record<Severity | 'bg', string>> = [];
   /** Per `severity|id` or `bg|id` (as perId): the texts of its first instances in report order. */
   private readonly shownTexts = new Map<string, ShownTexts[]>();
   private readonly record = new Array<number>(RECORD_FIELDS).fill(0);
@@ -184,16 +186,19 @@ export class TextReport {
     const f = r.finding;
     this.severities[f.severity]++;
     const background = f.severity === 'info' && f.connection !== null && f.session === null && f.transfer === null && !ftpConnections.has(f.connection);
-    const count = background ? `bg|${f.id}` : `${f.severity}|${f.id}`;
-    this.perId.set(count, (this.perId.get(count) ?? 0) + 1);
-    if (background) this.background++;
     let rule = this.ruleIndex.get(f.id);
     if (rule === undefined) {
       rule = this.ruleIds.length;
       this.ruleIds.push(f.id);
       this.ruleIndex.set(f.id, rule);
       this.ruleTexts.set(f.id, { references: f.references });
+      this.groupKeys.push({ error: `error|${f.id}`, warning: `warning|${f.id}`, info: `info|${f.id}`, bg: `bg|${f.id}` });
     }
+    // the rule's keys, made once: a string made per finding was hashed per finding
+    const keys = this.groupKeys[rule]!;
+    const count = background ? keys.bg : keys[f.severity];
+    this.perId.set(count, (this.perId.get(count) ?? 0) + 1);
+    if (background) this.background++;
     const key = order === 'id' ? findingSortKey(r) : [severityRank[f.severity], 0, 0, 0, r.seq];
     const arrival = this.findings.count;
     const record = this.record;
