@@ -29,7 +29,8 @@ function giveUp(): never {
 }
 
 // facts are plain objects (facts.ts); anything else (a Map, a typed array) is cel-js's to judge
-const isFact = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && (v as object).constructor === Object;
+// (by its prototype: reading `constructor` was a lookup along the prototype chain per field read)
+const isFact = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
 
 /** A name every plain object answers through its prototype (toString, constructor, …): read as
  *  a fact's field only when it is the object's own. */
@@ -141,10 +142,20 @@ function node(n: ASTNode, sc: Scope): Fn {
     }
     case '&&':
     case '||': {
-      const [l, r] = (a as ASTNode[]).map((x) => node(x, sc)) as [Fn, Fn];
       // CEL's && and || absorb an error on one side when the other decides; that case throws
-      // NOT_COMPILED from the failing side, and cel-js sorts it out.
-      return n.op === '&&' ? (vars) => bool(l(vars)) && bool(r(vars)) : (vars) => bool(l(vars)) || bool(r(vars));
+      // NOT_COMPILED from the failing side, and cel-js sorts it out. A chain of one operator
+      // (`a && b && c && …`, a rule's usual `when`) is one closure over its terms in order: the
+      // same terms run as the nested form runs them, without a closure call per level.
+      const terms = chain(n, n.op).map((x) => node(x, sc));
+      if (terms.length === 2) {
+        const [l, r] = terms as [Fn, Fn];
+        return n.op === '&&' ? (vars) => bool(l(vars)) && bool(r(vars)) : (vars) => bool(l(vars)) || bool(r(vars));
+      }
+      const decides = n.op === '||';
+      return (vars) => {
+        for (let i = 0; i < terms.length; i++) if (bool(terms[i]!(vars)) === decides) return decides;
+        return !decides;
+      };
     }
     case '!_': {
       const x = node(a as ASTNode, sc);
@@ -224,6 +235,14 @@ function node(n: ASTNode, sc: Scope): Fn {
   }
 }
 
+/** The terms of a chain of `op` (&& or ||), left to right, whichever way the parser nested it. */
+function chain(n: ASTNode, op: string): ASTNode[] {
+  if (n.op !== op) return [n];
+  const out: ASTNode[] = [];
+  for (const x of n.args as ASTNode[]) out.push(...chain(x, op));
+  return out;
+}
+
 function compare(a: unknown, sc: Scope, holds: (c: number) => boolean): Fn {
   const [ln, rn] = a as [ASTNode, ASTNode];
   const k = constant(rn);
@@ -268,14 +287,24 @@ function fieldPath(n: ASTNode, sc: Scope): Fn | null {
   const root = at.args as string;
   names.reverse();
   if (inherited(root) || names.some(inherited)) return null;
+  // the usual runs of one to three fields unrolled: no loop over the names per read
+  const field = (o: unknown, name: string): unknown => {
+    const v = isFact(o) ? o[name] : undefined;
+    return v === undefined ? giveUp() : v;
+  };
+  const [a, b, c] = names as [string, string, string];
+  switch (names.length) {
+    case 1:
+      return (vars) => field(vars[root], a);
+    case 2:
+      return (vars) => field(field(vars[root], a), b);
+    case 3:
+      return (vars) => field(field(field(vars[root], a), b), c);
+  }
   return (vars) => {
     let o: unknown = vars[root];
-    for (const name of names) {
-      const v = isFact(o) ? o[name] : undefined;
-      if (v === undefined) giveUp();
-      o = v;
-    }
-    return o === undefined ? giveUp() : o;
+    for (const name of names) o = field(o, name);
+    return o;
   };
 }
 
