@@ -29,8 +29,7 @@ function giveUp(): never {
 }
 
 // facts are plain objects (facts.ts); anything else (a Map, a typed array) is cel-js's to judge
-// (by its prototype: reading `constructor` was a lookup along the prototype chain per field read)
-const isFact = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+const isFact = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && (v as object).constructor === Object;
 
 /** A name every plain object answers through its prototype (toString, constructor, …): read as
  *  a fact's field only when it is the object's own. */
