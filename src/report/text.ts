@@ -16,7 +16,7 @@ import type { ReleasedFinding } from '../pipeline/release.ts';
 import { resultUnit } from '../pipeline/result.ts';
 import { BYTE_MARKS, unitView, type UnitView } from '../view/unit.ts';
 import { ReplyCodeCounter } from '../view/reply-codes.ts';
-import { byFirstField, findingOrder, findingSortKey, MemorySpool, SpoolDir, type SortedTexts, type Spool } from './spool.ts';
+import { byFirstField, findingOrder, findingSortKey, MemorySpool, SpoolDir, type RunSizes, type SortedTexts, type Spool } from './spool.ts';
 import { Styler, tableStyle } from './style.ts';
 import {
   backgroundHeading,
@@ -106,6 +106,13 @@ interface FindingRecord {
 
 const orNull = (n: number): number | null => (n < 0 ? null : n);
 
+/** Runs of the spool files, smaller than the spools' default (16,384 records, 1 MiB of text):
+ *  the three spools' run buffers were ~8 MB of the short-session prefix's peak RSS, held from the
+ *  first run to the end; a run of 4,096 sessions or transfers holds ~1 MB of text at most, and
+ *  the findings spool holds no text. The merge at the end reads 64 runs at a time either way. */
+const TEXT_RUNS: RunSizes = { run: 4096, fanIn: 64, block: 512, textBytes: 256 * 1024 };
+const RECORD_RUNS: RunSizes = { run: 4096, fanIn: 64, block: 512, textBytes: 4096 };
+
 export class TextReport {
   private readonly st: Styler;
   private readonly width: number;
@@ -151,9 +158,9 @@ export class TextReport {
     if (spoolToFiles) {
       const dir = new SpoolDir('ftpdiag-text-');
       this.dir = dir;
-      this.sessions = dir.file('sessions', 1, byFirstField);
-      this.transfers = dir.file('transfers', 1, byFirstField);
-      this.findings = dir.file('findings', RECORD_FIELDS, findingOrder);
+      this.sessions = dir.file('sessions', 1, byFirstField, TEXT_RUNS);
+      this.transfers = dir.file('transfers', 1, byFirstField, TEXT_RUNS);
+      this.findings = dir.file('findings', RECORD_FIELDS, findingOrder, RECORD_RUNS);
       dir.detach();
     } else {
       this.sessions = new MemorySpool(1, byFirstField);
