@@ -2,7 +2,7 @@
 // when the first chunk is made (wasm-chunks.ts). It hashes bytes of the memory the reader's chunks
 // lie in: the frame is read where the reader put it, with no copy.
 //
-// It is bytesKey's definition word for word, and test/capture/wasm-key.test.ts holds the two to
+// It is bytesKey's definition word for word, and test/capture/bytes-key.test.ts holds the two to
 // the same keys at every alignment, length and skipped position and on every frame of every
 // capture: FNV-1a-like h1 and a multiply-rotate h2 over the first 192 and last 64 bytes (all of
 // a range shorter than 256), a little-endian 32-bit word at a time and the bytes after the last

@@ -904,7 +904,6 @@ function endpointFact(e: Endpoint, who: string): Fact {
 
 type ReplyKind = 'greeting' | 'preliminary' | 'final' | 'unsolicited' | 'tls-failure';
 
-/** Makes `key` of `fact` a list made when first read, then kept in its place. */
 /** Commands past which a session's list of command facts makes each fact when it is read. */
 const LAZY_COMMAND_LIST = 1024;
 
@@ -935,6 +934,7 @@ function factsOnRead(n: number, make: (i: number) => Fact): Fact[] {
   });
 }
 
+/** Makes `key` of `fact` a list made when first read, then kept in its place. */
 function madeOnRead(fact: Fact, key: string, make: () => unknown): void {
   Object.defineProperty(fact, key, {
     enumerable: true,

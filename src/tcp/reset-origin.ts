@@ -139,15 +139,15 @@ function sameBurst(a: RstSample, b: RstSample): boolean {
   return a.ttl === b.ttl && a.flags === b.flags && b.time - a.time <= BURST_SECONDS;
 }
 
-/** The claimed sender's own stack went on after this RST: an ACK (no SYN, no RST) more than
- *  STILL_ACKING_SECONDS later or acknowledging new data, with its one TTL, from a sender that had
- *  not closed before (a host in TIME-WAIT still ACKs a retransmitted FIN after answering a stray
- *  segment with RST) and had been acknowledging as an established connection does. */
 /** The sender used one TTL on at least two segments (its RSTs aside), and no other. */
 function ttlStable(h: IpHistory): boolean {
   return h.ttlSegments >= 2 && h.ttlOther === 0 && h.moreTtls.length === 0;
 }
 
+/** The claimed sender's own stack went on after this RST: an ACK (no SYN, no RST) more than
+ *  STILL_ACKING_SECONDS later or acknowledging new data, with its one TTL, from a sender that had
+ *  not closed before (a host in TIME-WAIT still ACKs a retransmitted FIN after answering a stray
+ *  segment with RST) and had been acknowledging as an established connection does. */
 function stillSpeaking(h: IpHistory, rs: RstSample): boolean {
   if (rs.laterFrame === 0 || rs.senderClosed || rs.ackBefore < 0) return false;
   if (rs.laterTime - rs.time < STILL_ACKING_SECONDS && !seqGt(rs.laterAck, rs.ackBefore)) return false;

@@ -146,6 +146,34 @@ describe('ftp/command-columns', () => {
     expect(s.commands.filter((c) => c.verb === 'SIZE').every((c) => !(c instanceof StoredCommand))).to.equal(true);
   });
 
+  it('stores the STATs answered during a transfer while the transfer command waits for its 226', () => {
+    // RFC 959 §4.1.3: STAT during a transfer is answered at once; the RETR before it settles only
+    // at its 226. Held back by the RETR, every STAT stayed an object: a client sending 500,000 of
+    // them kept 500,000 objects (~0.6 KB each with their replies), not columns.
+    const t = new TraceBuilder();
+    const ctl = loggedIn(t);
+    ctl.client('PA', 'PASV\r\n');
+    ctl.server('PA', '227 Entering Passive Mode (192,0,2,20,195,80).\r\n');
+    ctl.client('PA', 'RETR big\r\n');
+    ctl.server('PA', '150 Opening BINARY mode data connection\r\n');
+    const n = KEEP_RECENT + 500;
+    for (let i = 0; i < n; i++) {
+      ctl.client('PA', `STAT\r\n`);
+      ctl.server('PA', `211 transferred ${i}\r\n`);
+    }
+    const r = runCrafted(t.frames());
+    const app = r.connections.map((c) => c.app as ConnApp | undefined).find((a) => a?.role === 'control')!;
+    const s = app.session!.session;
+    const retr = s.commands.find((c) => c.verb === 'RETR')!;
+    expect(retr.reply, 'the RETR still waits').to.equal(null);
+    expect(retr).to.not.be.instanceOf(StoredCommand);
+    const stats = s.commands.filter((c) => c.verb === 'STAT');
+    expect(stats).to.have.length(n);
+    // all but the newest KEEP_RECENT commands are in columns, each with its own reply
+    expect(stats.filter((c) => c instanceof StoredCommand)).to.have.length(n - KEEP_RECENT);
+    stats.forEach((c, i) => expect(c.reply?.text).to.equal(`transferred ${i}`));
+  });
+
   it('keeps every command of a session past 100,000 by default (commandsDropped 0: no commands-not-kept)', function () {
     this.timeout(120_000);
     // a mirror job of 10^5 files sends ~2·10^5 commands; with settled commands in columns the

@@ -96,7 +96,9 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
   private openLogin: { index: number; last: FtpCommand } | null = null; // the latest login, while the server may ask to go on with it (331/332)
   private cutCommand: FtpCommand | null = null; // the command of the client line last delivered cut (its end is still to come)
   private columns: CommandColumns | null = null; // a long session's settled commands (made at the first stored)
-  private storedUpTo = 0; //                Session.commands before this are stored in `columns`
+  private storedUpTo = 0; //                Session.commands before this were looked at: stored in `columns`, or in `unsettled`
+  private unsettled: number[] = []; //      indexes of those looked at before they settled, ascending
+  private compactAt = 16; //                 `unsettled` is gone through whole when it is this long
   private cutLines = 0; //                  client lines delivered cut: how a server treated them is unknown
   private tlsChannel: FtpTlsChannel | null = null; // the control connection's TLS stage (FTPS), from AUTH's 234 or the first byte
   private awaitFailureReply = false; //      cleartext came back after a failed handshake: its reply answers AUTH
@@ -369,18 +371,42 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
     return true;
   };
 
-  /** Stores the session's commands that can no longer change, oldest first, behind its newest
-   *  KEEP_RECENT (command-columns.ts); a command still waiting for its reply stops the walk until
-   *  it is answered or given up. */
+  /** Stores the session's commands that can no longer change, behind its newest KEEP_RECENT
+   *  (command-columns.ts). One still waiting for its reply does not hold back those behind it
+   *  that settled: a STAT answered during a transfer (RFC 959 §4.1.3) settles while the RETR before
+   *  it waits for its 226, and a client may send any number of them. Commands looked at unsettled
+   *  are looked at again once the oldest of them settles (replies come in order), and all of them
+   *  whenever their list doubled: amortised O(1) a command. */
   private storeSettled(): void {
     const list = this.session.commands;
+    const waiting = this.unsettled;
+    while (waiting.length > 0 && this.settled(list[waiting[0]!]!)) this.store(waiting.shift()!);
+    if (waiting.length >= this.compactAt) {
+      let k = 0;
+      for (const i of waiting) {
+        if (this.settled(list[i]!)) this.store(i);
+        else waiting[k++] = i;
+      }
+      waiting.length = k;
+      this.compactAt = Math.max(16, 2 * k);
+    }
     const until = list.length - KEEP_RECENT;
     while (this.storedUpTo < until) {
-      const c = list[this.storedUpTo]!;
-      if ((c.reply === null && !c.unanswered) || c === this.cutCommand || c === this.lastInvalid?.cmd) return;
-      this.columns ??= new CommandColumns();
-      list[this.storedUpTo++] = this.columns.store(c);
+      const i = this.storedUpTo++;
+      if (this.settled(list[i]!)) this.store(i);
+      else waiting.push(i);
     }
+  }
+
+  /** A command that can no longer change: answered or given up, and not the cut line still
+   *  ending nor the answer an invalid line may still be repaired for. */
+  private settled(c: FtpCommand): boolean {
+    return (c.reply !== null || c.unanswered) && c !== this.cutCommand && c !== this.lastInvalid?.cmd;
+  }
+
+  private store(i: number): void {
+    const list = this.session.commands;
+    list[i] = (this.columns ??= new CommandColumns()).store(list[i]!);
   }
 
   private verbSent(p: Pending): void {
