@@ -101,12 +101,14 @@ describe('capture/repeats bytesKey', () => {
   it('is the same in WebAssembly as in JavaScript on every frame of every capture (the analysis keys and views too)', async function () {
     this.timeout(120_000);
     let inChunks = 0;
+    let frames = 0;
     for (const file of everyTrace()) {
       const wasmKeys = new InnerPacketKeys();
       const jsKeys = new InnerPacketKeys();
       await readCapture(file, (f) => {
         // the same frame with its bytes copied out of the chunk: keyed by the JavaScript
         const copy = { ...f, data: Buffer.from(f.data) } as Frame;
+        frames++;
         if (f.buf !== undefined && wasmKeyOf(f.buf.buffer) !== undefined) inChunks++;
         const where = `${file} frame ${f.number}`;
         expect(frameBytesKey(f), where).to.equal(frameBytesKey(copy));
@@ -114,8 +116,10 @@ describe('capture/repeats bytesKey', () => {
         expect(wasmKeys.view(f), where).to.equal(jsKeys.view(copy));
       });
     }
-    // not vacuous: the plain files' frames were read from chunk memory
-    expect(inChunks).to.be.greaterThan(10_000);
+    // not vacuous: the plain files' frames (most of them; gzip and merged reads are not) were read
+    // from chunk memory — captures/ alone hold ~5,000 frames, with ../shared's corpus ~10^5
+    expect(inChunks).to.be.greaterThan(1_000);
+    expect(inChunks).to.be.greaterThan(frames / 2);
   });
 
   it('is the same for the same bytes at any offset of any buffer', () => {
