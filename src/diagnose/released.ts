@@ -10,7 +10,7 @@ import type { LateRecord } from './evaluate.ts';
 import type { TransferSummary } from './facts.ts';
 import type { KeptFacts } from './late-rules.ts';
 
-/** A growable typed array: `grow` makes room for `more` values past `used`. */
+/** `a`, or a copy of it at least twice as long, when `need` values do not fit in it. */
 function grown<T extends Float64Array | Int32Array | Uint8Array>(a: T, need: number): T {
   if (need <= a.length) return a;
   const b = new (a.constructor as { new (n: number): T })(Math.max(need, 2 * a.length));
