@@ -39,6 +39,18 @@ const onlyTraces = tracesArg >= 0 && argv[tracesArg + 1] ? argv[tracesArg + 1]!.
 const write = flag('--write') || (!quick && !noFull && onlyTraces === null && !flag('--no-write'));
 const log = (s: string) => console.error(s);
 
+/** The commit a measured tree is at (and whether it has uncommitted changes), so that RESULTS.md
+ *  says which code its figures belong to; "unknown" outside a git checkout. */
+function treeCommit(dir: string): string {
+  try {
+    const sha = execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+    return dirty ? `${sha} with uncommitted changes` : sha;
+  } catch {
+    return 'unknown commit';
+  }
+}
+
 const r = await benchReader(quick ? { frames: 200_000, runs: 3 } : {});
 const style = tableStyle(process.stdout.isTTY === true);
 const readerTable = new Table({ style, head: ['benchmark', 'subject', 'median ms', 'M frames/s', 'MB/s', 'note'] });
@@ -108,9 +120,13 @@ if (write) {
       return `- \`${x.trace.name}\` (${x.trace.layout}): ${x.trace.frames} frames, ${(x.trace.bytes / 1e6).toFixed(0)} MB, ${what}, up to ${x.trace.maxConcurrentConnections} connections open at once, ${x.trace.durationSeconds.toFixed(0)} s of capture time${x.trace.prefixFile ? `; prefix: first ${x.trace.prefixFrames} frames` : ''}`;
     })
     .join('\n');
+  const compareArg = argv.indexOf('--compare-with');
+  const trees = [`ftpdiag at ${treeCommit(fileURLToPath(new URL('..', import.meta.url)))}`];
+  if (compareArg >= 0 && argv[compareArg + 1]) trees.push(`--compare-with tree at ${treeCommit(argv[compareArg + 1]!)}`);
   const text = `# Benchmark results
 
 Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\` on ${machineLine()}; ${tsharkVersion}; ${tcptraceVersion}.
+Trees measured: ${trees.join('; ')}.
 The machine is shared and noisy: quote the medians and the ratios, not the absolute figures.
 
 Traces (bench/big-trace.ts; data-connection frames cut to ${results[0]?.trace.dataCut ?? '?'} bytes as with \`tcpdump -s\`, IP/TCP checksums left stale):
