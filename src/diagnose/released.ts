@@ -6,8 +6,7 @@
 
 import type { Transfer } from '../ftp/types.ts';
 import { TextArena } from '../ftp/text-arena.ts';
-import { BlockColumn, type Spill } from '../ftp/block-column.ts';
-import { columnSpool, type BlockSpool, type Extents } from '../ftp/block-spool.ts';
+import { BlockColumn, spillFor, type SpillOptions } from '../ftp/block-column.ts';
 import type { LateRecord } from './evaluate.ts';
 import type { TransferSummary } from './facts.ts';
 import type { KeptFacts } from './late-rules.ts';
@@ -125,16 +124,8 @@ export class LateColumns {
   private readonly texts: TextArena;
   private readonly others: unknown[] = [];
 
-  /** `spool`: where blocks past the newest `resident` go (null: all in memory); `block`: records
-   *  per block (smaller in tests). */
-  constructor(opts: { spool?: BlockSpool | null; resident?: number; block?: number } = {}) {
-    const spool = opts.spool === undefined ? columnSpool() : opts.spool;
-    let spill: Spill | null = null;
-    if (spool !== null) {
-      const extents: Extents = [];
-      spool.own(this, extents);
-      spill = { spool, resident: opts.resident ?? LATE_RESIDENT, extents };
-    }
+  constructor(opts: SpillOptions = {}) {
+    const spill = spillFor(this, opts, LATE_RESIDENT);
     this.heads = new BlockColumn((n) => new Int32Array(n), 6, spill, opts.block);
     this.tags = new BlockColumn((n) => new Int32Array(n), 1, spill, opts.block);
     this.values = new BlockColumn((n) => new Float64Array(n), 1, spill, opts.block);

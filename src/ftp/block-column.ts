@@ -4,7 +4,7 @@
 // the process's block spool (block-spool.ts) and read back a block at a time when read (two
 // blocks cached per column: a session's end reads its commands in order).
 
-import type { BlockSpool, Extents } from './block-spool.ts';
+import { columnSpool, type BlockSpool, type Extents } from './block-spool.ts';
 
 /** Records per block of a column. */
 export const BLOCK = 4096;
@@ -15,6 +15,24 @@ export interface Spill {
   spool: BlockSpool;
   resident: number;
   extents: Extents;
+}
+
+/** How an owner of columns spills: `spool` where blocks past the newest `resident` of each column
+ *  go (default the process's; null: all in memory), `block` records per block (smaller in tests). */
+export interface SpillOptions {
+  spool?: BlockSpool | null;
+  resident?: number;
+  block?: number;
+}
+
+/** The spill of an owner of columns (null: none); its places in the spool are freed when `owner`
+ *  is collected. */
+export function spillFor(owner: object, opts: SpillOptions, resident: number): Spill | null {
+  const spool = opts.spool === undefined ? columnSpool() : opts.spool;
+  if (spool === null) return null;
+  const extents: Extents = [];
+  spool.own(owner, extents);
+  return { spool, resident: opts.resident ?? resident, extents };
 }
 
 type Numbers = Float64Array | Int32Array;

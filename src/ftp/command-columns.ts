@@ -10,8 +10,7 @@
 
 import type { DataEndpointAnnouncement, FtpCommand, FtpReply } from './types.ts';
 import { TextArena } from './text-arena.ts';
-import { BlockColumn, type Spill } from './block-column.ts';
-import { columnSpool, type BlockSpool, type Extents } from './block-spool.ts';
+import { BlockColumn, spillFor, type SpillOptions } from './block-column.ts';
 
 /** Commands a session keeps as objects behind its newest one (a session this short stores none). */
 export const KEEP_RECENT = 128;
@@ -58,16 +57,8 @@ export class CommandColumns {
   private readonly annI: BlockColumn<Int32Array>;
   private readonly missing = new Map<number, { bytes: number; frame: number }>(); // by slot: FtpCommand.replyMissing (rare)
 
-  /** `spool`: where blocks past the newest `resident` of each column go (null: all in memory);
-   *  `block`: records per block (smaller in tests). */
-  constructor(opts: { spool?: BlockSpool | null; resident?: number; block?: number } = {}) {
-    const spool = opts.spool === undefined ? columnSpool() : opts.spool;
-    let spill: Spill | null = null;
-    if (spool !== null) {
-      const extents: Extents = [];
-      spool.own(this, extents);
-      spill = { spool, resident: opts.resident ?? RESIDENT_BLOCKS, extents };
-    }
+  constructor(opts: SpillOptions = {}) {
+    const spill = spillFor(this, opts, RESIDENT_BLOCKS);
     this.texts = new TextArena(spill, opts.block);
     this.cmdD = new BlockColumn(doubles, CD, spill, opts.block);
     this.cmdI = new BlockColumn(ints, CI, spill, opts.block);
