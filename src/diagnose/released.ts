@@ -6,6 +6,7 @@
 
 import type { Transfer } from '../ftp/types.ts';
 import { TextArena } from '../ftp/text-arena.ts';
+import { BlockColumn, spillFor, type SpillOptions } from '../ftp/block-column.ts';
 import type { LateRecord } from './evaluate.ts';
 import type { TransferSummary } from './facts.ts';
 import type { KeptFacts } from './late-rules.ts';
@@ -108,81 +109,103 @@ const FALSE = 4;
 const STRING = 5;
 const OTHER = 6; // an object (a fact read whole, a list): kept as it is
 
+/** Blocks of each late column kept in memory (BlockColumn: 4,096 records, or values, each); older
+ *  ones go to the process's block spool: a session of 10^5 released transfers kept ~16 MB of late
+ *  records in memory until it ended, which its end reads once, in order. */
+const LATE_RESIDENT = 2;
+
 /** Late records (LateRecord) in the order added, their values as tagged numbers, their texts in
- *  an arena. */
+ *  an arena; past a few blocks, in the process's block spool (block-spool.ts). */
 export class LateColumns {
-  private heads = new Int32Array(6 * 64); // transfer, connection, shape, bigints, nulls, first value
-  private tags = new Uint8Array(256);
-  private values = new Float64Array(256);
-  private count = 0;
-  private used = 0; // values used
+  private readonly heads: BlockColumn<Int32Array>; // transfer, connection, shape, bigints, nulls, first value
+  private readonly tags: BlockColumn<Int32Array>; //  by value: its tag
+  private readonly values: BlockColumn<Float64Array>; // by value: a number, or a text's or an object's index
   private readonly shapes: Array<KeptFacts['shape']> = [];
-  private readonly texts = new TextArena();
+  private readonly texts: TextArena;
   private readonly others: unknown[] = [];
 
+  constructor(opts: SpillOptions = {}) {
+    const spill = spillFor(this, opts, LATE_RESIDENT);
+    this.heads = new BlockColumn((n) => new Int32Array(n), 6, spill, opts.block);
+    this.tags = new BlockColumn((n) => new Int32Array(n), 1, spill, opts.block);
+    this.values = new BlockColumn((n) => new Float64Array(n), 1, spill, opts.block);
+    this.texts = new TextArena(spill, opts.block);
+  }
+
   get size(): number {
-    return this.count;
+    return this.heads.count;
+  }
+
+  /** Bytes in memory (the spooled blocks not counted), for tests and measurements. */
+  get residentBytes(): number {
+    return this.heads.residentBytes + this.tags.residentBytes + this.values.residentBytes + this.texts.residentBytes;
   }
 
   add(r: LateRecord): void {
     const k = r.kept;
     let shape = this.shapes.indexOf(k.shape);
     if (shape < 0) shape = this.shapes.push(k.shape) - 1;
-    const n = this.count++;
-    this.heads = grown(this.heads, 6 * n + 6);
-    const h = 6 * n;
-    this.heads[h] = r.transfer;
-    this.heads[h + 1] = r.connection;
-    this.heads[h + 2] = shape;
-    this.heads[h + 3] = k.bigints;
-    this.heads[h + 4] = k.nulls;
-    this.heads[h + 5] = this.used;
-    this.tags = grown(this.tags, this.used + k.values.length);
-    this.values = grown(this.values, this.used + k.values.length);
+    const n = this.heads.add();
+    const heads = this.heads.block(n);
+    const h = this.heads.at(n);
+    heads[h] = r.transfer;
+    heads[h + 1] = r.connection;
+    heads[h + 2] = shape;
+    heads[h + 3] = k.bigints;
+    heads[h + 4] = k.nulls;
+    heads[h + 5] = this.values.count;
     for (const x of k.values) {
-      const i = this.used++;
-      if (x === undefined) this.tags[i] = UNDEFINED;
-      else if (x === null) this.tags[i] = NULL;
+      const i = this.values.add();
+      this.tags.add();
+      let tag: number;
+      let value = 0;
+      if (x === undefined) tag = UNDEFINED;
+      else if (x === null) tag = NULL;
       else if (typeof x === 'number') {
-        this.tags[i] = NUMBER;
-        this.values[i] = x;
-      } else if (typeof x === 'boolean') this.tags[i] = x ? TRUE : FALSE;
+        tag = NUMBER;
+        value = x;
+      } else if (typeof x === 'boolean') tag = x ? TRUE : FALSE;
       else if (typeof x === 'string') {
-        this.tags[i] = STRING;
-        this.values[i] = this.texts.put(x);
+        tag = STRING;
+        value = this.texts.put(x);
       } else {
-        this.tags[i] = OTHER;
-        this.values[i] = this.others.push(x) - 1;
+        tag = OTHER;
+        value = this.others.push(x) - 1;
       }
+      this.tags.block(i)[this.tags.at(i)] = tag;
+      this.values.block(i)[this.values.at(i)] = value;
     }
   }
 
   /** The records in the order added, each made again. */
   *[Symbol.iterator](): Generator<LateRecord> {
-    for (let n = 0; n < this.count; n++) {
-      const h = 6 * n;
-      const shape = this.shapes[this.heads[h + 2]!]!;
-      const first = this.heads[h + 5]!;
+    for (let n = 0; n < this.heads.count; n++) {
+      const heads = this.heads.block(n);
+      const h = this.heads.at(n);
+      const shape = this.shapes[heads[h + 2]!]!;
+      const first = heads[h + 5]!;
+      const record = { transfer: heads[h]!, connection: heads[h + 1]!, bigints: heads[h + 3]!, nulls: heads[h + 4]! };
       const values: unknown[] = new Array(shape.fields.length);
       for (let j = 0; j < values.length; j++) values[j] = this.value(first + j);
-      yield { transfer: this.heads[h]!, connection: this.heads[h + 1]!, kept: { shape, values, bigints: this.heads[h + 3]!, nulls: this.heads[h + 4]! } };
+      yield { transfer: record.transfer, connection: record.connection, kept: { shape, values, bigints: record.bigints, nulls: record.nulls } };
     }
   }
 
   private value(i: number): unknown {
-    switch (this.tags[i]) {
+    const v = this.values.block(i)[this.values.at(i)]!;
+    switch (this.tags.block(i)[this.tags.at(i)]) {
       case NULL:
         return null;
       case NUMBER:
-        return this.values[i];
+        return v;
       case TRUE:
         return true;
       case FALSE:
         return false;
       case STRING:
-        return this.texts.get(this.values[i]!);
+        return this.texts.get(v);
       case OTHER:
-        return this.others[this.values[i]!];
+        return this.others[v];
       default:
         return undefined;
     }

@@ -10,9 +10,14 @@
 
 import type { DataEndpointAnnouncement, FtpCommand, FtpReply } from './types.ts';
 import { TextArena } from './text-arena.ts';
+import { BlockColumn, spillFor, type SpillOptions } from './block-column.ts';
 
 /** Commands a session keeps as objects behind its newest one (a session this short stores none). */
 export const KEEP_RECENT = 128;
+/** Blocks of each column (4,096 records) and chunks of texts kept in memory; older ones go to the
+ *  process's block spool (block-spool.ts). A session of up to ~16,000 commands spools none; one
+ *  of 10^5 transfers holds ~3 MB in memory instead of ~35 MB. */
+export const RESIDENT_BLOCKS = 4;
 
 // command flags
 const KNOWN = 1;
@@ -39,56 +44,37 @@ const RI = 4;
 // announcement columns: double (frame) and int32s (port, flags, command, addr, controlPeerAddr)
 const AI = 5;
 
-/** Records per block of a column. */
-const BLOCK = 4096;
-
-/**
- * A column of `width` numbers per record, in blocks of BLOCK records: a long session's columns
- * grow without copies and without the unused half a doubled array has (the first block alone
- * grows, so that a session that stores a few commands holds a few). Record `slot` lies in
- * block(slot) from at(slot).
- */
-class Column<T extends Float64Array | Int32Array> {
-  count = 0;
-  private readonly blocks: T[];
-  constructor(
-    private readonly make: (n: number) => T,
-    private readonly width: number,
-  ) {
-    this.blocks = [make(16 * width)];
-  }
-
-  /** The slot of a new record. */
-  add(): number {
-    const slot = this.count++;
-    const b = Math.floor(slot / BLOCK);
-    if (b === this.blocks.length) this.blocks.push(this.make(BLOCK * this.width));
-    else if (b === 0 && slot * this.width >= this.blocks[0]!.length) {
-      const grown = this.make(Math.min(BLOCK, 2 * slot) * this.width);
-      grown.set(this.blocks[0]!);
-      this.blocks[0] = grown;
-    }
-    return slot;
-  }
-
-  block(slot: number): T {
-    return this.blocks[Math.floor(slot / BLOCK)]!;
-  }
-
-  at(slot: number): number {
-    return (slot % BLOCK) * this.width;
-  }
-}
+const doubles = (n: number) => new Float64Array(n);
+const ints = (n: number) => new Int32Array(n);
 
 export class CommandColumns {
-  readonly texts = new TextArena();
-  private readonly cmdD = new Column((n) => new Float64Array(n), CD);
-  private readonly cmdI = new Column((n) => new Int32Array(n), CI);
-  private readonly repD = new Column((n) => new Float64Array(n), RD);
-  private readonly repI = new Column((n) => new Int32Array(n), RI);
-  private readonly annD = new Column((n) => new Float64Array(n), 1);
-  private readonly annI = new Column((n) => new Int32Array(n), AI);
+  readonly texts: TextArena;
+  private readonly cmdD: BlockColumn<Float64Array>;
+  private readonly cmdI: BlockColumn<Int32Array>;
+  private readonly repD: BlockColumn<Float64Array>;
+  private readonly repI: BlockColumn<Int32Array>;
+  private readonly annD: BlockColumn<Float64Array>;
+  private readonly annI: BlockColumn<Int32Array>;
   private readonly missing = new Map<number, { bytes: number; frame: number }>(); // by slot: FtpCommand.replyMissing (rare)
+
+  constructor(opts: SpillOptions = {}) {
+    const spill = spillFor(this, opts, RESIDENT_BLOCKS);
+    this.texts = new TextArena(spill, opts.block);
+    this.cmdD = new BlockColumn(doubles, CD, spill, opts.block);
+    this.cmdI = new BlockColumn(ints, CI, spill, opts.block);
+    this.repD = new BlockColumn(doubles, RD, spill, opts.block);
+    this.repI = new BlockColumn(ints, RI, spill, opts.block);
+    this.annD = new BlockColumn(doubles, 1, spill, opts.block);
+    this.annI = new BlockColumn(ints, AI, spill, opts.block);
+  }
+
+  /** Bytes of columns and texts in memory (the spooled blocks not counted), for tests and
+   *  measurements. */
+  get residentBytes(): number {
+    let n = this.texts.residentBytes;
+    for (const c of [this.cmdD, this.cmdI, this.repD, this.repI, this.annD, this.annI]) n += c.residentBytes;
+    return n;
+  }
 
   /** Stores a command whose record can no longer change; what to keep in its place. */
   store(c: FtpCommand): StoredCommand {

@@ -21,6 +21,13 @@ const MAX_FRAMES = 50;
  * them on as they end), and lists the same frames a pass over the sessions in id order lists:
  * the first MAX_FRAMES in (session id, order within the session).
  */
+/** Cuts a code's kept frames to the first MAX_FRAMES (ReplyCodeCounter). */
+function cut(slot: { firsts: Array<[number, number, number]>; last: [number, number, number] | null }): void {
+  slot.firsts.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  slot.firsts.length = MAX_FRAMES;
+  slot.last = slot.firsts[MAX_FRAMES - 1]!;
+}
+
 export class ReplyCodeCounter {
   /** `firsts`: [session, position, frame] of replies that may be among the first MAX_FRAMES;
    *  `last`: once cut to them, the MAX_FRAMES-th — a later reply is kept only when it comes before
@@ -52,6 +59,8 @@ export class ReplyCodeCounter {
       if (last !== null && (s.id > last[0] || (s.id === last[0] && at > last[1]))) return;
       slot.firsts.push([s.id, at, r.frame]);
       touched.add(code);
+      // a long session cut as it goes: one of 10^5 transfers held an array per reply until its end
+      if (slot.firsts.length > 4 * MAX_FRAMES) cut(slot);
     };
     if (s.greeting) add(s.greeting);
     for (const c of s.commands) {
@@ -65,10 +74,7 @@ export class ReplyCodeCounter {
       const slot = this.byCode.get(code)!;
       // trimmed when four times over: sorting 50 entries after every session was most of the
       // report's sorting; the first MAX_FRAMES survive either way
-      if (slot.firsts.length <= 4 * MAX_FRAMES) continue;
-      slot.firsts.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-      slot.firsts.length = MAX_FRAMES;
-      slot.last = slot.firsts[MAX_FRAMES - 1]!;
+      if (slot.firsts.length > 4 * MAX_FRAMES) cut(slot);
     }
   }
 

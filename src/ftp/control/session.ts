@@ -29,9 +29,10 @@ export { clientLineStart, serverLineStart } from './line-starts.ts';
 /** Commands waiting for their final reply; beyond this the oldest is given up (unanswered). */
 export const MAX_PENDING = 1024;
 /** Commands kept per session; later ones are parsed, paired and counted, not stored. A settled
- *  command is ~0.28 KB in columns (command-columns.ts), so this bounds a session's commands at
- *  ~140 MB, past what a mirror job of 10^5 files sends (2·10^5 commands): such a session keeps
- *  every command and draws no commands-not-kept warning (at 100,000 it drew one on healthy traffic). */
+ *  command is ~0.28 KB in columns (command-columns.ts), past the first ~16,000 in the process's
+ *  block file rather than in memory, so this bounds a session's commands at ~140 MB of file, past
+ *  what a mirror job of 10^5 files sends (2·10^5 commands): such a session keeps every command and
+ *  draws no commands-not-kept warning (at 100,000 it drew one on healthy traffic). */
 export const MAX_COMMANDS = 500_000;
 
 /** Per-session bounds a caller may tighten (untrusted input: every buffer is capped). */
