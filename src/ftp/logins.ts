@@ -75,9 +75,29 @@ export const MAX_CLIENTS = 10_000;
 /** Successful logins remembered per pair while it is not known which one follows the first failure. */
 const MAX_SUCCESSES = 16;
 
-interface Entry extends ClientLogins {
+/** A successful login. */
+class Success {
+  constructor(
+    readonly user: string,
+    readonly frame: number,
+    readonly time: number,
+    readonly session: number,
+  ) {}
+}
+
+/** A pair's refused logins: made at its first refusal. Most pairs never have one (a busy server's
+ *  clients log in and out), and the whole record with its set, lists and boxed times was ~0.7 KB
+ *  of each of the up to MAX_CLIENTS pairs, held to the end of the capture. */
+interface Refusals extends Omit<ClientLogins, 'sessions' | 'success'> {
   userSet: Set<string>;
-  successes: Array<{ user: string; frame: number; time: number; session: number }>; // by time
+}
+
+/** What the ledger holds of one client/server pair: ~0.2 KB until a login of it is refused. */
+class Pair {
+  sessions = 0;
+  /** Successful logins, by time (at most MAX_SUCCESSES); null before the first. */
+  successes: Success[] | null = null;
+  refusals: Refusals | null = null;
 }
 
 const LOGIN_VERBS: ReadonlySet<string> = new Set(['USER', 'PASS', 'ACCT']);
@@ -86,42 +106,51 @@ function isSuccess(verb: string, r: FtpReply): boolean {
   return r.valid && (r.code === 230 || (verb === 'PASS' && r.code === 202));
 }
 
+function newRefusals(s: Session): Refusals {
+  return {
+    client: s.client.addr,
+    server: s.server.addr,
+    serverPort: s.server.port,
+    failures: 0,
+    failedSessions: 0,
+    failureFrames: [],
+    users: [],
+    usersTried: 0,
+    unknownUser: 0,
+    firstFailureFrame: 0,
+    firstFailureTime: 0,
+    lastFailureFrame: 0,
+    lastFailureTime: 0,
+    firstSession: -1,
+    reasons: [],
+    userSet: new Set(),
+  };
+}
+
 export class LoginLedger {
-  private readonly entries = new Map<string, Entry>();
+  private readonly pairs = new Map<string, Pair>();
   /** Sessions not recorded because MAX_CLIENTS pairs were tracked already. */
   untracked = 0;
+
+  /** Pairs tracked, and how many of them have a refused login (tests: the bound and the
+   *  records made only where a login was refused). */
+  get size(): { pairs: number; refused: number } {
+    let refused = 0;
+    for (const p of this.pairs.values()) if (p.refusals !== null) refused++;
+    return { pairs: this.pairs.size, refused };
+  }
 
   /** Records an ended session's login replies. */
   add(s: Session): void {
     const key = `${s.client.addr}|${s.server.addr}|${s.server.port}`;
-    let e = this.entries.get(key);
+    let e = this.pairs.get(key);
     if (!e) {
-      if (this.entries.size >= MAX_CLIENTS) {
+      if (this.pairs.size >= MAX_CLIENTS) {
         this.untracked++;
         return;
       }
-      e = {
-        client: s.client.addr,
-        server: s.server.addr,
-        serverPort: s.server.port,
-        sessions: 0,
-        failures: 0,
-        failedSessions: 0,
-        failureFrames: [],
-        users: [],
-        usersTried: 0,
-        unknownUser: 0,
-        firstFailureFrame: 0,
-        firstFailureTime: 0,
-        lastFailureFrame: 0,
-        lastFailureTime: 0,
-        firstSession: -1,
-        success: null,
-        reasons: [],
-        userSet: new Set(),
-        successes: [],
-      };
-      this.entries.set(key, e);
+      e = new Pair();
+      this.pairs.set(key, e);
     }
     e.sessions++;
     let failed = false;
@@ -142,17 +171,17 @@ export class LoginLedger {
     for (const ev of events) {
       if (ev.ok) {
         loggedIn = true;
-        this.noteSuccess(e, { user: ev.user ?? '', frame: ev.r.frame, time: ev.r.time, session: s.id });
+        this.noteSuccess(e, new Success(ev.user ?? '', ev.r.frame, ev.r.time, s.id));
         continue;
       }
       failed = true;
       loggedIn = false;
-      this.noteFailure(e, ev.r, ev.user, s.id);
+      this.noteFailure((e.refusals ??= newRefusals(s)), ev.r, ev.user, s.id);
     }
-    if (failed && !loggedIn && !s.loggedIn) e.failedSessions++;
+    if (failed && !loggedIn && !s.loggedIn) e.refusals!.failedSessions++;
   }
 
-  private noteFailure(e: Entry, r: FtpReply, user: string | null, session: number): void {
+  private noteFailure(e: Refusals, r: FtpReply, user: string | null, session: number): void {
     e.failures++;
     const reason = loginRefusalReason(r.text);
     const known = e.reasons.find((x) => x.reason === reason);
@@ -185,15 +214,20 @@ export class LoginLedger {
     }
   }
 
-  private noteSuccess(e: Entry, s: Entry['successes'][number]): void {
+  private noteSuccess(e: Pair, s: Success): void {
     const list = e.successes;
+    if (list === null) {
+      e.successes = [s];
+      return;
+    }
     let k = list.length;
     while (k > 0 && list[k - 1]!.time > s.time) k--;
     list.splice(k, 0, s);
     // the earliest ones are kept: the first success after the first failure is among them unless
     // more than MAX_SUCCESSES logins succeeded before any failure, which are dropped first
     while (list.length > MAX_SUCCESSES) {
-      const drop = list.findIndex((x) => e.firstFailureFrame === 0 || x.time < e.firstFailureTime);
+      const f = e.refusals;
+      const drop = list.findIndex((x) => f === null || f.firstFailureFrame === 0 || x.time < f.firstFailureTime);
       list.splice(drop >= 0 ? drop : list.length - 1, 1);
     }
   }
@@ -201,12 +235,31 @@ export class LoginLedger {
   /** Every pair with a login attempt refused, in order of its first refusal. */
   result(): ClientLogins[] {
     const out: ClientLogins[] = [];
-    for (const e of this.entries.values()) {
-      if (e.failures === 0) continue;
-      const { userSet: _u, successes, ...rest } = e;
-      const success = successes.find((x) => x.time > e.firstFailureTime || (x.time === e.firstFailureTime && x.frame > e.firstFailureFrame)) ?? null;
+    for (const p of this.pairs.values()) {
+      const e = p.refusals;
+      if (e === null || e.failures === 0) continue;
+      const found = p.successes?.find((x) => x.time > e.firstFailureTime || (x.time === e.firstFailureTime && x.frame > e.firstFailureFrame));
+      const success = found ? { user: found.user, frame: found.frame, time: found.time, session: found.session } : null;
       const reasons = e.reasons.map((x) => ({ ...x })).sort((a, b) => a.frame - b.frame);
-      out.push({ ...rest, failureFrames: [...e.failureFrames], users: [...e.users], success, reasons });
+      out.push({
+        client: e.client,
+        server: e.server,
+        serverPort: e.serverPort,
+        sessions: p.sessions,
+        failures: e.failures,
+        failedSessions: e.failedSessions,
+        failureFrames: [...e.failureFrames],
+        users: [...e.users],
+        usersTried: e.usersTried,
+        unknownUser: e.unknownUser,
+        firstFailureFrame: e.firstFailureFrame,
+        firstFailureTime: e.firstFailureTime,
+        lastFailureFrame: e.lastFailureFrame,
+        lastFailureTime: e.lastFailureTime,
+        firstSession: e.firstSession,
+        success,
+        reasons,
+      });
     }
     return out.sort((a, b) => a.firstFailureFrame - b.firstFailureFrame);
   }

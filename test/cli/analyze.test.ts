@@ -179,13 +179,13 @@ describe('cli: ftpdiag analyze', function () {
       expect(JSON.parse(r.stdout).transfers[0].replyCodes).to.deep.equal([425]);
       // the same first line on a script that shows what node was started with
       const shebang = readFileSync(bin, 'utf8').split('\n')[0]!;
-      expect(shebang).to.match(/^#!\/usr\/bin\/env -S node --max-semi-space-size=\d+$/);
+      expect(shebang).to.match(/^#!\/usr\/bin\/env -S node( --[a-z-]+(=\d+)?)+$/);
       const dir = mkdtempSync(join(tmpdir(), 'ftpdiag-shebang-'));
       try {
         const probe = join(dir, 'probe.mjs');
         writeFileSync(probe, `${shebang}\nconsole.log(JSON.stringify(process.execArgv));\n`, { mode: 0o755 });
         const shown = spawnSync(probe, [], { encoding: 'utf8' });
-        expect(JSON.parse(shown.stdout)).to.deep.equal([shebang.split(' ').at(-1)]);
+        expect(JSON.parse(shown.stdout)).to.deep.equal(shebang.split(' ').slice(3));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
