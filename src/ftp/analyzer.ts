@@ -203,8 +203,7 @@ export class FtpAnalyzer implements TcpListener {
     this.transferMap.delete(t.id);
     this.tracks.delete(t.id);
     const cs = t.session === null ? undefined : this.controls.get(t.session);
-    const at = cs ? cs.tracks.lastIndexOf(track) : -1; // a recent one: from the end
-    if (at >= 0) cs!.tracks.splice(at, 1);
+    cs?.dropTrack(track);
   }
 
   /** Forgets what was kept for a connection outside any session. */

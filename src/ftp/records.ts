@@ -5,6 +5,25 @@
 
 import type { FtpCommand, Session, Transfer } from './types.ts';
 
+/** A list most sessions never fill (features, replies outside any command, frames of overlong
+ *  lines or of pushed-out commands): one frozen empty list shared by every session until its
+ *  first entry, which gives the session a list of its own (addTo). Four empty lists were ~0.13 KB
+ *  per open session. */
+const NO_ENTRIES: readonly never[] = Object.freeze([]);
+
+/** The shared empty list, typed for a record's field (frozen: a writer goes through addTo). */
+export function noEntries<T>(): T[] {
+  return NO_ENTRIES as never[] as T[];
+}
+
+/** Appends `x` to `list`, or makes the first list of its own when `list` is the shared empty one;
+ *  returns the list to keep. */
+export function addTo<T>(list: T[], x: T): T[] {
+  if (list.length === 0) return [x];
+  list.push(x);
+  return list;
+}
+
 /** A session record; `over` sets what is known (id, control connection, endpoints, …). */
 export function newSession(over: Partial<Session> & Pick<Session, 'id' | 'control' | 'client' | 'server'>): Session {
   return {
@@ -18,19 +37,19 @@ export function newSession(over: Partial<Session> & Pick<Session, 'id' | 'contro
     mode: '',
     stru: '',
     cwd: null,
-    features: [],
+    features: noEntries(),
     tls: { authFrame: null, encryptedFromFrame: null, pbsz: null, prot: null, clearAgainFrame: null, implicit: false, decrypted: false, connection: null, ending: null, failureReply: null, protInferred: null, protEvidence: '' },
     commands: [],
     logins: [],
     unparsedLines: 0,
     transfers: [],
-    unsolicited: [],
+    unsolicited: noEntries(),
     overlongLines: 0,
     overlongServerLines: 0,
-    overlongFrames: [],
+    overlongFrames: noEntries(),
     gaps: 0,
     pendingOverflow: 0,
-    pendingOverflowFrames: [],
+    pendingOverflowFrames: noEntries(),
     commandsDropped: 0,
     serverSide: 'server',
     ended: false,

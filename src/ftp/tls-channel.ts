@@ -23,10 +23,13 @@ export function ftpTlsContext(keyLog: KeyLog | null = null, sessions = new TlsSe
   return { keyLog, sessions };
 }
 
-/** Decrypted application data of FTP role `role`, in stream order (valid during the call). */
-export type PlaintextSink = (role: Side, data: Buffer, frame: number, time: number) => void;
-/** Application data of `role` that did not decrypt (`length` bytes, an upper bound if not exact). */
-export type PlaintextGapSink = (role: Side, length: number, frame: number, reason: DecryptFailureReason) => void;
+/** Where a control channel's plaintext goes (control/session.ts). */
+export interface PlaintextOwner {
+  /** Decrypted application data of FTP role `role`, in stream order (valid during the call). */
+  plainLines(role: Side, data: Buffer, frame: number, time: number): void;
+  /** Application data of `role` that did not decrypt (`length` bytes, an upper bound if not exact). */
+  plainGap(role: Side, length: number, frame: number, reason: DecryptFailureReason): void;
+}
 
 /** Marks kept per side to turn acknowledged TCP bytes into acknowledged plaintext bytes. */
 const ACK_MARKS = 1024;
@@ -46,21 +49,25 @@ export class FtpTlsChannel {
   private marks: Record<Side, Float64Array | null> = { client: null, server: null };
   private markCount = { client: 0, server: 0 };
 
-  constructor(ctx: FtpTlsContext, sink: PlaintextSink | null = null, gapSink: PlaintextGapSink | null = null) {
-    this.tls = new TlsConnection({
-      keyLog: ctx.keyLog,
-      sessionCache: ctx.sessions,
-      listener: {
-        onPlaintext: (from, data, _offset, frame, time) => {
-          this.plaintext[from] += data.length;
-          sink?.(from, data, frame, time);
-        },
-        onPlaintextGap: (from, _offset, length, _exact, frame, reason) => {
-          this.plaintextMissing[from] += length;
-          gapSink?.(from, length, frame, reason);
-        },
-      },
-    });
+  /** `owner`: where a control channel's plaintext goes (its lines), null for a data connection
+   *  (counted only). The channel is the TLS connection's listener itself: no closures per channel. */
+  constructor(
+    ctx: FtpTlsContext,
+    private readonly owner: PlaintextOwner | null = null,
+  ) {
+    this.tls = new TlsConnection({ keyLog: ctx.keyLog, sessionCache: ctx.sessions, listener: this });
+  }
+
+  /** TlsListener: decrypted application data of `from`. */
+  onPlaintext(from: Side, data: Buffer, _offset: number, frame: number, time: number): void {
+    this.plaintext[from] += data.length;
+    this.owner?.plainLines(from, data, frame, time);
+  }
+
+  /** TlsListener: application data of `from` that did not decrypt. */
+  onPlaintextGap(from: Side, _offset: number, length: number, _exact: boolean, frame: number, reason: DecryptFailureReason): void {
+    this.plaintextMissing[from] += length;
+    this.owner?.plainGap(from, length, frame, reason);
   }
 
   /** TLS bytes sent by FTP role `role`; `tcpOffset`: the TCP stream offset of data[0]. */

@@ -1,0 +1,160 @@
+// What an open control session holds between commands: with 10^5 connections open at once every
+// byte of it counts (issue 27: ≤ 6 KB per open connection, the whole process). Structural checks
+// (no closure made per session or per TLS connection, lists most sessions never fill shared until
+// their first entry) and the FTP stage's and engine's heap per idle session, measured after a full
+// collection with many sessions open at once.
+
+import { expect } from 'chai';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { TraceBuilder } from '../../src/craft/trace-builder.ts';
+import { PacketDecoder } from '../../src/decode/decoder.ts';
+import { TcpEngine } from '../../src/tcp/engine.ts';
+import { FtpAnalyzer } from '../../src/ftp/analyzer.ts';
+import type { ControlSession } from '../../src/ftp/control/session.ts';
+import type { ConnApp } from '../../src/ftp/conn-app.ts';
+import { FtpTlsChannel, ftpTlsContext } from '../../src/ftp/tls-channel.ts';
+import type { Frame } from '../../src/capture/frame.ts';
+import type { Transfer } from '../../src/ftp/types.ts';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** `n` control connections open at once, each logged in, a directory listed over a passive data
+ *  connection (opened, carried, closed, 226), then idle between commands; `extra` adds lines. */
+function idleSessions(n: number, extra?: (t: TraceBuilder, i: number, c: ReturnType<TraceBuilder['tcp']>) => void): Frame[] {
+  const t = new TraceBuilder({ step: 0.00001 });
+  const addr = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  const conns = Array.from({ length: n }, (_, i) => t.tcp({ client: `${addr(i)}:40000`, server: '192.0.2.2:21' }));
+  for (const c of conns) c.handshake();
+  for (const c of conns) c.server('PA', '220 ready\r\n');
+  for (const [cmd, reply] of [
+    ['USER anonymous\r\n', '331 password please\r\n'],
+    ['PASS x\r\n', '230 logged in\r\n'],
+    ['PWD\r\n', '257 "/" is the current directory\r\n'],
+  ]) {
+    t.wait(1);
+    for (const c of conns) {
+      c.client('PA', cmd);
+      c.server('PA', reply);
+    }
+  }
+  t.wait(1);
+  for (const c of conns) {
+    c.client('PA', 'PASV\r\n');
+    c.server('PA', '227 Entering Passive Mode (192,0,2,2,195,80)\r\n');
+  }
+  for (const c of conns) c.client('PA', 'LIST\r\n');
+  const data = conns.map((_, i) => t.tcp({ client: `${addr(i)}:50000`, server: '192.0.2.2:50000' }));
+  for (const d of data) d.handshake();
+  for (const c of conns) c.server('PA', '150 Here comes the directory listing\r\n');
+  for (const d of data) d.server('PA', '-rw-r--r-- 1 ftp ftp 1234 Dec 07 02:00 file.txt\r\n');
+  for (const d of data) d.close();
+  for (const c of conns) c.server('PA', '226 Directory send OK\r\n');
+  if (extra) conns.forEach((c, i) => extra(t, i, c));
+  for (const c of conns) c.client('A');
+  return t.captureFrames();
+}
+
+/** The frames through the engine and the FTP stage, every connection left open; a transfer settled
+ *  while its session goes on is let go as the pipeline lets it go (a part of its unit). */
+function run(frames: Frame[]): { ftp: FtpAnalyzer; engine: TcpEngine; controls: ControlSession[]; apps: ConnApp[] } {
+  const done: Transfer[] = [];
+  const ftp = new FtpAnalyzer({ transferDone: (t) => void done.push(t) });
+  const engine = new TcpEngine(ftp);
+  const dec = new PacketDecoder();
+  for (const f of frames) {
+    if (dec.decode(f) === 'tcp') engine.packet(dec.packet);
+    for (const t of done) if (ftp.partOf(t)) ftp.releasePart(t);
+    done.length = 0;
+  }
+  const controls = [...field<Map<number, ControlSession>>(ftp, 'controls').values()];
+  return { ftp, engine, controls, apps: [...field<Map<number, ConnApp>>(ftp, 'apps').values()] };
+}
+
+/** A private field of an object, for structural checks. */
+function field<T>(o: object, name: string): T {
+  return (o as Record<string, T>)[name]!;
+}
+
+describe('ftp: what an idle control session holds', function () {
+  this.timeout(120_000);
+
+  it('no closure of its own: its line sinks are methods the splitters call with the session as this', () => {
+    const { controls } = run(idleSessions(2));
+    expect(controls).to.have.length(2);
+    for (const cs of controls) {
+      const own = Object.entries(cs).filter(([, v]) => typeof v === 'function').map(([k]) => k);
+      expect(own, 'function-valued fields of a control session').to.deep.equal([]);
+      expect(field(cs, 'clientSplitter')).to.equal(null);
+      expect(field(cs, 'serverSplitter')).to.equal(null);
+    }
+  });
+
+  it('lists most sessions never fill are one frozen empty list until their first entry', () => {
+    // session 0 gets an unsolicited reply and an overlong line; session 1 nothing more
+    const long = `NOOP ${'x'.repeat(9000)}\r\n`;
+    const { controls, apps: all } = run(
+      idleSessions(2, (t, i, c) => {
+        if (i !== 0) return;
+        t.wait(1);
+        c.server('PA', '200 nobody asked\r\n');
+        c.client('PA', long.slice(0, 1400));
+        for (let k = 1400; k < long.length; k += 1400) c.client('PA', long.slice(k, k + 1400));
+        c.server('PA', '500 line too long\r\n');
+      }),
+    );
+    const [a, b] = controls as [ControlSession, ControlSession];
+    expect(a.session.unsolicited).to.have.length(1);
+    expect(a.session.overlongFrames).to.have.length(1);
+    const s = b.session;
+    for (const list of [s.features, s.unsolicited, s.overlongFrames, s.pendingOverflowFrames]) {
+      expect(list).to.have.length(0);
+      expect(Object.isFrozen(list)).to.equal(true);
+    }
+    expect(s.features).to.equal(a.session.features); // the same list: none made for this session
+    expect(s.pendingOverflowFrames).to.equal(a.session.pendingOverflowFrames);
+    expect(s.unsolicited).to.equal(s.overlongFrames);
+    // its transfer answered: no list of running transfers (nor a grown, emptied one)
+    expect(field(b, 'running')).to.equal(field(a, 'running'));
+    expect(Object.isFrozen(field(b, 'running'))).to.equal(true);
+    // a control connection never links a transfer: its ConnApp holds no list of its own
+    const apps = all.filter((app) => app.role === 'control');
+    expect(apps).to.have.length(2);
+    expect(apps[0]!.tracks).to.have.length(0);
+    expect(apps[0]!.tracks).to.equal(apps[1]!.tracks);
+  });
+
+  it('a TLS connection makes no closures: its readers call back through shared functions, its FTP channel is its listener', () => {
+    const a = new FtpTlsChannel(ftpTlsContext());
+    const b = new FtpTlsChannel(ftpTlsContext());
+    const tlsA = field<object>(a, 'tls');
+    const tlsB = field<object>(b, 'tls');
+    expect(field(tlsA, 'listener')).to.equal(a);
+    for (const side of ['client', 'server']) {
+      const da = field<object>(tlsA, side);
+      const db = field<object>(tlsB, side);
+      expect(field(field<object>(da, 'reader'), 'sink')).to.equal(field(field<object>(db, 'reader'), 'sink'));
+      expect(field(field<object>(da, 'hs'), 'sink')).to.equal(field(field<object>(db, 'hs'), 'sink'));
+    }
+  });
+
+  it('heap per idle control session, with its engine state, many open at once, stays bounded', () => {
+    const n = 3000;
+    const frames = idleSessions(n);
+    gc();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const { ftp, engine, controls } = run(frames);
+    gc();
+    gc();
+    const per = (process.memoryUsage().heapUsed - before) / n;
+    expect(controls).to.have.length(n); // (alive until after the measurement)
+    expect(ftp.liveSessionCount).to.equal(n);
+    expect(engine.stats.liveFlows).to.be.at.least(n);
+    expect(frames.length).to.be.above(0);
+    // 2026-12-07 (tsx, unbundled; bench/engine-heap.ts `ftp` measures the bundle): 63b40d9 13.0 KB, no closures per
+    // session or TLS connection and shared empty lists 11.8 KB
+    expect(per, `${(per / 1024).toFixed(2)} KB of heap per idle control session`).to.be.below(12.4 * 1024);
+  });
+});
