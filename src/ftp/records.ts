@@ -24,6 +24,16 @@ export function addTo<T>(list: T[], x: T): T[] {
   return list;
 }
 
+/** A session's TLS record while it has seen no TLS (nor AUTH, PBSZ, PROT): one frozen record for
+ *  every such session (12 fields, ~0.1 KB each); a writer makes the session's own first (ownTls). */
+const NO_TLS: Session['tls'] = Object.freeze({ authFrame: null, encryptedFromFrame: null, pbsz: null, prot: null, clearAgainFrame: null, implicit: false, decrypted: false, connection: null, ending: null, failureReply: null, protInferred: null, protEvidence: '' });
+
+/** The session's own TLS record, to write to (made from the shared one at the first write). */
+export function ownTls(s: Session): Session['tls'] {
+  if (s.tls === NO_TLS) s.tls = { ...NO_TLS };
+  return s.tls;
+}
+
 /** A session record; `over` sets what is known (id, control connection, endpoints, …). */
 export function newSession(over: Partial<Session> & Pick<Session, 'id' | 'control' | 'client' | 'server'>): Session {
   return {
@@ -38,7 +48,7 @@ export function newSession(over: Partial<Session> & Pick<Session, 'id' | 'contro
     stru: '',
     cwd: null,
     features: noEntries(),
-    tls: { authFrame: null, encryptedFromFrame: null, pbsz: null, prot: null, clearAgainFrame: null, implicit: false, decrypted: false, connection: null, ending: null, failureReply: null, protInferred: null, protEvidence: '' },
+    tls: NO_TLS,
     commands: [],
     logins: [],
     unparsedLines: 0,
@@ -70,7 +80,7 @@ export function newSession(over: Partial<Session> & Pick<Session, 'id' | 'contro
 export function newCommand(over: Partial<FtpCommand> & Pick<FtpCommand, 'index' | 'verb' | 'arg' | 'frame' | 'time'>): FtpCommand {
   return {
     known: over.known ?? false,
-    preliminary: over.preliminary ?? [],
+    preliminary: over.preliminary ?? noEntries(), // most commands get none (shared until the first: session.ts)
     reply: over.reply ?? null,
     telnetInterrupt: over.telnetInterrupt ?? false,
     lastFrame: over.lastFrame ?? over.frame,

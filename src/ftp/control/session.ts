@@ -12,7 +12,7 @@ import { isKnownVerb, isTransferVerb, saysNotSupported, splitCommandLine, transf
 import { parse150Size } from '../reply-parsers.ts';
 import { parse227, parse228, parse229, type AnnouncedEndpoint } from '../address-parsers.ts';
 import { operandPath } from '../paths.ts';
-import { addTo, newCommand, newSession, newTransfer, noEntries } from '../records.ts';
+import { addTo, newCommand, newSession, newTransfer, noEntries, ownTls } from '../records.ts';
 import { NO_ENDED, NO_LISTENERS, type ControlRef, type DataSetup, type TransferTrack } from '../tracks.ts';
 import { DEFAULT_MAX_LINE, giveBackSplitter, takeSplitter, type ControlLine, type LineSplitter } from './lines.ts';
 import { ReplyAssembler, isBlank } from './replies.ts';
@@ -147,9 +147,9 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
     this.pairing = new ReplyPairing(this.session, limits.maxPending, this);
     if (encryptedAtStart) {
       this.tls = new TlsSwitch(true);
-      this.session.tls.encryptedFromFrame = encryptedAtStart.frame;
+      ownTls(this.session).encryptedFromFrame = encryptedAtStart.frame;
       // seen from its SYN, TLS from the first byte is implicit FTPS; else the capture began inside TLS
-      this.session.tls.implicit = this.sawSyn;
+      ownTls(this.session).implicit = this.sawSyn;
       this.openTls();
     }
   }
@@ -192,7 +192,7 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
         this.letGoSplitter(role);
       } else {
         const { next, records } = tls.feed(role, data, i);
-        if (records && this.session.tls.encryptedFromFrame === null) this.session.tls.encryptedFromFrame = frame;
+        if (records && this.session.tls.encryptedFromFrame === null) ownTls(this.session).encryptedFromFrame = frame;
         if (next > i) this.tlsChannel?.feed(role, data.subarray(i, next), offset + i, frame, time);
         if (next < data.length) this.leftTls(role, frame);
         i = next;
@@ -306,7 +306,7 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
     const r = this.assembler.interrupt(frame, time);
     if (r) this.onReply(r);
     if (this.tlsChannel) {
-      const t = this.session.tls;
+      const t = ownTls(this.session);
       t.connection = this.tlsChannel.finish();
       t.ending = tlsEnding(this.conn, t.connection, this.session.serverSide);
       t.decrypted = this.tlsChannel.readable;
@@ -334,7 +334,7 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
     // the server writes in the clear after a handshake that failed (vsftpd: "500 OOPS: … unknown ca")
     if (role === 'server' && this.tlsChannel?.handshakeFailed) this.awaitFailureReply = true;
     this.clearLines(role);
-    if (this.session.tls.clearAgainFrame === null) this.session.tls.clearAgainFrame = frame;
+    if (this.session.tls.clearAgainFrame === null) ownTls(this.session).clearAgainFrame = frame;
   }
 
   private noteOverlong(line: ControlLine, role: Side): void {
@@ -646,7 +646,7 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
 
   authAccepted(reply: FtpReply): void {
     // RFC 4217 §4: the TLS handshake starts right after the 234
-    this.session.tls.authFrame = reply.frame;
+    ownTls(this.session).authFrame = reply.frame;
     this.enterTls('server', reply.frame, reply.time);
     if (this.atLineStart('client')) this.enterTls('client', reply.frame, reply.time);
   }
@@ -720,7 +720,7 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
         // before both Finished messages), with no command pending, is the server's answer to the
         // AUTH whose negotiation failed, not a reply to a command missing from the capture.
         this.awaitFailureReply = false;
-        s.tls.failureReply = reply;
+        ownTls(s).failureReply = reply;
         this.addUnsolicited(reply);
         return;
       }
