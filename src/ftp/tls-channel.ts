@@ -6,7 +6,7 @@
 // connection's are counted as file bytes).
 
 import type { Connection, Side } from '../tcp/types.ts';
-import { TlsConnection } from '../tls/connection.ts';
+import { TlsConnection, noteTlsClose } from '../tls/connection.ts';
 import { TlsSessionCache, type KeyLog } from '../tls/keylog.ts';
 import type { DecryptFailureReason, TlsFacts } from '../tls/types.ts';
 import type { TlsEnding, TlsDataFrom } from './types.ts';
@@ -42,8 +42,8 @@ const TICKET_MAX = 512;
 export class FtpTlsChannel {
   readonly plaintext = { client: 0, server: 0 }; //        decrypted application bytes, by FTP role
   readonly plaintextMissing = { client: 0, server: 0 }; // application bytes that did not decrypt (upper bound)
-  private readonly tls: TlsConnection;
-  private facts: TlsFacts | null = null; //                 settled by finish()
+  private tls: TlsConnection | null; //                     null once retired (only its facts kept)
+  private facts: TlsFacts | null = null; //                 settled by finish(); all that is kept once retired
   /** Per FTP role, pairs (TCP stream offset reached, plaintext bytes decrypted by then), a ring
    *  of ACK_MARKS; made when the first plaintext comes. */
   private marks: Record<Side, Float64Array | null> = { client: null, server: null };
@@ -72,7 +72,7 @@ export class FtpTlsChannel {
 
   /** TLS bytes sent by FTP role `role`; `tcpOffset`: the TCP stream offset of data[0]. */
   feed(role: Side, data: Buffer, tcpOffset: number, frame: number, time: number): void {
-    if (data.length === 0) return;
+    if (data.length === 0 || this.tls === null) return;
     this.facts = null;
     const before = this.plaintext[role];
     this.tls.feed(role, data, tcpOffset, frame, time);
@@ -82,30 +82,52 @@ export class FtpTlsChannel {
   /** `length` bytes of `role` at `tcpOffset` are missing from the capture (-1: unknown, the
    *  record boundaries are lost). */
   gap(role: Side, tcpOffset: number, length: number, frame: number): void {
+    if (this.tls === null) return;
     this.facts = null;
     this.tls.gap(role, tcpOffset, length < 0 ? Number.MAX_SAFE_INTEGER : length, frame);
   }
 
   /** FTP role `role` sent a FIN or an RST. */
   close(role: Side, kind: 'fin' | 'rst', frame: number): void {
+    if (this.tls === null) {
+      noteTlsClose(this.facts!, role, kind, frame); // a late FIN or RST after the connection ended
+      return;
+    }
     this.facts = null;
     this.tls.close(role, kind, frame);
   }
 
-  /** The facts as they stand (settled again after more input). */
+  /** The facts as they stand (settled again after more input; once retired, as they were then). */
   finish(): TlsFacts {
-    return (this.facts ??= this.tls.finish());
+    return (this.facts ??= this.tls!.finish());
+  }
+
+  /**
+   * The data connection has ended and every transfer on it is settled (analyzer.ts): its facts
+   * are final but for a late FIN or RST, which close() still notes in them. The record readers,
+   * handshake assemblers and decryption state go (~1 KB per TLS data connection, held until its
+   * session's unit is released).
+   */
+  retire(): void {
+    if (this.tls === null) return;
+    this.finish();
+    this.tls = null;
+  }
+
+  /** The TLS facts as they stand (not settled). */
+  private get current(): TlsFacts {
+    return this.tls === null ? this.facts! : this.tls.facts;
   }
 
   /** Keys were found and records decrypt: the plaintext is the connection's content. */
   get readable(): boolean {
-    const d = this.tls.facts.decryption;
+    const d = this.current.decryption;
     return d.state === 'decrypting' && (d.records.client + d.records.server > 0 || d.failureCount === 0);
   }
 
   /** The handshake failed: a fatal alert, or a side closed before both Finished messages. */
   get handshakeFailed(): boolean {
-    const f = this.tls.facts;
+    const f = this.current;
     if (f.alerts.some((a) => a.level === 2 && a.visible !== 'encrypted')) return f.finished.client === null || f.finished.server === null;
     return f.clientHello !== null && (f.finished.client === null || f.finished.server === null);
   }

@@ -110,6 +110,14 @@ function directionMessage(this: unknown, type: number, body: Buffer, frame: numb
   d.conn.takeMessage(d, type, body, frame, time);
 }
 
+/** `from` sent a FIN or an RST: the first of each is noted in the facts (TlsConnection.close, and
+ *  an FTP channel's facts after its connection let go of its TLS state: ftp/tls-channel.ts). */
+export function noteTlsClose(facts: TlsFacts, from: Side, kind: 'fin' | 'rst', frame: number): void {
+  const e = facts.end[from];
+  if (kind === 'fin') e.finFrame ??= frame;
+  else e.rstFrame ??= frame;
+}
+
 function emptyEnd(): SideEndFact {
   return { closeNotifyFrame: null, closeNotify: null, closeNotifyKnowable: true, fatalAlertFrame: null, finFrame: null, rstFrame: null, lastRecordFrame: null, lastRecordLength: 0, ending: 'open' };
 }
@@ -191,9 +199,7 @@ export class TlsConnection {
 
   /** `from` sent a FIN or an RST. */
   close(from: Side, kind: 'fin' | 'rst', frame: number): void {
-    const e = this.facts.end[from];
-    if (kind === 'fin') e.finFrame ??= frame;
-    else e.rstFrame ??= frame;
+    noteTlsClose(this.facts, from, kind, frame);
   }
 
   /** Settles the summaries (endings, resumption, decryption state); callable more than once. */

@@ -57,15 +57,16 @@ function idleSessions(n: number, extra?: (t: TraceBuilder, i: number, c: ReturnT
 }
 
 /** The frames through the engine and the FTP stage, every connection left open; a transfer settled
- *  while its session goes on is let go as the pipeline lets it go (a part of its unit). */
-function run(frames: Frame[]): { ftp: FtpAnalyzer; engine: TcpEngine; controls: ControlSession[]; apps: ConnApp[] } {
+ *  while its session goes on is let go as the pipeline lets it go (a part of its unit), unless
+ *  `releaseParts` is false. */
+function run(frames: Frame[], releaseParts = true): { ftp: FtpAnalyzer; engine: TcpEngine; controls: ControlSession[]; apps: ConnApp[] } {
   const done: Transfer[] = [];
   const ftp = new FtpAnalyzer({ transferDone: (t) => void done.push(t) });
   const engine = new TcpEngine(ftp);
   const dec = new PacketDecoder();
   for (const f of frames) {
     if (dec.decode(f) === 'tcp') engine.packet(dec.packet);
-    for (const t of done) if (ftp.partOf(t)) ftp.releasePart(t);
+    if (releaseParts) for (const t of done) if (ftp.partOf(t)) ftp.releasePart(t);
     done.length = 0;
   }
   const controls = [...field<Map<number, ControlSession>>(ftp, 'controls').values()];
@@ -137,6 +138,41 @@ describe('ftp: what an idle control session holds', function () {
       expect(field(field<object>(da, 'reader'), 'sink')).to.equal(field(field<object>(db, 'reader'), 'sink'));
       expect(field(field<object>(da, 'hs'), 'sink')).to.equal(field(field<object>(db, 'hs'), 'sink'));
     }
+  });
+
+  it('a TLS data connection that ended, its transfer settled, keeps only its TLS facts', () => {
+    const t = new TraceBuilder();
+    const ctl = t.tcp({ client: '192.0.2.1:40000', server: '192.0.2.2:21' });
+    ctl.handshake();
+    ctl.server('PA', '220 ready\r\n');
+    for (const [cmd, reply] of [['USER a', '331 pass'], ['PASS b', '230 in'], ['PBSZ 0', '200 PBSZ=0'], ['PROT P', '200 P'], ['PASV', '227 Entering Passive Mode (192,0,2,2,10,21).'], ['RETR a', '150 Opening.']]) {
+      ctl.client('PA', `${cmd}\r\n`);
+      ctl.server('PA', `${reply}\r\n`);
+    }
+    const d = t.tcp({ client: '192.0.2.1:50021', server: '192.0.2.2:2581' });
+    d.handshake();
+    d.client('PA', Buffer.from([0x16, 0x03, 0x01, 0x00, 0x01, 0x01])); // a TLS record on the data connection
+    d.server('PA', 50);
+    d.client('A');
+    d.server('FA');
+    d.client('FA');
+    d.server('A');
+    ctl.server('PA', '226 Done.\r\n');
+    t.wait(3); // past the close grace (2 s): the data connection's end is told
+    ctl.client('PA', 'NOOP\r\n');
+    ctl.server('PA', '200 ok\r\n');
+    ctl.client('A');
+    const { ftp, apps } = run(t.captureFrames(), false);
+    const tr = ftp.transfers[0]!;
+    expect(field<Map<number, { settled: boolean }>>(ftp, 'tracks').get(tr.id)!.settled).to.equal(true);
+    expect(tr.tlsData).to.not.equal(null);
+    const data = apps.find((a) => a.role === 'data')!;
+    expect(data.tls).to.not.equal(null);
+    expect(field(data.tls!, 'tls'), 'the TLS connection state after its transfer settled').to.equal(null);
+    // a FIN or RST told after that is still noted in the facts, as before
+    data.tls!.close('client', 'rst', 99);
+    expect(data.tls!.finish()).to.equal(tr.tlsData!.connection);
+    expect(tr.tlsData!.connection.end.client.rstFrame).to.equal(99);
   });
 
   it('heap per idle control session, with its engine state, many open at once, stays bounded', () => {

@@ -475,13 +475,15 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
     let index: number;
     if (open !== null && cmd.verb !== 'USER' && asked(open.last)) {
       index = open.index;
-      logins[index]!.commands.push(cmd.index);
+      const login = logins[index]!;
+      login.commands = addTo(login.commands, cmd.index);
     } else {
       const before = logins[logins.length - 1];
       const record: LoginRecord = { user: cmd.verb === 'USER' ? cmd.arg : (before?.user ?? null), password: before?.password ?? null, commands: [cmd.index] };
-      index = logins.push(record) - 1;
+      index = logins.length;
+      this.session.logins = addTo(logins, record);
     }
-    if (cmd.verb === 'PASS') logins[index]!.password = cmd.arg;
+    if (cmd.verb === 'PASS') this.session.logins[index]!.password = cmd.arg;
     cmd.login = index;
     this.openLogin = { index, last: cmd };
   }
