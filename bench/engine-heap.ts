@@ -11,7 +11,7 @@
 //   npx esbuild bench/engine-heap.ts --bundle --platform=node --format=esm --outfile=/tmp/eh.mjs
 //   node --expose-gc /tmp/eh.mjs 20000 [unacked] [ftp]     (HEAP_SNAPSHOT=file also writes a heap snapshot)
 import { writeHeapSnapshot } from 'node:v8';
-import { TraceBuilder } from '../src/craft/trace-builder.ts';
+import { TraceBuilder, type TcpLadder } from '../src/craft/trace-builder.ts';
 import { PacketDecoder } from '../src/decode/decoder.ts';
 import { TcpEngine } from '../src/tcp/engine.ts';
 import type { TcpListener } from '../src/tcp/types.ts';
@@ -19,11 +19,7 @@ import { FtpAnalyzer } from '../src/ftp/analyzer.ts';
 import type { Frame } from '../src/capture/frame.ts';
 import type { Transfer } from '../src/ftp/types.ts';
 
-const n = Number(process.argv[2] ?? 20_000);
-const unacked = process.argv.includes('unacked');
-const ftp = process.argv.includes('ftp');
 const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined) throw new Error('run with --expose-gc');
 
 function used(): { heap: number; buffers: number } {
   gc!();
@@ -33,8 +29,8 @@ function used(): { heap: number; buffers: number } {
 }
 
 /** `n` control connections at once (a passive listing on each with `withListing`), all left open
- *  and idle between commands. */
-export function idleControlConnections(n: number, opts: { unacked?: boolean; withListing?: boolean } = {}): Frame[] {
+ *  and idle between commands; `then` adds to connection i before the last acknowledgment (tests). */
+export function idleControlConnections(n: number, opts: { unacked?: boolean; withListing?: boolean; then?: (t: TraceBuilder, i: number, c: TcpLadder) => void } = {}): Frame[] {
   const t = new TraceBuilder({ step: 0.00001 });
   const addr = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
   const conns = Array.from({ length: n }, (_, i) => t.tcp({ client: `${addr(i)}:40000`, server: '192.0.2.2:21' }));
@@ -65,6 +61,7 @@ export function idleControlConnections(n: number, opts: { unacked?: boolean; wit
     for (const d of data) d.close();
     for (const c of conns) c.server('PA', '226 Directory send OK\r\n');
   }
+  if (opts.then) conns.forEach((c, i) => opts.then!(t, i, c));
   // the last reply acknowledged (as an idle control connection has it), unless `unacked` is asked for
   if (!opts.unacked) for (const c of conns) c.client('A');
   return t.captureFrames();
@@ -76,6 +73,10 @@ function bareListener(counts: { open: number; delivered: number }): TcpListener 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  if (gc === undefined) throw new Error('run with --expose-gc');
+  const n = Number(process.argv[2] ?? 20_000);
+  const unacked = process.argv.includes('unacked');
+  const ftp = process.argv.includes('ftp');
   const frames = idleControlConnections(n, { unacked, withListing: ftp });
   const counts = { open: 0, delivered: 0 };
   const dec = new PacketDecoder();

@@ -7,7 +7,8 @@
 import { expect } from 'chai';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { TraceBuilder } from '../../src/craft/trace-builder.ts';
+import { TraceBuilder, type TcpLadder } from '../../src/craft/trace-builder.ts';
+import { idleControlConnections } from '../../bench/engine-heap.ts';
 import { PacketDecoder } from '../../src/decode/decoder.ts';
 import { TcpEngine } from '../../src/tcp/engine.ts';
 import { FtpAnalyzer } from '../../src/ftp/analyzer.ts';
@@ -21,39 +22,10 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 /** `n` control connections open at once, each logged in, a directory listed over a passive data
- *  connection (opened, carried, closed, 226), then idle between commands; `extra` adds lines. */
-function idleSessions(n: number, extra?: (t: TraceBuilder, i: number, c: ReturnType<TraceBuilder['tcp']>) => void): Frame[] {
-  const t = new TraceBuilder({ step: 0.00001 });
-  const addr = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-  const conns = Array.from({ length: n }, (_, i) => t.tcp({ client: `${addr(i)}:40000`, server: '192.0.2.2:21' }));
-  for (const c of conns) c.handshake();
-  for (const c of conns) c.server('PA', '220 ready\r\n');
-  for (const [cmd, reply] of [
-    ['USER anonymous\r\n', '331 password please\r\n'],
-    ['PASS x\r\n', '230 logged in\r\n'],
-    ['PWD\r\n', '257 "/" is the current directory\r\n'],
-  ]) {
-    t.wait(1);
-    for (const c of conns) {
-      c.client('PA', cmd);
-      c.server('PA', reply);
-    }
-  }
-  t.wait(1);
-  for (const c of conns) {
-    c.client('PA', 'PASV\r\n');
-    c.server('PA', '227 Entering Passive Mode (192,0,2,2,195,80)\r\n');
-  }
-  for (const c of conns) c.client('PA', 'LIST\r\n');
-  const data = conns.map((_, i) => t.tcp({ client: `${addr(i)}:50000`, server: '192.0.2.2:50000' }));
-  for (const d of data) d.handshake();
-  for (const c of conns) c.server('PA', '150 Here comes the directory listing\r\n');
-  for (const d of data) d.server('PA', '-rw-r--r-- 1 ftp ftp 1234 Dec 07 02:00 file.txt\r\n');
-  for (const d of data) d.close();
-  for (const c of conns) c.server('PA', '226 Directory send OK\r\n');
-  if (extra) conns.forEach((c, i) => extra(t, i, c));
-  for (const c of conns) c.client('A');
-  return t.captureFrames();
+ *  connection (opened, carried, closed, 226), then idle between commands (bench/engine-heap.ts);
+ *  `extra` adds lines. */
+function idleSessions(n: number, extra?: (t: TraceBuilder, i: number, c: TcpLadder) => void): Frame[] {
+  return idleControlConnections(n, { withListing: true, then: extra });
 }
 
 /** The frames through the engine and the FTP stage, every connection left open; a transfer settled
