@@ -133,9 +133,7 @@ describe('ftp: what an idle control session holds', function () {
     d.client('PA', Buffer.from([0x16, 0x03, 0x01, 0x00, 0x01, 0x01])); // a TLS record on the data connection
     d.server('PA', 50);
     d.client('A');
-    d.server('FA');
-    d.client('FA');
-    d.server('A');
+    d.close();
     ctl.server('PA', '226 Done.\r\n');
     t.wait(3); // past the close grace (2 s): the data connection's end is told
     ctl.client('PA', 'NOOP\r\n');
