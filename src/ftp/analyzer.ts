@@ -11,6 +11,7 @@ import { TcpFlag } from '../decode/packet.ts';
 import type { Connection, DataConflict, Side, TcpListener } from '../tcp/types.ts';
 import type { ConnectionRole, Session, Transfer } from './types.ts';
 import { newConnApp, type ConnApp } from './conn-app.ts';
+import { addTo } from './records.ts';
 import { addEnded, type TransferTrack } from './tracks.ts';
 import { judgeControlChannel, type Verdict } from './control/detect.ts';
 import { Probe } from './control/probe.ts';
@@ -38,6 +39,13 @@ export interface FtpEvents {
   /** An ended connection that waited to see whether it was an attempt to reach an FTP server
    *  (attempts.ts) is decided: it may be diagnosed now. */
   attemptDecided?(c: Connection): void;
+}
+
+/** A TLS data connection that has ended, every transfer on it settled: its TLS stage keeps only
+ *  its facts (tls-channel.ts retire). Not one with no transfer yet (a transfer command may still
+ *  take it: its measure reads the TLS stage). */
+function retireDataTls(app: ConnApp | undefined): void {
+  if (app?.tls && app.ended && app.tracks.length > 0 && app.tracks.every((t) => t.settled)) app.tls.retire();
 }
 
 export class FtpAnalyzer implements TcpListener {
@@ -203,8 +211,7 @@ export class FtpAnalyzer implements TcpListener {
     this.transferMap.delete(t.id);
     this.tracks.delete(t.id);
     const cs = t.session === null ? undefined : this.controls.get(t.session);
-    const at = cs ? cs.tracks.lastIndexOf(track) : -1; // a recent one: from the end
-    if (at >= 0) cs!.tracks.splice(at, 1);
+    cs?.dropTrack(track);
   }
 
   /** Forgets what was kept for a connection outside any session. */
@@ -327,6 +334,7 @@ export class FtpAnalyzer implements TcpListener {
           addEnded(t, conn.id);
           this.maybeSettle(t);
         }
+        retireDataTls(app);
         break;
       default: {
         app.probe = null;
@@ -445,7 +453,8 @@ export class FtpAnalyzer implements TcpListener {
     track.t.id = this.transferCount++;
     this.transferMap.set(track.t.id, track.t);
     this.tracks.set(track.t.id, track);
-    track.control.session.transfers.push(track.t.id);
+    const s = track.control.session;
+    s.transfers = addTo(s.transfers, track.t.id);
     this.linker.transferStarted(track);
   }
 
@@ -457,6 +466,7 @@ export class FtpAnalyzer implements TcpListener {
     track.settled = true;
     measureTransfer(track);
     trimLists(track);
+    for (const c of track.conns) retireDataTls(c.app as ConnApp | undefined);
     if (track.setup) {
       this.linker.retire(track.setup);
       // answered, it has left the session's running transfers, the only reader of a track's setup

@@ -2,6 +2,7 @@
 // and the state of the part of the stage that handles it.
 
 import type { Side } from '../tcp/types.ts';
+import { noEntries } from './records.ts';
 import type { Transfer } from './types.ts';
 import type { Probe } from './control/probe.ts';
 import type { ControlSession } from './control/session.ts';
@@ -25,5 +26,6 @@ export interface ConnApp {
 }
 
 export function newConnApp(): ConnApp {
-  return { role: 'probe', probe: null, session: null, setup: null, tracks: [], looksTls: null, ended: false, lone: null, tls: null, tlsRoles: null };
+  // tracks: the shared empty list until a data connection's first (link.ts), never one for a control connection
+  return { role: 'probe', probe: null, session: null, setup: null, tracks: noEntries(), looksTls: null, ended: false, lone: null, tls: null, tlsRoles: null };
 }

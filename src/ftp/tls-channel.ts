@@ -6,7 +6,7 @@
 // connection's are counted as file bytes).
 
 import type { Connection, Side } from '../tcp/types.ts';
-import { TlsConnection } from '../tls/connection.ts';
+import { TlsConnection, noteTlsClose } from '../tls/connection.ts';
 import { TlsSessionCache, type KeyLog } from '../tls/keylog.ts';
 import type { DecryptFailureReason, TlsFacts } from '../tls/types.ts';
 import type { TlsEnding, TlsDataFrom } from './types.ts';
@@ -23,10 +23,13 @@ export function ftpTlsContext(keyLog: KeyLog | null = null, sessions = new TlsSe
   return { keyLog, sessions };
 }
 
-/** Decrypted application data of FTP role `role`, in stream order (valid during the call). */
-export type PlaintextSink = (role: Side, data: Buffer, frame: number, time: number) => void;
-/** Application data of `role` that did not decrypt (`length` bytes, an upper bound if not exact). */
-export type PlaintextGapSink = (role: Side, length: number, frame: number, reason: DecryptFailureReason) => void;
+/** Where a control channel's plaintext goes (control/session.ts). */
+export interface PlaintextOwner {
+  /** Decrypted application data of FTP role `role`, in stream order (valid during the call). */
+  plainLines(role: Side, data: Buffer, frame: number, time: number): void;
+  /** Application data of `role` that did not decrypt (`length` bytes, an upper bound if not exact). */
+  plainGap(role: Side, length: number, frame: number, reason: DecryptFailureReason): void;
+}
 
 /** Marks kept per side to turn acknowledged TCP bytes into acknowledged plaintext bytes. */
 const ACK_MARKS = 1024;
@@ -39,33 +42,37 @@ const TICKET_MAX = 512;
 export class FtpTlsChannel {
   readonly plaintext = { client: 0, server: 0 }; //        decrypted application bytes, by FTP role
   readonly plaintextMissing = { client: 0, server: 0 }; // application bytes that did not decrypt (upper bound)
-  private readonly tls: TlsConnection;
-  private facts: TlsFacts | null = null; //                 settled by finish()
+  private tls: TlsConnection | null; //                     null once retired (only its facts kept)
+  private facts: TlsFacts | null = null; //                 settled by finish(); all that is kept once retired
   /** Per FTP role, pairs (TCP stream offset reached, plaintext bytes decrypted by then), a ring
    *  of ACK_MARKS; made when the first plaintext comes. */
   private marks: Record<Side, Float64Array | null> = { client: null, server: null };
   private markCount = { client: 0, server: 0 };
 
-  constructor(ctx: FtpTlsContext, sink: PlaintextSink | null = null, gapSink: PlaintextGapSink | null = null) {
-    this.tls = new TlsConnection({
-      keyLog: ctx.keyLog,
-      sessionCache: ctx.sessions,
-      listener: {
-        onPlaintext: (from, data, _offset, frame, time) => {
-          this.plaintext[from] += data.length;
-          sink?.(from, data, frame, time);
-        },
-        onPlaintextGap: (from, _offset, length, _exact, frame, reason) => {
-          this.plaintextMissing[from] += length;
-          gapSink?.(from, length, frame, reason);
-        },
-      },
-    });
+  /** `owner`: where a control channel's plaintext goes (its lines), null for a data connection
+   *  (counted only). The channel is the TLS connection's listener itself: no closures per channel. */
+  constructor(
+    ctx: FtpTlsContext,
+    private readonly owner: PlaintextOwner | null = null,
+  ) {
+    this.tls = new TlsConnection({ keyLog: ctx.keyLog, sessionCache: ctx.sessions, listener: this });
+  }
+
+  /** TlsListener: decrypted application data of `from`. */
+  onPlaintext(from: Side, data: Buffer, _offset: number, frame: number, time: number): void {
+    this.plaintext[from] += data.length;
+    this.owner?.plainLines(from, data, frame, time);
+  }
+
+  /** TlsListener: application data of `from` that did not decrypt. */
+  onPlaintextGap(from: Side, _offset: number, length: number, _exact: boolean, frame: number, reason: DecryptFailureReason): void {
+    this.plaintextMissing[from] += length;
+    this.owner?.plainGap(from, length, frame, reason);
   }
 
   /** TLS bytes sent by FTP role `role`; `tcpOffset`: the TCP stream offset of data[0]. */
   feed(role: Side, data: Buffer, tcpOffset: number, frame: number, time: number): void {
-    if (data.length === 0) return;
+    if (data.length === 0 || this.tls === null) return;
     this.facts = null;
     const before = this.plaintext[role];
     this.tls.feed(role, data, tcpOffset, frame, time);
@@ -75,30 +82,52 @@ export class FtpTlsChannel {
   /** `length` bytes of `role` at `tcpOffset` are missing from the capture (-1: unknown, the
    *  record boundaries are lost). */
   gap(role: Side, tcpOffset: number, length: number, frame: number): void {
+    if (this.tls === null) return;
     this.facts = null;
     this.tls.gap(role, tcpOffset, length < 0 ? Number.MAX_SAFE_INTEGER : length, frame);
   }
 
   /** FTP role `role` sent a FIN or an RST. */
   close(role: Side, kind: 'fin' | 'rst', frame: number): void {
+    if (this.tls === null) {
+      noteTlsClose(this.facts!, role, kind, frame); // a late FIN or RST after the connection ended
+      return;
+    }
     this.facts = null;
     this.tls.close(role, kind, frame);
   }
 
-  /** The facts as they stand (settled again after more input). */
+  /** The facts as they stand (settled again after more input; once retired, as they were then). */
   finish(): TlsFacts {
-    return (this.facts ??= this.tls.finish());
+    return (this.facts ??= this.tls!.finish());
+  }
+
+  /**
+   * The data connection has ended and every transfer on it is settled (analyzer.ts): its facts
+   * are final but for a late FIN or RST, which close() still notes in them. The record readers,
+   * handshake assemblers and decryption state go (~1 KB per TLS data connection, held until its
+   * session's unit is released).
+   */
+  retire(): void {
+    if (this.tls === null) return;
+    this.finish();
+    this.tls = null;
+  }
+
+  /** The TLS facts as they stand (not settled). */
+  private get current(): TlsFacts {
+    return this.tls === null ? this.facts! : this.tls.facts;
   }
 
   /** Keys were found and records decrypt: the plaintext is the connection's content. */
   get readable(): boolean {
-    const d = this.tls.facts.decryption;
+    const d = this.current.decryption;
     return d.state === 'decrypting' && (d.records.client + d.records.server > 0 || d.failureCount === 0);
   }
 
   /** The handshake failed: a fatal alert, or a side closed before both Finished messages. */
   get handshakeFailed(): boolean {
-    const f = this.tls.facts;
+    const f = this.current;
     if (f.alerts.some((a) => a.level === 2 && a.visible !== 'encrypted')) return f.finished.client === null || f.finished.server === null;
     return f.clientHello !== null && (f.finished.client === null || f.finished.server === null);
   }

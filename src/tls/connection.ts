@@ -90,13 +90,32 @@ class Direction {
 
   constructor(
     readonly side: Side,
-    onRecord: (d: Direction, r: TlsRecord) => void,
-    onMessage: (d: Direction, type: number, body: Buffer, frame: number, time: number) => void,
+    readonly conn: TlsConnection,
     keys: boolean, // a key log was given: application data may be decrypted
   ) {
-    this.reader = new TlsRecordReader((r) => onRecord(this, r), side === 'client', !keys);
-    this.hs = new HandshakeAssembler((type, body, frame, time) => onMessage(this, type, body, frame, time));
+    // the reader and the assembler call back with this direction as `this`: two shared functions,
+    // not four closures (with their contexts) per TLS connection
+    this.reader = new TlsRecordReader(directionRecord, side === 'client', !keys, this);
+    this.hs = new HandshakeAssembler(directionMessage, this);
   }
+}
+
+function directionRecord(this: unknown, r: TlsRecord): void {
+  const d = this as Direction;
+  d.conn.takeRecord(d, r);
+}
+
+function directionMessage(this: unknown, type: number, body: Buffer, frame: number, time: number): void {
+  const d = this as Direction;
+  d.conn.takeMessage(d, type, body, frame, time);
+}
+
+/** `from` sent a FIN or an RST: the first of each is noted in the facts (TlsConnection.close, and
+ *  an FTP channel's facts after its connection let go of its TLS state: ftp/tls-channel.ts). */
+export function noteTlsClose(facts: TlsFacts, from: Side, kind: 'fin' | 'rst', frame: number): void {
+  const e = facts.end[from];
+  if (kind === 'fin') e.finFrame ??= frame;
+  else e.rstFrame ??= frame;
 }
 
 function emptyEnd(): SideEndFact {
@@ -124,11 +143,9 @@ export class TlsConnection {
     this.keyLog = opts.keyLog ?? null;
     this.sessions = opts.sessionCache ?? null;
     this.listener = opts.listener ?? {};
-    const onRecord = (d: Direction, r: TlsRecord) => this.record(d, r);
-    const onMessage = (d: Direction, t: number, b: Buffer, f: number, time: number) => this.message(d, t, b, f, time);
     // without a key log no application_data body is read (its length and frames are the facts)
-    this.client = new Direction('client', onRecord, onMessage, this.keyLog !== null);
-    this.server = new Direction('server', onRecord, onMessage, this.keyLog !== null);
+    this.client = new Direction('client', this, this.keyLog !== null);
+    this.server = new Direction('server', this, this.keyLog !== null);
     this.facts = {
       clientHello: null,
       serverHello: null,
@@ -182,9 +199,7 @@ export class TlsConnection {
 
   /** `from` sent a FIN or an RST. */
   close(from: Side, kind: 'fin' | 'rst', frame: number): void {
-    const e = this.facts.end[from];
-    if (kind === 'fin') e.finFrame ??= frame;
-    else e.rstFrame ??= frame;
+    noteTlsClose(this.facts, from, kind, frame);
   }
 
   /** Settles the summaries (endings, resumption, decryption state); callable more than once. */
@@ -253,7 +268,8 @@ export class TlsConnection {
 
   // ---- records ----
 
-  private record(d: Direction, r: TlsRecord): void {
+  /** A record of direction `d` (called by its reader, through directionRecord). */
+  takeRecord(d: Direction, r: TlsRecord): void {
     const f = this.facts;
     f.records[d.side]++;
     const end = f.end[d.side];
@@ -470,7 +486,8 @@ export class TlsConnection {
 
   // ---- handshake messages ----
 
-  private message(d: Direction, type: number, body: Buffer, frame: number, time: number): void {
+  /** A handshake message of direction `d` (called by its assembler, through directionMessage). */
+  takeMessage(d: Direction, type: number, body: Buffer, frame: number, time: number): void {
     const f = this.facts;
     const decrypted = this.messageDecrypted;
     try {

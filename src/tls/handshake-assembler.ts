@@ -11,7 +11,8 @@
 /** Largest handshake message kept: a certificate chain of a dozen 4 KiB certificates fits. */
 export const MAX_HANDSHAKE_MESSAGE = 256 * 1024;
 
-export type MessageSink = (type: number, body: Buffer, frame: number, time: number) => void;
+/** Called per message with `this` the assembler's `self` (one function for all, not a closure each). */
+export type MessageSink = (this: unknown, type: number, body: Buffer, frame: number, time: number) => void;
 
 /** The body of an empty message (ServerHelloDone, an empty Certificate request context…). */
 const EMPTY = Buffer.alloc(0);
@@ -29,7 +30,10 @@ export class HandshakeAssembler {
   messages = 0;
   tooLarge = 0;
 
-  constructor(private readonly sink: MessageSink) {}
+  constructor(
+    private readonly sink: MessageSink,
+    private readonly self: unknown = undefined, // `this` of sink
+  ) {}
 
   push(frag: Buffer, frame: number, time: number): void {
     let i = 0;
@@ -93,6 +97,6 @@ export class HandshakeAssembler {
     this.body = null;
     this.filled = 0;
     this.messages++;
-    this.sink(this.type, body, frame, time);
+    this.sink.call(this.self, this.type, body, frame, time);
   }
 }

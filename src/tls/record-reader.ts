@@ -45,7 +45,9 @@ export interface TlsRecord {
   time: number; //       that frame's time (seconds)
 }
 
-export type RecordSink = (r: TlsRecord) => void;
+/** Called per record with `this` the reader's `self` (an owner passes one function for all its
+ *  readers, not a closure per reader). */
+export type RecordSink = (this: unknown, r: TlsRecord) => void;
 
 /** A header at data[i] that could start a TLS record: known type, version 3.0–3.4, length in range. */
 export function plausibleHeader(data: Buffer, i: number): boolean {
@@ -86,6 +88,7 @@ export class TlsRecordReader {
     private readonly sink: RecordSink,
     private readonly fromClient: boolean,
     private readonly skipAppData = false, // bodies of application_data records are not read (no keys)
+    private readonly self: unknown = undefined, // `this` of sink
   ) {}
 
   /** In-order stream bytes: data[0] is at stream offset `offset`. */
@@ -229,7 +232,7 @@ export class TlsRecordReader {
     this.body = null;
     this.bodyLen = 0;
     this.missing = 0;
-    this.sink(r);
+    this.sink.call(this.self, r);
   }
 
   private lose(bytes: number, why: ReaderProblem, offset: number, frame: number): void {

@@ -9,6 +9,7 @@
 
 import type { FtpCommand, FtpReply, Session } from '../types.ts';
 import { plausibleReply } from '../commands.ts';
+import { addTo } from '../records.ts';
 import type { Pending } from './verbs.ts';
 
 /** Frames kept in Session.pendingOverflowFrames. */
@@ -46,7 +47,7 @@ export class ReplyPairing {
       this.shift().cmd.unanswered = true;
       this.session.pendingOverflow++;
       const of = this.session.pendingOverflowFrames;
-      if (of.length < MAX_OVERFLOW_FRAMES) of.push(frame);
+      if (of.length < MAX_OVERFLOW_FRAMES) this.session.pendingOverflowFrames = addTo(of, frame);
     }
     if (this.pending.length === 0) this.pending = [p];
     else this.pending.push(p);

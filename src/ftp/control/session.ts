@@ -12,7 +12,7 @@ import { isKnownVerb, isTransferVerb, saysNotSupported, splitCommandLine, transf
 import { parse150Size } from '../reply-parsers.ts';
 import { parse227, parse228, parse229, type AnnouncedEndpoint } from '../address-parsers.ts';
 import { operandPath } from '../paths.ts';
-import { newCommand, newSession, newTransfer } from '../records.ts';
+import { addTo, newCommand, newSession, newTransfer, noEntries, ownTls } from '../records.ts';
 import { NO_ENDED, NO_LISTENERS, type ControlRef, type DataSetup, type TransferTrack } from '../tracks.ts';
 import { DEFAULT_MAX_LINE, giveBackSplitter, takeSplitter, type ControlLine, type LineSplitter } from './lines.ts';
 import { ReplyAssembler, isBlank } from './replies.ts';
@@ -69,6 +69,15 @@ export interface SessionHooks {
   transferUpdated(track: TransferTrack): void;
 }
 
+/** `list` without its entry at `k` (none when -1); the shared empty list once it is empty (an
+ *  emptied list keeps the store it grew). */
+function without<T>(list: T[], k: number): T[] {
+  if (k < 0) return list;
+  if (list.length === 1) return noEntries();
+  list.splice(k, 1);
+  return list;
+}
+
 const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
 const LOGIN_VERBS: ReadonlySet<string> = new Set(['USER', 'PASS', 'ACCT']);
 
@@ -89,8 +98,9 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
   private readonly sawSyn: boolean; //      the control connection was seen from its handshake
   private readonly serverSide: Side; //      session.serverSide, read per segment (roleOf)
   private setup: DataSetup | null = null; // latest data-channel set-up no transfer has used yet
-  private readonly running: TransferTrack[] = []; // transfers without a final reply
-  readonly tracks: TransferTrack[] = []; // every transfer of this session
+  // (both the shared empty list while empty: most sessions between commands have none running)
+  private running: TransferTrack[] = noEntries(); // transfers without a final reply
+  tracks: TransferTrack[] = noEntries(); //         every transfer of this session not released
   private rest: { offset: number; by: Pending } | null = null; // REST waiting for its transfer
   private sizes: Map<string, number> | null = null; // SIZE answers: path (or raw argument) → bytes (made at the first; most sessions send none)
   private lastInvalid: Pending | null = null; // the latest command answered by an invalid line
@@ -138,9 +148,9 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
     this.pairing = new ReplyPairing(this.session, limits.maxPending, this);
     if (encryptedAtStart) {
       this.tls = new TlsSwitch(true);
-      this.session.tls.encryptedFromFrame = encryptedAtStart.frame;
+      ownTls(this.session).encryptedFromFrame = encryptedAtStart.frame;
       // seen from its SYN, TLS from the first byte is implicit FTPS; else the capture began inside TLS
-      this.session.tls.implicit = this.sawSyn;
+      ownTls(this.session).implicit = this.sawSyn;
       this.openTls();
     }
   }
@@ -178,12 +188,12 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
         // the splitter of an outer feed, if a line sink ever feeds again, stays protected
         const outer = this.feeding;
         const sp = (this.feeding = this.splitter(role));
-        i = sp.feed(data, i, frame, time, role === 'client' ? this.clientLine : this.serverLine, offset + i);
+        i = sp.feed(data, i, frame, time, role === 'client' ? this.clientLine : this.serverLine, offset + i, this);
         this.feeding = outer;
         this.letGoSplitter(role);
       } else {
         const { next, records } = tls.feed(role, data, i);
-        if (records && this.session.tls.encryptedFromFrame === null) this.session.tls.encryptedFromFrame = frame;
+        if (records && this.session.tls.encryptedFromFrame === null) ownTls(this.session).encryptedFromFrame = frame;
         if (next > i) this.tlsChannel?.feed(role, data.subarray(i, next), offset + i, frame, time);
         if (next < data.length) this.leftTls(role, frame);
         i = next;
@@ -193,7 +203,7 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
 
   /** The line splitter of `role`, taken when its bytes come. */
   private splitter(role: Side): LineSplitter {
-    if (role === 'client') return (this.clientSplitter ??= takeSplitter(this.limits.maxLine, clientLineStart, this.cutLineEnd));
+    if (role === 'client') return (this.clientSplitter ??= takeSplitter(this.limits.maxLine, clientLineStart, this.cutLineEnd, this));
     return (this.serverSplitter ??= takeSplitter(this.limits.maxLine, serverLineStart, null));
   }
 
@@ -219,11 +229,14 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
     this.letGoSplitter(role);
   }
 
+  // The line sinks (cutLineEnd, clientLine, serverLine) are methods the splitters call with this
+  // session as `this` (lines.ts LineSink): not closures made per session.
+
   /** The line feed of a command delivered cut: the command's line ends here. */
-  private readonly cutLineEnd = (frame: number): void => {
+  private cutLineEnd(frame: number): void {
     if (this.cutCommand !== null) this.cutCommand.lastFrame = frame;
     this.cutCommand = null;
-  };
+  }
 
   /** Bytes of `connSide` are missing from the capture: `length` at stream offset `offset`
    *  (-1: not said); `acked`: the receiver acknowledged them (they arrived: the capture dropped them). */
@@ -268,20 +281,21 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
    *  the same parsers as cleartext ones. */
   private openTls(): void {
     if (this.tlsChannel || !this.tlsContext) return;
-    this.tlsChannel = new FtpTlsChannel(
-      this.tlsContext,
-      (role, data, frame, time) => this.plainLines(role, data, frame, time),
-      (role, _length, frame) => this.linesGap(role, frame, this.conn.endTime),
-    );
+    this.tlsChannel = new FtpTlsChannel(this.tlsContext, this);
   }
 
-  /** Decrypted control-channel bytes of `role`: the same line parsing as cleartext. */
-  private plainLines(role: Side, data: Buffer, frame: number, time: number): void {
+  /** Control-channel bytes of `role` that did not decrypt: its lines went missing (PlaintextOwner). */
+  plainGap(role: Side, _length: number, frame: number): void {
+    this.linesGap(role, frame, this.conn.endTime);
+  }
+
+  /** Decrypted control-channel bytes of `role`: the same line parsing as cleartext (PlaintextOwner). */
+  plainLines(role: Side, data: Buffer, frame: number, time: number): void {
     const sink = role === 'client' ? this.clientLine : this.serverLine;
     for (let i = 0; i < data.length; ) {
       const outer = this.feeding;
       const sp = (this.feeding = this.splitter(role));
-      i = sp.feed(data, i, frame, time, sink);
+      i = sp.feed(data, i, frame, time, sink, NaN, this);
       this.feeding = outer;
     }
     this.letGoSplitter(role);
@@ -293,7 +307,7 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
     const r = this.assembler.interrupt(frame, time);
     if (r) this.onReply(r);
     if (this.tlsChannel) {
-      const t = this.session.tls;
+      const t = ownTls(this.session);
       t.connection = this.tlsChannel.finish();
       t.ending = tlsEnding(this.conn, t.connection, this.session.serverSide);
       t.decrypted = this.tlsChannel.readable;
@@ -321,19 +335,19 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
     // the server writes in the clear after a handshake that failed (vsftpd: "500 OOPS: … unknown ca")
     if (role === 'server' && this.tlsChannel?.handshakeFailed) this.awaitFailureReply = true;
     this.clearLines(role);
-    if (this.session.tls.clearAgainFrame === null) this.session.tls.clearAgainFrame = frame;
+    if (this.session.tls.clearAgainFrame === null) ownTls(this.session).clearAgainFrame = frame;
   }
 
   private noteOverlong(line: ControlLine, role: Side): void {
     if (!line.overlong) return;
     this.session.overlongLines++;
     if (role === 'server') this.session.overlongServerLines++;
-    if (this.session.overlongFrames.length < MAX_OVERLONG_FRAMES) this.session.overlongFrames.push(line.frame);
+    if (this.session.overlongFrames.length < MAX_OVERLONG_FRAMES) this.session.overlongFrames = addTo(this.session.overlongFrames, line.frame);
   }
 
   // ---- client side: commands ------------------------------------------------------------------
 
-  private readonly clientLine = (line: ControlLine): boolean => {
+  private clientLine(line: ControlLine): boolean {
     this.noteOverlong(line, 'client');
     const text = line.text;
     if (text.length > 0 && isBlank(text)) {
@@ -370,7 +384,7 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
     this.verbSent(p);
     this.pairing.placeHead();
     return true;
-  };
+  }
 
   /** Stores the session's commands that can no longer change, behind its newest KEEP_RECENT
    *  (command-columns.ts). One still waiting for its reply does not hold back those behind it
@@ -462,13 +476,15 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
     let index: number;
     if (open !== null && cmd.verb !== 'USER' && asked(open.last)) {
       index = open.index;
-      logins[index]!.commands.push(cmd.index);
+      const login = logins[index]!;
+      login.commands = addTo(login.commands, cmd.index);
     } else {
       const before = logins[logins.length - 1];
       const record: LoginRecord = { user: cmd.verb === 'USER' ? cmd.arg : (before?.user ?? null), password: before?.password ?? null, commands: [cmd.index] };
-      index = logins.push(record) - 1;
+      index = logins.length;
+      this.session.logins = addTo(logins, record);
     }
-    if (cmd.verb === 'PASS') logins[index]!.password = cmd.arg;
+    if (cmd.verb === 'PASS') this.session.logins[index]!.password = cmd.arg;
     cmd.login = index;
     this.openLogin = { index, last: cmd };
   }
@@ -541,9 +557,14 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
     const track: TransferTrack = { t, control: this, setup, conns: [], listeners: NO_LISTENERS, ended: NO_ENDED, settled: false };
     if (setup) setup.transfer = track;
     p.track = track;
-    this.running.push(track);
-    this.tracks.push(track);
+    this.running = addTo(this.running, track);
+    this.tracks = addTo(this.tracks, track);
     this.hooks.transferStarted(track);
+  }
+
+  /** Forgets a settled transfer released as a part of the session's unit (analyzer releasePart). */
+  dropTrack(track: TransferTrack): void {
+    this.tracks = without(this.tracks, this.tracks.lastIndexOf(track)); // a recent one: from the end
   }
 
   /** A data connection showed up while the control channel was encrypted: its command is
@@ -564,7 +585,7 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
       tlsProtected: s.tls.prot === 'P',
     });
     const track: TransferTrack = { t, control: this, setup: null, conns: [], listeners: NO_LISTENERS, ended: NO_ENDED, settled: false };
-    this.tracks.push(track);
+    this.tracks = addTo(this.tracks, track);
     this.hooks.transferStarted(track);
     return track;
   }
@@ -628,7 +649,7 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
 
   authAccepted(reply: FtpReply): void {
     // RFC 4217 §4: the TLS handshake starts right after the 234
-    this.session.tls.authFrame = reply.frame;
+    ownTls(this.session).authFrame = reply.frame;
     this.enterTls('server', reply.frame, reply.time);
     if (this.atLineStart('client')) this.enterTls('client', reply.frame, reply.time);
   }
@@ -642,7 +663,7 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
 
   // ---- server side: replies -------------------------------------------------------------------
 
-  private readonly serverLine = (line: ControlLine): boolean => {
+  private serverLine(line: ControlLine): boolean {
     this.noteOverlong(line, 'server');
     // a reply usually carries the acknowledgment of the command it answers
     this.conflicts.forgetAcked(this.clientBytesAcked);
@@ -652,10 +673,10 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
     if (reply) this.onReply(reply);
     // stop here if the reply switched the channel to TLS (decrypted lines go on: plainLines)
     return this.tls === null || !this.tls.isTls('server') || this.tlsChannel?.readable === true;
-  };
+  }
 
   private addUnsolicited(r: FtpReply): void {
-    if (this.session.unsolicited.length < MAX_UNSOLICITED) this.session.unsolicited.push(r);
+    if (this.session.unsolicited.length < MAX_UNSOLICITED) this.session.unsolicited = addTo(this.session.unsolicited, r);
   }
 
   private onReply(reply: FtpReply): void {
@@ -702,7 +723,7 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
         // before both Finished messages), with no command pending, is the server's answer to the
         // AUTH whose negotiation failed, not a reply to a command missing from the capture.
         this.awaitFailureReply = false;
-        s.tls.failureReply = reply;
+        ownTls(s).failureReply = reply;
         this.addUnsolicited(reply);
         return;
       }
@@ -793,8 +814,7 @@ export class ControlSession implements ControlRef, VerbContext, PairingOwner {
       // a line that was not a valid reply counts as no code (0), not as the digits it began with
       if (t.replyCodes.length < MAX_REPLY_CODES) t.replyCodes.push(reply.valid ? code : 0);
       t.finalReply = reply;
-      const k = this.running.indexOf(track);
-      if (k >= 0) this.running.splice(k, 1);
+      this.running = without(this.running, this.running.indexOf(track));
       this.hooks.transferUpdated(track);
       return;
     }

@@ -7,6 +7,7 @@ import type { FtpCommand, FtpReply, Session } from '../types.ts';
 import { parseEprt, parseLprt, parsePort, type AnnouncedEndpoint } from '../address-parsers.ts';
 import { parse213Size } from '../reply-parsers.ts';
 import { cwdAfterReply, createdPath } from '../paths.ts';
+import { ownTls } from '../records.ts';
 
 /** A command waiting for its final reply, and what it set up. */
 export interface Pending {
@@ -162,13 +163,13 @@ export const verbRules: Readonly<Record<string, VerbRule>> = {
   },
   PBSZ: {
     answered(ctx, p, _reply, ok) {
-      if (ok) ctx.session.tls.pbsz = p.cmd.arg.trim();
+      if (ok) ownTls(ctx.session).pbsz = p.cmd.arg.trim();
     },
   },
   PROT: {
     answered(ctx, p, reply, ok) {
       if (!ok) return;
-      const tls = ctx.session.tls;
+      const tls = ownTls(ctx.session);
       tls.prot = p.cmd.arg.trim().toUpperCase();
       if (tls.prot === 'P' || tls.prot === 'C') {
         tls.protInferred = tls.prot;

@@ -5,6 +5,7 @@
 import type { Connection, Side } from '../../tcp/types.ts';
 import { FtpTlsChannel, dataDirection, rolesOf, tlsEnding, type FtpTlsContext } from '../tls-channel.ts';
 import type { Session, TlsDataFacts, Transfer } from '../types.ts';
+import { ownTls } from '../records.ts';
 
 /** Handshake message type of a ClientHello, at byte 5 of its first record. */
 const CLIENT_HELLO = 1;
@@ -59,10 +60,12 @@ export function tlsTransferBytes(tls: FtpTlsChannel, sender: Side, tcpAcked: num
 export function inferProt(s: Session, t: Transfer, conn: Connection): void {
   if (s.tls.protInferred !== null || s.tls.encryptedFromFrame === null) return;
   if (t.tlsData) {
-    s.tls.protInferred = 'P';
-    s.tls.protEvidence = `the data connection of transfer ${t.id} carried TLS (frame ${conn.firstFrame})`;
+    const tls = ownTls(s); // (encrypted: its own already)
+    tls.protInferred = 'P';
+    tls.protEvidence = `the data connection of transfer ${t.id} carried TLS (frame ${conn.firstFrame})`;
   } else if (t.dataLooksTls === false) {
-    s.tls.protInferred = 'C';
-    s.tls.protEvidence = `the data connection of transfer ${t.id} carried cleartext (frame ${conn.firstFrame})`;
+    const tls = ownTls(s);
+    tls.protInferred = 'C';
+    tls.protEvidence = `the data connection of transfer ${t.id} carried cleartext (frame ${conn.firstFrame})`;
   }
 }
