@@ -33,7 +33,13 @@ export class BlockSpool {
   private dir: string | null = null;
   private end = 0; //                                  bytes of file in use or free
   private readonly free = new Map<number, number[]>(); // size → offsets of freed blocks
-  private readonly owners = new FinalizationRegistry<Extents>((e) => this.release(e));
+  private file = 0; //                                 files closed so far
+  // An owner collected after close() had its places in a file that is gone: freed in the next
+  // file, they would be handed out again while that file's own blocks live there. (An owner made
+  // before a close() that writes after it leaves its places unfreed: close() is at exit.)
+  private readonly owners = new FinalizationRegistry<{ file: number; extents: Extents }>((o) => {
+    if (o.file === this.file) this.release(o.extents);
+  });
   /** Blocks written so far and bytes the file now holds (for tests and measurements). */
   blocksWritten = 0;
   bytesHeld = 0;
@@ -47,7 +53,7 @@ export class BlockSpool {
 
   /** Takes note that `extents` are freed when `owner` is collected. */
   own(owner: object, extents: Extents): void {
-    this.owners.register(owner, extents);
+    this.owners.register(owner, { file: this.file, extents });
   }
 
   /** Writes `bytes` to a place of their size; its offset (added to `extents`). */
@@ -81,7 +87,9 @@ export class BlockSpool {
   /** Closes and removes the file (at exit; a spool used after it opens a new one). */
   close(): void {
     if (this.fd >= 0) closeSync(this.fd);
+    if (this.fd >= 0 || this.end > 0) this.file++;
     this.fd = -1;
+    this.bytesHeld = 0;
     this.end = 0;
     this.free.clear();
     this.removeDir();

@@ -6,6 +6,8 @@
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { BlockSpool, type Extents } from '../../src/ftp/block-spool.ts';
 import { BlockColumn } from '../../src/ftp/block-column.ts';
 import { CommandColumns } from '../../src/ftp/command-columns.ts';
@@ -161,6 +163,45 @@ describe('ftp/command-columns in the spool', () => {
     const back = [...cols];
     back.forEach((r, i) => expect(r).to.deep.equal(records[i]));
     expect(back).to.have.length(records.length);
+    spool.close();
+  });
+});
+
+describe('ftp/block-spool after close()', () => {
+  it('does not free, in the next file, the places of an owner of the closed one', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const spool = new BlockSpool(`ftpdiag-test-spool-${process.pid}-`);
+    const a = Uint8Array.from({ length: 512 }, () => 1);
+    const b = Uint8Array.from({ length: 512 }, () => 2);
+    // an owner of the first file, collected only after it is closed
+    let gone: object | null = {};
+    const old: Extents = [];
+    spool.own(gone, old);
+    let collected = false;
+    const seen = new FinalizationRegistry(() => (collected = true));
+    seen.register(gone, null);
+    spool.write(a, old);
+    spool.close();
+    // the next file gives its first place (offset 0) to a live block
+    const liveOwner = {};
+    const live: Extents = [];
+    spool.own(liveOwner, live);
+    const atLive = spool.write(b, live);
+    gone = null;
+    for (let i = 0; i < 20 && !collected; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(collected, 'the old owner collected').to.equal(true);
+    await new Promise((r) => setTimeout(r, 10)); // the spool's own callback, if it comes after
+    // the old owner's places are not handed out again: a new block does not overwrite the live one
+    const other: Extents = [];
+    expect(spool.write(a, other)).to.not.equal(atLive);
+    const back = new Uint8Array(512);
+    spool.read(atLive, back);
+    expect(back).to.deep.equal(b);
+    expect(liveOwner).to.be.an('object'); // held to here
     spool.close();
   });
 });
