@@ -13,17 +13,6 @@
 // FTPDIAG_NO_BUNDLE=1 forces the sources.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import v8 from 'node:v8';
-
-// The heap runs in V8's mode for devices short of memory (--optimize-for-size), in which its
-// collections favour memory over speed. On the short-session prefix (~1,000 connections open at
-// once, a live heap of 40-50 MB) V8's pages were ~105 MB of the ~200 MB peak; with it, the peak
-// is ~30 MB lower (bench/README.md, issue 27 round 5). It is set here, at run time, and not in the
-// shebang: as a start-up flag it also caps the semi-spaces at 1 MB, which cost ~13 % more CPU
-// time in scavenges. V8 reads it at each collection, so set before the bundle or the sources are
-// loaded it holds for the whole run (src/cli/main.ts sets the heap's growing factor the same way).
-// On one long session (ftp-long-session) it lowers nothing and cost 12-18 % more CPU in two runs.
-v8.setFlagsFromString('--optimize-for-size');
 
 const bundle = new URL('../dist/cli/ftpdiag.mjs', import.meta.url);
 const sources = fileURLToPath(new URL('../src', import.meta.url));
