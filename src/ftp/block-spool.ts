@@ -7,23 +7,10 @@
 // allow it; else it is removed at exit), and a block's place is used again once its owner is
 // collected (FinalizationRegistry), so the file holds the blocks of sessions still referenced.
 
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-function writeAll(fd: number, bytes: Uint8Array, at: number): void {
-  let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, at + done);
-}
-
-function readAll(fd: number, into: Uint8Array, at: number): void {
-  let got = 0;
-  while (got < into.length) {
-    const n = readSync(fd, into, got, into.length - got, at + got);
-    if (n === 0) throw new Error('column spool shorter than its blocks');
-    got += n;
-  }
-}
+import { readAll, writeAll } from '../disk/positional.ts';
 
 /** The places an owner's blocks hold in the spool: offsets and sizes, freed together. */
 export type Extents = number[]; // offset, size, offset, size, …
@@ -69,7 +56,7 @@ export class BlockSpool {
   }
 
   read(at: number, into: Uint8Array): void {
-    readAll(this.fd, into, at);
+    readAll(this.fd, into, at, 'column spool shorter than its blocks');
   }
 
   /** Frees the places of `extents` (their owner is gone). */

@@ -8,10 +8,11 @@
 // MemorySpool keeps it all in memory, for a report built from a whole-capture result that is in
 // memory anyway.
 
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { readAll, writeAll } from '../disk/positional.ts';
 export { findingSortKey } from '../pipeline/release.ts';
 
 /** Bytes of text gathered before a write to a spool file (one buffer per spool, up to four open). */
@@ -117,20 +118,7 @@ export interface RunSizes {
 
 const RUN_SIZES: RunSizes = { run: 16384, fanIn: 64, block: 512, textBytes: 1024 * 1024 };
 
-function writeAll(fd: number, bytes: Uint8Array, at: number): void {
-  let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, at + done);
-}
-
-/** Fills `into` from `fd` at byte `at`. */
-function readAll(fd: number, into: Uint8Array, at: number): void {
-  let got = 0;
-  while (got < into.length) {
-    const n = readSync(fd, into, got, into.length - got, at + got);
-    if (n === 0) throw new Error('spool file shorter than its index');
-    got += n;
-  }
-}
+const SHORT = 'spool file shorter than its index';
 
 const bytesOf = (a: Float64Array, records: number, width: number) => new Uint8Array(a.buffer, a.byteOffset, records * width * 8);
 
@@ -168,7 +156,7 @@ class RunCursor {
     if (this.left === 0) return false;
     const n = Math.min(this.left, this.buf.length / this.width);
     const bytes = bytesOf(this.buf, n, this.width);
-    readAll(this.fd, bytes, this.next);
+    readAll(this.fd, bytes, this.next, SHORT);
     this.next += bytes.length;
     this.left -= n;
     this.pos = 0;
@@ -425,7 +413,7 @@ export class SpoolFile implements Spool {
     const buf = Buffer.allocUnsafeSlow(READ_WINDOW);
     for (let at = 0; at < len; at += READ_WINDOW) {
       const n = Math.min(READ_WINDOW, len - at);
-      readAll(this.fd, buf.subarray(0, n), start + at);
+      readAll(this.fd, buf.subarray(0, n), start + at, SHORT);
       this.reads++;
       yield decoder.write(buf.subarray(0, n));
     }
@@ -457,7 +445,7 @@ export class SpoolFile implements Spool {
       const w = windows[k]!;
       // one buffer per window for all reads: a fresh buffer per read cost a tenth of a long report's time
       if (bytes > w.buf.length) w.buf = Buffer.allocUnsafeSlow(bytes);
-      readAll(this.fd, w.buf.subarray(0, bytes), start);
+      readAll(this.fd, w.buf.subarray(0, bytes), start, SHORT);
       this.reads++;
       w.at = start;
       w.bytes = bytes;
