@@ -16,11 +16,6 @@ export interface ReplyCodeSeen {
 
 const MAX_FRAMES = 50;
 
-/**
- * Counts reply codes session by session, in any order of sessions (a streaming analysis hands
- * them on as they end), and lists the same frames a pass over the sessions in id order lists:
- * the first MAX_FRAMES in (session id, order within the session).
- */
 /** Cuts a code's kept frames to the first MAX_FRAMES (ReplyCodeCounter). */
 function cut(slot: { firsts: Array<[number, number, number]>; last: [number, number, number] | null }): void {
   slot.firsts.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
@@ -28,6 +23,11 @@ function cut(slot: { firsts: Array<[number, number, number]>; last: [number, num
   slot.last = slot.firsts[MAX_FRAMES - 1]!;
 }
 
+/**
+ * Counts reply codes session by session, in any order of sessions (a streaming analysis hands
+ * them on as they end), and lists the same frames a pass over the sessions in id order lists:
+ * the first MAX_FRAMES in (session id, order within the session).
+ */
 export class ReplyCodeCounter {
   /** `firsts`: [session, position, frame] of replies that may be among the first MAX_FRAMES;
    *  `last`: once cut to them, the MAX_FRAMES-th — a later reply is kept only when it comes before
@@ -36,7 +36,6 @@ export class ReplyCodeCounter {
 
   add(s: Session): void {
     let pos = 0;
-    const touched = new Set<number>();
     const add = (r: FtpReply) => {
       const code = r.valid ? r.code : 0;
       let slot = this.byCode.get(code);
@@ -58,8 +57,9 @@ export class ReplyCodeCounter {
       const at = pos++;
       if (last !== null && (s.id > last[0] || (s.id === last[0] && at > last[1]))) return;
       slot.firsts.push([s.id, at, r.frame]);
-      touched.add(code);
-      // a long session cut as it goes: one of 10^5 transfers held an array per reply until its end
+      // cut when four times over, as it goes: sorting 50 entries after every session was most of
+      // the report's sorting, and a long session (10^5 transfers) held an array per reply until
+      // its end; the first MAX_FRAMES survive either way
       if (slot.firsts.length > 4 * MAX_FRAMES) cut(slot);
     };
     if (s.greeting) add(s.greeting);
@@ -70,12 +70,6 @@ export class ReplyCodeCounter {
     // replies to no command in the capture (a session begun before it, a 421 on timeout) are
     // codes the server sent as well
     for (const r of s.unsolicited) add(r);
-    for (const code of touched) {
-      const slot = this.byCode.get(code)!;
-      // trimmed when four times over: sorting 50 entries after every session was most of the
-      // report's sorting; the first MAX_FRAMES survive either way
-      if (slot.firsts.length > 4 * MAX_FRAMES) cut(slot);
-    }
   }
 
   result(): ReplyCodeSeen[] {
