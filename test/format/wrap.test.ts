@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { GLUE, sliceColumns, visibleWidth, wrap } from '../../src/format/words.ts';
+import { seededRandom } from '../../src/craft/stack-profiles.ts';
 
 // eslint-disable-next-line no-control-regex
 const SGR = /\u001b\[[\d;]*m/g;
@@ -63,25 +64,13 @@ function wrapByDefinition(text: string, width: number, indent: string, firstInde
   return lines.join('\n').replace(/\ue000/g, ' ');
 }
 
-/** A small deterministic generator (mulberry32), so that a failure names its case. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 // words of every kind a report wraps: plain, paths with slashes, coloured, wide characters, glued
 const PIECES = ['a', 'frame', '14', 'reports/2024/q4/final-version.csv', '/very/long/path/without/any/spaces/at/all/in/it/file.bin', '\u001b[1mSession 3\u001b[22m', '\u001b[31mreset\u001b[39m', '名前', 'ﬁle', '→', '–', `frame${GLUE}14`, 'x'.repeat(45), '\u001b[2m' + 'y'.repeat(30) + '\u001b[22m', '…'];
 const SEPARATORS = [' ', ' ', ' ', '  ', '   ', '\n', ' \n ', ''];
 
 describe('format/wrap: the scanning wrap is the definition', () => {
   it('wraps like the definition for every width, indent and mix of words', () => {
-    const next = random(27);
+    const next = seededRandom(27);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
     for (let n = 0; n < 4000; n++) {
       let text = next() < 0.2 ? pick(SEPARATORS) : '';
